@@ -1,0 +1,67 @@
+// The one interface every upstream client implements. Adapters translate the canonical shape to
+// their provider's wire format, call it over an undici Pool and translate back.
+import type {
+  CanonicalRequest,
+  CanonicalResponse,
+  EmbeddingRequest,
+  EmbeddingResponse,
+  StreamEvent,
+  WireFormat,
+} from '../core/canonical.js';
+
+export type ProviderKind = 'openai' | 'anthropic' | 'gemini' | 'openai-compatible';
+
+/** A configured upstream account: where to send requests and how to authenticate. */
+export interface ProviderConfig {
+  name: string;
+  kind: ProviderKind;
+  /** Base URL without the version path, e.g. `https://api.openai.com` or `http://127.0.0.1:4100`. */
+  baseUrl: string;
+  apiKey?: string;
+  /** Extra headers sent on every upstream call. */
+  headers: Record<string, string>;
+  /** Upstream request timeout in milliseconds. */
+  timeoutMs: number;
+  /** Max concurrent connections to the upstream. */
+  connections: number;
+}
+
+/** What an adapter needs about the model it is calling. */
+export interface UpstreamTarget {
+  provider: ProviderConfig;
+  /** The provider's own model id. */
+  upstreamModel: string;
+}
+
+export interface CallOptions {
+  signal?: AbortSignal;
+  /** Headers to forward to the upstream (e.g. emulator fault-injection headers). */
+  forwardHeaders?: Record<string, string>;
+}
+
+/** Unsupported-parameter notes produced during translation (never silently dropped). */
+export type Warnings = string[];
+
+export interface CompletionResult {
+  response: CanonicalResponse;
+  upstreamRequestId?: string;
+  /** Rate-limit and similar headers from the upstream, passed back to the caller. */
+  upstreamHeaders: Record<string, string>;
+}
+
+export interface StreamResult {
+  events: AsyncIterable<StreamEvent>;
+  upstreamRequestId?: string;
+  upstreamHeaders: Record<string, string>;
+}
+
+export interface ProviderAdapter {
+  readonly format: WireFormat;
+  complete(target: UpstreamTarget, request: CanonicalRequest, warnings: Warnings, options: CallOptions): Promise<CompletionResult>;
+  /** Always asks the upstream for usage, whatever the client asked. */
+  stream(target: UpstreamTarget, request: CanonicalRequest, warnings: Warnings, options: CallOptions): Promise<StreamResult>;
+  embed?(target: UpstreamTarget, request: EmbeddingRequest, options: CallOptions): Promise<EmbeddingResponse>;
+  /** Exact input token count from the provider, where it offers one. */
+  countTokens?(target: UpstreamTarget, request: CanonicalRequest, options: CallOptions): Promise<number>;
+  close(): Promise<void>;
+}
