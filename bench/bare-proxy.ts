@@ -1,0 +1,31 @@
+// The reference point for `npm run bench`: a bare undici Pool pass-through proxy, no parsing,
+// no accounting. Whatever costwise adds on top is measured against this.
+import { createServer } from 'node:http';
+import { Pool } from 'undici';
+
+const upstream = process.argv[2];
+const port = Number(process.argv[3] ?? 0);
+if (!upstream) throw new Error('usage: bare-proxy <upstream-url> [port]');
+const pool = new Pool(upstream, { connections: 128, pipelining: 1 });
+
+const server = createServer(async (req, res) => {
+  const chunks: Buffer[] = [];
+  for await (const c of req) chunks.push(c as Buffer);
+  try {
+    const up = await pool.request({
+      path: req.url ?? '/',
+      method: (req.method ?? 'GET') as 'POST',
+      headers: { 'content-type': 'application/json', authorization: req.headers['authorization'] ?? '' },
+      body: Buffer.concat(chunks),
+    });
+    const body = Buffer.from(await up.body.arrayBuffer());
+    res.writeHead(up.statusCode, { 'content-type': String(up.headers['content-type'] ?? 'application/json'), 'content-length': body.length });
+    res.end(body);
+  } catch {
+    res.writeHead(502).end();
+  }
+});
+server.listen(port, '127.0.0.1', () => {
+  const addr = server.address();
+  process.stdout.write(`bare proxy on http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : port}\n`);
+});

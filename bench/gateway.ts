@@ -1,0 +1,151 @@
+// `npm run bench`: costwise serve vs a bare undici pass-through proxy, both in front of the same
+// zero-latency emulator, in one run on loopback. Throughput at saturation and latency at a light
+// sequential load; results to bench/results/gateway.json and a table.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import Table from 'cli-table3';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const BIN = join(root, 'bin', 'costwise.js');
+const DURATION_S = Number(process.env['BENCH_DURATION'] ?? 8);
+const CONNECTIONS = Number(process.env['BENCH_CONNECTIONS'] ?? 32);
+
+const children: ChildProcess[] = [];
+function startProcess(args: string[]): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  let out = '';
+  return new Promise((resolve, reject) => {
+    const onData = (d: Buffer) => {
+      out += d.toString();
+      const m = /http:\/\/127\.0\.0\.1:\d+/.exec(out);
+      if (m) resolve({ child, url: m[0] });
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.on('exit', (code) => reject(new Error(`${args.join(' ')} exited ${code}: ${out}`)));
+  });
+}
+
+const BODY = JSON.stringify({
+  model: 'gpt-4.1-mini',
+  messages: [
+    { role: 'system', content: 'You are a helpful assistant for a city council help desk.' },
+    { role: 'user', content: 'When is the bulky waste collection in my district?' },
+  ],
+  max_tokens: 64,
+});
+
+interface Measured {
+  requestsPerSec: number;
+  p50Ms: number;
+  p99Ms: number;
+  errors: number;
+  non2xx: number;
+}
+
+async function load(url: string, connections: number, duration: number): Promise<Measured> {
+  const r = await autocannon({
+    url: `${url}/v1/chat/completions`,
+    method: 'POST',
+    connections,
+    duration,
+    headers: { 'content-type': 'application/json', authorization: 'Bearer bench' },
+    body: BODY,
+  });
+  return { requestsPerSec: r.requests.average, p50Ms: r.latency.p50, p99Ms: r.latency.p99, errors: r.errors, non2xx: r.non2xx };
+}
+
+/** Latency without queueing: one connection, sequential requests, precise per-request timing. */
+async function sequentialLatency(url: string, count: number): Promise<{ p50Ms: number; p99Ms: number }> {
+  const { Pool } = await import('undici');
+  const pool = new Pool(url, { connections: 1 });
+  const times: number[] = [];
+  for (let i = 0; i < count + 200; i++) {
+    const t0 = performance.now();
+    const res = await pool.request({ path: '/v1/chat/completions', method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer bench' }, body: BODY });
+    await res.body.arrayBuffer();
+    if (i >= 200) times.push(performance.now() - t0);
+  }
+  await pool.close();
+  times.sort((a, b) => a - b);
+  const q = (p: number) => times[Math.min(times.length - 1, Math.floor(p * times.length))]!;
+  return { p50Ms: q(0.5), p99Ms: q(0.99) };
+}
+
+async function main(): Promise<void> {
+  const emulator = await startProcess([BIN, 'emulate', '--port', '0']);
+  const dir = mkdtempSync(join(tmpdir(), 'costwise-bench-'));
+  const cfg = join(dir, 'bench.yaml');
+  writeFileSync(
+    cfg,
+    [
+      'server: { port: 0 }',
+      `storage: { ledger: { path: ${JSON.stringify(join(dir, 'ledger.db'))} } }`,
+      `providers: [ { name: emu, kind: openai, baseUrl: "${emulator.url}", apiKey: bench } ]`,
+      'models: [ { name: gpt-4.1-mini, provider: emu } ]',
+    ].join('\n'),
+  );
+  const gateway = await startProcess([BIN, 'serve', '--config', cfg]);
+  const bare = await startProcess([join(root, 'dist', 'bench', 'bare-proxy.js'), emulator.url]);
+  process.stdout.write(`emulator ${emulator.url} · gateway ${gateway.url} · bare proxy ${bare.url}\n`);
+  process.stdout.write(`warming up…\n`);
+  await load(bare.url, CONNECTIONS, 2);
+  await load(gateway.url, CONNECTIONS, 2);
+
+  // Alternate to spread any drift of the shared machine over both.
+  const rounds = 2;
+  const tp: Record<'bare' | 'gateway', Measured[]> = { bare: [], gateway: [] };
+  for (let i = 0; i < rounds; i++) {
+    process.stdout.write(`round ${i + 1}/${rounds}: throughput, ${CONNECTIONS} connections × ${DURATION_S}s each\n`);
+    tp.bare.push(await load(bare.url, CONNECTIONS, DURATION_S));
+    tp.gateway.push(await load(gateway.url, CONNECTIONS, DURATION_S));
+  }
+  process.stdout.write('sequential latency, 2,000 requests each\n');
+  const latBare = await sequentialLatency(bare.url, 2000);
+  const latGateway = await sequentialLatency(gateway.url, 2000);
+
+  const avg = (xs: Measured[], k: keyof Measured) => xs.reduce((s, x) => s + x[k], 0) / xs.length;
+  const result = {
+    date: new Date().toISOString(),
+    node: process.version,
+    connections: CONNECTIONS,
+    durationSeconds: DURATION_S,
+    bare: { requestsPerSec: avg(tp.bare, 'requestsPerSec'), loadedP50Ms: avg(tp.bare, 'p50Ms'), loadedP99Ms: avg(tp.bare, 'p99Ms'), ...latBare, errors: avg(tp.bare, 'errors') + avg(tp.bare, 'non2xx') },
+    gateway: { requestsPerSec: avg(tp.gateway, 'requestsPerSec'), loadedP50Ms: avg(tp.gateway, 'p50Ms'), loadedP99Ms: avg(tp.gateway, 'p99Ms'), ...latGateway, errors: avg(tp.gateway, 'errors') + avg(tp.gateway, 'non2xx') },
+    throughputRatio: 0,
+    addedP50Ms: 0,
+    addedP99Ms: 0,
+  };
+  result.throughputRatio = result.gateway.requestsPerSec / result.bare.requestsPerSec;
+  result.addedP50Ms = result.gateway.p50Ms - result.bare.p50Ms;
+  result.addedP99Ms = result.gateway.p99Ms - result.bare.p99Ms;
+
+  const outDir = join(root, 'bench', 'results');
+  mkdirSync(outDir, { recursive: true });
+  writeFileSync(join(outDir, 'gateway.json'), JSON.stringify(result, null, 2) + '\n');
+
+  const t = new Table({ head: ['', 'req/s', 'p50 (seq)', 'p99 (seq)', `p50 @${CONNECTIONS}c`, `p99 @${CONNECTIONS}c`, 'errors'] });
+  const f = (n: number) => n.toFixed(3) + ' ms';
+  t.push(['bare undici proxy', Math.round(result.bare.requestsPerSec), f(result.bare.p50Ms), f(result.bare.p99Ms), result.bare.loadedP50Ms + ' ms', result.bare.loadedP99Ms + ' ms', result.bare.errors]);
+  t.push(['costwise gateway', Math.round(result.gateway.requestsPerSec), f(result.gateway.p50Ms), f(result.gateway.p99Ms), result.gateway.loadedP50Ms + ' ms', result.gateway.loadedP99Ms + ' ms', result.gateway.errors]);
+  process.stdout.write(t.toString() + '\n');
+  process.stdout.write(
+    `gateway throughput = ${(result.throughputRatio * 100).toFixed(1)}% of the bare proxy (target ≥ 60%); ` +
+      `added latency p50 ${result.addedP50Ms.toFixed(3)} ms (target ≤ 1 ms), p99 ${result.addedP99Ms.toFixed(3)} ms\n` +
+      `written to bench/results/gateway.json\n`,
+  );
+}
+
+main()
+  .catch((err) => {
+    process.stderr.write(`bench failed: ${(err as Error).stack}\n`);
+    process.exitCode = 1;
+  })
+  .finally(() => {
+    for (const c of children) c.kill('SIGTERM');
+  });

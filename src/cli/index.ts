@@ -1,0 +1,64 @@
+// `costwise` command line. Each subcommand's module is imported only when it runs (fast start-up).
+import { Command, InvalidArgumentError } from 'commander';
+
+function intOption(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${name} must be a non-negative integer`);
+    return n;
+  };
+}
+
+function numberOption(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`${name} must be a non-negative number`);
+    return n;
+  };
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const program = new Command()
+    .name('costwise')
+    .description('Cut the cost of LLM applications: a drop-in OpenAI/Anthropic-compatible gateway with exact cost accounting.')
+    .version('0.1.0');
+
+  program
+    .command('serve')
+    .description('run the gateway (embedded defaults: SQLite ledger, in-process emulated providers)')
+    .option('-p, --port <port>', 'port to listen on (env PORT; default 4000)', intOption('port'))
+    .option('--host <host>', 'address to bind (default 127.0.0.1; others need COSTWISE_ADMIN_KEY)')
+    .option('-c, --config <file>', 'costwise.yaml configuration file (env COSTWISE_CONFIG)')
+    .action(async (opts: { port?: number; host?: string; config?: string }) => {
+      const { runServe } = await import('./serve.js');
+      await runServe(opts);
+    });
+
+  program
+    .command('emulate')
+    .description('run the provider emulator (OpenAI, Anthropic and Gemini wire formats) standalone')
+    .option('-p, --port <port>', 'port to listen on', intOption('port'), 4100)
+    .option('--host <host>', 'address to bind', '127.0.0.1')
+    .option('--ttft-ms <ms>', 'time to first token', numberOption('ttft-ms'), 0)
+    .option('--per-token-ms <ms>', 'time per output token', numberOption('per-token-ms'), 0)
+    .option('--fault-rate <p>', 'probability (0..1) of an injected 429/500/503 fault', numberOption('fault-rate'), 0)
+    .option('--seed <n>', 'seed for generated text and faults', intOption('seed'), 1)
+    .action(async (opts: { port: number; host: string; ttftMs: number; perTokenMs: number; faultRate: number; seed: number }) => {
+      const { runEmulateCommand } = await import('../emulator/cli.js');
+      await runEmulateCommand(opts);
+    });
+
+  program
+    .command('estimate')
+    .description('token count and cost of a prompt (text) or request body (JSON) on every catalog model')
+    .argument('<file>', 'a text prompt, or an OpenAI / Anthropic request body as JSON ("-" reads standard input)')
+    .option('-o, --output-tokens <n>', 'expected output tokens (default: the request\'s max tokens, capped at 500)', intOption('output-tokens'))
+    .option('-c, --config <file>', 'costwise.yaml whose catalog to price against')
+    .option('-f, --format <format>', 'table | json', 'table')
+    .action(async (file: string, opts: { outputTokens?: number; config?: string; format: string }) => {
+      const { runEstimate } = await import('./estimate.js');
+      await runEstimate(file, opts);
+    });
+
+  await program.parseAsync(argv);
+}

@@ -1,0 +1,148 @@
+// Reads, validates and resolves the configuration: YAML → zod → cross-references → catalog.
+// Every problem is reported with its exact path; nothing is served from an invalid config.
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import type { z } from 'zod';
+import { configSchema, type Config } from './schema.js';
+import { DEFAULT_CONFIG } from './defaults.js';
+import { resolvePricing } from '../cost/prices.js';
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[], readonly file: string) {
+    super(`invalid configuration${file ? ` in ${file}` : ''}:\n` + problems.map((p) => `  - ${p}`).join('\n'));
+    this.name = 'ConfigError';
+  }
+}
+
+export function formatPath(path: ReadonlyArray<PropertyKey>): string {
+  let out = '';
+  for (const seg of path) {
+    if (typeof seg === 'number') out += `[${seg}]`;
+    else out += out ? `.${String(seg)}` : String(seg);
+  }
+  return out || '(root)';
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  const path = formatPath(issue.path);
+  if (issue.code === 'unrecognized_keys') return `${path}: unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+  if (issue.code === 'invalid_value') return `${path}: ${issue.message}`;
+  return `${path}: ${issue.message}`;
+}
+
+const ENV_REF = /^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$/;
+
+/** `${VAR}` → the variable's value (undefined when unset). */
+export function resolveSecret(value: string | undefined, env: NodeJS.ProcessEnv): string | undefined {
+  if (value === undefined) return undefined;
+  const m = ENV_REF.exec(value);
+  return m ? env[m[1]!] : value;
+}
+
+const DEFAULT_KEY_ENV: Record<string, string[]> = {
+  openai: ['OPENAI_API_KEY'],
+  anthropic: ['ANTHROPIC_API_KEY'],
+  gemini: ['GEMINI_API_KEY', 'GOOGLE_API_KEY'],
+  'openai-compatible': [],
+};
+
+const DEFAULT_BASE_URL: Record<string, string | undefined> = {
+  openai: 'https://api.openai.com',
+  anthropic: 'https://api.anthropic.com',
+  gemini: 'https://generativelanguage.googleapis.com',
+  'openai-compatible': undefined,
+};
+
+function unknownProviderRefs(raw: unknown): string[] {
+  const r = raw as { providers?: unknown; models?: unknown } | null;
+  if (!r || !Array.isArray(r.providers) || !Array.isArray(r.models)) return [];
+  const names = r.providers.map((p) => (p as { name?: unknown })?.name).filter((n): n is string => typeof n === 'string');
+  const out: string[] = [];
+  r.models.forEach((m, i) => {
+    const provider = (m as { provider?: unknown })?.provider;
+    if (typeof provider === 'string' && !names.includes(provider)) {
+      out.push(`models[${i}].provider: unknown provider "${provider}" (known: ${names.map((n) => `"${n}"`).join(', ')})`);
+    }
+  });
+  return out;
+}
+
+export interface LoadedConfig {
+  config: Config;
+  /** Path of the file read, or '' for the embedded default. */
+  source: string;
+}
+
+export function parseConfig(raw: unknown, source: string, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) {
+    // Report reference errors too, so one run shows every problem.
+    throw new ConfigError([...parsed.error.issues.map(describeIssue), ...unknownProviderRefs(raw)], source);
+  }
+  const config = parsed.data;
+  const problems: string[] = [];
+
+  const providerNames = new Map<string, number>();
+  config.providers.forEach((p, i) => {
+    if (providerNames.has(p.name)) problems.push(`providers[${i}].name: duplicate provider "${p.name}" (also providers[${providerNames.get(p.name)}])`);
+    providerNames.set(p.name, i);
+    if (!p.baseUrl) {
+      const fallback = DEFAULT_BASE_URL[p.kind];
+      if (fallback) p.baseUrl = fallback;
+      else problems.push(`providers[${i}].baseUrl: required for kind "${p.kind}"`);
+    } else if (p.baseUrl !== 'emulator') {
+      try {
+        const u = new URL(p.baseUrl);
+        if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('protocol');
+      } catch {
+        problems.push(`providers[${i}].baseUrl: not an http(s) URL: "${p.baseUrl}"`);
+      }
+    }
+    const key = resolveSecret(p.apiKey, env) ?? DEFAULT_KEY_ENV[p.kind]!.map((v) => env[v]).find(Boolean);
+    if (p.apiKey && ENV_REF.test(p.apiKey) && key === undefined) {
+      problems.push(`providers[${i}].apiKey: environment variable ${p.apiKey.slice(2, -1)} is not set`);
+    }
+    if (key !== undefined) p.apiKey = key;
+    else delete p.apiKey;
+  });
+
+  const modelNames = new Map<string, number>();
+  config.models.forEach((m, i) => {
+    if (modelNames.has(m.name)) problems.push(`models[${i}].name: duplicate model "${m.name}" (also models[${modelNames.get(m.name)}])`);
+    modelNames.set(m.name, i);
+    const pi = providerNames.get(m.provider);
+    if (pi === undefined) {
+      const known = [...providerNames.keys()].map((n) => `"${n}"`).join(', ');
+      problems.push(`models[${i}].provider: unknown provider "${m.provider}" (known: ${known})`);
+      return;
+    }
+    const provider = config.providers[pi]!;
+    if (!resolvePricing(provider.kind, m.upstreamModel ?? m.name, m.pricing)) {
+      problems.push(`models[${i}].pricing: no list price known for "${m.upstreamModel ?? m.name}" on ${provider.kind}; set pricing: {input, output} in USD per million tokens`);
+    }
+  });
+
+  const adminKey = resolveSecret(config.server.adminKey, env) ?? env['COSTWISE_ADMIN_KEY'];
+  if (adminKey !== undefined && adminKey !== '') config.server.adminKey = adminKey;
+  else delete config.server.adminKey;
+
+  if (problems.length) throw new ConfigError(problems, source);
+  return { config, source };
+}
+
+export function loadConfig(file: string | undefined, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
+  if (!file) return parseConfig(structuredClone(DEFAULT_CONFIG), '', env);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError([`cannot read file: ${(err as Error).message}`], file);
+  }
+  let raw: unknown;
+  try {
+    raw = parseYaml(text);
+  } catch (err) {
+    throw new ConfigError([`YAML syntax: ${(err as Error).message.split('\n')[0]}`], file);
+  }
+  return parseConfig(raw ?? {}, file, env);
+}

@@ -1,0 +1,78 @@
+// The configuration file's shape. Parsed and validated once at start-up; unknown keys rejected.
+import { z } from 'zod';
+
+const pricingSchema = z
+  .strictObject({
+    input: z.number().nonnegative(),
+    output: z.number().nonnegative(),
+    cacheRead: z.number().nonnegative().optional(),
+    cacheWrite5m: z.number().nonnegative().optional(),
+    cacheWrite1h: z.number().nonnegative().optional(),
+  })
+  .describe('USD per million tokens');
+
+const capabilitiesSchema = z.strictObject({
+  contextWindow: z.number().int().positive().optional(),
+  maxOutputTokens: z.number().int().positive().optional(),
+  tools: z.boolean().default(true),
+  vision: z.boolean().default(true),
+});
+
+export const providerSchema = z.strictObject({
+  name: z.string().min(1).regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, "_", "." and "-" only'),
+  kind: z.enum(['openai', 'anthropic', 'gemini', 'openai-compatible']),
+  /** Base URL, or the word `emulator` for the in-process provider emulator. */
+  baseUrl: z.string().min(1).optional(),
+  /** A literal key or `${ENV_VAR}`. Defaults to the provider's usual env var. */
+  apiKey: z.string().optional(),
+  headers: z.record(z.string(), z.string()).default({}),
+  timeoutMs: z.number().int().positive().default(600_000),
+  connections: z.number().int().positive().default(128),
+});
+
+export const modelSchema = z.strictObject({
+  /** Public name callers use. */
+  name: z.string().min(1),
+  provider: z.string().min(1),
+  /** The provider's own model id; defaults to `name`. */
+  upstreamModel: z.string().min(1).optional(),
+  tier: z.enum(['cheap', 'mid', 'frontier']).optional(),
+  region: z.string().optional(),
+  capabilities: capabilitiesSchema.prefault({}),
+  pricing: pricingSchema.optional(),
+  kind: z.enum(['chat', 'embedding']).default('chat'),
+});
+
+export const configSchema = z.strictObject({
+  server: z
+    .strictObject({
+      port: z.number().int().min(0).max(65535).default(4000),
+      host: z.string().default('127.0.0.1'),
+      maxBodyBytes: z.number().int().positive().default(10 * 1024 * 1024),
+      /** Literal or `${ENV_VAR}`; COSTWISE_ADMIN_KEY also works. */
+      adminKey: z.string().optional(),
+    })
+    .prefault({}),
+  storage: z
+    .strictObject({
+      ledger: z
+        .strictObject({ kind: z.literal('sqlite').default('sqlite'), path: z.string().default('.costwise/costwise.db') })
+        .prefault({}),
+      state: z.strictObject({ kind: z.literal('memory').default('memory') }).prefault({}),
+    })
+    .prefault({}),
+  emulator: z
+    .strictObject({
+      ttftMs: z.number().nonnegative().default(0),
+      perTokenMs: z.number().nonnegative().default(0),
+      seed: z.number().int().default(1),
+    })
+    .prefault({}),
+  providers: z.array(providerSchema).min(1),
+  models: z.array(modelSchema).min(1),
+});
+
+export type ConfigInput = z.input<typeof configSchema>;
+export type Config = z.output<typeof configSchema>;
+export type ProviderEntry = z.output<typeof providerSchema>;
+export type ModelEntry = z.output<typeof modelSchema>;

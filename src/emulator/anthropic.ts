@@ -1,0 +1,104 @@
+// Anthropic Messages: `POST /v1/messages` (JSON and named-event SSE) and
+// `POST /v1/messages/count_tokens`.
+import { parseAnthropic } from './anthropic-parse.js';
+import { EmuError } from './errors.js';
+import type { Exchange, Frame } from './exchange.js';
+import { isKnownModel } from './models.js';
+import type { CacheUsage } from './prompt-cache-anthropic.js';
+import { analyzePrompt, directives, makeReply, tokensPerPiece, type Reply } from './reply.js';
+
+function notFound(model: string): EmuError {
+  return new EmuError(404, `model: ${model}`);
+}
+
+function stopReason(r: Reply): string {
+  return r.kind === 'tool' ? 'tool_use' : r.stop;
+}
+
+function usageBody(c: CacheUsage, outputTokens: number): Record<string, unknown> {
+  return {
+    input_tokens: c.inputTokens,
+    cache_creation_input_tokens: c.cacheWrite5mTokens + c.cacheWrite1hTokens,
+    cache_read_input_tokens: c.cacheReadTokens,
+    cache_creation: { ephemeral_5m_input_tokens: c.cacheWrite5mTokens, ephemeral_1h_input_tokens: c.cacheWrite1hTokens },
+    output_tokens: outputTokens,
+    service_tier: 'standard',
+  };
+}
+
+function contentBlock(r: Reply): Record<string, unknown> {
+  if (r.kind === 'text') return { type: 'text', text: r.text };
+  return { type: 'tool_use', id: `toolu_${r.idSuffix}`, name: r.name, input: JSON.parse(r.arguments) as unknown };
+}
+
+function frame(event: string, data: Record<string, unknown>, tokens = 0): Frame {
+  return { data: `event: ${event}\ndata: ${JSON.stringify({ type: event, ...data })}\n\n`, tokens };
+}
+
+export async function handleAnthropicMessages(ex: Exchange, body: unknown): Promise<void> {
+  const canon = parseAnthropic(body);
+  const model = canon.model;
+  if (!isKnownModel(model)) throw notFound(model);
+  const prompt = analyzePrompt(canon, model);
+  const plan = ex.state.anthropicCache.plan(model, prompt.segments, canon.cacheControl);
+  const d = directives((h) => ex.header(h));
+  const r = makeReply({ req: canon, model, prompt, seed: ex.state.seed, echo: d.echo, ...(d.forcedTokens !== undefined ? { forcedTokens: d.forcedTokens } : {}) });
+  ex.admit(prompt.tokens, r.outputTokens);
+  ex.onStart = plan.commit;
+  const id = `msg_${ex.state.nextId()}`;
+  const stop_sequence = r.kind === 'text' ? r.stopSequence : null;
+  if (!canon.stream) {
+    return ex.sendJson(
+      {
+        id,
+        type: 'message',
+        role: 'assistant',
+        model,
+        content: [contentBlock(r)],
+        stop_reason: stopReason(r),
+        stop_sequence,
+        usage: usageBody(plan.usage, r.outputTokens),
+      },
+      r.outputTokens,
+    );
+  }
+  const frames: Frame[] = [
+    frame('message_start', {
+      message: {
+        id,
+        type: 'message',
+        role: 'assistant',
+        model,
+        content: [],
+        stop_reason: null,
+        stop_sequence: null,
+        usage: usageBody(plan.usage, Math.min(1, r.outputTokens)),
+      },
+    }),
+    frame('ping', {}),
+  ];
+  if (r.kind === 'text') {
+    frames.push(frame('content_block_start', { index: 0, content_block: { type: 'text', text: '' } }));
+    const per = tokensPerPiece(r.outputTokens, r.pieces.length);
+    for (const text of r.pieces) frames.push(frame('content_block_delta', { index: 0, delta: { type: 'text_delta', text } }, per));
+  } else {
+    frames.push(frame('content_block_start', { index: 0, content_block: { type: 'tool_use', id: `toolu_${r.idSuffix}`, name: r.name, input: {} } }));
+    const per = tokensPerPiece(r.outputTokens, r.argumentPieces.length);
+    for (const partial_json of r.argumentPieces) {
+      frames.push(frame('content_block_delta', { index: 0, delta: { type: 'input_json_delta', partial_json } }, per));
+    }
+  }
+  const { service_tier: _tier, cache_creation: _cc, ...finalUsage } = usageBody(plan.usage, r.outputTokens);
+  frames.push(
+    frame('content_block_stop', { index: 0 }),
+    frame('message_delta', { delta: { stop_reason: stopReason(r), stop_sequence }, usage: finalUsage }),
+    frame('message_stop', {}),
+  );
+  return ex.sendStream(frames);
+}
+
+export async function handleAnthropicCountTokens(ex: Exchange, body: unknown): Promise<void> {
+  const canon = parseAnthropic(body, true);
+  if (!isKnownModel(canon.model)) throw notFound(canon.model);
+  ex.sendPlain(200, { input_tokens: analyzePrompt(canon, canon.model).tokens });
+}

@@ -1,0 +1,104 @@
+// Gemini: `POST /v1beta/models/{model}:generateContent | :streamGenerateContent?alt=sse |
+// :countTokens | :embedContent | :batchEmbedContents`.
+import { badRequest, EmuError } from './errors.js';
+import type { Exchange, Frame } from './exchange.js';
+import { defaultDimensions, embedVector } from './embeddings.js';
+import { parseGemini } from './gemini-parse.js';
+import { isKnownModel } from './models.js';
+import * as v from './parse-util.js';
+import { analyzePrompt, directives, makeReply, type Reply } from './reply.js';
+import { countTextTokens } from '../tokens/count.js';
+
+const PIECES_PER_CHUNK = 5;
+
+function checkModel(model: string): void {
+  if (!isKnownModel(model)) throw new EmuError(404, `models/${model} is not found for API version v1beta, or is not supported for generateContent.`);
+}
+
+function finishReason(r: Reply): string {
+  return r.kind === 'text' && r.stop === 'max_tokens' ? 'MAX_TOKENS' : 'STOP';
+}
+
+export async function handleGenerate(ex: Exchange, body: unknown, model: string, stream: boolean): Promise<void> {
+  checkModel(model);
+  const canon = parseGemini(body, model, stream);
+  const prompt = analyzePrompt(canon, model);
+  const d = directives((h) => ex.header(h));
+  const r = makeReply({ req: canon, model, prompt, seed: ex.state.seed, echo: d.echo, ...(d.forcedTokens !== undefined ? { forcedTokens: d.forcedTokens } : {}) });
+  ex.admit(prompt.tokens, r.outputTokens);
+  const usageMetadata = {
+    promptTokenCount: prompt.tokens,
+    candidatesTokenCount: r.outputTokens,
+    totalTokenCount: prompt.tokens + r.outputTokens,
+    promptTokensDetails: [{ modality: 'TEXT', tokenCount: prompt.tokens }],
+  };
+  const responseId = ex.state.nextId();
+  const candidate = (parts: unknown[], finish: string | null): Record<string, unknown> => {
+    const c: Record<string, unknown> = { content: { parts, role: 'model' }, index: 0 };
+    if (finish) c.finishReason = finish;
+    return c;
+  };
+  if (!stream) {
+    const parts = r.kind === 'text' ? [{ text: r.text }] : [{ functionCall: { name: r.name, args: JSON.parse(r.arguments) as unknown } }];
+    return ex.sendJson({ candidates: [candidate(parts, finishReason(r))], usageMetadata, modelVersion: model, responseId }, r.outputTokens);
+  }
+  const frames: Frame[] = [];
+  const push = (parts: unknown[], last: boolean, tokens: number): void => {
+    const chunk: Record<string, unknown> = { candidates: [candidate(parts, last ? finishReason(r) : null)] };
+    if (last) chunk.usageMetadata = usageMetadata;
+    chunk.modelVersion = model;
+    chunk.responseId = responseId;
+    frames.push({ data: `data: ${JSON.stringify(chunk)}\r\n\r\n`, tokens });
+  };
+  if (r.kind === 'tool') {
+    push([{ functionCall: { name: r.name, args: JSON.parse(r.arguments) as unknown } }], true, r.outputTokens);
+  } else {
+    const groups = Math.max(1, Math.ceil(r.pieces.length / PIECES_PER_CHUNK));
+    for (let g = 0; g < groups; g++) {
+      const text = r.pieces.slice(g * PIECES_PER_CHUNK, (g + 1) * PIECES_PER_CHUNK).join('');
+      push([{ text }], g === groups - 1, r.outputTokens / groups);
+    }
+  }
+  return ex.sendStream(frames);
+}
+
+export async function handleCountTokens(ex: Exchange, body: unknown, model: string): Promise<void> {
+  checkModel(model);
+  const b = v.requireObj(body, 'body');
+  const inner = v.isObj(b.generateContentRequest) ? b.generateContentRequest : b;
+  const tokens = analyzePrompt(parseGemini(inner, model, false), model).tokens;
+  ex.sendPlain(200, { totalTokens: tokens, promptTokensDetails: [{ modality: 'TEXT', tokenCount: tokens }] });
+}
+
+function embedOne(raw: unknown, model: string, param: string): { values: number[]; tokens: number } {
+  const req = v.requireObj(raw, param);
+  const content = v.requireObj(req.content, `${param}.content`);
+  const texts = v.requireArray(content.parts ?? [], `${param}.content.parts`).map((p) => {
+    const t = v.isObj(p) ? p.text : undefined;
+    return typeof t === 'string' ? t : '';
+  });
+  const text = texts.join('\n');
+  if (text.length === 0) throw badRequest(`* ${param}.content: contents must not be empty`);
+  const full = defaultDimensions(model);
+  const dims = v.optPositiveInt(req.outputDimensionality, `${param}.outputDimensionality`) ?? full;
+  if (dims > full) throw badRequest(`* ${param}.outputDimensionality: must be at most ${full}`);
+  return { values: Array.from(embedVector(model, text, dims)), tokens: countTextTokens(text, model) };
+}
+
+export async function handleEmbed(ex: Exchange, body: unknown, model: string, batch: boolean): Promise<void> {
+  checkModel(model);
+  const b = v.requireObj(body, 'body');
+  if (!batch) {
+    const e = embedOne(b, model, 'request');
+    ex.admit(e.tokens, 0);
+    return ex.sendJson({ embedding: { values: e.values } });
+  }
+  const requests = v.requireArray(b.requests, 'requests');
+  const out = requests.map((r, i) => {
+    const reqModel = v.isObj(r) && typeof r.model === 'string' ? r.model.replace(/^models\//, '') : model;
+    checkModel(reqModel);
+    return embedOne(r, reqModel, `requests[${i}]`);
+  });
+  ex.admit(out.reduce((n, e) => n + e.tokens, 0), 0);
+  return ex.sendJson({ embeddings: out.map((e) => ({ values: e.values })) });
+}

@@ -1,0 +1,46 @@
+// The typed request context that flows through the pipeline stages.
+import type { CanonicalRequest, CanonicalResponse, StreamEvent, Usage, WireFormat } from '../core/canonical.js';
+import type { GatewayError } from '../core/errors.js';
+import type { Deployment } from '../config/catalog.js';
+
+export interface Caller {
+  tenant: string;
+  /** Short, non-reversible id of the caller's credential (never the key itself). */
+  keyId: string;
+  tags: string[];
+}
+
+export type Outcome =
+  | { kind: 'complete'; response: CanonicalResponse }
+  | { kind: 'stream'; events: AsyncIterable<StreamEvent> };
+
+export interface Settlement {
+  usage: Usage;
+  costPico: number;
+  baselinePico: number;
+}
+
+export interface RequestContext {
+  readonly requestId: string;
+  /** Epoch ms at arrival (ledger time). */
+  readonly receivedAt: number;
+  /** performance.now() at arrival (latency). */
+  readonly startedAt: number;
+  readonly ingress: WireFormat;
+  readonly endpoint: string;
+  readonly caller: Caller;
+  request: CanonicalRequest;
+  /** Headers forwarded to the upstream (emulator controls). */
+  readonly forwardHeaders: Record<string, string>;
+  /** Translation notes shown to the caller in `x-costwise-warnings`. */
+  readonly warnings: string[];
+  readonly abort: AbortController;
+  /** Set by resolve-model. */
+  deployment?: Deployment;
+  /** Set by dispatch. */
+  outcome?: Outcome;
+  upstreamHeaders: Record<string, string>;
+  /** Set by settle once the final usage is known. */
+  settlement?: Settlement;
+  error?: GatewayError;
+}

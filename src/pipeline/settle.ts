@@ -1,0 +1,59 @@
+// Stage: price the final usage, and leave exactly one ledger row per request.
+import { ZERO_USAGE, type StreamEvent, type Usage } from '../core/canonical.js';
+import type { GatewayError } from '../core/errors.js';
+import { costPico } from '../cost/calculate.js';
+import type { DurableStore } from '../storage/types.js';
+import type { RequestContext, Settlement } from './context.js';
+
+export function price(ctx: RequestContext, usage: Usage): Settlement {
+  const cost = ctx.deployment ? costPico(usage, ctx.deployment.pricing) : 0;
+  // Nothing optimises yet: the baseline (the request as sent) costs what it cost.
+  ctx.settlement = { usage, costPico: cost, baselinePico: cost };
+  return ctx.settlement;
+}
+
+export interface LedgerOutcome {
+  status: number;
+  error?: GatewayError | undefined;
+}
+
+export function recordLedger(ctx: RequestContext, store: DurableStore, outcome: LedgerOutcome): void {
+  const s = ctx.settlement;
+  const u = s?.usage ?? ZERO_USAGE;
+  store.appendLedger({
+    requestId: ctx.requestId,
+    ts: ctx.receivedAt,
+    tenant: ctx.caller.tenant,
+    keyId: ctx.caller.keyId,
+    tags: ctx.caller.tags,
+    ingress: ctx.ingress,
+    endpoint: ctx.endpoint,
+    requestedModel: ctx.request.model,
+    servedModel: ctx.deployment?.name ?? '',
+    provider: ctx.deployment?.provider.name ?? '',
+    inputTokens: u.inputTokens,
+    cacheReadTokens: u.cacheReadTokens,
+    cacheWrite5mTokens: u.cacheWrite5mTokens,
+    cacheWrite1hTokens: u.cacheWrite1hTokens,
+    outputTokens: u.outputTokens,
+    reasoningTokens: u.reasoningTokens,
+    costPico: s?.costPico ?? 0,
+    baselinePico: s?.baselinePico ?? 0,
+    latencyMs: Math.round((performance.now() - ctx.startedAt) * 1000) / 1000,
+    status: outcome.status,
+    stream: ctx.request.stream,
+    errorKind: outcome.error?.kind ?? null,
+  });
+}
+
+/**
+ * Wraps a stream so the request is priced from the final `finish` usage as it passes.
+ * Usage seen in `start` (input and cache counts) is kept in case the stream is cut before the end.
+ */
+export async function* pricedStream(ctx: RequestContext, events: AsyncIterable<StreamEvent>): AsyncGenerator<StreamEvent> {
+  for await (const event of events) {
+    if (event.type === 'start') price(ctx, event.usage);
+    else if (event.type === 'finish') price(ctx, event.usage);
+    yield event;
+  }
+}

@@ -1,0 +1,114 @@
+// The Gemini upstream client: canonical → Gemini REST (`v1beta/models/{model}:…`) over the shared
+// undici pool, and back. All translation lives in src/wire/gemini; this file only does HTTP.
+import type { CanonicalRequest, EmbeddingRequest } from '../core/canonical.js';
+import { GatewayError } from '../core/errors.js';
+import { countTextTokens } from '../tokens/count.js';
+import { toGeminiContents } from '../wire/gemini/contents.js';
+import { modelResource, parseBatchEmbedResponse, toBatchEmbedBody } from '../wire/gemini/embeddings.js';
+import { parseGeminiError } from '../wire/gemini/errors.js';
+import { toGenerateContentBody, toSystemInstruction } from '../wire/gemini/request.js';
+import { parseGenerateContentResponse } from '../wire/gemini/response.js';
+import { geminiChunksToEvents } from '../wire/gemini/stream.js';
+import { parseSse } from '../wire/sse.js';
+import { passBackHeaders, readJson, upstreamRequest, type UpstreamResponse } from './http.js';
+import type { CallOptions, ProviderAdapter, ProviderConfig, UpstreamTarget } from './types.js';
+
+export function createGeminiAdapter(): ProviderAdapter {
+  return {
+    format: 'gemini',
+
+    async complete(target, request, warnings, options) {
+      const body = toGenerateContentBody(request, warnings, { upstreamModel: target.upstreamModel });
+      const res = await post(target, 'generateContent', body, options);
+      const response = parseGenerateContentResponse(await readJson(res, target.provider.name), target.upstreamModel);
+      return { response, upstreamRequestId: response.id, upstreamHeaders: passBackHeaders(res.headers) };
+    },
+
+    async stream(target, request, warnings, options) {
+      const body = toGenerateContentBody(request, warnings, { upstreamModel: target.upstreamModel });
+      const res = await post(target, 'streamGenerateContent?alt=sse', body, options);
+      const events = geminiChunksToEvents(parseSse(res.body), target.upstreamModel, { provider: target.provider.name });
+      return { events, upstreamHeaders: passBackHeaders(res.headers) };
+    },
+
+    async embed(target, request, options) {
+      const res = await post(target, 'batchEmbedContents', toBatchEmbedBody(request, target.upstreamModel), options);
+      const out = parseBatchEmbedResponse(await readJson(res, target.provider.name), estimateInputTokens(request), target.upstreamModel);
+      if (out.embeddings.length !== request.input.length) {
+        throw new GatewayError({
+          kind: 'upstream_error',
+          message: `upstream ${target.provider.name} returned ${out.embeddings.length} embeddings for ${request.input.length} inputs`,
+          provider: target.provider.name,
+        });
+      }
+      return out;
+    },
+
+    async countTokens(target, request, options) {
+      const res = await post(target, 'countTokens', toCountTokensBody(request, target.upstreamModel), options);
+      const json = await readJson(res, target.provider.name);
+      const total = typeof json === 'object' && json !== null ? (json as { totalTokens?: unknown }).totalTokens : undefined;
+      if (typeof total !== 'number') {
+        throw new GatewayError({
+          kind: 'upstream_error',
+          message: `upstream ${target.provider.name} returned a countTokens body without totalTokens`,
+          provider: target.provider.name,
+        });
+      }
+      return total;
+    },
+
+    async close() {
+      // Pools are shared per origin by ./http.ts and closed there (closeAllPools).
+    },
+  };
+}
+
+/**
+ * countTokens takes either bare `contents` or a whole `generateContentRequest` (needed to count a
+ * system instruction and tools); the two are mutually exclusive.
+ */
+function toCountTokensBody(request: CanonicalRequest, upstreamModel: string): Record<string, unknown> {
+  const system = toSystemInstruction(request);
+  const hasTools = request.tools !== undefined && request.tools.length > 0;
+  if (!system && !hasTools) return { contents: toGeminiContents(request.messages, [], { requireCallSignatures: false }) };
+  const { generationConfig: _unused, ...generateContentRequest } = toGenerateContentBody(request, [], { upstreamModel });
+  return { generateContentRequest: { model: modelResource(upstreamModel), ...generateContentRequest } };
+}
+
+/** Gemini reports no usage for embeddings: the input is counted locally (an estimate). */
+function estimateInputTokens(request: EmbeddingRequest): number {
+  return request.input.reduce((sum, text) => sum + countTextTokens(text, request.model), 0);
+}
+
+async function post(target: UpstreamTarget, method: string, body: unknown, options: CallOptions): Promise<UpstreamResponse> {
+  const { provider } = target;
+  const modelId = target.upstreamModel.replace(/^models\//, '');
+  const res = await upstreamRequest({
+    provider,
+    path: `/v1beta/models/${encodeURIComponent(modelId)}:${method}`,
+    method: 'POST',
+    headers: headersFor(provider, options),
+    body: JSON.stringify(body),
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+  if (res.status >= 200 && res.status < 300) return res;
+  throw parseGeminiError(res.status, await readErrorBody(res), res.headers, provider.name);
+}
+
+function headersFor(provider: ProviderConfig, options: CallOptions): Record<string, string> {
+  return {
+    ...options.forwardHeaders,
+    'content-type': 'application/json',
+    ...(provider.apiKey ? { 'x-goog-api-key': provider.apiKey } : {}),
+  };
+}
+
+async function readErrorBody(res: UpstreamResponse): Promise<unknown> {
+  const text = await res.body.text().catch(() => '');
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}

@@ -1,0 +1,26 @@
+// Adapters registered by provider kind; OpenAI-compatible upstreams reuse the OpenAI adapter.
+import type { ProviderAdapter, ProviderKind } from './types.js';
+import { createOpenAIAdapter } from './openai.js';
+import { createAnthropicAdapter } from './anthropic.js';
+import { createGeminiAdapter } from './gemini.js';
+
+export interface AdapterRegistry {
+  forKind(kind: ProviderKind): ProviderAdapter;
+  close(): Promise<void>;
+}
+
+export function createAdapterRegistry(): AdapterRegistry {
+  const openai = createOpenAIAdapter();
+  const byKind: Record<ProviderKind, ProviderAdapter> = {
+    openai,
+    'openai-compatible': openai,
+    anthropic: createAnthropicAdapter(),
+    gemini: createGeminiAdapter(),
+  };
+  return {
+    forKind: (kind) => byKind[kind],
+    close: async () => {
+      await Promise.all([byKind.openai.close(), byKind.anthropic.close(), byKind.gemini.close()]);
+    },
+  };
+}

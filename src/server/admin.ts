@@ -1,0 +1,90 @@
+// Read-only admin API (/api/...) — guarded by the admin key when one is configured.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { timingSafeEqual } from 'node:crypto';
+import { formatUsd } from '../cost/money.js';
+import type { SpendGroup } from '../storage/types.js';
+import type { AppDeps } from './deps.js';
+import { sendJson } from './respond.js';
+
+const GROUPS: readonly SpendGroup[] = ['model', 'day', 'tag', 'key'];
+
+export function isAdmin(req: IncomingMessage, adminKey: string | undefined): boolean {
+  if (!adminKey) return true;
+  const auth = req.headers['authorization'];
+  const given = typeof auth === 'string' && auth.startsWith('Bearer ') ? auth.slice(7) : req.headers['x-costwise-admin-key'];
+  if (typeof given !== 'string') return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(adminKey);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+function adminError(res: ServerResponse, status: number, message: string, param: string | null = null): void {
+  sendJson(res, status, { error: { message, type: status === 401 ? 'authentication_error' : 'invalid_request_error', param, code: null } });
+}
+
+/** `from` / `to`: epoch ms or an ISO 8601 date/time. */
+function parseTime(value: string | null, param: string): number | undefined | Error {
+  if (value === null || value === '') return undefined;
+  if (/^\d+$/.test(value)) return Number(value);
+  const t = Date.parse(value);
+  return Number.isNaN(t) ? new Error(`${param}: expected epoch milliseconds or an ISO 8601 date, got "${value}"`) : t;
+}
+
+export async function handleAdmin(req: IncomingMessage, res: ServerResponse, deps: AppDeps, url: URL): Promise<void> {
+  if (!isAdmin(req, deps.config.server.adminKey)) {
+    res.setHeader('www-authenticate', 'Bearer realm="costwise admin"');
+    adminError(res, 401, 'admin key required: send Authorization: Bearer <COSTWISE_ADMIN_KEY>');
+    return;
+  }
+  if (req.method !== 'GET') return adminError(res, 405, `method ${req.method} not allowed on ${url.pathname}`);
+  if (url.pathname === '/api/spend') {
+    const groupBy = (url.searchParams.get('group_by') ?? 'model') as SpendGroup;
+    if (!GROUPS.includes(groupBy)) return adminError(res, 400, `group_by: expected one of ${GROUPS.join(', ')}, got "${groupBy}"`, 'group_by');
+    const from = parseTime(url.searchParams.get('from'), 'from');
+    const to = parseTime(url.searchParams.get('to'), 'to');
+    if (from instanceof Error) return adminError(res, 400, from.message, 'from');
+    if (to instanceof Error) return adminError(res, 400, to.message, 'to');
+    await deps.store.flush();
+    const buckets = await deps.store.spend({ groupBy, ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}) });
+    let cost = 0n;
+    let baseline = 0n;
+    for (const b of buckets) {
+      cost += BigInt(b.costPico);
+      baseline += BigInt(b.baselinePico);
+    }
+    sendJson(res, 200, {
+      group_by: groupBy,
+      from: from ?? null,
+      to: to ?? null,
+      total: { cost_usd: formatUsd(cost), baseline_usd: formatUsd(baseline), saving_usd: formatUsd(baseline - cost) },
+      data: buckets.map((b) => ({
+        [groupBy]: b.key,
+        requests: b.requests,
+        tokens: {
+          input: b.inputTokens,
+          cache_read: b.cacheReadTokens,
+          cache_write_5m: b.cacheWrite5mTokens,
+          cache_write_1h: b.cacheWrite1hTokens,
+          output: b.outputTokens,
+        },
+        cost_usd: formatUsd(b.costPico),
+        baseline_usd: formatUsd(b.baselinePico),
+        saving_usd: formatUsd(b.baselinePico - b.costPico),
+      })),
+    });
+    return;
+  }
+  if (url.pathname === '/api/requests') {
+    const limit = Math.min(Math.max(Number(url.searchParams.get('limit') ?? 50) || 50, 1), 1000);
+    const offset = Math.max(Number(url.searchParams.get('offset') ?? 0) || 0, 0);
+    await deps.store.flush();
+    const rows = await deps.store.ledgerRows({ limit, offset });
+    sendJson(res, 200, {
+      data: rows.map((r) => ({ ...r, cost_usd: formatUsd(r.costPico), baseline_usd: formatUsd(r.baselinePico) })),
+      limit,
+      offset,
+    });
+    return;
+  }
+  adminError(res, 404, `no admin endpoint ${url.pathname}`);
+}

@@ -1,0 +1,81 @@
+// The HTTP server: routes requests to handlers; never lets a handler's failure crash the process.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AppDeps } from './deps.js';
+import { handleChat } from './chat.js';
+import { anthropicIngress, openAIIngress } from './ingress.js';
+import { handleEmbeddings } from './embeddings.js';
+import { handleCountTokens } from './count-tokens.js';
+import { handleModels } from './models.js';
+import { handleAdmin, isAdmin } from './admin.js';
+import { sendJson } from './respond.js';
+
+type Handler = (req: IncomingMessage, res: ServerResponse, deps: AppDeps) => Promise<void> | void;
+
+const ROUTES: Record<string, Handler> = {
+  'POST /v1/chat/completions': (req, res, deps) => handleChat(openAIIngress, req, res, deps),
+  'POST /v1/messages': (req, res, deps) => handleChat(anthropicIngress, req, res, deps),
+  'POST /v1/messages/count_tokens': handleCountTokens,
+  'POST /v1/embeddings': handleEmbeddings,
+  'GET /v1/models': handleModels,
+  'GET /health': (_req, res) => sendJson(res, 200, { status: 'ok' }),
+};
+
+function pathOf(rawUrl: string): string {
+  const q = rawUrl.indexOf('?');
+  const path = q < 0 ? rawUrl : rawUrl.slice(0, q);
+  return path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
+}
+
+export function createApp(deps: AppDeps): Server {
+  const server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
+    const path = pathOf(req.url ?? '/');
+    const handler = ROUTES[`${req.method} ${path}`];
+    let done: Promise<void> | void;
+    try {
+      if (handler) done = handler(req, res, deps);
+      else if (path === '/api' || path.startsWith('/api/')) done = handleAdmin(req, res, deps, new URL(req.url ?? '/', 'http://x'));
+      else if (path === '/ui' || path.startsWith('/ui/')) done = serveUi(req, res, deps);
+      else done = notFound(req, res, path);
+    } catch (err) {
+      done = Promise.reject(err);
+    }
+    if (done) {
+      done.catch((err: unknown) => {
+        process.stderr.write(`costwise: unhandled error on ${req.method} ${path}: ${(err as Error)?.stack ?? String(err)}\n`);
+        if (!res.headersSent) sendJson(res, 500, { error: { message: 'internal gateway error', type: 'server_error', param: null, code: null } });
+        else res.destroy();
+      });
+    }
+  });
+  server.on('clientError', (_err, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
+    else socket.destroy();
+  });
+  return server;
+}
+
+function notFound(req: IncomingMessage, res: ServerResponse, path: string): void {
+  const known = Object.keys(ROUTES).some((r) => r.endsWith(` ${path}`));
+  const status = known ? 405 : 404;
+  const message = known ? `Method ${req.method} not allowed on ${path}` : `Unknown route ${req.method} ${path}`;
+  if (req.headers['anthropic-version']) {
+    sendJson(res, status, { type: 'error', error: { type: 'not_found_error', message } });
+  } else {
+    sendJson(res, status, { error: { message, type: 'invalid_request_error', param: null, code: 'unknown_url' } });
+  }
+  req.resume();
+}
+
+function serveUi(req: IncomingMessage, res: ServerResponse, deps: AppDeps): void {
+  if (!isAdmin(req, deps.config.server.adminKey)) {
+    res.writeHead(401, { 'www-authenticate': 'Bearer realm="costwise admin"', 'content-type': 'text/plain' });
+    res.end('admin key required');
+    return;
+  }
+  res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+  res.end(
+    '<!doctype html><meta charset="utf-8"><title>costwise</title><h1>costwise</h1>' +
+      '<p>The dashboard is not built yet. Spend so far: <a href="/api/spend?group_by=model">/api/spend</a>, ' +
+      '<a href="/api/requests">/api/requests</a>.</p>',
+  );
+}

@@ -1,0 +1,39 @@
+// Reads a request body within the configured size limit and parses it as JSON.
+import type { IncomingMessage } from 'node:http';
+import { GatewayError, invalidRequest } from '../core/errors.js';
+
+export async function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    req.resume();
+    throw tooLarge(maxBytes);
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > maxBytes) {
+      req.resume();
+      throw tooLarge(maxBytes);
+    }
+    chunks.push(chunk as Buffer);
+  }
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
+}
+
+function tooLarge(maxBytes: number): GatewayError {
+  return new GatewayError({
+    kind: 'request_too_large',
+    message: `Request body is larger than the limit of ${maxBytes} bytes (server.maxBodyBytes).`,
+    code: 'request_too_large',
+  });
+}
+
+export function parseJsonBody(raw: Buffer): unknown {
+  if (raw.length === 0) throw invalidRequest('Request body is empty; expected a JSON object.', null, 'invalid_json');
+  try {
+    return JSON.parse(raw.toString('utf8'));
+  } catch (err) {
+    throw invalidRequest(`Request body is not valid JSON: ${(err as Error).message}`, null, 'invalid_json');
+  }
+}

@@ -1,0 +1,154 @@
+// The chat routes (OpenAI /v1/chat/completions and Anthropic /v1/messages): one handler, one
+// pipeline, the caller's own wire format on the way in and out.
+//
+// Pipeline, in order (each stage reads and writes the typed RequestContext):
+//   1. parse         wire body → ctx.request (canonical)            [ingress.parse]
+//   2. resolve-model ctx.request.model → ctx.deployment, capability constraints
+//   3. dispatch      ctx.deployment's adapter → ctx.outcome (complete | stream), upstream headers
+//   4. settle        final usage → ctx.settlement (cost, baseline); one ledger row
+//   5. respond       ctx.outcome → the caller's wire format, x-costwise-* headers
+// Later techniques (response cache, routing, prompt-cache planning) are stages between 1 and 3.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { GatewayError, toGatewayError } from '../core/errors.js';
+import { formatUsd } from '../cost/money.js';
+import type { RequestContext } from '../pipeline/context.js';
+import { resolveModel } from '../pipeline/resolve-model.js';
+import { dispatch } from '../pipeline/dispatch.js';
+import { price, pricedStream, recordLedger } from '../pipeline/settle.js';
+import type { IngressFormat } from './ingress.js';
+import type { AppDeps } from './deps.js';
+import { callerFrom, forwardHeadersFrom } from './caller.js';
+import { parseJsonBody, readBody } from './body.js';
+import { newRequestId } from './ids.js';
+
+const EMPTY_REQUEST = { model: '', system: [], messages: [], stream: false, streamUsage: false, passthrough: { format: 'openai', fields: {} } } as const;
+
+export async function handleChat(ingress: IngressFormat, req: IncomingMessage, res: ServerResponse, deps: AppDeps): Promise<void> {
+  const ctx: RequestContext = {
+    requestId: newRequestId(),
+    receivedAt: Date.now(),
+    startedAt: performance.now(),
+    ingress: ingress.format,
+    endpoint: req.url ?? '',
+    caller: callerFrom(req.headers),
+    request: { ...EMPTY_REQUEST, system: [], messages: [], passthrough: { format: ingress.format, fields: {} } },
+    forwardHeaders: forwardHeadersFrom(req.headers),
+    warnings: [],
+    abort: new AbortController(),
+    upstreamHeaders: {},
+  };
+  res.on('close', () => {
+    if (!res.writableFinished) ctx.abort.abort();
+  });
+
+  try {
+    const body = parseJsonBody(await readBody(req, deps.config.server.maxBodyBytes));
+    ctx.request = ingress.parse(body);
+    resolveModel(ctx, deps.catalog);
+    await dispatch(ctx, deps.adapters);
+  } catch (err) {
+    failBeforeResponse(ctx, ingress, res, deps, toGatewayError(err));
+    return;
+  }
+
+  const outcome = ctx.outcome!;
+  if (outcome.kind === 'complete') {
+    const { costPico, baselinePico } = price(ctx, outcome.response.usage);
+    const payload = JSON.stringify(ingress.render(outcome.response, ctx.deployment!.name, ctx.requestId));
+    res.writeHead(200, {
+      ...responseHeaders(ctx),
+      'content-type': 'application/json',
+      'content-length': Buffer.byteLength(payload),
+      'x-costwise-cost-usd': formatUsd(costPico),
+      'x-costwise-baseline-usd': formatUsd(baselinePico),
+    });
+    res.end(payload);
+    recordLedger(ctx, deps.store, { status: 200 });
+    return;
+  }
+  await streamOut(ctx, ingress, res, deps, outcome.events);
+}
+
+async function streamOut(
+  ctx: RequestContext,
+  ingress: IngressFormat,
+  res: ServerResponse,
+  deps: AppDeps,
+  events: AsyncIterable<import('../core/canonical.js').StreamEvent>,
+): Promise<void> {
+  res.writeHead(200, {
+    ...responseHeaders(ctx),
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache',
+    connection: 'keep-alive',
+    // The cost is known only once the stream ends: it follows as HTTP trailers (and in the ledger).
+    trailer: 'x-costwise-cost-usd, x-costwise-baseline-usd',
+  });
+  const writer = ingress.streamWriter({ publicModel: ctx.deployment!.name, requestId: ctx.requestId, includeUsage: ctx.request.streamUsage });
+  let error: GatewayError | undefined;
+  try {
+    for await (const event of pricedStream(ctx, events)) {
+      const frames = writer.write(event);
+      if (frames && !res.write(frames)) await drained(res);
+      if (res.destroyed) break;
+    }
+    if (!res.destroyed) res.write(writer.end());
+  } catch (err) {
+    error = toGatewayError(err);
+    if (!res.destroyed) res.write(ingress.errorFrame(error, ctx.requestId));
+  }
+  const settlement = ctx.settlement;
+  if (!res.destroyed) {
+    res.addTrailers({
+      'x-costwise-cost-usd': formatUsd(settlement?.costPico ?? 0),
+      'x-costwise-baseline-usd': formatUsd(settlement?.baselinePico ?? 0),
+    });
+    res.end();
+  }
+  const status = error ? error.status : res.destroyed && !res.writableFinished ? 499 : 200;
+  recordLedger(ctx, deps.store, { status, error });
+}
+
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}
+
+function responseHeaders(ctx: RequestContext): Record<string, string> {
+  const h: Record<string, string> = {
+    ...ctx.upstreamHeaders,
+    'x-costwise-request-id': ctx.requestId,
+  };
+  if (ctx.ingress === 'anthropic') h['request-id'] = ctx.requestId;
+  else h['x-request-id'] = ctx.requestId;
+  if (ctx.deployment) h['x-costwise-model'] = ctx.deployment.name;
+  if (ctx.warnings.length) h['x-costwise-warnings'] = ctx.warnings.join('; ').replace(/[^\x20-\x7e]/g, '?').slice(0, 4000);
+  return h;
+}
+
+function failBeforeResponse(ctx: RequestContext, ingress: IngressFormat, res: ServerResponse, deps: AppDeps, err: GatewayError): void {
+  ctx.error = err;
+  if (!res.headersSent && !res.destroyed) {
+    const { status, body } = ingress.renderError(err, ctx.requestId);
+    const payload = JSON.stringify(body);
+    const headers: Record<string, string | number> = {
+      ...responseHeaders(ctx),
+      ...err.headers,
+      'content-type': 'application/json',
+      'content-length': Buffer.byteLength(payload),
+      'x-costwise-cost-usd': '0',
+      'x-costwise-baseline-usd': '0',
+    };
+    if (err.retryAfterSeconds !== undefined) headers['retry-after'] = String(err.retryAfterSeconds);
+    res.writeHead(status, headers);
+    res.end(payload);
+  }
+  recordLedger(ctx, deps.store, { status: err.status, error: err });
+}

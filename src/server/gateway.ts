@@ -1,0 +1,86 @@
+// Starts a gateway: config → (in-process emulator) → storage → catalog → HTTP server.
+import type { AddressInfo } from 'node:net';
+import { isIP } from 'node:net';
+import type { Config } from '../config/schema.js';
+import { buildCatalog, usesEmulator } from '../config/catalog.js';
+import { createAdapterRegistry } from '../providers/registry.js';
+import { closeAllPools } from '../providers/http.js';
+import { openDurableStore, createMemoryState } from '../storage/index.js';
+import { startEmulator, type RunningEmulator } from '../emulator/server.js';
+import { createApp } from './app.js';
+import type { AppDeps } from './deps.js';
+
+export interface GatewayOptions {
+  config: Config;
+  /** Overrides config.server.port / host. */
+  port?: number;
+  host?: string;
+}
+
+export interface RunningGateway {
+  url: string;
+  port: number;
+  deps: AppDeps;
+  emulator: RunningEmulator | undefined;
+  close(): Promise<void>;
+}
+
+export function isLoopback(host: string): boolean {
+  if (host === 'localhost') return true;
+  if (isIP(host) === 4) return host.startsWith('127.');
+  if (isIP(host) === 6) return host === '::1';
+  return false;
+}
+
+export class StartupError extends Error {}
+
+export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
+  const config = options.config;
+  const host = options.host ?? config.server.host;
+  const port = options.port ?? config.server.port;
+  if (!isLoopback(host) && !config.server.adminKey) {
+    throw new StartupError(
+      `refusing to listen on ${host}: a non-loopback address needs an admin key (set COSTWISE_ADMIN_KEY or server.adminKey) to guard /api and /ui`,
+    );
+  }
+  const emulator = usesEmulator(config)
+    ? await startEmulator({ port: 0, latency: { ttftMs: config.emulator.ttftMs, perTokenMs: config.emulator.perTokenMs }, seed: config.emulator.seed })
+    : undefined;
+  const deps: AppDeps = {
+    config,
+    catalog: buildCatalog(config, emulator?.url),
+    adapters: createAdapterRegistry(),
+    store: openDurableStore({ kind: 'sqlite', path: config.storage.ledger.path }),
+    state: createMemoryState(),
+  };
+  const server = createApp(deps);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const actualPort = (server.address() as AddressInfo).port;
+  const urlHost = isIP(host) === 6 ? `[${host}]` : host;
+  let closed = false;
+  return {
+    url: `http://${urlHost}:${actualPort}`,
+    port: actualPort,
+    deps,
+    emulator,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await deps.store.close();
+      await deps.state.close();
+      await deps.adapters.close();
+      await closeAllPools();
+      await emulator?.close();
+    },
+  };
+}

@@ -1,0 +1,43 @@
+// The wire formats callers speak to costwise, each as one descriptor: parse in, render out.
+import type { CanonicalRequest, CanonicalResponse, StreamEvent, WireFormat } from '../core/canonical.js';
+import type { GatewayError } from '../core/errors.js';
+import { parseChatRequest } from '../wire/openai/request.js';
+import { renderChatCompletion } from '../wire/openai/response.js';
+import { OpenAIStreamWriter, errorFrame as openAIErrorFrame } from '../wire/openai/stream.js';
+import { renderOpenAIError } from '../wire/openai/errors.js';
+import { parseMessagesRequest } from '../wire/anthropic/request.js';
+import { renderMessage } from '../wire/anthropic/response.js';
+import { AnthropicStreamWriter, errorFrame as anthropicErrorFrame } from '../wire/anthropic/stream.js';
+import { renderAnthropicError } from '../wire/anthropic/errors.js';
+
+export interface StreamWriter {
+  write(event: StreamEvent): string;
+  end(): string;
+}
+
+export interface IngressFormat {
+  readonly format: WireFormat;
+  parse(body: unknown): CanonicalRequest;
+  render(response: CanonicalResponse, publicModel: string, requestId: string): Record<string, unknown>;
+  streamWriter(opts: { publicModel: string; requestId: string; includeUsage: boolean }): StreamWriter;
+  renderError(err: GatewayError, requestId: string): { status: number; body: Record<string, unknown> };
+  errorFrame(err: GatewayError, requestId: string): string;
+}
+
+export const openAIIngress: IngressFormat = {
+  format: 'openai',
+  parse: parseChatRequest,
+  render: renderChatCompletion,
+  streamWriter: (opts) => new OpenAIStreamWriter(opts),
+  renderError: (err) => renderOpenAIError(err),
+  errorFrame: (err) => openAIErrorFrame(err),
+};
+
+export const anthropicIngress: IngressFormat = {
+  format: 'anthropic',
+  parse: parseMessagesRequest,
+  render: renderMessage,
+  streamWriter: (opts) => new AnthropicStreamWriter(opts),
+  renderError: (err, requestId) => renderAnthropicError(err, requestId),
+  errorFrame: (err, requestId) => anthropicErrorFrame(err, requestId),
+};

@@ -1,0 +1,85 @@
+// Cached tokenisation of plain text. Prompts repeat a lot (system prompts, tool lists, benchmark
+// loops), so counts and token arrays are memoised per encoding in bounded FIFO maps; a hit costs
+// one Map lookup (V8 hashes the string once).
+import { encodingForModel, getEncoder, type EncodingName } from './encodings.js';
+
+/** Special-token text (`<|endoftext|>`) in user content is ordinary text, as the APIs treat it. */
+const AS_TEXT = { disallowedSpecial: new Set<string>() };
+
+/** A Map that drops its oldest entries once the summed weight exceeds a budget. */
+class BoundedCache<V> {
+  private readonly map = new Map<string, V>();
+  private weight = 0;
+  constructor(
+    private readonly maxWeight: number,
+    private readonly weigh: (key: string, value: V) => number,
+  ) {}
+
+  get(key: string): V | undefined {
+    return this.map.get(key);
+  }
+
+  set(key: string, value: V): void {
+    const w = this.weigh(key, value);
+    if (w > this.maxWeight / 4) return; // one huge text must not flush everything else
+    this.map.set(key, value);
+    this.weight += w;
+    for (const [k, v] of this.map) {
+      if (this.weight <= this.maxWeight) break;
+      this.map.delete(k);
+      this.weight -= this.weigh(k, v);
+    }
+  }
+}
+
+interface PerEncoding {
+  counts: BoundedCache<number>;
+  arrays: BoundedCache<readonly number[]>;
+}
+
+const caches = new Map<EncodingName, PerEncoding>();
+
+function cachesFor(name: EncodingName): PerEncoding {
+  let c = caches.get(name);
+  if (!c) {
+    c = {
+      // ~64 MB of key text for counts; ~4M tokens (plus their keys) for token arrays.
+      counts: new BoundedCache<number>(32_000_000, (k) => k.length + 16),
+      arrays: new BoundedCache<readonly number[]>(4_000_000, (k, v) => v.length + (k.length >> 2) + 4),
+    };
+    caches.set(name, c);
+  }
+  return c;
+}
+
+/** Tokens of `text` with the encoding of `model` (see encodingForModel). */
+export function countTextTokens(text: string, model: string): number {
+  if (text.length === 0) return 0;
+  const name = encodingForModel(model);
+  const c = cachesFor(name);
+  const hit = c.counts.get(text);
+  if (hit !== undefined) return hit;
+  const arr = c.arrays.get(text);
+  const n = arr ? arr.length : getEncoder(name).encode(text, AS_TEXT).length;
+  c.counts.set(text, n);
+  return n;
+}
+
+/** The token ids of `text` (cached; do not mutate the returned array). */
+export function encodeText(text: string, model: string): readonly number[] {
+  if (text.length === 0) return [];
+  const name = encodingForModel(model);
+  const c = cachesFor(name);
+  let arr = c.arrays.get(text);
+  if (!arr) {
+    arr = getEncoder(name).encode(text, AS_TEXT);
+    c.arrays.set(text, arr);
+    c.counts.set(text, arr.length);
+  }
+  return arr;
+}
+
+/** Decodes token ids with the encoding of `model`. */
+export function decodeTokens(tokens: readonly number[], model: string): string {
+  return getEncoder(encodingForModel(model)).decode(tokens);
+}

@@ -1,0 +1,3 @@
+// Anthropic streaming, both directions.
+export { AnthropicStreamWriter, errorFrame, type AnthropicStreamWriterOptions } from './stream-writer.js';
+export { anthropicEventsToCanonical, type AnthropicEventsOptions } from './stream-reader.js';
