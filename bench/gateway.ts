@@ -2,7 +2,7 @@
 // zero-latency emulator, in one run on loopback. Throughput at saturation and latency at a light
 // sequential load; results to bench/results/gateway.json and a table.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -40,7 +40,19 @@ const BODY = JSON.stringify({
   max_tokens: 64,
 });
 
+/** User + system CPU time of a process so far, in ms (Linux /proc). */
+function cpuMs(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // clock ticks at USER_HZ = 100
+  } catch {
+    return NaN;
+  }
+}
+
 interface Measured {
+  /** CPU time the proxy process spent per request, µs: overhead independent of machine contention. */
+  cpuUsPerRequest: number;
   requestsPerSec: number;
   p50Ms: number;
   p99Ms: number;
@@ -48,7 +60,8 @@ interface Measured {
   non2xx: number;
 }
 
-async function load(url: string, connections: number, duration: number): Promise<Measured> {
+async function load(url: string, connections: number, duration: number, pid?: number): Promise<Measured> {
+  const cpu0 = pid ? cpuMs(pid) : NaN;
   const r = await autocannon({
     url: `${url}/v1/chat/completions`,
     method: 'POST',
@@ -57,7 +70,8 @@ async function load(url: string, connections: number, duration: number): Promise
     headers: { 'content-type': 'application/json', authorization: 'Bearer bench' },
     body: BODY,
   });
-  return { requestsPerSec: r.requests.average, p50Ms: r.latency.p50, p99Ms: r.latency.p99, errors: r.errors, non2xx: r.non2xx };
+  const cpuUsPerRequest = ((cpuMs(pid ?? 0) - cpu0) * 1000) / Math.max(1, r.requests.total);
+  return { cpuUsPerRequest, requestsPerSec: r.requests.average, p50Ms: r.latency.p50, p99Ms: r.latency.p99, errors: r.errors, non2xx: r.non2xx };
 }
 
 /** Latency without queueing: one connection, sequential requests, precise per-request timing. */
@@ -78,7 +92,7 @@ async function sequentialLatency(url: string, count: number): Promise<{ p50Ms: n
 }
 
 async function main(): Promise<void> {
-  const emulator = await startProcess([BIN, 'emulate', '--port', '0']);
+  const emulator = await startProcess([BIN, 'emulate', '--port', '0', '--rpm', '100000000', '--tpm', '1000000000000']);
   const dir = mkdtempSync(join(tmpdir(), 'costwise-bench-'));
   const cfg = join(dir, 'bench.yaml');
   writeFileSync(
@@ -102,8 +116,8 @@ async function main(): Promise<void> {
   const tp: Record<'bare' | 'gateway', Measured[]> = { bare: [], gateway: [] };
   for (let i = 0; i < rounds; i++) {
     process.stdout.write(`round ${i + 1}/${rounds}: throughput, ${CONNECTIONS} connections × ${DURATION_S}s each\n`);
-    tp.bare.push(await load(bare.url, CONNECTIONS, DURATION_S));
-    tp.gateway.push(await load(gateway.url, CONNECTIONS, DURATION_S));
+    tp.bare.push(await load(bare.url, CONNECTIONS, DURATION_S, bare.child.pid));
+    tp.gateway.push(await load(gateway.url, CONNECTIONS, DURATION_S, gateway.child.pid));
   }
   process.stdout.write('sequential latency, 2,000 requests each\n');
   const latBare = await sequentialLatency(bare.url, 2000);
@@ -115,8 +129,8 @@ async function main(): Promise<void> {
     node: process.version,
     connections: CONNECTIONS,
     durationSeconds: DURATION_S,
-    bare: { requestsPerSec: avg(tp.bare, 'requestsPerSec'), loadedP50Ms: avg(tp.bare, 'p50Ms'), loadedP99Ms: avg(tp.bare, 'p99Ms'), ...latBare, errors: avg(tp.bare, 'errors') + avg(tp.bare, 'non2xx') },
-    gateway: { requestsPerSec: avg(tp.gateway, 'requestsPerSec'), loadedP50Ms: avg(tp.gateway, 'p50Ms'), loadedP99Ms: avg(tp.gateway, 'p99Ms'), ...latGateway, errors: avg(tp.gateway, 'errors') + avg(tp.gateway, 'non2xx') },
+    bare: { cpuUsPerRequest: avg(tp.bare, 'cpuUsPerRequest'), requestsPerSec: avg(tp.bare, 'requestsPerSec'), loadedP50Ms: avg(tp.bare, 'p50Ms'), loadedP99Ms: avg(tp.bare, 'p99Ms'), ...latBare, errors: avg(tp.bare, 'errors') + avg(tp.bare, 'non2xx') },
+    gateway: { cpuUsPerRequest: avg(tp.gateway, 'cpuUsPerRequest'), requestsPerSec: avg(tp.gateway, 'requestsPerSec'), loadedP50Ms: avg(tp.gateway, 'p50Ms'), loadedP99Ms: avg(tp.gateway, 'p99Ms'), ...latGateway, errors: avg(tp.gateway, 'errors') + avg(tp.gateway, 'non2xx') },
     throughputRatio: 0,
     addedP50Ms: 0,
     addedP99Ms: 0,
@@ -129,10 +143,10 @@ async function main(): Promise<void> {
   mkdirSync(outDir, { recursive: true });
   writeFileSync(join(outDir, 'gateway.json'), JSON.stringify(result, null, 2) + '\n');
 
-  const t = new Table({ head: ['', 'req/s', 'p50 (seq)', 'p99 (seq)', `p50 @${CONNECTIONS}c`, `p99 @${CONNECTIONS}c`, 'errors'] });
+  const t = new Table({ head: ['', 'CPU µs/req', 'req/s', 'p50 (seq)', 'p99 (seq)', `p50 @${CONNECTIONS}c`, `p99 @${CONNECTIONS}c`, 'errors'] });
   const f = (n: number) => n.toFixed(3) + ' ms';
-  t.push(['bare undici proxy', Math.round(result.bare.requestsPerSec), f(result.bare.p50Ms), f(result.bare.p99Ms), result.bare.loadedP50Ms + ' ms', result.bare.loadedP99Ms + ' ms', result.bare.errors]);
-  t.push(['costwise gateway', Math.round(result.gateway.requestsPerSec), f(result.gateway.p50Ms), f(result.gateway.p99Ms), result.gateway.loadedP50Ms + ' ms', result.gateway.loadedP99Ms + ' ms', result.gateway.errors]);
+  t.push(['bare undici proxy', result.bare.cpuUsPerRequest.toFixed(0), Math.round(result.bare.requestsPerSec), f(result.bare.p50Ms), f(result.bare.p99Ms), result.bare.loadedP50Ms + ' ms', result.bare.loadedP99Ms + ' ms', result.bare.errors]);
+  t.push(['costwise gateway', result.gateway.cpuUsPerRequest.toFixed(0), Math.round(result.gateway.requestsPerSec), f(result.gateway.p50Ms), f(result.gateway.p99Ms), result.gateway.loadedP50Ms + ' ms', result.gateway.loadedP99Ms + ' ms', result.gateway.errors]);
   process.stdout.write(t.toString() + '\n');
   process.stdout.write(
     `gateway throughput = ${(result.throughputRatio * 100).toFixed(1)}% of the bare proxy (target ≥ 60%); ` +

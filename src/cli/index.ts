@@ -43,7 +43,9 @@ export async function main(argv: string[]): Promise<void> {
     .option('--per-token-ms <ms>', 'time per output token', numberOption('per-token-ms'), 0)
     .option('--fault-rate <p>', 'probability (0..1) of an injected 429/500/503 fault', numberOption('fault-rate'), 0)
     .option('--seed <n>', 'seed for generated text and faults', intOption('seed'), 1)
-    .action(async (opts: { port: number; host: string; ttftMs: number; perTokenMs: number; faultRate: number; seed: number }) => {
+    .option('--rpm <n>', 'requests per minute before a real 429 (default 10000)', intOption('rpm'))
+    .option('--tpm <n>', 'tokens per minute before a real 429 (default 10000000)', intOption('tpm'))
+    .action(async (opts: { port: number; host: string; ttftMs: number; perTokenMs: number; faultRate: number; seed: number; rpm?: number; tpm?: number }) => {
       const { runEmulateCommand } = await import('../emulator/cli.js');
       await runEmulateCommand(opts);
     });

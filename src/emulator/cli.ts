@@ -9,6 +9,9 @@ export interface EmulateCommandOptions {
   /** Spread evenly over 429 / 500 / 503 / 529 / cut. */
   faultRate: number;
   seed: number;
+  /** Per-minute limits; over them the emulator answers a real 429. */
+  rpm?: number;
+  tpm?: number;
 }
 
 /** Resolves once a signal has stopped the emulator. */
@@ -20,6 +23,9 @@ export async function runEmulateCommand(opts: EmulateCommandOptions): Promise<vo
     latency: { ttftMs: opts.ttftMs, perTokenMs: opts.perTokenMs },
     faults: { rate429: share, rate500: share, rate503: share, rate529: share, rateCut: share },
     seed: opts.seed,
+    ...(opts.rpm !== undefined || opts.tpm !== undefined
+      ? { rateLimits: { requestsPerMinute: opts.rpm ?? 10_000, tokensPerMinute: opts.tpm ?? 10_000_000 } }
+      : {}),
   });
   const out = process.stdout;
   out.write(`costwise emulator listening on ${emu.url}\n`);

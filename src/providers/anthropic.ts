@@ -9,7 +9,7 @@ import { parseMessage } from '../wire/anthropic/response.js';
 import { anthropicEventsToCanonical } from '../wire/anthropic/stream-reader.js';
 import { isObject } from '../wire/anthropic/validate.js';
 import { parseSse } from '../wire/sse.js';
-import { passBackHeaders, readJson, upstreamRequest, type UpstreamResponse } from './http.js';
+import { passBackHeaders, postUpstream, readJson, type UpstreamResponse } from './http.js';
 import type { CallOptions, CompletionResult, ProviderAdapter, ProviderConfig, StreamResult, UpstreamTarget } from './types.js';
 
 export const ANTHROPIC_VERSION = '2023-06-01';
@@ -69,21 +69,15 @@ async function post(provider: ProviderConfig, endpoint: string, body: Record<str
   delete headers['authorization'];
   if (provider.apiKey) headers['x-api-key'] = provider.apiKey;
   else delete headers['x-api-key'];
-  const res = await upstreamRequest({
-    provider,
-    path: endpointPath(provider.baseUrl, endpoint),
-    headers,
-    body: JSON.stringify(body),
-    ...(options.signal ? { signal: options.signal } : {}),
-  });
-  if (res.status >= 200 && res.status < 300) return res;
-  throw parseAnthropicError(res.status, await readErrorText(res), res.headers, provider.name);
+  return postUpstream(
+    {
+      provider,
+      path: endpointPath(provider.baseUrl, endpoint),
+      headers,
+      body: JSON.stringify(body),
+      ...(options.signal ? { signal: options.signal } : {}),
+    },
+    parseAnthropicError,
+  );
 }
 
-async function readErrorText(res: UpstreamResponse): Promise<string> {
-  try {
-    return await res.body.text();
-  } catch {
-    return '';
-  }
-}

@@ -10,7 +10,7 @@ import { toGenerateContentBody, toSystemInstruction } from '../wire/gemini/reque
 import { parseGenerateContentResponse } from '../wire/gemini/response.js';
 import { geminiChunksToEvents } from '../wire/gemini/stream.js';
 import { parseSse } from '../wire/sse.js';
-import { passBackHeaders, readJson, upstreamRequest, type UpstreamResponse } from './http.js';
+import { passBackHeaders, postUpstream, readJson, type UpstreamResponse } from './http.js';
 import type { CallOptions, ProviderAdapter, ProviderConfig, UpstreamTarget } from './types.js';
 
 export function createGeminiAdapter(): ProviderAdapter {
@@ -84,16 +84,16 @@ function estimateInputTokens(request: EmbeddingRequest): number {
 async function post(target: UpstreamTarget, method: string, body: unknown, options: CallOptions): Promise<UpstreamResponse> {
   const { provider } = target;
   const modelId = target.upstreamModel.replace(/^models\//, '');
-  const res = await upstreamRequest({
-    provider,
-    path: `/v1beta/models/${encodeURIComponent(modelId)}:${method}`,
-    method: 'POST',
-    headers: headersFor(provider, options),
-    body: JSON.stringify(body),
-    ...(options.signal ? { signal: options.signal } : {}),
-  });
-  if (res.status >= 200 && res.status < 300) return res;
-  throw parseGeminiError(res.status, await readErrorBody(res), res.headers, provider.name);
+  return postUpstream(
+    {
+      provider,
+      path: `/v1beta/models/${encodeURIComponent(modelId)}:${method}`,
+      headers: headersFor(provider, options),
+      body: JSON.stringify(body),
+      ...(options.signal ? { signal: options.signal } : {}),
+    },
+    parseGeminiError,
+  );
 }
 
 function headersFor(provider: ProviderConfig, options: CallOptions): Record<string, string> {
@@ -104,11 +104,3 @@ function headersFor(provider: ProviderConfig, options: CallOptions): Record<stri
   };
 }
 
-async function readErrorBody(res: UpstreamResponse): Promise<unknown> {
-  const text = await res.body.text().catch(() => '');
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
-}

@@ -3,6 +3,8 @@ import { Pool, type Dispatcher } from 'undici';
 import { GatewayError } from '../core/errors.js';
 import type { ProviderConfig } from './types.js';
 
+export { passBackHeaders } from '../core/headers.js';
+
 const pools = new Map<string, Pool>();
 
 function poolFor(provider: ProviderConfig): Pool {
@@ -43,7 +45,7 @@ export async function upstreamRequest(req: UpstreamRequest): Promise<UpstreamRes
   const basePath = base.pathname.replace(/\/$/, '');
   try {
     const res = await poolFor(req.provider).request({
-      path: basePath + req.path + base.search,
+      path: basePath + req.path + (base.search ? (req.path.includes('?') ? '&' + base.search.slice(1) : base.search) : ''),
       method: req.method ?? 'POST',
       headers: { ...req.provider.headers, ...req.headers },
       body: req.body ?? null,
@@ -74,6 +76,24 @@ export function flattenHeaders(headers: Record<string, string | string[] | undef
   return out;
 }
 
+export type UpstreamErrorParser = (status: number, body: unknown, headers: Record<string, string>, provider: string) => GatewayError;
+
+/** POSTs; a non-2xx answer is read (JSON when it parses, else text) and thrown via `parseError`. */
+export async function postUpstream(req: Omit<UpstreamRequest, 'method'>, parseError: UpstreamErrorParser): Promise<UpstreamResponse> {
+  const res = await upstreamRequest({ ...req, method: 'POST' });
+  if (res.status >= 200 && res.status < 300) return res;
+  throw parseError(res.status, await readErrorBody(res), res.headers, req.provider.name);
+}
+
+async function readErrorBody(res: UpstreamResponse): Promise<unknown> {
+  const text = await res.body.text().catch(() => '');
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
 /** Reads a JSON body; a non-JSON body becomes an upstream error naming what came back. */
 export async function readJson(res: UpstreamResponse, providerName: string): Promise<unknown> {
   const text = await res.body.text();
@@ -88,16 +108,6 @@ export async function readJson(res: UpstreamResponse, providerName: string): Pro
   }
 }
 
-/** Headers worth passing back to the caller: rate limits and retry hints. */
-export function passBackHeaders(headers: Record<string, string>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(headers)) {
-    if (k.startsWith('x-ratelimit-') || k.startsWith('anthropic-ratelimit-') || k === 'retry-after' || k === 'retry-after-ms') {
-      out[k] = v;
-    }
-  }
-  return out;
-}
 
 export async function closeAllPools(): Promise<void> {
   const all = [...pools.values()];

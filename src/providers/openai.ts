@@ -12,7 +12,7 @@ import { parseEmbeddingsResponse, toEmbeddingsBody } from '../wire/openai/embedd
 import { toChatRequestBody } from '../wire/openai/request.js';
 import { parseChatCompletion } from '../wire/openai/response.js';
 import { openAIChunksToEvents } from '../wire/openai/stream.js';
-import { passBackHeaders, readJson, upstreamRequest, type UpstreamResponse } from './http.js';
+import { passBackHeaders, postUpstream, readJson, type UpstreamResponse } from './http.js';
 import type {
   CallOptions,
   CompletionResult,
@@ -79,27 +79,15 @@ export function endpointPath(baseUrl: string, endpoint: string): string {
 async function post(provider: ProviderConfig, endpoint: string, body: Record<string, unknown>, options: CallOptions): Promise<UpstreamResponse> {
   const headers: Record<string, string> = { ...options.forwardHeaders, 'content-type': 'application/json' };
   if (provider.apiKey) headers.authorization = `Bearer ${provider.apiKey}`;
-  const res = await upstreamRequest({
-    provider,
-    path: endpointPath(provider.baseUrl, endpoint),
-    headers,
-    body: JSON.stringify(body),
-    ...(options.signal ? { signal: options.signal } : {}),
-  });
-  if (res.status >= 200 && res.status < 300) return res;
-  throw parseOpenAIError(res.status, await readErrorBody(res), res.headers, provider.name);
+  return postUpstream(
+    {
+      provider,
+      path: endpointPath(provider.baseUrl, endpoint),
+      headers,
+      body: JSON.stringify(body),
+      ...(options.signal ? { signal: options.signal } : {}),
+    },
+    parseOpenAIError,
+  );
 }
 
-async function readErrorBody(res: UpstreamResponse): Promise<unknown> {
-  let text: string;
-  try {
-    text = await res.body.text();
-  } catch {
-    return undefined;
-  }
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
-}

@@ -139,7 +139,12 @@ export function openSqliteStore(opts: SqliteStoreOptions): DurableStore {
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('cache_size = -32768'); // 32 MiB: keeps the request_id index hot for random ids
-  migrate(db);
+  try {
+    migrate(db);
+  } catch (err) {
+    db.close();
+    throw err;
+  }
 
   const insertRow = db.prepare(`INSERT OR IGNORE INTO ledger (${COLUMNS}) VALUES (${Array(22).fill('?').join(', ')})`);
   const insertTag = db.prepare('INSERT OR IGNORE INTO ledger_tags (ledger_id, tag) VALUES (?, ?)');
@@ -156,8 +161,9 @@ export function openSqliteStore(opts: SqliteStoreOptions): DurableStore {
   let timer: NodeJS.Timeout | null = null;
   let immediate: NodeJS.Immediate | null = null;
   let failures = 0; // consecutive failed writes
-  let state: 'open' | 'closing' | 'closed' = 'open';
+  let state: 'open' | 'closing' | 'closed' = 'open'; // appends are accepted until 'closed'
   let droppedAfterClose = 0;
+  let rejected = 0;
   let closing: Promise<void> | null = null;
 
   const writeTransaction = db.transaction((count: number) => {
@@ -256,14 +262,17 @@ export function openSqliteStore(opts: SqliteStoreOptions): DurableStore {
 
   return {
     appendLedger(row: LedgerRow): void {
-      if (state !== 'open') {
+      if (state === 'closed') {
         droppedAfterClose += 1;
         if (droppedAfterClose === 1) log(`costwise: ledger row ${String(row?.requestId)} appended after close was dropped`);
         return;
       }
       const problem = invalidReason(row);
       if (problem !== null) {
-        log(`costwise: ledger row ${String(row?.requestId)} rejected, not stored: ${problem}`);
+        rejected += 1;
+        if (/^10*$/.test(String(rejected))) {
+          log(`costwise: ledger row ${String(row?.requestId)} rejected, not stored: ${problem} (${rejected} rejected so far)`);
+        }
         return;
       }
       queue.push(encode(row));
@@ -296,7 +305,8 @@ export function openSqliteStore(opts: SqliteStoreOptions): DurableStore {
       closing ??= (async () => {
         state = 'closing';
         try {
-          await flush();
+          // Rows appended while closing (requests finishing during shutdown) are written too.
+          while (queue.length > 0) await flush();
         } catch (err) {
           throw new Error(`costwise: ledger store closed with ${queue.length} rows unwritten: ${errorText(err)}`, { cause: err });
         } finally {
@@ -341,6 +351,9 @@ function addInto(target: number[], src: readonly number[]): boolean {
  * ledger rows in [from, edgeLo) and [edgeHi, to). ts >= 0 is enforced on append.
  */
 function spendParams(query: SpendQuery): Record<string, number> {
+  if (!['model', 'day', 'tag', 'key'].includes(query.groupBy)) {
+    throw new Error(`costwise: unknown spend grouping ${String(query.groupBy)}`);
+  }
   for (const [name, value] of [['from', query.from], ['to', query.to]] as const) {
     if (value !== undefined && (typeof value !== 'number' || !Number.isFinite(value))) {
       throw new Error(`costwise: spend bound ${name} must be a finite number of epoch ms, got ${String(value)}`);

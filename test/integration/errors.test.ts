@@ -130,3 +130,27 @@ describe('upstream faults are passed back in the caller\'s format with the right
     expect(rows.filter((r) => r['status'] === 400).length).toBeGreaterThanOrEqual(5);
   });
 });
+
+describe('an upstream that refuses costwise\'s own credentials', () => {
+  it('is a 502 naming the provider, not a 401 blaming the caller\'s key', async () => {
+    const bad = await startTestEnv({
+      config: {
+        providers: [
+          { name: 'openai', kind: 'openai', baseUrl: 'emulator' },
+          { name: 'anthropic', kind: 'anthropic', baseUrl: 'emulator', apiKey: 'emulated' },
+          { name: 'gemini', kind: 'gemini', baseUrl: 'emulator', apiKey: 'emulated' },
+        ],
+      },
+    });
+    try {
+      const err = (await bad.openai.chat.completions.create({ model: 'gpt-4.1', messages: [{ role: 'user', content: 'x' }] }).catch((e: unknown) => e)) as {
+        status: number;
+        message: string;
+      };
+      expect(err.status).toBe(502);
+      expect(err.message).toMatch(/provider openai refused costwise's credentials/);
+    } finally {
+      await bad.close();
+    }
+  });
+});

@@ -156,3 +156,23 @@ describe('OpenAI format, OpenAI model', () => {
     }
   });
 });
+
+describe('streamed cost', () => {
+  it('arrives as HTTP trailers equal to the ledger row', async () => {
+    const { request } = await import('undici');
+    const res = await request(`${env.gateway.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer k', 'x-emulator-output-tokens': '21' },
+      body: JSON.stringify({ model: 'claude-sonnet-4-5', stream: true, messages: [{ role: 'user', content: 'stream me' }] }),
+    });
+    expect(res.headers['trailer']).toMatch(/x-costwise-cost-usd/);
+    const text = await res.body.text();
+    expect(text.trim().endsWith('data: [DONE]')).toBe(true);
+    expect(text).not.toContain('"usage":{'); // the client did not ask for usage
+    const id = res.headers['x-costwise-request-id'] as string;
+    const row = (await ledger(env)).find((r) => r['requestId'] === id)!;
+    expect(row['outputTokens']).toBe(21);
+    expect(usdToPico(res.trailers['x-costwise-cost-usd']!)).toBe(BigInt(row['costPico'] as number));
+    expect(BigInt(row['costPico'] as number)).toBe(expectedPico('claude-sonnet-4-5', { input: row['inputTokens'] as number, output: 21 }));
+  });
+});

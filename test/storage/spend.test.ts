@@ -101,8 +101,9 @@ describe('spend within bounds (from inclusive, to exclusive)', () => {
     expect(await summary({ groupBy: 'tag', from: T0 + 3 * DAY })).toEqual([]);
   });
 
-  it('rejects a bound that is not a finite number', async () => {
+  it('rejects a bound that is not a finite number, and an unknown grouping', async () => {
     await expect(s.spend({ groupBy: 'model', from: Number.NaN })).rejects.toThrow(/from/);
+    await expect(s.spend({ groupBy: 'tenant' as never })).rejects.toThrow(/unknown spend grouping/);
   });
 });
 
@@ -125,13 +126,21 @@ describe('money', () => {
     expect(() => db.prepare("SELECT sum(cost_pico) FROM ledger WHERE served_model = 'big'").get()).toThrow(/overflow/);
     db.close();
   });
+
+  it('keeps rollup sums exact when a batch would push one past 2^53', async () => {
+    for (const id of ['t1', 't2']) s.appendLedger(row({ requestId: id, servedModel: 'tokens', inputTokens: Number.MAX_SAFE_INTEGER }));
+    const bucket = (await s.spend({ groupBy: 'model' })).find((b) => b.key === 'tokens');
+    expect(bucket?.inputTokens).toBe(Number(2n * BigInt(Number.MAX_SAFE_INTEGER)));
+    expect(bucket?.requests).toBe(2);
+  });
 });
 
 describe('spend against a reference model (property)', () => {
   const tagArb = fc.constantFrom('a', 'b', 'c', '(untagged)');
   const rowArb = fc.record({
     requestId: fc.constantFrom(...Array.from({ length: 12 }, (_, i) => `id${i}`)),
-    ts: fc.integer({ min: T0 - DAY, max: T0 + 3 * DAY }),
+    // Wide spread, or a few hours so rollup cells collect several rows and windows cut hours.
+    ts: fc.oneof(fc.integer({ min: T0 - DAY, max: T0 + 3 * DAY }), fc.integer({ min: T0, max: T0 + 3 * HOUR })),
     servedModel: fc.constantFrom('m1', 'm2', 'm3'),
     keyId: fc.constantFrom('k1', 'k2'),
     tags: fc.array(tagArb, { maxLength: 3 }),
@@ -142,8 +151,8 @@ describe('spend against a reference model (property)', () => {
   const queryArb = fc.record(
     {
       groupBy: fc.constantFrom<SpendQuery['groupBy']>('model', 'day', 'tag', 'key'),
-      from: fc.integer({ min: T0 - DAY, max: T0 + 3 * DAY }),
-      to: fc.integer({ min: T0 - DAY, max: T0 + 3 * DAY }),
+      from: fc.oneof(fc.integer({ min: T0 - DAY, max: T0 + 3 * DAY }), fc.integer({ min: T0, max: T0 + 3 * HOUR })),
+      to: fc.oneof(fc.integer({ min: T0 - DAY, max: T0 + 3 * DAY }), fc.integer({ min: T0, max: T0 + 3 * HOUR })),
     },
     { requiredKeys: ['groupBy'] },
   );

@@ -1,6 +1,6 @@
 // GatewayError ⇄ Anthropic error bodies: `{"type":"error","error":{"type","message"},"request_id"}`.
 import { GatewayError, kindForStatus, type ErrorKind } from '../../core/errors.js';
-import { passBackHeaders } from '../../providers/http.js';
+import { passBackHeaders } from '../../core/headers.js';
 import { isObject } from './validate.js';
 
 const TYPE_BY_KIND: Record<ErrorKind, string> = {

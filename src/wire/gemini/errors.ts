@@ -2,7 +2,7 @@
 // `{"error":{"code":429,"message":"...","status":"RESOURCE_EXHAUSTED","details":[...]}}`
 // (some endpoints wrap it in a one-element array).
 import { GatewayError, kindForStatus, type ErrorKind } from '../../core/errors.js';
-import { passBackHeaders } from '../../providers/http.js';
+import { passBackHeaders } from '../../core/headers.js';
 
 interface GoogleError {
   message?: string;

@@ -1,6 +1,6 @@
 // GatewayError ⇄ OpenAI error bodies `{"error":{"message","type","param","code"}}`.
 import { GatewayError, kindForStatus, type ErrorKind } from '../../core/errors.js';
-import { passBackHeaders } from '../../providers/http.js';
+import { passBackHeaders } from '../../core/headers.js';
 import { isRecord } from './validate.js';
 
 const TYPE_BY_KIND: Record<ErrorKind, string> = {
