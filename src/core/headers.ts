@@ -10,3 +10,52 @@ export function passBackHeaders(headers: Record<string, string>): Record<string,
   }
   return out;
 }
+
+const OPENAI_DURATION = /^(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m(?!s))?(?:(\d+(?:\.\d+)?)s)?(?:(\d+(?:\.\d+)?)ms)?$/;
+
+/** OpenAI reset durations (`1s`, `6m0s`, `12ms`) → milliseconds. */
+export function parseResetDuration(value: string): number | null {
+  const m = OPENAI_DURATION.exec(value.trim());
+  if (!m || value.trim() === '') return null;
+  const [, h, min, s, ms] = m;
+  return Number(h ?? 0) * 3_600_000 + Number(min ?? 0) * 60_000 + Number(s ?? 0) * 1000 + Number(ms ?? 0);
+}
+
+function formatResetDuration(ms: number): string {
+  if (ms < 1000) return `${Math.max(0, Math.round(ms))}ms`;
+  const totalSeconds = ms / 1000;
+  const minutes = Math.floor(totalSeconds / 60);
+  const seconds = Math.round((totalSeconds - minutes * 60) * 1000) / 1000;
+  return minutes > 0 ? `${minutes}m${seconds}s` : `${seconds}s`;
+}
+
+/**
+ * Adds the caller's own rate-limit headers when the serving provider speaks another format
+ * (an OpenAI client served by Claude sees `x-ratelimit-*`, an Anthropic client served by GPT
+ * sees `anthropic-ratelimit-*`). The provider's originals are kept.
+ */
+export function translateRateLimitHeaders(callerFormat: string, headers: Record<string, string>, nowMs: number): Record<string, string> {
+  const out = { ...headers };
+  for (const kind of ['requests', 'tokens'] as const) {
+    if (callerFormat === 'openai') {
+      for (const field of ['limit', 'remaining'] as const) {
+        const v = headers[`anthropic-ratelimit-${kind}-${field}`];
+        if (v !== undefined && out[`x-ratelimit-${field}-${kind}`] === undefined) out[`x-ratelimit-${field}-${kind}`] = v;
+      }
+      const reset = headers[`anthropic-ratelimit-${kind}-reset`];
+      const at = reset !== undefined ? Date.parse(reset) : NaN;
+      if (!Number.isNaN(at) && out[`x-ratelimit-reset-${kind}`] === undefined) out[`x-ratelimit-reset-${kind}`] = formatResetDuration(at - nowMs);
+    } else if (callerFormat === 'anthropic') {
+      for (const field of ['limit', 'remaining'] as const) {
+        const v = headers[`x-ratelimit-${field}-${kind}`];
+        if (v !== undefined && out[`anthropic-ratelimit-${kind}-${field}`] === undefined) out[`anthropic-ratelimit-${kind}-${field}`] = v;
+      }
+      const reset = headers[`x-ratelimit-reset-${kind}`];
+      const ms = reset !== undefined ? parseResetDuration(reset) : null;
+      if (ms !== null && out[`anthropic-ratelimit-${kind}-reset`] === undefined) {
+        out[`anthropic-ratelimit-${kind}-reset`] = new Date(Math.ceil((nowMs + ms) / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+      }
+    }
+  }
+  return out;
+}

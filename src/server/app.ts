@@ -5,7 +5,7 @@ import { handleChat } from './chat.js';
 import { anthropicIngress, openAIIngress } from './ingress.js';
 import { handleEmbeddings } from './embeddings.js';
 import { handleCountTokens } from './count-tokens.js';
-import { handleModels } from './models.js';
+import { handleModel, handleModels } from './models.js';
 import { handleAdmin, isAdmin } from './admin.js';
 import { sendJson } from './respond.js';
 
@@ -33,6 +33,7 @@ export function createApp(deps: AppDeps): Server {
     let done: Promise<void> | void;
     try {
       if (handler) done = handler(req, res, deps);
+      else if (req.method === 'GET' && path.startsWith('/v1/models/')) done = handleModel(req, res, deps, decodeURIComponent(path.slice('/v1/models/'.length)));
       else if (path === '/api' || path.startsWith('/api/')) done = handleAdmin(req, res, deps, new URL(req.url ?? '/', 'http://x'));
       else if (path === '/ui' || path.startsWith('/ui/')) done = serveUi(req, res, deps);
       else done = notFound(req, res, path);

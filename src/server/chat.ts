@@ -11,6 +11,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { GatewayError, toGatewayError } from '../core/errors.js';
 import { formatUsd } from '../cost/money.js';
+import { translateRateLimitHeaders } from '../core/headers.js';
 import type { RequestContext } from '../pipeline/context.js';
 import { resolveModel } from '../pipeline/resolve-model.js';
 import { dispatch } from '../pipeline/dispatch.js';
@@ -123,7 +124,7 @@ function drained(res: ServerResponse): Promise<void> {
 
 function responseHeaders(ctx: RequestContext): Record<string, string> {
   const h: Record<string, string> = {
-    ...ctx.upstreamHeaders,
+    ...translateRateLimitHeaders(ctx.ingress, ctx.upstreamHeaders, ctx.receivedAt),
     'x-costwise-request-id': ctx.requestId,
   };
   if (ctx.ingress === 'anthropic') h['request-id'] = ctx.requestId;
@@ -140,7 +141,7 @@ function failBeforeResponse(ctx: RequestContext, ingress: IngressFormat, res: Se
     const payload = JSON.stringify(body);
     const headers: Record<string, string | number> = {
       ...responseHeaders(ctx),
-      ...err.headers,
+      ...translateRateLimitHeaders(ctx.ingress, err.headers, ctx.receivedAt),
       'content-type': 'application/json',
       'content-length': Buffer.byteLength(payload),
       'x-costwise-cost-usd': '0',
@@ -150,5 +151,6 @@ function failBeforeResponse(ctx: RequestContext, ingress: IngressFormat, res: Se
     res.writeHead(status, headers);
     res.end(payload);
   }
-  recordLedger(ctx, deps.store, { status: err.status, error: err });
+  // 499: the caller went away first (the upstream call was aborted because of it).
+  recordLedger(ctx, deps.store, { status: ctx.abort.signal.aborted && res.destroyed ? 499 : err.status, error: err });
 }

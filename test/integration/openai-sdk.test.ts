@@ -176,3 +176,31 @@ describe('streamed cost', () => {
     expect(BigInt(row['costPico'] as number)).toBe(expectedPico('claude-sonnet-4-5', { input: row['inputTokens'] as number, output: 21 }));
   });
 });
+
+describe('models', () => {
+  it('retrieves one model in either shape, 404 for unknown', async () => {
+    const m = await env.openai.models.retrieve('gpt-4.1-nano');
+    expect(m.id).toBe('gpt-4.1-nano');
+    const a = await env.anthropic.models.retrieve('claude-haiku-4-5');
+    expect(a.id).toBe('claude-haiku-4-5');
+    await expect(env.openai.models.retrieve('nope')).rejects.toMatchObject({ status: 404 });
+  });
+});
+
+describe('client disconnect', () => {
+  it('aborts the upstream call and records the request as 499', async () => {
+    const controller = new AbortController();
+    const pending = env.openai.chat.completions.create(
+      { model: 'gpt-4.1-mini', stream: true, messages: [{ role: 'user', content: 'slow one' }] },
+      { headers: { 'x-emulator-fault': 'slow', 'x-emulator-slow-ms': '3000', 'x-costwise-tags': 'disconnect' }, signal: controller.signal },
+    ).catch((e: unknown) => e);
+    // The slow fault delays the upstream's headers, so the SDK call itself is still pending: abort it.
+    await new Promise((r) => setTimeout(r, 200));
+    controller.abort();
+    await pending;
+    await new Promise((r) => setTimeout(r, 300));
+    const row = (await ledger(env)).find((r) => (r['tags'] as string[]).includes('disconnect'));
+    expect(row).toBeDefined();
+    expect(row!['status']).toBe(499);
+  });
+});

@@ -1,0 +1,94 @@
+// Ledger rows on their way into and out of SQLite: validation, the queued snapshot, the column mapping.
+import { HOUR_MS } from './sqlite-schema.js';
+import type { LedgerRow } from './types.js';
+
+export type SqlValue = string | number | null;
+
+/** A validated snapshot of a row: its column values (see COLUMNS) and what it adds to the rollups. */
+export interface QueuedRow {
+  params: SqlValue[];
+  tags: string[];
+  hour: number;
+  model: string;
+  keyId: string;
+  /** One value per SUMS entry. */
+  sums: number[];
+}
+
+/** A ledger row as SELECT ${COLUMNS} returns it. */
+export interface DbRow {
+  request_id: string; ts: number; tenant: string; key_id: string; tags: string; ingress: string;
+  endpoint: string; requested_model: string; served_model: string; provider: string;
+  input_tokens: number; cache_read_tokens: number; cache_write_5m_tokens: number;
+  cache_write_1h_tokens: number; output_tokens: number; reasoning_tokens: number;
+  cost_pico: number; baseline_pico: number; latency_ms: number; status: number; stream: number;
+  error_kind: string | null;
+}
+
+const STRING_FIELDS = ['requestId', 'tenant', 'keyId', 'ingress', 'endpoint', 'requestedModel', 'servedModel', 'provider'] as const;
+const INTEGER_FIELDS = ['inputTokens', 'cacheReadTokens', 'cacheWrite5mTokens', 'cacheWrite1hTokens',
+  'outputTokens', 'reasoningTokens', 'costPico', 'baselinePico', 'status'] as const;
+
+/** Why a row cannot be stored faithfully, or null. Checked on append so a bad row never blocks a batch. */
+export function invalidReason(row: LedgerRow): string | null {
+  if (typeof row !== 'object' || row === null) return 'not an object';
+  for (const f of STRING_FIELDS) if (typeof row[f] !== 'string') return `${f} is not a string`;
+  if (row.requestId === '') return 'requestId is empty';
+  if (!Number.isSafeInteger(row.ts) || row.ts < 0) return `ts ${row.ts} is not a non-negative integer of epoch ms`;
+  for (const f of INTEGER_FIELDS) if (!Number.isSafeInteger(row[f])) return `${f} ${row[f]} is not a safe integer`;
+  if (typeof row.latencyMs !== 'number' || !Number.isFinite(row.latencyMs)) return `latencyMs ${row.latencyMs} is not finite`;
+  if (typeof row.stream !== 'boolean') return 'stream is not a boolean';
+  if (row.errorKind !== null && typeof row.errorKind !== 'string') return 'errorKind is not a string or null';
+  if (!Array.isArray(row.tags) || !row.tags.every((t) => typeof t === 'string')) return 'tags is not an array of strings';
+  return null;
+}
+
+/**
+ * Reports rejected rows at the 1st, 10th, 100th, … rejection, so a systematic bug upstream cannot
+ * flood the log. Returns the function to call once per rejected row.
+ */
+export function rejectionLog(log: (message: string) => void): (row: LedgerRow, problem: string) => void {
+  let rejected = 0;
+  return (row, problem) => {
+    rejected += 1;
+    if (/^10*$/.test(String(rejected))) {
+      log(`costwise: ledger row ${String(row?.requestId)} rejected, not stored: ${problem} (${rejected} rejected so far)`);
+    }
+  };
+}
+
+/** Splits pico-dollars into whole micro-dollars and the pico remainder, as SQLite's / and % do. */
+function split(pico: number): [number, number] {
+  const micro = Math.trunc(pico / 1_000_000);
+  return [micro, pico - micro * 1_000_000];
+}
+
+/** The snapshot of a valid row that the write queue holds. */
+export function encode(row: LedgerRow): QueuedRow {
+  return {
+    params: [row.requestId, row.ts, row.tenant, row.keyId, JSON.stringify(row.tags), row.ingress,
+      row.endpoint, row.requestedModel, row.servedModel, row.provider, row.inputTokens,
+      row.cacheReadTokens, row.cacheWrite5mTokens, row.cacheWrite1hTokens, row.outputTokens,
+      row.reasoningTokens, row.costPico, row.baselinePico, row.latencyMs, row.status,
+      row.stream ? 1 : 0, row.errorKind],
+    tags: row.tags.length < 2 ? [...row.tags] : [...new Set(row.tags)],
+    hour: Math.floor(row.ts / HOUR_MS),
+    model: row.servedModel,
+    keyId: row.keyId,
+    sums: [1, row.inputTokens, row.cacheReadTokens, row.cacheWrite5mTokens, row.cacheWrite1hTokens,
+      row.outputTokens, ...split(row.costPico), ...split(row.baselinePico)],
+  };
+}
+
+export function decode(r: DbRow): LedgerRow {
+  return {
+    requestId: r.request_id, ts: r.ts, tenant: r.tenant, keyId: r.key_id,
+    tags: JSON.parse(r.tags) as string[], ingress: r.ingress, endpoint: r.endpoint,
+    requestedModel: r.requested_model, servedModel: r.served_model, provider: r.provider,
+    inputTokens: r.input_tokens, cacheReadTokens: r.cache_read_tokens,
+    cacheWrite5mTokens: r.cache_write_5m_tokens, cacheWrite1hTokens: r.cache_write_1h_tokens,
+    outputTokens: r.output_tokens, reasoningTokens: r.reasoning_tokens, costPico: r.cost_pico,
+    baselinePico: r.baseline_pico, latencyMs: r.latency_ms, status: r.status,
+    stream: r.stream === 1, errorKind: r.error_kind,
+  };
+}
