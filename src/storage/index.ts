@@ -3,13 +3,23 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { openSqliteStore } from './sqlite.js';
 import type { DurableStore } from './types.js';
+import { openWorkerSqliteStore } from './worker-store.js';
 
 export type * from './types.js';
 export { openSqliteStore, type SqliteStoreOptions } from './sqlite.js';
+export { openWorkerSqliteStore, type WorkerSqliteStoreOptions } from './worker-store.js';
 export { createMemoryState, type MemoryStateOptions } from './memory.js';
 
 /** Which durable store to open (PostgreSQL joins this union later). */
-export type DurableStoreConfig = { kind: 'sqlite'; path: string };
+export type DurableStoreConfig = {
+  kind: 'sqlite';
+  path: string;
+  /**
+   * true (default, what the gateway uses): SQLite runs in a worker thread, so ledger writes never
+   * block the event loop. false: in the calling thread (tools and benches that own the thread).
+   */
+  worker?: boolean;
+};
 
 export function openDurableStore(config: DurableStoreConfig): DurableStore {
   switch (config.kind) {
@@ -17,7 +27,7 @@ export function openDurableStore(config: DurableStoreConfig): DurableStore {
       if (config.path !== ':memory:' && config.path !== '') {
         mkdirSync(dirname(resolve(config.path)), { recursive: true });
       }
-      return openSqliteStore({ path: config.path });
+      return config.worker === false ? openSqliteStore({ path: config.path }) : openWorkerSqliteStore({ path: config.path });
     default: {
       const unknownKind: never = config.kind;
       throw new Error(`costwise: unknown durable store kind ${String(unknownKind)}`);

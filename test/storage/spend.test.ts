@@ -1,23 +1,17 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+// Spend queries (the rollup plus the raw edges), hand-checked against both SQLite stores, and
+// against a reference model (property test, in-thread store: the worker runs the same queries).
 import Database from 'better-sqlite3';
 import fc from 'fast-check';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { openSqliteStore } from '../../src/storage/sqlite.js';
 import type { DurableStore, LedgerRow, SpendBucket, SpendQuery } from '../../src/storage/types.js';
-
-const HOUR = 3_600_000;
-const DAY = 86_400_000;
-const T0 = Date.UTC(2025, 0, 10); // 2025-01-10T00:00:00Z
+import { DAY, HOUR, KINDS, T0, TempLedger, row as fullRow } from './support.js';
 
 function row(overrides: Partial<LedgerRow> & Pick<LedgerRow, 'requestId'>): LedgerRow {
-  return {
-    ts: T0, tenant: 'acme', keyId: 'k1', tags: [], ingress: 'openai', endpoint: '/v1/chat/completions',
-    requestedModel: 'gpt-4o', servedModel: 'm-a', provider: 'openai', inputTokens: 0, cacheReadTokens: 10,
-    cacheWrite5mTokens: 20, cacheWrite1hTokens: 30, outputTokens: 0, reasoningTokens: 0, costPico: 0,
-    baselinePico: 0, latencyMs: 1, status: 200, stream: false, errorKind: null, ...overrides,
-  };
+  return fullRow({
+    keyId: 'k1', servedModel: 'm-a', inputTokens: 0, outputTokens: 0, reasoningTokens: 0, costPico: 0,
+    baselinePico: 0, latencyMs: 1, ...overrides,
+  });
 }
 
 // Hand-checked fixture (see the expectations below).
@@ -29,109 +23,124 @@ const FIXTURE: LedgerRow[] = [
   row({ requestId: 'r5', ts: T0 - 1, servedModel: 'm-c', keyId: 'k3', tags: [], costPico: 1, baselinePico: 1, inputTokens: 50, outputTokens: 5 }),
 ];
 
-let dir: string;
-let s: DurableStore;
+describe.each(KINDS)('%s store', (kind) => {
+  // One store holds the fixture for the read-only tests.
+  let t: TempLedger;
+  let s: DurableStore;
 
-beforeEach(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'costwise-spend-'));
-  s = openSqliteStore({ path: join(dir, 'spend.db') });
-  for (const r of FIXTURE) s.appendLedger(r);
-  await s.flush();
-});
-
-afterEach(async () => {
-  await s.close();
-  rmSync(dir, { recursive: true, force: true });
-});
-
-/** key → [requests, costPico, baselinePico], in the returned order. */
-async function summary(query: SpendQuery): Promise<[string, number, number, number][]> {
-  return (await s.spend(query)).map((b) => [b.key, b.requests, b.costPico, b.baselinePico]);
-}
-
-describe('spend over the whole ledger', () => {
-  it('groups by served model, costliest first, with every sum', async () => {
-    expect(await s.spend({ groupBy: 'model' })).toEqual([
-      { key: 'm-a', requests: 2, inputTokens: 40, cacheReadTokens: 20, cacheWrite5mTokens: 40, cacheWrite1hTokens: 60, outputTokens: 4, costPico: 500, baselinePico: 800 },
-      { key: 'm-b', requests: 2, inputTokens: 60, cacheReadTokens: 20, cacheWrite5mTokens: 40, cacheWrite1hTokens: 60, outputTokens: 6, costPico: 57, baselinePico: 59 },
-      { key: 'm-c', requests: 1, inputTokens: 50, cacheReadTokens: 10, cacheWrite5mTokens: 20, cacheWrite1hTokens: 30, outputTokens: 5, costPico: 1, baselinePico: 1 },
-    ]);
-  });
-
-  it('groups by UTC day, in day order', async () => {
-    expect(await summary({ groupBy: 'day' })).toEqual([
-      ['2025-01-09', 1, 1, 1],
-      ['2025-01-10', 2, 150, 350],
-      ['2025-01-11', 1, 400, 500],
-      ['2025-01-12', 1, 7, 9],
-    ]);
-  });
-
-  it('groups by tag: a row counts under each of its tags, untagged rows under (untagged)', async () => {
-    expect(await summary({ groupBy: 'tag' })).toEqual([
-      ['(untagged)', 2, 401, 501],
-      ['x', 2, 150, 350],
-      ['y', 2, 57, 59],
-    ]);
-  });
-
-  it('groups by key', async () => {
-    expect(await summary({ groupBy: 'key' })).toEqual([
-      ['k2', 2, 407, 509],
-      ['k1', 2, 150, 350],
-      ['k3', 1, 1, 1],
-    ]);
-  });
-});
-
-describe('spend within bounds (from inclusive, to exclusive)', () => {
-  const window = { from: T0, to: T0 + 2 * DAY }; // r1, r2, r3; not r4 (at `to`) nor r5 (before `from`)
-
-  it('by model, day, tag and key', async () => {
-    expect(await summary({ groupBy: 'model', ...window })).toEqual([['m-a', 2, 500, 800], ['m-b', 1, 50, 50]]);
-    expect(await summary({ groupBy: 'day', ...window })).toEqual([['2025-01-10', 2, 150, 350], ['2025-01-11', 1, 400, 500]]);
-    expect(await summary({ groupBy: 'tag', ...window })).toEqual([['(untagged)', 1, 400, 500], ['x', 2, 150, 350], ['y', 1, 50, 50]]);
-    expect(await summary({ groupBy: 'key', ...window })).toEqual([['k2', 1, 400, 500], ['k1', 2, 150, 350]]);
-  });
-
-  it('one bound at a time', async () => {
-    expect(await summary({ groupBy: 'model', from: T0 + 2 * DAY })).toEqual([['m-b', 1, 7, 9]]);
-    expect(await summary({ groupBy: 'tag', to: T0 })).toEqual([['(untagged)', 1, 1, 1]]);
-    expect(await summary({ groupBy: 'day', from: T0 + 3 * DAY })).toEqual([]);
-    expect(await summary({ groupBy: 'tag', from: T0 + 3 * DAY })).toEqual([]);
-  });
-
-  it('rejects a bound that is not a finite number, and an unknown grouping', async () => {
-    await expect(s.spend({ groupBy: 'model', from: Number.NaN })).rejects.toThrow(/from/);
-    await expect(s.spend({ groupBy: 'tenant' as never })).rejects.toThrow(/unknown spend grouping/);
-  });
-});
-
-describe('money', () => {
-  it('sums exactly: 3 × 1,234,567 pico', async () => {
-    for (const id of ['a', 'b', 'c']) s.appendLedger(row({ requestId: id, servedModel: 'exact', costPico: 1_234_567, baselinePico: 1_234_567 }));
-    const bucket = (await s.spend({ groupBy: 'model' })).find((b) => b.key === 'exact');
-    expect(bucket?.costPico).toBe(3_703_701);
-    expect(bucket?.baselinePico).toBe(3_703_701);
-  });
-
-  it('sums past 2^63 pico without SQLite integer overflow', async () => {
-    const n = 2_000;
-    for (let i = 0; i < n; i++) s.appendLedger(row({ requestId: `big${i}`, servedModel: 'big', costPico: Number.MAX_SAFE_INTEGER }));
+  beforeAll(async () => {
+    t = new TempLedger();
+    s = t.open(kind);
+    for (const r of FIXTURE) s.appendLedger(r);
     await s.flush();
-    const bucket = (await s.spend({ groupBy: 'model' })).find((b) => b.key === 'big');
-    expect(bucket?.costPico).toBe(Number(BigInt(n) * BigInt(Number.MAX_SAFE_INTEGER)));
-    // The naive query would fail, so this test exercises the split sum.
-    const db = new Database(join(dir, 'spend.db'), { readonly: true });
-    expect(() => db.prepare("SELECT sum(cost_pico) FROM ledger WHERE served_model = 'big'").get()).toThrow(/overflow/);
-    db.close();
   });
 
-  it('keeps rollup sums exact when a batch would push one past 2^53', async () => {
-    for (const id of ['t1', 't2']) s.appendLedger(row({ requestId: id, servedModel: 'tokens', inputTokens: Number.MAX_SAFE_INTEGER }));
-    const bucket = (await s.spend({ groupBy: 'model' })).find((b) => b.key === 'tokens');
-    expect(bucket?.inputTokens).toBe(Number(2n * BigInt(Number.MAX_SAFE_INTEGER)));
-    expect(bucket?.requests).toBe(2);
+  afterAll(async () => {
+    await t.dispose();
+  });
+
+  /** key → [requests, costPico, baselinePico], in the returned order. */
+  async function summary(query: SpendQuery): Promise<[string, number, number, number][]> {
+    return (await s.spend(query)).map((b) => [b.key, b.requests, b.costPico, b.baselinePico]);
+  }
+
+  describe('spend over the whole ledger', () => {
+    it('groups by served model, costliest first, with every sum', async () => {
+      expect(await s.spend({ groupBy: 'model' })).toEqual([
+        { key: 'm-a', requests: 2, inputTokens: 40, cacheReadTokens: 20, cacheWrite5mTokens: 40, cacheWrite1hTokens: 60, outputTokens: 4, costPico: 500, baselinePico: 800 },
+        { key: 'm-b', requests: 2, inputTokens: 60, cacheReadTokens: 20, cacheWrite5mTokens: 40, cacheWrite1hTokens: 60, outputTokens: 6, costPico: 57, baselinePico: 59 },
+        { key: 'm-c', requests: 1, inputTokens: 50, cacheReadTokens: 10, cacheWrite5mTokens: 20, cacheWrite1hTokens: 30, outputTokens: 5, costPico: 1, baselinePico: 1 },
+      ]);
+    });
+
+    it('groups by UTC day, in day order', async () => {
+      expect(await summary({ groupBy: 'day' })).toEqual([
+        ['2025-01-09', 1, 1, 1],
+        ['2025-01-10', 2, 150, 350],
+        ['2025-01-11', 1, 400, 500],
+        ['2025-01-12', 1, 7, 9],
+      ]);
+    });
+
+    it('groups by tag: a row counts under each of its tags, untagged rows under (untagged)', async () => {
+      expect(await summary({ groupBy: 'tag' })).toEqual([
+        ['(untagged)', 2, 401, 501],
+        ['x', 2, 150, 350],
+        ['y', 2, 57, 59],
+      ]);
+    });
+
+    it('groups by key', async () => {
+      expect(await summary({ groupBy: 'key' })).toEqual([
+        ['k2', 2, 407, 509],
+        ['k1', 2, 150, 350],
+        ['k3', 1, 1, 1],
+      ]);
+    });
+  });
+
+  describe('spend within bounds (from inclusive, to exclusive)', () => {
+    const window = { from: T0, to: T0 + 2 * DAY }; // r1, r2, r3; not r4 (at `to`) nor r5 (before `from`)
+
+    it('by model, day, tag and key', async () => {
+      expect(await summary({ groupBy: 'model', ...window })).toEqual([['m-a', 2, 500, 800], ['m-b', 1, 50, 50]]);
+      expect(await summary({ groupBy: 'day', ...window })).toEqual([['2025-01-10', 2, 150, 350], ['2025-01-11', 1, 400, 500]]);
+      expect(await summary({ groupBy: 'tag', ...window })).toEqual([['(untagged)', 1, 400, 500], ['x', 2, 150, 350], ['y', 1, 50, 50]]);
+      expect(await summary({ groupBy: 'key', ...window })).toEqual([['k2', 1, 400, 500], ['k1', 2, 150, 350]]);
+    });
+
+    it('one bound at a time', async () => {
+      expect(await summary({ groupBy: 'model', from: T0 + 2 * DAY })).toEqual([['m-b', 1, 7, 9]]);
+      expect(await summary({ groupBy: 'tag', to: T0 })).toEqual([['(untagged)', 1, 1, 1]]);
+      expect(await summary({ groupBy: 'day', from: T0 + 3 * DAY })).toEqual([]);
+      expect(await summary({ groupBy: 'tag', from: T0 + 3 * DAY })).toEqual([]);
+    });
+
+    it('rejects a bound that is not a finite number, and an unknown grouping', async () => {
+      await expect(s.spend({ groupBy: 'model', from: Number.NaN })).rejects.toThrow(/from/);
+      await expect(s.spend({ groupBy: 'tenant' as never })).rejects.toThrow(/unknown spend grouping/);
+    });
+  });
+
+  describe('money', () => {
+    // A store of its own per test: these add rows that would change the fixture's sums.
+    let t: TempLedger;
+    let s: DurableStore;
+
+    beforeEach(() => {
+      t = new TempLedger();
+      s = t.open(kind);
+    });
+
+    afterEach(async () => {
+      await t.dispose();
+    });
+
+    it('sums exactly: 3 × 1,234,567 pico', async () => {
+      for (const id of ['a', 'b', 'c']) s.appendLedger(row({ requestId: id, servedModel: 'exact', costPico: 1_234_567, baselinePico: 1_234_567 }));
+      const bucket = (await s.spend({ groupBy: 'model' })).find((b) => b.key === 'exact');
+      expect(bucket?.costPico).toBe(3_703_701);
+      expect(bucket?.baselinePico).toBe(3_703_701);
+    });
+
+    it('sums past 2^63 pico without SQLite integer overflow', async () => {
+      const n = 2_000;
+      for (let i = 0; i < n; i++) s.appendLedger(row({ requestId: `big${i}`, servedModel: 'big', costPico: Number.MAX_SAFE_INTEGER }));
+      await s.flush();
+      const bucket = (await s.spend({ groupBy: 'model' })).find((b) => b.key === 'big');
+      expect(bucket?.costPico).toBe(Number(BigInt(n) * BigInt(Number.MAX_SAFE_INTEGER)));
+      // The naive query would fail, so this test exercises the split sum.
+      const db = new Database(t.path, { readonly: true });
+      expect(() => db.prepare("SELECT sum(cost_pico) FROM ledger WHERE served_model = 'big'").get()).toThrow(/overflow/);
+      db.close();
+    });
+
+    it('keeps rollup sums exact when a batch would push one past 2^53', async () => {
+      for (const id of ['t1', 't2']) s.appendLedger(row({ requestId: id, servedModel: 'tokens', inputTokens: Number.MAX_SAFE_INTEGER }));
+      const bucket = (await s.spend({ groupBy: 'model' })).find((b) => b.key === 'tokens');
+      expect(bucket?.inputTokens).toBe(Number(2n * BigInt(Number.MAX_SAFE_INTEGER)));
+      expect(bucket?.requests).toBe(2);
+    });
   });
 });
 
