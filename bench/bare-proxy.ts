@@ -6,6 +6,7 @@ import { Pool } from 'undici';
 const upstream = process.argv[2];
 const port = Number(process.argv[3] ?? 0);
 if (!upstream) throw new Error('usage: bare-proxy <upstream-url> [port]');
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'proxy-authenticate', 'proxy-authorization', 'date']);
 const pool = new Pool(upstream, { connections: 128, pipelining: 1 });
 
 const server = createServer(async (req, res) => {
@@ -19,7 +20,13 @@ const server = createServer(async (req, res) => {
       body: Buffer.concat(chunks),
     });
     const body = Buffer.from(await up.body.arrayBuffer());
-    res.writeHead(up.statusCode, { 'content-type': String(up.headers['content-type'] ?? 'application/json'), 'content-length': body.length });
+    // A pass-through proxy forwards the upstream's response headers (all but hop-by-hop ones).
+    const headers: Record<string, string | string[]> = {};
+    for (const [k, v] of Object.entries(up.headers)) {
+      if (v !== undefined && !HOP_BY_HOP.has(k)) headers[k] = v;
+    }
+    headers['content-length'] = String(body.length);
+    res.writeHead(up.statusCode, headers);
     res.end(body);
   } catch {
     res.writeHead(502).end();

@@ -108,11 +108,12 @@ async function main(): Promise<void> {
   const bare = await startProcess([join(root, 'dist', 'bench', 'bare-proxy.js'), emulator.url]);
   process.stdout.write(`emulator ${emulator.url} · gateway ${gateway.url} · bare proxy ${bare.url}\n`);
   process.stdout.write(`warming up…\n`);
-  await load(bare.url, CONNECTIONS, 2);
-  await load(gateway.url, CONNECTIONS, 2);
+  // Both warmed until the JIT has settled (the gateway runs more code, so it needs it more).
+  await load(bare.url, CONNECTIONS, 5);
+  await load(gateway.url, CONNECTIONS, 5);
 
   // Alternate to spread any drift of the shared machine over both.
-  const rounds = 2;
+  const rounds = Number(process.env['BENCH_ROUNDS'] ?? 3);
   const tp: Record<'bare' | 'gateway', Measured[]> = { bare: [], gateway: [] };
   for (let i = 0; i < rounds; i++) {
     process.stdout.write(`round ${i + 1}/${rounds}: throughput, ${CONNECTIONS} connections × ${DURATION_S}s each\n`);
@@ -123,12 +124,19 @@ async function main(): Promise<void> {
   const latBare = await sequentialLatency(bare.url, 2000);
   const latGateway = await sequentialLatency(gateway.url, 2000);
 
-  const avg = (xs: Measured[], k: keyof Measured) => xs.reduce((s, x) => s + x[k], 0) / xs.length;
+  // Median over rounds: a shared 2-core machine has outliers in both directions.
+  const avg = (xs: Measured[], k: keyof Measured) => {
+    const v = xs.map((x) => x[k]).sort((a, b) => a - b);
+    const mid = v.length >> 1;
+    return v.length % 2 ? v[mid]! : (v[mid - 1]! + v[mid]!) / 2;
+  };
   const result = {
     date: new Date().toISOString(),
     node: process.version,
     connections: CONNECTIONS,
     durationSeconds: DURATION_S,
+    rounds,
+    perRound: { bare: tp.bare.map((m) => Math.round(m.requestsPerSec)), gateway: tp.gateway.map((m) => Math.round(m.requestsPerSec)) },
     bare: { cpuUsPerRequest: avg(tp.bare, 'cpuUsPerRequest'), requestsPerSec: avg(tp.bare, 'requestsPerSec'), loadedP50Ms: avg(tp.bare, 'p50Ms'), loadedP99Ms: avg(tp.bare, 'p99Ms'), ...latBare, errors: avg(tp.bare, 'errors') + avg(tp.bare, 'non2xx') },
     gateway: { cpuUsPerRequest: avg(tp.gateway, 'cpuUsPerRequest'), requestsPerSec: avg(tp.gateway, 'requestsPerSec'), loadedP50Ms: avg(tp.gateway, 'p50Ms'), loadedP99Ms: avg(tp.gateway, 'p99Ms'), ...latGateway, errors: avg(tp.gateway, 'errors') + avg(tp.gateway, 'non2xx') },
     throughputRatio: 0,

@@ -1,14 +1,21 @@
 // Upstream response headers that mean something to the caller.
 
 /** Headers worth passing back to the caller: rate limits and retry hints. */
-export function passBackHeaders(headers: Record<string, string>): Record<string, string> {
+export function passBackHeaders(headers: Readonly<Record<string, string | string[] | undefined>>): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(headers)) {
+  for (const k in headers) {
     if (k.startsWith('x-ratelimit-') || k.startsWith('anthropic-ratelimit-') || k === 'retry-after' || k === 'retry-after-ms') {
-      out[k] = v;
+      const v = headers[k];
+      if (v !== undefined) out[k] = typeof v === 'string' ? v : v.join(', ');
     }
   }
   return out;
+}
+
+/** One header's value as a string (repeated headers joined), or undefined. */
+export function headerValue(headers: Readonly<Record<string, string | string[] | undefined>>, name: string): string | undefined {
+  const v = headers[name];
+  return v === undefined || typeof v === 'string' ? v : v.join(', ');
 }
 
 const OPENAI_DURATION = /^(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m(?!s))?(?:(\d+(?:\.\d+)?)s)?(?:(\d+(?:\.\d+)?)ms)?$/;
@@ -35,6 +42,10 @@ function formatResetDuration(ms: number): string {
  * sees `anthropic-ratelimit-*`). The provider's originals are kept.
  */
 export function translateRateLimitHeaders(callerFormat: string, headers: Record<string, string>, nowMs: number): Record<string, string> {
+  const foreign = callerFormat === 'openai' ? 'anthropic-ratelimit-' : callerFormat === 'anthropic' ? 'x-ratelimit-' : null;
+  let needed = false;
+  if (foreign) for (const k in headers) if (k.startsWith(foreign)) { needed = true; break; }
+  if (!needed) return headers;
   const out = { ...headers };
   for (const kind of ['requests', 'tokens'] as const) {
     if (callerFormat === 'openai') {

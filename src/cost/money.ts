@@ -10,6 +10,13 @@ export function picoPerToken(usdPerMillionTokens: number): number {
 
 /** Exact decimal string in USD, trailing zeros trimmed (at least 2 decimals would hide precision). */
 export function formatUsd(pico: number | bigint): string {
+  // Fast path (every per-request figure): exact integer arithmetic in doubles below 2^53.
+  if (typeof pico === 'number' && Number.isSafeInteger(pico) && pico >= 0) {
+    const whole = Math.floor(pico / PICO_PER_USD);
+    const rest = pico - whole * PICO_PER_USD;
+    if (rest === 0) return String(whole);
+    return `${whole}.${String(rest).padStart(12, '0').replace(/0+$/, '')}`;
+  }
   const big = typeof pico === 'bigint' ? pico : BigInt(Math.round(pico));
   const negative = big < 0n;
   const abs = negative ? -big : big;

@@ -2,6 +2,7 @@
 import type { CanonicalRequest, CanonicalResponse, StreamEvent, Usage, WireFormat } from '../core/canonical.js';
 import type { GatewayError } from '../core/errors.js';
 import type { Deployment } from '../config/catalog.js';
+import type { Cancellation } from '../core/cancel.js';
 
 export interface Caller {
   tenant: string;
@@ -34,7 +35,7 @@ export interface RequestContext {
   readonly forwardHeaders: Record<string, string>;
   /** Translation notes shown to the caller in `x-costwise-warnings`. */
   readonly warnings: string[];
-  readonly abort: AbortController;
+  readonly abort: Cancellation;
   /** Set by resolve-model. */
   deployment?: Deployment;
   /** Set by dispatch. */

@@ -10,6 +10,7 @@ import { anthropicEventsToCanonical } from '../wire/anthropic/stream-reader.js';
 import { isObject } from '../wire/anthropic/validate.js';
 import { parseSse } from '../wire/sse.js';
 import { passBackHeaders, postUpstream, readJson, type UpstreamResponse } from './http.js';
+import { headerValue } from '../core/headers.js';
 import type { CallOptions, CompletionResult, ProviderAdapter, ProviderConfig, StreamResult, UpstreamTarget } from './types.js';
 
 export const ANTHROPIC_VERSION = '2023-06-01';
@@ -49,7 +50,7 @@ export function createAnthropicAdapter(): ProviderAdapter {
 }
 
 function withIds<T extends object>(result: T, res: UpstreamResponse): T & { upstreamHeaders: Record<string, string>; upstreamRequestId?: string } {
-  const requestId = res.headers['request-id'];
+  const requestId = headerValue(res.headers, 'request-id');
   return { ...result, upstreamHeaders: passBackHeaders(res.headers), ...(requestId !== undefined ? { upstreamRequestId: requestId } : {}) };
 }
 

@@ -2,6 +2,7 @@
 import { Pool, type Dispatcher } from 'undici';
 import { GatewayError } from '../core/errors.js';
 import type { ProviderConfig } from './types.js';
+import type { CancelSignal } from '../core/cancel.js';
 
 export { passBackHeaders } from '../core/headers.js';
 
@@ -31,12 +32,13 @@ export interface UpstreamRequest {
   method?: 'GET' | 'POST' | 'DELETE';
   headers: Record<string, string>;
   body?: string;
-  signal?: AbortSignal;
+  signal?: CancelSignal;
 }
 
 export interface UpstreamResponse {
   status: number;
-  headers: Record<string, string>;
+  /** As undici gives them: lower-case names; repeated headers as arrays. */
+  headers: Record<string, string | string[] | undefined>;
   body: Dispatcher.ResponseData['body'];
 }
 
@@ -49,9 +51,10 @@ export async function upstreamRequest(req: UpstreamRequest): Promise<UpstreamRes
       method: req.method ?? 'POST',
       headers: { ...req.provider.headers, ...req.headers },
       body: req.body ?? null,
-      signal: req.signal ?? null,
+      // undici accepts any object with `aborted` and add/removeEventListener.
+      signal: (req.signal ?? null) as AbortSignal | null,
     });
-    return { status: res.statusCode, headers: flattenHeaders(res.headers), body: res.body };
+    return { status: res.statusCode, headers: res.headers as Record<string, string | string[] | undefined>, body: res.body };
   } catch (err) {
     const code = (err as { code?: string }).code ?? '';
     const timeout = code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT';
@@ -82,7 +85,7 @@ export type UpstreamErrorParser = (status: number, body: unknown, headers: Recor
 export async function postUpstream(req: Omit<UpstreamRequest, 'method'>, parseError: UpstreamErrorParser): Promise<UpstreamResponse> {
   const res = await upstreamRequest({ ...req, method: 'POST' });
   if (res.status >= 200 && res.status < 300) return res;
-  throw parseError(res.status, await readErrorBody(res), res.headers, req.provider.name);
+  throw parseError(res.status, await readErrorBody(res), flattenHeaders(res.headers), req.provider.name);
 }
 
 async function readErrorBody(res: UpstreamResponse): Promise<unknown> {

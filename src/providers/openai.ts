@@ -13,6 +13,7 @@ import { toChatRequestBody } from '../wire/openai/request.js';
 import { parseChatCompletion } from '../wire/openai/response.js';
 import { openAIChunksToEvents } from '../wire/openai/stream.js';
 import { passBackHeaders, postUpstream, readJson, type UpstreamResponse } from './http.js';
+import { headerValue } from '../core/headers.js';
 import type {
   CallOptions,
   CompletionResult,
@@ -59,7 +60,7 @@ function chatBody(target: UpstreamTarget, request: CanonicalRequest, warnings: W
 }
 
 function withIds<T extends object>(result: T, res: UpstreamResponse): T & { upstreamHeaders: Record<string, string>; upstreamRequestId?: string } {
-  const requestId = res.headers['x-request-id'];
+  const requestId = headerValue(res.headers, 'x-request-id');
   return { ...result, upstreamHeaders: passBackHeaders(res.headers), ...(requestId !== undefined ? { upstreamRequestId: requestId } : {}) };
 }
 

@@ -8,6 +8,7 @@ import type {
   StreamEvent,
   WireFormat,
 } from '../core/canonical.js';
+import type { CancelSignal } from '../core/cancel.js';
 
 export type ProviderKind = 'openai' | 'anthropic' | 'gemini' | 'openai-compatible';
 
@@ -34,7 +35,7 @@ export interface UpstreamTarget {
 }
 
 export interface CallOptions {
-  signal?: AbortSignal;
+  signal?: CancelSignal;
   /** Headers to forward to the upstream (e.g. emulator fault-injection headers). */
   forwardHeaders?: Record<string, string>;
 }

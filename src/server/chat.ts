@@ -21,6 +21,7 @@ import type { AppDeps } from './deps.js';
 import { callerFrom, forwardHeadersFrom } from './caller.js';
 import { parseJsonBody, readBody } from './body.js';
 import { newRequestId } from './ids.js';
+import { Cancellation } from '../core/cancel.js';
 
 const EMPTY_REQUEST = { model: '', system: [], messages: [], stream: false, streamUsage: false, passthrough: { format: 'openai', fields: {} } } as const;
 
@@ -35,7 +36,7 @@ export async function handleChat(ingress: IngressFormat, req: IncomingMessage, r
     request: { ...EMPTY_REQUEST, system: [], messages: [], passthrough: { format: ingress.format, fields: {} } },
     forwardHeaders: forwardHeadersFrom(req.headers),
     warnings: [],
-    abort: new AbortController(),
+    abort: new Cancellation(),
     upstreamHeaders: {},
   };
   res.on('close', () => {
@@ -56,13 +57,12 @@ export async function handleChat(ingress: IngressFormat, req: IncomingMessage, r
   if (outcome.kind === 'complete') {
     const { costPico, baselinePico } = price(ctx, outcome.response.usage);
     const payload = JSON.stringify(ingress.render(outcome.response, ctx.deployment!.name, ctx.requestId));
-    res.writeHead(200, {
-      ...responseHeaders(ctx),
-      'content-type': 'application/json',
-      'content-length': Buffer.byteLength(payload),
-      'x-costwise-cost-usd': formatUsd(costPico),
-      'x-costwise-baseline-usd': formatUsd(baselinePico),
-    });
+    const headers = responseHeaders(ctx);
+    headers['content-type'] = 'application/json';
+    headers['content-length'] = String(Buffer.byteLength(payload));
+    headers['x-costwise-cost-usd'] = formatUsd(costPico);
+    headers['x-costwise-baseline-usd'] = formatUsd(baselinePico);
+    res.writeHead(200, headers);
     res.end(payload);
     recordLedger(ctx, deps.store, { status: 200 });
     return;
@@ -77,14 +77,13 @@ async function streamOut(
   deps: AppDeps,
   events: AsyncIterable<import('../core/canonical.js').StreamEvent>,
 ): Promise<void> {
-  res.writeHead(200, {
-    ...responseHeaders(ctx),
-    'content-type': 'text/event-stream; charset=utf-8',
-    'cache-control': 'no-cache',
-    connection: 'keep-alive',
-    // The cost is known only once the stream ends: it follows as HTTP trailers (and in the ledger).
-    trailer: 'x-costwise-cost-usd, x-costwise-baseline-usd',
-  });
+  const headers = responseHeaders(ctx);
+  headers['content-type'] = 'text/event-stream; charset=utf-8';
+  headers['cache-control'] = 'no-cache';
+  headers['connection'] = 'keep-alive';
+  // The cost is known only once the stream ends: it follows as HTTP trailers (and in the ledger).
+  headers['trailer'] = 'x-costwise-cost-usd, x-costwise-baseline-usd';
+  res.writeHead(200, headers);
   const writer = ingress.streamWriter({ publicModel: ctx.deployment!.name, requestId: ctx.requestId, includeUsage: ctx.request.streamUsage });
   let error: GatewayError | undefined;
   try {
@@ -122,11 +121,10 @@ function drained(res: ServerResponse): Promise<void> {
   });
 }
 
+/** A fresh header object for the caller (safe to add to). */
 function responseHeaders(ctx: RequestContext): Record<string, string> {
-  const h: Record<string, string> = {
-    ...translateRateLimitHeaders(ctx.ingress, ctx.upstreamHeaders, ctx.receivedAt),
-    'x-costwise-request-id': ctx.requestId,
-  };
+  const h: Record<string, string> = Object.assign({}, translateRateLimitHeaders(ctx.ingress, ctx.upstreamHeaders, ctx.receivedAt));
+  h['x-costwise-request-id'] = ctx.requestId;
   if (ctx.ingress === 'anthropic') h['request-id'] = ctx.requestId;
   else h['x-request-id'] = ctx.requestId;
   if (ctx.deployment) h['x-costwise-model'] = ctx.deployment.name;

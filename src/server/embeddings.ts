@@ -11,6 +11,7 @@ import type { AppDeps } from './deps.js';
 import { callerFrom, forwardHeadersFrom } from './caller.js';
 import { parseJsonBody, readBody } from './body.js';
 import { newRequestId } from './ids.js';
+import { Cancellation } from '../core/cancel.js';
 import { sendJson } from './respond.js';
 
 export async function handleEmbeddings(req: IncomingMessage, res: ServerResponse, deps: AppDeps): Promise<void> {
@@ -24,7 +25,7 @@ export async function handleEmbeddings(req: IncomingMessage, res: ServerResponse
     request: { model: '', system: [], messages: [], stream: false, streamUsage: false, passthrough: { format: 'openai', fields: {} } },
     forwardHeaders: forwardHeadersFrom(req.headers),
     warnings: [],
-    abort: new AbortController(),
+    abort: new Cancellation(),
     upstreamHeaders: {},
   };
   try {

@@ -1,15 +1,11 @@
 import { randomBytes } from 'node:crypto';
 
-// Request ids: time-ordered prefix + random suffix, cheap to make (one pooled random read per 4096 ids).
-let pool = Buffer.alloc(0);
-let offset = 0;
+// Request ids: time-ordered (base-36 milliseconds) + a random per-process prefix + a counter, so they
+// are unique across processes and restarts and cost one string concatenation to make.
+const processTag = randomBytes(5).toString('hex');
+let counter = 0;
 
 export function newRequestId(): string {
-  if (offset + 8 > pool.length) {
-    pool = randomBytes(8 * 4096);
-    offset = 0;
-  }
-  const rand = pool.toString('hex', offset, offset + 8);
-  offset += 8;
-  return `cw_${Date.now().toString(36)}${rand}`;
+  counter = (counter + 1) % 1_679_616; // 36^4
+  return `cw_${Date.now().toString(36)}${processTag}${counter.toString(36).padStart(4, '0')}`;
 }
