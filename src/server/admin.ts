@@ -49,8 +49,8 @@ export async function handleAdmin(req: IncomingMessage, res: ServerResponse, dep
     let cost = 0n;
     let baseline = 0n;
     for (const b of buckets) {
-      cost += BigInt(b.costPico);
-      baseline += BigInt(b.baselinePico);
+      cost += b.exact.costPico;
+      baseline += b.exact.baselinePico;
     }
     sendJson(res, 200, {
       group_by: groupBy,
@@ -67,9 +67,9 @@ export async function handleAdmin(req: IncomingMessage, res: ServerResponse, dep
           cache_write_1h: b.cacheWrite1hTokens,
           output: b.outputTokens,
         },
-        cost_usd: formatUsd(b.costPico),
-        baseline_usd: formatUsd(b.baselinePico),
-        saving_usd: formatUsd(b.baselinePico - b.costPico),
+        cost_usd: formatUsd(b.exact.costPico),
+        baseline_usd: formatUsd(b.exact.baselinePico),
+        saving_usd: formatUsd(b.exact.baselinePico - b.exact.costPico),
       })),
     });
     return;

@@ -93,5 +93,6 @@ function toBuckets(rows: DbBucket[], groupBy: SpendQuery['groupBy']): SpendBucke
     outputTokens: Number(row.output_tokens ?? 0n),
     costPico: Number(cost),
     baselinePico: Number(baseline),
+    exact: { costPico: cost, baselinePico: baseline },
   }));
 }

@@ -48,8 +48,11 @@ export interface SpendBucket {
   cacheWrite5mTokens: number;
   cacheWrite1hTokens: number;
   outputTokens: number;
+  /** Exact only below 2^53 pico-dollars (~$9,007); reports use `exact`. */
   costPico: number;
   baselinePico: number;
+  /** The same sums, exact at any size. */
+  exact: { costPico: bigint; baselinePico: bigint };
 }
 
 /** Durable store: ledger now; keys and batch jobs later. */

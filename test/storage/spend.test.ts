@@ -47,9 +47,9 @@ describe.each(KINDS)('%s store', (kind) => {
   describe('spend over the whole ledger', () => {
     it('groups by served model, costliest first, with every sum', async () => {
       expect(await s.spend({ groupBy: 'model' })).toEqual([
-        { key: 'm-a', requests: 2, inputTokens: 40, cacheReadTokens: 20, cacheWrite5mTokens: 40, cacheWrite1hTokens: 60, outputTokens: 4, costPico: 500, baselinePico: 800 },
-        { key: 'm-b', requests: 2, inputTokens: 60, cacheReadTokens: 20, cacheWrite5mTokens: 40, cacheWrite1hTokens: 60, outputTokens: 6, costPico: 57, baselinePico: 59 },
-        { key: 'm-c', requests: 1, inputTokens: 50, cacheReadTokens: 10, cacheWrite5mTokens: 20, cacheWrite1hTokens: 30, outputTokens: 5, costPico: 1, baselinePico: 1 },
+        { key: 'm-a', requests: 2, inputTokens: 40, cacheReadTokens: 20, cacheWrite5mTokens: 40, cacheWrite1hTokens: 60, outputTokens: 4, costPico: 500, baselinePico: 800, exact: { costPico: 500n, baselinePico: 800n } },
+        { key: 'm-b', requests: 2, inputTokens: 60, cacheReadTokens: 20, cacheWrite5mTokens: 40, cacheWrite1hTokens: 60, outputTokens: 6, costPico: 57, baselinePico: 59, exact: { costPico: 57n, baselinePico: 59n } },
+        { key: 'm-c', requests: 1, inputTokens: 50, cacheReadTokens: 10, cacheWrite5mTokens: 20, cacheWrite1hTokens: 30, outputTokens: 5, costPico: 1, baselinePico: 1, exact: { costPico: 1n, baselinePico: 1n } },
       ]);
     });
 
@@ -129,6 +129,7 @@ describe.each(KINDS)('%s store', (kind) => {
       await s.flush();
       const bucket = (await s.spend({ groupBy: 'model' })).find((b) => b.key === 'big');
       expect(bucket?.costPico).toBe(Number(BigInt(n) * BigInt(Number.MAX_SAFE_INTEGER)));
+      expect(bucket?.exact.costPico).toBe(BigInt(n) * BigInt(Number.MAX_SAFE_INTEGER));
       // The naive query would fail, so this test exercises the split sum.
       const db = new Database(t.path, { readonly: true });
       expect(() => db.prepare("SELECT sum(cost_pico) FROM ledger WHERE served_model = 'big'").get()).toThrow(/overflow/);
@@ -182,9 +183,9 @@ describe('spend against a reference model (property)', () => {
         acc.set(k, a);
       }
     }
-    const buckets = [...acc].map(([key, a]) => ({ key, exact: a.cost, requests: a.requests, inputTokens: a.input, costPico: Number(a.cost), baselinePico: Number(a.base) }));
-    buckets.sort((x, y) => (q.groupBy !== 'day' && x.exact !== y.exact ? (x.exact > y.exact ? -1 : 1) : x.key < y.key ? -1 : x.key > y.key ? 1 : 0));
-    return buckets.map(({ exact: _exact, ...b }) => b);
+    const buckets = [...acc].map(([key, a]) => ({ key, requests: a.requests, inputTokens: a.input, costPico: Number(a.cost), baselinePico: Number(a.base), exact: { costPico: a.cost, baselinePico: a.base } }));
+    buckets.sort((x, y) => (q.groupBy !== 'day' && x.exact.costPico !== y.exact.costPico ? (x.exact.costPico > y.exact.costPico ? -1 : 1) : x.key < y.key ? -1 : x.key > y.key ? 1 : 0));
+    return buckets;
   }
 
   it('matches for random rows (with duplicate ids) and random queries', async () => {

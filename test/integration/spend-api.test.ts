@@ -1,0 +1,31 @@
+// /api/spend totals are exact at budget scale (beyond 2^53 pico-dollars ≈ $9,007 per bucket).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestEnv, type TestEnv } from '../helpers/env.js';
+
+let env: TestEnv;
+beforeAll(async () => {
+  env = await startTestEnv();
+});
+afterAll(async () => {
+  await env?.close();
+});
+
+describe('spend API at budget scale', () => {
+  it('adds $5,000.000000000001 three times exactly', async () => {
+    const now = Date.now();
+    for (let i = 0; i < 3; i++) {
+      env.gateway.deps.store.appendLedger({
+        requestId: `big-${i}`, ts: now, tenant: 'gov', keyId: 'key_big', tags: ['annual'], ingress: 'openai', endpoint: '/v1/chat/completions',
+        requestedModel: 'gpt-4.1', servedModel: 'gpt-4.1', provider: 'openai', inputTokens: 1, cacheReadTokens: 0, cacheWrite5mTokens: 0,
+        cacheWrite1hTokens: 0, outputTokens: 1, reasoningTokens: 0, costPico: 5_000_000_000_000_001, baselinePico: 6_000_000_000_000_000,
+        latencyMs: 1, status: 200, stream: false, errorKind: null,
+      });
+    }
+    const body = (await (await fetch(`${env.gateway.url}/api/spend?group_by=tag`)).json()) as {
+      total: { cost_usd: string; baseline_usd: string; saving_usd: string };
+      data: Array<{ tag: string; cost_usd: string }>;
+    };
+    expect(body.data.find((d) => d.tag === 'annual')!.cost_usd).toBe('15000.000000000003');
+    expect(body.total).toEqual({ cost_usd: '15000.000000000003', baseline_usd: '18000', saving_usd: '2999.999999999997' });
+  });
+});
