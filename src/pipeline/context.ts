@@ -2,7 +2,7 @@
 import type { CanonicalRequest, CanonicalResponse, StreamEvent, Usage, WireFormat } from '../core/canonical.js';
 import type { GatewayError } from '../core/errors.js';
 import type { Deployment } from '../config/catalog.js';
-import type { Cancellation } from '../core/cancel.js';
+import { Cancellation } from '../core/cancel.js';
 
 export interface Caller {
   tenant: string;
@@ -44,4 +44,25 @@ export interface RequestContext {
   /** Set by settle once the final usage is known. */
   settlement?: Settlement;
   error?: GatewayError;
+}
+
+export interface NewContext {
+  requestId: string;
+  ingress: WireFormat;
+  endpoint: string;
+  caller: Caller;
+  forwardHeaders: Record<string, string>;
+}
+
+/** A context for a request that has arrived but not yet been parsed. */
+export function createContext(init: NewContext): RequestContext {
+  return {
+    ...init,
+    receivedAt: Date.now(),
+    startedAt: performance.now(),
+    request: { model: '', system: [], messages: [], stream: false, streamUsage: false, passthrough: { format: init.ingress, fields: {} } },
+    warnings: [],
+    abort: new Cancellation(),
+    upstreamHeaders: {},
+  };
 }

@@ -12,7 +12,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { GatewayError, toGatewayError } from '../core/errors.js';
 import { formatUsd } from '../cost/money.js';
 import { translateRateLimitHeaders } from '../core/headers.js';
-import type { RequestContext } from '../pipeline/context.js';
+import { createContext, type RequestContext } from '../pipeline/context.js';
 import { resolveModel } from '../pipeline/resolve-model.js';
 import { dispatch } from '../pipeline/dispatch.js';
 import { price, pricedStream, recordLedger } from '../pipeline/settle.js';
@@ -21,30 +21,22 @@ import type { AppDeps } from './deps.js';
 import { callerFrom, forwardHeadersFrom } from './caller.js';
 import { parseJsonBody, readBody } from './body.js';
 import { newRequestId } from './ids.js';
-import { Cancellation } from '../core/cancel.js';
-
-const EMPTY_REQUEST = { model: '', system: [], messages: [], stream: false, streamUsage: false, passthrough: { format: 'openai', fields: {} } } as const;
 
 export async function handleChat(ingress: IngressFormat, req: IncomingMessage, res: ServerResponse, deps: AppDeps): Promise<void> {
-  const ctx: RequestContext = {
+  const ctx = createContext({
     requestId: newRequestId(),
-    receivedAt: Date.now(),
-    startedAt: performance.now(),
     ingress: ingress.format,
     endpoint: req.url ?? '',
     caller: callerFrom(req.headers),
-    request: { ...EMPTY_REQUEST, system: [], messages: [], passthrough: { format: ingress.format, fields: {} } },
     forwardHeaders: forwardHeadersFrom(req.headers),
-    warnings: [],
-    abort: new Cancellation(),
-    upstreamHeaders: {},
-  };
+  });
   res.on('close', () => {
     if (!res.writableFinished) ctx.abort.abort();
   });
 
   try {
     const body = parseJsonBody(await readBody(req, deps.config.server.maxBodyBytes));
+    noteRequestedModel(ctx, body);
     ctx.request = ingress.parse(body);
     resolveModel(ctx, deps.catalog);
     await dispatch(ctx, deps.adapters);
@@ -107,6 +99,12 @@ async function streamOut(
   }
   const status = error ? error.status : res.destroyed && !res.writableFinished ? 499 : 200;
   recordLedger(ctx, deps.store, { status, error });
+}
+
+/** Keeps the asked-for model on the ledger row even when the body then fails validation. */
+function noteRequestedModel(ctx: RequestContext, body: unknown): void {
+  const model = (body as { model?: unknown } | null)?.model;
+  if (typeof model === 'string') ctx.request.model = model.slice(0, 200);
 }
 
 function drained(res: ServerResponse): Promise<void> {

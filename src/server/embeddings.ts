@@ -5,29 +5,25 @@ import { ZERO_USAGE } from '../core/canonical.js';
 import { formatUsd } from '../cost/money.js';
 import { parseEmbeddingsRequest, renderEmbeddings } from '../wire/openai/embeddings.js';
 import { renderOpenAIError } from '../wire/openai/errors.js';
-import type { RequestContext } from '../pipeline/context.js';
+import { createContext } from '../pipeline/context.js';
 import { price, recordLedger } from '../pipeline/settle.js';
 import type { AppDeps } from './deps.js';
 import { callerFrom, forwardHeadersFrom } from './caller.js';
 import { parseJsonBody, readBody } from './body.js';
 import { newRequestId } from './ids.js';
-import { Cancellation } from '../core/cancel.js';
 import { sendJson } from './respond.js';
 
 export async function handleEmbeddings(req: IncomingMessage, res: ServerResponse, deps: AppDeps): Promise<void> {
-  const ctx: RequestContext = {
+  const ctx = createContext({
     requestId: newRequestId(),
-    receivedAt: Date.now(),
-    startedAt: performance.now(),
     ingress: 'openai',
     endpoint: '/v1/embeddings',
     caller: callerFrom(req.headers),
-    request: { model: '', system: [], messages: [], stream: false, streamUsage: false, passthrough: { format: 'openai', fields: {} } },
     forwardHeaders: forwardHeadersFrom(req.headers),
-    warnings: [],
-    abort: new Cancellation(),
-    upstreamHeaders: {},
-  };
+  });
+  res.on('close', () => {
+    if (!res.writableFinished) ctx.abort.abort();
+  });
   try {
     const embedReq = parseEmbeddingsRequest(parseJsonBody(await readBody(req, deps.config.server.maxBodyBytes)));
     ctx.request.model = embedReq.model;
