@@ -29,15 +29,22 @@ export type Request =
   | { type: 'ledgerRows'; id: number; options: { limit: number; offset?: number } }
   | { type: 'close'; id: number };
 
-export type ToWorker = { type: 'rows'; rows: RowTuple[] } | Request;
+/**
+ * A batch of rows. `seq` numbers the batch's last row among all rows the main thread ever posted
+ * (its first row is `seq - rows.length + 1`); a batch re-posted to a restarted worker keeps its seq.
+ */
+export type ToWorker = { type: 'rows'; seq: number; rows: RowTuple[] } | Request;
 
 export type RequestValue = SpendBucket[] | LedgerRow[] | null;
 
 export type FromWorker =
   | { type: 'reply'; id: number; ok: true; value: RequestValue }
   | { type: 'reply'; id: number; ok: false; message: string }
-  /** Rows handled (written, duplicate or rejected) since the previous progress message. */
-  | { type: 'handled'; rows: number }
+  /**
+   * Every row posted up to and including sequence number `seq` is handled: committed (a duplicate
+   * request id included) or rejected as invalid. The main thread may forget those rows.
+   */
+  | { type: 'written'; seq: number }
   | { type: 'log'; message: string };
 
 /**

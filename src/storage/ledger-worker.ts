@@ -31,13 +31,40 @@ function answer(id: number, work: Promise<RequestValue>): Promise<void> {
   );
 }
 
+// Progress: the store writes its queue in order and reports each commit's row count (onWritten), so
+// the batches posted to it, oldest first, with the rows of each still queued, map those counts back
+// to the main thread's sequence numbers. A batch is confirmed once none of its rows is queued.
+const batches: { seq: number; queued: number }[] = [];
+let reported = 0; // highest sequence number reported written
+
+/** The store committed `rows` more of its queued rows: the oldest ones. */
+function written(rows: number): void {
+  let left = rows;
+  for (const batch of batches) {
+    if (left === 0) break;
+    const take = Math.min(left, batch.queued);
+    batch.queued -= take;
+    left -= take;
+  }
+  report();
+}
+
+/** Drops the leading batches with nothing left queued and reports the newest of them. */
+function report(): void {
+  let seq = reported;
+  while (batches.length > 0 && batches[0]?.queued === 0) seq = (batches.shift() as { seq: number }).seq;
+  if (seq === reported) return;
+  reported = seq;
+  post({ type: 'written', seq });
+}
+
 async function open(): Promise<{ store: DurableStore; isInvalid: (row: LedgerRow) => boolean } | null> {
   try {
     const [{ openSqliteStore }, { invalidReason }] = await Promise.all([import('./sqlite.js'), import('./sqlite-rows.js')]);
     const store = openSqliteStore({
       ...data.store,
       log: (message) => post({ type: 'log', message }),
-      onWritten: (rows) => post({ type: 'handled', rows }),
+      onWritten: written,
     });
     started({ ok: true });
     return { store, isInvalid: (row) => invalidReason(row) !== null };
@@ -55,14 +82,12 @@ if (opened !== null) {
     switch (message.type) {
       case 'rows': {
         // The store logs and drops an invalid row (the main thread validated it, but the caller may
-        // have changed it since); count it as handled, or the main thread would count it as lost.
-        let rejected = 0;
-        for (const tuple of message.rows) {
-          const row = fromTuple(tuple);
-          if (isInvalid(row)) rejected += 1;
-          store.appendLedger(row);
-        }
-        if (rejected > 0) post({ type: 'handled', rows: rejected });
+        // have changed it since); it is handled, not queued, or the main thread would keep it forever.
+        const rows = message.rows.map(fromTuple);
+        const queued = rows.reduce((n, row) => (isInvalid(row) ? n : n + 1), 0);
+        batches.push({ seq: message.seq, queued });
+        for (const row of rows) store.appendLedger(row);
+        if (queued === 0) report();
         return;
       }
       case 'flush':

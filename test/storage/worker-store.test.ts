@@ -9,6 +9,8 @@ import { openWorkerSqliteStore, workerEntry, type WorkerSqliteStoreOptions } fro
 import { T0, TempLedger, row } from './support.js';
 
 const CRASHING_WORKER = new URL('./fixtures/crashing-ledger-worker.mjs', import.meta.url);
+const CRASH_ONCE_WORKER = new URL('./fixtures/crash-once-ledger-worker.mjs', import.meta.url);
+const SILENT_WORKER = new URL('./fixtures/silent-ledger-worker.mjs', import.meta.url);
 const LIFETIME_SCRIPT = new URL('./fixtures/lifetime.mjs', import.meta.url);
 const BUILD = new URL('../../dist/src/storage/', import.meta.url);
 
@@ -72,25 +74,60 @@ describe('the calling thread', () => {
 });
 
 describe('a worker that dies', () => {
+  const RESTARTED = /stopped unexpectedly .*; restarting it in \d+ ms and re-sending \d+ ledger rows not confirmed written/;
+
+  it('is restarted, gets every unconfirmed row again, and answers the requests it had pending: all rows, once each', async () => {
+    const s = store({ workerUrl: CRASH_ONCE_WORKER, restartDelayMs: 1, postBatch: 100, flushIntervalMs: 60_000 });
+    for (let i = 0; i < 1_000; i++) s.appendLedger(row({ requestId: `r${i}`, ts: T0 + i, costPico: 1 }));
+    // The first batch crashes the worker; the spend, pending then, is re-issued to the new one.
+    const [bucket] = await s.spend({ groupBy: 'model' });
+    expect(bucket?.requests).toBe(1_000);
+    for (let i = 1_000; i < 1_500; i++) s.appendLedger(row({ requestId: `r${i}`, ts: T0 + i, costPico: 1 }));
+    await s.flush();
+    await s.close();
+
+    expect(t.logged).toEqual([expect.stringMatching(RESTARTED)]);
+    expect(t.logged[0]).toMatch(/exit code 1: crash once/);
+    expect(t.countOnDisk()).toBe(1_500);
+    const reopened = store();
+    const rows = await reopened.ledgerRows({ limit: 10_000 });
+    expect(new Set(rows.map((r) => r.requestId)).size).toBe(1_500);
+    expect((await reopened.spend({ groupBy: 'model' }))[0]?.costPico).toBe(1_500);
+  });
+
   it.each([
     ['throws', 'crash', /exit code 1: boom/],
     ['exits', 'exit', /exit code 3/],
-  ])('%s: logs the rows lost, rejects pending and later requests, close says how many rows', async (_how, id, reason) => {
-    const s = store({ workerUrl: CRASHING_WORKER, postIntervalMs: 60_000, flushIntervalMs: 60_000 });
+  ])('%s on every restart: beyond the restart budget, logs the rows lost, rejects pending and later requests, close says how many rows', async (_how, id, reason) => {
+    const s = store({ workerUrl: CRASHING_WORKER, postIntervalMs: 60_000, flushIntervalMs: 60_000, restartDelayMs: 1, maxRestartsPerMinute: 3 });
     s.appendLedger(row({ requestId: 'a' }));
     s.appendLedger(row({ requestId: 'b' }));
     await s.flush();
     s.appendLedger(row({ requestId: 'c' }));
-    s.appendLedger(row({ requestId: id }));
+    s.appendLedger(row({ requestId: id })); // kills every worker it is sent to
     await expect(s.flush()).rejects.toThrow(/ledger worker stopped unexpectedly/);
-    expect(t.logged).toEqual([expect.stringMatching(/stopped unexpectedly .*; 2 ledger rows not confirmed written are lost/)]);
-    expect(t.logged[0]).toMatch(reason);
+    expect(t.logged).toEqual([
+      // a and b were confirmed written: only c and the fatal row are sent again
+      ...Array.from({ length: 3 }, () => expect.stringMatching(/restarting it in \d+ ms and re-sending 2 ledger rows not confirmed written/)),
+      expect.stringMatching(/stopped unexpectedly .*restarted 3 times within a minute.*; 2 ledger rows not confirmed written are lost/),
+    ]);
+    for (const message of t.logged) expect(message).toMatch(reason);
 
     s.appendLedger(row({ requestId: 'd' })); // dropped, logged, counted
-    expect(t.logged[1]).toMatch(/ledger row d dropped: .*1 dropped so far/);
+    expect(t.logged[4]).toMatch(/ledger row d dropped: .*1 dropped so far/);
     await expect(s.spend({ groupBy: 'model' })).rejects.toThrow(/stopped unexpectedly/);
     await expect(s.close()).rejects.toThrow(/closed with 3 rows unwritten: the ledger worker stopped unexpectedly/);
     expect(t.countOnDisk()).toBe(2);
+  });
+});
+
+describe('a worker that hangs', () => {
+  it('a request rejects after requestTimeoutMs, and close says how many rows are not confirmed', async () => {
+    const s = store({ workerUrl: SILENT_WORKER, requestTimeoutMs: 50 });
+    s.appendLedger(row({ requestId: 'a' }));
+    await expect(s.flush()).rejects.toThrow(/ledger worker did not answer flush within 50 ms \(1 ledger rows not confirmed written yet\)/);
+    await expect(s.ledgerRows({ limit: 1 })).rejects.toThrow(/did not answer ledgerRows within 50 ms/);
+    await expect(s.close()).rejects.toThrow(/closed with 1 rows not confirmed written: .*did not answer close within 50 ms/);
   });
 });
 
