@@ -1,0 +1,46 @@
+// Time and randomness as injectable dependencies, so every policy here is deterministic in tests.
+
+export interface ResilienceDeps {
+  /** Milliseconds; monotonic is preferred (`performance.now()`), wall clock works. */
+  now(): number;
+  /** Uniform in [0, 1). */
+  random(): number;
+  /** Resolves after `ms`; rejects (or resolves early) when `signal` aborts. */
+  sleep(ms: number, signal?: AbortLike): Promise<void>;
+}
+
+/** Anything with `aborted` — the gateway's `CancelSignal` and DOM `AbortSignal` both fit. */
+export interface AbortLike {
+  readonly aborted: boolean;
+  addEventListener?(type: 'abort', listener: () => void): void;
+  removeEventListener?(type: 'abort', listener: () => void): void;
+}
+
+/** Real timers; a sleep ends early (resolving) when the signal aborts, so a gone caller is not held. */
+export const systemDeps: ResilienceDeps = {
+  now: () => performance.now(),
+  random: Math.random,
+  sleep: (ms, signal) =>
+    new Promise<void>((resolve) => {
+      if (signal?.aborted) return resolve();
+      const done = (): void => {
+        clearTimeout(timer);
+        signal?.removeEventListener?.('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      signal?.addEventListener?.('abort', done);
+    }),
+};
+
+/** A small seeded PRNG (mulberry32) for tests and reproducible simulations. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
