@@ -62,5 +62,11 @@ export async function main(argv: string[]): Promise<void> {
       await runEstimate(file, opts);
     });
 
+  // `router` pulls in the learned-router code: loaded only when that command runs or help is asked.
+  if (argv[2] === 'router' || argv.length <= 2 || argv.includes('--help') || argv.includes('-h') || argv[2] === 'help') {
+    const { registerRouterCommands } = await import('./router.js');
+    registerRouterCommands(program);
+  }
+
   await program.parseAsync(argv);
 }

@@ -1,0 +1,149 @@
+// `costwise router train` and `costwise router eval`: the learned router's offline commands.
+// Data formats and cost assumptions: src/routing/learned/data.ts.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import Table from 'cli-table3';
+import { contaminatedNextTo, loadOutcomeFiles, parseContaminated, selectModels, type DataFormat, type OutcomeDataset } from '../routing/learned/data.js';
+import { LearnedRouter, saveRouterModel } from '../routing/learned/model.js';
+import { stratifiedSplit, subset, trainRouter, type TrainOptions } from '../routing/learned/train.js';
+import { evaluateRouter, type EvalReport } from '../routing/learned/evaluate.js';
+import { renderEvalSvg } from '../routing/learned/plot.js';
+
+type FormatOpt = DataFormat | 'auto';
+
+function fraction(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0 || n >= 1) throw new InvalidArgumentError('must be a number in (0, 1)');
+  return n;
+}
+function integer(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('must be a non-negative integer');
+  return n;
+}
+
+/** A single-line `\r` progress indicator on stderr, shown only after one second and on a TTY. */
+function progress(label: string): { update: (done: number, total: number) => void; end: () => void } {
+  const start = Date.now();
+  let shown = false;
+  let last = 0;
+  return {
+    update(done, total) {
+      const now = Date.now();
+      if (!process.stderr.isTTY || now - start < 1000 || now - last < 100) return;
+      last = now;
+      shown = true;
+      const pct = total ? Math.floor((done / total) * 100) : 0;
+      const bar = '#'.repeat(Math.floor(pct / 5)).padEnd(20, '.');
+      process.stderr.write(`\r${label} [${bar}] ${pct}%`);
+    },
+    end() {
+      if (shown) process.stderr.write('\r' + ' '.repeat(label.length + 30) + '\r');
+    },
+  };
+}
+
+const dataFormat = (): Option =>
+  new Option('--data-format <format>', 'input CSV format').choices(['routerbench', 'routellm', 'auto']).default('auto');
+
+function load(files: string[], format: FormatOpt, candidates: string[] | undefined): OutcomeDataset {
+  const ds = loadOutcomeFiles(files, { format });
+  return candidates ? selectModels(ds, candidates) : ds;
+}
+
+function train(files: string[], format: FormatOpt, opts: Partial<TrainOptions>, candidates?: string[]) {
+  const ds = load(files, format, candidates);
+  return { ds, train: (rows: typeof ds, sources: string[]) => {
+    const p = progress('training');
+    try {
+      return trainRouter(rows, { ...opts, sources, onProgress: p.update });
+    } finally {
+      p.end();
+    }
+  } };
+}
+
+function pct(v: number): string {
+  return (v * 100).toFixed(1) + '%';
+}
+function usd(v: number): string {
+  return '$' + v.toFixed(4);
+}
+
+export function renderEvalTable(r: EvalReport): string {
+  const lines: string[] = [];
+  const t = new Table({ head: ['', 'accuracy', 'cost (USD)'] });
+  for (const m of r.models) t.push([m.name, pct(m.accuracy), usd(m.cost_usd)]);
+  t.push([`router (default knob ${r.default.knob})`, pct(r.default.accuracy), usd(r.default.cost_usd)]);
+  t.push(['per-prompt oracle', pct(r.oracle.accuracy), usd(r.oracle.cost_usd)]);
+  lines.push(`${r.rows} test prompts`, t.toString());
+  const c = new Table({ head: ['knob', 'accuracy', 'cost (USD)', ...(r.apgr !== undefined ? ['strong calls'] : [])] });
+  for (const p of r.curve) c.push([p.knob.toFixed(2), pct(p.accuracy), usd(p.cost_usd), ...(p.strong_share !== undefined ? [pct(p.strong_share)] : [])]);
+  lines.push('router curve', c.toString());
+  if (r.matches_best) lines.push(`best single model's accuracy reached at knob ${r.matches_best.knob} for ${pct(r.matches_best.cost_share_of_best)} of its cost`);
+  else lines.push("the router never reaches the best single model's accuracy on this test set");
+  if (r.apgr !== undefined) {
+    lines.push(`weak ${r.weak}, strong ${r.strong}: APGR ${r.apgr.toFixed(3)} (random 0.5), CPT(50%) ${pct(r.cpt50 ?? 1)}, CPT(80%) ${pct(r.cpt80 ?? 1)} strong calls`);
+  }
+  return lines.join('\n');
+}
+
+export function registerRouterCommands(program: Command): void {
+  const router = program.command('router').description('learned cost/quality router: train on outcome data, evaluate offline');
+
+  router
+    .command('train')
+    .description('train a learned router on labelled outcome CSVs (RouterBench or RouteLLM format)')
+    .requiredOption('--data <files...>', 'outcome CSV files')
+    .requiredOption('-o, --out <file>', 'model JSON to write')
+    .addOption(dataFormat())
+    .option('--seed <n>', 'seed for shuffles and the validation split', integer, 1)
+    .option('--candidates <models...>', 'route among these data models only (default: all)')
+    .option('--note <text>', 'free text stored in the model (e.g. data licence)')
+    .action((opts: { data: string[]; out: string; dataFormat: FormatOpt; seed: number; note?: string; candidates?: string[] }) => {
+      const { ds, train: fit } = train(opts.data, opts.dataFormat, { seed: opts.seed, ...(opts.note ? { note: opts.note } : {}) }, opts.candidates);
+      const model = fit(ds, opts.data.map((f) => f.split('/').pop() ?? f));
+      saveRouterModel(opts.out, model);
+      process.stderr.write(
+        `trained on ${ds.rows.length} prompts, ${model.candidates.length} candidates (${model.candidates.map((c) => c.name).join(', ')}); default knob ${model.defaultQuality} → ${opts.out}\n`,
+      );
+    });
+
+  router
+    .command('eval')
+    .description('train on --train, evaluate on --test (or on a stratified hold-out of --train)')
+    .requiredOption('--train <files...>', 'outcome CSV files to train on')
+    .option('--test <files...>', 'outcome CSV files to evaluate on (default: hold out --holdout of --train)')
+    .option('--holdout <fraction>', 'share of --train rows held out per group when --test is absent', fraction, 0.3)
+    .option('--seed <n>', 'seed for the split and training', integer, 42)
+    .option('--candidates <models...>', 'route among these data models only (default: all)')
+    .option('--exclude <jsonl>', 'contaminated_prompts.jsonl to exclude (one next to the data files is used automatically)')
+    .addOption(dataFormat())
+    .addOption(new Option('-f, --format <format>', 'output').choices(['table', 'json']).default('table'))
+    .option('--plot <file>', 'SVG plot to write (table output only)', 'router-eval.svg')
+    .action((opts: { train: string[]; test?: string[]; holdout: number; seed: number; exclude?: string; dataFormat: FormatOpt; format: 'table' | 'json'; plot: string; candidates?: string[] }) => {
+      const { ds, train: fit } = train(opts.train, opts.dataFormat, { seed: opts.seed }, opts.candidates);
+      let trainRows = ds;
+      let testRows;
+      if (opts.test) {
+        testRows = load(opts.test, opts.dataFormat, opts.candidates);
+        const trainPrompts = new Set(ds.rows.map((r) => r.prompt));
+        testRows = { ...testRows, rows: testRows.rows.filter((r) => !trainPrompts.has(r.prompt)) };
+      } else {
+        const split = stratifiedSplit(ds.rows.map((r) => r.group), opts.holdout, opts.seed);
+        trainRows = subset(ds, split.train);
+        testRows = subset(ds, split.test);
+      }
+      const exclude = contaminatedNextTo([...opts.train, ...(opts.test ?? [])]);
+      if (opts.exclude) for (const p of parseContaminated(readFileSync(opts.exclude, 'utf8'))) exclude.add(p);
+      const model = fit(trainRows, opts.train.map((f) => f.split('/').pop() ?? f));
+      const report = evaluateRouter(new LearnedRouter(model), testRows, { exclude });
+      if (opts.format === 'json') {
+        process.stdout.write(JSON.stringify(report) + '\n');
+        return;
+      }
+      process.stdout.write(renderEvalTable(report) + '\n');
+      writeFileSync(opts.plot, renderEvalSvg(report));
+      process.stdout.write(`plot written to ${opts.plot}\n`);
+    });
+}
