@@ -30,6 +30,8 @@ function describeIssue(issue: z.core.$ZodIssue): string {
   return `${path}: ${issue.message}`;
 }
 
+const TIER_ORDER = ['cheap', 'mid', 'frontier'] as const;
+
 const ENV_REF = /^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$/;
 
 /** `${VAR}` → the variable's value (undefined when unset). */
@@ -119,6 +121,15 @@ export function parseConfig(raw: unknown, source: string, env: NodeJS.ProcessEnv
     const provider = config.providers[pi]!;
     if (!resolvePricing(provider.kind, m.upstreamModel ?? m.name, m.pricing)) {
       problems.push(`models[${i}].pricing: no list price known for "${m.upstreamModel ?? m.name}" on ${provider.kind}; set pricing: {input, output} in USD per million tokens`);
+    }
+  });
+
+  config.routing.rules.forEach((rule, i) => {
+    const target = rule.route;
+    if ('model' in target && !modelNames.has(target.model)) problems.push(`routing.rules[${i}].route.model: unknown model "${target.model}"`);
+    if ('router' in target) problems.push(`routing.rules[${i}].route.router: unknown router "${target.router}" (named routers are not available yet)`);
+    if ('tier' in target && !config.models.some((m) => m.tier !== undefined && TIER_ORDER.indexOf(m.tier) >= TIER_ORDER.indexOf(target.tier))) {
+      problems.push(`routing.rules[${i}].route.tier: no model has tier "${target.tier}" or a higher one`);
     }
   });
 

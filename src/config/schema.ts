@@ -1,5 +1,6 @@
 // The configuration file's shape. Parsed and validated once at start-up; unknown keys rejected.
 import { z } from 'zod';
+import { ruleSchema } from '../routing/policy/rules.js';
 
 const pricingSchema = z
   .strictObject({
@@ -66,6 +67,14 @@ export const configSchema = z.strictObject({
       ttftMs: z.number().nonnegative().default(0),
       perTokenMs: z.number().nonnegative().default(0),
       seed: z.number().int().default(1),
+    })
+    .prefault({}),
+  routing: z
+    .strictObject({
+      /** Tier that `model: "auto"` uses when no rule matches. */
+      defaultTier: z.enum(['cheap', 'mid', 'frontier']).default('cheap'),
+      /** Matched in order; the first match decides. */
+      rules: z.array(ruleSchema).default([]),
     })
     .prefault({}),
   providers: z.array(providerSchema).min(1),

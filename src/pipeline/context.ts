@@ -36,8 +36,16 @@ export interface RequestContext {
   /** Translation notes shown to the caller in `x-costwise-warnings`. */
   readonly warnings: string[];
   readonly abort: Cancellation;
-  /** Set by resolve-model. */
+  /** Set by route. */
   deployment?: Deployment;
+  /** Why that deployment serves (`requested`, `rule:<name>->model`, `auto->model`): `x-costwise-route`. */
+  routeReason?: string;
+  /**
+   * The model the caller asked for, when routing served another one: the baseline is this
+   * request's usage at that model's prices. Unset when served as asked, or for `auto` / tiers
+   * (no model was asked for, so no saving is claimed).
+   */
+  requestedDeployment?: Deployment;
   /** Set by dispatch. */
   outcome?: Outcome;
   upstreamHeaders: Record<string, string>;

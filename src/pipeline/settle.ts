@@ -7,8 +7,10 @@ import type { RequestContext, Settlement } from './context.js';
 
 export function price(ctx: RequestContext, usage: Usage): Settlement {
   const cost = ctx.deployment ? costPico(usage, ctx.deployment.pricing) : 0;
-  // Nothing optimises yet: the baseline (the request as sent) costs what it cost.
-  ctx.settlement = { usage, costPico: cost, baselinePico: cost };
+  // The baseline is the request as sent: on the model asked for when routing moved it (the same
+  // token counts at that model's prices), else what it cost.
+  const baseline = ctx.requestedDeployment ? costPico(usage, ctx.requestedDeployment.pricing) : cost;
+  ctx.settlement = { usage, costPico: cost, baselinePico: baseline };
   return ctx.settlement;
 }
 

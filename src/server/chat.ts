@@ -3,7 +3,7 @@
 //
 // Pipeline, in order (each stage reads and writes the typed RequestContext):
 //   1. parse         wire body → ctx.request (canonical)            [ingress.parse]
-//   2. resolve-model ctx.request.model → ctx.deployment, capability constraints
+//   2. route         rules → explicit model → tiers ⇒ ctx.deployment, hard capability constraints
 //   3. dispatch      ctx.deployment's adapter → ctx.outcome (complete | stream), upstream headers
 //   4. settle        final usage → ctx.settlement (cost, baseline); one ledger row
 //   5. respond       ctx.outcome → the caller's wire format, x-costwise-* headers
@@ -13,7 +13,7 @@ import { GatewayError, toGatewayError } from '../core/errors.js';
 import { formatUsd } from '../cost/money.js';
 import { translateRateLimitHeaders } from '../core/headers.js';
 import { createContext, type RequestContext } from '../pipeline/context.js';
-import { resolveModel } from '../pipeline/resolve-model.js';
+import { route } from '../pipeline/route.js';
 import { dispatch } from '../pipeline/dispatch.js';
 import { price, pricedStream, recordLedger } from '../pipeline/settle.js';
 import type { IngressFormat } from './ingress.js';
@@ -38,7 +38,7 @@ export async function handleChat(ingress: IngressFormat, req: IncomingMessage, r
     const body = parseJsonBody(await readBody(req, deps.config.server.maxBodyBytes));
     noteRequestedModel(ctx, body);
     ctx.request = ingress.parse(body);
-    resolveModel(ctx, deps.catalog);
+    route(ctx, deps.catalog, deps.policy);
     await dispatch(ctx, deps.adapters);
   } catch (err) {
     failBeforeResponse(ctx, ingress, res, deps, toGatewayError(err));
@@ -126,6 +126,7 @@ function responseHeaders(ctx: RequestContext): Record<string, string> {
   if (ctx.ingress === 'anthropic') h['request-id'] = ctx.requestId;
   else h['x-request-id'] = ctx.requestId;
   if (ctx.deployment) h['x-costwise-model'] = ctx.deployment.name;
+  if (ctx.routeReason) h['x-costwise-route'] = ctx.routeReason;
   if (ctx.warnings.length) h['x-costwise-warnings'] = ctx.warnings.join('; ').replace(/[^\x20-\x7e]/g, '?').slice(0, 4000);
   return h;
 }

@@ -2,11 +2,13 @@ import type { Config } from '../config/schema.js';
 import type { Catalog } from '../config/catalog.js';
 import type { AdapterRegistry } from '../providers/registry.js';
 import type { DurableStore, SharedState } from '../storage/types.js';
+import type { PolicyConfig } from '../routing/policy/decide.js';
 
 /** Everything a route handler may use; built once at start-up. */
 export interface AppDeps {
   config: Config;
   catalog: Catalog;
+  policy: PolicyConfig;
   adapters: AdapterRegistry;
   store: DurableStore;
   state: SharedState;

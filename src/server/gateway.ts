@@ -8,6 +8,7 @@ import { closeAllPools } from '../providers/http.js';
 import { openDurableStore, createMemoryState } from '../storage/index.js';
 import { startEmulator, type RunningEmulator } from '../emulator/server.js';
 import { createApp } from './app.js';
+import { compileRule } from '../routing/policy/rules.js';
 import type { AppDeps } from './deps.js';
 
 export interface GatewayOptions {
@@ -49,6 +50,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const deps: AppDeps = {
     config,
     catalog: buildCatalog(config, emulator?.url),
+    policy: { rules: config.routing.rules.map(compileRule), defaultTier: config.routing.defaultTier },
     adapters: createAdapterRegistry(),
     store: openDurableStore({ kind: 'sqlite', path: config.storage.ledger.path }),
     state: createMemoryState(),

@@ -36,7 +36,7 @@ describe('rules, tiers and explicit models', () => {
 
   it('auto goes to the cheapest capable model of the default tier', () => {
     const d = decide(features(request()), cat, policy());
-    expect(d).toMatchObject({ kind: 'serve', reason: 'auto→gpt-4.1-nano' });
+    expect(d).toMatchObject({ kind: 'serve', reason: 'auto->gpt-4.1-nano' });
   });
 
   it('explicit models are honoured', () => {
@@ -45,7 +45,7 @@ describe('rules, tiers and explicit models', () => {
 
   it('a rule overrides an explicit model: classification asking for gpt-4.1 → gpt-4.1-nano', () => {
     const p = policy([{ name: 'classification', match: { tags: 'classification', model: 'gpt-4.1' }, route: { model: 'gpt-4.1-nano' } }]);
-    expect(decide(features(request({ model: 'gpt-4.1' }), ['classification']), cat, p)).toMatchObject({ kind: 'serve', reason: 'rule:classification→gpt-4.1-nano' });
+    expect(decide(features(request({ model: 'gpt-4.1' }), ['classification']), cat, p)).toMatchObject({ kind: 'serve', reason: 'rule:classification->gpt-4.1-nano' });
     expect(decide(features(request({ model: 'gpt-4.1' }), ['other']), cat, p)).toMatchObject({ kind: 'serve', reason: 'requested', deployment: { name: 'gpt-4.1' } });
   });
 
@@ -56,15 +56,15 @@ describe('rules, tiers and explicit models', () => {
       { name: 'long', match: { minPromptTokens: 1000 }, route: { router: 'support' } },
       { name: 'structured', match: { jsonSchema: true }, route: { model: 'gpt-4.1-mini' } },
     ]);
-    expect(decide(features(request({}, 'Review this Contract')), cat, p)).toMatchObject({ reason: 'rule:legal→gpt-4.1' });
-    expect(decide(features(request(), [], 'acme'), cat, p)).toMatchObject({ reason: 'rule:acme→gpt-4.1-mini' });
+    expect(decide(features(request({}, 'Review this Contract')), cat, p)).toMatchObject({ reason: 'rule:legal->gpt-4.1' });
+    expect(decide(features(request(), [], 'acme'), cat, p)).toMatchObject({ reason: 'rule:acme->gpt-4.1-mini' });
     expect(decide(features(request({}, 'x'.repeat(8000))), cat, p)).toEqual({ kind: 'router', router: 'support', reason: 'rule:long' });
-    expect(decide(features(request({ responseFormat: { type: 'json_schema', name: 's', schema: {} } })), cat, p)).toMatchObject({ reason: 'rule:structured→gpt-4.1-mini' });
+    expect(decide(features(request({ responseFormat: { type: 'json_schema', name: 's', schema: {} } })), cat, p)).toMatchObject({ reason: 'rule:structured->gpt-4.1-mini' });
   });
 
   it('named routers and tiers can be asked for by model name', () => {
     expect(decide(features(request({ model: 'router/support' })), cat, policy())).toEqual({ kind: 'router', router: 'support', reason: 'requested' });
-    expect(decide(features(request({ model: 'frontier' })), cat, policy())).toMatchObject({ reason: 'tier:frontier→gpt-4.1' });
+    expect(decide(features(request({ model: 'frontier' })), cat, policy())).toMatchObject({ reason: 'tier:frontier->gpt-4.1' });
   });
 
   it('an unknown model is unservable, never guessed', () => {
@@ -85,7 +85,7 @@ describe('capability constraints are hard', () => {
       for (const m of c.models) if (m.name === 'gpt-4.1-nano') m.capabilities = { ...m.capabilities, vision: false };
     });
     const req = request({ messages: [{ role: 'user', content: [{ type: 'image', source: { kind: 'url', url: 'https://x/y.png' } }, { type: 'text', text: 'what is this' }] }] });
-    expect(decide(features(req), cat, policy())).toMatchObject({ reason: 'auto→gpt-4o-mini' });
+    expect(decide(features(req), cat, policy())).toMatchObject({ reason: 'auto->gpt-4o-mini' });
     expect(decide(features({ ...req, model: 'gpt-4.1-nano' }), cat, policy())).toMatchObject({ kind: 'unservable', why: 'vision' });
   });
 
@@ -94,7 +94,7 @@ describe('capability constraints are hard', () => {
       for (const m of c.models) if (m.tier === 'cheap') m.capabilities = { ...m.capabilities, contextWindow: 100_000 };
     });
     const long = request({}, 'word '.repeat(110_000)); // ~137k tokens by the chars/4 estimate
-    expect(decide(features(long), cat, policy())).toMatchObject({ kind: 'serve', reason: 'auto(cheap→mid)→gpt-4.1-mini' });
+    expect(decide(features(long), cat, policy())).toMatchObject({ kind: 'serve', reason: 'auto(cheap->mid)->gpt-4.1-mini' });
   });
 
   it('property: a served model can always serve the request', () => {

@@ -36,12 +36,12 @@ function toTarget(target: RouteTarget, f: RequestFeatures, catalog: Catalog, rea
   if ('tier' in target) {
     const picked = pickInTier(catalog.list(), target.tier, f);
     if (!picked) return { kind: 'unservable', model: `tier:${target.tier}`, why: 'no_capable_model', reason };
-    const moved = picked.tier !== target.tier ? `(${target.tier}→${picked.tier})` : '';
-    return { kind: 'serve', deployment: picked.deployment, reason: `${reason}${moved}→${picked.deployment.name}` };
+    const moved = picked.tier !== target.tier ? `(${target.tier}->${picked.tier})` : '';
+    return { kind: 'serve', deployment: picked.deployment, reason: `${reason}${moved}->${picked.deployment.name}` };
   }
   const d = catalog.get(target.model);
   if (!d) return { kind: 'unservable', model: target.model, why: 'unknown_model', reason };
   const why = incapability(d, f);
   if (why) return { kind: 'unservable', model: d.name, why, reason };
-  return { kind: 'serve', deployment: d, reason: reason === 'requested' ? 'requested' : `${reason}→${d.name}` };
+  return { kind: 'serve', deployment: d, reason: reason === 'requested' ? 'requested' : `${reason}->${d.name}` };
 }
