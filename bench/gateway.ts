@@ -109,8 +109,9 @@ async function main(): Promise<void> {
   process.stdout.write(`emulator ${emulator.url} · gateway ${gateway.url} · bare proxy ${bare.url}\n`);
   process.stdout.write(`warming up…\n`);
   // Both warmed until the JIT has settled (the gateway runs more code, so it needs it more).
-  await load(bare.url, CONNECTIONS, 5);
-  await load(gateway.url, CONNECTIONS, 5);
+  const warmup = Number(process.env['BENCH_WARMUP'] ?? 10);
+  await load(bare.url, CONNECTIONS, warmup);
+  await load(gateway.url, CONNECTIONS, warmup);
 
   // Alternate to spread any drift of the shared machine over both.
   const rounds = Number(process.env['BENCH_ROUNDS'] ?? 3);
