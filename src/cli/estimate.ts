@@ -1,7 +1,7 @@
 // `costwise estimate`: what a prompt costs on every model in the catalog.
 import { readFileSync } from 'node:fs';
 import Table from 'cli-table3';
-import type { CanonicalRequest } from '../core/canonical.js';
+import { emptyRequest, ZERO_USAGE, type CanonicalRequest } from '../core/canonical.js';
 import { GatewayError } from '../core/errors.js';
 import { ConfigError, loadConfig } from '../config/load.js';
 import { resolvePricing } from '../cost/prices.js';
@@ -53,14 +53,7 @@ export function requestFromInput(text: string): CanonicalRequest {
       throw err;
     }
   }
-  return {
-    model: 'estimate',
-    system: [],
-    messages: [{ role: 'user', content: [{ type: 'text', text }] }],
-    stream: false,
-    streamUsage: false,
-    passthrough: { format: 'openai', fields: {} },
-  };
+  return { ...emptyRequest('openai'), model: 'estimate', messages: [{ role: 'user', content: [{ type: 'text', text }] }] };
 }
 
 export function estimateAll(request: CanonicalRequest, configFile: string | undefined, outputTokens: number | undefined): EstimateRow[] {
@@ -74,7 +67,7 @@ export function estimateAll(request: CanonicalRequest, configFile: string | unde
     const upstream = m.upstreamModel ?? m.name;
     const pricing = resolvePricing(provider.kind, upstream, m.pricing)!;
     const input = countCanonicalInputTokens(request, upstream);
-    const pico = costPico({ inputTokens: input, cacheReadTokens: 0, cacheWrite5mTokens: 0, cacheWrite1hTokens: 0, outputTokens: output, reasoningTokens: 0 }, pricing);
+    const pico = costPico({ ...ZERO_USAGE, inputTokens: input, outputTokens: output }, pricing);
     rows.push({
       model: m.name,
       provider: provider.kind,

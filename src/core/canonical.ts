@@ -113,6 +113,11 @@ export interface CanonicalRequest {
   passthrough: { format: WireFormat; fields: Record<string, unknown> };
 }
 
+/** A request with nothing in it yet (before parsing), in the given wire format. */
+export function emptyRequest(format: WireFormat): CanonicalRequest {
+  return { model: '', system: [], messages: [], stream: false, streamUsage: false, passthrough: { format, fields: {} } };
+}
+
 export type StopReason =
   | 'end_turn'
   | 'max_tokens'

@@ -1,5 +1,5 @@
 // The typed request context that flows through the pipeline stages.
-import type { CanonicalRequest, CanonicalResponse, StreamEvent, Usage, WireFormat } from '../core/canonical.js';
+import { emptyRequest, type CanonicalRequest, type CanonicalResponse, type StreamEvent, type Usage, type WireFormat } from '../core/canonical.js';
 import type { GatewayError } from '../core/errors.js';
 import type { Deployment } from '../config/catalog.js';
 import { Cancellation } from '../core/cancel.js';
@@ -68,7 +68,7 @@ export function createContext(init: NewContext): RequestContext {
     ...init,
     receivedAt: Date.now(),
     startedAt: performance.now(),
-    request: { model: '', system: [], messages: [], stream: false, streamUsage: false, passthrough: { format: init.ingress, fields: {} } },
+    request: emptyRequest(init.ingress),
     warnings: [],
     abort: new Cancellation(),
     upstreamHeaders: {},

@@ -4,16 +4,9 @@ import { formatUsd, picoPerToken } from '../../src/cost/money.js';
 import { costPico } from '../../src/cost/calculate.js';
 import { lookupPricing, resolvePricing } from '../../src/cost/prices.js';
 import { calcPrice } from '@pydantic/genai-prices';
+import { ZERO_USAGE, type Usage } from '../../src/core/canonical.js';
 
-const usage = (u: Partial<{ inputTokens: number; cacheReadTokens: number; cacheWrite5mTokens: number; cacheWrite1hTokens: number; outputTokens: number }>) => ({
-  inputTokens: 0,
-  cacheReadTokens: 0,
-  cacheWrite5mTokens: 0,
-  cacheWrite1hTokens: 0,
-  outputTokens: 0,
-  reasoningTokens: 0,
-  ...u,
-});
+const usage = (u: Partial<Usage>): Usage => ({ ...ZERO_USAGE, ...u });
 
 describe('money', () => {
   it('formats pico-dollars exactly', () => {

@@ -3,6 +3,7 @@
 // skipped for that model; fractional scores are used as soft labels.
 // The default quality knob is chosen on an internal validation split (see chooseDefaultQuality),
 // then the final model is trained on all rows.
+import { seededRandom } from '../../core/random.js';
 import { featurize, type SparseVector } from './features.js';
 import { LearnedRouter, MODEL_FORMAT, type RouterModel } from './model.js';
 import type { OutcomeDataset } from './data.js';
@@ -25,17 +26,6 @@ export interface TrainOptions {
 
 export const DEFAULT_DIM = 1 << 15;
 
-/** Deterministic PRNG (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export function shuffle<T>(xs: T[], rand: () => number): T[] {
   for (let i = xs.length - 1; i > 0; i--) {
@@ -55,7 +45,7 @@ export function stratifiedSplit(groups: readonly string[], testFraction: number,
     list.push(i);
     byGroup.set(g, list);
   });
-  const rand = rng(seed);
+  const rand = seededRandom(seed);
   const train: number[] = [];
   const test: number[] = [];
   for (const g of [...byGroup.keys()].sort()) {
@@ -93,7 +83,7 @@ function fitLogistic(xs: readonly SparseVector[], ys: readonly (number | null)[]
   const base = rows.reduce((s, i) => s + (ys[i] ?? 0), 0) / Math.max(1, rows.length);
   const clipped = Math.min(0.99, Math.max(0.01, base));
   w[0] = Math.log(clipped / (1 - clipped));
-  const rand = rng(o.seed);
+  const rand = seededRandom(o.seed);
   for (let e = 0; e < o.epochs; e++) {
     const lr = o.learningRate / (1 + e);
     shuffle(rows, rand);

@@ -33,14 +33,5 @@ export const systemDeps: ResilienceDeps = {
     }),
 };
 
-/** A small seeded PRNG (mulberry32) for tests and reproducible simulations. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Re-exported: the project's one seeded PRNG. */
+export { seededRandom } from '../../core/random.js';
