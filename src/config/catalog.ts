@@ -1,4 +1,6 @@
-// The catalog: every servable model with its provider, capabilities and prices, resolved once.
+// The catalog: every servable model with its deployments, capabilities and prices, resolved once.
+// A public model may have several deployments (providers, regions, keys at different prices):
+// routing picks the model, dispatch picks and falls back among its deployments.
 import type { Config, ModelEntry } from './schema.js';
 import type { ProviderConfig } from '../providers/types.js';
 import { resolvePricing, type ModelPricing } from '../cost/prices.js';
@@ -6,17 +8,24 @@ import { resolvePricing, type ModelPricing } from '../cost/prices.js';
 export interface Deployment {
   /** Public name callers use. */
   name: string;
+  /** Unique among all deployments: `name@provider[/region]` (plus `#n` when that repeats). */
+  key: string;
   kind: ModelEntry['kind'];
   provider: ProviderConfig;
   upstreamModel: string;
   tier: ModelEntry['tier'];
   region: string | undefined;
+  weight: number;
   capabilities: ModelEntry['capabilities'];
   pricing: ModelPricing;
 }
 
 export interface Catalog {
+  /** The model's primary deployment (listed first): its public face for routing and baselines. */
   get(name: string): Deployment | undefined;
+  /** Every deployment of a public model, in config order; empty when unknown. */
+  deployments(name: string): readonly Deployment[];
+  /** One primary deployment per public model. */
   list(): Deployment[];
 }
 
@@ -36,23 +45,38 @@ export function buildCatalog(config: Config, emulatorUrl?: string): Catalog {
       connections: p.connections,
     });
   }
-  const byName = new Map<string, Deployment>();
+  const byName = new Map<string, Deployment[]>();
+  const keys = new Set<string>();
   for (const m of config.models) {
     const provider = providers.get(m.provider)!;
     const upstreamModel = m.upstreamModel ?? m.name;
-    byName.set(m.name, {
+    const base = `${m.name}@${provider.name}${m.region ? `/${m.region}` : ''}`;
+    let key = base;
+    for (let n = 2; keys.has(key); n++) key = `${base}#${n}`;
+    keys.add(key);
+    const deployment: Deployment = {
       name: m.name,
+      key,
       kind: m.kind,
       provider,
       upstreamModel,
       tier: m.tier,
       region: m.region,
+      weight: m.weight,
       capabilities: m.capabilities,
       pricing: resolvePricing(provider.kind, upstreamModel, m.pricing)!,
-    });
+    };
+    const list = byName.get(m.name);
+    if (list) list.push(deployment);
+    else byName.set(m.name, [deployment]);
   }
-  const all = [...byName.values()];
-  return { get: (name) => byName.get(name), list: () => all };
+  const primaries = [...byName.values()].map((list) => list[0]!);
+  const none: readonly Deployment[] = Object.freeze([]);
+  return {
+    get: (name) => byName.get(name)?.[0],
+    deployments: (name) => byName.get(name) ?? none,
+    list: () => primaries,
+  };
 }
 
 export function usesEmulator(config: Config): boolean {

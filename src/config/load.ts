@@ -109,9 +109,14 @@ export function parseConfig(raw: unknown, source: string, env: NodeJS.ProcessEnv
   });
 
   const modelNames = new Map<string, number>();
+  const deploymentIds = new Map<string, number>();
   config.models.forEach((m, i) => {
-    if (modelNames.has(m.name)) problems.push(`models[${i}].name: duplicate model "${m.name}" (also models[${modelNames.get(m.name)}])`);
-    modelNames.set(m.name, i);
+    const first = modelNames.get(m.name);
+    if (first === undefined) modelNames.set(m.name, i);
+    else if (config.models[first]!.kind !== m.kind) problems.push(`models[${i}].kind: "${m.name}" is a ${config.models[first]!.kind} model in models[${first}]; deployments of one model share its kind`);
+    const id = `${m.name}\u0000${m.provider}\u0000${m.region ?? ''}\u0000${m.upstreamModel ?? m.name}`;
+    if (deploymentIds.has(id)) problems.push(`models[${i}]: duplicate deployment of "${m.name}" (also models[${deploymentIds.get(id)}]); deployments of one model differ in provider, region or upstreamModel`);
+    deploymentIds.set(id, i);
     const pi = providerNames.get(m.provider);
     if (pi === undefined) {
       const known = [...providerNames.keys()].map((n) => `"${n}"`).join(', ');
@@ -132,6 +137,14 @@ export function parseConfig(raw: unknown, source: string, env: NodeJS.ProcessEnv
       problems.push(`routing.rules[${i}].route.tier: no model has tier "${target.tier}" or a higher one`);
     }
   });
+
+  for (const [model, chain] of Object.entries(config.routing.fallbacks)) {
+    if (!modelNames.has(model)) problems.push(`routing.fallbacks.${model}: unknown model "${model}"`);
+    chain.forEach((target, j) => {
+      if (!modelNames.has(target)) problems.push(`routing.fallbacks.${model}[${j}]: unknown model "${target}"`);
+      else if (target === model) problems.push(`routing.fallbacks.${model}[${j}]: a model cannot fall back to itself`);
+    });
+  }
 
   const adminKey = resolveSecret(config.server.adminKey, env) ?? env['COSTWISE_ADMIN_KEY'];
   if (adminKey !== undefined && adminKey !== '') config.server.adminKey = adminKey;

@@ -38,7 +38,10 @@ export const modelSchema = z.strictObject({
   /** The provider's own model id; defaults to `name`. */
   upstreamModel: z.string().min(1).optional(),
   tier: z.enum(['cheap', 'mid', 'frontier']).optional(),
+  /** Several entries with one `name` are deployments of one public model (regions, providers, keys). */
   region: z.string().optional(),
+  /** Share of traffic under the `weighted` strategy, and the prefix-affinity weight. */
+  weight: z.number().positive().default(1),
   capabilities: capabilitiesSchema.prefault({}),
   pricing: pricingSchema.optional(),
   kind: z.enum(['chat', 'embedding']).default('chat'),
@@ -75,6 +78,34 @@ export const configSchema = z.strictObject({
       defaultTier: z.enum(['cheap', 'mid', 'frontier']).default('cheap'),
       /** Matched in order; the first match decides. */
       rules: z.array(ruleSchema).default([]),
+      /** How one of several deployments of a model is chosen. */
+      balance: z
+        .strictObject({
+          strategy: z.enum(['lowest-cost', 'weighted', 'least-busy', 'lowest-latency']).default('lowest-cost'),
+          /** Slack within which deployments count as equally good (see balancer.ts). */
+          tolerance: z.number().nonnegative().optional(),
+          /** Requests sharing a prompt prefix go to the same deployment (warm provider cache). */
+          affinity: z.boolean().default(true),
+        })
+        .prefault({}),
+      /** Retries on one deployment before falling back to the next. */
+      retry: z
+        .strictObject({
+          maxRetries: z.number().int().min(0).max(10).default(2),
+          baseDelayMs: z.number().nonnegative().default(200),
+          maxDelayMs: z.number().nonnegative().default(5_000),
+          maxRetryAfterSeconds: z.number().nonnegative().default(30),
+        })
+        .prefault({}),
+      /** A circuit breaker per deployment. */
+      breaker: z
+        .strictObject({
+          failureThreshold: z.number().int().positive().default(5),
+          coolDownMs: z.number().int().positive().default(30_000),
+        })
+        .prefault({}),
+      /** Model → models to try, in order, when all its deployments fail (429, 5xx, timeouts, context length). */
+      fallbacks: z.record(z.string(), z.array(z.string().min(1)).min(1)).default({}),
     })
     .prefault({}),
   providers: z.array(providerSchema).min(1),

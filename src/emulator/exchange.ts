@@ -2,7 +2,7 @@
 // the latency model and the `slow` / `cut` faults. Handlers only build bodies and frames.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { EmuError, errorBody, wireStatus, type Provider } from './errors.js';
+import { EmuError, badRequest, errorBody, wireStatus, type Provider } from './errors.js';
 import type { Fault } from './faults.js';
 import { sleep, totalDelayMs } from './latency.js';
 import { rateLimitHeaders, type RateSnapshot } from './ratelimit.js';
@@ -44,6 +44,8 @@ export class Exchange {
 
   /** Counts this request against the per-minute budget; throws a provider 429 when over it. */
   admit(inputTokens: number, outputTokens: number): void {
+    const window = Number(this.header('x-emulator-context-window'));
+    if (window > 0 && inputTokens > window) throw contextTooLong(this.provider, inputTokens, window);
     this.rate = this.state.limiter.take(this.provider, inputTokens, outputTokens);
   }
 
@@ -133,4 +135,18 @@ export class Exchange {
     this.res.writeHead(status, this.headers(JSON_TYPE[this.provider]));
     this.res.end(JSON.stringify(body));
   }
+}
+
+/**
+ * A prompt over the context window (`x-emulator-context-window: N` plays a deployment with a
+ * smaller one), in each provider's words.
+ */
+function contextTooLong(provider: Provider, tokens: number, window: number): EmuError {
+  if (provider === 'anthropic') return badRequest(`prompt is too long: ${tokens} tokens > ${window} maximum`);
+  if (provider === 'gemini') return badRequest(`The input token count (${tokens}) exceeds the maximum number of tokens allowed (${window}).`);
+  return badRequest(
+    `This model's maximum context length is ${window} tokens. However, your messages resulted in ${tokens} tokens. Please reduce the length of the messages.`,
+    'messages',
+    'context_length_exceeded',
+  );
 }

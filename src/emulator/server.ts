@@ -12,6 +12,7 @@
 //   x-emulator-echo: 1            reply = the last user message's text
 //   x-emulator-fault: 429|500|503|529|slow|cut   (529 is sent as 503 outside Anthropic)
 //   x-emulator-slow-ms: MS        delay for `slow` (default 2000)
+//   x-emulator-context-window: N  answer 400 "context too long" above N prompt tokens (a smaller deployment)
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { handleAnthropicCountTokens, handleAnthropicMessages } from './anthropic.js';

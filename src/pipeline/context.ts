@@ -3,6 +3,8 @@ import { emptyRequest, type CanonicalRequest, type CanonicalResponse, type Strea
 import type { GatewayError } from '../core/errors.js';
 import type { Deployment } from '../config/catalog.js';
 import { Cancellation } from '../core/cancel.js';
+import type { RequestFeatures } from '../routing/policy/features.js';
+import type { LedgerAttempt } from '../storage/types.js';
 
 export interface Caller {
   tenant: string;
@@ -36,7 +38,9 @@ export interface RequestContext {
   /** Translation notes shown to the caller in `x-costwise-warnings`. */
   readonly warnings: string[];
   readonly abort: Cancellation;
-  /** Set by route. */
+  /** Set by route: what routing decisions look at. */
+  features?: RequestFeatures;
+  /** Set by route to the chosen model (its primary deployment); by dispatch to the deployment that served. */
   deployment?: Deployment;
   /** Why that deployment serves (`requested`, `rule:<name>->model`, `auto->model`): `x-costwise-route`. */
   routeReason?: string;
@@ -46,6 +50,10 @@ export interface RequestContext {
    * (no model was asked for, so no saving is claimed).
    */
   requestedDeployment?: Deployment;
+  /** The technique the saving is attributed to (`routing`, `cascade`); unset when served as asked. */
+  technique?: string;
+  /** Upstream attempts when there was more than one (retries, fallbacks, cascade steps). */
+  attempts?: LedgerAttempt[];
   /** Set by dispatch. */
   outcome?: Outcome;
   upstreamHeaders: Record<string, string>;

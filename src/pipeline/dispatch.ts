@@ -1,7 +1,139 @@
-// Stage: send the canonical request to the deployment's upstream and keep what came back.
+// Stage: send the canonical request upstream, surviving providers: the candidate deployments
+// (balanced, with prefix affinity, then fallback models) are tried in order with retries on each
+// and a circuit breaker per deployment. A stream counts as served once its first event arrived;
+// a failure before that falls back like any other.
+import type { CanonicalRequest, CanonicalResponse, StreamEvent } from '../core/canonical.js';
 import { GatewayError } from '../core/errors.js';
+import type { Catalog, Deployment } from '../config/catalog.js';
 import type { AdapterRegistry } from '../providers/registry.js';
+import { extractFeatures } from '../routing/policy/features.js';
+import { DispatchError, fallbackReason, runWithFallbacks, type Attempt } from '../routing/resilience/index.js';
+import type { LedgerAttempt } from '../storage/types.js';
+import { candidateDeployments } from './candidates.js';
 import type { RequestContext } from './context.js';
+import type { Resilience } from './resilience.js';
+
+export interface DispatchDeps {
+  adapters: AdapterRegistry;
+  catalog: Catalog;
+  resilience: Resilience;
+}
+
+type Served =
+  | { kind: 'complete'; response: CanonicalResponse; headers: Record<string, string>; warnings: string[] }
+  | { kind: 'stream'; events: AsyncIterable<StreamEvent>; headers: Record<string, string>; warnings: string[] };
+
+/**
+ * Sends `ctx.request` to `ctx.deployment`'s model (or its fallbacks), leaving the outcome, the
+ * serving deployment and the attempt trace on the context.
+ */
+export async function dispatch(ctx: RequestContext, deps: DispatchDeps): Promise<void> {
+  const model = ctx.deployment!;
+  const features = ctx.features ?? extractFeatures(ctx.request, ctx.caller);
+  const candidates = candidateDeployments(model, ctx.request, features, deps.catalog, deps.resilience);
+  const served = await callWithFallbacks(ctx, ctx.request, candidates, deps);
+  ctx.deployment = served.deployment;
+  ctx.upstreamHeaders = served.value.headers;
+  for (const w of served.value.warnings) ctx.warnings.push(w);
+  ctx.outcome = served.value.kind === 'complete' ? { kind: 'complete', response: served.value.response } : { kind: 'stream', events: served.value.events };
+}
+
+/**
+ * One upstream call with retries and fallbacks, for dispatch and for extra calls a router makes
+ * (a cascade's steps). The attempts go on `ctx.attempts`; the fallback reason onto the route.
+ */
+export async function callWithFallbacks(
+  ctx: RequestContext,
+  request: CanonicalRequest,
+  candidates: readonly Deployment[],
+  deps: DispatchDeps,
+): Promise<{ deployment: Deployment; value: Served }> {
+  const res = deps.resilience;
+  try {
+    const result = await runWithFallbacks(candidates.map(asCandidate), (c) => attempt(c.deployment, request, ctx, deps), {
+      deps: res.deps,
+      retry: res.retry,
+      breaker: res.breaker,
+      signal: ctx.abort.signal,
+    });
+    noteAttempts(ctx, result.attempts, candidates);
+    const reason = fallbackReason(result.attempts);
+    if (reason) ctx.routeReason = `${ctx.routeReason ?? 'requested'}; ${reason}->${result.served.deployment.name}`;
+    return { deployment: result.served.deployment, value: result.value };
+  } catch (err) {
+    if (err instanceof DispatchError) noteAttempts(ctx, err.attempts, candidates);
+    maskCredentialErrors(err);
+  }
+}
+
+interface DeploymentCandidate {
+  key: string;
+  deployment: Deployment;
+}
+
+function asCandidate(deployment: Deployment): DeploymentCandidate {
+  return { key: deployment.key, deployment };
+}
+
+async function attempt(d: Deployment, request: CanonicalRequest, ctx: RequestContext, deps: DispatchDeps): Promise<Served> {
+  const adapter = deps.adapters.forKind(d.provider.kind);
+  const target = { provider: d.provider, upstreamModel: d.upstreamModel };
+  const options = { signal: ctx.abort.signal, forwardHeaders: ctx.forwardHeaders };
+  // Translation notes of this attempt only: a retried attempt must not repeat them.
+  const warnings: string[] = [];
+  const load = deps.resilience.load;
+  const end = load.begin(d.key);
+  const t0 = performance.now();
+  try {
+    if (!request.stream) {
+      const result = await adapter.complete(target, request, warnings, options);
+      load.observeLatency(d.key, performance.now() - t0);
+      end();
+      return { kind: 'complete', response: result.response, headers: result.upstreamHeaders, warnings };
+    }
+    const result = await adapter.stream(target, request, warnings, options);
+    const iterator = result.events[Symbol.asyncIterator]();
+    const first = await iterator.next();
+    load.observeLatency(d.key, performance.now() - t0);
+    return { kind: 'stream', events: resumed(first, iterator, end), headers: result.upstreamHeaders, warnings };
+  } catch (err) {
+    end();
+    throw err;
+  }
+}
+
+/** The stream again from its already-read first event; `end` runs once it finishes or is dropped. */
+async function* resumed(
+  first: IteratorResult<StreamEvent>,
+  iterator: AsyncIterator<StreamEvent>,
+  end: () => void,
+): AsyncGenerator<StreamEvent> {
+  try {
+    if (first.done) return;
+    yield first.value;
+    for (let next = await iterator.next(); !next.done; next = await iterator.next()) yield next.value;
+  } finally {
+    end();
+    await iterator.return?.();
+  }
+}
+
+/** Keeps the trace on the context when there was more than one attempt (retries, fallbacks). */
+function noteAttempts(ctx: RequestContext, attempts: readonly Attempt[], candidates: readonly Deployment[]): void {
+  if (attempts.length <= 1 && !ctx.attempts) return;
+  const trace = (ctx.attempts ??= []);
+  for (const a of attempts) trace.push(ledgerAttempt(a, candidates));
+}
+
+function ledgerAttempt(a: Attempt, candidates: readonly Deployment[]): LedgerAttempt {
+  const deployment = candidates.find((d) => d.key === a.key)?.key ?? a.key;
+  if (a.outcome === 'ok') return { deployment, status: 200, ms: round(a.durationMs) };
+  return { deployment, status: a.status ?? 0, error: a.contextLength ? 'context_length' : (a.kind ?? 'error'), ms: round(a.durationMs) };
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 1000) / 1000;
+}
 
 /**
  * An upstream 401/403 means costwise's own provider credentials were refused, not the caller's:
@@ -19,28 +151,4 @@ function maskCredentialErrors(err: unknown): never {
     });
   }
   throw err;
-}
-
-export async function dispatch(ctx: RequestContext, adapters: AdapterRegistry): Promise<void> {
-  try {
-    await dispatchUnmasked(ctx, adapters);
-  } catch (err) {
-    maskCredentialErrors(err);
-  }
-}
-
-async function dispatchUnmasked(ctx: RequestContext, adapters: AdapterRegistry): Promise<void> {
-  const deployment = ctx.deployment!;
-  const adapter = adapters.forKind(deployment.provider.kind);
-  const target = { provider: deployment.provider, upstreamModel: deployment.upstreamModel };
-  const options = { signal: ctx.abort.signal, forwardHeaders: ctx.forwardHeaders };
-  if (ctx.request.stream) {
-    const result = await adapter.stream(target, ctx.request, ctx.warnings, options);
-    ctx.upstreamHeaders = result.upstreamHeaders;
-    ctx.outcome = { kind: 'stream', events: result.events };
-  } else {
-    const result = await adapter.complete(target, ctx.request, ctx.warnings, options);
-    ctx.upstreamHeaders = result.upstreamHeaders;
-    ctx.outcome = { kind: 'complete', response: result.response };
-  }
 }

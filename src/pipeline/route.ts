@@ -9,11 +9,13 @@ import type { RequestContext } from './context.js';
 
 export function route(ctx: RequestContext, catalog: Catalog, policy: PolicyConfig): void {
   const features = extractFeatures(ctx.request, ctx.caller);
+  ctx.features = features;
   const decision = decide(features, catalog, policy);
   switch (decision.kind) {
     case 'serve':
       ctx.deployment = decision.deployment;
       ctx.routeReason = decision.reason;
+      if (decision.reason !== 'requested') ctx.technique = 'routing';
       {
         const asked = catalog.get(ctx.request.model);
         if (asked && asked.kind === 'chat' && asked !== decision.deployment) ctx.requestedDeployment = asked;

@@ -45,6 +45,10 @@ export function recordLedger(ctx: RequestContext, store: DurableStore, outcome: 
     status: outcome.status,
     stream: ctx.request.stream,
     errorKind: outcome.error?.kind ?? null,
+    route: ctx.routeReason ?? '',
+    technique: ctx.technique ?? null,
+    parentId: null,
+    attempts: ctx.attempts ?? null,
   });
 }
 

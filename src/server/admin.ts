@@ -6,7 +6,7 @@ import type { SpendGroup } from '../storage/types.js';
 import type { AppDeps } from './deps.js';
 import { sendJson } from './respond.js';
 
-const GROUPS: readonly SpendGroup[] = ['model', 'day', 'tag', 'key'];
+const GROUPS: readonly SpendGroup[] = ['model', 'day', 'tag', 'key', 'technique'];
 
 export function isAdmin(req: IncomingMessage, adminKey: string | undefined): boolean {
   if (!adminKey) return true;

@@ -39,7 +39,7 @@ export async function handleChat(ingress: IngressFormat, req: IncomingMessage, r
     noteRequestedModel(ctx, body);
     ctx.request = ingress.parse(body);
     route(ctx, deps.catalog, deps.policy);
-    await dispatch(ctx, deps.adapters);
+    await dispatch(ctx, deps);
   } catch (err) {
     failBeforeResponse(ctx, ingress, res, deps, toGatewayError(err));
     return;

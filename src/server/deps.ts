@@ -3,6 +3,7 @@ import type { Catalog } from '../config/catalog.js';
 import type { AdapterRegistry } from '../providers/registry.js';
 import type { DurableStore, SharedState } from '../storage/types.js';
 import type { PolicyConfig } from '../routing/policy/decide.js';
+import type { Resilience } from '../pipeline/resilience.js';
 
 /** Everything a route handler may use; built once at start-up. */
 export interface AppDeps {
@@ -10,6 +11,7 @@ export interface AppDeps {
   catalog: Catalog;
   policy: PolicyConfig;
   adapters: AdapterRegistry;
+  resilience: Resilience;
   store: DurableStore;
   state: SharedState;
 }

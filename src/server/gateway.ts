@@ -10,12 +10,16 @@ import { startEmulator, type RunningEmulator } from '../emulator/server.js';
 import { createApp } from './app.js';
 import { compileRule } from '../routing/policy/rules.js';
 import type { AppDeps } from './deps.js';
+import { createResilience } from '../pipeline/resilience.js';
+import type { ResilienceDeps } from '../routing/resilience/index.js';
 
 export interface GatewayOptions {
   config: Config;
   /** Overrides config.server.port / host. */
   port?: number;
   host?: string;
+  /** Clock and randomness for retries, breakers and balancing (tests inject their own). */
+  resilienceDeps?: ResilienceDeps;
 }
 
 export interface RunningGateway {
@@ -52,6 +56,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     catalog: buildCatalog(config, emulator?.url),
     policy: { rules: config.routing.rules.map(compileRule), defaultTier: config.routing.defaultTier },
     adapters: createAdapterRegistry(),
+    resilience: createResilience(config.routing, options.resilienceDeps),
     store: openDurableStore({ kind: 'sqlite', path: config.storage.ledger.path }),
     state: createMemoryState(),
   };

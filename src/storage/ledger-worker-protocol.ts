@@ -2,7 +2,7 @@
 // (ledger-worker.ts). One port, so messages arrive in the order they were posted: a request sees
 // every row posted before it.
 import type { MessagePort } from 'node:worker_threads';
-import type { LedgerRow, SpendBucket, SpendQuery } from './types.js';
+import type { LedgerAttempt, LedgerRow, SpendBucket, SpendQuery } from './types.js';
 
 /** The SqliteStore options that cross the thread boundary (functions cannot). */
 export interface LedgerWorkerStoreOptions {
@@ -56,24 +56,25 @@ export type RowTuple = [
   endpoint: string, requestedModel: string, servedModel: string, provider: string, inputTokens: number,
   cacheReadTokens: number, cacheWrite5mTokens: number, cacheWrite1hTokens: number, outputTokens: number,
   reasoningTokens: number, costPico: number, baselinePico: number, latencyMs: number, status: number,
-  stream: boolean, errorKind: string | null,
+  stream: boolean, errorKind: string | null, route: string, technique: string | null,
+  parentId: string | null, attempts: LedgerAttempt[] | null,
 ];
 
 export function toTuple(r: LedgerRow): RowTuple {
   return [r.requestId, r.ts, r.tenant, r.keyId, r.tags, r.ingress, r.endpoint, r.requestedModel,
     r.servedModel, r.provider, r.inputTokens, r.cacheReadTokens, r.cacheWrite5mTokens,
     r.cacheWrite1hTokens, r.outputTokens, r.reasoningTokens, r.costPico, r.baselinePico, r.latencyMs,
-    r.status, r.stream, r.errorKind];
+    r.status, r.stream, r.errorKind, r.route, r.technique, r.parentId, r.attempts];
 }
 
 /** The object literal names every LedgerRow field, so a new field is a type error here until the tuple carries it. */
 export function fromTuple(t: RowTuple): LedgerRow {
   const [requestId, ts, tenant, keyId, tags, ingress, endpoint, requestedModel, servedModel, provider,
     inputTokens, cacheReadTokens, cacheWrite5mTokens, cacheWrite1hTokens, outputTokens, reasoningTokens,
-    costPico, baselinePico, latencyMs, status, stream, errorKind] = t;
+    costPico, baselinePico, latencyMs, status, stream, errorKind, route, technique, parentId, attempts] = t;
   return { requestId, ts, tenant, keyId, tags, ingress, endpoint, requestedModel, servedModel, provider,
     inputTokens, cacheReadTokens, cacheWrite5mTokens, cacheWrite1hTokens, outputTokens, reasoningTokens,
-    costPico, baselinePico, latencyMs, status, stream, errorKind };
+    costPico, baselinePico, latencyMs, status, stream, errorKind, route, technique, parentId, attempts };
 }
 
 export function errorText(err: unknown): string {

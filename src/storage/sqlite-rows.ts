@@ -1,6 +1,6 @@
 // Ledger rows on their way into and out of SQLite: validation, the queued snapshot, the column mapping.
-import { HOUR_MS } from './sqlite-schema.js';
-import type { LedgerRow } from './types.js';
+import { HOUR_MS, NO_TECHNIQUE } from './sqlite-schema.js';
+import type { LedgerAttempt, LedgerRow } from './types.js';
 
 export type SqlValue = string | number | null;
 
@@ -11,6 +11,7 @@ export interface QueuedRow {
   hour: number;
   model: string;
   keyId: string;
+  technique: string;
   /** One value per SUMS entry. */
   sums: number[];
 }
@@ -22,10 +23,12 @@ export interface DbRow {
   input_tokens: number; cache_read_tokens: number; cache_write_5m_tokens: number;
   cache_write_1h_tokens: number; output_tokens: number; reasoning_tokens: number;
   cost_pico: number; baseline_pico: number; latency_ms: number; status: number; stream: number;
-  error_kind: string | null;
+  error_kind: string | null; route: string; technique: string | null; parent_id: string | null;
+  attempts: string | null;
 }
 
-const STRING_FIELDS = ['requestId', 'tenant', 'keyId', 'ingress', 'endpoint', 'requestedModel', 'servedModel', 'provider'] as const;
+const STRING_FIELDS = ['requestId', 'tenant', 'keyId', 'ingress', 'endpoint', 'requestedModel', 'servedModel', 'provider', 'route'] as const;
+const NULLABLE_STRING_FIELDS = ['errorKind', 'technique', 'parentId'] as const;
 const INTEGER_FIELDS = ['inputTokens', 'cacheReadTokens', 'cacheWrite5mTokens', 'cacheWrite1hTokens',
   'outputTokens', 'reasoningTokens', 'costPico', 'baselinePico', 'status'] as const;
 
@@ -38,7 +41,8 @@ export function invalidReason(row: LedgerRow): string | null {
   for (const f of INTEGER_FIELDS) if (!Number.isSafeInteger(row[f])) return `${f} ${row[f]} is not a safe integer`;
   if (typeof row.latencyMs !== 'number' || !Number.isFinite(row.latencyMs)) return `latencyMs ${row.latencyMs} is not finite`;
   if (typeof row.stream !== 'boolean') return 'stream is not a boolean';
-  if (row.errorKind !== null && typeof row.errorKind !== 'string') return 'errorKind is not a string or null';
+  for (const f of NULLABLE_STRING_FIELDS) if (row[f] !== null && typeof row[f] !== 'string') return `${f} is not a string or null`;
+  if (row.attempts !== null && !Array.isArray(row.attempts)) return 'attempts is not an array or null';
   if (!Array.isArray(row.tags) || !row.tags.every((t) => typeof t === 'string')) return 'tags is not an array of strings';
   return null;
 }
@@ -70,12 +74,15 @@ export function encode(row: LedgerRow): QueuedRow {
       row.endpoint, row.requestedModel, row.servedModel, row.provider, row.inputTokens,
       row.cacheReadTokens, row.cacheWrite5mTokens, row.cacheWrite1hTokens, row.outputTokens,
       row.reasoningTokens, row.costPico, row.baselinePico, row.latencyMs, row.status,
-      row.stream ? 1 : 0, row.errorKind],
+      row.stream ? 1 : 0, row.errorKind, row.route, row.technique, row.parentId,
+      row.attempts === null ? null : JSON.stringify(row.attempts)],
     tags: row.tags.length < 2 ? [...row.tags] : [...new Set(row.tags)],
     hour: Math.floor(row.ts / HOUR_MS),
     model: row.servedModel,
     keyId: row.keyId,
-    sums: [1, row.inputTokens, row.cacheReadTokens, row.cacheWrite5mTokens, row.cacheWrite1hTokens,
+    technique: row.technique ?? NO_TECHNIQUE,
+    // A billed sub-call (parentId set) adds its tokens and cost, not a request.
+    sums: [row.parentId === null ? 1 : 0, row.inputTokens, row.cacheReadTokens, row.cacheWrite5mTokens, row.cacheWrite1hTokens,
       row.outputTokens, ...split(row.costPico), ...split(row.baselinePico)],
   };
 }
@@ -89,6 +96,7 @@ export function decode(r: DbRow): LedgerRow {
     cacheWrite5mTokens: r.cache_write_5m_tokens, cacheWrite1hTokens: r.cache_write_1h_tokens,
     outputTokens: r.output_tokens, reasoningTokens: r.reasoning_tokens, costPico: r.cost_pico,
     baselinePico: r.baseline_pico, latencyMs: r.latency_ms, status: r.status,
-    stream: r.stream === 1, errorKind: r.error_kind,
+    stream: r.stream === 1, errorKind: r.error_kind, route: r.route, technique: r.technique,
+    parentId: r.parent_id, attempts: r.attempts === null ? null : (JSON.parse(r.attempts) as LedgerAttempt[]),
   };
 }

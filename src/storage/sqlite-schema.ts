@@ -7,10 +7,12 @@ export const UNTAGGED = '(untagged)';
 export const HOUR_MS = 3_600_000;
 
 /** The rollup dimensions (spend by day reads the 'model' rows). */
-export type Dim = 'model' | 'key' | 'tag';
+export type Dim = 'model' | 'key' | 'tag' | 'technique';
+/** The technique key under which rows without one (served as asked) are counted. */
+export const NO_TECHNIQUE = '(none)';
 
 // Append-only: a released migration is never edited; a schema change is a new entry.
-const MIGRATIONS: readonly string[] = [
+export const MIGRATIONS: readonly string[] = [
   // ledger.id is an explicit INTEGER PRIMARY KEY, so VACUUM cannot renumber what ledger_tags
   // refers to. spend_hourly holds, per hour, one row per served model, key and tag (UNTAGGED for
   // rows without tags); money there is split into micro-dollars and pico remainder like the sums.
@@ -64,13 +66,46 @@ const MIGRATIONS: readonly string[] = [
      baseline_rem          INTEGER NOT NULL,
      PRIMARY KEY (dim, hour, key)
    ) STRICT, WITHOUT ROWID;`,
+  // Routing: the route reason, the technique a saving is attributed to, billed sub-calls linked
+  // to their request (parent_id), the attempt trace; a 'technique' rollup dimension (the CHECK
+  // forces a rebuild of spend_hourly), backfilled from the rows already there.
+  `ALTER TABLE ledger ADD COLUMN route TEXT NOT NULL DEFAULT '';
+   ALTER TABLE ledger ADD COLUMN technique TEXT;
+   ALTER TABLE ledger ADD COLUMN parent_id TEXT;
+   ALTER TABLE ledger ADD COLUMN attempts TEXT;
+   CREATE TABLE spend_hourly_v2 (
+     dim                   TEXT NOT NULL CHECK (dim IN ('model', 'key', 'tag', 'technique')),
+     hour                  INTEGER NOT NULL,
+     key                   TEXT NOT NULL,
+     requests              INTEGER NOT NULL,
+     input_tokens          INTEGER NOT NULL,
+     cache_read_tokens     INTEGER NOT NULL,
+     cache_write_5m_tokens INTEGER NOT NULL,
+     cache_write_1h_tokens INTEGER NOT NULL,
+     output_tokens         INTEGER NOT NULL,
+     cost_micro            INTEGER NOT NULL,
+     cost_rem              INTEGER NOT NULL,
+     baseline_micro        INTEGER NOT NULL,
+     baseline_rem          INTEGER NOT NULL,
+     PRIMARY KEY (dim, hour, key)
+   ) STRICT, WITHOUT ROWID;
+   INSERT INTO spend_hourly_v2 SELECT * FROM spend_hourly;
+   DROP TABLE spend_hourly;
+   ALTER TABLE spend_hourly_v2 RENAME TO spend_hourly;
+   INSERT INTO spend_hourly
+     SELECT 'technique', ts / ${HOUR_MS}, CASE WHEN baseline_pico <> cost_pico THEN 'routing' ELSE '(none)' END,
+       count(*), sum(input_tokens), sum(cache_read_tokens), sum(cache_write_5m_tokens),
+       sum(cache_write_1h_tokens), sum(output_tokens), sum(cost_pico / 1000000), sum(cost_pico % 1000000),
+       sum(baseline_pico / 1000000), sum(baseline_pico % 1000000)
+     FROM ledger GROUP BY 1, 2, 3;`,
 ];
 
 /** The ledger columns a row is written and read with, in the order of `encode` (sqlite-rows.ts). */
 export const COLUMNS = `request_id, ts, tenant, key_id, tags, ingress, endpoint, requested_model, served_model,
   provider, input_tokens, cache_read_tokens, cache_write_5m_tokens, cache_write_1h_tokens,
-  output_tokens, reasoning_tokens, cost_pico, baseline_pico, latency_ms, status, stream, error_kind`;
-export const COLUMN_COUNT = 22;
+  output_tokens, reasoning_tokens, cost_pico, baseline_pico, latency_ms, status, stream, error_kind,
+  route, technique, parent_id, attempts`;
+export const COLUMN_COUNT = 26;
 
 /** Summed per bucket, in this order, by the rollup and by every spend query arm. */
 export const SUMS = ['requests', 'input_tokens', 'cache_read_tokens', 'cache_write_5m_tokens',

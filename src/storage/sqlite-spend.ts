@@ -5,7 +5,7 @@
 // so sums are exact in SQLite up to ~$9.2 trillion. SpendBucket money fields are `number`: a bucket
 // above 2^53 pico (~$9,007) comes back as the nearest double.
 import type Database from 'better-sqlite3';
-import { HOUR_MS, SUMS, UNTAGGED, type Dim } from './sqlite-schema.js';
+import { HOUR_MS, NO_TECHNIQUE, SUMS, UNTAGGED, type Dim } from './sqlite-schema.js';
 import type { SpendBucket, SpendQuery } from './types.js';
 
 const DAY_MS = 86_400_000;
@@ -37,7 +37,7 @@ export function spendQueries(db: Database.Database): (query: SpendQuery) => () =
  * Throws on an unknown grouping or a bound that is not a finite number.
  */
 function spendParams(query: SpendQuery): Record<string, number> {
-  if (!['model', 'day', 'tag', 'key'].includes(query.groupBy)) {
+  if (!['model', 'day', 'tag', 'key', 'technique'].includes(query.groupBy)) {
     throw new Error(`costwise: unknown spend grouping ${String(query.groupBy)}`);
   }
   for (const [name, value] of [['from', query.from], ['to', query.to]] as const) {
@@ -56,9 +56,9 @@ function spendParams(query: SpendQuery): Record<string, number> {
 function spendSql(groupBy: SpendQuery['groupBy']): string {
   const dim: Dim = groupBy === 'day' ? 'model' : groupBy;
   const rollupKey = groupBy === 'day' ? 'hour / 24' : 'key';
-  const rawKey = { model: 'l.served_model', key: 'l.key_id', day: `l.ts / ${DAY_MS}`, tag: `coalesce(t.tag, '${UNTAGGED}')` }[groupBy];
+  const rawKey = { model: 'l.served_model', key: 'l.key_id', day: `l.ts / ${DAY_MS}`, tag: `coalesce(t.tag, '${UNTAGGED}')`, technique: `coalesce(l.technique, '${NO_TECHNIQUE}')` }[groupBy];
   const join = groupBy === 'tag' ? 'LEFT JOIN ledger_tags t ON t.ledger_id = l.id' : '';
-  const rawSums = `count(*), sum(l.input_tokens), sum(l.cache_read_tokens), sum(l.cache_write_5m_tokens),
+  const rawSums = `count(*) - count(l.parent_id), sum(l.input_tokens), sum(l.cache_read_tokens), sum(l.cache_write_5m_tokens),
     sum(l.cache_write_1h_tokens), sum(l.output_tokens), sum(l.cost_pico / 1000000), sum(l.cost_pico % 1000000),
     sum(l.baseline_pico / 1000000), sum(l.baseline_pico % 1000000)`;
   const raw = (lo: string, hi: string) =>

@@ -41,6 +41,7 @@ export function batchWriter(db: Database.Database): (rows: readonly QueuedRow[],
       for (const tag of row.tags) insertTag.run(result.lastInsertRowid, tag);
       add('model', row.hour, row.model, row.sums);
       add('key', row.hour, row.keyId, row.sums);
+      add('technique', row.hour, row.technique, row.sums);
       if (row.tags.length === 0) add('tag', row.hour, UNTAGGED, row.sums);
       for (const tag of row.tags) add('tag', row.hour, tag, row.sums);
     }

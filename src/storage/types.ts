@@ -28,9 +28,34 @@ export interface LedgerRow {
   status: number;
   stream: boolean;
   errorKind: string | null;
+  /** Why the served model served (`x-costwise-route`), e.g. `rule:classification->gpt-4.1-nano`. */
+  route: string;
+  /**
+   * The technique this row's saving (baseline − cost, possibly negative) is attributed to:
+   * `routing`, `cascade`, …; null when the request was served as asked.
+   */
+  technique: string | null;
+  /**
+   * Set on a billed upstream call made on behalf of another request (a cascade's rejected
+   * first answer): that request's id. Such rows add cost, not requests, to the spend sums.
+   */
+  parentId: string | null;
+  /** Upstream attempts when there was more than one (retries, fallbacks), oldest first. */
+  attempts: LedgerAttempt[] | null;
 }
 
-export type SpendGroup = 'model' | 'day' | 'tag' | 'key';
+/** One upstream attempt of a request, as the ledger keeps it. */
+export interface LedgerAttempt {
+  /** Deployment key: `model@provider[/region]`. */
+  deployment: string;
+  /** HTTP status the upstream answered (0 when it never answered), or 200. */
+  status: number;
+  /** Error kind, `breaker_open` for a deployment skipped by its open breaker; absent on success. */
+  error?: string;
+  ms: number;
+}
+
+export type SpendGroup = 'model' | 'day' | 'tag' | 'key' | 'technique';
 
 export interface SpendQuery {
   groupBy: SpendGroup;

@@ -91,14 +91,27 @@ describe('upstream faults are passed back in the caller\'s format with the right
     expect(JSON.stringify((e529 as { error: unknown }).error)).toMatch(/overloaded_error/);
   });
 
-  it('the SDK retries a 429 through the gateway', async () => {
-    const client = new OpenAI({ apiKey: 'k', baseURL: `${env.gateway.url}/v1`, maxRetries: 2 });
+  it('the SDK retries a 429 through the gateway, which retries each call itself (retry-after honoured)', async () => {
+    const client = new OpenAI({ apiKey: 'k', baseURL: `${env.gateway.url}/v1`, maxRetries: 1 });
     const before = env.emulator.stats().requests;
+    const t0 = performance.now();
     await expect(
       client.chat.completions.create({ model: 'gpt-4.1-mini', messages: [{ role: 'user', content: 'x' }] }, { headers: { 'x-emulator-fault': '429' } }),
     ).rejects.toBeInstanceOf(OpenAI.RateLimitError);
-    expect(env.emulator.stats().requests - before).toBe(3);
-  });
+    // 2 SDK calls × (1 attempt + 2 gateway retries), each gateway retry after the emulator's retry-after: 1
+    expect(env.emulator.stats().requests - before).toBe(6);
+    expect(performance.now() - t0).toBeGreaterThan(4000);
+    const rows = (await ledger(env)).filter((r) => r['status'] === 429).slice(-2);
+    expect(rows).toHaveLength(2);
+    for (const row of rows) {
+      const attempts = row['attempts'] as Array<{ deployment: string; status: number; error?: string }>;
+      expect(attempts.map((a) => [a.deployment, a.status, a.error])).toEqual([
+        ['gpt-4.1-mini@openai', 429, 'rate_limit'],
+        ['gpt-4.1-mini@openai', 429, 'rate_limit'],
+        ['gpt-4.1-mini@openai', 429, 'rate_limit'],
+      ]);
+    }
+  }, 20_000);
 
   it('a stream cut mid-way makes the SDK throw; the gateway stays up and logs the row', async () => {
     const stream = await env.anthropic.messages.create(

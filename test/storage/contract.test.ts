@@ -22,6 +22,8 @@ describe.each(KINDS)('%s store', (kind) => {
       provider: 'anthropic', inputTokens: 1, cacheReadTokens: 2, cacheWrite5mTokens: 3, cacheWrite1hTokens: 4,
       outputTokens: 5, reasoningTokens: 6, costPico: Number.MAX_SAFE_INTEGER, baselinePico: 0,
       latencyMs: 12.375, status: 529, stream: true, errorKind: 'overloaded',
+      route: 'rule:x->claude-haiku; fallback:529->claude-haiku', technique: 'routing', parentId: 'req-parent',
+      attempts: [{ deployment: 'claude-haiku@a/eu', status: 529, error: 'overloaded', ms: 1.5 }, { deployment: 'claude-haiku@a/us', status: 200, ms: 3 }],
     });
     const b = row({ requestId: 'req-b', ts: T0 + 124, tags: [], errorKind: null, stream: false, costPico: 0 });
     const s = t.open(kind);

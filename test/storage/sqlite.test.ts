@@ -3,8 +3,9 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openSqliteStore } from '../../src/storage/sqlite.js';
+import { MIGRATIONS } from '../../src/storage/sqlite-schema.js';
 import type { DurableStore } from '../../src/storage/types.js';
-import { T0, TempLedger, row } from './support.js';
+import { HOUR, T0, TempLedger, row } from './support.js';
 
 let t: TempLedger;
 const open: DurableStore[] = [];
@@ -61,11 +62,40 @@ describe('schema', () => {
     await store().close();
     await store().close();
     const db = new Database(t.path, { readonly: true });
-    expect(db.prepare('SELECT version FROM schema_version').all()).toEqual([{ version: 1 }]);
+    expect(db.prepare('SELECT version FROM schema_version').all()).toEqual([{ version: 1 }, { version: 2 }]);
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     const indexes = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%'").all() as { name: string }[]).map((r) => r.name);
     expect(indexes.sort()).toEqual(['ledger_tags_tag', 'ledger_ts']);
     db.close();
+  });
+});
+
+describe('migration 2 (route, technique, billed sub-calls)', () => {
+  it('upgrades a version-1 ledger in place: old rows kept, technique rollup backfilled', async () => {
+    const db = new Database(t.path);
+    db.exec('CREATE TABLE schema_version (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL) STRICT');
+    db.exec(MIGRATIONS[0]!);
+    db.prepare('INSERT INTO schema_version VALUES (1, 0)').run();
+    const insert = db.prepare(`INSERT INTO ledger (request_id, ts, tenant, key_id, tags, ingress, endpoint, requested_model,
+      served_model, provider, input_tokens, cache_read_tokens, cache_write_5m_tokens, cache_write_1h_tokens, output_tokens,
+      reasoning_tokens, cost_pico, baseline_pico, latency_ms, status, stream, error_kind)
+      VALUES (?, ?, 't', 'k', '[]', 'openai', '/v1/chat/completions', 'm', 'm', 'p', 10, 0, 0, 0, 5, 0, ?, ?, 1, 200, 0, NULL)`);
+    insert.run('old-routed', T0 + 1, 1_000, 3_000);
+    insert.run('old-asked', T0 + 2, 500, 500);
+    db.close();
+
+    const s = store();
+    s.appendLedger(row({ requestId: 'new-cascade', ts: T0 + 3, technique: 'cascade', costPico: 700, baselinePico: 2_000 }));
+    s.appendLedger(row({ requestId: 'new-sub', ts: T0 + 4, technique: 'cascade', parentId: 'new-cascade', costPico: 100, baselinePico: 0 }));
+    const byTechnique = await s.spend({ groupBy: 'technique', from: T0, to: T0 + HOUR });
+    expect(byTechnique.map((b) => [b.key, b.requests, b.costPico, b.baselinePico])).toEqual([
+      ['routing', 1, 1_000, 3_000],
+      ['cascade', 1, 800, 2_000],
+      ['(none)', 1, 500, 500],
+    ]);
+    const rows = await s.ledgerRows({ limit: 10 });
+    expect(rows.find((r) => r.requestId === 'old-routed')).toMatchObject({ route: '', technique: null, parentId: null, attempts: null });
+    expect(rows.find((r) => r.requestId === 'new-sub')).toMatchObject({ parentId: 'new-cascade', technique: 'cascade' });
   });
 });
 

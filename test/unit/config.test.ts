@@ -41,7 +41,7 @@ describe('configuration', () => {
         { name: 'd', provider: 'openai', upstreamModel: 'my-finetune-xyz' },
       ],
     });
-    expect(q).toContain('models[1].name: duplicate model "a" (also models[0])');
+    expect(q).toContain('models[1]: duplicate deployment of "a" (also models[0]); deployments of one model differ in provider, region or upstreamModel');
     expect(q).toContain('models[2].provider: unknown provider "opnai" (known: "openai", "local")');
     expect(q.find((s) => s.startsWith('models[3].pricing: no list price known for "my-finetune-xyz"'))).toBeDefined();
     expect(q).toContain('providers[1].baseUrl: required for kind "openai-compatible"');

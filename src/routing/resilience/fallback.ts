@@ -104,7 +104,8 @@ export async function runWithFallbacks<C extends Candidate, T>(
       breaker?.recordSuccess(key);
       next = 'served';
     } else {
-      breaker?.recordFailure(key, outcome.error);
+      // A caller who went away says nothing about the deployment's health.
+      if (outcome.reason !== 'aborted') breaker?.recordFailure(key, outcome.error);
       lastError = outcome.error;
       const stop = outcome.reason === 'committed' || outcome.reason === 'aborted' || !shouldFallBack(outcome.error);
       next = stop ? 'return' : 'fallback';
