@@ -7,6 +7,19 @@ const gpt41 = { contextWindow: 1_047_576, tools: true, vision: true };
 const gemini = { contextWindow: 1_048_576, tools: true, vision: true };
 
 export const DEFAULT_CONFIG: ConfigInput = {
+  routing: {
+    routers: {
+      // `model: "router/learned"`: the shipped learned router (trained on RouteLLM's MMLU outcomes)
+      // choosing between the cheap and the strong model it learned about.
+      learned: {
+        kind: 'learned',
+        model: 'default',
+        candidates: { 'mistralai/Mixtral-8x7B-Instruct-v0.1': 'claude-haiku-4-5', 'gpt-4-1106-preview': 'claude-sonnet-4-5' },
+      },
+      // `model: "router/cascade"`: Haiku first; Sonnet only when Haiku's answer was cut off or refused.
+      cascade: { kind: 'cascade', steps: ['claude-haiku-4-5', 'claude-sonnet-4-5'], checks: [{ kind: 'truncation' }, { kind: 'refusal' }] },
+    },
+  },
   providers: [
     { name: 'openai', kind: 'openai', baseUrl: 'emulator', apiKey: 'emulated' },
     { name: 'anthropic', kind: 'anthropic', baseUrl: 'emulator', apiKey: 'emulated' },

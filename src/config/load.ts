@@ -6,6 +6,9 @@ import type { z } from 'zod';
 import { configSchema, type Config } from './schema.js';
 import { DEFAULT_CONFIG } from './defaults.js';
 import { resolvePricing } from '../cost/prices.js';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { buildCatalog } from './catalog.js';
+import { compileRouters, routerModelRefs } from '../routing/routers/compile.js';
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[], readonly file: string) {
@@ -132,7 +135,10 @@ export function parseConfig(raw: unknown, source: string, env: NodeJS.ProcessEnv
   config.routing.rules.forEach((rule, i) => {
     const target = rule.route;
     if ('model' in target && !modelNames.has(target.model)) problems.push(`routing.rules[${i}].route.model: unknown model "${target.model}"`);
-    if ('router' in target) problems.push(`routing.rules[${i}].route.router: unknown router "${target.router}" (named routers are not available yet)`);
+    if ('router' in target && config.routing.routers[target.router] === undefined) {
+      const known = Object.keys(config.routing.routers).map((n) => `"${n}"`).join(', ') || 'none configured';
+      problems.push(`routing.rules[${i}].route.router: unknown router "${target.router}" (known: ${known})`);
+    }
     if ('tier' in target && !config.models.some((m) => m.tier !== undefined && TIER_ORDER.indexOf(m.tier) >= TIER_ORDER.indexOf(target.tier))) {
       problems.push(`routing.rules[${i}].route.tier: no model has tier "${target.tier}" or a higher one`);
     }
@@ -144,6 +150,17 @@ export function parseConfig(raw: unknown, source: string, env: NodeJS.ProcessEnv
       if (!modelNames.has(target)) problems.push(`routing.fallbacks.${model}[${j}]: unknown model "${target}"`);
       else if (target === model) problems.push(`routing.fallbacks.${model}[${j}]: a model cannot fall back to itself`);
     });
+  }
+
+  for (const [name, router] of Object.entries(config.routing.routers)) {
+    for (const ref of routerModelRefs(name, router)) if (!modelNames.has(ref.model)) problems.push(`${ref.path}: unknown model "${ref.model}"`);
+    // A model file path is relative to the config file; stored absolute for the gateway.
+    if (router.kind === 'learned' && router.model !== 'default' && !isAbsolute(router.model)) {
+      router.model = resolve(source ? dirname(source) : process.cwd(), router.model);
+    }
+  }
+  if (problems.length === 0 && Object.keys(config.routing.routers).length > 0) {
+    problems.push(...compileRouters(config.routing.routers, buildCatalog(config, 'http://127.0.0.1:1')).problems);
   }
 
   const adminKey = resolveSecret(config.server.adminKey, env) ?? env['COSTWISE_ADMIN_KEY'];

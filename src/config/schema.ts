@@ -1,6 +1,7 @@
 // The configuration file's shape. Parsed and validated once at start-up; unknown keys rejected.
 import { z } from 'zod';
 import { ruleSchema } from '../routing/policy/rules.js';
+import { namedRouterSchema } from '../routing/routers/schema.js';
 
 const pricingSchema = z
   .strictObject({
@@ -106,6 +107,8 @@ export const configSchema = z.strictObject({
         .prefault({}),
       /** Model → models to try, in order, when all its deployments fail (429, 5xx, timeouts, context length). */
       fallbacks: z.record(z.string(), z.array(z.string().min(1)).min(1)).default({}),
+      /** Named routers: `model: "router/<name>"`. */
+      routers: z.record(z.string().regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, "_", "." and "-" only'), namedRouterSchema).default({}),
     })
     .prefault({}),
   providers: z.array(providerSchema).min(1),

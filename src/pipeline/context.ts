@@ -5,6 +5,15 @@ import type { Deployment } from '../config/catalog.js';
 import { Cancellation } from '../core/cancel.js';
 import type { RequestFeatures } from '../routing/policy/features.js';
 import type { LedgerAttempt } from '../storage/types.js';
+import type { CompiledCascadeRouter } from '../routing/routers/compile.js';
+
+/** Set by route for a cascade router: the capable steps, cheapest first. */
+export interface CascadePlan {
+  router: CompiledCascadeRouter;
+  steps: Deployment[];
+  /** How the request reached the router (`requested`, `rule:<name>`). */
+  via: string;
+}
 
 export interface Caller {
   tenant: string;
@@ -54,6 +63,9 @@ export interface RequestContext {
   technique?: string;
   /** Upstream attempts when there was more than one (retries, fallbacks, cascade steps). */
   attempts?: LedgerAttempt[];
+  cascade?: CascadePlan;
+  /** Why each rejected cascade step was rejected, for `x-costwise-cascade`. */
+  escalations?: string[];
   /** Set by dispatch. */
   outcome?: Outcome;
   upstreamHeaders: Record<string, string>;

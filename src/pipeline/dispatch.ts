@@ -19,7 +19,7 @@ export interface DispatchDeps {
   resilience: Resilience;
 }
 
-type Served =
+export type Served =
   | { kind: 'complete'; response: CanonicalResponse; headers: Record<string, string>; warnings: string[] }
   | { kind: 'stream'; events: AsyncIterable<StreamEvent>; headers: Record<string, string>; warnings: string[] };
 
@@ -32,6 +32,7 @@ export async function dispatch(ctx: RequestContext, deps: DispatchDeps): Promise
   const features = ctx.features ?? extractFeatures(ctx.request, ctx.caller);
   const candidates = candidateDeployments(model, ctx.request, features, deps.catalog, deps.resilience);
   const served = await callWithFallbacks(ctx, ctx.request, candidates, deps);
+  if (served.fallback) ctx.routeReason = `${ctx.routeReason ?? 'requested'}; ${served.fallback}`;
   ctx.deployment = served.deployment;
   ctx.upstreamHeaders = served.value.headers;
   for (const w of served.value.warnings) ctx.warnings.push(w);
@@ -40,14 +41,15 @@ export async function dispatch(ctx: RequestContext, deps: DispatchDeps): Promise
 
 /**
  * One upstream call with retries and fallbacks, for dispatch and for extra calls a router makes
- * (a cascade's steps). The attempts go on `ctx.attempts`; the fallback reason onto the route.
+ * (a cascade's steps). The attempts go on `ctx.attempts`; `fallback` says why the first
+ * candidate did not serve (`fallback:429->model`), for the route header.
  */
 export async function callWithFallbacks(
   ctx: RequestContext,
   request: CanonicalRequest,
   candidates: readonly Deployment[],
   deps: DispatchDeps,
-): Promise<{ deployment: Deployment; value: Served }> {
+): Promise<{ deployment: Deployment; value: Served; fallback: string | undefined }> {
   const res = deps.resilience;
   try {
     const result = await runWithFallbacks(candidates.map(asCandidate), (c) => attempt(c.deployment, request, ctx, deps), {
@@ -58,8 +60,7 @@ export async function callWithFallbacks(
     });
     noteAttempts(ctx, result.attempts, candidates);
     const reason = fallbackReason(result.attempts);
-    if (reason) ctx.routeReason = `${ctx.routeReason ?? 'requested'}; ${reason}->${result.served.deployment.name}`;
-    return { deployment: result.served.deployment, value: result.value };
+    return { deployment: result.served.deployment, value: result.value, fallback: reason && `${reason}->${result.served.deployment.name}` };
   } catch (err) {
     if (err instanceof DispatchError) noteAttempts(ctx, err.attempts, candidates);
     maskCredentialErrors(err);

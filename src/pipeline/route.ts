@@ -1,13 +1,15 @@
-// Stage: decide which catalog model serves the request (rules → explicit model → tiers), with
-// hard capability constraints, and say why in `x-costwise-route`.
+// Stage: decide which catalog model serves the request (rules → explicit model → tiers, or a
+// named router: learned or cascade), with hard capability constraints, and say why in
+// `x-costwise-route`.
 import { GatewayError, invalidRequest } from '../core/errors.js';
-import type { Catalog } from '../config/catalog.js';
-import { extractFeatures } from '../routing/policy/features.js';
+import type { Catalog, Deployment } from '../config/catalog.js';
+import { extractFeatures, type RequestFeatures } from '../routing/policy/features.js';
 import { decide, type PolicyConfig } from '../routing/policy/decide.js';
-import type { Incapability } from '../routing/policy/capabilities.js';
+import { incapability, type Incapability } from '../routing/policy/capabilities.js';
+import type { CompiledCascadeRouter, CompiledLearnedRouter, CompiledRouter } from '../routing/routers/compile.js';
 import type { RequestContext } from './context.js';
 
-export function route(ctx: RequestContext, catalog: Catalog, policy: PolicyConfig): void {
+export function route(ctx: RequestContext, catalog: Catalog, policy: PolicyConfig, routers: ReadonlyMap<string, CompiledRouter>): void {
   const features = extractFeatures(ctx.request, ctx.caller);
   ctx.features = features;
   const decision = decide(features, catalog, policy);
@@ -21,16 +23,64 @@ export function route(ctx: RequestContext, catalog: Catalog, policy: PolicyConfi
         if (asked && asked.kind === 'chat' && asked !== decision.deployment) ctx.requestedDeployment = asked;
       }
       return;
-    case 'router':
-      throw new GatewayError({
-        kind: 'not_found',
-        message: `The router '${decision.router}' is not configured in this costwise gateway.`,
-        param: 'model',
-        code: 'model_not_found',
-      });
+    case 'router': {
+      const router = routers.get(decision.router);
+      if (!router) {
+        throw new GatewayError({
+          kind: 'not_found',
+          message: `The router '${decision.router}' is not configured in this costwise gateway (routing.routers).`,
+          param: 'model',
+          code: 'model_not_found',
+        });
+      }
+      if (router.kind === 'learned') routeLearned(ctx, router, features, decision.reason);
+      else planCascade(ctx, router, features, decision.reason);
+      return;
+    }
     case 'unservable':
       throw unservable(ctx, decision.model, decision.why);
   }
+}
+
+function prefix(via: string): string {
+  return via === 'requested' ? '' : `${via}; `;
+}
+
+/**
+ * The cheapest mapped, capable candidate whose predicted chance of a good answer clears the
+ * knob; the baseline is the priciest mapped model (what the caller pays without the router).
+ */
+function routeLearned(ctx: RequestContext, r: CompiledLearnedRouter, f: RequestFeatures, via: string): void {
+  const probabilities = r.router.predict(f.lastUserText);
+  // Unmapped or incapable candidates can never be chosen.
+  const usable = probabilities.map((p, i) => {
+    const d = r.targets[i];
+    return d !== undefined && incapability(d, f) === null ? p : -1;
+  });
+  const choice = r.router.choose(usable, r.quality);
+  const target = r.targets[choice.index];
+  if (target === undefined || (usable[choice.index] ?? -1) < 0) {
+    throw invalidRequest(`no model of router '${r.name}' can serve this request (tools, images, context length or max tokens)`, 'model');
+  }
+  ctx.deployment = target;
+  ctx.routeReason = `${prefix(via)}learned:q=${(probabilities[choice.index] ?? 0).toFixed(2)}->${target.name}`;
+  ctx.technique = 'routing';
+  if (r.strongest !== target) ctx.requestedDeployment = r.strongest;
+}
+
+/** The capable steps, cheapest first; the last one is the model the request is measured against. */
+function planCascade(ctx: RequestContext, r: CompiledCascadeRouter, f: RequestFeatures, via: string): void {
+  const steps: Deployment[] = r.steps.filter((d) => incapability(d, f) === null);
+  const last = steps.at(-1);
+  if (last === undefined) {
+    throw invalidRequest(`no model of router '${r.name}' can serve this request (tools, images, context length or max tokens)`, 'model');
+  }
+  ctx.deployment = last;
+  ctx.technique = 'cascade';
+  ctx.routeReason = `${prefix(via)}cascade:${r.name}->${last.name}`;
+  ctx.cascade = { router: r, steps, via };
+  const strongest = r.steps.at(-1)!;
+  if (strongest !== last) ctx.requestedDeployment = strongest;
 }
 
 function unservable(ctx: RequestContext, model: string, why: Incapability | 'unknown_model' | 'no_capable_model'): GatewayError {

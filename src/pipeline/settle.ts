@@ -4,6 +4,7 @@ import type { GatewayError } from '../core/errors.js';
 import { costPico } from '../cost/calculate.js';
 import type { DurableStore } from '../storage/types.js';
 import type { RequestContext, Settlement } from './context.js';
+import type { Deployment } from '../config/catalog.js';
 
 export function price(ctx: RequestContext, usage: Usage): Settlement {
   const cost = ctx.deployment ? costPico(usage, ctx.deployment.pricing) : 0;
@@ -49,6 +50,52 @@ export function recordLedger(ctx: RequestContext, store: DurableStore, outcome: 
     technique: ctx.technique ?? null,
     parentId: null,
     attempts: ctx.attempts ?? null,
+  });
+}
+
+export interface SubCall {
+  /** Unique within the request: `step1`, `judge1`, … */
+  label: string;
+  deployment: Deployment;
+  usage: Usage;
+  latencyMs: number;
+  route: string;
+}
+
+/**
+ * A billed upstream call made for a request besides the answer it got (a cascade's rejected
+ * answer, a judge call): its own ledger row, linked by parentId, with no baseline — so that
+ * Σ baseline − Σ cost over a request's rows is its net saving, a loss when it escalated.
+ */
+export function recordSubCall(ctx: RequestContext, store: DurableStore, call: SubCall): void {
+  const u = call.usage;
+  store.appendLedger({
+    requestId: `${ctx.requestId}.${call.label}`,
+    ts: ctx.receivedAt,
+    tenant: ctx.caller.tenant,
+    keyId: ctx.caller.keyId,
+    tags: ctx.caller.tags,
+    ingress: ctx.ingress,
+    endpoint: ctx.endpoint,
+    requestedModel: ctx.request.model,
+    servedModel: call.deployment.name,
+    provider: call.deployment.provider.name,
+    inputTokens: u.inputTokens,
+    cacheReadTokens: u.cacheReadTokens,
+    cacheWrite5mTokens: u.cacheWrite5mTokens,
+    cacheWrite1hTokens: u.cacheWrite1hTokens,
+    outputTokens: u.outputTokens,
+    reasoningTokens: u.reasoningTokens,
+    costPico: costPico(u, call.deployment.pricing),
+    baselinePico: 0,
+    latencyMs: Math.round(call.latencyMs * 1000) / 1000,
+    status: 200,
+    stream: false,
+    errorKind: null,
+    route: call.route,
+    technique: ctx.technique ?? null,
+    parentId: ctx.requestId,
+    attempts: null,
   });
 }
 

@@ -3,8 +3,11 @@
 //
 // Pipeline, in order (each stage reads and writes the typed RequestContext):
 //   1. parse         wire body → ctx.request (canonical)            [ingress.parse]
-//   2. route         rules → explicit model → tiers ⇒ ctx.deployment, hard capability constraints
-//   3. dispatch      ctx.deployment's adapter → ctx.outcome (complete | stream), upstream headers
+//   2. route         rules → explicit model → tiers → named routers ⇒ ctx.deployment, hard
+//                    capability constraints
+//   3. dispatch      ctx.deployment's deployments (balanced) and fallbacks, with retries and
+//                    breakers → ctx.outcome (complete | stream), upstream headers; a cascade
+//                    router runs its steps and checks instead (pipeline/cascade.ts)
 //   4. settle        final usage → ctx.settlement (cost, baseline); one ledger row
 //   5. respond       ctx.outcome → the caller's wire format, x-costwise-* headers
 // Later techniques (response cache, routing, prompt-cache planning) are stages between 1 and 3.
@@ -15,6 +18,7 @@ import { translateRateLimitHeaders } from '../core/headers.js';
 import { createContext, type RequestContext } from '../pipeline/context.js';
 import { route } from '../pipeline/route.js';
 import { dispatch } from '../pipeline/dispatch.js';
+import { runCascade } from '../pipeline/cascade.js';
 import { price, pricedStream, recordLedger } from '../pipeline/settle.js';
 import type { IngressFormat } from './ingress.js';
 import type { AppDeps } from './deps.js';
@@ -38,8 +42,8 @@ export async function handleChat(ingress: IngressFormat, req: IncomingMessage, r
     const body = parseJsonBody(await readBody(req, deps.config.server.maxBodyBytes));
     noteRequestedModel(ctx, body);
     ctx.request = ingress.parse(body);
-    route(ctx, deps.catalog, deps.policy);
-    await dispatch(ctx, deps);
+    route(ctx, deps.catalog, deps.policy, deps.routers);
+    await (ctx.cascade ? runCascade(ctx, deps) : dispatch(ctx, deps));
   } catch (err) {
     failBeforeResponse(ctx, ingress, res, deps, toGatewayError(err));
     return;
@@ -127,6 +131,7 @@ function responseHeaders(ctx: RequestContext): Record<string, string> {
   else h['x-request-id'] = ctx.requestId;
   if (ctx.deployment) h['x-costwise-model'] = ctx.deployment.name;
   if (ctx.routeReason) h['x-costwise-route'] = ctx.routeReason;
+  if (ctx.escalations?.length) h['x-costwise-cascade'] = ctx.escalations.join('; ').replace(/[^\x20-\x7e]/g, '?').slice(0, 1000);
   if (ctx.warnings.length) h['x-costwise-warnings'] = ctx.warnings.join('; ').replace(/[^\x20-\x7e]/g, '?').slice(0, 4000);
   return h;
 }

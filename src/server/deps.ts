@@ -4,6 +4,7 @@ import type { AdapterRegistry } from '../providers/registry.js';
 import type { DurableStore, SharedState } from '../storage/types.js';
 import type { PolicyConfig } from '../routing/policy/decide.js';
 import type { Resilience } from '../pipeline/resilience.js';
+import type { CompiledRouter } from '../routing/routers/compile.js';
 
 /** Everything a route handler may use; built once at start-up. */
 export interface AppDeps {
@@ -12,6 +13,8 @@ export interface AppDeps {
   policy: PolicyConfig;
   adapters: AdapterRegistry;
   resilience: Resilience;
+  /** Named routers (`router/<name>`). */
+  routers: ReadonlyMap<string, CompiledRouter>;
   store: DurableStore;
   state: SharedState;
 }

@@ -11,6 +11,8 @@ import { createApp } from './app.js';
 import { compileRule } from '../routing/policy/rules.js';
 import type { AppDeps } from './deps.js';
 import { createResilience } from '../pipeline/resilience.js';
+import { compileRouters } from '../routing/routers/compile.js';
+import { ConfigError } from '../config/load.js';
 import type { ResilienceDeps } from '../routing/resilience/index.js';
 
 export interface GatewayOptions {
@@ -51,9 +53,16 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const emulator = usesEmulator(config)
     ? await startEmulator({ port: 0, latency: { ttftMs: config.emulator.ttftMs, perTokenMs: config.emulator.perTokenMs }, seed: config.emulator.seed })
     : undefined;
+  const catalog = buildCatalog(config, emulator?.url);
+  const compiled = compileRouters(config.routing.routers, catalog);
+  if (compiled.problems.length) {
+    await emulator?.close();
+    throw new ConfigError(compiled.problems, '');
+  }
   const deps: AppDeps = {
     config,
-    catalog: buildCatalog(config, emulator?.url),
+    catalog,
+    routers: compiled.routers,
     policy: { rules: config.routing.rules.map(compileRule), defaultTier: config.routing.defaultTier },
     adapters: createAdapterRegistry(),
     resilience: createResilience(config.routing, options.resilienceDeps),

@@ -1,0 +1,30 @@
+// Named routers in the config (`model: "router/<name>"`, or a rule's `route: {router: <name>}`).
+import { z } from 'zod';
+import { cascadeCheckSchema } from '../cascade/checks.js';
+
+export const learnedRouterSchema = z.strictObject({
+  kind: z.literal('learned'),
+  /** A model file from `costwise router train`, or `default` for the shipped one (models/router-default.json). */
+  model: z.string().min(1).default('default'),
+  /**
+   * The knob: the required predicted chance of a good answer (rule `absolute`) or how close to the
+   * best candidate's chance the cheaper choice must be (rule `relative`). Default: the model file's.
+   */
+  quality: z.number().min(0).max(1).optional(),
+  /** Outcome-data model name (as in the model file) → catalog model that plays it. */
+  candidates: z.record(z.string().min(1), z.string().min(1)),
+});
+
+export const cascadeRouterSchema = z.strictObject({
+  kind: z.literal('cascade'),
+  /** Catalog models, cheapest first; the last one answers whatever the others could not. */
+  steps: z.array(z.string().min(1)).min(2),
+  /** Run on every step's answer but the last; the first failing check escalates. */
+  checks: z.array(cascadeCheckSchema).min(1),
+});
+
+export const namedRouterSchema = z.discriminatedUnion('kind', [learnedRouterSchema, cascadeRouterSchema]);
+
+export type NamedRouterConfig = z.output<typeof namedRouterSchema>;
+export type LearnedRouterConfig = z.output<typeof learnedRouterSchema>;
+export type CascadeRouterConfig = z.output<typeof cascadeRouterSchema>;
