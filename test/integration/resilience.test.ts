@@ -250,3 +250,35 @@ describe('balancing across deployments of one model', () => {
     expect(share).toBeLessThan(0.88);
   });
 });
+
+describe('lowest-latency balancing', () => {
+  let env: TestEnv;
+  beforeAll(async () => {
+    env = await startTestEnv({
+      config: withConfig({
+        providers: [
+          { name: 'openai-slow', kind: 'openai', baseUrl: 'emulator', apiKey: 'k', headers: { 'x-emulator-fault': 'slow', 'x-emulator-slow-ms': '60' } },
+          { name: 'openai-fast', kind: 'openai', baseUrl: 'emulator', apiKey: 'k' },
+        ],
+        models: [
+          { name: 'gpt-4.1-mini', provider: 'openai-slow' },
+          { name: 'gpt-4.1-mini', provider: 'openai-fast' },
+        ],
+        routing: { balance: { strategy: 'lowest-latency', affinity: false } },
+      }),
+    });
+  });
+  afterAll(async () => {
+    await env?.close();
+  });
+
+  it('measures both deployments, then sends traffic to the faster one', async () => {
+    const providers: string[] = [];
+    for (let i = 0; i < 12; i++) {
+      const { response } = await env.openai.chat.completions.create({ model: 'gpt-4.1-mini', messages: [{ role: 'user', content: `q${i}` }] }).withResponse();
+      providers.push((await rowOf(env, response.headers.get('x-costwise-request-id')))['provider'] as string);
+    }
+    expect(providers).toContain('openai-slow'); // measured at least once (unknown latency counts as 0)
+    expect(providers.slice(-8).every((p) => p === 'openai-fast')).toBe(true);
+  });
+});
