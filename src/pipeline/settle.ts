@@ -22,24 +22,12 @@ export interface LedgerOutcome {
 
 export function recordLedger(ctx: RequestContext, store: DurableStore, outcome: LedgerOutcome): void {
   const s = ctx.settlement;
-  const u = s?.usage ?? ZERO_USAGE;
   store.appendLedger({
+    ...callerFields(ctx),
+    ...usageFields(s?.usage ?? ZERO_USAGE),
     requestId: ctx.requestId,
-    ts: ctx.receivedAt,
-    tenant: ctx.caller.tenant,
-    keyId: ctx.caller.keyId,
-    tags: ctx.caller.tags,
-    ingress: ctx.ingress,
-    endpoint: ctx.endpoint,
-    requestedModel: ctx.request.model,
     servedModel: ctx.deployment?.name ?? '',
     provider: ctx.deployment?.provider.name ?? '',
-    inputTokens: u.inputTokens,
-    cacheReadTokens: u.cacheReadTokens,
-    cacheWrite5mTokens: u.cacheWrite5mTokens,
-    cacheWrite1hTokens: u.cacheWrite1hTokens,
-    outputTokens: u.outputTokens,
-    reasoningTokens: u.reasoningTokens,
     costPico: s?.costPico ?? 0,
     baselinePico: s?.baselinePico ?? 0,
     latencyMs: Math.round((performance.now() - ctx.startedAt) * 1000) / 1000,
@@ -47,7 +35,6 @@ export function recordLedger(ctx: RequestContext, store: DurableStore, outcome: 
     stream: ctx.request.stream,
     errorKind: outcome.error?.kind ?? null,
     route: ctx.routeReason ?? '',
-    technique: ctx.technique ?? null,
     parentId: null,
     attempts: ctx.attempts ?? null,
   });
@@ -68,9 +55,27 @@ export interface SubCall {
  * Σ baseline − Σ cost over a request's rows is its net saving, a loss when it escalated.
  */
 export function recordSubCall(ctx: RequestContext, store: DurableStore, call: SubCall): void {
-  const u = call.usage;
   store.appendLedger({
+    ...callerFields(ctx),
+    ...usageFields(call.usage),
     requestId: `${ctx.requestId}.${call.label}`,
+    servedModel: call.deployment.name,
+    provider: call.deployment.provider.name,
+    costPico: costPico(call.usage, call.deployment.pricing),
+    baselinePico: 0,
+    latencyMs: Math.round(call.latencyMs * 1000) / 1000,
+    status: 200,
+    stream: false,
+    errorKind: null,
+    route: call.route,
+    parentId: ctx.requestId,
+    attempts: null,
+  });
+}
+
+/** The fields every row of a request shares: who asked, how, for which model, and the technique. */
+function callerFields(ctx: RequestContext) {
+  return {
     ts: ctx.receivedAt,
     tenant: ctx.caller.tenant,
     keyId: ctx.caller.keyId,
@@ -78,25 +83,19 @@ export function recordSubCall(ctx: RequestContext, store: DurableStore, call: Su
     ingress: ctx.ingress,
     endpoint: ctx.endpoint,
     requestedModel: ctx.request.model,
-    servedModel: call.deployment.name,
-    provider: call.deployment.provider.name,
+    technique: ctx.technique ?? null,
+  };
+}
+
+function usageFields(u: Usage) {
+  return {
     inputTokens: u.inputTokens,
     cacheReadTokens: u.cacheReadTokens,
     cacheWrite5mTokens: u.cacheWrite5mTokens,
     cacheWrite1hTokens: u.cacheWrite1hTokens,
     outputTokens: u.outputTokens,
     reasoningTokens: u.reasoningTokens,
-    costPico: costPico(u, call.deployment.pricing),
-    baselinePico: 0,
-    latencyMs: Math.round(call.latencyMs * 1000) / 1000,
-    status: 200,
-    stream: false,
-    errorKind: null,
-    route: call.route,
-    technique: ctx.technique ?? null,
-    parentId: ctx.requestId,
-    attempts: null,
-  });
+  };
 }
 
 /**

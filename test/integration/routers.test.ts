@@ -191,25 +191,11 @@ describe('learned router', () => {
       },
       rules: [{ name: 'r', match: { tags: 'x' }, route: { router: 'missing' } }],
     };
-    const problems = (() => {
-      try {
-        parseConfig(bad, 'test', {});
-        return [];
-      } catch (e) {
-        return (e as ConfigError).problems;
-      }
-    })();
+    const problems = problemsOf(bad);
     expect(problems).toContain('routing.routers.c.steps: Too small: expected array to have >=2 items');
     const again = structuredClone(bad);
     delete (again.routing!.routers as Record<string, unknown>)['c'];
-    const second = (() => {
-      try {
-        parseConfig(again, 'test', {});
-        return [];
-      } catch (e) {
-        return (e as ConfigError).problems;
-      }
-    })();
+    const second = problemsOf(again);
     expect(second).toContain('routing.rules[0].route.router: unknown router "missing" (known: "l")');
     expect(second).toContain('routing.routers.l.candidates.gpt-4-1106-preview: unknown model "nope-model"');
   });
@@ -221,4 +207,13 @@ async function spendByTechnique(): Promise<{ saving: bigint; requests: number }>
   };
   const cascade = body.data.find((d) => d.technique === 'cascade');
   return { saving: cascade ? usdToPico(cascade.saving_usd) : 0n, requests: cascade?.requests ?? 0 };
+}
+
+function problemsOf(raw: unknown): string[] {
+  try {
+    parseConfig(raw, 'test', {});
+    return [];
+  } catch (e) {
+    return (e as ConfigError).problems;
+  }
 }
