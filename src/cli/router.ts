@@ -43,6 +43,14 @@ function progress(label: string): { update: (done: number, total: number) => voi
   };
 }
 
+function modelVersion(value: string): 1 | 2 {
+  if (value !== '1' && value !== '2') throw new InvalidArgumentError('must be 1 or 2');
+  return value === '1' ? 1 : 2;
+}
+
+const versionOption = (): Option =>
+  new Option('--model-version <n>', 'model file version: 2 (clusters + logistic, cost-aware rule) or 1 (logistic only)').argParser(modelVersion).default(2);
+
 const dataFormat = (): Option =>
   new Option('--data-format <format>', 'input CSV format').choices(['routerbench', 'routellm', 'auto']).default('auto');
 
@@ -100,8 +108,9 @@ export function registerRouterCommands(program: Command): void {
     .option('--seed <n>', 'seed for shuffles and the validation split', integer, 1)
     .option('--candidates <models...>', 'route among these data models only (default: all)')
     .option('--note <text>', 'free text stored in the model (e.g. data licence)')
-    .action((opts: { data: string[]; out: string; dataFormat: FormatOpt; seed: number; note?: string; candidates?: string[] }) => {
-      const { ds, train: fit } = train(opts.data, opts.dataFormat, { seed: opts.seed, ...(opts.note ? { note: opts.note } : {}) }, opts.candidates);
+    .addOption(versionOption())
+    .action((opts: { data: string[]; out: string; dataFormat: FormatOpt; seed: number; note?: string; candidates?: string[]; modelVersion: 1 | 2 }) => {
+      const { ds, train: fit } = train(opts.data, opts.dataFormat, { seed: opts.seed, version: opts.modelVersion, ...(opts.note ? { note: opts.note } : {}) }, opts.candidates);
       const model = fit(ds, opts.data.map((f) => f.split('/').pop() ?? f));
       saveRouterModel(opts.out, model);
       process.stderr.write(
@@ -119,10 +128,11 @@ export function registerRouterCommands(program: Command): void {
     .option('--candidates <models...>', 'route among these data models only (default: all)')
     .option('--exclude <jsonl>', 'contaminated_prompts.jsonl to exclude (one next to the data files is used automatically)')
     .addOption(dataFormat())
+    .addOption(versionOption())
     .addOption(new Option('-f, --format <format>', 'output').choices(['table', 'json']).default('table'))
     .option('--plot <file>', 'SVG plot to write (table output only)', 'router-eval.svg')
-    .action((opts: { train: string[]; test?: string[]; holdout: number; seed: number; exclude?: string; dataFormat: FormatOpt; format: 'table' | 'json'; plot: string; candidates?: string[] }) => {
-      const { ds, train: fit } = train(opts.train, opts.dataFormat, { seed: opts.seed }, opts.candidates);
+    .action((opts: { train: string[]; test?: string[]; holdout: number; seed: number; exclude?: string; dataFormat: FormatOpt; format: 'table' | 'json'; plot: string; candidates?: string[]; modelVersion: 1 | 2 }) => {
+      const { ds, train: fit } = train(opts.train, opts.dataFormat, { seed: opts.seed, version: opts.modelVersion }, opts.candidates);
       let trainRows = ds;
       let testRows;
       if (opts.test) {

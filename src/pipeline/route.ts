@@ -51,19 +51,16 @@ function prefix(via: string): string {
  * knob; the baseline is the priciest mapped model (what the caller pays without the router).
  */
 function routeLearned(ctx: RequestContext, r: CompiledLearnedRouter, f: RequestFeatures, via: string): void {
-  const probabilities = r.router.predict(f.lastUserText);
+  const estimate = r.router.estimate(f.lastUserText);
   // Unmapped or incapable candidates can never be chosen.
-  const usable = probabilities.map((p, i) => {
-    const d = r.targets[i];
-    return d !== undefined && incapability(d, f) === null ? p : -1;
-  });
-  const choice = r.router.choose(usable, r.quality);
-  const target = r.targets[choice.index];
-  if (target === undefined || (usable[choice.index] ?? -1) < 0) {
+  const allowed = r.targets.map((d) => d !== undefined && incapability(d, f) === null);
+  const choice = r.router.choose(estimate.probabilities, r.quality, estimate.costs, allowed);
+  const target = choice && r.targets[choice.index];
+  if (!choice || !target) {
     throw invalidRequest(`no model of router '${r.name}' can serve this request (tools, images, context length or max tokens)`, 'model');
   }
   ctx.deployment = target;
-  ctx.routeReason = `${prefix(via)}learned:q=${(probabilities[choice.index] ?? 0).toFixed(2)}->${target.name}`;
+  ctx.routeReason = `${prefix(via)}learned:q=${(estimate.probabilities[choice.index] ?? 0).toFixed(2)}->${target.name}`;
   ctx.technique = 'routing';
   if (r.strongest !== target) ctx.requestedDeployment = r.strongest;
 }

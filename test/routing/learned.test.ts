@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { detectFormat, mergeDatasets, parseContaminated, parseOutcomeText, parseRouteLlm, parseRouterBench } from '../../src/routing/learned/data.js';
 import { apgr, cpt, pgrCurve } from '../../src/routing/learned/metrics.js';
+import { chooseByUtility } from '../../src/routing/learned/utility.js';
 import { LearnedRouter, MODEL_FORMAT, parseRouterModel, serializeRouterModel, type RouterModel } from '../../src/routing/learned/model.js';
 import { featurize, STAT_FEATURES } from '../../src/routing/learned/features.js';
 import { stratifiedSplit, trainRouter } from '../../src/routing/learned/train.js';
@@ -97,6 +98,15 @@ describe('decision rule', () => {
     expect(r.choose([0.6, 0.5, 0.65], 0.9)).toMatchObject({ name: 'm2', reason: 'best-effort' });
     expect(r.choose([0.6, 0.5, 0.65], 0)).toMatchObject({ name: 'm1' });
   });
+  it('only allowed candidates (the ones that can serve the request) are ever chosen', () => {
+    const r = new LearnedRouter(toyModel('absolute', [0, 0, 0], [3, 1, 2]));
+    expect(r.choose([0.95, 0.5, 0.8], 0.7, undefined, [true, true, false])).toMatchObject({ name: 'm0', reason: 'cleared' });
+    expect(r.choose([0.95, 0.5, 0.8], 0.99, undefined, [false, true, true])).toMatchObject({ name: 'm2', reason: 'best-effort' });
+    expect(r.choose([0.95, 0.5, 0.8], 0.7, undefined, [false, false, false])).toBeUndefined();
+    expect(chooseByUtility([0.9, 0.5], [10, 1], 10, 0, [false, true])).toBe(1);
+    expect(chooseByUtility([0.9, 0.5], [10, 1], 10, 1, [false, true])).toBe(1);
+    expect(chooseByUtility([0.9, 0.5], [10, 1], 10, 1, [false, false])).toBe(-1);
+  });
   it('relative: the cheapest model within (1 − knob) of the best predicted P', () => {
     const r = new LearnedRouter(toyModel('relative', [0, 0], [1, 10]));
     expect(r.choose([0.7, 0.9], 0.9)).toMatchObject({ name: 'm1' }); // gap 0.2 > 0.1
@@ -145,7 +155,7 @@ describe('features and training', () => {
       return { prompt: hard ? `integral of x^${i} dx` : `capital of country ${i}`, group: hard ? 'math' : 'geo', scores: [hard ? 0 : 1, 1], costs: [0.001, 0.02] };
     });
     const ds = { models: ['small', 'big'], rows };
-    const model = trainRouter(ds, { dim: 1024, epochs: 5 });
+    const model = trainRouter(ds, { version: 1, dim: 1024, epochs: 5 });
     const router = new LearnedRouter(model);
     expect(router.decide('integral of x^3 dx', 0.9).name).toBe('big');
     expect(router.decide('capital of country 7', 0.9).name).toBe('small');
@@ -153,7 +163,7 @@ describe('features and training', () => {
     // perfect ranking with q_weak 0.5, q_strong 1: PGR rises to 1 at 50% strong calls → APGR 0.75
     expect(r.apgr).toBeCloseTo(0.75, 2);
     expect(r.oracle).toEqual({ accuracy: 1, cost_usd: expect.closeTo(100 * 0.001 + 100 * 0.02, 9) });
-    expect(r.curve).toHaveLength(21);
+    expect(r.curve).toHaveLength(41);
     expect(renderEvalSvg(r)).toMatch(/^<svg[\s\S]*<\/svg>\n$/);
   });
 });

@@ -3,7 +3,8 @@
 //
 // - RouterBench CSV: `prompt`, one 0/1 (or fractional) score column per model, `<model>|total_cost`
 //   (real USD), `eval_name` (kept as the row's group); every other column is ignored. A model is a
-//   column `X` for which `X|total_cost` exists. Empty score cells are missing (null).
+//   column `X` for which `X|total_cost` exists. Empty score cells are missing (null). Prompts stored
+//   as a Python list literal (`['...']`, as RouterBench does) are decoded to their text.
 // - RouteLLM CSV (e.g. routellm/evals/mmlu): `prompt` plus one correctness column per model
 //   (True/False or 1/0). There are no costs: each call is priced as
 //   `promptTokens × inputPrice + ASSUMED_OUTPUT_TOKENS × outputPrice` with prompt tokens counted by
@@ -14,6 +15,7 @@ import { basename, dirname, join } from 'node:path';
 import { existsSync } from 'node:fs';
 import { countTextTokens } from '../../tokens/count.js';
 import { parseCsvObjects, CsvError } from './csv.js';
+import { decodePythonStringList } from './pyrepr.js';
 
 export interface OutcomeRow {
   prompt: string;
@@ -88,7 +90,7 @@ export function parseRouterBench(text: string, source = 'routerbench'): OutcomeD
   return {
     models,
     rows: rows.map((r) => ({
-      prompt: r[promptCol] ?? '',
+      prompt: decodePythonStringList(r[promptCol] ?? ''),
       group: (groupCol >= 0 ? r[groupCol] : undefined) ?? source,
       scores: scoreCols.map((c) => parseScore(r[c])),
       costs: costCols.map((c) => parseCost(r[c])),

@@ -2,9 +2,9 @@
 // curve over the quality knob, random routing, the per-prompt oracle and (two models) RouteLLM's
 // APGR / CPT. Missing score cells count as wrong; missing cost cells cost the model's mean cost.
 import type { OutcomeDataset } from './data.js';
-import { LearnedRouter } from './model.js';
+import { LearnedRouter, type Estimate } from './model.js';
 import { apgr, cpt, pgrCurve } from './metrics.js';
-import { KNOB_GRID } from './train.js';
+import { EVAL_KNOBS, KNOB_GRID } from './train.js';
 
 export interface OperatingPoint {
   accuracy: number;
@@ -51,7 +51,8 @@ export function evaluateRouter(router: LearnedRouter, data: OutcomeDataset, opts
   });
   const score = rows.map((r) => col.map((j) => r.scores[j] ?? 0));
   const cost = rows.map((r) => col.map((j, m) => r.costs[j] ?? meanCost[m] ?? 0));
-  const probs = rows.map((r) => router.predict(r.prompt));
+  const est = rows.map((r) => router.estimate(r.prompt));
+  const pick = (knob: number): number[] => est.map((e) => router.choose(e.probabilities, knob, e.costs).index);
   const at = (pick: (i: number) => number): OperatingPoint => {
     let a = 0;
     let c = 0;
@@ -63,13 +64,13 @@ export function evaluateRouter(router: LearnedRouter, data: OutcomeDataset, opts
     return { accuracy: a / n, cost_usd: c };
   };
   const models = names.map((name, m) => ({ name, ...at(() => m) }));
-  const knobs = opts.knobs ?? KNOB_GRID;
+  const knobs = opts.knobs ?? EVAL_KNOBS;
   const curve: EvalReport['curve'] = knobs.map((knob) => {
-    const choice = probs.map((p) => router.choose(p, knob).index);
+    const choice = pick(knob);
     return { knob, ...at((i) => choice[i] ?? 0) };
   });
   const dq = router.model.defaultQuality;
-  const defaultChoice = probs.map((p) => router.choose(p, dq).index);
+  const defaultChoice = pick(dq);
   const oracle = at((i) => {
     const s = score[i] ?? [];
     const c = cost[i] ?? [];
@@ -99,7 +100,7 @@ export function evaluateRouter(router: LearnedRouter, data: OutcomeDataset, opts
     const pc = pgrCurve({
       weak: score.map((s) => s[weak] ?? 0),
       strong: score.map((s) => s[strong] ?? 0),
-      priority: probs.map((p) => (router.model.rule === 'absolute' ? -(p[weak] ?? 0) : (p[strong] ?? 0) - (p[weak] ?? 0))),
+      priority: est.map((e) => strongPriority(router, e, { weak, strong })),
     });
     report.weak = names[weak];
     report.strong = names[strong];
@@ -111,10 +112,18 @@ export function evaluateRouter(router: LearnedRouter, data: OutcomeDataset, opts
       return { strong_share: s, pgr: p?.pgr ?? 0 };
     });
     for (let k = 0; k < curve.length; k++) {
-      const choice = probs.map((p) => router.choose(p, knobs[k] ?? 0).index);
+      const choice = pick(knobs[k] ?? 0);
       const pt = curve[k];
       if (pt) pt.strong_share = choice.filter((c) => c === strong).length / n;
     }
   }
   return report;
+}
+
+/** How much a prompt needs the strong model, in the order the model's decision rule would send it. */
+function strongPriority(router: LearnedRouter, e: Estimate, { weak, strong }: { weak: number; strong: number }): number {
+  const pw = e.probabilities[weak] ?? 0;
+  const ps = e.probabilities[strong] ?? 0;
+  if (router.model.version === 2) return (ps - pw) / Math.max(1e-12, (e.costs[strong] ?? 0) - (e.costs[weak] ?? 0));
+  return router.model.rule === 'absolute' ? -pw : ps - pw;
 }

@@ -1,6 +1,8 @@
-// The learned router model: one logistic regression per candidate model over the prompt features
-// of ./features.ts, predicting P(model answers this prompt well). Decision rule, knob q in [0, 1]:
-// the cheapest candidate whose predicted P clears a bar; if none clears it, the highest predicted P.
+// The learned router model. Two file versions, both loadable:
+//
+// Version 1: one logistic regression per candidate over the features of ./features.ts, predicting
+// P(model answers this prompt well). Decision rule, knob q in [0, 1]: the cheapest candidate whose
+// predicted P clears a bar; if none clears it, the highest predicted P.
 //   rule 'absolute': bar = q                (q = "required chance of a good answer")
 //   rule 'relative': bar = max_j P_j − (1 − q)  (q = 1: never accept a candidate predicted worse
 //                    than the best one; q = 0: always the cheapest). For two models this sends a
@@ -8,9 +10,17 @@
 //                    the predicted gain of the strong model, which measured better (APGR) than
 //                    ranking by P_weak alone.
 // "Cheapest" is by the candidate's mean cost per call in the training data (`costPerCall`).
+//
+// Version 2: features of ./features-v2.ts; P = (1 − blend) · logistic + blend · cluster estimate
+// (./clusters.ts); a per-prompt cost prediction per candidate (./cost-model.ts); rule 'utility'
+// (./utility.ts): maximise P − λ(q) · cost.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { z } from 'zod';
 import { dot, featurize, type SparseVector } from './features.js';
+import { featurizeV2, STATS_V2 } from './features-v2.js';
+import { ClusterScorer } from './clusters.js';
+import { predictCost } from './cost-model.js';
+import { chooseByUtility } from './utility.js';
 
 export const MODEL_FORMAT = 'costwise-learned-router';
 
@@ -21,7 +31,13 @@ const CandidateSchema = z.strictObject({
   weights: z.array(z.number()),
 });
 
-export const RouterModelSchema = z
+const TrainingSchema = z.strictObject({
+  rows: z.number().int().nonnegative(),
+  sources: z.array(z.string()),
+  note: z.string().optional(),
+});
+
+export const RouterModelV1Schema = z
   .strictObject({
     format: z.literal(MODEL_FORMAT),
     version: z.literal(1),
@@ -30,15 +46,62 @@ export const RouterModelSchema = z
     defaultQuality: z.number().min(0).max(1),
     rule: z.enum(['absolute', 'relative']),
     candidates: z.array(CandidateSchema).min(1),
-    training: z.strictObject({
-      rows: z.number().int().nonnegative(),
-      sources: z.array(z.string()),
-      note: z.string().optional(),
-    }),
+    training: TrainingSchema,
   })
   .refine((m) => m.candidates.every((c) => c.weights.length === m.dim), { message: 'weights length must equal dim' });
 
-export type RouterModel = z.infer<typeof RouterModelSchema>;
+const CandidateV2Schema = CandidateSchema.extend({
+  /** Per-prompt cost regression over the dense feature slots (./cost-model.ts). */
+  cost: z.strictObject({ weights: z.array(z.number()).length(STATS_V2), smear: z.number().nonnegative() }),
+});
+
+const ClusterSchema = z.strictObject({
+  idx: z.array(z.number().int().nonnegative()),
+  val: z.array(z.number()),
+  rates: z.array(z.number().min(0).max(1)),
+  size: z.number().int().positive(),
+});
+
+export const RouterModelV2Schema = z
+  .strictObject({
+    format: z.literal(MODEL_FORMAT),
+    version: z.literal(2),
+    features: z.literal('v2'),
+    dim: z.number().int().min(64),
+    defaultQuality: z.number().min(0).max(1),
+    rule: z.literal('utility'),
+    /** Weight of the cluster estimate in P (the logistic model gets 1 − blend). */
+    blend: z.number().min(0).max(1),
+    candidates: z.array(CandidateV2Schema).min(1),
+    clusters: z.strictObject({
+      prior: z.array(z.number().min(0).max(1)),
+      top: z.number().int().positive(),
+      power: z.number().nonnegative(),
+      priorWeight: z.number().positive(),
+      clusters: z.array(ClusterSchema),
+    }),
+    training: TrainingSchema,
+  })
+  .refine((m) => m.candidates.every((c) => c.weights.length === m.dim), { message: 'weights length must equal dim' })
+  .refine((m) => m.clusters.prior.length === m.candidates.length && m.clusters.clusters.every((c) => c.rates.length === m.candidates.length), {
+    message: 'cluster rates must have one entry per candidate',
+  })
+  .refine((m) => m.clusters.clusters.every((c) => c.idx.length === c.val.length && c.idx.every((i) => i < m.dim)), {
+    message: 'cluster centroids must be sparse vectors inside dim',
+  });
+
+export const RouterModelSchema = z.union([RouterModelV1Schema, RouterModelV2Schema]);
+
+export type RouterModelV1 = z.infer<typeof RouterModelV1Schema>;
+export type RouterModelV2 = z.infer<typeof RouterModelV2Schema>;
+export type RouterModel = RouterModelV1 | RouterModelV2;
+
+/** What a model predicts for one prompt, one entry per candidate. */
+export interface Estimate {
+  probabilities: number[];
+  /** Predicted USD per call (version 1: the candidate's mean cost). */
+  costs: number[];
+}
 
 export interface RouteDecision {
   /** Index into model.candidates. */
@@ -46,53 +109,91 @@ export interface RouteDecision {
   name: string;
   /** Predicted P(good answer), one per candidate. */
   probabilities: number[];
-  /** 'cleared' = cheapest over the knob; 'best-effort' = none cleared, highest P chosen. */
-  reason: 'cleared' | 'best-effort';
+  /**
+   * 'cleared' = cheapest over the knob; 'best-effort' = none cleared, highest P chosen (version 1);
+   * 'utility' = highest P − λ·cost (version 2).
+   */
+  reason: 'cleared' | 'best-effort' | 'utility';
 }
 
 export function sigmoid(z: number): number {
   return z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z));
 }
 
-/** A loaded model ready for decisions: weights as Float64Array, candidates ordered by cost. */
+/** A loaded model ready for decisions: typed-array weights, candidates ordered by mean cost. */
 export class LearnedRouter {
   private readonly weights: Float64Array[];
   private readonly byCost: number[];
+  private readonly meanCosts: number[];
+  private readonly referenceCost: number;
+  private readonly clusters: ClusterScorer | undefined;
 
   constructor(readonly model: RouterModel) {
     this.weights = model.candidates.map((c) => Float64Array.from(c.weights));
-    this.byCost = model.candidates.map((_, i) => i).sort((a, b) => {
-      const ca = model.candidates[a]?.costPerCall ?? 0;
-      const cb = model.candidates[b]?.costPerCall ?? 0;
-      return ca - cb || a - b;
-    });
+    this.meanCosts = model.candidates.map((c) => c.costPerCall);
+    this.referenceCost = Math.max(0, ...this.meanCosts);
+    this.byCost = model.candidates.map((_, i) => i).sort((a, b) => (this.meanCosts[a] ?? 0) - (this.meanCosts[b] ?? 0) || a - b);
+    this.clusters = model.version === 2 ? new ClusterScorer(model.clusters, model.dim) : undefined;
   }
 
   get candidateNames(): string[] {
     return this.model.candidates.map((c) => c.name);
   }
 
+  featurize(prompt: string): SparseVector {
+    return this.model.version === 2 ? featurizeV2(prompt, this.model.dim) : featurize(prompt, this.model.dim);
+  }
+
   predictFeatures(x: SparseVector): number[] {
-    return this.weights.map((w) => sigmoid(dot(w, x)));
+    const logistic = this.weights.map((w) => sigmoid(dot(w, x)));
+    if (this.model.version === 1 || !this.clusters) return logistic;
+    const blend = this.model.blend;
+    if (blend === 0) return logistic;
+    const near = this.clusters.predict(x);
+    return logistic.map((p, i) => (1 - blend) * p + blend * (near[i] ?? p));
+  }
+
+  estimateFeatures(x: SparseVector): Estimate {
+    const probabilities = this.predictFeatures(x);
+    const m = this.model;
+    const costs = m.version === 2 ? m.candidates.map((c) => predictCost(c.cost, x)) : [...this.meanCosts];
+    return { probabilities, costs };
   }
 
   predict(prompt: string): number[] {
-    return this.predictFeatures(featurize(prompt, this.model.dim));
+    return this.predictFeatures(this.featurize(prompt));
   }
 
-  /** Apply the decision rule to already-predicted probabilities. */
-  choose(probabilities: readonly number[], quality: number): RouteDecision {
-    let best = 0;
-    for (let i = 1; i < probabilities.length; i++) if ((probabilities[i] ?? 0) > (probabilities[best] ?? 0)) best = i;
+  estimate(prompt: string): Estimate {
+    return this.estimateFeatures(this.featurize(prompt));
+  }
+
+  /**
+   * Apply the decision rule to predicted probabilities (and, for version 2, predicted per-prompt
+   * costs; the candidates' mean costs when absent). `allowed` restricts the choice (e.g. to the
+   * candidates that can serve the request); undefined when none is allowed.
+   */
+  choose(probabilities: readonly number[], quality: number, costs?: readonly number[], allowed?: readonly boolean[]): RouteDecision;
+  choose(probabilities: readonly number[], quality: number, costs: readonly number[] | undefined, allowed: readonly boolean[]): RouteDecision | undefined;
+  choose(probabilities: readonly number[], quality: number, costs?: readonly number[], allowed?: readonly boolean[]): RouteDecision | undefined {
+    const ok = (i: number): boolean => !allowed || allowed[i] === true;
+    if (this.model.version === 2) {
+      const i = chooseByUtility(probabilities, costs ?? this.meanCosts, this.referenceCost, quality, allowed);
+      return i < 0 ? undefined : this.decision(i, probabilities, 'utility');
+    }
+    let best = -1;
+    for (let i = 0; i < probabilities.length; i++) if (ok(i) && (best < 0 || (probabilities[i] ?? 0) > (probabilities[best] ?? 0))) best = i;
+    if (best < 0) return undefined;
     const bar = this.model.rule === 'absolute' ? quality : (probabilities[best] ?? 0) - (1 - quality) - 1e-12;
     for (const i of this.byCost) {
-      if ((probabilities[i] ?? 0) >= bar) return this.decision(i, probabilities, 'cleared');
+      if (ok(i) && (probabilities[i] ?? 0) >= bar) return this.decision(i, probabilities, 'cleared');
     }
     return this.decision(best, probabilities, 'best-effort');
   }
 
   decide(prompt: string, quality = this.model.defaultQuality): RouteDecision {
-    return this.choose(this.predict(prompt), quality);
+    const e = this.estimate(prompt);
+    return this.choose(e.probabilities, quality, e.costs);
   }
 
   private decision(index: number, probabilities: readonly number[], reason: RouteDecision['reason']): RouteDecision {
@@ -111,7 +212,12 @@ export function loadRouterModel(file: string): LearnedRouter {
 /** Round weights to 5 significant digits so the JSON stays small. */
 export function serializeRouterModel(model: RouterModel): string {
   const round = (v: number): number => (v === 0 ? 0 : Number(v.toPrecision(5)));
-  return JSON.stringify({ ...model, candidates: model.candidates.map((c) => ({ ...c, weights: c.weights.map(round) })) });
+  if (model.version === 1) return JSON.stringify({ ...model, candidates: model.candidates.map((c) => ({ ...c, weights: c.weights.map(round) })) });
+  return JSON.stringify({
+    ...model,
+    candidates: model.candidates.map((c) => ({ ...c, weights: c.weights.map(round) })),
+    clusters: { ...model.clusters, clusters: model.clusters.clusters.map((c) => ({ ...c, val: c.val.map(round), rates: c.rates.map(round) })) },
+  });
 }
 
 export function saveRouterModel(file: string, model: RouterModel): void {
