@@ -74,14 +74,17 @@ async function load(url: string, connections: number, duration: number, pid?: nu
   return { cpuUsPerRequest, requestsPerSec: r.requests.average, p50Ms: r.latency.p50, p99Ms: r.latency.p99, errors: r.errors, non2xx: r.non2xx };
 }
 
+/** A deterministic request (temperature 0): after the first, answered from the response cache. */
+const CACHED_BODY = JSON.stringify({ ...(JSON.parse(BODY) as object), temperature: 0 });
+
 /** Latency without queueing: one connection, sequential requests, precise per-request timing. */
-async function sequentialLatency(url: string, count: number): Promise<{ p50Ms: number; p99Ms: number }> {
+async function sequentialLatency(url: string, count: number, body = BODY): Promise<{ p50Ms: number; p99Ms: number }> {
   const { Pool } = await import('undici');
   const pool = new Pool(url, { connections: 1 });
   const times: number[] = [];
   for (let i = 0; i < count + 200; i++) {
     const t0 = performance.now();
-    const res = await pool.request({ path: '/v1/chat/completions', method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer bench' }, body: BODY });
+    const res = await pool.request({ path: '/v1/chat/completions', method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer bench' }, body });
     await res.body.arrayBuffer();
     if (i >= 200) times.push(performance.now() - t0);
   }
@@ -106,6 +109,7 @@ async function main(): Promise<void> {
   );
   const gateway = await startProcess([BIN, 'serve', '--config', cfg]);
   const bare = await startProcess([join(root, 'dist', 'bench', 'bare-proxy.js'), emulator.url]);
+  const staticServer = await startProcess([join(root, 'dist', 'bench', 'static-server.js')]);
   process.stdout.write(`emulator ${emulator.url} · gateway ${gateway.url} · bare proxy ${bare.url}\n`);
   process.stdout.write(`warming up…\n`);
   // Both warmed until the JIT has settled (the gateway runs more code, so it needs it more).
@@ -124,6 +128,9 @@ async function main(): Promise<void> {
   process.stdout.write('sequential latency, 2,000 requests each\n');
   const latBare = await sequentialLatency(bare.url, 2000);
   const latGateway = await sequentialLatency(gateway.url, 2000);
+  process.stdout.write('response-cache hit vs serving nothing (a static server), 2,000 requests each\n');
+  const latStatic = await sequentialLatency(staticServer.url, 2000);
+  const latHit = await sequentialLatency(gateway.url, 2000, CACHED_BODY);
 
   // Median over rounds: a shared 2-core machine has outliers in both directions.
   const avg = (xs: Measured[], k: keyof Measured) => {
@@ -143,6 +150,7 @@ async function main(): Promise<void> {
     throughputRatio: 0,
     addedP50Ms: 0,
     addedP99Ms: 0,
+    cacheHit: { staticP50Ms: latStatic.p50Ms, staticP99Ms: latStatic.p99Ms, hitP50Ms: latHit.p50Ms, hitP99Ms: latHit.p99Ms, addedP50Ms: latHit.p50Ms - latStatic.p50Ms },
   };
   result.throughputRatio = result.gateway.requestsPerSec / result.bare.requestsPerSec;
   result.addedP50Ms = result.gateway.p50Ms - result.bare.p50Ms;
@@ -160,6 +168,7 @@ async function main(): Promise<void> {
   process.stdout.write(
     `gateway throughput = ${(result.throughputRatio * 100).toFixed(1)}% of the bare proxy (target ≥ 60%); ` +
       `added latency p50 ${result.addedP50Ms.toFixed(3)} ms (target ≤ 1 ms), p99 ${result.addedP99Ms.toFixed(3)} ms\n` +
+      `response-cache hit: p50 ${latHit.p50Ms.toFixed(3)} ms vs serving nothing ${latStatic.p50Ms.toFixed(3)} ms: adds ${result.cacheHit.addedP50Ms.toFixed(3)} ms (target < 1 ms)\n` +
       `written to bench/results/gateway.json\n`,
   );
 }

@@ -163,6 +163,10 @@ export function parseConfig(raw: unknown, source: string, env: NodeJS.ProcessEnv
     problems.push(...compileRouters(config.routing.routers, buildCatalog(config, 'http://127.0.0.1:1')).problems);
   }
 
+  const redisUrl = resolveSecret(config.cache.redisUrl, env);
+  if (redisUrl === undefined) problems.push(`cache.redisUrl: environment variable ${config.cache.redisUrl.slice(2, -1)} is not set`);
+  else config.cache.redisUrl = redisUrl;
+
   const adminKey = resolveSecret(config.server.adminKey, env) ?? env['COSTWISE_ADMIN_KEY'];
   if (adminKey !== undefined && adminKey !== '') config.server.adminKey = adminKey;
   else delete config.server.adminKey;

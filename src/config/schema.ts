@@ -1,6 +1,6 @@
 // The configuration file's shape. Parsed and validated once at start-up; unknown keys rejected.
 import { z } from 'zod';
-import { ruleSchema } from '../routing/policy/rules.js';
+import { ruleMatchSchema, ruleSchema } from '../routing/policy/rules.js';
 import { namedRouterSchema } from '../routing/routers/schema.js';
 
 const pricingSchema = z
@@ -12,6 +12,8 @@ const pricingSchema = z
     cacheWrite1h: z.number().nonnegative().optional(),
   })
   .describe('USD per million tokens');
+
+const cachePolicySchema = z.enum(['deterministic', 'always', 'never']);
 
 const capabilitiesSchema = z.strictObject({
   contextWindow: z.number().int().positive().optional(),
@@ -109,6 +111,46 @@ export const configSchema = z.strictObject({
       fallbacks: z.record(z.string(), z.array(z.string().min(1)).min(1)).default({}),
       /** Named routers: `model: "router/<name>"`. */
       routers: z.record(z.string().regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, "_", "." and "-" only'), namedRouterSchema).default({}),
+    })
+    .prefault({}),
+  cache: z
+    .strictObject({
+      backend: z.enum(['memory', 'sqlite', 'redis']).default('memory'),
+      /** Bound on the cache's accounted bytes (memory and SQLite backends). */
+      maxBytes: z.number().int().positive().default(256 * 1024 * 1024),
+      ttlSeconds: z.number().positive().default(3600),
+      sqlitePath: z.string().default('.costwise/cache.db'),
+      /** Literal or `${ENV_VAR}`. */
+      redisUrl: z.string().default('redis://127.0.0.1:6379'),
+      /** Replicas sharing a cache use the same prefix. */
+      redisPrefix: z.string().default('costwise:cache:'),
+      /**
+       * Who shares entries: callers with the same credential (`key`, the default — a tenant name
+       * is only a header, a credential is a secret) or every caller of a tenant (`tenant`).
+       */
+      scope: z.enum(['key', 'tenant']).default('key'),
+      /** What is cached: deterministic requests (temperature 0 or a seed), every request, or none. */
+      policy: cachePolicySchema.default('deterministic'),
+      /** Per-route policy: the first matching rule decides (same `match` as routing rules). */
+      rules: z
+        .array(
+          z.strictObject({
+            name: z.string().min(1),
+            match: ruleMatchSchema,
+            policy: cachePolicySchema.optional(),
+            ttlSeconds: z.number().positive().optional(),
+            semantic: z.boolean().optional(),
+          }),
+        )
+        .default([]),
+      semantic: z
+        .strictObject({
+          /** Near-duplicate questions answered from the cache (after verification). */
+          enabled: z.boolean().default(false),
+          /** Minimum similarity; default: the measured default of the matcher. */
+          threshold: z.number().min(0).max(1).optional(),
+        })
+        .prefault({}),
     })
     .prefault({}),
   providers: z.array(providerSchema).min(1),

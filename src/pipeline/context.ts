@@ -6,6 +6,7 @@ import { Cancellation } from '../core/cancel.js';
 import type { RequestFeatures } from '../routing/policy/features.js';
 import type { LedgerAttempt } from '../storage/types.js';
 import type { CompiledCascadeRouter } from '../routing/routers/compile.js';
+import type { CachePlan } from './cache.js';
 
 /** Set by route for a cascade router: the capable steps, cheapest first. */
 export interface CascadePlan {
@@ -64,6 +65,12 @@ export interface RequestContext {
   /** Upstream attempts when there was more than one (retries, fallbacks, cascade steps). */
   attempts?: LedgerAttempt[];
   cascade?: CascadePlan;
+  /** Set by the cache stage when the answer may be stored. */
+  cachePlan?: CachePlan;
+  /** Set by the cache stage: what the response cache did for this request. */
+  cacheResult?: 'hit-exact' | 'hit-semantic' | 'miss';
+  /** On a cache hit: the usage the cached answer cost when it was made (prices the baseline). */
+  cachedUsage?: Usage;
   /** Why each rejected cascade step was rejected, for `x-costwise-cascade`. */
   escalations?: string[];
   /** Set by dispatch. */

@@ -10,8 +10,7 @@ import type { CompiledCascadeRouter, CompiledLearnedRouter, CompiledRouter } fro
 import type { RequestContext } from './context.js';
 
 export function route(ctx: RequestContext, catalog: Catalog, policy: PolicyConfig, routers: ReadonlyMap<string, CompiledRouter>): void {
-  const features = extractFeatures(ctx.request, ctx.caller);
-  ctx.features = features;
+  const features = (ctx.features ??= extractFeatures(ctx.request, ctx.caller));
   const decision = decide(features, catalog, policy);
   switch (decision.kind) {
     case 'serve':

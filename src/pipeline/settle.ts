@@ -7,6 +7,13 @@ import type { RequestContext, Settlement } from './context.js';
 import type { Deployment } from '../config/catalog.js';
 
 export function price(ctx: RequestContext, usage: Usage): Settlement {
+  if (ctx.cachedUsage) {
+    // Served from the response cache: nothing billed, no tokens used; the baseline is what the
+    // cached answer would cost now on the model asked for (or the one that made it).
+    const model = ctx.requestedDeployment ?? ctx.deployment;
+    ctx.settlement = { usage: ZERO_USAGE, costPico: 0, baselinePico: model ? costPico(ctx.cachedUsage, model.pricing) : 0 };
+    return ctx.settlement;
+  }
   const cost = ctx.deployment ? costPico(usage, ctx.deployment.pricing) : 0;
   // The baseline is the request as sent: on the model asked for when routing moved it (the same
   // token counts at that model's prices), else what it cost.
@@ -37,6 +44,7 @@ export function recordLedger(ctx: RequestContext, store: DurableStore, outcome: 
     route: ctx.routeReason ?? '',
     parentId: null,
     attempts: ctx.attempts ?? null,
+    cache: ctx.cacheResult ?? null,
   });
 }
 
@@ -70,6 +78,7 @@ export function recordSubCall(ctx: RequestContext, store: DurableStore, call: Su
     route: call.route,
     parentId: ctx.requestId,
     attempts: null,
+    cache: null,
   });
 }
 

@@ -1,10 +1,41 @@
-// Read-only admin API (/api/...) — guarded by the admin key when one is configured.
+// Admin API (/api/...) — guarded by the admin key when one is configured. Read-only, except for
+// cache invalidation.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
 import { formatUsd } from '../cost/money.js';
 import type { SpendGroup } from '../storage/types.js';
 import type { AppDeps } from './deps.js';
 import { sendJson } from './respond.js';
+import { parseJsonBody, readBody } from './body.js';
+import { z } from 'zod';
+import { formatPath } from '../config/load.js';
+
+const invalidateSchema = z
+  .strictObject({
+    key: z.string().min(1).optional(),
+    tenant: z.string().min(1).optional(),
+    model: z.string().min(1).optional(),
+    /** Entries created more than this many seconds ago. */
+    olderThanSeconds: z.number().nonnegative().optional(),
+  })
+  .refine((f) => Object.keys(f).length > 0, 'give at least one of key, tenant, model, olderThanSeconds ({"olderThanSeconds": 0} clears everything)');
+
+async function invalidateCache(req: IncomingMessage, res: ServerResponse, deps: AppDeps): Promise<void> {
+  let body: unknown;
+  try {
+    body = parseJsonBody(await readBody(req, 64 * 1024));
+  } catch (err) {
+    return adminError(res, 400, (err as Error).message);
+  }
+  const parsed = invalidateSchema.safeParse(body);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    return adminError(res, 400, `${formatPath(issue.path)}: ${issue.message}`, issue.path.length ? formatPath(issue.path) : null);
+  }
+  const { olderThanSeconds, ...rest } = parsed.data;
+  const removed = await deps.responseCache.store.invalidate({ ...rest, ...(olderThanSeconds !== undefined ? { olderThanMs: olderThanSeconds * 1000 } : {}) });
+  sendJson(res, 200, { removed });
+}
 
 const GROUPS: readonly SpendGroup[] = ['model', 'day', 'tag', 'key', 'technique'];
 
@@ -36,7 +67,16 @@ export async function handleAdmin(req: IncomingMessage, res: ServerResponse, dep
     adminError(res, 401, 'admin key required: send Authorization: Bearer <COSTWISE_ADMIN_KEY>');
     return;
   }
+  if (url.pathname === '/api/cache/invalidate') {
+    if (req.method !== 'POST') return adminError(res, 405, `method ${req.method} not allowed on ${url.pathname} (POST)`);
+    return invalidateCache(req, res, deps);
+  }
   if (req.method !== 'GET') return adminError(res, 405, `method ${req.method} not allowed on ${url.pathname}`);
+  if (url.pathname === '/api/cache') {
+    const stats = await deps.responseCache.store.stats();
+    sendJson(res, 200, { backend: deps.config.cache.backend, policy: deps.config.cache.policy, scope: deps.config.cache.scope, ...stats });
+    return;
+  }
   if (url.pathname === '/api/spend') {
     const groupBy = (url.searchParams.get('group_by') ?? 'model') as SpendGroup;
     if (!GROUPS.includes(groupBy)) return adminError(res, 400, `group_by: expected one of ${GROUPS.join(', ')}, got "${groupBy}"`, 'group_by');

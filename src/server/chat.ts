@@ -3,6 +3,7 @@
 //
 // Pipeline, in order (each stage reads and writes the typed RequestContext):
 //   1. parse         wire body → ctx.request (canonical)            [ingress.parse]
+//   1b. cache        response cache lookup (pipeline/cache.ts): a hit skips 2–3
 //   2. route         rules → explicit model → tiers → named routers ⇒ ctx.deployment, hard
 //                    capability constraints
 //   3. dispatch      ctx.deployment's deployments (balanced) and fallbacks, with retries and
@@ -10,7 +11,7 @@
 //                    router runs its steps and checks instead (pipeline/cascade.ts)
 //   4. settle        final usage → ctx.settlement (cost, baseline); one ledger row
 //   5. respond       ctx.outcome → the caller's wire format, x-costwise-* headers
-// Later techniques (response cache, routing, prompt-cache planning) are stages between 1 and 3.
+// Later techniques (prompt-cache planning) are stages between 2 and 3.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { GatewayError, toGatewayError } from '../core/errors.js';
 import { formatUsd } from '../cost/money.js';
@@ -19,6 +20,8 @@ import { createContext, type RequestContext } from '../pipeline/context.js';
 import { route } from '../pipeline/route.js';
 import { dispatch } from '../pipeline/dispatch.js';
 import { runCascade } from '../pipeline/cascade.js';
+import { cacheDirective, finishCache, lookupCache } from '../pipeline/cache.js';
+import { StreamCollector } from '../core/stream-collect.js';
 import { price, pricedStream, recordLedger } from '../pipeline/settle.js';
 import type { IngressFormat } from './ingress.js';
 import type { AppDeps } from './deps.js';
@@ -39,11 +42,15 @@ export async function handleChat(ingress: IngressFormat, req: IncomingMessage, r
   });
 
   try {
+    const directive = cacheDirective(req.headers);
     const body = parseJsonBody(await readBody(req, deps.config.server.maxBodyBytes));
     noteRequestedModel(ctx, body);
     ctx.request = ingress.parse(body);
-    route(ctx, deps.catalog, deps.policy, deps.routers);
-    await (ctx.cascade ? runCascade(ctx, deps) : dispatch(ctx, deps));
+    const hit = await lookupCache(ctx, deps.responseCache, deps.catalog, directive);
+    if (!hit) {
+      route(ctx, deps.catalog, deps.policy, deps.routers);
+      await (ctx.cascade ? runCascade(ctx, deps) : dispatch(ctx, deps));
+    }
   } catch (err) {
     failBeforeResponse(ctx, ingress, res, deps, toGatewayError(err));
     return;
@@ -61,6 +68,7 @@ export async function handleChat(ingress: IngressFormat, req: IncomingMessage, r
     res.writeHead(200, headers);
     res.end(payload);
     recordLedger(ctx, deps.store, { status: 200 });
+    finishCache(ctx, deps.responseCache, outcome.response);
     return;
   }
   await streamOut(ctx, ingress, res, deps, outcome.events);
@@ -82,8 +90,11 @@ async function streamOut(
   res.writeHead(200, headers);
   const writer = ingress.streamWriter({ publicModel: ctx.deployment!.name, requestId: ctx.requestId, includeUsage: ctx.request.streamUsage });
   let error: GatewayError | undefined;
+  // A streamed miss is collected so that its whole answer can be stored.
+  const collector = ctx.cacheResult === 'miss' ? new StreamCollector() : undefined;
   try {
     for await (const event of pricedStream(ctx, events)) {
+      collector?.add(event);
       const frames = writer.write(event);
       if (frames && !res.write(frames)) await drained(res);
       if (res.destroyed) break;
@@ -103,6 +114,7 @@ async function streamOut(
   }
   const status = error ? error.status : res.destroyed && !res.writableFinished ? 499 : 200;
   recordLedger(ctx, deps.store, { status, error });
+  finishCache(ctx, deps.responseCache, status === 200 ? collector?.result() : undefined);
 }
 
 /** Keeps the asked-for model on the ledger row even when the body then fails validation. */
@@ -131,6 +143,7 @@ function responseHeaders(ctx: RequestContext): Record<string, string> {
   else h['x-request-id'] = ctx.requestId;
   if (ctx.deployment) h['x-costwise-model'] = ctx.deployment.name;
   if (ctx.routeReason) h['x-costwise-route'] = ctx.routeReason;
+  if (ctx.cacheResult) h['x-costwise-cache'] = ctx.cacheResult;
   if (ctx.escalations?.length) h['x-costwise-cascade'] = ctx.escalations.join('; ').replace(/[^\x20-\x7e]/g, '?').slice(0, 1000);
   if (ctx.warnings.length) h['x-costwise-warnings'] = ctx.warnings.join('; ').replace(/[^\x20-\x7e]/g, '?').slice(0, 4000);
   return h;
@@ -155,4 +168,5 @@ function failBeforeResponse(ctx: RequestContext, ingress: IngressFormat, res: Se
   }
   // 499: the caller went away first (the upstream call was aborted because of it).
   recordLedger(ctx, deps.store, { status: ctx.abort.signal.aborted && res.destroyed ? 499 : err.status, error: err });
+  finishCache(ctx, deps.responseCache, undefined);
 }

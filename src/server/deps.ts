@@ -5,6 +5,7 @@ import type { DurableStore, SharedState } from '../storage/types.js';
 import type { PolicyConfig } from '../routing/policy/decide.js';
 import type { Resilience } from '../pipeline/resilience.js';
 import type { CompiledRouter } from '../routing/routers/compile.js';
+import type { ResponseCache } from '../pipeline/cache.js';
 
 /** Everything a route handler may use; built once at start-up. */
 export interface AppDeps {
@@ -13,6 +14,7 @@ export interface AppDeps {
   policy: PolicyConfig;
   adapters: AdapterRegistry;
   resilience: Resilience;
+  responseCache: ResponseCache;
   /** Named routers (`router/<name>`). */
   routers: ReadonlyMap<string, CompiledRouter>;
   store: DurableStore;

@@ -12,6 +12,8 @@ import { compileRule } from '../routing/policy/rules.js';
 import type { AppDeps } from './deps.js';
 import { createResilience } from '../pipeline/resilience.js';
 import { compileRouters } from '../routing/routers/compile.js';
+import { createResponseCache } from '../pipeline/cache.js';
+import { openResponseCacheStore } from '../cache/open.js';
 import { ConfigError } from '../config/load.js';
 import type { ResilienceDeps } from '../routing/resilience/index.js';
 
@@ -66,6 +68,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     policy: { rules: config.routing.rules.map(compileRule), defaultTier: config.routing.defaultTier },
     adapters: createAdapterRegistry(),
     resilience: createResilience(config.routing, options.resilienceDeps),
+    responseCache: createResponseCache(config.cache, openResponseCacheStore(config.cache)),
     store: openDurableStore({ kind: 'sqlite', path: config.storage.ledger.path }),
     state: createMemoryState(),
   };
@@ -93,6 +96,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
         server.closeAllConnections();
       });
       await deps.store.close();
+      await deps.responseCache.store.close();
       await deps.state.close();
       await deps.adapters.close();
       await closeAllPools();

@@ -24,11 +24,11 @@ export interface DbRow {
   cache_write_1h_tokens: number; output_tokens: number; reasoning_tokens: number;
   cost_pico: number; baseline_pico: number; latency_ms: number; status: number; stream: number;
   error_kind: string | null; route: string; technique: string | null; parent_id: string | null;
-  attempts: string | null;
+  attempts: string | null; cache: string | null;
 }
 
 const STRING_FIELDS = ['requestId', 'tenant', 'keyId', 'ingress', 'endpoint', 'requestedModel', 'servedModel', 'provider', 'route'] as const;
-const NULLABLE_STRING_FIELDS = ['errorKind', 'technique', 'parentId'] as const;
+const NULLABLE_STRING_FIELDS = ['errorKind', 'technique', 'parentId', 'cache'] as const;
 const INTEGER_FIELDS = ['inputTokens', 'cacheReadTokens', 'cacheWrite5mTokens', 'cacheWrite1hTokens',
   'outputTokens', 'reasoningTokens', 'costPico', 'baselinePico', 'status'] as const;
 
@@ -75,7 +75,7 @@ export function encode(row: LedgerRow): QueuedRow {
       row.cacheReadTokens, row.cacheWrite5mTokens, row.cacheWrite1hTokens, row.outputTokens,
       row.reasoningTokens, row.costPico, row.baselinePico, row.latencyMs, row.status,
       row.stream ? 1 : 0, row.errorKind, row.route, row.technique, row.parentId,
-      row.attempts === null ? null : JSON.stringify(row.attempts)],
+      row.attempts === null ? null : JSON.stringify(row.attempts), row.cache],
     tags: row.tags.length < 2 ? [...row.tags] : [...new Set(row.tags)],
     hour: Math.floor(row.ts / HOUR_MS),
     model: row.servedModel,
@@ -98,5 +98,6 @@ export function decode(r: DbRow): LedgerRow {
     baselinePico: r.baseline_pico, latencyMs: r.latency_ms, status: r.status,
     stream: r.stream === 1, errorKind: r.error_kind, route: r.route, technique: r.technique,
     parentId: r.parent_id, attempts: r.attempts === null ? null : (JSON.parse(r.attempts) as LedgerAttempt[]),
+    cache: r.cache,
   };
 }

@@ -98,14 +98,16 @@ export const MIGRATIONS: readonly string[] = [
        sum(cache_write_1h_tokens), sum(output_tokens), sum(cost_pico / 1000000), sum(cost_pico % 1000000),
        sum(baseline_pico / 1000000), sum(baseline_pico % 1000000)
      FROM ledger GROUP BY 1, 2, 3;`,
+  // Response cache: the lookup result per request (hit rates need the misses too).
+  `ALTER TABLE ledger ADD COLUMN cache TEXT;`,
 ];
 
 /** The ledger columns a row is written and read with, in the order of `encode` (sqlite-rows.ts). */
 export const COLUMNS = `request_id, ts, tenant, key_id, tags, ingress, endpoint, requested_model, served_model,
   provider, input_tokens, cache_read_tokens, cache_write_5m_tokens, cache_write_1h_tokens,
   output_tokens, reasoning_tokens, cost_pico, baseline_pico, latency_ms, status, stream, error_kind,
-  route, technique, parent_id, attempts`;
-export const COLUMN_COUNT = 26;
+  route, technique, parent_id, attempts, cache`;
+export const COLUMN_COUNT = 27;
 
 /** Summed per bucket, in this order, by the rollup and by every spend query arm. */
 export const SUMS = ['requests', 'input_tokens', 'cache_read_tokens', 'cache_write_5m_tokens',

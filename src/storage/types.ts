@@ -42,6 +42,8 @@ export interface LedgerRow {
   parentId: string | null;
   /** Upstream attempts when there was more than one (retries, fallbacks), oldest first. */
   attempts: LedgerAttempt[] | null;
+  /** Response cache: `hit-exact`, `hit-semantic` or `miss`; null when the cache was not consulted. */
+  cache: string | null;
 }
 
 /** One upstream attempt of a request, as the ledger keeps it. */

@@ -1,13 +1,13 @@
 // The real binaries: `costwise emulate` and `costwise serve` as separate processes.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import OpenAI from 'openai';
 import { expectedPico, usdToPico } from '../helpers/env.js';
+import { BIN, exited, startBin } from '../helpers/process.js';
 
-const BIN = join(import.meta.dirname, '..', '..', 'bin', 'costwise.js');
 const dir = mkdtempSync(join(tmpdir(), 'costwise-cli-'));
 const children: ChildProcess[] = [];
 
@@ -19,32 +19,8 @@ function run(args: string[], env: Record<string, string> = {}) {
   return spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 20_000 });
 }
 
-/** Starts a long-running subcommand and resolves with the first http URL it prints. */
-function start(args: string[], env: Record<string, string> = {}): Promise<{ child: ChildProcess; url: string; output: () => string }> {
-  const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  let out = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no URL printed by ${args.join(' ')}:\n${out}`)), 15_000);
-    const onData = (d: Buffer) => {
-      out += d.toString();
-      const m = /http:\/\/127\.0\.0\.1:\d+/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ child, url: m[0], output: () => out });
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`exited ${code}:\n${out}`));
-    });
-  });
-}
-
-function exited(child: ChildProcess): Promise<number | null> {
-  return new Promise((resolve) => (child.exitCode !== null ? resolve(child.exitCode) : child.on('exit', (code) => resolve(code))));
+function start(args: string[], env: Record<string, string> = {}) {
+  return startBin(args, env, children);
 }
 
 describe('costwise CLI', () => {

@@ -24,6 +24,7 @@ describe.each(KINDS)('%s store', (kind) => {
       latencyMs: 12.375, status: 529, stream: true, errorKind: 'overloaded',
       route: 'rule:x->claude-haiku; fallback:529->claude-haiku', technique: 'routing', parentId: 'req-parent',
       attempts: [{ deployment: 'claude-haiku@a/eu', status: 529, error: 'overloaded', ms: 1.5 }, { deployment: 'claude-haiku@a/us', status: 200, ms: 3 }],
+      cache: 'miss',
     });
     const b = row({ requestId: 'req-b', ts: T0 + 124, tags: [], errorKind: null, stream: false, costPico: 0 });
     const s = t.open(kind);

@@ -1,0 +1,63 @@
+// SQLite response-cache schema: its own tables and version table (cache_schema_version), so the
+// cache can live in the ledger's file or its own without either touching the other's migrations.
+import type Database from 'better-sqlite3';
+
+// Append-only: a released migration is never edited; a schema change is a new entry.
+export const CACHE_MIGRATIONS: readonly string[] = [
+  // `bytes` is what counts against the bound (value + key/tenant/model text, see sqlite.ts);
+  // `size` is the value alone. `value` is ANY so a TEXT stays TEXT and a BLOB a BLOB.
+  // cache_totals is kept by triggers, so the bound check is one row read and stays right when
+  // another connection writes. A rowid table, not WITHOUT ROWID: rows hold large blobs.
+  `CREATE TABLE cache_entries (
+     key         TEXT NOT NULL PRIMARY KEY,
+     tenant      TEXT NOT NULL,
+     model       TEXT NOT NULL,
+     created_at  INTEGER NOT NULL,
+     expires_at  INTEGER NOT NULL,
+     last_access INTEGER NOT NULL,
+     size        INTEGER NOT NULL,
+     bytes       INTEGER NOT NULL,
+     value       ANY NOT NULL
+   ) STRICT;
+   CREATE INDEX cache_entries_tenant ON cache_entries (tenant);
+   CREATE INDEX cache_entries_model ON cache_entries (model);
+   CREATE INDEX cache_entries_created ON cache_entries (created_at);
+   CREATE INDEX cache_entries_expires ON cache_entries (expires_at);
+   CREATE INDEX cache_entries_access ON cache_entries (last_access);
+   CREATE TABLE cache_totals (
+     id        INTEGER PRIMARY KEY CHECK (id = 1),
+     entries   INTEGER NOT NULL,
+     bytes     INTEGER NOT NULL,
+     evictions INTEGER NOT NULL
+   ) STRICT;
+   INSERT INTO cache_totals VALUES (1, 0, 0, 0);
+   CREATE TRIGGER cache_entries_insert AFTER INSERT ON cache_entries BEGIN
+     UPDATE cache_totals SET entries = entries + 1, bytes = bytes + NEW.bytes WHERE id = 1;
+   END;
+   CREATE TRIGGER cache_entries_delete AFTER DELETE ON cache_entries BEGIN
+     UPDATE cache_totals SET entries = entries - 1, bytes = bytes - OLD.bytes WHERE id = 1;
+   END;`,
+];
+
+/** Connection settings: WAL, and NORMAL sync (a lost last write only costs a cache miss). */
+export function configureCache(db: Database.Database): void {
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+}
+
+/** Applies the cache migrations this database has not seen yet, in one IMMEDIATE transaction. */
+export function migrateCache(db: Database.Database): void {
+  db.transaction(() => {
+    db.exec('CREATE TABLE IF NOT EXISTS cache_schema_version (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL) STRICT');
+    const current = (db.prepare('SELECT max(version) AS v FROM cache_schema_version').get() as { v: number | null }).v ?? 0;
+    if (current > CACHE_MIGRATIONS.length) {
+      throw new Error(`costwise: cache schema version ${current} is newer than this build understands (${CACHE_MIGRATIONS.length})`);
+    }
+    const record = db.prepare('INSERT INTO cache_schema_version (version, applied_at) VALUES (?, ?)');
+    CACHE_MIGRATIONS.forEach((sql, index) => {
+      if (index + 1 <= current) return;
+      db.exec(sql);
+      record.run(index + 1, Date.now());
+    });
+  }).immediate();
+}

@@ -1,0 +1,170 @@
+// Stage (before route): the response cache. A request the policy lets in is looked up by its
+// canonical key within its namespace (credential or tenant); a hit is served in the caller's
+// format and mode with nothing billed, its baseline the cost the answer had avoided. On a miss
+// the first request for a key leads and identical requests arriving meanwhile wait for its answer
+// (no stampede); the leader's answer is stored once complete.
+import type { IncomingHttpHeaders } from 'node:http';
+import type { CanonicalResponse } from '../core/canonical.js';
+import { invalidRequest } from '../core/errors.js';
+import { replay, responseEvents } from '../core/response-stream.js';
+import type { Catalog } from '../config/catalog.js';
+import type { Config } from '../config/schema.js';
+import { cacheKey, isDeterministic } from '../cache/exact/index.js';
+import type { ResponseCacheStore } from '../cache/types.js';
+import { extractFeatures, type RequestFeatures } from '../routing/policy/features.js';
+import { compileMatch } from '../routing/policy/rules.js';
+import type { RequestContext } from './context.js';
+
+type Policy = Config['cache']['policy'];
+
+interface CacheRule {
+  matches(f: RequestFeatures): boolean;
+  policy: Policy | undefined;
+  ttlMs: number | undefined;
+}
+
+export interface ResponseCache {
+  store: ResponseCacheStore;
+  policy: Policy;
+  ttlMs: number;
+  scope: Config['cache']['scope'];
+  rules: readonly CacheRule[];
+  /** Answers being produced right now, by key: identical requests wait for them. */
+  pending: Map<string, Promise<StoredAnswer | undefined>>;
+  now: () => number;
+}
+
+export function createResponseCache(config: Config['cache'], store: ResponseCacheStore, now: () => number = Date.now): ResponseCache {
+  return {
+    store,
+    policy: config.policy,
+    ttlMs: config.ttlSeconds * 1000,
+    scope: config.scope,
+    rules: config.rules.map((r) => ({ matches: compileMatch(r.match), policy: r.policy, ttlMs: r.ttlSeconds !== undefined ? r.ttlSeconds * 1000 : undefined })),
+    pending: new Map(),
+    now,
+  };
+}
+
+/** `x-costwise-cache` and `x-costwise-cache-ttl` from the caller. */
+export interface CacheDirective {
+  /** no-store: neither read nor write; no-cache: do not read (the answer is still stored); refresh: do not read, replace. */
+  mode: 'default' | 'no-store' | 'no-cache' | 'refresh';
+  ttlMs: number | undefined;
+}
+
+const MODES = new Set(['no-store', 'no-cache', 'refresh']);
+
+export function cacheDirective(headers: IncomingHttpHeaders): CacheDirective {
+  const mode = headers['x-costwise-cache'];
+  const ttl = headers['x-costwise-cache-ttl'];
+  let ttlMs: number | undefined;
+  if (typeof ttl === 'string') {
+    const seconds = Number(ttl);
+    if (!(seconds > 0) || !Number.isFinite(seconds)) throw invalidRequest(`x-costwise-cache-ttl: expected a positive number of seconds, got "${ttl}"`, 'x-costwise-cache-ttl');
+    ttlMs = seconds * 1000;
+  }
+  if (mode === undefined) return { mode: 'default', ttlMs };
+  if (typeof mode !== 'string' || !MODES.has(mode)) {
+    throw invalidRequest(`x-costwise-cache: expected no-store, no-cache or refresh, got "${String(mode)}"`, 'x-costwise-cache');
+  }
+  return { mode: mode as CacheDirective['mode'], ttlMs };
+}
+
+/** What the cache will do with this request's answer; on the context from lookup to settle. */
+export interface CachePlan {
+  key: string;
+  /** The caller's tenant: stores check it on every read, invalidation filters by it. */
+  tenant: string;
+  ttlMs: number;
+  /** Resolves the waiting identical requests; set on the leader. */
+  release?: (answer: StoredAnswer | undefined) => void;
+}
+
+export interface StoredAnswer {
+  v: 1;
+  /** The catalog model that produced it. */
+  model: string;
+  response: CanonicalResponse;
+}
+
+/** Looks the request up; true when it was answered from the cache (`ctx.outcome` is set). */
+export async function lookupCache(ctx: RequestContext, cache: ResponseCache, catalog: Catalog, directive: CacheDirective): Promise<boolean> {
+  if (directive.mode === 'no-store') return false;
+  const features = (ctx.features ??= extractFeatures(ctx.request, ctx.caller));
+  const rule = cache.rules.find((r) => r.matches(features));
+  const policy = rule?.policy ?? cache.policy;
+  if (policy === 'never' || (policy === 'deterministic' && !isDeterministic(ctx.request))) return false;
+
+  // The credential is hashed into the key's namespace under scope `key`; the tenant is checked again on every read.
+  const tenant = ctx.caller.tenant;
+  const namespace = cache.scope === 'key' ? `${tenant}/${ctx.caller.keyId}` : tenant;
+  const key = cacheKey(ctx.request, { tenant: namespace, model: ctx.request.model });
+  const plan: CachePlan = { key, tenant, ttlMs: directive.ttlMs ?? rule?.ttlMs ?? cache.ttlMs };
+  ctx.cachePlan = plan;
+  ctx.cacheResult = 'miss';
+  if (directive.mode === 'default') {
+    const entry = await cache.store.get(key, tenant);
+    if (entry !== undefined && serveStored(ctx, catalog, decode(entry.value))) return true;
+    const inFlight = cache.pending.get(key);
+    if (inFlight !== undefined && serveStored(ctx, catalog, await inFlight)) return true;
+  }
+  if (!cache.pending.has(key)) {
+    let release!: (answer: StoredAnswer | undefined) => void;
+    const answer = new Promise<StoredAnswer | undefined>((resolve) => (release = resolve));
+    cache.pending.set(key, answer);
+    plan.release = (stored) => {
+      if (cache.pending.get(key) === answer) cache.pending.delete(key);
+      release(stored);
+    };
+  }
+  return false;
+}
+
+/**
+ * After the request: stores a complete answer (unless the caller said no-store, which never made
+ * a plan) and hands it to the identical requests that waited. `response` is undefined when the
+ * request failed or its stream did not finish: nothing is stored, the waiters go upstream.
+ */
+export function finishCache(ctx: RequestContext, cache: ResponseCache, response: CanonicalResponse | undefined, log: (m: string) => void = console.error): void {
+  const plan = ctx.cachePlan;
+  if (!plan || ctx.cacheResult !== 'miss') return;
+  const model = ctx.deployment?.name;
+  const stored: StoredAnswer | undefined = response && model ? { v: 1, model, response } : undefined;
+  if (stored) {
+    const now = cache.now();
+    cache.store
+      .set({ key: plan.key, tenant: plan.tenant, model: ctx.request.model, createdAt: now, expiresAt: now + plan.ttlMs, value: JSON.stringify(stored) })
+      .catch((err: unknown) => log(`costwise: response cache write failed: ${(err as Error).message}`));
+  }
+  plan.release?.(stored);
+}
+
+function decode(value: string | Uint8Array): StoredAnswer | undefined {
+  try {
+    const parsed = JSON.parse(typeof value === 'string' ? value : Buffer.from(value).toString('utf8')) as StoredAnswer;
+    return parsed.v === 1 ? parsed : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function serveStored(ctx: RequestContext, catalog: Catalog, stored: StoredAnswer | undefined): boolean {
+  return stored !== undefined && serveAnswer(ctx, catalog, stored.model, stored.response);
+}
+
+/** Answers from the cache; false when the model that made the answer is no longer in the catalog. */
+function serveAnswer(ctx: RequestContext, catalog: Catalog, model: string, response: CanonicalResponse): boolean {
+  const served = catalog.get(model);
+  if (!served) return false;
+  const asked = catalog.get(ctx.request.model);
+  ctx.deployment = served;
+  // The baseline is what the request would have cost without costwise: on the model asked for.
+  if (asked && asked.kind === 'chat' && asked !== served) ctx.requestedDeployment = asked;
+  ctx.cachedUsage = response.usage;
+  ctx.cacheResult = 'hit-exact';
+  ctx.technique = 'cache_exact';
+  ctx.routeReason = 'cache:exact';
+  ctx.outcome = ctx.request.stream ? { kind: 'stream', events: replay(responseEvents(response)) } : { kind: 'complete', response };
+  return true;
+}
