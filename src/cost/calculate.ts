@@ -8,6 +8,15 @@ export function pricesFor(pricing: ModelPricing, inputTokens: number): TokenPric
   return chosen;
 }
 
+/**
+ * What the usage would cost with no prompt caching: cache reads and writes priced as plain input.
+ * The difference to `costPico` is what prompt caching saved (negative when it only wrote).
+ */
+export function uncachedCostPico(usage: Usage, pricing: ModelPricing): number {
+  const p = pricesFor(pricing, totalInputTokens(usage));
+  return totalInputTokens(usage) * p.input + usage.outputTokens * p.output;
+}
+
 export function costPico(usage: Usage, pricing: ModelPricing): number {
   const p = pricesFor(pricing, totalInputTokens(usage));
   return (

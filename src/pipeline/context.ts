@@ -30,7 +30,10 @@ export type Outcome =
 export interface Settlement {
   usage: Usage;
   costPico: number;
+  /** The request as sent with no optimisation: no-cache prices on the model asked for. */
   baselinePico: number;
+  /** Prompt caching's share of the saving: the no-cache cost on the served model − the cost. */
+  promptCachePico: number;
 }
 
 export interface RequestContext {

@@ -1,7 +1,7 @@
 // Stage: price the final usage, and leave exactly one ledger row per request.
 import { ZERO_USAGE, type StreamEvent, type Usage } from '../core/canonical.js';
 import type { GatewayError } from '../core/errors.js';
-import { costPico } from '../cost/calculate.js';
+import { costPico, uncachedCostPico } from '../cost/calculate.js';
 import type { DurableStore } from '../storage/types.js';
 import type { RequestContext, Settlement } from './context.js';
 import type { Deployment } from '../config/catalog.js';
@@ -11,14 +11,16 @@ export function price(ctx: RequestContext, usage: Usage): Settlement {
     // Served from the response cache: nothing billed, no tokens used; the baseline is what the
     // cached answer would cost now on the model asked for (or the one that made it).
     const model = ctx.requestedDeployment ?? ctx.deployment;
-    ctx.settlement = { usage: ZERO_USAGE, costPico: 0, baselinePico: model ? costPico(ctx.cachedUsage, model.pricing) : 0 };
+    ctx.settlement = { usage: ZERO_USAGE, costPico: 0, baselinePico: model ? uncachedCostPico(ctx.cachedUsage, model.pricing) : 0, promptCachePico: 0 };
     return ctx.settlement;
   }
-  const cost = ctx.deployment ? costPico(usage, ctx.deployment.pricing) : 0;
-  // The baseline is the request as sent: on the model asked for when routing moved it (the same
-  // token counts at that model's prices), else what it cost.
-  const baseline = ctx.requestedDeployment ? costPico(usage, ctx.requestedDeployment.pricing) : cost;
-  ctx.settlement = { usage, costPico: cost, baselinePico: baseline };
+  const served = ctx.deployment;
+  const cost = served ? costPico(usage, served.pricing) : 0;
+  const uncached = served ? uncachedCostPico(usage, served.pricing) : 0;
+  // The baseline is the request as sent, with no optimisation: the same token counts with no
+  // prompt caching, on the model asked for when routing moved the request.
+  const baseline = ctx.requestedDeployment ? uncachedCostPico(usage, ctx.requestedDeployment.pricing) : uncached;
+  ctx.settlement = { usage, costPico: cost, baselinePico: baseline, promptCachePico: uncached - cost };
   return ctx.settlement;
 }
 
@@ -37,6 +39,7 @@ export function recordLedger(ctx: RequestContext, store: DurableStore, outcome: 
     provider: ctx.deployment?.provider.name ?? '',
     costPico: s?.costPico ?? 0,
     baselinePico: s?.baselinePico ?? 0,
+    promptCachePico: s?.promptCachePico ?? 0,
     latencyMs: Math.round((performance.now() - ctx.startedAt) * 1000) / 1000,
     status: outcome.status,
     stream: ctx.request.stream,
@@ -71,6 +74,7 @@ export function recordSubCall(ctx: RequestContext, store: DurableStore, call: Su
     provider: call.deployment.provider.name,
     costPico: costPico(call.usage, call.deployment.pricing),
     baselinePico: 0,
+    promptCachePico: uncachedCostPico(call.usage, call.deployment.pricing) - costPico(call.usage, call.deployment.pricing),
     latencyMs: Math.round(call.latencyMs * 1000) / 1000,
     status: 200,
     stream: false,

@@ -110,6 +110,7 @@ export async function handleAdmin(req: IncomingMessage, res: ServerResponse, dep
         cost_usd: formatUsd(b.exact.costPico),
         baseline_usd: formatUsd(b.exact.baselinePico),
         saving_usd: formatUsd(b.exact.baselinePico - b.exact.costPico),
+        prompt_cache_saving_usd: formatUsd(b.exact.promptCachePico),
       })),
     });
     return;

@@ -57,24 +57,24 @@ export type RowTuple = [
   cacheReadTokens: number, cacheWrite5mTokens: number, cacheWrite1hTokens: number, outputTokens: number,
   reasoningTokens: number, costPico: number, baselinePico: number, latencyMs: number, status: number,
   stream: boolean, errorKind: string | null, route: string, technique: string | null,
-  parentId: string | null, attempts: LedgerAttempt[] | null, cache: string | null,
+  parentId: string | null, attempts: LedgerAttempt[] | null, cache: string | null, promptCachePico: number,
 ];
 
 export function toTuple(r: LedgerRow): RowTuple {
   return [r.requestId, r.ts, r.tenant, r.keyId, r.tags, r.ingress, r.endpoint, r.requestedModel,
     r.servedModel, r.provider, r.inputTokens, r.cacheReadTokens, r.cacheWrite5mTokens,
     r.cacheWrite1hTokens, r.outputTokens, r.reasoningTokens, r.costPico, r.baselinePico, r.latencyMs,
-    r.status, r.stream, r.errorKind, r.route, r.technique, r.parentId, r.attempts, r.cache];
+    r.status, r.stream, r.errorKind, r.route, r.technique, r.parentId, r.attempts, r.cache, r.promptCachePico];
 }
 
 /** The object literal names every LedgerRow field, so a new field is a type error here until the tuple carries it. */
 export function fromTuple(t: RowTuple): LedgerRow {
   const [requestId, ts, tenant, keyId, tags, ingress, endpoint, requestedModel, servedModel, provider,
     inputTokens, cacheReadTokens, cacheWrite5mTokens, cacheWrite1hTokens, outputTokens, reasoningTokens,
-    costPico, baselinePico, latencyMs, status, stream, errorKind, route, technique, parentId, attempts, cache] = t;
+    costPico, baselinePico, latencyMs, status, stream, errorKind, route, technique, parentId, attempts, cache, promptCachePico] = t;
   return { requestId, ts, tenant, keyId, tags, ingress, endpoint, requestedModel, servedModel, provider,
     inputTokens, cacheReadTokens, cacheWrite5mTokens, cacheWrite1hTokens, outputTokens, reasoningTokens,
-    costPico, baselinePico, latencyMs, status, stream, errorKind, route, technique, parentId, attempts, cache };
+    costPico, baselinePico, latencyMs, status, stream, errorKind, route, technique, parentId, attempts, cache, promptCachePico };
 }
 
 export function errorText(err: unknown): string {

@@ -24,13 +24,13 @@ export interface DbRow {
   cache_write_1h_tokens: number; output_tokens: number; reasoning_tokens: number;
   cost_pico: number; baseline_pico: number; latency_ms: number; status: number; stream: number;
   error_kind: string | null; route: string; technique: string | null; parent_id: string | null;
-  attempts: string | null; cache: string | null;
+  attempts: string | null; cache: string | null; prompt_cache_pico: number;
 }
 
 const STRING_FIELDS = ['requestId', 'tenant', 'keyId', 'ingress', 'endpoint', 'requestedModel', 'servedModel', 'provider', 'route'] as const;
 const NULLABLE_STRING_FIELDS = ['errorKind', 'technique', 'parentId', 'cache'] as const;
 const INTEGER_FIELDS = ['inputTokens', 'cacheReadTokens', 'cacheWrite5mTokens', 'cacheWrite1hTokens',
-  'outputTokens', 'reasoningTokens', 'costPico', 'baselinePico', 'status'] as const;
+  'outputTokens', 'reasoningTokens', 'costPico', 'baselinePico', 'promptCachePico', 'status'] as const;
 
 /** Why a row cannot be stored faithfully, or null. Checked on append so a bad row never blocks a batch. */
 export function invalidReason(row: LedgerRow): string | null {
@@ -75,7 +75,7 @@ export function encode(row: LedgerRow): QueuedRow {
       row.cacheReadTokens, row.cacheWrite5mTokens, row.cacheWrite1hTokens, row.outputTokens,
       row.reasoningTokens, row.costPico, row.baselinePico, row.latencyMs, row.status,
       row.stream ? 1 : 0, row.errorKind, row.route, row.technique, row.parentId,
-      row.attempts === null ? null : JSON.stringify(row.attempts), row.cache],
+      row.attempts === null ? null : JSON.stringify(row.attempts), row.cache, row.promptCachePico],
     tags: row.tags.length < 2 ? [...row.tags] : [...new Set(row.tags)],
     hour: Math.floor(row.ts / HOUR_MS),
     model: row.servedModel,
@@ -83,7 +83,7 @@ export function encode(row: LedgerRow): QueuedRow {
     technique: row.technique ?? NO_TECHNIQUE,
     // A billed sub-call (parentId set) adds its tokens and cost, not a request.
     sums: [row.parentId === null ? 1 : 0, row.inputTokens, row.cacheReadTokens, row.cacheWrite5mTokens, row.cacheWrite1hTokens,
-      row.outputTokens, ...split(row.costPico), ...split(row.baselinePico)],
+      row.outputTokens, ...split(row.costPico), ...split(row.baselinePico), ...split(row.promptCachePico)],
   };
 }
 
@@ -98,6 +98,6 @@ export function decode(r: DbRow): LedgerRow {
     baselinePico: r.baseline_pico, latencyMs: r.latency_ms, status: r.status,
     stream: r.stream === 1, errorKind: r.error_kind, route: r.route, technique: r.technique,
     parentId: r.parent_id, attempts: r.attempts === null ? null : (JSON.parse(r.attempts) as LedgerAttempt[]),
-    cache: r.cache,
+    cache: r.cache, promptCachePico: r.prompt_cache_pico,
   };
 }

@@ -100,18 +100,23 @@ export const MIGRATIONS: readonly string[] = [
      FROM ledger GROUP BY 1, 2, 3;`,
   // Response cache: the lookup result per request (hit rates need the misses too).
   `ALTER TABLE ledger ADD COLUMN cache TEXT;`,
+  // Prompt caching's share of each saving, summed like the other money columns.
+  `ALTER TABLE ledger ADD COLUMN prompt_cache_pico INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE spend_hourly ADD COLUMN prompt_cache_micro INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE spend_hourly ADD COLUMN prompt_cache_rem INTEGER NOT NULL DEFAULT 0;`,
 ];
 
 /** The ledger columns a row is written and read with, in the order of `encode` (sqlite-rows.ts). */
 export const COLUMNS = `request_id, ts, tenant, key_id, tags, ingress, endpoint, requested_model, served_model,
   provider, input_tokens, cache_read_tokens, cache_write_5m_tokens, cache_write_1h_tokens,
   output_tokens, reasoning_tokens, cost_pico, baseline_pico, latency_ms, status, stream, error_kind,
-  route, technique, parent_id, attempts, cache`;
-export const COLUMN_COUNT = 27;
+  route, technique, parent_id, attempts, cache, prompt_cache_pico`;
+export const COLUMN_COUNT = 28;
 
 /** Summed per bucket, in this order, by the rollup and by every spend query arm. */
 export const SUMS = ['requests', 'input_tokens', 'cache_read_tokens', 'cache_write_5m_tokens',
-  'cache_write_1h_tokens', 'output_tokens', 'cost_micro', 'cost_rem', 'baseline_micro', 'baseline_rem'] as const;
+  'cache_write_1h_tokens', 'output_tokens', 'cost_micro', 'cost_rem', 'baseline_micro', 'baseline_rem',
+  'prompt_cache_micro', 'prompt_cache_rem'] as const;
 
 /** Connection settings every store connection uses. */
 export function configure(db: Database.Database): void {

@@ -60,7 +60,8 @@ function spendSql(groupBy: SpendQuery['groupBy']): string {
   const join = groupBy === 'tag' ? 'LEFT JOIN ledger_tags t ON t.ledger_id = l.id' : '';
   const rawSums = `count(*) - count(l.parent_id), sum(l.input_tokens), sum(l.cache_read_tokens), sum(l.cache_write_5m_tokens),
     sum(l.cache_write_1h_tokens), sum(l.output_tokens), sum(l.cost_pico / 1000000), sum(l.cost_pico % 1000000),
-    sum(l.baseline_pico / 1000000), sum(l.baseline_pico % 1000000)`;
+    sum(l.baseline_pico / 1000000), sum(l.baseline_pico % 1000000),
+    sum(l.prompt_cache_pico / 1000000), sum(l.prompt_cache_pico % 1000000)`;
   const raw = (lo: string, hi: string) =>
     `SELECT ${rawKey}, ${rawSums} FROM ledger l INDEXED BY ledger_ts ${join}
      WHERE l.ts >= ${lo} AND l.ts < ${hi} GROUP BY 1`;
@@ -77,13 +78,14 @@ function toBuckets(rows: DbBucket[], groupBy: SpendQuery['groupBy']): SpendBucke
     key: groupBy === 'day' ? new Date(Number(r.key) * DAY_MS).toISOString().slice(0, 10) : String(r.key),
     cost: (r.cost_micro ?? 0n) * 1_000_000n + (r.cost_rem ?? 0n),
     baseline: (r.baseline_micro ?? 0n) * 1_000_000n + (r.baseline_rem ?? 0n),
+    promptCache: (r.prompt_cache_micro ?? 0n) * 1_000_000n + (r.prompt_cache_rem ?? 0n),
     row: r,
   }));
   exact.sort((a, b) => {
     if (groupBy !== 'day' && a.cost !== b.cost) return a.cost > b.cost ? -1 : 1;
     return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
   });
-  return exact.map(({ key, cost, baseline, row }) => ({
+  return exact.map(({ key, cost, baseline, promptCache, row }) => ({
     key,
     requests: Number(row.requests),
     inputTokens: Number(row.input_tokens ?? 0n),
@@ -93,6 +95,7 @@ function toBuckets(rows: DbBucket[], groupBy: SpendQuery['groupBy']): SpendBucke
     outputTokens: Number(row.output_tokens ?? 0n),
     costPico: Number(cost),
     baselinePico: Number(baseline),
-    exact: { costPico: cost, baselinePico: baseline },
+    promptCachePico: Number(promptCache),
+    exact: { costPico: cost, baselinePico: baseline, promptCachePico: promptCache },
   }));
 }

@@ -22,7 +22,10 @@ export interface LedgerRow {
   outputTokens: number;
   reasoningTokens: number;
   costPico: number;
+  /** The request as sent, with no optimisation: no-cache prices on the model asked for. */
   baselinePico: number;
+  /** The part of baseline − cost that prompt caching saved (no-cache cost − cost on the served model). */
+  promptCachePico: number;
   latencyMs: number;
   /** HTTP status returned to the caller. */
   status: number;
@@ -78,8 +81,9 @@ export interface SpendBucket {
   /** Exact only below 2^53 pico-dollars (~$9,007); reports use `exact`. */
   costPico: number;
   baselinePico: number;
+  promptCachePico: number;
   /** The same sums, exact at any size. */
-  exact: { costPico: bigint; baselinePico: bigint };
+  exact: { costPico: bigint; baselinePico: bigint; promptCachePico: bigint };
 }
 
 /** Durable store: ledger now; keys and batch jobs later. */

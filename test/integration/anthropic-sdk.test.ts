@@ -110,6 +110,16 @@ describe('prompt caching is priced by token class, to the pico-dollar', () => {
     expect(usdToPico(r2.headers.get('x-costwise-cost-usd')!)).toBe(
       expectedPico('claude-sonnet-4-5', { input: second.usage.input_tokens, cacheRead: second.usage.cache_read_input_tokens!, output: 10 }),
     );
+    // the baseline is the same request with no prompt caching; the difference is attributed to it
+    const uncached = (u: { input_tokens: number; cache_read_input_tokens: number | null; cache_creation_input_tokens: number | null }) =>
+      expectedPico('claude-sonnet-4-5', { input: u.input_tokens + (u.cache_read_input_tokens ?? 0) + (u.cache_creation_input_tokens ?? 0), output: 10 });
+    expect(usdToPico(r2.headers.get('x-costwise-baseline-usd')!)).toBe(uncached(second.usage));
+    const rows = await ledger(env);
+    const row1 = rows.find((r) => r['requestId'] === r1.headers.get('x-costwise-request-id'))!;
+    const row2 = rows.find((r) => r['requestId'] === r2.headers.get('x-costwise-request-id'))!;
+    expect(BigInt(row2['promptCachePico'] as number)).toBe(uncached(second.usage) - usdToPico(r2.headers.get('x-costwise-cost-usd')!));
+    expect(BigInt(row1['promptCachePico'] as number)).toBe(uncached(first.usage) - usdToPico(r1.headers.get('x-costwise-cost-usd')!)); // the write premium: negative
+    expect(row1['promptCachePico'] as number).toBeLessThan(0);
   });
 
   it('mixed 1h + 5m TTLs, streaming', async () => {

@@ -47,9 +47,9 @@ describe.each(KINDS)('%s store', (kind) => {
   describe('spend over the whole ledger', () => {
     it('groups by served model, costliest first, with every sum', async () => {
       expect(await s.spend({ groupBy: 'model' })).toEqual([
-        { key: 'm-a', requests: 2, inputTokens: 40, cacheReadTokens: 20, cacheWrite5mTokens: 40, cacheWrite1hTokens: 60, outputTokens: 4, costPico: 500, baselinePico: 800, exact: { costPico: 500n, baselinePico: 800n } },
-        { key: 'm-b', requests: 2, inputTokens: 60, cacheReadTokens: 20, cacheWrite5mTokens: 40, cacheWrite1hTokens: 60, outputTokens: 6, costPico: 57, baselinePico: 59, exact: { costPico: 57n, baselinePico: 59n } },
-        { key: 'm-c', requests: 1, inputTokens: 50, cacheReadTokens: 10, cacheWrite5mTokens: 20, cacheWrite1hTokens: 30, outputTokens: 5, costPico: 1, baselinePico: 1, exact: { costPico: 1n, baselinePico: 1n } },
+        { key: 'm-a', requests: 2, inputTokens: 40, cacheReadTokens: 20, cacheWrite5mTokens: 40, cacheWrite1hTokens: 60, outputTokens: 4, costPico: 500, baselinePico: 800, promptCachePico: 0, exact: { costPico: 500n, baselinePico: 800n, promptCachePico: 0n } },
+        { key: 'm-b', requests: 2, inputTokens: 60, cacheReadTokens: 20, cacheWrite5mTokens: 40, cacheWrite1hTokens: 60, outputTokens: 6, costPico: 57, baselinePico: 59, promptCachePico: 0, exact: { costPico: 57n, baselinePico: 59n, promptCachePico: 0n } },
+        { key: 'm-c', requests: 1, inputTokens: 50, cacheReadTokens: 10, cacheWrite5mTokens: 20, cacheWrite1hTokens: 30, outputTokens: 5, costPico: 1, baselinePico: 1, promptCachePico: 0, exact: { costPico: 1n, baselinePico: 1n, promptCachePico: 0n } },
       ]);
     });
 
@@ -156,11 +156,13 @@ describe('spend against a reference model (property)', () => {
     tags: fc.array(tagArb, { maxLength: 3 }),
     costPico: fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }),
     baselinePico: fc.integer({ min: 0, max: 10 ** 12 }),
+    promptCachePico: fc.integer({ min: -(10 ** 12), max: 10 ** 12 }),
+    technique: fc.constantFrom(null, 'routing', 'cascade'),
     inputTokens: fc.nat(1_000_000),
   });
   const queryArb = fc.record(
     {
-      groupBy: fc.constantFrom<SpendQuery['groupBy']>('model', 'day', 'tag', 'key'),
+      groupBy: fc.constantFrom<SpendQuery['groupBy']>('model', 'day', 'tag', 'key', 'technique'),
       from: fc.oneof(fc.integer({ min: T0 - DAY, max: T0 + 3 * DAY }), fc.integer({ min: T0, max: T0 + 3 * HOUR })),
       to: fc.oneof(fc.integer({ min: T0 - DAY, max: T0 + 3 * DAY }), fc.integer({ min: T0, max: T0 + 3 * HOUR })),
     },
@@ -170,20 +172,21 @@ describe('spend against a reference model (property)', () => {
   function reference(rows: LedgerRow[], q: SpendQuery): Omit<SpendBucket, 'cacheReadTokens' | 'cacheWrite5mTokens' | 'cacheWrite1hTokens' | 'outputTokens'>[] {
     const firstById = new Map<string, LedgerRow>();
     for (const r of rows) if (!firstById.has(r.requestId)) firstById.set(r.requestId, r);
-    const acc = new Map<string, { requests: number; input: number; cost: bigint; base: bigint }>();
+    const acc = new Map<string, { requests: number; input: number; cost: bigint; base: bigint; pc: bigint }>();
     for (const r of firstById.values()) {
       if ((q.from !== undefined && r.ts < q.from) || (q.to !== undefined && r.ts >= q.to)) continue;
       const keys = q.groupBy === 'model' ? [r.servedModel]
         : q.groupBy === 'key' ? [r.keyId]
         : q.groupBy === 'day' ? [new Date(r.ts).toISOString().slice(0, 10)]
+        : q.groupBy === 'technique' ? [r.technique ?? '(none)']
         : r.tags.length === 0 ? ['(untagged)'] : [...new Set(r.tags)];
       for (const k of keys) {
-        const a = acc.get(k) ?? { requests: 0, input: 0, cost: 0n, base: 0n };
-        a.requests += 1; a.input += r.inputTokens; a.cost += BigInt(r.costPico); a.base += BigInt(r.baselinePico);
+        const a = acc.get(k) ?? { requests: 0, input: 0, cost: 0n, base: 0n, pc: 0n };
+        a.requests += 1; a.input += r.inputTokens; a.cost += BigInt(r.costPico); a.base += BigInt(r.baselinePico); a.pc += BigInt(r.promptCachePico);
         acc.set(k, a);
       }
     }
-    const buckets = [...acc].map(([key, a]) => ({ key, requests: a.requests, inputTokens: a.input, costPico: Number(a.cost), baselinePico: Number(a.base), exact: { costPico: a.cost, baselinePico: a.base } }));
+    const buckets = [...acc].map(([key, a]) => ({ key, requests: a.requests, inputTokens: a.input, costPico: Number(a.cost), baselinePico: Number(a.base), promptCachePico: Number(a.pc), exact: { costPico: a.cost, baselinePico: a.base, promptCachePico: a.pc } }));
     buckets.sort((x, y) => (q.groupBy !== 'day' && x.exact.costPico !== y.exact.costPico ? (x.exact.costPico > y.exact.costPico ? -1 : 1) : x.key < y.key ? -1 : x.key > y.key ? 1 : 0));
     return buckets;
   }

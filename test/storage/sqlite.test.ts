@@ -62,7 +62,7 @@ describe('schema', () => {
     await store().close();
     await store().close();
     const db = new Database(t.path, { readonly: true });
-    expect(db.prepare('SELECT version FROM schema_version').all()).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }]);
+    expect(db.prepare('SELECT version FROM schema_version').all()).toEqual([1, 2, 3, 4].map((version) => ({ version })));
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     const indexes = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%'").all() as { name: string }[]).map((r) => r.name);
     expect(indexes.sort()).toEqual(['ledger_tags_tag', 'ledger_ts']);

@@ -18,7 +18,7 @@ export function row(overrides: Partial<LedgerRow> = {}): LedgerRow {
     endpoint: '/v1/chat/completions', requestedModel: 'gpt-4o', servedModel: 'gpt-4o-mini', provider: 'openai',
     inputTokens: 100, cacheReadTokens: 10, cacheWrite5mTokens: 20, cacheWrite1hTokens: 30, outputTokens: 40,
     reasoningTokens: 5, costPico: 1_000, baselinePico: 2_000, latencyMs: 12, status: 200, stream: false,
-    errorKind: null, route: 'requested', technique: null, parentId: null, attempts: null, cache: null, ...overrides,
+    errorKind: null, route: 'requested', technique: null, parentId: null, attempts: null, cache: null, promptCachePico: 0, ...overrides,
   };
 }
 
