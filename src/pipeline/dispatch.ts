@@ -10,6 +10,7 @@ import { extractFeatures } from '../routing/policy/features.js';
 import { DispatchError, fallbackReason, runWithFallbacks, type Attempt } from '../routing/resilience/index.js';
 import type { LedgerAttempt } from '../storage/types.js';
 import { candidateDeployments } from './candidates.js';
+import { adaptToProviderCache } from './prompt-cache.js';
 import type { RequestContext } from './context.js';
 import type { Resilience } from './resilience.js';
 
@@ -76,8 +77,9 @@ function asCandidate(deployment: Deployment): DeploymentCandidate {
   return { key: deployment.key, deployment };
 }
 
-async function attempt(d: Deployment, request: CanonicalRequest, ctx: RequestContext, deps: DispatchDeps): Promise<Served> {
+async function attempt(d: Deployment, asked: CanonicalRequest, ctx: RequestContext, deps: DispatchDeps): Promise<Served> {
   const adapter = deps.adapters.forKind(d.provider.kind);
+  const request = adaptToProviderCache(asked, d, ctx);
   const target = { provider: d.provider, upstreamModel: d.upstreamModel };
   const options = { signal: ctx.abort.signal, forwardHeaders: ctx.forwardHeaders };
   // Translation notes of this attempt only: a retried attempt must not repeat them.

@@ -72,6 +72,20 @@ export async function handleAdmin(req: IncomingMessage, res: ServerResponse, dep
     return invalidateCache(req, res, deps);
   }
   if (req.method !== 'GET') return adminError(res, 405, `method ${req.method} not allowed on ${url.pathname}`);
+  if (url.pathname === '/api/promptcache') {
+    sendJson(res, 200, {
+      churn: deps.promptChurn.report().map((r) => ({
+        route: r.route,
+        requests: r.requests,
+        churned_requests: r.churned,
+        tokens_lost: r.tokensLost,
+        cost_lost_usd: formatUsd(r.picoLost),
+        first_difference_at_char: r.firstDifferenceAt,
+        example: r.example,
+      })),
+    });
+    return;
+  }
   if (url.pathname === '/api/cache') {
     const stats = await deps.responseCache.store.stats();
     sendJson(res, 200, { backend: deps.config.cache.backend, policy: deps.config.cache.policy, scope: deps.config.cache.scope, ...stats });

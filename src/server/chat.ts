@@ -22,6 +22,7 @@ import { dispatch } from '../pipeline/dispatch.js';
 import { runCascade } from '../pipeline/cascade.js';
 import { cacheDirective, finishCache, lookupCache } from '../pipeline/cache.js';
 import { StreamCollector } from '../core/stream-collect.js';
+import { observePromptChurn } from '../pipeline/prompt-cache.js';
 import { price, pricedStream, recordLedger } from '../pipeline/settle.js';
 import type { IngressFormat } from './ingress.js';
 import type { AppDeps } from './deps.js';
@@ -69,6 +70,7 @@ export async function handleChat(ingress: IngressFormat, req: IncomingMessage, r
     res.end(payload);
     recordLedger(ctx, deps.store, { status: 200 });
     finishCache(ctx, deps.responseCache, outcome.response);
+    observePromptChurn(ctx, deps.promptChurn);
     return;
   }
   await streamOut(ctx, ingress, res, deps, outcome.events);
@@ -115,6 +117,7 @@ async function streamOut(
   const status = error ? error.status : res.destroyed && !res.writableFinished ? 499 : 200;
   recordLedger(ctx, deps.store, { status, error });
   finishCache(ctx, deps.responseCache, status === 200 ? collector?.result() : undefined);
+  if (status === 200) observePromptChurn(ctx, deps.promptChurn);
 }
 
 /** Keeps the asked-for model on the ledger row even when the body then fails validation. */

@@ -6,6 +6,7 @@ import type { PolicyConfig } from '../routing/policy/decide.js';
 import type { Resilience } from '../pipeline/resilience.js';
 import type { CompiledRouter } from '../routing/routers/compile.js';
 import type { ResponseCache } from '../pipeline/cache.js';
+import type { PrefixChurnDetector } from '../promptcache/churn.js';
 
 /** Everything a route handler may use; built once at start-up. */
 export interface AppDeps {
@@ -15,6 +16,7 @@ export interface AppDeps {
   adapters: AdapterRegistry;
   resilience: Resilience;
   responseCache: ResponseCache;
+  promptChurn: PrefixChurnDetector;
   /** Named routers (`router/<name>`). */
   routers: ReadonlyMap<string, CompiledRouter>;
   store: DurableStore;

@@ -14,6 +14,7 @@ import { createResilience } from '../pipeline/resilience.js';
 import { compileRouters } from '../routing/routers/compile.js';
 import { createResponseCache } from '../pipeline/cache.js';
 import { openResponseCacheStore } from '../cache/open.js';
+import { PrefixChurnDetector } from '../promptcache/churn.js';
 import { ConfigError } from '../config/load.js';
 import type { ResilienceDeps } from '../routing/resilience/index.js';
 
@@ -69,6 +70,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     adapters: createAdapterRegistry(),
     resilience: createResilience(config.routing, options.resilienceDeps),
     responseCache: createResponseCache(config.cache, openResponseCacheStore(config.cache)),
+    promptChurn: new PrefixChurnDetector(),
     store: openDurableStore({ kind: 'sqlite', path: config.storage.ledger.path }),
     state: createMemoryState(),
   };
