@@ -2,7 +2,7 @@
 import { ZERO_USAGE, type StreamEvent, type Usage } from '../core/canonical.js';
 import type { GatewayError } from '../core/errors.js';
 import { costPico, uncachedCostPico } from '../cost/calculate.js';
-import type { DurableStore } from '../storage/types.js';
+import type { DurableStore, LedgerRow } from '../storage/types.js';
 import type { RequestContext, Settlement } from './context.js';
 import type { Deployment } from '../config/catalog.js';
 
@@ -31,24 +31,22 @@ export interface LedgerOutcome {
 
 export function recordLedger(ctx: RequestContext, store: DurableStore, outcome: LedgerOutcome): void {
   const s = ctx.settlement;
-  store.appendLedger({
-    ...callerFields(ctx),
-    ...usageFields(s?.usage ?? ZERO_USAGE),
-    requestId: ctx.requestId,
-    servedModel: ctx.deployment?.name ?? '',
-    provider: ctx.deployment?.provider.name ?? '',
-    costPico: s?.costPico ?? 0,
-    baselinePico: s?.baselinePico ?? 0,
-    promptCachePico: s?.promptCachePico ?? 0,
-    latencyMs: Math.round((performance.now() - ctx.startedAt) * 1000) / 1000,
-    status: outcome.status,
-    stream: ctx.request.stream,
-    errorKind: outcome.error?.kind ?? null,
-    route: ctx.routeReason ?? '',
-    parentId: null,
-    attempts: ctx.attempts ?? null,
-    cache: ctx.cacheResult ?? null,
-  });
+  const d = ctx.deployment;
+  store.appendLedger(
+    row(ctx, ctx.requestId, d?.name ?? '', d?.provider.name ?? '', s?.usage ?? ZERO_USAGE, {
+      costPico: s?.costPico ?? 0,
+      baselinePico: s?.baselinePico ?? 0,
+      promptCachePico: s?.promptCachePico ?? 0,
+      latencyMs: Math.round((performance.now() - ctx.startedAt) * 1000) / 1000,
+      status: outcome.status,
+      stream: ctx.request.stream,
+      errorKind: outcome.error?.kind ?? null,
+      route: ctx.routeReason ?? '',
+      parentId: null,
+      attempts: ctx.attempts ?? null,
+      cache: ctx.cacheResult ?? null,
+    }),
+  );
 }
 
 export interface SubCall {
@@ -66,29 +64,30 @@ export interface SubCall {
  * Σ baseline − Σ cost over a request's rows is its net saving, a loss when it escalated.
  */
 export function recordSubCall(ctx: RequestContext, store: DurableStore, call: SubCall): void {
-  store.appendLedger({
-    ...callerFields(ctx),
-    ...usageFields(call.usage),
-    requestId: `${ctx.requestId}.${call.label}`,
-    servedModel: call.deployment.name,
-    provider: call.deployment.provider.name,
-    costPico: costPico(call.usage, call.deployment.pricing),
-    baselinePico: 0,
-    promptCachePico: uncachedCostPico(call.usage, call.deployment.pricing) - costPico(call.usage, call.deployment.pricing),
-    latencyMs: Math.round(call.latencyMs * 1000) / 1000,
-    status: 200,
-    stream: false,
-    errorKind: null,
-    route: call.route,
-    parentId: ctx.requestId,
-    attempts: null,
-    cache: null,
-  });
+  const cost = costPico(call.usage, call.deployment.pricing);
+  store.appendLedger(
+    row(ctx, `${ctx.requestId}.${call.label}`, call.deployment.name, call.deployment.provider.name, call.usage, {
+      costPico: cost,
+      baselinePico: 0,
+      promptCachePico: uncachedCostPico(call.usage, call.deployment.pricing) - cost,
+      latencyMs: Math.round(call.latencyMs * 1000) / 1000,
+      status: 200,
+      stream: false,
+      errorKind: null,
+      route: call.route,
+      parentId: ctx.requestId,
+      attempts: null,
+      cache: null,
+    }),
+  );
 }
 
-/** The fields every row of a request shares: who asked, how, for which model, and the technique. */
-function callerFields(ctx: RequestContext) {
+type RowOutcome = Pick<LedgerRow, 'costPico' | 'baselinePico' | 'promptCachePico' | 'latencyMs' | 'status' | 'stream' | 'errorKind' | 'route' | 'parentId' | 'attempts' | 'cache'>;
+
+/** One literal (no spreads: this runs on every request) from what every row of a request shares and what is its own. */
+function row(ctx: RequestContext, requestId: string, servedModel: string, provider: string, u: Usage, o: RowOutcome): LedgerRow {
   return {
+    requestId,
     ts: ctx.receivedAt,
     tenant: ctx.caller.tenant,
     keyId: ctx.caller.keyId,
@@ -96,18 +95,26 @@ function callerFields(ctx: RequestContext) {
     ingress: ctx.ingress,
     endpoint: ctx.endpoint,
     requestedModel: ctx.request.model,
-    technique: ctx.technique ?? null,
-  };
-}
-
-function usageFields(u: Usage) {
-  return {
+    servedModel,
+    provider,
     inputTokens: u.inputTokens,
     cacheReadTokens: u.cacheReadTokens,
     cacheWrite5mTokens: u.cacheWrite5mTokens,
     cacheWrite1hTokens: u.cacheWrite1hTokens,
     outputTokens: u.outputTokens,
     reasoningTokens: u.reasoningTokens,
+    costPico: o.costPico,
+    baselinePico: o.baselinePico,
+    promptCachePico: o.promptCachePico,
+    latencyMs: o.latencyMs,
+    status: o.status,
+    stream: o.stream,
+    errorKind: o.errorKind,
+    route: o.route,
+    technique: ctx.technique ?? null,
+    parentId: o.parentId,
+    attempts: o.attempts,
+    cache: o.cache,
   };
 }
 
