@@ -68,5 +68,7 @@ export async function main(argv: string[]): Promise<void> {
     registerRouterCommands(program);
   }
 
+  if (argv[2] === 'cache' || argv.length <= 2 || argv.includes('--help') || argv.includes('-h') || argv[2] === 'help') (await import('./cache.js')).registerCacheCommands(program);
+
   await program.parseAsync(argv);
 }

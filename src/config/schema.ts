@@ -149,6 +149,10 @@ export const configSchema = z.strictObject({
           enabled: z.boolean().default(false),
           /** Minimum similarity; default: the measured default of the matcher. */
           threshold: z.number().min(0).max(1).optional(),
+          /** Entries indexed per gateway process (the oldest are dropped beyond it). */
+          maxEntries: z.number().int().positive().default(100_000),
+          /** `builtin`: the shipped embedder (models/embedder-builtin.json; no downloads, no API calls). */
+          embedder: z.literal('builtin').default('builtin'),
         })
         .prefault({}),
     })

@@ -2,7 +2,9 @@
 // canonical key within its namespace (credential or tenant); a hit is served in the caller's
 // format and mode with nothing billed, its baseline the cost the answer had avoided. On a miss
 // the first request for a key leads and identical requests arriving meanwhile wait for its answer
-// (no stampede); the leader's answer is stored once complete.
+// (no stampede); the leader's answer is stored once complete. With semantic caching on, an exact
+// miss is looked up by meaning among the answers to the same context (same namespace, model and
+// everything but the last user turn), and the best candidate is verified before it is served.
 import type { IncomingHttpHeaders } from 'node:http';
 import type { CanonicalResponse } from '../core/canonical.js';
 import { invalidRequest } from '../core/errors.js';
@@ -14,6 +16,7 @@ import type { ResponseCacheStore } from '../cache/types.js';
 import { extractFeatures, type RequestFeatures } from '../routing/policy/features.js';
 import { compileMatch } from '../routing/policy/rules.js';
 import type { RequestContext } from './context.js';
+import type { SemanticCache } from './semantic-cache.js';
 
 type Policy = Config['cache']['policy'];
 
@@ -21,6 +24,7 @@ interface CacheRule {
   matches(f: RequestFeatures): boolean;
   policy: Policy | undefined;
   ttlMs: number | undefined;
+  semantic: boolean | undefined;
 }
 
 export interface ResponseCache {
@@ -32,18 +36,38 @@ export interface ResponseCache {
   /** Answers being produced right now, by key: identical requests wait for them. */
   pending: Map<string, Promise<StoredAnswer | undefined>>;
   now: () => number;
+  semantic: SemanticCache | undefined;
+  /** Semantic lookups unless a rule says otherwise. */
+  semanticByDefault: boolean;
 }
 
-export function createResponseCache(config: Config['cache'], store: ResponseCacheStore, now: () => number = Date.now): ResponseCache {
+export function createResponseCache(
+  config: Config['cache'],
+  store: ResponseCacheStore,
+  semantic?: SemanticCache,
+  now: () => number = Date.now,
+): ResponseCache {
   return {
+    semantic,
+    semanticByDefault: config.semantic.enabled,
     store,
     policy: config.policy,
     ttlMs: config.ttlSeconds * 1000,
     scope: config.scope,
-    rules: config.rules.map((r) => ({ matches: compileMatch(r.match), policy: r.policy, ttlMs: r.ttlSeconds !== undefined ? r.ttlSeconds * 1000 : undefined })),
+    rules: config.rules.map((r) => ({
+      matches: compileMatch(r.match),
+      policy: r.policy,
+      ttlMs: r.ttlSeconds !== undefined ? r.ttlSeconds * 1000 : undefined,
+      semantic: r.semantic,
+    })),
     pending: new Map(),
     now,
   };
+}
+
+/** Is semantic caching on anywhere (globally or in a rule)? Only then is the matcher built. */
+export function usesSemanticCache(config: Config['cache']): boolean {
+  return config.semantic.enabled || config.rules.some((r) => r.semantic === true);
 }
 
 /** `x-costwise-cache` and `x-costwise-cache-ttl` from the caller. */
@@ -79,6 +103,8 @@ export interface CachePlan {
   ttlMs: number;
   /** Resolves the waiting identical requests; set on the leader. */
   release?: (answer: StoredAnswer | undefined) => void;
+  /** Where the answer is indexed by meaning, when semantic caching applies. */
+  semantic?: { namespace: string; text: string };
 }
 
 export interface StoredAnswer {
@@ -103,11 +129,14 @@ export async function lookupCache(ctx: RequestContext, cache: ResponseCache, cat
   const plan: CachePlan = { key, tenant, ttlMs: directive.ttlMs ?? rule?.ttlMs ?? cache.ttlMs };
   ctx.cachePlan = plan;
   ctx.cacheResult = 'miss';
+  const semantic = cache.semantic && (rule?.semantic ?? cache.semanticByDefault) ? semanticTarget(ctx, namespace, features.lastUserText) : undefined;
+  if (semantic) plan.semantic = semantic;
   if (directive.mode === 'default') {
     const entry = await cache.store.get(key, tenant);
-    if (entry !== undefined && serveStored(ctx, catalog, decode(entry.value))) return true;
+    if (entry !== undefined && serveStored(ctx, catalog, decode(entry.value), 'exact')) return true;
     const inFlight = cache.pending.get(key);
-    if (inFlight !== undefined && serveStored(ctx, catalog, await inFlight)) return true;
+    if (inFlight !== undefined && serveStored(ctx, catalog, await inFlight, 'exact')) return true;
+    if (semantic && (await serveSemantic(ctx, cache, catalog, semantic, tenant))) return true;
   }
   if (!cache.pending.has(key)) {
     let release!: (answer: StoredAnswer | undefined) => void;
@@ -135,6 +164,9 @@ export function finishCache(ctx: RequestContext, cache: ResponseCache, response:
     const now = cache.now();
     cache.store
       .set({ key: plan.key, tenant: plan.tenant, model: ctx.request.model, createdAt: now, expiresAt: now + plan.ttlMs, value: JSON.stringify(stored) })
+      .then((ok) => {
+        if (ok && plan.semantic && cache.semantic) return cache.semantic.index(plan.semantic.namespace, plan.key, plan.semantic.text);
+      })
       .catch((err: unknown) => log(`costwise: response cache write failed: ${(err as Error).message}`));
   }
   plan.release?.(stored);
@@ -149,12 +181,44 @@ function decode(value: string | Uint8Array): StoredAnswer | undefined {
   }
 }
 
-function serveStored(ctx: RequestContext, catalog: Catalog, stored: StoredAnswer | undefined): boolean {
-  return stored !== undefined && serveAnswer(ctx, catalog, stored.model, stored.response);
+function serveStored(ctx: RequestContext, catalog: Catalog, stored: StoredAnswer | undefined, kind: 'exact' | 'semantic'): boolean {
+  return stored !== undefined && serveAnswer(ctx, catalog, stored.model, stored.response, kind);
+}
+
+/**
+ * The semantic namespace: the exact namespace, the model asked for and a hash of everything the
+ * answer depends on besides the last user turn (system, earlier turns, tools, parameters), so a
+ * near-duplicate question is only ever matched within an identical context.
+ */
+function semanticTarget(ctx: RequestContext, namespace: string, text: string): { namespace: string; text: string } | undefined {
+  const messages = ctx.request.messages;
+  const last = messages.at(-1);
+  if (!text || !last || last.role !== 'user' || last.content.some((p) => p.type !== 'text')) return undefined;
+  const context = cacheKey({ ...ctx.request, messages: messages.slice(0, -1) }, { tenant: namespace, model: ctx.request.model });
+  return { namespace: context, text };
+}
+
+async function serveSemantic(
+  ctx: RequestContext,
+  cache: ResponseCache,
+  catalog: Catalog,
+  target: { namespace: string; text: string },
+  tenant: string,
+): Promise<boolean> {
+  const hit = await cache.semantic!.lookup(target.namespace, target.text);
+  if (!hit) return false;
+  const entry = await cache.store.get(hit.id, tenant);
+  if (entry === undefined) {
+    cache.semantic!.forget(target.namespace, hit.id); // expired or invalidated: drop it from the index
+    return false;
+  }
+  if (!serveStored(ctx, catalog, decode(entry.value), 'semantic')) return false;
+  ctx.semanticSimilarity = hit.similarity;
+  return true;
 }
 
 /** Answers from the cache; false when the model that made the answer is no longer in the catalog. */
-function serveAnswer(ctx: RequestContext, catalog: Catalog, model: string, response: CanonicalResponse): boolean {
+function serveAnswer(ctx: RequestContext, catalog: Catalog, model: string, response: CanonicalResponse, kind: 'exact' | 'semantic'): boolean {
   const served = catalog.get(model);
   if (!served) return false;
   const asked = catalog.get(ctx.request.model);
@@ -162,9 +226,9 @@ function serveAnswer(ctx: RequestContext, catalog: Catalog, model: string, respo
   // The baseline is what the request would have cost without costwise: on the model asked for.
   if (asked && asked.kind === 'chat' && asked !== served) ctx.requestedDeployment = asked;
   ctx.cachedUsage = response.usage;
-  ctx.cacheResult = 'hit-exact';
-  ctx.technique = 'cache_exact';
-  ctx.routeReason = 'cache:exact';
+  ctx.cacheResult = kind === 'exact' ? 'hit-exact' : 'hit-semantic';
+  ctx.technique = kind === 'exact' ? 'cache_exact' : 'cache_semantic';
+  ctx.routeReason = `cache:${kind}`;
   ctx.outcome = ctx.request.stream ? { kind: 'stream', events: replay(responseEvents(response)) } : { kind: 'complete', response };
   return true;
 }

@@ -72,6 +72,8 @@ export interface RequestContext {
   cachePlan?: CachePlan;
   /** Set by the cache stage: what the response cache did for this request. */
   cacheResult?: 'hit-exact' | 'hit-semantic' | 'miss';
+  /** On a semantic hit: the similarity of the question it was matched with. */
+  semanticSimilarity?: number;
   /** On a cache hit: the usage the cached answer cost when it was made (prices the baseline). */
   cachedUsage?: Usage;
   /** Why each rejected cascade step was rejected, for `x-costwise-cascade`. */

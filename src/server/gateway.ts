@@ -12,7 +12,8 @@ import { compileRule } from '../routing/policy/rules.js';
 import type { AppDeps } from './deps.js';
 import { createResilience } from '../pipeline/resilience.js';
 import { compileRouters } from '../routing/routers/compile.js';
-import { createResponseCache } from '../pipeline/cache.js';
+import { createResponseCache, usesSemanticCache } from '../pipeline/cache.js';
+import { createSemanticCache } from '../pipeline/semantic-cache.js';
 import { openResponseCacheStore } from '../cache/open.js';
 import { PrefixChurnDetector } from '../promptcache/churn.js';
 import { ConfigError } from '../config/load.js';
@@ -69,7 +70,11 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     policy: { rules: config.routing.rules.map(compileRule), defaultTier: config.routing.defaultTier },
     adapters: createAdapterRegistry(),
     resilience: createResilience(config.routing, options.resilienceDeps),
-    responseCache: createResponseCache(config.cache, openResponseCacheStore(config.cache)),
+    responseCache: createResponseCache(
+      config.cache,
+      openResponseCacheStore(config.cache),
+      usesSemanticCache(config.cache) ? createSemanticCache({ threshold: config.cache.semantic.threshold, maxEntries: config.cache.semantic.maxEntries }) : undefined,
+    ),
     promptChurn: new PrefixChurnDetector(),
     store: openDurableStore({ kind: 'sqlite', path: config.storage.ledger.path }),
     state: createMemoryState(),

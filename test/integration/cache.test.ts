@@ -200,3 +200,54 @@ describe('Redis cache shared by two gateway processes', () => {
     expect(third.response.headers.get('x-costwise-cache')).toBe('miss');
   }, 30_000);
 });
+
+describe('semantic cache', () => {
+  let semanticEnv: TestEnv;
+  beforeAll(async () => {
+    semanticEnv = await startTestEnv({ config: { cache: { semantic: { enabled: true } } } });
+  });
+  afterAll(async () => {
+    await semanticEnv?.close();
+  });
+
+  const ask = (content: string, system = 'You are the help desk of the city council.') =>
+    semanticEnv.openai.chat.completions
+      .create({ model: 'gpt-4.1-mini', temperature: 0, messages: [{ role: 'system', content: system }, { role: 'user', content }] }, { headers: { 'x-emulator-output-tokens': '9' } })
+      .withResponse();
+
+  it('a near-duplicate question is served from the cache; decisive differences and other contexts are not', async () => {
+    const first = await ask('How do I renew my parking permit online?');
+    expect(first.response.headers.get('x-costwise-cache')).toBe('miss');
+    await new Promise((r) => setTimeout(r, 50)); // the index is written after the answer is stored
+    const near = await ask('How can I renew my parking permit online?');
+    expect(near.response.headers.get('x-costwise-cache')).toBe('hit-semantic');
+    expect(near.response.headers.get('x-costwise-route')).toBe('cache:semantic');
+    expect(near.data.choices[0]!.message.content).toBe(first.data.choices[0]!.message.content);
+    expect(near.response.headers.get('x-costwise-cost-usd')).toBe('0');
+    const row = (await ledger(semanticEnv)).find((r) => r['requestId'] === near.response.headers.get('x-costwise-request-id'))!;
+    expect(row).toMatchObject({ cache: 'hit-semantic', technique: 'cache_semantic', costPico: 0 });
+    expect(row['baselinePico'] as number).toBeGreaterThan(0);
+
+    // a negation is a different question
+    expect((await ask('How do I not renew my parking permit online?')).response.headers.get('x-costwise-cache')).toBe('miss');
+    // a different number is a different question
+    const years = await ask('How do I renew my parking permit for 2 years?');
+    await new Promise((r) => setTimeout(r, 50));
+    expect((await ask('How do I renew my parking permit for 3 years?')).response.headers.get('x-costwise-cache')).toBe('miss');
+    expect(years.response.headers.get('x-costwise-cache')).toBe('miss');
+    // the same question in another context (system prompt) never matches
+    expect((await ask('How can I renew my parking permit online?', 'You are a travel agent.')).response.headers.get('x-costwise-cache')).toBe('miss');
+    // nor for another tenant
+    const other = await semanticEnv.openai.chat.completions
+      .create({ model: 'gpt-4.1-mini', temperature: 0, messages: [{ role: 'system', content: 'You are the help desk of the city council.' }, { role: 'user', content: 'How can I renew my parking permit online?' }] }, { headers: { 'x-costwise-tenant': 'someone-else' } })
+      .withResponse();
+    expect(other.response.headers.get('x-costwise-cache')).toBe('miss');
+  });
+
+  it('an invalidated answer is not served semantically either', async () => {
+    await ask('What are the opening hours of the town hall?');
+    await new Promise((r) => setTimeout(r, 50));
+    await fetch(`${semanticEnv.gateway.url}/api/cache/invalidate`, { method: 'POST', body: JSON.stringify({ olderThanSeconds: 0 }) });
+    expect((await ask('What are the opening hours of the town hall today?')).response.headers.get('x-costwise-cache')).toBe('miss');
+  });
+});

@@ -1,0 +1,191 @@
+// `costwise cache eval`: the cache protocol over labelled question pairs {a, b, duplicate}.
+//
+// Every distinct `a` of the file is stored as one cached question (identical texts are one entry:
+// a cache cannot tell them apart), then every `b` of the chosen split is looked up against all of
+// them. A hit on the query's own `a` when `duplicate` is true is correct; every other hit is wrong.
+// precision = correct / hits, recall = correct / duplicates among the scored queries.
+// Splits: a row is `tune` when FNV-1a(a + "\n" + b) is even, else `test`; the split selects the
+// scored queries only - the index always holds every `a`, so distractors are the same for both.
+import type { Embedder } from './embedder.js';
+import { SemanticMatcher, DEFAULT_SIMILARITY_THRESHOLD } from './matcher.js';
+import { fnv1a } from './text.js';
+import type { Verifier } from './verifier.js';
+
+export interface LabelledPair {
+  readonly a: string;
+  readonly b: string;
+  readonly duplicate: boolean;
+}
+export type Split = 'tune' | 'test' | 'all';
+
+export function splitOf(p: LabelledPair): 'tune' | 'test' {
+  return fnv1a(p.a + '\n' + p.b) % 2 === 0 ? 'tune' : 'test';
+}
+
+/** Parse JSONL pairs; throws with the line number on a malformed row. */
+export function parsePairs(text: string): LabelledPair[] {
+  const out: LabelledPair[] = [];
+  text.split('\n').forEach((line, i) => {
+    if (!line.trim()) return;
+    let row: unknown;
+    try {
+      row = JSON.parse(line);
+    } catch {
+      throw new Error(`line ${i + 1}: not JSON`);
+    }
+    const r = row as Partial<Record<'a' | 'b' | 'duplicate', unknown>>;
+    if (typeof r.a !== 'string' || typeof r.b !== 'string' || typeof r.duplicate !== 'boolean') {
+      throw new Error(`line ${i + 1}: expected {"a": string, "b": string, "duplicate": boolean}`);
+    }
+    out.push({ a: r.a, b: r.b, duplicate: r.duplicate });
+  });
+  return out;
+}
+
+export interface CurvePoint {
+  readonly threshold: number;
+  readonly hits: number;
+  readonly correct_hits: number;
+  readonly wrong_hits: number;
+  readonly precision: number;
+  readonly recall: number;
+  /** hits / queries */
+  readonly hit_rate: number;
+}
+
+export interface EvalReport extends CurvePoint {
+  readonly split: Split;
+  readonly embedder: string;
+  readonly queries: number;
+  readonly duplicates: number;
+  readonly entries: number;
+  readonly wrong_breakdown: {
+    /** Hit on the query's own `a`, but the pair is labelled not duplicate. */
+    readonly own_not_duplicate: number;
+    /** Hit on another pair's `a`. */
+    readonly other_pair: number;
+    /** ... of which the cached text is identical to the query (the exact cache would serve it too). */
+    readonly other_pair_identical_text: number;
+  };
+  /** Queries whose text is, verbatim, another pair's `a`; scored as wrong whenever they hit. */
+  readonly identical_text_queries: number;
+  /** The default-threshold point with those queries left out. */
+  readonly excluding_identical_text: CurvePoint & { readonly queries: number; readonly duplicates: number };
+  readonly curve: CurvePoint[];
+  readonly lookup_ms_mean: number;
+  readonly seconds: number;
+}
+
+export interface EvalOptions {
+  readonly embedder: Embedder;
+  readonly threshold?: number;
+  readonly split?: Split;
+  readonly verifier?: Verifier | null;
+  readonly candidates?: number;
+  readonly curve?: readonly number[];
+  readonly onProgress?: (done: number, total: number) => void;
+}
+
+export const DEFAULT_CURVE: readonly number[] = [0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 0.98, 1];
+
+interface Outcome {
+  /** Similarity of the first verified candidate, or -Infinity when none. */
+  readonly sim: number;
+  readonly own: boolean;
+  readonly duplicate: boolean;
+  readonly identicalQuery: boolean;
+  readonly identicalHit: boolean;
+}
+
+function point(outcomes: readonly Outcome[], threshold: number): CurvePoint {
+  const duplicates = outcomes.filter((o) => o.duplicate).length;
+  let hits = 0;
+  let correct = 0;
+  for (const o of outcomes) {
+    if (o.sim < threshold) continue;
+    hits++;
+    if (o.own && o.duplicate) correct++;
+  }
+  return {
+    threshold,
+    hits,
+    correct_hits: correct,
+    wrong_hits: hits - correct,
+    precision: hits ? correct / hits : 1,
+    recall: duplicates ? correct / duplicates : 0,
+    hit_rate: outcomes.length ? hits / outcomes.length : 0,
+  };
+}
+
+export async function evaluatePairs(pairs: readonly LabelledPair[], opts: EvalOptions): Promise<EvalReport> {
+  const started = performance.now();
+  const threshold = opts.threshold ?? DEFAULT_SIMILARITY_THRESHOLD;
+  const split = opts.split ?? 'all';
+  const matcher = new SemanticMatcher({
+    embedder: opts.embedder,
+    threshold,
+    ...(opts.verifier !== undefined ? { verifier: opts.verifier } : {}),
+    ...(opts.candidates !== undefined ? { candidates: opts.candidates } : {}),
+  });
+  const ns = 'eval';
+  const idOf = new Map<string, string>();
+  for (const p of pairs) if (!idOf.has(p.a)) idOf.set(p.a, String(idOf.size));
+  const texts = [...idOf.keys()];
+  const scored = pairs.filter((p) => split === 'all' || splitOf(p) === split);
+  const total = texts.length + scored.length;
+  const batch = 512;
+  for (let i = 0; i < texts.length; i += batch) {
+    const chunk = texts.slice(i, i + batch);
+    const vectors = await opts.embedder.embed(chunk);
+    chunk.forEach((t, j) => matcher.storeVector(ns, idOf.get(t)!, t, vectors[j]!));
+    opts.onProgress?.(i + chunk.length, total);
+  }
+  const outcomes: Outcome[] = [];
+  let lookupMs = 0;
+  for (let i = 0; i < scored.length; i += batch) {
+    const chunk = scored.slice(i, i + batch);
+    const vectors = await opts.embedder.embed(chunk.map((p) => p.b));
+    chunk.forEach((p, j) => {
+      const t0 = performance.now();
+      const r = matcher.lookupVector(ns, p.b, vectors[j]!, -Infinity);
+      lookupMs += performance.now() - t0;
+      const ownId = idOf.get(p.a)!;
+      const identicalQuery = idOf.has(p.b) && idOf.get(p.b) !== ownId;
+      outcomes.push({
+        sim: r.hit ? r.hit.similarity : -Infinity,
+        own: r.hit?.id === ownId,
+        duplicate: p.duplicate,
+        identicalQuery,
+        identicalHit: r.hit !== null && r.hit.id !== ownId && r.hit.id === idOf.get(p.b),
+      });
+    });
+    opts.onProgress?.(texts.length + i + chunk.length, total);
+  }
+  const main = point(outcomes, threshold);
+  const wrong = outcomes.filter((o) => o.sim >= threshold && !(o.own && o.duplicate));
+  const rest = outcomes.filter((o) => !o.identicalQuery);
+  return {
+    threshold,
+    queries: outcomes.length,
+    hits: main.hits,
+    correct_hits: main.correct_hits,
+    wrong_hits: main.wrong_hits,
+    precision: main.precision,
+    recall: main.recall,
+    hit_rate: main.hit_rate,
+    split,
+    embedder: opts.embedder.id,
+    duplicates: outcomes.filter((o) => o.duplicate).length,
+    entries: matcher.size(ns),
+    wrong_breakdown: {
+      own_not_duplicate: wrong.filter((o) => o.own).length,
+      other_pair: wrong.filter((o) => !o.own).length,
+      other_pair_identical_text: wrong.filter((o) => o.identicalHit).length,
+    },
+    identical_text_queries: outcomes.length - rest.length,
+    excluding_identical_text: { ...point(rest, threshold), queries: rest.length, duplicates: rest.filter((o) => o.duplicate).length },
+    curve: [...new Set([...(opts.curve ?? DEFAULT_CURVE), threshold])].sort((x, y) => x - y).map((t) => point(outcomes, t)),
+    lookup_ms_mean: outcomes.length ? lookupMs / outcomes.length : 0,
+    seconds: (performance.now() - started) / 1000,
+  };
+}

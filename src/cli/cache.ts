@@ -1,0 +1,119 @@
+// `costwise cache eval` (semantic cache over labelled question pairs) and `costwise cache
+// build-embedder` (the built-in embedder's IDF file from Apache-2.0 text).
+import { readFileSync, writeFileSync } from 'node:fs';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import Table from 'cli-table3';
+import { createBuiltinEmbedder } from '../cache/semantic/builtin-embedder.js';
+import { buildEmbedderModel } from '../cache/semantic/build-embedder.js';
+import { evaluatePairs, parsePairs, type EvalReport, type Split } from '../cache/semantic/evaluate.js';
+import { DEFAULT_SIMILARITY_THRESHOLD } from '../cache/semantic/matcher.js';
+import { renderCacheEvalSvg } from '../cache/semantic/plot.js';
+
+function unit(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < -1 || n > 1) throw new InvalidArgumentError('must be a number in [-1, 1]');
+  return n;
+}
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('must be a positive integer');
+  return n;
+}
+
+/** A single-line `\r` progress indicator on stderr, shown only after one second and on a TTY. */
+function progress(label: string): { update: (done: number, total: number) => void; end: () => void } {
+  const start = Date.now();
+  let shown = false;
+  let last = 0;
+  return {
+    update(done, total) {
+      const now = Date.now();
+      if (!process.stderr.isTTY || now - start < 1000 || now - last < 100) return;
+      last = now;
+      shown = true;
+      const pct = total ? Math.floor((done / total) * 100) : 0;
+      process.stderr.write(`\r${label} [${'#'.repeat(Math.floor(pct / 5)).padEnd(20, '.')}] ${pct}% (${done}/${total})`);
+    },
+    end() {
+      if (shown) process.stderr.write('\r' + ' '.repeat(label.length + 50) + '\r');
+    },
+  };
+}
+
+const pct = (v: number): string => (v * 100).toFixed(1) + '%';
+
+export function renderCacheEvalTable(r: EvalReport): string {
+  const lines: string[] = [];
+  lines.push(`${r.queries} queries (split ${r.split}) against ${r.entries} cached questions; embedder ${r.embedder}`);
+  const t = new Table({ head: ['threshold', 'hits', 'correct', 'wrong', 'precision', 'recall', 'hit rate'] });
+  for (const p of r.curve) {
+    const mark = p.threshold === r.threshold ? ' (default)' : '';
+    t.push([p.threshold + mark, p.hits, p.correct_hits, p.wrong_hits, pct(p.precision), pct(p.recall), pct(p.hit_rate)]);
+  }
+  lines.push(t.toString());
+  const w = r.wrong_breakdown;
+  lines.push(
+    `at ${r.threshold}: precision ${pct(r.precision)}, recall ${pct(r.recall)} (${r.correct_hits}/${r.duplicates} duplicates); ` +
+      `wrong hits: ${w.own_not_duplicate} on the own question labelled not duplicate, ${w.other_pair} on another pair's question ` +
+      `(${w.other_pair_identical_text} of them verbatim the query)`,
+  );
+  const x = r.excluding_identical_text;
+  lines.push(`without the ${r.identical_text_queries} queries that are verbatim another pair's question: precision ${pct(x.precision)}, recall ${pct(x.recall)}`);
+  lines.push(`mean lookup ${r.lookup_ms_mean.toFixed(3)} ms; ${r.seconds.toFixed(1)} s in all`);
+  return lines.join('\n');
+}
+
+export function registerCacheCommands(program: Command): void {
+  const cache = program.command('cache').description('response cache tools: evaluate the semantic matcher, build the built-in embedder');
+
+  cache
+    .command('eval')
+    .description('store every `a` of a pairs file, look up every `b`; precision, recall and the threshold curve')
+    .requiredOption('--pairs <jsonl>', 'JSONL of {"a", "b", "duplicate"}')
+    .option('--threshold <x>', 'similarity threshold of a hit', unit, DEFAULT_SIMILARITY_THRESHOLD)
+    .addOption(new Option('--split <split>', 'rows scored: tune = FNV-1a(a+"\\n"+b) even, test = odd').choices(['tune', 'test', 'all']).default('all'))
+    .option('--candidates <k>', 'nearest neighbours verified per lookup', positiveInt)
+    .option('--no-verify', 'similarity only, no second-stage verifier')
+    .option('--embedder-model <file>', 'built-in embedder model file (default models/embedder-builtin.json)')
+    .addOption(new Option('-f, --format <format>', 'output').choices(['table', 'json']).default('table'))
+    .option('--plot <file>', 'SVG plot to write (table output only)', 'cache-eval.svg')
+    .action(async (opts: { pairs: string; threshold: number; split: Split; candidates?: number; verify: boolean; embedderModel?: string; format: 'table' | 'json'; plot: string }) => {
+      const pairs = parsePairs(readFileSync(opts.pairs, 'utf8'));
+      const embedder = createBuiltinEmbedder(opts.embedderModel ? { modelFile: opts.embedderModel } : {});
+      const p = progress('cache eval');
+      let report: EvalReport;
+      try {
+        report = await evaluatePairs(pairs, {
+          embedder,
+          threshold: opts.threshold,
+          split: opts.split,
+          ...(opts.verify ? {} : { verifier: null }),
+          ...(opts.candidates !== undefined ? { candidates: opts.candidates } : {}),
+          onProgress: p.update,
+        });
+      } finally {
+        p.end();
+      }
+      if (opts.format === 'json') {
+        process.stdout.write(JSON.stringify(report) + '\n');
+        return;
+      }
+      process.stdout.write(renderCacheEvalTable(report) + '\n');
+      writeFileSync(opts.plot, renderCacheEvalSvg(report));
+      process.stdout.write(`plot written to ${opts.plot}\n`);
+    });
+
+  cache
+    .command('build-embedder')
+    .description('build the built-in embedder (stem document frequencies) from prompt text you may redistribute')
+    .requiredOption('--data <files...>', 'CSV files with a `prompt` column and/or JSONL files with a `prompt` field')
+    .requiredOption('-o, --out <file>', 'model JSON to write')
+    .option('--dim <n>', 'embedding width', positiveInt, 256)
+    .option('--seed <n>', 'feature hashing seed', positiveInt, 1)
+    .option('--note <text>', 'free text stored in the model (e.g. data licence)')
+    .action((opts: { data: string[]; out: string; dim: number; seed: number; note?: string }) => {
+      const model = buildEmbedderModel(opts.data, { dim: opts.dim, seed: opts.seed, ...(opts.note ? { note: opts.note } : {}) });
+      writeFileSync(opts.out, JSON.stringify(model) + '\n');
+      process.stderr.write(`${model.docs} documents, ${Object.keys(model.df).length} stems → ${opts.out}\n`);
+    });
+}
