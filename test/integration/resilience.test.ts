@@ -282,3 +282,38 @@ describe('lowest-latency balancing', () => {
     expect(providers.slice(-8).every((p) => p === 'openai-fast')).toBe(true);
   });
 });
+
+describe('timeouts', () => {
+  let env: TestEnv;
+  beforeAll(async () => {
+    env = await startTestEnv({
+      config: withConfig({
+        providers: [
+          { name: 'openai-stuck', kind: 'openai', baseUrl: 'emulator', apiKey: 'k', timeoutMs: 150, headers: { 'x-emulator-fault': 'slow', 'x-emulator-slow-ms': '2000' } },
+          { name: 'anthropic', kind: 'anthropic', baseUrl: 'emulator', apiKey: 'k' },
+        ],
+        models: [
+          { name: 'gpt-4.1-mini', provider: 'openai-stuck' },
+          { name: 'claude-haiku-4-5', provider: 'anthropic', capabilities: sonnetCaps },
+        ],
+        routing: { retry: { ...fast, maxRetries: 0 }, fallbacks: { 'gpt-4.1-mini': ['claude-haiku-4-5'] } },
+      }),
+    });
+  });
+  afterAll(async () => {
+    await env?.close();
+  });
+
+  it('an upstream that does not answer within its timeout falls back to the next provider', async () => {
+    const t0 = performance.now();
+    const { data, response } = await env.openai.chat.completions.create({ model: 'gpt-4.1-mini', messages: [{ role: 'user', content: 'hello?' }] }).withResponse();
+    expect(performance.now() - t0).toBeLessThan(1500);
+    expect(data.model).toBe('claude-haiku-4-5');
+    expect(response.headers.get('x-costwise-route')).toBe('requested; fallback:timeout->claude-haiku-4-5');
+    const row = await rowOf(env, response.headers.get('x-costwise-request-id'));
+    expect(row.attempts!.map((a) => [a.deployment, a.error])).toEqual([
+      ['gpt-4.1-mini@openai-stuck', 'timeout'],
+      ['claude-haiku-4-5@anthropic', undefined],
+    ]);
+  });
+});
