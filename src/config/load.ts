@@ -9,6 +9,7 @@ import { resolvePricing } from '../cost/prices.js';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { buildCatalog } from './catalog.js';
 import { compileRouters, routerModelRefs } from '../routing/routers/compile.js';
+import { KNOWN_EMBEDDING_DIMS } from '../cache/semantic/api-dims.js';
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[], readonly file: string) {
@@ -161,6 +162,15 @@ export function parseConfig(raw: unknown, source: string, env: NodeJS.ProcessEnv
   }
   if (problems.length === 0 && Object.keys(config.routing.routers).length > 0) {
     problems.push(...compileRouters(config.routing.routers, buildCatalog(config, 'http://127.0.0.1:1')).problems);
+  }
+
+  const embedder = config.cache.semantic.embedder;
+  if (embedder !== 'builtin') {
+    const m = config.models.find((x) => x.name === embedder.model);
+    if (!m || m.kind !== 'embedding') problems.push(`cache.semantic.embedder.model: "${embedder.model}" is not an embedding model in the catalog`);
+    else if (embedder.dimensions === undefined && KNOWN_EMBEDDING_DIMS[m.upstreamModel ?? m.name] === undefined) {
+      problems.push(`cache.semantic.embedder.dimensions: required for "${embedder.model}" (its vector width is not known to costwise)`);
+    }
   }
 
   const redisUrl = resolveSecret(config.cache.redisUrl, env);

@@ -151,8 +151,15 @@ export const configSchema = z.strictObject({
           threshold: z.number().min(0).max(1).optional(),
           /** Entries indexed per gateway process (the oldest are dropped beyond it). */
           maxEntries: z.number().int().positive().default(100_000),
-          /** `builtin`: the shipped embedder (models/embedder-builtin.json; no downloads, no API calls). */
-          embedder: z.literal('builtin').default('builtin'),
+          /**
+           * `builtin`: the shipped embedder (models/embedder-builtin.json; no downloads, no API
+           * calls). Or a catalog embedding model, called through costwise's own providers (each
+           * call billed on the request's ledger entry); set `threshold` for it, 0.8 is tuned for
+           * the built-in one.
+           */
+          embedder: z
+            .union([z.literal('builtin'), z.strictObject({ model: z.string().min(1), dimensions: z.number().int().positive().optional() })])
+            .default('builtin'),
         })
         .prefault({}),
     })

@@ -16,7 +16,9 @@ import type { ResponseCacheStore } from '../cache/types.js';
 import { extractFeatures, type RequestFeatures } from '../routing/policy/features.js';
 import { compileMatch } from '../routing/policy/rules.js';
 import type { RequestContext } from './context.js';
-import type { SemanticCache } from './semantic-cache.js';
+import type { EmbeddingCall, SemanticCache } from './semantic-cache.js';
+import type { DurableStore } from '../storage/types.js';
+import { recordSubCall } from './settle.js';
 
 type Policy = Config['cache']['policy'];
 
@@ -115,7 +117,7 @@ export interface StoredAnswer {
 }
 
 /** Looks the request up; true when it was answered from the cache (`ctx.outcome` is set). */
-export async function lookupCache(ctx: RequestContext, cache: ResponseCache, catalog: Catalog, directive: CacheDirective): Promise<boolean> {
+export async function lookupCache(ctx: RequestContext, cache: ResponseCache, catalog: Catalog, directive: CacheDirective, ledger: DurableStore): Promise<boolean> {
   if (directive.mode === 'no-store') return false;
   const features = (ctx.features ??= extractFeatures(ctx.request, ctx.caller));
   const rule = cache.rules.find((r) => r.matches(features));
@@ -136,7 +138,7 @@ export async function lookupCache(ctx: RequestContext, cache: ResponseCache, cat
     if (entry !== undefined && serveStored(ctx, catalog, decode(entry.value), 'exact')) return true;
     const inFlight = cache.pending.get(key);
     if (inFlight !== undefined && serveStored(ctx, catalog, await inFlight, 'exact')) return true;
-    if (semantic && (await serveSemantic(ctx, cache, catalog, semantic, tenant))) return true;
+    if (semantic && (await serveSemantic(ctx, cache, catalog, semantic, tenant, ledger))) return true;
   }
   if (!cache.pending.has(key)) {
     let release!: (answer: StoredAnswer | undefined) => void;
@@ -155,7 +157,13 @@ export async function lookupCache(ctx: RequestContext, cache: ResponseCache, cat
  * a plan) and hands it to the identical requests that waited. `response` is undefined when the
  * request failed or its stream did not finish: nothing is stored, the waiters go upstream.
  */
-export function finishCache(ctx: RequestContext, cache: ResponseCache, response: CanonicalResponse | undefined, log: (m: string) => void = console.error): void {
+export function finishCache(
+  ctx: RequestContext,
+  cache: ResponseCache,
+  response: CanonicalResponse | undefined,
+  ledger: DurableStore,
+  log: (m: string) => void = console.error,
+): void {
   const plan = ctx.cachePlan;
   if (!plan || ctx.cacheResult !== 'miss') return;
   const model = ctx.deployment?.name;
@@ -166,6 +174,9 @@ export function finishCache(ctx: RequestContext, cache: ResponseCache, response:
       .set({ key: plan.key, tenant: plan.tenant, model: ctx.request.model, createdAt: now, expiresAt: now + plan.ttlMs, value: JSON.stringify(stored) })
       .then((ok) => {
         if (ok && plan.semantic && cache.semantic) return cache.semantic.index(plan.semantic.namespace, plan.key, plan.semantic.text);
+      })
+      .then((call) => {
+        if (call) billEmbedding(ctx, ledger, call, 'embed-store');
       })
       .catch((err: unknown) => log(`costwise: response cache write failed: ${(err as Error).message}`));
   }
@@ -204,8 +215,10 @@ async function serveSemantic(
   catalog: Catalog,
   target: { namespace: string; text: string },
   tenant: string,
+  ledger: DurableStore,
 ): Promise<boolean> {
-  const hit = await cache.semantic!.lookup(target.namespace, target.text);
+  const { hit, call } = await cache.semantic!.lookup(target.namespace, target.text);
+  if (call) billEmbedding(ctx, ledger, call, 'embed');
   if (!hit) return false;
   const entry = await cache.store.get(hit.id, tenant);
   if (entry === undefined) {
@@ -215,6 +228,11 @@ async function serveSemantic(
   if (!serveStored(ctx, catalog, decode(entry.value), 'semantic')) return false;
   ctx.semanticSimilarity = hit.similarity;
   return true;
+}
+
+/** An embeddings API call made for the semantic cache, billed on its own row under its technique. */
+function billEmbedding(ctx: RequestContext, ledger: DurableStore, call: EmbeddingCall, label: string): void {
+  recordSubCall(ctx, ledger, { label, deployment: call.deployment, usage: call.usage, latencyMs: call.latencyMs, route: 'cache:semantic-embed', technique: 'cache_semantic' });
 }
 
 /** Answers from the cache; false when the model that made the answer is no longer in the catalog. */

@@ -45,6 +45,7 @@ export function recordLedger(ctx: RequestContext, store: DurableStore, outcome: 
       parentId: null,
       attempts: ctx.attempts ?? null,
       cache: ctx.cacheResult ?? null,
+      technique: ctx.technique ?? null,
     }),
   );
 }
@@ -56,6 +57,8 @@ export interface SubCall {
   usage: Usage;
   latencyMs: number;
   route: string;
+  /** The technique the call was made for, when not the request's own (e.g. the semantic cache's embedding on a miss). */
+  technique?: string;
 }
 
 /**
@@ -78,11 +81,15 @@ export function recordSubCall(ctx: RequestContext, store: DurableStore, call: Su
       parentId: ctx.requestId,
       attempts: null,
       cache: null,
+      technique: call.technique ?? ctx.technique ?? null,
     }),
   );
 }
 
-type RowOutcome = Pick<LedgerRow, 'costPico' | 'baselinePico' | 'promptCachePico' | 'latencyMs' | 'status' | 'stream' | 'errorKind' | 'route' | 'parentId' | 'attempts' | 'cache'>;
+type RowOutcome = Pick<
+  LedgerRow,
+  'costPico' | 'baselinePico' | 'promptCachePico' | 'latencyMs' | 'status' | 'stream' | 'errorKind' | 'route' | 'parentId' | 'attempts' | 'cache' | 'technique'
+>;
 
 /** One literal (no spreads: this runs on every request) from what every row of a request shares and what is its own. */
 function row(ctx: RequestContext, requestId: string, servedModel: string, provider: string, u: Usage, o: RowOutcome): LedgerRow {
@@ -111,7 +118,7 @@ function row(ctx: RequestContext, requestId: string, servedModel: string, provid
     stream: o.stream,
     errorKind: o.errorKind,
     route: o.route,
-    technique: ctx.technique ?? null,
+    technique: o.technique,
     parentId: o.parentId,
     attempts: o.attempts,
     cache: o.cache,

@@ -47,7 +47,7 @@ export async function handleChat(ingress: IngressFormat, req: IncomingMessage, r
     const body = parseJsonBody(await readBody(req, deps.config.server.maxBodyBytes));
     noteRequestedModel(ctx, body);
     ctx.request = ingress.parse(body);
-    const hit = await lookupCache(ctx, deps.responseCache, deps.catalog, directive);
+    const hit = await lookupCache(ctx, deps.responseCache, deps.catalog, directive, deps.store);
     if (!hit) {
       route(ctx, deps.catalog, deps.policy, deps.routers);
       await (ctx.cascade ? runCascade(ctx, deps) : dispatch(ctx, deps));
@@ -69,7 +69,7 @@ export async function handleChat(ingress: IngressFormat, req: IncomingMessage, r
     res.writeHead(200, headers);
     res.end(payload);
     recordLedger(ctx, deps.store, { status: 200 });
-    finishCache(ctx, deps.responseCache, outcome.response);
+    finishCache(ctx, deps.responseCache, outcome.response, deps.store);
     observePromptChurn(ctx, deps.promptChurn);
     return;
   }
@@ -116,7 +116,7 @@ async function streamOut(
   }
   const status = error ? error.status : res.destroyed && !res.writableFinished ? 499 : 200;
   recordLedger(ctx, deps.store, { status, error });
-  finishCache(ctx, deps.responseCache, status === 200 ? collector?.result() : undefined);
+  finishCache(ctx, deps.responseCache, status === 200 ? collector?.result() : undefined, deps.store);
   if (status === 200) observePromptChurn(ctx, deps.promptChurn);
 }
 
@@ -171,5 +171,5 @@ function failBeforeResponse(ctx: RequestContext, ingress: IngressFormat, res: Se
   }
   // 499: the caller went away first (the upstream call was aborted because of it).
   recordLedger(ctx, deps.store, { status: ctx.abort.signal.aborted && res.destroyed ? 499 : err.status, error: err });
-  finishCache(ctx, deps.responseCache, undefined);
+  finishCache(ctx, deps.responseCache, undefined, deps.store);
 }

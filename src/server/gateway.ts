@@ -13,7 +13,10 @@ import type { AppDeps } from './deps.js';
 import { createResilience } from '../pipeline/resilience.js';
 import { compileRouters } from '../routing/routers/compile.js';
 import { createResponseCache, usesSemanticCache } from '../pipeline/cache.js';
-import { createSemanticCache } from '../pipeline/semantic-cache.js';
+import { createSemanticCache, type SemanticCache } from '../pipeline/semantic-cache.js';
+import { KNOWN_EMBEDDING_DIMS } from '../cache/semantic/api-dims.js';
+import type { Catalog } from '../config/catalog.js';
+import type { AdapterRegistry } from '../providers/registry.js';
 import { openResponseCacheStore } from '../cache/open.js';
 import { PrefixChurnDetector } from '../promptcache/churn.js';
 import { ConfigError } from '../config/load.js';
@@ -45,6 +48,14 @@ export function isLoopback(host: string): boolean {
 
 export class StartupError extends Error {}
 
+function semanticCacheFor(semantic: Config['cache']['semantic'], catalog: Catalog, adapters: AdapterRegistry): SemanticCache {
+  const base = { threshold: semantic.threshold, maxEntries: semantic.maxEntries };
+  if (semantic.embedder === 'builtin') return createSemanticCache(base);
+  const deployment = catalog.get(semantic.embedder.model)!;
+  const dimensions = semantic.embedder.dimensions ?? KNOWN_EMBEDDING_DIMS[deployment.upstreamModel]!;
+  return createSemanticCache({ ...base, provider: { deployment, adapters, dimensions } });
+}
+
 export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
   const config = options.config;
   const host = options.host ?? config.server.host;
@@ -58,6 +69,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     ? await startEmulator({ port: 0, latency: { ttftMs: config.emulator.ttftMs, perTokenMs: config.emulator.perTokenMs }, seed: config.emulator.seed })
     : undefined;
   const catalog = buildCatalog(config, emulator?.url);
+  const adapters = createAdapterRegistry();
   const compiled = compileRouters(config.routing.routers, catalog);
   if (compiled.problems.length) {
     await emulator?.close();
@@ -68,12 +80,12 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     catalog,
     routers: compiled.routers,
     policy: { rules: config.routing.rules.map(compileRule), defaultTier: config.routing.defaultTier },
-    adapters: createAdapterRegistry(),
+    adapters,
     resilience: createResilience(config.routing, options.resilienceDeps),
     responseCache: createResponseCache(
       config.cache,
       openResponseCacheStore(config.cache),
-      usesSemanticCache(config.cache) ? createSemanticCache({ threshold: config.cache.semantic.threshold, maxEntries: config.cache.semantic.maxEntries }) : undefined,
+      usesSemanticCache(config.cache) ? semanticCacheFor(config.cache.semantic, catalog, adapters) : undefined,
     ),
     promptChurn: new PrefixChurnDetector(),
     store: openDurableStore({ kind: 'sqlite', path: config.storage.ledger.path }),

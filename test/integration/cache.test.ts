@@ -251,3 +251,33 @@ describe('semantic cache', () => {
     expect((await ask('What are the opening hours of the town hall today?')).response.headers.get('x-costwise-cache')).toBe('miss');
   });
 });
+
+describe('semantic cache with an embeddings API through costwise providers', () => {
+  let apiEnv: TestEnv;
+  beforeAll(async () => {
+    apiEnv = await startTestEnv({ config: { cache: { semantic: { enabled: true, embedder: { model: 'text-embedding-3-small' }, threshold: 0.9 } } } });
+  });
+  afterAll(async () => {
+    await apiEnv?.close();
+  });
+
+  it('each embedding call is billed on its own ledger row under cache_semantic', async () => {
+    const ask = (content: string) =>
+      apiEnv.openai.chat.completions.create({ model: 'gpt-4.1-nano', temperature: 0, messages: [{ role: 'user', content }] }).withResponse();
+    const first = await ask('Where is the nearest library?');
+    await new Promise((r) => setTimeout(r, 100));
+    const second = await ask('Which bus goes to the stadium?');
+    expect(second.response.headers.get('x-costwise-cache')).toBe('miss');
+    await new Promise((r) => setTimeout(r, 100));
+    const rows = await ledger(apiEnv);
+    const id1 = first.response.headers.get('x-costwise-request-id');
+    const id2 = second.response.headers.get('x-costwise-request-id');
+    const embeds = rows.filter((r) => r['servedModel'] === 'text-embedding-3-small');
+    // first: nothing indexed yet, so no lookup call; its answer is indexed (one call). second: a lookup and an index call.
+    expect(embeds.map((r) => r['requestId']).sort()).toEqual([`${id1}.embed-store`, `${id2}.embed`, `${id2}.embed-store`].sort());
+    for (const r of embeds) {
+      expect(r).toMatchObject({ technique: 'cache_semantic', baselinePico: 0, route: 'cache:semantic-embed' });
+      expect(BigInt(r['costPico'] as number)).toBe(BigInt(r['inputTokens'] as number) * 20_000n); // $0.02 per million tokens
+    }
+  });
+});
