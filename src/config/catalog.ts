@@ -43,6 +43,7 @@ export function buildCatalog(config: Config, emulatorUrl?: string): Catalog {
       headers: p.headers,
       timeoutMs: p.timeoutMs,
       connections: p.connections,
+      contextCache: p.contextCache,
     });
   }
   const byName = new Map<string, Deployment[]>();

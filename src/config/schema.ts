@@ -32,6 +32,13 @@ export const providerSchema = z.strictObject({
   headers: z.record(z.string(), z.string()).default({}),
   timeoutMs: z.number().int().positive().default(600_000),
   connections: z.number().int().positive().default(128),
+  /**
+   * Gemini explicit context caching (cachedContents), created, reused and expired by costwise when
+   * the expected saving beats the storage cost. Ignored for other kinds.
+   */
+  contextCache: z
+    .strictObject({ enabled: z.boolean().default(true), ttlSeconds: z.number().int().positive().default(300) })
+    .prefault({}),
 });
 
 export const modelSchema = z.strictObject({

@@ -27,6 +27,12 @@ function contents(raw: unknown): CanonicalMessage[] {
   if (raw === undefined || raw === null || (Array.isArray(raw) && raw.length === 0)) {
     throw badRequest('* GenerateContentRequest.contents: contents is not specified');
   }
+  return optionalContents(raw);
+}
+
+/** `contents` that may be absent (a CachedContent may hold only a system instruction or tools). */
+export function optionalContents(raw: unknown): CanonicalMessage[] {
+  if (raw === undefined || raw === null) return [];
   return v.requireArray(raw, 'contents').map((c, i) => {
     const content = v.requireObj(c, `contents[${i}]`);
     const role = content.role ?? 'user';
@@ -38,7 +44,7 @@ function contents(raw: unknown): CanonicalMessage[] {
   });
 }
 
-function systemInstruction(raw: unknown): TextPart[] {
+export function systemInstruction(raw: unknown): TextPart[] {
   if (raw === undefined || raw === null) return [];
   if (typeof raw === 'string') return [{ type: 'text', text: raw }];
   const o = v.requireObj(raw, 'systemInstruction');
@@ -48,7 +54,7 @@ function systemInstruction(raw: unknown): TextPart[] {
   });
 }
 
-function tools(raw: unknown): ToolDefinition[] | undefined {
+export function tools(raw: unknown): ToolDefinition[] | undefined {
   if (raw === undefined || raw === null) return undefined;
   const out: ToolDefinition[] = [];
   v.requireArray(raw, 'tools').forEach((t, i) => {
@@ -67,7 +73,7 @@ function tools(raw: unknown): ToolDefinition[] | undefined {
   return out.length > 0 ? out : undefined;
 }
 
-function toolChoice(raw: unknown): ToolChoice | undefined {
+export function toolChoice(raw: unknown): ToolChoice | undefined {
   if (!v.isObj(raw) || !v.isObj(raw.functionCallingConfig)) return undefined;
   const cfg = raw.functionCallingConfig;
   if (cfg.mode === 'NONE') return { type: 'none' };

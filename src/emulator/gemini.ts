@@ -4,6 +4,9 @@ import { badRequest, EmuError } from './errors.js';
 import type { Exchange, Frame } from './exchange.js';
 import { defaultDimensions, embedVector } from './embeddings.js';
 import { parseGemini } from './gemini-parse.js';
+import { geminiCacheStore } from './gemini-cache.js';
+import { withCachedPrefix } from './gemini-cache-store.js';
+import type { CanonicalRequest } from '../core/canonical.js';
 import { isKnownModel } from './models.js';
 import * as v from './parse-util.js';
 import { analyzePrompt, directives, makeReply, type Reply } from './reply.js';
@@ -21,7 +24,7 @@ function finishReason(r: Reply): string {
 
 export async function handleGenerate(ex: Exchange, body: unknown, model: string, stream: boolean): Promise<void> {
   checkModel(model);
-  const canon = parseGemini(body, model, stream);
+  const { canon, cachedTokens } = withCachedContent(ex, body, parseGemini(body, model, stream), model);
   const prompt = analyzePrompt(canon, model);
   const d = directives((h) => ex.header(h));
   const r = makeReply({ req: canon, model, prompt, seed: ex.state.seed, echo: d.echo, ...(d.forcedTokens !== undefined ? { forcedTokens: d.forcedTokens } : {}) });
@@ -31,6 +34,9 @@ export async function handleGenerate(ex: Exchange, body: unknown, model: string,
     candidatesTokenCount: r.outputTokens,
     totalTokenCount: prompt.tokens + r.outputTokens,
     promptTokensDetails: [{ modality: 'TEXT', tokenCount: prompt.tokens }],
+    ...(cachedTokens > 0
+      ? { cachedContentTokenCount: cachedTokens, cacheTokensDetails: [{ modality: 'TEXT', tokenCount: cachedTokens }] }
+      : {}),
   };
   const responseId = ex.state.nextId();
   const candidate = (parts: unknown[], finish: string | null): Record<string, unknown> => {
@@ -66,8 +72,36 @@ export async function handleCountTokens(ex: Exchange, body: unknown, model: stri
   checkModel(model);
   const b = v.requireObj(body, 'body');
   const inner = v.isObj(b.generateContentRequest) ? b.generateContentRequest : b;
-  const tokens = analyzePrompt(parseGemini(inner, model, false), model).tokens;
-  ex.sendPlain(200, { totalTokens: tokens, promptTokensDetails: [{ modality: 'TEXT', tokenCount: tokens }] });
+  const { canon, cachedTokens } = withCachedContent(ex, inner, parseGemini(inner, model, false), model);
+  const tokens = analyzePrompt(canon, model).tokens;
+  ex.sendPlain(200, {
+    totalTokens: tokens,
+    ...(cachedTokens > 0 ? { cachedContentTokenCount: cachedTokens } : {}),
+    promptTokensDetails: [{ modality: 'TEXT', tokenCount: tokens }],
+  });
+}
+
+const FIELDS_OWNED_BY_CACHE = ['systemInstruction', 'system_instruction', 'tools', 'toolConfig', 'tool_config'];
+
+/**
+ * A request naming `cachedContent` gets the cache's parts put in front of its own; it may not set
+ * the parts the cache owns. Unknown and expired caches are a 403 (see ./gemini-cache-store.ts).
+ */
+function withCachedContent(ex: Exchange, body: unknown, canon: CanonicalRequest, model: string): { canon: CanonicalRequest; cachedTokens: number } {
+  const name = v.isObj(body) ? (body.cachedContent ?? body.cached_content) : undefined;
+  if (name === undefined || name === null) return { canon, cachedTokens: 0 };
+  const id = /^cachedContents\/([A-Za-z0-9_-]+)$/.exec(v.requireString(name, 'cachedContent'))?.[1];
+  if (id === undefined) throw badRequest(`* GenerateContentRequest.cached_content: invalid resource name "${String(name)}"`);
+  if (FIELDS_OWNED_BY_CACHE.some((f) => (body as v.Obj)[f] !== undefined)) {
+    throw badRequest(
+      'CachedContent can not be used with GenerateContent request setting system_instruction, tools or tool_config.\n\nProposed fix: move those values to CachedContent from GenerateContent request.',
+    );
+  }
+  const entry = geminiCacheStore(ex.state).get(id);
+  if (entry.model !== model) {
+    throw badRequest(`Model used by GenerateContent request (models/${model}) and CachedContent (models/${entry.model}) has to be the same.`);
+  }
+  return { canon: withCachedPrefix(entry, canon), cachedTokens: entry.tokens };
 }
 
 function embedOne(raw: unknown, model: string, param: string): { values: number[]; tokens: number } {

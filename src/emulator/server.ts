@@ -21,6 +21,7 @@ import { EmuError, type Provider } from './errors.js';
 import { Exchange } from './exchange.js';
 import { chooseFault, faultError } from './faults.js';
 import { handleCountTokens, handleEmbed, handleGenerate } from './gemini.js';
+import { geminiCacheRoute } from './gemini-cache.js';
 import { anthropicModel, anthropicModelList, geminiModelList, openaiModel, openaiModelList } from './models.js';
 import { handleOpenAIChat } from './openai.js';
 import { exhaustedHeaders } from './ratelimit.js';
@@ -50,6 +51,8 @@ const MAX_BODY = 32 * 1024 * 1024;
 const GEMINI_PATH = /^\/v1(?:beta)?\/models\/([^/:]+):(\w+)$/;
 
 function route(method: string, path: string, query: string, req: IncomingMessage): Route | null {
+  const cached = geminiCacheRoute(method, path, query);
+  if (cached) return cached;
   if (method === 'POST') {
     if (path === '/v1/chat/completions') return { provider: 'openai', body: true, run: handleOpenAIChat };
     if (path === '/v1/embeddings') return { provider: 'openai', body: true, run: handleOpenAIEmbeddings };

@@ -86,6 +86,56 @@ export function recordSubCall(ctx: RequestContext, store: DurableStore, call: Su
   );
 }
 
+/** A provider charge made for no single request: storage of a Gemini context cache. */
+export interface ProviderCharge {
+  /** The cache (or other resource) the charge is for; it links the rows of one resource. */
+  resource: string;
+  reason: string;
+  provider: string;
+  model: string;
+  pico: number;
+}
+
+let chargeSeq = 0;
+
+/**
+ * Its own ledger row: cost without baseline, counted against prompt caching (a negative share of
+ * the saving), linked to the resource through parentId so it adds cost but no request.
+ */
+export function recordProviderCharge(store: DurableStore, c: ProviderCharge): void {
+  const ts = Date.now();
+  store.appendLedger({
+    requestId: `${c.resource}:${c.reason}:${ts}-${++chargeSeq}`,
+    ts,
+    tenant: '(provider)',
+    keyId: '',
+    tags: [],
+    ingress: 'gemini',
+    endpoint: '/v1beta/cachedContents',
+    requestedModel: c.model,
+    servedModel: c.model,
+    provider: c.provider,
+    inputTokens: 0,
+    cacheReadTokens: 0,
+    cacheWrite5mTokens: 0,
+    cacheWrite1hTokens: 0,
+    outputTokens: 0,
+    reasoningTokens: 0,
+    costPico: c.pico,
+    baselinePico: 0,
+    promptCachePico: -c.pico,
+    latencyMs: 0,
+    status: 200,
+    stream: false,
+    errorKind: null,
+    route: `storage:${c.reason}`,
+    technique: 'prompt_cache',
+    parentId: c.resource,
+    attempts: null,
+    cache: null,
+  });
+}
+
 type RowOutcome = Pick<
   LedgerRow,
   'costPico' | 'baselinePico' | 'promptCachePico' | 'latencyMs' | 'status' | 'stream' | 'errorKind' | 'route' | 'parentId' | 'attempts' | 'cache' | 'technique'

@@ -1,7 +1,10 @@
 // The Gemini upstream client: canonical → Gemini REST (`v1beta/models/{model}:…`) over the shared
-// undici pool, and back. All translation lives in src/wire/gemini; this file only does HTTP.
+// undici pool, and back. All translation lives in src/wire/gemini; this file only does HTTP, plus
+// explicit context caching (src/promptcache/gemini) on generateContent when enabled (the default).
 import type { CanonicalRequest, EmbeddingRequest } from '../core/canonical.js';
 import { GatewayError } from '../core/errors.js';
+import { createContextCaches, type ContextCachingOptions } from '../promptcache/gemini/accounts.js';
+import { cacheAwareParser, CachedContentGone } from '../promptcache/gemini/gone.js';
 import { countTextTokens } from '../tokens/count.js';
 import { toGeminiContents } from '../wire/gemini/contents.js';
 import { modelResource, parseBatchEmbedResponse, toBatchEmbedBody } from '../wire/gemini/embeddings.js';
@@ -10,23 +13,41 @@ import { toGenerateContentBody, toSystemInstruction } from '../wire/gemini/reque
 import { parseGenerateContentResponse } from '../wire/gemini/response.js';
 import { geminiChunksToEvents } from '../wire/gemini/stream.js';
 import { parseSse } from '../wire/sse.js';
-import { passBackHeaders, postUpstream, readJson, type UpstreamResponse } from './http.js';
+import { passBackHeaders, postUpstream, readJson, type UpstreamErrorParser, type UpstreamResponse } from './http.js';
 import type { CallOptions, ProviderAdapter, ProviderConfig, UpstreamTarget } from './types.js';
 
-export function createGeminiAdapter(): ProviderAdapter {
+export type GeminiAdapterOptions = ContextCachingOptions;
+
+/** Context caching is on unless `options.contextCache.enabled` is false. */
+export function createGeminiAdapter(adapterOptions: GeminiAdapterOptions = {}): ProviderAdapter {
+  const caches = adapterOptions.contextCache?.enabled === false ? null : createContextCaches(adapterOptions);
+
+  /** generateContent, through a context cache when one pays; a vanished cache falls back once. */
+  async function generate(target: UpstreamTarget, method: string, body: Record<string, unknown>, options: CallOptions): Promise<UpstreamResponse> {
+    const prepared = caches ? await caches.prepare(target, body) : undefined;
+    if (!prepared?.cache) return post(target, method, body, options);
+    try {
+      return await post(target, method, prepared.body, options, cacheAwareParser(parseGeminiError));
+    } catch (err) {
+      if (!(err instanceof CachedContentGone)) throw err;
+      caches?.forget(target, prepared.cache);
+      return post(target, method, body, options);
+    }
+  }
+
   return {
     format: 'gemini',
 
     async complete(target, request, warnings, options) {
       const body = toGenerateContentBody(request, warnings, { upstreamModel: target.upstreamModel });
-      const res = await post(target, 'generateContent', body, options);
+      const res = await generate(target, 'generateContent', body, options);
       const response = parseGenerateContentResponse(await readJson(res, target.provider.name), target.upstreamModel);
       return { response, upstreamRequestId: response.id, upstreamHeaders: passBackHeaders(res.headers) };
     },
 
     async stream(target, request, warnings, options) {
       const body = toGenerateContentBody(request, warnings, { upstreamModel: target.upstreamModel });
-      const res = await post(target, 'streamGenerateContent?alt=sse', body, options);
+      const res = await generate(target, 'streamGenerateContent?alt=sse', body, options);
       const events = geminiChunksToEvents(parseSse(res.body), target.upstreamModel, { provider: target.provider.name });
       return { events, upstreamHeaders: passBackHeaders(res.headers) };
     },
@@ -59,7 +80,8 @@ export function createGeminiAdapter(): ProviderAdapter {
     },
 
     async close() {
-      // Pools are shared per origin by ./http.ts and closed there (closeAllPools).
+      // Pools are shared per origin by ./http.ts and closed there (closeAllPools), after this.
+      await caches?.close();
     },
   };
 }
@@ -81,7 +103,13 @@ function estimateInputTokens(request: EmbeddingRequest): number {
   return request.input.reduce((sum, text) => sum + countTextTokens(text, request.model), 0);
 }
 
-async function post(target: UpstreamTarget, method: string, body: unknown, options: CallOptions): Promise<UpstreamResponse> {
+async function post(
+  target: UpstreamTarget,
+  method: string,
+  body: unknown,
+  options: CallOptions,
+  parseError: UpstreamErrorParser = parseGeminiError,
+): Promise<UpstreamResponse> {
   const { provider } = target;
   const modelId = target.upstreamModel.replace(/^models\//, '');
   return postUpstream(
@@ -92,7 +120,7 @@ async function post(target: UpstreamTarget, method: string, body: unknown, optio
       body: JSON.stringify(body),
       ...(options.signal ? { signal: options.signal } : {}),
     },
-    parseGeminiError,
+    parseError,
   );
 }
 

@@ -2,20 +2,21 @@
 import type { ProviderAdapter, ProviderKind } from './types.js';
 import { createOpenAIAdapter } from './openai.js';
 import { createAnthropicAdapter } from './anthropic.js';
-import { createGeminiAdapter } from './gemini.js';
+import { createGeminiAdapter, type GeminiAdapterOptions } from './gemini.js';
 
 export interface AdapterRegistry {
   forKind(kind: ProviderKind): ProviderAdapter;
   close(): Promise<void>;
 }
 
-export function createAdapterRegistry(): AdapterRegistry {
+/** `gemini`: context-cache pricing and the storage charges to bill (see src/promptcache/gemini). */
+export function createAdapterRegistry(options: { gemini?: GeminiAdapterOptions } = {}): AdapterRegistry {
   const openai = createOpenAIAdapter();
   const byKind: Record<ProviderKind, ProviderAdapter> = {
     openai,
     'openai-compatible': openai,
     anthropic: createAnthropicAdapter(),
-    gemini: createGeminiAdapter(),
+    gemini: createGeminiAdapter(options.gemini),
   };
   return {
     forKind: (kind) => byKind[kind],

@@ -25,6 +25,8 @@ export interface ProviderConfig {
   timeoutMs: number;
   /** Max concurrent connections to the upstream. */
   connections: number;
+  /** Gemini explicit context caching; absent means the adapter's default (on). */
+  contextCache?: { enabled: boolean; ttlSeconds: number };
 }
 
 /** What an adapter needs about the model it is calling. */

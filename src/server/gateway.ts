@@ -14,6 +14,7 @@ import { createResilience } from '../pipeline/resilience.js';
 import { compileRouters } from '../routing/routers/compile.js';
 import { createResponseCache, usesSemanticCache } from '../pipeline/cache.js';
 import { createSemanticCache, type SemanticCache } from '../pipeline/semantic-cache.js';
+import { recordProviderCharge } from '../pipeline/settle.js';
 import { KNOWN_EMBEDDING_DIMS } from '../cache/semantic/api-dims.js';
 import type { Catalog } from '../config/catalog.js';
 import type { AdapterRegistry } from '../providers/registry.js';
@@ -69,12 +70,23 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     ? await startEmulator({ port: 0, latency: { ttftMs: config.emulator.ttftMs, perTokenMs: config.emulator.perTokenMs }, seed: config.emulator.seed })
     : undefined;
   const catalog = buildCatalog(config, emulator?.url);
-  const adapters = createAdapterRegistry();
   const compiled = compileRouters(config.routing.routers, catalog);
   if (compiled.problems.length) {
     await emulator?.close();
     throw new ConfigError(compiled.problems, '');
   }
+  const store = openDurableStore({ kind: 'sqlite', path: config.storage.ledger.path });
+  const adapters = createAdapterRegistry({
+    gemini: {
+      // The caching decision uses the deployment's own prices; storage is billed on the ledger.
+      pricingFor: (t) =>
+        catalog
+          .list()
+          .flatMap((m) => catalog.deployments(m.name))
+          .find((d) => d.provider.name === t.provider.name && d.upstreamModel === t.upstreamModel)?.pricing ?? null,
+      onStorageCharge: (c) => recordProviderCharge(store, { resource: c.cache, reason: c.reason, provider: c.provider, model: c.model, pico: c.pico }),
+    },
+  });
   const deps: AppDeps = {
     config,
     catalog,
@@ -88,7 +100,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       usesSemanticCache(config.cache) ? semanticCacheFor(config.cache.semantic, catalog, adapters) : undefined,
     ),
     promptChurn: new PrefixChurnDetector(),
-    store: openDurableStore({ kind: 'sqlite', path: config.storage.ledger.path }),
+    store,
     state: createMemoryState(),
   };
   const server = createApp(deps);
@@ -114,10 +126,11 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
         server.close(() => resolve());
         server.closeAllConnections();
       });
+      // Adapters first: deleting provider-side caches on the way out bills refunds to the ledger.
+      await deps.adapters.close();
       await deps.store.close();
       await deps.responseCache.store.close();
       await deps.state.close();
-      await deps.adapters.close();
       await closeAllPools();
       await emulator?.close();
     },
