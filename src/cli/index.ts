@@ -70,5 +70,7 @@ export async function main(argv: string[]): Promise<void> {
 
   if (argv[2] === 'cache' || argv.length <= 2 || argv.includes('--help') || argv.includes('-h') || argv[2] === 'help') (await import('./cache.js')).registerCacheCommands(program);
 
+  if (argv[2] === 'promptcache' || argv.length <= 2 || argv.includes('--help') || argv.includes('-h') || argv[2] === 'help') (await import('./promptcache.js')).registerPromptCacheCommands(program);
+
   await program.parseAsync(argv);
 }

@@ -1,0 +1,80 @@
+// `costwise promptcache eval`: replays a Mooncake trace through no caching, a naive policy, the
+// breakpoint planner and a clairvoyant oracle (src/promptcache/eval/).
+import { readFileSync } from 'node:fs';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import Table from 'cli-table3';
+import { DEFAULT_CONFIG } from '../config/defaults.js';
+import { parseConfig } from '../config/load.js';
+import { buildCatalog } from '../config/catalog.js';
+import { isClaudeModel, minCacheableTokens } from '../promptcache/models.js';
+import { parseMooncakeTrace } from '../promptcache/trace.js';
+import { replayTrace } from '../promptcache/eval/replay.js';
+import { buildReport, type EvalReport } from '../promptcache/eval/report.js';
+import type { PlannerMode } from '../promptcache/planner.js';
+
+interface EvalOpts {
+  trace: string;
+  model: string;
+  format: 'table' | 'json';
+  limit?: number;
+  mode: PlannerMode;
+}
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('must be a positive integer');
+  return n;
+}
+
+export function runPromptCacheEval(opts: EvalOpts): EvalReport {
+  const catalog = buildCatalog(parseConfig(structuredClone(DEFAULT_CONFIG), '').config, 'http://127.0.0.1:1');
+  const deployment = catalog.get(opts.model);
+  if (!deployment) throw new Error(`unknown model "${opts.model}" (catalog: ${catalog.list().map((d) => d.name).join(', ')})`);
+  if (!isClaudeModel(deployment.upstreamModel)) throw new Error(`"${opts.model}" is not a Claude model: breakpoint planning applies to Anthropic caching only`);
+  const trace = parseMooncakeTrace(readFileSync(opts.trace, 'utf8'), opts.limit);
+  const started = performance.now();
+  const result = replayTrace(trace, {
+    model: deployment.upstreamModel,
+    pricing: deployment.pricing,
+    minCacheableTokens: minCacheableTokens(deployment.upstreamModel),
+    mode: opts.mode,
+  });
+  return buildReport(opts.model, result, performance.now() - started);
+}
+
+function pct(v: number | null): string {
+  return v === null ? '–' : `${(v * 100).toFixed(1)}%`;
+}
+
+function renderTable(r: EvalReport): string {
+  const t = new Table({ head: ['policy', 'input cost (USD)', 'saving vs no caching', 'read tok', '5m write tok', '1h write tok'] });
+  const saving = (c: number): string => `$${(r.baseline_cost_usd - c).toFixed(4)}`;
+  t.push(['no caching', `$${r.baseline_cost_usd.toFixed(4)}`, '$0', '0', '0', '0']);
+  for (const [name, cost, key] of [['naive (last block, 5m)', r.naive_cost_usd, 'naive'], ['planner', r.planned_cost_usd, 'planned'], ['oracle (clairvoyant)', r.oracle_cost_usd, 'oracle']] as const) {
+    const k = r.tokens[key];
+    t.push([name, `$${cost.toFixed(4)}`, saving(cost), k.cacheRead, k.cacheWrite5m, k.cacheWrite1h]);
+  }
+  t.push(['lower bound (no policy beats)', `$${r.lower_bound_cost_usd.toFixed(4)}`, saving(r.lower_bound_cost_usd), '', '', '']);
+  return [
+    `${r.requests} requests, ${r.input_tokens} input tokens, ${r.model} (input side only), replayed in ${r.elapsed_ms} ms`,
+    t.toString(),
+    `planner captures ${pct(r.captured_share_of_oracle_saving)} of the oracle's saving (naive: ${pct(r.naive_share_of_oracle_saving)}); ` +
+      `planner ${r.planner_beats_naive ? 'beats' : 'does NOT beat'} naive`,
+    `oracle: ${r.oracle_method}`,
+  ].join('\n');
+}
+
+export function registerPromptCacheCommands(program: Command): void {
+  const pc = program.command('promptcache').description('planned Anthropic prompt caching: offline evaluation');
+  pc.command('eval')
+    .description('replay a Mooncake trace through no caching, naive, the planner and a clairvoyant oracle')
+    .requiredOption('--trace <file>', 'Mooncake-format JSONL trace (timestamp ms, input_length, output_length, hash_ids)')
+    .requiredOption('--model <name>', 'catalog model (a Claude model)')
+    .addOption(new Option('-f, --format <format>', 'output format').choices(['table', 'json']).default('table'))
+    .addOption(new Option('--mode <mode>', 'planner mode').choices(['auto', 'aggressive']).default('auto'))
+    .option('--limit <n>', 'replay only the first n requests', positiveInt)
+    .action((opts: EvalOpts) => {
+      const report = runPromptCacheEval(opts);
+      process.stdout.write(opts.format === 'json' ? JSON.stringify(report) + '\n' : renderTable(report) + '\n');
+    });
+}

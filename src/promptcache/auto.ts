@@ -1,0 +1,51 @@
+// The one entry point the gateway and the eval share: observe the request, look up what is
+// believed cached, plan, and (on commit) record what was sent.
+import type { ModelPricing } from '../cost/prices.js';
+import type { PromptBlock } from './blocks.js';
+import { CacheTracker } from './cache-tracker.js';
+import { planBreakpoints, type BreakpointPlan, type PlannerMode } from './planner.js';
+import { PrefixStats } from './prefix-stats.js';
+import type { ReuseModel } from './reuse.js';
+
+export interface AutoPlanInput {
+  /** Scope of the provider's cache and of the statistics: e.g. deployment key (+ tenant). */
+  namespace: string;
+  /** Upstream model id (for the minimum-length table inside the tracker). */
+  model: string;
+  blocks: readonly PromptBlock[];
+  pricing: ModelPricing;
+  minCacheableTokens: number;
+  mode: PlannerMode;
+  now: number;
+}
+
+export interface AutoPlan {
+  plan: BreakpointPlan;
+  /** Call when the upstream response has started (entries are usable only from then). */
+  commit(at?: number): void;
+}
+
+export class AutoCachePlanner {
+  readonly reuse: ReuseModel;
+  readonly tracker: CacheTracker;
+
+  constructor(opts: { reuse?: ReuseModel; tracker?: CacheTracker } = {}) {
+    this.reuse = opts.reuse ?? new PrefixStats();
+    this.tracker = opts.tracker ?? new CacheTracker();
+  }
+
+  plan(input: AutoPlanInput): AutoPlan {
+    const { namespace, model, blocks, now } = input;
+    this.reuse.observe(namespace, blocks, now);
+    const plan = planBreakpoints(blocks, {
+      pricing: input.pricing,
+      minCacheableTokens: input.minCacheableTokens,
+      mode: input.mode,
+      now,
+      stats: this.reuse,
+      namespace,
+      existingCachedPrefixes: this.tracker.cachedPrefixes(namespace, model, blocks, now),
+    });
+    return { plan, commit: (at = now) => this.tracker.record(namespace, model, blocks, plan.breakpoints, at) };
+  }
+}

@@ -1,0 +1,54 @@
+// The cost model behind every breakpoint decision, in pico-dollars per token.
+//
+// Writing the segment (from, to] of a prompt with TTL T costs `write_T` instead of `input` per
+// token: a premium of (write_T − input). Each later request that reads an entry covering the
+// segment pays `cacheRead` instead of `input`: a saving of (input − cacheRead) per token. So a
+// segment pays when  expectedReads_T × (input − cacheRead) > premium_T.  A later read hits the
+// LONGEST cached prefix it can see, so a segment is only credited with the reads of requests that
+// contain its end (see planner.ts).
+import { pricesFor } from '../cost/calculate.js';
+import type { ModelPricing } from '../cost/prices.js';
+
+export type Ttl = '5m' | '1h';
+export const TTLS: readonly Ttl[] = ['1h', '5m'];
+export const TTL_MS: Readonly<Record<Ttl, number>> = { '5m': 5 * 60_000, '1h': 60 * 60_000 };
+
+export interface UnitPrices {
+  input: number;
+  cacheRead: number;
+  write: Readonly<Record<Ttl, number>>;
+}
+
+/** Prices of the tier a prompt of `totalTokens` falls in (every policy sees the same tier). */
+export function unitPrices(pricing: ModelPricing, totalTokens: number): UnitPrices {
+  const p = pricesFor(pricing, totalTokens);
+  return { input: p.input, cacheRead: p.cacheRead, write: { '5m': p.cacheWrite5m, '1h': p.cacheWrite1h } };
+}
+
+export function readSaving(p: UnitPrices): number {
+  return p.input - p.cacheRead;
+}
+
+export function writePremium(p: UnitPrices, ttl: Ttl): number {
+  return p.write[ttl] - p.input;
+}
+
+/**
+ * Expected net saving per token of writing a segment with TTL `ttl` whose end will be read
+ * `expectedReads` times. `premiumFactor` < 1 is the aggressive mode's lower bar.
+ */
+export function segmentValuePerToken(p: UnitPrices, ttl: Ttl, expectedReads: number, premiumFactor = 1): number {
+  return expectedReads * readSaving(p) - premiumFactor * writePremium(p, ttl);
+}
+
+/** Highest probability trusted from an estimate, so expected reads stay finite (≤ 49). */
+export const MAX_REUSE_PROBABILITY = 0.98;
+
+/**
+ * Expected reads of an entry whose every access is followed by another within the TTL with
+ * probability p: each hit refreshes the TTL, so reads form a geometric chain, E = p / (1 − p).
+ */
+export function expectedReadsFromProbability(p: number): number {
+  const q = Math.min(Math.max(p, 0), MAX_REUSE_PROBABILITY);
+  return q / (1 - q);
+}

@@ -1,0 +1,110 @@
+// `costwise promptcache eval`: a trace replayed through four caching policies, each against its
+// own instance of the emulator's Anthropic prompt cache on a simulated clock (the trace
+// timestamps), priced at the model's catalog prices. Input side only: output is the same under
+// every policy.
+//   baseline — no breakpoints;
+//   naive    — one 5m breakpoint on the last block of every request;
+//   planned  — AutoCachePlanner with PrefixStats, fed only the past as requests arrive;
+//   oracle   — AutoCachePlanner with FutureReuse (oracle.ts): the same optimiser, exact future.
+// Entries are committed at the arrival time (zero time to first token).
+import { AnthropicPromptCache, DEFAULT_MIN_CACHE_TOKENS } from '../../emulator/prompt-cache-anthropic.js';
+import { costPico } from '../../cost/calculate.js';
+import type { ModelPricing } from '../../cost/prices.js';
+import { ZERO_USAGE } from '../../core/canonical.js';
+import { AutoCachePlanner } from '../auto.js';
+import type { PromptBlock } from '../blocks.js';
+import type { Breakpoint, PlannerMode } from '../planner.js';
+import { PrefixStats } from '../prefix-stats.js';
+import { segmentsOf } from '../segments.js';
+import { blocksOfTraceRequest, type TraceRequest } from '../trace.js';
+import { lowerBoundPico } from './bound.js';
+import { FutureReuse } from './oracle.js';
+
+export type PolicyName = 'baseline' | 'naive' | 'planned' | 'oracle';
+export const POLICIES: readonly PolicyName[] = ['baseline', 'naive', 'planned', 'oracle'];
+
+export interface TokenTotals {
+  input: number;
+  cacheRead: number;
+  cacheWrite5m: number;
+  cacheWrite1h: number;
+}
+
+export interface PolicyOutcome {
+  costPico: bigint;
+  tokens: TokenTotals;
+  /** Breakpoints sent, summed over requests. */
+  breakpoints: number;
+}
+
+export interface ReplayOptions {
+  /** Upstream model id (minimum cacheable length, emulator cache keys). */
+  model: string;
+  pricing: ModelPricing;
+  minCacheableTokens: number;
+  mode: PlannerMode;
+  /** Minimum-length overrides, as configured for the deployment. */
+  minCacheTokens?: Readonly<Record<string, number>>;
+}
+
+export interface ReplayResult {
+  requests: number;
+  inputTokens: number;
+  outcomes: Record<PolicyName, PolicyOutcome>;
+  lowerBoundPico: bigint;
+}
+
+type Decide = (blocks: readonly PromptBlock[], now: number) => { breakpoints: Breakpoint[]; commit?: () => void };
+
+const NAMESPACE = 'trace';
+
+function simulate(arrivals: ReadonlyArray<{ blocks: PromptBlock[]; time: number }>, opts: ReplayOptions, decide: Decide): PolicyOutcome {
+  let clock = 0;
+  const provider = new AnthropicPromptCache(() => clock, { ...DEFAULT_MIN_CACHE_TOKENS, ...opts.minCacheTokens });
+  const tokens: TokenTotals = { input: 0, cacheRead: 0, cacheWrite5m: 0, cacheWrite1h: 0 };
+  let cost = 0n;
+  let breakpoints = 0;
+  for (const { blocks, time } of arrivals) {
+    clock = time;
+    const d = decide(blocks, time);
+    breakpoints += d.breakpoints.length;
+    const plan = provider.plan(opts.model, segmentsOf(blocks, d.breakpoints));
+    plan.commit();
+    d.commit?.();
+    const u = plan.usage;
+    tokens.input += u.inputTokens;
+    tokens.cacheRead += u.cacheReadTokens;
+    tokens.cacheWrite5m += u.cacheWrite5mTokens;
+    tokens.cacheWrite1h += u.cacheWrite1hTokens;
+    cost += BigInt(costPico({ ...ZERO_USAGE, ...u }, opts.pricing));
+  }
+  return { costPico: cost, tokens, breakpoints };
+}
+
+function plannerPolicy(auto: AutoCachePlanner, opts: ReplayOptions): Decide {
+  return (blocks, now) => {
+    const { plan, commit } = auto.plan({ namespace: NAMESPACE, model: opts.model, blocks, pricing: opts.pricing, minCacheableTokens: opts.minCacheableTokens, mode: opts.mode, now });
+    return { breakpoints: plan.breakpoints, commit };
+  };
+}
+
+export function replayTrace(trace: readonly TraceRequest[], opts: ReplayOptions): ReplayResult {
+  const arrivals = trace.map((r) => ({ blocks: blocksOfTraceRequest(r), time: r.timestamp }));
+  const naive: Decide = (blocks) => {
+    let last = blocks.length - 1;
+    while (last >= 0 && !blocks[last]!.cacheable) last--;
+    return { breakpoints: last >= 0 ? [{ blockIndex: last, ttl: '5m' }] : [] };
+  };
+  const outcomes: Record<PolicyName, PolicyOutcome> = {
+    baseline: simulate(arrivals, opts, () => ({ breakpoints: [] })),
+    naive: simulate(arrivals, opts, naive),
+    planned: simulate(arrivals, opts, plannerPolicy(new AutoCachePlanner({ reuse: new PrefixStats() }), opts)),
+    oracle: simulate(arrivals, opts, plannerPolicy(new AutoCachePlanner({ reuse: new FutureReuse(arrivals) }), opts)),
+  };
+  return {
+    requests: trace.length,
+    inputTokens: trace.reduce((a, r) => a + r.inputLength, 0),
+    outcomes,
+    lowerBoundPico: lowerBoundPico(arrivals, opts.pricing, opts.minCacheableTokens),
+  };
+}

@@ -1,0 +1,57 @@
+// The eval's output object (the JSON form is this object, verbatim).
+import { formatUsd } from '../../cost/money.js';
+import type { ReplayResult, TokenTotals } from './replay.js';
+
+export const ORACLE_METHOD =
+  'the planner\'s optimiser fed the exact future instead of estimates: for each block of each request, ' +
+  'the number of later requests containing that prefix in an unbroken chain of gaps shorter than the TTL ' +
+  '(5m and 1h); the best choice of <= 4 breakpoints and TTLs per request under the same cost model, ' +
+  'replayed through the same emulator cache. Not a global optimum across requests: lower_bound_cost_usd is ' +
+  'a true floor (repeated prefixes at the read price plus one write premium per reused block, ignoring ' +
+  'breakpoint limits and lookback).';
+
+export interface EvalReport {
+  requests: number;
+  model: string;
+  input_tokens: number;
+  baseline_cost_usd: number;
+  naive_cost_usd: number;
+  planned_cost_usd: number;
+  oracle_cost_usd: number;
+  lower_bound_cost_usd: number;
+  /** Planned saving ÷ oracle saving (vs baseline); null when the oracle saves nothing. */
+  captured_share_of_oracle_saving: number | null;
+  naive_share_of_oracle_saving: number | null;
+  planner_beats_naive: boolean;
+  tokens: Record<'naive' | 'planned' | 'oracle', TokenTotals>;
+  oracle_method: string;
+  elapsed_ms: number;
+}
+
+const usd = (pico: bigint): number => Number(formatUsd(pico));
+
+function share(saved: bigint, best: bigint): number | null {
+  if (best <= 0n) return null;
+  return Math.round((Number(saved) / Number(best)) * 10_000) / 10_000;
+}
+
+export function buildReport(model: string, r: ReplayResult, elapsedMs: number): EvalReport {
+  const o = r.outcomes;
+  const base = o.baseline.costPico;
+  return {
+    requests: r.requests,
+    model,
+    input_tokens: r.inputTokens,
+    baseline_cost_usd: usd(base),
+    naive_cost_usd: usd(o.naive.costPico),
+    planned_cost_usd: usd(o.planned.costPico),
+    oracle_cost_usd: usd(o.oracle.costPico),
+    lower_bound_cost_usd: usd(r.lowerBoundPico),
+    captured_share_of_oracle_saving: share(base - o.planned.costPico, base - o.oracle.costPico),
+    naive_share_of_oracle_saving: share(base - o.naive.costPico, base - o.oracle.costPico),
+    planner_beats_naive: o.planned.costPico < o.naive.costPico,
+    tokens: { naive: o.naive.tokens, planned: o.planned.tokens, oracle: o.oracle.tokens },
+    oracle_method: ORACLE_METHOD,
+    elapsed_ms: Math.round(elapsedMs),
+  };
+}
