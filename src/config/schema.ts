@@ -171,6 +171,18 @@ export const configSchema = z.strictObject({
         .prefault({}),
     })
     .prefault({}),
+  promptCache: z
+    .strictObject({
+      /**
+       * Anthropic breakpoints planned by costwise when the caller placed none: `auto` places one
+       * only where the expected reuse pays back the write premium; `aggressive` writes once reuse
+       * repays half of it; `off` leaves requests as they are.
+       */
+      mode: z.enum(['off', 'auto', 'aggressive']).default('auto'),
+      /** Per route; the first match decides (same `match` as routing rules). */
+      rules: z.array(z.strictObject({ name: z.string().min(1), match: ruleMatchSchema, mode: z.enum(['off', 'auto', 'aggressive']) })).default([]),
+    })
+    .prefault({}),
   providers: z.array(providerSchema).min(1),
   models: z.array(modelSchema).min(1),
 });

@@ -72,6 +72,10 @@ export interface RequestContext {
   cachePlan?: CachePlan;
   /** Set by the cache stage: what the response cache did for this request. */
   cacheResult?: 'hit-exact' | 'hit-semantic' | 'miss';
+  /** Anthropic breakpoint plans, per deployment key (a retry on the same deployment reuses its plan). */
+  promptCachePlans?: Map<string, { request: CanonicalRequest; commit: (at?: number) => void; summary: string }>;
+  /** What the prompt-cache planner did for the deployment tried last: `x-costwise-prompt-cache`. */
+  promptCacheSummary?: string;
   /** On a semantic hit: the similarity of the question it was matched with. */
   semanticSimilarity?: number;
   /** On a cache hit: the usage the cached answer cost when it was made (prices the baseline). */

@@ -10,7 +10,7 @@ import { extractFeatures } from '../routing/policy/features.js';
 import { DispatchError, fallbackReason, runWithFallbacks, type Attempt } from '../routing/resilience/index.js';
 import type { LedgerAttempt } from '../storage/types.js';
 import { candidateDeployments } from './candidates.js';
-import { adaptToProviderCache } from './prompt-cache.js';
+import { adaptToProviderCache, commitPromptCachePlan, type PromptCachePlanning } from './prompt-cache.js';
 import type { RequestContext } from './context.js';
 import type { Resilience } from './resilience.js';
 
@@ -18,6 +18,7 @@ export interface DispatchDeps {
   adapters: AdapterRegistry;
   catalog: Catalog;
   resilience: Resilience;
+  promptCache?: PromptCachePlanning;
 }
 
 export type Served =
@@ -79,7 +80,7 @@ function asCandidate(deployment: Deployment): DeploymentCandidate {
 
 async function attempt(d: Deployment, asked: CanonicalRequest, ctx: RequestContext, deps: DispatchDeps): Promise<Served> {
   const adapter = deps.adapters.forKind(d.provider.kind);
-  const request = adaptToProviderCache(asked, d, ctx);
+  const request = adaptToProviderCache(asked, d, ctx, deps.promptCache);
   const target = { provider: d.provider, upstreamModel: d.upstreamModel };
   const options = { signal: ctx.abort.signal, forwardHeaders: ctx.forwardHeaders };
   // Translation notes of this attempt only: a retried attempt must not repeat them.
@@ -91,6 +92,7 @@ async function attempt(d: Deployment, asked: CanonicalRequest, ctx: RequestConte
     if (!request.stream) {
       const result = await adapter.complete(target, request, warnings, options);
       load.observeLatency(d.key, performance.now() - t0);
+      commitPromptCachePlan(ctx, d);
       end();
       return { kind: 'complete', response: result.response, headers: result.upstreamHeaders, warnings };
     }
@@ -98,6 +100,7 @@ async function attempt(d: Deployment, asked: CanonicalRequest, ctx: RequestConte
     const iterator = result.events[Symbol.asyncIterator]();
     const first = await iterator.next();
     load.observeLatency(d.key, performance.now() - t0);
+    commitPromptCachePlan(ctx, d);
     return { kind: 'stream', events: resumed(first, iterator, end), headers: result.upstreamHeaders, warnings };
   } catch (err) {
     end();

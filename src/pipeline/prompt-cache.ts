@@ -1,17 +1,108 @@
 // Provider prompt caching around dispatch: per attempt, the request is adapted to the serving
-// provider's cache (OpenAI: a `prompt_cache_key` from the tenant and the stable prefix when the
-// caller set none); after a served request, its prompt feeds the prefix-churn detector behind
+// provider's cache — Anthropic: breakpoints planned by a reuse cost model when the caller placed
+// none; OpenAI: a `prompt_cache_key` from the tenant and the stable prefix when the caller set
+// none. After a served request, its prompt feeds the prefix-churn detector behind
 // `GET /api/promptcache`.
 import type { CanonicalRequest } from '../core/canonical.js';
+import type { Config } from '../config/schema.js';
 import type { Deployment } from '../config/catalog.js';
 import type { PrefixChurnDetector } from '../promptcache/churn.js';
+import {
+  AutoCachePlanner,
+  applyBreakpoints,
+  blockEnds,
+  blocksOfRequest,
+  hasCallerCacheControl,
+  isClaudeModel,
+  minCacheableTokens,
+  type PlannerMode,
+  type PromptBlock,
+} from '../promptcache/index.js';
+import type { RequestFeatures } from '../routing/policy/features.js';
+import { compileMatch } from '../routing/policy/rules.js';
 import { requestAffinityKey } from './candidates.js';
 import type { RequestContext } from './context.js';
+
+/** The gateway's prompt-cache planning state, shared by all requests. */
+export interface PromptCachePlanning {
+  planner: AutoCachePlanner;
+  mode: PlannerMode | 'off';
+  rules: ReadonlyArray<{ matches(f: RequestFeatures): boolean; mode: PlannerMode | 'off' }>;
+}
+
+export function createPromptCachePlanning(config: Config['promptCache']): PromptCachePlanning {
+  return { planner: new AutoCachePlanner(), mode: config.mode, rules: config.rules.map((r) => ({ matches: compileMatch(r.match), mode: r.mode })) };
+}
+
+/**
+ * Claude models are billed per token at roughly 3.5–4 characters a token; planning needs block
+ * sizes on every request, so they are estimated (a cheap pass) rather than tokenized. An
+ * over-estimate near a model's minimum only costs a marker the provider ignores.
+ */
+const estimateTokens = (text: string): number => Math.ceil(text.length / 4);
+
+/**
+ * The request with planned Anthropic breakpoints, when the deployment is a Claude model on the
+ * Anthropic API, the route's mode is not `off` and the caller placed no `cache_control`. Planned
+ * once per request and deployment (a retry reuses the plan); the plan is committed to the
+ * tracker when the upstream answered.
+ */
+function planAnthropic(request: CanonicalRequest, d: Deployment, ctx: RequestContext, planning: PromptCachePlanning): CanonicalRequest {
+  const features = ctx.features;
+  const mode = (features && planning.rules.find((r) => r.matches(features))?.mode) ?? planning.mode;
+  if (mode === 'off' || !isClaudeModel(d.upstreamModel) || hasCallerCacheControl(request)) return request;
+  const planned = (ctx.promptCachePlans ??= new Map());
+  let entry = planned.get(d.key);
+  if (!entry) {
+    const blocks = blocksOfRequest(request, estimateTokens);
+    const auto = planning.planner.plan({
+      namespace: `${d.key}|${ctx.caller.tenant}`,
+      model: d.upstreamModel,
+      blocks,
+      pricing: d.pricing,
+      minCacheableTokens: minCacheableTokens(d.upstreamModel),
+      mode,
+      now: Date.now(),
+    });
+    anchorStablePrefix(auto.plan, blocks, minCacheableTokens(d.upstreamModel));
+    entry = { request: auto.plan.breakpoints.length ? applyBreakpoints(request, auto.plan) : request, commit: auto.commit, summary: summarize(auto.plan) };
+    planned.set(d.key, entry);
+  }
+  ctx.promptCacheSummary = entry.summary;
+  return entry.request;
+}
+
+/**
+ * When the plan writes past the stable prefix (tools and system), a breakpoint at the prefix's
+ * end costs nothing more — every token is written once, whatever the number of markers — and it
+ * lets the next request with another question read the system prompt. The planner cannot see
+ * that on a prefix it has no history for (all blocks look alike), the gateway can: it knows
+ * which blocks are tools and system.
+ */
+function anchorStablePrefix(plan: { breakpoints: Array<{ blockIndex: number; ttl: '5m' | '1h' }> }, blocks: readonly PromptBlock[], min: number): void {
+  const first = plan.breakpoints[0];
+  if (!first || plan.breakpoints.length >= 4) return;
+  let stable = -1;
+  for (let i = 0; i < blocks.length; i++) if (blocks[i]!.kind !== 'message') stable = i;
+  if (stable < 0 || first.blockIndex <= stable || !blocks[stable]!.cacheable || blockEnds(blocks)[stable]! < min) return;
+  plan.breakpoints.unshift({ blockIndex: stable, ttl: first.ttl });
+}
+
+function summarize(plan: { breakpoints: ReadonlyArray<{ ttl: string }>; expectedSavingPico: number }): string {
+  if (!plan.breakpoints.length) return 'planned:none';
+  return `planned:${plan.breakpoints.map((b) => b.ttl).join(',')}`;
+}
+
+/** Marks the plan of the deployment that answered as sent (its cache entries now exist). */
+export function commitPromptCachePlan(ctx: RequestContext, d: Deployment): void {
+  ctx.promptCachePlans?.get(d.key)?.commit(Date.now());
+}
 
 /** OpenAI caches prompts from 1,024 tokens; a key on anything shorter is noise. */
 const OPENAI_MIN_CACHED_TOKENS = 1024;
 
-export function adaptToProviderCache(request: CanonicalRequest, d: Deployment, ctx: RequestContext): CanonicalRequest {
+export function adaptToProviderCache(request: CanonicalRequest, d: Deployment, ctx: RequestContext, planning?: PromptCachePlanning): CanonicalRequest {
+  if (d.provider.kind === 'anthropic') return planning ? planAnthropic(request, d, ctx, planning) : request;
   if (d.provider.kind !== 'openai' || request.promptCacheKey !== undefined) return request;
   if ((ctx.features?.promptTokens ?? 0) < OPENAI_MIN_CACHED_TOKENS) return request;
   // Requests sharing tenant and stable prefix share a key, so OpenAI routes them to one cache.

@@ -7,6 +7,7 @@ import type { Resilience } from '../pipeline/resilience.js';
 import type { CompiledRouter } from '../routing/routers/compile.js';
 import type { ResponseCache } from '../pipeline/cache.js';
 import type { PrefixChurnDetector } from '../promptcache/churn.js';
+import type { PromptCachePlanning } from '../pipeline/prompt-cache.js';
 
 /** Everything a route handler may use; built once at start-up. */
 export interface AppDeps {
@@ -17,6 +18,7 @@ export interface AppDeps {
   resilience: Resilience;
   responseCache: ResponseCache;
   promptChurn: PrefixChurnDetector;
+  promptCache: PromptCachePlanning;
   /** Named routers (`router/<name>`). */
   routers: ReadonlyMap<string, CompiledRouter>;
   store: DurableStore;

@@ -20,6 +20,7 @@ import type { Catalog } from '../config/catalog.js';
 import type { AdapterRegistry } from '../providers/registry.js';
 import { openResponseCacheStore } from '../cache/open.js';
 import { PrefixChurnDetector } from '../promptcache/churn.js';
+import { createPromptCachePlanning } from '../pipeline/prompt-cache.js';
 import { ConfigError } from '../config/load.js';
 import type { ResilienceDeps } from '../routing/resilience/index.js';
 
@@ -100,6 +101,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       usesSemanticCache(config.cache) ? semanticCacheFor(config.cache.semantic, catalog, adapters) : undefined,
     ),
     promptChurn: new PrefixChurnDetector(),
+    promptCache: createPromptCachePlanning(config.promptCache),
     store,
     state: createMemoryState(),
   };

@@ -188,6 +188,12 @@ describe('Redis cache shared by two gateway processes', () => {
     const question = fresh('shared across replicas');
     const first = await clientA.chat.completions.create({ model: 'claude-haiku-4-5', temperature: 0, max_tokens: 30, messages: [{ role: 'user', content: question }] }).withResponse();
     expect(first.response.headers.get('x-costwise-cache')).toBe('miss');
+    // the answer is written to Redis after it was sent: wait until it has landed
+    for (let i = 0; i < 100; i++) {
+      const stats = (await (await fetch(`${a.url}/api/cache`)).json()) as { entries: number };
+      if (stats.entries > 0) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
     const calls = upstreamCalls();
     const second = await clientB.messages.create({ model: 'claude-haiku-4-5', temperature: 0, max_tokens: 30, messages: [{ role: 'user', content: question }] }).withResponse();
     expect(second.response.headers.get('x-costwise-cache')).toBe('hit-exact');
