@@ -17,6 +17,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { handleAnthropicCountTokens, handleAnthropicMessages } from './anthropic.js';
 import { handleOpenAIEmbeddings } from './embeddings.js';
+import { batchRoute } from './batch/routes.js';
+import { stopBatches } from './batch/registry.js';
 import { EmuError, type Provider } from './errors.js';
 import { Exchange } from './exchange.js';
 import { chooseFault, faultError } from './faults.js';
@@ -53,6 +55,8 @@ const GEMINI_PATH = /^\/v1(?:beta)?\/models\/([^/:]+):(\w+)$/;
 function route(method: string, path: string, query: string, req: IncomingMessage): Route | null {
   const cached = geminiCacheRoute(method, path, query);
   if (cached) return cached;
+  const batch = batchRoute(method, path, query);
+  if (batch) return batch;
   if (method === 'POST') {
     if (path === '/v1/chat/completions') return { provider: 'openai', body: true, run: handleOpenAIChat };
     if (path === '/v1/embeddings') return { provider: 'openai', body: true, run: handleOpenAIEmbeddings };
@@ -208,6 +212,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     port,
     close: () =>
       new Promise<void>((resolve, reject) => {
+        stopBatches(state);
         server.close((err) => (err ? reject(err) : resolve()));
         server.closeAllConnections();
       }),

@@ -1,4 +1,5 @@
 // Emulator options and the process-wide state built from them once at start-up.
+import { parseBatchOptions, type BatchConfig, type BatchOptions } from './batch/config.js';
 import { AnthropicPromptCache, DEFAULT_MIN_CACHE_TOKENS } from './prompt-cache-anthropic.js';
 import { OpenAIPromptCache } from './prompt-cache-openai.js';
 import type { FaultRates } from './faults.js';
@@ -26,6 +27,8 @@ export interface EmulatorOptions {
   anthropicMinCacheTokens?: Record<string, number>;
   /** Default 10,000 requests / 10M tokens per minute. */
   rateLimits?: RateLimitConfig;
+  /** Batch APIs' accelerated clock (see ./batch/config.ts). */
+  batch?: BatchOptions;
 }
 
 export interface EmulatorState {
@@ -38,6 +41,7 @@ export interface EmulatorState {
   readonly openaiCache: OpenAIPromptCache;
   readonly anthropicCache: AnthropicPromptCache;
   readonly limiter: RateLimiter;
+  readonly batch: BatchConfig;
   /** Unique ids for requests and responses. */
   nextRequestId(): string;
   nextId(): string;
@@ -70,6 +74,7 @@ export function createState(o: EmulatorOptions): EmulatorState {
     openaiCache: new OpenAIPromptCache({ ...cacheCfg, now }),
     anthropicCache: new AnthropicPromptCache(now, { ...DEFAULT_MIN_CACHE_TOKENS, ...o.anthropicMinCacheTokens }),
     limiter: new RateLimiter(o.rateLimits ?? DEFAULT_RATE_LIMITS, now),
+    batch: parseBatchOptions(o.batch),
     nextRequestId: () => `req_${idBody()}`,
     nextId: idBody,
   };
