@@ -3,6 +3,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import Table from 'cli-table3';
+import { positiveInt } from './args.js';
+import { progress } from './progress.js';
 import { createBuiltinEmbedder } from '../cache/semantic/builtin-embedder.js';
 import { buildEmbedderModel } from '../cache/semantic/build-embedder.js';
 import { evaluatePairs, parsePairs, type EvalReport, type Split } from '../cache/semantic/evaluate.js';
@@ -13,31 +15,6 @@ function unit(value: string): number {
   const n = Number(value);
   if (!Number.isFinite(n) || n < -1 || n > 1) throw new InvalidArgumentError('must be a number in [-1, 1]');
   return n;
-}
-function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('must be a positive integer');
-  return n;
-}
-
-/** A single-line `\r` progress indicator on stderr, shown only after one second and on a TTY. */
-function progress(label: string): { update: (done: number, total: number) => void; end: () => void } {
-  const start = Date.now();
-  let shown = false;
-  let last = 0;
-  return {
-    update(done, total) {
-      const now = Date.now();
-      if (!process.stderr.isTTY || now - start < 1000 || now - last < 100) return;
-      last = now;
-      shown = true;
-      const pct = total ? Math.floor((done / total) * 100) : 0;
-      process.stderr.write(`\r${label} [${'#'.repeat(Math.floor(pct / 5)).padEnd(20, '.')}] ${pct}% (${done}/${total})`);
-    },
-    end() {
-      if (shown) process.stderr.write('\r' + ' '.repeat(label.length + 50) + '\r');
-    },
-  };
 }
 
 const pct = (v: number): string => (v * 100).toFixed(1) + '%';

@@ -3,6 +3,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import Table from 'cli-table3';
+import { nonNegativeInt as integer } from './args.js';
+import { progress } from './progress.js';
 import { contaminatedNextTo, loadOutcomeFiles, parseContaminated, selectModels, type DataFormat, type OutcomeDataset } from '../routing/learned/data.js';
 import { LearnedRouter, saveRouterModel } from '../routing/learned/model.js';
 import { stratifiedSplit, subset, trainRouter, type TrainOptions } from '../routing/learned/train.js';
@@ -15,32 +17,6 @@ function fraction(value: string): number {
   const n = Number(value);
   if (!Number.isFinite(n) || n <= 0 || n >= 1) throw new InvalidArgumentError('must be a number in (0, 1)');
   return n;
-}
-function integer(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('must be a non-negative integer');
-  return n;
-}
-
-/** A single-line `\r` progress indicator on stderr, shown only after one second and on a TTY. */
-function progress(label: string): { update: (done: number, total: number) => void; end: () => void } {
-  const start = Date.now();
-  let shown = false;
-  let last = 0;
-  return {
-    update(done, total) {
-      const now = Date.now();
-      if (!process.stderr.isTTY || now - start < 1000 || now - last < 100) return;
-      last = now;
-      shown = true;
-      const pct = total ? Math.floor((done / total) * 100) : 0;
-      const bar = '#'.repeat(Math.floor(pct / 5)).padEnd(20, '.');
-      process.stderr.write(`\r${label} [${bar}] ${pct}%`);
-    },
-    end() {
-      if (shown) process.stderr.write('\r' + ' '.repeat(label.length + 30) + '\r');
-    },
-  };
 }
 
 function modelVersion(value: string): 1 | 2 {

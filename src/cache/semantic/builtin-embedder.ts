@@ -3,9 +3,8 @@
 // adjacent-stem bigrams, and character 4-grams of content words (typos, morphology). Each feature
 // is hashed (FNV-1a) into `dim` buckets with a hashed sign - a sparse random projection - and the
 // vector is L2-normalised. No weights are downloaded; embedding a short question takes microseconds.
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { packageFile } from '../../core/package-file.js';
 import { z } from 'zod';
 import type { Embedder } from './embedder.js';
 import { fnv1a, isStop, tokenize } from './text.js';
@@ -28,15 +27,9 @@ export const EmbedderModelSchema = z
   .strict();
 export type EmbedderModel = z.infer<typeof EmbedderModelSchema>;
 
-/** models/embedder-builtin.json of this package, from src/ (tests) or dist/src/ (built). */
+/** models/embedder-builtin.json of this package. */
 export function defaultEmbedderModelPath(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 7; i++) {
-    const candidate = join(dir, 'models', 'embedder-builtin.json');
-    if (existsSync(candidate)) return candidate;
-    dir = dirname(dir);
-  }
-  return join(process.cwd(), 'models', 'embedder-builtin.json');
+  return packageFile('models', 'embedder-builtin.json');
 }
 
 export function loadEmbedderModel(file: string = defaultEmbedderModelPath()): EmbedderModel {

@@ -1,9 +1,9 @@
 // Named routers resolved against the catalog once at start-up: a learned router's model file
 // loaded and its outcome-data names mapped onto catalog models; a cascade's steps and judge
 // models looked up. Every problem is reported with its config path.
-import { existsSync, statSync } from 'node:fs';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { statSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import { packageFile } from '../../core/package-file.js';
 import type { Catalog, Deployment } from '../../config/catalog.js';
 import { loadRouterModel, type LearnedRouter } from '../learned/model.js';
 import type { CascadeCheck } from '../cascade/checks.js';
@@ -92,15 +92,9 @@ export function compileRouters(
   return { routers: out, problems };
 }
 
-/** models/router-default.json of this package, from src/ (tests) or dist/src/ (built). */
+/** models/router-default.json of this package. */
 export function defaultRouterModelPath(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 6; i++) {
-    const candidate = join(dir, 'models', 'router-default.json');
-    if (existsSync(candidate)) return candidate;
-    dir = dirname(dir);
-  }
-  return join(process.cwd(), 'models', 'router-default.json');
+  return packageFile('models', 'router-default.json');
 }
 
 const loaded = new Map<string, { mtimeMs: number; router: LearnedRouter }>();
