@@ -1,0 +1,142 @@
+// `costwise project`: monthly cost projections from a scenario file or from the ledger.
+import { existsSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { stringify } from 'yaml';
+import { buildCatalog } from '../config/catalog.js';
+import { ConfigError, loadConfig } from '../config/load.js';
+import { openDurableStore } from '../storage/index.js';
+import { deriveScenario, readLedgerWindow } from '../projection/from-ledger.js';
+import { loadScenario, parseScenario, ScenarioError } from '../projection/load.js';
+import { project } from '../projection/project.js';
+import { FORMATS, render, type Format } from '../projection/report/render.js';
+import type { Scenario } from '../projection/scenario.js';
+import { sensitivity } from '../projection/sensitivity.js';
+
+export interface ProjectOptions {
+  scenario?: string;
+  fromLedger?: boolean;
+  db?: string;
+  days: number;
+  months: number;
+  growth: number;
+  printScenario?: boolean;
+  format: Format;
+  out?: string;
+  scale?: number[];
+}
+
+export interface ProjectResult {
+  /** What goes to --out, or to standard output. */
+  text: string;
+  /** Further files to write (the HTML report's charts). */
+  extra: Map<string, string>;
+  /** Notes for standard error. */
+  notes: string[];
+}
+
+function scaleList(value: string): number[] {
+  const list = value.split(',').map((s) => Number(s.trim()));
+  if (list.length === 0 || list.some((n) => !Number.isFinite(n) || n <= 0)) throw new InvalidArgumentError('must be a comma-separated list of positive numbers, e.g. 1,3,10');
+  return list;
+}
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('must be a positive integer');
+  return n;
+}
+function growthRate(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= -1) throw new InvalidArgumentError('must be a monthly growth fraction above -1 (0.05 = 5% a month)');
+  return n;
+}
+
+/** The ledger path and the config whose catalog prices it: --db is a SQLite file or a costwise.yaml. */
+function ledgerSource(db: string | undefined): { ledger: string; config: string } {
+  if (db && /\.ya?ml$/i.test(db)) return { ledger: loadConfig(db).config.storage.ledger.path, config: resolve(db) };
+  const envConfig = process.env['COSTWISE_CONFIG'];
+  const config = envConfig ? resolve(envConfig) : '';
+  return { ledger: db ?? loadConfig(config || undefined).config.storage.ledger.path, config };
+}
+
+async function scenarioFromLedger(opts: ProjectOptions, notes: string[]): Promise<{ scenario?: Scenario; yaml: string }> {
+  const { ledger, config } = ledgerSource(opts.db);
+  if (ledger !== ':memory:' && !existsSync(ledger)) throw new ScenarioError([`--db: no ledger at ${ledger}`], '');
+  const store = openDurableStore({ kind: 'sqlite', path: ledger, worker: false });
+  let rows;
+  try {
+    rows = await readLedgerWindow(store, opts.days);
+  } finally {
+    await store.close();
+  }
+  const catalog = buildCatalog(loadConfig(config || undefined).config, 'http://127.0.0.1:1');
+  let derived;
+  try {
+    derived = deriveScenario(rows, { days: opts.days, months: opts.months, growth: opts.growth, catalog, config });
+  } catch (err) {
+    throw new ScenarioError([`--from-ledger: ${(err as Error).message}`], ledger);
+  }
+  const s = derived.summary;
+  const header = `# Derived by costwise project --from-ledger from ${ledger}: ${s.requests} requests between ${new Date(s.firstTs).toISOString()} and ${new Date(s.lastTs).toISOString()} (${s.observedDays} days, scaled to 30-day months).\n`;
+  const yaml = header + stringify(derived.input);
+  notes.push(`calibrated from ${ledger}: ${s.requests} requests over ${s.observedDays} days`);
+  if (opts.printScenario) return { yaml };
+  return { scenario: parseScenario(derived.input, ''), yaml };
+}
+
+export async function executeProject(opts: ProjectOptions): Promise<ProjectResult> {
+  const notes: string[] = [];
+  if (!opts.scenario === !opts.fromLedger) throw new ScenarioError(['give either --scenario <file> or --from-ledger'], '');
+  let scenario: Scenario;
+  if (opts.fromLedger) {
+    const derived = await scenarioFromLedger(opts, notes);
+    if (!derived.scenario) return { text: derived.yaml, extra: new Map(), notes };
+    scenario = derived.scenario;
+  } else {
+    scenario = loadScenario(opts.scenario!);
+  }
+  const projection = project(scenario, opts.scale ?? scenario.scaleFactors);
+  const rendered = render(projection, sensitivity(scenario), opts.format, opts.out);
+  if (opts.format === 'html' && !opts.out) notes.push('the chart SVG files are written only with --out');
+  return { ...rendered, notes };
+}
+
+export async function runProject(opts: ProjectOptions): Promise<void> {
+  let result: ProjectResult;
+  try {
+    result = await executeProject(opts);
+  } catch (err) {
+    if (err instanceof ScenarioError || err instanceof ConfigError) {
+      process.stderr.write(`costwise project: ${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  for (const note of result.notes) process.stderr.write(`costwise project: ${note}\n`);
+  if (opts.out) {
+    writeFileSync(opts.out, result.text);
+    for (const [path, content] of result.extra) writeFileSync(path, content);
+    process.stderr.write(`costwise project: wrote ${[opts.out, ...result.extra.keys()].join(', ')}\n`);
+  } else {
+    process.stdout.write(result.text);
+  }
+}
+
+export function registerProjectCommand(program: Command): void {
+  program
+    .command('project')
+    .description('monthly cost projection (naive vs optimised, saving by technique, 1×/3×/10× scale, sensitivity) from a scenario or the ledger')
+    .option('-s, --scenario <file>', 'scenario YAML (see examples/scenario.yaml)')
+    .option('--from-ledger', 'build the scenario from the ledger (volumes, mix, cache rates) and project it forward')
+    .option('--db <file>', 'with --from-ledger: the SQLite ledger, or a costwise.yaml naming it (default: the configured ledger)')
+    .option('--days <n>', 'with --from-ledger: days of ledger to calibrate on', positiveInt, 30)
+    .option('--months <n>', 'with --from-ledger: months to project', positiveInt, 12)
+    .option('--growth <x>', 'with --from-ledger: monthly growth as a fraction (0.05 = 5%)', growthRate, 0)
+    .option('--print-scenario', 'with --from-ledger: print the derived scenario as YAML and stop')
+    .addOption(new Option('-f, --format <format>', 'output format').choices([...FORMATS]).default('table'))
+    .option('-o, --out <file>', 'write the report here (html: also <name>-cost.svg, -savings.svg, -scales.svg next to it)')
+    .option('--scale <list>', 'scale factors, e.g. 1,3,10 (default: the scenario\'s, else 1,3,10)', scaleList)
+    .action(async (opts: ProjectOptions) => {
+      await runProject(opts);
+    });
+}

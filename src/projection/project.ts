@@ -1,0 +1,82 @@
+// A scenario projected month by month at each scale factor: per-type results summed into the
+// month's naive cost, optimised cost and saving by technique (exact bigint pico-dollars).
+import { effectiveRates, projectTypeMonth, TECHNIQUES, type Technique, type TypeMonth } from './engine.js';
+import type { Scenario } from './scenario.js';
+import { splitByShare } from './split.js';
+
+export type Savings = Record<Technique, bigint>;
+
+export interface MonthResult {
+  month: number;
+  requests: number;
+  naivePico: bigint;
+  optimizedPico: bigint;
+  savingsPico: Savings;
+  types: TypeMonth[];
+}
+
+export interface Totals {
+  requests: number;
+  naivePico: bigint;
+  optimizedPico: bigint;
+  savingsPico: Savings;
+}
+
+export interface ScaleResult {
+  scale: number;
+  months: MonthResult[];
+  total: Totals;
+}
+
+export function zeroSavings(): Savings {
+  return { routing: 0n, prompt_optimization: 0n, response_caching: 0n, prompt_caching: 0n, batching: 0n };
+}
+
+function monthResult(scenario: Scenario, month: number, scale: number): MonthResult {
+  const volume = scenario.monthlyVolume[month - 1]! * scale;
+  const requests = Math.round(volume);
+  const reference = scenario.monthlyVolume[0]!;
+  const load = reference > 0 ? volume / reference : 1;
+  const counts = splitByShare(requests, scenario.types.map((t) => t.share));
+  const types = scenario.types.map((type, i) =>
+    projectTypeMonth({ type, requests: counts[i]!, rates: effectiveRates(type.assumptions, load, scenario.reuseGrowsWithVolume), available: scenario.available }),
+  );
+  const savingsPico = zeroSavings();
+  let naivePico = 0n;
+  let optimizedPico = 0n;
+  for (const t of types) {
+    naivePico += t.stages[0]!;
+    optimizedPico += t.stages[TECHNIQUES.length]!;
+    TECHNIQUES.forEach((k, i) => (savingsPico[k] += t.stages[i]! - t.stages[i + 1]!));
+  }
+  return { month, requests, naivePico, optimizedPico, savingsPico, types };
+}
+
+export function totalsOf(months: readonly MonthResult[]): Totals {
+  const total: Totals = { requests: 0, naivePico: 0n, optimizedPico: 0n, savingsPico: zeroSavings() };
+  for (const m of months) {
+    total.requests += m.requests;
+    total.naivePico += m.naivePico;
+    total.optimizedPico += m.optimizedPico;
+    for (const k of TECHNIQUES) total.savingsPico[k] += m.savingsPico[k];
+  }
+  return total;
+}
+
+export function projectAtScale(scenario: Scenario, scale: number): ScaleResult {
+  const months = scenario.monthlyVolume.map((_, i) => monthResult(scenario, i + 1, scale));
+  return { scale, months, total: totalsOf(months) };
+}
+
+export interface Projection {
+  scenario: Scenario;
+  /** The scenario as written (scale 1). */
+  base: ScaleResult;
+  scales: ScaleResult[];
+}
+
+export function project(scenario: Scenario, scaleFactors: readonly number[] = scenario.scaleFactors): Projection {
+  const scales = scaleFactors.map((s) => projectAtScale(scenario, s));
+  const base = scales.find((s) => s.scale === 1) ?? projectAtScale(scenario, 1);
+  return { scenario, base, scales };
+}
