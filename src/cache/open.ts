@@ -5,14 +5,15 @@ import type { Config } from '../config/schema.js';
 import { openMemoryStore, openRedisCache, openSqliteCache } from './exact/index.js';
 import type { ResponseCacheStore } from './types.js';
 
-export function openResponseCacheStore(config: Config['cache']): ResponseCacheStore {
+/** `now`: the clock of entry ages and TTLs (wall time by default; a replay's simulated clock). */
+export function openResponseCacheStore(config: Config['cache'], now: () => number = Date.now): ResponseCacheStore {
   switch (config.backend) {
     case 'memory':
-      return openMemoryStore({ maxBytes: config.maxBytes });
+      return openMemoryStore({ maxBytes: config.maxBytes, now });
     case 'sqlite':
       if (config.sqlitePath !== ':memory:') mkdirSync(dirname(config.sqlitePath), { recursive: true });
-      return openSqliteCache({ path: config.sqlitePath, maxBytes: config.maxBytes });
+      return openSqliteCache({ path: config.sqlitePath, maxBytes: config.maxBytes, now });
     case 'redis':
-      return openRedisCache({ url: config.redisUrl, prefix: config.redisPrefix });
+      return openRedisCache({ url: config.redisUrl, prefix: config.redisPrefix, now });
   }
 }

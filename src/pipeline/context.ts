@@ -73,7 +73,7 @@ export interface RequestContext {
   /** Set by the cache stage: what the response cache did for this request. */
   cacheResult?: 'hit-exact' | 'hit-semantic' | 'miss';
   /** Anthropic breakpoint plans, per deployment key (a retry on the same deployment reuses its plan). */
-  promptCachePlans?: Map<string, { request: CanonicalRequest; commit: (at?: number) => void; summary: string }>;
+  promptCachePlans?: Map<string, { request: CanonicalRequest; commit: () => void; summary: string }>;
   /** What the prompt-cache planner did for the deployment tried last: `x-costwise-prompt-cache`. */
   promptCacheSummary?: string;
   /** On a semantic hit: the similarity of the question it was matched with. */
@@ -96,13 +96,15 @@ export interface NewContext {
   endpoint: string;
   caller: Caller;
   forwardHeaders: Record<string, string>;
+  /** Arrival time in epoch ms; default now (trace replay passes its simulated clock). */
+  receivedAt?: number;
 }
 
 /** A context for a request that has arrived but not yet been parsed. */
 export function createContext(init: NewContext): RequestContext {
   return {
     ...init,
-    receivedAt: Date.now(),
+    receivedAt: init.receivedAt ?? Date.now(),
     startedAt: performance.now(),
     request: emptyRequest(init.ingress),
     warnings: [],

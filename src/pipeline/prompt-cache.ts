@@ -26,12 +26,14 @@ import type { RequestContext } from './context.js';
 /** The gateway's prompt-cache planning state, shared by all requests. */
 export interface PromptCachePlanning {
   planner: AutoCachePlanner;
+  /** Epoch ms (the gateway's clock: wall time, or a replay's simulated time). */
+  now: () => number;
   mode: PlannerMode | 'off';
   rules: ReadonlyArray<{ matches(f: RequestFeatures): boolean; mode: PlannerMode | 'off' }>;
 }
 
-export function createPromptCachePlanning(config: Config['promptCache']): PromptCachePlanning {
-  return { planner: new AutoCachePlanner(), mode: config.mode, rules: config.rules.map((r) => ({ matches: compileMatch(r.match), mode: r.mode })) };
+export function createPromptCachePlanning(config: Config['promptCache'], now: () => number = Date.now): PromptCachePlanning {
+  return { planner: new AutoCachePlanner(), now, mode: config.mode, rules: config.rules.map((r) => ({ matches: compileMatch(r.match), mode: r.mode })) };
 }
 
 /**
@@ -62,10 +64,14 @@ function planAnthropic(request: CanonicalRequest, d: Deployment, ctx: RequestCon
       pricing: d.pricing,
       minCacheableTokens: minCacheableTokens(d.upstreamModel),
       mode,
-      now: Date.now(),
+      now: planning.now(),
     });
     anchorStablePrefix(auto.plan, blocks, minCacheableTokens(d.upstreamModel));
-    entry = { request: auto.plan.breakpoints.length ? applyBreakpoints(request, auto.plan) : request, commit: auto.commit, summary: summarize(auto.plan) };
+    entry = {
+      request: auto.plan.breakpoints.length ? applyBreakpoints(request, auto.plan) : request,
+      commit: () => auto.commit(planning.now()),
+      summary: summarize(auto.plan),
+    };
     planned.set(d.key, entry);
   }
   ctx.promptCacheSummary = entry.summary;
@@ -95,7 +101,7 @@ function summarize(plan: { breakpoints: ReadonlyArray<{ ttl: string }>; expected
 
 /** Marks the plan of the deployment that answered as sent (its cache entries now exist). */
 export function commitPromptCachePlan(ctx: RequestContext, d: Deployment): void {
-  ctx.promptCachePlans?.get(d.key)?.commit(Date.now());
+  ctx.promptCachePlans?.get(d.key)?.commit();
 }
 
 /** OpenAI caches prompts from 1,024 tokens; a key on anything shorter is noise. */

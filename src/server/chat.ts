@@ -37,6 +37,7 @@ export async function handleChat(ingress: IngressFormat, req: IncomingMessage, r
     endpoint: req.url ?? '',
     caller: callerFrom(req.headers),
     forwardHeaders: forwardHeadersFrom(req.headers),
+    receivedAt: deps.clock(),
   });
   res.on('close', () => {
     if (!res.writableFinished) ctx.abort.abort();

@@ -12,6 +12,8 @@ import type { PromptCachePlanning } from '../pipeline/prompt-cache.js';
 /** Everything a route handler may use; built once at start-up. */
 export interface AppDeps {
   config: Config;
+  /** Epoch ms: wall time, or a trace replay's simulated clock. */
+  clock: () => number;
   catalog: Catalog;
   policy: PolicyConfig;
   adapters: AdapterRegistry;

@@ -31,6 +31,12 @@ export interface GatewayOptions {
   host?: string;
   /** Clock and randomness for retries, breakers and balancing (tests inject their own). */
   resilienceDeps?: ResilienceDeps;
+  /**
+   * Epoch-ms clock of everything time-dependent in the pipeline (arrival times, response-cache
+   * TTLs, prompt-cache planning, Gemini context caches); default wall time. Trace replay passes a
+   * simulated clock.
+   */
+  clock?: () => number;
 }
 
 export interface RunningGateway {
@@ -68,9 +74,15 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     );
   }
   const emulator = usesEmulator(config)
-    ? await startEmulator({ port: 0, latency: { ttftMs: config.emulator.ttftMs, perTokenMs: config.emulator.perTokenMs }, seed: config.emulator.seed })
+    ? await startEmulator({
+        port: 0,
+        latency: { ttftMs: config.emulator.ttftMs, perTokenMs: config.emulator.perTokenMs },
+        seed: config.emulator.seed,
+        ...(options.clock ? { now: options.clock } : {}),
+      })
     : undefined;
   const catalog = buildCatalog(config, emulator?.url);
+  const clock = options.clock ?? Date.now;
   const compiled = compileRouters(config.routing.routers, catalog);
   if (compiled.problems.length) {
     await emulator?.close();
@@ -85,6 +97,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
           .list()
           .flatMap((m) => catalog.deployments(m.name))
           .find((d) => d.provider.name === t.provider.name && d.upstreamModel === t.upstreamModel)?.pricing ?? null,
+      now: clock,
       onStorageCharge: (c) => recordProviderCharge(store, { resource: c.cache, reason: c.reason, provider: c.provider, model: c.model, pico: c.pico }),
     },
   });
@@ -97,11 +110,13 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     resilience: createResilience(config.routing, options.resilienceDeps),
     responseCache: createResponseCache(
       config.cache,
-      openResponseCacheStore(config.cache),
+      openResponseCacheStore(config.cache, clock),
       usesSemanticCache(config.cache) ? semanticCacheFor(config.cache.semantic, catalog, adapters) : undefined,
+      clock,
     ),
     promptChurn: new PrefixChurnDetector(),
-    promptCache: createPromptCachePlanning(config.promptCache),
+    promptCache: createPromptCachePlanning(config.promptCache, clock),
+    clock,
     store,
     state: createMemoryState(),
   };
