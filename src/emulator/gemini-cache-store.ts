@@ -59,14 +59,14 @@ export class GeminiCacheStore {
     return this.entries.size;
   }
 
-  create(input: CachedContentInput): CachedContentEntry {
+  /** `at`: the request's arrival on the emulator clock, the same instant its expiry was computed from. */
+  create(input: CachedContentInput, at: number = this.now()): CachedContentEntry {
     const tokens = cachedTokens(input);
     const min = minCacheTokens(input.model, this.minTable);
     if (tokens < min) {
       throw badRequest(`Cached content is too small. total_token_count=${tokens}, min_total_token_count=${min}`);
     }
-    const t = this.now();
-    const entry: CachedContentEntry = { ...input, id: this.newId(), tokens, createTime: t, updateTime: t };
+    const entry: CachedContentEntry = { ...input, id: this.newId(), tokens, createTime: at, updateTime: at };
     this.entries.set(entry.id, entry);
     return entry;
   }

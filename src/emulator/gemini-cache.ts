@@ -61,6 +61,7 @@ function handleCreate(ex: Exchange, raw: unknown): void {
   const b = v.requireObj(raw, 'body');
   const model = v.requireString(b.model, 'model').replace(/^models\//, '');
   if (!isKnownModel(model)) throw new EmuError(404, `models/${model} is not found for API version v1beta, or is not supported for createCachedContent.`);
+  const now = ex.state.now();
   const entry = geminiCacheStore(ex.state).create({
     model,
     system: systemInstruction(b.systemInstruction ?? b.system_instruction),
@@ -68,8 +69,8 @@ function handleCreate(ex: Exchange, raw: unknown): void {
     toolChoice: toolChoice(b.toolConfig ?? b.tool_config),
     messages: optionalContents(b.contents),
     displayName: v.optString(b.displayName, 'displayName'),
-    expireTime: expiration(b, ex.state.now()) ?? ex.state.now() + DEFAULT_CACHE_TTL_MS,
-  });
+    expireTime: expiration(b, now) ?? now + DEFAULT_CACHE_TTL_MS,
+  }, now);
   ex.sendPlain(200, render(entry));
 }
 

@@ -9,6 +9,7 @@ import { sendJson } from './respond.js';
 import { parseJsonBody, readBody } from './body.js';
 import { z } from 'zod';
 import { formatPath } from '../config/load.js';
+import { handleDashboardApi } from './admin-dashboard.js';
 
 const invalidateSchema = z
   .strictObject({
@@ -71,6 +72,7 @@ export async function handleAdmin(req: IncomingMessage, res: ServerResponse, dep
     if (req.method !== 'POST') return adminError(res, 405, `method ${req.method} not allowed on ${url.pathname} (POST)`);
     return invalidateCache(req, res, deps);
   }
+  if (await handleDashboardApi(req, res, deps, url)) return;
   if (req.method !== 'GET') return adminError(res, 405, `method ${req.method} not allowed on ${url.pathname}`);
   if (url.pathname === '/api/promptcache') {
     sendJson(res, 200, {

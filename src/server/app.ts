@@ -7,6 +7,7 @@ import { handleEmbeddings } from './embeddings.js';
 import { handleCountTokens } from './count-tokens.js';
 import { handleModel, handleModels } from './models.js';
 import { handleAdmin, isAdmin } from './admin.js';
+import { createUiHandler } from './ui.js';
 import { sendJson } from './respond.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse, deps: AppDeps) => Promise<void> | void;
@@ -27,6 +28,7 @@ function pathOf(rawUrl: string): string {
 }
 
 export function createApp(deps: AppDeps): Server {
+  const serveUi = createUiHandler({ authorized: (req) => isAdmin(req, deps.config.server.adminKey) });
   const server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
     const path = pathOf(req.url ?? '/');
     const handler = ROUTES[`${req.method} ${path}`];
@@ -35,7 +37,7 @@ export function createApp(deps: AppDeps): Server {
       if (handler) done = handler(req, res, deps);
       else if (req.method === 'GET' && path.startsWith('/v1/models/')) done = handleModel(req, res, deps, decodeURIComponent(path.slice('/v1/models/'.length)));
       else if (path === '/api' || path.startsWith('/api/')) done = handleAdmin(req, res, deps, new URL(req.url ?? '/', 'http://x'));
-      else if (path === '/ui' || path.startsWith('/ui/')) done = serveUi(req, res, deps);
+      else if (path === '/ui' || path.startsWith('/ui/')) done = serveUi(req, res);
       else done = notFound(req, res, path);
     } catch (err) {
       done = Promise.reject(err);
@@ -67,16 +69,3 @@ function notFound(req: IncomingMessage, res: ServerResponse, path: string): void
   req.resume();
 }
 
-function serveUi(req: IncomingMessage, res: ServerResponse, deps: AppDeps): void {
-  if (!isAdmin(req, deps.config.server.adminKey)) {
-    res.writeHead(401, { 'www-authenticate': 'Bearer realm="costwise admin"', 'content-type': 'text/plain' });
-    res.end('admin key required');
-    return;
-  }
-  res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-  res.end(
-    '<!doctype html><meta charset="utf-8"><title>costwise</title><h1>costwise</h1>' +
-      '<p>The dashboard is not built yet. Spend so far: <a href="/api/spend?group_by=model">/api/spend</a>, ' +
-      '<a href="/api/requests">/api/requests</a>.</p>',
-  );
-}

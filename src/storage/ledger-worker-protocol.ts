@@ -3,6 +3,7 @@
 // every row posted before it.
 import type { MessagePort } from 'node:worker_threads';
 import type { LedgerAttempt, LedgerRow, SpendBucket, SpendQuery } from './types.js';
+import type { DashboardQuery, DashboardValue } from './dashboard-types.js';
 
 /** The SqliteStore options that cross the thread boundary (functions cannot). */
 export interface LedgerWorkerStoreOptions {
@@ -27,6 +28,7 @@ export type Request =
   | { type: 'flush'; id: number }
   | { type: 'spend'; id: number; query: SpendQuery }
   | { type: 'ledgerRows'; id: number; options: { limit: number; offset?: number } }
+  | { type: 'dashboard'; id: number; query: DashboardQuery }
   | { type: 'close'; id: number };
 
 /**
@@ -35,7 +37,7 @@ export type Request =
  */
 export type ToWorker = { type: 'rows'; seq: number; rows: RowTuple[] } | Request;
 
-export type RequestValue = SpendBucket[] | LedgerRow[] | null;
+export type RequestValue = SpendBucket[] | LedgerRow[] | DashboardValue | null;
 
 export type FromWorker =
   | { type: 'reply'; id: number; ok: true; value: RequestValue }

@@ -99,6 +99,9 @@ if (opened !== null) {
       case 'ledgerRows':
         void answer(message.id, store.ledgerRows(message.options));
         return;
+      case 'dashboard':
+        void answer(message.id, store.dashboard(message.query));
+        return;
       case 'close':
         void answer(message.id, store.close().then(() => null)).finally(() => port.close());
         return;

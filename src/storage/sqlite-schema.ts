@@ -104,6 +104,13 @@ export const MIGRATIONS: readonly string[] = [
   `ALTER TABLE ledger ADD COLUMN prompt_cache_pico INTEGER NOT NULL DEFAULT 0;
    ALTER TABLE spend_hourly ADD COLUMN prompt_cache_micro INTEGER NOT NULL DEFAULT 0;
    ALTER TABLE spend_hourly ADD COLUMN prompt_cache_rem INTEGER NOT NULL DEFAULT 0;`,
+  // Dashboard reads (sqlite-dashboard.ts). Partial indexes, so a row pays only for the ones it is in:
+  // sub-calls of a request; response-cache results by kind in time order (hit rates, the cache
+  // filter); the rare routes that fell back or escalated (their rates).
+  `CREATE INDEX ledger_parent ON ledger (parent_id) WHERE parent_id IS NOT NULL;
+   CREATE INDEX ledger_cache ON ledger (cache, ts) WHERE cache IS NOT NULL;
+   CREATE INDEX ledger_fallback ON ledger (ts) WHERE instr(route, 'fallback:') > 0;
+   CREATE INDEX ledger_escalated ON ledger (ts) WHERE instr(route, ':escalated') > 0;`,
 ];
 
 /** The ledger columns a row is written and read with, in the order of `encode` (sqlite-rows.ts). */

@@ -7,7 +7,7 @@
 // rollups together). A failed write keeps its rows queued and is retried with backoff; nothing is
 // thrown at the caller, nothing is dropped without a log line.
 //
-// Reads: spend() (sqlite-spend.ts) and ledgerRows() first write what is queued (read-your-writes).
+// Reads: spend() (sqlite-spend.ts), dashboard() (sqlite-dashboard.ts) and ledgerRows() first write what is queued (read-your-writes).
 //
 // Files: sqlite-schema.ts (DDL, migrations), sqlite-rows.ts (validation, row mapping),
 // sqlite-write.ts (the batch transaction), sqlite-spend.ts (spend queries), this file (the queue).
@@ -15,6 +15,8 @@ import Database from 'better-sqlite3';
 import { decode, encode, invalidReason, rejectionLog, type DbRow, type QueuedRow } from './sqlite-rows.js';
 import { COLUMNS, configure, migrate } from './sqlite-schema.js';
 import { spendQueries } from './sqlite-spend.js';
+import { dashboardQueries } from './sqlite-dashboard.js';
+import type { DashboardQuery, DashboardResult } from './dashboard-types.js';
 import { batchWriter } from './sqlite-write.js';
 import type { DurableStore, LedgerRow, SpendBucket, SpendQuery } from './types.js';
 
@@ -45,12 +47,14 @@ export function openSqliteStore(opts: SqliteStoreOptions): DurableStore {
   let writeTransaction: (rows: readonly QueuedRow[], count: number) => void;
   let selectRows: Database.Statement;
   let spendQuery: ReturnType<typeof spendQueries>;
+  let dashboardQuery: ReturnType<typeof dashboardQueries>;
   try {
     configure(db);
     migrate(db);
     writeTransaction = batchWriter(db);
     selectRows = db.prepare(`SELECT ${COLUMNS} FROM ledger ORDER BY ts DESC, id DESC LIMIT ? OFFSET ?`);
     spendQuery = spendQueries(db);
+    dashboardQuery = dashboardQueries(db);
   } catch (err) {
     db.close();
     throw err;
@@ -156,6 +160,12 @@ export function openSqliteStore(opts: SqliteStoreOptions): DurableStore {
 
     async spend(query: SpendQuery): Promise<SpendBucket[]> {
       const run = spendQuery(query);
+      drainForRead();
+      return run();
+    },
+
+    async dashboard<Q extends DashboardQuery>(query: Q): Promise<DashboardResult<Q>> {
+      const run = dashboardQuery(query);
       drainForRead();
       return run();
     },

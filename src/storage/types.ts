@@ -1,5 +1,6 @@
 // The two narrow storage interfaces of DESIGN.md. The pipeline depends only on these; SQLite and
 // in-memory implement them now, PostgreSQL and Redis later.
+import type { DashboardQuery, DashboardResult } from './dashboard-types.js';
 
 /** One request's entry in the ledger. Money in integer pico-dollars (1e-12 USD). */
 export interface LedgerRow {
@@ -94,6 +95,8 @@ export interface DurableStore {
   flush(): Promise<void>;
   spend(query: SpendQuery): Promise<SpendBucket[]>;
   ledgerRows(options: { limit: number; offset?: number }): Promise<LedgerRow[]>;
+  /** The dashboard's read queries (dashboard-types.ts). */
+  dashboard<Q extends DashboardQuery>(query: Q): Promise<DashboardResult<Q>>;
   close(): Promise<void>;
 }
 

@@ -8,7 +8,7 @@
 // not when it is appended: a caller must not change a row after appending it (the in-thread store
 // snapshots on append).
 //
-// Requests (flush, spend, ledgerRows, close) first post the waiting rows, then a message with an id;
+// Requests (flush, spend, ledgerRows, dashboard, close) first post the waiting rows, then a message with an id;
 // the worker answers each id in order, so a query sees every row appended before it.
 //
 // Crashes: every posted batch carries the sequence number of its last row, and the main thread
@@ -35,6 +35,7 @@ import {
 } from './ledger-worker-protocol.js';
 import { invalidReason, rejectionLog } from './sqlite-rows.js';
 import type { DurableStore, LedgerRow, SpendBucket, SpendQuery } from './types.js';
+import type { DashboardQuery, DashboardResult } from './dashboard-types.js';
 
 export interface WorkerSqliteStoreOptions {
   /** Database file, or ':memory:' (private to the worker). */
@@ -331,6 +332,10 @@ export function openWorkerSqliteStore(opts: WorkerSqliteStoreOptions): DurableSt
 
     ledgerRows(options: { limit: number; offset?: number }): Promise<LedgerRow[]> {
       return query((id) => ({ type: 'ledgerRows', id, options }));
+    },
+
+    dashboard<Q extends DashboardQuery>(dashboardQuery: Q): Promise<DashboardResult<Q>> {
+      return query((id) => ({ type: 'dashboard', id, query: dashboardQuery }));
     },
 
     close(): Promise<void> {

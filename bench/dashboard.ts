@@ -1,0 +1,173 @@
+// Dashboard endpoints on a 1,000,000-row ledger over 30 days: p50 / p95 latency of each one over
+// HTTP (gateway → ledger worker → SQLite), and what the dashboard's partial indexes cost the writes.
+import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import Table from 'cli-table3';
+import { openSqliteStore } from '../src/storage/sqlite.js';
+import type { LedgerRow } from '../src/storage/types.js';
+import { parseConfig } from '../src/config/load.js';
+import { DEFAULT_CONFIG } from '../src/config/defaults.js';
+import { startGateway } from '../src/server/gateway.js';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const DAY = 86_400_000;
+const N = Number(process.env['DASHBOARD_BENCH_ROWS'] ?? 1_000_000);
+const RUNS = 15;
+const MODELS = ['gpt-4.1-nano', 'gpt-4.1-mini', 'gpt-4.1', 'claude-haiku-4-5', 'claude-sonnet-4-5', 'gemini-2.5-flash'];
+
+/** A mix like a routed, cached production gateway: misses and hits, fallbacks, cascades, errors. */
+function row(i: number, t0: number, spanMs: number, total: number): LedgerRow {
+  const ts = t0 + Math.floor((i / total) * spanMs);
+  const served = MODELS[i % MODELS.length]!;
+  const kind = i % 100;
+  const hit = kind < 10 ? 'hit-exact' : kind < 12 ? 'hit-semantic' : kind < 80 ? 'miss' : null;
+  const routed = kind >= 40 && kind < 70;
+  const cascade = kind >= 70 && kind < 75;
+  const route = hit !== null && hit !== 'miss' ? `cache:${hit.slice(4)}`
+    : cascade ? `cascade:score:${kind < 72 ? 'escalated' : 'accepted'}->claude-sonnet-4-5`
+    : routed ? `rule:cheap->${served}` : kind === 99 ? `requested; fallback:529->${served}` : 'requested';
+  return {
+    requestId: `cw_${ts.toString(36)}${i.toString(16).padStart(8, '0')}`,
+    ts,
+    tenant: 'default',
+    keyId: `key_${i % 50}`,
+    tags: i % 4 === 0 ? ['batch', `team-${i % 7}`] : [],
+    ingress: i % 3 === 0 ? 'anthropic' : 'openai',
+    endpoint: '/v1/chat/completions',
+    requestedModel: routed ? 'gpt-4.1' : served,
+    servedModel: served,
+    provider: 'emulator',
+    inputTokens: 500 + (i % 1000),
+    cacheReadTokens: i % 3 === 0 ? 1024 : 0,
+    cacheWrite5mTokens: 0,
+    cacheWrite1hTokens: 0,
+    outputTokens: 100 + (i % 300),
+    reasoningTokens: 0,
+    costPico: hit !== null && hit !== 'miss' ? 0 : 1_000_000 + (i % 997) * 1000,
+    baselinePico: 1_200_000 + (i % 997) * 1000,
+    promptCachePico: i % 3 === 0 ? 50_000 : 0,
+    latencyMs: 5 + (i % 400),
+    status: kind === 98 ? 500 : 200,
+    stream: i % 2 === 0,
+    errorKind: kind === 98 ? 'upstream' : null,
+    route,
+    technique: hit === 'hit-exact' ? 'cache_exact' : hit === 'hit-semantic' ? 'cache_semantic' : routed ? 'routing' : cascade ? 'cascade' : null,
+    parentId: null,
+    attempts: kind === 99 ? [{ deployment: 'claude-sonnet-4-5@anthropic', status: 529, error: 'overloaded', ms: 30 }, { deployment: `${served}@openai`, status: 200, ms: 400 }] : null,
+    cache: hit,
+  };
+}
+
+/** The cascade's rejected first step: a billed sub-call of request i. */
+function subCall(parent: LedgerRow): LedgerRow {
+  return { ...parent, requestId: `${parent.requestId}.step1`, servedModel: 'claude-haiku-4-5', route: 'cascade:score:step1', parentId: parent.requestId, baselinePico: 0, cache: null, attempts: null };
+}
+
+async function fill(path: string, rows: number, t0: number, dropDashboardIndexes: boolean): Promise<number> {
+  const store = openSqliteStore({ path, maxBatch: 5000 });
+  if (dropDashboardIndexes) {
+    const db = new Database(path);
+    for (const index of ['ledger_parent', 'ledger_cache', 'ledger_fallback', 'ledger_escalated']) db.exec(`DROP INDEX IF EXISTS ${index}`);
+    db.close();
+  }
+  const started = performance.now();
+  for (let i = 0; i < rows; i++) {
+    const r = row(i, t0, 30 * DAY, rows);
+    store.appendLedger(r);
+    if (r.route.includes(':escalated')) store.appendLedger(subCall(r));
+    if (i % 50_000 === 49_999) {
+      await store.flush();
+      if (rows >= 1_000_000) process.stdout.write(`\r  ${(((i + 1) / rows) * 100).toFixed(0)}%`);
+    }
+  }
+  await store.flush();
+  const ms = performance.now() - started;
+  await store.close();
+  return ms;
+}
+
+function quantile(sorted: number[], q: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? 0;
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'costwise-dashboard-bench-'));
+  const results: Record<string, number | string> = { rows: N };
+
+  // What the four partial indexes cost the writes (200k rows with and without them).
+  // Alternated and the best of two each, so warm-up and disk cache do not favour either.
+  const writes = { with: Infinity, without: Infinity };
+  for (let round = 0; round < 2; round++) {
+    writes.without = Math.min(writes.without, await fill(join(dir, `without${round}.db`), 200_000, Date.now() - 30 * DAY, true));
+    writes.with = Math.min(writes.with, await fill(join(dir, `with${round}.db`), 200_000, Date.now() - 30 * DAY, false));
+  }
+  results['write_200k_with_dashboard_indexes_ms'] = Math.round(writes.with);
+  results['write_200k_without_dashboard_indexes_ms'] = Math.round(writes.without);
+
+  process.stdout.write(`writing a ${N.toLocaleString('en-US')}-row ledger over 30 days…\n`);
+  const path = join(dir, 'million.db');
+  const t0 = Date.now() - 30 * DAY;
+  await fill(path, N, t0, false);
+  process.stdout.write('\n');
+
+  const { config } = parseConfig({ ...structuredClone(DEFAULT_CONFIG), server: { port: 0 }, storage: { ledger: { path } } }, 'bench', {});
+  const gateway = await startGateway({ config });
+  const now = Date.now();
+  const lastHour = `from=${now - 3_600_000}&to=${now}`;
+  const some = row(Math.floor(N / 2), t0, 30 * DAY, N).requestId;
+  const escalated = row(Math.floor(N / 2) - (Math.floor(N / 2) % 100) + 70, t0, 30 * DAY, N).requestId;
+  const endpoints: Array<[string, string, RequestInit?]> = [
+    ['spend by technique (existing, reference)', '/api/spend?group_by=technique'],
+    ['timeseries hour, 30 days', `/api/timeseries?bucket=hour&from=${now - 30 * DAY}&to=${now}`],
+    ['timeseries day by model, all', '/api/timeseries?bucket=day&group_by=model'],
+    ['requests page 1 (top level)', '/api/requests?top_level=1&limit=50'],
+    ['requests page 21 (offset 1000)', '/api/requests?top_level=1&limit=50&offset=1000'],
+    ['requests model + status=error', '/api/requests?model=gpt-4.1&status=error&limit=50'],
+    ['requests cache=hit-semantic', '/api/requests?cache=hit-semantic&limit=50'],
+    ['requests q=fallback (route text)', '/api/requests?q=fallback:529&limit=50'],
+    ['requests q=<id prefix>', `/api/requests?q=${some.slice(0, -2)}&limit=50`],
+    ['requests q=cw_ (prefix of every id)', '/api/requests?q=cw_&limit=50'],
+    ['requests q=<no match> (full scan)', '/api/requests?q=no-such-text&limit=50'],
+    ['request detail with sub-call', `/api/requests/${escalated}`],
+    ['latency-cost, all (sampled)', '/api/stats/latency-cost'],
+    ['latency-cost, last hour (exact)', `/api/stats/latency-cost?${lastHour}`],
+    ['routing, all', '/api/routing'],
+    ['caching, all', '/api/caching'],
+    ['estimate', '/api/estimate', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prompt: 'Summarise our refund policy in three bullet points.' }) }],
+  ];
+  const table = new Table({ head: ['endpoint (1M rows)', 'p50 ms', 'p95 ms'], colAligns: ['left', 'right', 'right'] });
+  try {
+    for (const [name, path, init] of endpoints) {
+      const times: number[] = [];
+      for (let i = 0; i < RUNS + 1; i++) {
+        const t = performance.now();
+        const res = await fetch(`${gateway.url}${path}`, init);
+        if (res.status !== 200) throw new Error(`${path}: HTTP ${res.status} ${await res.text()}`);
+        await res.arrayBuffer();
+        if (i > 0) times.push(performance.now() - t); // the first run prepares the statement
+      }
+      times.sort((a, b) => a - b);
+      const p50 = quantile(times, 0.5);
+      const p95 = quantile(times, 0.95);
+      results[`${name} p50_ms`] = Number(p50.toFixed(2));
+      table.push([name, p50.toFixed(1), p95.toFixed(1)]);
+    }
+  } finally {
+    await gateway.close();
+  }
+
+  const outDir = join(root, 'bench', 'results');
+  mkdirSync(outDir, { recursive: true });
+  writeFileSync(join(outDir, 'dashboard.json'), JSON.stringify({ date: new Date().toISOString(), ...results }, null, 2) + '\n');
+  process.stdout.write(`${table.toString()}\n`);
+  process.stdout.write(`writes, 200k rows: ${results['write_200k_with_dashboard_indexes_ms']} ms with the dashboard indexes, `
+    + `${results['write_200k_without_dashboard_indexes_ms']} ms without\nwritten to bench/results/dashboard.json\n`);
+}
+
+main().catch((err) => {
+  process.stderr.write(`dashboard bench failed: ${(err as Error).stack}\n`);
+  process.exitCode = 1;
+});

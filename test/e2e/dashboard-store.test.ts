@@ -1,0 +1,65 @@
+// The dashboard's SQLite queries below the HTTP layer: percentile sampling on a range too long to
+// read whole, and nearest-rank percentiles.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openSqliteStore } from '../../src/storage/sqlite.js';
+import { percentilesOf } from '../../src/storage/sqlite-dashboard.js';
+import type { DurableStore, LedgerRow } from '../../src/storage/types.js';
+
+const T0 = Date.UTC(2025, 0, 10);
+const N = 5_000;
+
+function row(i: number): LedgerRow {
+  return {
+    requestId: `r${String(i).padStart(5, '0')}`, ts: T0 + i * 1000, tenant: 't', keyId: 'k', tags: [], ingress: 'openai',
+    endpoint: '/v1/chat/completions', requestedModel: 'm', servedModel: i % 2 === 0 ? 'even' : 'odd', provider: 'p',
+    inputTokens: 1, cacheReadTokens: 0, cacheWrite5mTokens: 0, cacheWrite1hTokens: 0, outputTokens: 1, reasoningTokens: 0,
+    costPico: (i + 1) * 1000, baselinePico: (i + 1) * 1000, promptCachePico: 0, latencyMs: i + 1, status: 200, stream: false,
+    errorKind: null, route: 'requested', technique: null, parentId: null, attempts: null, cache: null,
+  };
+}
+
+let store: DurableStore;
+beforeAll(() => {
+  store = openSqliteStore({ path: join(mkdtempSync(join(tmpdir(), 'costwise-dash-')), 'l.db') });
+  for (let i = 0; i < N; i++) store.appendLedger(row(i));
+});
+afterAll(async () => {
+  await store.close();
+});
+
+describe('percentiles', () => {
+  it('reads every row of a range that fits the sample', async () => {
+    const report = await store.dashboard({ kind: 'percentiles', maxSample: N });
+    expect(report).toMatchObject({ population: N, sampled: false });
+    expect(report.groups[0]).toMatchObject({ model: '(all)', requests: N, latencyMs: { p50: 2500, p90: 4500, p99: 4950, max: 5000 } });
+    expect(report.groups.map((g) => g.model)).toEqual(['(all)', 'even', 'odd']);
+  });
+
+  it('samples a longer range evenly and stays close', async () => {
+    const report = await store.dashboard({ kind: 'percentiles', maxSample: 500 });
+    expect(report.sampled).toBe(true);
+    expect(report.groups[0]!.requests).toBeLessThanOrEqual(500);
+    expect(report.population).toBeGreaterThan(N * 0.95);
+    expect(report.population).toBeLessThan(N * 1.05);
+    expect(Math.abs(report.groups[0]!.latencyMs.p50 - 2500)).toBeLessThan(N * 0.03);
+  });
+
+  it('keeps to the range', async () => {
+    const report = await store.dashboard({ kind: 'percentiles', from: T0 + 1000 * 1000, to: T0 + 2000 * 1000 });
+    expect(report.groups[0]).toMatchObject({ requests: 1000, latencyMs: { p50: 1500, max: 2000 } });
+  });
+
+  it('rejects a bad range or sample size', async () => {
+    await expect(store.dashboard({ kind: 'percentiles', from: Number.NaN })).rejects.toThrow(/from/);
+    await expect(store.dashboard({ kind: 'percentiles', maxSample: 0 })).rejects.toThrow(/maxSample/);
+  });
+
+  it('takes nearest-rank percentiles', () => {
+    expect(percentilesOf([3, 1, 2])).toEqual({ p50: 2, p90: 3, p99: 3, max: 3 });
+    expect(percentilesOf([7])).toEqual({ p50: 7, p90: 7, p99: 7, max: 7 });
+    expect(percentilesOf(Array.from({ length: 100 }, (_, i) => 100 - i))).toEqual({ p50: 50, p90: 90, p99: 99, max: 100 });
+  });
+});
