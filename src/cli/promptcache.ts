@@ -17,7 +17,15 @@ interface EvalOpts {
   model: string;
   format: 'table' | 'json';
   limit?: number;
+  /** Replay from this request index (0-based), every policy starting with empty state. */
+  from?: number;
   mode: PlannerMode;
+}
+
+function nonNegativeInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('must be a non-negative integer');
+  return n;
 }
 
 function positiveInt(value: string): number {
@@ -31,7 +39,8 @@ export function runPromptCacheEval(opts: EvalOpts): EvalReport {
   const deployment = catalog.get(opts.model);
   if (!deployment) throw new Error(`unknown model "${opts.model}" (catalog: ${catalog.list().map((d) => d.name).join(', ')})`);
   if (!isClaudeModel(deployment.upstreamModel)) throw new Error(`"${opts.model}" is not a Claude model: breakpoint planning applies to Anthropic caching only`);
-  const trace = parseMooncakeTrace(readFileSync(opts.trace, 'utf8'), opts.limit);
+  const from = opts.from ?? 0;
+  const trace = parseMooncakeTrace(readFileSync(opts.trace, 'utf8'), opts.limit === undefined ? Infinity : from + opts.limit).slice(from);
   const started = performance.now();
   const result = replayTrace(trace, {
     model: deployment.upstreamModel,
@@ -39,7 +48,7 @@ export function runPromptCacheEval(opts: EvalOpts): EvalReport {
     minCacheableTokens: minCacheableTokens(deployment.upstreamModel),
     mode: opts.mode,
   });
-  return buildReport(opts.model, result, performance.now() - started);
+  return { ...buildReport(opts.model, result, performance.now() - started), first_request: from };
 }
 
 function pct(v: number | null): string {
@@ -72,7 +81,8 @@ export function registerPromptCacheCommands(program: Command): void {
     .requiredOption('--model <name>', 'catalog model (a Claude model)')
     .addOption(new Option('-f, --format <format>', 'output format').choices(['table', 'json']).default('table'))
     .addOption(new Option('--mode <mode>', 'planner mode').choices(['auto', 'aggressive']).default('auto'))
-    .option('--limit <n>', 'replay only the first n requests', positiveInt)
+    .option('--from <index>', 'start at this request (0-based); every policy starts cold there, e.g. to score the second half unwarmed', nonNegativeInt)
+    .option('--limit <n>', 'replay only n requests', positiveInt)
     .action((opts: EvalOpts) => {
       const report = runPromptCacheEval(opts);
       process.stdout.write(opts.format === 'json' ? JSON.stringify(report) + '\n' : renderTable(report) + '\n');

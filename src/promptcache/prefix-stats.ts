@@ -1,35 +1,68 @@
 // Observed arrivals per (namespace, prefix hash), turned into expected reuse.
 //
-// For a prefix seen before, P(next arrival within T) is the share of its recent inter-arrival gaps
-// below T, shrunk towards a prior. For a prefix seen for the first time, the prior is learned per
-// namespace: the share of NEW prefixes at the same distance from the end of their prompt (0 = the
-// last block, …, 8 = eight or more blocks before the end) that were seen again within T, kept
-// apart for prompts that are mostly new ('fresh') and prompts whose larger part was seen before
-// ('continuing': a conversation that has already come back is likely to come back again). The
-// distance matters: in a chat, the next turn repeats the previous prompt, but a last block that
-// was cut mid-way (a partial block) or a user message that gets edited is not repeated.
+// A block's expected reads depend on its CONTEXT: how many times its prefix has arrived (stage 0 =
+// first arrival, 1 = second, 2 = third or later), whether the prompt is mostly new ('fresh') or
+// mostly seen before ('continuing'), its distance from the end of the prompt (0 = the last block
+// … MAX_OFFSET or more) and the prompt's size (log2 buckets of 1,024 tokens). For each context the
+// namespace learns P(the prefix arrives again within T) online from every arrival, with censored
+// (survival) estimates (survival.ts), so the first minutes of data already count and 1h reuse is
+// learned from gaps as they age rather than an hour later. The size-specific estimate is shrunk
+// towards its pooled (all sizes) context, which is shrunk towards a fixed prior.
 //
-// Memory bound: at most `maxPrefixes` prefix records (LRU; each holds ≤ `gapsPerPrefix` numbers,
-// ~250 bytes, so ~25 MB at the default 100,000), at most `maxPending` new-prefix probes waiting for
-// their 5m / 1h verdict (FIFO, oldest dropped), at most `maxNamespaces` namespace priors (LRU,
-// 72 counters each).
+// Why those features: in a chat the next turn repeats the previous prompt, but a last block cut
+// mid-way or a user message that gets edited is not repeated (offset); a prefix that has already
+// come back is likely to come back again (stage, class); and how often a first prompt is followed
+// up differs by workload and prompt size (long documents are re-queried, one-off prompts are not).
+//
+// Expected reads chain the stages: an entry written at stage s is read by the next arrival with
+// probability p_s, after which it is at stage s+1, so E_s = p_s (1 + E_{s+1}) and at the last stage
+// E = p / (1 − p). A prefix with its own gap history also uses it: the share of its gaps below T,
+// with the context's probability as `gapPriorWeight` pseudo-gaps.
+//
+// Memory bound: at most `maxPrefixes` prefix records (LRU; each ≤ `gapsPerPrefix` numbers,
+// ~250 bytes), at most `maxPending` probes per age bin (FIFO, oldest dropped; ~14 × 50,000 × ~60
+// bytes at worst), at most `maxNamespaces` namespace models (LRU; curves of 112 bytes allocated on
+// use, ≤ 3·2·9·(8+1) = 486 per namespace ≈ 54 KB, ~6 KB for a namespace of one prompt size).
 import type { PromptBlock } from './blocks.js';
-import { expectedReadsFromProbability, TTL_MS, type Ttl } from './cost-model.js';
+import { expectedReadsFromProbability, MAX_REUSE_PROBABILITY, TTL_MS, type Ttl } from './cost-model.js';
 import { BoundedLru } from './lru.js';
 import type { ReuseEstimate, ReuseModel } from './reuse.js';
 import { NO_REUSE } from './reuse.js';
+import { BINS_WITHIN, Curve, ProbeClock, type Probe } from './survival.js';
 
 export const MAX_OFFSET = 8;
+export const STAGES = 3;
+export const SIZE_BUCKETS = 8;
+/**
+ * The 5m → 1h extension of a context counts an age bin only while at least this many probes are
+ * at risk in it (the usual minimum sample for a proportion): a 1h write costs four times a 5m
+ * one on Anthropic's prices, and thin late bins are where Kaplan–Meier estimates swing most.
+ */
+export const MIN_AT_RISK_BEYOND_5M = 30;
+/** Gaps a prefix needs before its own history decides its 1h reuse (see reuseIn). */
+export const OWN_GAPS_FOR_1H = 3;
 
 export interface PrefixStatsOptions {
   maxPrefixes?: number;
   gapsPerPrefix?: number;
   maxPending?: number;
   maxNamespaces?: number;
-  /** Prior mean of P(reuse within 5m) of a new prefix before a namespace has data. */
+  /** Prior mean of P(reuse within 5m) of a context before a namespace has data. */
   priorMean?: number;
-  /** Weight (pseudo-observations) of the prior. */
+  /** Weight (pseudo-observations) of the prior against a pooled context's data. */
   priorWeight?: number;
+  /** Weight of the pooled context against a size-specific context's data. */
+  sizeWeight?: number;
+  /** Weight (pseudo-gaps) of the context's probability against a prefix's own gaps. */
+  gapPriorWeight?: number;
+}
+
+/** Where a block sits; see the file comment. */
+export interface ReuseContext {
+  stage: number;
+  continuing: boolean;
+  offset: number;
+  sizeBucket: number;
 }
 
 export interface PrefixReuse extends ReuseEstimate {
@@ -43,16 +76,6 @@ export interface PrefixReuse extends ReuseEstimate {
 /** Prompts whose seen-before share of tokens is at least this are 'continuing'. */
 export const CONTINUING_SHARE = 0.5;
 
-type PromptClass = 0 | 1; // 0 fresh, 1 continuing
-
-interface Probe {
-  namespace: string;
-  /** Index into the prior's counters: class × (MAX_OFFSET + 1) + offset. */
-  slot: number;
-  t: number;
-  hit: Record<Ttl, boolean>;
-}
-
 interface PrefixRecord {
   arrivals: number;
   last: number;
@@ -61,52 +84,49 @@ interface PrefixRecord {
   probe: Probe | undefined;
 }
 
-interface Prior {
-  hits: Record<Ttl, number[]>;
-  misses: Record<Ttl, number[]>;
+type P = Record<Ttl, number>;
+
+const pooledKey = (c: ReuseContext): number => ((c.stage * 2 + (c.continuing ? 1 : 0)) * (MAX_OFFSET + 1) + Math.min(c.offset, MAX_OFFSET));
+const specificKey = (c: ReuseContext): number => pooledKey(c) * SIZE_BUCKETS + c.sizeBucket;
+const stageOf = (arrivals: number): number => Math.min(Math.max(arrivals - 1, 0), STAGES - 1);
+
+/** log2 buckets of 1,024 tokens: < 2k → 0, 2k–4k → 1, …, ≥ 128k → 7. */
+export function sizeBucketOf(tokens: number): number {
+  return Math.min(SIZE_BUCKETS - 1, Math.max(0, Math.floor(Math.log2(Math.max(tokens, 1) / 1024))));
 }
 
-const counters = (): number[] => new Array<number>(2 * (MAX_OFFSET + 1)).fill(0);
-const slotOf = (cls: PromptClass, offset: number): number => cls * (MAX_OFFSET + 1) + offset;
-
-/** A FIFO of probes awaiting their verdict for one TTL. */
-class ProbeQueue {
-  private items: Probe[] = [];
-  private head = 0;
-  constructor(private readonly max: number) {}
-  push(p: Probe): void {
-    this.items.push(p);
-    if (this.items.length - this.head > this.max) this.head++;
-    if (this.head > 4096 && this.head * 2 > this.items.length) {
-      this.items = this.items.slice(this.head);
-      this.head = 0;
-    }
-  }
-  /** Removes and yields every probe at least `ageMs` old. */
-  *due(now: number, ageMs: number): Generator<Probe> {
-    while (this.head < this.items.length && this.items[this.head]!.t + ageMs <= now) yield this.items[this.head++]!;
-  }
-  get size(): number {
-    return this.items.length - this.head;
+class NamespaceModel {
+  readonly pooled = new Map<number, Curve>();
+  readonly specific = new Map<number, Curve>();
+  curves(c: ReuseContext): Curve[] {
+    const get = (m: Map<number, Curve>, k: number): Curve => {
+      let v = m.get(k);
+      if (!v) m.set(k, (v = new Curve()));
+      return v;
+    };
+    return [get(this.specific, specificKey(c)), get(this.pooled, pooledKey(c))];
   }
 }
 
 export class PrefixStats implements ReuseModel {
   private readonly records: BoundedLru<string, PrefixRecord>;
-  private readonly priors: BoundedLru<string, Prior>;
-  private readonly pending: Record<Ttl, ProbeQueue>;
+  private readonly models: BoundedLru<string, NamespaceModel>;
+  private readonly clock: ProbeClock;
   private readonly gapsPerPrefix: number;
   private readonly priorMean: number;
   private readonly priorWeight: number;
+  private readonly sizeWeight: number;
+  private readonly gapPriorWeight: number;
 
   constructor(opts: PrefixStatsOptions = {}) {
     this.records = new BoundedLru(opts.maxPrefixes ?? 100_000);
-    this.priors = new BoundedLru(opts.maxNamespaces ?? 10_000);
-    const maxPending = opts.maxPending ?? 50_000;
-    this.pending = { '5m': new ProbeQueue(maxPending), '1h': new ProbeQueue(maxPending) };
+    this.models = new BoundedLru(opts.maxNamespaces ?? 2_000);
+    this.clock = new ProbeClock(opts.maxPending ?? 50_000);
     this.gapsPerPrefix = opts.gapsPerPrefix ?? 8;
     this.priorMean = opts.priorMean ?? 0.3;
     this.priorWeight = opts.priorWeight ?? 2;
+    this.sizeWeight = opts.sizeWeight ?? 8;
+    this.gapPriorWeight = opts.gapPriorWeight ?? 1;
   }
 
   /** Prefix records held (≤ maxPrefixes). */
@@ -115,47 +135,113 @@ export class PrefixStats implements ReuseModel {
   }
 
   get pendingProbes(): number {
-    return this.pending['5m'].size + this.pending['1h'].size;
+    return this.clock.pending;
   }
 
   observe(namespace: string, blocks: readonly PromptBlock[], now: number): void {
-    this.settle(now);
+    this.clock.advance(now);
     const n = blocks.length;
-    const cls = this.classify(namespace, blocks, now);
+    const { continuing, sizeBucket } = this.classify(namespace, blocks, now);
+    let model: NamespaceModel | undefined;
     for (let i = 0; i < n; i++) {
       const b = blocks[i]!;
       if (!b.cacheable) continue;
       const key = `${namespace}\u0000${b.hash}`;
-      const rec = this.records.get(key);
-      if (rec) {
-        this.arrive(rec, now);
-        continue;
-      }
+      let rec = this.records.get(key);
+      if (rec) this.arrive(rec, now);
+      else this.records.set(key, (rec = { arrivals: 1, last: now, gaps: [], gapNext: 0, probe: undefined }));
       const offset = n - 1 - i;
-      let probe: Probe | undefined;
-      if (offset <= MAX_OFFSET) {
-        probe = { namespace, slot: slotOf(cls, offset), t: now, hit: { '5m': false, '1h': false } };
-        this.pending['5m'].push(probe);
-        this.pending['1h'].push(probe);
-      }
-      this.records.set(key, { arrivals: 1, last: now, gaps: [], gapNext: 0, probe });
+      if (offset > MAX_OFFSET) continue;
+      model ??= this.model(namespace);
+      rec.probe = this.clock.start(now, model.curves({ stage: stageOf(rec.arrivals), continuing, offset, sizeBucket }));
     }
   }
 
-  estimate(namespace: string, blocks: readonly PromptBlock[], _now: number): PrefixReuse[] {
+  estimate(namespace: string, blocks: readonly PromptBlock[], now: number): PrefixReuse[] {
     const n = blocks.length;
-    const cls = this.classify(namespace, blocks, _now);
+    const { continuing, sizeBucket } = this.classify(namespace, blocks, now);
+    const contextP = this.memoContextP(this.models.peek(namespace));
     return blocks.map((b, i) => {
       if (!b.cacheable) return { ...NO_REUSE, arrivals: 0, meanInterArrivalMs: null, pWithin: { '5m': 0, '1h': 0 } };
-      return this.reuseOf(namespace, b.hash, slotOf(cls, Math.min(n - 1 - i, MAX_OFFSET)));
+      return this.reuseIn(contextP, b.hash, namespace, { stage: 0, continuing, offset: n - 1 - i, sizeBucket });
     });
   }
 
+  /** The estimate for one prefix; `ctx.stage` is replaced by the prefix's own. */
+  reuseOf(namespace: string, hash: string, ctx: Omit<ReuseContext, 'stage'> = { continuing: false, offset: 0, sizeBucket: 0 }): PrefixReuse {
+    return this.reuseIn(this.memoContextP(this.models.peek(namespace)), hash, namespace, { ...ctx, stage: 0 });
+  }
+
+  /** P(arrival again within TTL) learned for a context (no prefix history). */
+  contextProbability(namespace: string, ttl: Ttl, ctx: Partial<ReuseContext> = {}): number {
+    const c: ReuseContext = { stage: 0, continuing: false, offset: 0, sizeBucket: 0, ...ctx };
+    return this.contextP(this.models.peek(namespace), c)[ttl];
+  }
+
+  /** contextP for one estimate call, each context computed once (blocks share contexts). */
+  private memoContextP(model: NamespaceModel | undefined): (c: ReuseContext) => P {
+    const memo = new Map<number, P>();
+    return (c) => {
+      const k = specificKey(c);
+      let v = memo.get(k);
+      if (!v) memo.set(k, (v = this.contextP(model, c)));
+      return v;
+    };
+  }
+
+  private reuseIn(contextP: (c: ReuseContext) => P, hash: string, namespace: string, base: ReuseContext): PrefixReuse {
+    const rec = this.records.peek(`${namespace}\u0000${hash}`);
+    const stage = stageOf(rec?.arrivals ?? 0);
+    const ctx = { ...base, stage };
+    const prior = contextP(ctx);
+    const p: P = { '5m': prior['5m'], '1h': prior['1h'] };
+    let mean: number | null = null;
+    if (rec && rec.gaps.length > 0) {
+      mean = rec.gaps.reduce((a, g) => a + g, 0) / rec.gaps.length;
+      const share = (ttl: Ttl): number => {
+        let below = 0;
+        for (const g of rec.gaps) if (g < TTL_MS[ttl]) below++;
+        return (below + this.gapPriorWeight * prior[ttl]) / (rec.gaps.length + this.gapPriorWeight);
+      };
+      p['5m'] = share('5m');
+      // A few finished gaps below 1h say little (the open gap is ignored, and a short history
+      // has every gap below 1h), so until OWN_GAPS_FOR_1H gaps the 5m → 1h extension is the context's.
+      const later = prior['5m'] < 1 ? (prior['1h'] - prior['5m']) / (1 - prior['5m']) : 0;
+      p['1h'] = rec.gaps.length >= OWN_GAPS_FOR_1H ? Math.max(share('1h'), p['5m']) : p['5m'] + (1 - p['5m']) * later;
+    }
+    const reads = (ttl: Ttl): number => {
+      if (stage === STAGES - 1) return expectedReadsFromProbability(p[ttl]);
+      let later = 0; // expected reads after the next arrival, from the later stages' contexts
+      for (let s = STAGES - 1; s > stage; s--) {
+        const q = Math.min(contextP({ ...ctx, stage: s })[ttl], MAX_REUSE_PROBABILITY);
+        later = s === STAGES - 1 ? expectedReadsFromProbability(q) : q * (1 + later);
+      }
+      return Math.min(p[ttl], MAX_REUSE_PROBABILITY) * (1 + later);
+    };
+    return { arrivals: rec?.arrivals ?? 0, meanInterArrivalMs: mean, pWithin: p, expectedReads: { '5m': reads('5m'), '1h': reads('1h') } };
+  }
+
   /**
-   * 'continuing' when most of the prompt's tokens were seen before this arrival (works whether
-   * or not this arrival has been observed yet).
+   * 5m: the size-specific censored estimate shrunk towards the pooled one, shrunk towards the
+   * prior. 1h adds the pooled context's chance of an arrival between 5m and 1h given none before
+   * 5m, shrunk towards none (so 1h never wins on the prior alone).
    */
-  private classify(namespace: string, blocks: readonly PromptBlock[], now: number): PromptClass {
+  private contextP(model: NamespaceModel | undefined, ctx: ReuseContext): P {
+    const pool = model?.pooled.get(pooledKey(ctx));
+    const spec = model?.specific.get(specificKey(ctx));
+    const shrink = (c: Curve | undefined, towards: number, w: number): number => {
+      const n = c?.observed ?? 0;
+      return n === 0 ? towards : (n * (1 - c!.survival(0, BINS_WITHIN['5m'])) + w * towards) / (n + w);
+    };
+    const p5 = shrink(spec, shrink(pool, this.priorMean, this.priorWeight), this.sizeWeight);
+    let later = 0;
+    const n = pool?.atRiskFrom(BINS_WITHIN['5m']) ?? 0;
+    if (pool && n > 0) later = (n * (1 - pool.survival(BINS_WITHIN['5m'], BINS_WITHIN['1h'], MIN_AT_RISK_BEYOND_5M))) / (n + this.priorWeight);
+    return { '5m': p5, '1h': p5 + (1 - p5) * later };
+  }
+
+  /** 'continuing' when most of the prompt's tokens were seen before this arrival (before or after observe). */
+  private classify(namespace: string, blocks: readonly PromptBlock[], now: number): { continuing: boolean; sizeBucket: number } {
     let seen = 0;
     let total = 0;
     for (const b of blocks) {
@@ -163,76 +249,23 @@ export class PrefixStats implements ReuseModel {
       const rec = b.cacheable ? this.records.peek(`${namespace}\u0000${b.hash}`) : undefined;
       if (rec && (rec.arrivals >= 2 || rec.last < now)) seen += b.tokens;
     }
-    return total > 0 && seen >= CONTINUING_SHARE * total ? 1 : 0;
-  }
-
-  /** The estimate for one prefix; `slot` = prompt class × (MAX_OFFSET + 1) + distance from the end. */
-  reuseOf(namespace: string, hash: string, slot: number): PrefixReuse {
-    const rec = this.records.peek(`${namespace}\u0000${hash}`);
-    const p5 = this.probability(namespace, rec, '5m', slot);
-    const p1 = Math.max(p5, this.probability(namespace, rec, '1h', slot));
-    let mean: number | null = null;
-    if (rec && rec.gaps.length > 0) mean = rec.gaps.reduce((a, g) => a + g, 0) / rec.gaps.length;
-    return {
-      arrivals: rec?.arrivals ?? 0,
-      meanInterArrivalMs: mean,
-      pWithin: { '5m': p5, '1h': p1 },
-      expectedReads: { '5m': expectedReadsFromProbability(p5), '1h': expectedReadsFromProbability(p1) },
-    };
-  }
-
-  /** P(reuse within TTL) learned for new prefixes in counter `slot` (see reuseOf). */
-  newPrefixProbability(namespace: string, ttl: Ttl, slot: number): number {
-    const prior = this.priors.peek(namespace);
-    const hits = prior?.hits[ttl][slot] ?? 0;
-    const misses = prior?.misses[ttl][slot] ?? 0;
-    // Until 1h verdicts arrive, assume no reuse beyond what 5m already catches (so 1h never wins
-    // on the prior alone).
-    const mean = ttl === '1h' ? this.newPrefixProbability(namespace, '5m', slot) : this.priorMean;
-    return (hits + this.priorWeight * mean) / (hits + misses + this.priorWeight);
-  }
-
-  private probability(namespace: string, rec: PrefixRecord | undefined, ttl: Ttl, slot: number): number {
-    const prior = this.newPrefixProbability(namespace, ttl, slot);
-    if (!rec || rec.gaps.length === 0) return prior;
-    let below = 0;
-    for (const g of rec.gaps) if (g < TTL_MS[ttl]) below++;
-    return (below + prior) / (rec.gaps.length + 1);
+    return { continuing: total > 0 && seen >= CONTINUING_SHARE * total, sizeBucket: sizeBucketOf(total) };
   }
 
   private arrive(rec: PrefixRecord, now: number): void {
     const gap = now - rec.last;
+    if (rec.probe) this.clock.end(rec.probe, gap);
+    rec.probe = undefined;
     if (rec.gaps.length < this.gapsPerPrefix) rec.gaps.push(gap);
     else rec.gaps[rec.gapNext] = gap;
     rec.gapNext = (rec.gapNext + 1) % this.gapsPerPrefix;
     rec.last = now;
     rec.arrivals++;
-    const probe = rec.probe;
-    if (probe && rec.arrivals === 2) {
-      rec.probe = undefined;
-      for (const ttl of ['5m', '1h'] as const) if (gap < TTL_MS[ttl]) probe.hit[ttl] = true;
-    }
   }
 
-  /**
-   * Probes reach their verdict once they are a full TTL old, hit or miss alike: counting hits as
-   * they happen but misses only later would inflate the estimate while the namespace is young.
-   */
-  private settle(now: number): void {
-    for (const ttl of ['5m', '1h'] as const) {
-      for (const probe of this.pending[ttl].due(now, TTL_MS[ttl])) {
-        const prior = this.prior(probe.namespace);
-        (probe.hit[ttl] ? prior.hits : prior.misses)[ttl][probe.slot]!++;
-      }
-    }
-  }
-
-  private prior(namespace: string): Prior {
-    let p = this.priors.get(namespace);
-    if (!p) {
-      p = { hits: { '5m': counters(), '1h': counters() }, misses: { '5m': counters(), '1h': counters() } };
-      this.priors.set(namespace, p);
-    }
-    return p;
+  private model(namespace: string): NamespaceModel {
+    let m = this.models.get(namespace);
+    if (!m) this.models.set(namespace, (m = new NamespaceModel()));
+    return m;
   }
 }

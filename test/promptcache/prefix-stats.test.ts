@@ -27,22 +27,34 @@ describe('PrefixStats', () => {
     expect(r.expectedReads['5m']).toBeCloseTo(3.3 / 0.7, 10);
   });
 
-  it('learns the new-prefix prior from verdicts a full TTL later, per distance from the end', () => {
-    const stats = new PrefixStats({ priorMean: 0.3, priorWeight: 2 });
-    // Ten fresh prompts, none ever repeated; each is judged once 5 minutes have passed.
-    for (let r = 0; r < 10; r++) stats.observe('n', blocks(3, 512, `x${r}-`), r * 10 * MIN);
-    expect(stats.newPrefixProbability('n', '5m', 0)).toBeCloseTo((0 + 0.6) / (9 + 2), 10);
-    // A different namespace keeps the default.
-    expect(stats.newPrefixProbability('other', '5m', 0)).toBeCloseTo(0.3, 10);
-    // 1h verdicts are not in yet for the later ones: the 1h prior leans on the 5m estimate.
-    expect(stats.newPrefixProbability('n', '1h', 0)).toBeLessThan(0.3);
+  it('learns a new prefix\'s reuse from censored probes, before any 5m verdict', () => {
+    const stats = new PrefixStats({ priorMean: 0.3, priorWeight: 2, sizeWeight: 8 });
+    // Forty fresh 3-block prompts 10 s apart, none repeated: after 7 minutes every probe has
+    // outlived the first bins, so P(5m) falls well below the prior without waiting 5m per probe.
+    for (let r = 0; r < 40; r++) stats.observe('n', blocks(3, 512, `x${r}-`), r * 10_000);
+    stats.observe('n', blocks(1, 512, 'z'), 7 * MIN);
+    expect(stats.contextProbability('n', '5m', { offset: 0 })).toBeLessThan(0.05);
+    // A different namespace keeps the prior.
+    expect(stats.contextProbability('other', '5m', { offset: 0 })).toBeCloseTo(0.3, 10);
+    // With no arrival ever seen past 5m, 1h adds nothing.
+    expect(stats.contextProbability('n', '1h', { offset: 0 })).toBeCloseTo(stats.contextProbability('n', '5m', { offset: 0 }), 10);
   });
 
-  it('counts a prompt re-sent within 5 minutes as a hit for its new prefixes', () => {
-    const stats = new PrefixStats({ priorMean: 0.3, priorWeight: 2 });
-    stats.observe('n', blocks(3, 512, 'a'), 0);
-    stats.observe('n', blocks(3, 512, 'a'), 2 * MIN);
-    stats.observe('n', blocks(1, 512, 'z'), 6 * MIN); // settles the verdicts
-    expect(stats.newPrefixProbability('n', '5m', 0)).toBeCloseTo((1 + 0.6) / 3, 10);
+  it('counts a re-sent prompt as a hit at once, per distance from the end and per prompt size', () => {
+    const stats = new PrefixStats({ priorMean: 0.3, priorWeight: 2, sizeWeight: 8 });
+    // Ten small prompts (< 2k tokens) each re-sent 20 s later; ten large ones (≥ 16k) never.
+    for (let r = 0; r < 10; r++) {
+      stats.observe('n', blocks(3, 512, `s${r}-`), r * MIN);
+      stats.observe('n', blocks(3, 512, `s${r}-`), r * MIN + 20_000);
+      stats.observe('n', blocks(40, 512, `L${r}-`), r * MIN + 30_000);
+    }
+    const small = stats.contextProbability('n', '5m', { offset: 1, sizeBucket: 0 });
+    const large = stats.contextProbability('n', '5m', { offset: 1, sizeBucket: 4 });
+    expect(small).toBeGreaterThan(0.6);
+    expect(large).toBeLessThan(small);
+    // The first arrival's expected reads chain through the later stages: above p / (1 − p) of
+    // the first stage alone once second arrivals are seen to come back.
+    const r = stats.estimate('n', blocks(3, 512, 'new-'), 10 * MIN)[1]!;
+    expect(r.expectedReads['5m']).toBeGreaterThan(0);
   });
 });

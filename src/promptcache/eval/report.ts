@@ -12,6 +12,8 @@ export const ORACLE_METHOD =
 
 export interface EvalReport {
   requests: number;
+  /** Index of the first replayed request in the trace file (`--from`). */
+  first_request?: number;
   model: string;
   input_tokens: number;
   baseline_cost_usd: number;

@@ -1,0 +1,144 @@
+// Censored (Kaplan–Meier) estimates of P(a prefix is seen again within T), learned online.
+//
+// Each arrival of a prefix that may carry a breakpoint starts a probe; the probe ends at the
+// prefix's next arrival (an event at that gap) or keeps ageing. Waiting a full TTL for every
+// verdict (the simple way) learns nothing about 5m reuse for the first 5 minutes and nothing about
+// 1h reuse for an hour; counting hits at once but misses only later is biased upwards. Survival
+// analysis uses every probe from its first seconds: the age axis is cut into bins, a probe that
+// outlives a bin counts as "at risk, survived" there, one that ends inside it as "at risk, event",
+// and P(gap < T) = 1 − Π over the bins below T of (1 − events / atRisk). Bins no probe has
+// outlived yet contribute no events, so long-TTL estimates start conservative and grow as the
+// evidence ages.
+//
+// Memory: a Curve is 2 × AGE_BOUNDS_MS.length Float32 counts (halved past MAX_CURVE_WEIGHT); at most `maxPending` probes wait in each
+// age queue (FIFO, the oldest dropped and forgotten).
+import { TTL_MS, type Ttl } from './cost-model.js';
+
+const S = 1000;
+const M = 60 * S;
+/** Upper ends of the age bins; the bins below 5m and 1h are exactly those ending at or before them. */
+export const AGE_BOUNDS_MS: readonly number[] = [15 * S, 30 * S, M, 2 * M, 3 * M, 4 * M, 5 * M, 7.5 * M, 10 * M, 15 * M, 20 * M, 30 * M, 45 * M, 60 * M];
+const BINS = AGE_BOUNDS_MS.length;
+const binsBelow = (ms: number): number => AGE_BOUNDS_MS.filter((b) => b <= ms).length;
+export const BINS_WITHIN: Readonly<Record<Ttl, number>> = { '5m': binsBelow(TTL_MS['5m']), '1h': binsBelow(TTL_MS['1h']) };
+
+/**
+ * Probes a curve weighs at most: past this, every count is halved, so a long-running namespace
+ * keeps adapting (old evidence decays) and Float32 counts stay exact enough.
+ */
+export const MAX_CURVE_WEIGHT = 10_000;
+
+/** Event / at-risk counts per age bin for one context (2 × 14 Float32 = 112 bytes). */
+export class Curve {
+  readonly atRisk = new Float32Array(BINS);
+  readonly events = new Float32Array(BINS);
+
+  /** One probe at risk in bin `k`, ending there when `event`. */
+  add(k: number, event: boolean): void {
+    this.atRisk[k]!++;
+    if (event) this.events[k]!++;
+    if (this.atRisk[0]! >= MAX_CURVE_WEIGHT) {
+      for (let i = 0; i < BINS; i++) {
+        this.atRisk[i]! /= 2;
+        this.events[i]! /= 2;
+      }
+    }
+  }
+
+  /** Probes with a verdict on the first bin: the sample size behind the estimate. */
+  get observed(): number {
+    return this.atRisk[0]!;
+  }
+
+  /**
+   * Kaplan–Meier survival through bins [from, to) (1 = never seen again in that span). Each
+   * hazard carries one pseudo-probe without an event, so a bin with one probe at risk and one
+   * event does not read as certain reuse; the product stops at the first bin with fewer than
+   * `minAtRisk` probes (no evidence counts as no further reuse).
+   */
+  survival(from: number, to: number, minAtRisk = 1): number {
+    let s = 1;
+    for (let k = from; k < to; k++) {
+      const r = this.atRisk[k]!;
+      if (r < minAtRisk || r === 0) break;
+      s *= 1 - this.events[k]! / (r + 1);
+    }
+    return s;
+  }
+
+  /** Probes still at risk when entering bin `k`. */
+  atRiskFrom(k: number): number {
+    return k < BINS ? this.atRisk[k]! : 0;
+  }
+}
+
+export interface Probe {
+  readonly t: number;
+  /** The curves this probe counts in (e.g. a specific context and its pooled parent). */
+  readonly curves: readonly Curve[];
+  done: boolean;
+}
+
+/** A FIFO of probes waiting to outlive one age bound. */
+class AgeQueue {
+  private items: Probe[] = [];
+  private head = 0;
+  constructor(private readonly max: number) {}
+  push(p: Probe): void {
+    this.items.push(p);
+    if (this.items.length - this.head > this.max) this.items[this.head++]!.done = true;
+    if (this.head > 4096 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+  }
+  /** Removes and yields every live probe whose age reached `bound`. */
+  *due(now: number, bound: number): Generator<Probe> {
+    while (this.head < this.items.length && this.items[this.head]!.t + bound <= now) {
+      const p = this.items[this.head++]!;
+      if (!p.done) yield p;
+    }
+  }
+  get size(): number {
+    return this.items.length - this.head;
+  }
+}
+
+/** Moves probes through the age bins as the clock advances; one per PrefixStats. */
+export class ProbeClock {
+  private readonly queues: AgeQueue[];
+  constructor(maxPending: number) {
+    this.queues = AGE_BOUNDS_MS.map(() => new AgeQueue(maxPending));
+  }
+
+  start(t: number, curves: readonly Curve[]): Probe {
+    const p: Probe = { t, curves, done: false };
+    this.queues[0]!.push(p);
+    return p;
+  }
+
+  /** The probe's prefix arrived again `gap` ms after it started. Call `advance(now)` first. */
+  end(p: Probe, gap: number): void {
+    if (p.done) return;
+    p.done = true;
+    let k = 0;
+    while (k < BINS && gap >= AGE_BOUNDS_MS[k]!) k++;
+    if (k === BINS) return;
+    for (const c of p.curves) c.add(k, true);
+  }
+
+  /** Every live probe that outlived a bin by `now` counts as at risk, survived, in it. */
+  advance(now: number): void {
+    for (let k = 0; k < BINS; k++) {
+      for (const p of this.queues[k]!.due(now, AGE_BOUNDS_MS[k]!)) {
+        for (const c of p.curves) c.add(k, false);
+        if (k + 1 < BINS) this.queues[k + 1]!.push(p);
+        else p.done = true;
+      }
+    }
+  }
+
+  get pending(): number {
+    return this.queues.reduce((a, q) => a + q.size, 0);
+  }
+}
