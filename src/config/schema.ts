@@ -183,6 +183,28 @@ export const configSchema = z.strictObject({
       rules: z.array(z.strictObject({ name: z.string().min(1), match: ruleMatchSchema, mode: z.enum(['off', 'auto', 'aggressive']) })).default([]),
     })
     .prefault({}),
+  /** Batch processing (src/batch): approval, polling, concurrency, deferral. */
+  batch: z
+    .strictObject({
+      /** The batch database (SQLite); default: `batches.db` beside the ledger. */
+      path: z.string().optional(),
+      /** A batch whose worst-case cost (USD, at batch rates) is above this waits in `awaiting_approval`. */
+      approvalThresholdUsd: z.number().nonnegative().default(10),
+      /** How often provider batches are polled and pending work started. */
+      pollIntervalMs: z.number().int().positive().default(5_000),
+      /** Items of providers without a batch API running through the pipeline at once (all batches together). */
+      concurrency: z.number().int().positive().default(4),
+      /** `x-costwise-defer`: deferred requests are grouped into one batch, flushed at `maxItems` or `maxAgeMs`. */
+      deferral: z
+        .strictObject({
+          maxItems: z.number().int().positive().default(100),
+          maxAgeMs: z.number().int().positive().default(60_000),
+          /** POSTed each deferred job's result when it ends. */
+          webhookUrl: z.string().url().optional(),
+        })
+        .prefault({}),
+    })
+    .prefault({}),
   providers: z.array(providerSchema).min(1),
   models: z.array(modelSchema).min(1),
 });

@@ -9,6 +9,7 @@ import { handleModel, handleModels } from './models.js';
 import { handleAdmin, isAdmin } from './admin.js';
 import { createUiHandler } from './ui.js';
 import { sendJson } from './respond.js';
+import { batchHandlerFor } from './batch-routes.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse, deps: AppDeps) => Promise<void> | void;
 
@@ -34,7 +35,9 @@ export function createApp(deps: AppDeps): Server {
     const handler = ROUTES[`${req.method} ${path}`];
     let done: Promise<void> | void;
     try {
-      if (handler) done = handler(req, res, deps);
+      const batch = batchHandlerFor(req, path);
+      if (batch) done = batch(req, res, deps);
+      else if (handler) done = handler(req, res, deps);
       else if (req.method === 'GET' && path.startsWith('/v1/models/')) done = handleModel(req, res, deps, decodeURIComponent(path.slice('/v1/models/'.length)));
       else if (path === '/api' || path.startsWith('/api/')) done = handleAdmin(req, res, deps, new URL(req.url ?? '/', 'http://x'));
       else if (path === '/ui' || path.startsWith('/ui/')) done = serveUi(req, res);
@@ -68,4 +71,3 @@ function notFound(req: IncomingMessage, res: ServerResponse, path: string): void
   }
   req.resume();
 }
-

@@ -8,6 +8,7 @@ import type { CompiledRouter } from '../routing/routers/compile.js';
 import type { ResponseCache } from '../pipeline/cache.js';
 import type { PrefixChurnDetector } from '../promptcache/churn.js';
 import type { PromptCachePlanning } from '../pipeline/prompt-cache.js';
+import type { BatchService } from '../batch/service.js';
 
 /** Everything a route handler may use; built once at start-up. */
 export interface AppDeps {
@@ -25,4 +26,6 @@ export interface AppDeps {
   routers: ReadonlyMap<string, CompiledRouter>;
   store: DurableStore;
   state: SharedState;
+  /** Batch processing (src/batch); started by the gateway after the rest. */
+  batches?: BatchService;
 }

@@ -23,6 +23,7 @@ import { PrefixChurnDetector } from '../promptcache/churn.js';
 import { createPromptCachePlanning } from '../pipeline/prompt-cache.js';
 import { ConfigError } from '../config/load.js';
 import type { ResilienceDeps } from '../routing/resilience/index.js';
+import { startBatchService } from '../batch/service.js';
 
 export interface GatewayOptions {
   config: Config;
@@ -120,6 +121,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     store,
     state: createMemoryState(),
   };
+  deps.batches = await startBatchService(config, deps);
   const server = createApp(deps);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -144,6 +146,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
         server.closeAllConnections();
       });
       // Adapters first: deleting provider-side caches on the way out bills refunds to the ledger.
+      await deps.batches?.close();
       await deps.adapters.close();
       await deps.store.close();
       await deps.responseCache.store.close();

@@ -1,0 +1,74 @@
+// Writes the ledger rows of items that succeeded, then marks them billed. Run after results are
+// stored, and again at start-up for items a crash left unbilled: the ledger ignores a request id
+// it already has, so a row is never counted twice.
+import type { CanonicalRequest } from '../core/canonical.js';
+import type { Catalog } from '../config/catalog.js';
+import type { DurableStore } from '../storage/types.js';
+import { costPico, uncachedCostPico } from '../cost/calculate.js';
+import { recordBatchItem } from './ledger.js';
+import { deploymentByKey } from './plan.js';
+import { batchPricing } from './pricing.js';
+import type { BatchStore } from './store.js';
+
+export interface BillingDeps {
+  store: BatchStore;
+  ledger: DurableStore;
+  catalog: Catalog;
+}
+
+/** Bills the given (just settled) native items; `keys` name them. */
+export async function billItems(deps: BillingDeps, keys: ReadonlyArray<{ batchId: string; seq: number; state: string }>): Promise<void> {
+  const done: Array<{ batchId: string; seq: number }> = [];
+  for (const k of keys) {
+    if (k.state !== 'succeeded') continue;
+    const batch = deps.store.batch(k.batchId);
+    const item = deps.store.itemAt(k.batchId, k.seq);
+    if (!batch || !item || item.route !== 'native' || item.result?.type !== 'succeeded') continue;
+    const served = deploymentByKey(deps.catalog, item.servedModel, item.deploymentKey);
+    if (!served) continue;
+    const usage = item.result.response.usage;
+    const rates = batchPricing(served.pricing);
+    recordBatchItem(deps.ledger, {
+      batch,
+      item,
+      served,
+      requestedModel: (JSON.parse(item.request) as CanonicalRequest).model,
+      usage,
+      charge: { costPico: costPico(usage, rates), baselinePico: item.baselinePico, promptCachePico: uncachedCostPico(usage, rates) - costPico(usage, rates) },
+      upstreamBatchId: item.providerBatchId ?? '',
+    });
+    done.push({ batchId: k.batchId, seq: k.seq });
+  }
+  if (done.length === 0) return;
+  await deps.ledger.flush();
+  deps.store.markBilled(done);
+}
+
+/** At start-up: bill what a crash left unbilled (native items; pipeline items bill themselves). */
+export async function billUnbilled(deps: BillingDeps): Promise<void> {
+  const items = deps.store.unbilled();
+  await billItems(deps, items.filter((i) => i.route === 'native'));
+  // A pipeline item's row is written by the pipeline's own recordLedger right after its result;
+  // a crash in between loses that row, which is re-created here from the stored charge.
+  const pipeline = items.filter((i) => i.route === 'pipeline' && i.result?.type === 'succeeded');
+  for (const item of pipeline) {
+    const batch = deps.store.batch(item.batchId);
+    const served = deploymentByKey(deps.catalog, item.servedModel, item.deploymentKey);
+    if (!batch || !served || item.result?.type !== 'succeeded') continue;
+    const usage = item.result.response.usage;
+    recordBatchItem(deps.ledger, {
+      batch,
+      item,
+      served,
+      requestedModel: (JSON.parse(item.request) as CanonicalRequest).model,
+      usage,
+      charge: { costPico: item.costPico, baselinePico: item.baselinePico, promptCachePico: uncachedCostPico(usage, served.pricing) - item.costPico },
+      upstreamBatchId: 'pipeline',
+      technique: item.technique,
+    });
+  }
+  if (pipeline.length) {
+    await deps.ledger.flush();
+    deps.store.markBilled(pipeline);
+  }
+}

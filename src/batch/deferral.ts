@@ -1,0 +1,114 @@
+// Automatic deferral: a chat request sent with `x-costwise-defer: <window>` is answered at once
+// with 202 and a job id, and joins the open deferral batch of its wire format. That batch is
+// flushed — it starts like any approved batch, on the providers' batch APIs at batch prices —
+// once it holds `deferral.maxItems` requests or its oldest is `deferral.maxAgeMs` old. The result
+// is read with GET /v1/costwise/jobs/{id}, and POSTed to `deferral.webhookUrl` when one is set.
+// Deferred batches skip approval: the caller chose to defer each request.
+import { invalidRequest } from '../core/errors.js';
+import { formatUsd } from '../cost/money.js';
+import type { CanonicalRequest } from '../core/canonical.js';
+import type { Caller } from '../pipeline/context.js';
+import { renderChatCompletion } from '../wire/openai/response.js';
+import { renderOpenAIError } from '../wire/openai/errors.js';
+import { renderMessage } from '../wire/anthropic/response.js';
+import { renderAnthropicError } from '../wire/anthropic/errors.js';
+import { estimateBatch, observedOutput } from './estimate.js';
+import { gatewayError } from './errors.js';
+import { deploymentByKey, itemRequestId, planItem, type Planned } from './plan.js';
+import { newId, type BatchService } from './service.js';
+import type { BatchFormat, ItemRecord } from './types.js';
+
+const UNIT_MS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** `24h`, `90m`, `2d`, `3600s` → milliseconds. */
+export function parseWindow(raw: string): number {
+  const m = /^\s*(\d+)\s*([smhd])\s*$/.exec(raw);
+  if (!m || Number(m[1]) === 0) throw invalidRequest(`x-costwise-defer: expected a window like 24h, 90m, 2d or 3600s, got "${raw}"`, null);
+  return Number(m[1]) * UNIT_MS[m[2]!]!;
+}
+
+export interface Deferred {
+  jobId: string;
+  batchId: string;
+  notAfter: number;
+}
+
+export async function deferRequest(svc: BatchService, q: { format: BatchFormat; body: unknown; caller: Caller; forwardHeaders: Record<string, string>; windowMs: number }): Promise<Deferred> {
+  const deps = svc.deps();
+  let batch = svc.store.collecting(q.format, q.caller);
+  if (!batch) {
+    batch = await svc.submit({ format: q.format, caller: q.caller, forwardHeaders: q.forwardHeaders, requireApproval: false, endpoint: q.format === 'openai' ? '/v1/chat/completions' : '/v1/messages', inputFileId: null, metadata: null, items: [], lineErrors: [], origin: 'deferral' });
+  }
+  const jobId = newId('job_cw');
+  const seq = svc.store.nextSeq(batch.id);
+  const planned = planItem({ batchId: batch.id, seq, customId: jobId, upstreamCustomId: `job-${seq}`, format: q.format, body: q.body, caller: q.caller }, deps);
+  if (planned.item.result?.type === 'errored') throw gatewayError(planned.item.result.error);
+  const now = Date.now();
+  svc.store.addItems(batch.id, [planned.item], batch.total + 1, batch.estimate, [...new Set([...batch.models, planned.deployment!.name])]);
+  svc.store.insertJob({ id: jobId, batchId: batch.id, customId: jobId, format: q.format, createdAt: now, notAfter: now + q.windowMs, webhook: svc.config.deferral.webhookUrl !== undefined });
+  if (batch.total + 1 >= svc.config.deferral.maxItems) svc.kick();
+  return { jobId, batchId: batch.id, notAfter: now + q.windowMs };
+}
+
+/** The loop's hook: flush full or old deferral batches (with their estimate), deliver webhooks. */
+export function deferralHook(svc: BatchService): () => Promise<void> {
+  return async () => {
+    const { maxItems, maxAgeMs } = svc.config.deferral;
+    const now = Date.now();
+    for (const b of svc.store.batchesIn(['collecting'])) {
+      if (b.total < maxItems && now - b.createdAt < maxAgeMs) continue;
+      const deps = svc.deps();
+      const planned: Planned[] = svc.store.items(b.id).map((item: ItemRecord) => {
+        const deployment = deploymentByKey(deps.catalog, item.servedModel, item.deploymentKey);
+        return { item, ...(deployment ? { deployment, request: JSON.parse(item.request) as CanonicalRequest } : {}) };
+      });
+      svc.store.setEstimate(b.id, estimateBatch(planned, await observedOutput(deps.store)));
+      svc.store.transition(b.id, ['collecting'], 'in_progress', { approvedAt: now, inProgressAt: now });
+      svc.kick();
+    }
+    const url = svc.config.deferral.webhookUrl;
+    if (!url) return;
+    for (const j of svc.store.jobsToDeliver()) {
+      const view = jobView(svc, j.id);
+      try {
+        const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(view), signal: AbortSignal.timeout(10_000) });
+        // A 4xx will not get better by retrying; anything else is retried on the next tick.
+        if (res.ok) svc.store.setWebhookState(j.id, 'delivered');
+        else if (res.status >= 400 && res.status < 500) svc.store.setWebhookState(j.id, 'failed');
+      } catch {
+        // unreachable: retried on the next tick
+      }
+    }
+  };
+}
+
+/** The job as GET /v1/costwise/jobs/{id} and the webhook show it. */
+export function jobView(svc: BatchService, id: string): Record<string, unknown> | null {
+  const job = svc.store.job(id);
+  if (!job) return null;
+  const batch = svc.store.batch(job.batchId);
+  const item = batch && svc.store.item(job.batchId, job.customId);
+  if (!batch || !item) return null;
+  const requestId = itemRequestId(batch.id, item.customId);
+  const r = item.result;
+  let response: Record<string, unknown> | null = null;
+  if (r?.type === 'succeeded') {
+    response = { status_code: 200, body: job.format === 'openai' ? renderChatCompletion(r.response, r.model, requestId) : renderMessage(r.response, r.model, requestId) };
+  } else if (r?.type === 'errored') {
+    const e = gatewayError(r.error);
+    const rendered = job.format === 'openai' ? renderOpenAIError(e) : renderAnthropicError(e, requestId);
+    response = { status_code: rendered.status, body: rendered.body };
+  }
+  const status = r === null ? (batch.state === 'collecting' ? 'queued' : 'in_progress') : r.type === 'succeeded' ? 'completed' : r.type === 'errored' ? 'failed' : r.type === 'canceled' ? 'cancelled' : 'expired';
+  return {
+    id: job.id,
+    object: 'costwise.job',
+    status,
+    batch_id: batch.id,
+    created_at: Math.floor(job.createdAt / 1000),
+    not_after: Math.floor(job.notAfter / 1000),
+    model: item.servedModel,
+    cost_usd: formatUsd(item.costPico),
+    response,
+  };
+}

@@ -1,0 +1,74 @@
+// The admin side of batches (admin key when configured): list and inspect every batch with its
+// estimate, approve one waiting in `awaiting_approval`, cancel, and read results.
+//   GET  /api/batches                  {available: true, data: [...]} (newest first; ?limit=)
+//   GET  /api/batches/{id}             one batch, both providers' views plus costwise's
+//   POST /api/batches/{id}/approve     awaiting_approval → in_progress
+//   POST /api/batches/{id}/cancel
+//   GET  /api/batches/{id}/results     JSONL in the batch's own format
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { GatewayError } from '../core/errors.js';
+import { openAIStatus, renderOpenAIBatch } from '../batch/render-openai.js';
+import { renderAnthropicBatch } from '../batch/render-anthropic.js';
+import { lineErrorLine, openAILine } from '../batch/render-openai.js';
+import type { BatchRecord } from '../batch/types.js';
+import type { BatchService } from '../batch/service.js';
+import type { AppDeps } from './deps.js';
+import { isAdmin } from './admin.js';
+import { sendJson } from './respond.js';
+import { limitParam, originOf, sendRaw, service } from './batch-http.js';
+
+function summary(svc: BatchService, b: BatchRecord): Record<string, unknown> {
+  const c = svc.store.counts(b.id);
+  return {
+    id: b.id,
+    format: b.format,
+    state: b.state,
+    status: b.state,
+    model: b.models.join(', '),
+    requests: b.total,
+    completed: c.succeeded + c.errored + c.canceled + c.expired + b.lineErrors.length,
+    counts: c,
+    estimate_usd: b.estimate.expected_usd,
+    estimate: b.estimate,
+    origin: b.origin,
+    created_at: b.createdAt,
+    ended_at: b.endedAt,
+  };
+}
+
+function detail(svc: BatchService, req: IncomingMessage, b: BatchRecord): Record<string, unknown> {
+  const c = svc.store.counts(b.id);
+  return { ...summary(svc, b), view: b.format === 'openai' ? renderOpenAIBatch(b, c) : renderAnthropicBatch(b, c, originOf(req)), openai_status: openAIStatus(b.state) };
+}
+
+function results(svc: BatchService, b: BatchRecord): string {
+  if (b.format === 'anthropic') return svc.anthropicResults(b);
+  const lines = svc.store.items(b.id).flatMap((i) => {
+    const l = openAILine(b, i);
+    return l ? [JSON.stringify(l.line)] : [];
+  });
+  for (const e of b.lineErrors) lines.push(JSON.stringify(lineErrorLine(b, e)));
+  return lines.map((l) => `${l}\n`).join('');
+}
+
+export function handleBatchAdmin(req: IncomingMessage, res: ServerResponse, deps: AppDeps, url: URL): void {
+  if (!isAdmin(req, deps.config.server.adminKey)) {
+    res.setHeader('www-authenticate', 'Bearer realm="costwise admin"');
+    sendJson(res, 401, { error: { message: 'admin key required: send Authorization: Bearer <COSTWISE_ADMIN_KEY>', type: 'authentication_error', param: null, code: null } });
+    return;
+  }
+  const svc = service(deps);
+  const parts = url.pathname.split('/').slice(3).map(decodeURIComponent); // after /api/batches
+  const [id, action] = parts;
+  const method = req.method ?? 'GET';
+  if (id === undefined && method === 'GET') {
+    const page = svc.store.listBatches({ limit: limitParam(url, 100, 1000), after: url.searchParams.get('after') });
+    sendJson(res, 200, { available: true, data: page.data.map((b) => summary(svc, b)), has_more: page.hasMore });
+    return;
+  }
+  if (id !== undefined && action === undefined && method === 'GET') return sendJson(res, 200, detail(svc, req, svc.mustGet(id)));
+  if (id !== undefined && action === 'approve' && method === 'POST') return sendJson(res, 200, detail(svc, req, svc.approve(id)));
+  if (id !== undefined && action === 'cancel' && method === 'POST') return sendJson(res, 200, detail(svc, req, svc.cancel(id)));
+  if (id !== undefined && action === 'results' && method === 'GET') return sendRaw(res, 'application/x-jsonl', results(svc, svc.mustGet(id)));
+  throw new GatewayError({ kind: 'not_found', message: `no admin endpoint ${method} ${url.pathname}` });
+}

@@ -1,0 +1,69 @@
+// Anthropic Message Batches, as the official SDK calls them (PROVIDER_PROTOCOLS.md §5):
+// POST|GET /v1/messages/batches, GET|DELETE /v1/messages/batches/{id}, POST …/{id}/cancel,
+// GET …/{id}/results (absolute results_url pointing at costwise).
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { GatewayError, invalidRequest } from '../core/errors.js';
+import { renderAnthropicBatch } from '../batch/render-anthropic.js';
+import { ENDED_STATES, type BatchRecord } from '../batch/types.js';
+import type { BatchService } from '../batch/service.js';
+import type { AppDeps } from './deps.js';
+import { parseJsonBody, readBody } from './body.js';
+import { callerFrom, forwardHeadersFrom } from './caller.js';
+import { sendJson } from './respond.js';
+import { approvalRequired, limitParam, MAX_UPLOAD_BYTES, originOf, sendRaw, service } from './batch-http.js';
+
+function batchFor(svc: BatchService, req: IncomingMessage, id: string): BatchRecord {
+  const b = svc.get(id);
+  if (!b || b.format !== 'anthropic' || b.origin !== 'api' || b.keyId !== callerFrom(req.headers).keyId) {
+    throw new GatewayError({ kind: 'not_found', message: `message_batch_id: no message batch with id '${id}'` });
+  }
+  return b;
+}
+
+function render(svc: BatchService, req: IncomingMessage, b: BatchRecord): Record<string, unknown> {
+  return renderAnthropicBatch(b, svc.store.counts(b.id), originOf(req));
+}
+
+export async function createMessageBatch(req: IncomingMessage, res: ServerResponse, deps: AppDeps): Promise<void> {
+  const svc = service(deps);
+  const body = parseJsonBody(await readBody(req, Math.max(deps.config.server.maxBodyBytes, MAX_UPLOAD_BYTES)));
+  const b = await svc.submitAnthropic({ caller: callerFrom(req.headers), forwardHeaders: forwardHeadersFrom(req.headers), requireApproval: approvalRequired(req), body });
+  sendJson(res, 200, render(svc, req, b));
+}
+
+export function getMessageBatch(req: IncomingMessage, res: ServerResponse, deps: AppDeps, id: string): void {
+  const svc = service(deps);
+  sendJson(res, 200, render(svc, req, batchFor(svc, req, id)));
+}
+
+export function cancelMessageBatch(req: IncomingMessage, res: ServerResponse, deps: AppDeps, id: string): void {
+  const svc = service(deps);
+  batchFor(svc, req, id);
+  sendJson(res, 200, render(svc, req, svc.cancel(id)));
+}
+
+export function deleteMessageBatch(req: IncomingMessage, res: ServerResponse, deps: AppDeps, id: string): void {
+  const svc = service(deps);
+  batchFor(svc, req, id);
+  svc.delete(id);
+  sendJson(res, 200, { id, type: 'message_batch_deleted' });
+}
+
+export function messageBatchResults(req: IncomingMessage, res: ServerResponse, deps: AppDeps, id: string): void {
+  const svc = service(deps);
+  const b = batchFor(svc, req, id);
+  if (!ENDED_STATES.has(b.state)) throw invalidRequest(`Results for message batch ${id} are not available until processing has ended.`);
+  sendRaw(res, 'application/x-jsonl', svc.anthropicResults(b));
+}
+
+export function listMessageBatches(req: IncomingMessage, res: ServerResponse, deps: AppDeps, url: URL): void {
+  const svc = service(deps);
+  const page = svc.store.listBatches({
+    format: 'anthropic',
+    keyId: callerFrom(req.headers).keyId,
+    after: url.searchParams.get('after_id'),
+    before: url.searchParams.get('before_id'),
+    limit: limitParam(url, 20, 1000),
+  });
+  sendJson(res, 200, { data: page.data.map((b) => render(svc, req, b)), has_more: page.hasMore, first_id: page.data[0]?.id ?? null, last_id: page.data.at(-1)?.id ?? null });
+}

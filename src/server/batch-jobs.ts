@@ -1,0 +1,14 @@
+// GET /v1/costwise/jobs/{id}: a deferred request's state and, once it has ended, its response in
+// the format it was sent in (src/batch/deferral.ts).
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AppDeps } from './deps.js';
+import { sendJson } from './respond.js';
+import { service } from './batch-http.js';
+import { jobView } from '../batch/deferral.js';
+import { GatewayError } from '../core/errors.js';
+
+export function handleJob(_req: IncomingMessage, res: ServerResponse, deps: AppDeps, id: string): void {
+  const view = jobView(service(deps), id);
+  if (!view) throw new GatewayError({ kind: 'not_found', message: `No such job: ${id}`, param: 'job_id' });
+  sendJson(res, 200, view);
+}

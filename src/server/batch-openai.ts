@@ -1,0 +1,116 @@
+// The OpenAI Files and Batch endpoints, as the official SDK calls them (PROVIDER_PROTOCOLS.md §3):
+// POST /v1/files (multipart, purpose=batch), GET /v1/files/{id}, GET /v1/files/{id}/content,
+// DELETE /v1/files/{id}, POST /v1/batches, GET /v1/batches, GET /v1/batches/{id},
+// POST /v1/batches/{id}/cancel. A caller sees only the files and batches made with its own key.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { GatewayError, invalidRequest } from '../core/errors.js';
+import { renderFile, renderOpenAIBatch } from '../batch/render-openai.js';
+import type { BatchRecord } from '../batch/types.js';
+import type { BatchService } from '../batch/service.js';
+import type { AppDeps } from './deps.js';
+import { parseJsonBody, readBody } from './body.js';
+import { callerFrom, forwardHeadersFrom } from './caller.js';
+import { sendJson } from './respond.js';
+import { approvalRequired, limitParam, MAX_UPLOAD_BYTES, sendRaw, service } from './batch-http.js';
+
+const ENDPOINTS = ['/v1/chat/completions'];
+
+function batchFor(svc: BatchService, req: IncomingMessage, id: string): BatchRecord {
+  const b = svc.get(id);
+  if (!b || b.format !== 'openai' || b.origin !== 'api' || b.keyId !== callerFrom(req.headers).keyId) {
+    throw new GatewayError({ kind: 'not_found', message: `No such Batch object: ${id}`, param: 'batch_id' });
+  }
+  return b;
+}
+
+function fileFor(svc: BatchService, req: IncomingMessage, id: string) {
+  const f = svc.store.file(id);
+  if (!f || f.keyId !== callerFrom(req.headers).keyId) throw new GatewayError({ kind: 'not_found', message: `No such File object: ${id}`, param: 'id' });
+  return f;
+}
+
+export async function uploadFile(req: IncomingMessage, res: ServerResponse, deps: AppDeps): Promise<void> {
+  const svc = service(deps);
+  const type = req.headers['content-type'] ?? '';
+  if (!/^multipart\/form-data\s*;/i.test(type)) throw invalidRequest(`Invalid Content-Type header (${type || 'none'}), expected multipart/form-data.`);
+  const raw = await readBody(req, MAX_UPLOAD_BYTES);
+  let form: FormData;
+  try {
+    form = await new Response(raw, { headers: { 'content-type': type } }).formData();
+  } catch {
+    throw invalidRequest('Could not parse the multipart form body.');
+  }
+  const purpose = form.get('purpose');
+  if (purpose !== 'batch') throw invalidRequest(`Invalid value for 'purpose': costwise accepts 'batch' files only, got ${JSON.stringify(purpose)}.`, 'purpose');
+  const file = form.get('file');
+  if (file === null || typeof file === 'string') throw invalidRequest("Missing required parameter: 'file'.", 'file');
+  if (!file.name.endsWith('.jsonl')) throw invalidRequest('Invalid file format for Batch API. Must be .jsonl', 'file', 'invalid_file_format');
+  const record = svc.uploadFile({ keyId: callerFrom(req.headers).keyId, filename: file.name, purpose, content: Buffer.from(await file.arrayBuffer()) });
+  sendJson(res, 200, renderFile(record));
+}
+
+export function getFile(req: IncomingMessage, res: ServerResponse, deps: AppDeps, id: string): void {
+  sendJson(res, 200, renderFile(fileFor(service(deps), req, id)));
+}
+
+export function fileContent(req: IncomingMessage, res: ServerResponse, deps: AppDeps, id: string): void {
+  const svc = service(deps);
+  fileFor(svc, req, id);
+  sendRaw(res, 'application/octet-stream', svc.store.fileContent(id)!);
+}
+
+export function deleteFile(req: IncomingMessage, res: ServerResponse, deps: AppDeps, id: string): void {
+  const svc = service(deps);
+  fileFor(svc, req, id);
+  svc.store.deleteFile(id);
+  sendJson(res, 200, { id, object: 'file', deleted: true });
+}
+
+function metadataOf(raw: unknown): Record<string, string> | null {
+  if (raw === undefined || raw === null) return null;
+  if (typeof raw !== 'object' || Array.isArray(raw)) throw invalidRequest("Invalid 'metadata': expected an object.", 'metadata');
+  const entries = Object.entries(raw as Record<string, unknown>);
+  if (entries.length > 16) throw invalidRequest("Invalid 'metadata': at most 16 key-value pairs.", 'metadata');
+  for (const [k, v] of entries) if (typeof v !== 'string' || v.length > 512 || k.length > 64) throw invalidRequest(`Invalid 'metadata.${k}': expected a string of at most 512 characters.`, `metadata.${k}`);
+  return raw as Record<string, string>;
+}
+
+export async function createBatch(req: IncomingMessage, res: ServerResponse, deps: AppDeps): Promise<void> {
+  const svc = service(deps);
+  const body = parseJsonBody(await readBody(req, deps.config.server.maxBodyBytes)) as Record<string, unknown>;
+  if (typeof body !== 'object' || body === null) throw invalidRequest('body: expected an object');
+  if (typeof body.input_file_id !== 'string') throw invalidRequest("Missing required parameter: 'input_file_id'.", 'input_file_id');
+  if (typeof body.endpoint !== 'string') throw invalidRequest("Missing required parameter: 'endpoint'.", 'endpoint');
+  if (!ENDPOINTS.includes(body.endpoint)) throw invalidRequest(`Invalid value for 'endpoint': costwise batches ${ENDPOINTS.join(', ')}.`, 'endpoint');
+  if (body.completion_window !== '24h') throw invalidRequest(`Invalid value for 'completion_window': supported values are '24h'.`, 'completion_window');
+  const caller = callerFrom(req.headers);
+  const batch = await svc.submitOpenAI({
+    caller,
+    forwardHeaders: forwardHeadersFrom(req.headers),
+    requireApproval: approvalRequired(req),
+    inputFileId: body.input_file_id,
+    endpoint: body.endpoint,
+    metadata: metadataOf(body.metadata),
+  });
+  sendJson(res, 200, renderOpenAIBatch(batch, svc.store.counts(batch.id)));
+}
+
+export function getBatch(req: IncomingMessage, res: ServerResponse, deps: AppDeps, id: string): void {
+  const svc = service(deps);
+  const b = batchFor(svc, req, id);
+  sendJson(res, 200, renderOpenAIBatch(b, svc.store.counts(b.id)));
+}
+
+export function cancelBatch(req: IncomingMessage, res: ServerResponse, deps: AppDeps, id: string): void {
+  const svc = service(deps);
+  batchFor(svc, req, id);
+  const b = svc.cancel(id);
+  sendJson(res, 200, renderOpenAIBatch(b, svc.store.counts(b.id)));
+}
+
+export function listBatches(req: IncomingMessage, res: ServerResponse, deps: AppDeps, url: URL): void {
+  const svc = service(deps);
+  const page = svc.store.listBatches({ format: 'openai', keyId: callerFrom(req.headers).keyId, after: url.searchParams.get('after'), limit: limitParam(url, 20, 100) });
+  const data = page.data.map((b) => renderOpenAIBatch(b, svc.store.counts(b.id)));
+  sendJson(res, 200, { object: 'list', data, first_id: page.data[0]?.id ?? null, last_id: page.data.at(-1)?.id ?? null, has_more: page.hasMore });
+}

@@ -1,0 +1,75 @@
+// x-costwise-defer: accepted at once (202), grouped into a provider batch (flushed by size or
+// age), result by id and by webhook, billed at batch prices.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectedPico, type TestEnv } from '../helpers/env.js';
+import { ledgerRows, startBatchEnv } from './helpers.js';
+
+let env: TestEnv;
+let hook: Server;
+const delivered: any[] = [];
+
+beforeAll(async () => {
+  hook = createServer((req, res) => {
+    let body = '';
+    req.on('data', (d: Buffer) => (body += d.toString()));
+    req.on('end', () => {
+      delivered.push(JSON.parse(body));
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((r) => hook.listen(0, '127.0.0.1', r));
+  const webhookUrl = `http://127.0.0.1:${(hook.address() as AddressInfo).port}/hook`;
+  env = await startBatchEnv({ deferral: { maxItems: 2, maxAgeMs: 400, webhookUrl } });
+});
+afterAll(async () => {
+  await env.close();
+  hook.close();
+});
+
+async function defer(path: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; json: any }> {
+  const res = await fetch(`${env.gateway.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer k', 'x-costwise-defer': '24h', ...headers }, body: JSON.stringify(body) });
+  return { status: res.status, json: await res.json() };
+}
+
+async function waitJob(url: string): Promise<any> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const job = await (await fetch(url)).json();
+    if (job.status !== 'queued' && job.status !== 'in_progress') return job;
+    if (Date.now() > deadline) throw new Error(`job still ${job.status}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+describe('deferral', () => {
+  it('two deferred OpenAI requests fill a group, run as one provider batch, and are fetched by id and delivered by webhook', async () => {
+    const a = await defer('/v1/chat/completions', { model: 'gpt-4.1-mini', messages: [{ role: 'user', content: 'Later, please' }] });
+    expect(a.status).toBe(202);
+    expect(a.json).toMatchObject({ object: 'costwise.job', status: 'queued' });
+    expect((await (await fetch(a.json.url)).json()).status).toBe('queued');
+    const b = await defer('/v1/chat/completions', { model: 'gpt-4.1-mini', messages: [{ role: 'user', content: 'Also later' }] });
+    const [ja, jb] = [await waitJob(a.json.url), await waitJob(b.json.url)];
+    expect(ja.batch_id).toBe(jb.batch_id);
+    for (const j of [ja, jb]) expect(j).toMatchObject({ status: 'completed', response: { status_code: 200, body: { object: 'chat.completion', model: 'gpt-4.1-mini' } } });
+    const row = (await ledgerRows(env)).find((r) => r.requestId === `${ja.batch_id}:${ja.id}`)!;
+    const u = ja.response.body.usage;
+    expect(BigInt(row.costPico) * 2n).toBe(expectedPico('gpt-4.1-mini', { input: u.prompt_tokens, output: u.completion_tokens }));
+    const deadline = Date.now() + 5000;
+    while (delivered.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+    expect(delivered.map((d) => d.id).sort()).toEqual([ja.id, jb.id].sort());
+  });
+
+  it('a lone deferred Anthropic request is flushed by age; a bad one is refused at once', async () => {
+    const bad = await defer('/v1/messages', { model: 'claude-haiku-4-5', messages: [] }, { 'anthropic-version': '2023-06-01' });
+    expect(bad.status).toBe(400);
+    expect(bad.json.type).toBe('error');
+    const badWindow = await defer('/v1/messages', { model: 'claude-haiku-4-5', max_tokens: 10, messages: [{ role: 'user', content: 'x' }] }, { 'x-costwise-defer': 'soon' });
+    expect(badWindow.status).toBe(400);
+    const ok = await defer('/v1/messages', { model: 'claude-haiku-4-5', max_tokens: 20, messages: [{ role: 'user', content: 'Whenever' }] });
+    expect(ok.status).toBe(202);
+    const job = await waitJob(ok.json.url);
+    expect(job).toMatchObject({ status: 'completed', response: { status_code: 200, body: { type: 'message', model: 'claude-haiku-4-5' } } });
+  });
+});

@@ -1,0 +1,56 @@
+// Shared pieces of the batch tests: a fast batch clock, JSONL uploads, waiting for the end.
+import { toFile } from 'openai';
+import type OpenAI from 'openai';
+import { startTestEnv, type TestEnv } from '../helpers/env.js';
+import type { ConfigInput } from '../../src/config/schema.js';
+
+export const FAST_EMULATOR = { batch: { itemsPerSecond: 400, startDelayMs: 30, finalizeMs: 20 } };
+
+export function startBatchEnv(batch: NonNullable<ConfigInput['batch']> = {}): Promise<TestEnv> {
+  return startTestEnv({ emulator: FAST_EMULATOR, config: { batch: { pollIntervalMs: 40, ...batch } } });
+}
+
+export interface Line {
+  custom_id: string;
+  body: Record<string, unknown>;
+}
+
+export function chatLine(customId: string, model: string, content: string, extra: Record<string, unknown> = {}): Line {
+  return { custom_id: customId, body: { model, messages: [{ role: 'user', content }], ...extra } };
+}
+
+export async function uploadJsonl(client: OpenAI, lines: Array<Line | string>): Promise<string> {
+  const text = lines.map((l) => (typeof l === 'string' ? l : JSON.stringify({ method: 'POST', url: '/v1/chat/completions', ...l }))).join('\n') + '\n';
+  const file = await client.files.create({ file: await toFile(Buffer.from(text), 'input.jsonl'), purpose: 'batch' });
+  return file.id;
+}
+
+const ENDED = new Set(['completed', 'failed', 'expired', 'cancelled']);
+
+export async function waitOpenAI(client: OpenAI, id: string, timeoutMs = 10_000): Promise<OpenAI.Batches.Batch> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const b = await client.batches.retrieve(id);
+    if (ENDED.has(b.status)) return b;
+    if (Date.now() > deadline) throw new Error(`batch ${id} still ${b.status}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+export interface OutputLine {
+  id: string;
+  custom_id: string | null;
+  response: { status_code: number; request_id: string; body: any } | null;
+  error: { code: string; message: string; line?: number } | null;
+}
+
+export async function readJsonl(client: OpenAI, fileId: string): Promise<OutputLine[]> {
+  const text = await (await client.files.content(fileId)).text();
+  return text.trimEnd().split('\n').map((l) => JSON.parse(l) as OutputLine);
+}
+
+export async function ledgerRows(env: TestEnv): Promise<Array<Record<string, any>>> {
+  await env.gateway.deps.store.flush();
+  const res = await fetch(`${env.gateway.url}/api/requests?limit=1000`);
+  return ((await res.json()) as { data: Array<Record<string, any>> }).data;
+}
