@@ -7,7 +7,7 @@ import type { DurableStore } from '../storage/types.js';
 import { costPico, uncachedCostPico } from '../cost/calculate.js';
 import { recordBatchItem } from './ledger.js';
 import { deploymentByKey } from './plan.js';
-import { batchPricing } from './pricing.js';
+import { batchPricing } from '../cost/batch.js';
 import type { BatchStore } from './store.js';
 
 export interface BillingDeps {

@@ -8,7 +8,7 @@ import { ZERO_USAGE, type Usage } from '../core/canonical.js';
 import { countCanonicalInputTokens } from '../tokens/count.js';
 import { DEFAULT_MAX_TOKENS } from '../wire/anthropic/request-body.js';
 import type { DurableStore } from '../storage/types.js';
-import { batchPricing } from './pricing.js';
+import { batchPricing } from '../cost/batch.js';
 import type { Planned } from './plan.js';
 import type { Estimate } from './types.js';
 

@@ -8,7 +8,7 @@ import type { Deployment } from '../config/catalog.js';
 import { costPico, uncachedCostPico } from '../cost/calculate.js';
 import type { DurableStore } from '../storage/types.js';
 import { itemRequestId } from './plan.js';
-import { batchPricing } from './pricing.js';
+import { batchPricing } from '../cost/batch.js';
 import type { BatchRecord, ItemRecord } from './types.js';
 
 export interface ItemCharge {

@@ -12,7 +12,7 @@ import type { CompiledRouter } from '../routing/routers/compile.js';
 import { parseChatRequest } from '../wire/openai/request.js';
 import { parseMessagesRequest } from '../wire/anthropic/request.js';
 import { storeError } from './errors.js';
-import { hasNativeBatch } from './pricing.js';
+import { hasNativeBatch } from '../cost/batch.js';
 import type { BatchFormat, ItemRecord } from './types.js';
 
 export interface Routing {

@@ -2,7 +2,7 @@
 // here, in one place: OpenAI's and Anthropic's batch APIs bill every token class — input, cache
 // reads, cache writes, output — at 50% of the synchronous price (PROVIDER_PROTOCOLS.md §3, §5:
 // "Batch and caching discounts stack"). Per-deployment price overrides are discounted the same way.
-import type { ModelPricing, TokenPrices } from '../cost/prices.js';
+import type { ModelPricing, TokenPrices } from './prices.js';
 import type { ProviderKind } from '../providers/types.js';
 
 /** Provider kinds that have a batch API costwise submits to. */
