@@ -3,6 +3,7 @@
 // test-artifacts/screenshots/.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
+import Anthropic from '@anthropic-ai/sdk';
 import { startTestEnv, usdToPico, type TestEnv } from '../helpers/env.js';
 import { browserUnavailable, launch, screenshotDir } from './browser.js';
 
@@ -145,10 +146,43 @@ describe.skipIf(unavailable !== null)('dashboard in chromium', () => {
     expect(await page.getByTestId('hit-rate').textContent()).toBe(`${((hits / lookups.length) * 100).toFixed(1)}%`);
     await shot('caching');
 
-    // No batch was submitted: the page says so (or that batching is not available in this build).
+    // No batch was submitted yet: the page says so.
     await goto('batches', 'batches-empty');
-    expect(await page.getByTestId('batches-empty').textContent()).toMatch(/No batches yet|Batch processing is not available yet/);
+    expect(await page.getByTestId('batches-empty').textContent()).toMatch(/No batches yet/);
     await shot('batches');
+  });
+
+  it('approves a batch that waits for approval from the Batches page; it then runs to the end', async () => {
+    const anthropic = new Anthropic({ apiKey: 'sk-test-key', baseURL: env.gateway.url, maxRetries: 0 });
+    const created = await anthropic.messages.batches.create(
+      {
+        requests: ['one', 'two', 'three'].map((n) => ({
+          custom_id: `item-${n}`,
+          params: { model: 'claude-haiku-4-5', max_tokens: 20, messages: [{ role: 'user' as const, content: `Batch item ${n}` }] },
+        })),
+      },
+      { headers: { 'x-costwise-approval': 'required' } },
+    );
+    await page.reload();
+    await goto('batches', 'batches-table');
+    const row = page.locator(`tr[data-batch="${created.id}"]`);
+    expect(await row.locator('td').nth(1).textContent()).toBe('awaiting_approval');
+    await shot('batch-awaiting-approval');
+    await row.getByTestId('approve').click();
+    // approved from the UI: the batch leaves the approval state and runs on the emulator's batch API
+    let status = '';
+    for (let i = 0; i < 100 && status !== 'ended'; i++) {
+      status = (await anthropic.messages.batches.retrieve(created.id)).processing_status;
+      if (status !== 'ended') await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(status).toBe('ended');
+    const results = [];
+    for await (const r of await anthropic.messages.batches.results(created.id)) results.push(r.result.type);
+    expect(results).toEqual(['succeeded', 'succeeded', 'succeeded']);
+    await page.reload();
+    await goto('batches', 'batches-table');
+    expect(await page.locator(`tr[data-batch="${created.id}"] td`).nth(1).textContent()).not.toBe('awaiting_approval');
+    await shot('batch-approved');
   });
 
   it('estimates a prompt on every chat model', async () => {
