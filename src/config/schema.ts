@@ -201,6 +201,13 @@ export const configSchema = z.strictObject({
           maxAgeMs: z.number().int().positive().default(60_000),
           /** POSTed each deferred job's result when it ends. */
           webhookUrl: z.string().url().optional(),
+          /**
+           * Deferrable routes: a non-streaming chat request matching one (same `match` as routing
+           * rules) is deferred as if it carried `x-costwise-defer: <window>`.
+           */
+          rules: z
+            .array(z.strictObject({ name: z.string().min(1), match: ruleMatchSchema, window: z.string().regex(/^\d+[smhd]$/, 'a window like 24h, 90m, 2d or 3600s') }))
+            .default([]),
         })
         .prefault({}),
     })

@@ -7,6 +7,8 @@ import { parseJsonBody, readBody } from './body.js';
 import { callerFrom, forwardHeadersFrom } from './caller.js';
 import { sendJson } from './respond.js';
 import { originOf, sendError, service } from './batch-http.js';
+import type { RequestFeatures } from '../routing/policy/features.js';
+import { compileMatch } from '../routing/policy/rules.js';
 
 export function isDeferred(req: IncomingMessage): boolean {
   return typeof req.headers['x-costwise-defer'] === 'string';
@@ -16,10 +18,32 @@ export async function handleDeferred(format: 'openai' | 'anthropic', req: Incomi
   try {
     const windowMs = parseWindow(req.headers['x-costwise-defer'] as string);
     const body = parseJsonBody(await readBody(req, deps.config.server.maxBodyBytes));
-    const job = await deferRequest(service(deps), { format, body, caller: callerFrom(req.headers), forwardHeaders: forwardHeadersFrom(req.headers), windowMs });
-    const url = `${originOf(req)}/v1/costwise/jobs/${job.jobId}`;
-    sendJson(res, 202, { id: job.jobId, object: 'costwise.job', status: 'queued', url, not_after: Math.floor(job.notAfter / 1000) }, { location: url, 'x-costwise-job-id': job.jobId });
+    await acceptDeferred(format, body, windowMs, req, res, deps);
   } catch (err) {
     sendError(res, format, err);
   }
+}
+
+/** 202 with the job: the request runs later in a provider batch. */
+export async function acceptDeferred(format: 'openai' | 'anthropic', body: unknown, windowMs: number, req: IncomingMessage, res: ServerResponse, deps: AppDeps): Promise<void> {
+  const job = await deferRequest(service(deps), { format, body, caller: callerFrom(req.headers), forwardHeaders: forwardHeadersFrom(req.headers), windowMs });
+  const url = `${originOf(req)}/v1/costwise/jobs/${job.jobId}`;
+  sendJson(res, 202, { id: job.jobId, object: 'costwise.job', status: 'queued', url, not_after: Math.floor(job.notAfter / 1000) }, { location: url, 'x-costwise-job-id': job.jobId });
+}
+
+/** A compiled deferrable route (`batch.deferral.rules`). */
+export interface DeferralRule {
+  name: string;
+  matches(f: RequestFeatures): boolean;
+  windowMs: number;
+}
+
+export function compileDeferralRules(rules: AppDeps['config']['batch']['deferral']['rules']): DeferralRule[] {
+  return rules.map((r) => ({ name: r.name, matches: compileMatch(r.match), windowMs: parseWindow(r.window) }));
+}
+
+/** The window of the first deferrable route a parsed, non-streaming request matches. */
+export function deferralWindow(rules: readonly DeferralRule[], f: RequestFeatures, stream: boolean): number | undefined {
+  if (stream || rules.length === 0) return undefined;
+  return rules.find((r) => r.matches(f))?.windowMs;
 }

@@ -23,6 +23,8 @@ import { runCascade } from '../pipeline/cascade.js';
 import { cacheDirective, finishCache, lookupCache } from '../pipeline/cache.js';
 import { StreamCollector } from '../core/stream-collect.js';
 import { observePromptChurn } from '../pipeline/prompt-cache.js';
+import { acceptDeferred, deferralWindow } from './batch-defer.js';
+import { extractFeatures } from '../routing/policy/features.js';
 import { price, pricedStream, recordLedger } from '../pipeline/settle.js';
 import type { IngressFormat } from './ingress.js';
 import type { AppDeps } from './deps.js';
@@ -48,6 +50,10 @@ export async function handleChat(ingress: IngressFormat, req: IncomingMessage, r
     const body = parseJsonBody(await readBody(req, deps.config.server.maxBodyBytes));
     noteRequestedModel(ctx, body);
     ctx.request = ingress.parse(body);
+    if (deps.deferralRules.length && ingress.format !== 'gemini') {
+      const windowMs = deferralWindow(deps.deferralRules, (ctx.features ??= extractFeatures(ctx.request, ctx.caller)), ctx.request.stream);
+      if (windowMs !== undefined) return await acceptDeferred(ingress.format, body, windowMs, req, res, deps);
+    }
     const hit = await lookupCache(ctx, deps.responseCache, deps.catalog, directive, deps.store);
     if (!hit) {
       route(ctx, deps.catalog, deps.policy, deps.routers);

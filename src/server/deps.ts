@@ -9,6 +9,7 @@ import type { ResponseCache } from '../pipeline/cache.js';
 import type { PrefixChurnDetector } from '../promptcache/churn.js';
 import type { PromptCachePlanning } from '../pipeline/prompt-cache.js';
 import type { BatchService } from '../batch/service.js';
+import type { DeferralRule } from './batch-defer.js';
 
 /** Everything a route handler may use; built once at start-up. */
 export interface AppDeps {
@@ -26,6 +27,8 @@ export interface AppDeps {
   routers: ReadonlyMap<string, CompiledRouter>;
   store: DurableStore;
   state: SharedState;
+  /** Deferrable routes (`batch.deferral.rules`). */
+  deferralRules: readonly DeferralRule[];
   /** Batch processing (src/batch); started by the gateway after the rest. */
   batches?: BatchService;
 }

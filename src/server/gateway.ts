@@ -24,6 +24,7 @@ import { createPromptCachePlanning } from '../pipeline/prompt-cache.js';
 import { ConfigError } from '../config/load.js';
 import type { ResilienceDeps } from '../routing/resilience/index.js';
 import { startBatchService } from '../batch/service.js';
+import { compileDeferralRules } from './batch-defer.js';
 
 export interface GatewayOptions {
   config: Config;
@@ -117,6 +118,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     ),
     promptChurn: new PrefixChurnDetector(),
     promptCache: createPromptCachePlanning(config.promptCache, clock),
+    deferralRules: compileDeferralRules(config.batch.deferral.rules),
     clock,
     store,
     state: createMemoryState(),
