@@ -7,6 +7,7 @@ import { createInterface } from 'node:readline/promises';
 import { Command } from 'commander';
 import Table from 'cli-table3';
 import { progress } from './progress.js';
+import type { Estimate } from '../batch/types.js';
 
 interface Conn {
   url: string;
@@ -51,18 +52,7 @@ interface BatchDetail {
   requests: number;
   completed: number;
   counts: Record<string, number>;
-  estimate: {
-    requests: number;
-    input_tokens: number;
-    expected_output_tokens: number;
-    worst_output_tokens: number;
-    expected_usd: string;
-    worst_usd: string;
-    sync_expected_usd: string;
-    saving_usd: string;
-    output_basis: Record<string, string>;
-    models: Record<string, { requests: number; input_tokens: number; expected_usd: string; worst_usd: string; batch_rates: boolean }>;
-  };
+  estimate: Estimate;
   view: Record<string, unknown>;
 }
 
