@@ -41,6 +41,7 @@ export async function runServe(opts: { port?: number; host?: string; config?: st
   out.write(`  OpenAI SDK:    baseURL ${gateway.url}/v1\n`);
   out.write(`  Anthropic SDK: baseURL ${gateway.url}\n`);
   out.write(`  spend:     ${gateway.url}/api/spend?group_by=model\n`);
+  out.write(`  dashboard: ${gateway.url}/ui\n`);
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
