@@ -98,7 +98,7 @@ export function generalAssumptions(json: ReportJson): Table {
       ['prices', s.catalog],
       ['prompt-cache reuse', s.reuse_grows_with_volume ? 'rises with traffic: 1 − (1 − r)^load (more requests inside the TTL)' : 'fixed at the stated rate'],
       ['technique order', s.technique_order.map((k) => TECHNIQUE_LABEL[k]).join(' → ')],
-      ['batch discount', '50% of the synchronous price on OpenAI, Anthropic and Gemini batch APIs'],
+      ['batch discount', '50% of the synchronous price on the OpenAI and Anthropic batch APIs (Gemini items run synchronously)'],
     ],
   };
 }
