@@ -74,6 +74,8 @@ export async function main(argv: string[]): Promise<void> {
 
   if (argv[2] === 'project' || argv.length <= 2 || argv.includes('--help') || argv.includes('-h') || argv[2] === 'help') (await import('./project.js')).registerProjectCommand(program);
 
+  if (argv[2] === 'replay' || argv.length <= 2 || argv.includes('--help') || argv.includes('-h') || argv[2] === 'help') (await import('./replay.js')).registerReplayCommand(program);
+
   if (argv[2] === 'batch' || argv.length <= 2 || argv.includes('--help') || argv.includes('-h') || argv[2] === 'help') (await import('./batch.js')).registerBatchCommands(program);
 
   await program.parseAsync(argv);

@@ -1,0 +1,93 @@
+// Replays a trace through one policy: a fresh emulator and gateway on one simulated clock, the
+// trace's requests sent one at a time in arrival order, then the ledger read back.
+//
+// One at a time because the outcome of a request depends on what came before it (prompt caches,
+// the response cache, reuse statistics, breakers): with several in flight, their interleaving
+// would decide the costs and two runs could differ. Sequential sends make a replay a pure
+// function of (trace, policy, seed).
+import { startEmulator } from '../emulator/server.js';
+import { startGateway } from '../server/gateway.js';
+import type { LedgerRow, SpendBucket } from '../storage/types.js';
+import { SimClock, simulatedResilience } from './clock.js';
+import { RELATIVE_EPOCH_MS } from './formats/mooncake.js';
+import { replayConfig, type ReplayPolicy } from './policy.js';
+import { httpSender } from './send.js';
+import { directSender } from './send-direct.js';
+import type { Trace } from './types.js';
+
+export type ReplaySpeed = 'max' | 'realtime';
+/** `http`: loopback HTTP to the listening gateway; `direct`: its request listener in-process (send-direct.ts). */
+export type ReplayTransport = 'http' | 'direct';
+
+export interface RunOptions {
+  speed: ReplaySpeed;
+  transport: ReplayTransport;
+  /** Seeds the retry/balancing PRNG (the emulator uses the policy's `emulator.seed`). */
+  seed: number;
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** What one request got back. */
+export interface SentRequest {
+  line: number;
+  status: number;
+  requestId: string | null;
+  error: string | null;
+}
+
+export interface PolicyRun {
+  policy: ReplayPolicy;
+  sent: SentRequest[];
+  /** Every ledger row the replay produced, sub-calls and provider charges included. */
+  rows: LedgerRow[];
+  /** `GET /api/spend?group_by=technique`, from the same store. */
+  byTechnique: SpendBucket[];
+  /** Wall time of the send loop (for the speed note on stderr; never part of a report). */
+  wallMs: number;
+}
+
+// The trace shows traffic that was served: the emulator's default rate limits must not refuse it.
+const UNLIMITED = { requestsPerMinute: Number.MAX_SAFE_INTEGER, tokensPerMinute: Number.MAX_SAFE_INTEGER };
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+export async function runPolicy(trace: Trace, policy: ReplayPolicy, opts: RunOptions): Promise<PolicyRun> {
+  const first = trace.requests[0]?.ts ?? RELATIVE_EPOCH_MS;
+  const clock = new SimClock(first);
+  const emulator = await startEmulator({ port: 0, seed: policy.config.emulator.seed, now: clock.now, requireAuth: false, rateLimits: UNLIMITED });
+  let gateway;
+  try {
+    gateway = await startGateway({ config: replayConfig(policy.config, emulator.url), clock: clock.now, resilienceDeps: simulatedResilience(clock, opts.seed), port: 0, host: '127.0.0.1' });
+  } catch (err) {
+    await emulator.close();
+    throw err;
+  }
+  const sender = opts.transport === 'direct' ? directSender(gateway.deps) : httpSender(gateway.url);
+  const sent: SentRequest[] = [];
+  const started = performance.now();
+  try {
+    for (const [i, req] of trace.requests.entries()) {
+      if (opts.speed === 'realtime') {
+        const due = req.ts - first - (performance.now() - started);
+        if (due > 0) await sleep(due);
+      }
+      clock.advanceTo(req.ts);
+      sent.push({ line: req.line, ...(await sender.send(req.build())) });
+      opts.onProgress?.(i + 1, trace.requests.length);
+    }
+    const wallMs = performance.now() - started;
+    // As at shutdown: context caches still alive at the trace's last instant are deleted and their
+    // unused storage refunded on the ledger (gateway.close() repeats this harmlessly).
+    await gateway.deps.adapters.close();
+    await gateway.deps.store.flush();
+    const rows = await gateway.deps.store.ledgerRows({ limit: Number.MAX_SAFE_INTEGER });
+    const byTechnique = await gateway.deps.store.spend({ groupBy: 'technique' });
+    return { policy, sent, rows, byTechnique, wallMs };
+  } finally {
+    await sender.close();
+    await gateway.close();
+    await emulator.close();
+  }
+}

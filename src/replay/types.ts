@@ -1,0 +1,47 @@
+// The trace the replayer works on, whatever file it came from: requests in arrival order, each able
+// to produce the official-format HTTP request it stands for, plus the lines that could not be used.
+
+export type TraceFormat = 'ledger' | 'openai-log' | 'azure' | 'mooncake';
+
+/** One HTTP request to the gateway, in a provider's own wire format. */
+export interface WireRequest {
+  path: '/v1/chat/completions' | '/v1/messages';
+  /** JSON text of the request body. */
+  body: string;
+  /** Extra request headers (`x-emulator-output-tokens`, `x-costwise-tenant`, …). */
+  headers: Record<string, string>;
+}
+
+export interface TraceRequest {
+  /** 1-based line (or array index for a JSON document) in the trace file. */
+  line: number;
+  /** Arrival time, epoch ms, on the simulated clock. */
+  ts: number;
+  /**
+   * Built on demand: synthetic prompts can be large (a Mooncake request averages 15k tokens), so
+   * a trace holds recipes, not bodies.
+   */
+  build(): WireRequest;
+}
+
+/** A line that was not replayed, and why. */
+export interface TraceProblem {
+  line: number;
+  reason: string;
+}
+
+export interface Trace {
+  format: TraceFormat;
+  /** Sorted by `ts` (stable: equal times keep file order). */
+  requests: TraceRequest[];
+  /** Lines that could not be parsed. */
+  broken: TraceProblem[];
+  /** Well-formed lines deliberately not replayed (e.g. a ledger export's sub-calls). */
+  skipped: TraceProblem[];
+}
+
+/** How synthetic traces (Azure, Mooncake, ledger rows) are turned into requests. */
+export interface SynthOptions {
+  /** The model the synthetic requests ask for (a catalog name, `auto`, a tier or `router/<name>`). */
+  model: string;
+}
