@@ -6,8 +6,12 @@
 // … MAX_OFFSET or more) and the prompt's size (log2 buckets of 1,024 tokens). For each context the
 // namespace learns P(the prefix arrives again within T) online from every arrival, with censored
 // (survival) estimates (survival.ts), so the first minutes of data already count and 1h reuse is
-// learned from gaps as they age rather than an hour later. The size-specific estimate is shrunk
-// towards its pooled (all sizes) context, which is shrunk towards a fixed prior.
+// learned from gaps as they age rather than an hour later. Shrinkage works per age bin: each
+// hazard of the size-specific curve is shrunk towards its pooled (all sizes) context's, whose
+// hazards are shrunk towards a constant rate giving the prior mean within 5m. So a size seen
+// only for a minute borrows the pooled context's later bins rather than reading them as "no
+// reuse". Each curve remembers about `memoryProbes` probes (older ones fade), so the estimates
+// follow a drifting workload.
 //
 // Why those features: in a chat the next turn repeats the previous prompt, but a last block cut
 // mid-way or a user message that gets edited is not repeated (offset); a prefix that has already
@@ -28,7 +32,7 @@ import { expectedReadsFromProbability, MAX_REUSE_PROBABILITY, TTL_MS, type Ttl }
 import { BoundedLru } from './lru.js';
 import type { ReuseEstimate, ReuseModel } from './reuse.js';
 import { NO_REUSE } from './reuse.js';
-import { BINS_WITHIN, Curve, ProbeClock, type Probe } from './survival.js';
+import { BINS_WITHIN, constantHazards, Curve, DEFAULT_CURVE_MEMORY, eventProbability, ProbeClock, type Probe } from './survival.js';
 
 export const MAX_OFFSET = 8;
 export const STAGES = 3;
@@ -49,10 +53,12 @@ export interface PrefixStatsOptions {
   maxNamespaces?: number;
   /** Prior mean of P(reuse within 5m) of a context before a namespace has data. */
   priorMean?: number;
-  /** Weight (pseudo-observations) of the prior against a pooled context's data. */
+  /** Pseudo-probes per age bin of the prior hazard against a pooled context's data. */
   priorWeight?: number;
-  /** Weight of the pooled context against a size-specific context's data. */
+  /** Pseudo-probes per age bin of the pooled context's hazard against a size-specific context's data. */
   sizeWeight?: number;
+  /** Probes each context curve remembers (older evidence fades; see survival.ts). */
+  memoryProbes?: number;
   /** Weight (pseudo-gaps) of the context's probability against a prefix's own gaps. */
   gapPriorWeight?: number;
 }
@@ -98,10 +104,11 @@ export function sizeBucketOf(tokens: number): number {
 class NamespaceModel {
   readonly pooled = new Map<number, Curve>();
   readonly specific = new Map<number, Curve>();
+  constructor(private readonly memory: number) {}
   curves(c: ReuseContext): Curve[] {
     const get = (m: Map<number, Curve>, k: number): Curve => {
       let v = m.get(k);
-      if (!v) m.set(k, (v = new Curve()));
+      if (!v) m.set(k, (v = new Curve(this.memory)));
       return v;
     };
     return [get(this.specific, specificKey(c)), get(this.pooled, pooledKey(c))];
@@ -117,6 +124,9 @@ export class PrefixStats implements ReuseModel {
   private readonly priorWeight: number;
   private readonly sizeWeight: number;
   private readonly gapPriorWeight: number;
+  private readonly memoryProbes: number;
+  /** Per-bin hazards of a constant rate with P(reuse within 5m) = priorMean. */
+  private readonly priorHazards: number[];
 
   constructor(opts: PrefixStatsOptions = {}) {
     this.records = new BoundedLru(opts.maxPrefixes ?? 100_000);
@@ -127,6 +137,8 @@ export class PrefixStats implements ReuseModel {
     this.priorWeight = opts.priorWeight ?? 2;
     this.sizeWeight = opts.sizeWeight ?? 8;
     this.gapPriorWeight = opts.gapPriorWeight ?? 1;
+    this.memoryProbes = opts.memoryProbes ?? DEFAULT_CURVE_MEMORY;
+    this.priorHazards = constantHazards(this.priorMean, TTL_MS['5m']);
   }
 
   /** Prefix records held (≤ maxPrefixes). */
@@ -222,18 +234,17 @@ export class PrefixStats implements ReuseModel {
   }
 
   /**
-   * 5m: the size-specific censored estimate shrunk towards the pooled one, shrunk towards the
-   * prior. 1h adds the pooled context's chance of an arrival between 5m and 1h given none before
-   * 5m, shrunk towards none (so 1h never wins on the prior alone).
+   * 5m: the size-specific censored estimate, each bin's hazard shrunk towards the pooled
+   * context's, shrunk towards the prior's (see the file comment). 1h adds the pooled context's
+   * chance of an arrival between 5m and 1h given none before 5m, shrunk towards none (so 1h never
+   * wins on the prior alone).
    */
   private contextP(model: NamespaceModel | undefined, ctx: ReuseContext): P {
     const pool = model?.pooled.get(pooledKey(ctx));
     const spec = model?.specific.get(specificKey(ctx));
-    const shrink = (c: Curve | undefined, towards: number, w: number): number => {
-      const n = c?.observed ?? 0;
-      return n === 0 ? towards : (n * (1 - c!.survival(0, BINS_WITHIN['5m'])) + w * towards) / (n + w);
-    };
-    const p5 = shrink(spec, shrink(pool, this.priorMean, this.priorWeight), this.sizeWeight);
+    const to = BINS_WITHIN['5m'];
+    const pooledHazards = pool ? pool.hazards(this.priorHazards, this.priorWeight, to) : this.priorHazards.slice(0, to);
+    const p5 = eventProbability(spec ? spec.hazards(pooledHazards, this.sizeWeight, to) : pooledHazards);
     let later = 0;
     const n = pool?.atRiskFrom(BINS_WITHIN['5m']) ?? 0;
     if (pool && n > 0) later = (n * (1 - pool.survival(BINS_WITHIN['5m'], BINS_WITHIN['1h'], MIN_AT_RISK_BEYOND_5M))) / (n + this.priorWeight);
@@ -265,7 +276,7 @@ export class PrefixStats implements ReuseModel {
 
   private model(namespace: string): NamespaceModel {
     let m = this.models.get(namespace);
-    if (!m) this.models.set(namespace, (m = new NamespaceModel()));
+    if (!m) this.models.set(namespace, (m = new NamespaceModel(this.memoryProbes)));
     return m;
   }
 }

@@ -6,12 +6,19 @@
 // 1h reuse for an hour; counting hits at once but misses only later is biased upwards. Survival
 // analysis uses every probe from its first seconds: the age axis is cut into bins, a probe that
 // outlives a bin counts as "at risk, survived" there, one that ends inside it as "at risk, event",
-// and P(gap < T) = 1 − Π over the bins below T of (1 − events / atRisk). Bins no probe has
-// outlived yet contribute no events, so long-TTL estimates start conservative and grow as the
-// evidence ages.
+// and P(gap < T) = 1 − Π over the bins below T of (1 − hazard). Each bin's hazard is shrunk
+// towards a prior hazard (the coarser context's, or a constant rate) with a few pseudo-probes, so
+// a bin no probe has outlived yet takes the prior instead of reading as "no further reuse": with
+// hazard 0 there, a context seen for one minute would claim almost no reuse within 5m.
 //
-// Memory: a Curve is 2 × AGE_BOUNDS_MS.length Float32 counts (halved past MAX_CURVE_WEIGHT); at most `maxPending` probes wait in each
-// age queue (FIFO, the oldest dropped and forgotten).
+// Forgetting: every probe that enters a curve discounts the curve's older counts by
+// (1 − 1/memory), so a curve weighs about its last `memory` probes and follows a workload whose
+// reuse rates drift (in the Mooncake trace the share of second arrivals that come back within 5m
+// rises from ~0.6 to ~0.85 in 17 minutes). Counting in probes rather than wall-clock time keeps a
+// quiet namespace's evidence as long as it needs.
+//
+// Memory: a Curve is 2 × AGE_BOUNDS_MS.length Float32 counts (each about ≤ memory); at most
+// `maxPending` probes wait in each age queue (FIFO, the oldest dropped and forgotten).
 import { TTL_MS, type Ttl } from './cost-model.js';
 
 const S = 1000;
@@ -22,32 +29,43 @@ const BINS = AGE_BOUNDS_MS.length;
 const binsBelow = (ms: number): number => AGE_BOUNDS_MS.filter((b) => b <= ms).length;
 export const BINS_WITHIN: Readonly<Record<Ttl, number>> = { '5m': binsBelow(TTL_MS['5m']), '1h': binsBelow(TTL_MS['1h']) };
 
-/**
- * Probes a curve weighs at most: past this, every count is halved, so a long-running namespace
- * keeps adapting (old evidence decays) and Float32 counts stay exact enough.
- */
-export const MAX_CURVE_WEIGHT = 10_000;
+/** Probes a curve remembers by default (see the file comment). */
+export const DEFAULT_CURVE_MEMORY = 100;
+
+/** 1 − Π (1 − h): the chance of an event in some bin, given each bin's hazard. */
+export function eventProbability(hazards: readonly number[]): number {
+  let s = 1;
+  for (const h of hazards) s *= 1 - h;
+  return 1 - s;
+}
+
+/** Per-bin hazards of a constant event rate under which P(event within `withinMs`) = p. */
+export function constantHazards(p: number, withinMs: number): number[] {
+  const rate = -Math.log(1 - Math.min(Math.max(p, 0), 0.999)) / withinMs;
+  return AGE_BOUNDS_MS.map((b, k) => 1 - Math.exp(-rate * (b - (k > 0 ? AGE_BOUNDS_MS[k - 1]! : 0))));
+}
 
 /** Event / at-risk counts per age bin for one context (2 × 14 Float32 = 112 bytes). */
 export class Curve {
   readonly atRisk = new Float32Array(BINS);
   readonly events = new Float32Array(BINS);
+  private readonly keep: number;
 
-  /** One probe at risk in bin `k`, ending there when `event`. */
-  add(k: number, event: boolean): void {
-    this.atRisk[k]!++;
-    if (event) this.events[k]!++;
-    if (this.atRisk[0]! >= MAX_CURVE_WEIGHT) {
-      for (let i = 0; i < BINS; i++) {
-        this.atRisk[i]! /= 2;
-        this.events[i]! /= 2;
-      }
-    }
+  constructor(readonly memory = DEFAULT_CURVE_MEMORY) {
+    if (!(memory >= 1)) throw new RangeError('memory must be at least 1 probe');
+    this.keep = 1 - 1 / memory;
   }
 
-  /** Probes with a verdict on the first bin: the sample size behind the estimate. */
-  get observed(): number {
-    return this.atRisk[0]!;
+  /** One probe at risk in bin `k`, ending there when `event`; a new probe (k = 0) first discounts the old ones. */
+  add(k: number, event: boolean): void {
+    if (k === 0 && this.keep < 1) {
+      for (let i = 0; i < BINS; i++) {
+        this.atRisk[i]! *= this.keep;
+        this.events[i]! *= this.keep;
+      }
+    }
+    this.atRisk[k]!++;
+    if (event) this.events[k]!++;
   }
 
   /**
@@ -64,6 +82,16 @@ export class Curve {
       s *= 1 - this.events[k]! / (r + 1);
     }
     return s;
+  }
+
+  /**
+   * Hazards of bins [0, to), each shrunk towards `prior[k]` with `weight` pseudo-probes:
+   * (events + weight × prior) / (atRisk + weight). A bin no probe has reached yet takes the prior.
+   */
+  hazards(prior: readonly number[], weight: number, to: number): number[] {
+    const h: number[] = new Array(to);
+    for (let k = 0; k < to; k++) h[k] = (this.events[k]! + weight * prior[k]!) / (this.atRisk[k]! + weight);
+    return h;
   }
 
   /** Probes still at risk when entering bin `k`. */

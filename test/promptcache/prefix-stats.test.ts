@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PrefixStats } from '../../src/promptcache/prefix-stats.js';
+import { PrefixStats, sizeBucketOf } from '../../src/promptcache/prefix-stats.js';
 import { blocks } from './helpers.js';
 
 const MIN = 60_000;
@@ -56,5 +56,39 @@ describe('PrefixStats', () => {
     // the first stage alone once second arrivals are seen to come back.
     const r = stats.estimate('n', blocks(3, 512, 'new-'), 10 * MIN)[1]!;
     expect(r.expectedReads['5m']).toBeGreaterThan(0);
+  });
+
+  it('follows a drifting reuse rate: each context remembers about memoryProbes probes', () => {
+    const run = (memoryProbes: number): number => {
+      const stats = new PrefixStats({ memoryProbes });
+      let t = 0;
+      // 300 one-off prompts, then 100 prompts each re-sent 5 s later.
+      for (let r = 0; r < 300; r++, t += 10_000) stats.observe('n', blocks(3, 512, `old${r}-`), t);
+      for (let r = 0; r < 100; r++, t += 10_000) {
+        stats.observe('n', blocks(3, 512, `new${r}-`), t);
+        stats.observe('n', blocks(3, 512, `new${r}-`), t + 5_000);
+      }
+      stats.observe('n', blocks(1, 512, 'z'), t + 6 * MIN);
+      return stats.contextProbability('n', '5m', { offset: 1 });
+    };
+    expect(run(50)).toBeGreaterThan(0.8);
+    expect(run(Infinity)).toBeLessThan(0.35);
+  });
+
+  it('a prompt size seen for under a minute borrows the pooled context\'s later age bins', () => {
+    const stats = new PrefixStats({ priorMean: 0.3 });
+    // Small prompts for 10 minutes: each re-sent 4 minutes later, so they come back within 5m
+    // only in the 3–4 minute bin.
+    for (let r = 0; r < 60; r++) {
+      stats.observe('n', blocks(3, 512, `s${r}-`), r * 10_000);
+      stats.observe('n', blocks(3, 512, `s${r}-`), r * 10_000 + 4 * MIN);
+    }
+    // Then large prompts for 50 s: none back yet, but none is old enough to tell.
+    const t0 = 14 * MIN;
+    for (let r = 0; r < 10; r++) stats.observe('n', blocks(40, 512, `L${r}-`), t0 + r * 5_000);
+    const large = stats.contextProbability('n', '5m', { offset: 1, sizeBucket: sizeBucketOf(40 * 512) });
+    expect(stats.contextProbability('n', '5m', { offset: 1, sizeBucket: 0 })).toBeGreaterThan(0.8);
+    // The large ones' first bins say "not yet"; their 3–4 minute bin is the pooled context's.
+    expect(large).toBeGreaterThan(0.8);
   });
 });
