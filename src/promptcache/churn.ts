@@ -68,10 +68,13 @@ export class PrefixChurnDetector {
     let churnTail = 0;
     let churnAt = 0;
     for (const sample of state.samples) {
-      const prefix = commonPrefix(text, sample);
+      // Only whether the prefixes agree for `minChars` matters: the comparison stops there, so a
+      // long cache-friendly repeat costs O(minChars), not O(prompt length), per sample.
+      const prefix = commonPrefix(text, sample, this.minChars);
       if (prefix > bestPrefix) bestPrefix = prefix;
+      if (prefix >= this.minChars) continue;
       const tail = commonSuffix(text, sample, prefix);
-      if (prefix < this.minChars && tail >= this.minChars && tail > churnTail) {
+      if (tail >= this.minChars && tail > churnTail) {
         churnTail = tail;
         churnAt = prefix;
       }
@@ -109,8 +112,8 @@ export class PrefixChurnDetector {
   }
 }
 
-function commonPrefix(a: string, b: string): number {
-  const n = Math.min(a.length, b.length);
+function commonPrefix(a: string, b: string, limit: number): number {
+  const n = Math.min(a.length, b.length, limit);
   let i = 0;
   while (i < n && a.charCodeAt(i) === b.charCodeAt(i)) i++;
   return i;
