@@ -20,6 +20,8 @@ export interface ReplayOptions extends ReadTraceOptions {
   seed: number;
   /** Requests listed in each policy's `top_savings`. */
   top: number;
+  /** Count upcoming prompts in a worker thread (count-ahead.ts; default true). Same report either way. */
+  countAhead?: boolean;
   onProgress?: (policy: string, done: number, total: number) => void;
   /** Called after each policy with its wall time (for a speed note; not part of the report). */
   onTiming?: (policy: string, requests: number, wallMs: number) => void;
@@ -41,6 +43,7 @@ export async function replay(opts: ReplayOptions): Promise<ReplayOutcome> {
       speed: opts.speed,
       transport: opts.transport,
       seed: opts.seed,
+      ...(opts.countAhead !== undefined ? { countAhead: opts.countAhead } : {}),
       ...(opts.onProgress ? { onProgress: (d: number, t: number) => opts.onProgress!(policy.name, d, t) } : {}),
     });
     opts.onTiming?.(policy.name, run.sent.length, run.wallMs);

@@ -11,9 +11,10 @@ import type { LedgerRow, SpendBucket } from '../storage/types.js';
 import { SimClock, simulatedResilience } from './clock.js';
 import { RELATIVE_EPOCH_MS } from './formats/mooncake.js';
 import { replayConfig, type ReplayPolicy } from './policy.js';
+import { CountAhead } from './count-ahead.js';
 import { httpSender } from './send.js';
 import { directSender } from './send-direct.js';
-import type { Trace } from './types.js';
+import type { Trace, WireRequest } from './types.js';
 
 export type ReplaySpeed = 'max' | 'realtime';
 /** `http`: loopback HTTP to the listening gateway; `direct`: its request listener in-process (send-direct.ts). */
@@ -25,6 +26,8 @@ export interface RunOptions {
   /** Seeds the retry/balancing PRNG (the emulator uses the policy's `emulator.seed`). */
   seed: number;
   onProgress?: (done: number, total: number) => void;
+  /** Count the next requests' prompts in a worker thread (count-ahead.ts); default true. */
+  countAhead?: boolean;
 }
 
 /** What one request got back. */
@@ -49,12 +52,36 @@ export interface PolicyRun {
 // The trace shows traffic that was served: the emulator's default rate limits must not refuse it.
 const UNLIMITED = { requestsPerMinute: Number.MAX_SAFE_INTEGER, tokensPerMinute: Number.MAX_SAFE_INTEGER };
 
+/** Requests built (and their prompts handed to the count worker) ahead of the one being sent. */
+const LOOKAHEAD = 16;
+
+/**
+ * The trace's wire requests in order, each built LOOKAHEAD requests before it is sent, so the
+ * count worker has its prompt texts while the requests before it are served.
+ */
+function* aheadOf(trace: Trace, counter: CountAhead | null): Generator<WireRequest> {
+  const reqs = trace.requests;
+  const built: WireRequest[] = [];
+  let next = 0;
+  for (let i = 0; i < reqs.length; i++) {
+    for (; next < reqs.length && next <= i + (counter ? LOOKAHEAD : 0); next++) {
+      const w = reqs[next]!.build();
+      if (counter && w.prompt) counter.submit(w.prompt.model, w.prompt.texts);
+      built.push(w);
+    }
+    if (next === reqs.length) counter?.flush();
+    yield built.shift()!;
+  }
+}
+
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 export async function runPolicy(trace: Trace, policy: ReplayPolicy, opts: RunOptions): Promise<PolicyRun> {
   const first = trace.requests[0]?.ts ?? RELATIVE_EPOCH_MS;
+  // Before the servers start, so that a missing worker build fails here and leaks nothing.
+  const counter = opts.countAhead === false ? null : new CountAhead();
   const clock = new SimClock(first);
   const emulator = await startEmulator({ port: 0, seed: policy.config.emulator.seed, now: clock.now, requireAuth: false, rateLimits: UNLIMITED });
   let gateway;
@@ -65,6 +92,7 @@ export async function runPolicy(trace: Trace, policy: ReplayPolicy, opts: RunOpt
     throw err;
   }
   const sender = opts.transport === 'direct' ? directSender(gateway.deps) : httpSender(gateway.url);
+  const wires = aheadOf(trace, counter);
   const sent: SentRequest[] = [];
   const started = performance.now();
   try {
@@ -74,7 +102,7 @@ export async function runPolicy(trace: Trace, policy: ReplayPolicy, opts: RunOpt
         if (due > 0) await sleep(due);
       }
       clock.advanceTo(req.ts);
-      sent.push({ line: req.line, ...(await sender.send(req.build())) });
+      sent.push({ line: req.line, ...(await sender.send(wires.next().value!)) });
       opts.onProgress?.(i + 1, trace.requests.length);
     }
     const wallMs = performance.now() - started;
@@ -86,6 +114,7 @@ export async function runPolicy(trace: Trace, policy: ReplayPolicy, opts: RunOpt
     const byTechnique = await gateway.deps.store.spend({ groupBy: 'technique' });
     return { policy, sent, rows, byTechnique, wallMs };
   } finally {
+    await counter?.close();
     await sender.close();
     await gateway.close();
     await emulator.close();

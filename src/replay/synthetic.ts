@@ -40,6 +40,6 @@ export class SyntheticChat {
     const headers: Record<string, string> = { 'x-emulator-output-tokens': String(p.outputTokens) };
     if (p.tenant) headers['x-costwise-tenant'] = p.tenant;
     if (p.tags?.length) headers['x-costwise-tags'] = p.tags.join(',');
-    return { path: '/v1/chat/completions', body: JSON.stringify(body), headers };
+    return { path: '/v1/chat/completions', body: JSON.stringify(body), headers, prompt: { model: this.model, texts: p.parts } };
   }
 }

@@ -10,6 +10,11 @@ export interface WireRequest {
   body: string;
   /** Extra request headers (`x-emulator-output-tokens`, `x-costwise-tenant`, …). */
   headers: Record<string, string>;
+  /**
+   * Prompt texts the emulator will count, and the model whose encoding counts them: the replay
+   * counts them ahead of time in a worker thread (count-ahead.ts). Absent for recorded bodies.
+   */
+  prompt?: { model: string; texts: readonly string[] };
 }
 
 export interface TraceRequest {

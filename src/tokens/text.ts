@@ -19,6 +19,10 @@ class BoundedCache<V> {
     return this.map.get(key);
   }
 
+  has(key: string): boolean {
+    return this.map.has(key);
+  }
+
   set(key: string, value: V): void {
     const w = this.weigh(key, value);
     if (w > this.maxWeight / 4) return; // one huge text must not flush everything else
@@ -63,6 +67,22 @@ export function countTextTokens(text: string, model: string): number {
   const n = arr ? arr.length : getEncoder(name).encode(text, AS_TEXT).length;
   c.counts.set(text, n);
   return n;
+}
+
+/** Whether `countTextTokens(text, model)` would be answered from the memo. */
+export function hasTextCount(text: string, model: string): boolean {
+  return text.length === 0 || cachesFor(encodingForModel(model)).counts.has(text);
+}
+
+/**
+ * Memoises a count that the same encoder computed elsewhere (a replay counts the prompts it is
+ * about to send in a worker thread, so the emulator's count is a memo hit). A count already held
+ * is kept. Callers must pass what `countTextTokens(text, model)` returns; nothing checks it here.
+ */
+export function rememberTextCount(text: string, model: string, count: number): void {
+  if (text.length === 0) return;
+  const c = cachesFor(encodingForModel(model));
+  if (!c.counts.has(text)) c.counts.set(text, count);
 }
 
 /** The token ids of `text` (cached; do not mutate the returned array). */
