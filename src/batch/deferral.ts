@@ -23,7 +23,7 @@ const UNIT_MS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 
 /** `24h`, `90m`, `2d`, `3600s` → milliseconds. */
 export function parseWindow(raw: string): number {
   const m = /^\s*(\d+)\s*([smhd])\s*$/.exec(raw);
-  if (!m || Number(m[1]) === 0) throw invalidRequest(`x-costwise-defer: expected a window like 24h, 90m, 2d or 3600s, got "${raw}"`, null);
+  if (!m || Number(m[1]) === 0) throw invalidRequest(`x-costwise-defer: expected a window like 24h, 90m, 2d or 3600s, got "${raw}"`, 'x-costwise-defer');
   return Number(m[1]) * UNIT_MS[m[2]!]!;
 }
 
