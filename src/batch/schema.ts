@@ -92,11 +92,13 @@ export function migrateBatchDb(db: Database.Database): void {
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
-  const version = db.pragma('user_version', { simple: true }) as number;
-  for (let v = version; v < BATCH_MIGRATIONS.length; v++) {
-    db.transaction(() => {
+  // One IMMEDIATE transaction that reads the version inside it: two processes opening a new
+  // database at once must not both see version 0 and both create the tables.
+  db.transaction(() => {
+    const version = db.pragma('user_version', { simple: true }) as number;
+    for (let v = version; v < BATCH_MIGRATIONS.length; v++) {
       db.exec(BATCH_MIGRATIONS[v]!);
       db.pragma(`user_version = ${v + 1}`);
-    })();
-  }
+    }
+  }).immediate();
 }

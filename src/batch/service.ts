@@ -10,7 +10,7 @@
 //   4. finish batches with no unfinished item (OpenAI format: write the output and error files);
 //   5. deferral: flush due groups, deliver webhooks (deferral.ts).
 import { randomBytes } from 'node:crypto';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { Config } from '../config/schema.js';
 import { invalidRequest, GatewayError } from '../core/errors.js';
 import type { Caller } from '../pipeline/context.js';
@@ -287,11 +287,16 @@ export class BatchService {
   }
 }
 
-/** `batch.path`, else `batches.db` beside the ledger (in memory with an in-memory ledger). */
+/**
+ * `batch.path`, else the ledger's file name with `.batches.db` (`.costwise/costwise.db` →
+ * `.costwise/costwise.batches.db`), so gateways with different ledgers never share batch state;
+ * in memory with an in-memory ledger.
+ */
 export function batchDbPath(config: Config): string {
   if (config.batch.path) return config.batch.path;
   const ledger = config.storage.ledger.path;
-  return ledger === ':memory:' || ledger === '' ? ':memory:' : join(dirname(ledger), 'batches.db');
+  if (ledger === ':memory:' || ledger === '') return ':memory:';
+  return join(dirname(ledger), `${basename(ledger).replace(/\.(db|sqlite3?)$/i, '')}.batches.db`);
 }
 
 /** The gateway's batch service, started (recovery included) and with deferral hooked in. */

@@ -186,7 +186,7 @@ export const configSchema = z.strictObject({
   /** Batch processing (src/batch): approval, polling, concurrency, deferral. */
   batch: z
     .strictObject({
-      /** The batch database (SQLite); default: `batches.db` beside the ledger. */
+      /** The batch database (SQLite); default: `<ledger name>.batches.db` beside the ledger. */
       path: z.string().optional(),
       /** A batch whose worst-case cost (USD, at batch rates) is above this waits in `awaiting_approval`. */
       approvalThresholdUsd: z.number().nonnegative().default(10),
