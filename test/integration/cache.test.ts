@@ -100,9 +100,9 @@ describe('exact cache', () => {
 
   it('TTL per request, and the directives no-store, no-cache and refresh', async () => {
     const body = { model: 'gpt-4.1-nano', temperature: 0, messages: [{ role: 'user' as const, content: fresh('short lived') }] };
-    await env.openai.chat.completions.create(body, { headers: { 'x-costwise-cache-ttl': '0.3' } });
+    await env.openai.chat.completions.create(body, { headers: { 'x-costwise-cache-ttl': '1' } });
     expect((await env.openai.chat.completions.create(body).withResponse()).response.headers.get('x-costwise-cache')).toBe('hit-exact');
-    await new Promise((r) => setTimeout(r, 400));
+    await new Promise((r) => setTimeout(r, 1100));
     expect((await env.openai.chat.completions.create(body).withResponse()).response.headers.get('x-costwise-cache')).toBe('miss');
 
     const skip = await env.openai.chat.completions.create(body, { headers: { 'x-costwise-cache': 'no-store' } }).withResponse();
