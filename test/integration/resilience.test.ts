@@ -152,7 +152,7 @@ describe('circuit breaker: opens on an outage, skips the region, probes after th
           { name: 'claude-sonnet-4-5', provider: 'anthropic-flaky', region: 'eu', pricing: cheaperSonnet, capabilities: sonnetCaps },
           { name: 'claude-sonnet-4-5', provider: 'anthropic-main', region: 'us', capabilities: sonnetCaps },
         ],
-        routing: { retry: { ...fast, maxRetries: 0 }, breaker: { failureThreshold: 2, coolDownMs: 600 } },
+        routing: { retry: { ...fast, maxRetries: 0 }, breaker: { failureThreshold: 2, coolDownMs: 2000 } },
       }),
     });
   });
@@ -188,7 +188,7 @@ describe('circuit breaker: opens on an outage, skips the region, probes after th
     expect(skipped['route']).toBe('requested');
 
     flaky = await startEmulator({ port: flakyPort }); // recovered
-    await new Promise((r) => setTimeout(r, 700)); // past the cool-down: the next request is the probe
+    await new Promise((r) => setTimeout(r, 2100)); // past the cool-down: the next request is the probe
     const probe = await ask();
     expect(probe['provider']).toBe('anthropic-flaky');
     expect(probe.attempts).toBeNull();
@@ -257,7 +257,7 @@ describe('lowest-latency balancing', () => {
     env = await startTestEnv({
       config: withConfig({
         providers: [
-          { name: 'openai-slow', kind: 'openai', baseUrl: 'emulator', apiKey: 'k', headers: { 'x-emulator-fault': 'slow', 'x-emulator-slow-ms': '60' } },
+          { name: 'openai-slow', kind: 'openai', baseUrl: 'emulator', apiKey: 'k', headers: { 'x-emulator-fault': 'slow', 'x-emulator-slow-ms': '150' } },
           { name: 'openai-fast', kind: 'openai', baseUrl: 'emulator', apiKey: 'k' },
         ],
         models: [
