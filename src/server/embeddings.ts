@@ -20,6 +20,7 @@ export async function handleEmbeddings(req: IncomingMessage, res: ServerResponse
     endpoint: '/v1/embeddings',
     caller: callerFrom(req.headers),
     forwardHeaders: forwardHeadersFrom(req.headers),
+    receivedAt: deps.clock(),
   });
   res.on('close', () => {
     if (!res.writableFinished) ctx.abort.abort();
