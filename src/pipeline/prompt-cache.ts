@@ -10,13 +10,11 @@ import type { PrefixChurnDetector } from '../promptcache/churn.js';
 import {
   AutoCachePlanner,
   applyBreakpoints,
-  blockEnds,
   blocksOfRequest,
   hasCallerCacheControl,
   isClaudeModel,
   minCacheableTokens,
   type PlannerMode,
-  type PromptBlock,
 } from '../promptcache/index.js';
 import type { RequestFeatures } from '../routing/policy/features.js';
 import { compileMatch } from '../routing/policy/rules.js';
@@ -66,7 +64,6 @@ function planAnthropic(request: CanonicalRequest, d: Deployment, ctx: RequestCon
       mode,
       now: planning.now(),
     });
-    anchorStablePrefix(auto.plan, blocks, minCacheableTokens(d.upstreamModel));
     entry = {
       request: auto.plan.breakpoints.length ? applyBreakpoints(request, auto.plan) : request,
       commit: () => auto.commit(planning.now()),
@@ -76,22 +73,6 @@ function planAnthropic(request: CanonicalRequest, d: Deployment, ctx: RequestCon
   }
   ctx.promptCacheSummary = entry.summary;
   return entry.request;
-}
-
-/**
- * When the plan writes past the stable prefix (tools and system), a breakpoint at the prefix's
- * end costs nothing more — every token is written once, whatever the number of markers — and it
- * lets the next request with another question read the system prompt. The planner cannot see
- * that on a prefix it has no history for (all blocks look alike), the gateway can: it knows
- * which blocks are tools and system.
- */
-function anchorStablePrefix(plan: { breakpoints: Array<{ blockIndex: number; ttl: '5m' | '1h' }> }, blocks: readonly PromptBlock[], min: number): void {
-  const first = plan.breakpoints[0];
-  if (!first || plan.breakpoints.length >= 4) return;
-  let stable = -1;
-  for (let i = 0; i < blocks.length; i++) if (blocks[i]!.kind !== 'message') stable = i;
-  if (stable < 0 || first.blockIndex <= stable || !blocks[stable]!.cacheable || blockEnds(blocks)[stable]! < min) return;
-  plan.breakpoints.unshift({ blockIndex: stable, ttl: first.ttl });
 }
 
 function summarize(plan: { breakpoints: ReadonlyArray<{ ttl: string }>; expectedSavingPico: number }): string {

@@ -1,7 +1,7 @@
 // The one entry point the gateway and the eval share: observe the request, look up what is
 // believed cached, plan, and (on commit) record what was sent.
 import type { ModelPricing } from '../cost/prices.js';
-import type { PromptBlock } from './blocks.js';
+import { blockEnds, type PromptBlock } from './blocks.js';
 import { CacheTracker } from './cache-tracker.js';
 import { planBreakpoints, type BreakpointPlan, type PlannerMode } from './planner.js';
 import { PrefixStats } from './prefix-stats.js';
@@ -46,6 +46,24 @@ export class AutoCachePlanner {
       namespace,
       existingCachedPrefixes: this.tracker.cachedPrefixes(namespace, model, blocks, now),
     });
+    anchorStablePrefix(plan, blocks, input.minCacheableTokens);
     return { plan, commit: (at = now) => this.tracker.record(namespace, model, blocks, plan.breakpoints, at) };
   }
 }
+
+/**
+ * When the plan writes past the stable prefix (tools and system), a breakpoint at the prefix's
+ * end costs nothing more — every token is written once, whatever the number of markers — and it
+ * lets the next request with another question read the system prompt. The planner cannot see
+ * that from reuse statistics on a prefix it has no history for (all blocks look alike); block
+ * kinds show which blocks are tools and system. Trace blocks are all messages: no anchor there.
+ */
+function anchorStablePrefix(plan: { breakpoints: Array<{ blockIndex: number; ttl: '5m' | '1h' }> }, blocks: readonly PromptBlock[], min: number): void {
+  const first = plan.breakpoints[0];
+  if (!first || plan.breakpoints.length >= 4) return;
+  let stable = -1;
+  for (let i = 0; i < blocks.length; i++) if (blocks[i]!.kind !== 'message') stable = i;
+  if (stable < 0 || first.blockIndex <= stable || !blocks[stable]!.cacheable || blockEnds(blocks)[stable]! < min) return;
+  plan.breakpoints.unshift({ blockIndex: stable, ttl: first.ttl });
+}
+
