@@ -41,6 +41,23 @@ export function segmentValuePerToken(p: UnitPrices, ttl: Ttl, expectedReads: num
   return expectedReads * readSaving(p) - premiumFactor * writePremium(p, ttl);
 }
 
+/**
+ * Reads a write with TTL T may be credited with beyond the next arrival's, when that arrival is
+ * only likely. Not writing now does not forfeit the later reads: if the prefix comes back, that
+ * arrival can write it then with the same TTL, paying the premium once. So against deferring, a
+ * write now that the next arrival reads (probability p) gains that read plus the premium the
+ * next arrival no longer pays:
+ *   value = p × (readSaving + min(premium_T, readSaving × laterReads)) − premium_T,
+ * i.e. credited reads = p × (1 + min(laterReads, premium_T / readSaving)). Crediting the whole
+ * chain instead (p × (1 + laterReads)) halves the bar for a first prompt's 5m write (p > 0.11
+ * instead of 0.22 on Claude prices), and wrote most one-off prompts of the Mooncake trace.
+ */
+export function deferralCredit(p: UnitPrices): Record<Ttl, number> {
+  const saving = readSaving(p);
+  const credit = (ttl: Ttl): number => (saving > 0 ? Math.max(0, writePremium(p, ttl)) / saving : 0);
+  return { '5m': credit('5m'), '1h': credit('1h') };
+}
+
 /** Highest probability trusted from an estimate, so expected reads stay finite (≤ 49). */
 export const MAX_REUSE_PROBABILITY = 0.98;
 

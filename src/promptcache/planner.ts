@@ -13,7 +13,7 @@
 import { LOOKBACK_BLOCKS, MAX_BREAKPOINTS } from '../emulator/prompt-cache-anthropic.js';
 import type { ModelPricing } from '../cost/prices.js';
 import { blockEnds, type PromptBlock } from './blocks.js';
-import { readSaving, segmentValuePerToken, unitPrices, type Ttl, type UnitPrices } from './cost-model.js';
+import { deferralCredit, readSaving, segmentValuePerToken, unitPrices, type Ttl, type UnitPrices } from './cost-model.js';
 import type { ReuseModel } from './reuse.js';
 
 export type PlannerMode = 'auto' | 'aggressive';
@@ -82,7 +82,7 @@ export function planBreakpoints(blocks: readonly PromptBlock[], opts: PlanOption
   }
   const start = cached >= 0 ? ends[cached]! : 0;
 
-  const reads = monotoneReads(opts.stats.estimate(opts.namespace, blocks, opts.now));
+  const reads = monotoneReads(opts.stats.estimate(opts.namespace, blocks, opts.now, { deferralCredit: deferralCredit(prices) }));
   const candidates = candidateEnds({ blocks, ends, usable, reads, cached, start });
   const value = (c: number, ttl: Ttl): number => segmentValuePerToken(prices, ttl, reads[c]![ttl], factor);
 

@@ -20,8 +20,10 @@
 //
 // Expected reads chain the stages: an entry written at stage s is read by the next arrival with
 // probability p_s, after which it is at stage s+1, so E_s = p_s (1 + E_{s+1}) and at the last stage
-// E = p / (1 − p). A prefix with its own gap history also uses it: the share of its gaps below T,
-// with the context's probability as `gapPriorWeight` pseudo-gaps.
+// E = p / (1 − p). For a write decision the reads after the next arrival are credited only up to
+// `deferralCredit` (cost-model.ts): that arrival could write the prefix itself. A prefix with its
+// own gap history also uses it: the share of its gaps below T, with the context's probability as
+// `gapPriorWeight` pseudo-gaps.
 //
 // Memory bound: at most `maxPrefixes` prefix records (LRU; each ≤ `gapsPerPrefix` numbers,
 // ~250 bytes), at most `maxPending` probes per age bin (FIFO, oldest dropped; ~14 × 50,000 × ~60
@@ -30,7 +32,7 @@
 import type { PromptBlock } from './blocks.js';
 import { expectedReadsFromProbability, MAX_REUSE_PROBABILITY, TTL_MS, type Ttl } from './cost-model.js';
 import { BoundedLru } from './lru.js';
-import type { ReuseEstimate, ReuseModel } from './reuse.js';
+import type { EstimateOptions, ReuseEstimate, ReuseModel } from './reuse.js';
 import { NO_REUSE } from './reuse.js';
 import { BINS_WITHIN, constantHazards, Curve, DEFAULT_CURVE_MEMORY, eventProbability, ProbeClock, type Probe } from './survival.js';
 
@@ -169,13 +171,13 @@ export class PrefixStats implements ReuseModel {
     }
   }
 
-  estimate(namespace: string, blocks: readonly PromptBlock[], now: number): PrefixReuse[] {
+  estimate(namespace: string, blocks: readonly PromptBlock[], now: number, opts: EstimateOptions = {}): PrefixReuse[] {
     const n = blocks.length;
     const { continuing, sizeBucket } = this.classify(namespace, blocks, now);
     const contextP = this.memoContextP(this.models.peek(namespace));
     return blocks.map((b, i) => {
       if (!b.cacheable) return { ...NO_REUSE, arrivals: 0, meanInterArrivalMs: null, pWithin: { '5m': 0, '1h': 0 } };
-      return this.reuseIn(contextP, b.hash, namespace, { stage: 0, continuing, offset: n - 1 - i, sizeBucket });
+      return this.reuseIn(contextP, b.hash, namespace, { stage: 0, continuing, offset: n - 1 - i, sizeBucket }, opts.deferralCredit);
     });
   }
 
@@ -201,7 +203,7 @@ export class PrefixStats implements ReuseModel {
     };
   }
 
-  private reuseIn(contextP: (c: ReuseContext) => P, hash: string, namespace: string, base: ReuseContext): PrefixReuse {
+  private reuseIn(contextP: (c: ReuseContext) => P, hash: string, namespace: string, base: ReuseContext, credit?: Readonly<Record<Ttl, number>>): PrefixReuse {
     const rec = this.records.peek(`${namespace}\u0000${hash}`);
     const stage = stageOf(rec?.arrivals ?? 0);
     const ctx = { ...base, stage };
@@ -221,16 +223,25 @@ export class PrefixStats implements ReuseModel {
       const later = prior['5m'] < 1 ? (prior['1h'] - prior['5m']) / (1 - prior['5m']) : 0;
       p['1h'] = rec.gaps.length >= OWN_GAPS_FOR_1H ? Math.max(share('1h'), p['5m']) : p['5m'] + (1 - p['5m']) * later;
     }
-    const reads = (ttl: Ttl): number => {
-      if (stage === STAGES - 1) return expectedReadsFromProbability(p[ttl]);
-      let later = 0; // expected reads after the next arrival, from the later stages' contexts
+    // Expected reads after the next arrival: at the last stage the same chain again, before it
+    // the later stages' contexts.
+    const later = (ttl: Ttl): number => {
+      let l = stage === STAGES - 1 ? expectedReadsFromProbability(p[ttl]) : 0;
       for (let s = STAGES - 1; s > stage; s--) {
         const q = Math.min(contextP({ ...ctx, stage: s })[ttl], MAX_REUSE_PROBABILITY);
-        later = s === STAGES - 1 ? expectedReadsFromProbability(q) : q * (1 + later);
+        l = s === STAGES - 1 ? expectedReadsFromProbability(q) : q * (1 + l);
       }
-      return Math.min(p[ttl], MAX_REUSE_PROBABILITY) * (1 + later);
+      return l;
     };
-    return { arrivals: rec?.arrivals ?? 0, meanInterArrivalMs: mean, pWithin: p, expectedReads: { '5m': reads('5m'), '1h': reads('1h') } };
+    const p5 = Math.min(p['5m'], MAX_REUSE_PROBABILITY);
+    const p1 = Math.max(p5, Math.min(p['1h'], MAX_REUSE_PROBABILITY));
+    const [l5, l1] = [later('5m'), later('1h')];
+    const c5 = credit?.['5m'] ?? Infinity;
+    // A next arrival within 5m reads a 5m entry as well, so a 1h write earns its own (larger)
+    // deferral credit only on the arrivals between 5m and 1h.
+    const reads5 = p5 * (1 + Math.min(l5, c5));
+    const reads1 = p5 * (1 + Math.min(l1, c5)) + (p1 - p5) * (1 + Math.min(l1, credit?.['1h'] ?? Infinity));
+    return { arrivals: rec?.arrivals ?? 0, meanInterArrivalMs: mean, pWithin: p, expectedReads: { '5m': reads5, '1h': reads1 } };
   }
 
   /**

@@ -8,11 +8,19 @@ export interface ReuseEstimate {
   expectedReads: Readonly<Record<Ttl, number>>;
 }
 
+export interface EstimateOptions {
+  /**
+   * Per TTL, the most reads credited to a write for what happens after the next arrival (see
+   * deferralCredit in cost-model.ts). Estimates from the past use it; exact counts ignore it.
+   */
+  deferralCredit?: Readonly<Record<Ttl, number>>;
+}
+
 export interface ReuseModel {
   /** Records that a request with these blocks arrives at `now` (call before `estimate`). */
   observe(namespace: string, blocks: readonly PromptBlock[], now: number): void;
   /** One estimate per block (zero for blocks that cannot carry a breakpoint). */
-  estimate(namespace: string, blocks: readonly PromptBlock[], now: number): ReuseEstimate[];
+  estimate(namespace: string, blocks: readonly PromptBlock[], now: number, opts?: EstimateOptions): ReuseEstimate[];
 }
 
 export const NO_REUSE: ReuseEstimate = Object.freeze({ expectedReads: Object.freeze({ '5m': 0, '1h': 0 }) });

@@ -11,6 +11,12 @@
 // a bin no probe has outlived yet takes the prior instead of reading as "no further reuse": with
 // hazard 0 there, a context seen for one minute would claim almost no reuse within 5m.
 //
+// An event is counted when the probe's age reaches the END of its bin, as a survival in that bin
+// is. Counting it at once would make each bin's hazard read the events of probes still inside the
+// bin against only the survivors of probes already past it; with forgetting (below), which weighs
+// recent counts more, that bias doubled the estimated reuse of first prompts in the Mooncake
+// trace (the first prompts it put at 0.2–0.3 came back within 5m 12% of the time).
+//
 // Forgetting: every probe that enters a curve discounts the curve's older counts by
 // (1 − 1/memory), so a curve weighs about its last `memory` probes and follows a workload whose
 // reuse rates drift (in the Mooncake trace the share of second arrivals that come back within 5m
@@ -105,6 +111,8 @@ export interface Probe {
   /** The curves this probe counts in (e.g. a specific context and its pooled parent). */
   readonly curves: readonly Curve[];
   done: boolean;
+  /** Bin of the event once the prefix has arrived again; counted when the probe's age reaches the bin's end. */
+  eventBin: number;
 }
 
 /** A FIFO of probes waiting to outlive one age bound. */
@@ -140,27 +148,33 @@ export class ProbeClock {
   }
 
   start(t: number, curves: readonly Curve[]): Probe {
-    const p: Probe = { t, curves, done: false };
+    const p: Probe = { t, curves, done: false, eventBin: -1 };
     this.queues[0]!.push(p);
     return p;
   }
 
-  /** The probe's prefix arrived again `gap` ms after it started. Call `advance(now)` first. */
+  /**
+   * The probe's prefix arrived again `gap` ms after it started. Call `advance(now)` first. The
+   * event is counted by advance() once the probe's age reaches the end of the gap's bin.
+   */
   end(p: Probe, gap: number): void {
-    if (p.done) return;
-    p.done = true;
+    if (p.done || p.eventBin >= 0) return;
     let k = 0;
     while (k < BINS && gap >= AGE_BOUNDS_MS[k]!) k++;
-    if (k === BINS) return;
-    for (const c of p.curves) c.add(k, true);
+    if (k === BINS) {
+      p.done = true;
+      return;
+    }
+    p.eventBin = k;
   }
 
   /** Every live probe that outlived a bin by `now` counts as at risk, survived, in it. */
   advance(now: number): void {
     for (let k = 0; k < BINS; k++) {
       for (const p of this.queues[k]!.due(now, AGE_BOUNDS_MS[k]!)) {
-        for (const c of p.curves) c.add(k, false);
-        if (k + 1 < BINS) this.queues[k + 1]!.push(p);
+        const event = p.eventBin === k;
+        for (const c of p.curves) c.add(k, event);
+        if (!event && k + 1 < BINS) this.queues[k + 1]!.push(p);
         else p.done = true;
       }
     }

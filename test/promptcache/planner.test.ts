@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { planBreakpoints, type PlanOptions } from '../../src/promptcache/planner.js';
 import { PrefixStats } from '../../src/promptcache/prefix-stats.js';
+import { MAX_REUSE_PROBABILITY } from '../../src/promptcache/cost-model.js';
 import { SONNET, blocks, fixedReuse } from './helpers.js';
 
 const MIN = 60_000;
@@ -38,6 +39,28 @@ describe('planBreakpoints: the cost model', () => {
     for (const t of [0, 20, 41, 60]) stats.observe('n', b, t * MIN);
     const plan = planBreakpoints(b, opts({ stats, now: 60 * MIN }));
     expect(plan.breakpoints).toEqual([{ blockIndex: 3, ttl: '1h' }]);
+  });
+
+  it('credits a write with later reads only up to the premium the next arrival would pay itself', () => {
+    // Sonnet: 5m credit 0.75 / 2.7 reads, 1h credit 3 / 2.7 reads.
+    let passed: unknown;
+    const stats = { estimate: (_ns: string, b: readonly unknown[], _now: number, o?: unknown) => ((passed = o), b.map(() => ({ expectedReads: { '5m': 0, '1h': 0 } }))) };
+    planBreakpoints(blocks(4, 512), opts({ stats }));
+    const credit = (passed as { deferralCredit: Record<string, number> }).deferralCredit;
+    expect(credit['5m']).toBeCloseTo(0.75 / 2.7, 12);
+    expect(credit['1h']).toBeCloseTo(3 / 2.7, 12);
+
+    // A first prompt in a namespace where prompts that come back come back often (~1 min apart).
+    const reuse = new PrefixStats();
+    for (let k = 0; k < 40; k++) for (let turn = 0; turn < 4; turn++) reuse.observe('n', blocks(4, 512, `c${k}-`), k * 10 * MIN + turn * MIN);
+    const b = blocks(4, 512, 'new-');
+    reuse.observe('n', b, 400 * MIN);
+    const whole = reuse.estimate('n', b, 400 * MIN)[3]!;
+    const credited = reuse.estimate('n', b, 400 * MIN, { deferralCredit: { '5m': 0.75 / 2.7, '1h': 3 / 2.7 } })[3]!;
+    const p = Math.min(whole.pWithin['5m'], MAX_REUSE_PROBABILITY);
+    const later = whole.expectedReads['5m'] / p - 1;
+    expect(later).toBeGreaterThan(0.75 / 2.7);
+    expect(credited.expectedReads['5m']).toBeCloseTo(p * (1 + 0.75 / 2.7), 10);
   });
 
   it('observed reuse within 5 minutes chooses 5m', () => {

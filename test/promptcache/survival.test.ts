@@ -11,9 +11,11 @@ describe('survival curves', () => {
     clock.start(0, [c]);
     clock.advance(40_000); // both outlived the 15 s and 30 s bins
     expect(Array.from(c.atRisk.slice(0, 3))).toEqual([2, 2, 0]);
-    clock.end(a, 45_000); // inside the 30 s – 1 min bin
+    clock.end(a, 45_000); // inside the 30 s – 1 min bin: counted when the probe is 1 min old
+    expect(c.events[2]).toBe(0);
+    clock.advance(MIN);
     expect(c.events[2]).toBe(1);
-    expect(c.atRisk[2]).toBe(1);
+    expect(c.atRisk[2]).toBe(2); // the event and the survivor of the same bin, counted together
     clock.advance(61 * MIN); // the other one survives every bin
     expect(c.atRisk[AGE_BOUNDS_MS.length - 1]).toBe(1);
     expect(clock.pending).toBe(0);
@@ -30,7 +32,33 @@ describe('survival curves', () => {
     expect(c.events[0]).toBe(0);
     clock.end(probes[1]!, 10);
     clock.end(probes[1]!, 20);
+    clock.advance(20_000);
     expect(c.events[0]).toBe(1);
+  });
+
+  it('never reads a bin from its events before its survivors: no inflated estimate while the first probes age', () => {
+    // A probe every second; every fifth comes back at 4.5 minutes, none otherwise: P(within 5m) = 0.2.
+    const clock = new ProbeClock(100_000);
+    const c = new Curve(100);
+    const prior = constantHazards(0.2, 5 * MIN);
+    const estimate = (): number => eventProbability(c.hazards(prior, 2, BINS_WITHIN['5m']));
+    const returns: Array<{ at: number; probe: ReturnType<ProbeClock['start']> }> = [];
+    const estimates = new Map<number, number>();
+    for (let t = 0; t <= 12 * MIN; t += 1000) {
+      while (returns.length > 0 && returns[0]!.at <= t) {
+        clock.advance(returns[0]!.at);
+        clock.end(returns[0]!.probe, 4.5 * MIN);
+        returns.shift();
+      }
+      clock.advance(t);
+      const probe = clock.start(t, [c]);
+      if ((t / 1000) % 5 === 0) returns.push({ at: t + 4.5 * MIN, probe });
+      estimates.set(t, estimate());
+    }
+    // At 4m50s the first returns have happened and no probe has outlived the 4–5 min bin yet:
+    // counting those events at once made that bin's hazard ~1 (an estimate of 0.71 here).
+    expect(estimates.get(4 * MIN + 50_000)!).toBeLessThan(0.2);
+    expect(estimates.get(12 * MIN)!).toBeCloseTo(0.2, 2);
   });
 
   it('stops the product at a bin with too few probes at risk', () => {
