@@ -59,7 +59,13 @@ function renderTable(r: EvalReport): string {
   const t = new Table({ head: ['policy', 'input cost (USD)', 'saving vs no caching', 'read tok', '5m write tok', '1h write tok'] });
   const saving = (c: number): string => `$${(r.baseline_cost_usd - c).toFixed(4)}`;
   t.push(['no caching', `$${r.baseline_cost_usd.toFixed(4)}`, '$0', '0', '0', '0']);
-  for (const [name, cost, key] of [['naive (last block, 5m)', r.naive_cost_usd, 'naive'], ['planner', r.planned_cost_usd, 'planned'], ['oracle (clairvoyant)', r.oracle_cost_usd, 'oracle']] as const) {
+  const rows = [
+    ['naive (last block, 5m)', r.naive_cost_usd, 'naive'],
+    ['planner', r.planned_cost_usd, 'planned'],
+    ['repeat oracle (blind to new prompts)', r.repeat_oracle_cost_usd, 'repeat_oracle'],
+    ['oracle (clairvoyant)', r.oracle_cost_usd, 'oracle'],
+  ] as const;
+  for (const [name, cost, key] of rows) {
     const k = r.tokens[key];
     t.push([name, `$${cost.toFixed(4)}`, saving(cost), k.cacheRead, k.cacheWrite5m, k.cacheWrite1h]);
   }
@@ -69,7 +75,9 @@ function renderTable(r: EvalReport): string {
     t.toString(),
     `planner captures ${pct(r.captured_share_of_oracle_saving)} of the oracle's saving (naive: ${pct(r.naive_share_of_oracle_saving)}); ` +
       `planner ${r.planner_beats_naive ? 'beats' : 'does NOT beat'} naive`,
+    `without knowing which new prompts come back, even the oracle captures ${pct(r.repeat_oracle_share_of_oracle_saving)} of its saving`,
     `oracle: ${r.oracle_method}`,
+    `repeat oracle: ${r.repeat_oracle_method}`,
   ].join('\n');
 }
 

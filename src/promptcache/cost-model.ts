@@ -58,6 +58,29 @@ export function deferralCredit(p: UnitPrices): Record<Ttl, number> {
   return { '5m': credit('5m'), '1h': credit('1h') };
 }
 
+/** What is known of an entry's future when it is written: see creditedReads. */
+export interface ReuseOutlook {
+  /** P(the next arrival comes within 5m) and within 1h (≥ the 5m one). */
+  pWithin: Readonly<Record<Ttl, number>>;
+  /** Expected reads after the next arrival, per TTL. */
+  laterReads: Readonly<Record<Ttl, number>>;
+}
+
+/**
+ * Expected reads to credit a write with, per TTL: p × (1 + later) capped by the deferral credit
+ * (see deferralCredit). A next arrival within 5m reads a 5m entry as well, so a 1h write earns its
+ * own, larger credit only on the arrivals between 5m and 1h. Without a credit the whole chain counts.
+ */
+export function creditedReads(o: ReuseOutlook, credit?: Readonly<Record<Ttl, number>>): Record<Ttl, number> {
+  const p5 = Math.min(Math.max(o.pWithin['5m'], 0), MAX_REUSE_PROBABILITY);
+  const p1 = Math.max(p5, Math.min(o.pWithin['1h'], MAX_REUSE_PROBABILITY));
+  const c5 = credit?.['5m'] ?? Infinity;
+  const c1 = credit?.['1h'] ?? Infinity;
+  const l5 = o.laterReads['5m'];
+  const l1 = o.laterReads['1h'];
+  return { '5m': p5 * (1 + Math.min(l5, c5)), '1h': p5 * (1 + Math.min(l1, c5)) + (p1 - p5) * (1 + Math.min(l1, c1)) };
+}
+
 /** Highest probability trusted from an estimate, so expected reads stay finite (≤ 49). */
 export const MAX_REUSE_PROBABILITY = 0.98;
 

@@ -30,7 +30,7 @@
 // bytes at worst), at most `maxNamespaces` namespace models (LRU; curves of 112 bytes allocated on
 // use, ≤ 3·2·9·(8+1) = 486 per namespace ≈ 54 KB, ~6 KB for a namespace of one prompt size).
 import type { PromptBlock } from './blocks.js';
-import { expectedReadsFromProbability, MAX_REUSE_PROBABILITY, TTL_MS, type Ttl } from './cost-model.js';
+import { creditedReads, expectedReadsFromProbability, MAX_REUSE_PROBABILITY, TTL_MS, type Ttl } from './cost-model.js';
 import { BoundedLru } from './lru.js';
 import type { EstimateOptions, ReuseEstimate, ReuseModel } from './reuse.js';
 import { NO_REUSE } from './reuse.js';
@@ -233,15 +233,8 @@ export class PrefixStats implements ReuseModel {
       }
       return l;
     };
-    const p5 = Math.min(p['5m'], MAX_REUSE_PROBABILITY);
-    const p1 = Math.max(p5, Math.min(p['1h'], MAX_REUSE_PROBABILITY));
-    const [l5, l1] = [later('5m'), later('1h')];
-    const c5 = credit?.['5m'] ?? Infinity;
-    // A next arrival within 5m reads a 5m entry as well, so a 1h write earns its own (larger)
-    // deferral credit only on the arrivals between 5m and 1h.
-    const reads5 = p5 * (1 + Math.min(l5, c5));
-    const reads1 = p5 * (1 + Math.min(l1, c5)) + (p1 - p5) * (1 + Math.min(l1, credit?.['1h'] ?? Infinity));
-    return { arrivals: rec?.arrivals ?? 0, meanInterArrivalMs: mean, pWithin: p, expectedReads: { '5m': reads5, '1h': reads1 } };
+    const expectedReads = creditedReads({ pWithin: p, laterReads: { '5m': later('5m'), '1h': later('1h') } }, credit);
+    return { arrivals: rec?.arrivals ?? 0, meanInterArrivalMs: mean, pWithin: p, expectedReads };
   }
 
   /**

@@ -13,6 +13,10 @@ import { runPromptCacheEval } from '../../src/cli/promptcache.js';
 // planner:  no history yet, default prior P(reuse in 5m) = 0.3 → E = 0.43 reads, 0.43×2.7 > 0.75:
 //           writes like naive on all three                              = 14294.4 µ$
 // oracle:   r1 write 7680; r2 reads 2048 (614.4) + 100 input (300); r3 nothing (4500) = 13094.4 µ$
+// repeat oracle: first arrivals of r1's size bucket (2k–4k) at distance 0 from the end were followed
+//           within 5m once in two (r1's block 4 yes, r2's block 5 no), at distances 1–3 always; r3's
+//           bucket never. So r1 writes all 2048 (7680); r2 reads 2048 (614.4) and writes its new
+//           100-token block at 0.5 × 2.7 > 0.75 (375); r3 nothing (4500)  = 13169.4 µ$
 // bound:    r1 6144; r2 614.4 + one 5m premium on the 2048 reused tokens (1536) + 300; r3 4500
 //                                                                       = 13094.4 µ$
 const TRACE = [
@@ -22,7 +26,7 @@ const TRACE = [
 ];
 
 describe('promptcache eval', () => {
-  it('reports the four input-side costs to the micro-dollar', () => {
+  it('reports the input-side costs of every policy to the micro-dollar', () => {
     const dir = mkdtempSync(join(tmpdir(), 'pc-eval-'));
     const file = join(dir, 'trace.jsonl');
     writeFileSync(file, TRACE.map((r) => JSON.stringify(r)).join('\n') + '\n');
@@ -34,11 +38,14 @@ describe('promptcache eval', () => {
       naive_cost_usd: 0.0142944,
       planned_cost_usd: 0.0142944,
       oracle_cost_usd: 0.0130944,
+      repeat_oracle_cost_usd: 0.0131694,
       lower_bound_cost_usd: 0.0130944,
       captured_share_of_oracle_saving: 0.6995, // 2793.6 / 3993.6
       planner_beats_naive: false,
     });
+    expect(json.repeat_oracle_share_of_oracle_saving).toBe(0.9812); // 3918.6 / 3993.6
     expect(typeof json.oracle_method).toBe('string');
+    expect(typeof json.repeat_oracle_method).toBe('string');
   });
 
   it('honours --limit and rejects a non-Claude model', () => {

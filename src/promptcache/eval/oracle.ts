@@ -7,8 +7,9 @@
 // knowledge of the future. It is not a global optimum over all joint decisions across requests;
 // `lowerBoundPico` (bound.ts) is the true floor no policy can beat.
 import type { PromptBlock } from '../blocks.js';
-import { TTL_MS, type Ttl } from '../cost-model.js';
-import { NO_REUSE, type ReuseEstimate, type ReuseModel } from '../reuse.js';
+import { creditedReads, TTL_MS, type Ttl } from '../cost-model.js';
+import { MAX_OFFSET, sizeBucketOf } from '../prefix-stats.js';
+import { NO_REUSE, type EstimateOptions, type ReuseEstimate, type ReuseModel } from '../reuse.js';
 
 interface Occurrences {
   times: number[];
@@ -18,7 +19,7 @@ interface Occurrences {
 }
 
 export class FutureReuse implements ReuseModel {
-  private readonly byHash = new Map<string, Occurrences>();
+  protected readonly byHash = new Map<string, Occurrences>();
 
   /** `arrivals` in replay order; the namespace is ignored (one trace = one namespace). */
   constructor(arrivals: ReadonlyArray<{ blocks: readonly PromptBlock[]; time: number }>) {
@@ -54,6 +55,67 @@ export class FutureReuse implements ReuseModel {
       const o = b.cacheable ? this.byHash.get(b.hash) : undefined;
       if (!o || o.cursor < 0) return NO_REUSE;
       return { expectedReads: { '5m': o.chain['5m'][o.cursor]!, '1h': o.chain['1h'][o.cursor]! } };
+    });
+  }
+}
+
+/** First occurrences of prefixes in one (prompt size bucket, distance from the prompt's end) cell. */
+interface FirstArrivalCell {
+  n: number;
+  followed: Record<Ttl, number>;
+  laterSum: Record<Ttl, number>;
+}
+
+const tokensOf = (blocks: readonly PromptBlock[]): number => blocks.reduce((a, b) => a + b.tokens, 0);
+const cellKey = (promptTokens: number, blocks: number, i: number): number => sizeBucketOf(promptTokens) * (MAX_OFFSET + 1) + Math.min(blocks - 1 - i, MAX_OFFSET);
+
+/**
+ * Behind `repeat_oracle_cost_usd`: clairvoyant like FutureReuse about every prefix that has been
+ * seen before, but at a prefix's FIRST arrival it knows only what the whole trace says about first
+ * arrivals like it (same prompt-size bucket and distance from the end, as PrefixStats' contexts):
+ * the share followed within 5m / 1h and the mean chain after that, credited as the planner credits
+ * estimates (creditedReads). Those statistics are taken from the whole trace in hindsight, so
+ * this is an upper bound on any planner that cannot tell which new prompts will come back.
+ */
+export class RepeatOracle extends FutureReuse {
+  private readonly cells = new Map<number, FirstArrivalCell>();
+
+  constructor(arrivals: ReadonlyArray<{ blocks: readonly PromptBlock[]; time: number }>) {
+    super(arrivals);
+    const seen = new Map<string, number>();
+    for (const a of arrivals) {
+      const tokens = tokensOf(a.blocks);
+      a.blocks.forEach((b, i) => {
+        if (!b.cacheable) return;
+        const k = seen.get(b.hash) ?? 0;
+        seen.set(b.hash, k + 1);
+        if (k > 0) return;
+        const o = this.byHash.get(b.hash)!;
+        const key = cellKey(tokens, a.blocks.length, i);
+        let c = this.cells.get(key);
+        if (!c) this.cells.set(key, (c = { n: 0, followed: { '5m': 0, '1h': 0 }, laterSum: { '5m': 0, '1h': 0 } }));
+        c.n++;
+        for (const ttl of ['5m', '1h'] as const) {
+          const chain = o.chain[ttl][0]!;
+          if (chain > 0) {
+            c.followed[ttl]++;
+            c.laterSum[ttl] += chain - 1;
+          }
+        }
+      });
+    }
+  }
+
+  override estimate(namespace: string, blocks: readonly PromptBlock[], now: number, opts: EstimateOptions = {}): ReuseEstimate[] {
+    const exact = super.estimate(namespace, blocks, now);
+    const tokens = tokensOf(blocks);
+    return exact.map((e, i) => {
+      const b = blocks[i]!;
+      if (!b.cacheable || this.byHash.get(b.hash)?.cursor !== 0) return e;
+      const c = this.cells.get(cellKey(tokens, blocks.length, i))!;
+      const ratio = (ttl: Ttl): number => (c.followed[ttl] > 0 ? c.laterSum[ttl] / c.followed[ttl] : 0);
+      const outlook = { pWithin: { '5m': c.followed['5m'] / c.n, '1h': c.followed['1h'] / c.n }, laterReads: { '5m': ratio('5m'), '1h': ratio('1h') } };
+      return { expectedReads: creditedReads(outlook, opts.deferralCredit) };
     });
   }
 }

@@ -5,7 +5,8 @@
 //   baseline — no breakpoints;
 //   naive    — one 5m breakpoint on the last block of every request;
 //   planned  — AutoCachePlanner with PrefixStats, fed only the past as requests arrive;
-//   oracle   — AutoCachePlanner with FutureReuse (oracle.ts): the same optimiser, exact future.
+//   oracle   — AutoCachePlanner with FutureReuse (oracle.ts): the same optimiser, exact future;
+//   repeatOracle — the same, but blind to whether a new prefix will come back (RepeatOracle).
 // Entries are committed at the arrival time (zero time to first token).
 import { AnthropicPromptCache, DEFAULT_MIN_CACHE_TOKENS } from '../../emulator/prompt-cache-anthropic.js';
 import { costPico } from '../../cost/calculate.js';
@@ -18,10 +19,10 @@ import { PrefixStats } from '../prefix-stats.js';
 import { segmentsOf } from '../segments.js';
 import { blocksOfTraceRequest, type TraceRequest } from '../trace.js';
 import { lowerBoundPico } from './bound.js';
-import { FutureReuse } from './oracle.js';
+import { FutureReuse, RepeatOracle } from './oracle.js';
 
-export type PolicyName = 'baseline' | 'naive' | 'planned' | 'oracle';
-export const POLICIES: readonly PolicyName[] = ['baseline', 'naive', 'planned', 'oracle'];
+export type PolicyName = 'baseline' | 'naive' | 'planned' | 'oracle' | 'repeatOracle';
+export const POLICIES: readonly PolicyName[] = ['baseline', 'naive', 'planned', 'oracle', 'repeatOracle'];
 
 export interface TokenTotals {
   input: number;
@@ -100,6 +101,7 @@ export function replayTrace(trace: readonly TraceRequest[], opts: ReplayOptions)
     naive: simulate(arrivals, opts, naive),
     planned: simulate(arrivals, opts, plannerPolicy(new AutoCachePlanner({ reuse: new PrefixStats() }), opts)),
     oracle: simulate(arrivals, opts, plannerPolicy(new AutoCachePlanner({ reuse: new FutureReuse(arrivals) }), opts)),
+    repeatOracle: simulate(arrivals, opts, plannerPolicy(new AutoCachePlanner({ reuse: new RepeatOracle(arrivals) }), opts)),
   };
   return {
     requests: trace.length,

@@ -10,6 +10,13 @@ export const ORACLE_METHOD =
   'a true floor (repeated prefixes at the read price plus one write premium per reused block, ignoring ' +
   'breakpoint limits and lookback).';
 
+export const REPEAT_ORACLE_METHOD =
+  'the oracle, blind to one thing: at the first arrival of a prefix it does not know whether that prefix will ' +
+  'come back, only the share of first arrivals of the same prompt-size bucket and distance from the end that ' +
+  'came back within 5m and 1h, and their mean chain after that, taken from the whole trace in hindsight and ' +
+  'credited as the planner credits its estimates. It shows how much of the oracle\'s saving rests on knowing ' +
+  'which new prompts will be followed up.';
+
 export interface EvalReport {
   requests: number;
   /** Index of the first replayed request in the trace file (`--from`). */
@@ -20,13 +27,17 @@ export interface EvalReport {
   naive_cost_usd: number;
   planned_cost_usd: number;
   oracle_cost_usd: number;
+  repeat_oracle_cost_usd: number;
   lower_bound_cost_usd: number;
   /** Planned saving ÷ oracle saving (vs baseline); null when the oracle saves nothing. */
   captured_share_of_oracle_saving: number | null;
   naive_share_of_oracle_saving: number | null;
+  /** The repeat oracle's saving ÷ the oracle's: what is reachable without knowing which new prompts come back. */
+  repeat_oracle_share_of_oracle_saving: number | null;
   planner_beats_naive: boolean;
-  tokens: Record<'naive' | 'planned' | 'oracle', TokenTotals>;
+  tokens: Record<'naive' | 'planned' | 'oracle' | 'repeat_oracle', TokenTotals>;
   oracle_method: string;
+  repeat_oracle_method: string;
   elapsed_ms: number;
 }
 
@@ -48,12 +59,15 @@ export function buildReport(model: string, r: ReplayResult, elapsedMs: number): 
     naive_cost_usd: usd(o.naive.costPico),
     planned_cost_usd: usd(o.planned.costPico),
     oracle_cost_usd: usd(o.oracle.costPico),
+    repeat_oracle_cost_usd: usd(o.repeatOracle.costPico),
     lower_bound_cost_usd: usd(r.lowerBoundPico),
     captured_share_of_oracle_saving: share(base - o.planned.costPico, base - o.oracle.costPico),
     naive_share_of_oracle_saving: share(base - o.naive.costPico, base - o.oracle.costPico),
+    repeat_oracle_share_of_oracle_saving: share(base - o.repeatOracle.costPico, base - o.oracle.costPico),
     planner_beats_naive: o.planned.costPico < o.naive.costPico,
-    tokens: { naive: o.naive.tokens, planned: o.planned.tokens, oracle: o.oracle.tokens },
+    tokens: { naive: o.naive.tokens, planned: o.planned.tokens, oracle: o.oracle.tokens, repeat_oracle: o.repeatOracle.tokens },
     oracle_method: ORACLE_METHOD,
+    repeat_oracle_method: REPEAT_ORACLE_METHOD,
     elapsed_ms: Math.round(elapsedMs),
   };
 }
