@@ -1,15 +1,12 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { existsSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { registerRouterCommands } from '../../src/cli/router.js';
 import { loadRouterModel } from '../../src/routing/learned/model.js';
+import { defaultRouterModelPath } from '../../src/routing/routers/compile.js';
+import { sharedData, skipWithoutSharedData } from '../helpers/shared-data.js';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const mmlu = (subject: string): string => path.join(repoRoot, '..', 'shared', 'data', 'routing', 'routellm-mmlu', `mmlu_${subject}.csv`);
-const rb = (name: string): string => path.join(repoRoot, '..', 'shared', 'data', 'routing', 'routerbench', `${name}_train.csv`);
-const haveData = existsSync(mmlu('global_facts')) && existsSync(rb('mbpp'));
+const mmlu = (subject: string): string => sharedData('routing', 'routellm-mmlu', `mmlu_${subject}.csv`);
+const rb = (name: string): string => sharedData('routing', 'routerbench', `${name}_train.csv`);
 
 async function runCli(args: string[]): Promise<string> {
   let out = '';
@@ -30,7 +27,7 @@ async function runCli(args: string[]): Promise<string> {
 afterEach(() => vi.restoreAllMocks());
 
 // The shared data sits beside the checkout on developer machines and in CI: never skipped in CI.
-describe.skipIf(!haveData && !process.env['CI'])('router eval on real outcome data (small slice)', () => {
+describe.skipIf(skipWithoutSharedData(mmlu('global_facts'), rb('mbpp')))('router eval on real outcome data (small slice)', () => {
   it('prints exactly one JSON object with models, curve, default, oracle and RouteLLM metrics', async () => {
     const out = await runCli(['router', 'eval', '--train', mmlu('global_facts'), mmlu('abstract_algebra'), '--test', mmlu('virology'), '--format', 'json']);
     expect(out.trim().split('\n')).toHaveLength(1);
@@ -56,7 +53,7 @@ describe.skipIf(!haveData && !process.env['CI'])('router eval on real outcome da
   });
 
   it('the shipped default model loads and decides', () => {
-    const router = loadRouterModel(path.join(repoRoot, 'models', 'router-default.json'));
+    const router = loadRouterModel(defaultRouterModelPath());
     const d = router.decide('What is the capital of France?\nA. Paris\nB. Rome\nC. Madrid\nD. Berlin\nAnswer:');
     expect(router.candidateNames).toContain(d.name);
     expect(d.probabilities).toHaveLength(2);
