@@ -14,6 +14,8 @@ export interface BillingDeps {
   store: BatchStore;
   ledger: DurableStore;
   catalog: Catalog;
+  /** The gateway's clock (a replay's simulated one): the rows' timestamps. */
+  now: () => number;
 }
 
 /** Bills the given (just settled) native items; `keys` name them. */
@@ -36,7 +38,7 @@ export async function billItems(deps: BillingDeps, keys: ReadonlyArray<{ batchId
       usage,
       charge: { costPico: costPico(usage, rates), baselinePico: item.baselinePico, promptCachePico: uncachedCostPico(usage, rates) - costPico(usage, rates) },
       upstreamBatchId: item.providerBatchId ?? '',
-    });
+    }, deps.now());
     done.push({ batchId: k.batchId, seq: k.seq });
   }
   if (done.length === 0) return;
@@ -65,7 +67,7 @@ export async function billUnbilled(deps: BillingDeps): Promise<void> {
       charge: { costPico: item.costPico, baselinePico: item.baselinePico, promptCachePico: uncachedCostPico(usage, served.pricing) - item.costPico },
       upstreamBatchId: 'pipeline',
       technique: item.technique,
-    });
+    }, deps.now());
   }
   if (pipeline.length) {
     await deps.ledger.flush();

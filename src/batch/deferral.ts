@@ -43,7 +43,7 @@ export async function deferRequest(svc: BatchService, q: { format: BatchFormat; 
   const seq = svc.store.nextSeq(batch.id);
   const planned = planItem({ batchId: batch.id, seq, customId: jobId, upstreamCustomId: `job-${seq}`, format: q.format, body: q.body, caller: q.caller }, deps);
   if (planned.item.result?.type === 'errored') throw gatewayError(planned.item.result.error);
-  const now = Date.now();
+  const now = svc.now();
   svc.store.addItems(batch.id, [planned.item], batch.total + 1, batch.estimate, [...new Set([...batch.models, planned.deployment!.name])]);
   svc.store.insertJob({ id: jobId, batchId: batch.id, customId: jobId, format: q.format, createdAt: now, notAfter: now + q.windowMs, webhook: svc.config.deferral.webhookUrl !== undefined });
   if (batch.total + 1 >= svc.config.deferral.maxItems) svc.kick();
@@ -54,7 +54,7 @@ export async function deferRequest(svc: BatchService, q: { format: BatchFormat; 
 export function deferralHook(svc: BatchService): () => Promise<void> {
   return async () => {
     const { maxItems, maxAgeMs } = svc.config.deferral;
-    const now = Date.now();
+    const now = svc.now();
     for (const b of svc.store.batchesIn(['collecting'])) {
       if (b.total < maxItems && now - b.createdAt < maxAgeMs) continue;
       const deps = svc.deps();

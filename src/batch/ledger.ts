@@ -39,9 +39,8 @@ export interface NativeRow {
   technique?: string | null;
 }
 
-export function recordBatchItem(store: DurableStore, r: NativeRow): void {
+export function recordBatchItem(store: DurableStore, r: NativeRow, now: number): void {
   const u = r.usage;
-  const now = Date.now();
   store.appendLedger({
     requestId: itemRequestId(r.batch.id, r.item.customId),
     ts: now,

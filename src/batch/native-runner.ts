@@ -24,6 +24,7 @@ export interface NativeDeps {
   ledger: DurableStore;
   catalog: Catalog;
   log: (message: string) => void;
+  now: () => number;
 }
 
 /** Provider batches whose create call is in flight in this process (not to be reconciled). */
@@ -60,7 +61,7 @@ export async function submitPending(deps: NativeDeps, batch: BatchRecord): Promi
       state: 'creating',
       upstreamId: null,
       items: items.length,
-      createdAt: Date.now(),
+      createdAt: deps.now(),
       cancelSent: false,
     };
     if (deps.store.assign(pb, items.map((i) => i.seq)) === 0) continue;
@@ -150,7 +151,7 @@ export async function pollSubmitted(deps: NativeDeps): Promise<void> {
       const byId = new Map(status.results.map((r) => [r.customId, r]));
       const outcomes = items.map((i) => outcomeFor(i, byId.get(i.upstreamCustomId), status.status, status.failure, deps));
       const applied = deps.store.settle(outcomes, { id: pb.id, state: 'collected' });
-      await billItems({ store: deps.store, ledger: deps.ledger, catalog: deps.catalog }, applied);
+      await billItems(deps, applied);
     } catch (err) {
       deps.log(`costwise: polling ${pb.kind} batch ${pb.upstreamId}: ${(err as Error).message}`);
     }

@@ -111,14 +111,19 @@ export class BatchService {
     await this.ticking;
   }
 
+  /** The gateway's clock: wall time, or a trace replay's simulated clock. */
+  now(): number {
+    return this.deps().clock();
+  }
+
   private nativeDeps(): NativeDeps {
     const d = this.deps();
-    return { store: this.store, ledger: d.store, catalog: d.catalog, log: this.log };
+    return { store: this.store, ledger: d.store, catalog: d.catalog, log: this.log, now: d.clock };
   }
 
   private async tick(): Promise<void> {
     const native = this.nativeDeps();
-    const now = Date.now();
+    const now = this.now();
     for (const b of this.store.batchesIn(ACTIVE)) {
       if (b.state === 'in_progress' && now >= b.expiresAt) this.endPending(b.id, 'expired');
       if (b.state === 'cancelling') this.endPending(b.id, 'canceled');
@@ -152,7 +157,7 @@ export class BatchService {
     const items = c.succeeded + c.errored + c.canceled + c.expired;
     const state: BatchState =
       b.state === 'cancelling' ? 'cancelled' : items === 0 && b.lineErrors.length > 0 ? 'failed' : c.expired > 0 ? 'expired' : 'completed';
-    const now = Date.now();
+    const now = this.now();
     this.store.finish(b.id, state, now, b.format === 'openai' ? this.outputFiles(b, now) : []);
   }
 
@@ -183,7 +188,7 @@ export class BatchService {
     );
     const estimate = estimateBatch(planned, await observedOutput(d.store));
     const overThreshold = usdToPico(estimate.worst_usd) > usdToPico(String(this.config.approvalThresholdUsd.toFixed(6)));
-    const now = Date.now();
+    const now = this.now();
     const waits = s.requireApproval || overThreshold;
     const state: BatchState = s.origin === 'deferral' ? 'collecting' : waits ? 'awaiting_approval' : 'in_progress';
     const batch: BatchRecord = {
@@ -232,7 +237,7 @@ export class BatchService {
   uploadFile(q: { keyId: string; filename: string; purpose: string; content: Buffer }): FileRecord {
     const text = q.content.toString('utf8');
     const lines = text.split('\n').filter((l) => l.trim() !== '').length;
-    const record: FileRecord = { id: newId('file-cw'), purpose: q.purpose, filename: q.filename, bytes: q.content.length, lines, createdAt: Date.now(), keyId: q.keyId, batchId: null };
+    const record: FileRecord = { id: newId('file-cw'), purpose: q.purpose, filename: q.filename, bytes: q.content.length, lines, createdAt: this.now(), keyId: q.keyId, batchId: null };
     this.store.insertFile(record, q.content);
     return record;
   }
@@ -241,7 +246,7 @@ export class BatchService {
 
   approve(id: string): BatchRecord {
     const b = this.mustGet(id);
-    const now = Date.now();
+    const now = this.now();
     if (!this.store.transition(id, ['awaiting_approval'], 'in_progress', { approvedAt: now, inProgressAt: now })) {
       throw invalidRequest(`batch ${id} is ${b.state}, not awaiting_approval`, null, 'invalid_state');
     }
@@ -251,7 +256,7 @@ export class BatchService {
 
   cancel(id: string): BatchRecord {
     const b = this.mustGet(id);
-    if (!this.store.transition(id, ['awaiting_approval', 'in_progress', 'collecting'], 'cancelling', { cancelRequestedAt: Date.now() }) && b.state !== 'cancelling') {
+    if (!this.store.transition(id, ['awaiting_approval', 'in_progress', 'collecting'], 'cancelling', { cancelRequestedAt: this.now() }) && b.state !== 'cancelling') {
       throw invalidRequest(`Cannot cancel a batch with status '${b.state}'.`, null, 'invalid_state');
     }
     this.kick();
