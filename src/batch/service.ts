@@ -29,6 +29,13 @@ import type { BatchFormat, BatchRecord, BatchState, FileRecord, LineError } from
 
 export type BatchConfig = Config['batch'];
 
+/**
+ * `timer`: the loop runs every `pollIntervalMs` of wall time and whenever something changes.
+ * `manual`: it runs only when runDue() is called, and there to completion (a trace replay drives
+ * it from its simulated clock, so batch work happens at the same point of every run).
+ */
+export type BatchLoop = 'timer' | 'manual';
+
 const DAY_MS = 86_400_000;
 const ACTIVE: readonly BatchState[] = ['in_progress', 'cancelling'];
 
@@ -63,6 +70,7 @@ export class BatchService {
     dbPath: string,
     readonly deps: () => AppDeps,
     private readonly log: (message: string) => void = (m) => process.stderr.write(`${m}\n`),
+    readonly loop: BatchLoop = 'timer',
   ) {
     this.store = new BatchStore(dbPath);
     this.pipeline = new PipelineRunner(this.store, deps, config.concurrency, () => this.kick());
@@ -73,6 +81,7 @@ export class BatchService {
     const requeued = this.store.requeueRunning();
     if (requeued > 0) this.log(`costwise: batch: ${requeued} item(s) interrupted by a restart run again`);
     await billUnbilled(this.nativeDeps());
+    if (this.loop === 'manual') return;
     this.timer = setInterval(() => this.kick(), this.config.pollIntervalMs);
     this.timer.unref();
     this.kick();
@@ -89,7 +98,7 @@ export class BatchService {
   /** Runs the loop now (coalesced: at most one tick runs, one more is queued). */
   kick(): void {
     if (this.closed) return;
-    if (this.ticking) {
+    if (this.ticking || this.loop === 'manual') {
       this.again = true;
       return;
     }
@@ -104,8 +113,26 @@ export class BatchService {
       });
   }
 
+  /**
+   * Manual loop: runs it now, with the pipeline items it starts, and again for as long as a run
+   * asked for another (a flushed deferral group starts, a finished item frees a slot).
+   */
+  async runDue(): Promise<void> {
+    do {
+      this.again = false;
+      await this.tick();
+      await this.pipeline.drain();
+    } while (this.again && !this.closed);
+  }
+
+  /** Whether a batch is collecting or running (the manual loop has work when its time comes). */
+  hasWork(): boolean {
+    return this.store.batchesIn(['collecting', ...ACTIVE]).length > 0;
+  }
+
   /** Resolves once the loop has run after this call (tests and the deferral flush). */
   async settle(): Promise<void> {
+    if (this.loop === 'manual') return this.runDue();
     await this.ticking;
     this.kick();
     await this.ticking;
@@ -305,8 +332,8 @@ export function batchDbPath(config: Config): string {
 }
 
 /** The gateway's batch service, started (recovery included) and with deferral hooked in. */
-export async function startBatchService(config: Config, deps: AppDeps): Promise<BatchService> {
-  const svc = new BatchService(config.batch, batchDbPath(config), () => deps);
+export async function startBatchService(config: Config, deps: AppDeps, loop: BatchLoop = 'timer'): Promise<BatchService> {
+  const svc = new BatchService(config.batch, batchDbPath(config), () => deps, undefined, loop);
   svc.afterTick.push(deferralHook(svc));
   await svc.start();
   return svc;

@@ -139,11 +139,26 @@ describe('BatchJob', () => {
 });
 
 describe('batch options', () => {
+  it('without background, one call runs every due item (a replay sees the same state every run)', async () => {
+    let t = T0;
+    const quiet = await startEmulator({ now: () => t, batch: { itemsPerSecond: 1000, startDelayMs: 0, finalizeMs: 0, background: false } });
+    try {
+      const client = new Anthropic({ apiKey: 'x', baseURL: quiet.url, maxRetries: 0 });
+      const requests = Array.from({ length: 200 }, (_, i) => ({ custom_id: `r${i}`, params: { model: 'claude-haiku-4-5', max_tokens: 5, messages: [{ role: 'user' as const, content: `q${i}` }] } }));
+      const b = await client.messages.batches.create({ requests });
+      t = T0 + 10_000; // all 200 due; a background slice would run at most 64 per call
+      expect((await client.messages.batches.retrieve(b.id)).request_counts).toMatchObject({ processing: 0, succeeded: 200 });
+    } finally {
+      await quiet.close();
+    }
+  });
+
   it('has defaults, rejects unknown keys and bad values', () => {
-    expect(parseBatchOptions(undefined)).toEqual({ itemsPerSecond: 50, startDelayMs: 200, finalizeMs: 100, expireAfterMs: 86_400_000 });
+    expect(parseBatchOptions(undefined)).toEqual({ itemsPerSecond: 50, startDelayMs: 200, finalizeMs: 100, expireAfterMs: 86_400_000, background: true });
     expect(parseBatchOptions({ itemsPerSecond: 5 }).itemsPerSecond).toBe(5);
     expect(() => parseBatchOptions({ itemsPerSec: 5 } as never)).toThrow(/unknown batch option 'itemsPerSec'/);
     expect(() => parseBatchOptions({ itemsPerSecond: 0 })).toThrow(RangeError);
     expect(() => parseBatchOptions({ startDelayMs: -1 })).toThrow(RangeError);
+    expect(() => parseBatchOptions({ background: 'no' } as never)).toThrow(/background must be a boolean/);
   });
 });

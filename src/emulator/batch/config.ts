@@ -11,6 +11,12 @@ export interface BatchOptions {
   finalizeMs?: number;
   /** Completion window: unfinished items expire this long after creation. Default 24 h. */
   expireAfterMs?: number;
+  /**
+   * Advance batches on a timer between requests (default true). False: only when a batch
+   * endpoint is called, and then every due item at once, so that with a simulated clock the
+   * work happens at the same point of every run (trace replay).
+   */
+  background?: boolean;
 }
 
 export type BatchConfig = Required<BatchOptions>;
@@ -20,6 +26,7 @@ export const DEFAULT_BATCH: BatchConfig = {
   startDelayMs: 200,
   finalizeMs: 100,
   expireAfterMs: 24 * 60 * 60_000,
+  background: true,
 };
 
 /** Memory bounds (per emulator). Ended batches are evicted oldest first to stay within them. */
@@ -45,8 +52,9 @@ export function parseBatchOptions(o: BatchOptions | undefined): BatchConfig {
   const cfg: BatchConfig = { ...DEFAULT_BATCH };
   for (const k of Object.keys(DEFAULT_BATCH) as Array<keyof BatchConfig>) {
     const value = o?.[k];
-    if (value !== undefined) cfg[k] = value;
+    if (value !== undefined) (cfg as Record<keyof BatchConfig, unknown>)[k] = value;
   }
+  if (typeof cfg.background !== 'boolean') throw new RangeError('emulator: batch.background must be a boolean');
   if (!(cfg.itemsPerSecond > 0 && Number.isFinite(cfg.itemsPerSecond))) throw new RangeError('emulator: batch.itemsPerSecond must be > 0');
   for (const k of ['startDelayMs', 'finalizeMs', 'expireAfterMs'] as const) {
     if (!(cfg[k] >= 0 && Number.isFinite(cfg[k]))) throw new RangeError(`emulator: batch.${k} must be >= 0`);

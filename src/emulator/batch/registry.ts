@@ -26,7 +26,7 @@ export function batchRegistry(state: EmulatorState): BatchRegistry {
       files: new FileStore(state.now, () => state.nextId()),
       openai,
       anthropic,
-      runner: new BatchRunner(state.now, () => [...openai.active(), ...anthropic.active()].map((b) => b.job)),
+      runner: new BatchRunner(state.now, () => [...openai.active(), ...anthropic.active()].map((b) => b.job), state.batch.background),
     };
     registries.set(state, r);
   }

@@ -3,6 +3,8 @@
 // for long. While jobs are active an unref'd timer runs a slice every TICK_MS (at once, via
 // setImmediate, when a slice left due work behind). Batch endpoints also run a slice before they
 // answer, so a reply always reflects the clock at that moment (an injected clock needs no timer).
+// Without `background`, there is no timer and a slice has no budget: every due item runs when an
+// endpoint is called, so a replay on a simulated clock sees the same work at the same points.
 import { SliceBudget } from './job.js';
 
 const SLICE_ITEMS = 64;
@@ -22,6 +24,7 @@ export class BatchRunner {
   constructor(
     private readonly now: () => number,
     private readonly activeJobs: () => Advanceable[],
+    private readonly background = true,
   ) {}
 
   /** Runs one slice (or joins the one in flight). */
@@ -34,7 +37,7 @@ export class BatchRunner {
 
   /** Makes sure the timer runs (after a batch was created). */
   wake(): void {
-    if (!this.timer && !this.stopped) this.schedule(false);
+    if (this.background && !this.timer && !this.stopped) this.schedule(false);
   }
 
   stop(): void {
@@ -43,7 +46,7 @@ export class BatchRunner {
   }
 
   private async runSlice(): Promise<void> {
-    const budget = new SliceBudget(SLICE_ITEMS, SLICE_MS);
+    const budget = this.background ? new SliceBudget(SLICE_ITEMS, SLICE_MS) : new SliceBudget(Infinity, Infinity);
     let backlog = false;
     for (const job of this.activeJobs()) {
       try {
@@ -53,7 +56,7 @@ export class BatchRunner {
         // the process down through an unhandled rejection from the timer.
       }
     }
-    if (this.stopped) return;
+    if (this.stopped || !this.background) return;
     this.clearTimer();
     if (this.activeJobs().length > 0) this.schedule(backlog);
   }
