@@ -23,7 +23,7 @@ import { PrefixChurnDetector } from '../promptcache/churn.js';
 import { createPromptCachePlanning } from '../pipeline/prompt-cache.js';
 import { ConfigError } from '../config/load.js';
 import type { ResilienceDeps } from '../routing/resilience/index.js';
-import { startBatchService } from '../batch/service.js';
+import { startBatchService, type BatchLoop } from '../batch/service.js';
 import { compileDeferralRules } from './batch-defer.js';
 
 export interface GatewayOptions {
@@ -39,6 +39,8 @@ export interface GatewayOptions {
    * simulated clock.
    */
   clock?: () => number;
+  /** How the batch loop runs (src/batch/service.ts); trace replay drives it from its clock. */
+  batchLoop?: BatchLoop;
 }
 
 export interface RunningGateway {
@@ -123,7 +125,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     store,
     state: createMemoryState(),
   };
-  deps.batches = await startBatchService(config, deps);
+  deps.batches = await startBatchService(config, deps, options.batchLoop);
   const server = createApp(deps);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
