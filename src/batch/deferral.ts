@@ -1,5 +1,6 @@
 // Automatic deferral: a chat request sent with `x-costwise-defer: <window>` is answered at once
-// with 202 and a job id, and joins the open deferral batch of its wire format. That batch is
+// with 202 and a job id, and joins the open deferral batch of its wire format, key, tenant, tags
+// and forwarded headers (a batch carries those for all its items). That batch is
 // flushed — it starts like any approved batch, on the providers' batch APIs at batch prices —
 // once it holds `deferral.maxItems` requests or its oldest is `deferral.maxAgeMs` old. The result
 // is read with GET /v1/costwise/jobs/{id}, and POSTed to `deferral.webhookUrl` when one is set.
@@ -35,7 +36,7 @@ export interface Deferred {
 
 export async function deferRequest(svc: BatchService, q: { format: BatchFormat; body: unknown; caller: Caller; forwardHeaders: Record<string, string>; windowMs: number }): Promise<Deferred> {
   const deps = svc.deps();
-  let batch = svc.store.collecting(q.format, q.caller);
+  let batch = svc.store.collecting(q.format, q.caller, q.forwardHeaders);
   if (!batch) {
     batch = await svc.submit({ format: q.format, caller: q.caller, forwardHeaders: q.forwardHeaders, requireApproval: false, endpoint: q.format === 'openai' ? '/v1/chat/completions' : '/v1/messages', inputFileId: null, metadata: null, items: [], lineErrors: [], origin: 'deferral' });
   }

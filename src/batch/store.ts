@@ -422,11 +422,24 @@ export class BatchStore {
   }
 
   /** The open deferral batch of a format (of one caller: its rows are billed to the batch's key and tenant), if any. */
-  collecting(format: string, caller?: { keyId: string; tenant: string }): BatchRecord | null {
-    const r = (caller
-      ? this.db.prepare("SELECT * FROM batches WHERE state = 'collecting' AND format = ? AND key_id = ? AND tenant = ? ORDER BY created_at LIMIT 1").get(format, caller.keyId, caller.tenant)
-      : this.db.prepare("SELECT * FROM batches WHERE state = 'collecting' AND format = ? ORDER BY created_at LIMIT 1").get(format)) as Row | undefined;
-    return r ? toBatch(r) : null;
+  /**
+   * The open deferral batch requests like this one join: same format, key and tenant, and the same
+   * tags and forwarded headers, which the batch carries for all its items (tags onto their ledger
+   * rows, headers onto the provider's batch request).
+   */
+  collecting(format: string, caller?: { keyId: string; tenant: string; tags?: readonly string[] }, forwardHeaders?: Readonly<Record<string, string>>): BatchRecord | null {
+    if (!caller) {
+      const r = this.db.prepare("SELECT * FROM batches WHERE state = 'collecting' AND format = ? ORDER BY created_at LIMIT 1").get(format) as Row | undefined;
+      return r ? toBatch(r) : null;
+    }
+    const rows = this.db.prepare("SELECT * FROM batches WHERE state = 'collecting' AND format = ? AND key_id = ? AND tenant = ? ORDER BY created_at").all(format, caller.keyId, caller.tenant) as Row[];
+    const tags = JSON.stringify(caller.tags ?? []);
+    const headers = headerKey(forwardHeaders ?? {});
+    for (const r of rows) {
+      const b = toBatch(r);
+      if (JSON.stringify(b.tags) === tags && headerKey(b.forwardHeaders) === headers) return b;
+    }
+    return null;
   }
 
   /** The next free item number of a batch. */
@@ -437,3 +450,5 @@ export class BatchStore {
 }
 
 export type BatchFormatFilter = BatchRecord['format'];
+
+const headerKey = (h: Readonly<Record<string, string>>): string => JSON.stringify(Object.entries(h).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));

@@ -1,8 +1,8 @@
 // A policy is a costwise config. For a replay it keeps every decision-making section (routing,
 // caches, prompt caching, models, prices) and changes only where traffic and records go: every
-// provider points at the replay's emulator, the ledger is a scratch in-memory database, the
-// response cache is in memory (never a shared SQLite file or Redis), and the server listens on
-// an ephemeral loopback port.
+// provider points at the replay's emulator, the ledger and the batch database are scratch
+// in-memory databases, the response cache is in memory (never a shared SQLite file or Redis),
+// deferred jobs post no webhooks, and the server listens on an ephemeral loopback port.
 import { basename } from 'node:path';
 import type { Config } from '../config/schema.js';
 import { loadConfig } from '../config/load.js';
@@ -38,5 +38,8 @@ export function replayConfig(config: Config, emulatorUrl: string): Config {
     storage: { ...config.storage, ledger: { ...config.storage.ledger, path: ':memory:' } },
     cache: { ...config.cache, backend: 'memory' },
     providers: config.providers.map((p) => ({ ...p, baseUrl: emulatorUrl })),
+    // Deferred requests: batches in memory, items without a batch API one at a time (their order
+    // is then the same every run), and no webhook POSTs to the outside world.
+    batch: { ...config.batch, path: ':memory:', concurrency: 1, deferral: { ...config.batch.deferral, webhookUrl: undefined } },
   };
 }

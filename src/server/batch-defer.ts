@@ -2,6 +2,7 @@
 // being answered; it runs later in a provider batch at batch prices (src/batch/deferral.ts).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { deferRequest, parseWindow } from '../batch/deferral.js';
+import { itemRequestId } from '../batch/plan.js';
 import type { AppDeps } from './deps.js';
 import { parseJsonBody, readBody } from './body.js';
 import { callerFrom, forwardHeadersFrom } from './caller.js';
@@ -28,7 +29,9 @@ export async function handleDeferred(format: 'openai' | 'anthropic', req: Incomi
 export async function acceptDeferred(format: 'openai' | 'anthropic', body: unknown, windowMs: number, req: IncomingMessage, res: ServerResponse, deps: AppDeps): Promise<void> {
   const job = await deferRequest(service(deps), { format, body, caller: callerFrom(req.headers), forwardHeaders: forwardHeadersFrom(req.headers), windowMs });
   const url = `${originOf(req)}/v1/costwise/jobs/${job.jobId}`;
-  sendJson(res, 202, { id: job.jobId, object: 'costwise.job', status: 'queued', url, not_after: Math.floor(job.notAfter / 1000) }, { location: url, 'x-costwise-job-id': job.jobId });
+  // The request id is the one the job's ledger row will have once the batch has run.
+  const headers = { location: url, 'x-costwise-job-id': job.jobId, 'x-costwise-request-id': itemRequestId(job.batchId, job.jobId) };
+  sendJson(res, 202, { id: job.jobId, object: 'costwise.job', status: 'queued', url, not_after: Math.floor(job.notAfter / 1000) }, headers);
 }
 
 /** A compiled deferrable route (`batch.deferral.rules`). */

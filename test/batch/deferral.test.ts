@@ -61,6 +61,21 @@ describe('deferral', () => {
     expect(delivered.map((d) => d.id).sort()).toEqual([ja.id, jb.id].sort());
   });
 
+  it('groups only requests that share tags and forwarded headers: each row keeps its own tags, and the 202 names the row', async () => {
+    const body = { model: 'gpt-4.1-mini', messages: [{ role: 'user', content: 'Tagged' }] };
+    const nightly = await defer('/v1/chat/completions', body, { 'x-costwise-tags': 'nightly' });
+    const weekly = await defer('/v1/chat/completions', body, { 'x-costwise-tags': 'weekly' });
+    const [jn, jw] = [await waitJob(nightly.json.url), await waitJob(weekly.json.url)];
+    expect(jn.batch_id).not.toBe(jw.batch_id);
+    const rows = await ledgerRows(env);
+    const rowOf = (j: { batch_id: string; id: string }) => rows.find((r) => r.requestId === `${j.batch_id}:${j.id}`)!;
+    expect(rowOf(jn).tags).toEqual(['nightly']);
+    expect(rowOf(jw).tags).toEqual(['weekly']);
+    const res = await fetch(`${env.gateway.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer k', 'x-costwise-defer': '1h' }, body: JSON.stringify(body) });
+    const job = await res.json();
+    expect(res.headers.get('x-costwise-request-id')).toBe(`${(await waitJob(job.url)).batch_id}:${job.id}`);
+  });
+
   it('a lone deferred Anthropic request is flushed by age; a bad one is refused at once', async () => {
     const bad = await defer('/v1/messages', { model: 'claude-haiku-4-5', messages: [] }, { 'anthropic-version': '2023-06-01' });
     expect(bad.status).toBe(400);
