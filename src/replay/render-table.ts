@@ -13,7 +13,8 @@ function table(head: string[], rows: Array<Array<string | number>>, right: numbe
 }
 
 function policySection(p: PolicyReport): string {
-  const out = [`Policy ${p.policy}${p.source ? ` (${p.source})` : ''}: ${p.requests.ok} ok, ${p.requests.failed} failed`];
+  const deferred = p.requests.deferred > 0 ? ` (${p.requests.deferred} deferred to batches)` : '';
+  const out = [`Policy ${p.policy}${p.source ? ` (${p.source})` : ''}: ${p.requests.ok} ok${deferred}, ${p.requests.failed} failed`];
   out.push(table(['technique', 'saving USD'], Object.entries(p.saving_by_technique_usd), [1]));
   out.push(
     table(

@@ -14,6 +14,7 @@ import { replayConfig, type ReplayPolicy } from './policy.js';
 import { CountAhead } from './count-ahead.js';
 import { httpSender } from './send.js';
 import { directSender } from './send-direct.js';
+import { DeferredWork } from './deferred.js';
 import type { Trace, WireRequest } from './types.js';
 
 export type ReplaySpeed = 'max' | 'realtime';
@@ -47,6 +48,8 @@ export interface PolicyRun {
   byTechnique: SpendBucket[];
   /** Wall time of the send loop (for the speed note on stderr; never part of a report). */
   wallMs: number;
+  /** Deferred requests still unfinished 25 hours of trace time after the last request. */
+  undrained: boolean;
 }
 
 // The trace shows traffic that was served: the emulator's default rate limits must not refuse it.
@@ -83,16 +86,18 @@ export async function runPolicy(trace: Trace, policy: ReplayPolicy, opts: RunOpt
   // Before the servers start, so that a missing worker build fails here and leaks nothing.
   const counter = opts.countAhead === false ? null : new CountAhead();
   const clock = new SimClock(first);
-  const emulator = await startEmulator({ port: 0, seed: policy.config.emulator.seed, now: clock.now, requireAuth: false, rateLimits: UNLIMITED });
+  // Batches (deferred requests) advance only when polled, at instants the replay chooses (deferred.ts).
+  const emulator = await startEmulator({ port: 0, seed: policy.config.emulator.seed, now: clock.now, requireAuth: false, rateLimits: UNLIMITED, batch: { background: false } });
   let gateway;
   try {
-    gateway = await startGateway({ config: replayConfig(policy.config, emulator.url), clock: clock.now, resilienceDeps: simulatedResilience(clock, opts.seed), port: 0, host: '127.0.0.1' });
+    gateway = await startGateway({ config: replayConfig(policy.config, emulator.url), clock: clock.now, resilienceDeps: simulatedResilience(clock, opts.seed), port: 0, host: '127.0.0.1', batchLoop: 'manual' });
   } catch (err) {
     await emulator.close();
     throw err;
   }
   const sender = opts.transport === 'direct' ? directSender(gateway.deps) : httpSender(gateway.url);
   const wires = aheadOf(trace, counter);
+  const deferred = new DeferredWork(gateway.deps.batches, clock);
   const sent: SentRequest[] = [];
   const started = performance.now();
   try {
@@ -101,10 +106,14 @@ export async function runPolicy(trace: Trace, policy: ReplayPolicy, opts: RunOpt
         const due = req.ts - first - (performance.now() - started);
         if (due > 0) await sleep(due);
       }
+      await deferred.until(req.ts);
       clock.advanceTo(req.ts);
-      sent.push({ line: req.line, ...(await sender.send(wires.next().value!)) });
+      const result = await sender.send(wires.next().value!);
+      if (result.status === 202) deferred.deferred();
+      sent.push({ line: req.line, ...result });
       opts.onProgress?.(i + 1, trace.requests.length);
     }
+    const drained = await deferred.drain();
     const wallMs = performance.now() - started;
     // As at shutdown: context caches still alive at the trace's last instant are deleted and their
     // unused storage refunded on the ledger (gateway.close() repeats this harmlessly).
@@ -112,7 +121,7 @@ export async function runPolicy(trace: Trace, policy: ReplayPolicy, opts: RunOpt
     await gateway.deps.store.flush();
     const rows = await gateway.deps.store.ledgerRows({ limit: Number.MAX_SAFE_INTEGER });
     const byTechnique = await gateway.deps.store.spend({ groupBy: 'technique' });
-    return { policy, sent, rows, byTechnique, wallMs };
+    return { policy, sent, rows, byTechnique, wallMs, undrained: !drained };
   } finally {
     await counter?.close();
     await sender.close();

@@ -52,7 +52,7 @@ function send(server: Server, req: WireRequest): Promise<SendResult> {
       const raw = Buffer.concat(socket.chunks).toString('utf8');
       const head = raw.slice(0, raw.indexOf('\r\n\r\n'));
       const status = res.statusCode;
-      const error = status === 200 ? null : errorText(raw.slice(head.length + 4));
+      const error = status === 200 || status === 202 ? null : errorText(raw.slice(head.length + 4));
       resolve({ status, requestId: ID_HEADER.exec(head)?.[1] ?? null, error });
       res.detachSocket(socket as unknown as Socket);
     });

@@ -45,7 +45,7 @@ export function httpSender(gatewayUrl: string): Sender {
         return {
           status: res.statusCode,
           requestId: typeof id === 'string' ? id : null,
-          error: res.statusCode === 200 ? null : errorMessage(text),
+          error: res.statusCode === 200 || res.statusCode === 202 ? null : errorMessage(text),
         };
       } catch (err) {
         return { status: 0, requestId: null, error: `no answer: ${(err as Error).message}`.slice(0, ERROR_CHARS) };

@@ -3,7 +3,7 @@
 // pico-dollars, formatted as a decimal USD string only here.
 import { formatUsd } from '../cost/money.js';
 import type { LedgerRow, SpendBucket } from '../storage/types.js';
-import type { PolicyRun } from './run.js';
+import type { PolicyRun, SentRequest } from './run.js';
 
 export interface TechniqueLine {
   technique: string;
@@ -45,7 +45,8 @@ export interface PolicyReport {
   policy: string;
   /** The config file ('' for the embedded default). */
   source: string;
-  requests: { sent: number; ok: number; failed: number };
+  /** `deferred`: answered 202 and run later in a provider batch (counted in `ok` once on the ledger). */
+  requests: { sent: number; ok: number; deferred: number; failed: number };
   baseline_usd: string;
   cost_usd: string;
   saving_usd: string;
@@ -66,6 +67,9 @@ export interface PolicyReport {
   /** The first failures, in trace order. */
   errors: Array<{ line: number; status: number; error: string }>;
 }
+
+/** A route with its provider batch id taken out: ids differ from run to run, a report must not. */
+const withoutIds = (route: string): string => route.replace(/\bbatch:[\w-]+/g, 'batch');
 
 export interface SummaryOptions {
   top: number;
@@ -183,7 +187,13 @@ export function summarize(run: PolicyRun, opts: SummaryOptions): PolicySummary {
     .sort((a, b) => descending(a.saving, b.saving) || a.line - b.line)
     .slice(0, opts.top);
 
-  const failed = run.sent.filter((s) => s.status !== 200);
+  const billed = new Set(run.rows.map((r) => r.requestId));
+  // A deferred request without a ledger row: its batch item failed, or never finished.
+  const unfinished = (s: SentRequest): boolean => s.status === 202 && (s.requestId === null || !billed.has(s.requestId));
+  const failed = run.sent
+    .filter((s) => (s.status !== 200 && s.status !== 202) || unfinished(s))
+    .map((s) => (unfinished(s) ? { ...s, error: 'deferred, and its batch item has no result (it failed, or did not finish within 25 hours of trace time)' } : s));
+  const deferred = run.sent.filter((s) => s.status === 202).length;
   const errorsByStatus: Record<string, number> = {};
   for (const f of failed) errorsByStatus[String(f.status)] = (errorsByStatus[String(f.status)] ?? 0) + 1;
   const { lines, split } = techniqueLines(run.byTechnique);
@@ -191,7 +201,7 @@ export function summarize(run: PolicyRun, opts: SummaryOptions): PolicySummary {
   const report: PolicyReport = {
     policy: run.policy.name,
     source: run.policy.source,
-    requests: { sent: run.sent.length, ok: run.sent.length - failed.length, failed: failed.length },
+    requests: { sent: run.sent.length, ok: run.sent.length - failed.length, deferred, failed: failed.length },
     baseline_usd: usd(total.baseline),
     cost_usd: usd(total.cost),
     saving_usd: usd(total.baseline - total.cost),
@@ -207,7 +217,7 @@ export function summarize(run: PolicyRun, opts: SummaryOptions): PolicySummary {
       served_model: r.servedModel,
       technique: r.technique ?? '(none)',
       cache: r.cache ?? '-',
-      route: r.route,
+      route: withoutIds(r.route),
       cost_usd: usd(cost),
       baseline_usd: usd(r.baselinePico),
       saving_usd: usd(BigInt(r.baselinePico) - cost),

@@ -82,7 +82,7 @@ describe('replay of a Mooncake trace', () => {
 
   it('reports the saving by technique from the ledger and the requests behind it', () => {
     const p = replayed.report.policies[0]!;
-    expect(p.requests).toEqual({ sent: 14, ok: 14, failed: 0 });
+    expect(p.requests).toEqual({ sent: 14, ok: 14, deferred: 0, failed: 0 });
     expect(p.saving_by_technique_usd['prompt_caching']).toBe(p.saving_usd);
     expect(p.by_technique).toEqual([expect.objectContaining({ technique: '(none)', requests: 14, cost_usd: p.cost_usd, baseline_usd: p.baseline_usd })]);
     expect(p.by_model).toEqual([expect.objectContaining({ requested_model: MODEL, served_model: MODEL, requests: 14 })]);
@@ -115,7 +115,7 @@ describe('replay of an Azure trace', () => {
       { line: 6, reason: 'ContextTokens must be at least 1, got -5' },
       { line: 7, reason: 'expected 3 columns, got 2' },
     ]);
-    expect(out.report.policies[0]!.requests).toEqual({ sent: 5, ok: 5, failed: 0 });
+    expect(out.report.policies[0]!.requests).toEqual({ sent: 5, ok: 5, deferred: 0, failed: 0 });
     const want = new Map([[2, [374, 44]], [3, [1396, 109]], [4, [2500, 12]], [8, [5200, 250]], [9, [64, 1]]]);
     const ids = lineMap(out);
     for (const r of out.runs[0]!.rows) {
@@ -167,7 +167,7 @@ describe('OpenAI request logs', () => {
     expect(out.report.trace.broken.map((b) => b.line)).toEqual([2, 4]);
     expect(out.report.trace.broken[1]!.reason).toBe('body.messages must be an array');
     const p = out.report.policies[0]!;
-    expect(p.requests).toEqual({ sent: 4, ok: 3, failed: 1 });
+    expect(p.requests).toEqual({ sent: 4, ok: 3, deferred: 0, failed: 1 });
     expect(p.errors).toEqual([expect.objectContaining({ line: 5, status: 400 })]);
     // The repeated deterministic request is answered by the response cache.
     expect(p.by_model).toContainEqual(expect.objectContaining({ technique: 'cache_exact', cache: 'hit-exact', requests: 1 }));
