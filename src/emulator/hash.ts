@@ -1,5 +1,6 @@
 // Non-cryptographic hashing and a seeded PRNG: everything the emulator derives "at random" (reply
 // words, tool-call ids, embedding vectors, fault draws) comes from these, so runs are reproducible.
+import { TextMap } from '../core/text-map.js';
 
 const M1 = 0x85ebca6b;
 const M2 = 0xc2b2ae35;
@@ -62,13 +63,14 @@ export function hashString(s: string, seed = 0): number {
   return new RunningHash(seed).str(s).digest32();
 }
 
-const digests = new Map<string, number>();
+const digests = new TextMap<number>();
 let digestChars = 0;
 const DIGEST_CACHE_CHARS = 64_000_000;
 
 /**
  * hashString(s), memoised for long strings: prompts repeat (system prompts, tool lists), and a
- * Map lookup (native string hashing) is far cheaper than hashing the characters in JS again.
+ * TextMap look-up (a comparison with the few texts that share its sampled characters) is far
+ * cheaper than hashing the characters in JS again.
  */
 export function stringDigest(s: string): number {
   if (s.length < 256) return hashString(s);

@@ -100,7 +100,10 @@ export class AnthropicPromptCache {
     if (breakpoints === 0) return { usage: none, commit: NOOP };
 
     const blocks = this.blocks(model, segments, topLevel);
-    const bps = blocks.map((b, i) => ({ ...b, index: i })).filter((b) => b.cc !== undefined);
+    const bps: Array<Block & { index: number }> = [];
+    blocks.forEach((b, index) => {
+      if (b.cc !== undefined) bps.push({ pos: b.pos, key: b.key, cc: b.cc, index });
+    });
     let seen5m = false;
     for (const bp of bps) {
       if (bp.cc?.ttl === '1h' && seen5m) {

@@ -56,7 +56,7 @@ export interface PolicyRun {
 const UNLIMITED = { requestsPerMinute: Number.MAX_SAFE_INTEGER, tokensPerMinute: Number.MAX_SAFE_INTEGER };
 
 /** Requests built (and their prompts handed to the count worker) ahead of the one being sent. */
-const LOOKAHEAD = 16;
+const LOOKAHEAD = 32;
 
 /**
  * The trace's wire requests in order, each built LOOKAHEAD requests before it is sent, so the
@@ -69,10 +69,11 @@ function* aheadOf(trace: Trace, counter: CountAhead | null): Generator<WireReque
   for (let i = 0; i < reqs.length; i++) {
     for (; next < reqs.length && next <= i + (counter ? LOOKAHEAD : 0); next++) {
       const w = reqs[next]!.build();
-      if (counter && w.prompt) counter.submit(w.prompt.model, w.prompt.texts);
+      if (counter && w.prompt) counter.submit(w.prompt.model, w.prompt.texts, next);
       built.push(w);
     }
     if (next === reqs.length) counter?.flush();
+    counter?.sending(i);
     yield built.shift()!;
   }
 }

@@ -6,11 +6,16 @@
 // prefix of the whole block, as in the traces). Digits rather than words because tokenising is the
 // dominant per-token cost of a replay (the emulator counts every prompt): a digit group tokenises
 // about twice as fast as a word and takes 3 bytes instead of ~5.
+import { FifoMap } from '../core/fifo-map.js';
 import { seededRandom } from '../core/random.js';
 import { parseChatRequest } from '../wire/openai/request.js';
 import { countCanonicalInputTokens, countTextTokens } from '../tokens/count.js';
+import type { SynthText } from './types.js';
 
 const CHARS_PER_TOKEN = 3;
+
+/** The digits of 100…999, three bytes each: number n is at (n − 100) × 3. */
+const GROUPS = Buffer.from(Array.from({ length: 900 }, (_, i) => String(100 + i)).join(''), 'latin1');
 
 function fnv1a(key: string): number {
   let h = 0x811c9dc5;
@@ -27,13 +32,23 @@ export function digitText(key: string, tokens: number): string {
   // The digits of each number written as bytes, then one flat string: `out += n` would build a
   // rope of `tokens` pieces that is flattened later, on the hot path, by whatever reads it first.
   const buf = Buffer.allocUnsafe(tokens * CHARS_PER_TOKEN);
-  for (let i = 0, o = 0; i < tokens; i++, o += CHARS_PER_TOKEN) {
-    const n = 100 + Math.floor(rand() * 900);
-    buf[o] = 48 + ((n / 100) | 0);
-    buf[o + 1] = 48 + (((n / 10) | 0) % 10);
-    buf[o + 2] = 48 + (n % 10);
+  for (let o = 0; o < buf.length; o += CHARS_PER_TOKEN) {
+    const g = Math.floor(rand() * 900) * CHARS_PER_TOKEN;
+    buf[o] = GROUPS[g]!;
+    buf[o + 1] = GROUPS[g + 1]!;
+    buf[o + 2] = GROUPS[g + 2]!;
   }
   return buf.toString('latin1');
+}
+
+/** The JSON of the chat content part `{type: 'text', text}`, as JSON.stringify writes it, in UTF-8. */
+export function textPartJson(text: string): Buffer {
+  return Buffer.from(`{"type":"text","text":${JSON.stringify(text)}}`);
+}
+
+/** digitText(key, tokens), with its recipe. */
+export function synthText(key: string, tokens: number): SynthText {
+  return { key, tokens, text: digitText(key, tokens) };
 }
 
 const verified = new Set<string>();
@@ -62,17 +77,24 @@ export function framingTokens(model: string): number {
  * block seen again is not regenerated; bounded, oldest dropped first.
  */
 export class BlockTexts {
-  private readonly texts = new Map<string, string>();
-  constructor(private readonly maxEntries = 20_000) {}
+  /** By key: the text, and once a request has used it whole, its content part's JSON. */
+  private readonly texts: FifoMap<{ text: string; part?: Buffer }>;
+  constructor(maxEntries = 20_000) {
+    this.texts = new FifoMap(maxEntries);
+  }
 
-  /** The first `tokens` tokens of block `key`'s text of `fullTokens` tokens. */
-  get(key: string, tokens: number, fullTokens: number): string {
-    let text = this.texts.get(key);
-    if (text === undefined || text.length < tokens * CHARS_PER_TOKEN) {
-      text = digitText(key, Math.max(tokens, fullTokens));
-      if (this.texts.size >= this.maxEntries) this.texts.delete(this.texts.keys().next().value!);
-      this.texts.set(key, text);
+  /**
+   * The first `tokens` tokens of block `key`'s text of `fullTokens` tokens: digitText(key, tokens),
+   * since a shorter run of the key's numbers is a prefix of a longer one.
+   */
+  get(key: string, tokens: number, fullTokens: number): SynthText {
+    let block = this.texts.get(key);
+    if (block === undefined || block.text.length < tokens * CHARS_PER_TOKEN) {
+      block = { text: digitText(key, Math.max(tokens, fullTokens)) };
+      this.texts.set(key, block);
     }
-    return text.length === tokens * CHARS_PER_TOKEN ? text : text.slice(0, tokens * CHARS_PER_TOKEN);
+    if (block.text.length !== tokens * CHARS_PER_TOKEN) return { key, tokens, text: block.text.slice(0, tokens * CHARS_PER_TOKEN) };
+    block.part ??= textPartJson(block.text);
+    return { key, tokens, text: block.text, part: block.part };
   }
 }

@@ -3,18 +3,28 @@
 
 export type TraceFormat = 'ledger' | 'openai-log' | 'azure' | 'mooncake';
 
+/** A synthetic prompt text and what makes it again: `text === digitText(key, tokens)` (synth.ts). */
+export interface SynthText {
+  key: string;
+  tokens: number;
+  text: string;
+  /** The JSON of the content part `{type: 'text', text}`, as UTF-8, when a cache already holds it. */
+  part?: Buffer;
+}
+
 /** One HTTP request to the gateway, in a provider's own wire format. */
 export interface WireRequest {
   path: '/v1/chat/completions' | '/v1/messages';
-  /** JSON text of the request body. */
-  body: string;
+  /** The request body: JSON text, or its UTF-8 bytes. */
+  body: string | Buffer;
   /** Extra request headers (`x-emulator-output-tokens`, `x-costwise-tenant`, …). */
   headers: Record<string, string>;
   /**
    * Prompt texts the emulator will count, and the model whose encoding counts them: the replay
-   * counts them ahead of time in a worker thread (count-ahead.ts). Absent for recorded bodies.
+   * counts them ahead of time in a worker thread (count-ahead.ts), which makes a synthetic text
+   * again from its key rather than receive a copy. Absent for recorded bodies.
    */
-  prompt?: { model: string; texts: readonly string[] };
+  prompt?: { model: string; texts: readonly (string | SynthText)[] };
 }
 
 export interface TraceRequest {

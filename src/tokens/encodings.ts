@@ -9,6 +9,8 @@ export type EncodingName = 'o200k_base' | 'cl100k_base';
 /** The subset of a gpt-tokenizer encoding module that we use. */
 export interface Encoder {
   encode(text: string, options?: { disallowedSpecial?: Set<string> }): number[];
+  /** `encode(text, options).length`, without building the array. */
+  countTokens(text: string, options?: { disallowedSpecial?: Set<string> }): number;
   decode(tokens: Iterable<number>): string;
 }
 

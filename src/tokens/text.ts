@@ -1,6 +1,8 @@
 // Cached tokenisation of plain text. Prompts repeat a lot (system prompts, tool lists, benchmark
 // loops), so counts and token arrays are memoised per encoding in bounded FIFO maps; a hit costs
-// one Map lookup (V8 hashes the string once).
+// one look-up, which for a long text compares it with the few others sharing a sample of its
+// characters rather than hashing it whole (core/text-map.ts).
+import { FifoMap } from '../core/fifo-map.js';
 import { encodingForModel, getEncoder, type EncodingName } from './encodings.js';
 
 /** Special-token text (`<|endoftext|>`) in user content is ordinary text, as the APIs treat it. */
@@ -8,12 +10,13 @@ const AS_TEXT = { disallowedSpecial: new Set<string>() };
 
 /** A Map that drops its oldest entries once the summed weight exceeds a budget. */
 class BoundedCache<V> {
-  private readonly map = new Map<string, V>();
-  private weight = 0;
+  private readonly map: FifoMap<V>;
   constructor(
     private readonly maxWeight: number,
     private readonly weigh: (key: string, value: V) => number,
-  ) {}
+  ) {
+    this.map = new FifoMap(maxWeight, weigh);
+  }
 
   get(key: string): V | undefined {
     return this.map.get(key);
@@ -24,15 +27,8 @@ class BoundedCache<V> {
   }
 
   set(key: string, value: V): void {
-    const w = this.weigh(key, value);
-    if (w > this.maxWeight / 4) return; // one huge text must not flush everything else
+    if (this.weigh(key, value) > this.maxWeight / 4) return; // one huge text must not flush everything else
     this.map.set(key, value);
-    this.weight += w;
-    for (const [k, v] of this.map) {
-      if (this.weight <= this.maxWeight) break;
-      this.map.delete(k);
-      this.weight -= this.weigh(k, v);
-    }
   }
 }
 
@@ -64,9 +60,17 @@ export function countTextTokens(text: string, model: string): number {
   const hit = c.counts.get(text);
   if (hit !== undefined) return hit;
   const arr = c.arrays.get(text);
-  const n = arr ? arr.length : getEncoder(name).encode(text, AS_TEXT).length;
+  const n = arr ? arr.length : getEncoder(name).countTokens(text, AS_TEXT);
   c.counts.set(text, n);
   return n;
+}
+
+/**
+ * What countTextTokens returns, always tokenised: no memo look-up or insert. For a thread that
+ * counts texts on behalf of another, which memoises the counts (src/replay/count-ahead.ts).
+ */
+export function countTextTokensUnmemoised(text: string, model: string): number {
+  return text.length === 0 ? 0 : getEncoder(encodingForModel(model)).countTokens(text, AS_TEXT);
 }
 
 /** Whether `countTextTokens(text, model)` would be answered from the memo. */

@@ -5,7 +5,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { seededRandom } from '../../src/core/random.js';
 import { CountAhead } from '../../src/replay/count-ahead.js';
 import { loadPolicy, replay } from '../../src/replay/index.js';
-import { digitText } from '../../src/replay/synth.js';
+import { BlockTexts, digitText, synthText } from '../../src/replay/synth.js';
+import { SyntheticChat } from '../../src/replay/synthetic.js';
 import { getEncoder } from '../../src/tokens/encodings.js';
 import { countTextTokens, hasTextCount, rememberTextCount } from '../../src/tokens/text.js';
 import { writeTrace } from './helpers.js';
@@ -61,6 +62,49 @@ describe('digitText', () => {
       for (let i = 0; i < tokens; i++) want += 100 + Math.floor(rand() * 900);
       expect(digitText(key, tokens)).toBe(want);
     }
+  });
+});
+
+describe('synthetic request bodies', () => {
+  it('are the JSON.stringify text of the request, with cached blocks and a block cut short', () => {
+    const chat = new SyntheticChat(MODEL);
+    const blocks = new BlockTexts();
+    for (const [ids, last, out] of [[[1, 2, 3], 100, 7], [[1, 2, 4], 512, 0], [[9], 3, 1]] as const) {
+      const parts = ids.map((id, i) => blocks.get(`body:${id}`, i < ids.length - 1 ? 512 : last, 512));
+      parts.push(synthText(`body-own:${ids.join()}`, 20));
+      const body = { model: MODEL, messages: [{ role: 'user', content: parts.map(({ text }) => ({ type: 'text', text })) }], max_tokens: Math.max(1, out) };
+      expect(chat.request({ parts, outputTokens: out }).body.toString()).toBe(JSON.stringify(body));
+    }
+  });
+
+  it('hand the count worker recipes that make the same texts', async () => {
+    const texts = [synthText('recipe:a', 300), new BlockTexts().get('recipe:b', 200, 512)];
+    for (const t of texts) expect(hasTextCount(t.text, MODEL)).toBe(false);
+    const counter = new CountAhead();
+    try {
+      counter.submit(MODEL, texts, 5);
+      await counter.settled();
+    } finally {
+      await counter.close();
+    }
+    expect(texts.map((t) => hasTextCount(t.text, MODEL))).toEqual([true, true]);
+    expect(texts.map((t) => countTextTokens(t.text, MODEL))).toEqual([300, 200]);
+  });
+
+  it('skips what a request already being served needs', async () => {
+    const late = synthText('skip:late', 64);
+    const early = synthText('skip:early', 64);
+    const counter = new CountAhead();
+    try {
+      counter.sending(3);
+      counter.submit(MODEL, [early], 3);
+      counter.submit(MODEL, [late], 4);
+      await counter.settled();
+    } finally {
+      await counter.close();
+    }
+    expect(hasTextCount(early.text, MODEL)).toBe(false);
+    expect(hasTextCount(late.text, MODEL)).toBe(true);
   });
 });
 

@@ -68,7 +68,7 @@ describe('replay of a Mooncake trace', () => {
       expect(r.outputTokens).toBe(t.output_length);
     }
     const trace = readTrace(file, { model: MODEL });
-    const parts = (i: number) => (JSON.parse(trace.requests[i]!.build().body) as { messages: Array<{ content: Array<{ text: string }> }> }).messages[0]!.content.map((c) => c.text);
+    const parts = (i: number) => (JSON.parse(trace.requests[i]!.build().body.toString()) as { messages: Array<{ content: Array<{ text: string }> }> }).messages[0]!.content.map((c) => c.text);
     expect(parts(0).slice(0, 4)).toEqual(parts(1).slice(0, 4));
     expect(parts(0)[4]).not.toBe(parts(1)[4]);
   });

@@ -2,7 +2,7 @@
 // `TIMESTAMP, ContextTokens, GeneratedTokens`. The trace records sizes only, so every prompt is a
 // distinct synthetic text of ContextTokens tokens: no two requests share a prefix, as nothing in
 // the trace says they did.
-import { digitText } from '../synth.js';
+import { synthText } from '../synth.js';
 import type { SyntheticChat } from '../synthetic.js';
 import type { Trace, TraceProblem, TraceRequest } from '../types.js';
 import { numberedLines } from './lines.js';
@@ -61,7 +61,7 @@ export function readAzureTrace(text: string, chat: SyntheticChat): Trace {
     requests.push({
       line,
       ts: row.ts,
-      build: () => chat.request({ parts: [digitText(`azure:${line}`, chat.textTokens(row.context))], outputTokens: row.generated }),
+      build: () => chat.request({ parts: [synthText(`azure:${line}`, chat.textTokens(row.context))], outputTokens: row.generated }),
     });
   }
   return { format: 'azure', requests, broken, skipped: [] };

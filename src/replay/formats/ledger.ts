@@ -6,7 +6,7 @@
 // Rows that are not requests of their own (sub-calls, storage charges), response-cache hits (the
 // ledger keeps no size for them), failures and embeddings are skipped, each with its reason.
 import { z } from 'zod';
-import { BlockTexts, digitText } from '../synth.js';
+import { BlockTexts, synthText } from '../synth.js';
 import { SyntheticChat } from '../synthetic.js';
 import type { Trace, TraceProblem, TraceRequest } from '../types.js';
 import { isRecord, numberedLines, parseJsonLine } from './lines.js';
@@ -92,7 +92,7 @@ export function readLedgerExport(text: string): Trace {
         // At least one token of the row's own text, so no two rows' prompts are identical.
         const shared = Math.min(cached, text - 1);
         const parts = shared > 0 ? [prefixes.get(`ledger:${row.tenant}:${row.requestedModel}`, shared, shared)] : [];
-        parts.push(digitText(`ledger-row:${row.requestId ?? line}`, text - shared));
+        parts.push(synthText(`ledger-row:${row.requestId ?? line}`, text - shared));
         return chat.request({ parts, outputTokens: row.outputTokens, tenant: row.tenant, tags: row.tags });
       },
     });
