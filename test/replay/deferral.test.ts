@@ -61,6 +61,16 @@ describe('replay of a deferrable route', () => {
     expect(sum(first.runs[0]!.rows)).toEqual(sum(live));
   });
 
+  it('replays a ledger export with batch rows as deferred requests again, at the same cost', async () => {
+    const exported = writeTrace('deferral-ledger.json', await (await fetch(`${env.gateway.url}/api/requests?limit=1000`)).text());
+    const out = await replay({ file: exported, policies: [loadPolicy(undefined)], model: 'claude-sonnet-4-5', speed: 'max', transport: 'http', seed: 1, top: 5 });
+    const p = out.report.policies[0]!;
+    expect(p.requests).toEqual({ sent: 6, ok: 6, deferred: 3, failed: 0 });
+    const rows = out.runs[0]!.rows;
+    expect(rows.filter((r) => r.technique === 'batch')).toHaveLength(3);
+    expect(sum(rows)).toEqual(sum(await liveRows(env)));
+  });
+
   it('gives the same report on every run', async () => {
     const again = await replay({ file, policies: [loadPolicy(policyFile)], model: 'claude-sonnet-4-5', speed: 'max', transport: 'http', seed: 1, top: 5 });
     expect(JSON.stringify(again.report)).toBe(JSON.stringify(first.report));

@@ -3,7 +3,8 @@
 // tenant, tags and token sizes. The ledger keeps no prompt text, so the prompt is synthetic: its
 // cached part (cache reads + writes) is the start of one text shared by the row's tenant and
 // model, and the rest is the row's own, so prefix reuse on a route is roughly what was observed.
-// Rows that are not requests of their own (sub-calls, storage charges), response-cache hits (the
+// Rows of batch items are sent with `x-costwise-defer: 24h`, so they run in a batch again. Rows
+// that are not requests of their own (sub-calls, storage charges), response-cache hits (the
 // ledger keeps no size for them), failures and embeddings are skipped, each with its reason.
 import { z } from 'zod';
 import { BlockTexts, synthText } from '../synth.js';
@@ -31,13 +32,15 @@ const rowSchema = z.object({
 
 type Row = z.infer<typeof rowSchema>;
 
-const CHAT_ENDPOINTS = ['/v1/chat/completions', '/v1/messages'];
+const CHAT_ENDPOINTS = new Set(['/v1/chat/completions', '/v1/messages']);
+/** Rows of batch items: replayed as deferred requests, so they run in batches again. */
+const BATCH_ENDPOINTS = new Set(['/v1/batches', '/v1/messages/batches']);
 
 function skipReason(row: Row): string | null {
   if (row.parentId !== null) return `billed on behalf of ${row.parentId} (replaying that request re-creates it)`;
   if (row.cache?.startsWith('hit')) return `response-cache ${row.cache}: the ledger keeps no prompt size for it`;
   if (row.status !== 200) return `failed request (status ${row.status})`;
-  if (!CHAT_ENDPOINTS.some((e) => row.endpoint.startsWith(e))) return `not a chat request (${row.endpoint})`;
+  if (!CHAT_ENDPOINTS.has(row.endpoint) && !BATCH_ENDPOINTS.has(row.endpoint)) return `not a chat request (${row.endpoint})`;
   return null;
 }
 
@@ -93,7 +96,9 @@ export function readLedgerExport(text: string): Trace {
         const shared = Math.min(cached, text - 1);
         const parts = shared > 0 ? [prefixes.get(`ledger:${row.tenant}:${row.requestedModel}`, shared, shared)] : [];
         parts.push(synthText(`ledger-row:${row.requestId ?? line}`, text - shared));
-        return chat.request({ parts, outputTokens: row.outputTokens, tenant: row.tenant, tags: row.tags });
+        const wire = chat.request({ parts, outputTokens: row.outputTokens, tenant: row.tenant, tags: row.tags });
+        if (BATCH_ENDPOINTS.has(row.endpoint)) wire.headers['x-costwise-defer'] = '24h';
+        return wire;
       },
     });
   }
