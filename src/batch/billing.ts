@@ -4,11 +4,13 @@
 import type { CanonicalRequest } from '../core/canonical.js';
 import type { Catalog } from '../config/catalog.js';
 import type { DurableStore } from '../storage/types.js';
-import { costPico, uncachedCostPico } from '../cost/calculate.js';
+import type { Deployment } from '../config/catalog.js';
+import { uncachedCostPico } from '../cost/calculate.js';
 import { recordBatchItem } from './ledger.js';
 import { deploymentByKey } from './plan.js';
 import { batchPricing } from '../cost/batch.js';
 import type { BatchStore } from './store.js';
+import type { BatchRecord, ItemRecord, ItemResult } from './types.js';
 
 export interface BillingDeps {
   store: BatchStore;
@@ -16,6 +18,26 @@ export interface BillingDeps {
   catalog: Catalog;
   /** The gateway's clock (a replay's simulated one): the rows' timestamps. */
   now: () => number;
+}
+
+/**
+ * One succeeded item's ledger row, from its stored charge: a native item at batch rates with
+ * technique `batch`, a pipeline item at synchronous prices with the technique the pipeline gave it.
+ */
+function bill(deps: BillingDeps, batch: BatchRecord, item: ItemRecord, result: Extract<ItemResult, { type: 'succeeded' }>, served: Deployment): void {
+  const usage = result.response.usage;
+  const native = item.route === 'native';
+  const pricing = native ? batchPricing(served.pricing) : served.pricing;
+  recordBatchItem(deps.ledger, {
+    batch,
+    item,
+    served,
+    requestedModel: (JSON.parse(item.request) as CanonicalRequest).model,
+    usage,
+    charge: { costPico: item.costPico, baselinePico: item.baselinePico, promptCachePico: uncachedCostPico(usage, pricing) - item.costPico },
+    upstreamBatchId: native ? (item.providerBatchId ?? '') : 'pipeline',
+    ...(native ? {} : { technique: item.technique }),
+  }, deps.now());
 }
 
 /** Bills the given (just settled) native items; `keys` name them. */
@@ -28,17 +50,7 @@ export async function billItems(deps: BillingDeps, keys: ReadonlyArray<{ batchId
     if (!batch || !item || item.route !== 'native' || item.result?.type !== 'succeeded') continue;
     const served = deploymentByKey(deps.catalog, item.servedModel, item.deploymentKey);
     if (!served) continue;
-    const usage = item.result.response.usage;
-    const rates = batchPricing(served.pricing);
-    recordBatchItem(deps.ledger, {
-      batch,
-      item,
-      served,
-      requestedModel: (JSON.parse(item.request) as CanonicalRequest).model,
-      usage,
-      charge: { costPico: costPico(usage, rates), baselinePico: item.baselinePico, promptCachePico: uncachedCostPico(usage, rates) - costPico(usage, rates) },
-      upstreamBatchId: item.providerBatchId ?? '',
-    }, deps.now());
+    bill(deps, batch, item, item.result, served);
     done.push({ batchId: k.batchId, seq: k.seq });
   }
   if (done.length === 0) return;
@@ -57,17 +69,7 @@ export async function billUnbilled(deps: BillingDeps): Promise<void> {
     const batch = deps.store.batch(item.batchId);
     const served = deploymentByKey(deps.catalog, item.servedModel, item.deploymentKey);
     if (!batch || !served || item.result?.type !== 'succeeded') continue;
-    const usage = item.result.response.usage;
-    recordBatchItem(deps.ledger, {
-      batch,
-      item,
-      served,
-      requestedModel: (JSON.parse(item.request) as CanonicalRequest).model,
-      usage,
-      charge: { costPico: item.costPico, baselinePico: item.baselinePico, promptCachePico: uncachedCostPico(usage, served.pricing) - item.costPico },
-      upstreamBatchId: 'pipeline',
-      technique: item.technique,
-    }, deps.now());
+    bill(deps, batch, item, item.result, served);
   }
   if (pipeline.length) {
     await deps.ledger.flush();

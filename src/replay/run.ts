@@ -48,8 +48,6 @@ export interface PolicyRun {
   byTechnique: SpendBucket[];
   /** Wall time of the send loop (for the speed note on stderr; never part of a report). */
   wallMs: number;
-  /** Deferred requests still unfinished 25 hours of trace time after the last request. */
-  undrained: boolean;
 }
 
 // The trace shows traffic that was served: the emulator's default rate limits must not refuse it.
@@ -114,7 +112,7 @@ export async function runPolicy(trace: Trace, policy: ReplayPolicy, opts: RunOpt
       sent.push({ line: req.line, ...result });
       opts.onProgress?.(i + 1, trace.requests.length);
     }
-    const drained = await deferred.drain();
+    await deferred.drain();
     const wallMs = performance.now() - started;
     // As at shutdown: context caches still alive at the trace's last instant are deleted and their
     // unused storage refunded on the ledger (gateway.close() repeats this harmlessly).
@@ -122,7 +120,7 @@ export async function runPolicy(trace: Trace, policy: ReplayPolicy, opts: RunOpt
     await gateway.deps.store.flush();
     const rows = await gateway.deps.store.ledgerRows({ limit: Number.MAX_SAFE_INTEGER });
     const byTechnique = await gateway.deps.store.spend({ groupBy: 'technique' });
-    return { policy, sent, rows, byTechnique, wallMs, undrained: !drained };
+    return { policy, sent, rows, byTechnique, wallMs };
   } finally {
     await counter?.close();
     await sender.close();
