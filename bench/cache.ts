@@ -94,7 +94,10 @@ function record(name: string, value: number | null, unit: string): void {
 }
 
 async function keyRows(): Promise<void> {
-  for (const [label, req] of [['chat', chatRequest()], ['20 tools', toolsRequest()]] as const) {
+  for (const [label, req] of [
+    ['chat', chatRequest()],
+    ['20 tools', toolsRequest()],
+  ] as const) {
     record(`key ${label}: canonical text`, cacheKeyText(req, scope).length, 'chars');
     record(`key ${label} p50`, (await time(() => cacheKey(req, scope), 20_000)).p50, 'µs');
     // the hashing alternatives key-sink.ts chose between
@@ -187,7 +190,10 @@ async function redisRows(): Promise<void> {
   const url = process.env.COSTWISE_BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
   const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
   probe.on('error', () => {});
-  const up = await probe.connect().then(() => true, () => false);
+  const up = await probe.connect().then(
+    () => true,
+    () => false,
+  );
   probe.disconnect();
   if (!up) {
     record('redis get p50 (Redis down)', null, 'µs');

@@ -26,9 +26,16 @@ function row(i: number, t0: number, spanMs: number, total: number): LedgerRow {
   const hit = kind < 10 ? 'hit-exact' : kind < 12 ? 'hit-semantic' : kind < 80 ? 'miss' : null;
   const routed = kind >= 40 && kind < 70;
   const cascade = kind >= 70 && kind < 75;
-  const route = hit !== null && hit !== 'miss' ? `cache:${hit.slice(4)}`
-    : cascade ? `cascade:score:${kind < 72 ? 'escalated' : 'accepted'}->claude-sonnet-4-5`
-    : routed ? `rule:cheap->${served}` : kind === 99 ? `requested; fallback:529->${served}` : 'requested';
+  const route =
+    hit !== null && hit !== 'miss'
+      ? `cache:${hit.slice(4)}`
+      : cascade
+        ? `cascade:score:${kind < 72 ? 'escalated' : 'accepted'}->claude-sonnet-4-5`
+        : routed
+          ? `rule:cheap->${served}`
+          : kind === 99
+            ? `requested; fallback:529->${served}`
+            : 'requested';
   return {
     requestId: `cw_${ts.toString(36)}${i.toString(16).padStart(8, '0')}`,
     ts,
@@ -56,14 +63,29 @@ function row(i: number, t0: number, spanMs: number, total: number): LedgerRow {
     route,
     technique: hit === 'hit-exact' ? 'cache_exact' : hit === 'hit-semantic' ? 'cache_semantic' : routed ? 'routing' : cascade ? 'cascade' : null,
     parentId: null,
-    attempts: kind === 99 ? [{ deployment: 'claude-sonnet-4-5@anthropic', status: 529, error: 'overloaded', ms: 30 }, { deployment: `${served}@openai`, status: 200, ms: 400 }] : null,
+    attempts:
+      kind === 99
+        ? [
+            { deployment: 'claude-sonnet-4-5@anthropic', status: 529, error: 'overloaded', ms: 30 },
+            { deployment: `${served}@openai`, status: 200, ms: 400 },
+          ]
+        : null,
     cache: hit,
   };
 }
 
 /** The cascade's rejected first step: a billed sub-call of request i. */
 function subCall(parent: LedgerRow): LedgerRow {
-  return { ...parent, requestId: `${parent.requestId}.step1`, servedModel: 'claude-haiku-4-5', route: 'cascade:score:step1', parentId: parent.requestId, baselinePico: 0, cache: null, attempts: null };
+  return {
+    ...parent,
+    requestId: `${parent.requestId}.step1`,
+    servedModel: 'claude-haiku-4-5',
+    route: 'cascade:score:step1',
+    parentId: parent.requestId,
+    baselinePico: 0,
+    cache: null,
+    attempts: null,
+  };
 }
 
 async function fill(path: string, rows: number, t0: number, dropDashboardIndexes: boolean): Promise<number> {
@@ -136,7 +158,15 @@ async function main(): Promise<void> {
     ['latency-cost, last hour (exact)', `/api/stats/latency-cost?${lastHour}`],
     ['routing, all', '/api/routing'],
     ['caching, all', '/api/caching'],
-    ['estimate', '/api/estimate', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prompt: 'Summarise our refund policy in three bullet points.' }) }],
+    [
+      'estimate',
+      '/api/estimate',
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ prompt: 'Summarise our refund policy in three bullet points.' }),
+      },
+    ],
   ];
   const table = new Table({ head: ['endpoint (1M rows)', 'p50 ms', 'p95 ms'], colAligns: ['left', 'right', 'right'] });
   try {
@@ -163,8 +193,10 @@ async function main(): Promise<void> {
   mkdirSync(outDir, { recursive: true });
   writeFileSync(join(outDir, 'dashboard.json'), JSON.stringify({ date: new Date().toISOString(), ...results }, null, 2) + '\n');
   process.stdout.write(`${table.toString()}\n`);
-  process.stdout.write(`writes, 200k rows: ${results['write_200k_with_dashboard_indexes_ms']} ms with the dashboard indexes, `
-    + `${results['write_200k_without_dashboard_indexes_ms']} ms without\nwritten to bench/results/dashboard.json\n`);
+  process.stdout.write(
+    `writes, 200k rows: ${results['write_200k_with_dashboard_indexes_ms']} ms with the dashboard indexes, ` +
+      `${results['write_200k_without_dashboard_indexes_ms']} ms without\nwritten to bench/results/dashboard.json\n`,
+  );
 }
 
 main().catch((err) => {

@@ -84,7 +84,12 @@ async function sequentialLatency(url: string, count: number, body = BODY): Promi
   const times: number[] = [];
   for (let i = 0; i < count + 200; i++) {
     const t0 = performance.now();
-    const res = await pool.request({ path: '/v1/chat/completions', method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer bench' }, body });
+    const res = await pool.request({
+      path: '/v1/chat/completions',
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer bench' },
+      body,
+    });
     await res.body.arrayBuffer();
     if (i >= 200) times.push(performance.now() - t0);
   }
@@ -145,12 +150,32 @@ async function main(): Promise<void> {
     durationSeconds: DURATION_S,
     rounds,
     perRound: { bare: tp.bare.map((m) => Math.round(m.requestsPerSec)), gateway: tp.gateway.map((m) => Math.round(m.requestsPerSec)) },
-    bare: { cpuUsPerRequest: avg(tp.bare, 'cpuUsPerRequest'), requestsPerSec: avg(tp.bare, 'requestsPerSec'), loadedP50Ms: avg(tp.bare, 'p50Ms'), loadedP99Ms: avg(tp.bare, 'p99Ms'), ...latBare, errors: avg(tp.bare, 'errors') + avg(tp.bare, 'non2xx') },
-    gateway: { cpuUsPerRequest: avg(tp.gateway, 'cpuUsPerRequest'), requestsPerSec: avg(tp.gateway, 'requestsPerSec'), loadedP50Ms: avg(tp.gateway, 'p50Ms'), loadedP99Ms: avg(tp.gateway, 'p99Ms'), ...latGateway, errors: avg(tp.gateway, 'errors') + avg(tp.gateway, 'non2xx') },
+    bare: {
+      cpuUsPerRequest: avg(tp.bare, 'cpuUsPerRequest'),
+      requestsPerSec: avg(tp.bare, 'requestsPerSec'),
+      loadedP50Ms: avg(tp.bare, 'p50Ms'),
+      loadedP99Ms: avg(tp.bare, 'p99Ms'),
+      ...latBare,
+      errors: avg(tp.bare, 'errors') + avg(tp.bare, 'non2xx'),
+    },
+    gateway: {
+      cpuUsPerRequest: avg(tp.gateway, 'cpuUsPerRequest'),
+      requestsPerSec: avg(tp.gateway, 'requestsPerSec'),
+      loadedP50Ms: avg(tp.gateway, 'p50Ms'),
+      loadedP99Ms: avg(tp.gateway, 'p99Ms'),
+      ...latGateway,
+      errors: avg(tp.gateway, 'errors') + avg(tp.gateway, 'non2xx'),
+    },
     throughputRatio: 0,
     addedP50Ms: 0,
     addedP99Ms: 0,
-    cacheHit: { staticP50Ms: latStatic.p50Ms, staticP99Ms: latStatic.p99Ms, hitP50Ms: latHit.p50Ms, hitP99Ms: latHit.p99Ms, addedP50Ms: latHit.p50Ms - latStatic.p50Ms },
+    cacheHit: {
+      staticP50Ms: latStatic.p50Ms,
+      staticP99Ms: latStatic.p99Ms,
+      hitP50Ms: latHit.p50Ms,
+      hitP99Ms: latHit.p99Ms,
+      addedP50Ms: latHit.p50Ms - latStatic.p50Ms,
+    },
   };
   result.throughputRatio = result.gateway.requestsPerSec / result.bare.requestsPerSec;
   result.addedP50Ms = result.gateway.p50Ms - result.bare.p50Ms;
@@ -162,8 +187,26 @@ async function main(): Promise<void> {
 
   const t = new Table({ head: ['', 'CPU µs/req', 'req/s', 'p50 (seq)', 'p99 (seq)', `p50 @${CONNECTIONS}c`, `p99 @${CONNECTIONS}c`, 'errors'] });
   const f = (n: number) => n.toFixed(3) + ' ms';
-  t.push(['bare undici proxy', result.bare.cpuUsPerRequest.toFixed(0), Math.round(result.bare.requestsPerSec), f(result.bare.p50Ms), f(result.bare.p99Ms), result.bare.loadedP50Ms + ' ms', result.bare.loadedP99Ms + ' ms', result.bare.errors]);
-  t.push(['costwise gateway', result.gateway.cpuUsPerRequest.toFixed(0), Math.round(result.gateway.requestsPerSec), f(result.gateway.p50Ms), f(result.gateway.p99Ms), result.gateway.loadedP50Ms + ' ms', result.gateway.loadedP99Ms + ' ms', result.gateway.errors]);
+  t.push([
+    'bare undici proxy',
+    result.bare.cpuUsPerRequest.toFixed(0),
+    Math.round(result.bare.requestsPerSec),
+    f(result.bare.p50Ms),
+    f(result.bare.p99Ms),
+    result.bare.loadedP50Ms + ' ms',
+    result.bare.loadedP99Ms + ' ms',
+    result.bare.errors,
+  ]);
+  t.push([
+    'costwise gateway',
+    result.gateway.cpuUsPerRequest.toFixed(0),
+    Math.round(result.gateway.requestsPerSec),
+    f(result.gateway.p50Ms),
+    f(result.gateway.p99Ms),
+    result.gateway.loadedP50Ms + ' ms',
+    result.gateway.loadedP99Ms + ' ms',
+    result.gateway.errors,
+  ]);
   process.stdout.write(t.toString() + '\n');
   process.stdout.write(
     `gateway throughput = ${(result.throughputRatio * 100).toFixed(1)}% of the bare proxy (target ≥ 60%); ` +

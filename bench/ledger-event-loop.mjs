@@ -22,12 +22,28 @@ const T0 = Date.now() - 86_400_000;
 
 function row(run, i) {
   return {
-    requestId: `cw_${run}_${i.toString(16).padStart(8, '0')}`, ts: T0 + i * 800, tenant: 'default',
-    keyId: `key_${i % 50}`, tags: i % 4 === 0 ? ['batch', `team-${i % 7}`] : [], ingress: 'openai',
-    endpoint: '/v1/chat/completions', requestedModel: MODELS[i % 5], servedModel: MODELS[i % 5], provider: 'emulator',
-    inputTokens: 500 + (i % 1000), cacheReadTokens: i % 3 === 0 ? 1024 : 0, cacheWrite5mTokens: 0, cacheWrite1hTokens: 0,
-    outputTokens: 100 + (i % 300), reasoningTokens: 0, costPico: 1_000_000 + (i % 997) * 1000,
-    baselinePico: 1_200_000 + (i % 997) * 1000, latencyMs: 1.5, status: 200, stream: false, errorKind: null,
+    requestId: `cw_${run}_${i.toString(16).padStart(8, '0')}`,
+    ts: T0 + i * 800,
+    tenant: 'default',
+    keyId: `key_${i % 50}`,
+    tags: i % 4 === 0 ? ['batch', `team-${i % 7}`] : [],
+    ingress: 'openai',
+    endpoint: '/v1/chat/completions',
+    requestedModel: MODELS[i % 5],
+    servedModel: MODELS[i % 5],
+    provider: 'emulator',
+    inputTokens: 500 + (i % 1000),
+    cacheReadTokens: i % 3 === 0 ? 1024 : 0,
+    cacheWrite5mTokens: 0,
+    cacheWrite1hTokens: 0,
+    outputTokens: 100 + (i % 300),
+    reasoningTokens: 0,
+    costPico: 1_000_000 + (i % 997) * 1000,
+    baselinePico: 1_200_000 + (i % 997) * 1000,
+    latencyMs: 1.5,
+    status: 200,
+    stream: false,
+    errorKind: null,
   };
 }
 
@@ -38,7 +54,9 @@ async function measure(kind, load, dir) {
   globalThis.gc?.();
   await sleep(50);
   const gcPauses = [];
-  const gc = new PerformanceObserver((list) => { for (const e of list.getEntries()) gcPauses.push(e.duration); });
+  const gc = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) gcPauses.push(e.duration);
+  });
   gc.observe({ entryTypes: ['gc'] });
   const h = monitorEventLoopDelay({ resolution: 1 });
   h.enable();
@@ -59,9 +77,15 @@ async function measure(kind, load, dir) {
   await store.close();
   const ms = (ns) => ns / 1e6;
   return {
-    store: kind, load, 'append calls ms': +appendMs.toFixed(1), 'append+flush ms': Math.round(totalMs),
-    'delay p50 ms': +ms(h.percentile(50)).toFixed(2), 'delay p99 ms': +ms(h.percentile(99)).toFixed(2),
-    'delay max ms': +ms(h.max).toFixed(2), 'longest GC ms': +Math.max(0, ...gcPauses).toFixed(2), samples: h.count,
+    store: kind,
+    load,
+    'append calls ms': +appendMs.toFixed(1),
+    'append+flush ms': Math.round(totalMs),
+    'delay p50 ms': +ms(h.percentile(50)).toFixed(2),
+    'delay p99 ms': +ms(h.percentile(99)).toFixed(2),
+    'delay max ms': +ms(h.max).toFixed(2),
+    'longest GC ms': +Math.max(0, ...gcPauses).toFixed(2),
+    samples: h.count,
   };
 }
 

@@ -35,7 +35,13 @@ function row(i: number, t0: number, spanMs: number, total: number): LedgerRow {
     latencyMs: 1.5,
     status: 200,
     stream: false,
-    errorKind: null, route: 'requested', technique: null, parentId: null, attempts: null, cache: null, promptCachePico: 0,
+    errorKind: null,
+    route: 'requested',
+    technique: null,
+    parentId: null,
+    attempts: null,
+    cache: null,
+    promptCachePico: 0,
   };
 }
 

@@ -86,5 +86,8 @@ for (const r of results) table.push([r.trace, r.median, r.runs.join(', ')]);
 console.log(table.toString());
 if (bareProxy !== null) console.log(`machine reference: the bare undici proxy of bench/gateway.ts served ${Math.round(bareProxy)} req/s in its last run`);
 mkdirSync(join(root, 'bench', 'results'), { recursive: true });
-writeFileSync(join(root, 'bench', 'results', 'replay.json'), JSON.stringify({ at: new Date().toISOString(), runs: RUNS, bareProxyReqPerSec: bareProxy, results }, null, 2) + '\n');
+writeFileSync(
+  join(root, 'bench', 'results', 'replay.json'),
+  JSON.stringify({ at: new Date().toISOString(), runs: RUNS, bareProxyReqPerSec: bareProxy, results }, null, 2) + '\n',
+);
 console.log('written to bench/results/replay.json');

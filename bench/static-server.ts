@@ -7,7 +7,13 @@ const PAYLOAD = JSON.stringify({
   object: 'chat.completion',
   created: 0,
   model: 'gpt-4.1-mini',
-  choices: [{ index: 0, message: { role: 'assistant', content: 'The bulky waste collection in your district is on the first Monday of each month.' }, finish_reason: 'stop' }],
+  choices: [
+    {
+      index: 0,
+      message: { role: 'assistant', content: 'The bulky waste collection in your district is on the first Monday of each month.' },
+      finish_reason: 'stop',
+    },
+  ],
   usage: { prompt_tokens: 30, completion_tokens: 18, total_tokens: 48 },
 });
 

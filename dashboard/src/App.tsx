@@ -46,14 +46,20 @@ export function App() {
     if (path === '/caching') return <Caching range={range} />;
     if (path === '/batches') return <Batches />;
     if (path === '/estimate') return <Estimator />;
-    return <p class="empty">No page here. <Link to="/">Back to the overview</Link></p>;
+    return (
+      <p class="empty">
+        No page here. <Link to="/">Back to the overview</Link>
+      </p>
+    );
   })();
   const section = '/' + (path.split('/')[1] ?? '');
 
   return (
     <div class="shell">
       <header class="top">
-        <Link to="/" class="brand">costwise</Link>
+        <Link to="/" class="brand">
+          costwise
+        </Link>
         <nav aria-label="Pages">
           {NAV.map((n) => (
             <Link key={n.to} to={n.to} class={section === n.to ? 'active' : ''} testId={`nav-${n.label.toLowerCase()}`}>
@@ -65,16 +71,36 @@ export function App() {
           <span class="sr-only">Time range</span>
           <select value={range} onChange={(e) => setRange((e.target as HTMLSelectElement).value as RangeName)} data-testid="range">
             {RANGES.map((r) => (
-              <option key={r.name} value={r.name}>{r.label}</option>
+              <option key={r.name} value={r.name}>
+                {r.label}
+              </option>
             ))}
           </select>
         </label>
         {hasAdminKey() && (
-          <button class="link" type="button" onClick={() => { clearAdminKey(); location.reload(); }}>Sign out</button>
+          <button
+            class="link"
+            type="button"
+            onClick={() => {
+              clearAdminKey();
+              location.reload();
+            }}
+          >
+            Sign out
+          </button>
         )}
       </header>
       <main key={session}>
-        {needsKey ? <Login onDone={() => { setNeedsKey(false); setSession((s) => s + 1); }} /> : page}
+        {needsKey ? (
+          <Login
+            onDone={() => {
+              setNeedsKey(false);
+              setSession((s) => s + 1);
+            }}
+          />
+        ) : (
+          page
+        )}
       </main>
     </div>
   );

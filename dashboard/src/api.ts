@@ -7,7 +7,10 @@ const KEY_STORAGE = 'costwise.adminKey';
 export class AuthError extends Error {}
 
 export class ApiError extends Error {
-  constructor(readonly status: number, message: string) {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
     super(message);
   }
 }

@@ -28,16 +28,20 @@ function bill(deps: BillingDeps, batch: BatchRecord, item: ItemRecord, result: E
   const usage = result.response.usage;
   const native = item.route === 'native';
   const pricing = native ? batchPricing(served.pricing) : served.pricing;
-  recordBatchItem(deps.ledger, {
-    batch,
-    item,
-    served,
-    requestedModel: (JSON.parse(item.request) as CanonicalRequest).model,
-    usage,
-    charge: { costPico: item.costPico, baselinePico: item.baselinePico, promptCachePico: uncachedCostPico(usage, pricing) - item.costPico },
-    upstreamBatchId: native ? (item.providerBatchId ?? '') : 'pipeline',
-    ...(native ? {} : { technique: item.technique }),
-  }, deps.now());
+  recordBatchItem(
+    deps.ledger,
+    {
+      batch,
+      item,
+      served,
+      requestedModel: (JSON.parse(item.request) as CanonicalRequest).model,
+      usage,
+      charge: { costPico: item.costPico, baselinePico: item.baselinePico, promptCachePico: uncachedCostPico(usage, pricing) - item.costPico },
+      upstreamBatchId: native ? (item.providerBatchId ?? '') : 'pipeline',
+      ...(native ? {} : { technique: item.technique }),
+    },
+    deps.now(),
+  );
 }
 
 /** Bills the given (just settled) native items; `keys` name them. */
@@ -61,7 +65,10 @@ export async function billItems(deps: BillingDeps, keys: ReadonlyArray<{ batchId
 /** At start-up: bill what a crash left unbilled (native items; pipeline items bill themselves). */
 export async function billUnbilled(deps: BillingDeps): Promise<void> {
   const items = deps.store.unbilled();
-  await billItems(deps, items.filter((i) => i.route === 'native'));
+  await billItems(
+    deps,
+    items.filter((i) => i.route === 'native'),
+  );
   // A pipeline item's row is written by the pipeline's own recordLedger right after its result;
   // a crash in between loses that row, which is re-created here from the stored charge.
   const pipeline = items.filter((i) => i.route === 'pipeline' && i.result?.type === 'succeeded');

@@ -34,11 +34,25 @@ export interface Deferred {
   notAfter: number;
 }
 
-export async function deferRequest(svc: BatchService, q: { format: BatchFormat; body: unknown; caller: Caller; forwardHeaders: Record<string, string>; windowMs: number }): Promise<Deferred> {
+export async function deferRequest(
+  svc: BatchService,
+  q: { format: BatchFormat; body: unknown; caller: Caller; forwardHeaders: Record<string, string>; windowMs: number },
+): Promise<Deferred> {
   const deps = svc.deps();
   let batch = svc.store.collecting(q.format, q.caller, q.forwardHeaders);
   if (!batch) {
-    batch = await svc.submit({ format: q.format, caller: q.caller, forwardHeaders: q.forwardHeaders, requireApproval: false, endpoint: q.format === 'openai' ? '/v1/chat/completions' : '/v1/messages', inputFileId: null, metadata: null, items: [], lineErrors: [], origin: 'deferral' });
+    batch = await svc.submit({
+      format: q.format,
+      caller: q.caller,
+      forwardHeaders: q.forwardHeaders,
+      requireApproval: false,
+      endpoint: q.format === 'openai' ? '/v1/chat/completions' : '/v1/messages',
+      inputFileId: null,
+      metadata: null,
+      items: [],
+      lineErrors: [],
+      origin: 'deferral',
+    });
   }
   const jobId = newId('job_cw');
   const seq = svc.store.nextSeq(batch.id);
@@ -46,7 +60,15 @@ export async function deferRequest(svc: BatchService, q: { format: BatchFormat; 
   if (planned.item.result?.type === 'errored') throw gatewayError(planned.item.result.error);
   const now = svc.now();
   svc.store.addItems(batch.id, [planned.item], batch.total + 1, batch.estimate, [...new Set([...batch.models, planned.deployment!.name])]);
-  svc.store.insertJob({ id: jobId, batchId: batch.id, customId: jobId, format: q.format, createdAt: now, notAfter: now + q.windowMs, webhook: svc.config.deferral.webhookUrl !== undefined });
+  svc.store.insertJob({
+    id: jobId,
+    batchId: batch.id,
+    customId: jobId,
+    format: q.format,
+    createdAt: now,
+    notAfter: now + q.windowMs,
+    webhook: svc.config.deferral.webhookUrl !== undefined,
+  });
   if (batch.total + 1 >= svc.config.deferral.maxItems) svc.kick();
   return { jobId, batchId: batch.id, notAfter: now + q.windowMs };
 }
@@ -72,7 +94,12 @@ export function deferralHook(svc: BatchService): () => Promise<void> {
     for (const j of svc.store.jobsToDeliver()) {
       const view = jobView(svc, j.id);
       try {
-        const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(view), signal: AbortSignal.timeout(10_000) });
+        const res = await fetch(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(view),
+          signal: AbortSignal.timeout(10_000),
+        });
         // A 4xx will not get better by retrying; anything else is retried on the next tick.
         if (res.ok) svc.store.setWebhookState(j.id, 'delivered');
         else if (res.status >= 400 && res.status < 500) svc.store.setWebhookState(j.id, 'failed');
@@ -94,13 +121,27 @@ export function jobView(svc: BatchService, id: string): Record<string, unknown> 
   const r = item.result;
   let response: Record<string, unknown> | null = null;
   if (r?.type === 'succeeded') {
-    response = { status_code: 200, body: job.format === 'openai' ? renderChatCompletion(r.response, r.model, requestId) : renderMessage(r.response, r.model, requestId) };
+    response = {
+      status_code: 200,
+      body: job.format === 'openai' ? renderChatCompletion(r.response, r.model, requestId) : renderMessage(r.response, r.model, requestId),
+    };
   } else if (r?.type === 'errored') {
     const e = gatewayError(r.error);
     const rendered = job.format === 'openai' ? renderOpenAIError(e) : renderAnthropicError(e, requestId);
     response = { status_code: rendered.status, body: rendered.body };
   }
-  const status = r === null ? (batch.state === 'collecting' ? 'queued' : 'in_progress') : r.type === 'succeeded' ? 'completed' : r.type === 'errored' ? 'failed' : r.type === 'canceled' ? 'cancelled' : 'expired';
+  const status =
+    r === null
+      ? batch.state === 'collecting'
+        ? 'queued'
+        : 'in_progress'
+      : r.type === 'succeeded'
+        ? 'completed'
+        : r.type === 'errored'
+          ? 'failed'
+          : r.type === 'canceled'
+            ? 'cancelled'
+            : 'expired';
   return {
     id: job.id,
     object: 'costwise.job',

@@ -25,7 +25,7 @@ export async function observedOutput(store: DurableStore): Promise<ObservedOutpu
   const rows = await store.ledgerRows({ limit: OBSERVED_ROWS });
   const sums = new Map<string, { total: number; n: number }>();
   for (const r of rows) {
-    if (r.status !== 200 || r.parentId !== null || r.outputTokens <= 0 || r.cache !== null && r.cache !== 'miss') continue;
+    if (r.status !== 200 || r.parentId !== null || r.outputTokens <= 0 || (r.cache !== null && r.cache !== 'miss')) continue;
     const s = sums.get(r.servedModel) ?? { total: 0, n: 0 };
     s.total += r.outputTokens;
     s.n += 1;
@@ -82,7 +82,10 @@ export function estimateBatch(planned: readonly Planned[], observed: ObservedOut
     saving_usd: formatUsd(sync - expected),
     output_basis: basis,
     models: Object.fromEntries(
-      Object.entries(models).map(([k, m]) => [k, { requests: m.requests, input_tokens: m.input_tokens, expected_usd: formatUsd(m.expected), worst_usd: formatUsd(m.worst), batch_rates: m.batch_rates }]),
+      Object.entries(models).map(([k, m]) => [
+        k,
+        { requests: m.requests, input_tokens: m.input_tokens, expected_usd: formatUsd(m.expected), worst_usd: formatUsd(m.worst), batch_rates: m.batch_rates },
+      ]),
     ),
   };
 }

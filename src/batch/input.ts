@@ -37,16 +37,20 @@ export function parseOpenAIInput(content: Buffer, endpoint: string): ParsedInput
     }
     if (!isObj(v)) return fail(null, 'invalid_json_line', `line ${line}: each line must be a JSON object`);
     const customId = v.custom_id;
-    if (typeof customId !== 'string' || customId === '') return fail(null, 'missing_required_parameter', `line ${line}: missing required parameter 'custom_id' (a non-empty string)`, 'custom_id');
+    if (typeof customId !== 'string' || customId === '')
+      return fail(null, 'missing_required_parameter', `line ${line}: missing required parameter 'custom_id' (a non-empty string)`, 'custom_id');
     if (customId.length > 512) return fail(null, 'invalid_value', `line ${line}: custom_id is longer than 512 characters`, 'custom_id');
-    if (seen.has(customId)) return fail(customId, 'duplicate_custom_id', `line ${line}: custom_id '${customId}' is used more than once in this file`, 'custom_id');
+    if (seen.has(customId))
+      return fail(customId, 'duplicate_custom_id', `line ${line}: custom_id '${customId}' is used more than once in this file`, 'custom_id');
     seen.add(customId);
     if (v.method !== 'POST') return fail(customId, 'invalid_value', `line ${line}: method must be 'POST', got ${JSON.stringify(v.method ?? null)}`, 'method');
-    if (v.url !== endpoint) return fail(customId, 'invalid_value', `line ${line}: url ${JSON.stringify(v.url ?? null)} does not match the batch endpoint '${endpoint}'`, 'url');
+    if (v.url !== endpoint)
+      return fail(customId, 'invalid_value', `line ${line}: url ${JSON.stringify(v.url ?? null)} does not match the batch endpoint '${endpoint}'`, 'url');
     if (!isObj(v.body)) return fail(customId, 'missing_required_parameter', `line ${line}: missing required parameter 'body' (an object)`, 'body');
     items.push({ customId, body: v.body });
   });
-  if (items.length + errors.length > MAX_ITEMS) throw invalidRequest(`a batch may contain at most ${MAX_ITEMS} requests; this file has ${items.length + errors.length}`, 'input_file_id');
+  if (items.length + errors.length > MAX_ITEMS)
+    throw invalidRequest(`a batch may contain at most ${MAX_ITEMS} requests; this file has ${items.length + errors.length}`, 'input_file_id');
   return { items, errors };
 }
 
@@ -62,7 +66,8 @@ export function parseAnthropicInput(body: unknown): RawItem[] {
   return body.requests.map((r, i) => {
     const path = `requests.${i}`;
     if (!isObj(r)) throw invalidRequest(`${path}: expected an object`, path);
-    if (typeof r.custom_id !== 'string' || !CUSTOM_ID.test(r.custom_id)) throw invalidRequest(`${path}.custom_id: String should match pattern '^[a-zA-Z0-9_-]{1,64}$'`, `${path}.custom_id`);
+    if (typeof r.custom_id !== 'string' || !CUSTOM_ID.test(r.custom_id))
+      throw invalidRequest(`${path}.custom_id: String should match pattern '^[a-zA-Z0-9_-]{1,64}$'`, `${path}.custom_id`);
     if (seen.has(r.custom_id)) throw invalidRequest(`${path}.custom_id: Duplicate custom_id '${r.custom_id}'`, `${path}.custom_id`);
     seen.add(r.custom_id);
     if (!isObj(r.params)) throw invalidRequest(`${path}.params: Field required (an object)`, `${path}.params`);

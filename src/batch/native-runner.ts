@@ -48,7 +48,13 @@ export async function submitPending(deps: NativeDeps, batch: BatchRecord): Promi
     const deployment = deploymentByKey(deps.catalog, items[0]!.servedModel, key);
     const client = deployment && nativeClient(deployment.provider.kind);
     if (!deployment || !client) {
-      const error: StoredError = { status: 404, kind: 'not_found', message: `deployment ${key} is no longer in the catalog`, param: 'model', code: 'model_not_found' };
+      const error: StoredError = {
+        status: 404,
+        kind: 'not_found',
+        message: `deployment ${key} is no longer in the catalog`,
+        param: 'model',
+        code: 'model_not_found',
+      };
       deps.store.settle(items.map((i) => errored(i, ['pending'], error)));
       continue;
     }
@@ -64,7 +70,13 @@ export async function submitPending(deps: NativeDeps, batch: BatchRecord): Promi
       createdAt: deps.now(),
       cancelSent: false,
     };
-    if (deps.store.assign(pb, items.map((i) => i.seq)) === 0) continue;
+    if (
+      deps.store.assign(
+        pb,
+        items.map((i) => i.seq),
+      ) === 0
+    )
+      continue;
     await create(deps, batch, pb);
   }
 }
@@ -76,7 +88,10 @@ async function create(deps: NativeDeps, batch: BatchRecord, pb: ProviderBatchRec
   if (!deployment || items.length === 0) return;
   inflight.add(pb.id);
   try {
-    const bodies = items.map((i) => ({ customId: i.upstreamCustomId, body: client.toUpstreamBody(JSON.parse(i.request) as CanonicalRequest, deployment.upstreamModel, []) }));
+    const bodies = items.map((i) => ({
+      customId: i.upstreamCustomId,
+      body: client.toUpstreamBody(JSON.parse(i.request) as CanonicalRequest, deployment.upstreamModel, []),
+    }));
     const upstreamId = await client.create(deployment.provider, bodies, { tag: pb.id, forwardHeaders: batch.forwardHeaders });
     deps.store.submitted(pb.id, upstreamId);
   } catch (err) {
@@ -86,7 +101,10 @@ async function create(deps: NativeDeps, batch: BatchRecord, pb: ProviderBatchRec
       deps.log(`costwise: batch ${batch.id}: creating a ${pb.kind} batch failed (${e.message}); retrying`);
       return;
     }
-    deps.store.settle(items.map((i) => errored(i, ['submitted'], storeError(e))), { id: pb.id, state: 'failed' });
+    deps.store.settle(
+      items.map((i) => errored(i, ['submitted'], storeError(e))),
+      { id: pb.id, state: 'failed' },
+    );
   } finally {
     inflight.delete(pb.id);
   }
@@ -99,7 +117,12 @@ export async function reconcileCreating(deps: NativeDeps): Promise<void> {
     const batch = deps.store.batch(pb.batchId);
     const deployment = deploymentByKey(deps.catalog, deps.store.itemsOf(pb.id)[0]?.servedModel ?? null, pb.deploymentKey);
     if (!batch || !deployment) continue;
-    const found = await nativeClient(pb.kind)!.find(deployment.provider, { tag: pb.id, createdAfterMs: pb.createdAt, items: pb.items, known: deps.store.knownUpstreamIds() });
+    const found = await nativeClient(pb.kind)!.find(deployment.provider, {
+      tag: pb.id,
+      createdAfterMs: pb.createdAt,
+      items: pb.items,
+      known: deps.store.knownUpstreamIds(),
+    });
     if (found) deps.store.submitted(pb.id, found);
     else await create(deps, batch, pb);
   }
@@ -108,8 +131,13 @@ export async function reconcileCreating(deps: NativeDeps): Promise<void> {
 function outcomeFor(item: ItemRecord, r: NativeResult | undefined, status: string, failure: StoredError | undefined, deps: NativeDeps): ItemOutcome {
   const from: ItemRecord['state'][] = ['submitted'];
   if (!r) {
-    if (status === 'cancelled' || status === 'canceled' || status === 'ended') return { batchId: item.batchId, seq: item.seq, from, state: 'canceled', result: { type: 'canceled' }, costPico: 0, baselinePico: 0 };
-    return errored(item, from, failure ?? { status: 502, kind: 'upstream_error', message: 'the provider batch ended without a result for this request', param: null, code: null });
+    if (status === 'cancelled' || status === 'canceled' || status === 'ended')
+      return { batchId: item.batchId, seq: item.seq, from, state: 'canceled', result: { type: 'canceled' }, costPico: 0, baselinePico: 0 };
+    return errored(
+      item,
+      from,
+      failure ?? { status: 502, kind: 'upstream_error', message: 'the provider batch ended without a result for this request', param: null, code: null },
+    );
   }
   const o = r.outcome;
   if (o.type !== 'succeeded') {
@@ -143,7 +171,9 @@ export async function pollSubmitted(deps: NativeDeps): Promise<void> {
     const client = nativeClient(pb.kind)!;
     try {
       if (batch.state === 'cancelling' && !pb.cancelSent) {
-        await client.cancel(deployment.provider, pb.upstreamId).catch((err: unknown) => deps.log(`costwise: cancelling ${pb.upstreamId}: ${(err as Error).message}`));
+        await client
+          .cancel(deployment.provider, pb.upstreamId)
+          .catch((err: unknown) => deps.log(`costwise: cancelling ${pb.upstreamId}: ${(err as Error).message}`));
         deps.store.cancelSent(pb.id);
       }
       const status = await client.poll(deployment.provider, pb.upstreamId);

@@ -73,7 +73,13 @@ export function planItem(input: PlanInput, routing: Routing): Planned {
   try {
     const request = parseItemBody(input.format, input.body);
     base.request = JSON.stringify(request);
-    const ctx = createContext({ requestId: itemRequestId(input.batchId, input.customId), ingress: input.format, endpoint: '/v1/batches', caller: input.caller, forwardHeaders: {} });
+    const ctx = createContext({
+      requestId: itemRequestId(input.batchId, input.customId),
+      ingress: input.format,
+      endpoint: '/v1/batches',
+      caller: input.caller,
+      forwardHeaders: {},
+    });
     ctx.request = request;
     route(ctx, routing.catalog, routing.policy, routing.routers);
     const deployment = ctx.deployment!;

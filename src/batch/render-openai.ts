@@ -36,7 +36,8 @@ export function renderOpenAIBatch(b: BatchRecord, c: StateCounts): Record<string
     object: 'batch',
     endpoint: b.endpoint,
     model: b.models[0] ?? null,
-    errors: b.lineErrors.length > 0 ? { object: 'list', data: b.lineErrors.map((e) => ({ code: e.code, message: e.message, param: e.param, line: e.line })) } : null,
+    errors:
+      b.lineErrors.length > 0 ? { object: 'list', data: b.lineErrors.map((e) => ({ code: e.code, message: e.message, param: e.param, line: e.line })) } : null,
     input_file_id: b.inputFileId,
     completion_window: '24h',
     status: STATUS[b.state],
@@ -90,15 +91,34 @@ export function openAILine(b: BatchRecord, item: ItemRecord): { kind: 'output' |
     }
     case 'errored': {
       const rendered = renderOpenAIError(gatewayError(r.error));
-      return { kind: 'error', line: { id, custom_id: item.customId, response: { status_code: rendered.status, request_id: requestId, body: rendered.body }, error: null } };
+      return {
+        kind: 'error',
+        line: { id, custom_id: item.customId, response: { status_code: rendered.status, request_id: requestId, body: rendered.body }, error: null },
+      };
     }
     case 'expired':
-      return { kind: 'error', line: { id, custom_id: item.customId, response: null, error: { code: 'batch_expired', message: 'This request could not be executed before the completion window expired.' } } };
+      return {
+        kind: 'error',
+        line: {
+          id,
+          custom_id: item.customId,
+          response: null,
+          error: { code: 'batch_expired', message: 'This request could not be executed before the completion window expired.' },
+        },
+      };
     case 'canceled':
-      return { kind: 'error', line: { id, custom_id: item.customId, response: null, error: { code: 'batch_cancelled', message: 'This request was cancelled before it ran.' } } };
+      return {
+        kind: 'error',
+        line: { id, custom_id: item.customId, response: null, error: { code: 'batch_cancelled', message: 'This request was cancelled before it ran.' } },
+      };
   }
 }
 
 export function lineErrorLine(b: BatchRecord, e: LineError): Record<string, unknown> {
-  return { id: lineId(b.id, `line:${e.line}`), custom_id: e.customId, response: null, error: { code: e.code, message: e.message, param: e.param, line: e.line } };
+  return {
+    id: lineId(b.id, `line:${e.line}`),
+    custom_id: e.customId,
+    response: null,
+    error: { code: e.code, message: e.message, param: e.param, line: e.line },
+  };
 }

@@ -197,7 +197,16 @@ export class BatchService {
     }
     const file = (role: 'output' | 'error', lines: string[]) => {
       const content = Buffer.from(`${lines.join('\n')}\n`);
-      const record: FileRecord = { id: newId('file-cw'), purpose: 'batch_output', filename: `${b.id}_${role}.jsonl`, bytes: content.length, lines: lines.length, createdAt: now, keyId: b.keyId, batchId: b.id };
+      const record: FileRecord = {
+        id: newId('file-cw'),
+        purpose: 'batch_output',
+        filename: `${b.id}_${role}.jsonl`,
+        bytes: content.length,
+        lines: lines.length,
+        createdAt: now,
+        keyId: b.keyId,
+        batchId: b.id,
+      };
       return { record, content, role };
     };
     return [...(out.length ? [file('output', out)] : []), ...(err.length ? [file('error', err)] : [])];
@@ -243,28 +252,69 @@ export class BatchService {
       expiresAt: now + DAY_MS,
       origin: s.origin ?? 'api',
     };
-    this.store.insertBatch(batch, planned.map((p) => p.item));
+    this.store.insertBatch(
+      batch,
+      planned.map((p) => p.item),
+    );
     this.kick();
     return batch;
   }
 
-  async submitOpenAI(q: { caller: Caller; forwardHeaders: Record<string, string>; requireApproval: boolean; inputFileId: string; endpoint: string; metadata: Record<string, string> | null }): Promise<BatchRecord> {
+  async submitOpenAI(q: {
+    caller: Caller;
+    forwardHeaders: Record<string, string>;
+    requireApproval: boolean;
+    inputFileId: string;
+    endpoint: string;
+    metadata: Record<string, string> | null;
+  }): Promise<BatchRecord> {
     const file = this.store.file(q.inputFileId);
-    if (!file || file.keyId !== q.caller.keyId) throw new GatewayError({ kind: 'not_found', message: `No such File object: ${q.inputFileId}`, param: 'input_file_id' });
-    if (file.purpose !== 'batch') throw invalidRequest(`The input file ${q.inputFileId} must be uploaded with purpose 'batch' (it has '${file.purpose}').`, 'input_file_id');
+    if (!file || file.keyId !== q.caller.keyId)
+      throw new GatewayError({ kind: 'not_found', message: `No such File object: ${q.inputFileId}`, param: 'input_file_id' });
+    if (file.purpose !== 'batch')
+      throw invalidRequest(`The input file ${q.inputFileId} must be uploaded with purpose 'batch' (it has '${file.purpose}').`, 'input_file_id');
     const parsed = parseOpenAIInput(this.store.fileContent(q.inputFileId)!, q.endpoint);
-    return this.submit({ format: 'openai', caller: q.caller, forwardHeaders: q.forwardHeaders, requireApproval: q.requireApproval, endpoint: q.endpoint, inputFileId: q.inputFileId, metadata: q.metadata, items: parsed.items, lineErrors: parsed.errors });
+    return this.submit({
+      format: 'openai',
+      caller: q.caller,
+      forwardHeaders: q.forwardHeaders,
+      requireApproval: q.requireApproval,
+      endpoint: q.endpoint,
+      inputFileId: q.inputFileId,
+      metadata: q.metadata,
+      items: parsed.items,
+      lineErrors: parsed.errors,
+    });
   }
 
   async submitAnthropic(q: { caller: Caller; forwardHeaders: Record<string, string>; requireApproval: boolean; body: unknown }): Promise<BatchRecord> {
     const items = parseAnthropicInput(q.body);
-    return this.submit({ format: 'anthropic', caller: q.caller, forwardHeaders: q.forwardHeaders, requireApproval: q.requireApproval, endpoint: '/v1/messages', inputFileId: null, metadata: null, items, lineErrors: [] });
+    return this.submit({
+      format: 'anthropic',
+      caller: q.caller,
+      forwardHeaders: q.forwardHeaders,
+      requireApproval: q.requireApproval,
+      endpoint: '/v1/messages',
+      inputFileId: null,
+      metadata: null,
+      items,
+      lineErrors: [],
+    });
   }
 
   uploadFile(q: { keyId: string; filename: string; purpose: string; content: Buffer }): FileRecord {
     const text = q.content.toString('utf8');
     const lines = text.split('\n').filter((l) => l.trim() !== '').length;
-    const record: FileRecord = { id: newId('file-cw'), purpose: q.purpose, filename: q.filename, bytes: q.content.length, lines, createdAt: this.now(), keyId: q.keyId, batchId: null };
+    const record: FileRecord = {
+      id: newId('file-cw'),
+      purpose: q.purpose,
+      filename: q.filename,
+      bytes: q.content.length,
+      lines,
+      createdAt: this.now(),
+      keyId: q.keyId,
+      batchId: null,
+    };
     this.store.insertFile(record, q.content);
     return record;
   }
@@ -283,7 +333,10 @@ export class BatchService {
 
   cancel(id: string): BatchRecord {
     const b = this.mustGet(id);
-    if (!this.store.transition(id, ['awaiting_approval', 'in_progress', 'collecting'], 'cancelling', { cancelRequestedAt: this.now() }) && b.state !== 'cancelling') {
+    if (
+      !this.store.transition(id, ['awaiting_approval', 'in_progress', 'collecting'], 'cancelling', { cancelRequestedAt: this.now() }) &&
+      b.state !== 'cancelling'
+    ) {
       throw invalidRequest(`Cannot cancel a batch with status '${b.state}'.`, null, 'invalid_state');
     }
     this.kick();

@@ -5,16 +5,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { migrateBatchDb } from './schema.js';
-import type {
-  BatchRecord,
-  BatchState,
-  FileRecord,
-  ItemRecord,
-  ItemResult,
-  ItemState,
-  ProviderBatchRecord,
-  ProviderBatchState,
-} from './types.js';
+import type { BatchRecord, BatchState, FileRecord, ItemRecord, ItemResult, ItemState, ProviderBatchRecord, ProviderBatchState } from './types.js';
 
 type Row = Record<string, unknown>;
 
@@ -171,15 +162,45 @@ export class BatchStore {
     );
     this.db.transaction(() => {
       insertBatch.run(
-        b.id, b.format, b.state, b.endpoint, JSON.stringify(b.models), b.inputFileId, b.outputFileId, b.errorFileId, b.total,
-        JSON.stringify(b.estimate), b.metadata === null ? null : JSON.stringify(b.metadata), JSON.stringify(b.lineErrors), b.tenant, b.keyId,
-        JSON.stringify(b.tags), JSON.stringify(b.forwardHeaders), b.createdAt, b.approvedAt, b.inProgressAt, b.cancelRequestedAt, b.endedAt,
-        b.expiresAt, b.origin,
+        b.id,
+        b.format,
+        b.state,
+        b.endpoint,
+        JSON.stringify(b.models),
+        b.inputFileId,
+        b.outputFileId,
+        b.errorFileId,
+        b.total,
+        JSON.stringify(b.estimate),
+        b.metadata === null ? null : JSON.stringify(b.metadata),
+        JSON.stringify(b.lineErrors),
+        b.tenant,
+        b.keyId,
+        JSON.stringify(b.tags),
+        JSON.stringify(b.forwardHeaders),
+        b.createdAt,
+        b.approvedAt,
+        b.inProgressAt,
+        b.cancelRequestedAt,
+        b.endedAt,
+        b.expiresAt,
+        b.origin,
       );
       for (const i of items) {
         insertItem.run(
-          i.batchId, i.seq, i.customId, i.upstreamCustomId, i.request, i.route, i.deploymentKey, i.servedModel, i.requestedModel,
-          i.technique, i.routeReason, i.state, i.result === null ? null : JSON.stringify(i.result),
+          i.batchId,
+          i.seq,
+          i.customId,
+          i.upstreamCustomId,
+          i.request,
+          i.route,
+          i.deploymentKey,
+          i.servedModel,
+          i.requestedModel,
+          i.technique,
+          i.routeReason,
+          i.state,
+          i.result === null ? null : JSON.stringify(i.result),
         );
       }
     })();
@@ -195,11 +216,24 @@ export class BatchStore {
     this.db.transaction(() => {
       for (const i of items) {
         insertItem.run(
-          i.batchId, i.seq, i.customId, i.upstreamCustomId, i.request, i.route, i.deploymentKey, i.servedModel, i.requestedModel,
-          i.technique, i.routeReason, i.state, i.result === null ? null : JSON.stringify(i.result),
+          i.batchId,
+          i.seq,
+          i.customId,
+          i.upstreamCustomId,
+          i.request,
+          i.route,
+          i.deploymentKey,
+          i.servedModel,
+          i.requestedModel,
+          i.technique,
+          i.routeReason,
+          i.state,
+          i.result === null ? null : JSON.stringify(i.result),
         );
       }
-      this.db.prepare('UPDATE batches SET total = ?, estimate = ?, models = ? WHERE id = ?').run(total, JSON.stringify(estimate), JSON.stringify(models), batchId);
+      this.db
+        .prepare('UPDATE batches SET total = ?, estimate = ?, models = ? WHERE id = ?')
+        .run(total, JSON.stringify(estimate), JSON.stringify(models), batchId);
     })();
   }
 
@@ -213,7 +247,10 @@ export class BatchStore {
   }
 
   /** Newest first; `after` is the id of the last batch of the previous page. */
-  listBatches(q: { format?: BatchFormatFilter; keyId?: string; after?: string | null; before?: string | null; limit: number }): { data: BatchRecord[]; hasMore: boolean } {
+  listBatches(q: { format?: BatchFormatFilter; keyId?: string; after?: string | null; before?: string | null; limit: number }): {
+    data: BatchRecord[];
+    hasMore: boolean;
+  } {
     const where: string[] = [];
     const args: unknown[] = [];
     if (q.format) {
@@ -254,7 +291,12 @@ export class BatchStore {
   }
 
   /** Moves a batch from one of `from` to `to`; false when it was in another state. */
-  transition(id: string, from: readonly BatchState[], to: BatchState, times: { approvedAt?: number; inProgressAt?: number; cancelRequestedAt?: number } = {}): boolean {
+  transition(
+    id: string,
+    from: readonly BatchState[],
+    to: BatchState,
+    times: { approvedAt?: number; inProgressAt?: number; cancelRequestedAt?: number } = {},
+  ): boolean {
     const r = this.db
       .prepare(
         `UPDATE batches SET state = ?, approved_at = COALESCE(?, approved_at), in_progress_at = COALESCE(?, in_progress_at),
@@ -268,7 +310,9 @@ export class BatchStore {
   /** Ends a batch and stores its output files, in one transaction. */
   finish(id: string, state: BatchState, endedAt: number, files: Array<{ record: FileRecord; content: Buffer; role: 'output' | 'error' }>): boolean {
     return this.db.transaction(() => {
-      const r = this.db.prepare("UPDATE batches SET state = ?, ended_at = ? WHERE id = ? AND state IN ('in_progress', 'cancelling', 'awaiting_approval')").run(state, endedAt, id);
+      const r = this.db
+        .prepare("UPDATE batches SET state = ?, ended_at = ? WHERE id = ? AND state IN ('in_progress', 'cancelling', 'awaiting_approval')")
+        .run(state, endedAt, id);
       if (r.changes === 0) return false;
       for (const f of files) {
         this.insertFile(f.record, f.content);
@@ -313,7 +357,10 @@ export class BatchStore {
 
   counts(batchId: string): StateCounts {
     const c: StateCounts = { pending: 0, submitted: 0, running: 0, succeeded: 0, errored: 0, canceled: 0, expired: 0 };
-    for (const r of this.db.prepare('SELECT state, COUNT(*) AS n FROM items WHERE batch_id = ? GROUP BY state').all(batchId) as Array<{ state: ItemState; n: number }>) {
+    for (const r of this.db.prepare('SELECT state, COUNT(*) AS n FROM items WHERE batch_id = ? GROUP BY state').all(batchId) as Array<{
+      state: ItemState;
+      n: number;
+    }>) {
       c[r.state] = r.n;
     }
     return c;
@@ -365,7 +412,9 @@ export class BatchStore {
   assign(pb: ProviderBatchRecord, seqs: readonly number[]): number {
     return this.db.transaction(() => {
       this.db
-        .prepare('INSERT INTO provider_batches (id, batch_id, provider_name, kind, deployment_key, state, upstream_id, items, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
+        .prepare(
+          'INSERT INTO provider_batches (id, batch_id, provider_name, kind, deployment_key, state, upstream_id, items, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        )
         .run(pb.id, pb.batchId, pb.providerName, pb.kind, pb.deploymentKey, pb.state, pb.upstreamId, pb.items, pb.createdAt);
       const stmt = this.db.prepare("UPDATE items SET state = 'submitted', provider_batch_id = ? WHERE batch_id = ? AND seq = ? AND state = 'pending'");
       let n = 0;
@@ -384,12 +433,18 @@ export class BatchStore {
   }
 
   providerBatchesIn(states: readonly ProviderBatchState[]): ProviderBatchRecord[] {
-    const rows = this.db.prepare(`SELECT * FROM provider_batches WHERE state IN (${states.map(() => '?').join(', ')}) ORDER BY created_at`).all(...states) as Row[];
+    const rows = this.db
+      .prepare(`SELECT * FROM provider_batches WHERE state IN (${states.map(() => '?').join(', ')}) ORDER BY created_at`)
+      .all(...states) as Row[];
     return rows.map(toProviderBatch);
   }
 
   knownUpstreamIds(): Set<string> {
-    return new Set((this.db.prepare('SELECT upstream_id FROM provider_batches WHERE upstream_id IS NOT NULL').all() as Array<{ upstream_id: string }>).map((r) => r.upstream_id));
+    return new Set(
+      (this.db.prepare('SELECT upstream_id FROM provider_batches WHERE upstream_id IS NOT NULL').all() as Array<{ upstream_id: string }>).map(
+        (r) => r.upstream_id,
+      ),
+    );
   }
 
   // ---- deferred jobs
@@ -403,7 +458,15 @@ export class BatchStore {
   job(id: string): { id: string; batchId: string; customId: string; format: string; createdAt: number; notAfter: number; webhookState: string } | null {
     const r = this.db.prepare('SELECT * FROM jobs WHERE id = ?').get(id) as Row | undefined;
     if (!r) return null;
-    return { id: str(r.id), batchId: str(r.batch_id), customId: str(r.custom_id), format: str(r.format), createdAt: Number(r.created_at), notAfter: Number(r.not_after), webhookState: str(r.webhook_state) };
+    return {
+      id: str(r.id),
+      batchId: str(r.batch_id),
+      customId: str(r.custom_id),
+      format: str(r.format),
+      createdAt: Number(r.created_at),
+      notAfter: Number(r.not_after),
+      webhookState: str(r.webhook_state),
+    };
   }
 
   /** Jobs waiting for webhook delivery whose item has ended. */
@@ -427,12 +490,18 @@ export class BatchStore {
    * tags and forwarded headers, which the batch carries for all its items (tags onto their ledger
    * rows, headers onto the provider's batch request).
    */
-  collecting(format: string, caller?: { keyId: string; tenant: string; tags?: readonly string[] }, forwardHeaders?: Readonly<Record<string, string>>): BatchRecord | null {
+  collecting(
+    format: string,
+    caller?: { keyId: string; tenant: string; tags?: readonly string[] },
+    forwardHeaders?: Readonly<Record<string, string>>,
+  ): BatchRecord | null {
     if (!caller) {
       const r = this.db.prepare("SELECT * FROM batches WHERE state = 'collecting' AND format = ? ORDER BY created_at LIMIT 1").get(format) as Row | undefined;
       return r ? toBatch(r) : null;
     }
-    const rows = this.db.prepare("SELECT * FROM batches WHERE state = 'collecting' AND format = ? AND key_id = ? AND tenant = ? ORDER BY created_at").all(format, caller.keyId, caller.tenant) as Row[];
+    const rows = this.db
+      .prepare("SELECT * FROM batches WHERE state = 'collecting' AND format = ? AND key_id = ? AND tenant = ? ORDER BY created_at")
+      .all(format, caller.keyId, caller.tenant) as Row[];
     const tags = JSON.stringify(caller.tags ?? []);
     const headers = headerKey(forwardHeaders ?? {});
     for (const r of rows) {

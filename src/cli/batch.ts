@@ -62,7 +62,15 @@ export function renderEstimate(b: BatchDetail): string {
   const e = b.estimate;
   const t = new Table({ head: ['model', 'requests', 'input tokens', 'expected', 'worst case', 'rates', 'output basis'] });
   for (const [model, m] of Object.entries(e.models)) {
-    t.push([model, m.requests, m.input_tokens, `$${m.expected_usd}`, `$${m.worst_usd}`, m.batch_rates ? 'batch (50%)' : 'synchronous', e.output_basis[model] ?? '']);
+    t.push([
+      model,
+      m.requests,
+      m.input_tokens,
+      `$${m.expected_usd}`,
+      `$${m.worst_usd}`,
+      m.batch_rates ? 'batch (50%)' : 'synchronous',
+      e.output_basis[model] ?? '',
+    ]);
   }
   return [
     `batch ${b.id}: ${e.requests} request(s), ${e.input_tokens} input tokens, ~${e.expected_output_tokens} output tokens expected (at most ${e.worst_output_tokens})`,
@@ -154,7 +162,8 @@ async function list(opts: Common): Promise<void> {
   const c = conn(opts);
   const r = await json<{ data: Array<BatchDetail & { format: string; created_at: number }> }>(c, 'GET', '/api/batches');
   const t = new Table({ head: ['batch', 'format', 'state', 'model', 'done', 'estimate', 'created'] });
-  for (const b of r.data) t.push([b.id, b.format, b.state, b.model, `${b.completed}/${b.requests}`, `$${b.estimate.expected_usd}`, new Date(b.created_at).toISOString()]);
+  for (const b of r.data)
+    t.push([b.id, b.format, b.state, b.model, `${b.completed}/${b.requests}`, `$${b.estimate.expected_usd}`, new Date(b.created_at).toISOString()]);
   process.stdout.write(`${r.data.length ? t.toString() : 'no batches'}\n`);
 }
 
@@ -177,7 +186,7 @@ export function registerBatchCommands(program: Command): void {
       .option('--no-wait', 'return once the batch is approved'),
   ).action((file: string, opts: Common & { model?: string; yes?: boolean; wait: boolean }) => submit(file, opts));
   url(batch.command('list').description('batches, newest first')).action((opts: Common) => list(opts));
-  url(batch.command('status').description('a batch\'s estimate and progress').argument('<id>').option('-w, --wait', 'follow it until it ends')).action(
+  url(batch.command('status').description("a batch's estimate and progress").argument('<id>').option('-w, --wait', 'follow it until it ends')).action(
     (id: string, opts: Common & { wait?: boolean }) => status(id, opts),
   );
   url(batch.command('approve').description('run a batch waiting for approval').argument('<id>')).action(async (id: string, opts: Common) => {
@@ -188,11 +197,11 @@ export function registerBatchCommands(program: Command): void {
     await call(conn(opts), 'POST', `/api/batches/${encodeURIComponent(id)}/cancel`);
     process.stdout.write(`cancelling ${id}\n`);
   });
-  url(batch.command('results').description('a batch\'s results as JSONL (its own format)').argument('<id>').option('-o, --output <file>', 'write to a file')).action(
-    async (id: string, opts: Common & { output?: string }) => {
-      const text = await (await call(conn(opts), 'GET', `/api/batches/${encodeURIComponent(id)}/results`)).text();
-      if (opts.output) writeFileSync(opts.output, text);
-      else process.stdout.write(text);
-    },
-  );
+  url(
+    batch.command('results').description("a batch's results as JSONL (its own format)").argument('<id>').option('-o, --output <file>', 'write to a file'),
+  ).action(async (id: string, opts: Common & { output?: string }) => {
+    const text = await (await call(conn(opts), 'GET', `/api/batches/${encodeURIComponent(id)}/results`)).text();
+    if (opts.output) writeFileSync(opts.output, text);
+    else process.stdout.write(text);
+  });
 }

@@ -35,7 +35,9 @@ export function renderCacheEvalTable(r: EvalReport): string {
       `(${w.other_pair_identical_text} of them verbatim the query)`,
   );
   const x = r.excluding_identical_text;
-  lines.push(`without the ${r.identical_text_queries} queries that are verbatim another pair's question: precision ${pct(x.precision)}, recall ${pct(x.recall)}`);
+  lines.push(
+    `without the ${r.identical_text_queries} queries that are verbatim another pair's question: precision ${pct(x.precision)}, recall ${pct(x.recall)}`,
+  );
   lines.push(`mean lookup ${r.lookup_ms_mean.toFixed(3)} ms; ${r.seconds.toFixed(1)} s in all`);
   return lines.join('\n');
 }
@@ -54,31 +56,42 @@ export function registerCacheCommands(program: Command): void {
     .option('--embedder-model <file>', 'built-in embedder model file (default models/embedder-builtin.json)')
     .addOption(new Option('-f, --format <format>', 'output').choices(['table', 'json']).default('table'))
     .option('--plot <file>', 'SVG plot to write (table output only)', 'cache-eval.svg')
-    .action(async (opts: { pairs: string; threshold: number; split: Split; candidates?: number; verify: boolean; embedderModel?: string; format: 'table' | 'json'; plot: string }) => {
-      const pairs = parsePairs(readFileSync(opts.pairs, 'utf8'));
-      const embedder = createBuiltinEmbedder(opts.embedderModel ? { modelFile: opts.embedderModel } : {});
-      const p = progress('cache eval');
-      let report: EvalReport;
-      try {
-        report = await evaluatePairs(pairs, {
-          embedder,
-          threshold: opts.threshold,
-          split: opts.split,
-          ...(opts.verify ? {} : { verifier: null }),
-          ...(opts.candidates !== undefined ? { candidates: opts.candidates } : {}),
-          onProgress: p.update,
-        });
-      } finally {
-        p.end();
-      }
-      if (opts.format === 'json') {
-        process.stdout.write(JSON.stringify(report) + '\n');
-        return;
-      }
-      process.stdout.write(renderCacheEvalTable(report) + '\n');
-      writeFileSync(opts.plot, renderCacheEvalSvg(report));
-      process.stdout.write(`plot written to ${opts.plot}\n`);
-    });
+    .action(
+      async (opts: {
+        pairs: string;
+        threshold: number;
+        split: Split;
+        candidates?: number;
+        verify: boolean;
+        embedderModel?: string;
+        format: 'table' | 'json';
+        plot: string;
+      }) => {
+        const pairs = parsePairs(readFileSync(opts.pairs, 'utf8'));
+        const embedder = createBuiltinEmbedder(opts.embedderModel ? { modelFile: opts.embedderModel } : {});
+        const p = progress('cache eval');
+        let report: EvalReport;
+        try {
+          report = await evaluatePairs(pairs, {
+            embedder,
+            threshold: opts.threshold,
+            split: opts.split,
+            ...(opts.verify ? {} : { verifier: null }),
+            ...(opts.candidates !== undefined ? { candidates: opts.candidates } : {}),
+            onProgress: p.update,
+          });
+        } finally {
+          p.end();
+        }
+        if (opts.format === 'json') {
+          process.stdout.write(JSON.stringify(report) + '\n');
+          return;
+        }
+        process.stdout.write(renderCacheEvalTable(report) + '\n');
+        writeFileSync(opts.plot, renderCacheEvalSvg(report));
+        process.stdout.write(`plot written to ${opts.plot}\n`);
+      },
+    );
 
   cache
     .command('build-embedder')

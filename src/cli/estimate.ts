@@ -30,12 +30,15 @@ export async function runEstimate(file: string, opts: { outputTokens?: number; c
     process.stdout.write(JSON.stringify({ models: rows }) + '\n');
     return;
   }
-  const table = new Table({ head: ['model', 'provider', 'tier', 'input tok', 'output tok', 'cost (USD)', 'vs cheapest'], colAligns: ['left', 'left', 'left', 'right', 'right', 'right', 'right'] });
+  const table = new Table({
+    head: ['model', 'provider', 'tier', 'input tok', 'output tok', 'cost (USD)', 'vs cheapest'],
+    colAligns: ['left', 'left', 'left', 'right', 'right', 'right', 'right'],
+  });
   const cheapest = Number(rows[0]?.cost_usd ?? 0);
   for (const r of rows) {
     const ratio = cheapest > 0 ? `${(Number(r.cost_usd) / cheapest).toFixed(1)}×` : '-';
     table.push([r.model, r.provider, r.tier ?? '', `${r.input_tokens}${r.estimated_tokens ? '*' : ''}`, r.output_tokens, r.cost_usd, ratio]);
   }
   process.stdout.write(table.toString() + '\n');
-  process.stdout.write('* estimated with an OpenAI tokenizer: the provider\'s own tokenizer is not public.\n');
+  process.stdout.write("* estimated with an OpenAI tokenizer: the provider's own tokenizer is not public.\n");
 }

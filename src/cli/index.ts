@@ -54,7 +54,7 @@ export async function main(argv: string[]): Promise<void> {
     .command('estimate')
     .description('token count and cost of a prompt (text) or request body (JSON) on every catalog model')
     .argument('<file>', 'a text prompt, or an OpenAI / Anthropic request body as JSON ("-" reads standard input)')
-    .option('-o, --output-tokens <n>', 'expected output tokens (default: the request\'s max tokens, capped at 500)', intOption('output-tokens'))
+    .option('-o, --output-tokens <n>', "expected output tokens (default: the request's max tokens, capped at 500)", intOption('output-tokens'))
     .option('-c, --config <file>', 'costwise.yaml whose catalog to price against')
     .option('-f, --format <format>', 'table | json', 'table')
     .action(async (file: string, opts: { outputTokens?: number; config?: string; format: string }) => {
@@ -68,15 +68,20 @@ export async function main(argv: string[]): Promise<void> {
     registerRouterCommands(program);
   }
 
-  if (argv[2] === 'cache' || argv.length <= 2 || argv.includes('--help') || argv.includes('-h') || argv[2] === 'help') (await import('./cache.js')).registerCacheCommands(program);
+  if (argv[2] === 'cache' || argv.length <= 2 || argv.includes('--help') || argv.includes('-h') || argv[2] === 'help')
+    (await import('./cache.js')).registerCacheCommands(program);
 
-  if (argv[2] === 'promptcache' || argv.length <= 2 || argv.includes('--help') || argv.includes('-h') || argv[2] === 'help') (await import('./promptcache.js')).registerPromptCacheCommands(program);
+  if (argv[2] === 'promptcache' || argv.length <= 2 || argv.includes('--help') || argv.includes('-h') || argv[2] === 'help')
+    (await import('./promptcache.js')).registerPromptCacheCommands(program);
 
-  if (argv[2] === 'project' || argv.length <= 2 || argv.includes('--help') || argv.includes('-h') || argv[2] === 'help') (await import('./project.js')).registerProjectCommand(program);
+  if (argv[2] === 'project' || argv.length <= 2 || argv.includes('--help') || argv.includes('-h') || argv[2] === 'help')
+    (await import('./project.js')).registerProjectCommand(program);
 
-  if (argv[2] === 'replay' || argv.length <= 2 || argv.includes('--help') || argv.includes('-h') || argv[2] === 'help') (await import('./replay.js')).registerReplayCommand(program);
+  if (argv[2] === 'replay' || argv.length <= 2 || argv.includes('--help') || argv.includes('-h') || argv[2] === 'help')
+    (await import('./replay.js')).registerReplayCommand(program);
 
-  if (argv[2] === 'batch' || argv.length <= 2 || argv.includes('--help') || argv.includes('-h') || argv[2] === 'help') (await import('./batch.js')).registerBatchCommands(program);
+  if (argv[2] === 'batch' || argv.length <= 2 || argv.includes('--help') || argv.includes('-h') || argv[2] === 'help')
+    (await import('./batch.js')).registerBatchCommands(program);
 
   await program.parseAsync(argv);
 }

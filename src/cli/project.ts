@@ -37,7 +37,8 @@ export interface ProjectResult {
 
 function scaleList(value: string): number[] {
   const list = value.split(',').map((s) => Number(s.trim()));
-  if (list.length === 0 || list.some((n) => !Number.isFinite(n) || n <= 0)) throw new InvalidArgumentError('must be a comma-separated list of positive numbers, e.g. 1,3,10');
+  if (list.length === 0 || list.some((n) => !Number.isFinite(n) || n <= 0))
+    throw new InvalidArgumentError('must be a comma-separated list of positive numbers, e.g. 1,3,10');
   return list;
 }
 function positiveInt(value: string): number {
@@ -135,7 +136,7 @@ export function registerProjectCommand(program: Command): void {
     .option('--print-scenario', 'with --from-ledger: print the derived scenario as YAML and stop')
     .addOption(new Option('-f, --format <format>', 'output format').choices([...FORMATS]).default('table'))
     .option('-o, --out <file>', 'write the report here (html: also <name>-cost.svg, -savings.svg, -scales.svg next to it)')
-    .option('--scale <list>', 'scale factors, e.g. 1,3,10 (default: the scenario\'s, else 1,3,10)', scaleList)
+    .option('--scale <list>', "scale factors, e.g. 1,3,10 (default: the scenario's, else 1,3,10)", scaleList)
     .action(async (opts: ProjectOptions) => {
       await runProject(opts);
     });

@@ -37,7 +37,13 @@ function positiveInt(value: string): number {
 export function runPromptCacheEval(opts: EvalOpts): EvalReport {
   const catalog = buildCatalog(parseConfig(structuredClone(DEFAULT_CONFIG), '').config, 'http://127.0.0.1:1');
   const deployment = catalog.get(opts.model);
-  if (!deployment) throw new Error(`unknown model "${opts.model}" (catalog: ${catalog.list().map((d) => d.name).join(', ')})`);
+  if (!deployment)
+    throw new Error(
+      `unknown model "${opts.model}" (catalog: ${catalog
+        .list()
+        .map((d) => d.name)
+        .join(', ')})`,
+    );
   if (!isClaudeModel(deployment.upstreamModel)) throw new Error(`"${opts.model}" is not a Claude model: breakpoint planning applies to Anthropic caching only`);
   const from = opts.from ?? 0;
   const trace = parseMooncakeTrace(readFileSync(opts.trace, 'utf8'), opts.limit === undefined ? Infinity : from + opts.limit).slice(from);

@@ -72,14 +72,20 @@ export async function runReplay(opts: ReplayCliOptions): Promise<void> {
 export function registerReplayCommand(program: Command): void {
   program
     .command('replay')
-    .description('replay a trace (ledger export, OpenAI request log, Azure CSV, Mooncake JSONL) through the gateway on a simulated clock, and report what each policy costs')
+    .description(
+      'replay a trace (ledger export, OpenAI request log, Azure CSV, Mooncake JSONL) through the gateway on a simulated clock, and report what each policy costs',
+    )
     .requiredOption('-t, --trace <file>', 'the trace; its format is detected')
     .option('-p, --policy <config.yaml>', 'the policy to replay under (default: the embedded default config)')
     .option('--compare <config.yaml...>', 'further policies, each replayed and reported beside the first')
     .addOption(new Option('-f, --format <format>', 'output format').choices(['table', 'json']).default('table'))
     .option('-n, --limit <n>', 'replay only the first N requests (in time order)', positiveInt)
-    .addOption(new Option('--speed <speed>', 'max: as fast as possible; realtime: at the trace\'s own pace').choices(['max', 'realtime']).default('max'))
-    .addOption(new Option('--transport <transport>', 'http: loopback HTTP to the gateway; direct: its request listener in-process (same pipeline, no client socket)').choices(['http', 'direct']).default('http'))
+    .addOption(new Option('--speed <speed>', "max: as fast as possible; realtime: at the trace's own pace").choices(['max', 'realtime']).default('max'))
+    .addOption(
+      new Option('--transport <transport>', 'http: loopback HTTP to the gateway; direct: its request listener in-process (same pipeline, no client socket)')
+        .choices(['http', 'direct'])
+        .default('http'),
+    )
     .option('-m, --model <model>', 'model asked for by size-only traces (Azure, Mooncake)', 'claude-sonnet-4-5')
     .option('--seed <n>', 'seed of retry jitter and weighted balancing', integer, 1)
     .option('--top <n>', 'requests listed under top savings', positiveInt, 10)

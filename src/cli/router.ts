@@ -27,8 +27,7 @@ function modelVersion(value: string): 1 | 2 {
 const versionOption = (): Option =>
   new Option('--model-version <n>', 'model file version: 2 (clusters + logistic, cost-aware rule) or 1 (logistic only)').argParser(modelVersion).default(2);
 
-const dataFormat = (): Option =>
-  new Option('--data-format <format>', 'input CSV format').choices(['routerbench', 'routellm', 'auto']).default('auto');
+const dataFormat = (): Option => new Option('--data-format <format>', 'input CSV format').choices(['routerbench', 'routellm', 'auto']).default('auto');
 
 function load(files: string[], format: FormatOpt, candidates: string[] | undefined): OutcomeDataset {
   const ds = loadOutcomeFiles(files, { format });
@@ -37,14 +36,17 @@ function load(files: string[], format: FormatOpt, candidates: string[] | undefin
 
 function train(files: string[], format: FormatOpt, opts: Partial<TrainOptions>, candidates?: string[]) {
   const ds = load(files, format, candidates);
-  return { ds, train: (rows: typeof ds, sources: string[]) => {
-    const p = progress('training');
-    try {
-      return trainRouter(rows, { ...opts, sources, onProgress: p.update });
-    } finally {
-      p.end();
-    }
-  } };
+  return {
+    ds,
+    train: (rows: typeof ds, sources: string[]) => {
+      const p = progress('training');
+      try {
+        return trainRouter(rows, { ...opts, sources, onProgress: p.update });
+      } finally {
+        p.end();
+      }
+    },
+  };
 }
 
 function pct(v: number): string {
@@ -64,10 +66,13 @@ export function renderEvalTable(r: EvalReport): string {
   const c = new Table({ head: ['knob', 'accuracy', 'cost (USD)', ...(r.apgr !== undefined ? ['strong calls'] : [])] });
   for (const p of r.curve) c.push([p.knob.toFixed(2), pct(p.accuracy), usd(p.cost_usd), ...(p.strong_share !== undefined ? [pct(p.strong_share)] : [])]);
   lines.push('router curve', c.toString());
-  if (r.matches_best) lines.push(`best single model's accuracy reached at knob ${r.matches_best.knob} for ${pct(r.matches_best.cost_share_of_best)} of its cost`);
+  if (r.matches_best)
+    lines.push(`best single model's accuracy reached at knob ${r.matches_best.knob} for ${pct(r.matches_best.cost_share_of_best)} of its cost`);
   else lines.push("the router never reaches the best single model's accuracy on this test set");
   if (r.apgr !== undefined) {
-    lines.push(`weak ${r.weak}, strong ${r.strong}: APGR ${r.apgr.toFixed(3)} (random 0.5), CPT(50%) ${pct(r.cpt50 ?? 1)}, CPT(80%) ${pct(r.cpt80 ?? 1)} strong calls`);
+    lines.push(
+      `weak ${r.weak}, strong ${r.strong}: APGR ${r.apgr.toFixed(3)} (random 0.5), CPT(50%) ${pct(r.cpt50 ?? 1)}, CPT(80%) ${pct(r.cpt80 ?? 1)} strong calls`,
+    );
   }
   return lines.join('\n');
 }
@@ -86,8 +91,16 @@ export function registerRouterCommands(program: Command): void {
     .option('--note <text>', 'free text stored in the model (e.g. data licence)')
     .addOption(versionOption())
     .action((opts: { data: string[]; out: string; dataFormat: FormatOpt; seed: number; note?: string; candidates?: string[]; modelVersion: 1 | 2 }) => {
-      const { ds, train: fit } = train(opts.data, opts.dataFormat, { seed: opts.seed, version: opts.modelVersion, ...(opts.note ? { note: opts.note } : {}) }, opts.candidates);
-      const model = fit(ds, opts.data.map((f) => f.split('/').pop() ?? f));
+      const { ds, train: fit } = train(
+        opts.data,
+        opts.dataFormat,
+        { seed: opts.seed, version: opts.modelVersion, ...(opts.note ? { note: opts.note } : {}) },
+        opts.candidates,
+      );
+      const model = fit(
+        ds,
+        opts.data.map((f) => f.split('/').pop() ?? f),
+      );
       saveRouterModel(opts.out, model);
       process.stderr.write(
         `trained on ${ds.rows.length} prompts, ${model.candidates.length} candidates (${model.candidates.map((c) => c.name).join(', ')}); default knob ${model.defaultQuality} → ${opts.out}\n`,
@@ -107,29 +120,49 @@ export function registerRouterCommands(program: Command): void {
     .addOption(versionOption())
     .addOption(new Option('-f, --format <format>', 'output').choices(['table', 'json']).default('table'))
     .option('--plot <file>', 'SVG plot to write (table output only)', 'router-eval.svg')
-    .action((opts: { train: string[]; test?: string[]; holdout: number; seed: number; exclude?: string; dataFormat: FormatOpt; format: 'table' | 'json'; plot: string; candidates?: string[]; modelVersion: 1 | 2 }) => {
-      const { ds, train: fit } = train(opts.train, opts.dataFormat, { seed: opts.seed, version: opts.modelVersion }, opts.candidates);
-      let trainRows = ds;
-      let testRows;
-      if (opts.test) {
-        testRows = load(opts.test, opts.dataFormat, opts.candidates);
-        const trainPrompts = new Set(ds.rows.map((r) => r.prompt));
-        testRows = { ...testRows, rows: testRows.rows.filter((r) => !trainPrompts.has(r.prompt)) };
-      } else {
-        const split = stratifiedSplit(ds.rows.map((r) => r.group), opts.holdout, opts.seed);
-        trainRows = subset(ds, split.train);
-        testRows = subset(ds, split.test);
-      }
-      const exclude = contaminatedNextTo([...opts.train, ...(opts.test ?? [])]);
-      if (opts.exclude) for (const p of parseContaminated(readFileSync(opts.exclude, 'utf8'))) exclude.add(p);
-      const model = fit(trainRows, opts.train.map((f) => f.split('/').pop() ?? f));
-      const report = evaluateRouter(new LearnedRouter(model), testRows, { exclude });
-      if (opts.format === 'json') {
-        process.stdout.write(JSON.stringify(report) + '\n');
-        return;
-      }
-      process.stdout.write(renderEvalTable(report) + '\n');
-      writeFileSync(opts.plot, renderEvalSvg(report));
-      process.stdout.write(`plot written to ${opts.plot}\n`);
-    });
+    .action(
+      (opts: {
+        train: string[];
+        test?: string[];
+        holdout: number;
+        seed: number;
+        exclude?: string;
+        dataFormat: FormatOpt;
+        format: 'table' | 'json';
+        plot: string;
+        candidates?: string[];
+        modelVersion: 1 | 2;
+      }) => {
+        const { ds, train: fit } = train(opts.train, opts.dataFormat, { seed: opts.seed, version: opts.modelVersion }, opts.candidates);
+        let trainRows = ds;
+        let testRows;
+        if (opts.test) {
+          testRows = load(opts.test, opts.dataFormat, opts.candidates);
+          const trainPrompts = new Set(ds.rows.map((r) => r.prompt));
+          testRows = { ...testRows, rows: testRows.rows.filter((r) => !trainPrompts.has(r.prompt)) };
+        } else {
+          const split = stratifiedSplit(
+            ds.rows.map((r) => r.group),
+            opts.holdout,
+            opts.seed,
+          );
+          trainRows = subset(ds, split.train);
+          testRows = subset(ds, split.test);
+        }
+        const exclude = contaminatedNextTo([...opts.train, ...(opts.test ?? [])]);
+        if (opts.exclude) for (const p of parseContaminated(readFileSync(opts.exclude, 'utf8'))) exclude.add(p);
+        const model = fit(
+          trainRows,
+          opts.train.map((f) => f.split('/').pop() ?? f),
+        );
+        const report = evaluateRouter(new LearnedRouter(model), testRows, { exclude });
+        if (opts.format === 'json') {
+          process.stdout.write(JSON.stringify(report) + '\n');
+          return;
+        }
+        process.stdout.write(renderEvalTable(report) + '\n');
+        writeFileSync(opts.plot, renderEvalSvg(report));
+        process.stdout.write(`plot written to ${opts.plot}\n`);
+      },
+    );
 }

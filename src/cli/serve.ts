@@ -22,7 +22,7 @@ export async function runServe(opts: { port?: number; host?: string; config?: st
   try {
     gateway = await startGateway({
       config: loaded.config,
-      ...(opts.port ?? envPort) !== undefined ? { port: (opts.port ?? envPort)! } : {},
+      ...((opts.port ?? envPort) !== undefined ? { port: (opts.port ?? envPort)! } : {}),
       ...(opts.host !== undefined ? { host: opts.host } : {}),
     });
   } catch (err) {

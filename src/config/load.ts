@@ -12,7 +12,10 @@ import { compileRouters, routerModelRefs } from '../routing/routers/compile.js';
 import { KNOWN_EMBEDDING_DIMS } from '../cache/semantic/api-dims.js';
 
 export class ConfigError extends Error {
-  constructor(readonly problems: string[], readonly file: string) {
+  constructor(
+    readonly problems: string[],
+    readonly file: string,
+  ) {
     super(`invalid configuration${file ? ` in ${file}` : ''}:\n` + problems.map((p) => `  - ${p}`).join('\n'));
     this.name = 'ConfigError';
   }
@@ -117,9 +120,13 @@ export function parseConfig(raw: unknown, source: string, env: NodeJS.ProcessEnv
   config.models.forEach((m, i) => {
     const first = modelNames.get(m.name);
     if (first === undefined) modelNames.set(m.name, i);
-    else if (config.models[first]!.kind !== m.kind) problems.push(`models[${i}].kind: "${m.name}" is a ${config.models[first]!.kind} model in models[${first}]; deployments of one model share its kind`);
+    else if (config.models[first]!.kind !== m.kind)
+      problems.push(`models[${i}].kind: "${m.name}" is a ${config.models[first]!.kind} model in models[${first}]; deployments of one model share its kind`);
     const id = `${m.name}\u0000${m.provider}\u0000${m.region ?? ''}\u0000${m.upstreamModel ?? m.name}`;
-    if (deploymentIds.has(id)) problems.push(`models[${i}]: duplicate deployment of "${m.name}" (also models[${deploymentIds.get(id)}]); deployments of one model differ in provider, region or upstreamModel`);
+    if (deploymentIds.has(id))
+      problems.push(
+        `models[${i}]: duplicate deployment of "${m.name}" (also models[${deploymentIds.get(id)}]); deployments of one model differ in provider, region or upstreamModel`,
+      );
     deploymentIds.set(id, i);
     const pi = providerNames.get(m.provider);
     if (pi === undefined) {
@@ -129,7 +136,9 @@ export function parseConfig(raw: unknown, source: string, env: NodeJS.ProcessEnv
     }
     const provider = config.providers[pi]!;
     if (!resolvePricing(provider.kind, m.upstreamModel ?? m.name, m.pricing)) {
-      problems.push(`models[${i}].pricing: no list price known for "${m.upstreamModel ?? m.name}" on ${provider.kind}; set pricing: {input, output} in USD per million tokens`);
+      problems.push(
+        `models[${i}].pricing: no list price known for "${m.upstreamModel ?? m.name}" on ${provider.kind}; set pricing: {input, output} in USD per million tokens`,
+      );
     }
   });
 
@@ -137,7 +146,10 @@ export function parseConfig(raw: unknown, source: string, env: NodeJS.ProcessEnv
     const target = rule.route;
     if ('model' in target && !modelNames.has(target.model)) problems.push(`routing.rules[${i}].route.model: unknown model "${target.model}"`);
     if ('router' in target && config.routing.routers[target.router] === undefined) {
-      const known = Object.keys(config.routing.routers).map((n) => `"${n}"`).join(', ') || 'none configured';
+      const known =
+        Object.keys(config.routing.routers)
+          .map((n) => `"${n}"`)
+          .join(', ') || 'none configured';
       problems.push(`routing.rules[${i}].route.router: unknown router "${target.router}" (known: ${known})`);
     }
     if ('tier' in target && !config.models.some((m) => m.tier !== undefined && TIER_ORDER.indexOf(m.tier) >= TIER_ORDER.indexOf(target.tier))) {

@@ -23,7 +23,10 @@ const capabilitiesSchema = z.strictObject({
 });
 
 export const providerSchema = z.strictObject({
-  name: z.string().min(1).regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, "_", "." and "-" only'),
+  name: z
+    .string()
+    .min(1)
+    .regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, "_", "." and "-" only'),
   kind: z.enum(['openai', 'anthropic', 'gemini', 'openai-compatible']),
   /** Base URL, or the word `emulator` for the in-process provider emulator. */
   baseUrl: z.string().min(1).optional(),
@@ -36,9 +39,7 @@ export const providerSchema = z.strictObject({
    * Gemini explicit context caching (cachedContents), created, reused and expired by costwise when
    * the expected saving beats the storage cost. Ignored for other kinds.
    */
-  contextCache: z
-    .strictObject({ enabled: z.boolean().default(true), ttlSeconds: z.number().int().positive().default(300) })
-    .prefault({}),
+  contextCache: z.strictObject({ enabled: z.boolean().default(true), ttlSeconds: z.number().int().positive().default(300) }).prefault({}),
 });
 
 export const modelSchema = z.strictObject({
@@ -62,16 +63,18 @@ export const configSchema = z.strictObject({
     .strictObject({
       port: z.number().int().min(0).max(65535).default(4000),
       host: z.string().default('127.0.0.1'),
-      maxBodyBytes: z.number().int().positive().default(10 * 1024 * 1024),
+      maxBodyBytes: z
+        .number()
+        .int()
+        .positive()
+        .default(10 * 1024 * 1024),
       /** Literal or `${ENV_VAR}`; COSTWISE_ADMIN_KEY also works. */
       adminKey: z.string().optional(),
     })
     .prefault({}),
   storage: z
     .strictObject({
-      ledger: z
-        .strictObject({ kind: z.literal('sqlite').default('sqlite'), path: z.string().default('.costwise/costwise.db') })
-        .prefault({}),
+      ledger: z.strictObject({ kind: z.literal('sqlite').default('sqlite'), path: z.string().default('.costwise/costwise.db') }).prefault({}),
       state: z.strictObject({ kind: z.literal('memory').default('memory') }).prefault({}),
     })
     .prefault({}),
@@ -124,7 +127,11 @@ export const configSchema = z.strictObject({
     .strictObject({
       backend: z.enum(['memory', 'sqlite', 'redis']).default('memory'),
       /** Bound on the cache's accounted bytes (memory and SQLite backends). */
-      maxBytes: z.number().int().positive().default(256 * 1024 * 1024),
+      maxBytes: z
+        .number()
+        .int()
+        .positive()
+        .default(256 * 1024 * 1024),
       ttlSeconds: z.number().positive().default(3600),
       sqlitePath: z.string().default('.costwise/cache.db'),
       /** Literal or `${ENV_VAR}`. */
@@ -206,7 +213,13 @@ export const configSchema = z.strictObject({
            * rules) is deferred as if it carried `x-costwise-defer: <window>`.
            */
           rules: z
-            .array(z.strictObject({ name: z.string().min(1), match: ruleMatchSchema, window: z.string().regex(/^\d+[smhd]$/, 'a window like 24h, 90m, 2d or 3600s') }))
+            .array(
+              z.strictObject({
+                name: z.string().min(1),
+                match: ruleMatchSchema,
+                window: z.string().regex(/^\d+[smhd]$/, 'a window like 24h, 90m, 2d or 3600s'),
+              }),
+            )
             .default([]),
         })
         .prefault({}),

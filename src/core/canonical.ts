@@ -10,9 +10,7 @@ export interface CacheControl {
   ttl?: '5m' | '1h';
 }
 
-export type ImageSource =
-  | { kind: 'url'; url: string }
-  | { kind: 'base64'; mediaType: string; data: string };
+export type ImageSource = { kind: 'url'; url: string } | { kind: 'base64'; mediaType: string; data: string };
 
 export interface TextPart {
   type: 'text';
@@ -69,16 +67,10 @@ export interface ToolDefinition {
   cacheControl?: CacheControl;
 }
 
-export type ToolChoice =
-  | { type: 'auto' }
-  | { type: 'none' }
-  | { type: 'required' }
-  | { type: 'tool'; name: string };
+export type ToolChoice = { type: 'auto' } | { type: 'none' } | { type: 'required' } | { type: 'tool'; name: string };
 
 export type ResponseFormat =
-  | { type: 'text' }
-  | { type: 'json_object' }
-  | { type: 'json_schema'; name: string; schema: Record<string, unknown>; strict?: boolean; description?: string };
+  { type: 'text' } | { type: 'json_object' } | { type: 'json_schema'; name: string; schema: Record<string, unknown>; strict?: boolean; description?: string };
 
 export interface CanonicalRequest {
   /** Model name as the caller asked for it (a catalog public name). */
@@ -118,14 +110,7 @@ export function emptyRequest(format: WireFormat): CanonicalRequest {
   return { model: '', system: [], messages: [], stream: false, streamUsage: false, passthrough: { format, fields: {} } };
 }
 
-export type StopReason =
-  | 'end_turn'
-  | 'max_tokens'
-  | 'stop_sequence'
-  | 'tool_use'
-  | 'content_filter'
-  | 'refusal'
-  | 'pause_turn';
+export type StopReason = 'end_turn' | 'max_tokens' | 'stop_sequence' | 'tool_use' | 'content_filter' | 'refusal' | 'pause_turn';
 
 /** Tokens by billing class. `inputTokens` excludes cache reads and writes. */
 export interface Usage {
@@ -168,10 +153,7 @@ export interface CanonicalResponse {
 // Streams: a sequence of content blocks, each started, filled by deltas and stopped, framed by
 // `start` and `finish`. Producers for formats without explicit blocks (OpenAI chunks) synthesise
 // the block boundaries; consumers for such formats drop them.
-export type StreamBlock =
-  | { type: 'text' }
-  | { type: 'tool_call'; id: string; name: string }
-  | { type: 'thinking' };
+export type StreamBlock = { type: 'text' } | { type: 'tool_call'; id: string; name: string } | { type: 'thinking' };
 
 export type StreamEvent =
   | { type: 'start'; id: string; model: string; created: number; usage: Usage }

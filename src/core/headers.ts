@@ -44,7 +44,12 @@ function formatResetDuration(ms: number): string {
 export function translateRateLimitHeaders(callerFormat: string, headers: Record<string, string>, nowMs: number): Record<string, string> {
   const foreign = callerFormat === 'openai' ? 'anthropic-ratelimit-' : callerFormat === 'anthropic' ? 'x-ratelimit-' : null;
   let needed = false;
-  if (foreign) for (const k in headers) if (k.startsWith(foreign)) { needed = true; break; }
+  if (foreign)
+    for (const k in headers)
+      if (k.startsWith(foreign)) {
+        needed = true;
+        break;
+      }
   if (!needed) return headers;
   const out = { ...headers };
   for (const kind of ['requests', 'tokens'] as const) {

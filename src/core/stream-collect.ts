@@ -22,7 +22,11 @@ export class StreamCollector {
       case 'block_start': {
         const b = event.block;
         this.blocks[event.index] =
-          b.type === 'text' ? { type: 'text', text: '' } : b.type === 'tool_call' ? { type: 'tool_call', id: b.id, name: b.name, arguments: '' } : { type: 'thinking', text: '' };
+          b.type === 'text'
+            ? { type: 'text', text: '' }
+            : b.type === 'tool_call'
+              ? { type: 'tool_call', id: b.id, name: b.name, arguments: '' }
+              : { type: 'thinking', text: '' };
         return;
       }
       case 'text_delta': {

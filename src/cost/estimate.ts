@@ -26,7 +26,7 @@ function looksAnthropic(body: Record<string, unknown>): boolean {
   return messages.some(
     (m) =>
       Array.isArray((m as { content?: unknown }).content) &&
-      ((m as { content: Array<{ type?: string }> }).content).some((b) => b?.type === 'tool_use' || b?.type === 'tool_result' || b?.type === 'image'),
+      (m as { content: Array<{ type?: string }> }).content.some((b) => b?.type === 'tool_use' || b?.type === 'tool_result' || b?.type === 'image'),
   );
 }
 
@@ -41,9 +41,7 @@ export function requestFromInput(text: string): CanonicalRequest {
     }
     const withModel = { model: 'estimate', ...body };
     try {
-      return looksAnthropic(withModel)
-        ? parseMessagesRequest({ max_tokens: 1024, ...withModel })
-        : parseChatRequest(withModel);
+      return looksAnthropic(withModel) ? parseMessagesRequest({ max_tokens: 1024, ...withModel }) : parseChatRequest(withModel);
     } catch (err) {
       if (err instanceof GatewayError) throw new Error(`request body: ${err.param ? err.param + ': ' : ''}${err.message}`);
       throw err;
@@ -83,4 +81,3 @@ export function estimateOnCatalog(request: CanonicalRequest, models: readonly De
   rows.sort((a, b) => a.pico - b.pico || a.model.localeCompare(b.model));
   return rows.map(({ pico: _pico, ...row }) => row);
 }
-

@@ -1,5 +1,16 @@
 // Anthropic Messages request → canonical request, validated like the real API.
-import type { CacheControl, CanonicalMessage, CanonicalRequest, ContentPart, ImagePart, TextPart, ToolCallPart, ToolChoice, ToolDefinition, ToolResultPart } from '../core/canonical.js';
+import type {
+  CacheControl,
+  CanonicalMessage,
+  CanonicalRequest,
+  ContentPart,
+  ImagePart,
+  TextPart,
+  ToolCallPart,
+  ToolChoice,
+  ToolDefinition,
+  ToolResultPart,
+} from '../core/canonical.js';
 import { badRequest } from './errors.js';
 import * as v from './parse-util.js';
 
@@ -63,7 +74,11 @@ function block(rawBlock: unknown, param: string): ContentPart {
       return part;
     }
     case 'thinking':
-      return { type: 'thinking', text: v.requireString(b.thinking, `${param}.thinking`), ...(typeof b.signature === 'string' ? { signature: b.signature } : {}) };
+      return {
+        type: 'thinking',
+        text: v.requireString(b.thinking, `${param}.thinking`),
+        ...(typeof b.signature === 'string' ? { signature: b.signature } : {}),
+      };
     case 'redacted_thinking':
       return { type: 'thinking', text: String(b.data ?? '') };
     default: {
@@ -79,7 +94,10 @@ function message(raw: unknown, i: number): CanonicalMessage {
   const m = v.requireObj(raw, param);
   if (m.role !== 'user' && m.role !== 'assistant') throw badRequest(`${param}.role: Input should be 'user' or 'assistant'`, `${param}.role`);
   if (m.content === undefined) required(`${param}.content`);
-  const content = typeof m.content === 'string' ? [{ type: 'text' as const, text: m.content }] : v.requireArray(m.content, `${param}.content`).map((b, j) => block(b, `${param}.content.${j}`));
+  const content =
+    typeof m.content === 'string'
+      ? [{ type: 'text' as const, text: m.content }]
+      : v.requireArray(m.content, `${param}.content`).map((b, j) => block(b, `${param}.content.${j}`));
   return { role: m.role, content };
 }
 

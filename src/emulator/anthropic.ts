@@ -42,7 +42,14 @@ export async function handleAnthropicMessages(ex: Exchange, body: unknown): Prom
   const prompt = analyzePrompt(canon, model);
   const plan = ex.state.anthropicCache.plan(model, prompt.segments, canon.cacheControl);
   const d = directives((h) => ex.header(h));
-  const r = makeReply({ req: canon, model, prompt, seed: ex.state.seed, echo: d.echo, ...(d.forcedTokens !== undefined ? { forcedTokens: d.forcedTokens } : {}) });
+  const r = makeReply({
+    req: canon,
+    model,
+    prompt,
+    seed: ex.state.seed,
+    echo: d.echo,
+    ...(d.forcedTokens !== undefined ? { forcedTokens: d.forcedTokens } : {}),
+  });
   ex.admit(prompt.tokens, r.outputTokens);
   ex.onStart = plan.commit;
   const id = `msg_${ex.state.nextId()}`;

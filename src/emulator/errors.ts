@@ -23,8 +23,7 @@ export class EmuError extends Error {
   }
 }
 
-export const badRequest = (message: string, param: string | null = null, code: string | null = null): EmuError =>
-  new EmuError(400, message, { param, code });
+export const badRequest = (message: string, param: string | null = null, code: string | null = null): EmuError => new EmuError(400, message, { param, code });
 
 const OPENAI_TYPE: Record<number, string> = {
   400: 'invalid_request_error',

@@ -4,10 +4,7 @@ import { EmuError } from './errors.js';
 
 export type StatusFault = 429 | 500 | 503 | 529;
 
-export type Fault =
-  | { kind: 'status'; status: StatusFault }
-  | { kind: 'slow'; ms: number }
-  | { kind: 'cut' };
+export type Fault = { kind: 'status'; status: StatusFault } | { kind: 'slow'; ms: number } | { kind: 'cut' };
 
 export interface FaultRates {
   rate429?: number;
@@ -41,12 +38,7 @@ function fromHeader(value: string, slowMs: string | undefined): Fault | null {
 }
 
 /** The fault for this request, if any. One PRNG draw per request, only when a rate is set. */
-export function chooseFault(
-  header: string | undefined,
-  slowMsHeader: string | undefined,
-  rates: FaultRates,
-  rand: () => number,
-): Fault | null {
+export function chooseFault(header: string | undefined, slowMsHeader: string | undefined, rates: FaultRates, rand: () => number): Fault | null {
   if (header !== undefined) return fromHeader(header, slowMsHeader);
   const total = (rates.rate429 ?? 0) + (rates.rate500 ?? 0) + (rates.rate503 ?? 0) + (rates.rate529 ?? 0) + (rates.rateCut ?? 0);
   if (total <= 0) return null;

@@ -62,15 +62,18 @@ function handleCreate(ex: Exchange, raw: unknown): void {
   const model = v.requireString(b.model, 'model').replace(/^models\//, '');
   if (!isKnownModel(model)) throw new EmuError(404, `models/${model} is not found for API version v1beta, or is not supported for createCachedContent.`);
   const now = ex.state.now();
-  const entry = geminiCacheStore(ex.state).create({
-    model,
-    system: systemInstruction(b.systemInstruction ?? b.system_instruction),
-    tools: tools(b.tools),
-    toolChoice: toolChoice(b.toolConfig ?? b.tool_config),
-    messages: optionalContents(b.contents),
-    displayName: v.optString(b.displayName, 'displayName'),
-    expireTime: expiration(b, now) ?? now + DEFAULT_CACHE_TTL_MS,
-  }, now);
+  const entry = geminiCacheStore(ex.state).create(
+    {
+      model,
+      system: systemInstruction(b.systemInstruction ?? b.system_instruction),
+      tools: tools(b.tools),
+      toolChoice: toolChoice(b.toolConfig ?? b.tool_config),
+      messages: optionalContents(b.contents),
+      displayName: v.optString(b.displayName, 'displayName'),
+      expireTime: expiration(b, now) ?? now + DEFAULT_CACHE_TTL_MS,
+    },
+    now,
+  );
   ex.sendPlain(200, render(entry));
 }
 
@@ -102,7 +105,10 @@ function expiration(b: v.Obj, now: number): number | undefined {
   if (b.ttl !== undefined && b.expireTime !== undefined) throw badRequest('* expiration: only one of ttl and expireTime may be set.');
   if (b.ttl !== undefined) {
     const m = typeof b.ttl === 'string' ? /^(\d+)(?:\.(\d{1,9}))?s$/.exec(b.ttl) : null;
-    if (!m) throw badRequest(`Invalid value at 'cached_content.ttl' (type.googleapis.com/google.protobuf.Duration), Field 'ttl', Illegal duration format; duration must end with 's'`);
+    if (!m)
+      throw badRequest(
+        `Invalid value at 'cached_content.ttl' (type.googleapis.com/google.protobuf.Duration), Field 'ttl', Illegal duration format; duration must end with 's'`,
+      );
     const ms = Number(m[1]) * 1000 + Math.floor(Number(`0.${m[2] ?? '0'}`) * 1000);
     if (ms <= 0) throw badRequest('* cached_content.ttl: ttl must be positive.');
     return now + ms;

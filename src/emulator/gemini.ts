@@ -27,16 +27,21 @@ export async function handleGenerate(ex: Exchange, body: unknown, model: string,
   const { canon, cachedTokens } = withCachedContent(ex, body, parseGemini(body, model, stream), model);
   const prompt = analyzePrompt(canon, model);
   const d = directives((h) => ex.header(h));
-  const r = makeReply({ req: canon, model, prompt, seed: ex.state.seed, echo: d.echo, ...(d.forcedTokens !== undefined ? { forcedTokens: d.forcedTokens } : {}) });
+  const r = makeReply({
+    req: canon,
+    model,
+    prompt,
+    seed: ex.state.seed,
+    echo: d.echo,
+    ...(d.forcedTokens !== undefined ? { forcedTokens: d.forcedTokens } : {}),
+  });
   ex.admit(prompt.tokens, r.outputTokens);
   const usageMetadata = {
     promptTokenCount: prompt.tokens,
     candidatesTokenCount: r.outputTokens,
     totalTokenCount: prompt.tokens + r.outputTokens,
     promptTokensDetails: [{ modality: 'TEXT', tokenCount: prompt.tokens }],
-    ...(cachedTokens > 0
-      ? { cachedContentTokenCount: cachedTokens, cacheTokensDetails: [{ modality: 'TEXT', tokenCount: cachedTokens }] }
-      : {}),
+    ...(cachedTokens > 0 ? { cachedContentTokenCount: cachedTokens, cacheTokensDetails: [{ modality: 'TEXT', tokenCount: cachedTokens }] } : {}),
   };
   const responseId = ex.state.nextId();
   const candidate = (parts: unknown[], finish: string | null): Record<string, unknown> => {
@@ -133,6 +138,9 @@ export async function handleEmbed(ex: Exchange, body: unknown, model: string, ba
     checkModel(reqModel);
     return embedOne(r, reqModel, `requests[${i}]`);
   });
-  ex.admit(out.reduce((n, e) => n + e.tokens, 0), 0);
+  ex.admit(
+    out.reduce((n, e) => n + e.tokens, 0),
+    0,
+  );
   return ex.sendJson({ embeddings: out.map((e) => ({ values: e.values })) });
 }

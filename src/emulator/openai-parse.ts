@@ -38,7 +38,11 @@ function message(raw: unknown, i: number): CanonicalMessage {
   const role = m.role;
   if (role === undefined) missing(`${param}.role`);
   if (typeof role !== 'string' || !ROLES.includes(role)) {
-    throw badRequest(`Invalid value: '${String(role)}'. Supported values are: 'system', 'assistant', 'user', 'function', 'tool', and 'developer'.`, `${param}.role`, 'invalid_value');
+    throw badRequest(
+      `Invalid value: '${String(role)}'. Supported values are: 'system', 'assistant', 'user', 'function', 'tool', and 'developer'.`,
+      `${param}.role`,
+      'invalid_value',
+    );
   }
   const name = v.optString(m.name, `${param}.name`);
   if (role === 'tool' || role === 'function') {

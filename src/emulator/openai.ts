@@ -44,7 +44,15 @@ export async function handleOpenAIChat(ex: Exchange, body: unknown): Promise<voi
   const replies: Reply[] = [];
   let completion = 0;
   for (let i = 0; i < n; i++) {
-    const r = makeReply({ req: canon, model, prompt, seed: ex.state.seed, choice: i, echo: d.echo, ...(d.forcedTokens !== undefined ? { forcedTokens: d.forcedTokens } : {}) });
+    const r = makeReply({
+      req: canon,
+      model,
+      prompt,
+      seed: ex.state.seed,
+      choice: i,
+      echo: d.echo,
+      ...(d.forcedTokens !== undefined ? { forcedTokens: d.forcedTokens } : {}),
+    });
     replies.push(r);
     completion += r.outputTokens;
   }

@@ -107,7 +107,10 @@ export class AnthropicPromptCache {
     let seen5m = false;
     for (const bp of bps) {
       if (bp.cc?.ttl === '1h' && seen5m) {
-        throw new EmuError(400, "a ttl='1h' cache_control block must not come after a ttl='5m' cache_control block. Note that blocks are processed in the following order: `tools`, `system`, `messages`.");
+        throw new EmuError(
+          400,
+          "a ttl='1h' cache_control block must not come after a ttl='5m' cache_control block. Note that blocks are processed in the following order: `tools`, `system`, `messages`.",
+        );
       }
       if (bp.cc?.ttl !== '1h') seen5m = true;
     }

@@ -53,7 +53,7 @@ export class OpenAIPromptCache {
       const tag = tokens ? 0 : stringDigest(seg.tag) | 0x40000000; // outside real token ids
       const end = pos + seg.tokens;
       // Whole stretches between boundaries are hashed in a tight loop.
-      for (let i = 0; pos < end; ) {
+      for (let i = 0; pos < end;) {
         const stop = Math.min(end, next);
         for (; pos < stop; pos++, i++) h.int(tokens ? tokens[i]! : tag ^ i);
         if (pos === next) {

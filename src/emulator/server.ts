@@ -130,11 +130,13 @@ function authorized(provider: Provider, req: IncomingMessage, query: string): bo
 const AUTH_MESSAGES: Record<Provider, string> = {
   openai: "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).",
   anthropic: 'x-api-key header is required',
-  gemini: 'Method doesn\'t allow unregistered callers (callers without established identity). Please use API Key or other form of API consumer identity to call this API.',
+  gemini:
+    "Method doesn't allow unregistered callers (callers without established identity). Please use API Key or other form of API consumer identity to call this API.",
 };
 
 const BAD_JSON: Record<Provider, string> = {
-  openai: "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was not valid JSON.)",
+  openai:
+    "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was not valid JSON.)",
   anthropic: 'There was an error parsing the body of your request. The body must be valid JSON.',
   gemini: 'Invalid JSON payload received.',
 };
@@ -157,7 +159,12 @@ function readBody(req: IncomingMessage): Promise<string> {
   });
 }
 
-async function handle(req: IncomingMessage, res: ServerResponse, state: EmulatorState, stats: { requests: number; byPath: Map<string, number> }): Promise<void> {
+async function handle(
+  req: IncomingMessage,
+  res: ServerResponse,
+  state: EmulatorState,
+  stats: { requests: number; byPath: Map<string, number> },
+): Promise<void> {
   const url = req.url ?? '/';
   const q = url.indexOf('?');
   const path = q < 0 ? url : url.slice(0, q);

@@ -62,7 +62,9 @@ export function createState(o: EmulatorOptions): EmulatorState {
   if (!(cacheCfg.minTokens > 0 && cacheCfg.step > 0)) throw new RangeError('emulator: openaiCache minTokens/step must be > 0');
   const idRand = prng(seed ^ 0x51ed27);
   let counter = 0;
-  const hexBase = Math.floor(idRand() * 0xffffffff).toString(16).padStart(8, '0');
+  const hexBase = Math.floor(idRand() * 0xffffffff)
+    .toString(16)
+    .padStart(8, '0');
   const idBody = (): string => `${hexBase}${(++counter).toString(16).padStart(12, '0')}`;
   return {
     seed,

@@ -43,12 +43,7 @@ export interface ResponseCache {
   semanticByDefault: boolean;
 }
 
-export function createResponseCache(
-  config: Config['cache'],
-  store: ResponseCacheStore,
-  semantic?: SemanticCache,
-  now: () => number = Date.now,
-): ResponseCache {
+export function createResponseCache(config: Config['cache'], store: ResponseCacheStore, semantic?: SemanticCache, now: () => number = Date.now): ResponseCache {
   return {
     semantic,
     semanticByDefault: config.semantic.enabled,
@@ -87,7 +82,8 @@ export function cacheDirective(headers: IncomingHttpHeaders): CacheDirective {
   let ttlMs: number | undefined;
   if (typeof ttl === 'string') {
     const seconds = Number(ttl);
-    if (!(seconds > 0) || !Number.isFinite(seconds)) throw invalidRequest(`x-costwise-cache-ttl: expected a positive number of seconds, got "${ttl}"`, 'x-costwise-cache-ttl');
+    if (!(seconds > 0) || !Number.isFinite(seconds))
+      throw invalidRequest(`x-costwise-cache-ttl: expected a positive number of seconds, got "${ttl}"`, 'x-costwise-cache-ttl');
     ttlMs = seconds * 1000;
   }
   if (mode === undefined) return { mode: 'default', ttlMs };
@@ -117,7 +113,13 @@ export interface StoredAnswer {
 }
 
 /** Looks the request up; true when it was answered from the cache (`ctx.outcome` is set). */
-export async function lookupCache(ctx: RequestContext, cache: ResponseCache, catalog: Catalog, directive: CacheDirective, ledger: DurableStore): Promise<boolean> {
+export async function lookupCache(
+  ctx: RequestContext,
+  cache: ResponseCache,
+  catalog: Catalog,
+  directive: CacheDirective,
+  ledger: DurableStore,
+): Promise<boolean> {
   if (directive.mode === 'no-store') return false;
   const features = (ctx.features ??= extractFeatures(ctx.request, ctx.caller));
   const rule = cache.rules.find((r) => r.matches(features));
@@ -232,7 +234,14 @@ async function serveSemantic(
 
 /** An embeddings API call made for the semantic cache, billed on its own row under its technique. */
 function billEmbedding(ctx: RequestContext, ledger: DurableStore, call: EmbeddingCall, label: string): void {
-  recordSubCall(ctx, ledger, { label, deployment: call.deployment, usage: call.usage, latencyMs: call.latencyMs, route: 'cache:semantic-embed', technique: 'cache_semantic' });
+  recordSubCall(ctx, ledger, {
+    label,
+    deployment: call.deployment,
+    usage: call.usage,
+    latencyMs: call.latencyMs,
+    route: 'cache:semantic-embed',
+    technique: 'cache_semantic',
+  });
 }
 
 /** Answers from the cache; false when the model that made the answer is no longer in the catalog. */

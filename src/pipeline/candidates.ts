@@ -13,13 +13,7 @@ import type { Resilience } from './resilience.js';
 /** Characters of each prefix part hashed into the affinity key: enough to tell prompts apart. */
 const PREFIX_CHARS = 4096;
 
-export function candidateDeployments(
-  model: Deployment,
-  request: CanonicalRequest,
-  features: RequestFeatures,
-  catalog: Catalog,
-  res: Resilience,
-): Deployment[] {
+export function candidateDeployments(model: Deployment, request: CanonicalRequest, features: RequestFeatures, catalog: Catalog, res: Resilience): Deployment[] {
   const out: Deployment[] = [];
   const unhealthy: Deployment[] = [];
   let key: string | undefined;

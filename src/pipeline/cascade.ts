@@ -53,9 +53,7 @@ export async function runCascade(ctx: RequestContext, deps: CascadeDeps): Promis
       ctx.upstreamHeaders = answer.headers;
       for (const w of answer.warnings) ctx.warnings.push(w);
       ctx.routeReason = `${via}cascade:${router.name}:accepted->${answer.deployment.name}`;
-      ctx.outcome = ctx.request.stream
-        ? { kind: 'stream', events: replay(responseEvents(answer.response)) }
-        : { kind: 'complete', response: answer.response };
+      ctx.outcome = ctx.request.stream ? { kind: 'stream', events: replay(responseEvents(answer.response)) } : { kind: 'complete', response: answer.response };
       return;
     }
     escalations.push(`${step.name}:${verdict.detail}`);

@@ -23,9 +23,7 @@ export interface Caller {
   tags: string[];
 }
 
-export type Outcome =
-  | { kind: 'complete'; response: CanonicalResponse }
-  | { kind: 'stream'; events: AsyncIterable<StreamEvent> };
+export type Outcome = { kind: 'complete'; response: CanonicalResponse } | { kind: 'stream'; events: AsyncIterable<StreamEvent> };
 
 export interface Settlement {
   usage: Usage;

@@ -109,11 +109,7 @@ async function attempt(d: Deployment, asked: CanonicalRequest, ctx: RequestConte
 }
 
 /** The stream again from its already-read first event; `end` runs once it finishes or is dropped. */
-async function* resumed(
-  first: IteratorResult<StreamEvent>,
-  iterator: AsyncIterator<StreamEvent>,
-  end: () => void,
-): AsyncGenerator<StreamEvent> {
+async function* resumed(first: IteratorResult<StreamEvent>, iterator: AsyncIterator<StreamEvent>, end: () => void): AsyncGenerator<StreamEvent> {
   try {
     if (first.done) return;
     yield first.value;

@@ -24,8 +24,7 @@ export interface Resilience {
 
 export function createResilience(routing: Config['routing'], deps: ResilienceDeps = systemDeps): Resilience {
   const { strategy, tolerance, affinity } = routing.balance;
-  const balance: BalanceStrategy =
-    strategy === 'weighted' ? { kind: 'weighted' } : { kind: strategy, ...(tolerance !== undefined ? { tolerance } : {}) };
+  const balance: BalanceStrategy = strategy === 'weighted' ? { kind: 'weighted' } : { kind: strategy, ...(tolerance !== undefined ? { tolerance } : {}) };
   return {
     deps,
     breaker: new CircuitBreaker(

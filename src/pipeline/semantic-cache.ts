@@ -87,10 +87,17 @@ function providerEmbedding(p: NonNullable<SemanticCacheOptions['provider']>): { 
   };
   const embed: EmbedFn = async (text) => {
     const t0 = performance.now();
-    const result = await adapter.embed!(target, { model: deployment.upstreamModel, input: [text], inputWasString: true, encodingFormat: 'float' }, { forwardHeaders: {} });
+    const result = await adapter.embed!(
+      target,
+      { model: deployment.upstreamModel, input: [text], inputWasString: true, encodingFormat: 'float' },
+      { forwardHeaders: {} },
+    );
     const vector = result.embeddings[0];
     if (!vector || vector.length !== dimensions) throw new Error(`embedding of width ${vector?.length ?? 0} from ${deployment.name}, expected ${dimensions}`);
-    return { vector: Float32Array.from(vector), call: { deployment, usage: { ...ZERO_USAGE, inputTokens: result.usage.inputTokens }, latencyMs: performance.now() - t0 } };
+    return {
+      vector: Float32Array.from(vector),
+      call: { deployment, usage: { ...ZERO_USAGE, inputTokens: result.usage.inputTokens }, latencyMs: performance.now() - t0 },
+    };
   };
   return { embedder, embed };
 }

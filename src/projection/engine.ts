@@ -112,7 +112,10 @@ export function projectTypeMonth({ type: t, requests: n, rates, available }: Typ
   const c4 = useCache ? cached : c3;
 
   const c5 = useCache
-    ? times(readsSync, read, served) + times(sync - readsSync, write, served) + times(readsBatch, read, served, 'batch') + times(batched - readsBatch, write, served, 'batch')
+    ? times(readsSync, read, served) +
+      times(sync - readsSync, write, served) +
+      times(readsBatch, read, served, 'batch') +
+      times(batched - readsBatch, write, served, 'batch')
     : times(sync, plain, served) + times(batched, plain, served, 'batch');
 
   return {

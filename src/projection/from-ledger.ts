@@ -77,7 +77,11 @@ function assumptionsOf(rows: readonly LedgerRow[]): AssumptionsInput {
       exact_hit_rate: round(rows.filter((r) => r.cache === 'hit-exact').length / rows.length),
       semantic_hit_rate: round(rows.filter((r) => r.cache === 'hit-semantic').length / rows.length),
     },
-    prompt_cache: { prefix_share: input > 0 ? round(cached / input) : 0, reuse_rate: cached > 0 ? round(read / cached) : 0, ttl: write1h > write5m ? '1h' : '5m' },
+    prompt_cache: {
+      prefix_share: input > 0 ? round(cached / input) : 0,
+      reuse_rate: cached > 0 ? round(read / cached) : 0,
+      ttl: write1h > write5m ? '1h' : '5m',
+    },
     batchable_share: misses.length ? round(batched / misses.length) : 0,
   };
 }

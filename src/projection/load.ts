@@ -10,7 +10,10 @@ import { resolveScenario } from './resolve.js';
 import type { Scenario } from './scenario.js';
 
 export class ScenarioError extends Error {
-  constructor(readonly problems: string[], readonly file: string) {
+  constructor(
+    readonly problems: string[],
+    readonly file: string,
+  ) {
     super(`invalid scenario${file ? ` in ${file}` : ''}:\n` + problems.map((p) => `  - ${p}`).join('\n'));
     this.name = 'ScenarioError';
   }
@@ -21,7 +24,8 @@ export function parseScenario(raw: unknown, source: string): Scenario {
   const parsed = scenarioSchema.safeParse(raw);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => {
-      if (issue.code === 'unrecognized_keys') return `${formatPath(issue.path)}: unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+      if (issue.code === 'unrecognized_keys')
+        return `${formatPath(issue.path)}: unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
       return `${formatPath(issue.path)}: ${issue.message}`;
     });
     // zod skips the whole-scenario checks when a field is wrong; the share sum is worth reporting anyway.
@@ -36,7 +40,11 @@ export function parseScenario(raw: unknown, source: string): Scenario {
   try {
     loaded = loadConfig(configFile);
   } catch (err) {
-    if (err instanceof ConfigError) throw new ScenarioError(err.problems.map((p) => `config (${err.file}): ${p}`), source);
+    if (err instanceof ConfigError)
+      throw new ScenarioError(
+        err.problems.map((p) => `config (${err.file}): ${p}`),
+        source,
+      );
     throw err;
   }
   const result = resolveScenario(input, buildCatalog(loaded.config, 'http://127.0.0.1:1'), loaded.source);

@@ -37,9 +37,17 @@ function monthResult(scenario: Scenario, month: number, scale: number): MonthRes
   const requests = Math.round(volume);
   const reference = scenario.monthlyVolume[0]!;
   const load = reference > 0 ? volume / reference : 1;
-  const counts = splitByShare(requests, scenario.types.map((t) => t.share));
+  const counts = splitByShare(
+    requests,
+    scenario.types.map((t) => t.share),
+  );
   const types = scenario.types.map((type, i) =>
-    projectTypeMonth({ type, requests: counts[i]!, rates: effectiveRates(type.assumptions, load, scenario.reuseGrowsWithVolume), available: scenario.available }),
+    projectTypeMonth({
+      type,
+      requests: counts[i]!,
+      rates: effectiveRates(type.assumptions, load, scenario.reuseGrowsWithVolume),
+      available: scenario.available,
+    }),
   );
   const savingsPico = zeroSavings();
   let naivePico = 0n;

@@ -38,7 +38,12 @@ function volumeNote(input: ScenarioInput): string {
   const v = input.volume;
   if (v.monthly) return `month by month: ${v.monthly.join(', ')}`;
   const g = v.growth;
-  const growth = g === undefined ? 'no growth' : typeof g === 'number' ? `${+(g * 100).toFixed(4)}% a month` : `growth by month: ${g.map((x) => `${+(x * 100).toFixed(4)}%`).join(', ')}`;
+  const growth =
+    g === undefined
+      ? 'no growth'
+      : typeof g === 'number'
+        ? `${+(g * 100).toFixed(4)}% a month`
+        : `growth by month: ${g.map((x) => `${+(x * 100).toFixed(4)}%`).join(', ')}`;
   return `${v.launch} requests in month 1, ${growth}`;
 }
 
@@ -76,7 +81,8 @@ export function resolveScenario(input: ScenarioInput, catalog: Catalog, catalogS
     let serve: Serve | undefined;
     if (t.serve.model !== undefined) {
       const d = lookup(t.serve.model, `${at}.serve.model`);
-      if (d && input.models && !input.models.includes(d.name)) problems.push(`${at}.serve.model: "${d.name}" is not in models (the models available for routing)`);
+      if (d && input.models && !input.models.includes(d.name))
+        problems.push(`${at}.serve.model: "${d.name}" is not in models (the models available for routing)`);
       else if (d) serve = { kind: 'model', model: d };
     } else if (t.serve.tier !== undefined) {
       const tier = t.serve.tier;
@@ -102,7 +108,9 @@ export function resolveScenario(input: ScenarioInput, catalog: Catalog, catalogS
       assumptions,
     };
     if (!servingModel(type, available)) {
-      problems.push(`${at}.serve.tier: no available model of tier "${t.serve.tier}" or higher can serve ${t.input_tokens} input + ${t.output_tokens} output tokens${type.tools ? ' with tools' : ''}${type.images ? ' with images' : ''}`);
+      problems.push(
+        `${at}.serve.tier: no available model of tier "${t.serve.tier}" or higher can serve ${t.input_tokens} input + ${t.output_tokens} output tokens${type.tools ? ' with tools' : ''}${type.images ? ' with images' : ''}`,
+      );
     } else types.push(type);
   });
 

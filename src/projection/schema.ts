@@ -6,8 +6,16 @@ import { z } from 'zod';
 const required = (what: string) => (issue: { input?: unknown }) => (issue.input === undefined ? 'required' : `expected ${what}`);
 
 const count = (what: string) => z.number({ error: required('a number') }).min(0, `must not be negative (${what})`);
-const tokens = () => z.number({ error: required('a whole number of tokens') }).int('must be a whole number of tokens').min(0, 'must not be negative');
-const fraction = () => z.number({ error: required('a fraction between 0 and 1') }).min(0, 'must be between 0 and 1').max(1, 'must be between 0 and 1');
+const tokens = () =>
+  z
+    .number({ error: required('a whole number of tokens') })
+    .int('must be a whole number of tokens')
+    .min(0, 'must not be negative');
+const fraction = () =>
+  z
+    .number({ error: required('a fraction between 0 and 1') })
+    .min(0, 'must be between 0 and 1')
+    .max(1, 'must be between 0 and 1');
 const name = () => z.string({ error: required('a string') }).min(1, 'must not be empty');
 
 /** Technique assumptions: the defaults for every request type, each overridable per type. */
@@ -75,7 +83,12 @@ const volumeSchema = z
     }
     const rates = typeof v.growth === 'number' ? [v.growth] : (v.growth ?? []);
     rates.forEach((g, i) => {
-      if (g <= -1) ctx.addIssue({ code: 'custom', path: typeof v.growth === 'number' ? ['growth'] : ['growth', i], message: 'must be greater than -1 (a month cannot lose all its traffic and more)' });
+      if (g <= -1)
+        ctx.addIssue({
+          code: 'custom',
+          path: typeof v.growth === 'number' ? ['growth'] : ['growth', i],
+          message: 'must be greater than -1 (a month cannot lose all its traffic and more)',
+        });
     });
   });
 
@@ -95,7 +108,12 @@ export const scenarioSchema = z
     /** costwise.yaml whose catalog and prices to use (relative to the scenario); default: the embedded catalog. */
     config: name().optional(),
     /** Months to project; defaults to the length of volume.monthly. */
-    months: z.number({ error: required('a whole number of months') }).int('must be a whole number of months').min(1, 'must be at least 1').max(120, 'must be at most 120').optional(),
+    months: z
+      .number({ error: required('a whole number of months') })
+      .int('must be a whole number of months')
+      .min(1, 'must be at least 1')
+      .max(120, 'must be at most 120')
+      .optional(),
     volume: volumeSchema,
     /** Models routing may use; default: every chat model of the catalog that has a tier. */
     models: z.array(name()).min(1, 'must list at least one model').optional(),
@@ -104,7 +122,10 @@ export const scenarioSchema = z
     /** true: prompt-cache reuse rises with traffic (requests arrive s× as often within the TTL). */
     reuse_grows_with_volume: z.boolean({ error: 'expected true or false' }).optional(),
     mix: z.array(requestTypeSchema, { error: required('a list of request types') }).min(1, 'must list at least one request type'),
-    scale_factors: z.array(z.number({ error: 'expected a number' }).positive('must be greater than 0')).min(1, 'must list at least one factor').optional(),
+    scale_factors: z
+      .array(z.number({ error: 'expected a number' }).positive('must be greater than 0'))
+      .min(1, 'must list at least one factor')
+      .optional(),
   })
   .superRefine((s, ctx) => {
     const shares = shareSumProblem(s.mix);
@@ -121,7 +142,11 @@ export const scenarioSchema = z
     }
     if (monthly === undefined && s.months === undefined) ctx.addIssue({ code: 'custom', path: ['months'], message: 'required (or give volume.monthly)' });
     if (Array.isArray(s.volume.growth) && s.months !== undefined && s.volume.growth.length !== s.months - 1) {
-      ctx.addIssue({ code: 'custom', path: ['volume', 'growth'], message: `lists ${s.volume.growth.length} rates; ${s.months} months need ${s.months - 1} (one per month after the first)` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['volume', 'growth'],
+        message: `lists ${s.volume.growth.length} rates; ${s.months} months need ${s.months - 1} (one per month after the first)`,
+      });
     }
   });
 

@@ -46,7 +46,11 @@ function rate(assumption: string, key: keyof Omit<Assumptions, 'ttl'>): Variatio
 }
 
 const VARIATIONS: readonly Variation[] = [
-  { assumption: 'launch volume', applies: (s) => s.monthlyVolume.some((v) => v > 0), apply: (s, f) => ({ ...s, monthlyVolume: s.monthlyVolume.map((v) => v * f) }) },
+  {
+    assumption: 'launch volume',
+    applies: (s) => s.monthlyVolume.some((v) => v > 0),
+    apply: (s, f) => ({ ...s, monthlyVolume: s.monthlyVolume.map((v) => v * f) }),
+  },
   {
     assumption: 'monthly growth',
     applies: (s) => s.monthlyVolume.some((v, i) => i > 0 && v !== s.monthlyVolume[i - 1]),
@@ -61,7 +65,11 @@ const VARIATIONS: readonly Variation[] = [
     },
   },
   { assumption: 'input tokens per request', applies: () => true, apply: (s, f) => eachType(s, (t) => ({ ...t, inputTokens: Math.round(t.inputTokens * f) })) },
-  { assumption: 'output tokens per request', applies: () => true, apply: (s, f) => eachType(s, (t) => ({ ...t, outputTokens: Math.round(t.outputTokens * f) })) },
+  {
+    assumption: 'output tokens per request',
+    applies: () => true,
+    apply: (s, f) => eachType(s, (t) => ({ ...t, outputTokens: Math.round(t.outputTokens * f) })),
+  },
   rate('prompt optimisation (token reduction)', 'promptOptimization'),
   {
     assumption: 'response-cache hit rate',

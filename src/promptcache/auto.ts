@@ -66,4 +66,3 @@ function anchorStablePrefix(plan: { breakpoints: Array<{ blockIndex: number; ttl
   if (stable < 0 || first.blockIndex <= stable || !blocks[stable]!.cacheable || blockEnds(blocks)[stable]! < min) return;
   plan.breakpoints.unshift({ blockIndex: stable, ttl: first.ttl });
 }
-

@@ -18,10 +18,7 @@ export interface PromptBlock {
 }
 
 /** Where a block comes from in a canonical request (used to place `cacheControl`). */
-export type BlockSlot =
-  | { kind: 'tools'; tool: number }
-  | { kind: 'system'; part: number }
-  | { kind: 'message'; message: number; part: number };
+export type BlockSlot = { kind: 'tools'; tool: number } | { kind: 'system'; part: number } | { kind: 'message'; message: number; part: number };
 
 const SEP = '\u001f';
 
@@ -67,7 +64,11 @@ function partRaw(part: ContentPart, count: (t: string) => number): Omit<RawBlock
       // Counted (it occupies prefix positions) but never a breakpoint.
       return { content: `thinking${SEP}${part.text}${SEP}${part.signature ?? ''}`, tokens: count(part.text), cacheable: false };
     case 'tool_call':
-      return { content: `tool_use${SEP}${part.id}${SEP}${part.name}${SEP}${part.arguments}`, tokens: count(part.name) + count(part.arguments), cacheable: true };
+      return {
+        content: `tool_use${SEP}${part.id}${SEP}${part.name}${SEP}${part.arguments}`,
+        tokens: count(part.name) + count(part.arguments),
+        cacheable: true,
+      };
     case 'tool_result': {
       let tokens = 0;
       const inner = part.content.map((c) => {

@@ -191,13 +191,7 @@ function bestSteps(p: {
   return best;
 }
 
-function describe(p: {
-  cached: number;
-  start: number;
-  writes: readonly Breakpoint[];
-  reads: ReadonlyArray<Record<Ttl, number>>;
-  prices: UnitPrices;
-}): string {
+function describe(p: { cached: number; start: number; writes: readonly Breakpoint[]; reads: ReadonlyArray<Record<Ttl, number>>; prices: UnitPrices }): string {
   const parts: string[] = [];
   if (p.cached >= 0) parts.push(`read cached prefix ending at block ${p.cached} (${p.start} tokens)`);
   for (const w of p.writes) parts.push(`write ${w.ttl} to block ${w.blockIndex} (expected reads ${p.reads[w.blockIndex]![w.ttl].toFixed(2)})`);

@@ -94,7 +94,7 @@ interface PrefixRecord {
 
 type P = Record<Ttl, number>;
 
-const pooledKey = (c: ReuseContext): number => ((c.stage * 2 + (c.continuing ? 1 : 0)) * (MAX_OFFSET + 1) + Math.min(c.offset, MAX_OFFSET));
+const pooledKey = (c: ReuseContext): number => (c.stage * 2 + (c.continuing ? 1 : 0)) * (MAX_OFFSET + 1) + Math.min(c.offset, MAX_OFFSET);
 const specificKey = (c: ReuseContext): number => pooledKey(c) * SIZE_BUCKETS + c.sizeBucket;
 const stageOf = (arrivals: number): number => Math.min(Math.max(arrivals - 1, 0), STAGES - 1);
 

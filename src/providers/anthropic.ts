@@ -81,4 +81,3 @@ async function post(provider: ProviderConfig, endpoint: string, body: Record<str
     parseAnthropicError,
   );
 }
-

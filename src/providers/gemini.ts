@@ -131,4 +131,3 @@ function headersFor(provider: ProviderConfig, options: CallOptions): Record<stri
     ...(provider.apiKey ? { 'x-goog-api-key': provider.apiKey } : {}),
   };
 }
-

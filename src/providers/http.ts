@@ -61,9 +61,7 @@ export async function upstreamRequest(req: UpstreamRequest): Promise<UpstreamRes
     throw new GatewayError({
       kind: timeout ? 'timeout' : 'upstream_error',
       status: timeout ? 504 : 502,
-      message: timeout
-        ? `upstream ${req.provider.name} timed out`
-        : `upstream ${req.provider.name} unreachable (${code || (err as Error).message})`,
+      message: timeout ? `upstream ${req.provider.name} timed out` : `upstream ${req.provider.name} unreachable (${code || (err as Error).message})`,
       provider: req.provider.name,
       retryable: true,
     });
@@ -110,7 +108,6 @@ export async function readJson(res: UpstreamResponse, providerName: string): Pro
     });
   }
 }
-
 
 export async function closeAllPools(): Promise<void> {
   const all = [...pools.values()];

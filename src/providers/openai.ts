@@ -14,15 +14,7 @@ import { parseChatCompletion } from '../wire/openai/response.js';
 import { openAIChunksToEvents } from '../wire/openai/stream.js';
 import { passBackHeaders, postUpstream, readJson, type UpstreamResponse } from './http.js';
 import { headerValue } from '../core/headers.js';
-import type {
-  CallOptions,
-  CompletionResult,
-  ProviderAdapter,
-  ProviderConfig,
-  StreamResult,
-  UpstreamTarget,
-  Warnings,
-} from './types.js';
+import type { CallOptions, CompletionResult, ProviderAdapter, ProviderConfig, StreamResult, UpstreamTarget, Warnings } from './types.js';
 
 export function createOpenAIAdapter(): ProviderAdapter {
   return {
@@ -91,4 +83,3 @@ async function post(provider: ProviderConfig, endpoint: string, body: Record<str
     parseOpenAIError,
   );
 }
-

@@ -1,13 +1,6 @@
 // The one interface every upstream client implements. Adapters translate the canonical shape to
 // their provider's wire format, call it over an undici Pool and translate back.
-import type {
-  CanonicalRequest,
-  CanonicalResponse,
-  EmbeddingRequest,
-  EmbeddingResponse,
-  StreamEvent,
-  WireFormat,
-} from '../core/canonical.js';
+import type { CanonicalRequest, CanonicalResponse, EmbeddingRequest, EmbeddingResponse, StreamEvent, WireFormat } from '../core/canonical.js';
 import type { CancelSignal } from '../core/cancel.js';
 
 export type ProviderKind = 'openai' | 'anthropic' | 'gemini' | 'openai-compatible';

@@ -25,9 +25,21 @@ function policySection(p: PolicyReport): string {
   );
   if (p.top_savings.length) {
     out.push('Top savings');
-    out.push(table(['line', 'served', 'technique', 'cost USD', 'baseline USD', 'saving USD'], p.top_savings.map((t) => [t.line, t.served_model, t.technique, t.cost_usd, t.baseline_usd, t.saving_usd]), [0, 3, 4, 5]));
+    out.push(
+      table(
+        ['line', 'served', 'technique', 'cost USD', 'baseline USD', 'saving USD'],
+        p.top_savings.map((t) => [t.line, t.served_model, t.technique, t.cost_usd, t.baseline_usd, t.saving_usd]),
+        [0, 3, 4, 5],
+      ),
+    );
   }
-  if (p.errors.length) out.push(table(['line', 'status', 'error'], p.errors.map((e) => [e.line, e.status, e.error.slice(0, 80)])));
+  if (p.errors.length)
+    out.push(
+      table(
+        ['line', 'status', 'error'],
+        p.errors.map((e) => [e.line, e.status, e.error.slice(0, 80)]),
+      ),
+    );
   return out.join('\n');
 }
 
@@ -38,7 +50,13 @@ export function renderTable(r: ReplayReport): string {
       (t.broken_count ? `, ${t.broken_count} broken lines` : '') +
       (t.skipped_count ? `, ${t.skipped_count} skipped` : ''),
   ];
-  if (t.broken.length) head.push(table(['line', 'broken because'], t.broken.slice(0, 10).map((b) => [b.line, b.reason])));
+  if (t.broken.length)
+    head.push(
+      table(
+        ['line', 'broken because'],
+        t.broken.slice(0, 10).map((b) => [b.line, b.reason]),
+      ),
+    );
   head.push(
     table(
       ['policy', 'requests', 'baseline USD', 'cost USD', 'saving USD', 'saving %', 'vs first USD'],

@@ -86,10 +86,24 @@ export async function runPolicy(trace: Trace, policy: ReplayPolicy, opts: RunOpt
   const counter = opts.countAhead === false ? null : new CountAhead();
   const clock = new SimClock(first);
   // Batches (deferred requests) advance only when polled, at instants the replay chooses (deferred.ts).
-  const emulator = await startEmulator({ port: 0, seed: policy.config.emulator.seed, now: clock.now, requireAuth: false, rateLimits: UNLIMITED, batch: { background: false } });
+  const emulator = await startEmulator({
+    port: 0,
+    seed: policy.config.emulator.seed,
+    now: clock.now,
+    requireAuth: false,
+    rateLimits: UNLIMITED,
+    batch: { background: false },
+  });
   let gateway;
   try {
-    gateway = await startGateway({ config: replayConfig(policy.config, emulator.url), clock: clock.now, resilienceDeps: simulatedResilience(clock, opts.seed), port: 0, host: '127.0.0.1', batchLoop: 'manual' });
+    gateway = await startGateway({
+      config: replayConfig(policy.config, emulator.url),
+      clock: clock.now,
+      resilienceDeps: simulatedResilience(clock, opts.seed),
+      port: 0,
+      host: '127.0.0.1',
+      batchLoop: 'manual',
+    });
   } catch (err) {
     await emulator.close();
     throw err;

@@ -39,7 +39,12 @@ function send(server: Server, req: WireRequest): Promise<SendResult> {
   incoming.method = 'POST';
   incoming.url = req.path;
   const body = typeof req.body === 'string' ? Buffer.from(req.body) : req.body;
-  incoming.headers = { 'content-type': 'application/json', 'content-length': String(body.length), authorization: 'Bearer costwise-replay', ...lower(req.headers) };
+  incoming.headers = {
+    'content-type': 'application/json',
+    'content-length': String(body.length),
+    authorization: 'Bearer costwise-replay',
+    ...lower(req.headers),
+  };
   // Set by node's HTTP parser on a real socket; without it, the ended request counts as aborted
   // and the response closes before it is written.
   incoming.complete = true;

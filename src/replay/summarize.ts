@@ -192,7 +192,9 @@ export function summarize(run: PolicyRun, opts: SummaryOptions): PolicySummary {
   const unfinished = (s: SentRequest): boolean => s.status === 202 && (s.requestId === null || !billed.has(s.requestId));
   const failed = run.sent
     .filter((s) => (s.status !== 200 && s.status !== 202) || unfinished(s))
-    .map((s) => (unfinished(s) ? { ...s, error: 'deferred, and its batch item has no result (it failed, or did not finish within 25 hours of trace time)' } : s));
+    .map((s) =>
+      unfinished(s) ? { ...s, error: 'deferred, and its batch item has no result (it failed, or did not finish within 25 hours of trace time)' } : s,
+    );
   const deferred = run.sent.filter((s) => s.status === 202).length;
   const errorsByStatus: Record<string, number> = {};
   for (const f of failed) errorsByStatus[String(f.status)] = (errorsByStatus[String(f.status)] ?? 0) + 1;

@@ -4,7 +4,10 @@ import type { TimeRange } from '../storage/dashboard-types.js';
 
 /** A request parameter that does not parse: answered with a 400 naming it. */
 export class ParamError extends Error {
-  constructor(readonly param: string, message: string) {
+  constructor(
+    readonly param: string,
+    message: string,
+  ) {
     super(`${param}: ${message}`);
   }
 }

@@ -44,7 +44,12 @@ export async function handleDashboardApi(req: IncomingMessage, res: ServerRespon
 function methodNotAllowed(allowed: string): Handler {
   return async (req, res, _deps, url) => {
     req.resume();
-    sendJson(res, 405, { error: { message: `method ${req.method} not allowed on ${url.pathname} (${allowed})`, type: 'invalid_request_error', param: null, code: null } }, { allow: allowed });
+    sendJson(
+      res,
+      405,
+      { error: { message: `method ${req.method} not allowed on ${url.pathname} (${allowed})`, type: 'invalid_request_error', param: null, code: null } },
+      { allow: allowed },
+    );
   };
 }
 
@@ -131,12 +136,14 @@ async function timeseries(_req: IncomingMessage, res: ServerResponse, deps: AppD
     if (tg === undefined) totalBy.set(c.key, (tg = zero()));
     addCell(tg, c);
   }
-  const data = [...points].sort((a, b) => a[0] - b[0]).map(([t, p]) => ({
-    t,
-    ...money(p.total),
-    ...(groupBy === 'technique' ? { saving_by_technique: savingSplit(p.by) } : {}),
-    by: Object.fromEntries([...p.by].map(([k, s]) => [k, money(s)])),
-  }));
+  const data = [...points]
+    .sort((a, b) => a[0] - b[0])
+    .map(([t, p]) => ({
+      t,
+      ...money(p.total),
+      ...(groupBy === 'technique' ? { saving_by_technique: savingSplit(p.by) } : {}),
+      by: Object.fromEntries([...p.by].map(([k, s]) => [k, money(s)])),
+    }));
   sendJson(res, 200, {
     bucket,
     group_by: groupBy,
@@ -270,7 +277,10 @@ async function caching(_req: IncomingMessage, res: ServerResponse, deps: AppDeps
     addCell(all, c);
   }
   const lookups = hits.hitExact + hits.hitSemantic + hits.miss;
-  const saving = (t: string) => { const s = sums.get(t); return s === undefined ? 0n : s.baseline - s.cost; };
+  const saving = (t: string) => {
+    const s = sums.get(t);
+    return s === undefined ? 0n : s.baseline - s.cost;
+  };
   sendJson(res, 200, {
     from: r.from ?? null,
     to: r.to ?? null,

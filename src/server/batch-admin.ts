@@ -38,7 +38,11 @@ function summary(svc: BatchService, b: BatchRecord): Record<string, unknown> {
 
 function detail(svc: BatchService, req: IncomingMessage, b: BatchRecord): Record<string, unknown> {
   const c = svc.store.counts(b.id);
-  return { ...summary(svc, b), view: b.format === 'openai' ? renderOpenAIBatch(b, c) : renderAnthropicBatch(b, c, originOf(req)), openai_status: openAIStatus(b.state) };
+  return {
+    ...summary(svc, b),
+    view: b.format === 'openai' ? renderOpenAIBatch(b, c) : renderAnthropicBatch(b, c, originOf(req)),
+    openai_status: openAIStatus(b.state),
+  };
 }
 
 function results(svc: BatchService, b: BatchRecord): string {
@@ -54,7 +58,9 @@ function results(svc: BatchService, b: BatchRecord): string {
 export function handleBatchAdmin(req: IncomingMessage, res: ServerResponse, deps: AppDeps, url: URL): void {
   if (!isAdmin(req, deps.config.server.adminKey)) {
     res.setHeader('www-authenticate', 'Bearer realm="costwise admin"');
-    sendJson(res, 401, { error: { message: 'admin key required: send Authorization: Bearer <COSTWISE_ADMIN_KEY>', type: 'authentication_error', param: null, code: null } });
+    sendJson(res, 401, {
+      error: { message: 'admin key required: send Authorization: Bearer <COSTWISE_ADMIN_KEY>', type: 'authentication_error', param: null, code: null },
+    });
     return;
   }
   const svc = service(deps);

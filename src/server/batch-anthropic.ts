@@ -27,7 +27,12 @@ function render(svc: BatchService, req: IncomingMessage, b: BatchRecord): Record
 export async function createMessageBatch(req: IncomingMessage, res: ServerResponse, deps: AppDeps): Promise<void> {
   const svc = service(deps);
   const body = parseJsonBody(await readBody(req, Math.max(deps.config.server.maxBodyBytes, MAX_UPLOAD_BYTES)));
-  const b = await svc.submitAnthropic({ caller: callerFrom(req.headers), forwardHeaders: forwardHeadersFrom(req.headers), requireApproval: approvalRequired(req), body });
+  const b = await svc.submitAnthropic({
+    caller: callerFrom(req.headers),
+    forwardHeaders: forwardHeadersFrom(req.headers),
+    requireApproval: approvalRequired(req),
+    body,
+  });
   sendJson(res, 200, render(svc, req, b));
 }
 
@@ -65,5 +70,10 @@ export function listMessageBatches(req: IncomingMessage, res: ServerResponse, de
     before: url.searchParams.get('before_id'),
     limit: limitParam(url, 20, 1000),
   });
-  sendJson(res, 200, { data: page.data.map((b) => render(svc, req, b)), has_more: page.hasMore, first_id: page.data[0]?.id ?? null, last_id: page.data.at(-1)?.id ?? null });
+  sendJson(res, 200, {
+    data: page.data.map((b) => render(svc, req, b)),
+    has_more: page.hasMore,
+    first_id: page.data[0]?.id ?? null,
+    last_id: page.data.at(-1)?.id ?? null,
+  });
 }

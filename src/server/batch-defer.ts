@@ -26,7 +26,14 @@ export async function handleDeferred(format: 'openai' | 'anthropic', req: Incomi
 }
 
 /** 202 with the job: the request runs later in a provider batch. */
-export async function acceptDeferred(format: 'openai' | 'anthropic', body: unknown, windowMs: number, req: IncomingMessage, res: ServerResponse, deps: AppDeps): Promise<void> {
+export async function acceptDeferred(
+  format: 'openai' | 'anthropic',
+  body: unknown,
+  windowMs: number,
+  req: IncomingMessage,
+  res: ServerResponse,
+  deps: AppDeps,
+): Promise<void> {
   const job = await deferRequest(service(deps), { format, body, caller: callerFrom(req.headers), forwardHeaders: forwardHeadersFrom(req.headers), windowMs });
   const url = `${originOf(req)}/v1/costwise/jobs/${job.jobId}`;
   // The request id is the one the job's ledger row will have once the batch has run.

@@ -71,7 +71,9 @@ function metadataOf(raw: unknown): Record<string, string> | null {
   if (typeof raw !== 'object' || Array.isArray(raw)) throw invalidRequest("Invalid 'metadata': expected an object.", 'metadata');
   const entries = Object.entries(raw as Record<string, unknown>);
   if (entries.length > 16) throw invalidRequest("Invalid 'metadata': at most 16 key-value pairs.", 'metadata');
-  for (const [k, v] of entries) if (typeof v !== 'string' || v.length > 512 || k.length > 64) throw invalidRequest(`Invalid 'metadata.${k}': expected a string of at most 512 characters.`, `metadata.${k}`);
+  for (const [k, v] of entries)
+    if (typeof v !== 'string' || v.length > 512 || k.length > 64)
+      throw invalidRequest(`Invalid 'metadata.${k}': expected a string of at most 512 characters.`, `metadata.${k}`);
   return raw as Record<string, string>;
 }
 
@@ -110,7 +112,12 @@ export function cancelBatch(req: IncomingMessage, res: ServerResponse, deps: App
 
 export function listBatches(req: IncomingMessage, res: ServerResponse, deps: AppDeps, url: URL): void {
   const svc = service(deps);
-  const page = svc.store.listBatches({ format: 'openai', keyId: callerFrom(req.headers).keyId, after: url.searchParams.get('after'), limit: limitParam(url, 20, 100) });
+  const page = svc.store.listBatches({
+    format: 'openai',
+    keyId: callerFrom(req.headers).keyId,
+    after: url.searchParams.get('after'),
+    limit: limitParam(url, 20, 100),
+  });
   const data = page.data.map((b) => renderOpenAIBatch(b, svc.store.counts(b.id)));
   sendJson(res, 200, { object: 'list', data, first_id: page.data[0]?.id ?? null, last_id: page.data.at(-1)?.id ?? null, has_more: page.hasMore });
 }

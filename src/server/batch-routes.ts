@@ -63,7 +63,11 @@ export async function handleBatchRoute(req: IncomingMessage, res: ServerResponse
       if (method === req.method) return await route(req, res, deps, arg, url);
     }
     req.resume();
-    throw new GatewayError({ kind: 'not_found', status: known ? 405 : 404, message: `${known ? 'Method not allowed:' : 'Unknown route'} ${req.method} ${path}` });
+    throw new GatewayError({
+      kind: 'not_found',
+      status: known ? 405 : 404,
+      message: `${known ? 'Method not allowed:' : 'Unknown route'} ${req.method} ${path}`,
+    });
   } catch (err) {
     sendError(res, format, err);
   }

@@ -23,7 +23,14 @@ export function callerFrom(headers: IncomingHttpHeaders): Caller {
   const tagsHeader = headers['x-costwise-tags'];
   const tags =
     typeof tagsHeader === 'string'
-      ? [...new Set(tagsHeader.split(',').map((t) => t.trim()).filter((t) => t.length > 0 && t.length <= 64))].slice(0, 20)
+      ? [
+          ...new Set(
+            tagsHeader
+              .split(',')
+              .map((t) => t.trim())
+              .filter((t) => t.length > 0 && t.length <= 64),
+          ),
+        ].slice(0, 20)
       : [];
   return {
     tenant: typeof tenantHeader === 'string' && tenantHeader ? tenantHeader.slice(0, 128) : 'default',

@@ -155,8 +155,16 @@ function responseHeaders(ctx: RequestContext): Record<string, string> {
   if (ctx.routeReason) h['x-costwise-route'] = ctx.routeReason;
   if (ctx.cacheResult) h['x-costwise-cache'] = ctx.cacheResult;
   if (ctx.promptCacheSummary) h['x-costwise-prompt-cache'] = ctx.promptCacheSummary;
-  if (ctx.escalations?.length) h['x-costwise-cascade'] = ctx.escalations.join('; ').replace(/[^\x20-\x7e]/g, '?').slice(0, 1000);
-  if (ctx.warnings.length) h['x-costwise-warnings'] = ctx.warnings.join('; ').replace(/[^\x20-\x7e]/g, '?').slice(0, 4000);
+  if (ctx.escalations?.length)
+    h['x-costwise-cascade'] = ctx.escalations
+      .join('; ')
+      .replace(/[^\x20-\x7e]/g, '?')
+      .slice(0, 1000);
+  if (ctx.warnings.length)
+    h['x-costwise-warnings'] = ctx.warnings
+      .join('; ')
+      .replace(/[^\x20-\x7e]/g, '?')
+      .slice(0, 4000);
   return h;
 }
 

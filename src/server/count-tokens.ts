@@ -22,21 +22,24 @@ export async function handleCountTokens(req: IncomingMessage, res: ServerRespons
     let inputTokens: number;
     let method: 'upstream' | 'estimate' = 'estimate';
     if (adapter.countTokens && deployment.provider.kind === 'anthropic') {
-      inputTokens = await adapter.countTokens(
-        { provider: deployment.provider, upstreamModel: deployment.upstreamModel },
-        request,
-        { forwardHeaders: forwardHeadersFrom(req.headers) },
-      );
+      inputTokens = await adapter.countTokens({ provider: deployment.provider, upstreamModel: deployment.upstreamModel }, request, {
+        forwardHeaders: forwardHeadersFrom(req.headers),
+      });
       method = 'upstream';
     } else {
       inputTokens = countCanonicalInputTokens(request, deployment.upstreamModel);
     }
-    sendJson(res, 200, { input_tokens: inputTokens }, {
-      'request-id': requestId,
-      'x-costwise-request-id': requestId,
-      'x-costwise-model': deployment.name,
-      'x-costwise-count-method': method,
-    });
+    sendJson(
+      res,
+      200,
+      { input_tokens: inputTokens },
+      {
+        'request-id': requestId,
+        'x-costwise-request-id': requestId,
+        'x-costwise-model': deployment.name,
+        'x-costwise-count-method': method,
+      },
+    );
   } catch (e) {
     const err = toGatewayError(e);
     const { status, body } = renderAnthropicError(err, requestId);

@@ -30,16 +30,21 @@ export async function handleEmbeddings(req: IncomingMessage, res: ServerResponse
     ctx.request.model = embedReq.model;
     const deployment = deps.catalog.get(embedReq.model);
     if (!deployment || deployment.kind !== 'embedding') {
-      throw new GatewayError({ kind: 'not_found', message: `The model '${embedReq.model}' does not exist or is not an embedding model in this costwise catalog.`, param: 'model', code: 'model_not_found' });
+      throw new GatewayError({
+        kind: 'not_found',
+        message: `The model '${embedReq.model}' does not exist or is not an embedding model in this costwise catalog.`,
+        param: 'model',
+        code: 'model_not_found',
+      });
     }
     ctx.deployment = deployment;
     const adapter = deps.adapters.forKind(deployment.provider.kind);
-    if (!adapter.embed) throw new GatewayError({ kind: 'invalid_request', message: `provider ${deployment.provider.name} does not offer embeddings`, param: 'model' });
-    const result = await adapter.embed(
-      { provider: deployment.provider, upstreamModel: deployment.upstreamModel },
-      embedReq,
-      { signal: ctx.abort.signal, forwardHeaders: ctx.forwardHeaders },
-    );
+    if (!adapter.embed)
+      throw new GatewayError({ kind: 'invalid_request', message: `provider ${deployment.provider.name} does not offer embeddings`, param: 'model' });
+    const result = await adapter.embed({ provider: deployment.provider, upstreamModel: deployment.upstreamModel }, embedReq, {
+      signal: ctx.abort.signal,
+      forwardHeaders: ctx.forwardHeaders,
+    });
     const { costPico, baselinePico } = price(ctx, { ...ZERO_USAGE, inputTokens: result.usage.inputTokens });
     sendJson(res, 200, renderEmbeddings(result, embedReq, deployment.name), {
       'x-costwise-request-id': ctx.requestId,

@@ -91,7 +91,10 @@ if (opened !== null) {
         return;
       }
       case 'flush':
-        void answer(message.id, store.flush().then(() => null));
+        void answer(
+          message.id,
+          store.flush().then(() => null),
+        );
         return;
       case 'spend':
         void answer(message.id, store.spend(message.query));
@@ -103,7 +106,10 @@ if (opened !== null) {
         void answer(message.id, store.dashboard(message.query));
         return;
       case 'close':
-        void answer(message.id, store.close().then(() => null)).finally(() => port.close());
+        void answer(
+          message.id,
+          store.close().then(() => null),
+        ).finally(() => port.close());
         return;
       default: {
         const unknown: never = message;

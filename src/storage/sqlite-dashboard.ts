@@ -11,8 +11,20 @@ import type Database from 'better-sqlite3';
 import { COLUMNS, HOUR_MS, SUMS } from './sqlite-schema.js';
 import { decode, type DbRow } from './sqlite-rows.js';
 import type {
-  CacheCounts, CountByKey, DashboardQuery, DashboardResult, DashboardValue, PercentileQuery, PercentileReport,
-  Percentiles, RequestDetail, RequestSearchQuery, RoutingStats, SeriesCell, TimeRange, TimeseriesQuery,
+  CacheCounts,
+  CountByKey,
+  DashboardQuery,
+  DashboardResult,
+  DashboardValue,
+  PercentileQuery,
+  PercentileReport,
+  Percentiles,
+  RequestDetail,
+  RequestSearchQuery,
+  RoutingStats,
+  SeriesCell,
+  TimeRange,
+  TimeseriesQuery,
 } from './dashboard-types.js';
 import type { LedgerRow } from './types.js';
 
@@ -42,12 +54,18 @@ export function dashboardQueries(db: Database.Database): <Q extends DashboardQue
   };
   const run = (query: DashboardQuery): Thunk<DashboardValue> => {
     switch (query.kind) {
-      case 'timeseries': return timeseries(stmt, query);
-      case 'requests': return search(stmt, query);
-      case 'request': return detail(stmt, query.requestId);
-      case 'percentiles': return percentiles(stmt, query);
-      case 'routing': return routing(stmt, query);
-      case 'cacheCounts': return cacheCounts(stmt, query);
+      case 'timeseries':
+        return timeseries(stmt, query);
+      case 'requests':
+        return search(stmt, query);
+      case 'request':
+        return detail(stmt, query.requestId);
+      case 'percentiles':
+        return percentiles(stmt, query);
+      case 'routing':
+        return routing(stmt, query);
+      case 'cacheCounts':
+        return cacheCounts(stmt, query);
       default: {
         const unknown: never = query;
         throw new Error(`costwise: unknown dashboard query ${JSON.stringify(unknown)}`);
@@ -61,7 +79,10 @@ type Prepare = (sql: string, big?: boolean) => Database.Statement;
 
 /** [from, to) checked and widened outward to whole hours. */
 function hourRange(range: TimeRange): { hStart: number; hEnd: number; from: number; to: number } {
-  for (const [name, value] of [['from', range.from], ['to', range.to]] as const) {
+  for (const [name, value] of [
+    ['from', range.from],
+    ['to', range.to],
+  ] as const) {
     if (value !== undefined && (typeof value !== 'number' || !Number.isFinite(value))) {
       throw new Error(`costwise: ${name} must be a finite number of epoch ms, got ${String(value)}`);
     }
@@ -73,7 +94,10 @@ function hourRange(range: TimeRange): { hStart: number; hEnd: number; from: numb
 
 const pico = (micro: bigint | null, rem: bigint | null): bigint => (micro ?? 0n) * 1_000_000n + (rem ?? 0n);
 
-type RollupRow = { key: string | bigint; requests: bigint | null } & Record<'cost_micro' | 'cost_rem' | 'baseline_micro' | 'baseline_rem' | 'prompt_cache_micro' | 'prompt_cache_rem', bigint | null>;
+type RollupRow = { key: string | bigint; requests: bigint | null } & Record<
+  'cost_micro' | 'cost_rem' | 'baseline_micro' | 'baseline_rem' | 'prompt_cache_micro' | 'prompt_cache_rem',
+  bigint | null
+>;
 
 function timeseries(prepare: Prepare, query: TimeseriesQuery): Thunk<SeriesCell[]> {
   if (query.bucket !== 'hour' && query.bucket !== 'day') throw new Error(`costwise: unknown bucket ${String(query.bucket)}`);
@@ -106,14 +130,29 @@ function search(prepare: Prepare, q: RequestSearchQuery): Thunk<LedgerRow[]> {
   const where: string[] = [];
   const params: Sql = { limit: q.limit, offset: q.offset };
   let index = '';
-  if (q.from !== undefined) { where.push('ts >= @from'); params['from'] = q.from; }
-  if (q.to !== undefined) { where.push('ts < @to'); params['to'] = q.to; }
-  if (q.model !== undefined) { where.push('(served_model = @model OR requested_model = @model)'); params['model'] = q.model; }
+  if (q.from !== undefined) {
+    where.push('ts >= @from');
+    params['from'] = q.from;
+  }
+  if (q.to !== undefined) {
+    where.push('ts < @to');
+    params['to'] = q.to;
+  }
+  if (q.model !== undefined) {
+    where.push('(served_model = @model OR requested_model = @model)');
+    params['model'] = q.model;
+  }
   if (q.status === 'ok') where.push('status < 400');
   else if (q.status === 'error') where.push('status >= 400');
-  else if (typeof q.status === 'number') { where.push('status = @status'); params['status'] = q.status; }
+  else if (typeof q.status === 'number') {
+    where.push('status = @status');
+    params['status'] = q.status;
+  }
   if (q.technique === 'none') where.push('technique IS NULL');
-  else if (q.technique !== undefined) { where.push('technique = @technique'); params['technique'] = q.technique; }
+  else if (q.technique !== undefined) {
+    where.push('technique = @technique');
+    params['technique'] = q.technique;
+  }
   if (q.cache === 'none') where.push('cache IS NULL');
   else if (q.cache !== undefined) {
     where.push('cache = @cache');
@@ -137,8 +176,12 @@ function search(prepare: Prepare, q: RequestSearchQuery): Thunk<LedgerRow[]> {
   const idParams = { ...params, text: q.text, textEnd: `${q.text}\u{10ffff}` };
   const routeParams = { ...params, textLike: `%${likeLiteral(q.text)}%` };
   return () => {
-    const ids = (prepare(`SELECT count(*) AS n FROM (SELECT 1 FROM ledger WHERE request_id >= @text AND request_id < @textEnd LIMIT ${FEW_IDS + 1})`)
-      .get({ text: idParams.text, textEnd: idParams.textEnd }) as { n: number }).n;
+    const ids = (
+      prepare(`SELECT count(*) AS n FROM (SELECT 1 FROM ledger WHERE request_id >= @text AND request_id < @textEnd LIMIT ${FEW_IDS + 1})`).get({
+        text: idParams.text,
+        textEnd: idParams.textEnd,
+      }) as { n: number }
+    ).n;
     if (ids === 0) return (prepare(byRoute).all(routeParams) as DbRow[]).map(decode);
     return (prepare(ids > FEW_IDS ? byManyIds : byFewIds).all(idParams) as DbRow[]).map(decode);
   };
@@ -165,8 +208,10 @@ function percentiles(prepare: Prepare, q: PercentileQuery): Thunk<PercentileRepo
   return () => {
     // Rows are appended roughly in ts order, so the ids of the first and last rows of the range
     // bound it; the sample reads every `stride`-th id between them and keeps the rows in range.
-    const first = prepare('SELECT id FROM ledger INDEXED BY ledger_ts WHERE ts >= ? AND ts < ? ORDER BY ts, id LIMIT 1').get(from, to) as { id: number } | undefined;
-    const last = prepare('SELECT id FROM ledger INDEXED BY ledger_ts WHERE ts >= ? AND ts < ? ORDER BY ts DESC, id DESC LIMIT 1').get(from, to) as { id: number } | undefined;
+    const first = prepare('SELECT id FROM ledger INDEXED BY ledger_ts WHERE ts >= ? AND ts < ? ORDER BY ts, id LIMIT 1').get(from, to) as
+      { id: number } | undefined;
+    const last = prepare('SELECT id FROM ledger INDEXED BY ledger_ts WHERE ts >= ? AND ts < ? ORDER BY ts DESC, id DESC LIMIT 1').get(from, to) as
+      { id: number } | undefined;
     if (first === undefined || last === undefined) return { population: 0, sampled: false, groups: [] };
     const lo = Math.min(first.id, last.id);
     const hi = Math.max(first.id, last.id);
@@ -215,8 +260,11 @@ export function percentilesOf(values: number[]): Percentiles {
 }
 
 function rollupTotals(prepare: Prepare, dim: 'model' | 'technique', hStart: number, hEnd: number): CountByKey[] {
-  const rows = prepare(`SELECT key, sum(requests) AS requests, sum(cost_micro) AS cost_micro, sum(cost_rem) AS cost_rem
-    FROM spend_hourly WHERE dim = ? AND hour >= ? AND hour < ? GROUP BY key`, true).all(dim, hStart, hEnd) as RollupRow[];
+  const rows = prepare(
+    `SELECT key, sum(requests) AS requests, sum(cost_micro) AS cost_micro, sum(cost_rem) AS cost_rem
+    FROM spend_hourly WHERE dim = ? AND hour >= ? AND hour < ? GROUP BY key`,
+    true,
+  ).all(dim, hStart, hEnd) as RollupRow[];
   return rows
     .map((r) => ({ key: String(r.key), requests: Number(r.requests ?? 0n), costPico: pico(r.cost_micro, r.cost_rem) }))
     .sort((a, b) => b.requests - a.requests || a.key.localeCompare(b.key));
@@ -225,8 +273,8 @@ function rollupTotals(prepare: Prepare, dim: 'model' | 'technique', hStart: numb
 function routing(prepare: Prepare, q: TimeRange): Thunk<RoutingStats> {
   const { hStart, hEnd, from, to } = hourRange(q);
   const count = (index: string, test: string): number =>
-    (prepare(`SELECT count(*) AS n FROM ledger INDEXED BY ${index} WHERE ${test} AND ts >= ? AND ts < ? AND parent_id IS NULL`)
-      .get(from, to) as { n: number }).n;
+    (prepare(`SELECT count(*) AS n FROM ledger INDEXED BY ${index} WHERE ${test} AND ts >= ? AND ts < ? AND parent_id IS NULL`).get(from, to) as { n: number })
+      .n;
   return () => ({
     byModel: rollupTotals(prepare, 'model', hStart, hEnd),
     byTechnique: rollupTotals(prepare, 'technique', hStart, hEnd),

@@ -18,19 +18,50 @@ export interface QueuedRow {
 
 /** A ledger row as SELECT ${COLUMNS} returns it. */
 export interface DbRow {
-  request_id: string; ts: number; tenant: string; key_id: string; tags: string; ingress: string;
-  endpoint: string; requested_model: string; served_model: string; provider: string;
-  input_tokens: number; cache_read_tokens: number; cache_write_5m_tokens: number;
-  cache_write_1h_tokens: number; output_tokens: number; reasoning_tokens: number;
-  cost_pico: number; baseline_pico: number; latency_ms: number; status: number; stream: number;
-  error_kind: string | null; route: string; technique: string | null; parent_id: string | null;
-  attempts: string | null; cache: string | null; prompt_cache_pico: number;
+  request_id: string;
+  ts: number;
+  tenant: string;
+  key_id: string;
+  tags: string;
+  ingress: string;
+  endpoint: string;
+  requested_model: string;
+  served_model: string;
+  provider: string;
+  input_tokens: number;
+  cache_read_tokens: number;
+  cache_write_5m_tokens: number;
+  cache_write_1h_tokens: number;
+  output_tokens: number;
+  reasoning_tokens: number;
+  cost_pico: number;
+  baseline_pico: number;
+  latency_ms: number;
+  status: number;
+  stream: number;
+  error_kind: string | null;
+  route: string;
+  technique: string | null;
+  parent_id: string | null;
+  attempts: string | null;
+  cache: string | null;
+  prompt_cache_pico: number;
 }
 
 const STRING_FIELDS = ['requestId', 'tenant', 'keyId', 'ingress', 'endpoint', 'requestedModel', 'servedModel', 'provider', 'route'] as const;
 const NULLABLE_STRING_FIELDS = ['errorKind', 'technique', 'parentId', 'cache'] as const;
-const INTEGER_FIELDS = ['inputTokens', 'cacheReadTokens', 'cacheWrite5mTokens', 'cacheWrite1hTokens',
-  'outputTokens', 'reasoningTokens', 'costPico', 'baselinePico', 'promptCachePico', 'status'] as const;
+const INTEGER_FIELDS = [
+  'inputTokens',
+  'cacheReadTokens',
+  'cacheWrite5mTokens',
+  'cacheWrite1hTokens',
+  'outputTokens',
+  'reasoningTokens',
+  'costPico',
+  'baselinePico',
+  'promptCachePico',
+  'status',
+] as const;
 
 /** Why a row cannot be stored faithfully, or null. Checked on append so a bad row never blocks a batch. */
 export function invalidReason(row: LedgerRow): string | null {
@@ -70,34 +101,85 @@ function split(pico: number): [number, number] {
 /** The snapshot of a valid row that the write queue holds. */
 export function encode(row: LedgerRow): QueuedRow {
   return {
-    params: [row.requestId, row.ts, row.tenant, row.keyId, JSON.stringify(row.tags), row.ingress,
-      row.endpoint, row.requestedModel, row.servedModel, row.provider, row.inputTokens,
-      row.cacheReadTokens, row.cacheWrite5mTokens, row.cacheWrite1hTokens, row.outputTokens,
-      row.reasoningTokens, row.costPico, row.baselinePico, row.latencyMs, row.status,
-      row.stream ? 1 : 0, row.errorKind, row.route, row.technique, row.parentId,
-      row.attempts === null ? null : JSON.stringify(row.attempts), row.cache, row.promptCachePico],
+    params: [
+      row.requestId,
+      row.ts,
+      row.tenant,
+      row.keyId,
+      JSON.stringify(row.tags),
+      row.ingress,
+      row.endpoint,
+      row.requestedModel,
+      row.servedModel,
+      row.provider,
+      row.inputTokens,
+      row.cacheReadTokens,
+      row.cacheWrite5mTokens,
+      row.cacheWrite1hTokens,
+      row.outputTokens,
+      row.reasoningTokens,
+      row.costPico,
+      row.baselinePico,
+      row.latencyMs,
+      row.status,
+      row.stream ? 1 : 0,
+      row.errorKind,
+      row.route,
+      row.technique,
+      row.parentId,
+      row.attempts === null ? null : JSON.stringify(row.attempts),
+      row.cache,
+      row.promptCachePico,
+    ],
     tags: row.tags.length < 2 ? [...row.tags] : [...new Set(row.tags)],
     hour: Math.floor(row.ts / HOUR_MS),
     model: row.servedModel,
     keyId: row.keyId,
     technique: row.technique ?? NO_TECHNIQUE,
     // A billed sub-call (parentId set) adds its tokens and cost, not a request.
-    sums: [row.parentId === null ? 1 : 0, row.inputTokens, row.cacheReadTokens, row.cacheWrite5mTokens, row.cacheWrite1hTokens,
-      row.outputTokens, ...split(row.costPico), ...split(row.baselinePico), ...split(row.promptCachePico)],
+    sums: [
+      row.parentId === null ? 1 : 0,
+      row.inputTokens,
+      row.cacheReadTokens,
+      row.cacheWrite5mTokens,
+      row.cacheWrite1hTokens,
+      row.outputTokens,
+      ...split(row.costPico),
+      ...split(row.baselinePico),
+      ...split(row.promptCachePico),
+    ],
   };
 }
 
 export function decode(r: DbRow): LedgerRow {
   return {
-    requestId: r.request_id, ts: r.ts, tenant: r.tenant, keyId: r.key_id,
-    tags: JSON.parse(r.tags) as string[], ingress: r.ingress, endpoint: r.endpoint,
-    requestedModel: r.requested_model, servedModel: r.served_model, provider: r.provider,
-    inputTokens: r.input_tokens, cacheReadTokens: r.cache_read_tokens,
-    cacheWrite5mTokens: r.cache_write_5m_tokens, cacheWrite1hTokens: r.cache_write_1h_tokens,
-    outputTokens: r.output_tokens, reasoningTokens: r.reasoning_tokens, costPico: r.cost_pico,
-    baselinePico: r.baseline_pico, latencyMs: r.latency_ms, status: r.status,
-    stream: r.stream === 1, errorKind: r.error_kind, route: r.route, technique: r.technique,
-    parentId: r.parent_id, attempts: r.attempts === null ? null : (JSON.parse(r.attempts) as LedgerAttempt[]),
-    cache: r.cache, promptCachePico: r.prompt_cache_pico,
+    requestId: r.request_id,
+    ts: r.ts,
+    tenant: r.tenant,
+    keyId: r.key_id,
+    tags: JSON.parse(r.tags) as string[],
+    ingress: r.ingress,
+    endpoint: r.endpoint,
+    requestedModel: r.requested_model,
+    servedModel: r.served_model,
+    provider: r.provider,
+    inputTokens: r.input_tokens,
+    cacheReadTokens: r.cache_read_tokens,
+    cacheWrite5mTokens: r.cache_write_5m_tokens,
+    cacheWrite1hTokens: r.cache_write_1h_tokens,
+    outputTokens: r.output_tokens,
+    reasoningTokens: r.reasoning_tokens,
+    costPico: r.cost_pico,
+    baselinePico: r.baseline_pico,
+    latencyMs: r.latency_ms,
+    status: r.status,
+    stream: r.stream === 1,
+    errorKind: r.error_kind,
+    route: r.route,
+    technique: r.technique,
+    parentId: r.parent_id,
+    attempts: r.attempts === null ? null : (JSON.parse(r.attempts) as LedgerAttempt[]),
+    cache: r.cache,
+    promptCachePico: r.prompt_cache_pico,
   };
 }

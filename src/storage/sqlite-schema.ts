@@ -121,9 +121,20 @@ export const COLUMNS = `request_id, ts, tenant, key_id, tags, ingress, endpoint,
 export const COLUMN_COUNT = 28;
 
 /** Summed per bucket, in this order, by the rollup and by every spend query arm. */
-export const SUMS = ['requests', 'input_tokens', 'cache_read_tokens', 'cache_write_5m_tokens',
-  'cache_write_1h_tokens', 'output_tokens', 'cost_micro', 'cost_rem', 'baseline_micro', 'baseline_rem',
-  'prompt_cache_micro', 'prompt_cache_rem'] as const;
+export const SUMS = [
+  'requests',
+  'input_tokens',
+  'cache_read_tokens',
+  'cache_write_5m_tokens',
+  'cache_write_1h_tokens',
+  'output_tokens',
+  'cost_micro',
+  'cost_rem',
+  'baseline_micro',
+  'baseline_rem',
+  'prompt_cache_micro',
+  'prompt_cache_rem',
+] as const;
 
 /** Connection settings every store connection uses. */
 export function configure(db: Database.Database): void {

@@ -40,7 +40,10 @@ function spendParams(query: SpendQuery): Record<string, number> {
   if (!['model', 'day', 'tag', 'key', 'technique'].includes(query.groupBy)) {
     throw new Error(`costwise: unknown spend grouping ${String(query.groupBy)}`);
   }
-  for (const [name, value] of [['from', query.from], ['to', query.to]] as const) {
+  for (const [name, value] of [
+    ['from', query.from],
+    ['to', query.to],
+  ] as const) {
     if (value !== undefined && (typeof value !== 'number' || !Number.isFinite(value))) {
       throw new Error(`costwise: spend bound ${name} must be a finite number of epoch ms, got ${String(value)}`);
     }
@@ -56,7 +59,13 @@ function spendParams(query: SpendQuery): Record<string, number> {
 function spendSql(groupBy: SpendQuery['groupBy']): string {
   const dim: Dim = groupBy === 'day' ? 'model' : groupBy;
   const rollupKey = groupBy === 'day' ? 'hour / 24' : 'key';
-  const rawKey = { model: 'l.served_model', key: 'l.key_id', day: `l.ts / ${DAY_MS}`, tag: `coalesce(t.tag, '${UNTAGGED}')`, technique: `coalesce(l.technique, '${NO_TECHNIQUE}')` }[groupBy];
+  const rawKey = {
+    model: 'l.served_model',
+    key: 'l.key_id',
+    day: `l.ts / ${DAY_MS}`,
+    tag: `coalesce(t.tag, '${UNTAGGED}')`,
+    technique: `coalesce(l.technique, '${NO_TECHNIQUE}')`,
+  }[groupBy];
   const join = groupBy === 'tag' ? 'LEFT JOIN ledger_tags t ON t.ledger_id = l.id' : '';
   const rawSums = `count(*) - count(l.parent_id), sum(l.input_tokens), sum(l.cache_read_tokens), sum(l.cache_write_5m_tokens),
     sum(l.cache_write_1h_tokens), sum(l.output_tokens), sum(l.cost_pico / 1000000), sum(l.cost_pico % 1000000),

@@ -31,7 +31,14 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import {
-  errorText, toTuple, type FromWorker, type LedgerWorkerData, type Request, type RequestValue, type RowTuple, type StartReply,
+  errorText,
+  toTuple,
+  type FromWorker,
+  type LedgerWorkerData,
+  type Request,
+  type RequestValue,
+  type RowTuple,
+  type StartReply,
 } from './ledger-worker-protocol.js';
 import { invalidReason, rejectionLog } from './sqlite-rows.js';
 import type { DurableStore, LedgerRow, SpendBucket, SpendQuery } from './types.js';
@@ -158,8 +165,10 @@ export function openWorkerSqliteStore(opts: WorkerSqliteStoreOptions): DurableSt
     }
     restarts.push(now);
     const delay = Math.min(restartDelayMs * 2 ** (restarts.length - 1), MAX_RESTART_DELAY_MS);
-    log(`costwise: the ledger worker stopped unexpectedly (${reason}); restarting it in ${delay} ms `
-      + `and re-sending ${posted - confirmed} ledger rows not confirmed written`);
+    log(
+      `costwise: the ledger worker stopped unexpectedly (${reason}); restarting it in ${delay} ms ` +
+        `and re-sending ${posted - confirmed} ledger rows not confirmed written`,
+    );
     restartTimer = setTimeout(() => void restart(), delay).unref(); // a pending request's timer keeps the process alive
   }
 
@@ -267,8 +276,12 @@ export function openWorkerSqliteStore(opts: WorkerSqliteStoreOptions): DurableSt
         reject: rejectRequest,
         timer: setTimeout(() => {
           settled(message.id, entry);
-          rejectRequest(new Error(`costwise: the ledger worker did not answer ${message.type} within ${requestTimeoutMs} ms`
-            + ` (${posted - confirmed + waiting.length} ledger rows not confirmed written yet)`));
+          rejectRequest(
+            new Error(
+              `costwise: the ledger worker did not answer ${message.type} within ${requestTimeoutMs} ms` +
+                ` (${posted - confirmed + waiting.length} ledger rows not confirmed written yet)`,
+            ),
+          );
         }, requestTimeoutMs),
       };
       pending.set(message.id, entry);
@@ -352,7 +365,8 @@ export function openWorkerSqliteStore(opts: WorkerSqliteStoreOptions): DurableSt
         } catch {
           // The close below retries the write once more and reports what is left.
         }
-        if (state !== 'closing') { // the worker stopped for good while flushing
+        if (state !== 'closing') {
+          // the worker stopped for good while flushing
           await stop();
           throw lostError();
         }
@@ -389,8 +403,13 @@ function launch(opts: WorkerSqliteStoreOptions): { worker: Worker; startSignal: 
 function startFailure(worker: Worker, reply: StartReply | undefined, timeoutMs: number): Error {
   worker.on('error', () => undefined); // it is being stopped; its error is the one returned
   void worker.terminate();
-  return new Error(reply === undefined ? `costwise: the ledger worker did not start within ${timeoutMs} ms`
-    : reply.ok ? 'costwise: the ledger worker started too late' : reply.message);
+  return new Error(
+    reply === undefined
+      ? `costwise: the ledger worker did not start within ${timeoutMs} ms`
+      : reply.ok
+        ? 'costwise: the ledger worker started too late'
+        : reply.message,
+  );
 }
 
 /**
@@ -431,10 +450,11 @@ function startWorkerAsync(opts: WorkerSqliteStoreOptions): Promise<Worker> {
       if (reply?.ok === true) resolve(worker);
       else rejectStart(startFailure(worker, reply, timeoutMs));
     };
-    const onExit = (code: number) => done({
-      ok: false,
-      message: `the ledger worker exited with code ${code} while starting${startError === null ? '' : `: ${errorText(startError)}`}`,
-    });
+    const onExit = (code: number) =>
+      done({
+        ok: false,
+        message: `the ledger worker exited with code ${code} while starting${startError === null ? '' : `: ${errorText(startError)}`}`,
+      });
     const timer = setTimeout(() => done(undefined), timeoutMs).unref();
     worker.on('error', onError);
     worker.once('exit', onExit);
@@ -453,6 +473,7 @@ export function workerEntry(moduleUrl: string = import.meta.url): URL {
   if (existsSync(beside) || !moduleUrl.endsWith('.ts')) return beside;
   const built = new URL('../../dist/src/storage/ledger-worker.js', moduleUrl);
   if (existsSync(built)) return built;
-  throw new Error(`costwise: the ledger worker runs from the build, and ${fileURLToPath(built)} is missing: `
-    + 'run `npx tsc -p tsconfig.json` first (`npm test` does)');
+  throw new Error(
+    `costwise: the ledger worker runs from the build, and ${fileURLToPath(built)} is missing: ` + 'run `npx tsc -p tsconfig.json` first (`npm test` does)',
+  );
 }

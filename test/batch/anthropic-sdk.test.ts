@@ -25,7 +25,12 @@ const ask = (content: string, model = 'claude-haiku-4-5') => ({ model, max_token
 
 describe('Anthropic batch API through costwise', () => {
   it('creates, polls and reads results with .results() from an absolute costwise results_url', async () => {
-    const created = await env.anthropic.messages.batches.create({ requests: [{ custom_id: 'one', params: ask('Hi') }, { custom_id: 'two', params: ask('Bye') }] });
+    const created = await env.anthropic.messages.batches.create({
+      requests: [
+        { custom_id: 'one', params: ask('Hi') },
+        { custom_id: 'two', params: ask('Bye') },
+      ],
+    });
     expect(created).toMatchObject({ type: 'message_batch', processing_status: 'in_progress', results_url: null });
     const ended = await waitAnthropic(created.id);
     expect(ended.request_counts).toEqual({ processing: 0, succeeded: 2, errored: 0, canceled: 0, expired: 0 });
@@ -40,7 +45,13 @@ describe('Anthropic batch API through costwise', () => {
     const rows = (await ledgerRows(env)).filter((r) => String(r.requestId).startsWith(`${created.id}:`));
     expect(rows).toHaveLength(2);
     for (const row of rows) {
-      const sync = expectedPico('claude-haiku-4-5', { input: row.inputTokens, cacheRead: row.cacheReadTokens, write5m: row.cacheWrite5mTokens, write1h: row.cacheWrite1hTokens, output: row.outputTokens });
+      const sync = expectedPico('claude-haiku-4-5', {
+        input: row.inputTokens,
+        cacheRead: row.cacheReadTokens,
+        write5m: row.cacheWrite5mTokens,
+        write1h: row.cacheWrite1hTokens,
+        output: row.outputTokens,
+      });
       expect(BigInt(row.costPico) * 2n).toBe(sync);
       expect(row.technique).toBe('batch');
     }
@@ -53,7 +64,10 @@ describe('Anthropic batch API through costwise', () => {
 
   it('an invalid item errors alone; the others succeed', async () => {
     const created = await env.anthropic.messages.batches.create({
-      requests: [{ custom_id: 'ok', params: ask('Hi') }, { custom_id: 'bad', params: { model: 'no-such-model', max_tokens: 10, messages: [{ role: 'user', content: 'x' }] } }],
+      requests: [
+        { custom_id: 'ok', params: ask('Hi') },
+        { custom_id: 'bad', params: { model: 'no-such-model', max_tokens: 10, messages: [{ role: 'user', content: 'x' }] } },
+      ],
     });
     await waitAnthropic(created.id);
     const results = new Map<string, any>();
@@ -74,11 +88,17 @@ describe('cross-format batches', () => {
     const done = await waitOpenAI(env.openai, b.id);
     expect(done.status).toBe('completed');
     const lines = new Map((await readJsonl(env.openai, done.output_file_id!)).map((l) => [l.custom_id, l]));
-    for (const [id, model] of [['claude', 'claude-haiku-4-5'], ['gpt', 'gpt-4.1-nano'], ['gemini', 'gemini-2.5-flash']] as const) {
+    for (const [id, model] of [
+      ['claude', 'claude-haiku-4-5'],
+      ['gpt', 'gpt-4.1-nano'],
+      ['gemini', 'gemini-2.5-flash'],
+    ] as const) {
       expect(lines.get(id)!.response!.body).toMatchObject({ object: 'chat.completion', model, choices: [{ message: { role: 'assistant' } }] });
     }
     // Claude went to Anthropic's batch API (the emulator lists it), Gemini did not.
-    const upstream = (await fetch(`${env.emulator.url}/v1/messages/batches`, { headers: { 'x-api-key': 'x', 'anthropic-version': '2023-06-01' } }).then((r) => r.json())) as { data: unknown[] };
+    const upstream = (await fetch(`${env.emulator.url}/v1/messages/batches`, { headers: { 'x-api-key': 'x', 'anthropic-version': '2023-06-01' } }).then((r) =>
+      r.json(),
+    )) as { data: unknown[] };
     expect(upstream.data.length).toBeGreaterThan(0);
     const rows = new Map((await ledgerRows(env)).filter((r) => String(r.requestId).startsWith(`${b.id}:`)).map((r) => [String(r.requestId).split(':')[1], r]));
     expect(rows.get('claude')).toMatchObject({ technique: 'batch', provider: 'anthropic' });
@@ -86,7 +106,13 @@ describe('cross-format batches', () => {
     expect(gemini.technique).toBeNull();
     const u = lines.get('gemini')!.response!.body.usage;
     // No batch API: synchronous price, no discount claimed.
-    expect(BigInt(gemini.costPico)).toBe(expectedPico('gemini-2.5-flash', { input: u.prompt_tokens - (u.prompt_tokens_details?.cached_tokens ?? 0), cacheRead: u.prompt_tokens_details?.cached_tokens ?? 0, output: u.completion_tokens }));
+    expect(BigInt(gemini.costPico)).toBe(
+      expectedPico('gemini-2.5-flash', {
+        input: u.prompt_tokens - (u.prompt_tokens_details?.cached_tokens ?? 0),
+        cacheRead: u.prompt_tokens_details?.cached_tokens ?? 0,
+        output: u.completion_tokens,
+      }),
+    );
   });
 
   it('an Anthropic-format batch of GPT requests runs on OpenAI batches and comes back as Anthropic messages', async () => {

@@ -13,7 +13,10 @@ let url = '';
 
 beforeAll(async () => {
   const file = join(dir, 'costwise.yaml');
-  writeFileSync(file, JSON.stringify({ ...structuredClone(DEFAULT_CONFIG), storage: { ledger: { path: join(dir, 'ledger.db') } }, batch: { pollIntervalMs: 50 } }));
+  writeFileSync(
+    file,
+    JSON.stringify({ ...structuredClone(DEFAULT_CONFIG), storage: { ledger: { path: join(dir, 'ledger.db') } }, batch: { pollIntervalMs: 50 } }),
+  );
   url = (await startBin(['serve', '--config', file, '--port', '0'], {}, children)).url;
 });
 afterAll(() => {
@@ -32,8 +35,18 @@ function run(args: string[]): Promise<{ status: number | null; stdout: string; s
 }
 
 const jsonl = [
-  { custom_id: 'q1', method: 'POST', url: '/v1/chat/completions', body: { model: 'gpt-4.1', messages: [{ role: 'user', content: 'What is 2+2?' }], max_tokens: 20 } },
-  { custom_id: 'q2', method: 'POST', url: '/v1/chat/completions', body: { model: 'gpt-4.1', messages: [{ role: 'user', content: 'What is 3+3?' }], max_tokens: 20 } },
+  {
+    custom_id: 'q1',
+    method: 'POST',
+    url: '/v1/chat/completions',
+    body: { model: 'gpt-4.1', messages: [{ role: 'user', content: 'What is 2+2?' }], max_tokens: 20 },
+  },
+  {
+    custom_id: 'q2',
+    method: 'POST',
+    url: '/v1/chat/completions',
+    body: { model: 'gpt-4.1', messages: [{ role: 'user', content: 'What is 3+3?' }], max_tokens: 20 },
+  },
 ]
   .map((l) => JSON.stringify(l))
   .join('\n');
@@ -52,7 +65,10 @@ describe('costwise batch', () => {
     const listed = await run(['batch', 'list', '--url', url]);
     expect(listed.stdout).toContain(id);
     const results = await run(['batch', 'results', id!, '--url', url]);
-    const lines = results.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const lines = results.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines.map((l) => l.custom_id).sort()).toEqual(['q1', 'q2']);
     expect(lines[0].response.body.model).toBe('claude-haiku-4-5');
   });

@@ -16,7 +16,11 @@ describe('deferrable routes', () => {
   it('a request on a deferrable route gets a job; the same request off the route is answered now; a stream is never deferred', async () => {
     const body = { model: 'gpt-4.1-mini', messages: [{ role: 'user', content: 'Summarise last night' }] };
     const post = (headers: Record<string, string>, extra: Record<string, unknown> = {}) =>
-      fetch(`${env.gateway.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer k', ...headers }, body: JSON.stringify({ ...body, ...extra }) });
+      fetch(`${env.gateway.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: 'Bearer k', ...headers },
+        body: JSON.stringify({ ...body, ...extra }),
+      });
 
     const deferred = await post({ 'x-costwise-tags': 'nightly-report' });
     expect(deferred.status).toBe(202);

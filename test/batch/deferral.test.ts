@@ -29,7 +29,11 @@ afterAll(async () => {
 });
 
 async function defer(path: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; json: any }> {
-  const res = await fetch(`${env.gateway.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer k', 'x-costwise-defer': '24h', ...headers }, body: JSON.stringify(body) });
+  const res = await fetch(`${env.gateway.url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: 'Bearer k', 'x-costwise-defer': '24h', ...headers },
+    body: JSON.stringify(body),
+  });
   return { status: res.status, json: await res.json() };
 }
 
@@ -52,7 +56,8 @@ describe('deferral', () => {
     const b = await defer('/v1/chat/completions', { model: 'gpt-4.1-mini', messages: [{ role: 'user', content: 'Also later' }] });
     const [ja, jb] = [await waitJob(a.json.url), await waitJob(b.json.url)];
     expect(ja.batch_id).toBe(jb.batch_id);
-    for (const j of [ja, jb]) expect(j).toMatchObject({ status: 'completed', response: { status_code: 200, body: { object: 'chat.completion', model: 'gpt-4.1-mini' } } });
+    for (const j of [ja, jb])
+      expect(j).toMatchObject({ status: 'completed', response: { status_code: 200, body: { object: 'chat.completion', model: 'gpt-4.1-mini' } } });
     const row = (await ledgerRows(env)).find((r) => r.requestId === `${ja.batch_id}:${ja.id}`)!;
     const u = ja.response.body.usage;
     expect(BigInt(row.costPico) * 2n).toBe(expectedPico('gpt-4.1-mini', { input: u.prompt_tokens, output: u.completion_tokens }));
@@ -71,7 +76,11 @@ describe('deferral', () => {
     const rowOf = (j: { batch_id: string; id: string }) => rows.find((r) => r.requestId === `${j.batch_id}:${j.id}`)!;
     expect(rowOf(jn).tags).toEqual(['nightly']);
     expect(rowOf(jw).tags).toEqual(['weekly']);
-    const res = await fetch(`${env.gateway.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer k', 'x-costwise-defer': '1h' }, body: JSON.stringify(body) });
+    const res = await fetch(`${env.gateway.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer k', 'x-costwise-defer': '1h' },
+      body: JSON.stringify(body),
+    });
     const job = await res.json();
     expect(res.headers.get('x-costwise-request-id')).toBe(`${(await waitJob(job.url)).batch_id}:${job.id}`);
   });
@@ -80,7 +89,11 @@ describe('deferral', () => {
     const bad = await defer('/v1/messages', { model: 'claude-haiku-4-5', messages: [] }, { 'anthropic-version': '2023-06-01' });
     expect(bad.status).toBe(400);
     expect(bad.json.type).toBe('error');
-    const badWindow = await defer('/v1/messages', { model: 'claude-haiku-4-5', max_tokens: 10, messages: [{ role: 'user', content: 'x' }] }, { 'x-costwise-defer': 'soon' });
+    const badWindow = await defer(
+      '/v1/messages',
+      { model: 'claude-haiku-4-5', max_tokens: 10, messages: [{ role: 'user', content: 'x' }] },
+      { 'x-costwise-defer': 'soon' },
+    );
     expect(badWindow.status).toBe(400);
     const ok = await defer('/v1/messages', { model: 'claude-haiku-4-5', max_tokens: 20, messages: [{ role: 'user', content: 'Whenever' }] });
     expect(ok.status).toBe(202);

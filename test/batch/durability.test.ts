@@ -63,7 +63,9 @@ describe('durability', () => {
 
     // One provider batch per provider, ever: nothing was submitted again after the restart.
     const oa = (await fetch(`${emulator.url}/v1/batches`, { headers: { authorization: 'Bearer x' } }).then((r) => r.json())) as { data: unknown[] };
-    const an = (await fetch(`${emulator.url}/v1/messages/batches`, { headers: { 'x-api-key': 'x', 'anthropic-version': '2023-06-01' } }).then((r) => r.json())) as { data: unknown[] };
+    const an = (await fetch(`${emulator.url}/v1/messages/batches`, { headers: { 'x-api-key': 'x', 'anthropic-version': '2023-06-01' } }).then((r) =>
+      r.json(),
+    )) as { data: unknown[] };
     expect(oa.data).toHaveLength(1);
     expect(an.data).toHaveLength(1);
 
@@ -72,7 +74,9 @@ describe('durability', () => {
     );
     expect(rows.map((r) => r.requestId).sort()).toEqual(['c1', 'g1', 'n1', 'n2'].map((c) => `${b.id}:${c}`));
     for (const row of rows.filter((r) => r.servedModel === 'gpt-4.1-nano')) {
-      expect(BigInt(row.costPico) * 2n).toBe(expectedPico('gpt-4.1-nano', { input: row.inputTokens, cacheRead: row.cacheReadTokens, output: row.outputTokens }));
+      expect(BigInt(row.costPico) * 2n).toBe(
+        expectedPico('gpt-4.1-nano', { input: row.inputTokens, cacheRead: row.cacheReadTokens, output: row.outputTokens }),
+      );
     }
     second.child.kill('SIGTERM');
     await exited(second.child);

@@ -46,7 +46,10 @@ export interface OutputLine {
 
 export async function readJsonl(client: OpenAI, fileId: string): Promise<OutputLine[]> {
   const text = await (await client.files.content(fileId)).text();
-  return text.trimEnd().split('\n').map((l) => JSON.parse(l) as OutputLine);
+  return text
+    .trimEnd()
+    .split('\n')
+    .map((l) => JSON.parse(l) as OutputLine);
 }
 
 export async function ledgerRows(env: TestEnv): Promise<Array<Record<string, any>>> {

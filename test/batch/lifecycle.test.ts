@@ -47,7 +47,10 @@ describe('estimate and approval', () => {
     const fileId = await uploadJsonl(env.openai, [chatLine('tiny', 'gpt-4.1-nano', 'Hi', { max_completion_tokens: 5 })]);
     const now = await env.openai.batches.create({ input_file_id: fileId, endpoint: '/v1/chat/completions', completion_window: '24h' });
     expect(now.status).toBe('in_progress');
-    const held = await env.openai.batches.create({ input_file_id: fileId, endpoint: '/v1/chat/completions', completion_window: '24h' }, { headers: { 'x-costwise-approval': 'required' } });
+    const held = await env.openai.batches.create(
+      { input_file_id: fileId, endpoint: '/v1/chat/completions', completion_window: '24h' },
+      { headers: { 'x-costwise-approval': 'required' } },
+    );
     expect(held.status).toBe('validating');
     const cancelled = await env.openai.batches.cancel(held.id);
     expect(['cancelling', 'cancelled']).toContain(cancelled.status);
@@ -88,7 +91,10 @@ describe('bad lines, expiry', () => {
 
   it('items the provider could not finish in its window come back expired', async () => {
     const fileId = await uploadJsonl(env.openai, [chatLine('late', 'gpt-4.1-nano', 'Hi', { max_completion_tokens: 5 })]);
-    const b = await env.openai.batches.create({ input_file_id: fileId, endpoint: '/v1/chat/completions', completion_window: '24h' }, { headers: { 'x-emulator-batch-expire-after-ms': '0' } });
+    const b = await env.openai.batches.create(
+      { input_file_id: fileId, endpoint: '/v1/chat/completions', completion_window: '24h' },
+      { headers: { 'x-emulator-batch-expire-after-ms': '0' } },
+    );
     const done = await waitOpenAI(env.openai, b.id);
     expect(done.status).toBe('expired');
     expect(done.request_counts).toEqual({ total: 1, completed: 0, failed: 1 });
@@ -99,18 +105,27 @@ describe('bad lines, expiry', () => {
 
 describe('cancellation in flight', () => {
   it('cancels the provider batch; items that had not run come back cancelled', async () => {
-    const slow = await startTestEnv({ emulator: { batch: { itemsPerSecond: 1, startDelayMs: 1500, finalizeMs: 20 } }, config: { batch: { pollIntervalMs: 40 } } });
+    const slow = await startTestEnv({
+      emulator: { batch: { itemsPerSecond: 1, startDelayMs: 1500, finalizeMs: 20 } },
+      config: { batch: { pollIntervalMs: 40 } },
+    });
     try {
-      const fileId = await uploadJsonl(slow.openai, [chatLine('x1', 'claude-haiku-4-5', 'One', { max_tokens: 5 }), chatLine('x2', 'claude-haiku-4-5', 'Two', { max_tokens: 5 })]);
+      const fileId = await uploadJsonl(slow.openai, [
+        chatLine('x1', 'claude-haiku-4-5', 'One', { max_tokens: 5 }),
+        chatLine('x2', 'claude-haiku-4-5', 'Two', { max_tokens: 5 }),
+      ]);
       const b = await slow.openai.batches.create({ input_file_id: fileId, endpoint: '/v1/chat/completions', completion_window: '24h' });
       const deadline = Date.now() + 5000;
-      while ((await slow.openai.batches.retrieve(b.id) as any).costwise.counts.submitted < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      while (((await slow.openai.batches.retrieve(b.id)) as any).costwise.counts.submitted < 2 && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 20));
       const c = await slow.openai.batches.cancel(b.id);
       expect(c.status).toBe('cancelling');
       const done = await waitOpenAI(slow.openai, b.id);
       expect(done.status).toBe('cancelled');
       expect(done.request_counts).toEqual({ total: 2, completed: 0, failed: 2 });
-      const upstream = (await fetch(`${slow.emulator.url}/v1/messages/batches`, { headers: { 'x-api-key': 'x', 'anthropic-version': '2023-06-01' } }).then((r) => r.json())) as { data: Array<{ request_counts: { canceled: number } }> };
+      const upstream = (await fetch(`${slow.emulator.url}/v1/messages/batches`, { headers: { 'x-api-key': 'x', 'anthropic-version': '2023-06-01' } }).then(
+        (r) => r.json(),
+      )) as { data: Array<{ request_counts: { canceled: number } }> };
       expect(upstream.data[0]!.request_counts.canceled).toBe(2);
     } finally {
       await slow.close();

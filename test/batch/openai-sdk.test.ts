@@ -17,7 +17,12 @@ describe('OpenAI batch API through costwise', () => {
     ]);
     const file = await env.openai.files.retrieve(fileId);
     expect(file).toMatchObject({ object: 'file', purpose: 'batch', filename: 'input.jsonl' });
-    const created = await env.openai.batches.create({ input_file_id: fileId, endpoint: '/v1/chat/completions', completion_window: '24h', metadata: { job: 'test' } });
+    const created = await env.openai.batches.create({
+      input_file_id: fileId,
+      endpoint: '/v1/chat/completions',
+      completion_window: '24h',
+      metadata: { job: 'test' },
+    });
     expect(created).toMatchObject({ object: 'batch', endpoint: '/v1/chat/completions', input_file_id: fileId, metadata: { job: 'test' } });
     expect(created.id).toMatch(/^batch_cw/);
     const done = await waitOpenAI(env.openai, created.id);
@@ -31,7 +36,9 @@ describe('OpenAI batch API through costwise', () => {
       expect(l.response!.body).toMatchObject({ object: 'chat.completion', model: 'gpt-4.1-mini' });
     }
     // The provider saw one batch (the emulator's own list), not two synchronous calls.
-    const upstream = await fetch(`${env.emulator.url}/v1/batches`, { headers: { authorization: "Bearer x" } }).then((r) => r.json() as Promise<{ data: Array<{ metadata: Record<string, string> }> }>);
+    const upstream = await fetch(`${env.emulator.url}/v1/batches`, { headers: { authorization: 'Bearer x' } }).then(
+      (r) => r.json() as Promise<{ data: Array<{ metadata: Record<string, string> }> }>,
+    );
     expect(upstream.data.some((b) => b.metadata?.costwise_batch?.startsWith('cwpb_'))).toBe(true);
 
     const rows = (await ledgerRows(env)).filter((r) => String(r.requestId).startsWith(`${created.id}:`));

@@ -19,11 +19,25 @@ describe('recovery', () => {
   it('adopts the provider batch a lost create made instead of submitting the items again', async () => {
     const svc = env.gateway.deps.batches!;
     const fileId = await uploadJsonl(env.openai, [chatLine('r1', 'gpt-4.1-nano', 'Hi', { max_completion_tokens: 5 })]);
-    const b = await env.openai.batches.create({ input_file_id: fileId, endpoint: '/v1/chat/completions', completion_window: '24h' }, { headers: { 'x-costwise-approval': 'required' } });
+    const b = await env.openai.batches.create(
+      { input_file_id: fileId, endpoint: '/v1/chat/completions', completion_window: '24h' },
+      { headers: { 'x-costwise-approval': 'required' } },
+    );
     const item = svc.store.items(b.id)[0]!;
     const deployment = env.gateway.deps.catalog.get('gpt-4.1-nano')!;
     // What the runner does before a create: the provider batch row and the item's move, in one transaction …
-    const pb = { id: 'cwpb_lost', batchId: b.id, providerName: 'openai', kind: 'openai' as const, deploymentKey: item.deploymentKey!, state: 'creating' as const, upstreamId: null, items: 1, createdAt: Date.now(), cancelSent: false };
+    const pb = {
+      id: 'cwpb_lost',
+      batchId: b.id,
+      providerName: 'openai',
+      kind: 'openai' as const,
+      deploymentKey: item.deploymentKey!,
+      state: 'creating' as const,
+      upstreamId: null,
+      items: 1,
+      createdAt: Date.now(),
+      cancelSent: false,
+    };
     expect(svc.store.assign(pb, [item.seq])).toBe(1);
     // … then the create reaches the provider, and the process dies before storing its id.
     const body = openAIBatchClient.toUpstreamBody(JSON.parse(item.request) as CanonicalRequest, deployment.upstreamModel, []);
@@ -37,7 +51,9 @@ describe('recovery', () => {
     const done = await waitOpenAI(env.openai, b.id, 1000);
     expect(done.status).toBe('completed');
     expect(svc.store.providerBatchesIn(['collected']).find((p) => p.id === pb.id)?.upstreamId).toBe(upstreamId);
-    const upstream = (await fetch(`${env.emulator.url}/v1/batches`, { headers: { authorization: 'Bearer x' } }).then((r) => r.json())) as { data: Array<{ metadata: Record<string, string> | null }> };
+    const upstream = (await fetch(`${env.emulator.url}/v1/batches`, { headers: { authorization: 'Bearer x' } }).then((r) => r.json())) as {
+      data: Array<{ metadata: Record<string, string> | null }>;
+    };
     expect(upstream.data.filter((x) => x.metadata?.costwise_batch === pb.id)).toHaveLength(1);
   });
 

@@ -61,12 +61,18 @@ describe('cacheKey', () => {
     ['top-level cache_control', (r) => (r.cacheControl = { type: 'ephemeral' })],
     ['cache_control on a text part', (r) => ((r.system[0] as { cacheControl?: unknown }).cacheControl = { type: 'ephemeral', ttl: '1h' })],
     ['cache_control on a tool', (r) => (r.tools![0]!.cacheControl = { type: 'ephemeral' })],
-    ['tool schema key order', (r) => (r.tools![0]!.parameters = { required: ['city'], properties: { unit: { enum: ['c', 'f'] }, city: { type: 'string' } }, type: 'object' })],
+    [
+      'tool schema key order',
+      (r) => (r.tools![0]!.parameters = { required: ['city'], properties: { unit: { enum: ['c', 'f'] }, city: { type: 'string' } }, type: 'object' }),
+    ],
     ['tool-call argument whitespace and key order', (r) => ((r.messages[1]!.content[0] as { arguments: string }).arguments = '{\n  "city" : "Paris"\n}')],
-    ['tool-call ids re-minted consistently', (r) => {
-      (r.messages[1]!.content[0] as { id: string }).id = 'toolu_XYZ';
-      (r.messages[2]!.content[0] as { toolCallId: string }).toolCallId = 'toolu_XYZ';
-    }],
+    [
+      'tool-call ids re-minted consistently',
+      (r) => {
+        (r.messages[1]!.content[0] as { id: string }).id = 'toolu_XYZ';
+        (r.messages[2]!.content[0] as { toolCallId: string }).toolCallId = 'toolu_XYZ';
+      },
+    ],
     ['toolChoice auto with tools (the default)', (r) => (r.toolChoice = { type: 'auto' })],
     ['parallelToolCalls true (the default)', (r) => (r.parallelToolCalls = true)],
     ['responseFormat text (the default)', (r) => (r.responseFormat = { type: 'text' })],
@@ -100,7 +106,14 @@ describe('cacheKey', () => {
     ['tool name', (r) => (r.tools![0]!.name = 'weather')],
     ['no tools', (r) => delete r.tools],
     ['system text', (r) => (r.system = [{ type: 'text', text: 'Be brief!' }])],
-    ['system split into two parts', (r) => (r.system = [{ type: 'text', text: 'Be ' }, { type: 'text', text: 'brief.' }])],
+    [
+      'system split into two parts',
+      (r) =>
+        (r.system = [
+          { type: 'text', text: 'Be ' },
+          { type: 'text', text: 'brief.' },
+        ]),
+    ],
     ['trailing whitespace in user text', (r) => ((r.messages[0]!.content[0] as { text: string }).text = 'Weather in Paris? ')],
     ['message role', (r) => (r.messages[0]!.role = 'assistant')],
     ['message name', (r) => (r.messages[0]!.name = 'bob')],
@@ -126,19 +139,22 @@ describe('cacheKey', () => {
     const url = { type: 'image', source: { kind: 'url', url: 'https://x/a.png' } };
     expect(img({ ...url, detail: 'auto' })).toBe(img(url));
     expect(img({ ...url, detail: 'low' })).not.toBe(img(url));
-    expect(img({ type: 'image', source: { kind: 'base64', mediaType: 'image/png', data: 'AAAA' } }))
-      .not.toBe(img({ type: 'image', source: { kind: 'base64', mediaType: 'image/png', data: 'AAAB' } }));
+    expect(img({ type: 'image', source: { kind: 'base64', mediaType: 'image/png', data: 'AAAA' } })).not.toBe(
+      img({ type: 'image', source: { kind: 'base64', mediaType: 'image/png', data: 'AAAB' } }),
+    );
   });
 
   it('keeps which result answers which call', () => {
     const twoCalls = (firstResult: string, secondResult: string) =>
-      key(variant((r) => {
-        r.messages[1]!.content.push({ type: 'tool_call', id: 'call_2', name: 'get_weather', arguments: '{"city":"Rome"}' });
-        r.messages[2]!.content = [
-          { type: 'tool_result', toolCallId: 'call_1', content: [{ type: 'text', text: firstResult }] },
-          { type: 'tool_result', toolCallId: 'call_2', content: [{ type: 'text', text: secondResult }] },
-        ];
-      }));
+      key(
+        variant((r) => {
+          r.messages[1]!.content.push({ type: 'tool_call', id: 'call_2', name: 'get_weather', arguments: '{"city":"Rome"}' });
+          r.messages[2]!.content = [
+            { type: 'tool_result', toolCallId: 'call_1', content: [{ type: 'text', text: firstResult }] },
+            { type: 'tool_result', toolCallId: 'call_2', content: [{ type: 'text', text: secondResult }] },
+          ];
+        }),
+      );
     expect(twoCalls('18C', '25C')).not.toBe(twoCalls('25C', '18C'));
   });
 
@@ -156,7 +172,11 @@ describe('cacheKey', () => {
       messages: [
         { role: 'system', content: 'Be brief.' },
         { role: 'user', content: 'Weather in Paris?' },
-        { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city": "Paris"}' } }] },
+        {
+          role: 'assistant',
+          content: null,
+          tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city": "Paris"}' } }],
+        },
         { role: 'tool', tool_call_id: 'call_1', content: '18C' },
       ],
       tools: [{ type: 'function', function: weather }],
@@ -217,6 +237,13 @@ describe('isDeterministic', () => {
     expect(isDeterministic(base())).toBe(true);
     expect(isDeterministic(variant((r) => delete r.temperature))).toBe(false);
     expect(isDeterministic(variant((r) => (r.temperature = 0.7)))).toBe(false);
-    expect(isDeterministic(variant((r) => { r.temperature = 0.7; r.seed = 1; }))).toBe(true);
+    expect(
+      isDeterministic(
+        variant((r) => {
+          r.temperature = 0.7;
+          r.seed = 1;
+        }),
+      ),
+    ).toBe(true);
   });
 });

@@ -44,7 +44,11 @@ describe('singleFlight', () => {
 
   it('forgets a key whose function throws synchronously', async () => {
     const sf = singleFlight<string, string>();
-    await expect(sf.run('k', () => { throw new Error('sync'); })).rejects.toThrow('sync');
+    await expect(
+      sf.run('k', () => {
+        throw new Error('sync');
+      }),
+    ).rejects.toThrow('sync');
     expect(sf.size).toBe(0);
     expect(await sf.run('k', async () => 'ok')).toBe('ok');
   });

@@ -60,8 +60,21 @@ const sqliteBackend: Backend = {
   open(opts = {}) {
     const clock = fakeClock();
     const dir = mkdtempSync(join(tmpdir(), 'costwise-cache-'));
-    const store = openSqliteCache({ path: join(dir, 'cache.db'), maxBytes: opts.maxBytes ?? 64 * 1024 * 1024, now: clock.now, accessResolutionMs: 0, sweepIntervalMs: 0 });
-    return { clock, store, dispose: async () => { await store.close(); rmSync(dir, { recursive: true, force: true }); } };
+    const store = openSqliteCache({
+      path: join(dir, 'cache.db'),
+      maxBytes: opts.maxBytes ?? 64 * 1024 * 1024,
+      now: clock.now,
+      accessResolutionMs: 0,
+      sweepIntervalMs: 0,
+    });
+    return {
+      clock,
+      store,
+      dispose: async () => {
+        await store.close();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
   },
 };
 
@@ -76,7 +89,14 @@ const redisBackend: Backend = {
   open() {
     const prefix = testPrefix();
     const store = openRedisCache({ url: REDIS_URL, prefix, sweepIntervalMs: 0 });
-    return { clock: realClock, store, dispose: async () => { await store.close(); await dropPrefix(prefix); } };
+    return {
+      clock: realClock,
+      store,
+      dispose: async () => {
+        await store.close();
+        await dropPrefix(prefix);
+      },
+    };
   },
 };
 
@@ -200,8 +220,7 @@ describe.each(BACKENDS)('$name exact-cache store', (backend) => {
   it('invalidates by key, tenant, model, age and their combination, counting live entries only', async () => {
     const { store, clock } = open();
     const t = clock.now();
-    const put = (key: string, tenant: string, model: string, createdAt = t) =>
-      store.set(entry(clock, { key: key.repeat(64), tenant, model, createdAt }));
+    const put = (key: string, tenant: string, model: string, createdAt = t) => store.set(entry(clock, { key: key.repeat(64), tenant, model, createdAt }));
     await put('1', 'acme', 'm1', t - 10_000);
     await put('2', 'acme', 'm2');
     await put('3', 'beta', 'm1');
@@ -301,10 +320,26 @@ describe.runIf(HAS_REDIS)('redis store shared by replicas', () => {
     const prefix = testPrefix();
     const a = openRedisCache({ url: REDIS_URL, prefix, sweepIntervalMs: 0 });
     const b = openRedisCache({ url: REDIS_URL, prefix, sweepIntervalMs: 0 });
-    opened.push({ store: a, clock: realClock, dispose: () => a.close() }, { store: b, clock: realClock, dispose: async () => { await b.close(); await dropPrefix(prefix); } });
+    opened.push(
+      { store: a, clock: realClock, dispose: () => a.close() },
+      {
+        store: b,
+        clock: realClock,
+        dispose: async () => {
+          await b.close();
+          await dropPrefix(prefix);
+        },
+      },
+    );
     const t = Date.now();
-    const e = (key: string, tenant: string, model: string): NewCacheEntry =>
-      ({ key: key.repeat(64), tenant, model, createdAt: t, expiresAt: t + 60_000, value: `from ${key}` });
+    const e = (key: string, tenant: string, model: string): NewCacheEntry => ({
+      key: key.repeat(64),
+      tenant,
+      model,
+      createdAt: t,
+      expiresAt: t + 60_000,
+      value: `from ${key}`,
+    });
     await a.set(e('1', 'acme', 'm1'));
     await a.set(e('2', 'acme', 'm2'));
     await b.set(e('3', 'beta', 'm1'));
@@ -321,7 +356,14 @@ describe.runIf(HAS_REDIS)('redis store shared by replicas', () => {
   it('cleans the indexes of entries Redis expired', async () => {
     const prefix = testPrefix();
     const store = openRedisCache({ url: REDIS_URL, prefix, sweepIntervalMs: 0 });
-    opened.push({ store, clock: realClock, dispose: async () => { await store.close(); await dropPrefix(prefix); } });
+    opened.push({
+      store,
+      clock: realClock,
+      dispose: async () => {
+        await store.close();
+        await dropPrefix(prefix);
+      },
+    });
     const t = Date.now();
     await store.set({ key: 'e'.repeat(64), tenant: 'acme', model: 'm', createdAt: t, expiresAt: t + 60, value: 'v' });
     await new Promise((r) => setTimeout(r, 120));

@@ -13,25 +13,82 @@ const H0 = Math.floor(Date.UTC(2025, 2, 3, 10) / HOUR) * HOUR;
 
 function row(id: string, overrides: Partial<LedgerRow> = {}): LedgerRow {
   return {
-    requestId: id, ts: H0, tenant: 't', keyId: 'key_a', tags: [], ingress: 'openai', endpoint: '/v1/chat/completions',
-    requestedModel: 'claude-sonnet-4-5', servedModel: 'claude-sonnet-4-5', provider: 'anthropic', inputTokens: 10,
-    cacheReadTokens: 0, cacheWrite5mTokens: 0, cacheWrite1hTokens: 0, outputTokens: 5, reasoningTokens: 0,
-    costPico: 1_000_000, baselinePico: 1_000_000, promptCachePico: 0, latencyMs: 10, status: 200, stream: false,
-    errorKind: null, route: 'requested', technique: null, parentId: null, attempts: null, cache: null, ...overrides,
+    requestId: id,
+    ts: H0,
+    tenant: 't',
+    keyId: 'key_a',
+    tags: [],
+    ingress: 'openai',
+    endpoint: '/v1/chat/completions',
+    requestedModel: 'claude-sonnet-4-5',
+    servedModel: 'claude-sonnet-4-5',
+    provider: 'anthropic',
+    inputTokens: 10,
+    cacheReadTokens: 0,
+    cacheWrite5mTokens: 0,
+    cacheWrite1hTokens: 0,
+    outputTokens: 5,
+    reasoningTokens: 0,
+    costPico: 1_000_000,
+    baselinePico: 1_000_000,
+    promptCachePico: 0,
+    latencyMs: 10,
+    status: 200,
+    stream: false,
+    errorKind: null,
+    route: 'requested',
+    technique: null,
+    parentId: null,
+    attempts: null,
+    cache: null,
+    ...overrides,
   };
 }
 
 const ROWS: LedgerRow[] = [
   // hour 0: a routed request that also saved by prompt caching, a cache hit, a plain miss
-  row('r-routed', { requestedModel: 'claude-sonnet-4-5', servedModel: 'gpt-4.1-nano', route: 'rule:x->gpt-4.1-nano', technique: 'routing', costPico: 2_000_000, baselinePico: 10_000_000, promptCachePico: 3_000_000, cache: 'miss', latencyMs: 5 }),
+  row('r-routed', {
+    requestedModel: 'claude-sonnet-4-5',
+    servedModel: 'gpt-4.1-nano',
+    route: 'rule:x->gpt-4.1-nano',
+    technique: 'routing',
+    costPico: 2_000_000,
+    baselinePico: 10_000_000,
+    promptCachePico: 3_000_000,
+    cache: 'miss',
+    latencyMs: 5,
+  }),
   row('r-hit', { ts: H0 + 60_000, technique: 'cache_exact', cache: 'hit-exact', route: 'cache:exact', costPico: 0, baselinePico: 4_000_000, latencyMs: 1 }),
   row('r-miss', { ts: H0 + 120_000, cache: 'miss', latencyMs: 30 }),
   // hour 1: a cascade that escalated, with its rejected first step; a fallback that failed
-  row('r-cascade', { ts: H0 + HOUR + 5, route: 'cascade:cascade:escalated->claude-sonnet-4-5', technique: 'cascade', costPico: 5_000_000, baselinePico: 5_000_000, latencyMs: 40 }),
-  row('r-cascade.step1', { ts: H0 + HOUR + 5, servedModel: 'claude-haiku-4-5', route: 'cascade:cascade:step1', technique: 'cascade', parentId: 'r-cascade', costPico: 700_000, baselinePico: 0 }),
+  row('r-cascade', {
+    ts: H0 + HOUR + 5,
+    route: 'cascade:cascade:escalated->claude-sonnet-4-5',
+    technique: 'cascade',
+    costPico: 5_000_000,
+    baselinePico: 5_000_000,
+    latencyMs: 40,
+  }),
+  row('r-cascade.step1', {
+    ts: H0 + HOUR + 5,
+    servedModel: 'claude-haiku-4-5',
+    route: 'cascade:cascade:step1',
+    technique: 'cascade',
+    parentId: 'r-cascade',
+    costPico: 700_000,
+    baselinePico: 0,
+  }),
   row('r-fallback', {
-    ts: H0 + HOUR + 10, route: 'requested; fallback:529->gpt-4.1', servedModel: 'gpt-4.1', status: 529, errorKind: 'overloaded', latencyMs: 50,
-    attempts: [{ deployment: 'claude-sonnet-4-5@anthropic', status: 529, error: 'overloaded', ms: 3 }, { deployment: 'gpt-4.1@openai', status: 529, error: 'overloaded', ms: 4 }],
+    ts: H0 + HOUR + 10,
+    route: 'requested; fallback:529->gpt-4.1',
+    servedModel: 'gpt-4.1',
+    status: 529,
+    errorKind: 'overloaded',
+    latencyMs: 50,
+    attempts: [
+      { deployment: 'claude-sonnet-4-5@anthropic', status: 529, error: 'overloaded', ms: 3 },
+      { deployment: 'gpt-4.1@openai', status: 529, error: 'overloaded', ms: 4 },
+    ],
   }),
 ];
 
@@ -52,7 +109,10 @@ afterAll(async () => {
 
 describe('GET /api/timeseries', () => {
   it('buckets by hour with the saving split by technique, prompt caching on its own', async () => {
-    type Body = { total: Record<string, unknown>; data: Array<{ t: number; requests: number; cost_usd: string; saving_usd: string; saving_by_technique: Record<string, string> }> };
+    type Body = {
+      total: Record<string, unknown>;
+      data: Array<{ t: number; requests: number; cost_usd: string; saving_usd: string; saving_by_technique: Record<string, string> }>;
+    };
     const { status, body } = await get<Body>(`/api/timeseries?bucket=hour&${range}`);
     expect(status).toBe(200);
     expect(body.data.map((p) => p.t)).toEqual([H0, H0 + HOUR]);
@@ -108,7 +168,9 @@ describe('GET /api/requests with filters', () => {
   });
 
   it('returns one request with its sub-calls and net saving, or 404', async () => {
-    const { status, body } = await get<{ requestId: string; sub_calls: Array<{ requestId: string }>; total_cost_usd: string; net_saving_usd: string }>('/api/requests/r-cascade');
+    const { status, body } = await get<{ requestId: string; sub_calls: Array<{ requestId: string }>; total_cost_usd: string; net_saving_usd: string }>(
+      '/api/requests/r-cascade',
+    );
     expect(status).toBe(200);
     expect(body.sub_calls.map((s) => s.requestId)).toEqual(['r-cascade.step1']);
     expect(body.total_cost_usd).toBe('0.0000057');
@@ -119,7 +181,11 @@ describe('GET /api/requests with filters', () => {
 
 describe('stats', () => {
   it('GET /api/stats/latency-cost gives nearest-rank percentiles of top-level requests', async () => {
-    type Body = { population: number; sampled: boolean; data: Array<{ model: string; requests: number; cost_usd: { p50: string; max: string }; latency_ms: { p50: number; p99: number } }> };
+    type Body = {
+      population: number;
+      sampled: boolean;
+      data: Array<{ model: string; requests: number; cost_usd: { p50: string; max: string }; latency_ms: { p50: number; p99: number } }>;
+    };
     const { body } = await get<Body>(`/api/stats/latency-cost?${range}`);
     expect(body.population).toBe(5);
     expect(body.sampled).toBe(false);
@@ -130,7 +196,16 @@ describe('stats', () => {
   });
 
   it('GET /api/routing gives the mix, fallback and escalation rates', async () => {
-    type Body = { requests: number; by_model: Array<{ model: string; tier: string | null }>; by_tier: Array<{ tier: string; requests: number }>; fallbacks: number; fallback_rate: number; escalations: number; cascade_requests: number; escalation_rate: number };
+    type Body = {
+      requests: number;
+      by_model: Array<{ model: string; tier: string | null }>;
+      by_tier: Array<{ tier: string; requests: number }>;
+      fallbacks: number;
+      fallback_rate: number;
+      escalations: number;
+      cascade_requests: number;
+      escalation_rate: number;
+    };
     const { body } = await get<Body>(`/api/routing?${range}`);
     expect(body.requests).toBe(5);
     expect(body.fallbacks).toBe(1);
@@ -151,7 +226,11 @@ describe('stats', () => {
 describe('POST /api/estimate', () => {
   it('prices a prompt on every chat model, cheapest first', async () => {
     type Body = { models: Array<{ model: string; input_tokens: number; output_tokens: number; cost_usd: string }> };
-    const { status, body } = await get<Body>('/api/estimate', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prompt: 'Summarise our refund policy.', output_tokens: 100 }) });
+    const { status, body } = await get<Body>('/api/estimate', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ prompt: 'Summarise our refund policy.', output_tokens: 100 }),
+    });
     expect(status).toBe(200);
     const costs = body.models.map((m) => Number(m.cost_usd));
     expect(costs).toEqual([...costs].sort((a, b) => a - b));

@@ -51,7 +51,10 @@ describe('messages (non-stream)', () => {
     const text = r.content[0]!.type === 'text' ? r.content[0]!.text : '';
     expect(r.usage.output_tokens).toBe(333);
     expect(countTextTokens(text, MODEL)).toBe(333);
-    const capped = await client.messages.create({ model: MODEL, max_tokens: 7, messages: [{ role: 'user', content: 'x' }] }, { headers: { 'x-emulator-output-tokens': '50' } });
+    const capped = await client.messages.create(
+      { model: MODEL, max_tokens: 7, messages: [{ role: 'user', content: 'x' }] },
+      { headers: { 'x-emulator-output-tokens': '50' } },
+    );
     expect(capped.usage.output_tokens).toBe(7);
     expect(capped.stop_reason).toBe('max_tokens');
   });
@@ -90,7 +93,10 @@ describe('messages (stream)', () => {
   });
 
   it('emits the documented event sequence', async () => {
-    const events = await client.messages.create({ model: MODEL, max_tokens: 50, stream: true, messages: [{ role: 'user', content: 'x' }] }, { headers: { 'x-emulator-output-tokens': '4' } });
+    const events = await client.messages.create(
+      { model: MODEL, max_tokens: 50, stream: true, messages: [{ role: 'user', content: 'x' }] },
+      { headers: { 'x-emulator-output-tokens': '4' } },
+    );
     const types: string[] = [];
     let finalOutput = -1;
     for await (const e of events) {
@@ -115,7 +121,9 @@ describe('tool use', () => {
     expect(block.name).toBe('lookup');
     expect(block.input).toEqual({ query: 'example', limit: 1 });
 
-    const final = await client.messages.stream({ model: MODEL, max_tokens: 200, tools: [tool], messages: [{ role: 'user', content: 'find cats' }] }).finalMessage();
+    const final = await client.messages
+      .stream({ model: MODEL, max_tokens: 200, tools: [tool], messages: [{ role: 'user', content: 'find cats' }] })
+      .finalMessage();
     expect(final.stop_reason).toBe('tool_use');
     expect(final.content[0]).toMatchObject({ type: 'tool_use', name: 'lookup', input: { query: 'example', limit: 1 } });
   });
@@ -133,7 +141,13 @@ describe('tool use', () => {
     });
     expect(after.stop_reason).toBe('end_turn');
     expect(after.content[0]!.type).toBe('text');
-    const none = await client.messages.create({ model: MODEL, max_tokens: 200, tools: [tool], tool_choice: { type: 'none' }, messages: [{ role: 'user', content: 'find cats' }] });
+    const none = await client.messages.create({
+      model: MODEL,
+      max_tokens: 200,
+      tools: [tool],
+      tool_choice: { type: 'none' },
+      messages: [{ role: 'user', content: 'find cats' }],
+    });
     expect(none.stop_reason).toBe('end_turn');
   });
 });

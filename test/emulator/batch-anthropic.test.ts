@@ -43,7 +43,14 @@ describe('message batches', () => {
       { custom_id: 'three', params: params('With a system prompt', { system: 'Be terse.' }) },
     ];
     const created = await client.messages.batches.create({ requests });
-    expect(created).toMatchObject({ type: 'message_batch', processing_status: 'in_progress', results_url: null, ended_at: null, archived_at: null, cancel_initiated_at: null });
+    expect(created).toMatchObject({
+      type: 'message_batch',
+      processing_status: 'in_progress',
+      results_url: null,
+      ended_at: null,
+      archived_at: null,
+      cancel_initiated_at: null,
+    });
     expect(created.id).toMatch(/^msgbatch_/);
     expect(created.request_counts).toEqual({ processing: 3, succeeded: 0, errored: 0, canceled: 0, expired: 0 });
     expect(Date.parse(created.expires_at) - Date.parse(created.created_at)).toBe(24 * 3600_000);
@@ -79,7 +86,10 @@ describe('message batches', () => {
     expect(done.request_counts).toEqual({ processing: 0, succeeded: 1, errored: 3, canceled: 0, expired: 0 });
     const got = await results(b.id);
     expect(got.get('ok')!.type).toBe('succeeded');
-    expect(got.get('no-max-tokens')).toMatchObject({ type: 'errored', error: { type: 'error', error: { type: 'invalid_request_error', message: 'max_tokens: Field required' } } });
+    expect(got.get('no-max-tokens')).toMatchObject({
+      type: 'errored',
+      error: { type: 'error', error: { type: 'invalid_request_error', message: 'max_tokens: Field required' } },
+    });
     expect(got.get('bad-model')).toMatchObject({ type: 'errored', error: { error: { type: 'not_found_error' } } });
     expect(got.get('emulator-fail-529')).toMatchObject({ type: 'errored', error: { error: { type: 'overloaded_error' } } });
   });
@@ -156,15 +166,26 @@ describe('message batches', () => {
   });
 
   it('validates the create request: 400 naming the field, 401 without a key', async () => {
-    await expect(client.messages.batches.create({ requests: [] })).rejects.toMatchObject({ status: 400, error: { error: { message: expect.stringContaining('requests') } } });
+    await expect(client.messages.batches.create({ requests: [] })).rejects.toMatchObject({
+      status: 400,
+      error: { error: { message: expect.stringContaining('requests') } },
+    });
     await expect(client.messages.batches.create({ requests: [{ custom_id: 'has space', params: params('x') }] })).rejects.toMatchObject({
       status: 400,
       error: { error: { message: expect.stringContaining('requests.0.custom_id') } },
     });
     await expect(
-      client.messages.batches.create({ requests: [{ custom_id: 'same', params: params('x') }, { custom_id: 'same', params: params('y') }] }),
+      client.messages.batches.create({
+        requests: [
+          { custom_id: 'same', params: params('x') },
+          { custom_id: 'same', params: params('y') },
+        ],
+      }),
     ).rejects.toMatchObject({ status: 400, error: { error: { message: expect.stringContaining('requests.1.custom_id') } } });
-    await expect(client.messages.batches.create({ requests: [{ custom_id: 'np' }] } as never)).rejects.toMatchObject({ status: 400, error: { error: { message: 'requests.0.params: Field required' } } });
+    await expect(client.messages.batches.create({ requests: [{ custom_id: 'np' }] } as never)).rejects.toMatchObject({
+      status: 400,
+      error: { error: { message: 'requests.0.params: Field required' } },
+    });
     const res = await fetch(`${emu.url}/v1/messages/batches`, { headers: { 'anthropic-version': '2023-06-01' } });
     expect(res.status).toBe(401);
     expect(((await res.json()) as any).error.type).toBe('authentication_error');

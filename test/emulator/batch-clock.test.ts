@@ -24,7 +24,11 @@ const s = (ms: number): number => Math.floor(ms / 1000);
 describe('OpenAI batch on the emulator clock', () => {
   it('walks validating → in_progress → finalizing → completed at the scheduled times', async () => {
     clock = T0;
-    const text = ['a', 'b', 'c'].map((id) => JSON.stringify({ custom_id: id, method: 'POST', url: '/v1/chat/completions', body: { model: 'gpt-4o', messages: [{ role: 'user', content: id }] } })).join('\n');
+    const text = ['a', 'b', 'c']
+      .map((id) =>
+        JSON.stringify({ custom_id: id, method: 'POST', url: '/v1/chat/completions', body: { model: 'gpt-4o', messages: [{ role: 'user', content: id }] } }),
+      )
+      .join('\n');
     const file = await openai.files.create({ file: await toFile(Buffer.from(text), 'in.jsonl'), purpose: 'batch' });
     const b = await openai.batches.create({ input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h' });
     expect(b).toMatchObject({ status: 'validating', created_at: s(T0), expires_at: s(T0 + 3600_000), in_progress_at: null });
@@ -32,9 +36,18 @@ describe('OpenAI batch on the emulator clock', () => {
     clock = T0 + 1999;
     expect((await openai.batches.retrieve(b.id)).status).toBe('validating');
     clock = T0 + 3500; // started at +2000, 1.5 items due
-    expect(await openai.batches.retrieve(b.id)).toMatchObject({ status: 'in_progress', in_progress_at: s(T0 + 2000), request_counts: { total: 3, completed: 1, failed: 0 } });
+    expect(await openai.batches.retrieve(b.id)).toMatchObject({
+      status: 'in_progress',
+      in_progress_at: s(T0 + 2000),
+      request_counts: { total: 3, completed: 1, failed: 0 },
+    });
     clock = T0 + 5000;
-    expect(await openai.batches.retrieve(b.id)).toMatchObject({ status: 'finalizing', finalizing_at: s(T0 + 5000), request_counts: { completed: 3 }, output_file_id: null });
+    expect(await openai.batches.retrieve(b.id)).toMatchObject({
+      status: 'finalizing',
+      finalizing_at: s(T0 + 5000),
+      request_counts: { completed: 3 },
+      output_file_id: null,
+    });
     clock = T0 + 60_000;
     const done = await openai.batches.retrieve(b.id);
     expect(done).toMatchObject({ status: 'completed', completed_at: s(T0 + 8000), request_counts: { total: 3, completed: 3, failed: 0 } });
@@ -46,7 +59,12 @@ describe('OpenAI batch on the emulator clock', () => {
 
   it('cancelling lasts finalizeMs on the clock', async () => {
     clock = T0;
-    const text = JSON.stringify({ custom_id: 'a', method: 'POST', url: '/v1/chat/completions', body: { model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }] } });
+    const text = JSON.stringify({
+      custom_id: 'a',
+      method: 'POST',
+      url: '/v1/chat/completions',
+      body: { model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }] },
+    });
     const file = await openai.files.create({ file: await toFile(Buffer.from(text), 'in.jsonl'), purpose: 'batch' });
     const b = await openai.batches.create({ input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h' });
     clock = T0 + 1000;
@@ -61,12 +79,18 @@ describe('OpenAI batch on the emulator clock', () => {
 describe('Anthropic batch on the emulator clock', () => {
   it('counts processing items down, then ends; results only once ended', async () => {
     clock = T0;
-    const requests = ['a', 'b'].map((id) => ({ custom_id: id, params: { model: 'claude-haiku-4-5', max_tokens: 20, messages: [{ role: 'user' as const, content: id }] } }));
+    const requests = ['a', 'b'].map((id) => ({
+      custom_id: id,
+      params: { model: 'claude-haiku-4-5', max_tokens: 20, messages: [{ role: 'user' as const, content: id }] },
+    }));
     const b = await anthropic.messages.batches.create({ requests });
     expect(b.created_at).toBe(new Date(T0).toISOString());
     expect(b.expires_at).toBe(new Date(T0 + 3600_000).toISOString());
     clock = T0 + 3000;
-    expect(await anthropic.messages.batches.retrieve(b.id)).toMatchObject({ processing_status: 'in_progress', request_counts: { processing: 1, succeeded: 1 } });
+    expect(await anthropic.messages.batches.retrieve(b.id)).toMatchObject({
+      processing_status: 'in_progress',
+      request_counts: { processing: 1, succeeded: 1 },
+    });
     const early = await fetch(`${emu.url}/v1/messages/batches/${b.id}/results`, { headers: { 'x-api-key': 'x' } });
     expect(early.status).toBe(400);
     clock = T0 + 6999; // last item at +4000, then finalizeMs
@@ -84,12 +108,19 @@ describe('Anthropic batch on the emulator clock', () => {
 
   it('a jump past the completion window expires what was not done', async () => {
     clock = T0;
-    const requests = Array.from({ length: 5 }, (_, i) => ({ custom_id: `e${i}`, params: { model: 'claude-haiku-4-5', max_tokens: 20, messages: [{ role: 'user' as const, content: 'x' }] } }));
+    const requests = Array.from({ length: 5 }, (_, i) => ({
+      custom_id: `e${i}`,
+      params: { model: 'claude-haiku-4-5', max_tokens: 20, messages: [{ role: 'user' as const, content: 'x' }] },
+    }));
     const b = await anthropic.messages.batches.create({ requests }, { headers: { 'x-emulator-batch-expire-after-ms': '4500' } });
     clock = T0 + 10 * 3600_000;
     const done = await anthropic.messages.batches.retrieve(b.id);
     // Started at +2000; items at +3000 and +4000 made it before +4500.
-    expect(done).toMatchObject({ processing_status: 'ended', ended_at: new Date(T0 + 4500).toISOString(), request_counts: { succeeded: 2, expired: 3, processing: 0 } });
+    expect(done).toMatchObject({
+      processing_status: 'ended',
+      ended_at: new Date(T0 + 4500).toISOString(),
+      request_counts: { succeeded: 2, expired: 3, processing: 0 },
+    });
   });
 });
 
@@ -101,7 +132,14 @@ describe('BatchJob', () => {
     let runs = 0;
     const items = Array.from({ length: 10 }, (_, i) => ({ customId: `i${i}` }));
     const order: string[] = [];
-    const job = new BatchJob({ items, timing, orderSeed: 1, failValidation: false, execute: async () => (runs++, ok), onResult: (r) => order.push(r.customId) });
+    const job = new BatchJob({
+      items,
+      timing,
+      orderSeed: 1,
+      failValidation: false,
+      execute: async () => (runs++, ok),
+      onResult: (r) => order.push(r.customId),
+    });
     expect(await job.advance(1000, new SliceBudget(4, 1000))).toBe(true);
     expect(runs).toBe(4);
     expect(job.phase).toBe('in_progress');
@@ -144,7 +182,10 @@ describe('batch options', () => {
     const quiet = await startEmulator({ now: () => t, batch: { itemsPerSecond: 1000, startDelayMs: 0, finalizeMs: 0, background: false } });
     try {
       const client = new Anthropic({ apiKey: 'x', baseURL: quiet.url, maxRetries: 0 });
-      const requests = Array.from({ length: 200 }, (_, i) => ({ custom_id: `r${i}`, params: { model: 'claude-haiku-4-5', max_tokens: 5, messages: [{ role: 'user' as const, content: `q${i}` }] } }));
+      const requests = Array.from({ length: 200 }, (_, i) => ({
+        custom_id: `r${i}`,
+        params: { model: 'claude-haiku-4-5', max_tokens: 5, messages: [{ role: 'user' as const, content: `q${i}` }] },
+      }));
       const b = await client.messages.batches.create({ requests });
       t = T0 + 10_000; // all 200 due; a background slice would run at most 64 per call
       expect((await client.messages.batches.retrieve(b.id)).request_counts).toMatchObject({ processing: 0, succeeded: 200 });

@@ -52,7 +52,10 @@ async function waitEnded(id: string, timeoutMs = 3000): Promise<Batch> {
 async function readJsonl(fileId: string): Promise<OutputLine[]> {
   const text = await (await client.files.content(fileId)).text();
   expect(text.endsWith('\n')).toBe(true);
-  return text.trimEnd().split('\n').map((l) => JSON.parse(l) as OutputLine);
+  return text
+    .trimEnd()
+    .split('\n')
+    .map((l) => JSON.parse(l) as OutputLine);
 }
 
 function byCustomId(lines: OutputLine[]): Map<string, OutputLine> {
@@ -76,7 +79,10 @@ describe('files', () => {
   });
 
   it('rejects a batch upload that is not .jsonl, and a missing purpose', async () => {
-    await expect(client.files.create({ file: await toFile(Buffer.from('{}'), 'input.txt'), purpose: 'batch' })).rejects.toMatchObject({ status: 400, error: { param: 'file' } });
+    await expect(client.files.create({ file: await toFile(Buffer.from('{}'), 'input.txt'), purpose: 'batch' })).rejects.toMatchObject({
+      status: 400,
+      error: { param: 'file' },
+    });
     const form = new FormData();
     form.append('file', new Blob(['{}']), 'x.jsonl');
     const res = await fetch(`${emu.url}/v1/files`, { method: 'POST', body: form, headers: { authorization: 'Bearer x' } });
@@ -88,8 +94,20 @@ describe('files', () => {
 describe('batches', () => {
   it('runs a chat batch to completed; every item matches what the sync API answers, usage included', async () => {
     const lines = [chat('r1', 'Hello there'), chat('r2', 'What is a batch?', { max_tokens: 12 }), chat('r3', 'Third one', { n: 2 })];
-    const created = await client.batches.create({ input_file_id: await upload(lines), endpoint: '/v1/chat/completions', completion_window: '24h', metadata: { job: 'nightly' } });
-    expect(created).toMatchObject({ object: 'batch', status: 'validating', endpoint: '/v1/chat/completions', completion_window: '24h', metadata: { job: 'nightly' }, output_file_id: null });
+    const created = await client.batches.create({
+      input_file_id: await upload(lines),
+      endpoint: '/v1/chat/completions',
+      completion_window: '24h',
+      metadata: { job: 'nightly' },
+    });
+    expect(created).toMatchObject({
+      object: 'batch',
+      status: 'validating',
+      endpoint: '/v1/chat/completions',
+      completion_window: '24h',
+      metadata: { job: 'nightly' },
+      output_file_id: null,
+    });
     expect(created.id).toMatch(/^batch_/);
     expect(created.request_counts).toEqual({ total: 0, completed: 0, failed: 0 });
 
@@ -120,12 +138,22 @@ describe('batches', () => {
       output += body.usage.completion_tokens;
     }
     expect(out.get('r2')!.response!.body.usage.completion_tokens).toBe(12);
-    expect(done.usage).toEqual({ input_tokens: input, input_tokens_details: { cached_tokens: 0 }, output_tokens: output, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: input + output });
+    expect(done.usage).toEqual({
+      input_tokens: input,
+      input_tokens_details: { cached_tokens: 0 },
+      output_tokens: output,
+      output_tokens_details: { reasoning_tokens: 0 },
+      total_tokens: input + output,
+    });
   });
 
   it('runs an embeddings batch', async () => {
     const body = { model: 'text-embedding-3-small', input: ['one', 'two'], dimensions: 8 };
-    const b = await client.batches.create({ input_file_id: await upload([{ custom_id: 'e1', body }], '/v1/embeddings'), endpoint: '/v1/embeddings', completion_window: '24h' });
+    const b = await client.batches.create({
+      input_file_id: await upload([{ custom_id: 'e1', body }], '/v1/embeddings'),
+      endpoint: '/v1/embeddings',
+      completion_window: '24h',
+    });
     const done = await waitEnded(b.id);
     expect(done.status).toBe('completed');
     const [line] = await readJsonl(done.output_file_id!);
@@ -146,14 +174,22 @@ describe('batches', () => {
   });
 
   it('sends an invalid request body and an injected fault to the error file; the rest succeed', async () => {
-    const lines = [chat('good-1', 'fine'), { custom_id: 'bad', body: { model: MODEL, messages: [] } }, chat('emulator-fail-503-x', 'fine'), chat('good-2', 'also fine')];
+    const lines = [
+      chat('good-1', 'fine'),
+      { custom_id: 'bad', body: { model: MODEL, messages: [] } },
+      chat('emulator-fail-503-x', 'fine'),
+      chat('good-2', 'also fine'),
+    ];
     const b = await client.batches.create({ input_file_id: await upload(lines), endpoint: '/v1/chat/completions', completion_window: '24h' });
     const done = await waitEnded(b.id);
     expect(done.status).toBe('completed');
     expect(done.request_counts).toEqual({ total: 4, completed: 2, failed: 2 });
     expect([...byCustomId(await readJsonl(done.output_file_id!)).keys()].sort()).toEqual(['good-1', 'good-2']);
     const errors = byCustomId(await readJsonl(done.error_file_id!));
-    expect(errors.get('bad')!.response).toMatchObject({ status_code: 400, body: { error: { type: 'invalid_request_error', param: 'messages', code: 'empty_array' } } });
+    expect(errors.get('bad')!.response).toMatchObject({
+      status_code: 400,
+      body: { error: { type: 'invalid_request_error', param: 'messages', code: 'empty_array' } },
+    });
     expect(errors.get('emulator-fail-503-x')!.response).toMatchObject({ status_code: 503, body: { error: { type: 'server_error' } } });
   });
 
@@ -226,10 +262,22 @@ describe('batches', () => {
 
   it('answers 400 naming the field, 404 for unknown ids, 401 without a key', async () => {
     const file = await upload([chat('p', 'x')]);
-    await expect(client.batches.create({ input_file_id: file, endpoint: '/v1/responses', completion_window: '24h' })).rejects.toMatchObject({ status: 400, error: { param: 'endpoint' } });
-    await expect(client.batches.create({ input_file_id: file, endpoint: '/v1/chat/completions', completion_window: '1h' as '24h' })).rejects.toMatchObject({ status: 400, error: { param: 'completion_window' } });
-    await expect(client.batches.create({ input_file_id: 'file-nope', endpoint: '/v1/chat/completions', completion_window: '24h' })).rejects.toMatchObject({ status: 404, error: { param: 'input_file_id' } });
-    await expect(client.batches.create({ endpoint: '/v1/chat/completions', completion_window: '24h' } as never)).rejects.toMatchObject({ status: 400, error: { param: 'input_file_id', code: 'missing_required_parameter' } });
+    await expect(client.batches.create({ input_file_id: file, endpoint: '/v1/responses', completion_window: '24h' })).rejects.toMatchObject({
+      status: 400,
+      error: { param: 'endpoint' },
+    });
+    await expect(client.batches.create({ input_file_id: file, endpoint: '/v1/chat/completions', completion_window: '1h' as '24h' })).rejects.toMatchObject({
+      status: 400,
+      error: { param: 'completion_window' },
+    });
+    await expect(client.batches.create({ input_file_id: 'file-nope', endpoint: '/v1/chat/completions', completion_window: '24h' })).rejects.toMatchObject({
+      status: 404,
+      error: { param: 'input_file_id' },
+    });
+    await expect(client.batches.create({ endpoint: '/v1/chat/completions', completion_window: '24h' } as never)).rejects.toMatchObject({
+      status: 400,
+      error: { param: 'input_file_id', code: 'missing_required_parameter' },
+    });
     await expect(client.batches.retrieve('batch_nope')).rejects.toMatchObject({ status: 404, error: { type: 'invalid_request_error' } });
     await expect(client.batches.list({ after: 'batch_nope' })).rejects.toMatchObject({ status: 400, error: { param: 'after' } });
     const res = await fetch(`${emu.url}/v1/batches`);

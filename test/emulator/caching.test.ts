@@ -26,7 +26,14 @@ const boundary = (n: number): number => (n < 1024 ? 0 : 1024 + Math.floor((n - 1
 describe('OpenAI automatic prompt caching', () => {
   const system = longText(1500, 'openai-cache');
   const ask = (user: string, extra: Partial<OpenAI.ChatCompletionCreateParamsNonStreaming> = {}) =>
-    oa.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'system', content: system }, { role: 'user', content: user }], ...extra });
+    oa.chat.completions.create({
+      model: 'gpt-4o',
+      messages: [
+        { role: 'system', content: system },
+        { role: 'user', content: user },
+      ],
+      ...extra,
+    });
 
   it('caches prompts of >= 1024 tokens in 128-token steps', async () => {
     const first = await ask('Zebra crossing');
@@ -182,7 +189,11 @@ describe('Anthropic explicit prompt caching', () => {
       messages: [
         {
           role: 'user',
-          content: Array.from({ length: n }, (_, i) => ({ type: 'text' as const, text: `b${i}`, ...(i === ccAt ? { cache_control: { type: 'ephemeral' as const } } : {}) })),
+          content: Array.from({ length: n }, (_, i) => ({
+            type: 'text' as const,
+            text: `b${i}`,
+            ...(i === ccAt ? { cache_control: { type: 'ephemeral' as const } } : {}),
+          })),
         },
       ],
     });
@@ -203,7 +214,12 @@ describe('Anthropic explicit prompt caching', () => {
     try {
       const c = new Anthropic({ apiKey: 'x', baseURL: slow.url, maxRetries: 0 });
       const sys = longText(1100, 'concurrent');
-      const p = { model: MODEL, max_tokens: 5, system: [{ type: 'text' as const, text: sys, cache_control: { type: 'ephemeral' as const } }], messages: [{ role: 'user' as const, content: 'q' }] };
+      const p = {
+        model: MODEL,
+        max_tokens: 5,
+        system: [{ type: 'text' as const, text: sys, cache_control: { type: 'ephemeral' as const } }],
+        messages: [{ role: 'user' as const, content: 'q' }],
+      };
       const [a, b] = await Promise.all([c.messages.create(p), c.messages.create(p)]);
       expect(a.usage.cache_creation_input_tokens).toBeGreaterThan(0);
       expect(b.usage.cache_creation_input_tokens).toBeGreaterThan(0);

@@ -132,7 +132,9 @@ describe('rate limits', () => {
       const tokens = await startEmulator({ rateLimits: { requestsPerMinute: 100, tokensPerMinute: 50 } });
       try {
         const t = new OpenAI({ apiKey: 'x', baseURL: `${tokens.url}/v1`, maxRetries: 0 });
-        const te = (await t.chat.completions.create(chat, { headers: { 'x-emulator-output-tokens': '60' } }).catch((x: unknown) => x)) as InstanceType<typeof OpenAI.RateLimitError>;
+        const te = (await t.chat.completions.create(chat, { headers: { 'x-emulator-output-tokens': '60' } }).catch((x: unknown) => x)) as InstanceType<
+          typeof OpenAI.RateLimitError
+        >;
         expect(te.status).toBe(429);
         expect(te.type).toBe('tokens');
       } finally {
@@ -178,7 +180,11 @@ describe('auth and validation', () => {
     expect(noMax.json.error.message).toContain('max_tokens');
     const badRole = await postJson(`${emu.url}/v1/chat/completions`, { model: 'gpt-4o', messages: [{ role: 'robot', content: 'x' }] }, auth);
     expect(badRole.json.error.param).toBe('messages[0].role');
-    const weird = await postJson(`${emu.url}/v1/messages`, { model: 'claude-sonnet-4-0', max_tokens: 5, messages: [{ role: 'user', content: [{ type: 'text' }] }] }, auth);
+    const weird = await postJson(
+      `${emu.url}/v1/messages`,
+      { model: 'claude-sonnet-4-0', max_tokens: 5, messages: [{ role: 'user', content: [{ type: 'text' }] }] },
+      auth,
+    );
     expect(weird.status).toBe(400);
     for (const junk of ['null', '[]', '42', '"s"']) {
       expect((await postJson(`${emu.url}/v1/chat/completions`, junk, auth)).status).toBe(400);
@@ -196,11 +202,26 @@ describe('robustness', () => {
   it('answers any malformed body with a 4xx in the provider shape, and keeps serving', async () => {
     const { default: fc } = await import('fast-check');
     const auth = { authorization: 'Bearer x', 'x-api-key': 'x', 'x-goog-api-key': 'x' };
-    const paths = ['/v1/chat/completions', '/v1/messages', '/v1/messages/count_tokens', '/v1/embeddings', '/v1beta/models/gemini-2.5-flash:generateContent', '/v1beta/models/gemini-embedding-001:batchEmbedContents'];
+    const paths = [
+      '/v1/chat/completions',
+      '/v1/messages',
+      '/v1/messages/count_tokens',
+      '/v1/embeddings',
+      '/v1beta/models/gemini-2.5-flash:generateContent',
+      '/v1beta/models/gemini-embedding-001:batchEmbedContents',
+    ];
     const messy = fc.record(
       {
         model: fc.oneof(fc.constant('gpt-4o'), fc.constant('claude-sonnet-4-0'), fc.jsonValue()),
-        messages: fc.oneof(fc.jsonValue(), fc.array(fc.record({ role: fc.oneof(fc.constantFrom('user', 'assistant', 'tool', 'system'), fc.jsonValue()), content: fc.jsonValue() }, { requiredKeys: [] }))),
+        messages: fc.oneof(
+          fc.jsonValue(),
+          fc.array(
+            fc.record(
+              { role: fc.oneof(fc.constantFrom('user', 'assistant', 'tool', 'system'), fc.jsonValue()), content: fc.jsonValue() },
+              { requiredKeys: [] },
+            ),
+          ),
+        ),
         contents: fc.jsonValue(),
         max_tokens: fc.jsonValue(),
         tools: fc.jsonValue(),

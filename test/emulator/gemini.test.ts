@@ -31,14 +31,22 @@ describe('Gemini generateContent', () => {
   });
 
   it('accepts ?key= and maxOutputTokens gives MAX_TOKENS', async () => {
-    const r = await postJson(url('gemini-2.5-pro', 'generateContent', '?key=abc'), { ...body, generationConfig: { maxOutputTokens: 5 } }, { 'x-emulator-output-tokens': '40' });
+    const r = await postJson(
+      url('gemini-2.5-pro', 'generateContent', '?key=abc'),
+      { ...body, generationConfig: { maxOutputTokens: 5 } },
+      { 'x-emulator-output-tokens': '40' },
+    );
     expect(r.status).toBe(200);
     expect(r.json.candidates[0].finishReason).toBe('MAX_TOKENS');
     expect(r.json.usageMetadata.candidatesTokenCount).toBe(5);
   });
 
   it('streams data-only SSE with usage in the last chunk and no [DONE]', async () => {
-    const res = await fetch(url('gemini-2.5-flash', 'streamGenerateContent', '?alt=sse'), { method: 'POST', headers: { 'content-type': 'application/json', ...KEY }, body: JSON.stringify(body) });
+    const res = await fetch(url('gemini-2.5-flash', 'streamGenerateContent', '?alt=sse'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...KEY },
+      body: JSON.stringify(body),
+    });
     expect(res.headers.get('content-type')).toContain('text/event-stream');
     const events = [];
     for await (const e of parseSse(res.body!)) events.push(e);
@@ -55,7 +63,13 @@ describe('Gemini generateContent', () => {
   });
 
   it('calls a function, then answers text after a functionResponse', async () => {
-    const tools = [{ functionDeclarations: [{ name: 'find', parameters: { type: 'OBJECT', properties: { q: { type: 'STRING' }, n: { type: 'INTEGER' } }, required: ['q', 'n'] } }] }];
+    const tools = [
+      {
+        functionDeclarations: [
+          { name: 'find', parameters: { type: 'OBJECT', properties: { q: { type: 'STRING' }, n: { type: 'INTEGER' } }, required: ['q', 'n'] } },
+        ],
+      },
+    ];
     const call = await postJson(url('gemini-2.5-flash', 'generateContent'), { contents: body.contents, tools }, KEY);
     expect(call.json.candidates[0].content.parts[0].functionCall).toEqual({ name: 'find', args: { q: 'example', n: 1 } });
     const after = await postJson(
@@ -71,7 +85,11 @@ describe('Gemini generateContent', () => {
       KEY,
     );
     expect(typeof after.json.candidates[0].content.parts[0].text).toBe('string');
-    const none = await postJson(url('gemini-2.5-flash', 'generateContent'), { contents: body.contents, tools, toolConfig: { functionCallingConfig: { mode: 'NONE' } } }, KEY);
+    const none = await postJson(
+      url('gemini-2.5-flash', 'generateContent'),
+      { contents: body.contents, tools, toolConfig: { functionCallingConfig: { mode: 'NONE' } } },
+      KEY,
+    );
     expect(typeof none.json.candidates[0].content.parts[0].text).toBe('string');
   });
 });

@@ -1,7 +1,10 @@
 // Shared test helpers for the emulator suites.
 import { countTextTokens } from '../../src/tokens/count.js';
 
-const WORDS = 'alpha bravo charlie delta echo foxtrot golf hotel india juliet kilo lima mike november oscar papa quebec romeo sierra tango uniform victor whiskey xray yankee zulu'.split(' ');
+const WORDS =
+  'alpha bravo charlie delta echo foxtrot golf hotel india juliet kilo lima mike november oscar papa quebec romeo sierra tango uniform victor whiskey xray yankee zulu'.split(
+    ' ',
+  );
 
 /** Deterministic prose of at least `minTokens` tokens (o200k), distinct per `tag`. */
 export function longText(minTokens: number, tag: string): string {
@@ -16,7 +19,11 @@ export function longText(minTokens: number, tag: string): string {
   return text;
 }
 
-export async function postJson(url: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; headers: Headers; json: any; text: string }> {
+export async function postJson(
+  url: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; headers: Headers; json: any; text: string }> {
   const res = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...headers },

@@ -34,9 +34,7 @@ const weatherTool = {
 
 describe('chat completions (non-stream)', () => {
   it('returns a well-formed completion with usage and headers', async () => {
-    const { data, response } = await client.chat.completions
-      .create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Say hi' }] })
-      .withResponse();
+    const { data, response } = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Say hi' }] }).withResponse();
     expect(data.object).toBe('chat.completion');
     expect(data.id).toMatch(/^chatcmpl-/);
     expect(data.choices).toHaveLength(1);
@@ -97,12 +95,22 @@ describe('chat completions (non-stream)', () => {
   it('x-emulator-echo echoes the last user message; stop sequences cut it', async () => {
     const text = 'The quick brown fox jumps over the lazy dog';
     const r = await client.chat.completions.create(
-      { model: 'gpt-4o', messages: [{ role: 'user', content: 'first' }, { role: 'assistant', content: 'ok' }, { role: 'user', content: text }] },
+      {
+        model: 'gpt-4o',
+        messages: [
+          { role: 'user', content: 'first' },
+          { role: 'assistant', content: 'ok' },
+          { role: 'user', content: text },
+        ],
+      },
       { headers: { 'x-emulator-echo': '1' } },
     );
     expect(r.choices[0]!.message.content).toBe(text);
     expect(r.usage!.completion_tokens).toBe(countTextTokens(text, 'gpt-4o'));
-    const s = await client.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: text }], stop: ['fox'] }, { headers: { 'x-emulator-echo': '1' } });
+    const s = await client.chat.completions.create(
+      { model: 'gpt-4o', messages: [{ role: 'user', content: text }], stop: ['fox'] },
+      { headers: { 'x-emulator-echo': '1' } },
+    );
     expect(s.choices[0]!.message.content).toBe('The quick brown ');
     expect(s.choices[0]!.finish_reason).toBe('stop');
   });
@@ -146,7 +154,11 @@ describe('chat completions (stream)', () => {
   });
 
   it('works with the SDK stream helper (finalChatCompletion)', async () => {
-    const stream = client.chat.completions.stream({ model: 'gpt-4o', messages: [{ role: 'user', content: 'helper' }], stream_options: { include_usage: true } });
+    const stream = client.chat.completions.stream({
+      model: 'gpt-4o',
+      messages: [{ role: 'user', content: 'helper' }],
+      stream_options: { include_usage: true },
+    });
     let deltas = '';
     stream.on('content', (d) => {
       deltas += d;
@@ -172,7 +184,12 @@ describe('tool calls', () => {
 
   it('honours tool_choice none / named tool, and answers text after a tool result', async () => {
     const other = { type: 'function' as const, function: { name: 'other', parameters: { type: 'object', properties: {} } } };
-    const none = await client.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'q' }], tools: [weatherTool], tool_choice: 'none' });
+    const none = await client.chat.completions.create({
+      model: 'gpt-4o',
+      messages: [{ role: 'user', content: 'q' }],
+      tools: [weatherTool],
+      tool_choice: 'none',
+    });
     expect(none.choices[0]!.finish_reason).toBe('stop');
     const named = await client.chat.completions.create({
       model: 'gpt-4o',
@@ -203,7 +220,12 @@ describe('tool calls', () => {
     const call = c.message.tool_calls![0]!;
     expect(call.type === 'function' && JSON.parse(call.function.arguments).where).toEqual({ lat: 1 });
 
-    const raw = await client.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'Weather?' }], tools: [weatherTool], stream: true });
+    const raw = await client.chat.completions.create({
+      model: 'gpt-4o',
+      messages: [{ role: 'user', content: 'Weather?' }],
+      tools: [weatherTool],
+      stream: true,
+    });
     const deltas = [];
     for await (const ch of raw) deltas.push(ch.choices[0]?.delta);
     expect(deltas[0]!.tool_calls![0]).toMatchObject({ index: 0, type: 'function', function: { name: 'get_weather', arguments: '' } });

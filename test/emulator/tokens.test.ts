@@ -63,13 +63,30 @@ describe('countCanonicalInputTokens', () => {
   });
 
   it('equals the emulator prompt_tokens for an equivalent OpenAI request', async () => {
-    const tool = { name: 'get_weather', description: 'Weather for a city', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } };
+    const tool = {
+      name: 'get_weather',
+      description: 'Weather for a city',
+      parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
+    };
     const canon: CanonicalRequest = {
       model: 'gpt-4o',
       system: [{ type: 'text', text: 'You are terse.' }],
       messages: [
-        { role: 'user', name: 'ann', content: [{ type: 'text', text: 'Weather in Paris? ' }, { type: 'image', source: { kind: 'url', url: 'https://x/y.png' }, detail: 'low' }] },
-        { role: 'assistant', content: [{ type: 'tool_call', id: 'call_1', name: 'get_weather', arguments: '{"city":"Paris"}' }, { type: 'tool_call', id: 'call_2', name: 'get_weather', arguments: '{"city":"Lyon"}' }] },
+        {
+          role: 'user',
+          name: 'ann',
+          content: [
+            { type: 'text', text: 'Weather in Paris? ' },
+            { type: 'image', source: { kind: 'url', url: 'https://x/y.png' }, detail: 'low' },
+          ],
+        },
+        {
+          role: 'assistant',
+          content: [
+            { type: 'tool_call', id: 'call_1', name: 'get_weather', arguments: '{"city":"Paris"}' },
+            { type: 'tool_call', id: 'call_2', name: 'get_weather', arguments: '{"city":"Lyon"}' },
+          ],
+        },
         {
           role: 'user',
           content: [
@@ -88,7 +105,14 @@ describe('countCanonicalInputTokens', () => {
       model: 'gpt-4o',
       messages: [
         { role: 'system', content: 'You are terse.' },
-        { role: 'user', name: 'ann', content: [{ type: 'text', text: 'Weather in Paris? ' }, { type: 'image_url', image_url: { url: 'https://x/y.png', detail: 'low' } }] },
+        {
+          role: 'user',
+          name: 'ann',
+          content: [
+            { type: 'text', text: 'Weather in Paris? ' },
+            { type: 'image_url', image_url: { url: 'https://x/y.png', detail: 'low' } },
+          ],
+        },
         {
           role: 'assistant',
           content: null,

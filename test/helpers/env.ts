@@ -74,10 +74,7 @@ export const LIST_PRICE = {
 export type PricedModel = keyof typeof LIST_PRICE;
 
 /** Hand-computed cost in pico-dollars from token classes and the list price table. */
-export function expectedPico(
-  model: PricedModel,
-  t: { input: number; cacheRead?: number; write5m?: number; write1h?: number; output: number },
-): bigint {
+export function expectedPico(model: PricedModel, t: { input: number; cacheRead?: number; write5m?: number; write1h?: number; output: number }): bigint {
   const p = LIST_PRICE[model];
   const per = (usdPerMTok: number) => BigInt(Math.round(usdPerMTok * 1_000_000));
   return (

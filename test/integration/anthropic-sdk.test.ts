@@ -55,8 +55,15 @@ describe('Anthropic format, Claude model', () => {
   });
 
   it('tool use round trip', async () => {
-    const tools = [{ name: 'search', description: 'Search docs', input_schema: { type: 'object' as const, properties: { q: { type: 'string' } }, required: ['q'] } }];
-    const first = await env.anthropic.messages.create({ model: 'claude-opus-4-5', max_tokens: 300, tools, messages: [{ role: 'user', content: 'Find the refund policy' }] });
+    const tools = [
+      { name: 'search', description: 'Search docs', input_schema: { type: 'object' as const, properties: { q: { type: 'string' } }, required: ['q'] } },
+    ];
+    const first = await env.anthropic.messages.create({
+      model: 'claude-opus-4-5',
+      max_tokens: 300,
+      tools,
+      messages: [{ role: 'user', content: 'Find the refund policy' }],
+    });
     expect(first.stop_reason).toBe('tool_use');
     const use = first.content.find((b) => b.type === 'tool_use')!;
     if (use.type !== 'tool_use') throw new Error('expected tool_use');
@@ -126,7 +133,10 @@ describe('prompt caching is priced by token class, to the pico-dollar', () => {
     const tools = Array.from({ length: 30 }, (_, i) => ({
       name: `tool_${i}`,
       description: `Tool number ${i} that performs operation ${i} on the customer's account records with full auditing.`,
-      input_schema: { type: 'object' as const, properties: { account: { type: 'string', description: 'the account id to operate on' }, amount: { type: 'number' } } },
+      input_schema: {
+        type: 'object' as const,
+        properties: { account: { type: 'string', description: 'the account id to operate on' }, amount: { type: 'number' } },
+      },
     }));
     tools[29] = { ...tools[29]!, cache_control: { type: 'ephemeral', ttl: '1h' } } as (typeof tools)[number];
     const req = {
@@ -147,8 +157,6 @@ describe('prompt caching is priced by token class, to the pico-dollar', () => {
     const rows = await ledger(env);
     const row = rows.find((r) => r['cacheWrite1hTokens'] === w1h)!;
     expect(row['cacheWrite5mTokens']).toBe(w5m);
-    expect(BigInt(row['costPico'] as number)).toBe(
-      expectedPico('claude-sonnet-4-5', { input: u.input_tokens, write1h: w1h, write5m: w5m, output: 8 }),
-    );
+    expect(BigInt(row['costPico'] as number)).toBe(expectedPico('claude-sonnet-4-5', { input: u.input_tokens, write1h: w1h, write5m: w5m, output: 8 }));
   });
 });

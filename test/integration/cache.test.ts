@@ -47,22 +47,40 @@ describe('exact cache', () => {
 
   it('a hit is served in the caller format and mode: a real SSE stream, in both formats, from one entry', async () => {
     const question = fresh('Name three primary colours.');
-    const seed = await env.openai.chat.completions.create({ model: 'claude-haiku-4-5', seed: 7, max_tokens: 40, messages: [{ role: 'user', content: question }] });
+    const seed = await env.openai.chat.completions.create({
+      model: 'claude-haiku-4-5',
+      seed: 7,
+      max_tokens: 40,
+      messages: [{ role: 'user', content: question }],
+    });
     const calls = upstreamCalls();
     const text = seed.choices[0]!.message.content!;
 
     const chunks: string[] = [];
-    const stream = await env.openai.chat.completions.create({ model: 'claude-haiku-4-5', seed: 7, max_tokens: 40, stream: true, messages: [{ role: 'user', content: question }] });
+    const stream = await env.openai.chat.completions.create({
+      model: 'claude-haiku-4-5',
+      seed: 7,
+      max_tokens: 40,
+      stream: true,
+      messages: [{ role: 'user', content: question }],
+    });
     for await (const chunk of stream) chunks.push(chunk.choices[0]?.delta.content ?? '');
     expect(chunks.join('')).toBe(text);
     expect(chunks.length).toBeGreaterThan(1);
 
     // The Anthropic format carries no seed; temperature 0 makes the same canonical request deterministic.
-    const a1 = await env.openai.chat.completions.create({ model: 'claude-haiku-4-5', temperature: 0, max_tokens: 40, messages: [{ role: 'user', content: question }] });
+    const a1 = await env.openai.chat.completions.create({
+      model: 'claude-haiku-4-5',
+      temperature: 0,
+      max_tokens: 40,
+      messages: [{ role: 'user', content: question }],
+    });
     const calls2 = upstreamCalls();
     // same credential as env.openai: under the default scope `key` entries are per credential
     const anthropic = new Anthropic({ apiKey: 'sk-test-key', baseURL: env.gateway.url, maxRetries: 0 });
-    const message = await anthropic.messages.stream({ model: 'claude-haiku-4-5', temperature: 0, max_tokens: 40, messages: [{ role: 'user', content: question }] }).finalMessage();
+    const message = await anthropic.messages
+      .stream({ model: 'claude-haiku-4-5', temperature: 0, max_tokens: 40, messages: [{ role: 'user', content: question }] })
+      .finalMessage();
     expect(upstreamCalls()).toBe(calls2);
     expect(message.content[0]).toMatchObject({ type: 'text', text: a1.choices[0]!.message.content });
     expect(calls2 - calls).toBe(1);
@@ -86,15 +104,32 @@ describe('exact cache', () => {
   });
 
   it('works with tools: a cached tool call comes back as the same tool call', async () => {
-    const tools = [{ type: 'function' as const, function: { name: 'get_weather', description: 'Weather for a city', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } } }];
-    const body = { model: 'gpt-4.1-mini', temperature: 0, tools, tool_choice: 'required' as const, messages: [{ role: 'user' as const, content: fresh('Weather in Paris?') }] };
+    const tools = [
+      {
+        type: 'function' as const,
+        function: {
+          name: 'get_weather',
+          description: 'Weather for a city',
+          parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
+        },
+      },
+    ];
+    const body = {
+      model: 'gpt-4.1-mini',
+      temperature: 0,
+      tools,
+      tool_choice: 'required' as const,
+      messages: [{ role: 'user' as const, content: fresh('Weather in Paris?') }],
+    };
     const first = await env.openai.chat.completions.create(body);
     const second = await env.openai.chat.completions.create(body).withResponse();
     expect(second.response.headers.get('x-costwise-cache')).toBe('hit-exact');
     expect(second.data.choices[0]!.message.tool_calls).toEqual(first.choices[0]!.message.tool_calls);
     expect(second.data.choices[0]!.finish_reason).toBe('tool_calls');
     // a different tool set is a different question
-    const other = await env.openai.chat.completions.create({ ...body, tools: [{ ...tools[0]!, function: { ...tools[0]!.function, name: 'get_forecast' } }] }).withResponse();
+    const other = await env.openai.chat.completions
+      .create({ ...body, tools: [{ ...tools[0]!, function: { ...tools[0]!.function, name: 'get_forecast' } }] })
+      .withResponse();
     expect(other.response.headers.get('x-costwise-cache')).toBe('miss');
   });
 
@@ -109,13 +144,17 @@ describe('exact cache', () => {
     expect(skip.response.headers.get('x-costwise-cache')).toBeNull();
     const noCache = await env.openai.chat.completions.create(body, { headers: { 'x-costwise-cache': 'no-cache' } }).withResponse();
     expect(noCache.response.headers.get('x-costwise-cache')).toBe('miss');
-    const refreshed = await env.openai.chat.completions.create(body, { headers: { 'x-costwise-cache': 'refresh', 'x-emulator-output-tokens': '3' } }).withResponse();
+    const refreshed = await env.openai.chat.completions
+      .create(body, { headers: { 'x-costwise-cache': 'refresh', 'x-emulator-output-tokens': '3' } })
+      .withResponse();
     expect(refreshed.response.headers.get('x-costwise-cache')).toBe('miss');
     const after = await env.openai.chat.completions.create(body).withResponse();
     expect(after.response.headers.get('x-costwise-cache')).toBe('hit-exact');
     expect(after.data.usage!.completion_tokens).toBe(3); // the refreshed answer replaced the old one
 
-    const bad = await env.openai.chat.completions.create(body, { headers: { 'x-costwise-cache': 'sometimes' } }).catch((e: unknown) => e as { status: number; error: { param: string } });
+    const bad = await env.openai.chat.completions
+      .create(body, { headers: { 'x-costwise-cache': 'sometimes' } })
+      .catch((e: unknown) => e as { status: number; error: { param: string } });
     expect(bad.status).toBe(400);
     expect(bad.error.param).toBe('x-costwise-cache');
   });
@@ -146,11 +185,19 @@ describe('exact cache', () => {
     const stats = (await (await fetch(`${env.gateway.url}/api/cache`)).json()) as { entries: number; bytes: number; backend: string };
     expect(stats.backend).toBe('memory');
     expect(stats.entries).toBeGreaterThan(0);
-    const res = await fetch(`${env.gateway.url}/api/cache/invalidate`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ tenant: 'initech' }) });
+    const res = await fetch(`${env.gateway.url}/api/cache/invalidate`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ tenant: 'initech' }),
+    });
     expect(await res.json()).toEqual({ removed: 1 });
     const after = await env.openai.chat.completions.create(body, { headers: { 'x-costwise-tenant': 'initech' } }).withResponse();
     expect(after.response.headers.get('x-costwise-cache')).toBe('miss');
-    const bad = await fetch(`${env.gateway.url}/api/cache/invalidate`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ tenant: 'x', colour: 'red' }) });
+    const bad = await fetch(`${env.gateway.url}/api/cache/invalidate`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ tenant: 'x', colour: 'red' }),
+    });
     expect(bad.status).toBe(400);
   });
 });
@@ -186,7 +233,9 @@ describe('Redis cache shared by two gateway processes', () => {
     const clientA = new OpenAI({ apiKey: 'sk-shared', baseURL: `${a.url}/v1`, maxRetries: 0 });
     const clientB = new Anthropic({ apiKey: 'sk-shared', baseURL: b.url, maxRetries: 0 });
     const question = fresh('shared across replicas');
-    const first = await clientA.chat.completions.create({ model: 'claude-haiku-4-5', temperature: 0, max_tokens: 30, messages: [{ role: 'user', content: question }] }).withResponse();
+    const first = await clientA.chat.completions
+      .create({ model: 'claude-haiku-4-5', temperature: 0, max_tokens: 30, messages: [{ role: 'user', content: question }] })
+      .withResponse();
     expect(first.response.headers.get('x-costwise-cache')).toBe('miss');
     // the answer is written to Redis after it was sent: wait until it has landed
     for (let i = 0; i < 100; i++) {
@@ -195,14 +244,18 @@ describe('Redis cache shared by two gateway processes', () => {
       await new Promise((r) => setTimeout(r, 20));
     }
     const calls = upstreamCalls();
-    const second = await clientB.messages.create({ model: 'claude-haiku-4-5', temperature: 0, max_tokens: 30, messages: [{ role: 'user', content: question }] }).withResponse();
+    const second = await clientB.messages
+      .create({ model: 'claude-haiku-4-5', temperature: 0, max_tokens: 30, messages: [{ role: 'user', content: question }] })
+      .withResponse();
     expect(second.response.headers.get('x-costwise-cache')).toBe('hit-exact');
     expect(upstreamCalls()).toBe(calls);
     expect(second.data.content[0]).toMatchObject({ type: 'text', text: first.data.choices[0]!.message.content });
 
     const removed = await (await fetch(`${b.url}/api/cache/invalidate`, { method: 'POST', body: JSON.stringify({ model: 'claude-haiku-4-5' }) })).json();
     expect(removed).toEqual({ removed: 1 });
-    const third = await clientA.chat.completions.create({ model: 'claude-haiku-4-5', temperature: 0, max_tokens: 30, messages: [{ role: 'user', content: question }] }).withResponse();
+    const third = await clientA.chat.completions
+      .create({ model: 'claude-haiku-4-5', temperature: 0, max_tokens: 30, messages: [{ role: 'user', content: question }] })
+      .withResponse();
     expect(third.response.headers.get('x-costwise-cache')).toBe('miss');
   }, 30_000);
 });
@@ -218,7 +271,17 @@ describe('semantic cache', () => {
 
   const ask = (content: string, system = 'You are the help desk of the city council.') =>
     semanticEnv.openai.chat.completions
-      .create({ model: 'gpt-4.1-mini', temperature: 0, messages: [{ role: 'system', content: system }, { role: 'user', content }] }, { headers: { 'x-emulator-output-tokens': '9' } })
+      .create(
+        {
+          model: 'gpt-4.1-mini',
+          temperature: 0,
+          messages: [
+            { role: 'system', content: system },
+            { role: 'user', content },
+          ],
+        },
+        { headers: { 'x-emulator-output-tokens': '9' } },
+      )
       .withResponse();
 
   it('a near-duplicate question is served from the cache; decisive differences and other contexts are not', async () => {
@@ -245,7 +308,17 @@ describe('semantic cache', () => {
     expect((await ask('How can I renew my parking permit online?', 'You are a travel agent.')).response.headers.get('x-costwise-cache')).toBe('miss');
     // nor for another tenant
     const other = await semanticEnv.openai.chat.completions
-      .create({ model: 'gpt-4.1-mini', temperature: 0, messages: [{ role: 'system', content: 'You are the help desk of the city council.' }, { role: 'user', content: 'How can I renew my parking permit online?' }] }, { headers: { 'x-costwise-tenant': 'someone-else' } })
+      .create(
+        {
+          model: 'gpt-4.1-mini',
+          temperature: 0,
+          messages: [
+            { role: 'system', content: 'You are the help desk of the city council.' },
+            { role: 'user', content: 'How can I renew my parking permit online?' },
+          ],
+        },
+        { headers: { 'x-costwise-tenant': 'someone-else' } },
+      )
       .withResponse();
     expect(other.response.headers.get('x-costwise-cache')).toBe('miss');
   });

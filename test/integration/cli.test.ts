@@ -82,7 +82,10 @@ describe('costwise CLI', () => {
       .withResponse();
     expect(usdToPico(ra.headers.get('x-costwise-cost-usd')!)).toBe(expectedPico('gpt-4.1-nano', { input: a.usage!.prompt_tokens, output: 9 }));
     const { data: b, response: rb } = await client.chat.completions
-      .create({ model: 'custom-priced', messages: [{ role: 'user', content: 'hello' }] }, { headers: { 'x-costwise-tags': 'beta', 'x-emulator-output-tokens': '11' } })
+      .create(
+        { model: 'custom-priced', messages: [{ role: 'user', content: 'hello' }] },
+        { headers: { 'x-costwise-tags': 'beta', 'x-emulator-output-tokens': '11' } },
+      )
       .withResponse();
     // Config override: $1.50 / $3 per million tokens.
     expect(usdToPico(rb.headers.get('x-costwise-cost-usd')!)).toBe(BigInt(b.usage!.prompt_tokens) * 1_500_000n + 11n * 3_000_000n);

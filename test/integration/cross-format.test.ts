@@ -36,12 +36,18 @@ describe('OpenAI format served by Claude and Gemini', () => {
       expect(response.headers.get('x-costwise-model')).toBe(model);
       const u = data.usage!;
       expect(usdToPico(response.headers.get('x-costwise-cost-usd')!)).toBe(
-        expectedPico(model, { input: u.prompt_tokens - (u.prompt_tokens_details?.cached_tokens ?? 0), cacheRead: u.prompt_tokens_details?.cached_tokens ?? 0, output: u.completion_tokens }),
+        expectedPico(model, {
+          input: u.prompt_tokens - (u.prompt_tokens_details?.cached_tokens ?? 0),
+          cacheRead: u.prompt_tokens_details?.cached_tokens ?? 0,
+          output: u.completion_tokens,
+        }),
       );
     });
 
     it(`${model}: tools and tool results, streaming`, async () => {
-      const tools = [{ type: 'function' as const, function: { name: 'get_time', parameters: { type: 'object', properties: { tz: { type: 'string' } }, required: ['tz'] } } }];
+      const tools = [
+        { type: 'function' as const, function: { name: 'get_time', parameters: { type: 'object', properties: { tz: { type: 'string' } }, required: ['tz'] } } },
+      ];
       const first = await env.openai.chat.completions.stream({ model, messages: [{ role: 'user', content: 'time in Paris?' }], tools }).finalChatCompletion();
       expect(first.choices[0]!.finish_reason).toBe('tool_calls');
       const call = first.choices[0]!.message.tool_calls![0]!;

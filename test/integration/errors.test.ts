@@ -17,7 +17,7 @@ async function post(path: string, body: string, headers: Record<string, string> 
   return { status: res.status, body: (await res.json()) as Record<string, any>, headers: res.headers };
 }
 
-describe('bad input gets a 4xx in the caller\'s format naming the field', () => {
+describe("bad input gets a 4xx in the caller's format naming the field", () => {
   it('malformed JSON', async () => {
     const o = await post('/v1/chat/completions', '{"model": "gpt-4.1",');
     expect(o.status).toBe(400);
@@ -33,7 +33,16 @@ describe('bad input gets a 4xx in the caller\'s format naming the field', () => 
     const noModel = await post('/v1/chat/completions', JSON.stringify({ messages: [] }));
     expect(noModel.status).toBe(400);
     expect(noModel.body.error.param).toBe('model');
-    const badContent = await post('/v1/chat/completions', JSON.stringify({ model: 'gpt-4.1', messages: [{ role: 'user', content: 'a' }, { role: 'user', content: 5 }] }));
+    const badContent = await post(
+      '/v1/chat/completions',
+      JSON.stringify({
+        model: 'gpt-4.1',
+        messages: [
+          { role: 'user', content: 'a' },
+          { role: 'user', content: 5 },
+        ],
+      }),
+    );
     expect(badContent.status).toBe(400);
     expect(badContent.body.error.param).toBe('messages[1].content');
     const badTemp = await post('/v1/chat/completions', JSON.stringify({ model: 'gpt-4.1', messages: [{ role: 'user', content: 'a' }], temperature: 'hot' }));
@@ -52,7 +61,9 @@ describe('bad input gets a 4xx in the caller\'s format naming the field', () => 
       code: 'model_not_found',
       param: 'model',
     });
-    await expect(env.anthropic.messages.create({ model: 'claude-9', max_tokens: 5, messages: [{ role: 'user', content: 'x' }] })).rejects.toBeInstanceOf(Anthropic.NotFoundError);
+    await expect(env.anthropic.messages.create({ model: 'claude-9', max_tokens: 5, messages: [{ role: 'user', content: 'x' }] })).rejects.toBeInstanceOf(
+      Anthropic.NotFoundError,
+    );
   });
 
   it('body over the size limit → 413', async () => {
@@ -63,13 +74,16 @@ describe('bad input gets a 4xx in the caller\'s format naming the field', () => 
   });
 
   it('unsupported content → 400 naming the part', async () => {
-    const o = await post('/v1/chat/completions', JSON.stringify({ model: 'gpt-4.1', messages: [{ role: 'user', content: [{ type: 'input_audio', input_audio: { data: 'AAAA', format: 'wav' } }] }] }));
+    const o = await post(
+      '/v1/chat/completions',
+      JSON.stringify({ model: 'gpt-4.1', messages: [{ role: 'user', content: [{ type: 'input_audio', input_audio: { data: 'AAAA', format: 'wav' } }] }] }),
+    );
     expect(o.status).toBe(400);
     expect(o.body.error.param).toMatch(/^messages\[0\]\.content\[0\]/);
   });
 });
 
-describe('upstream faults are passed back in the caller\'s format with the right status', () => {
+describe("upstream faults are passed back in the caller's format with the right status", () => {
   it('429 with retry-after (OpenAI SDK sees a RateLimitError)', async () => {
     const err = await env.openai.chat.completions
       .create({ model: 'gpt-4.1-mini', messages: [{ role: 'user', content: 'x' }] }, { headers: { 'x-emulator-fault': '429' } })
@@ -144,8 +158,8 @@ describe('upstream faults are passed back in the caller\'s format with the right
   });
 });
 
-describe('an upstream that refuses costwise\'s own credentials', () => {
-  it('is a 502 naming the provider, not a 401 blaming the caller\'s key', async () => {
+describe("an upstream that refuses costwise's own credentials", () => {
+  it("is a 502 naming the provider, not a 401 blaming the caller's key", async () => {
     const bad = await startTestEnv({
       config: {
         providers: [

@@ -14,7 +14,13 @@ describe('OpenAI format, OpenAI model', () => {
   it('non-streaming chat: same answer shape, exact cost headers and ledger row', async () => {
     const { data, response } = await env.openai.chat.completions
       .create(
-        { model: 'gpt-4.1-mini', messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'What is prompt caching?' }] },
+        {
+          model: 'gpt-4.1-mini',
+          messages: [
+            { role: 'system', content: 'Be brief.' },
+            { role: 'user', content: 'What is prompt caching?' },
+          ],
+        },
         { headers: { 'x-emulator-output-tokens': '37', 'x-costwise-tags': 'docs,faq' } },
       )
       .withResponse();
@@ -108,11 +114,7 @@ describe('OpenAI format, OpenAI model', () => {
     expect(JSON.parse(call.function.arguments)).toHaveProperty('city');
     const second = await env.openai.chat.completions.create({
       model: 'gpt-4.1',
-      messages: [
-        { role: 'user', content: 'Weather in Oslo?' },
-        first.choices[0]!.message,
-        { role: 'tool', tool_call_id: call.id, content: '{"temp_c": 4}' },
-      ],
+      messages: [{ role: 'user', content: 'Weather in Oslo?' }, first.choices[0]!.message, { role: 'tool', tool_call_id: call.id, content: '{"temp_c": 4}' }],
       tools,
     });
     expect(second.choices[0]!.finish_reason).toBe('stop');
@@ -151,7 +153,17 @@ describe('OpenAI format, OpenAI model', () => {
   it('lists the catalog', async () => {
     const models = [];
     for await (const m of env.openai.models.list()) models.push(m.id);
-    for (const name of ['claude-haiku-4-5', 'claude-sonnet-4-5', 'claude-opus-4-5', 'gpt-4.1-nano', 'gpt-4.1-mini', 'gpt-4.1', 'gpt-4o-mini', 'gemini-2.5-flash', 'gemini-2.5-pro']) {
+    for (const name of [
+      'claude-haiku-4-5',
+      'claude-sonnet-4-5',
+      'claude-opus-4-5',
+      'gpt-4.1-nano',
+      'gpt-4.1-mini',
+      'gpt-4.1',
+      'gpt-4o-mini',
+      'gemini-2.5-flash',
+      'gemini-2.5-pro',
+    ]) {
       expect(models).toContain(name);
     }
   });
@@ -190,10 +202,12 @@ describe('models', () => {
 describe('client disconnect', () => {
   it('aborts the upstream call and records the request as 499', async () => {
     const controller = new AbortController();
-    const pending = env.openai.chat.completions.create(
-      { model: 'gpt-4.1-mini', stream: true, messages: [{ role: 'user', content: 'slow one' }] },
-      { headers: { 'x-emulator-fault': 'slow', 'x-emulator-slow-ms': '3000', 'x-costwise-tags': 'disconnect' }, signal: controller.signal },
-    ).catch((e: unknown) => e);
+    const pending = env.openai.chat.completions
+      .create(
+        { model: 'gpt-4.1-mini', stream: true, messages: [{ role: 'user', content: 'slow one' }] },
+        { headers: { 'x-emulator-fault': 'slow', 'x-emulator-slow-ms': '3000', 'x-costwise-tags': 'disconnect' }, signal: controller.signal },
+      )
+      .catch((e: unknown) => e);
     // The slow fault delays the upstream's headers, so the SDK call itself is still pending: abort it.
     await new Promise((r) => setTimeout(r, 200));
     controller.abort();

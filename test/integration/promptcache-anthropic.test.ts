@@ -12,7 +12,8 @@ afterAll(async () => {
   await env?.close();
 });
 
-const policy = (topic: string) => Array.from({ length: 150 }, (_, i) => `Rule ${i} for ${topic}: cite the bylaw, stay polite and never guess opening hours or fees.`).join('\n');
+const policy = (topic: string) =>
+  Array.from({ length: 150 }, (_, i) => `Rule ${i} for ${topic}: cite the bylaw, stay polite and never guess opening hours or fees.`).join('\n');
 const OUT = { 'x-emulator-output-tokens': '10' };
 
 interface Seen {
@@ -59,7 +60,18 @@ describe('planned Anthropic breakpoints', () => {
   it('OpenAI format to a Claude model: the same planning, cached_tokens reported, exact cost', async () => {
     const system = policy('parking permits');
     const ask = (q: string) =>
-      env.openai.chat.completions.create({ model: 'claude-sonnet-4-5', messages: [{ role: 'system', content: system }, { role: 'user', content: q }] }, { headers: OUT }).withResponse();
+      env.openai.chat.completions
+        .create(
+          {
+            model: 'claude-sonnet-4-5',
+            messages: [
+              { role: 'system', content: system },
+              { role: 'user', content: q },
+            ],
+          },
+          { headers: OUT },
+        )
+        .withResponse();
     await ask('How do I renew my permit?');
     const { data, response } = await ask('Can visitors park overnight?');
     const cached = data.usage!.prompt_tokens_details!.cached_tokens!;
@@ -80,7 +92,12 @@ describe('planned Anthropic breakpoints', () => {
     const system = policy('libraries');
     const { data, response } = await env.anthropic.messages
       .create(
-        { model: 'claude-sonnet-4-5', max_tokens: 50, system: [{ type: 'text', text: system, cache_control: { type: 'ephemeral', ttl: '1h' } }], messages: [{ role: 'user', content: 'Opening hours?' }] },
+        {
+          model: 'claude-sonnet-4-5',
+          max_tokens: 50,
+          system: [{ type: 'text', text: system, cache_control: { type: 'ephemeral', ttl: '1h' } }],
+          messages: [{ role: 'user', content: 'Opening hours?' }],
+        },
         { headers: OUT },
       )
       .withResponse();

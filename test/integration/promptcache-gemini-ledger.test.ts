@@ -16,7 +16,13 @@ describe('Gemini context-cache storage on the ledger', () => {
   it('bills the storage of a created cache ($1.00 per MTok-hour for 2.5 Flash, 300 s) as a prompt-caching cost', async () => {
     const system = longText(2500, 'ledger-gemini-cache');
     for (const q of ['first?', 'second?', 'third?']) {
-      await env.openai.chat.completions.create({ model: 'gemini-2.5-flash', messages: [{ role: 'system', content: system }, { role: 'user', content: q }] });
+      await env.openai.chat.completions.create({
+        model: 'gemini-2.5-flash',
+        messages: [
+          { role: 'system', content: system },
+          { role: 'user', content: q },
+        ],
+      });
     }
     const rows = await ledger(env);
     const storage = rows.filter((r) => r['technique'] === 'prompt_cache');
@@ -27,7 +33,14 @@ describe('Gemini context-cache storage on the ledger', () => {
     const tokens = caches.cachedContents[0]!.usageMetadata.totalTokenCount;
     // $1.00 / 1e6 tokens / hour = 1e6 pico per token-hour; 300 s = 1/12 h
     const expected = Math.round((tokens * 1_000_000) / 12);
-    expect(storage[0]).toMatchObject({ route: 'storage:create', costPico: expected, baselinePico: 0, promptCachePico: -expected, parentId: caches.cachedContents[0]!.name, servedModel: 'gemini-2.5-flash' });
+    expect(storage[0]).toMatchObject({
+      route: 'storage:create',
+      costPico: expected,
+      baselinePico: 0,
+      promptCachePico: -expected,
+      parentId: caches.cachedContents[0]!.name,
+      servedModel: 'gemini-2.5-flash',
+    });
     // the requests that read the cache saved more than the storage cost
     const reads = rows.filter((r) => r['servedModel'] === 'gemini-2.5-flash' && (r['cacheReadTokens'] as number) > 0);
     expect(reads.length).toBeGreaterThanOrEqual(2);

@@ -15,12 +15,24 @@ afterAll(async () => {
   await env?.close();
 });
 
-const POLICY = Array.from({ length: 120 }, (_, i) => `Rule ${i}: answer council residents politely, cite the bylaw section and never guess opening hours.`).join('\n');
+const POLICY = Array.from(
+  { length: 120 },
+  (_, i) => `Rule ${i}: answer council residents politely, cite the bylaw section and never guess opening hours.`,
+).join('\n');
 
 describe('OpenAI prompt caching', () => {
   it('a long stable system prompt is read from the cache on the next request', async () => {
     const ask = (q: string) =>
-      env.openai.chat.completions.create({ model: 'gpt-4.1-mini', messages: [{ role: 'system', content: POLICY }, { role: 'user', content: q }] }, { headers: { 'x-costwise-tenant': 'stable' } });
+      env.openai.chat.completions.create(
+        {
+          model: 'gpt-4.1-mini',
+          messages: [
+            { role: 'system', content: POLICY },
+            { role: 'user', content: q },
+          ],
+        },
+        { headers: { 'x-costwise-tenant': 'stable' } },
+      );
     const first = await ask('When is bulky waste collected?');
     const second = await ask('Where do I renew a parking permit?');
     expect(first.usage!.prompt_tokens).toBeGreaterThan(1024);
@@ -28,8 +40,19 @@ describe('OpenAI prompt caching', () => {
   });
 
   it('derives prompt_cache_key from tenant and stable prefix when the caller set none (OpenAI deployments only)', () => {
-    const ctx = createContext({ requestId: 'r', ingress: 'openai', endpoint: '/v1/chat/completions', caller: { tenant: 't1', keyId: 'k', tags: [] }, forwardHeaders: {} });
-    const long = { ...ctx.request, model: 'gpt-4.1-mini', system: [{ type: 'text' as const, text: POLICY }], messages: [{ role: 'user' as const, content: [{ type: 'text' as const, text: 'q1' }] }] };
+    const ctx = createContext({
+      requestId: 'r',
+      ingress: 'openai',
+      endpoint: '/v1/chat/completions',
+      caller: { tenant: 't1', keyId: 'k', tags: [] },
+      forwardHeaders: {},
+    });
+    const long = {
+      ...ctx.request,
+      model: 'gpt-4.1-mini',
+      system: [{ type: 'text' as const, text: POLICY }],
+      messages: [{ role: 'user' as const, content: [{ type: 'text' as const, text: 'q1' }] }],
+    };
     ctx.features = extractFeatures(long, ctx.caller);
     const openai = env.gateway.deps.catalog.get('gpt-4.1-mini')!;
     const claude = env.gateway.deps.catalog.get('claude-haiku-4-5')!;
@@ -48,13 +71,30 @@ describe('OpenAI prompt caching', () => {
     for (let i = 0; i < 4; i++) {
       const stamp = `Current time: 2026-11-26T23:5${i}:0${i}Z. Request id ${1000 + i}.`;
       const r = await env.openai.chat.completions
-        .create({ model: 'gpt-4.1-mini', messages: [{ role: 'system', content: `${stamp}\n${POLICY}` }, { role: 'user', content: 'Opening hours?' }] }, { headers: { 'x-costwise-tenant': 'churny' } })
+        .create(
+          {
+            model: 'gpt-4.1-mini',
+            messages: [
+              { role: 'system', content: `${stamp}\n${POLICY}` },
+              { role: 'user', content: 'Opening hours?' },
+            ],
+          },
+          { headers: { 'x-costwise-tenant': 'churny' } },
+        )
         .withResponse();
       usages.push(r.data.usage!);
     }
     for (const u of usages) expect(u.prompt_tokens_details?.cached_tokens ?? 0).toBe(0); // the cache never helps
     const body = (await (await fetch(`${env.gateway.url}/api/promptcache`)).json()) as {
-      churn: Array<{ route: string; requests: number; churned_requests: number; tokens_lost: number; cost_lost_usd: string; example: string; first_difference_at_char: number }>;
+      churn: Array<{
+        route: string;
+        requests: number;
+        churned_requests: number;
+        tokens_lost: number;
+        cost_lost_usd: string;
+        example: string;
+        first_difference_at_char: number;
+      }>;
     };
     const route = body.churn.find((r) => r.route === 'churny:gpt-4.1-mini')!;
     expect(route.requests).toBe(4);

@@ -56,7 +56,10 @@ describe('fallback across regions and providers', () => {
   it('a failing region (529) is retried, then the other region serves; the route header and ledger say so', async () => {
     const before = env.emulator.stats().requests;
     const { data, response } = await env.anthropic.messages
-      .create({ model: 'claude-sonnet-4-5', max_tokens: 20, messages: [{ role: 'user', content: 'hello there' }] }, { headers: { 'x-emulator-output-tokens': '4' } })
+      .create(
+        { model: 'claude-sonnet-4-5', max_tokens: 20, messages: [{ role: 'user', content: 'hello there' }] },
+        { headers: { 'x-emulator-output-tokens': '4' } },
+      )
       .withResponse();
     expect(data.content[0]).toMatchObject({ type: 'text' });
     expect(response.headers.get('x-costwise-route')).toBe('requested; fallback:529->claude-sonnet-4-5');
@@ -90,7 +93,10 @@ describe('fallback across regions and providers', () => {
 
   it('a 429 whose retry-after is too long falls back across providers to the configured fallback model', async () => {
     const { data, response } = await env.anthropic.messages
-      .create({ model: 'claude-haiku-4-5', max_tokens: 20, messages: [{ role: 'user', content: 'quick one' }] }, { headers: { 'x-emulator-output-tokens': '3' } })
+      .create(
+        { model: 'claude-haiku-4-5', max_tokens: 20, messages: [{ role: 'user', content: 'quick one' }] },
+        { headers: { 'x-emulator-output-tokens': '3' } },
+      )
       .withResponse();
     expect(response.status).toBe(200);
     expect(data.model).toBe('gpt-4.1-nano');
@@ -222,7 +228,13 @@ describe('balancing across deployments of one model', () => {
       const system = `You are assistant number ${p}. Follow the house style guide carefully.`;
       for (let i = 0; i < 3; i++) {
         const { response } = await env.openai.chat.completions
-          .create({ model: 'gpt-4.1-mini', messages: [{ role: 'system', content: system }, { role: 'user', content: `question ${i}` }] })
+          .create({
+            model: 'gpt-4.1-mini',
+            messages: [
+              { role: 'system', content: system },
+              { role: 'user', content: `question ${i}` },
+            ],
+          })
           .withResponse();
         const row = await rowOf(env, response.headers.get('x-costwise-request-id'));
         if (!servedBy.has(system)) servedBy.set(system, new Set());
@@ -289,7 +301,14 @@ describe('timeouts', () => {
     env = await startTestEnv({
       config: withConfig({
         providers: [
-          { name: 'openai-stuck', kind: 'openai', baseUrl: 'emulator', apiKey: 'k', timeoutMs: 150, headers: { 'x-emulator-fault': 'slow', 'x-emulator-slow-ms': '2000' } },
+          {
+            name: 'openai-stuck',
+            kind: 'openai',
+            baseUrl: 'emulator',
+            apiKey: 'k',
+            timeoutMs: 150,
+            headers: { 'x-emulator-fault': 'slow', 'x-emulator-slow-ms': '2000' },
+          },
           { name: 'anthropic', kind: 'anthropic', baseUrl: 'emulator', apiKey: 'k' },
         ],
         models: [
@@ -306,7 +325,9 @@ describe('timeouts', () => {
 
   it('an upstream that does not answer within its timeout falls back to the next provider', async () => {
     const t0 = performance.now();
-    const { data, response } = await env.openai.chat.completions.create({ model: 'gpt-4.1-mini', messages: [{ role: 'user', content: 'hello?' }] }).withResponse();
+    const { data, response } = await env.openai.chat.completions
+      .create({ model: 'gpt-4.1-mini', messages: [{ role: 'user', content: 'hello?' }] })
+      .withResponse();
     expect(performance.now() - t0).toBeLessThan(1500);
     expect(data.model).toBe('claude-haiku-4-5');
     expect(response.headers.get('x-costwise-route')).toBe('requested; fallback:timeout->claude-haiku-4-5');

@@ -119,7 +119,10 @@ describe('cascade: score with Haiku, escalate ambiguous cases to Sonnet', () => 
 
   it('a rule can hand requests to the cascade; a refusal escalates', async () => {
     const { data, response } = await env.openai.chat.completions
-      .create({ model: 'gpt-4.1', messages: [{ role: 'user', content: "I'm sorry, but I can't help with that request." }] }, { headers: { ...echo, 'x-costwise-tags': 'triage' } })
+      .create(
+        { model: 'gpt-4.1', messages: [{ role: 'user', content: "I'm sorry, but I can't help with that request." }] },
+        { headers: { ...echo, 'x-costwise-tags': 'triage' } },
+      )
       .withResponse();
     expect(data.model).toBe('claude-sonnet-4-5');
     expect(response.headers.get('x-costwise-route')).toBe('rule:triage; cascade:score:escalated->claude-sonnet-4-5');
@@ -128,16 +131,21 @@ describe('cascade: score with Haiku, escalate ambiguous cases to Sonnet', () => 
 
   it('a judge check calls the judge model, bills it, and escalates on a poor or unreadable verdict', async () => {
     const { response } = await env.openai.chat.completions
-      .create({ model: 'router/judged', messages: [{ role: 'user', content: 'Summarise the plot of Hamlet.' }] }, { headers: { 'x-emulator-output-tokens': '12' } })
+      .create(
+        { model: 'router/judged', messages: [{ role: 'user', content: 'Summarise the plot of Hamlet.' }] },
+        { headers: { 'x-emulator-output-tokens': '12' } },
+      )
       .withResponse();
     const id = response.headers.get('x-costwise-request-id');
     expect(response.headers.get('x-costwise-route')).toBe('cascade:judged:escalated->gpt-4.1');
     const rows = await rowsOf(id);
-    expect(rows.map((r) => [r['requestId'], r['servedModel']]).sort()).toEqual([
-      [id, 'gpt-4.1'],
-      [`${id}.judge1`, 'gpt-4.1-mini'],
-      [`${id}.step1`, 'gpt-4.1-nano'],
-    ].sort());
+    expect(rows.map((r) => [r['requestId'], r['servedModel']]).sort()).toEqual(
+      [
+        [id, 'gpt-4.1'],
+        [`${id}.judge1`, 'gpt-4.1-mini'],
+        [`${id}.step1`, 'gpt-4.1-nano'],
+      ].sort(),
+    );
   });
 });
 
@@ -178,13 +186,23 @@ describe.skipIf(withoutPhysics)('learned router', () => {
     const png = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
     const image = await env.openai.chat.completions.create({
       model: 'router/thrifty',
-      messages: [{ role: 'user', content: [{ type: 'text', text: 'What is in this picture?' }, { type: 'image_url', image_url: { url: `data:image/png;base64,${png}` } }] }],
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'What is in this picture?' },
+            { type: 'image_url', image_url: { url: `data:image/png;base64,${png}` } },
+          ],
+        },
+      ],
     });
     expect(image.model).toBe('gpt-4.1');
   });
 
   it('an unknown router is a 404 naming the field; config errors name the exact path', async () => {
-    const err = await env.openai.chat.completions.create({ model: 'router/nope', messages: [{ role: 'user', content: 'x' }] }).catch((e: unknown) => e as { status: number; error: { param: string } });
+    const err = await env.openai.chat.completions
+      .create({ model: 'router/nope', messages: [{ role: 'user', content: 'x' }] })
+      .catch((e: unknown) => e as { status: number; error: { param: string } });
     expect(err.status).toBe(404);
     expect(err.error.param).toBe('model');
 

@@ -25,7 +25,10 @@ afterAll(async () => {
 describe('routing in the gateway', () => {
   it('a rule moves a request to a cheaper model; the baseline prices it on the model asked for', async () => {
     const { data, response } = await env.openai.chat.completions
-      .create({ model: 'gpt-4.1', messages: [{ role: 'user', content: 'Label: positive or negative? "great service"' }] }, { headers: { 'x-costwise-tags': 'classification', 'x-emulator-output-tokens': '3' } })
+      .create(
+        { model: 'gpt-4.1', messages: [{ role: 'user', content: 'Label: positive or negative? "great service"' }] },
+        { headers: { 'x-costwise-tags': 'classification', 'x-emulator-output-tokens': '3' } },
+      )
       .withResponse();
     expect(response.headers.get('x-costwise-model')).toBe('gpt-4.1-nano');
     expect(response.headers.get('x-costwise-route')).toBe('rule:classification->gpt-4.1-nano');
@@ -37,7 +40,9 @@ describe('routing in the gateway', () => {
     expect(row['requestedModel']).toBe('gpt-4.1');
     expect(row['servedModel']).toBe('gpt-4.1-nano');
     const spend = (await (await fetch(`${env.gateway.url}/api/spend?group_by=tag`)).json()) as { data: Array<{ tag: string; saving_usd: string }> };
-    expect(usdToPico(spend.data.find((d) => d.tag === 'classification')!.saving_usd)).toBe(expectedPico('gpt-4.1', tokens) - expectedPico('gpt-4.1-nano', tokens));
+    expect(usdToPico(spend.data.find((d) => d.tag === 'classification')!.saving_usd)).toBe(
+      expectedPico('gpt-4.1', tokens) - expectedPico('gpt-4.1-nano', tokens),
+    );
   });
 
   it('without the tag the explicit model is honoured', async () => {
@@ -61,7 +66,9 @@ describe('routing in the gateway', () => {
     await expect(
       env.openai.chat.completions.create({ model: 'gpt-4o-mini', max_tokens: 50_000, messages: [{ role: 'user', content: 'x' }] }),
     ).rejects.toMatchObject({ status: 400, param: 'max_completion_tokens' });
-    await expect(env.openai.chat.completions.create({ model: 'router/support', messages: [{ role: 'user', content: 'x' }] })).rejects.toMatchObject({ status: 404 });
+    await expect(env.openai.chat.completions.create({ model: 'router/support', messages: [{ role: 'user', content: 'x' }] })).rejects.toMatchObject({
+      status: 404,
+    });
   });
 
   it('rules naming unknown models are config errors with the exact path', () => {

@@ -15,10 +15,34 @@ describe('spend API at budget scale', () => {
     const now = Date.now();
     for (let i = 0; i < 3; i++) {
       env.gateway.deps.store.appendLedger({
-        requestId: `big-${i}`, ts: now, tenant: 'gov', keyId: 'key_big', tags: ['annual'], ingress: 'openai', endpoint: '/v1/chat/completions',
-        requestedModel: 'gpt-4.1', servedModel: 'gpt-4.1', provider: 'openai', inputTokens: 1, cacheReadTokens: 0, cacheWrite5mTokens: 0,
-        cacheWrite1hTokens: 0, outputTokens: 1, reasoningTokens: 0, costPico: 5_000_000_000_000_001, baselinePico: 6_000_000_000_000_000,
-        latencyMs: 1, status: 200, stream: false, errorKind: null, route: 'requested', technique: null, parentId: null, attempts: null, cache: null, promptCachePico: 0,
+        requestId: `big-${i}`,
+        ts: now,
+        tenant: 'gov',
+        keyId: 'key_big',
+        tags: ['annual'],
+        ingress: 'openai',
+        endpoint: '/v1/chat/completions',
+        requestedModel: 'gpt-4.1',
+        servedModel: 'gpt-4.1',
+        provider: 'openai',
+        inputTokens: 1,
+        cacheReadTokens: 0,
+        cacheWrite5mTokens: 0,
+        cacheWrite1hTokens: 0,
+        outputTokens: 1,
+        reasoningTokens: 0,
+        costPico: 5_000_000_000_000_001,
+        baselinePico: 6_000_000_000_000_000,
+        latencyMs: 1,
+        status: 200,
+        stream: false,
+        errorKind: null,
+        route: 'requested',
+        technique: null,
+        parentId: null,
+        attempts: null,
+        cache: null,
+        promptCachePico: 0,
       });
     }
     const body = (await (await fetch(`${env.gateway.url}/api/spend?group_by=tag`)).json()) as {

@@ -18,7 +18,10 @@ describe('projection properties', () => {
     fc.assert(
       fc.property(fc.nat(10_000_000), fc.array(fc.double({ min: 0.001, max: 1, noNaN: true }), { minLength: 1, maxLength: 8 }), (total, raw) => {
         const sum = raw.reduce((a, b) => a + b, 0);
-        const parts = splitByShare(total, raw.map((r) => r / sum));
+        const parts = splitByShare(
+          total,
+          raw.map((r) => r / sum),
+        );
         expect(parts.reduce((a, b) => a + b, 0)).toBe(total);
         expect(parts.every((p) => Number.isInteger(p) && p >= 0)).toBe(true);
       }),

@@ -13,11 +13,35 @@ const T0 = Date.UTC(2025, 0, 1);
 let seq = 0;
 function row(o: Partial<LedgerRow>): LedgerRow {
   return {
-    requestId: `r${++seq}`, ts: T0, tenant: 't', keyId: 'k', tags: [], ingress: 'openai', endpoint: '/v1/chat/completions',
-    requestedModel: 'claude-sonnet-4-5', servedModel: 'claude-haiku-4-5', provider: 'anthropic',
-    inputTokens: 0, cacheReadTokens: 0, cacheWrite5mTokens: 0, cacheWrite1hTokens: 0, outputTokens: 0, reasoningTokens: 0,
-    costPico: 0, baselinePico: 0, promptCachePico: 0, latencyMs: 5, status: 200, stream: false, errorKind: null,
-    route: 'requested', technique: null, parentId: null, attempts: null, cache: null, ...o,
+    requestId: `r${++seq}`,
+    ts: T0,
+    tenant: 't',
+    keyId: 'k',
+    tags: [],
+    ingress: 'openai',
+    endpoint: '/v1/chat/completions',
+    requestedModel: 'claude-sonnet-4-5',
+    servedModel: 'claude-haiku-4-5',
+    provider: 'anthropic',
+    inputTokens: 0,
+    cacheReadTokens: 0,
+    cacheWrite5mTokens: 0,
+    cacheWrite1hTokens: 0,
+    outputTokens: 0,
+    reasoningTokens: 0,
+    costPico: 0,
+    baselinePico: 0,
+    promptCachePico: 0,
+    latencyMs: 5,
+    status: 200,
+    stream: false,
+    errorKind: null,
+    route: 'requested',
+    technique: null,
+    parentId: null,
+    attempts: null,
+    cache: null,
+    ...o,
   };
 }
 
@@ -36,9 +60,21 @@ async function buildLedger(): Promise<void> {
   for (let d = 0; d < 10; d++) {
     const at = (h: number): number => T0 + d * DAY + h * HOUR;
     store.appendLedger(row({ ts: at(1), cache: 'hit-exact', technique: 'cache_exact' }));
-    for (let i = 0; i < 5; i++) store.appendLedger(row({ ts: at(2 + i), inputTokens: 800, cacheReadTokens: 200, outputTokens: 100, cache: 'miss', technique: 'routing' }));
+    for (let i = 0; i < 5; i++)
+      store.appendLedger(row({ ts: at(2 + i), inputTokens: 800, cacheReadTokens: 200, outputTokens: 100, cache: 'miss', technique: 'routing' }));
     store.appendLedger(row({ ts: at(8), requestedModel: 'gpt-4.1', servedModel: 'gpt-4.1', provider: 'openai', cache: 'hit-semantic' }));
-    for (let i = 0; i < 3; i++) store.appendLedger(row({ ts: at(9 + i + (d === 9 ? 8 : 0)), requestedModel: 'gpt-4.1', servedModel: 'gpt-4.1', provider: 'openai', inputTokens: 2000, outputTokens: 300, cache: 'miss' }));
+    for (let i = 0; i < 3; i++)
+      store.appendLedger(
+        row({
+          ts: at(9 + i + (d === 9 ? 8 : 0)),
+          requestedModel: 'gpt-4.1',
+          servedModel: 'gpt-4.1',
+          provider: 'openai',
+          inputTokens: 2000,
+          outputTokens: 300,
+          cache: 'miss',
+        }),
+      );
   }
   store.appendLedger(row({ ts: T0 + DAY, parentId: 'r1', inputTokens: 99_999 }));
   store.appendLedger(row({ ts: T0 + DAY, status: 500, inputTokens: 99_999 }));
@@ -59,7 +95,9 @@ const opts = (o: Partial<ProjectOptions>): ProjectOptions => ({ fromLedger: true
 describe('--from-ledger', () => {
   it('--print-scenario derives volume, mix, tokens and cache rates from the ledger', async () => {
     const { text } = await executeProject(opts({ printScenario: true, growth: 0.05, months: 6 }));
-    expect(text).toMatch(/^# Derived by costwise project --from-ledger from .*ledger\.db: 100 requests between 2025-01-01T01:00:00.000Z and 2025-01-10T\d\d:00:00.000Z \(10 days/);
+    expect(text).toMatch(
+      /^# Derived by costwise project --from-ledger from .*ledger\.db: 100 requests between 2025-01-01T01:00:00.000Z and 2025-01-10T\d\d:00:00.000Z \(10 days/,
+    );
     const s = parse(text);
     expect(s.months).toBe(6);
     expect(s.volume).toEqual({ launch: 300, growth: 0.05 }); // 100 requests in 10 days → 300 per 30-day month

@@ -68,7 +68,15 @@ describe('hand-computed scenario', () => {
 
   it('the per-type details are the hand-counted requests', () => {
     const [faq, summary] = project(loadScenario(tmp.scenario(handScenario()))).base.months[0]!.types;
-    expect(faq).toMatchObject({ requests: 600, servedModel: 'small', naiveModel: 'big', inputTokensAfterOptimization: 900, responseCacheHits: 120, promptCacheReads: 384, batched: 0 });
+    expect(faq).toMatchObject({
+      requests: 600,
+      servedModel: 'small',
+      naiveModel: 'big',
+      inputTokensAfterOptimization: 900,
+      responseCacheHits: 120,
+      promptCacheReads: 384,
+      batched: 0,
+    });
     expect(summary).toMatchObject({ requests: 400, servedModel: 'big', responseCacheHits: 0, promptCacheReads: 0, batched: 200 });
   });
 

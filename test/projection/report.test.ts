@@ -33,7 +33,7 @@ describe('costwise project output', () => {
     expect(swings).toEqual([...swings].sort((a, b) => b - a));
   });
 
-  it('--scale overrides the scenario\'s factors', async () => {
+  it("--scale overrides the scenario's factors", async () => {
     const json = JSON.parse((await executeProject(opts({ scenario: tmp.scenario(handScenario()), format: 'json', scale: [2, 10] }))).text);
     expect(json.scales.map((s: { scale: number }) => s.scale)).toEqual([2, 10]);
     expect(json.months[0].naive_cost_usd).toBe(9); // top-level months stay the scenario as written
@@ -42,7 +42,9 @@ describe('costwise project output', () => {
 
   it('--format csv: a header and one row per scale and month', async () => {
     const lines = (await executeProject(opts({ scenario: tmp.scenario(handScenario()), format: 'csv' }))).text.trim().split('\n');
-    expect(lines[0]).toBe('scale,month,requests,naive_cost_usd,optimized_cost_usd,saving_routing_usd,saving_prompt_optimization_usd,saving_response_caching_usd,saving_prompt_caching_usd,saving_batching_usd');
+    expect(lines[0]).toBe(
+      'scale,month,requests,naive_cost_usd,optimized_cost_usd,saving_routing_usd,saving_prompt_optimization_usd,saving_response_caching_usd,saving_prompt_caching_usd,saving_batching_usd',
+    );
     expect(lines).toHaveLength(1 + 2 * 2);
     expect(lines[3]).toMatch(/^3,1,3000,27.00,14.45,/);
   });
@@ -69,7 +71,8 @@ describe('costwise project output', () => {
     expect(html.match(/<svg /g)).toHaveLength(3);
     expect(html).not.toMatch(/<script|<link|src="http|href="http/);
     expect(html).toContain('<style>');
-    for (const text of ['Assumptions', 'prefix share', 'faq', 'summary', 'tier cheap', 'Saving by technique', 'Scale comparison', '$4.82']) expect(html).toContain(text);
+    for (const text of ['Assumptions', 'prefix share', 'faq', 'summary', 'tier cheap', 'Saving by technique', 'Scale comparison', '$4.82'])
+      expect(html).toContain(text);
     for (const name of ['report-cost.svg', 'report-savings.svg', 'report-scales.svg']) {
       const svg = readFileSync(tmp.path(name), 'utf8');
       expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);

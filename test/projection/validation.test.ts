@@ -36,10 +36,12 @@ describe('scenario validation', () => {
   });
 
   it('a share sum that is off is reported together with other problems', () => {
-    expect(problemsOf((s) => {
-      s['mix'][1].share = 0.3;
-      delete s['mix'][1].output_tokens;
-    })).toEqual(['mix[1].output_tokens: required', 'mix: shares sum to 0.9, not 1 (±1e-6)']);
+    expect(
+      problemsOf((s) => {
+        s['mix'][1].share = 0.3;
+        delete s['mix'][1].output_tokens;
+      }),
+    ).toEqual(['mix[1].output_tokens: required', 'mix: shares sum to 0.9, not 1 (±1e-6)']);
   });
 
   it('unknown models, with the known ones listed', () => {
@@ -55,11 +57,13 @@ describe('scenario validation', () => {
   });
 
   it('a tier no available model has', () => {
-    expect(problemsOf((s) => {
-      s['models'] = ['small'];
-      s['mix'][0].serve = { tier: 'mid' };
-      s['mix'][1].serve = { tier: 'cheap' };
-    })).toEqual(['mix[0].serve.tier: no available model has tier "mid" or a higher one']);
+    expect(
+      problemsOf((s) => {
+        s['models'] = ['small'];
+        s['mix'][0].serve = { tier: 'mid' };
+        s['mix'][1].serve = { tier: 'cheap' };
+      }),
+    ).toEqual(['mix[0].serve.tier: no available model has tier "mid" or a higher one']);
     expect(problemsOf((s) => (s['mix'][0].serve = { tier: 'premium' }))).toEqual(['mix[0].serve.tier: must be "cheap", "mid" or "frontier"']);
   });
 
@@ -74,11 +78,16 @@ describe('scenario validation', () => {
       delete s['name'];
     });
     expect(problems).toEqual(expect.arrayContaining(['name: required', 'mix[0].input_tokens: required', 'mix[1]: unknown key "inptu_tokens"']));
-    expect(problemsOf((s) => delete s['mix'][0].naive_model && delete s['naive_model'])).toEqual(['mix[0].naive_model: required (no top-level naive_model to default to)', 'mix[1].naive_model: required (no top-level naive_model to default to)']);
+    expect(problemsOf((s) => delete s['mix'][0].naive_model && delete s['naive_model'])).toEqual([
+      'mix[0].naive_model: required (no top-level naive_model to default to)',
+      'mix[1].naive_model: required (no top-level naive_model to default to)',
+    ]);
   });
 
   it('impossible rates and counts', () => {
-    expect(problemsOf((s) => (s['mix'][0].assumptions.prompt_cache.reuse_rate = 1.5))).toEqual(['mix[0].assumptions.prompt_cache.reuse_rate: must be between 0 and 1']);
+    expect(problemsOf((s) => (s['mix'][0].assumptions.prompt_cache.reuse_rate = 1.5))).toEqual([
+      'mix[0].assumptions.prompt_cache.reuse_rate: must be between 0 and 1',
+    ]);
     expect(problemsOf((s) => (s['mix'][0].assumptions.response_cache = { exact_hit_rate: 0.7, semantic_hit_rate: 0.5 }))).toEqual([
       'mix[0].assumptions.response_cache: exact_hit_rate + semantic_hit_rate must not exceed 1',
     ]);
@@ -88,9 +97,13 @@ describe('scenario validation', () => {
   });
 
   it('volume shapes that contradict the months', () => {
-    expect(problemsOf((s) => (s['volume'] = { launch: 10, growth: [0.1, 0.2] }))).toEqual(['volume.growth: lists 2 rates; 2 months need 1 (one per month after the first)']);
+    expect(problemsOf((s) => (s['volume'] = { launch: 10, growth: [0.1, 0.2] }))).toEqual([
+      'volume.growth: lists 2 rates; 2 months need 1 (one per month after the first)',
+    ]);
     expect(problemsOf((s) => (s['volume'] = { monthly: [1, 2, 3] }))).toEqual(['months: is 2 but volume.monthly lists 3 months']);
-    expect(problemsOf((s) => (s['volume'] = { launch: 10, growth: -1 }))).toEqual(['volume.growth: must be greater than -1 (a month cannot lose all its traffic and more)']);
+    expect(problemsOf((s) => (s['volume'] = { launch: 10, growth: -1 }))).toEqual([
+      'volume.growth: must be greater than -1 (a month cannot lose all its traffic and more)',
+    ]);
     expect(problemsOf((s) => (s['volume'] = { launch: 10, monthly: [1, 2] }))).toEqual(['volume: give either monthly or launch (and growth), not both']);
   });
 

@@ -17,8 +17,20 @@ function request(user: string): CanonicalRequest {
   req.system = [{ type: 'text', text: words(900, 's') }];
   req.messages = [
     { role: 'user', content: [{ type: 'text', text: words(400, 'q') }] },
-    { role: 'assistant', content: [{ type: 'thinking', text: 'hmm', signature: 'sig' }, { type: 'text', text: words(50, 'a') }] },
-    { role: 'user', content: [{ type: 'text', text: '' }, { type: 'text', text: user }] },
+    {
+      role: 'assistant',
+      content: [
+        { type: 'thinking', text: 'hmm', signature: 'sig' },
+        { type: 'text', text: words(50, 'a') },
+      ],
+    },
+    {
+      role: 'user',
+      content: [
+        { type: 'text', text: '' },
+        { type: 'text', text: user },
+      ],
+    },
   ];
   return req;
 }
@@ -66,7 +78,14 @@ describe('applyBreakpoints', () => {
 
   it('puts a 1h marker on tools and system parts', () => {
     const req = request('x');
-    const out = applyBreakpoints(req, { breakpoints: [{ blockIndex: 0, ttl: '1h' }, { blockIndex: 1, ttl: '1h' }], expectedSavingPico: 0, reason: '' });
+    const out = applyBreakpoints(req, {
+      breakpoints: [
+        { blockIndex: 0, ttl: '1h' },
+        { blockIndex: 1, ttl: '1h' },
+      ],
+      expectedSavingPico: 0,
+      reason: '',
+    });
     expect(out.tools![0]!.cacheControl).toEqual({ type: 'ephemeral', ttl: '1h' });
     expect(out.system[0]!.cacheControl).toEqual({ type: 'ephemeral', ttl: '1h' });
     expect(req.tools![0]!.cacheControl).toBeUndefined();
@@ -78,7 +97,10 @@ describe('applyBreakpoints', () => {
     const topLevel = request('x');
     topLevel.cacheControl = { type: 'ephemeral' };
     const inToolResult = request('x');
-    inToolResult.messages.push({ role: 'user', content: [{ type: 'tool_result', toolCallId: 't', content: [{ type: 'text', text: 'r', cacheControl: { type: 'ephemeral' } }] }] });
+    inToolResult.messages.push({
+      role: 'user',
+      content: [{ type: 'tool_result', toolCallId: 't', content: [{ type: 'text', text: 'r', cacheControl: { type: 'ephemeral' } }] }],
+    });
     for (const req of [perPart, topLevel, inToolResult]) {
       expect(hasCallerCacheControl(req)).toBe(true);
       expect(applyBreakpoints(req, { breakpoints: [{ blockIndex: 2, ttl: '5m' }], expectedSavingPico: 1, reason: '' })).toBe(req);

@@ -52,10 +52,21 @@ describe('promptcache eval', () => {
     const dir = mkdtempSync(join(tmpdir(), 'pc-eval-'));
     const file = join(dir, 'trace.jsonl');
     writeFileSync(file, TRACE.map((r) => JSON.stringify(r)).join('\n'));
-    expect(runPromptCacheEval({ trace: file, model: 'claude-sonnet-4-5', format: 'json', mode: 'auto', limit: 1 })).toMatchObject({ requests: 1, baseline_cost_usd: 0.006144, oracle_cost_usd: 0.006144 });
+    expect(runPromptCacheEval({ trace: file, model: 'claude-sonnet-4-5', format: 'json', mode: 'auto', limit: 1 })).toMatchObject({
+      requests: 1,
+      baseline_cost_usd: 0.006144,
+      oracle_cost_usd: 0.006144,
+    });
     // --from 1: r2 and r3 replayed cold (r2's prefix is new again), --limit counts from there.
-    expect(runPromptCacheEval({ trace: file, model: 'claude-sonnet-4-5', format: 'json', mode: 'auto', from: 1 })).toMatchObject({ requests: 2, first_request: 1, baseline_cost_usd: 0.010944 });
-    expect(runPromptCacheEval({ trace: file, model: 'claude-sonnet-4-5', format: 'json', mode: 'auto', from: 1, limit: 1 })).toMatchObject({ requests: 1, baseline_cost_usd: 0.006444 });
+    expect(runPromptCacheEval({ trace: file, model: 'claude-sonnet-4-5', format: 'json', mode: 'auto', from: 1 })).toMatchObject({
+      requests: 2,
+      first_request: 1,
+      baseline_cost_usd: 0.010944,
+    });
+    expect(runPromptCacheEval({ trace: file, model: 'claude-sonnet-4-5', format: 'json', mode: 'auto', from: 1, limit: 1 })).toMatchObject({
+      requests: 1,
+      baseline_cost_usd: 0.006444,
+    });
     expect(() => runPromptCacheEval({ trace: file, model: 'gpt-4.1', format: 'json', mode: 'auto' })).toThrow(/not a Claude model/);
   });
 });

@@ -113,7 +113,10 @@ describe('Gemini cachedContents in the emulator', () => {
     expect(other.json.error.message).toContain('has to be the same');
     expect((await generate('gemini-2.5-flash', { cachedContent: 'cachedContents/nope', contents: question('Hi') })).status).toBe(403);
     expect((await call('POST', 'cachedContents', { model: 'models/gemini-2.5-flash', systemInstruction: system, ttl: '5m' })).status).toBe(400);
-    expect((await call('POST', 'cachedContents', { model: 'models/gemini-2.5-flash', systemInstruction: system, ttl: '5s', expireTime: '2030-01-01T00:00:00Z' })).status).toBe(400);
+    expect(
+      (await call('POST', 'cachedContents', { model: 'models/gemini-2.5-flash', systemInstruction: system, ttl: '5s', expireTime: '2030-01-01T00:00:00Z' }))
+        .status,
+    ).toBe(400);
     expect((await call('PATCH', cache.name, { contents: question('x') })).status).toBe(400);
     const until = new Date(clock + 90_000).toISOString();
     expect((await call('PATCH', cache.name, { expireTime: until })).json.expireTime).toBe(until);

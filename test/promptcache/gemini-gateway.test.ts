@@ -21,7 +21,16 @@ const OUT = { 'x-emulator-output-tokens': '20' };
 
 async function ask(system: string, question: string) {
   const { data, response } = await env.openai.chat.completions
-    .create({ model: MODEL, messages: [{ role: 'system', content: system }, { role: 'user', content: question }] }, { headers: OUT })
+    .create(
+      {
+        model: MODEL,
+        messages: [
+          { role: 'system', content: system },
+          { role: 'user', content: question },
+        ],
+      },
+      { headers: OUT },
+    )
     .withResponse();
   const prompt = data.usage!.prompt_tokens;
   const cached = data.usage!.prompt_tokens_details?.cached_tokens ?? 0;
@@ -66,7 +75,15 @@ describe('Gemini context caching through the gateway', () => {
     const third = await ask(system, 'Count the words.');
     expect(third.cached).toBe(cachedTokens);
     const stream = await env.openai.chat.completions.create(
-      { model: MODEL, messages: [{ role: 'system', content: system }, { role: 'user', content: 'Stream it.' }], stream: true, stream_options: { include_usage: true } },
+      {
+        model: MODEL,
+        messages: [
+          { role: 'system', content: system },
+          { role: 'user', content: 'Stream it.' },
+        ],
+        stream: true,
+        stream_options: { include_usage: true },
+      },
       { headers: OUT },
     );
     let usage: { prompt_tokens: number; prompt_tokens_details?: { cached_tokens?: number } } | undefined;

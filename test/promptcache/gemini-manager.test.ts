@@ -74,7 +74,9 @@ describe('GeminiContextCache against the emulator', () => {
     expect(snap.created).toBe(1);
     expect(snap.reads).toBe(5);
     const tokens = snap.live[0]!.tokens;
-    expect(charges).toEqual([{ cache: [...names][0], model: 'gemini-2.5-flash', tokens, reason: 'create', ms: 300_000, pico: storagePico(tokens, FLASH_STORAGE, 300_000) }]);
+    expect(charges).toEqual([
+      { cache: [...names][0], model: 'gemini-2.5-flash', tokens, reason: 'create', ms: 300_000, pico: storagePico(tokens, FLASH_STORAGE, 300_000) },
+    ]);
     expect(concurrent.filter((p) => p.charges.length === 1)).toHaveLength(1);
 
     const sent = concurrent[0]!.body;
@@ -89,9 +91,15 @@ describe('GeminiContextCache against the emulator', () => {
 
   it('caches the history before the last user turn, and a grown conversation falls back to the head', async () => {
     const m = manager();
-    const tools = [{ functionDeclarations: [{ name: 'lookup', description: 'Looks a word up.', parameters: { type: 'OBJECT', properties: { word: { type: 'STRING' } } } }] }];
+    const tools = [
+      { functionDeclarations: [{ name: 'lookup', description: 'Looks a word up.', parameters: { type: 'OBJECT', properties: { word: { type: 'STRING' } } } }] },
+    ];
     const history = [user(DOC), model('Read it.')];
-    const body = (q: string) => ({ systemInstruction: { parts: [{ text: 'You answer questions about the document.' }] }, tools, contents: [...history, user(q)] });
+    const body = (q: string) => ({
+      systemInstruction: { parts: [{ text: 'You answer questions about the document.' }] },
+      tools,
+      contents: [...history, user(q)],
+    });
     await prepare(m, body('first?'));
     clock += 1000;
     const p = await prepare(m, body('second?'));
@@ -138,7 +146,7 @@ describe('GeminiContextCache against the emulator', () => {
 
   it('does not cache below the model minimum, without a storage price, or after the provider refused', async () => {
     const m = manager();
-    const pro = (q: string) => ({ systemInstruction: { parts: [{ text: DOC } ] }, contents: [user(q)] });
+    const pro = (q: string) => ({ systemInstruction: { parts: [{ text: DOC }] }, contents: [user(q)] });
     await prepare(m, pro('a'), PRO, 'gemini-2.5-pro');
     clock += 1000;
     expect((await prepare(m, pro('b'), PRO, 'gemini-2.5-pro')).cache).toBeUndefined(); // 2,000 < 4,096

@@ -44,7 +44,9 @@ describe('planBreakpoints: the cost model', () => {
   it('credits a write with later reads only up to the premium the next arrival would pay itself', () => {
     // Sonnet: 5m credit 0.75 / 2.7 reads, 1h credit 3 / 2.7 reads.
     let passed: unknown;
-    const stats = { estimate: (_ns: string, b: readonly unknown[], _now: number, o?: unknown) => ((passed = o), b.map(() => ({ expectedReads: { '5m': 0, '1h': 0 } }))) };
+    const stats = {
+      estimate: (_ns: string, b: readonly unknown[], _now: number, o?: unknown) => ((passed = o), b.map(() => ({ expectedReads: { '5m': 0, '1h': 0 } }))),
+    };
     planBreakpoints(blocks(4, 512), opts({ stats }));
     const credit = (passed as { deferralCredit: Record<string, number> }).deferralCredit;
     expect(credit['5m']).toBeCloseTo(0.75 / 2.7, 12);
@@ -92,7 +94,10 @@ describe('planBreakpoints: the cost model', () => {
     expect(near.breakpoints).toEqual([{ blockIndex: 39, ttl: '5m' }]);
     // Cached prefix at block 5: the first write lands at block 24 (= 5 + 19), then the end.
     const far = planBreakpoints(b, opts({ stats: fixedReuse(2, 2), existingCachedPrefixes: new Set(['p5']) }));
-    expect(far.breakpoints).toEqual([{ blockIndex: 24, ttl: '5m' }, { blockIndex: 39, ttl: '5m' }]);
+    expect(far.breakpoints).toEqual([
+      { blockIndex: 24, ttl: '5m' },
+      { blockIndex: 39, ttl: '5m' },
+    ]);
     // Nothing new worth writing: the one breakpoint sits on the cached prefix itself.
     const readOnly = planBreakpoints(b, opts({ existingCachedPrefixes: new Set(['p5']) }));
     expect(readOnly.breakpoints).toEqual([{ blockIndex: 5, ttl: '5m' }]);
@@ -108,6 +113,9 @@ describe('planBreakpoints: the cost model', () => {
     const b = blocks(12, 512);
     const stats = { estimate: () => b.map((_, i) => ({ expectedReads: i < 6 ? { '5m': 0.5, '1h': 30 } : { '5m': 2, '1h': 2 } })) };
     const plan = planBreakpoints(b, opts({ stats }));
-    expect(plan.breakpoints).toEqual([{ blockIndex: 5, ttl: '1h' }, { blockIndex: 11, ttl: '5m' }]);
+    expect(plan.breakpoints).toEqual([
+      { blockIndex: 5, ttl: '1h' },
+      { blockIndex: 11, ttl: '5m' },
+    ]);
   });
 });

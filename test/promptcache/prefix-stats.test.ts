@@ -27,7 +27,7 @@ describe('PrefixStats', () => {
     expect(r.expectedReads['5m']).toBeCloseTo(3.3 / 0.7, 10);
   });
 
-  it('learns a new prefix\'s reuse from censored probes, before any 5m verdict', () => {
+  it("learns a new prefix's reuse from censored probes, before any 5m verdict", () => {
     const stats = new PrefixStats({ priorMean: 0.3, priorWeight: 2, sizeWeight: 8 });
     // Forty fresh 3-block prompts 10 s apart, none repeated: after 7 minutes every probe has
     // outlived the first bins, so P(5m) falls well below the prior without waiting 5m per probe.
@@ -75,7 +75,7 @@ describe('PrefixStats', () => {
     expect(run(Infinity)).toBeLessThan(0.35);
   });
 
-  it('a prompt size seen for under a minute borrows the pooled context\'s later age bins', () => {
+  it("a prompt size seen for under a minute borrows the pooled context's later age bins", () => {
     const stats = new PrefixStats({ priorMean: 0.3 });
     // Small prompts for 10 minutes: each re-sent 4 minutes later, so they come back within 5m
     // only in the 3–4 minute bin.

@@ -16,7 +16,7 @@ const MODEL = 'claude-sonnet-4-5';
 /** Texts no other test counts: words, digits, punctuation and special-token text, keyed by `tag`. */
 function freshTexts(tag: string, n: number): string[] {
   const rand = seededRandom(n * 7919 + tag.length);
-  const words = ['alpha', ' beta', '123', '4567', ' ünïcode', '\n\n', ' <|endoftext|>', '—', 'x', ' don\'t'];
+  const words = ['alpha', ' beta', '123', '4567', ' ünïcode', '\n\n', ' <|endoftext|>', '—', 'x', " don't"];
   return Array.from({ length: n }, (_, i) => {
     let s = `${tag} ${i}:`;
     for (let k = 0; k < 40 + i; k++) s += words[Math.floor(rand() * words.length)]!;
@@ -31,7 +31,7 @@ describe('CountAhead', () => {
     counter = null;
   });
 
-  it('puts the encoder\'s own counts into the memo before anyone asks for them', async () => {
+  it("puts the encoder's own counts into the memo before anyone asks for them", async () => {
     const texts = freshTexts('count-ahead-memo', 25);
     for (const t of texts) expect(hasTextCount(t, MODEL)).toBe(false);
     counter = new CountAhead();
@@ -55,8 +55,13 @@ describe('CountAhead', () => {
 });
 
 describe('digitText', () => {
-  it('is the run of three-digit numbers drawn from the key\'s PRNG', () => {
-    for (const [key, tokens] of [['mooncake:1', 512], ['route:a/b', 37], ['x', 1], ['', 0]] as const) {
+  it("is the run of three-digit numbers drawn from the key's PRNG", () => {
+    for (const [key, tokens] of [
+      ['mooncake:1', 512],
+      ['route:a/b', 37],
+      ['x', 1],
+      ['', 0],
+    ] as const) {
       const rand = seededRandom(fnv1a(key));
       let want = '';
       for (let i = 0; i < tokens; i++) want += 100 + Math.floor(rand() * 900);
@@ -69,7 +74,11 @@ describe('synthetic request bodies', () => {
   it('are the JSON.stringify text of the request, with cached blocks and a block cut short', () => {
     const chat = new SyntheticChat(MODEL);
     const blocks = new BlockTexts();
-    for (const [ids, last, out] of [[[1, 2, 3], 100, 7], [[1, 2, 4], 512, 0], [[9], 3, 1]] as const) {
+    for (const [ids, last, out] of [
+      [[1, 2, 3], 100, 7],
+      [[1, 2, 4], 512, 0],
+      [[9], 3, 1],
+    ] as const) {
       const parts = ids.map((id, i) => blocks.get(`body:${id}`, i < ids.length - 1 ? 512 : last, 512));
       parts.push(synthText(`body-own:${ids.join()}`, 20));
       const body = { model: MODEL, messages: [{ role: 'user', content: parts.map(({ text }) => ({ type: 'text', text })) }], max_tokens: Math.max(1, out) };

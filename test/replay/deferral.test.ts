@@ -50,7 +50,11 @@ describe('replay of a deferrable route', () => {
     // The same requests through a live gateway, its batch loop on wall time.
     for (const req of readTrace(file, { model: 'claude-sonnet-4-5' }).requests) {
       const wire = req.build();
-      const res = await fetch(`${env.gateway.url}${wire.path}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer sk-live', ...wire.headers }, body: wire.body });
+      const res = await fetch(`${env.gateway.url}${wire.path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: 'Bearer sk-live', ...wire.headers },
+        body: wire.body,
+      });
       await res.text();
       expect([200, 202]).toContain(res.status);
     }
@@ -63,7 +67,15 @@ describe('replay of a deferrable route', () => {
 
   it('replays a ledger export with batch rows as deferred requests again, at the same cost', async () => {
     const exported = writeTrace('deferral-ledger.json', await (await fetch(`${env.gateway.url}/api/requests?limit=1000`)).text());
-    const out = await replay({ file: exported, policies: [loadPolicy(undefined)], model: 'claude-sonnet-4-5', speed: 'max', transport: 'http', seed: 1, top: 5 });
+    const out = await replay({
+      file: exported,
+      policies: [loadPolicy(undefined)],
+      model: 'claude-sonnet-4-5',
+      speed: 'max',
+      transport: 'http',
+      seed: 1,
+      top: 5,
+    });
     const p = out.report.policies[0]!;
     expect(p.requests).toEqual({ sent: 6, ok: 6, deferred: 3, failed: 0 });
     const rows = out.runs[0]!.rows;

@@ -88,7 +88,20 @@ export function byLine(rows: LedgerRow[], lineOf: Map<string, number>): Map<numb
   for (const r of rows) {
     const line = lineOf.get(r.requestId);
     if (line === undefined) continue;
-    out.set(line, JSON.stringify([r.servedModel, r.costPico, r.baselinePico, r.promptCachePico, r.inputTokens, r.cacheReadTokens, r.cacheWrite5mTokens, r.cacheWrite1hTokens, r.outputTokens]));
+    out.set(
+      line,
+      JSON.stringify([
+        r.servedModel,
+        r.costPico,
+        r.baselinePico,
+        r.promptCachePico,
+        r.inputTokens,
+        r.cacheReadTokens,
+        r.cacheWrite5mTokens,
+        r.cacheWrite1hTokens,
+        r.outputTokens,
+      ]),
+    );
   }
   return out;
 }

@@ -60,7 +60,10 @@ describe('replay of a Mooncake trace', () => {
 
   it('sends prompts of the trace sizes, with identical blocks for equal hash ids', () => {
     const rows = replayed.runs[0]!.rows;
-    const lines = mooncakeText().trim().split('\n').map((l) => JSON.parse(l) as { input_length: number; output_length: number });
+    const lines = mooncakeText()
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { input_length: number; output_length: number });
     const ids = lineMap(replayed);
     for (const r of rows) {
       const t = lines[ids.get(r.requestId)! - 1]!;
@@ -68,7 +71,10 @@ describe('replay of a Mooncake trace', () => {
       expect(r.outputTokens).toBe(t.output_length);
     }
     const trace = readTrace(file, { model: MODEL });
-    const parts = (i: number) => (JSON.parse(trace.requests[i]!.build().body.toString()) as { messages: Array<{ content: Array<{ text: string }> }> }).messages[0]!.content.map((c) => c.text);
+    const parts = (i: number) =>
+      (JSON.parse(trace.requests[i]!.build().body.toString()) as { messages: Array<{ content: Array<{ text: string }> }> }).messages[0]!.content.map(
+        (c) => c.text,
+      );
     expect(parts(0).slice(0, 4)).toEqual(parts(1).slice(0, 4));
     expect(parts(0)[4]).not.toBe(parts(1)[4]);
   });
@@ -116,7 +122,13 @@ describe('replay of an Azure trace', () => {
       { line: 7, reason: 'expected 3 columns, got 2' },
     ]);
     expect(out.report.policies[0]!.requests).toEqual({ sent: 5, ok: 5, deferred: 0, failed: 0 });
-    const want = new Map([[2, [374, 44]], [3, [1396, 109]], [4, [2500, 12]], [8, [5200, 250]], [9, [64, 1]]]);
+    const want = new Map([
+      [2, [374, 44]],
+      [3, [1396, 109]],
+      [4, [2500, 12]],
+      [8, [5200, 250]],
+      [9, [64, 1]],
+    ]);
     const ids = lineMap(out);
     for (const r of out.runs[0]!.rows) {
       const w = want.get(ids.get(r.requestId)!);
@@ -157,11 +169,23 @@ describe('--compare', () => {
 });
 
 describe('OpenAI request logs', () => {
-  it('replays the bodies as recorded, reports broken lines and the gateway\'s refusals', async () => {
-    const ok = (i: number) => JSON.stringify({ timestamp: 1_700_000_000_000 + i, body: { model: 'gpt-4.1-mini', messages: [{ role: 'user', content: `Question ${i}?` }], temperature: 0 }, output_tokens: 7 });
+  it("replays the bodies as recorded, reports broken lines and the gateway's refusals", async () => {
+    const ok = (i: number) =>
+      JSON.stringify({
+        timestamp: 1_700_000_000_000 + i,
+        body: { model: 'gpt-4.1-mini', messages: [{ role: 'user', content: `Question ${i}?` }], temperature: 0 },
+        output_tokens: 7,
+      });
     const file = writeTrace(
       'log.jsonl',
-      [ok(1), '{"timestamp": 5, "body": ', ok(1), JSON.stringify({ timestamp: '2023-11-14T22:13:21Z', body: { model: 'gpt-4.1-mini', messages: 'x' } }), JSON.stringify({ timestamp: 9, body: { model: 'gpt-4.1-mini', messages: [{ role: 'wizard', content: 'x' }] } }), ok(2)].join('\n'),
+      [
+        ok(1),
+        '{"timestamp": 5, "body": ',
+        ok(1),
+        JSON.stringify({ timestamp: '2023-11-14T22:13:21Z', body: { model: 'gpt-4.1-mini', messages: 'x' } }),
+        JSON.stringify({ timestamp: 9, body: { model: 'gpt-4.1-mini', messages: [{ role: 'wizard', content: 'x' }] } }),
+        ok(2),
+      ].join('\n'),
     );
     const out = await replay(options(file));
     expect(out.report.trace.broken.map((b) => b.line)).toEqual([2, 4]);

@@ -2,14 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import type { CanonicalRequest, CanonicalResponse, StopReason } from '../../src/core/canonical.js';
 import { ZERO_USAGE } from '../../src/core/canonical.js';
-import {
-  cascadeCheckSchema,
-  judgeRequest,
-  judgeVerdict,
-  runLocalChecks,
-  type CascadeCheck,
-  type JudgeCheck,
-} from '../../src/routing/cascade/checks.js';
+import { cascadeCheckSchema, judgeRequest, judgeVerdict, runLocalChecks, type CascadeCheck, type JudgeCheck } from '../../src/routing/cascade/checks.js';
 
 function request(over: Partial<CanonicalRequest> = {}, text = 'Rate this review from 0 to 1.'): CanonicalRequest {
   return {
@@ -177,7 +170,12 @@ describe('json_schema', () => {
 
   it('honours the declared dialect of request schemas and tolerates repeated $id', () => {
     const draft07 = { $schema: 'http://json-schema.org/draft-07/schema#', $id: 'https://example.com/tuple', type: 'array', items: [{ type: 'string' }] };
-    const draft2020 = { $schema: 'https://json-schema.org/draft/2020-12/schema', $id: 'https://example.com/tuple', type: 'array', prefixItems: [{ type: 'string' }] };
+    const draft2020 = {
+      $schema: 'https://json-schema.org/draft/2020-12/schema',
+      $id: 'https://example.com/tuple',
+      type: 'array',
+      prefixItems: [{ type: 'string' }],
+    };
     for (const s of [draft07, draft2020]) {
       const req = request({ responseFormat: { type: 'json_schema', name: 'tuple', schema: structuredClone(s) } });
       expect(run({ kind: 'json_schema' }, response('["a"]'), req).pass).toBe(true);
@@ -191,7 +189,13 @@ describe('json_schema', () => {
       { name: 'ping', parameters: { type: 'object', properties: {} } },
     ];
     const call = (name: string, args: string): CanonicalResponse =>
-      response([{ type: 'text', text: 'Let me look that up.' }, { type: 'tool_call', id: 'c1', name, arguments: args }], { stopReason: 'tool_use' });
+      response(
+        [
+          { type: 'text', text: 'Let me look that up.' },
+          { type: 'tool_call', id: 'c1', name, arguments: args },
+        ],
+        { stopReason: 'tool_use' },
+      );
 
     it("validates arguments against the tool's own schema, not the check's", () => {
       expect(run(check, call('lookup', '{"id": 7}'), request({ tools })).detail).toBe('json_schema:tool arguments match (1)');
@@ -317,7 +321,11 @@ describe('runLocalChecks', () => {
     ].map(parse);
     const tools = [{ name: 'f', parameters: { type: 'object' } }];
     const stop = fc.constantFrom<StopReason>('end_turn', 'max_tokens', 'stop_sequence', 'tool_use', 'content_filter', 'refusal', 'pause_turn');
-    const text = fc.oneof(fc.string({ unit: 'binary' }), fc.json(), fc.string().map((s) => `Score: ${s}\nconfidence: ${s}%`));
+    const text = fc.oneof(
+      fc.string({ unit: 'binary' }),
+      fc.json(),
+      fc.string().map((s) => `Score: ${s}\nconfidence: ${s}%`),
+    );
     const content = fc.array(
       fc.oneof(
         text.map((t) => ({ type: 'text' as const, text: t })),

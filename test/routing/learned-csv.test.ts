@@ -4,15 +4,29 @@ import { CsvError, parseCsv } from '../../src/routing/learned/csv.js';
 
 describe('parseCsv (RFC 4180)', () => {
   it('parses plain records with LF and CRLF endings', () => {
-    expect(parseCsv('a,b\n1,2\n')).toEqual([['a', 'b'], ['1', '2']]);
-    expect(parseCsv('a,b\r\n1,2\r\n3,4')).toEqual([['a', 'b'], ['1', '2'], ['3', '4']]);
+    expect(parseCsv('a,b\n1,2\n')).toEqual([
+      ['a', 'b'],
+      ['1', '2'],
+    ]);
+    expect(parseCsv('a,b\r\n1,2\r\n3,4')).toEqual([
+      ['a', 'b'],
+      ['1', '2'],
+      ['3', '4'],
+    ]);
   });
   it('handles quoted fields with commas, doubled quotes and embedded newlines', () => {
     const text = 'prompt,x\r\n"Hello, ""world""\r\nline 2\nline 3",True\r\n"",\n';
-    expect(parseCsv(text)).toEqual([['prompt', 'x'], ['Hello, "world"\r\nline 2\nline 3', 'True'], ['', '']]);
+    expect(parseCsv(text)).toEqual([
+      ['prompt', 'x'],
+      ['Hello, "world"\r\nline 2\nline 3', 'True'],
+      ['', ''],
+    ]);
   });
   it('keeps empty fields and drops a BOM', () => {
-    expect(parseCsv('\uFEFFa,,c\n,,\n')).toEqual([['a', '', 'c'], ['', '', '']]);
+    expect(parseCsv('\uFEFFa,,c\n,,\n')).toEqual([
+      ['a', '', 'c'],
+      ['', '', ''],
+    ]);
   });
   it('rejects an unterminated quote', () => {
     expect(() => parseCsv('a\n"oops\n')).toThrow(CsvError);

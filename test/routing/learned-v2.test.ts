@@ -59,7 +59,10 @@ describe('features v2', () => {
     const shots = 'Example question?\nA) a\nB) b\nAnswer:\nA';
     const a = featurizeV2(`${shots}\n\nWhich planet is largest in the solar system today?`, 4096);
     const b = featurizeV2(`${shots}\n\n${shots}\n\nWhich planet is largest in the solar system today?`, 4096);
-    const hashed = (x: typeof a): string => Array.from(x.idx.slice(STATS_V2)).sort((p, q) => p - q).join(',');
+    const hashed = (x: typeof a): string =>
+      Array.from(x.idx.slice(STATS_V2))
+        .sort((p, q) => p - q)
+        .join(',');
     expect(hashed(a)).toBe(hashed(b));
     expect(featurizeV2('same prompt', 1024)).toEqual(featurizeV2('same prompt', 1024));
   });
@@ -93,7 +96,15 @@ describe('clusters', () => {
 
 describe('cost model', () => {
   it('solves a small linear system', () => {
-    expect(solve([[2, 1], [1, 3]], [3, 5]).map((v) => Number(v.toFixed(9)))).toEqual([0.8, 1.4]);
+    expect(
+      solve(
+        [
+          [2, 1],
+          [1, 3],
+        ],
+        [3, 5],
+      ).map((v) => Number(v.toFixed(9))),
+    ).toEqual([0.8, 1.4]);
   });
   it('recovers a log-linear cost from the dense slots', () => {
     const xs = Array.from({ length: 50 }, (_, i) => ({ idx: Int32Array.from([0, 1]), val: Float32Array.from([1, i / 50]) }));
@@ -158,7 +169,15 @@ describe('version-2 model', () => {
     const b = new LearnedRouter(back).decide('Write a function that returns item 5 of a list.', 0.8);
     expect(b.name).toBe(a.name);
     expect(b.probabilities[1]).toBeCloseTo(a.probabilities[1] ?? 0, 3);
-    const v1 = { format: MODEL_FORMAT, version: 1, dim: 64, defaultQuality: 0.5, rule: 'relative', candidates: [{ name: 'x', costPerCall: 1, weights: new Array(64).fill(0) }], training: { rows: 0, sources: [] } };
+    const v1 = {
+      format: MODEL_FORMAT,
+      version: 1,
+      dim: 64,
+      defaultQuality: 0.5,
+      rule: 'relative',
+      candidates: [{ name: 'x', costPerCall: 1, weights: new Array(64).fill(0) }],
+      training: { rows: 0, sources: [] },
+    };
     expect(new LearnedRouter(parseRouterModel(v1)).decide('hi').name).toBe('x');
     expect(() => parseRouterModel({ ...JSON.parse(serializeRouterModel(model)), blend: 2 })).toThrow();
     expect(() => parseRouterModel({ ...v1, version: 2 })).toThrow();

@@ -29,7 +29,10 @@ describe('data loaders', () => {
   it('parses RouteLLM rows and prices them from token counts', () => {
     const ds = parseRouteLlm(ROUTELLM, { source: 'mmlu_x', prices: { weak: { input: 1, output: 1 }, strong: { input: 10, output: 30 } }, outputTokens: 2 });
     expect(ds.models).toEqual(['weak', 'strong']);
-    expect(ds.rows.map((r) => r.scores)).toEqual([[0, 1], [1, 0]]);
+    expect(ds.rows.map((r) => r.scores)).toEqual([
+      [0, 1],
+      [1, 0],
+    ]);
     const [w, s] = ds.rows[0]?.costs ?? [];
     expect(w).toBeGreaterThan(0);
     // tokens × 10 + 2 × 30 vs tokens × 1 + 2 × 1 (per million)
@@ -152,7 +155,12 @@ describe('features and training', () => {
   it('learns a separable signal and the evaluation report has the documented shape', () => {
     const rows = Array.from({ length: 200 }, (_, i) => {
       const hard = i % 2 === 0;
-      return { prompt: hard ? `integral of x^${i} dx` : `capital of country ${i}`, group: hard ? 'math' : 'geo', scores: [hard ? 0 : 1, 1], costs: [0.001, 0.02] };
+      return {
+        prompt: hard ? `integral of x^${i} dx` : `capital of country ${i}`,
+        group: hard ? 'math' : 'geo',
+        scores: [hard ? 0 : 1, 1],
+        costs: [0.001, 0.02],
+      };
     });
     const ds = { models: ['small', 'big'], rows };
     const model = trainRouter(ds, { version: 1, dim: 1024, epochs: 5 });

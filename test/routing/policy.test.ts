@@ -40,13 +40,24 @@ describe('rules, tiers and explicit models', () => {
   });
 
   it('explicit models are honoured', () => {
-    expect(decide(features(request({ model: 'claude-opus-4-5' })), cat, policy())).toMatchObject({ kind: 'serve', reason: 'requested', deployment: { name: 'claude-opus-4-5' } });
+    expect(decide(features(request({ model: 'claude-opus-4-5' })), cat, policy())).toMatchObject({
+      kind: 'serve',
+      reason: 'requested',
+      deployment: { name: 'claude-opus-4-5' },
+    });
   });
 
   it('a rule overrides an explicit model: classification asking for gpt-4.1 → gpt-4.1-nano', () => {
     const p = policy([{ name: 'classification', match: { tags: 'classification', model: 'gpt-4.1' }, route: { model: 'gpt-4.1-nano' } }]);
-    expect(decide(features(request({ model: 'gpt-4.1' }), ['classification']), cat, p)).toMatchObject({ kind: 'serve', reason: 'rule:classification->gpt-4.1-nano' });
-    expect(decide(features(request({ model: 'gpt-4.1' }), ['other']), cat, p)).toMatchObject({ kind: 'serve', reason: 'requested', deployment: { name: 'gpt-4.1' } });
+    expect(decide(features(request({ model: 'gpt-4.1' }), ['classification']), cat, p)).toMatchObject({
+      kind: 'serve',
+      reason: 'rule:classification->gpt-4.1-nano',
+    });
+    expect(decide(features(request({ model: 'gpt-4.1' }), ['other']), cat, p)).toMatchObject({
+      kind: 'serve',
+      reason: 'requested',
+      deployment: { name: 'gpt-4.1' },
+    });
   });
 
   it('rules on regex, tenant, prompt length, tools and json schema; first match wins', () => {
@@ -59,7 +70,9 @@ describe('rules, tiers and explicit models', () => {
     expect(decide(features(request({}, 'Review this Contract')), cat, p)).toMatchObject({ reason: 'rule:legal->gpt-4.1' });
     expect(decide(features(request(), [], 'acme'), cat, p)).toMatchObject({ reason: 'rule:acme->gpt-4.1-mini' });
     expect(decide(features(request({}, 'x'.repeat(8000))), cat, p)).toEqual({ kind: 'router', router: 'support', reason: 'rule:long' });
-    expect(decide(features(request({ responseFormat: { type: 'json_schema', name: 's', schema: {} } })), cat, p)).toMatchObject({ reason: 'rule:structured->gpt-4.1-mini' });
+    expect(decide(features(request({ responseFormat: { type: 'json_schema', name: 's', schema: {} } })), cat, p)).toMatchObject({
+      reason: 'rule:structured->gpt-4.1-mini',
+    });
   });
 
   it('named routers and tiers can be asked for by model name', () => {
@@ -84,7 +97,17 @@ describe('capability constraints are hard', () => {
     const cat = catalog((c) => {
       for (const m of c.models) if (m.name === 'gpt-4.1-nano') m.capabilities = { ...m.capabilities, vision: false };
     });
-    const req = request({ messages: [{ role: 'user', content: [{ type: 'image', source: { kind: 'url', url: 'https://x/y.png' } }, { type: 'text', text: 'what is this' }] }] });
+    const req = request({
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'image', source: { kind: 'url', url: 'https://x/y.png' } },
+            { type: 'text', text: 'what is this' },
+          ],
+        },
+      ],
+    });
     expect(decide(features(req), cat, policy())).toMatchObject({ reason: 'auto->gpt-4o-mini' });
     expect(decide(features({ ...req, model: 'gpt-4.1-nano' }), cat, policy())).toMatchObject({ kind: 'unservable', why: 'vision' });
   });
@@ -98,8 +121,23 @@ describe('capability constraints are hard', () => {
   });
 
   it('property: a served model can always serve the request', () => {
-    const modelNames = ['claude-haiku-4-5', 'claude-sonnet-4-5', 'claude-opus-4-5', 'gpt-4.1-nano', 'gpt-4.1-mini', 'gpt-4.1', 'gpt-4o-mini', 'gemini-2.5-flash', 'gemini-2.5-pro'];
-    const capsArb = fc.record({ tools: fc.boolean(), vision: fc.boolean(), contextWindow: fc.integer({ min: 1000, max: 300_000 }), maxOutputTokens: fc.integer({ min: 100, max: 70_000 }) });
+    const modelNames = [
+      'claude-haiku-4-5',
+      'claude-sonnet-4-5',
+      'claude-opus-4-5',
+      'gpt-4.1-nano',
+      'gpt-4.1-mini',
+      'gpt-4.1',
+      'gpt-4o-mini',
+      'gemini-2.5-flash',
+      'gemini-2.5-pro',
+    ];
+    const capsArb = fc.record({
+      tools: fc.boolean(),
+      vision: fc.boolean(),
+      contextWindow: fc.integer({ min: 1000, max: 300_000 }),
+      maxOutputTokens: fc.integer({ min: 100, max: 70_000 }),
+    });
     fc.assert(
       fc.property(
         fc.array(capsArb, { minLength: modelNames.length, maxLength: modelNames.length }),

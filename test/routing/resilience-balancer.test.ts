@@ -133,13 +133,17 @@ describe('prefix affinity', () => {
 
   it('the same key goes to the same deployment whatever the random source', () => {
     const key = affinityKey(['tenant', 'system prompt']);
-    const picks = new Set(Array.from({ length: 50 }, (_, i) => pickDeployment(deps3, { kind: 'weighted' }, { affinityKey: key }, { random: seededRandom(i) })!.key));
+    const picks = new Set(
+      Array.from({ length: 50 }, (_, i) => pickDeployment(deps3, { kind: 'weighted' }, { affinityKey: key }, { random: seededRandom(i) })!.key),
+    );
     expect(picks.size).toBe(1);
   });
 
   it('spreads keys across deployments in proportion to weight', () => {
     const n = 6_000;
-    const c = counts(Array.from({ length: n }, (_, i) => pickDeployment(deps3, { kind: 'weighted' }, { affinityKey: affinityKey([`k${i}`]) }, { random: Math.random })));
+    const c = counts(
+      Array.from({ length: n }, (_, i) => pickDeployment(deps3, { kind: 'weighted' }, { affinityKey: affinityKey([`k${i}`]) }, { random: Math.random })),
+    );
     expect(Math.abs(c['us-east']! / n - 0.1)).toBeLessThan(0.03);
     expect(Math.abs(c['ap-south']! / n - 0.7)).toBeLessThan(0.03);
   });

@@ -59,7 +59,8 @@ describe('error classification', () => {
   it('falls back on 429, 5xx, 529, timeouts, context length; not on other 4xx', () => {
     for (const e of [err.r429(), err.r500(), err.r503(), err.timeout(), err.ctx(), err.ctxAnthropic(), err.masked()]) expect(shouldFallBack(e)).toBe(true);
     expect(shouldFallBack(new GatewayError({ kind: 'overloaded', status: 529, message: 'x' }))).toBe(true);
-    for (const kind of ['invalid_request', 'not_found', 'request_too_large'] as const) expect(shouldFallBack(new GatewayError({ kind, message: 'nope' }))).toBe(false);
+    for (const kind of ['invalid_request', 'not_found', 'request_too_large'] as const)
+      expect(shouldFallBack(new GatewayError({ kind, message: 'nope' }))).toBe(false);
     expect(shouldFallBack(new GatewayError({ kind: 'authentication', message: 'caller key' }))).toBe(false);
     expect(shouldFallBack(new GatewayError({ kind: 'authentication', message: 'ours', provider: 'openai' }))).toBe(true);
     expect(shouldFallBack(new GatewayError({ kind: 'internal', message: 'bug' }))).toBe(false);
@@ -69,7 +70,11 @@ describe('error classification', () => {
     expect(isContextLengthError(err.ctx())).toBe(true);
     expect(isContextLengthError(err.ctxAnthropic())).toBe(true);
     expect(isContextLengthError(new GatewayError({ kind: 'invalid_request', message: "This model's maximum context length is 128000 tokens." }))).toBe(true);
-    expect(isContextLengthError(new GatewayError({ kind: 'invalid_request', message: 'The input token count (1200000) exceeds the maximum number of tokens allowed' }))).toBe(true);
+    expect(
+      isContextLengthError(
+        new GatewayError({ kind: 'invalid_request', message: 'The input token count (1200000) exceeds the maximum number of tokens allowed' }),
+      ),
+    ).toBe(true);
     expect(isContextLengthError(new GatewayError({ kind: 'request_too_large', message: 'context window exceeded' }))).toBe(true);
     expect(isContextLengthError(err.bad())).toBe(false);
     expect(isContextLengthError(new GatewayError({ kind: 'rate_limit', message: 'too many tokens per minute' }))).toBe(false);
@@ -203,7 +208,13 @@ describe('runWithFallbacks', () => {
     const { call, calls } = upstream({ a: [err.r503(), err.r503()], b: [err.r503()] });
     const onRetry = vi.fn();
     const onAttempt = vi.fn();
-    await runWithFallbacks(cands, call, { deps: fakeDeps(), retry, retryFor: (k) => (k === 'a' ? { ...retry, maxRetries: 0 } : undefined), onRetry, onAttempt });
+    await runWithFallbacks(cands, call, {
+      deps: fakeDeps(),
+      retry,
+      retryFor: (k) => (k === 'a' ? { ...retry, maxRetries: 0 } : undefined),
+      onRetry,
+      onAttempt,
+    });
     expect(calls).toEqual(['a', 'b', 'b']);
     expect(onRetry).toHaveBeenCalledTimes(1);
     expect(onRetry.mock.calls[0]![0]).toBe('b');

@@ -16,7 +16,12 @@ import { GatewayError } from '../../src/core/errors.js';
 import type { ContentPart } from '../../src/core/canonical.js';
 
 const NAMES = ['claude-haiku-4-5', 'claude-sonnet-4-5', 'claude-opus-4-5', 'gpt-4.1-nano', 'gpt-4.1-mini', 'gpt-4.1', 'gpt-4o-mini'];
-const capsArb = fc.record({ tools: fc.boolean(), vision: fc.boolean(), contextWindow: fc.integer({ min: 50, max: 3000 }), maxOutputTokens: fc.integer({ min: 10, max: 2000 }) });
+const capsArb = fc.record({
+  tools: fc.boolean(),
+  vision: fc.boolean(),
+  contextWindow: fc.integer({ min: 50, max: 3000 }),
+  maxOutputTokens: fc.integer({ min: 10, max: 2000 }),
+});
 
 describe('routing never picks an incapable model', () => {
   it('property: route + dispatch candidates (deployments, fallbacks, learned and cascade routers)', () => {
@@ -59,7 +64,13 @@ describe('routing never picks an incapable model', () => {
           const catalog = buildCatalog(config, 'http://127.0.0.1:1');
           const { routers } = compileRouters(config.routing.routers, catalog);
           const policy = { rules: config.routing.rules.map((x) => compileRule(ruleSchema.parse(x))), defaultTier: config.routing.defaultTier };
-          const ctx = createContext({ requestId: 'r', ingress: 'openai', endpoint: '/v1/chat/completions', caller: { tenant: 't', keyId: 'k', tags: r.tag === 'none' ? [] : [r.tag] }, forwardHeaders: {} });
+          const ctx = createContext({
+            requestId: 'r',
+            ingress: 'openai',
+            endpoint: '/v1/chat/completions',
+            caller: { tenant: 't', keyId: 'k', tags: r.tag === 'none' ? [] : [r.tag] },
+            forwardHeaders: {},
+          });
           const content: ContentPart[] = [{ type: 'text', text: 'x'.repeat(r.chars) }];
           if (r.image) content.push({ type: 'image', source: { type: 'url', url: 'https://example.com/a.png' } });
           ctx.request = {
@@ -78,7 +89,8 @@ describe('routing never picks an incapable model', () => {
           const f = ctx.features!;
           expect(incapability(ctx.deployment!, f)).toBeNull();
           for (const step of ctx.cascade?.steps ?? []) expect(incapability(step, f)).toBeNull();
-          for (const d of candidateDeployments(ctx.deployment!, ctx.request, f, catalog, createResilience(config.routing))) expect(incapability(d, f)).toBeNull();
+          for (const d of candidateDeployments(ctx.deployment!, ctx.request, f, catalog, createResilience(config.routing)))
+            expect(incapability(d, f)).toBeNull();
         },
       ),
       { numRuns: 250 },

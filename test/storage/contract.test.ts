@@ -17,13 +17,35 @@ afterEach(async () => {
 describe.each(KINDS)('%s store', (kind) => {
   it('round-trips every field exactly through a reopened file', async () => {
     const a = row({
-      requestId: 'req-α', ts: T0 + 123, tenant: 't1', keyId: 'k1', tags: ['team:ml', 'ünï', 'team:ml'],
-      ingress: 'anthropic', endpoint: '/v1/messages', requestedModel: 'claude-opus', servedModel: 'claude-haiku',
-      provider: 'anthropic', inputTokens: 1, cacheReadTokens: 2, cacheWrite5mTokens: 3, cacheWrite1hTokens: 4,
-      outputTokens: 5, reasoningTokens: 6, costPico: Number.MAX_SAFE_INTEGER, baselinePico: 0,
-      latencyMs: 12.375, status: 529, stream: true, errorKind: 'overloaded',
-      route: 'rule:x->claude-haiku; fallback:529->claude-haiku', technique: 'routing', parentId: 'req-parent',
-      attempts: [{ deployment: 'claude-haiku@a/eu', status: 529, error: 'overloaded', ms: 1.5 }, { deployment: 'claude-haiku@a/us', status: 200, ms: 3 }],
+      requestId: 'req-α',
+      ts: T0 + 123,
+      tenant: 't1',
+      keyId: 'k1',
+      tags: ['team:ml', 'ünï', 'team:ml'],
+      ingress: 'anthropic',
+      endpoint: '/v1/messages',
+      requestedModel: 'claude-opus',
+      servedModel: 'claude-haiku',
+      provider: 'anthropic',
+      inputTokens: 1,
+      cacheReadTokens: 2,
+      cacheWrite5mTokens: 3,
+      cacheWrite1hTokens: 4,
+      outputTokens: 5,
+      reasoningTokens: 6,
+      costPico: Number.MAX_SAFE_INTEGER,
+      baselinePico: 0,
+      latencyMs: 12.375,
+      status: 529,
+      stream: true,
+      errorKind: 'overloaded',
+      route: 'rule:x->claude-haiku; fallback:529->claude-haiku',
+      technique: 'routing',
+      parentId: 'req-parent',
+      attempts: [
+        { deployment: 'claude-haiku@a/eu', status: 529, error: 'overloaded', ms: 1.5 },
+        { deployment: 'claude-haiku@a/us', status: 200, ms: 3 },
+      ],
       cache: 'miss',
     });
     const b = row({ requestId: 'req-b', ts: T0 + 124, tags: [], errorKind: null, stream: false, costPico: 0 });
@@ -56,8 +78,7 @@ describe.each(KINDS)('%s store', (kind) => {
     s.appendLedger(row({ requestId: 'mid1', ts: T0 + 1 }));
     s.appendLedger(row({ requestId: 'mid2', ts: T0 + 1 }));
     await s.flush();
-    const ids = async (limit: number, offset?: number) =>
-      (await s.ledgerRows(offset === undefined ? { limit } : { limit, offset })).map((r) => r.requestId);
+    const ids = async (limit: number, offset?: number) => (await s.ledgerRows(offset === undefined ? { limit } : { limit, offset })).map((r) => r.requestId);
     expect(await ids(10)).toEqual(['new', 'mid2', 'mid1', 'old']);
     expect(await ids(2, 1)).toEqual(['mid2', 'mid1']);
     expect(await ids(0)).toEqual([]);

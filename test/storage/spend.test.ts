@@ -9,15 +9,32 @@ import { DAY, HOUR, KINDS, T0, TempLedger, row as fullRow } from './support.js';
 
 function row(overrides: Partial<LedgerRow> & Pick<LedgerRow, 'requestId'>): LedgerRow {
   return fullRow({
-    keyId: 'k1', servedModel: 'm-a', inputTokens: 0, outputTokens: 0, reasoningTokens: 0, costPico: 0,
-    baselinePico: 0, latencyMs: 1, ...overrides,
+    keyId: 'k1',
+    servedModel: 'm-a',
+    inputTokens: 0,
+    outputTokens: 0,
+    reasoningTokens: 0,
+    costPico: 0,
+    baselinePico: 0,
+    latencyMs: 1,
+    ...overrides,
   });
 }
 
 // Hand-checked fixture (see the expectations below).
 const FIXTURE: LedgerRow[] = [
   row({ requestId: 'r1', ts: T0 + HOUR, servedModel: 'm-a', keyId: 'k1', tags: ['x'], costPico: 100, baselinePico: 300, inputTokens: 10, outputTokens: 1 }),
-  row({ requestId: 'r2', ts: T0 + 2 * HOUR, servedModel: 'm-b', keyId: 'k1', tags: ['x', 'y'], costPico: 50, baselinePico: 50, inputTokens: 20, outputTokens: 2 }),
+  row({
+    requestId: 'r2',
+    ts: T0 + 2 * HOUR,
+    servedModel: 'm-b',
+    keyId: 'k1',
+    tags: ['x', 'y'],
+    costPico: 50,
+    baselinePico: 50,
+    inputTokens: 20,
+    outputTokens: 2,
+  }),
   row({ requestId: 'r3', ts: T0 + DAY + HOUR, servedModel: 'm-a', keyId: 'k2', tags: [], costPico: 400, baselinePico: 500, inputTokens: 30, outputTokens: 3 }),
   row({ requestId: 'r4', ts: T0 + 2 * DAY, servedModel: 'm-b', keyId: 'k2', tags: ['y'], costPico: 7, baselinePico: 9, inputTokens: 40, outputTokens: 4 }),
   row({ requestId: 'r5', ts: T0 - 1, servedModel: 'm-c', keyId: 'k3', tags: [], costPico: 1, baselinePico: 1, inputTokens: 50, outputTokens: 5 }),
@@ -47,9 +64,45 @@ describe.each(KINDS)('%s store', (kind) => {
   describe('spend over the whole ledger', () => {
     it('groups by served model, costliest first, with every sum', async () => {
       expect(await s.spend({ groupBy: 'model' })).toEqual([
-        { key: 'm-a', requests: 2, inputTokens: 40, cacheReadTokens: 20, cacheWrite5mTokens: 40, cacheWrite1hTokens: 60, outputTokens: 4, costPico: 500, baselinePico: 800, promptCachePico: 0, exact: { costPico: 500n, baselinePico: 800n, promptCachePico: 0n } },
-        { key: 'm-b', requests: 2, inputTokens: 60, cacheReadTokens: 20, cacheWrite5mTokens: 40, cacheWrite1hTokens: 60, outputTokens: 6, costPico: 57, baselinePico: 59, promptCachePico: 0, exact: { costPico: 57n, baselinePico: 59n, promptCachePico: 0n } },
-        { key: 'm-c', requests: 1, inputTokens: 50, cacheReadTokens: 10, cacheWrite5mTokens: 20, cacheWrite1hTokens: 30, outputTokens: 5, costPico: 1, baselinePico: 1, promptCachePico: 0, exact: { costPico: 1n, baselinePico: 1n, promptCachePico: 0n } },
+        {
+          key: 'm-a',
+          requests: 2,
+          inputTokens: 40,
+          cacheReadTokens: 20,
+          cacheWrite5mTokens: 40,
+          cacheWrite1hTokens: 60,
+          outputTokens: 4,
+          costPico: 500,
+          baselinePico: 800,
+          promptCachePico: 0,
+          exact: { costPico: 500n, baselinePico: 800n, promptCachePico: 0n },
+        },
+        {
+          key: 'm-b',
+          requests: 2,
+          inputTokens: 60,
+          cacheReadTokens: 20,
+          cacheWrite5mTokens: 40,
+          cacheWrite1hTokens: 60,
+          outputTokens: 6,
+          costPico: 57,
+          baselinePico: 59,
+          promptCachePico: 0,
+          exact: { costPico: 57n, baselinePico: 59n, promptCachePico: 0n },
+        },
+        {
+          key: 'm-c',
+          requests: 1,
+          inputTokens: 50,
+          cacheReadTokens: 10,
+          cacheWrite5mTokens: 20,
+          cacheWrite1hTokens: 30,
+          outputTokens: 5,
+          costPico: 1,
+          baselinePico: 1,
+          promptCachePico: 0,
+          exact: { costPico: 1n, baselinePico: 1n, promptCachePico: 0n },
+        },
       ]);
     });
 
@@ -83,10 +136,23 @@ describe.each(KINDS)('%s store', (kind) => {
     const window = { from: T0, to: T0 + 2 * DAY }; // r1, r2, r3; not r4 (at `to`) nor r5 (before `from`)
 
     it('by model, day, tag and key', async () => {
-      expect(await summary({ groupBy: 'model', ...window })).toEqual([['m-a', 2, 500, 800], ['m-b', 1, 50, 50]]);
-      expect(await summary({ groupBy: 'day', ...window })).toEqual([['2025-01-10', 2, 150, 350], ['2025-01-11', 1, 400, 500]]);
-      expect(await summary({ groupBy: 'tag', ...window })).toEqual([['(untagged)', 1, 400, 500], ['x', 2, 150, 350], ['y', 1, 50, 50]]);
-      expect(await summary({ groupBy: 'key', ...window })).toEqual([['k2', 1, 400, 500], ['k1', 2, 150, 350]]);
+      expect(await summary({ groupBy: 'model', ...window })).toEqual([
+        ['m-a', 2, 500, 800],
+        ['m-b', 1, 50, 50],
+      ]);
+      expect(await summary({ groupBy: 'day', ...window })).toEqual([
+        ['2025-01-10', 2, 150, 350],
+        ['2025-01-11', 1, 400, 500],
+      ]);
+      expect(await summary({ groupBy: 'tag', ...window })).toEqual([
+        ['(untagged)', 1, 400, 500],
+        ['x', 2, 150, 350],
+        ['y', 1, 50, 50],
+      ]);
+      expect(await summary({ groupBy: 'key', ...window })).toEqual([
+        ['k2', 1, 400, 500],
+        ['k1', 2, 150, 350],
+      ]);
     });
 
     it('one bound at a time', async () => {
@@ -175,19 +241,48 @@ describe('spend against a reference model (property)', () => {
     const acc = new Map<string, { requests: number; input: number; cost: bigint; base: bigint; pc: bigint }>();
     for (const r of firstById.values()) {
       if ((q.from !== undefined && r.ts < q.from) || (q.to !== undefined && r.ts >= q.to)) continue;
-      const keys = q.groupBy === 'model' ? [r.servedModel]
-        : q.groupBy === 'key' ? [r.keyId]
-        : q.groupBy === 'day' ? [new Date(r.ts).toISOString().slice(0, 10)]
-        : q.groupBy === 'technique' ? [r.technique ?? '(none)']
-        : r.tags.length === 0 ? ['(untagged)'] : [...new Set(r.tags)];
+      const keys =
+        q.groupBy === 'model'
+          ? [r.servedModel]
+          : q.groupBy === 'key'
+            ? [r.keyId]
+            : q.groupBy === 'day'
+              ? [new Date(r.ts).toISOString().slice(0, 10)]
+              : q.groupBy === 'technique'
+                ? [r.technique ?? '(none)']
+                : r.tags.length === 0
+                  ? ['(untagged)']
+                  : [...new Set(r.tags)];
       for (const k of keys) {
         const a = acc.get(k) ?? { requests: 0, input: 0, cost: 0n, base: 0n, pc: 0n };
-        a.requests += 1; a.input += r.inputTokens; a.cost += BigInt(r.costPico); a.base += BigInt(r.baselinePico); a.pc += BigInt(r.promptCachePico);
+        a.requests += 1;
+        a.input += r.inputTokens;
+        a.cost += BigInt(r.costPico);
+        a.base += BigInt(r.baselinePico);
+        a.pc += BigInt(r.promptCachePico);
         acc.set(k, a);
       }
     }
-    const buckets = [...acc].map(([key, a]) => ({ key, requests: a.requests, inputTokens: a.input, costPico: Number(a.cost), baselinePico: Number(a.base), promptCachePico: Number(a.pc), exact: { costPico: a.cost, baselinePico: a.base, promptCachePico: a.pc } }));
-    buckets.sort((x, y) => (q.groupBy !== 'day' && x.exact.costPico !== y.exact.costPico ? (x.exact.costPico > y.exact.costPico ? -1 : 1) : x.key < y.key ? -1 : x.key > y.key ? 1 : 0));
+    const buckets = [...acc].map(([key, a]) => ({
+      key,
+      requests: a.requests,
+      inputTokens: a.input,
+      costPico: Number(a.cost),
+      baselinePico: Number(a.base),
+      promptCachePico: Number(a.pc),
+      exact: { costPico: a.cost, baselinePico: a.base, promptCachePico: a.pc },
+    }));
+    buckets.sort((x, y) =>
+      q.groupBy !== 'day' && x.exact.costPico !== y.exact.costPico
+        ? x.exact.costPico > y.exact.costPico
+          ? -1
+          : 1
+        : x.key < y.key
+          ? -1
+          : x.key > y.key
+            ? 1
+            : 0,
+    );
     return buckets;
   }
 

@@ -64,7 +64,9 @@ describe('schema', () => {
     const db = new Database(t.path, { readonly: true });
     expect(db.prepare('SELECT version FROM schema_version').all()).toEqual(MIGRATIONS.map((_, i) => ({ version: i + 1 })));
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
-    const indexes = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%'").all() as { name: string }[]).map((r) => r.name);
+    const indexes = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%'").all() as { name: string }[]).map(
+      (r) => r.name,
+    );
     expect(indexes.sort()).toEqual(['ledger_cache', 'ledger_escalated', 'ledger_fallback', 'ledger_parent', 'ledger_tags_tag', 'ledger_ts']);
     db.close();
   });

@@ -98,27 +98,30 @@ describe('a worker that dies', () => {
   it.each([
     ['throws', 'crash', /exit code 1: boom/],
     ['exits', 'exit', /exit code 3/],
-  ])('%s on every restart: beyond the restart budget, logs the rows lost, rejects pending and later requests, close says how many rows', async (_how, id, reason) => {
-    const s = store({ workerUrl: CRASHING_WORKER, postIntervalMs: 60_000, flushIntervalMs: 60_000, restartDelayMs: 1, maxRestartsPerMinute: 3 });
-    s.appendLedger(row({ requestId: 'a' }));
-    s.appendLedger(row({ requestId: 'b' }));
-    await s.flush();
-    s.appendLedger(row({ requestId: 'c' }));
-    s.appendLedger(row({ requestId: id })); // kills every worker it is sent to
-    await expect(s.flush()).rejects.toThrow(/ledger worker stopped unexpectedly/);
-    expect(t.logged).toEqual([
-      // a and b were confirmed written: only c and the fatal row are sent again
-      ...Array.from({ length: 3 }, () => expect.stringMatching(/restarting it in \d+ ms and re-sending 2 ledger rows not confirmed written/)),
-      expect.stringMatching(/stopped unexpectedly .*restarted 3 times within a minute.*; 2 ledger rows not confirmed written are lost/),
-    ]);
-    for (const message of t.logged) expect(message).toMatch(reason);
+  ])(
+    '%s on every restart: beyond the restart budget, logs the rows lost, rejects pending and later requests, close says how many rows',
+    async (_how, id, reason) => {
+      const s = store({ workerUrl: CRASHING_WORKER, postIntervalMs: 60_000, flushIntervalMs: 60_000, restartDelayMs: 1, maxRestartsPerMinute: 3 });
+      s.appendLedger(row({ requestId: 'a' }));
+      s.appendLedger(row({ requestId: 'b' }));
+      await s.flush();
+      s.appendLedger(row({ requestId: 'c' }));
+      s.appendLedger(row({ requestId: id })); // kills every worker it is sent to
+      await expect(s.flush()).rejects.toThrow(/ledger worker stopped unexpectedly/);
+      expect(t.logged).toEqual([
+        // a and b were confirmed written: only c and the fatal row are sent again
+        ...Array.from({ length: 3 }, () => expect.stringMatching(/restarting it in \d+ ms and re-sending 2 ledger rows not confirmed written/)),
+        expect.stringMatching(/stopped unexpectedly .*restarted 3 times within a minute.*; 2 ledger rows not confirmed written are lost/),
+      ]);
+      for (const message of t.logged) expect(message).toMatch(reason);
 
-    s.appendLedger(row({ requestId: 'd' })); // dropped, logged, counted
-    expect(t.logged[4]).toMatch(/ledger row d dropped: .*1 dropped so far/);
-    await expect(s.spend({ groupBy: 'model' })).rejects.toThrow(/stopped unexpectedly/);
-    await expect(s.close()).rejects.toThrow(/closed with 3 rows unwritten: the ledger worker stopped unexpectedly/);
-    expect(t.countOnDisk()).toBe(2);
-  });
+      s.appendLedger(row({ requestId: 'd' })); // dropped, logged, counted
+      expect(t.logged[4]).toMatch(/ledger row d dropped: .*1 dropped so far/);
+      await expect(s.spend({ groupBy: 'model' })).rejects.toThrow(/stopped unexpectedly/);
+      await expect(s.close()).rejects.toThrow(/closed with 3 rows unwritten: the ledger worker stopped unexpectedly/);
+      expect(t.countOnDisk()).toBe(2);
+    },
+  );
 });
 
 describe('a worker that hangs', () => {
@@ -137,8 +140,7 @@ describe('the worker entry', () => {
   });
 
   it('from TypeScript sources, uses the build, and says how to make it when it is missing', () => {
-    expect(workerEntry(new URL('../../src/storage/worker-store.ts', import.meta.url).href).href)
-      .toBe(new URL('ledger-worker.js', BUILD).href);
+    expect(workerEntry(new URL('../../src/storage/worker-store.ts', import.meta.url).href).href).toBe(new URL('ledger-worker.js', BUILD).href);
     expect(() => workerEntry('file:///nowhere/src/storage/worker-store.ts')).toThrow(/npx tsc -p tsconfig.json/);
     expect(workerEntry('file:///nowhere/dist/src/storage/worker-store.js').href).toBe('file:///nowhere/dist/src/storage/ledger-worker.js');
   });
@@ -146,9 +148,11 @@ describe('the worker entry', () => {
 
 describe('process lifetime (a child process)', () => {
   const run = async (module: string, exportName: string) => {
-    const { stdout } = await promisify(execFile)(process.execPath,
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
       [LIFETIME_SCRIPT.pathname, new URL(module, BUILD).href, exportName, join(t.dir, `${exportName}.db`)],
-      { timeout: 10_000 });
+      { timeout: 10_000 },
+    );
     return JSON.parse(stdout) as { requests: number; sqliteOnThisThread: boolean };
   };
 

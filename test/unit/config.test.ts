@@ -15,7 +15,17 @@ describe('configuration', () => {
   it('embedded default has the required catalog with prices', () => {
     const { config } = loadConfig(undefined, {});
     const names = config.models.map((m) => m.name);
-    for (const n of ['claude-haiku-4-5', 'claude-sonnet-4-5', 'claude-opus-4-5', 'gpt-4.1-nano', 'gpt-4.1-mini', 'gpt-4.1', 'gpt-4o-mini', 'gemini-2.5-flash', 'gemini-2.5-pro']) {
+    for (const n of [
+      'claude-haiku-4-5',
+      'claude-sonnet-4-5',
+      'claude-opus-4-5',
+      'gpt-4.1-nano',
+      'gpt-4.1-mini',
+      'gpt-4.1',
+      'gpt-4o-mini',
+      'gemini-2.5-flash',
+      'gemini-2.5-pro',
+    ]) {
       expect(names).toContain(n);
     }
   });
@@ -33,7 +43,10 @@ describe('configuration', () => {
     expect(p).toContain('models[1].capabilities.contextWindow: Too small: expected number to be >0');
     expect(p).toContain('models[2].provider: unknown provider "opnai" (known: "openai")');
     const q = problems({
-      providers: [{ name: 'openai', kind: 'openai' }, { name: 'local', kind: 'openai-compatible' }],
+      providers: [
+        { name: 'openai', kind: 'openai' },
+        { name: 'local', kind: 'openai-compatible' },
+      ],
       models: [
         { name: 'a', provider: 'openai', upstreamModel: 'gpt-4.1' },
         { name: 'a', provider: 'openai', upstreamModel: 'gpt-4.1' },
@@ -57,7 +70,9 @@ describe('configuration', () => {
     expect(problems({ providers: [{ name: 'o', kind: 'openai', apiKey: '${NOPE}' }], models: [{ name: 'gpt-4.1', provider: 'o' }] })).toEqual([
       'providers[0].apiKey: environment variable NOPE is not set',
     ]);
-    const { config } = parseConfig({ providers: [{ name: 'o', kind: 'openai' }], models: [{ name: 'gpt-4.1', provider: 'o' }] }, 'x', { OPENAI_API_KEY: 'sk-env' });
+    const { config } = parseConfig({ providers: [{ name: 'o', kind: 'openai' }], models: [{ name: 'gpt-4.1', provider: 'o' }] }, 'x', {
+      OPENAI_API_KEY: 'sk-env',
+    });
     expect(config.providers[0]!.apiKey).toBe('sk-env');
     expect(config.providers[0]!.baseUrl).toBe('https://api.openai.com');
   });

@@ -39,7 +39,7 @@ describe('pricing from @pydantic/genai-prices', () => {
     expect(costPico(usage({ inputTokens: 10, outputTokens: 10 }), p)).toBe(30_000_000);
   });
 
-  it('agrees with the library\'s own calculator', () => {
+  it("agrees with the library's own calculator", () => {
     fc.assert(
       fc.property(
         fc.constantFrom(['openai', 'gpt-4.1-mini'], ['openai', 'gpt-4o-mini'], ['anthropic', 'claude-haiku-4-5'], ['google', 'gemini-2.5-flash']),

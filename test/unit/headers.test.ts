@@ -12,12 +12,16 @@ describe('rate-limit headers across formats', () => {
 
   it('gives an OpenAI caller x-ratelimit-* from Anthropic headers, keeping the originals', () => {
     const now = Date.parse('2026-01-01T00:00:00Z');
-    const out = translateRateLimitHeaders('openai', {
-      'anthropic-ratelimit-requests-limit': '50',
-      'anthropic-ratelimit-requests-remaining': '49',
-      'anthropic-ratelimit-requests-reset': '2026-01-01T00:01:30Z',
-      'anthropic-ratelimit-tokens-reset': '2026-01-01T00:00:00.250Z',
-    }, now);
+    const out = translateRateLimitHeaders(
+      'openai',
+      {
+        'anthropic-ratelimit-requests-limit': '50',
+        'anthropic-ratelimit-requests-remaining': '49',
+        'anthropic-ratelimit-requests-reset': '2026-01-01T00:01:30Z',
+        'anthropic-ratelimit-tokens-reset': '2026-01-01T00:00:00.250Z',
+      },
+      now,
+    );
     expect(out['x-ratelimit-limit-requests']).toBe('50');
     expect(out['x-ratelimit-remaining-requests']).toBe('49');
     expect(out['x-ratelimit-reset-requests']).toBe('1m30s');

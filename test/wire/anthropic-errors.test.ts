@@ -42,7 +42,11 @@ describe('renderAnthropicError', () => {
     }
     expect(renderAnthropicError(err!, 'req_7')).toEqual({
       status: 400,
-      body: { type: 'error', error: { type: 'invalid_request_error', message: "messages[0].role: Input should be 'user' or 'assistant'" }, request_id: 'req_7' },
+      body: {
+        type: 'error',
+        error: { type: 'invalid_request_error', message: "messages[0].role: Input should be 'user' or 'assistant'" },
+        request_id: 'req_7',
+      },
     });
   });
 

@@ -18,7 +18,10 @@ type Json = Record<string, unknown>;
 // ---------------------------------------------------------------------------------------------
 
 const cacheControl = fc.option(
-  fc.oneof(fc.constant({ type: 'ephemeral' }), fc.constantFrom('5m', '1h').map((ttl) => ({ type: 'ephemeral', ttl }))),
+  fc.oneof(
+    fc.constant({ type: 'ephemeral' }),
+    fc.constantFrom('5m', '1h').map((ttl) => ({ type: 'ephemeral', ttl })),
+  ),
   { nil: undefined },
 );
 
@@ -63,18 +66,16 @@ const redactedBlock = fc.record({ type: fc.constant('redacted_thinking'), data: 
 const userContent = fc.oneof(text, fc.array(fc.oneof(textBlock, imageBlock, toolResultBlock), { maxLength: 4 }));
 const assistantContent = fc.oneof(text, fc.array(fc.oneof(textBlock, toolUseBlock, thinkingBlock, redactedBlock), { maxLength: 4 }));
 
-const messages = fc
-  .array(fc.tuple(userContent, assistantContent), { minLength: 1, maxLength: 3 })
-  .chain((turns) =>
-    fc.boolean().map((endWithUser) => {
-      const out: Json[] = [];
-      turns.forEach(([u, a], i) => {
-        out.push({ role: 'user', content: u });
-        if (i < turns.length - 1 || !endWithUser) out.push({ role: 'assistant', content: a });
-      });
-      return out;
-    }),
-  );
+const messages = fc.array(fc.tuple(userContent, assistantContent), { minLength: 1, maxLength: 3 }).chain((turns) =>
+  fc.boolean().map((endWithUser) => {
+    const out: Json[] = [];
+    turns.forEach(([u, a], i) => {
+      out.push({ role: 'user', content: u });
+      if (i < turns.length - 1 || !endWithUser) out.push({ role: 'assistant', content: a });
+    });
+    return out;
+  }),
+);
 
 const tool = fc
   .record(
@@ -92,40 +93,39 @@ const tool = fc
 
 const toolChoice = fc.oneof(
   fc.constant({ type: 'none' }),
+  fc.record({ type: fc.constantFrom('auto', 'any'), disable_parallel_tool_use: fc.boolean() }, { requiredKeys: ['type'] }),
   fc.record(
-    { type: fc.constantFrom('auto', 'any'), disable_parallel_tool_use: fc.boolean() },
-    { requiredKeys: ['type'] },
+    { type: fc.constant('tool'), name: fc.stringMatching(/^[a-z]{1,6}$/), disable_parallel_tool_use: fc.boolean() },
+    { requiredKeys: ['type', 'name'] },
   ),
-  fc.record({ type: fc.constant('tool'), name: fc.stringMatching(/^[a-z]{1,6}$/), disable_parallel_tool_use: fc.boolean() }, { requiredKeys: ['type', 'name'] }),
 );
 
 const unit = fc.integer({ min: 0, max: 100 }).map((n) => n / 100);
 
-const body = fc
-  .record(
-    {
-      model: fc.constantFrom('claude-sonnet-4-5', 'claude-haiku-4-5'),
-      max_tokens: fc.integer({ min: 1, max: 64_000 }),
-      messages,
-      system: fc.oneof(text, fc.array(textBlock, { maxLength: 3 })),
-      tools: fc.array(tool, { maxLength: 3 }),
-      tool_choice: toolChoice,
-      stop_sequences: fc.array(fc.string({ minLength: 1, maxLength: 5 }), { maxLength: 3 }),
-      temperature: unit,
-      top_p: unit,
-      top_k: fc.integer({ min: 1, max: 500 }),
-      stream: fc.boolean(),
-      metadata: fc.record({ user_id: fc.string({ maxLength: 10 }) }),
-      thinking: fc.oneof(
-        fc.integer({ min: 1024, max: 32_000 }).map((budget_tokens) => ({ type: 'enabled', budget_tokens })),
-        fc.constant({ type: 'disabled' }),
-      ),
-      cache_control: cacheControl.filter((c) => c !== undefined),
-      service_tier: fc.constantFrom('auto', 'standard_only'),
-      container: fc.string({ maxLength: 8 }),
-    },
-    { requiredKeys: ['model', 'max_tokens', 'messages'] },
-  );
+const body = fc.record(
+  {
+    model: fc.constantFrom('claude-sonnet-4-5', 'claude-haiku-4-5'),
+    max_tokens: fc.integer({ min: 1, max: 64_000 }),
+    messages,
+    system: fc.oneof(text, fc.array(textBlock, { maxLength: 3 })),
+    tools: fc.array(tool, { maxLength: 3 }),
+    tool_choice: toolChoice,
+    stop_sequences: fc.array(fc.string({ minLength: 1, maxLength: 5 }), { maxLength: 3 }),
+    temperature: unit,
+    top_p: unit,
+    top_k: fc.integer({ min: 1, max: 500 }),
+    stream: fc.boolean(),
+    metadata: fc.record({ user_id: fc.string({ maxLength: 10 }) }),
+    thinking: fc.oneof(
+      fc.integer({ min: 1024, max: 32_000 }).map((budget_tokens) => ({ type: 'enabled', budget_tokens })),
+      fc.constant({ type: 'disabled' }),
+    ),
+    cache_control: cacheControl.filter((c) => c !== undefined),
+    service_tier: fc.constantFrom('auto', 'standard_only'),
+    container: fc.string({ maxLength: 8 }),
+  },
+  { requiredKeys: ['model', 'max_tokens', 'messages'] },
+);
 
 // ---------------------------------------------------------------------------------------------
 // The documented normalisation egress applies to a parsed body.
@@ -298,11 +298,23 @@ describe('parseMessagesRequest', () => {
     ['missing messages', { model: 'm', max_tokens: 1 }, 'messages', 'messages: Field required'],
     ['empty messages', { ...minimal, messages: [] }, 'messages', 'messages: List should have at least 1 item after validation, not 0'],
     ['bad role', { ...minimal, messages: [{ role: 'system', content: 'x' }] }, 'messages[0].role', "messages[0].role: Input should be 'user' or 'assistant'"],
-    ['extra message key', { ...minimal, messages: [{ role: 'user', content: 'x', name: 'bob' }] }, 'messages[0].name', 'messages[0].name: Extra inputs are not permitted'],
+    [
+      'extra message key',
+      { ...minimal, messages: [{ role: 'user', content: 'x', name: 'bob' }] },
+      'messages[0].name',
+      'messages[0].name: Extra inputs are not permitted',
+    ],
     ['missing content', { ...minimal, messages: [{ role: 'user' }] }, 'messages[0].content', 'messages[0].content: Field required'],
     [
       'document block',
-      { ...minimal, messages: [{ role: 'user', content: 'a' }, { role: 'assistant', content: 'b' }, { role: 'user', content: [{ type: 'document', source: {} }] }] },
+      {
+        ...minimal,
+        messages: [
+          { role: 'user', content: 'a' },
+          { role: 'assistant', content: 'b' },
+          { role: 'user', content: [{ type: 'document', source: {} }] },
+        ],
+      },
       'messages[2].content[0].type',
       "messages[2].content[0].type: content block type 'document' is not supported by costwise",
     ],
@@ -312,7 +324,12 @@ describe('parseMessagesRequest', () => {
       'messages[0].content[0].content[0].type',
       "messages[0].content[0].content[0].type: tool_result content block type 'search_result' is not supported by costwise",
     ],
-    ['text without text', { ...minimal, messages: [{ role: 'user', content: [{ type: 'text' }] }] }, 'messages[0].content[0].text', 'messages[0].content[0].text: Field required'],
+    [
+      'text without text',
+      { ...minimal, messages: [{ role: 'user', content: [{ type: 'text' }] }] },
+      'messages[0].content[0].text',
+      'messages[0].content[0].text: Field required',
+    ],
     [
       'tool_use input not an object',
       { ...minimal, messages: [{ role: 'assistant', content: [{ type: 'tool_use', id: 't', name: 'n', input: '{}' }] }] },
@@ -351,7 +368,12 @@ describe('parseMessagesRequest', () => {
       'tools[0].defer_loading',
       "tools[0].defer_loading: tool field 'defer_loading' is not supported by costwise",
     ],
-    ['tool_choice type', { ...minimal, tool_choice: { type: 'required' } }, 'tool_choice.type', "tool_choice.type: Input tag should be 'auto', 'any', 'tool' or 'none'"],
+    [
+      'tool_choice type',
+      { ...minimal, tool_choice: { type: 'required' } },
+      'tool_choice.type',
+      "tool_choice.type: Input tag should be 'auto', 'any', 'tool' or 'none'",
+    ],
     ['tool_choice tool without name', { ...minimal, tool_choice: { type: 'tool' } }, 'tool_choice.name', 'tool_choice.name: Field required'],
     ['temperature above 1', { ...minimal, temperature: 1.5 }, 'temperature', 'temperature: Input should be less than or equal to 1'],
     ['top_p as a string', { ...minimal, top_p: '0.5' }, 'top_p', 'top_p: Input should be a valid number'],
@@ -364,7 +386,12 @@ describe('parseMessagesRequest', () => {
       'thinking.budget_tokens',
       'thinking.budget_tokens: Input should be greater than or equal to 1024',
     ],
-    ['top-level cache_control type', { ...minimal, cache_control: { type: 'persistent' } }, 'cache_control.type', "cache_control.type: Input should be 'ephemeral'"],
+    [
+      'top-level cache_control type',
+      { ...minimal, cache_control: { type: 'persistent' } },
+      'cache_control.type',
+      "cache_control.type: Input should be 'ephemeral'",
+    ],
   ];
 
   it.each(cases)('rejects %s naming the exact param', (_name, b, param, message) => {
@@ -499,11 +526,23 @@ describe('toMessagesRequestBody (egress)', () => {
     const req = parseMessagesRequest({
       model: 'm',
       max_tokens: 10,
-      messages: [{ role: 'user', content: 'x' }, { role: 'assistant', content: [{ type: 'redacted_thinking', data: 'ZW5j' }, { type: 'text', text: 'ok' }] }],
+      messages: [
+        { role: 'user', content: 'x' },
+        {
+          role: 'assistant',
+          content: [
+            { type: 'redacted_thinking', data: 'ZW5j' },
+            { type: 'text', text: 'ok' },
+          ],
+        },
+      ],
     });
     req.messages[1]!.content.unshift({ type: 'thinking', text: 'from elsewhere' });
     const body = toMessagesRequestBody(req, 'up', warnings, { stream: false });
-    expect((body.messages as Json[])[1]!.content).toEqual([{ type: 'redacted_thinking', data: 'ZW5j' }, { type: 'text', text: 'ok' }]);
+    expect((body.messages as Json[])[1]!.content).toEqual([
+      { type: 'redacted_thinking', data: 'ZW5j' },
+      { type: 'text', text: 'ok' },
+    ]);
     expect(warnings).toEqual(['thinking blocks without a signature are not accepted by anthropic and were not sent']);
   });
 

@@ -112,7 +112,13 @@ describe('renderMessage / parseMessage', () => {
       content: [{ type: 'text', text: 'hi', citations: null }],
       stop_reason: 'model_context_window_exceeded',
       stop_sequence: null,
-      usage: { input_tokens: 3, output_tokens: 9, cache_creation_input_tokens: 1500, cache_read_input_tokens: null, output_tokens_details: { thinking_tokens: 4 } },
+      usage: {
+        input_tokens: 3,
+        output_tokens: 9,
+        cache_creation_input_tokens: 1500,
+        cache_read_input_tokens: null,
+        output_tokens_details: { thinking_tokens: 4 },
+      },
     });
     expect(r.usage).toEqual({ inputTokens: 3, cacheReadTokens: 0, cacheWrite5mTokens: 1500, cacheWrite1hTokens: 0, outputTokens: 9, reasoningTokens: 4 });
     expect(r.stopReason).toBe('max_tokens');
@@ -123,7 +129,10 @@ describe('renderMessage / parseMessage', () => {
     ['not an object', 'oops'],
     ['no usage', { id: 'msg_1', content: [], stop_reason: 'end_turn' }],
     ['unknown stop reason', { id: 'msg_1', content: [], stop_reason: 'weird', usage: { input_tokens: 1, output_tokens: 1 } }],
-    ['unsupported block', { id: 'msg_1', content: [{ type: 'server_tool_use', id: 'x' }], stop_reason: 'end_turn', usage: { input_tokens: 1, output_tokens: 1 } }],
+    [
+      'unsupported block',
+      { id: 'msg_1', content: [{ type: 'server_tool_use', id: 'x' }], stop_reason: 'end_turn', usage: { input_tokens: 1, output_tokens: 1 } },
+    ],
     ['text without text', { id: 'msg_1', content: [{ type: 'text' }], stop_reason: 'end_turn', usage: { input_tokens: 1, output_tokens: 1 } }],
   ])('rejects a malformed upstream message (%s) as upstream_error', (_name, body) => {
     let err: unknown;

@@ -70,7 +70,12 @@ const unicode = fc.string({ unit: 'grapheme', maxLength: 12 });
 const blockSpec: fc.Arbitrary<BlockSpec> = fc.oneof(
   fc.record({ kind: fc.constant('text' as const), deltas: fc.array(unicode, { maxLength: 4 }) }),
   fc
-    .tuple(fc.stringMatching(/^toolu_\w{1,6}$/), fc.stringMatching(/^[a-z_]{1,8}$/), fc.dictionary(safeKey, fc.jsonValue(), { maxKeys: 3 }), fc.array(fc.nat(), { maxLength: 4 }))
+    .tuple(
+      fc.stringMatching(/^toolu_\w{1,6}$/),
+      fc.stringMatching(/^[a-z_]{1,8}$/),
+      fc.dictionary(safeKey, fc.jsonValue(), { maxKeys: 3 }),
+      fc.array(fc.nat(), { maxLength: 4 }),
+    )
     .map(([id, name, input, cuts]): BlockSpec => ({ kind: 'tool', id, name, chunks: pieces(JSON.stringify(input), cuts) })),
   fc.record({
     kind: fc.constant('thinking' as const),
@@ -89,10 +94,16 @@ const streamArb = fc
     stopSequence: fc.option(fc.string({ minLength: 1, maxLength: 3 }), { nil: null }),
     cuts: fc.array(fc.nat(), { maxLength: 8 }),
   })
-  .chain((s) => fc.uniqueArray(fc.integer({ min: 0, max: 99 }), { minLength: s.blocks.length, maxLength: s.blocks.length }).map((indices) => ({ ...s, indices })));
+  .chain((s) =>
+    fc.uniqueArray(fc.integer({ min: 0, max: 99 }), { minLength: s.blocks.length, maxLength: s.blocks.length }).map((indices) => ({ ...s, indices })),
+  );
 
 /** The canonical events for a spec, with block `i` under producer index `index(i)`. */
-function eventsFor(s: { blocks: BlockSpec[]; startUsage: Usage; finalUsage: Usage; stopReason: StopReason; stopSequence: string | null }, index: (i: number) => number, model: string): StreamEvent[] {
+function eventsFor(
+  s: { blocks: BlockSpec[]; startUsage: Usage; finalUsage: Usage; stopReason: StopReason; stopSequence: string | null },
+  index: (i: number) => number,
+  model: string,
+): StreamEvent[] {
   const out: StreamEvent[] = [{ type: 'start', id: 'msg_abc', model, created: 0, usage: s.startUsage }];
   s.blocks.forEach((b, i) => {
     const idx = index(i);
@@ -189,7 +200,9 @@ describe('stream round trip: writer → SSE → parseSse → reader', () => {
       { type: 'block_stop', index: 0 },
       { type: 'finish', stopReason: 'end_turn', stopSequence: null, usage: USAGE },
     ]);
-    expect(sse).toContain('event: content_block_start\ndata: {"type":"content_block_start","index":0,"content_block":{"type":"redacted_thinking","data":"ZW5jcnlwdGVk"}}\n\n');
+    expect(sse).toContain(
+      'event: content_block_start\ndata: {"type":"content_block_start","index":0,"content_block":{"type":"redacted_thinking","data":"ZW5jcnlwdGVk"}}\n\n',
+    );
     expect(sse).not.toContain('signature_delta');
   });
 });
@@ -242,7 +255,9 @@ describe('AnthropicStreamWriter', () => {
 
   it('errorFrame renders the Anthropic error body as an `error` event', () => {
     const err = new GatewayError({ kind: 'overloaded', message: 'Overloaded' });
-    expect(errorFrame(err, 'req_5')).toBe('event: error\ndata: {"type":"error","error":{"type":"overloaded_error","message":"Overloaded"},"request_id":"req_5"}\n\n');
+    expect(errorFrame(err, 'req_5')).toBe(
+      'event: error\ndata: {"type":"error","error":{"type":"overloaded_error","message":"Overloaded"},"request_id":"req_5"}\n\n',
+    );
     expect(errorFrame(err)).toBe('event: error\ndata: {"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}\n\n');
   });
 

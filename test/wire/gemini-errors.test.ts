@@ -81,7 +81,14 @@ describe('gemini embeddings', () => {
 
   it('parses the response with the caller-supplied token count', () => {
     const out = parseBatchEmbedResponse({ embeddings: [{ values: [0.1, 0.2] }, { values: [0.3, 0.4] }] }, 9, 'gemini-embedding-001');
-    expect(out).toEqual({ model: 'gemini-embedding-001', embeddings: [[0.1, 0.2], [0.3, 0.4]], usage: { inputTokens: 9 } });
+    expect(out).toEqual({
+      model: 'gemini-embedding-001',
+      embeddings: [
+        [0.1, 0.2],
+        [0.3, 0.4],
+      ],
+      usage: { inputTokens: 9 },
+    });
     expect(() => parseBatchEmbedResponse({ embeddings: [{ values: ['x'] }] }, 1, 'm')).toThrow(GatewayError);
     expect(() => parseBatchEmbedResponse({}, 1, 'm')).toThrow(GatewayError);
   });

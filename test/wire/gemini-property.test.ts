@@ -51,9 +51,7 @@ const request = fc
   });
 
 type Item =
-  | { role: string; text: string }
-  | { role: string; call: string; id: string; args: unknown }
-  | { role: string; result: string; id: string; content: unknown };
+  { role: string; text: string } | { role: string; call: string; id: string; args: unknown } | { role: string; result: string; id: string; content: unknown };
 
 /** The canonical conversation as a flat sequence, tool results labelled with their call's name. */
 function canonicalItems(req: CanonicalRequest): Item[] {

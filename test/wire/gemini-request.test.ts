@@ -26,7 +26,10 @@ describe('toGenerateContentBody: turns', () => {
   it('maps system, roles and merges consecutive same-role turns', () => {
     const { body, warnings } = map(
       req({
-        system: [{ type: 'text', text: 'Be brief.' }, { type: 'text', text: 'Be kind.', cacheControl: { type: 'ephemeral' } }],
+        system: [
+          { type: 'text', text: 'Be brief.' },
+          { type: 'text', text: 'Be kind.', cacheControl: { type: 'ephemeral' } },
+        ],
         messages: [
           { role: 'user', content: [{ type: 'text', text: 'a' }] },
           { role: 'user', content: [{ type: 'text', text: 'b' }] },
@@ -258,7 +261,11 @@ describe('toGenerateContentBody: generation config, tools, warnings', () => {
     ]);
     expect(body.toolConfig).toEqual({ functionCallingConfig: { mode: 'ANY', allowedFunctionNames: ['get_weather'] } });
     expect(warnings).toEqual([]);
-    for (const [choice, mode] of [['auto', 'AUTO'], ['none', 'NONE'], ['required', 'ANY']] as const) {
+    for (const [choice, mode] of [
+      ['auto', 'AUTO'],
+      ['none', 'NONE'],
+      ['required', 'ANY'],
+    ] as const) {
       expect(map(req({ tools, toolChoice: { type: choice } })).body.toolConfig).toEqual({ functionCallingConfig: { mode } });
     }
   });

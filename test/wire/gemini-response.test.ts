@@ -150,10 +150,7 @@ describe('parseGenerateContentResponse', () => {
 
   it('reports a blocked prompt as invalid_request with the reason', () => {
     const err = errorOf(() =>
-      parseGenerateContentResponse(
-        { promptFeedback: { blockReason: 'PROHIBITED_CONTENT' }, usageMetadata: { promptTokenCount: 9 } },
-        'm',
-      ),
+      parseGenerateContentResponse({ promptFeedback: { blockReason: 'PROHIBITED_CONTENT' }, usageMetadata: { promptTokenCount: 9 } }, 'm'),
     );
     expect(err.kind).toBe('invalid_request');
     expect(err.message).toContain('PROHIBITED_CONTENT');
@@ -175,7 +172,9 @@ describe('parseGenerateContentResponse', () => {
   it('ignores fields it does not read', () => {
     const r = parseGenerateContentResponse(
       {
-        candidates: [{ content: { parts: [{ text: 'ok' }, { inlineData: { mimeType: 'image/png', data: 'AA' } }] }, citationMetadata: 5, finishReason: 'STOP' }],
+        candidates: [
+          { content: { parts: [{ text: 'ok' }, { inlineData: { mimeType: 'image/png', data: 'AA' } }] }, citationMetadata: 5, finishReason: 'STOP' },
+        ],
         usageMetadata: { promptTokenCount: 1, candidatesTokenCount: 1, promptTokensDetails: 'weird' },
       },
       'm',

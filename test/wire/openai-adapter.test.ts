@@ -42,10 +42,18 @@ beforeAll(async () => {
         res.end(JSON.stringify({ error: { message: 'slow down', type: 'requests', param: null, code: 'rate_limit_exceeded' } }));
       } else if (req.url?.endsWith('/embeddings')) {
         res.writeHead(200, { ...headers, 'content-type': 'application/json' });
-        res.end(JSON.stringify({ object: 'list', model: 'emb', data: [{ object: 'embedding', index: 0, embedding: encodeFloat32([0.5]) }], usage: { prompt_tokens: 2, total_tokens: 2 } }));
+        res.end(
+          JSON.stringify({
+            object: 'list',
+            model: 'emb',
+            data: [{ object: 'embedding', index: 0, embedding: encodeFloat32([0.5]) }],
+            usage: { prompt_tokens: 2, total_tokens: 2 },
+          }),
+        );
       } else if (body.stream === true) {
         res.writeHead(200, { ...headers, 'content-type': 'text/event-stream' });
-        const chunk = (o: object) => `data: ${JSON.stringify({ id: 'chatcmpl-up', object: 'chat.completion.chunk', created: 9, model: 'gpt-4o-2024', ...o })}\n\n`;
+        const chunk = (o: object) =>
+          `data: ${JSON.stringify({ id: 'chatcmpl-up', object: 'chat.completion.chunk', created: 9, model: 'gpt-4o-2024', ...o })}\n\n`;
         res.write(chunk({ choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }], usage: null }));
         res.write(chunk({ choices: [{ index: 0, delta: { content: 'po' }, finish_reason: null }], usage: null }));
         res.write(chunk({ choices: [{ index: 0, delta: { content: 'ng' }, finish_reason: null }], usage: null }));
@@ -68,7 +76,15 @@ afterAll(async () => {
 });
 
 function target(kind: ProviderKind, basePath = '', upstreamModel = 'gpt-4o'): UpstreamTarget {
-  const provider: ProviderConfig = { name: 'stub', kind, baseUrl: origin + basePath, apiKey: 'sk-test', headers: { 'x-extra': 'cfg' }, timeoutMs: 5000, connections: 2 };
+  const provider: ProviderConfig = {
+    name: 'stub',
+    kind,
+    baseUrl: origin + basePath,
+    apiKey: 'sk-test',
+    headers: { 'x-extra': 'cfg' },
+    timeoutMs: 5000,
+    connections: 2,
+  };
   return { provider, upstreamModel };
 }
 
@@ -87,7 +103,12 @@ describe('createOpenAIAdapter', () => {
   it('completes: path, headers, body and ids', async () => {
     seen.length = 0;
     const result = await adapter.complete(target('openai'), request(), [], { forwardHeaders: { 'x-fault': 'none', authorization: 'Bearer client' } });
-    expect(result.response).toMatchObject({ id: 'chatcmpl-up', content: [{ type: 'text', text: 'pong' }], stopReason: 'end_turn', usage: { inputTokens: 5, outputTokens: 1 } });
+    expect(result.response).toMatchObject({
+      id: 'chatcmpl-up',
+      content: [{ type: 'text', text: 'pong' }],
+      stopReason: 'end_turn',
+      usage: { inputTokens: 5, outputTokens: 1 },
+    });
     expect(result.upstreamRequestId).toBe('req_up');
     expect(result.upstreamHeaders).toEqual({ 'x-ratelimit-remaining-requests': '99' });
     const s = seen[0];
@@ -124,7 +145,11 @@ describe('createOpenAIAdapter', () => {
 
   it('embeds through /v1/embeddings, asking for base64', async () => {
     seen.length = 0;
-    const out = await adapter.embed!(target('openai', '', 'text-embedding-3-small'), { model: 'e', input: ['a'], inputWasString: true, encodingFormat: 'float' }, {});
+    const out = await adapter.embed!(
+      target('openai', '', 'text-embedding-3-small'),
+      { model: 'e', input: ['a'], inputWasString: true, encodingFormat: 'float' },
+      {},
+    );
     expect(seen[0]).toMatchObject({ path: '/v1/embeddings', body: { model: 'text-embedding-3-small', input: ['a'], encoding_format: 'base64' } });
     expect(out).toEqual({ model: 'emb', embeddings: [[0.5]], usage: { inputTokens: 2 } });
   });

@@ -55,7 +55,14 @@ describe('parseEmbeddingsRequest', () => {
 });
 
 describe('render / egress', () => {
-  const resp = { model: 'text-embedding-3-small', embeddings: [[0.5, -1.25], [3, 0]], usage: { inputTokens: 7 } };
+  const resp = {
+    model: 'text-embedding-3-small',
+    embeddings: [
+      [0.5, -1.25],
+      [3, 0],
+    ],
+    usage: { inputTokens: 7 },
+  };
 
   it('renders floats', () => {
     const req = parseEmbeddingsRequest({ model: 'e', input: ['a', 'b'] });
@@ -83,7 +90,10 @@ describe('render / egress', () => {
     });
     const got = await client.embeddings.create({ model: 'e', input: ['a', 'b'] });
     expect(sent).toMatchObject({ encoding_format: 'base64' });
-    expect(got.data.map((d) => d.embedding)).toEqual([[0.5, -1.25], [3, 0]]);
+    expect(got.data.map((d) => d.embedding)).toEqual([
+      [0.5, -1.25],
+      [3, 0],
+    ]);
     expect(encodeFloat32([1])).toBe(Buffer.from([0, 0, 0x80, 0x3f]).toString('base64'));
   });
 
@@ -108,7 +118,15 @@ describe('render / egress', () => {
   it.each([
     ['no data', {}],
     ['bad vector', { data: [{ index: 0, embedding: 'abc' }] }],
-    ['duplicate index', { data: [{ index: 0, embedding: [1] }, { index: 0, embedding: [1] }] }],
+    [
+      'duplicate index',
+      {
+        data: [
+          { index: 0, embedding: [1] },
+          { index: 0, embedding: [1] },
+        ],
+      },
+    ],
     ['index out of range', { data: [{ index: 3, embedding: [1] }] }],
   ])('a malformed upstream body (%s) is an upstream_error', (_n, body) => {
     expect(() => parseEmbeddingsResponse(body, 'p')).toThrow(expect.objectContaining({ kind: 'upstream_error', provider: 'p' }));

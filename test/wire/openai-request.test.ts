@@ -22,7 +22,14 @@ describe('parseChatRequest: translation', () => {
       model: 'gpt-4o',
       messages: [
         { role: 'developer', content: 'be brief' },
-        { role: 'user', content: [{ type: 'text', text: 'look' }, { type: 'image_url', image_url: { url: 'data:image/png;base64,AAAA', detail: 'low' } }], name: 'ann' },
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'look' },
+            { type: 'image_url', image_url: { url: 'data:image/png;base64,AAAA', detail: 'low' } },
+          ],
+          name: 'ann',
+        },
         { role: 'assistant', content: null, refusal: null, tool_calls: [{ id: 'c1', type: 'function', function: { name: 'f', arguments: '{"a":1}' } }] },
         { role: 'tool', tool_call_id: 'c1', content: 'one' },
         { role: 'tool', tool_call_id: 'c2', content: [{ type: 'text', text: 'two' }] },
@@ -96,7 +103,13 @@ describe('parseChatRequest: translation', () => {
       messages: [
         { role: 'system', content: 'a' },
         { role: 'user', content: 'q' },
-        { role: 'system', content: [{ type: 'text', text: 'b' }, { type: 'text', text: 'c' }] },
+        {
+          role: 'system',
+          content: [
+            { type: 'text', text: 'b' },
+            { type: 'text', text: 'c' },
+          ],
+        },
         { role: 'assistant', content: 'r' },
       ],
     });
@@ -142,7 +155,14 @@ describe('parseChatRequest: errors name the exact parameter', () => {
     ['model type', { ...base, model: 3 }, 'model', "Invalid type for 'model': expected a string, got number."],
     [
       'content type',
-      { model: 'm', messages: [{ role: 'system', content: 's' }, { role: 'user', content: 'a' }, { role: 'user', content: 5 }] },
+      {
+        model: 'm',
+        messages: [
+          { role: 'system', content: 's' },
+          { role: 'user', content: 'a' },
+          { role: 'user', content: 5 },
+        ],
+      },
       'messages[2].content',
       "Invalid type for 'messages[2].content': expected a string or an array of content parts, got number.",
     ],
@@ -152,11 +172,27 @@ describe('parseChatRequest: errors name the exact parameter', () => {
     ['function role', { model: 'm', messages: [{ role: 'function', name: 'f', content: 'x' }] }, 'messages[0].role', /Unsupported role 'function'/],
     [
       'input_audio',
-      { model: 'm', messages: [{ role: 'user', content: [{ type: 'text', text: 'a' }, { type: 'input_audio', input_audio: {} }] }] },
+      {
+        model: 'm',
+        messages: [
+          {
+            role: 'user',
+            content: [
+              { type: 'text', text: 'a' },
+              { type: 'input_audio', input_audio: {} },
+            ],
+          },
+        ],
+      },
       'messages[0].content[1].type',
       /Unsupported content type 'input_audio' at 'messages\[0\].content\[1\]'/,
     ],
-    ['file', { model: 'm', messages: [{ role: 'user', content: [{ type: 'file', file: {} }] }] }, 'messages[0].content[0].type', /unsupported content type 'file'/i],
+    [
+      'file',
+      { model: 'm', messages: [{ role: 'user', content: [{ type: 'file', file: {} }] }] },
+      'messages[0].content[0].type',
+      /unsupported content type 'file'/i,
+    ],
     ['unknown part', { model: 'm', messages: [{ role: 'user', content: [{ type: 'video' }] }] }, 'messages[0].content[0].type', /got 'video'/],
     ['text part text', { model: 'm', messages: [{ role: 'user', content: [{ type: 'text', text: 1 }] }] }, 'messages[0].content[0].text', /got number/],
     [
@@ -171,7 +207,12 @@ describe('parseChatRequest: errors name the exact parameter', () => {
       'messages[0].content[0].image_url.detail',
       /got 'ultra'/,
     ],
-    ['tool_call_id', { model: 'm', messages: [{ role: 'tool', content: 'x' }] }, 'messages[0].tool_call_id', "Missing required parameter: 'messages[0].tool_call_id'."],
+    [
+      'tool_call_id',
+      { model: 'm', messages: [{ role: 'tool', content: 'x' }] },
+      'messages[0].tool_call_id',
+      "Missing required parameter: 'messages[0].tool_call_id'.",
+    ],
     [
       'tool call arguments',
       { model: 'm', messages: [{ role: 'assistant', tool_calls: [{ id: 'a', type: 'function', function: { name: 'f', arguments: {} } }] }] },
@@ -189,7 +230,12 @@ describe('parseChatRequest: errors name the exact parameter', () => {
     ['stream', { ...base, stream: 'yes' }, 'stream', /expected a boolean/],
     ['include_usage', { ...base, stream: true, stream_options: { include_usage: 1 } }, 'stream_options.include_usage', /expected a boolean/],
     ['tools type', { ...base, tools: {} }, 'tools', /expected an array/],
-    ['tool name missing', { ...base, tools: [{ type: 'function', function: {} }] }, 'tools[0].function.name', "Missing required parameter: 'tools[0].function.name'."],
+    [
+      'tool name missing',
+      { ...base, tools: [{ type: 'function', function: {} }] },
+      'tools[0].function.name',
+      "Missing required parameter: 'tools[0].function.name'.",
+    ],
     ['tool name pattern', { ...base, tools: [{ type: 'function', function: { name: 'a b' } }] }, 'tools[0].function.name', /got 'a b'/],
     ['tool type', { ...base, tools: [{ type: 'custom', custom: { name: 'x' } }] }, 'tools[0].type', /Unsupported tool type/],
     ['tool parameters', { ...base, tools: [{ type: 'function', function: { name: 'f', parameters: [] } }] }, 'tools[0].function.parameters', /got array/],
@@ -243,7 +289,13 @@ describe('toChatRequestBody', () => {
   it('sends a multi-part system prompt as text parts and a single part as a string', () => {
     const req = parseChatRequest({ model: 'm', messages: [{ role: 'developer', content: 'a' }, { role: 'system', content: 'b' }, base.messages[0]] });
     expect(toChatRequestBody(req, 'm', [], { stream: false }).messages).toEqual([
-      { role: 'system', content: [{ type: 'text', text: 'a' }, { type: 'text', text: 'b' }] },
+      {
+        role: 'system',
+        content: [
+          { type: 'text', text: 'a' },
+          { type: 'text', text: 'b' },
+        ],
+      },
       { role: 'user', content: 'hi' },
     ]);
   });
@@ -334,28 +386,30 @@ const ident = fc.stringMatching(/^[a-zA-Z0-9_-]{1,12}$/);
 const jsonObject = fc.dictionary(fc.stringMatching(/^[a-z]{1,6}$/), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 3 });
 
 const textPart = fc.record({ type: fc.constant('text'), text });
-const imagePart = fc.record(
-  {
-    type: fc.constant('image_url'),
-    image_url: fc.record(
-      {
-        url: fc.oneof(
-          ident.map((s) => `https://img.example/${s}.png`),
-          fc.base64String({ minLength: 4, maxLength: 16 }).map((s) => `data:image/png;base64,${s}`),
-        ),
-        detail: fc.constantFrom('auto', 'low', 'high'),
-      },
-      { requiredKeys: ['url'] },
-    ),
-  },
-);
+const imagePart = fc.record({
+  type: fc.constant('image_url'),
+  image_url: fc.record(
+    {
+      url: fc.oneof(
+        ident.map((s) => `https://img.example/${s}.png`),
+        fc.base64String({ minLength: 4, maxLength: 16 }).map((s) => `data:image/png;base64,${s}`),
+      ),
+      detail: fc.constantFrom('auto', 'low', 'high'),
+    },
+    { requiredKeys: ['url'] },
+  ),
+});
 const userContent = fc.oneof(text, fc.array(fc.oneof(textPart, imagePart), { minLength: 2, maxLength: 3 }), fc.tuple(imagePart));
 const userMsg = fc.record({ role: fc.constant('user'), content: userContent, name: ident }, { requiredKeys: ['role', 'content'] });
 const toolCall = fc.record({ id: ident, type: fc.constant('function'), function: fc.record({ name: ident, arguments: fc.json() }) });
 const assistantMsg = fc.oneof(
   fc.record({ role: fc.constant('assistant'), content: fc.string({ minLength: 1, maxLength: 20 }) }),
   fc.record({ role: fc.constant('assistant'), content: fc.constant(null), tool_calls: fc.array(toolCall, { minLength: 1, maxLength: 3 }) }),
-  fc.record({ role: fc.constant('assistant'), content: fc.string({ minLength: 1, maxLength: 20 }), tool_calls: fc.array(toolCall, { minLength: 1, maxLength: 2 }) }),
+  fc.record({
+    role: fc.constant('assistant'),
+    content: fc.string({ minLength: 1, maxLength: 20 }),
+    tool_calls: fc.array(toolCall, { minLength: 1, maxLength: 2 }),
+  }),
 );
 const toolMsg = fc.record({ role: fc.constant('tool'), tool_call_id: ident, content: text });
 const systemMsg = fc.oneof(
@@ -364,10 +418,7 @@ const systemMsg = fc.oneof(
 );
 const tool = fc.record({
   type: fc.constant('function'),
-  function: fc.record(
-    { name: ident, description: text, parameters: jsonObject, strict: fc.boolean() },
-    { requiredKeys: ['name', 'parameters'] },
-  ),
+  function: fc.record({ name: ident, description: text, parameters: jsonObject, strict: fc.boolean() }, { requiredKeys: ['name', 'parameters'] }),
 });
 const toolChoice = fc.oneof(
   fc.constantFrom('auto', 'none', 'required'),
@@ -426,7 +477,14 @@ describe('round trip', () => {
         { role: 'developer', content: [{ type: 'text', text: 's' }] },
         { role: 'user', content: [{ type: 'text', text: 'u' }] },
         { role: 'assistant', content: '', refusal: null, tool_calls: [{ id: 'a', type: 'function', function: { name: 'f', arguments: '{}' } }] },
-        { role: 'tool', tool_call_id: 'a', content: [{ type: 'text', text: 'x' }, { type: 'text', text: 'y' }] },
+        {
+          role: 'tool',
+          tool_call_id: 'a',
+          content: [
+            { type: 'text', text: 'x' },
+            { type: 'text', text: 'y' },
+          ],
+        },
       ],
       stop: 'END',
       max_tokens: 3,

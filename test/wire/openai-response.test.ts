@@ -64,7 +64,12 @@ describe('renderChatCompletion', () => {
 
   it('keeps chatcmpl- ids, null content for tool-only answers, refusal, and omits cache_write_tokens at 0', () => {
     const out = renderChatCompletion(
-      { ...resp, id: 'chatcmpl-abc', content: [{ type: 'tool_call', id: 'a', name: 'f', arguments: '{}' }], usage: { ...usage, cacheWrite5mTokens: 0, cacheWrite1hTokens: 0 } },
+      {
+        ...resp,
+        id: 'chatcmpl-abc',
+        content: [{ type: 'tool_call', id: 'a', name: 'f', arguments: '{}' }],
+        usage: { ...usage, cacheWrite5mTokens: 0, cacheWrite1hTokens: 0 },
+      },
       'm',
       'r',
     ) as { id: string; choices: Array<{ message: { content: unknown } }>; usage: { prompt_tokens_details: object } };
@@ -127,7 +132,9 @@ describe('parseChatCompletion', () => {
 
   it('reads compatible-server extras: reasoning_content, object arguments, DeepSeek cache hits, missing usage', () => {
     const parsed = parseChatCompletion({
-      choices: [{ message: { content: 'x', reasoning_content: 'think', tool_calls: [{ id: 'c', function: { name: 'f', arguments: { a: 1 } } }] }, finish_reason: null }],
+      choices: [
+        { message: { content: 'x', reasoning_content: 'think', tool_calls: [{ id: 'c', function: { name: 'f', arguments: { a: 1 } } }] }, finish_reason: null },
+      ],
       usage: { prompt_tokens: 10, completion_tokens: 2, prompt_cache_hit_tokens: 4 },
     });
     expect(parsed.content).toEqual([

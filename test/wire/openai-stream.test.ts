@@ -71,7 +71,11 @@ async function* pieces(text: string, sizes: number[]): AsyncGenerator<Uint8Array
 describe('OpenAIStreamWriter', () => {
   it('writes the exact chunk sequence with include_usage', () => {
     const head = { id: 'chatcmpl-r1', object: 'chat.completion.chunk', created: 42, model: 'smart', service_tier: 'default', system_fingerprint: null };
-    const choice = (delta: object, finish: string | null = null) => ({ ...head, choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }], usage: null });
+    const choice = (delta: object, finish: string | null = null) => ({
+      ...head,
+      choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
+      usage: null,
+    });
     expect(dataOf(render(events, true))).toEqual([
       choice({ role: 'assistant', content: '' }),
       choice({ content: 'Hi' }),
@@ -109,7 +113,11 @@ describe('OpenAIStreamWriter', () => {
     expect(chunks).toHaveLength(8);
     expect(chunks.at(-1)?.usage?.total_tokens).toBe(17);
 
-    const runner = sdkClient(sse).chat.completions.stream({ model: 'smart', messages: [{ role: 'user', content: 'x' }], stream_options: { include_usage: true } });
+    const runner = sdkClient(sse).chat.completions.stream({
+      model: 'smart',
+      messages: [{ role: 'user', content: 'x' }],
+      stream_options: { include_usage: true },
+    });
     const final = await runner.finalChatCompletion();
     expect(final.choices[0]?.message.content).toBe('Hi');
     expect(final.choices[0]?.finish_reason).toBe('tool_calls');
@@ -185,7 +193,9 @@ describe('openAIChunksToEvents', () => {
   });
 
   it('throws the upstream error from an error chunk', async () => {
-    const upstream = chunk({ content: 'a' }) + `data: ${JSON.stringify({ error: { message: 'Rate limit reached', type: 'tokens', param: null, code: 'rate_limit_exceeded' } })}\n\n`;
+    const upstream =
+      chunk({ content: 'a' }) +
+      `data: ${JSON.stringify({ error: { message: 'Rate limit reached', type: 'tokens', param: null, code: 'rate_limit_exceeded' } })}\n\n`;
     const it = openAIChunksToEvents(parseSse(pieces(upstream, [1000])), { provider: 'acme' });
     const seen: StreamEvent[] = [];
     let err: unknown;
@@ -202,9 +212,19 @@ describe('openAIChunksToEvents', () => {
   it.each([
     ['a truncated stream', () => chunk({ content: 'a' }), /ended before a finish_reason/],
     ['a non-JSON chunk', () => 'data: {nope\n\n', /not JSON/],
-    ['a resumed tool call', () => chunk({ tool_calls: [{ index: 0, id: 'a', function: { name: 'f' } }] }) + chunk({ content: 'x' }) + chunk({ tool_calls: [{ index: 0, function: { arguments: '{}' } }] }), /resumed/],
+    [
+      'a resumed tool call',
+      () =>
+        chunk({ tool_calls: [{ index: 0, id: 'a', function: { name: 'f' } }] }) +
+        chunk({ content: 'x' }) +
+        chunk({ tool_calls: [{ index: 0, function: { arguments: '{}' } }] }),
+      /resumed/,
+    ],
   ])('%s is an upstream_error', async (_name, make, message) => {
-    await expect(collect(openAIChunksToEvents(parseSse(pieces(make(), [1000]))))).rejects.toMatchObject({ kind: 'upstream_error', message: expect.stringMatching(message) });
+    await expect(collect(openAIChunksToEvents(parseSse(pieces(make(), [1000]))))).rejects.toMatchObject({
+      kind: 'upstream_error',
+      message: expect.stringMatching(message),
+    });
   });
 });
 
@@ -275,7 +295,8 @@ describe('round trip', () => {
           const got = summary(back);
           expect(got.text).toBe(want.text);
           expect(got.tools).toEqual(want.tools);
-          const expectedStop = stopReason === 'stop_sequence' || stopReason === 'pause_turn' ? 'end_turn' : stopReason === 'refusal' ? 'content_filter' : stopReason;
+          const expectedStop =
+            stopReason === 'stop_sequence' || stopReason === 'pause_turn' ? 'end_turn' : stopReason === 'refusal' ? 'content_filter' : stopReason;
           expect(got.finish).toEqual({
             type: 'finish',
             stopReason: expectedStop,

@@ -63,7 +63,9 @@ export function Bars(props: { items: Array<{ label: string; value: number; displ
           <span class="bar-track">
             <span class={i.value < 0 ? 'bar-fill negative' : 'bar-fill'} style={{ width: `${max > 0 ? (Math.abs(i.value) / max) * 100 : 0}%` }} />
           </span>
-          <span class="bar-value num" title={i.exact} data-value={i.exact ?? i.display}>{i.display}</span>
+          <span class="bar-value num" title={i.exact} data-value={i.exact ?? i.display}>
+            {i.display}
+          </span>
         </li>
       ))}
     </ul>

@@ -19,7 +19,11 @@ function Approve(props: { batch: Batch; onDone: () => void; onError: (message: s
       setBusy(false);
     }
   }
-  return <button type="button" onClick={approve} disabled={busy} data-testid="approve">Approve</button>;
+  return (
+    <button type="button" onClick={approve} disabled={busy} data-testid="approve">
+      Approve
+    </button>
+  );
 }
 
 export function Batches() {
@@ -33,7 +37,9 @@ export function Batches() {
       {error !== undefined && <ErrorNote message={error} />}
       {!b.data.available ? (
         <Empty testId="batches-empty">
-          <p><strong>Batch processing is not available yet.</strong></p>
+          <p>
+            <strong>Batch processing is not available yet.</strong>
+          </p>
           <p>Once it is, deferred and batched requests show here with their estimate, approval and progress.</p>
         </Empty>
       ) : b.data.data.length === 0 ? (
@@ -42,7 +48,18 @@ export function Batches() {
         <Card title="Batches" wide>
           <div class="scroll">
             <table class="table" data-testid="batches-table">
-              <thead><tr><th>batch</th><th>status</th><th>model</th><th class="num">requests</th><th class="num">progress</th><th class="num">estimate</th><th class="hide-sm">created</th><th /></tr></thead>
+              <thead>
+                <tr>
+                  <th>batch</th>
+                  <th>status</th>
+                  <th>model</th>
+                  <th class="num">requests</th>
+                  <th class="num">progress</th>
+                  <th class="num">estimate</th>
+                  <th class="hide-sm">created</th>
+                  <th />
+                </tr>
+              </thead>
               <tbody>
                 {b.data.data.map((x) => (
                   <tr key={x.id} data-batch={x.id}>
@@ -51,7 +68,9 @@ export function Batches() {
                     <td class="clip">{x.model}</td>
                     <td class="num">{count(x.requests)}</td>
                     <td class="num">{x.requests > 0 ? pct(x.completed / x.requests) : '–'}</td>
-                    <td class="num"><Usd value={x.estimate_usd} /></td>
+                    <td class="num">
+                      <Usd value={x.estimate_usd} />
+                    </td>
                     <td class="hide-sm nowrap">{dateTime(x.created_at)}</td>
                     <td>{x.status === 'awaiting_approval' && <Approve batch={x} onDone={b.reload} onError={setError} />}</td>
                   </tr>

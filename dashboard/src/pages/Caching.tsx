@@ -19,7 +19,12 @@ export function Caching({ range }: { range: RangeName }) {
     <div class="page">
       <h1>Caching</h1>
       <div class="stats">
-        <Stat label="Response cache hit rate" value={rc.lookups > 0 ? pct(rc.hit_rate) : '–'} note={`${count(rc.hits_exact + rc.hits_semantic)} hits of ${count(rc.lookups)} lookups`} testId="hit-rate" />
+        <Stat
+          label="Response cache hit rate"
+          value={rc.lookups > 0 ? pct(rc.hit_rate) : '–'}
+          note={`${count(rc.hits_exact + rc.hits_semantic)} hits of ${count(rc.lookups)} lookups`}
+          testId="hit-rate"
+        />
         <Stat label="Saved by the response cache" value={usd(rc.saving_usd)} exact={rc.saving_usd} testId="cache-saving" />
         <Stat label="Saved by prompt caching" value={usd(c.data.prompt_cache.saving_usd)} exact={c.data.prompt_cache.saving_usd} testId="prompt-cache-saving" />
       </div>
@@ -30,23 +35,56 @@ export function Caching({ range }: { range: RangeName }) {
           ) : (
             <table class="table" data-testid="cache-table">
               <tbody>
-                <tr><td>exact hits</td><td class="num">{count(rc.hits_exact)}</td><td class="num"><Usd value={rc.exact_saving_usd} /></td></tr>
-                <tr><td>semantic hits</td><td class="num">{count(rc.hits_semantic)}</td><td class="num"><Usd value={rc.semantic_saving_usd} /></td></tr>
-                <tr><td>misses</td><td class="num">{count(rc.misses)}</td><td /></tr>
+                <tr>
+                  <td>exact hits</td>
+                  <td class="num">{count(rc.hits_exact)}</td>
+                  <td class="num">
+                    <Usd value={rc.exact_saving_usd} />
+                  </td>
+                </tr>
+                <tr>
+                  <td>semantic hits</td>
+                  <td class="num">{count(rc.hits_semantic)}</td>
+                  <td class="num">
+                    <Usd value={rc.semantic_saving_usd} />
+                  </td>
+                </tr>
+                <tr>
+                  <td>misses</td>
+                  <td class="num">{count(rc.misses)}</td>
+                  <td />
+                </tr>
               </tbody>
             </table>
           )}
           {store.data && (
-            <p class="hint">Store: {store.data.backend}, policy {store.data.policy}, scope {store.data.scope}; {count(store.data.entries)} entries, {bytes(store.data.bytes)}{store.data.maxBytes ? ` of ${bytes(store.data.maxBytes)}` : ''}, {count(store.data.evictions)} evicted.</p>
+            <p class="hint">
+              Store: {store.data.backend}, policy {store.data.policy}, scope {store.data.scope}; {count(store.data.entries)} entries, {bytes(store.data.bytes)}
+              {store.data.maxBytes ? ` of ${bytes(store.data.maxBytes)}` : ''}, {count(store.data.evictions)} evicted.
+            </p>
           )}
         </Card>
         <Card title="Prompt prefix churn" wide testId="churn">
-          {!churn.data ? <Loading /> : churn.data.churn.length === 0 ? (
-            <Empty>No churning prefixes seen since the gateway started. Churn is a prompt that differs early (a timestamp at the start of the system prompt, say) but shares a long tail with recent prompts, so the provider's prefix cache cannot hit.</Empty>
+          {!churn.data ? (
+            <Loading />
+          ) : churn.data.churn.length === 0 ? (
+            <Empty>
+              No churning prefixes seen since the gateway started. Churn is a prompt that differs early (a timestamp at the start of the system prompt, say) but
+              shares a long tail with recent prompts, so the provider's prefix cache cannot hit.
+            </Empty>
           ) : (
             <div class="scroll">
               <table class="table">
-                <thead><tr><th>route</th><th class="num">requests</th><th class="num">churned</th><th class="num">tokens lost</th><th class="num">cost lost</th><th class="num hide-sm">differs at char</th></tr></thead>
+                <thead>
+                  <tr>
+                    <th>route</th>
+                    <th class="num">requests</th>
+                    <th class="num">churned</th>
+                    <th class="num">tokens lost</th>
+                    <th class="num">cost lost</th>
+                    <th class="num hide-sm">differs at char</th>
+                  </tr>
+                </thead>
                 <tbody>
                   {churn.data.churn.map((r) => (
                     <tr key={r.route}>
@@ -54,7 +92,9 @@ export function Caching({ range }: { range: RangeName }) {
                       <td class="num">{count(r.requests)}</td>
                       <td class="num">{count(r.churned_requests)}</td>
                       <td class="num">{count(r.tokens_lost)}</td>
-                      <td class="num"><Usd value={r.cost_lost_usd} /></td>
+                      <td class="num">
+                        <Usd value={r.cost_lost_usd} />
+                      </td>
                       <td class="num hide-sm">{r.first_difference_at_char}</td>
                     </tr>
                   ))}

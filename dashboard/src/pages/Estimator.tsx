@@ -34,30 +34,62 @@ export function Estimator() {
       <form class="estimator" onSubmit={submit}>
         <label>
           <span>Prompt, or a request body as JSON</span>
-          <textarea rows={8} value={prompt} onInput={(e) => setPrompt((e.target as HTMLTextAreaElement).value)} placeholder="Summarise our refund policy in three bullet points." data-testid="estimate-prompt" required />
+          <textarea
+            rows={8}
+            value={prompt}
+            onInput={(e) => setPrompt((e.target as HTMLTextAreaElement).value)}
+            placeholder="Summarise our refund policy in three bullet points."
+            data-testid="estimate-prompt"
+            required
+          />
         </label>
         <div class="row">
           <label>
             <span>Output tokens</span>
-            <input type="number" min={0} inputMode="numeric" placeholder="max_tokens, up to 500" value={output} onInput={(e) => setOutput((e.target as HTMLInputElement).value)} data-testid="estimate-output" />
+            <input
+              type="number"
+              min={0}
+              inputMode="numeric"
+              placeholder="max_tokens, up to 500"
+              value={output}
+              onInput={(e) => setOutput((e.target as HTMLInputElement).value)}
+              data-testid="estimate-output"
+            />
           </label>
-          <button type="submit" disabled={busy || prompt.trim() === ''} data-testid="estimate-submit">Estimate</button>
+          <button type="submit" disabled={busy || prompt.trim() === ''} data-testid="estimate-submit">
+            Estimate
+          </button>
         </div>
       </form>
       {error !== undefined && <ErrorNote message={error} />}
       {result && (
         <div class="scroll">
           <table class="table" data-testid="estimate-table">
-            <thead><tr><th>model</th><th class="hide-sm">provider</th><th class="hide-sm">tier</th><th class="num">input</th><th class="num">output</th><th class="num">cost</th><th class="num">× cheapest</th></tr></thead>
+            <thead>
+              <tr>
+                <th>model</th>
+                <th class="hide-sm">provider</th>
+                <th class="hide-sm">tier</th>
+                <th class="num">input</th>
+                <th class="num">output</th>
+                <th class="num">cost</th>
+                <th class="num">× cheapest</th>
+              </tr>
+            </thead>
             <tbody>
               {result.models.map((m) => (
                 <tr key={m.model} data-model={m.model}>
                   <td>{m.model}</td>
                   <td class="hide-sm">{m.provider}</td>
                   <td class="hide-sm">{m.tier ?? ''}</td>
-                  <td class="num">{count(m.input_tokens)}{m.estimated_tokens ? '*' : ''}</td>
+                  <td class="num">
+                    {count(m.input_tokens)}
+                    {m.estimated_tokens ? '*' : ''}
+                  </td>
                   <td class="num">{count(m.output_tokens)}</td>
-                  <td class="num"><Usd value={m.cost_usd} /></td>
+                  <td class="num">
+                    <Usd value={m.cost_usd} />
+                  </td>
                   <td class="num">{cheapest > 0 ? `${(Number(m.cost_usd) / cheapest).toFixed(1)}×` : '–'}</td>
                 </tr>
               ))}

@@ -26,10 +26,23 @@ export function Login(props: { onDone: () => void }) {
       <p>This gateway has an admin key. Enter it to see the dashboard; it is kept for this browser tab only.</p>
       <label>
         Admin key
-        <input type="password" autocomplete="current-password" value={key} onInput={(e) => setKey((e.target as HTMLInputElement).value)} data-testid="admin-key" required />
+        <input
+          type="password"
+          autocomplete="current-password"
+          value={key}
+          onInput={(e) => setKey((e.target as HTMLInputElement).value)}
+          data-testid="admin-key"
+          required
+        />
       </label>
-      {error !== undefined && <div class="error" role="alert">{error}</div>}
-      <button type="submit" disabled={busy || key === ''} data-testid="login-submit">Sign in</button>
+      {error !== undefined && (
+        <div class="error" role="alert">
+          {error}
+        </div>
+      )}
+      <button type="submit" disabled={busy || key === ''} data-testid="login-submit">
+        Sign in
+      </button>
     </form>
   );
 }

@@ -56,7 +56,14 @@ export function Overview({ range }: { range: RangeName }) {
       <div class="stats">
         <Stat label="Spend" value={usd(total.cost_usd)} exact={total.cost_usd} testId="total-cost" />
         <Stat label="Without costwise" value={usd(total.baseline_usd)} exact={total.baseline_usd} testId="total-baseline" />
-        <Stat label="Saved" value={usd(total.saving_usd)} exact={total.saving_usd} note={`${savingShare(total.saving_usd, total.baseline_usd)} of the baseline`} testId="total-saving" tone={Number(total.saving_usd) < 0 ? 'bad' : 'good'} />
+        <Stat
+          label="Saved"
+          value={usd(total.saving_usd)}
+          exact={total.saving_usd}
+          note={`${savingShare(total.saving_usd, total.baseline_usd)} of the baseline`}
+          testId="total-saving"
+          tone={Number(total.saving_usd) < 0 ? 'bad' : 'good'}
+        />
         <Stat label="Requests" value={count(requests)} exact={String(requests)} testId="total-requests" />
       </div>
       <div class="grid">
@@ -69,49 +76,91 @@ export function Overview({ range }: { range: RangeName }) {
         <Card title="Saving by technique" testId="saving-split">
           {!series.data && <Loading />}
           <Bars items={split.map((s) => ({ label: TECHNIQUE_LABEL[s.technique] ?? s.technique, value: s.usd, display: usd(s.usd), exact: s.exact }))} />
-          <p class="hint">Prompt caching is what provider prompt caches saved on the model that served; each other technique's share is the rest of its saving. A negative value is a loss (a cascade that escalated pays for both steps).</p>
+          <p class="hint">
+            Prompt caching is what provider prompt caches saved on the model that served; each other technique's share is the rest of its saving. A negative
+            value is a loss (a cascade that escalated pays for both steps).
+          </p>
         </Card>
         <Card title="Spend by">
           <div class="tabs" role="tablist">
             {(['model', 'tag', 'key'] as const).map((g) => (
-              <button type="button" role="tab" aria-selected={breakdown === g} class={breakdown === g ? 'active' : ''} onClick={() => setBreakdown(g)} key={g} data-testid={`breakdown-${g}`}>
+              <button
+                type="button"
+                role="tab"
+                aria-selected={breakdown === g}
+                class={breakdown === g ? 'active' : ''}
+                onClick={() => setBreakdown(g)}
+                key={g}
+                data-testid={`breakdown-${g}`}
+              >
                 {g}
               </button>
             ))}
           </div>
           {groups.data ? (
             <div class="scroll">
-            <table class="table" data-testid="breakdown-table">
-              <thead><tr><th>{breakdown}</th><th class="num">requests</th><th class="num">spend</th><th class="num">saved</th></tr></thead>
-              <tbody>
-                {groups.data.data.map((g) => (
-                  <tr key={String(g[breakdown])}>
-                    <td class="clip">{String(g[breakdown])}</td>
-                    <td class="num">{count(g.requests)}</td>
-                    <td class="num"><Usd value={g.cost_usd} /></td>
-                    <td class="num"><Usd value={g.saving_usd} /></td>
+              <table class="table" data-testid="breakdown-table">
+                <thead>
+                  <tr>
+                    <th>{breakdown}</th>
+                    <th class="num">requests</th>
+                    <th class="num">spend</th>
+                    <th class="num">saved</th>
                   </tr>
-                ))}
-              </tbody>
-            </table>
+                </thead>
+                <tbody>
+                  {groups.data.data.map((g) => (
+                    <tr key={String(g[breakdown])}>
+                      <td class="clip">{String(g[breakdown])}</td>
+                      <td class="num">{count(g.requests)}</td>
+                      <td class="num">
+                        <Usd value={g.cost_usd} />
+                      </td>
+                      <td class="num">
+                        <Usd value={g.saving_usd} />
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
             </div>
-          ) : <Loading />}
+          ) : (
+            <Loading />
+          )}
         </Card>
         <Card title="Cost and latency per request" wide testId="percentiles">
-          {stats.data === undefined ? <Loading /> : stats.data.data.length === 0 ? <Empty>No requests in this range.</Empty> : (
+          {stats.data === undefined ? (
+            <Loading />
+          ) : stats.data.data.length === 0 ? (
+            <Empty>No requests in this range.</Empty>
+          ) : (
             <div class="scroll">
               <table class="table">
                 <thead>
-                  <tr><th>model</th><th class="num">requests</th><th class="num">cost p50</th><th class="num">p90</th><th class="num">p99</th><th class="num hide-sm">latency p50</th><th class="num hide-sm">p99</th></tr>
+                  <tr>
+                    <th>model</th>
+                    <th class="num">requests</th>
+                    <th class="num">cost p50</th>
+                    <th class="num">p90</th>
+                    <th class="num">p99</th>
+                    <th class="num hide-sm">latency p50</th>
+                    <th class="num hide-sm">p99</th>
+                  </tr>
                 </thead>
                 <tbody>
                   {stats.data.data.map((g) => (
                     <tr key={g.model}>
                       <td>{g.model === '(all)' ? <strong>all models</strong> : g.model}</td>
                       <td class="num">{count(g.requests)}</td>
-                      <td class="num"><Usd value={g.cost_usd.p50} /></td>
-                      <td class="num"><Usd value={g.cost_usd.p90} /></td>
-                      <td class="num"><Usd value={g.cost_usd.p99} /></td>
+                      <td class="num">
+                        <Usd value={g.cost_usd.p50} />
+                      </td>
+                      <td class="num">
+                        <Usd value={g.cost_usd.p90} />
+                      </td>
+                      <td class="num">
+                        <Usd value={g.cost_usd.p99} />
+                      </td>
                       <td class="num hide-sm">{ms(g.latency_ms.p50)}</td>
                       <td class="num hide-sm">{ms(g.latency_ms.p99)}</td>
                     </tr>

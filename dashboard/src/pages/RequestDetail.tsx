@@ -18,13 +18,22 @@ function Field(props: { label: string; children: ComponentChildren; testId?: str
 
 function Tokens({ r }: { r: LedgerRow }) {
   const classes: Array<[string, number]> = [
-    ['input', r.inputTokens], ['cache read', r.cacheReadTokens], ['cache write 5m', r.cacheWrite5mTokens],
-    ['cache write 1h', r.cacheWrite1hTokens], ['output', r.outputTokens], ['of which reasoning', r.reasoningTokens],
+    ['input', r.inputTokens],
+    ['cache read', r.cacheReadTokens],
+    ['cache write 5m', r.cacheWrite5mTokens],
+    ['cache write 1h', r.cacheWrite1hTokens],
+    ['output', r.outputTokens],
+    ['of which reasoning', r.reasoningTokens],
   ];
   return (
     <table class="table" data-testid="tokens">
       <tbody>
-        {classes.map(([label, n]) => <tr key={label}><td>{label}</td><td class="num">{count(n)}</td></tr>)}
+        {classes.map(([label, n]) => (
+          <tr key={label}>
+            <td>{label}</td>
+            <td class="num">{count(n)}</td>
+          </tr>
+        ))}
       </tbody>
     </table>
   );
@@ -32,7 +41,13 @@ function Tokens({ r }: { r: LedgerRow }) {
 
 export function RequestDetail({ id }: { id: string }) {
   const r = useApi<RequestDetailResponse>(apiPath(`/api/requests/${encodeURIComponent(id)}`, {}));
-  if (r.error) return <div class="page"><Link to="/requests">← Requests</Link><ErrorNote message={r.error} /></div>;
+  if (r.error)
+    return (
+      <div class="page">
+        <Link to="/requests">← Requests</Link>
+        <ErrorNote message={r.error} />
+      </div>
+    );
   if (!r.data) return <Loading />;
   const d = r.data;
   return (
@@ -43,25 +58,57 @@ export function RequestDetail({ id }: { id: string }) {
         <Card title="What happened">
           <dl class="fields">
             <Field label="time">{dateTime(d.ts)}</Field>
-            <Field label="requested model" testId="requested-model">{d.requestedModel}</Field>
-            <Field label="served model" testId="served-model">{d.servedModel} <span class="muted">({d.provider})</span></Field>
-            <Field label="route" testId="route"><code>{d.route}</code></Field>
+            <Field label="requested model" testId="requested-model">
+              {d.requestedModel}
+            </Field>
+            <Field label="served model" testId="served-model">
+              {d.servedModel} <span class="muted">({d.provider})</span>
+            </Field>
+            <Field label="route" testId="route">
+              <code>{d.route}</code>
+            </Field>
             <Field label="technique">{d.technique ?? 'served as asked'}</Field>
-            <Field label="response cache" testId="cache">{d.cache ?? 'not consulted'}</Field>
-            <Field label="status">{d.status}{d.errorKind ? ` (${d.errorKind})` : ''}</Field>
-            <Field label="latency">{ms(d.latencyMs)}{d.stream ? ', streamed' : ''}</Field>
-            <Field label="caller">{d.ingress} · {d.endpoint} · key {d.keyId} · tenant {d.tenant}</Field>
+            <Field label="response cache" testId="cache">
+              {d.cache ?? 'not consulted'}
+            </Field>
+            <Field label="status">
+              {d.status}
+              {d.errorKind ? ` (${d.errorKind})` : ''}
+            </Field>
+            <Field label="latency">
+              {ms(d.latencyMs)}
+              {d.stream ? ', streamed' : ''}
+            </Field>
+            <Field label="caller">
+              {d.ingress} · {d.endpoint} · key {d.keyId} · tenant {d.tenant}
+            </Field>
             {d.tags.length > 0 && <Field label="tags">{d.tags.join(', ')}</Field>}
-            {d.parentId !== null && <Field label="sub-call of"><Link to={`/requests/${encodeURIComponent(d.parentId)}`}>{d.parentId}</Link></Field>}
+            {d.parentId !== null && (
+              <Field label="sub-call of">
+                <Link to={`/requests/${encodeURIComponent(d.parentId)}`}>{d.parentId}</Link>
+              </Field>
+            )}
           </dl>
         </Card>
         <Card title="Cost">
           <dl class="fields">
-            <Field label="cost" testId="detail-cost"><Usd value={d.cost_usd} /></Field>
-            <Field label="baseline" testId="detail-baseline"><Usd value={d.baseline_usd} /></Field>
-            <Field label="prompt caching saved"><Usd value={d.prompt_cache_saving_usd} /></Field>
-            {d.sub_calls.length > 0 && <Field label="with sub-calls"><Usd value={d.total_cost_usd} /></Field>}
-            <Field label="net saving" testId="detail-saving"><Usd value={d.net_saving_usd} /></Field>
+            <Field label="cost" testId="detail-cost">
+              <Usd value={d.cost_usd} />
+            </Field>
+            <Field label="baseline" testId="detail-baseline">
+              <Usd value={d.baseline_usd} />
+            </Field>
+            <Field label="prompt caching saved">
+              <Usd value={d.prompt_cache_saving_usd} />
+            </Field>
+            {d.sub_calls.length > 0 && (
+              <Field label="with sub-calls">
+                <Usd value={d.total_cost_usd} />
+              </Field>
+            )}
+            <Field label="net saving" testId="detail-saving">
+              <Usd value={d.net_saving_usd} />
+            </Field>
           </dl>
         </Card>
         <Card title="Tokens">
@@ -70,10 +117,22 @@ export function RequestDetail({ id }: { id: string }) {
         {d.attempts !== null && d.attempts.length > 0 && (
           <Card title="Upstream attempts" testId="attempts">
             <table class="table">
-              <thead><tr><th>deployment</th><th class="num">status</th><th>error</th><th class="num">time</th></tr></thead>
+              <thead>
+                <tr>
+                  <th>deployment</th>
+                  <th class="num">status</th>
+                  <th>error</th>
+                  <th class="num">time</th>
+                </tr>
+              </thead>
               <tbody>
                 {d.attempts.map((a, i) => (
-                  <tr key={i}><td class="mono clip">{a.deployment}</td><td class="num">{a.status}</td><td>{a.error ?? ''}</td><td class="num">{ms(a.ms)}</td></tr>
+                  <tr key={i}>
+                    <td class="mono clip">{a.deployment}</td>
+                    <td class="num">{a.status}</td>
+                    <td>{a.error ?? ''}</td>
+                    <td class="num">{ms(a.ms)}</td>
+                  </tr>
                 ))}
               </tbody>
             </table>
@@ -82,15 +141,29 @@ export function RequestDetail({ id }: { id: string }) {
         {d.sub_calls.length > 0 && (
           <Card title="Billed sub-calls" wide testId="sub-calls">
             <table class="table">
-              <thead><tr><th>id</th><th>model</th><th class="hide-sm">route</th><th class="num">tokens in/out</th><th class="num">cost</th></tr></thead>
+              <thead>
+                <tr>
+                  <th>id</th>
+                  <th>model</th>
+                  <th class="hide-sm">route</th>
+                  <th class="num">tokens in/out</th>
+                  <th class="num">cost</th>
+                </tr>
+              </thead>
               <tbody>
                 {d.sub_calls.map((s) => (
                   <tr key={s.requestId}>
-                    <td class="mono clip"><Link to={`/requests/${encodeURIComponent(s.requestId)}`}>{s.requestId}</Link></td>
+                    <td class="mono clip">
+                      <Link to={`/requests/${encodeURIComponent(s.requestId)}`}>{s.requestId}</Link>
+                    </td>
                     <td>{s.servedModel}</td>
                     <td class="mono clip hide-sm">{s.route}</td>
-                    <td class="num">{count(s.inputTokens)} / {count(s.outputTokens)}</td>
-                    <td class="num" title={s.cost_usd}>{usd(s.cost_usd)}</td>
+                    <td class="num">
+                      {count(s.inputTokens)} / {count(s.outputTokens)}
+                    </td>
+                    <td class="num" title={s.cost_usd}>
+                      {usd(s.cost_usd)}
+                    </td>
                   </tr>
                 ))}
               </tbody>

@@ -81,11 +81,19 @@ export const anthropicBatchClient: NativeBatchClient = {
     const status = String(b.processing_status);
     if (status !== 'ended') return { ended: false, status };
     const text = await sendText({ provider, method: 'GET', endpoint: `messages/batches/${encodeURIComponent(upstreamId)}/results` });
-    const results = jsonLines(text).map((l) => resultOf(l, provider.name)).filter((r): r is NativeResult => r !== null);
+    const results = jsonLines(text)
+      .map((l) => resultOf(l, provider.name))
+      .filter((r): r is NativeResult => r !== null);
     return { ended: true, status, results };
   },
 
   async cancel(provider, upstreamId) {
-    await sendJson({ provider, method: 'POST', endpoint: `messages/batches/${encodeURIComponent(upstreamId)}/cancel`, contentType: 'application/json', body: '{}' });
+    await sendJson({
+      provider,
+      method: 'POST',
+      endpoint: `messages/batches/${encodeURIComponent(upstreamId)}/cancel`,
+      contentType: 'application/json',
+      body: '{}',
+    });
   },
 };

@@ -28,7 +28,13 @@ function authHeaders(p: ProviderConfig): Record<string, string> {
 export async function send(c: BatchCall): Promise<UpstreamResponse> {
   const headers: Record<string, string> = { ...c.headers, ...authHeaders(c.provider) };
   if (c.contentType) headers['content-type'] = c.contentType;
-  const res = await upstreamRequest({ provider: c.provider, path: path(c.provider.baseUrl, c.endpoint), method: c.method, headers, ...(c.body !== undefined ? { body: c.body } : {}) });
+  const res = await upstreamRequest({
+    provider: c.provider,
+    path: path(c.provider.baseUrl, c.endpoint),
+    method: c.method,
+    headers,
+    ...(c.body !== undefined ? { body: c.body } : {}),
+  });
   if (res.status >= 200 && res.status < 300) return res;
   const text = await res.body.text().catch(() => '');
   let body: unknown = text;

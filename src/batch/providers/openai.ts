@@ -38,7 +38,13 @@ function resultOf(line: unknown, provider: string): NativeResult | null {
     return { customId, outcome: { type: 'errored', error: storeError(parseOpenAIError(response.status_code, response.body, {}, provider)) } };
   }
   const message = isObj(err) && typeof err.message === 'string' ? err.message : 'the provider returned no result for this request';
-  return { customId, outcome: { type: 'errored', error: { status: 500, kind: 'upstream_error', message, param: null, code: isObj(err) && typeof err.code === 'string' ? err.code : null } } };
+  return {
+    customId,
+    outcome: {
+      type: 'errored',
+      error: { status: 500, kind: 'upstream_error', message, param: null, code: isObj(err) && typeof err.code === 'string' ? err.code : null },
+    },
+  };
 }
 
 export const openAIBatchClient: NativeBatchClient = {
@@ -47,7 +53,14 @@ export const openAIBatchClient: NativeBatchClient = {
   async create(provider, items, options) {
     const jsonl = items.map((i) => JSON.stringify({ custom_id: i.customId, method: 'POST', url: ENDPOINT, body: i.body })).join('\n') + '\n';
     const form = multipart(`${options.tag}.jsonl`, jsonl);
-    const file = await sendJson({ provider, method: 'POST', endpoint: 'files', body: form.body, contentType: form.contentType, headers: options.forwardHeaders });
+    const file = await sendJson({
+      provider,
+      method: 'POST',
+      endpoint: 'files',
+      body: form.body,
+      contentType: form.contentType,
+      headers: options.forwardHeaders,
+    });
     const batch = await sendJson({
       provider,
       method: 'POST',
@@ -83,7 +96,12 @@ export const openAIBatchClient: NativeBatchClient = {
     const first = errors.find(isObj);
     if (status === 'failed') {
       const message = first && typeof first.message === 'string' ? first.message : 'the provider failed the batch';
-      return { ended: true, status, results, failure: { status: 502, kind: 'upstream_error', message: `provider batch failed: ${message}`, param: null, code: null } };
+      return {
+        ended: true,
+        status,
+        results,
+        failure: { status: 502, kind: 'upstream_error', message: `provider batch failed: ${message}`, param: null, code: null },
+      };
     }
     return { ended: true, status, results };
   },

@@ -10,10 +10,7 @@ export interface NativeItem {
 }
 
 export type NativeOutcome =
-  | { type: 'succeeded'; response: CanonicalResponse }
-  | { type: 'errored'; error: StoredError }
-  | { type: 'expired' }
-  | { type: 'canceled' };
+  { type: 'succeeded'; response: CanonicalResponse } | { type: 'errored'; error: StoredError } | { type: 'expired' } | { type: 'canceled' };
 
 export interface NativeResult {
   customId: string;

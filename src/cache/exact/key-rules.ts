@@ -113,8 +113,7 @@ const TOOL_CALL_PART: Rules<ToolCallPart> = {
 };
 const TEXT_PART_FIELDS = compile(TEXT_PART);
 const IMAGE_PART_FIELDS = compile(IMAGE_PART);
-const resultItem: Encode<TextPart | ImagePart> = (part, out, ctx) =>
-  writeRecord(part, part.type === 'text' ? TEXT_PART_FIELDS : IMAGE_PART_FIELDS, out, ctx);
+const resultItem: Encode<TextPart | ImagePart> = (part, out, ctx) => writeRecord(part, part.type === 'text' ? TEXT_PART_FIELDS : IMAGE_PART_FIELDS, out, ctx);
 const TOOL_RESULT_PART: Rules<ToolResultPart> = {
   type: { encode: str },
   toolCallId: { encode: (id, out, ctx) => toolCallRef(id, out, ctx, false) },

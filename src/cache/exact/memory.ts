@@ -4,7 +4,16 @@
 // takes from the front. Accounted bytes per entry = value bytes as held in memory + key, tenant
 // and model characters (×2, V8 may hold them as two-byte strings) + MEMORY_ENTRY_OVERHEAD_BYTES.
 // The bound is on that sum and is never exceeded after a set returns.
-import { assertFilter, valueSize, type CacheEntry, type CacheStats, type CacheValue, type InvalidateFilter, type NewCacheEntry, type ResponseCacheStore } from '../types.js';
+import {
+  assertFilter,
+  valueSize,
+  type CacheEntry,
+  type CacheStats,
+  type CacheValue,
+  type InvalidateFilter,
+  type NewCacheEntry,
+  type ResponseCacheStore,
+} from '../types.js';
 import { matches } from './filter.js';
 
 /**

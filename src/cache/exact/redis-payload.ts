@@ -26,9 +26,6 @@ export function decodePayload(key: string, payload: Buffer): CacheEntry | undefi
   if ((kind !== KIND_STRING && kind !== KIND_BYTES) || headerEnd > payload.length) return undefined;
   const h = JSON.parse(payload.toString('utf8', 5, headerEnd)) as { t: string; m: string; c: number; x: number };
   const size = payload.length - headerEnd;
-  const value =
-    kind === KIND_STRING
-      ? payload.toString('utf8', headerEnd)
-      : new Uint8Array(payload.buffer, payload.byteOffset + headerEnd, size);
+  const value = kind === KIND_STRING ? payload.toString('utf8', headerEnd) : new Uint8Array(payload.buffer, payload.byteOffset + headerEnd, size);
   return { key, tenant: h.t, model: h.m, createdAt: h.c, expiresAt: h.x, value, size };
 }

@@ -66,7 +66,17 @@ export function openRedisCache(opts: RedisCacheOptions = {}): ResponseCacheStore
         await invalidateScript(redis, [prefix, JSON.stringify({ key: entry.key })]);
         return false;
       }
-      const args = [prefix, entry.key, encodePayload(entry), Math.ceil(ttl), entry.tenant, entry.model, entry.createdAt, entry.expiresAt, valueSize(entry.value)];
+      const args = [
+        prefix,
+        entry.key,
+        encodePayload(entry),
+        Math.ceil(ttl),
+        entry.tenant,
+        entry.model,
+        entry.createdAt,
+        entry.expiresAt,
+        valueSize(entry.value),
+      ];
       await setScript(redis, args);
       return true;
     },

@@ -59,9 +59,7 @@ export function openSqliteCache(opts: SqliteCacheOptions): ResponseCacheStore {
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     totals: db.prepare<[], { entries: number; bytes: number; evictions: number }>('SELECT entries, bytes, evictions FROM cache_totals WHERE id = 1'),
     sweep: db.prepare('DELETE FROM cache_entries WHERE expires_at <= ?'),
-    oldest: db.prepare<[number], { key: string; expires_at: number }>(
-      'SELECT key, expires_at FROM cache_entries ORDER BY last_access, rowid LIMIT ?',
-    ),
+    oldest: db.prepare<[number], { key: string; expires_at: number }>('SELECT key, expires_at FROM cache_entries ORDER BY last_access, rowid LIMIT ?'),
     addEvictions: db.prepare('UPDATE cache_totals SET evictions = evictions + ? WHERE id = 1'),
   };
   const invalidators = new Map<string, Database.Statement>();

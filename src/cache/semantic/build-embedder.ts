@@ -30,7 +30,10 @@ export function readDocuments(file: string): string[] {
   const rows = parseCsv(text);
   const col = rows[0]?.indexOf('prompt') ?? -1;
   if (col < 0) throw new Error(`${file}: no "prompt" column`);
-  return rows.slice(1).map((r) => r[col] ?? '').filter((p) => p.length > 0);
+  return rows
+    .slice(1)
+    .map((r) => r[col] ?? '')
+    .filter((p) => p.length > 0);
 }
 
 export function buildEmbedderModel(files: readonly string[], opts: BuildEmbedderOptions = {}): EmbedderModel {

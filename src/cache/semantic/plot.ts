@@ -41,8 +41,12 @@ export function renderCacheEvalSvg(r: EvalReport, title = 'costwise cache eval')
     out.push(`<circle cx="${f(x(p.recall))}" cy="${f(y(p.precision))}" r="2.5" fill="#1f77b4"><title>threshold ${p.threshold}</title></circle>`);
     out.push(`<text x="${f(x(p.recall) + 4)}" y="${f(y(p.precision) - 4)}" font-size="8" fill="#555">${p.threshold}</text>`);
   }
-  out.push(`<rect x="${f(x(r.recall) - 4)}" y="${f(y(r.precision) - 4)}" width="8" height="8" fill="#1f77b4" stroke="black"><title>default threshold ${r.threshold}</title></rect>`);
-  out.push(`<polygon points="${f(x(0.45))},${f(y(0.944) - 6)} ${f(x(0.45) + 6)},${f(y(0.944) + 5)} ${f(x(0.45) - 6)},${f(y(0.944) + 5)}" fill="#2ca02c"><title>GPTCache (published)</title></polygon>`);
+  out.push(
+    `<rect x="${f(x(r.recall) - 4)}" y="${f(y(r.precision) - 4)}" width="8" height="8" fill="#1f77b4" stroke="black"><title>default threshold ${r.threshold}</title></rect>`,
+  );
+  out.push(
+    `<polygon points="${f(x(0.45))},${f(y(0.944) - 6)} ${f(x(0.45) + 6)},${f(y(0.944) + 5)} ${f(x(0.45) - 6)},${f(y(0.944) + 5)}" fill="#2ca02c"><title>GPTCache (published)</title></polygon>`,
+  );
   const lx = W - M.right + 15;
   const legend: [string, string][] = [
     ['#1f77b4', 'precision vs recall'],

@@ -4,12 +4,47 @@ import type { IdfTable } from './builtin-embedder.js';
 import { isStop, tokenize, type Token } from './text.js';
 
 const NUMBER_WORDS: Readonly<Record<string, string>> = {
-  zero: '0', one: '1', two: '2', three: '3', four: '4', five: '5', six: '6', seven: '7', eight: '8', nine: '9',
-  ten: '10', eleven: '11', twelve: '12', thirteen: '13', fourteen: '14', fifteen: '15', sixteen: '16',
-  seventeen: '17', eighteen: '18', nineteen: '19', twenty: '20', thirty: '30', forty: '40', fifty: '50',
-  sixty: '60', seventy: '70', eighty: '80', ninety: '90', hundred: '100', thousand: '1000', million: '1000000',
-  billion: '1000000000', first: '1st', second: '2nd', third: '3rd', fourth: '4th', fifth: '5th', half: '0.5',
-  twice: '2x', double: '2x', triple: '3x',
+  zero: '0',
+  one: '1',
+  two: '2',
+  three: '3',
+  four: '4',
+  five: '5',
+  six: '6',
+  seven: '7',
+  eight: '8',
+  nine: '9',
+  ten: '10',
+  eleven: '11',
+  twelve: '12',
+  thirteen: '13',
+  fourteen: '14',
+  fifteen: '15',
+  sixteen: '16',
+  seventeen: '17',
+  eighteen: '18',
+  nineteen: '19',
+  twenty: '20',
+  thirty: '30',
+  forty: '40',
+  fifty: '50',
+  sixty: '60',
+  seventy: '70',
+  eighty: '80',
+  ninety: '90',
+  hundred: '100',
+  thousand: '1000',
+  million: '1000000',
+  billion: '1000000000',
+  first: '1st',
+  second: '2nd',
+  third: '3rd',
+  fourth: '4th',
+  fifth: '5th',
+  half: '0.5',
+  twice: '2x',
+  double: '2x',
+  triple: '3x',
 };
 const NEGATORS: ReadonlySet<string> = new Set(['not', 'no', 'never', 'nor', 'none', 'nobody', 'nothing', 'nowhere', 'without', 'cannot', 'neither']);
 /** Each group holds mutually exclusive comparison words; two texts using different members differ. */
@@ -40,7 +75,17 @@ COMPARISON_GROUPS.forEach((g, i) => g.forEach((w) => COMPARISON_INDEX.set(w, i))
 const QUANTIFIERS: ReadonlySet<string> = new Set(['all', 'every', 'some', 'any', 'many', 'few', 'each', 'only', 'always', 'sometimes', 'often', 'rarely']);
 const WH: ReadonlySet<string> = new Set(['who', 'what', 'when', 'where', 'why', 'how', 'which', 'whom', 'whose']);
 /** Question types that a paraphrase may swap freely ("how can I" ~ "what is the best way to"). */
-const WH_FAMILY: Readonly<Record<string, string>> = { what: 'what', which: 'what', how: 'what', who: 'who', whom: 'who', whose: 'who', when: 'when', where: 'where', why: 'why' };
+const WH_FAMILY: Readonly<Record<string, string>> = {
+  what: 'what',
+  which: 'what',
+  how: 'what',
+  who: 'who',
+  whom: 'who',
+  whose: 'who',
+  when: 'when',
+  where: 'where',
+  why: 'why',
+};
 const PERSON: Readonly<Record<string, string>> = { i: '1', me: '1', my: '1', mine: '1', we: '1', us: '1', our: '1', you: '2', your: '2', yours: '2' };
 
 export interface PairFeatures {
@@ -111,7 +156,13 @@ function parse(text: string): Parsed {
     }
     if (!family && WH.has(t.norm)) family = WH_FAMILY[t.norm] ?? t.norm;
   }
-  if (!family || (tokens[0] && !WH.has(tokens[0].norm) && tokens[0].pos === 0 && /^(is|are|was|were|do|does|did|can|could|should|would|will|has|have|am)$/.test(tokens[0].norm))) {
+  if (
+    !family ||
+    (tokens[0] &&
+      !WH.has(tokens[0].norm) &&
+      tokens[0].pos === 0 &&
+      /^(is|are|was|were|do|does|did|can|could|should|would|will|has|have|am)$/.test(tokens[0].norm))
+  ) {
     family = 'yesno';
   }
   const questions = (text.match(/\?+/g) ?? []).length;

@@ -41,7 +41,10 @@ export function createAnthropicBatch(n: NewAnthropicBatch): AnthropicBatch {
     timing: jobTiming(state.batch, createdAt, n.expireAfterMs),
     orderSeed: hashString(id, state.seed),
     failValidation: false,
-    execute: async (item) => batchTier(await runItem({ state, provider: 'anthropic', handler: handleAnthropicMessages, body: item.params, directives: n.directives, customId: item.customId })),
+    execute: async (item) =>
+      batchTier(
+        await runItem({ state, provider: 'anthropic', handler: handleAnthropicMessages, body: item.params, directives: n.directives, customId: item.customId }),
+      ),
     onResult: (r) => resultLines.push(`${JSON.stringify({ custom_id: r.customId, result: result(r.outcome) })}\n`),
   });
   return { id, job, origin: n.origin, resultLines };

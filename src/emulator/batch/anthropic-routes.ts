@@ -27,7 +27,8 @@ function requests(body: unknown): AnthropicItem[] {
     if (o.custom_id === undefined) throw badRequest(`${param}.custom_id: Field required`, `${param}.custom_id`);
     const customId = v.requireString(o.custom_id, `${param}.custom_id`);
     if (!CUSTOM_ID.test(customId)) throw badRequest(`${param}.custom_id: String should match pattern '^[a-zA-Z0-9_-]{1,64}$'`, `${param}.custom_id`);
-    if (seen.has(customId)) throw badRequest(`${param}.custom_id: Duplicate custom_id '${customId}'; each request in a batch needs a unique custom_id`, `${param}.custom_id`);
+    if (seen.has(customId))
+      throw badRequest(`${param}.custom_id: Duplicate custom_id '${customId}'; each request in a batch needs a unique custom_id`, `${param}.custom_id`);
     seen.add(customId);
     if (o.params === undefined) throw badRequest(`${param}.params: Field required`, `${param}.params`);
     return { customId, params: v.requireObj(o.params, `${param}.params`) };

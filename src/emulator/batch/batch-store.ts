@@ -24,9 +24,13 @@ export class BatchStore<B extends StoredBatch> {
       if (!b.job.active) this.delete(b.id);
     }
     if (this.byId.size >= LIMITS.maxBatches || this.items + items > LIMITS.maxItems) {
-      throw new EmuError(429, `The emulator keeps at most ${LIMITS.maxBatches} batches and ${LIMITS.maxItems} batch requests; wait for running batches to end.`, {
-        code: 'batch_limit_exceeded',
-      });
+      throw new EmuError(
+        429,
+        `The emulator keeps at most ${LIMITS.maxBatches} batches and ${LIMITS.maxItems} batch requests; wait for running batches to end.`,
+        {
+          code: 'batch_limit_exceeded',
+        },
+      );
     }
   }
 

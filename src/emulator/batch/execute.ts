@@ -82,7 +82,12 @@ export async function runItem(r: ItemRun): Promise<Outcome> {
     return { type: 'succeeded', requestId: ex.requestId, body: ex.body };
   } catch (err) {
     const e = err instanceof EmuError ? err : new EmuError(500, 'The emulator had an internal error while processing your request.');
-    return { type: 'errored', status: wireStatus(r.provider, e.status), requestId: ex.requestId, body: JSON.parse(errorBody(r.provider, e, ex.requestId)) as unknown };
+    return {
+      type: 'errored',
+      status: wireStatus(r.provider, e.status),
+      requestId: ex.requestId,
+      body: JSON.parse(errorBody(r.provider, e, ex.requestId)) as unknown,
+    };
   }
 }
 

@@ -110,13 +110,24 @@ function addLine(state: EmulatorState, batch: OpenAIBatch, { customId, outcome }
   const id = `batch_req_${state.nextId()}`;
   switch (outcome.type) {
     case 'succeeded':
-      batch.outputLines.push(JSON.stringify({ id, custom_id: customId, response: { status_code: 200, request_id: outcome.requestId, body: outcome.body }, error: null }));
+      batch.outputLines.push(
+        JSON.stringify({ id, custom_id: customId, response: { status_code: 200, request_id: outcome.requestId, body: outcome.body }, error: null }),
+      );
       break;
     case 'errored':
-      batch.errorLines.push(JSON.stringify({ id, custom_id: customId, response: { status_code: outcome.status, request_id: outcome.requestId, body: outcome.body }, error: null }));
+      batch.errorLines.push(
+        JSON.stringify({ id, custom_id: customId, response: { status_code: outcome.status, request_id: outcome.requestId, body: outcome.body }, error: null }),
+      );
       break;
     case 'expired':
-      batch.errorLines.push(JSON.stringify({ id, custom_id: customId, response: null, error: { code: 'batch_expired', message: 'This request could not be executed before the completion window expired.' } }));
+      batch.errorLines.push(
+        JSON.stringify({
+          id,
+          custom_id: customId,
+          response: null,
+          error: { code: 'batch_expired', message: 'This request could not be executed before the completion window expired.' },
+        }),
+      );
       break;
     case 'canceled':
       break;
@@ -167,7 +178,9 @@ export function renderOpenAIBatch(b: OpenAIBatch): Record<string, unknown> {
     expired_at: at('expired'),
     cancelling_at: unixSeconds(j.cancelAt),
     cancelled_at: at('cancelled'),
-    request_counts: counted ? { total: j.total, completed: j.counts.succeeded, failed: j.counts.errored + j.counts.expired } : { total: 0, completed: 0, failed: 0 },
+    request_counts: counted
+      ? { total: j.total, completed: j.counts.succeeded, failed: j.counts.errored + j.counts.expired }
+      : { total: 0, completed: 0, failed: 0 },
     usage: {
       input_tokens: b.usage.input,
       input_tokens_details: { cached_tokens: b.usage.cached },

@@ -46,7 +46,8 @@ export async function handleFileUpload(ex: Exchange): Promise<void> {
   }
   const file = form.get('file');
   if (file === null || typeof file === 'string') throw badRequest("Missing required parameter: 'file'.", 'file', 'missing_required_parameter');
-  if (purpose === 'batch' && !file.name.endsWith('.jsonl')) throw badRequest('Invalid file format for Batch API. Must be .jsonl', 'file', 'invalid_file_format');
+  if (purpose === 'batch' && !file.name.endsWith('.jsonl'))
+    throw badRequest('Invalid file format for Batch API. Must be .jsonl', 'file', 'invalid_file_format');
   const now = ex.state.now();
   const ttl = expiresAfterSeconds(form) ?? (purpose === 'batch' ? BATCH_FILE_TTL_S : null);
   const stored = batchRegistry(ex.state).files.add({
@@ -66,7 +67,8 @@ function expiresAfterSeconds(form: FormData): number | null {
   if (anchor === null && seconds === null) return null;
   if (anchor !== 'created_at') throw badRequest("Invalid value for 'expires_after.anchor': expected 'created_at'.", 'expires_after.anchor', 'invalid_value');
   const n = typeof seconds === 'string' && /^\d+$/.test(seconds) ? Number(seconds) : NaN;
-  if (!(n >= 3600 && n <= 30 * DAY_S)) throw badRequest(`Invalid 'expires_after.seconds': expected an integer from 3600 to ${30 * DAY_S}.`, 'expires_after.seconds', 'invalid_value');
+  if (!(n >= 3600 && n <= 30 * DAY_S))
+    throw badRequest(`Invalid 'expires_after.seconds': expected an integer from 3600 to ${30 * DAY_S}.`, 'expires_after.seconds', 'invalid_value');
   return n;
 }
 
@@ -78,7 +80,13 @@ export function handleFileList(ex: Exchange, query: string): void {
   let files = batchRegistry(ex.state).files.newestFirst();
   if (purpose !== null) files = files.filter((f) => f.purpose === purpose);
   if (order === 'asc') files.reverse();
-  const page = paginate(files, { after: q.get('after'), before: null, limit: parseLimit(q.get('limit'), 10_000, 10_000), afterParam: 'after', beforeParam: 'before' });
+  const page = paginate(files, {
+    after: q.get('after'),
+    before: null,
+    limit: parseLimit(q.get('limit'), 10_000, 10_000),
+    afterParam: 'after',
+    beforeParam: 'before',
+  });
   ex.sendPlain(200, { object: 'list', data: page.data.map(renderFile), first_id: page.firstId, last_id: page.lastId, has_more: page.hasMore });
 }
 

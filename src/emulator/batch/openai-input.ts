@@ -46,16 +46,20 @@ export function parseBatchInput(content: Buffer, endpoint: string): ParsedInput 
       return fail(line, 'invalid_json_line', 'This line is not parseable as valid JSON.');
     }
     if (!isObj(raw)) return fail(line, 'invalid_json_line', 'Each line must be a JSON object.');
-    if (typeof raw.custom_id !== 'string' || raw.custom_id === '') return fail(line, 'missing_required_parameter', "Missing required parameter: 'custom_id'.", 'custom_id');
+    if (typeof raw.custom_id !== 'string' || raw.custom_id === '')
+      return fail(line, 'missing_required_parameter', "Missing required parameter: 'custom_id'.", 'custom_id');
     if (seen.has(raw.custom_id)) return fail(line, 'duplicate_custom_id', `The custom_id '${raw.custom_id}' is used more than once in this file.`, 'custom_id');
     seen.add(raw.custom_id);
-    if (raw.method !== 'POST') return fail(line, 'invalid_value', `Invalid value for 'method': expected 'POST', got ${JSON.stringify(raw.method ?? null)}.`, 'method');
-    if (raw.url !== endpoint) return fail(line, 'invalid_value', `The url ${JSON.stringify(raw.url ?? null)} does not match the batch endpoint '${endpoint}'.`, 'url');
+    if (raw.method !== 'POST')
+      return fail(line, 'invalid_value', `Invalid value for 'method': expected 'POST', got ${JSON.stringify(raw.method ?? null)}.`, 'method');
+    if (raw.url !== endpoint)
+      return fail(line, 'invalid_value', `The url ${JSON.stringify(raw.url ?? null)} does not match the batch endpoint '${endpoint}'.`, 'url');
     if (!isObj(raw.body)) return fail(line, 'missing_required_parameter', "Missing required parameter: 'body' (an object).", 'body');
     items.push({ customId: raw.custom_id, body: raw.body, line });
   });
   if (lines.length === 0) fail(null, 'empty_file', 'The batch input file is empty.');
-  if (items.length > LIMITS.openaiItemsPerBatch) fail(null, 'too_many_requests', `A batch may contain at most ${LIMITS.openaiItemsPerBatch} requests; this file has ${items.length}.`);
+  if (items.length > LIMITS.openaiItemsPerBatch)
+    fail(null, 'too_many_requests', `A batch may contain at most ${LIMITS.openaiItemsPerBatch} requests; this file has ${items.length}.`);
   const first = items[0]?.body.model;
   return { items, errors, model: typeof first === 'string' ? first : null };
 }

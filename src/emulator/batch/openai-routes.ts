@@ -21,7 +21,8 @@ function metadata(raw: unknown): Record<string, string> | null {
   if (entries.length > 16) throw badRequest("Invalid 'metadata': at most 16 key-value pairs.", 'metadata', 'invalid_value');
   for (const [k, val] of entries) {
     if (k.length > 64) throw badRequest(`Invalid 'metadata': keys are at most 64 characters ('${k.slice(0, 16)}…').`, 'metadata', 'invalid_value');
-    if (typeof val !== 'string' || val.length > 512) throw badRequest(`Invalid 'metadata.${k}': expected a string of at most 512 characters.`, `metadata.${k}`, 'invalid_value');
+    if (typeof val !== 'string' || val.length > 512)
+      throw badRequest(`Invalid 'metadata.${k}': expected a string of at most 512 characters.`, `metadata.${k}`, 'invalid_value');
   }
   return o as Record<string, string>;
 }
@@ -30,7 +31,8 @@ function metadata(raw: unknown): Record<string, string> | null {
 function outputTtlMs(raw: unknown): number | null {
   if (raw === undefined || raw === null) return null;
   const o = v.requireObj(raw, 'output_expires_after');
-  if (o.anchor !== 'created_at') throw badRequest("Invalid value for 'output_expires_after.anchor': expected 'created_at'.", 'output_expires_after.anchor', 'invalid_value');
+  if (o.anchor !== 'created_at')
+    throw badRequest("Invalid value for 'output_expires_after.anchor': expected 'created_at'.", 'output_expires_after.anchor', 'invalid_value');
   const s = o.seconds;
   if (typeof s !== 'number' || !Number.isInteger(s) || s < 3600 || s > 2_592_000) {
     throw badRequest("Invalid 'output_expires_after.seconds': expected an integer from 3600 to 2592000.", 'output_expires_after.seconds', 'invalid_value');
@@ -45,17 +47,21 @@ export function handleBatchCreate(ex: Exchange, body: unknown): void {
   if (b.endpoint === undefined || b.endpoint === null) missing('endpoint');
   const endpoint = v.requireString(b.endpoint, 'endpoint');
   if (!BATCH_HANDLERS[endpoint]) {
-    const supported = Object.keys(BATCH_HANDLERS).map((e) => `'${e}'`).join(' and ');
+    const supported = Object.keys(BATCH_HANDLERS)
+      .map((e) => `'${e}'`)
+      .join(' and ');
     throw badRequest(`Invalid value for 'endpoint': '${endpoint}'. The emulator batches ${supported}.`, 'endpoint', 'invalid_value');
   }
   if (b.completion_window === undefined || b.completion_window === null) missing('completion_window');
-  if (b.completion_window !== '24h') throw badRequest(`Invalid value: '${String(b.completion_window)}'. Supported values are: '24h'.`, 'completion_window', 'invalid_value');
+  if (b.completion_window !== '24h')
+    throw badRequest(`Invalid value: '${String(b.completion_window)}'. Supported values are: '24h'.`, 'completion_window', 'invalid_value');
   const meta = metadata(b.metadata);
   const ttl = outputTtlMs(b.output_expires_after);
   const directives = itemDirectives(ex);
   const expire = expireAfterMs(ex);
   const file = getFile(ex, inputFileId, 'input_file_id');
-  if (file.purpose !== 'batch') throw badRequest(`The input file ${inputFileId} must be uploaded with purpose 'batch' (it has '${file.purpose}').`, 'input_file_id', 'invalid_value');
+  if (file.purpose !== 'batch')
+    throw badRequest(`The input file ${inputFileId} must be uploaded with purpose 'batch' (it has '${file.purpose}').`, 'input_file_id', 'invalid_value');
   const batch = createOpenAIBatch({
     state: ex.state,
     endpoint,
@@ -94,6 +100,12 @@ export async function handleBatchList(ex: Exchange, query: string): Promise<void
   const reg = batchRegistry(ex.state);
   await reg.runner.slice();
   const q = new URLSearchParams(query);
-  const page = paginate(reg.openai.newestFirst(), { after: q.get('after'), before: null, limit: parseLimit(q.get('limit'), 20, 100), afterParam: 'after', beforeParam: 'before' });
+  const page = paginate(reg.openai.newestFirst(), {
+    after: q.get('after'),
+    before: null,
+    limit: parseLimit(q.get('limit'), 20, 100),
+    afterParam: 'after',
+    beforeParam: 'before',
+  });
   ex.sendPlain(200, { object: 'list', data: page.data.map(renderOpenAIBatch), first_id: page.firstId, last_id: page.lastId, has_more: page.hasMore });
 }

@@ -1,7 +1,14 @@
 // Routes of the batch endpoints, for ./../server.ts: OpenAI Files + Batches and Anthropic Message
 // Batches. Returns null for any other method + path.
 import type { Exchange } from '../exchange.js';
-import { handleMessageBatchCancel, handleMessageBatchCreate, handleMessageBatchDelete, handleMessageBatchList, handleMessageBatchResults, handleMessageBatchRetrieve } from './anthropic-routes.js';
+import {
+  handleMessageBatchCancel,
+  handleMessageBatchCreate,
+  handleMessageBatchDelete,
+  handleMessageBatchList,
+  handleMessageBatchResults,
+  handleMessageBatchRetrieve,
+} from './anthropic-routes.js';
 import { handleFileContent, handleFileDelete, handleFileList, handleFileRetrieve, handleFileUpload } from './openai-files.js';
 import { handleBatchCancel, handleBatchCreate, handleBatchList, handleBatchRetrieve } from './openai-routes.js';
 

@@ -20,19 +20,31 @@ export const TECHNIQUE_COLORS: Readonly<Record<Technique, string>> = {
 export function costChart(r: ReportJson): string {
   const months = r.months;
   const max = Math.max(0, ...months.map((m) => Math.max(m.naive_cost_usd, m.optimized_cost_usd)));
-  const fr = frame(`Cost per month at 1× (USD): naive vs optimised`, months.map((m) => String(m.month)), 0, max, 'month');
+  const fr = frame(
+    `Cost per month at 1× (USD): naive vs optimised`,
+    months.map((m) => String(m.month)),
+    0,
+    max,
+    'month',
+  );
   const line = (key: 'naive_cost_usd' | 'optimized_cost_usd', color: string): string[] => {
     const pts = months.map((m, i) => `${f(fr.slot(i))},${f(fr.y(m[key]))}`);
     return [
       `<polyline fill="none" stroke="${color}" stroke-width="2.5" points="${pts.join(' ')}"/>`,
-      ...months.map((m, i) => `<circle cx="${f(fr.slot(i))}" cy="${f(fr.y(m[key]))}" r="3" fill="${color}"><title>month ${m.month}: ${esc(shortUsd(m[key]))}</title></circle>`),
+      ...months.map(
+        (m, i) =>
+          `<circle cx="${f(fr.slot(i))}" cy="${f(fr.y(m[key]))}" r="3" fill="${color}"><title>month ${m.month}: ${esc(shortUsd(m[key]))}</title></circle>`,
+      ),
     ];
   };
   return [
     ...fr.parts,
     ...line('naive_cost_usd', COLORS.naive),
     ...line('optimized_cost_usd', COLORS.optimized),
-    ...legend([{ label: 'naive', color: COLORS.naive }, { label: 'optimised', color: COLORS.optimized }]),
+    ...legend([
+      { label: 'naive', color: COLORS.naive },
+      { label: 'optimised', color: COLORS.optimized },
+    ]),
     '</svg>',
   ].join('\n');
 }
@@ -41,7 +53,13 @@ export function savingsChart(r: ReportJson): string {
   const months = r.months;
   const pos = months.map((m) => TECHNIQUES.reduce((s, k) => s + Math.max(0, m.savings_usd[k]), 0));
   const neg = months.map((m) => TECHNIQUES.reduce((s, k) => s + Math.min(0, m.savings_usd[k]), 0));
-  const fr = frame('Saving by technique per month at 1× (USD)', months.map((m) => String(m.month)), Math.min(0, ...neg), Math.max(0, ...pos), 'month');
+  const fr = frame(
+    'Saving by technique per month at 1× (USD)',
+    months.map((m) => String(m.month)),
+    Math.min(0, ...neg),
+    Math.max(0, ...pos),
+    'month',
+  );
   const bw = fr.slotWidth * 0.7;
   const parts = [...fr.parts];
   months.forEach((m, i) => {
@@ -56,7 +74,9 @@ export function savingsChart(r: ReportJson): string {
       else down = to;
       const y1 = fr.y(Math.max(from, to));
       const y2 = fr.y(Math.min(from, to));
-      parts.push(`<rect x="${f(fr.slot(i) - bw / 2)}" y="${f(y1)}" width="${f(bw)}" height="${f(Math.max(0.5, y2 - y1))}" fill="${TECHNIQUE_COLORS[k]}"><title>month ${m.month}, ${TECHNIQUE_LABEL[k]}: ${esc(shortUsd(v))}</title></rect>`);
+      parts.push(
+        `<rect x="${f(fr.slot(i) - bw / 2)}" y="${f(y1)}" width="${f(bw)}" height="${f(Math.max(0.5, y2 - y1))}" fill="${TECHNIQUE_COLORS[k]}"><title>month ${m.month}, ${TECHNIQUE_LABEL[k]}: ${esc(shortUsd(v))}</title></rect>`,
+      );
     }
   });
   parts.push(...legend(TECHNIQUES.map((k) => ({ label: TECHNIQUE_LABEL[k], color: TECHNIQUE_COLORS[k] }))), '</svg>');
@@ -67,7 +87,13 @@ export function scaleChart(r: ReportJson): string {
   const base = r.totals.optimized_cost_usd;
   const rows = r.scales.map((s) => ({ scale: s.scale, naive: s.totals.naive_cost_usd, optimized: s.totals.optimized_cost_usd, linear: base * s.scale }));
   const max = Math.max(0, ...rows.map((x) => Math.max(x.naive, x.optimized, x.linear)));
-  const fr = frame(`Total over ${r.scenario.months} months by scale factor (USD)`, rows.map((x) => `${x.scale}×`), 0, max, 'scale factor (× the scenario\'s volume)');
+  const fr = frame(
+    `Total over ${r.scenario.months} months by scale factor (USD)`,
+    rows.map((x) => `${x.scale}×`),
+    0,
+    max,
+    "scale factor (× the scenario's volume)",
+  );
   const bw = fr.slotWidth * 0.3;
   const parts = [...fr.parts];
   rows.forEach((x, i) => {
@@ -75,7 +101,9 @@ export function scaleChart(r: ReportJson): string {
     const bar = (left: number, v: number, color: string, label: string): string =>
       `<rect x="${f(left)}" y="${f(fr.y(v))}" width="${f(bw)}" height="${f(Math.max(0.5, fr.y(0) - fr.y(v)))}" fill="${color}"><title>${x.scale}× ${label}: ${esc(shortUsd(v))}</title></rect>`;
     parts.push(bar(c - bw, x.naive, COLORS.naive, 'naive'), bar(c, x.optimized, COLORS.optimized, 'optimised'));
-    parts.push(`<line x1="${f(c - 4)}" y1="${f(fr.y(x.linear))}" x2="${f(c + bw + 4)}" y2="${f(fr.y(x.linear))}" stroke="${COLORS.linear}" stroke-width="2" stroke-dasharray="4 3"/>`);
+    parts.push(
+      `<line x1="${f(c - 4)}" y1="${f(fr.y(x.linear))}" x2="${f(c + bw + 4)}" y2="${f(fr.y(x.linear))}" stroke="${COLORS.linear}" stroke-width="2" stroke-dasharray="4 3"/>`,
+    );
     parts.push(`<text x="${f(c + bw / 2)}" y="${f(fr.y(x.optimized) - 4)}" text-anchor="middle">${esc(shortUsd(x.optimized))}</text>`);
   });
   parts.push(

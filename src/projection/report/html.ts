@@ -3,7 +3,17 @@
 import { cents, dollars, percent } from './money.js';
 import type { Charts } from './charts.js';
 import { esc } from './svg.js';
-import { generalAssumptions, monthTable, scaleTable, sensitivityTable, techniqueAssumptionsTable, TECHNIQUE_LABEL, typesTable, type ReportInput, type Table } from './rows.js';
+import {
+  generalAssumptions,
+  monthTable,
+  scaleTable,
+  sensitivityTable,
+  techniqueAssumptionsTable,
+  TECHNIQUE_LABEL,
+  typesTable,
+  type ReportInput,
+  type Table,
+} from './rows.js';
 import { TECHNIQUES } from '../engine.js';
 
 const CSS = `
@@ -36,7 +46,11 @@ export function renderHtml(r: ReportInput, charts: Charts): string {
     card('Month 1 at launch scale', dollars(first.optimizedPico), `naive ${dollars(first.naivePico)}`),
     card(`Month ${last.month} at 1×`, dollars(last.optimizedPico), `naive ${dollars(last.naivePico)}`),
     card(`Month ${lastAtTop.month} at ${top.scale}×`, dollars(lastAtTop.optimizedPico), `naive ${dollars(lastAtTop.naivePico)}`),
-    card(`Saving over ${p.base.months.length} months at 1×`, percent(p.base.total.naivePico - p.base.total.optimizedPico, p.base.total.naivePico), `${dollars(p.base.total.naivePico - p.base.total.optimizedPico)} of ${dollars(p.base.total.naivePico)}`),
+    card(
+      `Saving over ${p.base.months.length} months at 1×`,
+      percent(p.base.total.naivePico - p.base.total.optimizedPico, p.base.total.naivePico),
+      `${dollars(p.base.total.naivePico - p.base.total.optimizedPico)} of ${dollars(p.base.total.naivePico)}`,
+    ),
     '</div>',
     '<h2>Cost per month</h2>',
     `<figure>${charts.cost}</figure>`,

@@ -80,7 +80,13 @@ function savingsJson(s: Record<Technique, bigint>): SavingsUsd {
 }
 
 function monthJson(m: MonthResult): MonthJson {
-  return { month: m.month, requests: m.requests, naive_cost_usd: usd(m.naivePico), optimized_cost_usd: usd(m.optimizedPico), savings_usd: savingsJson(m.savingsPico) };
+  return {
+    month: m.month,
+    requests: m.requests,
+    naive_cost_usd: usd(m.naivePico),
+    optimized_cost_usd: usd(m.optimizedPico),
+    savings_usd: savingsJson(m.savingsPico),
+  };
 }
 
 function totalsJson(t: Totals): TotalsJson {

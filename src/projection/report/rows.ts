@@ -81,7 +81,14 @@ export function techniqueAssumptionsTable(json: ReportJson): Table {
   return {
     head: ['request type', 'prompt optimisation', 'exact hits', 'semantic hits', 'prefix share', 'prefix reuse', 'cache TTL', 'batchable'],
     rows: json.scenario.types.map((t) => [
-      t.name, pctOf(t.prompt_optimization), pctOf(t.exact_hit_rate), pctOf(t.semantic_hit_rate), pctOf(t.prefix_share), pctOf(t.reuse_rate), t.ttl, pctOf(t.batchable_share),
+      t.name,
+      pctOf(t.prompt_optimization),
+      pctOf(t.exact_hit_rate),
+      pctOf(t.semantic_hit_rate),
+      pctOf(t.prefix_share),
+      pctOf(t.reuse_rate),
+      t.ttl,
+      pctOf(t.batchable_share),
     ]),
   };
 }

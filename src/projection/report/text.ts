@@ -2,7 +2,16 @@
 import Table from 'cli-table3';
 import { TECHNIQUES } from '../engine.js';
 import { cents } from './money.js';
-import { generalAssumptions, monthTable, scaleTable, sensitivityTable, techniqueAssumptionsTable, typesTable, type ReportInput, type Table as Rows } from './rows.js';
+import {
+  generalAssumptions,
+  monthTable,
+  scaleTable,
+  sensitivityTable,
+  techniqueAssumptionsTable,
+  typesTable,
+  type ReportInput,
+  type Table as Rows,
+} from './rows.js';
 
 function terminal(t: Rows): string {
   const table = new Table({
@@ -17,10 +26,18 @@ function terminal(t: Rows): string {
 
 export function renderTable(r: ReportInput): string {
   const { projection: p, sensitivity: s, json } = r;
-  const out: string[] = [`${json.scenario.name}: cost projection (USD)`, terminal(generalAssumptions(json)), terminal(typesTable(json)), terminal(techniqueAssumptionsTable(json))];
+  const out: string[] = [
+    `${json.scenario.name}: cost projection (USD)`,
+    terminal(generalAssumptions(json)),
+    terminal(typesTable(json)),
+    terminal(techniqueAssumptionsTable(json)),
+  ];
   for (const scale of p.scales) out.push(`\nScale ${scale.scale}× — month by month, saving by technique`, terminal(monthTable(scale)));
   out.push('\nScale comparison', terminal(scaleTable(p, json)));
-  out.push(`\nSensitivity: optimised cost at scale 1 (month 1: ${cents(s.month1BasePico)}, total: ${cents(s.totalBasePico)}), one assumption varied ±${Math.round(s.range * 100)}%`, terminal(sensitivityTable(s)));
+  out.push(
+    `\nSensitivity: optimised cost at scale 1 (month 1: ${cents(s.month1BasePico)}, total: ${cents(s.totalBasePico)}), one assumption varied ±${Math.round(s.range * 100)}%`,
+    terminal(sensitivityTable(s)),
+  );
   return out.join('\n') + '\n';
 }
 
@@ -55,7 +72,14 @@ export function renderCsv(r: ReportInput): string {
   for (const scale of r.projection.scales) {
     for (const m of scale.months) {
       lines.push(
-        [String(scale.scale), String(m.month), String(m.requests), cents(m.naivePico, false), cents(m.optimizedPico, false), ...TECHNIQUES.map((k) => cents(m.savingsPico[k], false))]
+        [
+          String(scale.scale),
+          String(m.month),
+          String(m.requests),
+          cents(m.naivePico, false),
+          cents(m.optimizedPico, false),
+          ...TECHNIQUES.map((k) => cents(m.savingsPico[k], false)),
+        ]
           .map(csvCell)
           .join(','),
       );

@@ -67,7 +67,8 @@ interface FirstArrivalCell {
 }
 
 const tokensOf = (blocks: readonly PromptBlock[]): number => blocks.reduce((a, b) => a + b.tokens, 0);
-const cellKey = (promptTokens: number, blocks: number, i: number): number => sizeBucketOf(promptTokens) * (MAX_OFFSET + 1) + Math.min(blocks - 1 - i, MAX_OFFSET);
+const cellKey = (promptTokens: number, blocks: number, i: number): number =>
+  sizeBucketOf(promptTokens) * (MAX_OFFSET + 1) + Math.min(blocks - 1 - i, MAX_OFFSET);
 
 /**
  * Behind `repeat_oracle_cost_usd`: clairvoyant like FutureReuse about every prefix that has been

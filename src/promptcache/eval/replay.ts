@@ -84,7 +84,15 @@ function simulate(arrivals: ReadonlyArray<{ blocks: PromptBlock[]; time: number 
 
 function plannerPolicy(auto: AutoCachePlanner, opts: ReplayOptions): Decide {
   return (blocks, now) => {
-    const { plan, commit } = auto.plan({ namespace: NAMESPACE, model: opts.model, blocks, pricing: opts.pricing, minCacheableTokens: opts.minCacheableTokens, mode: opts.mode, now });
+    const { plan, commit } = auto.plan({
+      namespace: NAMESPACE,
+      model: opts.model,
+      blocks,
+      pricing: opts.pricing,
+      minCacheableTokens: opts.minCacheableTokens,
+      mode: opts.mode,
+      now,
+    });
     return { breakpoints: plan.breakpoints, commit };
   };
 }

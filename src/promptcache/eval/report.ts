@@ -3,7 +3,7 @@ import { formatUsd } from '../../cost/money.js';
 import type { ReplayResult, TokenTotals } from './replay.js';
 
 export const ORACLE_METHOD =
-  'the planner\'s optimiser fed the exact future instead of estimates: for each block of each request, ' +
+  "the planner's optimiser fed the exact future instead of estimates: for each block of each request, " +
   'the number of later requests containing that prefix in an unbroken chain of gaps shorter than the TTL ' +
   '(5m and 1h); the best choice of <= 4 breakpoints and TTLs per request under the same cost model, ' +
   'replayed through the same emulator cache. Not a global optimum across requests: lower_bound_cost_usd is ' +
@@ -14,7 +14,7 @@ export const REPEAT_ORACLE_METHOD =
   'the oracle, blind to one thing: at the first arrival of a prefix it does not know whether that prefix will ' +
   'come back, only the share of first arrivals of the same prompt-size bucket and distance from the end that ' +
   'came back within 5m and 1h, and their mean chain after that, taken from the whole trace in hindsight and ' +
-  'credited as the planner credits its estimates. It shows how much of the oracle\'s saving rests on knowing ' +
+  "credited as the planner credits its estimates. It shows how much of the oracle's saving rests on knowing " +
   'which new prompts will be followed up.';
 
 export interface EvalReport {

@@ -37,7 +37,10 @@ export function createContextCaches(o: ContextCachingOptions): ContextCaches {
         api: httpContextCacheApi(provider),
         now: o.now ?? Date.now,
         ...(o.onStorageCharge ? { onCharge: (c: StorageCharge) => o.onStorageCharge?.({ ...c, provider: provider.name }) } : {}),
-        options: { ...(o.contextCache ? withoutEnabled(o.contextCache) : {}), ...(provider.contextCache ? { ttlSeconds: provider.contextCache.ttlSeconds } : {}) },
+        options: {
+          ...(o.contextCache ? withoutEnabled(o.contextCache) : {}),
+          ...(provider.contextCache ? { ttlSeconds: provider.contextCache.ttlSeconds } : {}),
+        },
       });
       managers.set(scope, m);
     }
@@ -63,7 +66,10 @@ export function createContextCaches(o: ContextCachingOptions): ContextCaches {
 }
 
 function scopeOf(p: ProviderConfig): string {
-  const key = createHash('sha256').update(p.apiKey ?? '').digest('hex').slice(0, 16);
+  const key = createHash('sha256')
+    .update(p.apiKey ?? '')
+    .digest('hex')
+    .slice(0, 16);
   return `${p.name}|${p.baseUrl}|${key}`;
 }
 

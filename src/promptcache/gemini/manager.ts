@@ -131,7 +131,13 @@ export class GeminiContextCache {
     const now = this.deps.now();
     const economics = (tokens: number): CacheEconomics => {
       const prices = pricesFor(input.pricing, tokens);
-      return { tokens, inputPrice: prices.input, cacheReadPrice: prices.cacheRead, storagePicoPerTokenHour: storage, creationPicoPerToken: this.options.creationPicoPerToken };
+      return {
+        tokens,
+        inputPrice: prices.input,
+        cacheReadPrice: prices.cacheRead,
+        storagePicoPerTokenHour: storage,
+        creationPicoPerToken: this.options.creationPicoPerToken,
+      };
     };
 
     for (const c of candidates) {
@@ -179,7 +185,14 @@ export class GeminiContextCache {
 
   snapshot(): ContextCacheSnapshot {
     return {
-      live: [...this.live.values()].map((c) => ({ name: c.name, model: c.model, tokens: c.tokens, expiresAt: c.expiresAt, reads: c.reads, storagePico: c.storagePico })),
+      live: [...this.live.values()].map((c) => ({
+        name: c.name,
+        model: c.model,
+        tokens: c.tokens,
+        expiresAt: c.expiresAt,
+        reads: c.reads,
+        storagePico: c.storagePico,
+      })),
       created: this.created,
       reads: this.reads,
       storagePico: this.storageTotal,

@@ -27,7 +27,10 @@ function judgeSystem(instructions: string | undefined): string {
 export function judgeRequest(check: JudgeCheck, request: CanonicalRequest, response: CanonicalResponse): CanonicalRequest {
   const system = request.system.map((p) => p.text).join('\n');
   const conversation = request.messages.map((m) => `${m.role === 'user' ? 'User' : 'Assistant'}: ${m.content.map(renderPart).join('\n')}`).join('\n\n');
-  const answer = response.content.map(renderPart).filter((s) => s !== '').join('\n');
+  const answer = response.content
+    .map(renderPart)
+    .filter((s) => s !== '')
+    .join('\n');
   const user = [
     '<request>',
     ...(system ? [`System prompt: ${head(system, MAX_SYSTEM_CHARS)}`, ''] : []),

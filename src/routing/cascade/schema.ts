@@ -4,7 +4,11 @@ import { z } from 'zod';
 import { compileSchema, SchemaProblem } from './json-schema.js';
 
 /** A JSON field name ("score", or a dotted path "result.score"), also looked for as "Score: 7" lines. */
-const fieldName = z.string().min(1).max(64).regex(/^[^\r\n:]+$/, 'one line, no ":"');
+const fieldName = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[^\r\n:]+$/, 'one line, no ":"');
 
 const unit = z.number().min(0).max(1);
 
@@ -51,7 +55,10 @@ const regex = z
     kind: z.literal('regex'),
     pattern: z.string().min(1),
     // g and y make RegExp.test stateful across requests.
-    flags: z.string().regex(/^[imsuv]*$/, 'only i, m, s, u and v flags are allowed').optional(),
+    flags: z
+      .string()
+      .regex(/^[imsuv]*$/, 'only i, m, s, u and v flags are allowed')
+      .optional(),
     /** Default true: fail when the answer does NOT match. False: fail when it does. */
     mustMatch: z.boolean().optional(),
   })

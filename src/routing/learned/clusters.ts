@@ -194,7 +194,10 @@ export class ClusterScorer {
   private readonly val: Float32Array[];
   private readonly scratch: Float64Array;
 
-  constructor(private readonly model: ClusterModel, dim: number) {
+  constructor(
+    private readonly model: ClusterModel,
+    dim: number,
+  ) {
     this.idx = model.clusters.map((c) => Int32Array.from(c.idx));
     this.val = model.clusters.map((c) => Float32Array.from(c.val));
     this.scratch = new Float64Array(dim);
@@ -212,7 +215,10 @@ export class ClusterScorer {
       return s;
     });
     for (let k = 0; k < u.idx.length; k++) q[u.idx[k] as number] = 0;
-    const nearest = sims.map((s, c) => ({ s, c })).sort((a, b) => b.s - a.s).slice(0, this.model.top);
+    const nearest = sims
+      .map((s, c) => ({ s, c }))
+      .sort((a, b) => b.s - a.s)
+      .slice(0, this.model.top);
     const { prior, priorWeight, power } = this.model;
     const out = prior.map((p) => p * priorWeight);
     let total = priorWeight;

@@ -156,15 +156,11 @@ export interface LoadOptions {
 export function parseOutcomeText(text: string, source: string, opts: LoadOptions = {}): OutcomeDataset {
   const firstLine = text.slice(0, Math.min(text.length, 65536)).split(/\r?\n/, 1)[0] ?? '';
   const format = !opts.format || opts.format === 'auto' ? detectFormat(firstLine.split(',')) : opts.format;
-  return format === 'routerbench'
-    ? parseRouterBench(text, source)
-    : parseRouteLlm(text, { source, ...(opts.prices ? { prices: opts.prices } : {}) });
+  return format === 'routerbench' ? parseRouterBench(text, source) : parseRouteLlm(text, { source, ...(opts.prices ? { prices: opts.prices } : {}) });
 }
 
 export function loadOutcomeFiles(files: readonly string[], opts: LoadOptions = {}): OutcomeDataset {
-  return mergeDatasets(
-    files.map((f) => parseOutcomeText(readFileSync(f, 'utf8'), basename(f).replace(/\.csv$/i, ''), opts)),
-  );
+  return mergeDatasets(files.map((f) => parseOutcomeText(readFileSync(f, 'utf8'), basename(f).replace(/\.csv$/i, ''), opts)));
 }
 
 /**

@@ -9,7 +9,6 @@ export interface SparseVector {
   val: Float32Array;
 }
 
-
 const CODE = /```|\bdef |\breturn\b|\bfunction\b|[{};]\s*$|=>|\bimport\b/m;
 const CHOICES = /^\s*[A-D][.)]\s/gm;
 

@@ -20,7 +20,13 @@ export function shuffle<T>(xs: T[], rand: () => number): T[] {
   return xs;
 }
 
-export function fitLogistic(xs: readonly SparseVector[], ys: readonly (number | null)[], dim: number, o: LogisticOptions, tick: () => void = () => {}): Float64Array {
+export function fitLogistic(
+  xs: readonly SparseVector[],
+  ys: readonly (number | null)[],
+  dim: number,
+  o: LogisticOptions,
+  tick: () => void = () => {},
+): Float64Array {
   const w = new Float64Array(dim);
   const rows = xs.map((_, i) => i).filter((i) => ys[i] !== null && ys[i] !== undefined);
   // start the bias at the base rate's log-odds
@@ -47,4 +53,3 @@ export function fitLogistic(xs: readonly SparseVector[], ys: readonly (number | 
   }
   return w;
 }
-

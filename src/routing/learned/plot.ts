@@ -42,8 +42,7 @@ export function renderEvalSvg(report: EvalReport, title = 'costwise router eval'
   out.push(`<text x="${M.left + pw / 2}" y="${H - 12}" text-anchor="middle">total cost (USD)</text>`);
   out.push(`<text transform="translate(16 ${M.top + ph / 2}) rotate(-90)" text-anchor="middle">accuracy</text>`);
   // random routing and router curve
-  const line = (ps: { cost_usd: number; accuracy: number }[]): string =>
-    ps.map((p, i) => `${i ? 'L' : 'M'}${f(x(p.cost_usd))} ${f(y(p.accuracy))}`).join(' ');
+  const line = (ps: { cost_usd: number; accuracy: number }[]): string => ps.map((p, i) => `${i ? 'L' : 'M'}${f(x(p.cost_usd))} ${f(y(p.accuracy))}`).join(' ');
   out.push(`<path d="${line(report.random)}" fill="none" stroke="#999" stroke-dasharray="5 4"/>`);
   const curve = [...report.curve].sort((a, b) => a.cost_usd - b.cost_usd);
   out.push(`<path d="${line(curve)}" fill="none" stroke="#1f77b4" stroke-width="2"/>`);
@@ -54,9 +53,13 @@ export function renderEvalSvg(report: EvalReport, title = 'costwise router eval'
     out.push(`<text x="${f(x(m.cost_usd) + 6)}" y="${f(y(m.accuracy) + 4)}" fill="#a0522d" font-size="9">${esc(m.name.split('/').pop() ?? m.name)}</text>`);
   });
   const d = report.default;
-  out.push(`<rect x="${f(x(d.cost_usd) - 4)}" y="${f(y(d.accuracy) - 4)}" width="8" height="8" fill="#1f77b4" stroke="black"><title>default knob ${d.knob}</title></rect>`);
+  out.push(
+    `<rect x="${f(x(d.cost_usd) - 4)}" y="${f(y(d.accuracy) - 4)}" width="8" height="8" fill="#1f77b4" stroke="black"><title>default knob ${d.knob}</title></rect>`,
+  );
   const o = report.oracle;
-  out.push(`<polygon points="${f(x(o.cost_usd))},${f(y(o.accuracy) - 6)} ${f(x(o.cost_usd) + 6)},${f(y(o.accuracy) + 5)} ${f(x(o.cost_usd) - 6)},${f(y(o.accuracy) + 5)}" fill="#2ca02c"><title>oracle</title></polygon>`);
+  out.push(
+    `<polygon points="${f(x(o.cost_usd))},${f(y(o.accuracy) - 6)} ${f(x(o.cost_usd) + 6)},${f(y(o.accuracy) + 5)} ${f(x(o.cost_usd) - 6)},${f(y(o.accuracy) + 5)}" fill="#2ca02c"><title>oracle</title></polygon>`,
+  );
   // legend
   const lx = W - M.right + 15;
   const legend: [string, string][] = [

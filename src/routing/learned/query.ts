@@ -15,7 +15,10 @@ const BLOCK_SEP = /\n[ \t]*\n/;
 const ANSWERED = /(answer|a)\s*[:：]\s*\S[^\n]*$/i;
 
 export function splitPrompt(prompt: string): PromptParts {
-  const blocks = prompt.split(BLOCK_SEP).map((b) => b.trim()).filter((b) => b !== '');
+  const blocks = prompt
+    .split(BLOCK_SEP)
+    .map((b) => b.trim())
+    .filter((b) => b !== '');
   if (blocks.length <= 1) return { context: '', query: prompt.trim(), shots: 0 };
   let k = blocks.length - 1;
   let query = blocks[k] as string;

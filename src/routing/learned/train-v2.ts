@@ -19,12 +19,23 @@ export interface V2Options {
 export const DEFAULT_BLEND = 0.5;
 const DEFAULT_CLUSTER_ROWS = 4000;
 
-export function fitV2(ds: OutcomeDataset, xs: readonly SparseVector[], o: LogisticOptions & { dim: number } & Partial<V2Options>, tick: () => void): Omit<RouterModelV2, 'defaultQuality' | 'training'> {
+export function fitV2(
+  ds: OutcomeDataset,
+  xs: readonly SparseVector[],
+  o: LogisticOptions & { dim: number } & Partial<V2Options>,
+  tick: () => void,
+): Omit<RouterModelV2, 'defaultQuality' | 'training'> {
   const scores = ds.rows.map((r) => r.scores);
   const clusterOpts = { ...DEFAULT_CLUSTER_OPTIONS, seed: o.seed, ...o.clusters };
   const clusters = trainClusters(xs, scores, o.dim, clusterOpts, o.clusterRows ?? DEFAULT_CLUSTER_ROWS);
   const candidates = ds.models.map((name, m) => {
-    const weights = fitLogistic(xs, scores.map((s) => s[m] ?? null), o.dim, o, tick);
+    const weights = fitLogistic(
+      xs,
+      scores.map((s) => s[m] ?? null),
+      o.dim,
+      o,
+      tick,
+    );
     const costs = ds.rows.map((r) => r.costs[m] ?? null);
     const known = costs.filter((c): c is number => c !== null);
     const costPerCall = known.length ? known.reduce((a, b) => a + b, 0) / known.length : 0;

@@ -84,8 +84,7 @@ export function chooseDefaultQuality(router: LearnedRouter, val: OutcomeDataset)
   const names = router.candidateNames;
   const col = names.map((n) => val.models.indexOf(n));
   const est = val.rows.map((r) => router.estimate(r.prompt));
-  const acc = (pick: (r: number) => number): number =>
-    val.rows.reduce((s, r, i) => s + (r.scores[col[pick(i)] ?? -1] ?? 0), 0) / Math.max(1, val.rows.length);
+  const acc = (pick: (r: number) => number): number => val.rows.reduce((s, r, i) => s + (r.scores[col[pick(i)] ?? -1] ?? 0), 0) / Math.max(1, val.rows.length);
   const bestSingle = Math.max(...names.map((_, m) => acc(() => m)));
   let fallback = { knob: 1, acc: -1 };
   for (const knob of KNOB_GRID) {
@@ -107,7 +106,15 @@ function fit(ds: OutcomeDataset, xs: readonly SparseVector[], opts: TrainOptions
     return { build: (defaultQuality) => ({ ...body, defaultQuality, training }) };
   }
   const costs = meanCosts(ds);
-  const weights = ds.models.map((_, m) => fitLogistic(xs, ds.rows.map((r) => r.scores[m] ?? null), o.dim, o, tick));
+  const weights = ds.models.map((_, m) =>
+    fitLogistic(
+      xs,
+      ds.rows.map((r) => r.scores[m] ?? null),
+      o.dim,
+      o,
+      tick,
+    ),
+  );
   return {
     build: (defaultQuality) => ({
       format: MODEL_FORMAT,
@@ -136,11 +143,21 @@ export function trainRouter(ds: OutcomeDataset, opts: TrainOptions = {}): Router
   tick();
   let q = opts.defaultQuality ?? 0.5;
   if (withDefault) {
-    const { train, test } = stratifiedSplit(ds.rows.map((r) => r.group), 0.2, o.seed + 7);
-    const part = fit(subset(ds, train), train.map((i) => xs[i] as SparseVector), opts, o, () => {
-      done += 0.8;
-      opts.onProgress?.(Math.min(done, total), total);
-    });
+    const { train, test } = stratifiedSplit(
+      ds.rows.map((r) => r.group),
+      0.2,
+      o.seed + 7,
+    );
+    const part = fit(
+      subset(ds, train),
+      train.map((i) => xs[i] as SparseVector),
+      opts,
+      o,
+      () => {
+        done += 0.8;
+        opts.onProgress?.(Math.min(done, total), total);
+      },
+    );
     q = chooseDefaultQuality(new LearnedRouter(part.build(0.5)), subset(ds, test));
   }
   const model = fit(ds, xs, opts, o, tick).build(q);

@@ -44,7 +44,10 @@ export const routeTargetSchema = z.union([
 ]);
 
 export const ruleSchema = z.strictObject({
-  name: z.string().min(1).regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, "_", "." and "-" only'),
+  name: z
+    .string()
+    .min(1)
+    .regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, "_", "." and "-" only'),
   match: ruleMatchSchema,
   route: routeTargetSchema,
 });

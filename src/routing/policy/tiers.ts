@@ -39,7 +39,10 @@ export function cheapestCapable(candidates: readonly Deployment[], f: RequestFea
 export function pickInTier(all: readonly Deployment[], tier: Tier, f: RequestFeatures): { deployment: Deployment; tier: Tier } | undefined {
   for (let i = TIERS.indexOf(tier); i < TIERS.length; i++) {
     const t = TIERS[i]!;
-    const d = cheapestCapable(all.filter((x) => x.tier === t), f);
+    const d = cheapestCapable(
+      all.filter((x) => x.tier === t),
+      f,
+    );
     if (d) return { deployment: d, tier: t };
   }
   return undefined;

@@ -14,9 +14,7 @@ import type { GatewayError } from '../../core/errors.js';
 import { asGatewayError, countsAgainstHealth } from './classify.js';
 
 export type BreakerState =
-  | { state: 'closed'; failures: number }
-  | { state: 'open'; openedAt: number; lastError?: string }
-  | { state: 'half_open'; probeStartedAt: number };
+  { state: 'closed'; failures: number } | { state: 'open'; openedAt: number; lastError?: string } | { state: 'half_open'; probeStartedAt: number };
 
 /**
  * Where breaker states live. Synchronous on purpose: health is read on every request's hot path.

@@ -37,13 +37,7 @@ export interface AttemptControl {
   commit(): void;
 }
 
-export type GiveUpReason =
-  | 'not_retryable'
-  | 'exhausted'
-  | 'retry_after_too_long'
-  | 'deadline'
-  | 'committed'
-  | 'aborted';
+export type GiveUpReason = 'not_retryable' | 'exhausted' | 'retry_after_too_long' | 'deadline' | 'committed' | 'aborted';
 
 export interface RetryEvent {
   /** The attempt that failed (0-based); the next one is `attempt + 1`. */
@@ -69,8 +63,7 @@ export interface RetryHooks {
 }
 
 export type RetryOutcome<T> =
-  | { ok: true; value: T; attempts: number }
-  | { ok: false; error: GatewayError; thrown: unknown; reason: GiveUpReason; attempts: number };
+  { ok: true; value: T; attempts: number } | { ok: false; error: GatewayError; thrown: unknown; reason: GiveUpReason; attempts: number };
 
 /** Full-jitter exponential backoff for retry `retryIndex` (0-based). */
 export function backoffDelayMs(retryIndex: number, policy: RetryPolicy, random: () => number): number {

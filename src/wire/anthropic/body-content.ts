@@ -1,12 +1,5 @@
 // Egress: canonical system and messages → Anthropic blocks.
-import type {
-  CanonicalMessage,
-  ContentPart,
-  ImagePart,
-  TextPart,
-  ToolCallPart,
-  ToolResultPart,
-} from '../../core/canonical.js';
+import type { CanonicalMessage, ContentPart, ImagePart, TextPart, ToolCallPart, ToolResultPart } from '../../core/canonical.js';
 import { withCacheControl } from './cache-control.js';
 import { redactedData } from './redacted-thinking.js';
 import { isObject, type JsonObject } from './validate.js';

@@ -1,25 +1,8 @@
 // Ingress: Anthropic `system` and `messages` → canonical parts.
-import type {
-  CanonicalMessage,
-  ContentPart,
-  ImagePart,
-  TextPart,
-  ToolResultPart,
-} from '../../core/canonical.js';
+import type { CanonicalMessage, ContentPart, ImagePart, TextPart, ToolResultPart } from '../../core/canonical.js';
 import { parseCacheControl } from './cache-control.js';
 import { redactedThinkingPart } from './redacted-thinking.js';
-import {
-  checkKeys,
-  field,
-  invalid,
-  item,
-  optionalBoolean,
-  requireArray,
-  requireObject,
-  requireString,
-  unsupported,
-  type JsonObject,
-} from './validate.js';
+import { checkKeys, field, invalid, item, optionalBoolean, requireArray, requireObject, requireString, unsupported, type JsonObject } from './validate.js';
 
 const MESSAGE_KEYS: ReadonlySet<string> = new Set(['role', 'content']);
 const TEXT_KEYS: ReadonlySet<string> = new Set(['type', 'text', 'cache_control', 'citations']);

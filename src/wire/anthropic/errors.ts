@@ -39,12 +39,7 @@ export function renderAnthropicError(err: GatewayError, requestId: string): { st
 }
 
 /** Turns an upstream non-2xx response into a GatewayError (status, retry-after and request id kept). */
-export function parseAnthropicError(
-  status: number,
-  body: unknown,
-  headers: Record<string, string>,
-  provider: string,
-): GatewayError {
+export function parseAnthropicError(status: number, body: unknown, headers: Record<string, string>, provider: string): GatewayError {
   const parsed = typeof body === 'string' ? tryJson(body) : body;
   const error = isObject(parsed) && isObject(parsed.error) ? parsed.error : undefined;
   const type = typeof error?.type === 'string' ? error.type : undefined;

@@ -15,20 +15,24 @@ const MAX_TEMPERATURE = 1;
 
 /** The fields `/v1/messages/count_tokens` accepts; generation-only ones do not change the count. */
 const COUNT_TOKENS_FIELDS: ReadonlySet<string> = new Set([
-  'model', 'messages', 'system', 'tools', 'tool_choice', 'thinking', 'cache_control', 'output_config',
-  'context_management', 'mcp_servers', 'speed',
+  'model',
+  'messages',
+  'system',
+  'tools',
+  'tool_choice',
+  'thinking',
+  'cache_control',
+  'output_config',
+  'context_management',
+  'mcp_servers',
+  'speed',
 ]);
 
 export interface MessagesBodyOptions {
   stream: boolean;
 }
 
-export function toMessagesRequestBody(
-  req: CanonicalRequest,
-  upstreamModel: string,
-  warnings: string[],
-  opts: MessagesBodyOptions,
-): Record<string, unknown> {
+export function toMessagesRequestBody(req: CanonicalRequest, upstreamModel: string, warnings: string[], opts: MessagesBodyOptions): Record<string, unknown> {
   if (req.temperature !== undefined && req.temperature > MAX_TEMPERATURE) {
     throw invalidRequest(`temperature: ${req.temperature} is above the maximum ${MAX_TEMPERATURE} of the served model`, 'temperature');
   }
@@ -63,9 +67,7 @@ function buildBody(req: CanonicalRequest, upstreamModel: string, warnings: strin
   const toolChoice = renderToolChoice(req.toolChoice, req.parallelToolCalls);
   if (toolChoice !== undefined) body.tool_choice = toolChoice;
   if (req.thinking !== undefined) {
-    body.thinking = req.thinking.type === 'enabled'
-      ? { type: 'enabled', budget_tokens: req.thinking.budgetTokens }
-      : { type: 'disabled' };
+    body.thinking = req.thinking.type === 'enabled' ? { type: 'enabled', budget_tokens: req.thinking.budgetTokens } : { type: 'disabled' };
   }
   if (req.cacheControl !== undefined) body.cache_control = renderCacheControl(req.cacheControl);
   if (req.responseFormat !== undefined && req.responseFormat.type !== 'text') addWarning(warnings, notSent('response_format'));

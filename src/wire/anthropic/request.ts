@@ -27,8 +27,20 @@ export { toCountTokensRequestBody, toMessagesRequestBody, DEFAULT_MAX_TOKENS } f
 const MIN_THINKING_BUDGET = 1024;
 
 const KNOWN: ReadonlySet<string> = new Set([
-  'model', 'messages', 'max_tokens', 'system', 'tools', 'tool_choice', 'stop_sequences', 'temperature',
-  'top_p', 'top_k', 'stream', 'metadata', 'thinking', 'cache_control',
+  'model',
+  'messages',
+  'max_tokens',
+  'system',
+  'tools',
+  'tool_choice',
+  'stop_sequences',
+  'temperature',
+  'top_p',
+  'top_k',
+  'stream',
+  'metadata',
+  'thinking',
+  'cache_control',
 ]);
 const METADATA_KEYS: ReadonlySet<string> = new Set(['user_id']);
 const THINKING_ENABLED_KEYS: ReadonlySet<string> = new Set(['type', 'budget_tokens', 'display']);

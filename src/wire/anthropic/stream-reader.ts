@@ -16,10 +16,7 @@ export interface AnthropicEventsOptions {
   provider?: string;
 }
 
-export async function* anthropicEventsToCanonical(
-  events: AsyncIterable<SseEvent>,
-  opts: AnthropicEventsOptions = {},
-): AsyncGenerator<StreamEvent> {
+export async function* anthropicEventsToCanonical(events: AsyncIterable<SseEvent>, opts: AnthropicEventsOptions = {}): AsyncGenerator<StreamEvent> {
   const provider = opts.provider;
   let usage: Usage | undefined;
   let stop: { reason: StopReason; sequence: string | null } | undefined;

@@ -3,18 +3,7 @@
 // canonical form, so they are refused with the offending path.
 import type { ToolChoice, ToolDefinition } from '../../core/canonical.js';
 import { parseCacheControl } from './cache-control.js';
-import {
-  checkKeys,
-  field,
-  invalid,
-  item,
-  optionalBoolean,
-  optionalString,
-  requireArray,
-  requireObject,
-  requireString,
-  unsupported,
-} from './validate.js';
+import { checkKeys, field, invalid, item, optionalBoolean, optionalString, requireArray, requireObject, requireString, unsupported } from './validate.js';
 
 const TOOL_KEYS: ReadonlySet<string> = new Set(['type', 'name', 'description', 'input_schema', 'cache_control', 'strict']);
 const CHOICE_KEYS: ReadonlySet<string> = new Set(['type', 'disable_parallel_tool_use']);

@@ -3,13 +3,7 @@
 // looked up from the earlier tool call with the same id (Gemini keys responses by name).
 import type { CanonicalMessage, ImagePart, ToolCallPart, ToolResultPart } from '../../core/canonical.js';
 import { invalidRequest } from '../../core/errors.js';
-import {
-  SIGNATURE_PREFIX,
-  SKIP_SIGNATURE_SENTINEL,
-  notSent,
-  type GeminiContent,
-  type GeminiPart,
-} from './types.js';
+import { SIGNATURE_PREFIX, SKIP_SIGNATURE_SENTINEL, notSent, type GeminiContent, type GeminiPart } from './types.js';
 
 export interface ContentsOptions {
   /** Give every model turn's first function call a thought signature (Gemini 3+ requires one). */
@@ -99,10 +93,7 @@ function parseArgs(part: ToolCallPart, path: string): Record<string, unknown> {
 function toolResultParts(part: ToolResultPart, path: string, ctx: PartCtx): GeminiPart[] {
   const name = ctx.callNames.get(part.toolCallId);
   if (name === undefined) {
-    throw invalidRequest(
-      `tool result "${part.toolCallId}" does not answer any earlier tool call (gemini needs the function name)`,
-      `${path}.toolCallId`,
-    );
+    throw invalidRequest(`tool result "${part.toolCallId}" does not answer any earlier tool call (gemini needs the function name)`, `${path}.toolCallId`);
   }
   const text = part.content.flatMap((c) => (c.type === 'text' ? [c.text] : [])).join('\n');
   // Gemini's convention: `error` for a failed call, any other key for the output.

@@ -30,12 +30,7 @@ function readGoogleError(body: unknown): GoogleError | undefined {
  * with 400 INVALID_ARGUMENT + reason API_KEY_INVALID: that is reported as `authentication`. The
  * retry delay comes from `retry-after`, else from a `RetryInfo` detail (`"retryDelay": "31s"`).
  */
-export function parseGeminiError(
-  status: number,
-  body: unknown,
-  headers: Record<string, string>,
-  provider: string,
-): GatewayError {
+export function parseGeminiError(status: number, body: unknown, headers: Record<string, string>, provider: string): GatewayError {
   const err = readGoogleError(body);
   const keyInvalid = err?.details.some((d) => isObject(d) && d.reason === 'API_KEY_INVALID') ?? false;
   const kind: ErrorKind = keyInvalid ? 'authentication' : kindForStatus(status);

@@ -22,11 +22,7 @@ export interface GenerateContentOptions {
   upstreamModel?: string;
 }
 
-export function toGenerateContentBody(
-  req: CanonicalRequest,
-  warnings: string[],
-  options: GenerateContentOptions = {},
-): Record<string, unknown> {
+export function toGenerateContentBody(req: CanonicalRequest, warnings: string[], options: GenerateContentOptions = {}): Record<string, unknown> {
   const requireCallSignatures = options.upstreamModel !== undefined && geminiMajorVersion(options.upstreamModel) >= 3;
   const body: Record<string, unknown> = {
     contents: toGeminiContents(req.messages, warnings, { requireCallSignatures }),
@@ -72,9 +68,7 @@ function toResponseFormat(format: ResponseFormat): Record<string, unknown> {
       return { responseMimeType: 'application/json' };
     case 'json_schema': {
       const schema =
-        format.description !== undefined && format.schema.description === undefined
-          ? { ...format.schema, description: format.description }
-          : format.schema;
+        format.description !== undefined && format.schema.description === undefined ? { ...format.schema, description: format.description } : format.schema;
       return { responseMimeType: 'application/json', responseJsonSchema: schema };
     }
   }
@@ -85,9 +79,7 @@ const BUDGET_BY_EFFORT: Record<string, number> = { none: 0, minimal: 1024, low: 
 function toThinkingConfig(req: CanonicalRequest, warnings: string[]): Record<string, unknown> | undefined {
   if (req.thinking) {
     if (req.reasoningEffort !== undefined) warnings.push(notSent('reasoningEffort'));
-    return req.thinking.type === 'enabled'
-      ? { thinkingBudget: req.thinking.budgetTokens, includeThoughts: true }
-      : { thinkingBudget: 0 };
+    return req.thinking.type === 'enabled' ? { thinkingBudget: req.thinking.budgetTokens, includeThoughts: true } : { thinkingBudget: 0 };
   }
   if (req.reasoningEffort === undefined) return undefined;
   const budget = BUDGET_BY_EFFORT[req.reasoningEffort];

@@ -15,9 +15,26 @@
 type Json = Record<string, unknown>;
 
 const KEPT = new Set([
-  'type', 'title', 'description', 'nullable', 'enum', 'properties', 'required', 'items',
-  'minItems', 'maxItems', 'minProperties', 'maxProperties', 'minLength', 'maxLength', 'pattern',
-  'minimum', 'maximum', 'propertyOrdering', 'default', 'example',
+  'type',
+  'title',
+  'description',
+  'nullable',
+  'enum',
+  'properties',
+  'required',
+  'items',
+  'minItems',
+  'maxItems',
+  'minProperties',
+  'maxProperties',
+  'minLength',
+  'maxLength',
+  'pattern',
+  'minimum',
+  'maximum',
+  'propertyOrdering',
+  'default',
+  'example',
 ]);
 /** Keys removed without a warning: metadata with no effect on what the model may produce. */
 const SILENT = new Set(['$schema', '$id', '$comment', '$defs', 'definitions', 'examples']);

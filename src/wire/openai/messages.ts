@@ -12,17 +12,7 @@
 //   between them aside) merge into one user message.
 import { invalidRequest, type GatewayError } from '../../core/errors.js';
 import type { CanonicalMessage, ContentPart, ImagePart, TextPart, ToolResultPart } from '../../core/canonical.js';
-import {
-  invalidType,
-  invalidValue,
-  isRecord,
-  missing,
-  optCacheControl,
-  optString,
-  reqString,
-  unsupported,
-  type Json,
-} from './validate.js';
+import { invalidType, invalidValue, isRecord, missing, optCacheControl, optString, reqString, unsupported, type Json } from './validate.js';
 
 export interface ParsedMessages {
   system: TextPart[];

@@ -27,12 +27,7 @@ export interface ChatRequestBodyOptions {
 
 const UPSTREAM = 'openai';
 
-export function toChatRequestBody(
-  req: CanonicalRequest,
-  upstreamModel: string,
-  warnings: string[],
-  opts: ChatRequestBodyOptions,
-): Record<string, unknown> {
+export function toChatRequestBody(req: CanonicalRequest, upstreamModel: string, warnings: string[], opts: ChatRequestBodyOptions): Record<string, unknown> {
   const body: Json = { model: upstreamModel, messages: renderMessages(req, warnings) };
   if (req.maxTokens !== undefined) body[opts.maxTokensField ?? 'max_completion_tokens'] = req.maxTokens;
   if (req.temperature !== undefined) body.temperature = req.temperature;

@@ -6,17 +6,7 @@ import { invalidRequest } from '../../core/errors.js';
 import type { CanonicalRequest } from '../../core/canonical.js';
 import { parseMessages } from './messages.js';
 import { parseResponseFormat, parseToolChoice, parseTools } from './tools.js';
-import {
-  invalidType,
-  isRecord,
-  missing,
-  optBoolean,
-  optInteger,
-  optNumber,
-  optRecord,
-  optString,
-  type Json,
-} from './validate.js';
+import { invalidType, isRecord, missing, optBoolean, optInteger, optNumber, optRecord, optString, type Json } from './validate.js';
 
 export { toChatRequestBody, type ChatRequestBodyOptions } from './request-body.js';
 
@@ -69,8 +59,7 @@ export function parseChatRequest(body: unknown): CanonicalRequest {
   if (n !== undefined && n !== 1) throw invalidRequest(`Invalid value for 'n': costwise supports n=1, got ${n}.`, 'n', 'unsupported_value');
 
   // max_completion_tokens wins over the deprecated max_tokens when both are given.
-  const maxTokens =
-    optInteger(body, 'max_completion_tokens', 'max_completion_tokens', 1) ?? optInteger(body, 'max_tokens', 'max_tokens', 1);
+  const maxTokens = optInteger(body, 'max_completion_tokens', 'max_completion_tokens', 1) ?? optInteger(body, 'max_tokens', 'max_tokens', 1);
   if (maxTokens !== undefined) req.maxTokens = maxTokens;
   const temperature = optNumber(body, 'temperature', 'temperature', 0, 2);
   if (temperature !== undefined) req.temperature = temperature;

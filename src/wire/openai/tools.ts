@@ -1,17 +1,6 @@
 // OpenAI `tools`, `tool_choice` and `response_format` ⇄ canonical, both directions.
 import type { ResponseFormat, ToolChoice, ToolDefinition } from '../../core/canonical.js';
-import {
-  invalidType,
-  invalidValue,
-  isRecord,
-  missing,
-  optBoolean,
-  optRecord,
-  optString,
-  reqString,
-  unsupported,
-  type Json,
-} from './validate.js';
+import { invalidType, invalidValue, isRecord, missing, optBoolean, optRecord, optString, reqString, unsupported, type Json } from './validate.js';
 
 const TOOL_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
 

@@ -35,7 +35,10 @@ export function parseUsage(value: unknown, provider: string | undefined): Usage 
   const completion = count(value, 'completion_tokens', 'usage', provider);
   const pd = detailsOf(value, 'prompt_tokens_details', provider);
   const cd = detailsOf(value, 'completion_tokens_details', provider);
-  const cached = pd && pd.cached_tokens != null ? count(pd, 'cached_tokens', 'usage.prompt_tokens_details', provider) : count(value, 'prompt_cache_hit_tokens', 'usage', provider);
+  const cached =
+    pd && pd.cached_tokens != null
+      ? count(pd, 'cached_tokens', 'usage.prompt_tokens_details', provider)
+      : count(value, 'prompt_cache_hit_tokens', 'usage', provider);
   const cacheWrite = pd ? count(pd, 'cache_write_tokens', 'usage.prompt_tokens_details', provider) : 0;
   return {
     inputTokens: Math.max(0, prompt - cached - cacheWrite),
