@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import Table from 'cli-table3';
 import { ConfigError, loadConfig } from '../config/load.js';
 import { buildCatalog } from '../config/catalog.js';
-import { estimateOnCatalog, requestFromInput, type EstimateRow } from '../cost/estimate.js';
+import { estimateOnCatalog, requestFromInput, type EstimateRow } from '../projection/prompt-estimate.js';
 
 export async function runEstimate(file: string, opts: { outputTokens?: number; config?: string; format: string }): Promise<void> {
   if (opts.format !== 'table' && opts.format !== 'json') {

@@ -26,7 +26,7 @@ export async function runServe(opts: { port?: number; host?: string; config?: st
       ...(opts.host !== undefined ? { host: opts.host } : {}),
     });
   } catch (err) {
-    if (err instanceof StartupError || (err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+    if (err instanceof StartupError || err instanceof ConfigError || (err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
       process.stderr.write(`costwise: ${(err as Error).message}\n`);
       process.exit(2);
     }

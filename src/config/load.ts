@@ -7,9 +7,8 @@ import { configSchema, type Config } from './schema.js';
 import { DEFAULT_CONFIG } from './defaults.js';
 import { resolvePricing } from '../cost/prices.js';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { buildCatalog } from './catalog.js';
-import { compileRouters, routerModelRefs } from '../routing/routers/compile.js';
-import { KNOWN_EMBEDDING_DIMS } from '../cache/semantic/api-dims.js';
+import { routerModelRefs } from './router-schema.js';
+import { KNOWN_EMBEDDING_DIMS } from './embedding-dims.js';
 
 export class ConfigError extends Error {
   constructor(
@@ -171,9 +170,6 @@ export function parseConfig(raw: unknown, source: string, env: NodeJS.ProcessEnv
     if (router.kind === 'learned' && router.model !== 'default' && !isAbsolute(router.model)) {
       router.model = resolve(source ? dirname(source) : process.cwd(), router.model);
     }
-  }
-  if (problems.length === 0 && Object.keys(config.routing.routers).length > 0) {
-    problems.push(...compileRouters(config.routing.routers, buildCatalog(config, 'http://127.0.0.1:1')).problems);
   }
 
   const embedder = config.cache.semantic.embedder;

@@ -1,7 +1,7 @@
 // The configuration file's shape. Parsed and validated once at start-up; unknown keys rejected.
 import { z } from 'zod';
-import { ruleMatchSchema, ruleSchema } from '../routing/policy/rules.js';
-import { namedRouterSchema } from '../routing/routers/schema.js';
+import { ruleMatchSchema, ruleSchema } from './rule-schema.js';
+import { namedRouterSchema } from './router-schema.js';
 
 const pricingSchema = z
   .strictObject({

@@ -1,10 +1,12 @@
 // Anthropic Messages: `POST /v1/messages` (JSON and named-event SSE) and
 // `POST /v1/messages/count_tokens`.
 import { parseAnthropic } from './anthropic-parse.js';
-import { EmuError } from './errors.js';
+import { badRequest, EmuError } from './errors.js';
 import type { Exchange, Frame } from './exchange.js';
 import { isKnownModel } from './models.js';
-import type { CacheUsage } from './prompt-cache-anthropic.js';
+import type { CacheControl } from '../core/canonical.js';
+import { CacheRuleViolation, type CachePlan, type CacheUsage } from '../providers/anthropic-cache-rules.js';
+import type { PromptSegment } from '../tokens/count.js';
 import { analyzePrompt, directives, makeReply, tokensPerPiece, type Reply } from './reply.js';
 
 function notFound(model: string): EmuError {
@@ -40,7 +42,7 @@ export async function handleAnthropicMessages(ex: Exchange, body: unknown): Prom
   const model = canon.model;
   if (!isKnownModel(model)) throw notFound(model);
   const prompt = analyzePrompt(canon, model);
-  const plan = ex.state.anthropicCache.plan(model, prompt.segments, canon.cacheControl);
+  const plan = planCache(ex, model, prompt.segments, canon.cacheControl);
   const d = directives((h) => ex.header(h));
   const r = makeReply({
     req: canon,
@@ -108,4 +110,14 @@ export async function handleAnthropicCountTokens(ex: Exchange, body: unknown): P
   const canon = parseAnthropic(body, true);
   if (!isKnownModel(canon.model)) throw notFound(canon.model);
   ex.sendPlain(200, { input_tokens: analyzePrompt(canon, canon.model).tokens });
+}
+
+/** The provider's cache plan for the prompt; a request that breaks the cache's rules gets its 400. */
+function planCache(ex: Exchange, model: string, segments: readonly PromptSegment[], topLevel: CacheControl | undefined): CachePlan {
+  try {
+    return ex.state.anthropicCache.plan(model, segments, topLevel);
+  } catch (err) {
+    if (err instanceof CacheRuleViolation) throw badRequest(err.message);
+    throw err;
+  }
 }

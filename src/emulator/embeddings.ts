@@ -4,7 +4,8 @@
 import { countTextTokens } from '../tokens/count.js';
 import { badRequest } from './errors.js';
 import type { Exchange } from './exchange.js';
-import { hashString, prng } from './hash.js';
+import { hashString } from '../core/running-hash.js';
+import { prng } from './hash.js';
 import { isKnownModel } from './models.js';
 import { modelNotFound } from './openai.js';
 import * as v from './parse-util.js';

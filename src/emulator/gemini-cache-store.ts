@@ -10,7 +10,7 @@
 import type { CanonicalMessage, CanonicalRequest, TextPart, ToolChoice, ToolDefinition } from '../core/canonical.js';
 import { layoutPrompt, REPLY_PRIMING_TOKENS, sumTokens } from '../tokens/layout.js';
 import { badRequest, EmuError } from './errors.js';
-import { minCacheTokens } from './prompt-cache-anthropic.js';
+import { minCacheTokens } from '../providers/anthropic-cache-rules.js';
 
 /**
  * Minimum cacheable size by model-id prefix (longest prefix wins; 1,024 otherwise). Source: the

@@ -4,7 +4,7 @@
 // boundary (1024, 1152, …); a later request hits the longest boundary whose prefix hash is stored
 // and fresh. Entries live 10 minutes after their last use, and at most one hour.
 import { encodeText, type PromptSegment } from '../tokens/count.js';
-import { hashString, RunningHash, stringDigest } from './hash.js';
+import { hashString, RunningHash, stringDigest } from '../core/running-hash.js';
 
 export interface OpenAICacheConfig {
   minTokens: number;

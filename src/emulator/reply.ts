@@ -3,7 +3,8 @@
 import type { CanonicalRequest, ToolDefinition } from '../core/canonical.js';
 import { countTextTokens, decodeTokens, encodeText, layoutPrompt, type PromptSegment } from '../tokens/count.js';
 import { badRequest } from './errors.js';
-import { hashString, prng, randomId, RunningHash } from './hash.js';
+import { hashString, RunningHash } from '../core/running-hash.js';
+import { prng, randomId } from './hash.js';
 import { generatePieces, splitPieces } from './text-gen.js';
 import { argumentsForSchema } from './tool-args.js';
 

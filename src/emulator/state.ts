@@ -1,6 +1,6 @@
 // Emulator options and the process-wide state built from them once at start-up.
 import { parseBatchOptions, type BatchConfig, type BatchOptions } from './batch/config.js';
-import { AnthropicPromptCache, DEFAULT_MIN_CACHE_TOKENS } from './prompt-cache-anthropic.js';
+import { AnthropicPromptCache, DEFAULT_MIN_CACHE_TOKENS } from '../providers/anthropic-cache-rules.js';
 import { OpenAIPromptCache } from './prompt-cache-openai.js';
 import type { FaultRates } from './faults.js';
 import { prng } from './hash.js';

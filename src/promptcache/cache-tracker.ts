@@ -6,7 +6,7 @@
 // The emulator's cache has no read-only "longest cached prefix" query, so `cachedPrefix` probes
 // it with one breakpoint per 20-block window from the end (plan() without commit() changes
 // nothing). Bound: `maxNamespaces` caches (LRU); inside each, entries expire with their TTL.
-import { AnthropicPromptCache, DEFAULT_MIN_CACHE_TOKENS, LOOKBACK_BLOCKS } from '../emulator/prompt-cache-anthropic.js';
+import { AnthropicPromptCache, DEFAULT_MIN_CACHE_TOKENS, LOOKBACK_BLOCKS } from '../providers/anthropic-cache-rules.js';
 import { blockEnds, type PromptBlock } from './blocks.js';
 import { BoundedLru } from './lru.js';
 import type { Breakpoint } from './planner.js';

@@ -1,6 +1,6 @@
 // Which models get planned breakpoints, and their minimum cacheable prefix. The table is the
 // emulator's (one source of the Anthropic caching rules), with per-deployment overrides.
-import { DEFAULT_MIN_CACHE_TOKENS, minCacheTokens } from '../emulator/prompt-cache-anthropic.js';
+import { DEFAULT_MIN_CACHE_TOKENS, minCacheTokens } from '../providers/anthropic-cache-rules.js';
 
 /** Strips provider prefixes such as `anthropic.` or `us.anthropic.` (Bedrock ids). */
 function bareModel(upstreamModel: string): string {

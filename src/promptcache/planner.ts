@@ -10,7 +10,7 @@
 // a small dynamic programme picks ≤ 4 ends and their TTLs (1h ones first, as the API requires).
 // The cached prefix is read only if some breakpoint lies within 20 blocks after it: either the
 // first write does, or one breakpoint is spent on A itself.
-import { LOOKBACK_BLOCKS, MAX_BREAKPOINTS } from '../emulator/prompt-cache-anthropic.js';
+import { LOOKBACK_BLOCKS, MAX_BREAKPOINTS } from '../providers/anthropic-cache-rules.js';
 import type { ModelPricing } from '../cost/prices.js';
 import { blockEnds, type PromptBlock } from './blocks.js';
 import { deferralCredit, readSaving, segmentValuePerToken, unitPrices, type Ttl, type UnitPrices } from './cost-model.js';

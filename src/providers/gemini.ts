@@ -1,10 +1,10 @@
 // The Gemini upstream client: canonical → Gemini REST (`v1beta/models/{model}:…`) over the shared
 // undici pool, and back. All translation lives in src/wire/gemini; this file only does HTTP, plus
-// explicit context caching (src/promptcache/gemini) on generateContent when enabled (the default).
+// explicit context caching on generateContent when the gateway gives it context caches
+// (implemented in src/promptcache/gemini).
 import type { CanonicalRequest, EmbeddingRequest } from '../core/canonical.js';
 import { GatewayError } from '../core/errors.js';
-import { createContextCaches, type ContextCachingOptions } from '../promptcache/gemini/accounts.js';
-import { cacheAwareParser, CachedContentGone } from '../promptcache/gemini/gone.js';
+import { cacheAwareParser, CachedContentGone } from './gemini-cache-gone.js';
 import { countTextTokens } from '../tokens/count.js';
 import { toGeminiContents } from '../wire/gemini/contents.js';
 import { modelResource, parseBatchEmbedResponse, toBatchEmbedBody } from '../wire/gemini/embeddings.js';
@@ -16,11 +16,22 @@ import { parseSse } from '../wire/sse.js';
 import { passBackHeaders, postUpstream, readJson, type UpstreamErrorParser, type UpstreamResponse } from './http.js';
 import type { CallOptions, ProviderAdapter, ProviderConfig, UpstreamTarget } from './types.js';
 
-export type GeminiAdapterOptions = ContextCachingOptions;
+/** Explicit context caches (cachedContents) the adapter sends requests through when one pays. */
+export interface GeminiContextCaches {
+  /** The body to send: unchanged, or with its stable prefix moved into the named cache. */
+  prepare(target: UpstreamTarget, body: Record<string, unknown>): Promise<{ body: Record<string, unknown>; cache?: string | undefined }>;
+  /** The provider answered 403/404 for this cache. */
+  forget(target: UpstreamTarget, name: string): void;
+  close(): Promise<void>;
+}
 
-/** Context caching is on unless `options.contextCache.enabled` is false. */
+export interface GeminiAdapterOptions {
+  /** Without them, requests are sent as they are (no context caching). */
+  contextCaches?: GeminiContextCaches;
+}
+
 export function createGeminiAdapter(adapterOptions: GeminiAdapterOptions = {}): ProviderAdapter {
-  const caches = adapterOptions.contextCache?.enabled === false ? null : createContextCaches(adapterOptions);
+  const caches = adapterOptions.contextCaches ?? null;
 
   /** generateContent, through a context cache when one pays; a vanished cache falls back once. */
   async function generate(target: UpstreamTarget, method: string, body: Record<string, unknown>, options: CallOptions): Promise<UpstreamResponse> {

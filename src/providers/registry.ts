@@ -9,7 +9,7 @@ export interface AdapterRegistry {
   close(): Promise<void>;
 }
 
-/** `gemini`: context-cache pricing and the storage charges to bill (see src/promptcache/gemini). */
+/** `gemini.contextCaches`: Gemini explicit context caching (src/promptcache/gemini builds them). */
 export function createAdapterRegistry(options: { gemini?: GeminiAdapterOptions } = {}): AdapterRegistry {
   const openai = createOpenAIAdapter();
   const byKind: Record<ProviderKind, ProviderAdapter> = {

@@ -2,7 +2,7 @@
 // endpoint behind the dashboard's estimator; `costwise estimate` does the same from a file).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
-import { assumedOutput, estimateOnCatalog, requestFromInput } from '../cost/estimate.js';
+import { assumedOutput, estimateOnCatalog, requestFromInput } from '../projection/prompt-estimate.js';
 import { formatPath } from '../config/load.js';
 import type { AppDeps } from './deps.js';
 import { sendJson } from './respond.js';

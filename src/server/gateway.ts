@@ -4,6 +4,7 @@ import { isIP } from 'node:net';
 import type { Config } from '../config/schema.js';
 import { buildCatalog, usesEmulator } from '../config/catalog.js';
 import { createAdapterRegistry } from '../providers/registry.js';
+import { createContextCaches } from '../promptcache/gemini/accounts.js';
 import { closeAllPools } from '../providers/http.js';
 import { openDurableStore, createMemoryState } from '../storage/index.js';
 import { startEmulator, type RunningEmulator } from '../emulator/server.js';
@@ -15,7 +16,7 @@ import { compileRouters } from '../routing/routers/compile.js';
 import { createResponseCache, usesSemanticCache } from '../pipeline/cache.js';
 import { createSemanticCache, type SemanticCache } from '../pipeline/semantic-cache.js';
 import { recordProviderCharge } from '../pipeline/settle.js';
-import { KNOWN_EMBEDDING_DIMS } from '../cache/semantic/api-dims.js';
+import { KNOWN_EMBEDDING_DIMS } from '../config/embedding-dims.js';
 import type { Catalog } from '../config/catalog.js';
 import type { AdapterRegistry } from '../providers/registry.js';
 import { openResponseCacheStore } from '../cache/open.js';
@@ -93,18 +94,17 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     throw new ConfigError(compiled.problems, '');
   }
   const store = openDurableStore({ kind: 'sqlite', path: config.storage.ledger.path });
-  const adapters = createAdapterRegistry({
-    gemini: {
-      // The caching decision uses the deployment's own prices; storage is billed on the ledger.
-      pricingFor: (t) =>
-        catalog
-          .list()
-          .flatMap((m) => catalog.deployments(m.name))
-          .find((d) => d.provider.name === t.provider.name && d.upstreamModel === t.upstreamModel)?.pricing ?? null,
-      now: clock,
-      onStorageCharge: (c) => recordProviderCharge(store, { resource: c.cache, reason: c.reason, provider: c.provider, model: c.model, pico: c.pico }),
-    },
+  const contextCaches = createContextCaches({
+    // The caching decision uses the deployment's own prices; storage is billed on the ledger.
+    pricingFor: (t) =>
+      catalog
+        .list()
+        .flatMap((m) => catalog.deployments(m.name))
+        .find((d) => d.provider.name === t.provider.name && d.upstreamModel === t.upstreamModel)?.pricing ?? null,
+    now: clock,
+    onStorageCharge: (c) => recordProviderCharge(store, { resource: c.cache, reason: c.reason, provider: c.provider, model: c.model, pico: c.pico }),
   });
+  const adapters = createAdapterRegistry({ gemini: { contextCaches } });
   const deps: AppDeps = {
     config,
     catalog,

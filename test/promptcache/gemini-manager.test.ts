@@ -8,6 +8,7 @@ import { httpContextCacheApi, type ContextCacheApi } from '../../src/promptcache
 import { GeminiContextCache, type StorageCharge } from '../../src/promptcache/gemini/manager.js';
 import type { ProviderConfig } from '../../src/providers/types.js';
 import { createGeminiAdapter } from '../../src/providers/gemini.js';
+import { createContextCaches } from '../../src/promptcache/gemini/accounts.js';
 import type { CanonicalRequest, StreamEvent } from '../../src/core/canonical.js';
 import { longText, postJson } from '../emulator/helpers.js';
 
@@ -194,8 +195,8 @@ describe('the Gemini adapter with context caching', () => {
   });
   const creates = () => emu.stats().byPath['/v1beta/cachedContents'] ?? 0;
 
-  it('is off with `contextCache: { enabled: false }`', async () => {
-    const adapter = createGeminiAdapter({ contextCache: { enabled: false } });
+  it('is off without context caches', async () => {
+    const adapter = createGeminiAdapter({});
     const target = { provider, upstreamModel: 'gemini-2.5-flash' };
     const before = creates();
     for (const q of ['one', 'two', 'three']) {
@@ -208,7 +209,7 @@ describe('the Gemini adapter with context caching', () => {
   it('reports storage charges with the provider, and a stream falls back when the cache has expired upstream', async () => {
     const charges: Array<StorageCharge & { provider: string }> = [];
     let local = clock; // the adapter's own clock: it does not see the provider's time jump
-    const adapter = createGeminiAdapter({ now: () => local, onStorageCharge: (c) => charges.push(c) });
+    const adapter = createGeminiAdapter({ contextCaches: createContextCaches({ now: () => local, onStorageCharge: (c) => charges.push(c) }) });
     const target = { provider, upstreamModel: 'gemini-2.5-flash' };
     await adapter.complete(target, request('warm up'), [], {});
     local += 1000;

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { AnthropicPromptCache, DEFAULT_MIN_CACHE_TOKENS } from '../../src/emulator/prompt-cache-anthropic.js';
+import { AnthropicPromptCache, DEFAULT_MIN_CACHE_TOKENS } from '../../src/providers/anthropic-cache-rules.js';
 import { blockEnds, type PromptBlock } from '../../src/promptcache/blocks.js';
 import { planBreakpoints } from '../../src/promptcache/planner.js';
 import { segmentsOf } from '../../src/promptcache/segments.js';

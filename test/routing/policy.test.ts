@@ -6,7 +6,8 @@ import type { ConfigInput } from '../../src/config/schema.js';
 import { buildCatalog, type Catalog } from '../../src/config/catalog.js';
 import type { CanonicalRequest } from '../../src/core/canonical.js';
 import { extractFeatures, type RequestFeatures } from '../../src/routing/policy/features.js';
-import { compileRule, ruleSchema } from '../../src/routing/policy/rules.js';
+import { compileRule } from '../../src/routing/policy/rules.js';
+import { ruleSchema } from '../../src/config/rule-schema.js';
 import { decide, type PolicyConfig } from '../../src/routing/policy/decide.js';
 import { incapability } from '../../src/routing/policy/capabilities.js';
 

@@ -6,7 +6,8 @@ import { parseConfig } from '../../src/config/load.js';
 import { DEFAULT_CONFIG } from '../../src/config/defaults.js';
 import { buildCatalog } from '../../src/config/catalog.js';
 import { compileRouters } from '../../src/routing/routers/compile.js';
-import { compileRule, ruleSchema } from '../../src/routing/policy/rules.js';
+import { compileRule } from '../../src/routing/policy/rules.js';
+import { ruleSchema } from '../../src/config/rule-schema.js';
 import { incapability } from '../../src/routing/policy/capabilities.js';
 import { createContext } from '../../src/pipeline/context.js';
 import { route } from '../../src/pipeline/route.js';
@@ -72,7 +73,7 @@ describe('routing never picks an incapable model', () => {
             forwardHeaders: {},
           });
           const content: ContentPart[] = [{ type: 'text', text: 'x'.repeat(r.chars) }];
-          if (r.image) content.push({ type: 'image', source: { type: 'url', url: 'https://example.com/a.png' } });
+          if (r.image) content.push({ type: 'image', source: { kind: 'url', url: 'https://example.com/a.png' } });
           ctx.request = {
             ...ctx.request,
             model,

@@ -2,7 +2,7 @@
 // JSONL. Each item's `params` is validated only when the item runs, as the real API does: a bad
 // item ends `errored`, the others are unaffected.
 import { handleAnthropicMessages } from '../anthropic.js';
-import { hashString } from '../hash.js';
+import { hashString } from '../../core/running-hash.js';
 import { isObj } from '../parse-util.js';
 import type { EmulatorState } from '../state.js';
 import type { StoredBatch } from './batch-store.js';

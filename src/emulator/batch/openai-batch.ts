@@ -3,7 +3,7 @@
 // the error file holds the items that answered an error status and the expired ones (`error.code:
 // "batch_expired"`). Items a cancel stopped are in neither file (partial output).
 import { handleOpenAIEmbeddings } from '../embeddings.js';
-import { hashString } from '../hash.js';
+import { hashString } from '../../core/running-hash.js';
 import { handleOpenAIChat } from '../openai.js';
 import { isObj } from '../parse-util.js';
 import type { EmulatorState } from '../state.js';

@@ -8,7 +8,7 @@
 //   oracle   — AutoCachePlanner with FutureReuse (oracle.ts): the same optimiser, exact future;
 //   repeatOracle — the same, but blind to whether a new prefix will come back (RepeatOracle).
 // Entries are committed at the arrival time (zero time to first token).
-import { AnthropicPromptCache, DEFAULT_MIN_CACHE_TOKENS } from '../../emulator/prompt-cache-anthropic.js';
+import { AnthropicPromptCache, DEFAULT_MIN_CACHE_TOKENS } from '../../providers/anthropic-cache-rules.js';
 import { costPico } from '../../cost/calculate.js';
 import type { ModelPricing } from '../../cost/prices.js';
 import { ZERO_USAGE } from '../../core/canonical.js';

@@ -2,6 +2,7 @@
 // cachedContent belongs to the API key that made it; made on first use, all deleted on close.
 import { createHash } from 'node:crypto';
 import { lookupPricing, type ModelPricing } from '../../cost/prices.js';
+import type { GeminiContextCaches } from '../../providers/gemini.js';
 import type { ProviderConfig, UpstreamTarget } from '../../providers/types.js';
 import { httpContextCacheApi } from './api.js';
 import { GeminiContextCache, type ContextCacheOptions, type PreparedRequest, type StorageCharge } from './manager.js';
@@ -18,7 +19,7 @@ export interface ContextCachingOptions {
   now?: () => number;
 }
 
-export interface ContextCaches {
+export interface ContextCaches extends GeminiContextCaches {
   prepare(target: UpstreamTarget, body: GeminiBody): Promise<PreparedRequest>;
   /** The provider answered 403/404 for this cache. */
   forget(target: UpstreamTarget, name: string): void;

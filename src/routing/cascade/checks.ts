@@ -3,12 +3,12 @@
 // local checks pass) any judge check through judgeRequest / judgeVerdict.
 import type { CanonicalRequest, CanonicalResponse, ToolCallPart } from '../../core/canonical.js';
 import { answerText, parseJson, readNumber, stripFences, toolCalls, toUnit } from './answer.js';
-import { requestSchemaValidator, compileSchema, SchemaProblem, type Validator } from './json-schema.js';
+import { requestSchemaValidator, compileSchema, SchemaProblem, type Validator } from '../../core/json-schema.js';
 import { DEFAULT_REFUSAL_PHRASES, findRefusal, refusalMatcher } from './refusal.js';
-import type { CascadeCheck } from './schema.js';
+import type { CascadeCheck } from '../../config/cascade-check-schema.js';
 import { fail, headerSafe, num, pass, type CheckVerdict } from './verdict.js';
 
-export { cascadeCheckSchema, type CascadeCheck, type JudgeCheck } from './schema.js';
+export { cascadeCheckSchema, type CascadeCheck, type JudgeCheck } from '../../config/cascade-check-schema.js';
 export type { CheckVerdict } from './verdict.js';
 export { judgeRequest, judgeVerdict } from './judge.js';
 

@@ -2,7 +2,7 @@
 // are pure; sending it is the pipeline's job.
 import type { CanonicalRequest, CanonicalResponse, ContentPart } from '../../core/canonical.js';
 import { answerText, readNumber, toUnit } from './answer.js';
-import type { JudgeCheck } from './schema.js';
+import type { JudgeCheck } from '../../config/cascade-check-schema.js';
 import { fail, num, pass, type CheckVerdict } from './verdict.js';
 
 // The judge's cost is pure overhead, so the transcript it reads is capped.

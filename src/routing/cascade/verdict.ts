@@ -1,6 +1,6 @@
 // The outcome of one cascade check. `detail` travels in a response header, so it is kept short and
 // printable ASCII whatever the model wrote.
-import type { CascadeCheck } from './schema.js';
+import type { CascadeCheck } from '../../config/cascade-check-schema.js';
 
 export interface CheckVerdict {
   pass: boolean;

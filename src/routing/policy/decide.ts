@@ -7,7 +7,8 @@
 import type { Catalog, Deployment } from '../../config/catalog.js';
 import { incapability, type Incapability } from './capabilities.js';
 import type { RequestFeatures } from './features.js';
-import { firstMatch, type CompiledRule, type RouteTarget } from './rules.js';
+import type { RouteTarget } from '../../config/rule-schema.js';
+import { firstMatch, type CompiledRule } from './rules.js';
 import { pickInTier, TIERS, type Tier } from './tiers.js';
 
 export interface PolicyConfig {

@@ -7,7 +7,7 @@ import { packageFile } from '../../core/package-file.js';
 import type { Catalog, Deployment } from '../../config/catalog.js';
 import { loadRouterModel, type LearnedRouter } from '../learned/model.js';
 import type { CascadeCheck } from '../cascade/checks.js';
-import type { NamedRouterConfig } from './schema.js';
+import type { NamedRouterConfig } from '../../config/router-schema.js';
 
 export interface CompiledLearnedRouter {
   kind: 'learned';
@@ -30,17 +30,6 @@ export interface CompiledCascadeRouter {
 }
 
 export type CompiledRouter = CompiledLearnedRouter | CompiledCascadeRouter;
-
-/** Names the model names a config refers to, for the config loader's checks (no I/O). */
-export function routerModelRefs(name: string, r: NamedRouterConfig): Array<{ path: string; model: string }> {
-  const base = `routing.routers.${name}`;
-  if (r.kind === 'learned') return Object.entries(r.candidates).map(([from, model]) => ({ path: `${base}.candidates.${from}`, model }));
-  const refs = r.steps.map((model, i) => ({ path: `${base}.steps[${i}]`, model }));
-  r.checks.forEach((c, i) => {
-    if (c.kind === 'judge') refs.push({ path: `${base}.checks[${i}].model`, model: c.model });
-  });
-  return refs;
-}
 
 /** Compiles every named router; the problems (with paths) when any cannot be. */
 export function compileRouters(

@@ -1,7 +1,7 @@
 // Config shape of one cascade check: the test run on the cheap model's answer that decides whether
 // to escalate. Validated once at start-up: regexes and JSON Schemas must compile here, not per request.
 import { z } from 'zod';
-import { compileSchema, SchemaProblem } from './json-schema.js';
+import { compileSchema, SchemaProblem } from '../core/json-schema.js';
 
 /** A JSON field name ("score", or a dotted path "result.score"), also looked for as "Score: 7" lines. */
 const fieldName = z

@@ -1,4 +1,8 @@
-// Anthropic explicit prompt caching (PROVIDER_PROTOCOLS.md §4). Breakpoints are the cacheable
+// How Anthropic's explicit prompt cache behaves (PROVIDER_PROTOCOLS.md §4): its rules (at most 4
+// breakpoints, 20-block lookback, minimum cacheable lengths, TTLs) and a faithful model of it. The
+// emulator serves with this model, and the gateway's prompt-cache planner tracks with it, so both
+// follow the same rules.
+// Breakpoints are the cacheable
 // blocks of the layout (tools → system → messages) that carry `cache_control`, plus the last
 // cacheable block when the request has a top-level `cache_control`. Entries are keyed by model +
 // hash of the whole prefix up to a block, written only at breakpoints at or above the model's
@@ -9,8 +13,12 @@
 // calls when the response starts (an entry is usable only once the first response has started).
 import type { CacheControl } from '../core/canonical.js';
 import type { PromptSegment } from '../tokens/count.js';
-import { EmuError, badRequest } from './errors.js';
-import { hashString, RunningHash } from './hash.js';
+import { hashString, RunningHash } from '../core/running-hash.js';
+
+/** A request that breaks the cache's rules; the provider answers it with a 400. */
+export class CacheRuleViolation extends Error {
+  override readonly name = 'CacheRuleViolation';
+}
 
 export const MAX_BREAKPOINTS = 4;
 export const LOOKBACK_BLOCKS = 20;
@@ -82,7 +90,7 @@ export class AnthropicPromptCache {
     this.entries.clear();
   }
 
-  /** Throws a 400 for more than 4 breakpoints or a 1h breakpoint after a 5m one. */
+  /** Throws CacheRuleViolation for more than 4 breakpoints or a 1h breakpoint after a 5m one. */
   plan(model: string, segments: readonly PromptSegment[], topLevel?: CacheControl): CachePlan {
     let total = 0;
     let breakpoints = 0;
@@ -94,7 +102,7 @@ export class AnthropicPromptCache {
     }
     if (topLevel && !lastBlockHasCc && segments.some((s) => s.block)) breakpoints++;
     if (breakpoints > MAX_BREAKPOINTS) {
-      throw badRequest(`A maximum of ${MAX_BREAKPOINTS} blocks with cache_control may be provided. Found ${breakpoints}.`);
+      throw new CacheRuleViolation(`A maximum of ${MAX_BREAKPOINTS} blocks with cache_control may be provided. Found ${breakpoints}.`);
     }
     const none = { inputTokens: total, cacheReadTokens: 0, cacheWrite5mTokens: 0, cacheWrite1hTokens: 0 };
     if (breakpoints === 0) return { usage: none, commit: NOOP };
@@ -107,8 +115,7 @@ export class AnthropicPromptCache {
     let seen5m = false;
     for (const bp of bps) {
       if (bp.cc?.ttl === '1h' && seen5m) {
-        throw new EmuError(
-          400,
+        throw new CacheRuleViolation(
           "a ttl='1h' cache_control block must not come after a ttl='5m' cache_control block. Note that blocks are processed in the following order: `tools`, `system`, `messages`.",
         );
       }

@@ -2,8 +2,8 @@
 // answers an expired, deleted or unknown cachedContent with 403 PERMISSION_DENIED (some paths
 // 404); on a request that names a cache either status is taken as that, and the full request is
 // sent once more. A 403 that was really about the key fails the same way on the retry.
-import { GatewayError } from '../../core/errors.js';
-import type { UpstreamErrorParser } from '../../providers/http.js';
+import { GatewayError } from '../core/errors.js';
+import type { UpstreamErrorParser } from './http.js';
 
 export class CachedContentGone extends GatewayError {
   constructor(readonly upstream: GatewayError) {

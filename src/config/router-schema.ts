@@ -1,6 +1,6 @@
 // Named routers in the config (`model: "router/<name>"`, or a rule's `route: {router: <name>}`).
 import { z } from 'zod';
-import { cascadeCheckSchema } from '../cascade/checks.js';
+import { cascadeCheckSchema } from './cascade-check-schema.js';
 
 export const learnedRouterSchema = z.strictObject({
   kind: z.literal('learned'),
@@ -28,3 +28,14 @@ export const namedRouterSchema = z.discriminatedUnion('kind', [learnedRouterSche
 export type NamedRouterConfig = z.output<typeof namedRouterSchema>;
 export type LearnedRouterConfig = z.output<typeof learnedRouterSchema>;
 export type CascadeRouterConfig = z.output<typeof cascadeRouterSchema>;
+
+/** Names the model names a config refers to, for the config loader's checks (no I/O). */
+export function routerModelRefs(name: string, r: NamedRouterConfig): Array<{ path: string; model: string }> {
+  const base = `routing.routers.${name}`;
+  if (r.kind === 'learned') return Object.entries(r.candidates).map(([from, model]) => ({ path: `${base}.candidates.${from}`, model }));
+  const refs = r.steps.map((model, i) => ({ path: `${base}.steps[${i}]`, model }));
+  r.checks.forEach((c, i) => {
+    if (c.kind === 'judge') refs.push({ path: `${base}.checks[${i}].model`, model: c.model });
+  });
+  return refs;
+}

@@ -3,8 +3,8 @@
 import { emptyRequest, ZERO_USAGE, type CanonicalRequest } from '../core/canonical.js';
 import { GatewayError } from '../core/errors.js';
 import type { Deployment } from '../config/catalog.js';
-import { costPico } from './calculate.js';
-import { formatUsd } from './money.js';
+import { costPico } from '../cost/calculate.js';
+import { formatUsd } from '../cost/money.js';
 import { countCanonicalInputTokens } from '../tokens/count.js';
 import { parseChatRequest } from '../wire/openai/request.js';
 import { parseMessagesRequest } from '../wire/anthropic/request.js';
