@@ -5,10 +5,10 @@
 // once it holds `deferral.maxItems` requests or its oldest is `deferral.maxAgeMs` old. The result
 // is read with GET /v1/costwise/jobs/{id}, and POSTed to `deferral.webhookUrl` when one is set.
 // Deferred batches skip approval: the caller chose to defer each request.
-import { invalidRequest } from '../core/errors.js';
 import { formatUsd } from '../cost/money.js';
 import type { CanonicalRequest } from '../core/canonical.js';
-import type { Caller } from '../pipeline/context.js';
+import type { Caller, DeferredJob } from '../pipeline/context.js';
+import type { Deferrer } from '../pipeline/defer.js';
 import { renderChatCompletion } from '../wire/openai/response.js';
 import { renderOpenAIError } from '../wire/openai/errors.js';
 import { renderMessage } from '../wire/anthropic/response.js';
@@ -19,26 +19,11 @@ import { deploymentByKey, itemRequestId, planItem, type Planned } from './plan.j
 import { newId, type BatchService } from './service.js';
 import type { BatchFormat, ItemRecord } from './types.js';
 
-const UNIT_MS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-
-/** `24h`, `90m`, `2d`, `3600s` → milliseconds. */
-export function parseWindow(raw: string): number {
-  const m = /^\s*(\d+)\s*([smhd])\s*$/.exec(raw);
-  if (!m || Number(m[1]) === 0) throw invalidRequest(`x-costwise-defer: expected a window like 24h, 90m, 2d or 3600s, got "${raw}"`, 'x-costwise-defer');
-  return Number(m[1]) * UNIT_MS[m[2]!]!;
-}
-
-export interface Deferred {
-  jobId: string;
-  batchId: string;
-  notAfter: number;
-}
-
 export async function deferRequest(
   svc: BatchService,
   q: { format: BatchFormat; body: unknown; caller: Caller; forwardHeaders: Record<string, string>; windowMs: number },
-): Promise<Deferred> {
-  const deps = svc.deps();
+): Promise<DeferredJob> {
+  const deps = svc.deps;
   let batch = svc.store.collecting(q.format, q.caller, q.forwardHeaders);
   if (!batch) {
     batch = await svc.submit({
@@ -73,6 +58,11 @@ export async function deferRequest(
   return { jobId, batchId: batch.id, notAfter: now + q.windowMs };
 }
 
+/** The defer stage's way into the batch service. */
+export function deferrerFor(svc: BatchService): Deferrer {
+  return { defer: (job) => deferRequest(svc, job) };
+}
+
 /** The loop's hook: flush full or old deferral batches (with their estimate), deliver webhooks. */
 export function deferralHook(svc: BatchService): () => Promise<void> {
   return async () => {
@@ -80,7 +70,7 @@ export function deferralHook(svc: BatchService): () => Promise<void> {
     const now = svc.now();
     for (const b of svc.store.batchesIn(['collecting'])) {
       if (b.total < maxItems && now - b.createdAt < maxAgeMs) continue;
-      const deps = svc.deps();
+      const deps = svc.deps;
       const planned: Planned[] = svc.store.items(b.id).map((item: ItemRecord) => {
         const deployment = deploymentByKey(deps.catalog, item.servedModel, item.deploymentKey);
         return { item, ...(deployment ? { deployment, request: JSON.parse(item.request) as CanonicalRequest } : {}) };

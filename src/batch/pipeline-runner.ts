@@ -1,27 +1,47 @@
 // Items of providers without a batch API (Gemini, OpenAI-compatible servers) and items for a
-// cascade router run through the real request pipeline — route → dispatch (or cascade) → settle —
-// at low priority: at most `concurrency` at a time over all batches, each started on a later turn
-// of the event loop than interactive requests. Their ledger rows are the pipeline's own
-// (recordLedger), with the item's deterministic request id.
+// cascade router run through the real request pipeline (src/pipeline: route → prompt-cache plan →
+// dispatch or cascade, settled in one place) at low priority: at most `concurrency` at a time over
+// all batches, each started on a later turn of the event loop than interactive requests. Their
+// responder stores the result on the item; their ledger rows are the pipeline's own, with the
+// item's deterministic request id.
 import type { CanonicalRequest } from '../core/canonical.js';
-import { toGatewayError } from '../core/errors.js';
-import { createContext } from '../pipeline/context.js';
-import { route } from '../pipeline/route.js';
-import { dispatch } from '../pipeline/dispatch.js';
-import { runCascade } from '../pipeline/cascade.js';
-import { price, recordLedger } from '../pipeline/settle.js';
-import type { AppDeps } from '../server/deps.js';
+import { toGatewayError, type GatewayError } from '../core/errors.js';
+import { createContext, type Exit, type Outcome, type RequestContext, type Responder } from '../pipeline/index.js';
 import { storeError } from './errors.js';
 import { itemRequestId } from './plan.js';
+import type { BatchDeps } from './service.js';
 import type { BatchStore } from './store.js';
 import type { BatchRecord, ItemRecord } from './types.js';
+
+/** A pipeline item's answer goes onto its stored item (once: a cancelled item is not settled again). */
+class ItemResponder implements Responder {
+  constructor(
+    private readonly store: BatchStore,
+    private readonly key: { batchId: string; seq: number },
+  ) {}
+
+  send(ctx: RequestContext, outcome: Outcome): Promise<Exit> {
+    if (outcome.kind !== 'complete') return Promise.resolve(this.fail(ctx, toGatewayError(new Error(`batch item answered with ${outcome.kind}`))));
+    const s = ctx.settlement;
+    const result = { type: 'succeeded' as const, response: outcome.response, model: ctx.deployment?.name ?? '', warnings: [...ctx.warnings] };
+    const applied = this.store.settle([
+      { ...this.key, from: ['running'], state: 'succeeded', result, costPico: s?.costPico ?? 0, baselinePico: s?.baselinePico ?? 0 },
+    ]);
+    return Promise.resolve({ status: 200, record: applied.length > 0 });
+  }
+
+  fail(_ctx: RequestContext, error: GatewayError): Exit {
+    this.store.settle([{ ...this.key, from: ['running'], state: 'errored', result: { type: 'errored', error: storeError(error) }, costPico: 0, baselinePico: 0 }]);
+    return { status: error.status, error, record: true };
+  }
+}
 
 export class PipelineRunner {
   private readonly running = new Set<Promise<void>>();
 
   constructor(
     private readonly store: BatchStore,
-    private readonly deps: () => AppDeps,
+    private readonly deps: BatchDeps,
     private readonly concurrency: number,
     private readonly onSettled: () => void,
   ) {}
@@ -54,32 +74,21 @@ export class PipelineRunner {
   }
 
   private async run(batch: BatchRecord, item: ItemRecord): Promise<void> {
-    const deps = this.deps();
+    const deps = this.deps;
+    const key = { batchId: batch.id, seq: item.seq };
     const ctx = createContext({
       requestId: itemRequestId(batch.id, item.customId),
       ingress: batch.format,
       endpoint: batch.format === 'openai' ? '/v1/batches' : '/v1/messages/batches',
+      responder: new ItemResponder(this.store, key),
       caller: { tenant: batch.tenant, keyId: batch.keyId, tags: batch.tags },
       forwardHeaders: batch.forwardHeaders,
     });
     ctx.request = { ...(JSON.parse(item.request) as CanonicalRequest), stream: false, streamUsage: false };
-    const key = { batchId: batch.id, seq: item.seq };
-    try {
-      route(ctx, deps.catalog, deps.policy, deps.routers);
-      await (ctx.cascade ? runCascade(ctx, deps) : dispatch(ctx, deps));
-      const outcome = ctx.outcome;
-      if (outcome?.kind !== 'complete') throw new Error('batch item answered with a stream');
-      const s = price(ctx, outcome.response.usage);
-      const result = { type: 'succeeded' as const, response: outcome.response, model: ctx.deployment!.name, warnings: [...ctx.warnings] };
-      const applied = this.store.settle([{ ...key, from: ['running'], state: 'succeeded', result, costPico: s.costPico, baselinePico: s.baselinePico }]);
-      if (applied.length === 0) return;
-      recordLedger(ctx, deps.store, { status: 200 });
+    await deps.runItem(ctx);
+    if (ctx.exit?.status === 200 && ctx.exit.record) {
       await deps.store.flush();
       this.store.markBilled([key]);
-    } catch (err) {
-      const e = toGatewayError(err);
-      this.store.settle([{ ...key, from: ['running'], state: 'errored', result: { type: 'errored', error: storeError(e) }, costPico: 0, baselinePico: 0 }]);
-      recordLedger(ctx, deps.store, { status: e.status, error: e });
     }
   }
 }

@@ -5,21 +5,13 @@
 import { invalidRequest } from '../core/errors.js';
 import type { CanonicalRequest } from '../core/canonical.js';
 import type { Catalog, Deployment } from '../config/catalog.js';
-import { createContext, type Caller } from '../pipeline/context.js';
-import { route } from '../pipeline/route.js';
-import type { PolicyConfig } from '../routing/policy/decide.js';
-import type { CompiledRouter } from '../routing/routers/compile.js';
+import { createContext, need, type Caller } from '../pipeline/context.js';
+import { route, type RoutingDeps } from '../pipeline/route.js';
 import { parseChatRequest } from '../wire/openai/request.js';
 import { parseMessagesRequest } from '../wire/anthropic/request.js';
 import { storeError } from './errors.js';
 import { hasNativeBatch } from '../cost/batch.js';
 import type { BatchFormat, ItemRecord } from './types.js';
-
-export interface Routing {
-  catalog: Catalog;
-  policy: PolicyConfig;
-  routers: ReadonlyMap<string, CompiledRouter>;
-}
 
 export interface PlanInput {
   batchId: string;
@@ -50,7 +42,7 @@ export function parseItemBody(format: BatchFormat, body: unknown): CanonicalRequ
   return request;
 }
 
-export function planItem(input: PlanInput, routing: Routing): Planned {
+export function planItem(input: PlanInput, routing: RoutingDeps): Planned {
   const base: ItemRecord = {
     batchId: input.batchId,
     seq: input.seq,
@@ -81,8 +73,8 @@ export function planItem(input: PlanInput, routing: Routing): Planned {
       forwardHeaders: {},
     });
     ctx.request = request;
-    route(ctx, routing.catalog, routing.policy, routing.routers);
-    const deployment = ctx.deployment!;
+    route(ctx, routing);
+    const deployment = need(ctx.deployment, 'deployment', 'route');
     const native = !ctx.cascade && hasNativeBatch(deployment.provider.kind);
     const item: ItemRecord = {
       ...base,

@@ -14,7 +14,7 @@ import { basename, dirname, join } from 'node:path';
 import type { Config } from '../config/schema.js';
 import { invalidRequest, GatewayError } from '../core/errors.js';
 import type { Caller } from '../pipeline/context.js';
-import type { AppDeps } from '../server/deps.js';
+import type { Pipeline, PipelineDeps } from '../pipeline/index.js';
 import { billUnbilled } from './billing.js';
 import { estimateBatch, observedOutput, usdToPico } from './estimate.js';
 import { parseAnthropicInput, parseOpenAIInput, upstreamCustomIds, type RawItem } from './input.js';
@@ -28,6 +28,11 @@ import { deferralHook } from './deferral.js';
 import type { BatchFormat, BatchRecord, BatchState, FileRecord, LineError } from './types.js';
 
 export type BatchConfig = Config['batch'];
+
+/** What batches run on: the pipeline's dependencies, and the pipeline that runs items without a batch API. */
+export interface BatchDeps extends PipelineDeps {
+  runItem: Pipeline;
+}
 
 /**
  * `timer`: the loop runs every `pollIntervalMs` of wall time and whenever something changes.
@@ -68,7 +73,7 @@ export class BatchService {
   constructor(
     readonly config: BatchConfig,
     dbPath: string,
-    readonly deps: () => AppDeps,
+    readonly deps: BatchDeps,
     private readonly log: (message: string) => void = (m) => process.stderr.write(`${m}\n`),
     readonly loop: BatchLoop = 'timer',
   ) {
@@ -140,11 +145,11 @@ export class BatchService {
 
   /** The gateway's clock: wall time, or a trace replay's simulated clock. */
   now(): number {
-    return this.deps().clock();
+    return this.deps.clock();
   }
 
   private nativeDeps(): NativeDeps {
-    const d = this.deps();
+    const d = this.deps;
     return { store: this.store, ledger: d.store, catalog: d.catalog, log: this.log, now: d.clock };
   }
 
@@ -216,7 +221,7 @@ export class BatchService {
 
   /** Plans, prices and stores a batch; it starts at once unless it needs approval. */
   async submit(s: Submission): Promise<BatchRecord> {
-    const d = this.deps();
+    const d = this.deps;
     const id = newId(s.format === 'openai' ? 'batch_cw' : 'msgbatch_cw');
     const upstream = upstreamCustomIds(s.items.map((i) => i.customId));
     const planned: Planned[] = s.items.map((raw, seq) =>
@@ -385,8 +390,8 @@ export function batchDbPath(config: Config): string {
 }
 
 /** The gateway's batch service, started (recovery included) and with deferral hooked in. */
-export async function startBatchService(config: Config, deps: AppDeps, loop: BatchLoop = 'timer'): Promise<BatchService> {
-  const svc = new BatchService(config.batch, batchDbPath(config), () => deps, undefined, loop);
+export async function startBatchService(config: Config, deps: BatchDeps, loop: BatchLoop = 'timer'): Promise<BatchService> {
+  const svc = new BatchService(config.batch, batchDbPath(config), deps, undefined, loop);
   svc.afterTick.push(deferralHook(svc));
   await svc.start();
   return svc;

@@ -1,24 +1,26 @@
-// Stage (before route): the response cache. A request the policy lets in is looked up by its
+// Stage: the response cache (after parse, before route). A request the policy lets in is looked up by its
 // canonical key within its namespace (credential or tenant); a hit is served in the caller's
 // format and mode with nothing billed, its baseline the cost the answer had avoided. On a miss
 // the first request for a key leads and identical requests arriving meanwhile wait for its answer
 // (no stampede); the leader's answer is stored once complete. With semantic caching on, an exact
 // miss is looked up by meaning among the answers to the same context (same namespace, model and
 // everything but the last user turn), and the best candidate is verified before it is served.
-import type { IncomingHttpHeaders } from 'node:http';
-import type { CanonicalResponse } from '../core/canonical.js';
+import { ZERO_USAGE, type CanonicalResponse, type StreamEvent } from '../core/canonical.js';
 import { invalidRequest } from '../core/errors.js';
 import { replay, responseEvents } from '../core/response-stream.js';
+import { StreamCollector } from '../core/stream-collect.js';
 import type { Catalog } from '../config/catalog.js';
 import type { Config } from '../config/schema.js';
 import { cacheKey, isDeterministic } from '../cache/exact/index.js';
 import type { ResponseCacheStore } from '../cache/types.js';
-import { extractFeatures, type RequestFeatures } from '../routing/policy/features.js';
+import type { RequestFeatures } from '../routing/policy/features.js';
 import { compileMatch } from '../routing/policy/rules.js';
-import type { RequestContext } from './context.js';
+import { featuresOf, type RequestContext } from './context.js';
 import type { EmbeddingCall, SemanticCache } from './semantic-cache.js';
 import type { DurableStore } from '../storage/types.js';
-import { recordSubCall } from './settle.js';
+import { recordSubCall } from './ledger.js';
+import { price } from './price.js';
+import type { Stage } from './stage.js';
 
 type Policy = Config['cache']['policy'];
 
@@ -76,7 +78,7 @@ export interface CacheDirective {
 
 const MODES = new Set(['no-store', 'no-cache', 'refresh']);
 
-export function cacheDirective(headers: IncomingHttpHeaders): CacheDirective {
+export function cacheDirective(headers: Readonly<Record<string, string | string[] | undefined>>): CacheDirective {
   const mode = headers['x-costwise-cache'];
   const ttl = headers['x-costwise-cache-ttl'];
   let ttlMs: number | undefined;
@@ -112,16 +114,45 @@ export interface StoredAnswer {
   response: CanonicalResponse;
 }
 
+/** What the response cache stage uses. */
+export interface CacheStageDeps {
+  responseCache: ResponseCache;
+  catalog: Catalog;
+  /** The ledger: embedding calls of the semantic cache are billed on their own rows. */
+  store: DurableStore;
+}
+
+export function responseCacheStage(deps: CacheStageDeps): Stage {
+  return {
+    name: 'response-cache',
+    async run(ctx, next) {
+      if (await lookupCache(ctx, deps, cacheDirective(ctx.inbound.headers))) {
+        price(ctx, ZERO_USAGE);
+        return;
+      }
+      await next(ctx);
+      // A streamed miss is collected as it passes, so that settle can store the whole answer.
+      const outcome = ctx.outcome;
+      if (ctx.cachePlan && outcome?.kind === 'stream') {
+        const collector = (ctx.cacheCollector = new StreamCollector());
+        ctx.outcome = { kind: 'stream', events: collected(outcome.events, collector) };
+      }
+    },
+  };
+}
+
+async function* collected(events: AsyncIterable<StreamEvent>, collector: StreamCollector): AsyncGenerator<StreamEvent> {
+  for await (const event of events) {
+    collector.add(event);
+    yield event;
+  }
+}
+
 /** Looks the request up; true when it was answered from the cache (`ctx.outcome` is set). */
-export async function lookupCache(
-  ctx: RequestContext,
-  cache: ResponseCache,
-  catalog: Catalog,
-  directive: CacheDirective,
-  ledger: DurableStore,
-): Promise<boolean> {
+export async function lookupCache(ctx: RequestContext, deps: CacheStageDeps, directive: CacheDirective): Promise<boolean> {
+  const { responseCache: cache, catalog, store: ledger } = deps;
   if (directive.mode === 'no-store') return false;
-  const features = (ctx.features ??= extractFeatures(ctx.request, ctx.caller));
+  const features = featuresOf(ctx);
   const rule = cache.rules.find((r) => r.matches(features));
   const policy = rule?.policy ?? cache.policy;
   if (policy === 'never' || (policy === 'deterministic' && !isDeterministic(ctx.request))) return false;
@@ -161,11 +192,11 @@ export async function lookupCache(
  */
 export function finishCache(
   ctx: RequestContext,
-  cache: ResponseCache,
+  deps: Pick<CacheStageDeps, 'responseCache' | 'store'>,
   response: CanonicalResponse | undefined,
-  ledger: DurableStore,
   log: (m: string) => void = console.error,
 ): void {
+  const { responseCache: cache, store: ledger } = deps;
   const plan = ctx.cachePlan;
   if (!plan || ctx.cacheResult !== 'miss') return;
   const model = ctx.deployment?.name;

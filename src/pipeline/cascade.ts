@@ -11,7 +11,7 @@ import type { DurableStore } from '../storage/types.js';
 import { candidateDeployments } from './candidates.js';
 import type { RequestContext } from './context.js';
 import { callWithFallbacks, dispatch, type DispatchDeps } from './dispatch.js';
-import { recordSubCall } from './settle.js';
+import { recordSubCall } from './ledger.js';
 
 export interface CascadeDeps extends DispatchDeps {
   store: DurableStore;

@@ -1,11 +1,24 @@
-// The typed request context that flows through the pipeline stages.
-import { emptyRequest, type CanonicalRequest, type CanonicalResponse, type StreamEvent, type Usage, type WireFormat } from '../core/canonical.js';
+// The typed request context that flows through the pipeline's stages (src/pipeline/index.ts holds
+// the list, with what each stage reads and writes). Fields are grouped by the stage that sets them;
+// a field a stage needs from an earlier one is read through `need`, which names the stage missing.
+import {
+  emptyRequest,
+  type CanonicalRequest,
+  type CanonicalResponse,
+  type EmbeddingRequest,
+  type EmbeddingResponse,
+  type StreamEvent,
+  type Usage,
+  type WireFormat,
+} from '../core/canonical.js';
 import type { GatewayError } from '../core/errors.js';
 import type { Deployment } from '../config/catalog.js';
 import { Cancellation } from '../core/cancel.js';
-import type { RequestFeatures } from '../routing/policy/features.js';
+import type { StreamCollector } from '../core/stream-collect.js';
+import { extractFeatures, type RequestFeatures } from '../routing/policy/features.js';
 import type { LedgerAttempt } from '../storage/types.js';
 import type { CompiledCascadeRouter } from '../routing/routers/compile.js';
+import type { PlannerMode } from '../promptcache/index.js';
 import type { CachePlan } from './cache.js';
 
 /** Set by route for a cascade router: the capable steps, cheapest first. */
@@ -23,7 +36,20 @@ export interface Caller {
   tags: string[];
 }
 
-export type Outcome = { kind: 'complete'; response: CanonicalResponse } | { kind: 'stream'; events: AsyncIterable<StreamEvent> };
+/** A request accepted to run later in a provider batch (`x-costwise-defer` or a deferral rule). */
+export interface DeferredJob {
+  jobId: string;
+  batchId: string;
+  /** Epoch ms by which the job will have run. */
+  notAfter: number;
+}
+
+/** What the request amounts to, once a stage has answered it. */
+export type Outcome =
+  | { kind: 'complete'; response: CanonicalResponse }
+  | { kind: 'stream'; events: AsyncIterable<StreamEvent> }
+  | { kind: 'embeddings'; response: EmbeddingResponse; request: EmbeddingRequest }
+  | { kind: 'deferred'; job: DeferredJob };
 
 export interface Settlement {
   usage: Usage;
@@ -34,7 +60,34 @@ export interface Settlement {
   promptCachePico: number;
 }
 
+/** How the request ended for its caller; settle records it. */
+export interface Exit {
+  /** The status the caller saw: 499 when it went away first. */
+  status: number;
+  error?: GatewayError | undefined;
+  /** false when the request leaves no ledger row now (deferred: its job's row comes when it runs). */
+  record: boolean;
+}
+
+/**
+ * Where the answer goes: the caller's HTTP connection in its wire format, or a batch item's stored
+ * result. `send` delivers the outcome (a stream to its end) and says how it ended; `fail` answers
+ * an error raised before anything was sent.
+ */
+export interface Responder {
+  send(ctx: RequestContext, outcome: Outcome): Promise<Exit>;
+  fail(ctx: RequestContext, err: GatewayError): Exit;
+}
+
+/** The request as it arrived, before any stage: headers and a body read on demand. */
+export interface Inbound {
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  /** The raw body, read within the configured size limit. */
+  body(): Promise<Buffer>;
+}
+
 export interface RequestContext {
+  // ── arrival (createContext) ──
   readonly requestId: string;
   /** Epoch ms at arrival (ledger time). */
   readonly receivedAt: number;
@@ -42,16 +95,40 @@ export interface RequestContext {
   readonly startedAt: number;
   readonly ingress: WireFormat;
   readonly endpoint: string;
-  readonly caller: Caller;
-  request: CanonicalRequest;
-  /** Headers forwarded to the upstream (emulator controls). */
+  readonly inbound: Inbound;
+  readonly responder: Responder;
+  /** Headers forwarded to the upstream (emulator controls, `anthropic-beta`). */
   readonly forwardHeaders: Record<string, string>;
   /** Translation notes shown to the caller in `x-costwise-warnings`. */
   readonly warnings: string[];
   readonly abort: Cancellation;
-  /** Set by route: what routing decisions look at. */
+
+  // ── authenticate ──
+  caller: Caller;
+
+  // ── parse ──
+  /** The parsed JSON body as sent (deferral stores it as the batch item's body). */
+  body: unknown;
+  request: CanonicalRequest;
+  /** Embeddings requests: the parsed request (`request` then only carries its model). */
+  embedding?: EmbeddingRequest;
+  /** What routing and cache rules look at; computed on first use (`featuresOf`). */
   features?: RequestFeatures;
-  /** Set by route to the chosen model (its primary deployment); by dispatch to the deployment that served. */
+
+  // ── response cache ──
+  /** Set when the answer may be stored. */
+  cachePlan?: CachePlan;
+  /** What the response cache did for this request. */
+  cacheResult?: 'hit-exact' | 'hit-semantic' | 'miss';
+  /** A streamed miss is collected so that its whole answer can be stored. */
+  cacheCollector?: StreamCollector;
+  /** On a semantic hit: the similarity of the question it was matched with. */
+  semanticSimilarity?: number;
+  /** On a cache hit: the usage the cached answer cost when it was made (prices the baseline). */
+  cachedUsage?: Usage;
+
+  // ── route (dispatch updates deployment and routeReason) ──
+  /** The chosen model (its primary deployment); after dispatch, the deployment that served. */
   deployment?: Deployment;
   /** Why that deployment serves (`requested`, `rule:<name>->model`, `auto->model`): `x-costwise-route`. */
   routeReason?: string;
@@ -63,28 +140,29 @@ export interface RequestContext {
   requestedDeployment?: Deployment;
   /** The technique the saving is attributed to (`routing`, `cascade`); unset when served as asked. */
   technique?: string;
-  /** Upstream attempts when there was more than one (retries, fallbacks, cascade steps). */
-  attempts?: LedgerAttempt[];
   cascade?: CascadePlan;
-  /** Set by the cache stage when the answer may be stored. */
-  cachePlan?: CachePlan;
-  /** Set by the cache stage: what the response cache did for this request. */
-  cacheResult?: 'hit-exact' | 'hit-semantic' | 'miss';
+
+  // ── prompt-cache plan ──
+  /** The route's prompt-cache mode; dispatch applies it to every attempt. */
+  promptCacheMode?: PlannerMode | 'off';
   /** Anthropic breakpoint plans, per deployment key (a retry on the same deployment reuses its plan). */
   promptCachePlans?: Map<string, { request: CanonicalRequest; commit: () => void; summary: string }>;
   /** What the prompt-cache planner did for the deployment tried last: `x-costwise-prompt-cache`. */
   promptCacheSummary?: string;
-  /** On a semantic hit: the similarity of the question it was matched with. */
-  semanticSimilarity?: number;
-  /** On a cache hit: the usage the cached answer cost when it was made (prices the baseline). */
-  cachedUsage?: Usage;
+
+  // ── dispatch ──
+  /** Upstream attempts when there was more than one (retries, fallbacks, cascade steps). */
+  attempts?: LedgerAttempt[];
   /** Why each rejected cascade step was rejected, for `x-costwise-cascade`. */
   escalations?: string[];
-  /** Set by dispatch. */
+  /** The answer (dispatch, a cache hit or deferral). */
   outcome?: Outcome;
   upstreamHeaders: Record<string, string>;
-  /** Set by settle once the final usage is known. */
+  /** The cost, once the final usage is known (a stream's as it ends). */
   settlement?: Settlement;
+
+  // ── respond ──
+  exit?: Exit;
   error?: GatewayError;
 }
 
@@ -92,11 +170,24 @@ export interface NewContext {
   requestId: string;
   ingress: WireFormat;
   endpoint: string;
+  /** Default: nothing to read (batch items, planning). */
+  inbound?: Inbound;
+  /** Default: none (a context that is only routed, never answered). */
+  responder?: Responder;
+  /** Until authenticate runs (batch items: the batch's caller). */
   caller: Caller;
   forwardHeaders: Record<string, string>;
   /** Arrival time in epoch ms; default now (trace replay passes its simulated clock). */
   receivedAt?: number;
 }
+
+/** Nothing to read: the request was parsed elsewhere (a batch item at submission). */
+export const NO_INBOUND: Inbound = { headers: {}, body: () => Promise.resolve(Buffer.alloc(0)) };
+
+const NO_RESPONDER: Responder = {
+  send: () => Promise.reject(new Error('costwise: this request context has no responder')),
+  fail: (_ctx, error) => ({ status: error.status, error, record: false }),
+};
 
 /** A context for a request that has arrived but not yet been parsed. */
 export function createContext(init: NewContext): RequestContext {
@@ -105,13 +196,27 @@ export function createContext(init: NewContext): RequestContext {
     requestId: init.requestId,
     ingress: init.ingress,
     endpoint: init.endpoint,
+    inbound: init.inbound ?? NO_INBOUND,
+    responder: init.responder ?? NO_RESPONDER,
     caller: init.caller,
     forwardHeaders: init.forwardHeaders,
     receivedAt: init.receivedAt ?? Date.now(),
     startedAt: performance.now(),
+    body: undefined,
     request: emptyRequest(init.ingress),
     warnings: [],
     abort: new Cancellation(),
     upstreamHeaders: {},
   };
+}
+
+/** An unset field a stage needs: a bug in the stage order, named as such. */
+export function need<T>(value: T | undefined, field: string, setBy: string): T {
+  if (value === undefined) throw new Error(`pipeline order: ${field} is set by ${setBy}, which has not run`);
+  return value;
+}
+
+/** The request's routing features, extracted once on first use (cache rules, deferral, route). */
+export function featuresOf(ctx: RequestContext): RequestFeatures {
+  return (ctx.features ??= extractFeatures(ctx.request, ctx.caller));
 }

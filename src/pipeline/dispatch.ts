@@ -1,4 +1,4 @@
-// Stage: send the canonical request upstream, surviving providers: the candidate deployments
+// Dispatch: send the canonical request upstream, surviving providers: the candidate deployments
 // (balanced, with prefix affinity, then fallback models) are tried in order with retries on each
 // and a circuit breaker per deployment. A stream counts as served once its first event arrived;
 // a failure before that falls back like any other.
@@ -6,12 +6,11 @@ import type { CanonicalRequest, CanonicalResponse, StreamEvent } from '../core/c
 import { GatewayError } from '../core/errors.js';
 import type { Catalog, Deployment } from '../config/catalog.js';
 import type { AdapterRegistry } from '../providers/registry.js';
-import { extractFeatures } from '../routing/policy/features.js';
 import { DispatchError, fallbackReason, runWithFallbacks, type Attempt } from '../routing/resilience/index.js';
 import type { LedgerAttempt } from '../storage/types.js';
 import { candidateDeployments } from './candidates.js';
 import { adaptToProviderCache, commitPromptCachePlan, type PromptCachePlanning } from './prompt-cache.js';
-import type { RequestContext } from './context.js';
+import { featuresOf, need, type RequestContext } from './context.js';
 import type { Resilience } from './resilience.js';
 
 export interface DispatchDeps {
@@ -30,8 +29,8 @@ export type Served =
  * serving deployment and the attempt trace on the context.
  */
 export async function dispatch(ctx: RequestContext, deps: DispatchDeps): Promise<void> {
-  const model = ctx.deployment!;
-  const features = ctx.features ?? extractFeatures(ctx.request, ctx.caller);
+  const model = need(ctx.deployment, 'deployment', 'route');
+  const features = featuresOf(ctx);
   const candidates = candidateDeployments(model, ctx.request, features, deps.catalog, deps.resilience);
   const served = await callWithFallbacks(ctx, ctx.request, candidates, deps);
   if (served.fallback) ctx.routeReason = `${ctx.routeReason ?? 'requested'}; ${served.fallback}`;

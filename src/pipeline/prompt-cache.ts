@@ -1,7 +1,8 @@
-// Provider prompt caching around dispatch: per attempt, the request is adapted to the serving
-// provider's cache — Anthropic: breakpoints planned by a reuse cost model when the caller placed
-// none; OpenAI: a `prompt_cache_key` from the tenant and the stable prefix when the caller set
-// none. After a served request, its prompt feeds the prefix-churn detector behind
+// Stage: prompt-cache plan. It picks the route's planner mode (`promptCache.rules`, else
+// `promptCache.mode`); dispatch then adapts every attempt's request to the serving provider's
+// cache — Anthropic: breakpoints planned by a reuse cost model when the caller placed none;
+// OpenAI: a `prompt_cache_key` from the tenant and the stable prefix when the caller set none.
+// After a served request, settle feeds its prompt to the prefix-churn detector behind
 // `GET /api/promptcache`.
 import type { CanonicalRequest } from '../core/canonical.js';
 import type { Config } from '../config/schema.js';
@@ -19,7 +20,8 @@ import {
 import type { RequestFeatures } from '../routing/policy/features.js';
 import { compileMatch } from '../routing/policy/rules.js';
 import { requestAffinityKey } from './candidates.js';
-import type { RequestContext } from './context.js';
+import { featuresOf, type RequestContext } from './context.js';
+import type { Stage } from './stage.js';
 
 /** The gateway's prompt-cache planning state, shared by all requests. */
 export interface PromptCachePlanning {
@@ -28,6 +30,20 @@ export interface PromptCachePlanning {
   now: () => number;
   mode: PlannerMode | 'off';
   rules: ReadonlyArray<{ matches(f: RequestFeatures): boolean; mode: PlannerMode | 'off' }>;
+}
+
+export function promptCachePlanStage(planning: PromptCachePlanning): Stage {
+  return {
+    name: 'prompt-cache-plan',
+    run(ctx, next) {
+      if (planning.rules.length === 0) ctx.promptCacheMode = planning.mode;
+      else {
+        const features = featuresOf(ctx);
+        ctx.promptCacheMode = planning.rules.find((r) => r.matches(features))?.mode ?? planning.mode;
+      }
+      return next(ctx);
+    },
+  };
 }
 
 export function createPromptCachePlanning(config: Config['promptCache'], now: () => number = Date.now): PromptCachePlanning {
@@ -48,8 +64,7 @@ const estimateTokens = (text: string): number => Math.ceil(text.length / 4);
  * tracker when the upstream answered.
  */
 function planAnthropic(request: CanonicalRequest, d: Deployment, ctx: RequestContext, planning: PromptCachePlanning): CanonicalRequest {
-  const features = ctx.features;
-  const mode = (features && planning.rules.find((r) => r.matches(features))?.mode) ?? planning.mode;
+  const mode = ctx.promptCacheMode ?? planning.mode;
   if (mode === 'off' || !isClaudeModel(d.upstreamModel) || hasCallerCacheControl(request)) return request;
   const planned = (ctx.promptCachePlans ??= new Map());
   let entry = planned.get(d.key);

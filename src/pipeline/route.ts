@@ -1,16 +1,36 @@
-// Stage: decide which catalog model serves the request (rules → explicit model → tiers, or a
+// Stage: route. Decide which catalog model serves the request (rules → explicit model → tiers, or a
 // named router: learned or cascade), with hard capability constraints, and say why in
-// `x-costwise-route`.
+// `x-costwise-route`. Batch submission plans each item with the same `route`.
 import { GatewayError, invalidRequest } from '../core/errors.js';
 import type { Catalog, Deployment } from '../config/catalog.js';
-import { extractFeatures, type RequestFeatures } from '../routing/policy/features.js';
+import type { RequestFeatures } from '../routing/policy/features.js';
 import { decide, type PolicyConfig } from '../routing/policy/decide.js';
 import { incapability, type Incapability } from '../routing/policy/capabilities.js';
 import type { CompiledCascadeRouter, CompiledLearnedRouter, CompiledRouter } from '../routing/routers/compile.js';
-import type { RequestContext } from './context.js';
+import { featuresOf, type RequestContext } from './context.js';
+import type { Stage } from './stage.js';
 
-export function route(ctx: RequestContext, catalog: Catalog, policy: PolicyConfig, routers: ReadonlyMap<string, CompiledRouter>): void {
-  const features = (ctx.features ??= extractFeatures(ctx.request, ctx.caller));
+/** What routing decides with. */
+export interface RoutingDeps {
+  catalog: Catalog;
+  policy: PolicyConfig;
+  /** Named routers (`router/<name>`). */
+  routers: ReadonlyMap<string, CompiledRouter>;
+}
+
+export function routeStage(deps: RoutingDeps): Stage {
+  return {
+    name: 'route',
+    run(ctx, next) {
+      route(ctx, deps);
+      return next(ctx);
+    },
+  };
+}
+
+export function route(ctx: RequestContext, deps: RoutingDeps): void {
+  const { catalog, policy, routers } = deps;
+  const features = featuresOf(ctx);
   const decision = decide(features, catalog, policy);
   switch (decision.kind) {
     case 'serve':

@@ -6,7 +6,8 @@ import { assumedOutput, estimateOnCatalog, requestFromInput } from '../projectio
 import { formatPath } from '../config/load.js';
 import type { AppDeps } from './deps.js';
 import { sendJson } from './respond.js';
-import { parseJsonBody, readBody } from './body.js';
+import { parseJsonBody } from '../core/json-body.js';
+import { readBody } from './body.js';
 import { ParamError } from './admin-dashboard-params.js';
 
 const estimateSchema = z.strictObject({

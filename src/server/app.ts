@@ -2,7 +2,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AppDeps } from './deps.js';
 import { handleChat } from './chat.js';
-import { anthropicIngress, openAIIngress } from './ingress.js';
+import { anthropicIngress, openAIIngress } from '../wire/ingress.js';
 import { handleEmbeddings } from './embeddings.js';
 import { handleCountTokens } from './count-tokens.js';
 import { handleModel, handleModels } from './models.js';
@@ -35,7 +35,7 @@ export function createApp(deps: AppDeps): Server {
     const handler = ROUTES[`${req.method} ${path}`];
     let done: Promise<void> | void;
     try {
-      const batch = batchHandlerFor(req, path);
+      const batch = batchHandlerFor(path);
       if (batch) done = batch(req, res, deps);
       else if (handler) done = handler(req, res, deps);
       else if (req.method === 'GET' && path.startsWith('/v1/models/')) done = handleModel(req, res, deps, decodeURIComponent(path.slice('/v1/models/'.length)));

@@ -7,8 +7,10 @@ import { renderAnthropicBatch } from '../batch/render-anthropic.js';
 import { ENDED_STATES, type BatchRecord } from '../batch/types.js';
 import type { BatchService } from '../batch/service.js';
 import type { AppDeps } from './deps.js';
-import { parseJsonBody, readBody } from './body.js';
-import { callerFrom, forwardHeadersFrom } from './caller.js';
+import { parseJsonBody } from '../core/json-body.js';
+import { readBody } from './body.js';
+import { callerFrom } from '../pipeline/authenticate.js';
+import { forwardHeadersFrom } from './caller.js';
 import { sendJson } from './respond.js';
 import { approvalRequired, limitParam, MAX_UPLOAD_BYTES, originOf, sendRaw, service } from './batch-http.js';
 

@@ -9,7 +9,6 @@ import * as anthropic from './batch-anthropic.js';
 import { handleBatchAdmin } from './batch-admin.js';
 import { handleJob } from './batch-jobs.js';
 import { sendError } from './batch-http.js';
-import { handleDeferred, isDeferred } from './batch-defer.js';
 
 const PREFIXES = ['/v1/files', '/v1/batches', '/v1/messages/batches', '/api/batches', '/v1/costwise/jobs'];
 
@@ -73,14 +72,7 @@ export async function handleBatchRoute(req: IncomingMessage, res: ServerResponse
   }
 }
 
-/**
- * The handler app.ts runs for this request when it is batch business: a deferred chat request
- * (`x-costwise-defer`), or a path of the batch surfaces. Undefined otherwise.
- */
-export function batchHandlerFor(req: IncomingMessage, path: string): ((req: IncomingMessage, res: ServerResponse, deps: AppDeps) => Promise<void>) | undefined {
-  if (req.method === 'POST' && isDeferred(req)) {
-    if (path === '/v1/chat/completions') return (rq, rs, d) => handleDeferred('openai', rq, rs, d);
-    if (path === '/v1/messages') return (rq, rs, d) => handleDeferred('anthropic', rq, rs, d);
-  }
+/** The handler app.ts runs for this request when it is on a batch surface; undefined otherwise. */
+export function batchHandlerFor(path: string): ((req: IncomingMessage, res: ServerResponse, deps: AppDeps) => Promise<void>) | undefined {
   return isBatchPath(path) ? (rq, rs, d) => handleBatchRoute(rq, rs, d, path) : undefined;
 }

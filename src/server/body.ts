@@ -1,6 +1,6 @@
-// Reads a request body within the configured size limit and parses it as JSON.
+// Reads a request body within the configured size limit (parse it with core/json-body.ts).
 import type { IncomingMessage } from 'node:http';
-import { GatewayError, invalidRequest } from '../core/errors.js';
+import { GatewayError } from '../core/errors.js';
 
 export async function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
   const declared = Number(req.headers['content-length']);
@@ -47,13 +47,4 @@ function tooLarge(maxBytes: number): GatewayError {
     message: `Request body is larger than the limit of ${maxBytes} bytes (server.maxBodyBytes).`,
     code: 'request_too_large',
   });
-}
-
-export function parseJsonBody(raw: Buffer): unknown {
-  if (raw.length === 0) throw invalidRequest('Request body is empty; expected a JSON object.', null, 'invalid_json');
-  try {
-    return JSON.parse(raw.toString('utf8'));
-  } catch (err) {
-    throw invalidRequest(`Request body is not valid JSON: ${(err as Error).message}`, null, 'invalid_json');
-  }
 }

@@ -1,43 +1,5 @@
-// Who is calling: tenant, a short id of their credential, and tags for spend reports.
-import { createHash } from 'node:crypto';
+// The request headers costwise forwards upstream.
 import type { IncomingHttpHeaders } from 'node:http';
-import type { Caller } from '../pipeline/context.js';
-
-const keyIds = new Map<string, string>();
-
-function keyIdOf(secret: string): string {
-  let id = keyIds.get(secret);
-  if (!id) {
-    id = 'key_' + createHash('sha256').update(secret).digest('hex').slice(0, 12);
-    if (keyIds.size > 10_000) keyIds.clear();
-    keyIds.set(secret, id);
-  }
-  return id;
-}
-
-export function callerFrom(headers: IncomingHttpHeaders): Caller {
-  const auth = headers['authorization'];
-  const apiKey = headers['x-api-key'] ?? headers['x-goog-api-key'];
-  const secret = typeof auth === 'string' && auth.startsWith('Bearer ') ? auth.slice(7) : typeof apiKey === 'string' ? apiKey : '';
-  const tenantHeader = headers['x-costwise-tenant'];
-  const tagsHeader = headers['x-costwise-tags'];
-  const tags =
-    typeof tagsHeader === 'string'
-      ? [
-          ...new Set(
-            tagsHeader
-              .split(',')
-              .map((t) => t.trim())
-              .filter((t) => t.length > 0 && t.length <= 64),
-          ),
-        ].slice(0, 20)
-      : [];
-  return {
-    tenant: typeof tenantHeader === 'string' && tenantHeader ? tenantHeader.slice(0, 128) : 'default',
-    keyId: secret ? keyIdOf(secret) : 'anonymous',
-    tags,
-  };
-}
 
 /**
  * Emulator controls (`x-emulator-*`) and Anthropic feature flags (`anthropic-beta`) pass through

@@ -1,63 +1,54 @@
-// POST /v1/embeddings (OpenAI format), priced by input tokens.
+// POST /v1/embeddings (OpenAI format): HTTP ⇄ the embeddings pipeline (src/pipeline/index.ts),
+// priced by input tokens.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { GatewayError, toGatewayError } from '../core/errors.js';
-import { ZERO_USAGE } from '../core/canonical.js';
+import { toGatewayError, type GatewayError } from '../core/errors.js';
 import { formatUsd } from '../cost/money.js';
-import { parseEmbeddingsRequest, renderEmbeddings } from '../wire/openai/embeddings.js';
+import { renderEmbeddings } from '../wire/openai/embeddings.js';
 import { renderOpenAIError } from '../wire/openai/errors.js';
-import { createContext } from '../pipeline/context.js';
-import { price, recordLedger } from '../pipeline/settle.js';
+import { createContext, type Exit, type Outcome, type RequestContext } from '../pipeline/index.js';
 import type { AppDeps } from './deps.js';
-import { callerFrom, forwardHeadersFrom } from './caller.js';
-import { parseJsonBody, readBody } from './body.js';
+import { forwardHeadersFrom } from './caller.js';
+import { HttpExchange } from './http-exchange.js';
 import { newRequestId } from './ids.js';
 import { sendJson } from './respond.js';
 
+const UNAUTHENTICATED = { tenant: 'default', keyId: 'anonymous', tags: [] };
+
 export async function handleEmbeddings(req: IncomingMessage, res: ServerResponse, deps: AppDeps): Promise<void> {
+  const exchange = new EmbeddingsExchange(req, res, deps.config.server.maxBodyBytes);
   const ctx = createContext({
     requestId: newRequestId(),
     ingress: 'openai',
     endpoint: '/v1/embeddings',
-    caller: callerFrom(req.headers),
+    inbound: exchange,
+    responder: exchange,
+    caller: UNAUTHENTICATED,
     forwardHeaders: forwardHeadersFrom(req.headers),
     receivedAt: deps.clock(),
   });
-  res.on('close', () => {
-    if (!res.writableFinished) ctx.abort.abort();
-  });
-  try {
-    const embedReq = parseEmbeddingsRequest(parseJsonBody(await readBody(req, deps.config.server.maxBodyBytes)));
-    ctx.request.model = embedReq.model;
-    const deployment = deps.catalog.get(embedReq.model);
-    if (!deployment || deployment.kind !== 'embedding') {
-      throw new GatewayError({
-        kind: 'not_found',
-        message: `The model '${embedReq.model}' does not exist or is not an embedding model in this costwise catalog.`,
-        param: 'model',
-        code: 'model_not_found',
-      });
-    }
-    ctx.deployment = deployment;
-    const adapter = deps.adapters.forKind(deployment.provider.kind);
-    if (!adapter.embed)
-      throw new GatewayError({ kind: 'invalid_request', message: `provider ${deployment.provider.name} does not offer embeddings`, param: 'model' });
-    const result = await adapter.embed({ provider: deployment.provider, upstreamModel: deployment.upstreamModel }, embedReq, {
-      signal: ctx.abort.signal,
-      forwardHeaders: ctx.forwardHeaders,
-    });
-    const { costPico, baselinePico } = price(ctx, { ...ZERO_USAGE, inputTokens: result.usage.inputTokens });
-    sendJson(res, 200, renderEmbeddings(result, embedReq, deployment.name), {
+  exchange.watchDisconnect(ctx);
+  await deps.pipelines.embeddings(ctx);
+}
+
+class EmbeddingsExchange extends HttpExchange {
+  send(ctx: RequestContext, outcome: Outcome): Promise<Exit> {
+    if (outcome.kind !== 'embeddings') return Promise.resolve(this.fail(ctx, toGatewayError(new Error(`a ${outcome.kind} answer on the embeddings route`))));
+    const model = ctx.deployment?.name ?? outcome.request.model;
+    sendJson(this.res, 200, renderEmbeddings(outcome.response, outcome.request, model), {
       'x-costwise-request-id': ctx.requestId,
       'x-request-id': ctx.requestId,
-      'x-costwise-model': deployment.name,
-      'x-costwise-cost-usd': formatUsd(costPico),
-      'x-costwise-baseline-usd': formatUsd(baselinePico),
+      'x-costwise-model': model,
+      'x-costwise-cost-usd': formatUsd(ctx.settlement?.costPico ?? 0),
+      'x-costwise-baseline-usd': formatUsd(ctx.settlement?.baselinePico ?? 0),
     });
-    recordLedger(ctx, deps.store, { status: 200 });
-  } catch (e) {
-    const err = toGatewayError(e);
-    const { status, body } = renderOpenAIError(err);
-    sendJson(res, status, body, { 'x-costwise-request-id': ctx.requestId, 'x-request-id': ctx.requestId, ...err.headers });
-    recordLedger(ctx, deps.store, { status: err.status, error: err });
+    return Promise.resolve({ status: 200, record: true });
+  }
+
+  fail(ctx: RequestContext, err: GatewayError): Exit {
+    if (!this.res.headersSent && !this.res.destroyed) {
+      const { status, body } = renderOpenAIError(err);
+      sendJson(this.res, status, body, { 'x-costwise-request-id': ctx.requestId, 'x-request-id': ctx.requestId, ...err.headers });
+    }
+    return { status: err.status, error: err, record: true };
   }
 }

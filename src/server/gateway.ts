@@ -15,7 +15,7 @@ import { createResilience } from '../pipeline/resilience.js';
 import { compileRouters } from '../routing/routers/compile.js';
 import { createResponseCache, usesSemanticCache } from '../pipeline/cache.js';
 import { createSemanticCache, type SemanticCache } from '../pipeline/semantic-cache.js';
-import { recordProviderCharge } from '../pipeline/settle.js';
+import { recordProviderCharge } from '../pipeline/ledger.js';
 import { KNOWN_EMBEDDING_DIMS } from '../config/embedding-dims.js';
 import type { Catalog } from '../config/catalog.js';
 import type { AdapterRegistry } from '../providers/registry.js';
@@ -25,7 +25,9 @@ import { createPromptCachePlanning } from '../pipeline/prompt-cache.js';
 import { ConfigError } from '../config/load.js';
 import type { ResilienceDeps } from '../routing/resilience/index.js';
 import { startBatchService, type BatchLoop } from '../batch/service.js';
-import { compileDeferralRules } from './batch-defer.js';
+import { compileDeferralRules } from '../pipeline/defer.js';
+import { deferrerFor } from '../batch/deferral.js';
+import { batchItemPipeline, chatPipeline, embeddingsPipeline, type PipelineDeps } from '../pipeline/index.js';
 
 export interface GatewayOptions {
   config: Config;
@@ -105,8 +107,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     onStorageCharge: (c) => recordProviderCharge(store, { resource: c.cache, reason: c.reason, provider: c.provider, model: c.model, pico: c.pico }),
   });
   const adapters = createAdapterRegistry({ gemini: { contextCaches } });
-  const deps: AppDeps = {
-    config,
+  const pipelineDeps: PipelineDeps = {
     catalog,
     routers: compiled.routers,
     policy: { rules: config.routing.rules.map(compileRule), defaultTier: config.routing.defaultTier },
@@ -120,12 +121,20 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     ),
     promptChurn: new PrefixChurnDetector(),
     promptCache: createPromptCachePlanning(config.promptCache, clock),
-    deferralRules: compileDeferralRules(config.batch.deferral.rules),
     clock,
     store,
-    state: createMemoryState(),
   };
-  deps.batches = await startBatchService(config, deps, options.batchLoop);
+  const batches = await startBatchService(config, { ...pipelineDeps, runItem: batchItemPipeline(pipelineDeps) }, options.batchLoop);
+  const deps: AppDeps = {
+    ...pipelineDeps,
+    config,
+    state: createMemoryState(),
+    batches,
+    pipelines: {
+      chat: chatPipeline({ ...pipelineDeps, deferralRules: compileDeferralRules(config.batch.deferral.rules), deferrer: deferrerFor(batches) }),
+      embeddings: embeddingsPipeline(pipelineDeps),
+    },
+  };
   const server = createApp(deps);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

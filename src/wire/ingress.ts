@@ -1,14 +1,14 @@
 // The wire formats callers speak to costwise, each as one descriptor: parse in, render out.
 import type { CanonicalRequest, CanonicalResponse, StreamEvent, WireFormat } from '../core/canonical.js';
 import type { GatewayError } from '../core/errors.js';
-import { parseChatRequest } from '../wire/openai/request.js';
-import { renderChatCompletion } from '../wire/openai/response.js';
-import { OpenAIStreamWriter, errorFrame as openAIErrorFrame } from '../wire/openai/stream.js';
-import { renderOpenAIError } from '../wire/openai/errors.js';
-import { parseMessagesRequest } from '../wire/anthropic/request.js';
-import { renderMessage } from '../wire/anthropic/response.js';
-import { AnthropicStreamWriter, errorFrame as anthropicErrorFrame } from '../wire/anthropic/stream.js';
-import { renderAnthropicError } from '../wire/anthropic/errors.js';
+import { parseChatRequest } from './openai/request.js';
+import { renderChatCompletion } from './openai/response.js';
+import { OpenAIStreamWriter, errorFrame as openAIErrorFrame } from './openai/stream.js';
+import { renderOpenAIError } from './openai/errors.js';
+import { parseMessagesRequest } from './anthropic/request.js';
+import { renderMessage } from './anthropic/response.js';
+import { AnthropicStreamWriter, errorFrame as anthropicErrorFrame } from './anthropic/stream.js';
+import { renderAnthropicError } from './anthropic/errors.js';
 
 export interface StreamWriter {
   write(event: StreamEvent): string;
@@ -41,3 +41,10 @@ export const anthropicIngress: IngressFormat = {
   renderError: (err, requestId) => renderAnthropicError(err, requestId),
   errorFrame: (err, requestId) => anthropicErrorFrame(err, requestId),
 };
+
+/** The descriptor of a caller's wire format (Gemini is spoken to upstreams only). */
+export function ingressFor(format: WireFormat): IngressFormat {
+  if (format === 'openai') return openAIIngress;
+  if (format === 'anthropic') return anthropicIngress;
+  throw new Error(`costwise: callers cannot speak the ${format} format`);
+}

@@ -1,0 +1,34 @@
+// What the pipeline's stages use, built once at start-up (src/server/gateway.ts). Each stage
+// factory takes only the part it needs.
+import type { Catalog } from '../config/catalog.js';
+import type { AdapterRegistry } from '../providers/registry.js';
+import type { DurableStore } from '../storage/types.js';
+import type { PolicyConfig } from '../routing/policy/decide.js';
+import type { CompiledRouter } from '../routing/routers/compile.js';
+import type { PrefixChurnDetector } from '../promptcache/churn.js';
+import type { Resilience } from './resilience.js';
+import type { ResponseCache } from './cache.js';
+import type { PromptCachePlanning } from './prompt-cache.js';
+import type { DeferralRule, Deferrer } from './defer.js';
+
+export interface PipelineDeps {
+  /** Epoch ms: wall time, or a trace replay's simulated clock. */
+  clock: () => number;
+  catalog: Catalog;
+  policy: PolicyConfig;
+  /** Named routers (`router/<name>`). */
+  routers: ReadonlyMap<string, CompiledRouter>;
+  adapters: AdapterRegistry;
+  resilience: Resilience;
+  responseCache: ResponseCache;
+  promptCache: PromptCachePlanning;
+  promptChurn: PrefixChurnDetector;
+  /** The ledger. */
+  store: DurableStore;
+}
+
+/** The chat pipeline's extras: deferral into provider batches (absent where batches do not run). */
+export interface DeferralDeps {
+  deferralRules: readonly DeferralRule[];
+  deferrer: Deferrer | undefined;
+}

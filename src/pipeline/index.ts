@@ -1,0 +1,65 @@
+// The request pipelines, each one list of stages over one RequestContext (context.ts). A stage runs
+// `(ctx, next)` (stage.ts): it does its part and calls `next` for the rest, or answers the request
+// itself and returns; the first stage is the outermost. Settling runs in a `finally`, so every exit
+// — answered, failed, cut off by the caller — leaves exactly one ledger row.
+//
+// The chat pipeline (POST /v1/chat/completions, POST /v1/messages):
+//
+// | stage             | reads                                        | writes                                                   |
+// |-------------------|----------------------------------------------|----------------------------------------------------------|
+// | settle            | exit, settlement, outcome, cachePlan         | the ledger row, the response-cache entry, prefix churn   |
+// | respond           | outcome, or the error a stage threw          | the caller's response (responder); exit                  |
+// | authenticate      | headers                                      | caller                                                   |
+// | parse             | body                                         | body (JSON), request (canonical)                         |
+// | defer             | x-costwise-defer, batch.deferral.rules       | outcome: deferred (202 with a job; no row until it runs) |
+// | response cache    | x-costwise-cache(-ttl), request, caller      | cachePlan, cacheResult; on a hit: outcome, settlement    |
+// | route             | request, features                            | deployment, routeReason, requestedDeployment, technique, |
+// |                   |                                              | cascade                                                  |
+// | prompt-cache plan | features, promptCache rules                  | promptCacheMode (dispatch applies it per attempt)        |
+// | dispatch          | deployment or cascade, request               | outcome, deployment (the one that served), attempts,     |
+// |                   |                                              | upstreamHeaders, settlement (a stream's as it ends)      |
+//
+// Authenticate runs before parse: a caller without a valid credential costs no body parsing.
+// Batch items (src/batch/pipeline-runner.ts) run the same list without authenticate, parse, defer
+// and the response cache: their caller is the batch's, their request was parsed at submission,
+// and their responder stores the result. Embeddings run settle → respond → authenticate → parse →
+// embedding model → embed.
+import type { DeferralDeps, PipelineDeps } from './deps.js';
+import { authenticateStage } from './authenticate.js';
+import { responseCacheStage } from './cache.js';
+import { deferStage } from './defer.js';
+import { dispatchStage } from './dispatch-stage.js';
+import { embeddingModelStage, embedStage } from './embeddings.js';
+import { parseEmbeddingsStage, parseStage } from './parse.js';
+import { promptCachePlanStage } from './prompt-cache.js';
+import { respondStage } from './respond.js';
+import { routeStage } from './route.js';
+import { settleStage } from './settle.js';
+import { compose, type Next } from './stage.js';
+
+export type Pipeline = Next;
+
+export function chatPipeline(deps: PipelineDeps & DeferralDeps): Pipeline {
+  return compose([
+    settleStage(deps),
+    respondStage(),
+    authenticateStage(),
+    parseStage(),
+    deferStage(deps),
+    responseCacheStage(deps),
+    routeStage(deps),
+    promptCachePlanStage(deps.promptCache),
+    dispatchStage(deps),
+  ]);
+}
+
+export function batchItemPipeline(deps: PipelineDeps): Pipeline {
+  return compose([settleStage(deps), respondStage(), routeStage(deps), promptCachePlanStage(deps.promptCache), dispatchStage(deps)]);
+}
+
+export function embeddingsPipeline(deps: PipelineDeps): Pipeline {
+  return compose([settleStage(deps), respondStage(), authenticateStage(), parseEmbeddingsStage(), embeddingModelStage(deps), embedStage(deps)]);
+}
+
+export type { PipelineDeps, DeferralDeps } from './deps.js';
+export { createContext, type RequestContext, type Responder, type Exit, type Outcome, type Inbound, type Caller } from './context.js';
