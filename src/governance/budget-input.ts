@@ -1,0 +1,50 @@
+// Validation shared by the budget ledgers: a malformed request is a programming error, thrown.
+import { toPico, type Pico } from './pico.js';
+import type { BudgetLedgerOptions, BudgetScope, ReserveRequest } from './budget-types.js';
+
+export const DEFAULT_LATE_SETTLE_MS = 3_600_000;
+export const DEFAULT_RETENTION_MS = 7 * 86_400_000;
+const MAX_TTL_MS = 86_400_000;
+
+export interface CounterPlan {
+  /** `subject|window key`. */
+  id: string;
+  scope: BudgetScope;
+  /** Epoch ms when the counter may be dropped, or null (total). */
+  expireAt: number | null;
+}
+
+export interface ReservePlan {
+  counters: CounterPlan[];
+  amount: Pico;
+  ttlMs: number;
+}
+
+export function counterId(scope: BudgetScope): string {
+  return `${scope.subject}|${scope.window.key}`;
+}
+
+export function counterPlan(scope: BudgetScope, retentionMs: number): CounterPlan {
+  toPico(scope.limitPico, `limit of ${scope.subject}`);
+  return { id: counterId(scope), scope, expireAt: scope.window.end === null ? null : scope.window.end + retentionMs };
+}
+
+export function planReserve(request: ReserveRequest, retentionMs: number): ReservePlan {
+  const { ttlMs } = request;
+  if (!Number.isSafeInteger(ttlMs) || ttlMs <= 0 || ttlMs > MAX_TTL_MS)
+    throw new RangeError(`ttlMs must be a whole number of ms in (0, ${MAX_TTL_MS}], got ${ttlMs}`);
+  const amount = toPico(request.amountPico, 'amountPico');
+  const counters = request.scopes.map((scope) => counterPlan(scope, retentionMs));
+  const ids = new Set(counters.map((c) => c.id));
+  if (ids.size !== counters.length) throw new RangeError('reserve: two scopes share one subject and window');
+  return { counters, amount, ttlMs };
+}
+
+export function ledgerSettings(opts: BudgetLedgerOptions): { lateMs: number; retentionMs: number } {
+  return { lateMs: opts.lateSettleWindowMs ?? DEFAULT_LATE_SETTLE_MS, retentionMs: opts.retentionMs ?? DEFAULT_RETENTION_MS };
+}
+
+/** max(0, limit − used). */
+export function remaining(limit: Pico, used: Pico): Pico {
+  return used >= limit ? 0n : limit - used;
+}

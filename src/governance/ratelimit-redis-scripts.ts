@@ -1,0 +1,96 @@
+// Lua scripts of the Redis rate limiter: one atomic step admits a request on every limit or on
+// none, on Redis's clock (TIME), so replicas share one window. Keys per limit L (= subject|kind|
+// window) under the prefix P:
+//   P r:L   zset  admissions: member = permit id, score = admission time (ms)
+//   P rw:L  hash  permit id → tokens (token limits only)
+//   P rs:L  string sum of rw (token limits only)
+// An entry counts while score > now − window. All three expire a window after the last admission.
+// Token counts stay far below 2^53, so Lua numbers hold them exactly.
+import { LUA_COMMON } from './redis-script.js';
+
+const TRIM = `${LUA_COMMON}
+-- Drops the entries that left the window; returns what is still counted.
+local function trim(kind, z, w, s, cutoff)
+  if kind == 'r' then
+    redis.call('ZREMRANGEBYSCORE', z, '-inf', cutoff)
+    return redis.call('ZCARD', z)
+  end
+  local gone = redis.call('ZRANGEBYSCORE', z, '-inf', cutoff)
+  if #gone > 0 then
+    local total = 0
+    for _, m in ipairs(gone) do
+      total = total + (tonumber(redis.call('HGET', w, m)) or 0)
+      redis.call('HDEL', w, m)
+    end
+    redis.call('DECRBY', s, total)
+    redis.call('ZREMRANGEBYSCORE', z, '-inf', cutoff)
+  end
+  return tonumber(redis.call('GET', s) or '0')
+end
+`;
+
+/**
+ * KEYS: r, rw, rs per limit. ARGV: permit id, then kind ('r' | 't'), limit, windowMs, weight per limit.
+ * Returns {'admitted', used1, reset1, used2, reset2, …} | {'limited', i, used, resetMs} | {'too_large', i}.
+ */
+export const ACQUIRE = `${TRIM}
+local id = ARGV[1]
+local n = #KEYS / 3
+local now = now_ms()
+local used = {}
+for i = 1, n do
+  local z, w, s = KEYS[3 * i - 2], KEYS[3 * i - 1], KEYS[3 * i]
+  local kind, limit, window, weight = ARGV[4 * i - 2], tonumber(ARGV[4 * i - 1]), tonumber(ARGV[4 * i]), tonumber(ARGV[4 * i + 1])
+  if weight > limit then return {'too_large', i} end
+  local u = trim(kind, z, w, s, now - window)
+  if u + weight > limit then
+    local need, reset = u + weight - limit, window
+    if kind == 'r' then
+      local e = redis.call('ZRANGE', z, need - 1, need - 1, 'WITHSCORES')
+      if #e > 0 then reset = tonumber(e[2]) + window - now end
+    else
+      local entries, freed = redis.call('ZRANGE', z, 0, -1, 'WITHSCORES'), 0
+      for j = 1, #entries, 2 do
+        freed = freed + (tonumber(redis.call('HGET', w, entries[j])) or 0)
+        if freed >= need then
+          reset = tonumber(entries[j + 1]) + window - now
+          break
+        end
+      end
+    end
+    return {'limited', i, u, reset}
+  end
+  used[i] = u
+end
+local out = {'admitted'}
+for i = 1, n do
+  local z, w, s = KEYS[3 * i - 2], KEYS[3 * i - 1], KEYS[3 * i]
+  local kind, window, weight = ARGV[4 * i - 2], ARGV[4 * i], ARGV[4 * i + 1]
+  redis.call('ZADD', z, now, id)
+  redis.call('PEXPIRE', z, window)
+  if kind == 't' then
+    redis.call('HSET', w, id, weight)
+    redis.call('INCRBY', s, weight)
+    redis.call('PEXPIRE', w, window)
+    redis.call('PEXPIRE', s, window)
+  end
+  local first = redis.call('ZRANGE', z, 0, 0, 'WITHSCORES')
+  out[#out + 1] = used[i] + tonumber(weight)
+  out[#out + 1] = tonumber(first[2]) + tonumber(window) - now
+end
+return out`;
+
+/** KEYS: r, rw, rs per token limit. ARGV: permit id, actual tokens. Returns how many entries were corrected. */
+export const ADJUST = `
+local id, actual = ARGV[1], tonumber(ARGV[2])
+local kept = 0
+for i = 1, #KEYS / 3 do
+  local z, w, s = KEYS[3 * i - 2], KEYS[3 * i - 1], KEYS[3 * i]
+  local old = redis.call('HGET', w, id)
+  if old and redis.call('ZSCORE', z, id) then
+    redis.call('HSET', w, id, actual)
+    redis.call('INCRBY', s, actual - tonumber(old))
+    kept = kept + 1
+  end
+end
+return kept`;
