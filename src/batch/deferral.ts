@@ -16,7 +16,8 @@ import { renderAnthropicError } from '../wire/anthropic/errors.js';
 import { estimateBatch, observedOutput } from './estimate.js';
 import { gatewayError } from './errors.js';
 import { deploymentByKey, itemRequestId, planItem, type Planned } from './plan.js';
-import { newId, type BatchService } from './service.js';
+import { newId } from './ids.js';
+import type { BatchService } from './service.js';
 import type { BatchFormat, ItemRecord } from './types.js';
 
 export async function deferRequest(

@@ -9,7 +9,7 @@ import { toGatewayError, type GatewayError } from '../core/errors.js';
 import { createContext, type Exit, type Outcome, type RequestContext, type Responder } from '../pipeline/index.js';
 import { storeError } from './errors.js';
 import { itemRequestId } from './plan.js';
-import type { BatchDeps } from './service.js';
+import type { BatchDeps } from './deps.js';
 import type { BatchStore } from './store.js';
 import type { BatchRecord, ItemRecord } from './types.js';
 

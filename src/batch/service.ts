@@ -9,12 +9,11 @@
 //   3. reconcile provider batches a crash left `creating`, poll the submitted ones;
 //   4. finish batches with no unfinished item (OpenAI format: write the output and error files);
 //   5. deferral: flush due groups, deliver webhooks (deferral.ts).
-import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 import type { Config } from '../config/schema.js';
 import { invalidRequest, GatewayError } from '../core/errors.js';
 import type { Caller } from '../pipeline/context.js';
-import type { Pipeline, PipelineDeps } from '../pipeline/index.js';
+import type { BatchDeps } from './deps.js';
 import { billUnbilled } from './billing.js';
 import { estimateBatch, observedOutput, usdToPico } from './estimate.js';
 import { parseAnthropicInput, parseOpenAIInput, upstreamCustomIds, type RawItem } from './input.js';
@@ -24,15 +23,11 @@ import { planItem, type Planned } from './plan.js';
 import { lineErrorLine, openAILine } from './render-openai.js';
 import { anthropicResultLine } from './render-anthropic.js';
 import { BatchStore, type ItemOutcome } from './store.js';
-import { deferralHook } from './deferral.js';
+import { newId } from './ids.js';
 import type { BatchFormat, BatchRecord, BatchState, FileRecord, LineError } from './types.js';
 
 export type BatchConfig = Config['batch'];
 
-/** What batches run on: the pipeline's dependencies, and the pipeline that runs items without a batch API. */
-export interface BatchDeps extends PipelineDeps {
-  runItem: Pipeline;
-}
 
 /**
  * `timer`: the loop runs every `pollIntervalMs` of wall time and whenever something changes.
@@ -44,7 +39,6 @@ export type BatchLoop = 'timer' | 'manual';
 const DAY_MS = 86_400_000;
 const ACTIVE: readonly BatchState[] = ['in_progress', 'cancelling'];
 
-export const newId = (prefix: string): string => `${prefix}${randomBytes(12).toString('hex')}`;
 
 export interface Submission {
   format: BatchFormat;
@@ -387,12 +381,4 @@ export function batchDbPath(config: Config): string {
   const ledger = config.storage.ledger.path;
   if (ledger === ':memory:' || ledger === '') return ':memory:';
   return join(dirname(ledger), `${basename(ledger).replace(/\.(db|sqlite3?)$/i, '')}.batches.db`);
-}
-
-/** The gateway's batch service, started (recovery included) and with deferral hooked in. */
-export async function startBatchService(config: Config, deps: BatchDeps, loop: BatchLoop = 'timer'): Promise<BatchService> {
-  const svc = new BatchService(config.batch, batchDbPath(config), deps, undefined, loop);
-  svc.afterTick.push(deferralHook(svc));
-  await svc.start();
-  return svc;
 }

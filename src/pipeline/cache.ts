@@ -16,6 +16,7 @@ import type { ResponseCacheStore } from '../cache/types.js';
 import type { RequestFeatures } from '../routing/policy/features.js';
 import { compileMatch } from '../routing/policy/rules.js';
 import { featuresOf, type RequestContext } from './context.js';
+import type { CachePlan, StoredAnswer } from './cache-plan.js';
 import type { EmbeddingCall, SemanticCache } from './semantic-cache.js';
 import type { DurableStore } from '../storage/types.js';
 import { recordSubCall } from './ledger.js';
@@ -93,25 +94,6 @@ export function cacheDirective(headers: Readonly<Record<string, string | string[
     throw invalidRequest(`x-costwise-cache: expected no-store, no-cache or refresh, got "${String(mode)}"`, 'x-costwise-cache');
   }
   return { mode: mode as CacheDirective['mode'], ttlMs };
-}
-
-/** What the cache will do with this request's answer; on the context from lookup to settle. */
-export interface CachePlan {
-  key: string;
-  /** The caller's tenant: stores check it on every read, invalidation filters by it. */
-  tenant: string;
-  ttlMs: number;
-  /** Resolves the waiting identical requests; set on the leader. */
-  release?: (answer: StoredAnswer | undefined) => void;
-  /** Where the answer is indexed by meaning, when semantic caching applies. */
-  semantic?: { namespace: string; text: string };
-}
-
-export interface StoredAnswer {
-  v: 1;
-  /** The catalog model that produced it. */
-  model: string;
-  response: CanonicalResponse;
 }
 
 /** What the response cache stage uses. */

@@ -19,7 +19,7 @@ import { extractFeatures, type RequestFeatures } from '../routing/policy/feature
 import type { LedgerAttempt } from '../storage/types.js';
 import type { CompiledCascadeRouter } from '../routing/routers/compile.js';
 import type { PlannerMode } from '../promptcache/index.js';
-import type { CachePlan } from './cache.js';
+import type { CachePlan } from './cache-plan.js';
 
 /** Set by route for a cascade router: the capable steps, cheapest first. */
 export interface CascadePlan {

@@ -8,12 +8,18 @@ import type { RuleMatch } from '../config/rule-schema.js';
 import type { RequestFeatures } from '../routing/policy/features.js';
 import { compileMatch } from '../routing/policy/rules.js';
 import { featuresOf, type Caller, type DeferredJob } from './context.js';
-import type { DeferralDeps } from './deps.js';
 import type { Stage } from './stage.js';
 
 /** Takes a request to run later in a provider batch. */
 export interface Deferrer {
   defer(job: { format: 'openai' | 'anthropic'; body: unknown; caller: Caller; forwardHeaders: Record<string, string>; windowMs: number }): Promise<DeferredJob>;
+}
+
+/** The chat pipeline's extras: deferral into provider batches. */
+export interface DeferralDeps {
+  deferralRules: readonly DeferralRule[];
+  /** Absent where batches do not run: a deferral is then refused with 503. */
+  deferrer: Deferrer | undefined;
 }
 
 /** A compiled deferrable route (`batch.deferral.rules`). */

@@ -9,7 +9,6 @@ import type { PrefixChurnDetector } from '../promptcache/churn.js';
 import type { Resilience } from './resilience.js';
 import type { ResponseCache } from './cache.js';
 import type { PromptCachePlanning } from './prompt-cache.js';
-import type { DeferralRule, Deferrer } from './defer.js';
 
 export interface PipelineDeps {
   /** Epoch ms: wall time, or a trace replay's simulated clock. */
@@ -25,10 +24,4 @@ export interface PipelineDeps {
   promptChurn: PrefixChurnDetector;
   /** The ledger. */
   store: DurableStore;
-}
-
-/** The chat pipeline's extras: deferral into provider batches (absent where batches do not run). */
-export interface DeferralDeps {
-  deferralRules: readonly DeferralRule[];
-  deferrer: Deferrer | undefined;
 }

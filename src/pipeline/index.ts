@@ -24,10 +24,10 @@
 // and the response cache: their caller is the batch's, their request was parsed at submission,
 // and their responder stores the result. Embeddings run settle → respond → authenticate → parse →
 // embedding model → embed.
-import type { DeferralDeps, PipelineDeps } from './deps.js';
+import type { PipelineDeps } from './deps.js';
 import { authenticateStage } from './authenticate.js';
 import { responseCacheStage } from './cache.js';
-import { deferStage } from './defer.js';
+import { deferStage, type DeferralDeps } from './defer.js';
 import { dispatchStage } from './dispatch-stage.js';
 import { embeddingModelStage, embedStage } from './embeddings.js';
 import { parseEmbeddingsStage, parseStage } from './parse.js';
@@ -61,5 +61,6 @@ export function embeddingsPipeline(deps: PipelineDeps): Pipeline {
   return compose([settleStage(deps), respondStage(), authenticateStage(), parseEmbeddingsStage(), embeddingModelStage(deps), embedStage(deps)]);
 }
 
-export type { PipelineDeps, DeferralDeps } from './deps.js';
+export type { PipelineDeps } from './deps.js';
+export type { DeferralDeps } from './defer.js';
 export { createContext, type RequestContext, type Responder, type Exit, type Outcome, type Inbound, type Caller } from './context.js';
