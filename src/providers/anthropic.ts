@@ -19,24 +19,33 @@ export function createAnthropicAdapter(): ProviderAdapter {
   return {
     format: 'anthropic',
 
-    async complete(target, request, warnings, options): Promise<CompletionResult> {
-      const body = toMessagesRequestBody(request, target.upstreamModel, warnings, { stream: false });
-      const res = await post(target.provider, 'messages', body, options);
-      const response = parseMessage(await readJson(res, target.provider.name), { provider: target.provider.name });
-      return withIds({ response }, res);
+    complete(target, request, warnings, options): Promise<CompletionResult> {
+      let body: string;
+      try {
+        body = JSON.stringify(toMessagesRequestBody(request, target.upstreamModel, warnings, { stream: false }));
+      } catch (err) {
+        return Promise.reject(err as Error);
+      }
+      const name = target.provider.name;
+      return post(target.provider, 'messages', body, options).then((res) =>
+        readJson(res, name).then((json): CompletionResult => withIds(parseMessage(json, { provider: name }), res)),
+      );
     },
 
     async stream(target, request, warnings, options): Promise<StreamResult> {
       const body = toMessagesRequestBody(request, target.upstreamModel, warnings, { stream: true });
-      const res = await post(target.provider, 'messages', body, options);
+      const res = await post(target.provider, 'messages', JSON.stringify(body), options);
       const events = anthropicEventsToCanonical(parseSse(res.body), { provider: target.provider.name });
-      return withIds({ events }, res);
+      const requestId = headerValue(res.headers, 'request-id');
+      const result: StreamResult = { events, upstreamHeaders: passBackHeaders(res.headers) };
+      if (requestId !== undefined) result.upstreamRequestId = requestId;
+      return result;
     },
 
     async countTokens(target: UpstreamTarget, request: CanonicalRequest, options: CallOptions): Promise<number> {
       // Warnings do not apply: nothing is generated, and unsent fields do not change the count.
       const body = toCountTokensRequestBody(request, target.upstreamModel, []);
-      const res = await post(target.provider, 'messages/count_tokens', body, options);
+      const res = await post(target.provider, 'messages/count_tokens', JSON.stringify(body), options);
       const json = await readJson(res, target.provider.name);
       if (!isObject(json) || typeof json.input_tokens !== 'number') throw malformed('count_tokens without input_tokens', target.provider.name);
       return json.input_tokens;
@@ -49,35 +58,45 @@ export function createAnthropicAdapter(): ProviderAdapter {
   };
 }
 
-function withIds<T extends object>(result: T, res: UpstreamResponse): T & { upstreamHeaders: Record<string, string>; upstreamRequestId?: string } {
+/** One literal (no spreads: this runs on every request). */
+function withIds(response: CompletionResult['response'], res: UpstreamResponse): CompletionResult {
   const requestId = headerValue(res.headers, 'request-id');
-  return { ...result, upstreamHeaders: passBackHeaders(res.headers), ...(requestId !== undefined ? { upstreamRequestId: requestId } : {}) };
+  const result: CompletionResult = { response, upstreamHeaders: passBackHeaders(res.headers) };
+  if (requestId !== undefined) result.upstreamRequestId = requestId;
+  return result;
 }
+
+const versionPrefix = new Map<string, string>();
 
 function endpointPath(baseUrl: string, endpoint: string): string {
-  return /\/v1\/?$/.test(new URL(baseUrl).pathname) ? `/${endpoint}` : `/v1/${endpoint}`;
+  let prefix = versionPrefix.get(baseUrl);
+  if (prefix === undefined) {
+    prefix = /\/v1\/?$/.test(new URL(baseUrl).pathname) ? '' : '/v1';
+    versionPrefix.set(baseUrl, prefix);
+  }
+  return `${prefix}/${endpoint}`;
 }
 
-/** POSTs JSON; a non-2xx answer is read and thrown as a GatewayError. */
-async function post(provider: ProviderConfig, endpoint: string, body: Record<string, unknown>, options: CallOptions): Promise<UpstreamResponse> {
+/** POSTs a JSON body; a non-2xx answer is read and thrown as a GatewayError. */
+function post(provider: ProviderConfig, endpoint: string, body: string, options: CallOptions): Promise<UpstreamResponse> {
   // Forwarded headers (e.g. anthropic-beta, a client's anthropic-version) may refine the defaults
   // but never replace the gateway's own credentials.
-  const headers: Record<string, string> = {
-    'content-type': 'application/json',
-    'anthropic-version': ANTHROPIC_VERSION,
-    ...options.forwardHeaders,
-  };
-  delete headers['authorization'];
+  const forward = options.forwardHeaders;
+  let headers: Record<string, string>;
+  if (forward === undefined || isEmpty(forward)) {
+    headers = { 'content-type': 'application/json', 'anthropic-version': ANTHROPIC_VERSION };
+  } else {
+    headers = { 'content-type': 'application/json', 'anthropic-version': ANTHROPIC_VERSION, ...forward };
+    delete headers['authorization'];
+  }
   if (provider.apiKey) headers['x-api-key'] = provider.apiKey;
-  else delete headers['x-api-key'];
-  return postUpstream(
-    {
-      provider,
-      path: endpointPath(provider.baseUrl, endpoint),
-      headers,
-      body: JSON.stringify(body),
-      ...(options.signal ? { signal: options.signal } : {}),
-    },
-    parseAnthropicError,
-  );
+  else if ('x-api-key' in headers) delete headers['x-api-key'];
+  const req: Parameters<typeof postUpstream>[0] = { provider, path: endpointPath(provider.baseUrl, endpoint), headers, body };
+  if (options.signal) req.signal = options.signal;
+  return postUpstream(req, parseAnthropicError);
+}
+
+function isEmpty(obj: object): boolean {
+  for (const _ in obj) return false;
+  return true;
 }

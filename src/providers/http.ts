@@ -8,19 +8,50 @@ export { passBackHeaders } from '../core/headers.js';
 
 const pools = new Map<string, Pool>();
 
-function poolFor(provider: ProviderConfig): Pool {
-  const origin = new URL(provider.baseUrl).origin;
-  const key = `${origin}|${provider.connections}`;
-  let pool = pools.get(key);
+/** What every request to a provider needs from its base URL, parsed once per provider (not per request). */
+interface ProviderRoute {
+  baseUrl: string;
+  connections: number;
+  origin: string;
+  /** Pools are shared per origin and connection count. */
+  poolKey: string;
+  /** The base URL's path without a trailing slash. */
+  basePath: string;
+  /** The base URL's query (`?…`), or ''. */
+  search: string;
+}
+
+const routes = new WeakMap<ProviderConfig, ProviderRoute>();
+
+function routeFor(provider: ProviderConfig): ProviderRoute {
+  let route = routes.get(provider);
+  // A provider object changed since (tests reuse them): parse again.
+  if (route === undefined || route.baseUrl !== provider.baseUrl || route.connections !== provider.connections) {
+    const base = new URL(provider.baseUrl);
+    route = {
+      baseUrl: provider.baseUrl,
+      connections: provider.connections,
+      origin: base.origin,
+      poolKey: `${base.origin}|${provider.connections}`,
+      basePath: base.pathname.replace(/\/$/, ''),
+      search: base.search,
+    };
+    routes.set(provider, route);
+  }
+  return route;
+}
+
+function poolFor(provider: ProviderConfig, route: ProviderRoute): Pool {
+  let pool = pools.get(route.poolKey);
   if (!pool) {
-    pool = new Pool(origin, {
+    pool = new Pool(route.origin, {
       connections: provider.connections,
       pipelining: 1,
       keepAliveTimeout: 30_000,
       headersTimeout: provider.timeoutMs,
       bodyTimeout: provider.timeoutMs,
     });
-    pools.set(key, pool);
+    pools.set(route.poolKey, pool);
   }
   return pool;
 }
@@ -42,30 +73,54 @@ export interface UpstreamResponse {
   body: Dispatcher.ResponseData['body'];
 }
 
-export async function upstreamRequest(req: UpstreamRequest): Promise<UpstreamResponse> {
-  const base = new URL(req.provider.baseUrl);
-  const basePath = base.pathname.replace(/\/$/, '');
+export function upstreamRequest(req: UpstreamRequest): Promise<UpstreamResponse> {
+  return send(req, req.method ?? 'POST');
+}
+
+/** One request on the provider's pool; a transport failure becomes a GatewayError naming the provider. */
+function send(req: Omit<UpstreamRequest, 'method'>, method: 'GET' | 'POST' | 'DELETE'): Promise<UpstreamResponse> {
+  const provider = req.provider;
+  let route: ProviderRoute;
   try {
-    const res = await poolFor(req.provider).request({
-      path: basePath + req.path + (base.search ? (req.path.includes('?') ? '&' + base.search.slice(1) : base.search) : ''),
-      method: req.method ?? 'POST',
-      headers: { ...req.provider.headers, ...req.headers },
-      body: req.body ?? null,
-      // undici accepts any object with `aborted` and add/removeEventListener.
-      signal: (req.signal ?? null) as AbortSignal | null,
-    });
-    return { status: res.statusCode, headers: res.headers as Record<string, string | string[] | undefined>, body: res.body };
+    route = routeFor(provider);
   } catch (err) {
-    const code = (err as { code?: string }).code ?? '';
-    const timeout = code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT';
-    throw new GatewayError({
-      kind: timeout ? 'timeout' : 'upstream_error',
-      status: timeout ? 504 : 502,
-      message: timeout ? `upstream ${req.provider.name} timed out` : `upstream ${req.provider.name} unreachable (${code || (err as Error).message})`,
-      provider: req.provider.name,
-      retryable: true,
-    });
+    return Promise.reject(err as Error);
   }
+  let pool: Pool;
+  try {
+    pool = poolFor(provider, route);
+  } catch (err) {
+    return Promise.reject(unreachable(provider, err));
+  }
+  const search = route.search;
+  const path = route.basePath + req.path + (search ? (req.path.includes('?') ? '&' + search.slice(1) : search) : '');
+  // The provider's headers first, the request's own over them.
+  const headers = hasKeys(provider.headers) ? { ...provider.headers, ...req.headers } : req.headers;
+  // undici accepts any object with `aborted` and add/removeEventListener.
+  const signal = (req.signal ?? null) as AbortSignal | null;
+  return pool.request({ path, method, headers, body: req.body ?? null, signal }).then(
+    (res) => ({ status: res.statusCode, headers: res.headers as Record<string, string | string[] | undefined>, body: res.body }),
+    (err: unknown) => {
+      throw unreachable(provider, err);
+    },
+  );
+}
+
+function hasKeys(obj: object | undefined): boolean {
+  for (const _ in obj) return true;
+  return false;
+}
+
+function unreachable(provider: ProviderConfig, err: unknown): GatewayError {
+  const code = (err as { code?: string } | null)?.code ?? '';
+  const timeout = code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT';
+  return new GatewayError({
+    kind: timeout ? 'timeout' : 'upstream_error',
+    status: timeout ? 504 : 502,
+    message: timeout ? `upstream ${provider.name} timed out` : `upstream ${provider.name} unreachable (${code || (err as Error).message})`,
+    provider: provider.name,
+    retryable: true,
+  });
 }
 
 export function flattenHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
@@ -80,10 +135,12 @@ export function flattenHeaders(headers: Record<string, string | string[] | undef
 export type UpstreamErrorParser = (status: number, body: unknown, headers: Record<string, string>, provider: string) => GatewayError;
 
 /** POSTs; a non-2xx answer is read (JSON when it parses, else text) and thrown via `parseError`. */
-export async function postUpstream(req: Omit<UpstreamRequest, 'method'>, parseError: UpstreamErrorParser): Promise<UpstreamResponse> {
-  const res = await upstreamRequest({ ...req, method: 'POST' });
-  if (res.status >= 200 && res.status < 300) return res;
-  throw parseError(res.status, await readErrorBody(res), flattenHeaders(res.headers), req.provider.name);
+export function postUpstream(req: Omit<UpstreamRequest, 'method'>, parseError: UpstreamErrorParser): Promise<UpstreamResponse> {
+  return send(req, 'POST').then((res) => (res.status >= 200 && res.status < 300 ? res : failed(res, parseError, req.provider.name)));
+}
+
+async function failed(res: UpstreamResponse, parseError: UpstreamErrorParser, providerName: string): Promise<never> {
+  throw parseError(res.status, await readErrorBody(res), flattenHeaders(res.headers), providerName);
 }
 
 async function readErrorBody(res: UpstreamResponse): Promise<unknown> {
@@ -96,17 +153,18 @@ async function readErrorBody(res: UpstreamResponse): Promise<unknown> {
 }
 
 /** Reads a JSON body; a non-JSON body becomes an upstream error naming what came back. */
-export async function readJson(res: UpstreamResponse, providerName: string): Promise<unknown> {
-  const text = await res.body.text();
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new GatewayError({
-      kind: 'upstream_error',
-      message: `upstream ${providerName} returned a non-JSON body (status ${res.status})`,
-      provider: providerName,
-    });
-  }
+export function readJson(res: UpstreamResponse, providerName: string): Promise<unknown> {
+  return res.body.text().then((text) => {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      throw new GatewayError({
+        kind: 'upstream_error',
+        message: `upstream ${providerName} returned a non-JSON body (status ${res.status})`,
+        provider: providerName,
+      });
+    }
+  });
 }
 
 export async function closeAllPools(): Promise<void> {

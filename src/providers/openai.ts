@@ -20,20 +20,30 @@ export function createOpenAIAdapter(): ProviderAdapter {
   return {
     format: 'openai',
 
-    async complete(target, request, warnings, options): Promise<CompletionResult> {
-      const res = await post(target.provider, 'chat/completions', chatBody(target, request, warnings, false), options);
-      const response = parseChatCompletion(await readJson(res, target.provider.name), target.provider.name);
-      return withIds({ response }, res);
+    complete(target, request, warnings, options): Promise<CompletionResult> {
+      let body: string;
+      try {
+        body = JSON.stringify(chatBody(target, request, warnings, false));
+      } catch (err) {
+        return Promise.reject(err as Error);
+      }
+      const name = target.provider.name;
+      return post(target.provider, 'chat/completions', body, options).then((res) =>
+        readJson(res, name).then((json): CompletionResult => withIds(parseChatCompletion(json, name), res)),
+      );
     },
 
     async stream(target, request, warnings, options): Promise<StreamResult> {
-      const res = await post(target.provider, 'chat/completions', chatBody(target, request, warnings, true), options);
+      const res = await post(target.provider, 'chat/completions', JSON.stringify(chatBody(target, request, warnings, true)), options);
       const events = openAIChunksToEvents(parseSse(res.body), { provider: target.provider.name });
-      return withIds({ events }, res);
+      const requestId = headerValue(res.headers, 'x-request-id');
+      const result: StreamResult = { events, upstreamHeaders: passBackHeaders(res.headers) };
+      if (requestId !== undefined) result.upstreamRequestId = requestId;
+      return result;
     },
 
     async embed(target: UpstreamTarget, request: EmbeddingRequest, options: CallOptions): Promise<EmbeddingResponse> {
-      const res = await post(target.provider, 'embeddings', toEmbeddingsBody(request, target.upstreamModel), options);
+      const res = await post(target.provider, 'embeddings', JSON.stringify(toEmbeddingsBody(request, target.upstreamModel)), options);
       return parseEmbeddingsResponse(await readJson(res, target.provider.name), target.provider.name);
     },
 
@@ -51,9 +61,12 @@ function chatBody(target: UpstreamTarget, request: CanonicalRequest, warnings: W
   });
 }
 
-function withIds<T extends object>(result: T, res: UpstreamResponse): T & { upstreamHeaders: Record<string, string>; upstreamRequestId?: string } {
+/** One literal (no spreads: this runs on every request). */
+function withIds(response: CompletionResult['response'], res: UpstreamResponse): CompletionResult {
   const requestId = headerValue(res.headers, 'x-request-id');
-  return { ...result, upstreamHeaders: passBackHeaders(res.headers), ...(requestId !== undefined ? { upstreamRequestId: requestId } : {}) };
+  const result: CompletionResult = { response, upstreamHeaders: passBackHeaders(res.headers) };
+  if (requestId !== undefined) result.upstreamRequestId = requestId;
+  return result;
 }
 
 const versionPrefix = new Map<string, string>();
@@ -68,18 +81,19 @@ export function endpointPath(baseUrl: string, endpoint: string): string {
   return `${prefix}/${endpoint}`;
 }
 
-/** POSTs JSON; a non-2xx answer is read and thrown as a GatewayError. */
-async function post(provider: ProviderConfig, endpoint: string, body: Record<string, unknown>, options: CallOptions): Promise<UpstreamResponse> {
-  const headers: Record<string, string> = { ...options.forwardHeaders, 'content-type': 'application/json' };
+/** POSTs a JSON body; a non-2xx answer is read and thrown as a GatewayError. */
+function post(provider: ProviderConfig, endpoint: string, body: string, options: CallOptions): Promise<UpstreamResponse> {
+  const forward = options.forwardHeaders;
+  let headers: Record<string, string>;
+  if (forward === undefined || isEmpty(forward)) headers = { 'content-type': 'application/json' };
+  else headers = { ...forward, 'content-type': 'application/json' };
   if (provider.apiKey) headers.authorization = `Bearer ${provider.apiKey}`;
-  return postUpstream(
-    {
-      provider,
-      path: endpointPath(provider.baseUrl, endpoint),
-      headers,
-      body: JSON.stringify(body),
-      ...(options.signal ? { signal: options.signal } : {}),
-    },
-    parseOpenAIError,
-  );
+  const req: Parameters<typeof postUpstream>[0] = { provider, path: endpointPath(provider.baseUrl, endpoint), headers, body };
+  if (options.signal) req.signal = options.signal;
+  return postUpstream(req, parseOpenAIError);
+}
+
+function isEmpty(obj: object): boolean {
+  for (const _ in obj) return false;
+  return true;
 }
