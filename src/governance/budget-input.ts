@@ -1,6 +1,6 @@
 // Validation shared by the budget ledgers: a malformed request is a programming error, thrown.
 import { toPico, type Pico } from './pico.js';
-import type { BudgetLedgerOptions, BudgetScope, ReserveRequest } from './budget-types.js';
+import type { BudgetLedgerOptions, BudgetScope, ChargeRequest, ReserveRequest } from './budget-types.js';
 
 export const DEFAULT_LATE_SETTLE_MS = 3_600_000;
 export const DEFAULT_RETENTION_MS = 7 * 86_400_000;
@@ -38,6 +38,13 @@ export function planReserve(request: ReserveRequest, retentionMs: number): Reser
   const ids = new Set(counters.map((c) => c.id));
   if (ids.size !== counters.length) throw new RangeError('reserve: two scopes share one subject and window');
   return { counters, amount, ttlMs };
+}
+
+/** The counters of a charge (validated like a reservation's). */
+export function planCharge(request: ChargeRequest, retentionMs: number): { counters: CounterPlan[]; amount: Pico; marker: string } {
+  if (typeof request.id !== 'string' || request.id === '') throw new RangeError('charge: id must be a non-empty string');
+  const plan = planReserve({ scopes: request.scopes, amountPico: request.amountPico, ttlMs: 1 }, retentionMs);
+  return { counters: plan.counters, amount: plan.amount, marker: `charge:${request.id}` };
 }
 
 export function ledgerSettings(opts: BudgetLedgerOptions): { lateMs: number; retentionMs: number } {

@@ -1,9 +1,19 @@
 // In-process budget ledger (one replica): the same semantics as the Redis ledger, on BigInt
 // counters in a Map. Every operation runs synchronously between awaits, so each is atomic.
 import { randomUUID } from 'node:crypto';
-import { counterPlan, ledgerSettings, planReserve, remaining } from './budget-input.js';
+import { counterPlan, ledgerSettings, planCharge, planReserve, remaining } from './budget-input.js';
 import { toPico } from './pico.js';
-import type { BudgetLedger, BudgetLedgerOptions, BudgetScope, BudgetStatus, ReleaseStatus, Reservation, ReserveResult, SettleStatus } from './budget-types.js';
+import type {
+  BudgetLedger,
+  BudgetLedgerOptions,
+  BudgetScope,
+  BudgetStatus,
+  ChargeStatus,
+  ReleaseStatus,
+  Reservation,
+  ReserveResult,
+  SettleStatus,
+} from './budget-types.js';
 
 const HOUR_MS = 3_600_000;
 
@@ -15,7 +25,7 @@ interface Counter {
   expireAt: number | null;
   /** Live reservations: id → amount and lapse time. */
   live: Map<string, { amount: bigint; expiresAt: number }>;
-  /** Lapsed (released) reservations still accepted by a late settle: id → lapse time. */
+  /** Lapsed (released) reservations still accepted by a late settle, and recent charge ids: id → time. */
   lapsed: Map<string, number>;
   /** Earliest lapse time in `live` (a lower bound), so most calls skip the scan. */
   nextLapse: number;
@@ -50,23 +60,23 @@ export function createMemoryBudgetLedger(opts: MemoryBudgetLedgerOptions = {}): 
     return c;
   }
 
-  /** Releases lapsed reservations (remembering them for late settles) and forgets old lapses. */
+  /** Releases lapsed reservations, remembering them for late settles. */
   function reap(c: Counter, t: number): void {
-    if (t >= c.nextLapse) {
-      let next = Infinity;
-      for (const [id, r] of c.live) {
-        if (r.expiresAt <= t) {
-          c.used -= r.amount;
-          c.live.delete(id);
-          c.lapsed.set(id, r.expiresAt);
-        } else if (r.expiresAt < next) next = r.expiresAt;
-      }
-      c.nextLapse = next;
+    if (t < c.nextLapse) return;
+    let next = Infinity;
+    for (const [id, r] of c.live) {
+      if (r.expiresAt <= t) {
+        c.used -= r.amount;
+        c.live.delete(id);
+        c.lapsed.set(id, r.expiresAt);
+      } else if (r.expiresAt < next) next = r.expiresAt;
     }
-    for (const [id, lapsedAt] of c.lapsed) {
-      if (lapsedAt > t - lateMs) break; // insertion order is roughly lapse order
-      c.lapsed.delete(id);
-    }
+    c.nextLapse = next;
+    forgetOldLapses(c, t);
+  }
+
+  function forgetOldLapses(c: Counter, t: number): void {
+    for (const [id, lapsedAt] of c.lapsed) if (lapsedAt <= t - lateMs) c.lapsed.delete(id);
   }
 
   const open = (): void => {
@@ -143,6 +153,25 @@ export function createMemoryBudgetLedger(opts: MemoryBudgetLedgerOptions = {}): 
       return 'seeded';
     },
 
+    async charge(request): Promise<ChargeStatus> {
+      open();
+      const plan = planCharge(request, retentionMs);
+      const t = now();
+      let outcome: ChargeStatus = plan.counters.length === 0 ? 'charged' : 'duplicate';
+      for (const p of plan.counters) {
+        const c = counter(p.id, p.expireAt);
+        forgetOldLapses(c, t);
+        if (c.lapsed.has(plan.marker)) continue;
+        // An unseeded counter remembers the id too: its seed will count the charge, a retry must not.
+        c.lapsed.set(plan.marker, t);
+        outcome = 'charged';
+        if (!c.seeded) continue;
+        c.used += plan.amount;
+        c.spent += plan.amount;
+      }
+      return outcome;
+    },
+
     async close() {
       closed = true;
       clearInterval(sweeper);
@@ -151,24 +180,25 @@ export function createMemoryBudgetLedger(opts: MemoryBudgetLedgerOptions = {}): 
   };
 
   /**
-   * Ends a reservation on each of its counters: a live one gives back its amount, a lapsed one
-   * only stops being settleable; `record` then runs on both. 'live' if any counter held it live.
+   * Ends a reservation on each of its counters: a live one (even past its lapse time, if not yet
+   * reaped: its amount is still held) gives back its amount; a lapsed one within the late-settle
+   * window only stops being settleable. `record` then runs on both. 'live' if any counter held it live.
    */
   function finish(reservation: Reservation, record: (c: Counter) => void): 'live' | 'lapsed' | 'none' {
-    const t = now();
-    let outcome: 'live' | 'lapsed' | 'none' = 'none';
+    let outcome: 'live' | 'lapsed' | 'none' = reservation.counters.length === 0 ? 'live' : 'none';
     for (const id of reservation.counters) {
       const c = counters.get(id);
       if (c === undefined) continue;
-      reap(c, t);
       const live = c.live.get(reservation.id);
       if (live !== undefined) {
         c.live.delete(reservation.id);
         c.used -= live.amount;
         outcome = 'live';
-      } else if (c.lapsed.delete(reservation.id)) {
+      } else {
+        forgetOldLapses(c, now());
+        if (!c.lapsed.delete(reservation.id)) continue;
         if (outcome === 'none') outcome = 'lapsed';
-      } else continue;
+      }
       record(c);
     }
     return outcome;

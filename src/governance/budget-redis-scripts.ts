@@ -2,18 +2,29 @@
 // sees one limit. Keys per counter C (= subject|window key) under the prefix P:
 //   P b:C   hash  spent, used (= spent + reserved), seeded — int64 decimal strings
 //   P bz:C  zset  live reservations: member "<id>:<amount>", score = lapse time (ms, Redis clock)
-//   P bx:C  zset  lapsed reservations a late settle may still record, score = lapse time
-// All three expire at the window's end + retention (PEXPIREAT; at least an hour after the last
-// reserve or seed); `total` counters never expire.
+//   P bx:C  zset  lapsed reservations a late settle may still record, score = lapse time; and
+//                 "charge:<id>" markers of recent charges, score = charge time
+// b and bz expire at the window's end + retention (seed sets it on b, reserve on bz), and at least
+// an hour after the write; `total` counters never expire. Nothing in bx matters longer than the
+// late-settle window, so bx expires that long after its last write.
+//
+// Lapse: every reserve (and status) first moves the lapsed members of its counters' bz to bx and
+// takes their amounts out of `used` ("reaping"), so an abandoned reservation blocks nothing after
+// its ttl. settle/release do not reap: a reservation still in bz is settled as live (its amount is
+// still in `used`), one in bx as late; bx forgets lapses older than the late-settle window.
 //
 // Money never passes through a Lua number (a double, exact only to 2^53): sums are computed by
-// HINCRBY in C int64 and read back with HGET as strings; `le` compares those strings digit by digit.
+// HINCRBY in C int64 and read back as strings; `le` compares those strings digit by digit. Sums
+// and differences the scripts need (limit − amount, actual − amount) are computed by the caller in
+// BigInt and passed as decimal strings.
 // Scripts name the keys they touch in KEYS, three per counter: on a Redis Cluster all keys of a
 // call must share a slot, so use a hash-tagged prefix such as "{costwise}:gov:".
 import { LUA_COMMON } from './redis-script.js';
 
 const HELPERS = `${LUA_COMMON}
+-- a <= b for decimal integer strings without leading zeros; false when b is negative.
 local function le(a, b)
+  if string.sub(b, 1, 1) == '-' then return false end
   if string.sub(a, 1, 1) == '-' then return true end
   if #a ~= #b then return #a < #b end
   for i = 1, #a do
@@ -22,109 +33,93 @@ local function le(a, b)
   end
   return true
 end
-local function amount_of(member)
-  return string.match(member, ':(%d+)$')
-end
 local function add(c, field, amount)
   if amount ~= '0' then redis.call('HINCRBY', c, field, amount) end
-end
-local function negate(amount)
-  if amount == '0' then return amount end
-  if string.sub(amount, 1, 1) == '-' then return string.sub(amount, 2) end
-  return '-' .. amount
 end
 -- Expiry of a counter's keys: its window's end + retention, but at least an hour from now (a
 -- counter of a window already past, seeded or written late, must not vanish at once).
 local function expire_at(key, at, now)
   if at ~= '0' then redis.call('PEXPIREAT', key, math.max(tonumber(at), now + 3600000)) end
 end
--- Releases the lapsed reservations of counter c, keeping them in x for late settles, and forgets
--- lapses older than the late-settle window.
+-- Releases the lapsed reservations of counter c into x (kept there for late settles).
 local function reap(c, z, x, now, late)
   local gone = redis.call('ZRANGEBYSCORE', z, '-inf', now, 'WITHSCORES')
-  if #gone > 0 then
-    for i = 1, #gone, 2 do
-      add(c, 'used', negate(amount_of(gone[i])))
-      redis.call('ZADD', x, gone[i + 1], gone[i])
-    end
-    redis.call('ZREMRANGEBYSCORE', z, '-inf', now)
-    local ttl = redis.call('PTTL', c)
-    if ttl > 0 then redis.call('PEXPIRE', x, ttl) end
+  if #gone == 0 then return end
+  for i = 1, #gone, 2 do
+    local amount = string.match(gone[i], ':(%d+)$')
+    if amount ~= '0' then redis.call('HINCRBY', c, 'used', '-' .. amount) end
+    redis.call('ZADD', x, gone[i + 1], gone[i])
   end
+  redis.call('ZREMRANGEBYSCORE', z, '-inf', now)
   redis.call('ZREMRANGEBYSCORE', x, '-inf', now - late)
+  redis.call('PEXPIRE', x, late)
+end
+-- Takes member out of the lapsed set x if it lapsed within the late-settle window.
+local function take_lapsed(x, member, late)
+  redis.call('ZREMRANGEBYSCORE', x, '-inf', now_ms() - late)
+  return redis.call('ZREM', x, member) == 1
 end
 `;
 
 /**
- * KEYS: b, bz, bx per counter. ARGV: member, amount, ttlMs, lateMs, then limit and expireAt
- * (epoch ms, '0' for none) per counter.
- * Returns {'reserved', lapseAt} | {'unseeded', i...} | {'exceeded', i, used-with-amount}.
+ * KEYS: b, bz, bx per counter. ARGV: member, amount, ttlMs, lateMs, then per counter the headroom
+ * (limit − amount; negative when the amount alone exceeds the limit) and expireAt (epoch ms, '0'
+ * for none). Returns {'reserved', lapseAt} | {'unseeded', i…} | {'exceeded', i, used}.
  */
 export const RESERVE = `${HELPERS}
 local member, amount, ttl, late = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
 local n = #KEYS / 3
 local now = now_ms()
-local unseeded = {}
+local unseeded, used = {}, {}
 for i = 1, n do
   local c = KEYS[3 * i - 2]
   reap(c, KEYS[3 * i - 1], KEYS[3 * i], now, late)
-  if redis.call('HEXISTS', c, 'seeded') == 0 then unseeded[#unseeded + 1] = i end
+  local v = redis.call('HMGET', c, 'seeded', 'used')
+  if not v[1] then unseeded[#unseeded + 1] = i end
+  used[i] = v[2] or '0'
 end
 if #unseeded > 0 then return {'unseeded', unpack(unseeded)} end
 for i = 1, n do
-  local c = KEYS[3 * i - 2]
-  add(c, 'used', amount)
-  local used = redis.call('HGET', c, 'used') or '0'
-  if not le(used, ARGV[3 + 2 * i]) then
-    for j = 1, i do add(KEYS[3 * j - 2], 'used', negate(amount)) end
-    return {'exceeded', i, used}
-  end
+  if not le(used[i], ARGV[3 + 2 * i]) then return {'exceeded', i, used[i]} end
 end
 local lapse = now + ttl
 for i = 1, n do
+  add(KEYS[3 * i - 2], 'used', amount)
   redis.call('ZADD', KEYS[3 * i - 1], lapse, member)
-  expire_at(KEYS[3 * i - 2], ARGV[4 + 2 * i], now)
   expire_at(KEYS[3 * i - 1], ARGV[4 + 2 * i], now)
 end
 return {'reserved', lapse}`;
 
 /**
- * KEYS: b, bz, bx per counter. ARGV: member, amount, actual, lateMs.
+ * KEYS: b, bz, bx per counter. ARGV: member, actual, actual − amount, lateMs.
  * Returns {live, lapsed}: on how many counters the reservation was live / lapsed (and recorded).
  */
 export const SETTLE = `${HELPERS}
-local member, amount, actual, late = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
-local now = now_ms()
+local member, actual, delta, late = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
 local live, lapsed = 0, 0
 for i = 1, #KEYS / 3 do
-  local c, z, x = KEYS[3 * i - 2], KEYS[3 * i - 1], KEYS[3 * i]
-  reap(c, z, x, now, late)
-  local found = false
-  if redis.call('ZREM', z, member) == 1 then
-    add(c, 'used', negate(amount))
-    live, found = live + 1, true
-  elseif redis.call('ZREM', x, member) == 1 then
-    lapsed, found = lapsed + 1, true
-  end
-  if found then
+  local c = KEYS[3 * i - 2]
+  if redis.call('ZREM', KEYS[3 * i - 1], member) == 1 then
+    add(c, 'used', delta)
+    add(c, 'spent', actual)
+    live = live + 1
+  elseif take_lapsed(KEYS[3 * i], member, late) then
     add(c, 'used', actual)
     add(c, 'spent', actual)
+    lapsed = lapsed + 1
   end
 end
 return {live, lapsed}`;
 
-/** KEYS: b, bz, bx per counter. ARGV: member, amount, lateMs. Returns {released, lapsed}. */
+/** KEYS: b, bz, bx per counter. ARGV: member, −amount, lateMs. Returns {released, lapsed}. */
 export const RELEASE = `${HELPERS}
-local member, amount, late = ARGV[1], ARGV[2], tonumber(ARGV[3])
-local now = now_ms()
+local member, minus, late = ARGV[1], ARGV[2], tonumber(ARGV[3])
 local released, lapsed = 0, 0
 for i = 1, #KEYS / 3 do
-  local c, z, x = KEYS[3 * i - 2], KEYS[3 * i - 1], KEYS[3 * i]
-  reap(c, z, x, now, late)
-  if redis.call('ZREM', z, member) == 1 then
-    add(c, 'used', negate(amount))
+  if redis.call('ZREM', KEYS[3 * i - 1], member) == 1 then
+    add(KEYS[3 * i - 2], 'used', minus)
     released = released + 1
-  elseif redis.call('ZREM', x, member) == 1 then
+  elseif take_lapsed(KEYS[3 * i], member, late) then
     lapsed = lapsed + 1
   end
 end
@@ -136,16 +131,42 @@ return {released, lapsed}`;
  */
 export const SEED = `${HELPERS}
 local c = KEYS[1]
-if redis.call('HEXISTS', c, 'seeded') == 1 then return 0 end
-local old = redis.call('HGET', c, 'spent')
-if old then add(c, 'used', negate(old)) end
-add(c, 'used', ARGV[1])
+local v = redis.call('HMGET', c, 'seeded', 'spent')
+if v[1] then return 0 end
+-- used := used − old spent + spent (old spent is 0 unless the hash survived without its flag)
+if v[2] and v[2] ~= '0' then redis.call('HINCRBY', c, 'used', '-' .. v[2]) end
+redis.call('HINCRBY', c, 'used', ARGV[1])
 redis.call('HSET', c, 'spent', ARGV[1], 'seeded', '1')
-if redis.call('HEXISTS', c, 'used') == 0 then redis.call('HSET', c, 'used', '0') end
 expire_at(c, ARGV[2], now_ms())
 return 1`;
 
-/** KEYS: b, bz, bx. ARGV: lateMs. Returns {spent, used, seeded} (strings or false). */
+/**
+ * KEYS: b, bz, bx per counter. ARGV: marker ("charge:<id>"), amount, lateMs. Adds amount to every
+ * seeded counter that has not seen the marker (kept in bx for the late-settle window). An unseeded
+ * counter records the marker too: its seed will count the charge, a retry after it must not.
+ * Returns {charged, unseeded, duplicate} counts.
+ */
+export const CHARGE = `${HELPERS}
+local marker, amount, late = ARGV[1], ARGV[2], tonumber(ARGV[3])
+local now = now_ms()
+local charged, unseeded, duplicate = 0, 0, 0
+for i = 1, #KEYS / 3 do
+  local c, x = KEYS[3 * i - 2], KEYS[3 * i]
+  redis.call('ZREMRANGEBYSCORE', x, '-inf', now - late)
+  if redis.call('ZADD', x, 'NX', now, marker) == 0 then
+    duplicate = duplicate + 1
+  elseif redis.call('HEXISTS', c, 'seeded') == 0 then
+    unseeded = unseeded + 1
+  else
+    add(c, 'used', amount)
+    add(c, 'spent', amount)
+    charged = charged + 1
+  end
+  redis.call('PEXPIRE', x, late)
+end
+return {charged, unseeded, duplicate}`;
+
+/** KEYS: b, bz, bx. ARGV: lateMs. Returns {spent, used, seeded} (strings or nil). */
 export const STATUS = `${HELPERS}
 reap(KEYS[1], KEYS[2], KEYS[3], now_ms(), tonumber(ARGV[1]))
 return redis.call('HMGET', KEYS[1], 'spent', 'used', 'seeded')`;

@@ -3,12 +3,12 @@
 // times come from Redis's own clock (TIME), so replica clock skew cannot shorten a reservation.
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { counterPlan, ledgerSettings, planReserve, remaining } from './budget-input.js';
-import { RELEASE, RESERVE, SEED, SETTLE, STATUS } from './budget-redis-scripts.js';
+import { counterPlan, ledgerSettings, planCharge, planReserve, remaining } from './budget-input.js';
+import { CHARGE, RELEASE, RESERVE, SEED, SETTLE, STATUS } from './budget-redis-scripts.js';
 import { toPico } from './pico.js';
 import { redisScript } from './redis-script.js';
 import { createRetryQueue } from './retry-queue.js';
-import type { BudgetLedger, BudgetLedgerOptions, BudgetStatus, ReleaseStatus, Reservation, ReserveResult, SettleStatus } from './budget-types.js';
+import type { BudgetLedger, BudgetLedgerOptions, BudgetStatus, ChargeStatus, ReleaseStatus, Reservation, ReserveResult, SettleStatus } from './budget-types.js';
 
 export interface RedisBudgetLedgerOptions extends BudgetLedgerOptions {
   /** A connection the caller owns (not closed by `close`), or… */
@@ -29,6 +29,7 @@ const settleScript = redisScript(SETTLE);
 const releaseScript = redisScript(RELEASE);
 const seedScript = redisScript(SEED);
 const statusScript = redisScript(STATUS);
+const chargeScript = redisScript(CHARGE);
 
 export function createRedisBudgetLedger(opts: RedisBudgetLedgerOptions = {}): BudgetLedger {
   const owned = opts.client === undefined;
@@ -45,9 +46,9 @@ export function createRedisBudgetLedger(opts: RedisBudgetLedgerOptions = {}): Bu
   };
 
   /** Runs a settle/release script; a failure queues it for retry. */
-  async function finish(what: string, run: () => Promise<unknown>): Promise<[number, number] | 'queued'> {
+  async function finish(what: string, run: () => Promise<unknown>): Promise<number[] | 'queued'> {
     try {
-      return (await run()) as [number, number];
+      return (await run()) as number[];
     } catch {
       retries.push(what, run);
       return 'queued';
@@ -59,9 +60,11 @@ export function createRedisBudgetLedger(opts: RedisBudgetLedgerOptions = {}): Bu
       open();
       const plan = planReserve(request, retentionMs);
       const id = randomUUID();
+      if (plan.counters.length === 0)
+        return { status: 'reserved', reservation: Object.freeze({ id, amountPico: plan.amount, counters: [], expiresAt: Date.now() + plan.ttlMs }) };
       const amount = plan.amount.toString();
       const args: Array<string | number> = [`${id}:${amount}`, amount, plan.ttlMs, lateMs];
-      for (const c of plan.counters) args.push(c.scope.limitPico.toString(), c.expireAt ?? 0);
+      for (const c of plan.counters) args.push((c.scope.limitPico - plan.amount).toString(), c.expireAt ?? 0);
       let reply: Array<string | number>;
       try {
         reply = (await reserveScript(redis, keysOf(plan.counters.map((c) => c.id)), args)) as Array<string | number>;
@@ -71,7 +74,7 @@ export function createRedisBudgetLedger(opts: RedisBudgetLedgerOptions = {}): Bu
       if (reply[0] === 'unseeded') return { status: 'unseeded', scopes: reply.slice(1).map((i) => plan.counters[Number(i) - 1]!.scope) };
       if (reply[0] === 'exceeded') {
         const scope = plan.counters[Number(reply[1]) - 1]!.scope;
-        return { status: 'exceeded', scope, remainingPico: remaining(scope.limitPico, BigInt(reply[2]!) - plan.amount) };
+        return { status: 'exceeded', scope, remainingPico: remaining(scope.limitPico, BigInt(reply[2]!)) };
       }
       const reservation: Reservation = { id, amountPico: plan.amount, counters: plan.counters.map((c) => c.id), expiresAt: Number(reply[1]) };
       return { status: 'reserved', reservation: Object.freeze(reservation) };
@@ -79,21 +82,25 @@ export function createRedisBudgetLedger(opts: RedisBudgetLedgerOptions = {}): Bu
 
     async settle(reservation, actualPico): Promise<SettleStatus> {
       open();
-      const actual = toPico(actualPico, 'actualPico').toString();
-      const amount = reservation.amountPico.toString();
-      const args = [`${reservation.id}:${amount}`, amount, actual, lateMs];
+      const actual = toPico(actualPico, 'actualPico');
+      const amount = reservation.amountPico;
+      if (reservation.counters.length === 0) return 'settled';
+      const args = [`${reservation.id}:${amount}`, actual.toString(), (actual - amount).toString(), lateMs];
       const r = await finish(`settle of ${reservation.id}`, () => settleScript(redis, keysOf(reservation.counters), args));
       if (r === 'queued') return r;
-      return r[0] > 0 ? 'settled' : r[1] > 0 ? 'late' : 'ignored';
+      const [live = 0, lapsed = 0] = r;
+      return live > 0 ? 'settled' : lapsed > 0 ? 'late' : 'ignored';
     },
 
     async release(reservation): Promise<ReleaseStatus> {
       open();
-      const amount = reservation.amountPico.toString();
-      const args = [`${reservation.id}:${amount}`, amount, lateMs];
+      const amount = reservation.amountPico;
+      if (reservation.counters.length === 0) return 'released';
+      const args = [`${reservation.id}:${amount}`, (-amount).toString(), lateMs];
       const r = await finish(`release of ${reservation.id}`, () => releaseScript(redis, keysOf(reservation.counters), args));
       if (r === 'queued') return r;
-      return r[0] > 0 ? 'released' : r[1] > 0 ? 'expired' : 'ignored';
+      const [released = 0, lapsed = 0] = r;
+      return released > 0 ? 'released' : lapsed > 0 ? 'expired' : 'ignored';
     },
 
     async status(scope): Promise<BudgetStatus> {
@@ -121,6 +128,17 @@ export function createRedisBudgetLedger(opts: RedisBudgetLedgerOptions = {}): Bu
       const plan = counterPlan(scope, retentionMs);
       const r = await seedScript(redis, [`${prefix}b:${plan.id}`], [spent, plan.expireAt ?? 0]);
       return r === 1 ? 'seeded' : 'already';
+    },
+
+    async charge(request): Promise<ChargeStatus> {
+      open();
+      const plan = planCharge(request, retentionMs);
+      if (plan.counters.length === 0) return 'charged';
+      const args = [plan.marker, plan.amount.toString(), lateMs];
+      const r = await finish(`charge ${request.id}`, () => chargeScript(redis, keysOf(plan.counters.map((c) => c.id)), args));
+      if (r === 'queued') return r;
+      const [charged = 0, unseeded = 0] = r;
+      return charged > 0 || unseeded > 0 ? 'charged' : 'duplicate';
     },
 
     async close() {

@@ -75,6 +75,19 @@ export interface SeedRequest {
   spentPico: Pico | number;
 }
 
+export interface ChargeRequest {
+  /** Makes the charge idempotent (a retried charge with the same id counts once), e.g. the request id. */
+  id: string;
+  scopes: readonly BudgetScope[];
+  amountPico: Pico | number;
+}
+
+/**
+ * charged: added to every seeded scope (unseeded ones skip it: their seed from the durable ledger
+ * will count it). duplicate: this id was charged before. queued: the store failed; retried.
+ */
+export type ChargeStatus = 'charged' | 'duplicate' | 'queued';
+
 export interface BudgetLedger {
   reserve(request: ReserveRequest): Promise<ReserveResult>;
   /** `actualPico` may exceed the reservation: it is recorded in full. */
@@ -87,6 +100,12 @@ export interface BudgetLedger {
    * (by this or another replica), so concurrent and repeated seeding is safe.
    */
   seed(request: SeedRequest): Promise<'seeded' | 'already'>;
+  /**
+   * Records spend that had no reservation, without a limit check: a request served while the
+   * store was unavailable under fail-open, or work billed later (batches). Ids are remembered for
+   * `lateSettleWindowMs`.
+   */
+  charge(request: ChargeRequest): Promise<ChargeStatus>;
   close(): Promise<void>;
 }
 

@@ -7,6 +7,11 @@
 //   4. guard.reserve({ scopes, amountPico })  → budgets (budgetScopes() builds the scopes)
 //   5. after the response: ledger.settle(reservation, actual) or release(reservation);
 //      limiter.adjust(permit, actualTokens)
+// Spend that never had a reservation (fail-open while the store was down, batches billed later)
+// goes through ledger.charge.
+// What to build once at start-up: a GovernanceStore (openSqliteGovernanceStore), a KeyResolver over
+// it, a BudgetLedger (memory or Redis) wrapped in a BudgetGuard, a RateLimiter (memory or Redis).
+
 export { createGovernanceAdmin, MAX_TEAM_DEPTH, type CreatedKey, type GovernanceAdmin, type GovernanceAdminOptions } from './admin.js';
 export { isModelAllowed, resolveTenant, teamChain, type TenantResult } from './access.js';
 export { createBudgetGuard, type BudgetGuard, type BudgetGuardOptions } from './budget-guard.js';
@@ -18,6 +23,8 @@ export type {
   BudgetLedgerOptions,
   BudgetScope,
   BudgetStatus,
+  ChargeRequest,
+  ChargeStatus,
   ReleaseStatus,
   Reservation,
   ReserveRequest,

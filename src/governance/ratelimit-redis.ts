@@ -29,8 +29,10 @@ export function createRedisRateLimiter(opts: RedisRateLimiterOptions = {}): Rate
   const keysOf = (limits: readonly RateLimit[]): string[] =>
     limits.flatMap((l) => {
       const id = limitId(l);
-      return [`${prefix}r:${id}`, `${prefix}rw:${id}`, `${prefix}rs:${id}`];
+      return [`${prefix}r:${id}`, `${prefix}rs:${id}`];
     });
+  // Tokens each permit is counted with now (its estimate until adjusted).
+  const counted = new WeakMap<Permit, number>();
 
   return {
     async acquire(request): Promise<AcquireResult> {
@@ -63,9 +65,12 @@ export function createRedisRateLimiter(opts: RedisRateLimiterOptions = {}): Rate
     async adjust(permit, actualTokens): Promise<AdjustStatus> {
       checkTokens(actualTokens);
       if (permit.tokenLimits.length === 0) return 'adjusted';
+      const current = counted.get(permit) ?? permit.tokens;
       try {
-        const kept = Number(await adjustScript(redis, keysOf(permit.tokenLimits), [permit.id, actualTokens]));
-        return kept > 0 ? 'adjusted' : 'expired';
+        const kept = Number(await adjustScript(redis, keysOf(permit.tokenLimits), [`${permit.id}:${current}`, permit.id, actualTokens]));
+        if (kept === 0) return 'expired';
+        counted.set(permit, actualTokens);
+        return 'adjusted';
       } catch {
         return 'unavailable';
       }

@@ -4,7 +4,6 @@
 // transaction that bumps gov_state.version and stamps it on the row (store.ts).
 import Database from 'better-sqlite3';
 import { GovernanceError } from './errors.js';
-import type { KeyRecord, TeamRecord } from './schema.js';
 import { configure, KEY_COLUMNS, migrate, TEAM_COLUMNS } from './sqlite-schema.js';
 import { keyFromRow, keyParams, teamFromRow, teamParams, type KeyRow, type TeamRow } from './sqlite-rows.js';
 import type { ChangeSet, GovernanceStore, NewKey, NewTeam } from './store.js';

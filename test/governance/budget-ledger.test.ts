@@ -158,6 +158,22 @@ describe.each([memory, ...(HAS_REDIS ? [redis] : [])])('budget ledger: $name', (
     expect((await ledger.status(key)).spentPico).toBe(0n);
   });
 
+  it('charges spend without a reservation, once per id, skipping unseeded counters', async () => {
+    const { ledger } = start();
+    const key = scope('key:a', 1000n);
+    const team = scope('team:t', 1000n);
+    await seeded(ledger, key);
+    expect(await ledger.charge({ id: 'req-1', scopes: [key, team], amountPico: 1200n })).toBe('charged');
+    await ledger.seed({ scope: team, spentPico: 1200n }); // the durable ledger has req-1
+    // A retry (a reply lost in flight) counts on neither, the newly seeded team included.
+    expect(await ledger.charge({ id: 'req-1', scopes: [key, team], amountPico: 1200n })).toBe('duplicate');
+    expect(await ledger.status(key)).toMatchObject({ spentPico: 1200n, remainingPico: 0n });
+    expect((await ledger.status(team)).spentPico).toBe(1200n);
+    expect(await ledger.charge({ id: 'req-2', scopes: [team], amountPico: 1n })).toBe('charged');
+    expect((await ledger.status(team)).spentPico).toBe(1201n);
+    expect(await ledger.reserve({ scopes: [key], amountPico: 1n, ttlMs: 1000 })).toMatchObject({ status: 'exceeded', remainingPico: 0n });
+  });
+
   it('keeps money exact far beyond 2^53 pico', async () => {
     const { ledger } = start();
     const limit = 3_999_999_999_999_999_999n;
@@ -203,7 +219,10 @@ describe.each([memory, ...(HAS_REDIS ? [redis] : [])])('budget ledger: $name', (
 
   it('reserves trivially with no scopes, and rejects malformed requests', async () => {
     const { ledger } = start();
-    expect((await ledger.reserve({ scopes: [], amountPico: 5n, ttlMs: 1000 })).status).toBe('reserved');
+    const none = reserved(await ledger.reserve({ scopes: [], amountPico: 5n, ttlMs: 1000 }));
+    expect(await ledger.settle(none, 5n)).toBe('settled');
+    expect(await ledger.release(reserved(await ledger.reserve({ scopes: [], amountPico: 5n, ttlMs: 1000 })))).toBe('released');
+    expect(await ledger.charge({ id: 'c', scopes: [], amountPico: 5n })).toBe('charged');
     const key = scope('key:a', 100n);
     await expect(ledger.reserve({ scopes: [key], amountPico: -1n, ttlMs: 1000 })).rejects.toThrow(/amountPico/);
     await expect(ledger.reserve({ scopes: [key], amountPico: 1.5, ttlMs: 1000 })).rejects.toThrow(/amountPico/);
