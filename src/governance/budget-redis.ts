@@ -19,7 +19,7 @@ export interface RedisBudgetLedgerOptions extends BudgetLedgerOptions {
   prefix?: string;
   /** Longest wait for a reply on a connection this ledger opens (default 1,000 ms). */
   commandTimeoutMs?: number;
-  /** How long failed settles and releases are retried (default 60 s), and who hears of a loss. */
+  /** How long failed settles, releases and charges are retried (default 60 s), and who hears of a loss. */
   retryHorizonMs?: number;
   onLost?: (what: string, err: unknown) => void;
 }
@@ -45,7 +45,7 @@ export function createRedisBudgetLedger(opts: RedisBudgetLedgerOptions = {}): Bu
     if (closed) throw new Error('costwise: the budget ledger is closed');
   };
 
-  /** Runs a settle/release script; a failure queues it for retry. */
+  /** Runs a settle, release or charge script (all idempotent); a failure queues it for retry. */
   async function finish(what: string, run: () => Promise<unknown>): Promise<number[] | 'queued'> {
     try {
       return (await run()) as number[];

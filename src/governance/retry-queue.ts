@@ -1,4 +1,4 @@
-// Background retries for writes that must not be lost when Redis hiccups (settle, release). Each
+// Background retries for writes that must not be lost when Redis hiccups (settle, release, charge). Each
 // operation is idempotent (a repeated settle is 'ignored'), so a retry after a reply that was lost
 // in flight cannot count twice. Gives up after `horizonMs` and reports the loss.
 export interface RetryQueueOptions {
