@@ -2,7 +2,11 @@
 // batches: Claude requests in an OpenAI batch, GPT requests in an Anthropic batch, Gemini (no
 // batch API) through the pipeline.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import type Anthropic from '@anthropic-ai/sdk';
 import { expectedPico, type TestEnv } from '../helpers/env.js';
+import { ChatCompletionBody } from '../helpers/wire-json.js';
+import { fetchJson, shaped } from '../helpers/json.js';
 import { chatLine, ledgerRows, readJsonl, startBatchEnv, uploadJsonl, waitOpenAI } from './helpers.js';
 
 let env: TestEnv;
@@ -42,7 +46,7 @@ describe('Anthropic batch API through costwise', () => {
       expect(r.result.type).toBe('succeeded');
       if (r.result.type === 'succeeded') expect(r.result.message).toMatchObject({ type: 'message', role: 'assistant', model: 'claude-haiku-4-5' });
     }
-    const rows = (await ledgerRows(env)).filter((r) => String(r.requestId).startsWith(`${created.id}:`));
+    const rows = (await ledgerRows(env)).filter((r) => r.requestId.startsWith(`${created.id}:`));
     expect(rows).toHaveLength(2);
     for (const row of rows) {
       const sync = expectedPico('claude-haiku-4-5', {
@@ -70,9 +74,9 @@ describe('Anthropic batch API through costwise', () => {
       ],
     });
     await waitAnthropic(created.id);
-    const results = new Map<string, any>();
+    const results = new Map<string, Anthropic.Messages.Batches.MessageBatchResult>();
     for await (const r of await env.anthropic.messages.batches.results(created.id)) results.set(r.custom_id, r.result);
-    expect(results.get('ok').type).toBe('succeeded');
+    expect(results.get('ok')?.type).toBe('succeeded');
     expect(results.get('bad')).toMatchObject({ type: 'errored', error: { type: 'error', error: { type: 'not_found_error' } } });
   });
 });
@@ -96,15 +100,15 @@ describe('cross-format batches', () => {
       expect(lines.get(id)!.response!.body).toMatchObject({ object: 'chat.completion', model, choices: [{ message: { role: 'assistant' } }] });
     }
     // Claude went to Anthropic's batch API (the emulator lists it), Gemini did not.
-    const upstream = (await fetch(`${env.emulator.url}/v1/messages/batches`, { headers: { 'x-api-key': 'x', 'anthropic-version': '2023-06-01' } }).then((r) =>
-      r.json(),
-    )) as { data: unknown[] };
+    const upstream = await fetchJson(`${env.emulator.url}/v1/messages/batches`, z.object({ data: z.array(z.unknown()) }), {
+      headers: { 'x-api-key': 'x', 'anthropic-version': '2023-06-01' },
+    });
     expect(upstream.data.length).toBeGreaterThan(0);
-    const rows = new Map((await ledgerRows(env)).filter((r) => String(r.requestId).startsWith(`${b.id}:`)).map((r) => [String(r.requestId).split(':')[1], r]));
+    const rows = new Map((await ledgerRows(env)).filter((r) => r.requestId.startsWith(`${b.id}:`)).map((r) => [r.requestId.split(':')[1], r]));
     expect(rows.get('claude')).toMatchObject({ technique: 'batch', provider: 'anthropic' });
     const gemini = rows.get('gemini')!;
     expect(gemini.technique).toBeNull();
-    const u = lines.get('gemini')!.response!.body.usage;
+    const u = shaped(lines.get('gemini')?.response?.body, ChatCompletionBody).usage;
     // No batch API: synchronous price, no discount claimed.
     expect(BigInt(gemini.costPico)).toBe(
       expectedPico('gemini-2.5-flash', {

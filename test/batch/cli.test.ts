@@ -4,8 +4,13 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { DEFAULT_CONFIG } from '../../src/config/defaults.js';
 import { BIN, startBin } from '../helpers/process.js';
+import { fetchJson, parseJson } from '../helpers/json.js';
+
+/** A line of `costwise batch results`: the OpenAI batch output format. */
+const ResultLine = z.object({ custom_id: z.string().nullable(), response: z.object({ body: z.object({ model: z.string() }) }).nullable() });
 
 const children: ChildProcess[] = [];
 const dir = mkdtempSync(join(tmpdir(), 'costwise-batch-cli-'));
@@ -68,9 +73,9 @@ describe('costwise batch', () => {
     const lines = results.stdout
       .trim()
       .split('\n')
-      .map((l) => JSON.parse(l));
+      .map((l) => parseJson(l, ResultLine));
     expect(lines.map((l) => l.custom_id).sort()).toEqual(['q1', 'q2']);
-    expect(lines[0].response.body.model).toBe('claude-haiku-4-5');
+    expect(lines[0]?.response?.body.model).toBe('claude-haiku-4-5');
   });
 
   it('without --yes (not a terminal) the batch waits; approve runs it; status --wait follows it', async () => {
@@ -80,7 +85,7 @@ describe('costwise batch', () => {
     expect(r.status, r.stderr).toBe(0);
     const id = /batch (batch_cw[0-9a-f]+) is waiting for approval/.exec(r.stdout)?.[1];
     expect(id, r.stdout).toBeDefined();
-    const before = await (await fetch(`${url}/api/batches/${id}`)).json();
+    const before = await fetchJson(`${url}/api/batches/${id}`, z.object({ state: z.string() }));
     expect(before.state).toBe('awaiting_approval');
     expect((await run(['batch', 'approve', id!, '--url', url])).status).toBe(0);
     const s = await run(['batch', 'status', id!, '--wait', '--url', url]);

@@ -1,7 +1,10 @@
 // Deferrable routes: a non-streaming request matching `batch.deferral.rules` is deferred without
 // the header (202 + job, run at batch prices); other requests and streams are answered at once.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import type { TestEnv } from '../helpers/env.js';
+import { AcceptedJob, Job } from '../helpers/api-json.js';
+import { fetchJson, readJson } from '../helpers/json.js';
 import { startBatchEnv } from './helpers.js';
 
 let env: TestEnv;
@@ -24,18 +27,18 @@ describe('deferrable routes', () => {
 
     const deferred = await post({ 'x-costwise-tags': 'nightly-report' });
     expect(deferred.status).toBe(202);
-    const job = (await deferred.json()) as { object: string; url: string };
+    const job = await readJson(deferred, AcceptedJob);
     expect(job.object).toBe('costwise.job');
-    let done: { status: string; response?: { status_code: number } } = { status: 'queued' };
+    let done: { status: string; response?: Job['response'] } = { status: 'queued' };
     for (let i = 0; i < 200 && (done.status === 'queued' || done.status === 'in_progress'); i++) {
       await new Promise((r) => setTimeout(r, 25));
-      done = (await (await fetch(job.url)).json()) as typeof done;
+      done = await fetchJson(job.url, Job);
     }
     expect(done).toMatchObject({ status: 'completed', response: { status_code: 200 } });
 
     const now = await post({});
     expect(now.status).toBe(200);
-    expect(((await now.json()) as { object: string }).object).toBe('chat.completion');
+    expect((await readJson(now, z.object({ object: z.string() }))).object).toBe('chat.completion');
 
     const stream = await post({ 'x-costwise-tags': 'nightly-report' }, { stream: true });
     expect(stream.status).toBe(200);

@@ -7,9 +7,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI from 'openai';
 import { afterAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/server.js';
 import { DEFAULT_CONFIG } from '../../src/config/defaults.js';
 import { expectedPico } from '../helpers/env.js';
+import { LedgerPage, WithCostwiseView } from '../helpers/api-json.js';
+import { fetchJson, shaped } from '../helpers/json.js';
 import { exited, startBin } from '../helpers/process.js';
 import { chatLine, readJsonl, uploadJsonl, waitOpenAI } from './helpers.js';
 
@@ -45,7 +48,7 @@ describe('durability', () => {
     const b = await client1.batches.create({ input_file_id: fileId, endpoint: '/v1/chat/completions', completion_window: '24h' });
     const deadline = Date.now() + 5000;
     for (;;) {
-      const c = ((await client1.batches.retrieve(b.id)) as any).costwise.counts;
+      const c = shaped(await client1.batches.retrieve(b.id), WithCostwiseView).costwise.counts;
       if (c.submitted === 3) break;
       if (Date.now() > deadline) throw new Error(`provider batches not submitted: ${JSON.stringify(c)}`);
       await new Promise((r) => setTimeout(r, 10));
@@ -62,16 +65,13 @@ describe('durability', () => {
     expect(lines.map((l) => l.custom_id).sort()).toEqual(['c1', 'g1', 'n1', 'n2']);
 
     // One provider batch per provider, ever: nothing was submitted again after the restart.
-    const oa = (await fetch(`${emulator.url}/v1/batches`, { headers: { authorization: 'Bearer x' } }).then((r) => r.json())) as { data: unknown[] };
-    const an = (await fetch(`${emulator.url}/v1/messages/batches`, { headers: { 'x-api-key': 'x', 'anthropic-version': '2023-06-01' } }).then((r) =>
-      r.json(),
-    )) as { data: unknown[] };
+    const list = z.object({ data: z.array(z.unknown()) });
+    const oa = await fetchJson(`${emulator.url}/v1/batches`, list, { headers: { authorization: 'Bearer x' } });
+    const an = await fetchJson(`${emulator.url}/v1/messages/batches`, list, { headers: { 'x-api-key': 'x', 'anthropic-version': '2023-06-01' } });
     expect(oa.data).toHaveLength(1);
     expect(an.data).toHaveLength(1);
 
-    const rows = ((await fetch(`${second.url}/api/requests?limit=1000`).then((r) => r.json())) as { data: Array<Record<string, any>> }).data.filter((r) =>
-      String(r.requestId).startsWith(`${b.id}:`),
-    );
+    const rows = (await fetchJson(`${second.url}/api/requests?limit=1000`, LedgerPage)).data.filter((r) => r.requestId.startsWith(`${b.id}:`));
     expect(rows.map((r) => r.requestId).sort()).toEqual(['c1', 'g1', 'n1', 'n2'].map((c) => `${b.id}:${c}`));
     for (const row of rows.filter((r) => r.servedModel === 'gpt-4.1-nano')) {
       expect(BigInt(row.costPico) * 2n).toBe(

@@ -3,6 +3,9 @@ import { toFile } from 'openai';
 import type OpenAI from 'openai';
 import { startTestEnv, type TestEnv } from '../helpers/env.js';
 import type { ConfigInput } from '../../src/config/schema.js';
+import { fetchJson, parseJson } from '../helpers/json.js';
+import { LedgerPage, type LedgerRowJson } from '../helpers/api-json.js';
+import { OutputLine } from '../helpers/wire-json.js';
 
 export const FAST_EMULATOR = { batch: { itemsPerSecond: 400, startDelayMs: 30, finalizeMs: 20 } };
 
@@ -37,23 +40,15 @@ export async function waitOpenAI(client: OpenAI, id: string, timeoutMs = 10_000)
   }
 }
 
-export interface OutputLine {
-  id: string;
-  custom_id: string | null;
-  response: { status_code: number; request_id: string; body: any } | null;
-  error: { code: string; message: string; line?: number } | null;
-}
-
 export async function readJsonl(client: OpenAI, fileId: string): Promise<OutputLine[]> {
   const text = await (await client.files.content(fileId)).text();
   return text
     .trimEnd()
     .split('\n')
-    .map((l) => JSON.parse(l) as OutputLine);
+    .map((l) => parseJson(l, OutputLine));
 }
 
-export async function ledgerRows(env: TestEnv): Promise<Array<Record<string, any>>> {
+export async function ledgerRows(env: TestEnv): Promise<LedgerRowJson[]> {
   await env.gateway.deps.store.flush();
-  const res = await fetch(`${env.gateway.url}/api/requests?limit=1000`);
-  return ((await res.json()) as { data: Array<Record<string, any>> }).data;
+  return (await fetchJson(`${env.gateway.url}/api/requests?limit=1000`, LedgerPage)).data;
 }

@@ -1,6 +1,9 @@
 // Batch lifecycle: cost estimate and approval, cancellation, expiry, bad JSONL lines.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { startTestEnv, usdToPico, type TestEnv } from '../helpers/env.js';
+import { AdminBatch, AdminBatchList, WithCostwiseView } from '../helpers/api-json.js';
+import { fetchJson, readJson, shaped } from '../helpers/json.js';
 import { chatLine, readJsonl, startBatchEnv, uploadJsonl, waitOpenAI } from './helpers.js';
 
 let env: TestEnv;
@@ -10,10 +13,10 @@ beforeAll(async () => {
 });
 afterAll(() => env.close());
 
-async function admin(path: string, method = 'GET'): Promise<any> {
+async function admin<S extends z.ZodType>(path: string, schema: S, method = 'GET'): Promise<z.output<S>> {
   const res = await fetch(`${env.gateway.url}${path}`, { method });
   expect(res.status).toBe(200);
-  return res.json();
+  return readJson(res, schema);
 }
 
 describe('estimate and approval', () => {
@@ -24,8 +27,9 @@ describe('estimate and approval', () => {
     ]);
     const b = await env.openai.batches.create({ input_file_id: fileId, endpoint: '/v1/chat/completions', completion_window: '24h' });
     expect(b.status).toBe('validating');
-    const est = (b as any).costwise.estimate;
-    expect((b as any).costwise.state).toBe('awaiting_approval');
+    const { costwise } = shaped(b, WithCostwiseView);
+    const est = costwise.estimate;
+    expect(costwise.state).toBe('awaiting_approval');
     // Worst case: 8000 output tokens at Sonnet's batch price ($7.50/MTok) plus the input at $1.50/MTok.
     expect(est.worst_output_tokens).toBe(8000);
     expect(usdToPico(est.worst_usd)).toBe(BigInt(est.input_tokens) * 1_500_000n + 8000n * 7_500_000n);
@@ -33,10 +37,10 @@ describe('estimate and approval', () => {
     expect(usdToPico(est.saving_usd)).toBe(usdToPico(est.expected_usd));
     await new Promise((r) => setTimeout(r, 200));
     expect((await env.openai.batches.retrieve(b.id)).status).toBe('validating'); // nothing ran meanwhile
-    const listed = await admin('/api/batches');
+    const listed = await admin('/api/batches', AdminBatchList);
     expect(listed.available).toBe(true);
-    expect(listed.data.find((x: any) => x.id === b.id)).toMatchObject({ state: 'awaiting_approval', requests: 2 });
-    const approved = await admin(`/api/batches/${b.id}/approve`, 'POST');
+    expect(listed.data.find((x) => x.id === b.id)).toMatchObject({ state: 'awaiting_approval', requests: 2 });
+    const approved = await admin(`/api/batches/${b.id}/approve`, AdminBatch, 'POST');
     expect(approved.state).toBe('in_progress');
     const done = await waitOpenAI(env.openai, b.id);
     expect(done.status).toBe('completed');
@@ -85,7 +89,7 @@ describe('bad lines, expiry', () => {
     const errs = await readJsonl(env.openai, done.error_file_id!);
     const badbody = errs.find((l) => l.custom_id === 'badbody')!;
     expect(badbody.response!.status_code).toBe(400);
-    expect(badbody.response!.body.error.param).toBe('messages');
+    expect(shaped(badbody.response?.body, z.object({ error: z.object({ param: z.string().nullable() }) })).error.param).toBe('messages');
     expect(errs.filter((l) => l.error?.line !== undefined).map((l) => l.error!.line)).toEqual([2, 3, 4]);
   });
 
@@ -116,17 +120,19 @@ describe('cancellation in flight', () => {
       ]);
       const b = await slow.openai.batches.create({ input_file_id: fileId, endpoint: '/v1/chat/completions', completion_window: '24h' });
       const deadline = Date.now() + 5000;
-      while (((await slow.openai.batches.retrieve(b.id)) as any).costwise.counts.submitted < 2 && Date.now() < deadline)
+      while (shaped(await slow.openai.batches.retrieve(b.id), WithCostwiseView).costwise.counts.submitted < 2 && Date.now() < deadline)
         await new Promise((r) => setTimeout(r, 20));
       const c = await slow.openai.batches.cancel(b.id);
       expect(c.status).toBe('cancelling');
       const done = await waitOpenAI(slow.openai, b.id);
       expect(done.status).toBe('cancelled');
       expect(done.request_counts).toEqual({ total: 2, completed: 0, failed: 2 });
-      const upstream = (await fetch(`${slow.emulator.url}/v1/messages/batches`, { headers: { 'x-api-key': 'x', 'anthropic-version': '2023-06-01' } }).then(
-        (r) => r.json(),
-      )) as { data: Array<{ request_counts: { canceled: number } }> };
-      expect(upstream.data[0]!.request_counts.canceled).toBe(2);
+      const upstream = await fetchJson(
+        `${slow.emulator.url}/v1/messages/batches`,
+        z.object({ data: z.array(z.object({ request_counts: z.object({ canceled: z.number() }) })) }),
+        { headers: { 'x-api-key': 'x', 'anthropic-version': '2023-06-01' } },
+      );
+      expect(upstream.data[0]?.request_counts.canceled).toBe(2);
     } finally {
       await slow.close();
     }

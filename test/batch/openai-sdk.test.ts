@@ -1,6 +1,10 @@
 // The OpenAI batch surface of costwise, driven by the official SDK: upload, create, poll, download.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { expectedPico, type TestEnv } from '../helpers/env.js';
+import { ChatCompletionBody } from '../helpers/wire-json.js';
+import { present } from '../helpers/assert.js';
+import { fetchJson, shaped } from '../helpers/json.js';
 import { chatLine, ledgerRows, readJsonl, startBatchEnv, uploadJsonl, waitOpenAI } from './helpers.js';
 
 let env: TestEnv;
@@ -36,16 +40,21 @@ describe('OpenAI batch API through costwise', () => {
       expect(l.response!.body).toMatchObject({ object: 'chat.completion', model: 'gpt-4.1-mini' });
     }
     // The provider saw one batch (the emulator's own list), not two synchronous calls.
-    const upstream = await fetch(`${env.emulator.url}/v1/batches`, { headers: { authorization: 'Bearer x' } }).then(
-      (r) => r.json() as Promise<{ data: Array<{ metadata: Record<string, string> }> }>,
+    const upstream = await fetchJson(
+      `${env.emulator.url}/v1/batches`,
+      z.object({ data: z.array(z.object({ metadata: z.record(z.string(), z.string()).nullable() })) }),
+      { headers: { authorization: 'Bearer x' } },
     );
     expect(upstream.data.some((b) => b.metadata?.costwise_batch?.startsWith('cwpb_'))).toBe(true);
 
-    const rows = (await ledgerRows(env)).filter((r) => String(r.requestId).startsWith(`${created.id}:`));
+    const rows = (await ledgerRows(env)).filter((r) => r.requestId.startsWith(`${created.id}:`));
     expect(rows).toHaveLength(2);
     for (const row of rows) {
-      const line = lines.find((l) => `${created.id}:${l.custom_id}` === row.requestId)!;
-      const u = line.response!.body.usage;
+      const line = present(
+        lines.find((l) => `${created.id}:${l.custom_id}` === row.requestId),
+        `the output line of ${row.requestId}`,
+      );
+      const u = shaped(line.response?.body, ChatCompletionBody).usage;
       const sync = expectedPico('gpt-4.1-mini', { input: u.prompt_tokens, output: u.completion_tokens });
       expect(row).toMatchObject({ technique: 'batch', servedModel: 'gpt-4.1-mini', inputTokens: u.prompt_tokens, outputTokens: u.completion_tokens });
       expect(BigInt(row.costPico) * 2n).toBe(sync);

@@ -2,7 +2,9 @@
 // provider, its id was never stored) is adopted, not created again; and batch prices of every
 // token class, cache reads and writes included, are exactly half the list price.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { expectedPico, type TestEnv } from '../helpers/env.js';
+import { fetchJson } from '../helpers/json.js';
 import { chatLine, startBatchEnv, uploadJsonl, waitOpenAI } from './helpers.js';
 import { openAIBatchClient } from '../../src/batch/providers/openai.js';
 import { chargeNative } from '../../src/batch/ledger.js';
@@ -51,9 +53,8 @@ describe('recovery', () => {
     const done = await waitOpenAI(env.openai, b.id, 1000);
     expect(done.status).toBe('completed');
     expect(svc.store.providerBatchesIn(['collected']).find((p) => p.id === pb.id)?.upstreamId).toBe(upstreamId);
-    const upstream = (await fetch(`${env.emulator.url}/v1/batches`, { headers: { authorization: 'Bearer x' } }).then((r) => r.json())) as {
-      data: Array<{ metadata: Record<string, string> | null }>;
-    };
+    const batches = z.object({ data: z.array(z.object({ metadata: z.record(z.string(), z.string()).nullable() })) });
+    const upstream = await fetchJson(`${env.emulator.url}/v1/batches`, batches, { headers: { authorization: 'Bearer x' } });
     expect(upstream.data.filter((x) => x.metadata?.costwise_batch === pb.id)).toHaveLength(1);
   });
 

@@ -1,7 +1,7 @@
 // The exact-cache key: what changes it, what does not, and that it cannot be fooled by framing.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { CanonicalRequest } from '../../src/core/canonical.js';
+import type { CanonicalRequest, ImagePart } from '../../src/core/canonical.js';
 import { cacheKey, cacheKeyText, isDeterministic } from '../../src/cache/exact/key.js';
 import { parseChatRequest } from '../../src/wire/openai/request.js';
 import { parseMessagesRequest } from '../../src/wire/anthropic/request.js';
@@ -43,7 +43,7 @@ describe('cacheKey', () => {
   it('is 64 hex digits over a canonical text that is valid JSON', () => {
     expect(key(base())).toMatch(/^[0-9a-f]{64}$/);
     expect(key(base())).toBe(key(base()));
-    expect(() => JSON.parse(cacheKeyText(base(), scope))).not.toThrow();
+    expect((): unknown => JSON.parse(cacheKeyText(base(), scope))).not.toThrow();
   });
 
   it('partitions by tenant and by the model scope', () => {
@@ -135,8 +135,8 @@ describe('cacheKey', () => {
   it('keeps stop order, image detail and image source apart', () => {
     const stops = (stop: string[]) => key(variant((r) => (r.stop = stop)));
     expect(stops(['a', 'b'])).not.toBe(stops(['b', 'a']));
-    const img = (part: object) => key(variant((r) => r.messages[0]!.content.push(part as never)));
-    const url = { type: 'image', source: { kind: 'url', url: 'https://x/a.png' } };
+    const img = (part: ImagePart) => key(variant((r) => r.messages[0]!.content.push(part)));
+    const url: ImagePart = { type: 'image', source: { kind: 'url', url: 'https://x/a.png' } };
     expect(img({ ...url, detail: 'auto' })).toBe(img(url));
     expect(img({ ...url, detail: 'low' })).not.toBe(img(url));
     expect(img({ type: 'image', source: { kind: 'base64', mediaType: 'image/png', data: 'AAAA' } })).not.toBe(

@@ -3,7 +3,9 @@
 // percentiles, routing and cache rates, the estimator, the admin key, and the static files.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
+import { z } from 'zod';
 import { startTestEnv, type TestEnv } from '../helpers/env.js';
+import { readJson } from '../helpers/json.js';
 import type { LedgerRow } from '../../src/storage/types.js';
 import { uiRoot } from '../../src/server/ui.js';
 
@@ -93,9 +95,9 @@ const ROWS: LedgerRow[] = [
 ];
 
 let env: TestEnv;
-const get = async <T>(path: string, init?: RequestInit): Promise<{ status: number; body: T }> => {
+const get = async <S extends z.ZodType>(path: string, schema: S, init?: RequestInit): Promise<{ status: number; body: z.output<S> }> => {
   const res = await fetch(`${env.gateway.url}${path}`, init);
-  return { status: res.status, body: (await res.json()) as T };
+  return { status: res.status, body: await readJson(res, schema) };
 };
 const range = `from=${H0}&to=${H0 + 2 * HOUR}`;
 
@@ -109,11 +111,13 @@ afterAll(async () => {
 
 describe('GET /api/timeseries', () => {
   it('buckets by hour with the saving split by technique, prompt caching on its own', async () => {
-    type Body = {
-      total: Record<string, unknown>;
-      data: Array<{ t: number; requests: number; cost_usd: string; saving_usd: string; saving_by_technique: Record<string, string> }>;
-    };
-    const { status, body } = await get<Body>(`/api/timeseries?bucket=hour&${range}`);
+    const Body = z.object({
+      total: z.record(z.string(), z.unknown()),
+      data: z.array(
+        z.object({ t: z.number(), requests: z.number(), cost_usd: z.string(), saving_usd: z.string(), saving_by_technique: z.record(z.string(), z.string()) }),
+      ),
+    });
+    const { status, body } = await get(`/api/timeseries?bucket=hour&${range}`, Body);
     expect(status).toBe(200);
     expect(body.data.map((p) => p.t)).toEqual([H0, H0 + HOUR]);
     expect(body.data[0]).toMatchObject({ requests: 3, cost_usd: '0.000003', saving_usd: '0.000012' });
@@ -125,24 +129,24 @@ describe('GET /api/timeseries', () => {
   });
 
   it('fills empty buckets in a bounded range and groups by model', async () => {
-    type Body = { data: Array<{ t: number; requests: number; by: Record<string, { requests: number }> }> };
-    const { body } = await get<Body>(`/api/timeseries?bucket=hour&group_by=model&from=${H0 - HOUR}&to=${H0 + 3 * HOUR}`);
+    const Body = z.object({ data: z.array(z.object({ t: z.number(), requests: z.number(), by: z.record(z.string(), z.object({ requests: z.number() })) })) });
+    const { body } = await get(`/api/timeseries?bucket=hour&group_by=model&from=${H0 - HOUR}&to=${H0 + 3 * HOUR}`, Body);
     expect(body.data.map((p) => p.requests)).toEqual([0, 3, 2, 0]);
     expect(body.data[1]!.by['gpt-4.1-nano']!.requests).toBe(1);
-    const days = await get<Body>(`/api/timeseries?bucket=day&${range}`);
+    const days = await get(`/api/timeseries?bucket=day&${range}`, Body);
     expect(days.body.data).toHaveLength(1);
   });
 
   it('rejects a bad parameter with a 400 naming it', async () => {
-    const { status, body } = await get<{ error: { param: string } }>('/api/timeseries?bucket=week');
+    const { status, body } = await get('/api/timeseries?bucket=week', z.object({ error: z.object({ param: z.string() }) }));
     expect(status).toBe(400);
     expect(body.error.param).toBe('bucket');
   });
 });
 
 describe('GET /api/requests with filters', () => {
-  type Body = { data: Array<{ requestId: string; saving_usd: string }>; has_more: boolean };
-  const ids = async (q: string) => (await get<Body>(`/api/requests?${range}&${q}`)).body.data.map((r) => r.requestId);
+  const Body = z.object({ data: z.array(z.object({ requestId: z.string(), saving_usd: z.string() })), has_more: z.boolean() });
+  const ids = async (q: string) => (await get(`/api/requests?${range}&${q}`, Body)).body.data.map((r) => r.requestId);
 
   it('filters by model, status, technique, cache and text, newest first', async () => {
     expect(await ids('top_level=1')).toEqual(['r-fallback', 'r-cascade', 'r-miss', 'r-hit', 'r-routed']);
@@ -159,34 +163,42 @@ describe('GET /api/requests with filters', () => {
   });
 
   it('pages with has_more instead of a count', async () => {
-    const first = await get<Body>(`/api/requests?${range}&top_level=1&limit=2`);
+    const first = await get(`/api/requests?${range}&top_level=1&limit=2`, Body);
     expect(first.body.has_more).toBe(true);
-    const last = await get<Body>(`/api/requests?${range}&top_level=1&limit=2&offset=4`);
+    const last = await get(`/api/requests?${range}&top_level=1&limit=2&offset=4`, Body);
     expect(last.body.data.map((r) => r.requestId)).toEqual(['r-routed']);
     expect(last.body.has_more).toBe(false);
     expect(first.body.data[0]!.saving_usd).toBe('0');
   });
 
   it('returns one request with its sub-calls and net saving, or 404', async () => {
-    const { status, body } = await get<{ requestId: string; sub_calls: Array<{ requestId: string }>; total_cost_usd: string; net_saving_usd: string }>(
+    const { status, body } = await get(
       '/api/requests/r-cascade',
+      z.object({ requestId: z.string(), sub_calls: z.array(z.object({ requestId: z.string() })), total_cost_usd: z.string(), net_saving_usd: z.string() }),
     );
     expect(status).toBe(200);
     expect(body.sub_calls.map((s) => s.requestId)).toEqual(['r-cascade.step1']);
     expect(body.total_cost_usd).toBe('0.0000057');
     expect(body.net_saving_usd).toBe('-0.0000007');
-    expect((await get('/api/requests/nope')).status).toBe(404);
+    expect((await get('/api/requests/nope', z.unknown())).status).toBe(404);
   });
 });
 
 describe('stats', () => {
   it('GET /api/stats/latency-cost gives nearest-rank percentiles of top-level requests', async () => {
-    type Body = {
-      population: number;
-      sampled: boolean;
-      data: Array<{ model: string; requests: number; cost_usd: { p50: string; max: string }; latency_ms: { p50: number; p99: number } }>;
-    };
-    const { body } = await get<Body>(`/api/stats/latency-cost?${range}`);
+    const Body = z.object({
+      population: z.number(),
+      sampled: z.boolean(),
+      data: z.array(
+        z.object({
+          model: z.string(),
+          requests: z.number(),
+          cost_usd: z.object({ p50: z.string(), max: z.string() }),
+          latency_ms: z.object({ p50: z.number(), p99: z.number() }),
+        }),
+      ),
+    });
+    const { body } = await get(`/api/stats/latency-cost?${range}`, Body);
     expect(body.population).toBe(5);
     expect(body.sampled).toBe(false);
     const all = body.data.find((g) => g.model === '(all)')!;
@@ -196,17 +208,17 @@ describe('stats', () => {
   });
 
   it('GET /api/routing gives the mix, fallback and escalation rates', async () => {
-    type Body = {
-      requests: number;
-      by_model: Array<{ model: string; tier: string | null }>;
-      by_tier: Array<{ tier: string; requests: number }>;
-      fallbacks: number;
-      fallback_rate: number;
-      escalations: number;
-      cascade_requests: number;
-      escalation_rate: number;
-    };
-    const { body } = await get<Body>(`/api/routing?${range}`);
+    const Body = z.object({
+      requests: z.number(),
+      by_model: z.array(z.object({ model: z.string(), tier: z.string().nullable() })),
+      by_tier: z.array(z.object({ tier: z.string(), requests: z.number() })),
+      fallbacks: z.number(),
+      fallback_rate: z.number(),
+      escalations: z.number(),
+      cascade_requests: z.number(),
+      escalation_rate: z.number(),
+    });
+    const { body } = await get(`/api/routing?${range}`, Body);
     expect(body.requests).toBe(5);
     expect(body.fallbacks).toBe(1);
     expect(body.fallback_rate).toBeCloseTo(0.2);
@@ -216,7 +228,10 @@ describe('stats', () => {
   });
 
   it('GET /api/caching gives hit rates and what caching saved', async () => {
-    const { body } = await get<{ response_cache: Record<string, unknown>; prompt_cache: { saving_usd: string } }>(`/api/caching?${range}`);
+    const { body } = await get(
+      `/api/caching?${range}`,
+      z.object({ response_cache: z.record(z.string(), z.unknown()), prompt_cache: z.object({ saving_usd: z.string() }) }),
+    );
     expect(body.response_cache).toMatchObject({ lookups: 3, hits_exact: 1, hits_semantic: 0, misses: 2, saving_usd: '0.000004' });
     expect(body.response_cache['hit_rate']).toBeCloseTo(1 / 3);
     expect(body.prompt_cache.saving_usd).toBe('0.000003');
@@ -225,8 +240,8 @@ describe('stats', () => {
 
 describe('POST /api/estimate', () => {
   it('prices a prompt on every chat model, cheapest first', async () => {
-    type Body = { models: Array<{ model: string; input_tokens: number; output_tokens: number; cost_usd: string }> };
-    const { status, body } = await get<Body>('/api/estimate', {
+    const Body = z.object({ models: z.array(z.object({ model: z.string(), input_tokens: z.number(), output_tokens: z.number(), cost_usd: z.string() })) });
+    const { status, body } = await get('/api/estimate', Body, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ prompt: 'Summarise our refund policy.', output_tokens: 100 }),
@@ -242,8 +257,8 @@ describe('POST /api/estimate', () => {
   });
 
   it('rejects an empty prompt and a GET', async () => {
-    expect((await get('/api/estimate', { method: 'POST', body: '{"prompt":""}' })).status).toBe(400);
-    expect((await get('/api/estimate')).status).toBe(405);
+    expect((await get('/api/estimate', z.unknown(), { method: 'POST', body: '{"prompt":""}' })).status).toBe(400);
+    expect((await get('/api/estimate', z.unknown())).status).toBe(405);
   });
 });
 

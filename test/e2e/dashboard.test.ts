@@ -4,27 +4,24 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import Anthropic from '@anthropic-ai/sdk';
+import { z } from 'zod';
 import { startTestEnv, usdToPico, type TestEnv } from '../helpers/env.js';
+import { LedgerPage, type LedgerRowJson } from '../helpers/api-json.js';
+import { fetchJson } from '../helpers/json.js';
 import { browserUnavailable, launch, screenshotDir } from './browser.js';
 
 const unavailable = browserUnavailable();
 if (unavailable !== null && process.env['CI']) throw new Error(`the browser tests cannot run in CI: ${unavailable}`);
 if (unavailable !== null) process.stderr.write(`skipping the dashboard browser tests: ${unavailable}\n`);
 
+// The one DOM global a page.evaluate() callback below reads (it runs in the browser, which has it):
+// declared here rather than adding the DOM lib to the whole test program, where it would also
+// retype fetch's Response.json() as returning any.
+declare const document: { documentElement: { scrollWidth: number } };
+
 interface Sent {
   id: string;
   model: string;
-}
-
-interface LedgerJson {
-  requestId: string;
-  requestedModel: string;
-  servedModel: string;
-  route: string;
-  parentId: string | null;
-  cache: string | null;
-  cost_usd: string;
-  baseline_usd: string;
 }
 
 let env: TestEnv;
@@ -34,12 +31,12 @@ const pageErrors: string[] = [];
 const sent: Sent[] = [];
 let shots: string;
 
-async function api<T>(path: string): Promise<T> {
-  return (await (await fetch(`${env.gateway.url}${path}`)).json()) as T;
+function api<S extends z.ZodType>(path: string, schema: S): Promise<z.output<S>> {
+  return fetchJson(`${env.gateway.url}${path}`, schema);
 }
 
-async function ledger(): Promise<LedgerJson[]> {
-  return (await api<{ data: LedgerJson[] }>('/api/requests?limit=1000')).data;
+async function ledger(): Promise<LedgerRowJson[]> {
+  return (await api('/api/requests?limit=1000', LedgerPage)).data;
 }
 
 async function shot(name: string, target: Page = page): Promise<void> {
@@ -97,7 +94,10 @@ describe.skipIf(unavailable !== null)('dashboard in chromium', () => {
   it('shows on the overview the totals of /api/spend, which add up the ledger', async () => {
     await page.goto(`${env.gateway.url}/ui/`);
     await page.getByTestId('total-cost').waitFor();
-    const spend = await api<{ total: { cost_usd: string; saving_usd: string; baseline_usd: string } }>('/api/spend?group_by=technique');
+    const spend = await api(
+      '/api/spend?group_by=technique',
+      z.object({ total: z.object({ cost_usd: z.string(), saving_usd: z.string(), baseline_usd: z.string() }) }),
+    );
     const rows = await ledger();
     const topLevel = rows.filter((r) => r.parentId === null);
     expect(usdToPico(spend.total.cost_usd)).toBe(rows.reduce((n, r) => n + usdToPico(r.cost_usd), 0n));
@@ -192,8 +192,10 @@ describe.skipIf(unavailable !== null)('dashboard in chromium', () => {
     await page.getByTestId('estimate-submit').click();
     const table = page.getByTestId('estimate-table');
     await table.waitFor();
-    const models = (await api<{ data: Array<{ id: string }> }>('/v1/models')).data.map((m) => m.id).filter((id) => !id.startsWith('text-embedding'));
-    const shown = await table.locator('tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-model')));
+    const models = (await api('/v1/models', z.object({ data: z.array(z.object({ id: z.string() })) }))).data
+      .map((m) => m.id)
+      .filter((id) => !id.startsWith('text-embedding'));
+    const shown = await Promise.all((await table.locator('tbody tr').all()).map((row) => row.getAttribute('data-model')));
     expect([...shown].sort()).toEqual(expect.arrayContaining([...models].filter((m) => !m.startsWith('router/') && m !== 'auto').sort()));
     const nano = table.locator('tr[data-model="gpt-4.1-nano"] [data-value]');
     const inputTokens = Number((await table.locator('tr[data-model="gpt-4.1-nano"] td').nth(3).textContent())?.replace(/\D/g, ''));

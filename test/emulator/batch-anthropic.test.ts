@@ -4,6 +4,9 @@ import type { MessageBatch, MessageBatchIndividualResponse } from '@anthropic-ai
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/server.js';
 import { longText } from './helpers.js';
+import { present } from '../helpers/assert.js';
+import { readJson } from '../helpers/json.js';
+import { AnthropicErrorBody } from '../helpers/wire-json.js';
 
 let emu: RunningEmulator;
 let client: Anthropic;
@@ -77,7 +80,8 @@ describe('message batches', () => {
     const b = await client.messages.batches.create({
       requests: [
         { custom_id: 'ok', params: params('fine') },
-        { custom_id: 'no-max-tokens', params: { model: MODEL, messages: [{ role: 'user', content: 'x' }] } as never },
+        // @ts-expect-error -- deliberately without the required max_tokens: the item must error
+        { custom_id: 'no-max-tokens', params: { model: MODEL, messages: [{ role: 'user', content: 'x' }] } },
         { custom_id: 'bad-model', params: { ...params('x'), model: 'not-a-model' } },
         { custom_id: 'emulator-fail-529', params: params('x') },
       ],
@@ -158,10 +162,10 @@ describe('message batches', () => {
     const seen: string[] = [];
     for await (const b of client.messages.batches.list({ limit: 2 })) seen.push(b.id);
     expect(seen.slice(0, 5)).toEqual([...ids].reverse());
-    const newer = await client.messages.batches.list({ limit: 2, before_id: ids[1] });
+    const newer = await client.messages.batches.list({ limit: 2, before_id: present(ids[1], 'a second batch id') });
     expect(newer.data.map((b) => b.id)).toEqual([ids[3], ids[2]]);
     expect(newer.has_more).toBe(true);
-    const older = await client.messages.batches.list({ limit: 2, after_id: ids[2] });
+    const older = await client.messages.batches.list({ limit: 2, after_id: present(ids[2], 'a third batch id') });
     expect(older.data.map((b) => b.id)).toEqual([ids[1], ids[0]]);
   });
 
@@ -182,12 +186,13 @@ describe('message batches', () => {
         ],
       }),
     ).rejects.toMatchObject({ status: 400, error: { error: { message: expect.stringContaining('requests.1.custom_id') } } });
-    await expect(client.messages.batches.create({ requests: [{ custom_id: 'np' }] } as never)).rejects.toMatchObject({
+    // @ts-expect-error -- deliberately without the required params: the create must be refused
+    await expect(client.messages.batches.create({ requests: [{ custom_id: 'np' }] })).rejects.toMatchObject({
       status: 400,
       error: { error: { message: 'requests.0.params: Field required' } },
     });
     const res = await fetch(`${emu.url}/v1/messages/batches`, { headers: { 'anthropic-version': '2023-06-01' } });
     expect(res.status).toBe(401);
-    expect(((await res.json()) as any).error.type).toBe('authentication_error');
+    expect((await readJson(res, AnthropicErrorBody)).error.type).toBe('authentication_error');
   });
 });

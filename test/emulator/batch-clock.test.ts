@@ -197,9 +197,11 @@ describe('batch options', () => {
   it('has defaults, rejects unknown keys and bad values', () => {
     expect(parseBatchOptions(undefined)).toEqual({ itemsPerSecond: 50, startDelayMs: 200, finalizeMs: 100, expireAfterMs: 86_400_000, background: true });
     expect(parseBatchOptions({ itemsPerSecond: 5 }).itemsPerSecond).toBe(5);
-    expect(() => parseBatchOptions({ itemsPerSec: 5 } as never)).toThrow(/unknown batch option 'itemsPerSec'/);
+    // @ts-expect-error -- deliberately a misspelt option: it must be named in the error
+    expect(() => parseBatchOptions({ itemsPerSec: 5 })).toThrow(/unknown batch option 'itemsPerSec'/);
     expect(() => parseBatchOptions({ itemsPerSecond: 0 })).toThrow(RangeError);
     expect(() => parseBatchOptions({ startDelayMs: -1 })).toThrow(RangeError);
-    expect(() => parseBatchOptions({ background: 'no' } as never)).toThrow(/background must be a boolean/);
+    // @ts-expect-error -- deliberately a string where a boolean belongs: it must be refused
+    expect(() => parseBatchOptions({ background: 'no' })).toThrow(/background must be a boolean/);
   });
 });

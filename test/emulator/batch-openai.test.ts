@@ -3,6 +3,9 @@ import OpenAI, { toFile } from 'openai';
 import type { Batch } from 'openai/resources/batches';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/server.js';
+import { present } from '../helpers/assert.js';
+import { parseJson, readJson, shaped } from '../helpers/json.js';
+import { ChatCompletionReply, EmbeddingsReply, OpenAIErrorBody, OutputLine } from '../helpers/wire-json.js';
 
 let emu: RunningEmulator;
 let client: OpenAI;
@@ -19,17 +22,14 @@ interface Line {
   custom_id: string;
   method?: string;
   url?: string;
-  body: Record<string, unknown>;
+  body: object;
 }
 
-interface OutputLine {
-  id: string;
-  custom_id: string;
-  response: { status_code: number; request_id: string; body: any } | null;
-  error: { code: string; message: string } | null;
+interface ChatLine extends Line {
+  body: OpenAI.ChatCompletionCreateParamsNonStreaming;
 }
 
-function chat(customId: string, content: string, extra: Record<string, unknown> = {}): Line {
+function chat(customId: string, content: string, extra: Partial<OpenAI.ChatCompletionCreateParamsNonStreaming> = {}): ChatLine {
   return { custom_id: customId, body: { model: MODEL, messages: [{ role: 'user', content }], ...extra } };
 }
 
@@ -55,10 +55,10 @@ async function readJsonl(fileId: string): Promise<OutputLine[]> {
   return text
     .trimEnd()
     .split('\n')
-    .map((l) => JSON.parse(l) as OutputLine);
+    .map((l) => parseJson(l, OutputLine));
 }
 
-function byCustomId(lines: OutputLine[]): Map<string, OutputLine> {
+function byCustomId(lines: OutputLine[]): Map<string | null, OutputLine> {
   return new Map(lines.map((l) => [l.custom_id, l]));
 }
 
@@ -87,7 +87,7 @@ describe('files', () => {
     form.append('file', new Blob(['{}']), 'x.jsonl');
     const res = await fetch(`${emu.url}/v1/files`, { method: 'POST', body: form, headers: { authorization: 'Bearer x' } });
     expect(res.status).toBe(400);
-    expect(((await res.json()) as any).error.param).toBe('purpose');
+    expect((await readJson(res, OpenAIErrorBody)).error.param).toBe('purpose');
   });
 });
 
@@ -124,20 +124,20 @@ describe('batches', () => {
     let input = 0;
     let output = 0;
     for (const line of lines) {
-      const item = out.get(line.custom_id)!;
+      const item = present(out.get(line.custom_id), `the output line of ${line.custom_id}`);
       expect(item.id).toMatch(/^batch_req_/);
       expect(item.error).toBeNull();
-      expect(item.response!.status_code).toBe(200);
-      expect(item.response!.request_id).toMatch(/^req_/);
-      const sync = await client.chat.completions.create(line.body as any);
-      const body = item.response!.body;
+      expect(item.response?.status_code).toBe(200);
+      expect(item.response?.request_id).toMatch(/^req_/);
+      const sync = await client.chat.completions.create(line.body);
+      const body = shaped(item.response?.body, ChatCompletionReply);
       expect(body.object).toBe('chat.completion');
       expect(body.usage).toEqual(sync.usage);
-      expect(body.choices.map((c: any) => c.message.content)).toEqual(sync.choices.map((c) => c.message.content));
+      expect(body.choices.map((c) => c.message.content)).toEqual(sync.choices.map((c) => c.message.content));
       input += body.usage.prompt_tokens;
       output += body.usage.completion_tokens;
     }
-    expect(out.get('r2')!.response!.body.usage.completion_tokens).toBe(12);
+    expect(shaped(out.get('r2')?.response?.body, ChatCompletionReply).usage.completion_tokens).toBe(12);
     expect(done.usage).toEqual({
       input_tokens: input,
       input_tokens_details: { cached_tokens: 0 },
@@ -158,8 +158,9 @@ describe('batches', () => {
     expect(done.status).toBe('completed');
     const [line] = await readJsonl(done.output_file_id!);
     const sync = await client.embeddings.create({ ...body, encoding_format: 'float' });
-    expect(line!.response!.body.usage).toEqual(sync.usage);
-    expect(line!.response!.body.data[1].embedding).toEqual(sync.data[1]!.embedding);
+    const embeddings = shaped(line?.response?.body, EmbeddingsReply);
+    expect(embeddings.usage).toEqual(sync.usage);
+    expect(embeddings.data[1]?.embedding).toEqual(sync.data[1]?.embedding);
     expect(done.usage!.input_tokens).toBe(sync.usage.prompt_tokens);
   });
 
@@ -170,7 +171,7 @@ describe('batches', () => {
     );
     const done = await waitEnded(b.id);
     const lines = await readJsonl(done.output_file_id!);
-    expect(lines.map((l) => l.response!.body.usage.completion_tokens)).toEqual([7, 7]);
+    expect(lines.map((l) => shaped(l.response?.body, ChatCompletionReply).usage.completion_tokens)).toEqual([7, 7]);
   });
 
   it('sends an invalid request body and an injected fault to the error file; the rest succeed', async () => {
@@ -256,7 +257,7 @@ describe('batches', () => {
     for await (const b of client.batches.list({ limit: 2 })) seen.push(b.id);
     expect(seen.slice(0, 5)).toEqual([...ids].reverse());
     expect(new Set(seen).size).toBe(seen.length);
-    const raw = await fetch(`${emu.url}/v1/batches?limit=2&after=${ids[3]}`, { headers: { authorization: 'Bearer x' } }).then((r) => r.json() as Promise<any>);
+    const raw: unknown = await fetch(`${emu.url}/v1/batches?limit=2&after=${ids[3]}`, { headers: { authorization: 'Bearer x' } }).then((r) => r.json());
     expect(raw).toMatchObject({ object: 'list', first_id: ids[2], last_id: ids[1], has_more: true });
   });
 
@@ -266,7 +267,8 @@ describe('batches', () => {
       status: 400,
       error: { param: 'endpoint' },
     });
-    await expect(client.batches.create({ input_file_id: file, endpoint: '/v1/chat/completions', completion_window: '1h' as '24h' })).rejects.toMatchObject({
+    // @ts-expect-error -- deliberately a completion window other than 24h: it must be refused
+    await expect(client.batches.create({ input_file_id: file, endpoint: '/v1/chat/completions', completion_window: '1h' })).rejects.toMatchObject({
       status: 400,
       error: { param: 'completion_window' },
     });
@@ -274,7 +276,8 @@ describe('batches', () => {
       status: 404,
       error: { param: 'input_file_id' },
     });
-    await expect(client.batches.create({ endpoint: '/v1/chat/completions', completion_window: '24h' } as never)).rejects.toMatchObject({
+    // @ts-expect-error -- deliberately without the required input_file_id: it must be refused
+    await expect(client.batches.create({ endpoint: '/v1/chat/completions', completion_window: '24h' })).rejects.toMatchObject({
       status: 400,
       error: { param: 'input_file_id', code: 'missing_required_parameter' },
     });

@@ -3,6 +3,9 @@ import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/server.js';
 import { postJson } from './helpers.js';
+import { rejectionOf } from '../helpers/assert.js';
+import { shaped } from '../helpers/json.js';
+import { AnthropicErrorBody, OpenAIErrorBody } from '../helpers/wire-json.js';
 
 let emu: RunningEmulator;
 let oa: OpenAI;
@@ -20,15 +23,11 @@ const fault = (f: string, extra: Record<string, string> = {}) => ({ headers: { '
 
 describe('injected faults', () => {
   it('429 carries retry-after and exhausted rate-limit headers', async () => {
-    const e = await oa.chat.completions.create(chat, fault('429')).catch((x: unknown) => x);
-    expect(e).toBeInstanceOf(OpenAI.RateLimitError);
-    const err = e as InstanceType<typeof OpenAI.RateLimitError>;
+    const err = await rejectionOf(oa.chat.completions.create(chat, fault('429')), OpenAI.RateLimitError);
     expect(err.headers.get('retry-after')).toBe('1');
     expect(err.headers.get('x-ratelimit-remaining-requests')).toBe('0');
     expect(err.code).toBe('rate_limit_exceeded');
-    const a = await an.messages.create(msg, fault('429')).catch((x: unknown) => x);
-    expect(a).toBeInstanceOf(Anthropic.RateLimitError);
-    const aErr = a as InstanceType<typeof Anthropic.RateLimitError>;
+    const aErr = await rejectionOf(an.messages.create(msg, fault('429')), Anthropic.RateLimitError);
     expect(aErr.headers.get('retry-after')).toBe('1');
     expect(aErr.headers.get('anthropic-ratelimit-requests-remaining')).toBe('0');
     expect(aErr.error).toMatchObject({ type: 'error', error: { type: 'rate_limit_error' } });
@@ -36,15 +35,15 @@ describe('injected faults', () => {
   });
 
   it('500, 503 and 529 in each provider shape', async () => {
-    const e500 = (await oa.chat.completions.create(chat, fault('500')).catch((x: unknown) => x)) as InstanceType<typeof OpenAI.APIError>;
+    const e500 = await rejectionOf(oa.chat.completions.create(chat, fault('500')), OpenAI.APIError);
     expect(e500.status).toBe(500);
     expect(e500.type).toBe('server_error');
-    const e529 = (await oa.chat.completions.create(chat, fault('529')).catch((x: unknown) => x)) as InstanceType<typeof OpenAI.APIError>;
+    const e529 = await rejectionOf(oa.chat.completions.create(chat, fault('529')), OpenAI.APIError);
     expect(e529.status).toBe(503);
-    const a529 = (await an.messages.create(msg, fault('529')).catch((x: unknown) => x)) as InstanceType<typeof Anthropic.APIError>;
+    const a529 = await rejectionOf(an.messages.create(msg, fault('529')), Anthropic.APIError);
     expect(a529.status).toBe(529);
     expect(a529.error).toMatchObject({ type: 'error', error: { type: 'overloaded_error' } });
-    const a503 = (await an.messages.create(msg, fault('503')).catch((x: unknown) => x)) as InstanceType<typeof Anthropic.APIError>;
+    const a503 = await rejectionOf(an.messages.create(msg, fault('503')), Anthropic.APIError);
     expect(a503.status).toBe(503);
   });
 
@@ -150,12 +149,13 @@ describe('auth and validation', () => {
   it('401 without a key, in each provider shape', async () => {
     const o = await postJson(`${emu.url}/v1/chat/completions`, chat);
     expect(o.status).toBe(401);
-    expect(o.json.error).toMatchObject({ type: 'invalid_request_error', param: null, code: null });
-    expect(Object.keys(o.json.error).sort()).toEqual(['code', 'message', 'param', 'type']);
+    const oError = shaped(o.json, OpenAIErrorBody).error;
+    expect(oError).toMatchObject({ type: 'invalid_request_error', param: null, code: null });
+    expect(Object.keys(oError).sort()).toEqual(['code', 'message', 'param', 'type']);
     const a = await postJson(`${emu.url}/v1/messages`, msg, { 'anthropic-version': '2023-06-01' });
     expect(a.status).toBe(401);
     expect(a.json).toMatchObject({ type: 'error', error: { type: 'authentication_error' } });
-    expect(a.json.request_id).toMatch(/^req_/);
+    expect(shaped(a.json, AnthropicErrorBody).request_id).toMatch(/^req_/);
     const open = await startEmulator({ requireAuth: false });
     try {
       expect((await postJson(`${open.url}/v1/chat/completions`, chat)).status).toBe(200);
@@ -168,18 +168,18 @@ describe('auth and validation', () => {
     const auth = { authorization: 'Bearer x', 'x-api-key': 'x' };
     const badO = await postJson(`${emu.url}/v1/chat/completions`, '{"model":', auth);
     expect(badO.status).toBe(400);
-    expect(badO.json.error.type).toBe('invalid_request_error');
+    expect(shaped(badO.json, OpenAIErrorBody).error.type).toBe('invalid_request_error');
     const badA = await postJson(`${emu.url}/v1/messages`, 'not json', auth);
     expect(badA.json).toMatchObject({ type: 'error', error: { type: 'invalid_request_error' } });
     const noMessages = await postJson(`${emu.url}/v1/chat/completions`, { model: 'gpt-4o' }, auth);
-    expect(noMessages.json.error).toMatchObject({ param: 'messages', code: 'missing_required_parameter' });
+    expect(shaped(noMessages.json, OpenAIErrorBody).error).toMatchObject({ param: 'messages', code: 'missing_required_parameter' });
     const noModel = await postJson(`${emu.url}/v1/chat/completions`, { messages: [] }, auth);
     expect(noModel.status).toBe(400);
     const noMax = await postJson(`${emu.url}/v1/messages`, { model: 'claude-sonnet-4-0', messages: [{ role: 'user', content: 'x' }] }, auth);
     expect(noMax.status).toBe(400);
-    expect(noMax.json.error.message).toContain('max_tokens');
+    expect(shaped(noMax.json, AnthropicErrorBody).error.message).toContain('max_tokens');
     const badRole = await postJson(`${emu.url}/v1/chat/completions`, { model: 'gpt-4o', messages: [{ role: 'robot', content: 'x' }] }, auth);
-    expect(badRole.json.error.param).toBe('messages[0].role');
+    expect(shaped(badRole.json, OpenAIErrorBody).error.param).toBe('messages[0].role');
     const weird = await postJson(
       `${emu.url}/v1/messages`,
       { model: 'claude-sonnet-4-0', max_tokens: 5, messages: [{ role: 'user', content: [{ type: 'text' }] }] },

@@ -19,18 +19,22 @@ export function longText(minTokens: number, tag: string): string {
   return text;
 }
 
+/**
+ * POSTs `body` (a string is sent as is) and reads the answer: `json` is the parsed body, undefined
+ * when it is not JSON; read it through a schema (../helpers/json.ts `shaped`).
+ */
 export async function postJson(
   url: string,
   body: unknown,
   headers: Record<string, string> = {},
-): Promise<{ status: number; headers: Headers; json: any; text: string }> {
+): Promise<{ status: number; headers: Headers; json: unknown; text: string }> {
   const res = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...headers },
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
   const text = await res.text();
-  let json: any;
+  let json: unknown;
   try {
     json = JSON.parse(text);
   } catch {

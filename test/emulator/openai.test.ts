@@ -1,7 +1,9 @@
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/server.js';
 import { countTextTokens } from '../../src/tokens/count.js';
+import { parseJson } from '../helpers/json.js';
 
 let emu: RunningEmulator;
 let client: OpenAI;
@@ -218,7 +220,7 @@ describe('tool calls', () => {
     const c = final.choices[0]!;
     expect(c.finish_reason).toBe('tool_calls');
     const call = c.message.tool_calls![0]!;
-    expect(call.type === 'function' && JSON.parse(call.function.arguments).where).toEqual({ lat: 1 });
+    expect(call.type === 'function' && parseJson(call.function.arguments, z.object({ where: z.unknown() })).where).toEqual({ lat: 1 });
 
     const raw = await client.chat.completions.create({
       model: 'gpt-4o',

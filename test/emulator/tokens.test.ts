@@ -6,9 +6,6 @@ import { startEmulator, type RunningEmulator } from '../../src/emulator/server.j
 import { generatePieces } from '../../src/emulator/text-gen.js';
 import { prng } from '../../src/emulator/hash.js';
 import { countCanonicalInputTokens, countTextTokens, encodeText, encodingForModel } from '../../src/tokens/count.js';
-import { createRequire } from 'node:module';
-
-const require = createRequire(import.meta.url);
 
 let emu: RunningEmulator;
 let openai: OpenAI;
@@ -32,9 +29,9 @@ describe('countTextTokens', () => {
     expect(encodingForModel('gemini-2.5-flash')).toBe('o200k_base');
   });
 
-  it('matches gpt-tokenizer for each encoding, cached or not', () => {
-    const o200k = require('gpt-tokenizer/encoding/o200k_base');
-    const cl100k = require('gpt-tokenizer/encoding/cl100k_base');
+  it('matches gpt-tokenizer for each encoding, cached or not', async () => {
+    const o200k = await import('gpt-tokenizer/encoding/o200k_base');
+    const cl100k = await import('gpt-tokenizer/encoding/cl100k_base');
     const text = 'Grüße aus Köln! 東京タワー — naïve café; print("hello")';
     expect(countTextTokens(text, 'gpt-4o')).toBe(o200k.encode(text).length);
     expect(countTextTokens(text, 'gpt-4')).toBe(cl100k.encode(text).length);

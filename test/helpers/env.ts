@@ -9,6 +9,8 @@ import { startGateway, type RunningGateway } from '../../src/server/gateway.js';
 import { parseConfig } from '../../src/config/load.js';
 import { DEFAULT_CONFIG } from '../../src/config/defaults.js';
 import type { ConfigInput } from '../../src/config/schema.js';
+import { LedgerPage, type LedgerRowJson } from './api-json.js';
+import { fetchJson } from './json.js';
 
 export interface TestEnv {
   emulator: RunningEmulator;
@@ -86,8 +88,7 @@ export function expectedPico(model: PricedModel, t: { input: number; cacheRead?:
   );
 }
 
-export async function ledger(env: TestEnv): Promise<Array<Record<string, unknown>>> {
-  const res = await fetch(`${env.gateway.url}/api/requests?limit=1000`);
-  const body = (await res.json()) as { data: Array<Record<string, unknown>> };
-  return body.data;
+/** The gateway's ledger through GET /api/requests (newest first, up to 1,000 rows). */
+export async function ledger(env: TestEnv): Promise<LedgerRowJson[]> {
+  return (await fetchJson(`${env.gateway.url}/api/requests?limit=1000`, LedgerPage)).data;
 }

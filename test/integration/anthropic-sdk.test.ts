@@ -41,8 +41,8 @@ describe('Anthropic format, Claude model', () => {
     expect(deltas).toBeGreaterThan(1);
     expect(final.usage.output_tokens).toBe(40);
     expect(final.stop_reason).toBe('end_turn');
-    const row = (await ledger(env)).find((r) => r['servedModel'] === 'claude-sonnet-4-5' && r['stream'] === true)!;
-    expect(BigInt(row['costPico'] as number)).toBe(expectedPico('claude-sonnet-4-5', { input: final.usage.input_tokens, output: 40 }));
+    const row = (await ledger(env)).find((r) => r['servedModel'] === 'claude-sonnet-4-5' && r['stream'])!;
+    expect(BigInt(row['costPico'])).toBe(expectedPico('claude-sonnet-4-5', { input: final.usage.input_tokens, output: 40 }));
   });
 
   it('max_tokens truncation maps to stop_reason max_tokens', async () => {
@@ -124,9 +124,9 @@ describe('prompt caching is priced by token class, to the pico-dollar', () => {
     const rows = await ledger(env);
     const row1 = rows.find((r) => r['requestId'] === r1.headers.get('x-costwise-request-id'))!;
     const row2 = rows.find((r) => r['requestId'] === r2.headers.get('x-costwise-request-id'))!;
-    expect(BigInt(row2['promptCachePico'] as number)).toBe(uncached(second.usage) - usdToPico(r2.headers.get('x-costwise-cost-usd')!));
-    expect(BigInt(row1['promptCachePico'] as number)).toBe(uncached(first.usage) - usdToPico(r1.headers.get('x-costwise-cost-usd')!)); // the write premium: negative
-    expect(row1['promptCachePico'] as number).toBeLessThan(0);
+    expect(BigInt(row2['promptCachePico'])).toBe(uncached(second.usage) - usdToPico(r2.headers.get('x-costwise-cost-usd')!));
+    expect(BigInt(row1['promptCachePico'])).toBe(uncached(first.usage) - usdToPico(r1.headers.get('x-costwise-cost-usd')!)); // the write premium: negative
+    expect(row1['promptCachePico']).toBeLessThan(0);
   });
 
   it('mixed 1h + 5m TTLs, streaming', async () => {
@@ -157,6 +157,6 @@ describe('prompt caching is priced by token class, to the pico-dollar', () => {
     const rows = await ledger(env);
     const row = rows.find((r) => r['cacheWrite1hTokens'] === w1h)!;
     expect(row['cacheWrite5mTokens']).toBe(w5m);
-    expect(BigInt(row['costPico'] as number)).toBe(expectedPico('claude-sonnet-4-5', { input: u.input_tokens, write1h: w1h, write5m: w5m, output: 8 }));
+    expect(BigInt(row['costPico'])).toBe(expectedPico('claude-sonnet-4-5', { input: u.input_tokens, write1h: w1h, write5m: w5m, output: 8 }));
   });
 });

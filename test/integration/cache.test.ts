@@ -6,10 +6,13 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import OpenAI from 'openai';
 import Anthropic from '@anthropic-ai/sdk';
 import { expectedPico, ledger, startTestEnv, usdToPico, type TestEnv } from '../helpers/env.js';
 import { startBin } from '../helpers/process.js';
+import { fetchJson } from '../helpers/json.js';
+import { rejectionOf } from '../helpers/assert.js';
 
 let env: TestEnv;
 beforeAll(async () => {
@@ -152,11 +155,9 @@ describe('exact cache', () => {
     expect(after.response.headers.get('x-costwise-cache')).toBe('hit-exact');
     expect(after.data.usage!.completion_tokens).toBe(3); // the refreshed answer replaced the old one
 
-    const bad = await env.openai.chat.completions
-      .create(body, { headers: { 'x-costwise-cache': 'sometimes' } })
-      .catch((e: unknown) => e as { status: number; error: { param: string } });
+    const bad = await rejectionOf(env.openai.chat.completions.create(body, { headers: { 'x-costwise-cache': 'sometimes' } }), OpenAI.APIError);
     expect(bad.status).toBe(400);
-    expect(bad.error.param).toBe('x-costwise-cache');
+    expect(bad.error).toMatchObject({ param: 'x-costwise-cache' });
   });
 
   it('identical concurrent requests make one upstream call (no stampede), streaming or not', async () => {
@@ -175,14 +176,14 @@ describe('exact cache', () => {
     };
     const results = await Promise.all(Array.from({ length: 8 }, (_, i) => ask(i % 2 === 1)));
     expect(upstreamCalls() - calls).toBe(1);
-    expect(results.map((r) => r.cache).sort()).toEqual([...Array(7).fill('hit-exact'), 'miss']);
+    expect(results.map((r) => r.cache).sort()).toEqual([...Array<string>(7).fill('hit-exact'), 'miss']);
     expect(new Set(results.map((r) => r.text)).size).toBe(1);
   });
 
   it('the invalidation API removes entries by tenant, model, key or age; stats report them', async () => {
     const body = { model: 'gpt-4.1-nano', temperature: 0, messages: [{ role: 'user' as const, content: fresh('to be invalidated') }] };
     await env.openai.chat.completions.create(body, { headers: { 'x-costwise-tenant': 'initech' } });
-    const stats = (await (await fetch(`${env.gateway.url}/api/cache`)).json()) as { entries: number; bytes: number; backend: string };
+    const stats = await fetchJson(`${env.gateway.url}/api/cache`, z.object({ entries: z.number(), bytes: z.number(), backend: z.string() }));
     expect(stats.backend).toBe('memory');
     expect(stats.entries).toBeGreaterThan(0);
     const res = await fetch(`${env.gateway.url}/api/cache/invalidate`, {
@@ -239,14 +240,19 @@ describe('Redis cache shared by two gateway processes', () => {
     expect(first.response.headers.get('x-costwise-cache')).toBe('miss');
     // the answer is written to Redis after it was sent: wait until it has landed
     for (let i = 0; i < 100; i++) {
-      const stats = (await (await fetch(`${a.url}/api/cache`)).json()) as { entries: number };
+      const stats = await fetchJson(`${a.url}/api/cache`, z.object({ entries: z.number() }));
       if (stats.entries > 0) break;
       await new Promise((r) => setTimeout(r, 20));
     }
     const calls = upstreamCalls();
-    const second = await clientB.messages
-      .create({ model: 'claude-haiku-4-5', temperature: 0, max_tokens: 30, messages: [{ role: 'user', content: question }] })
-      .withResponse();
+    // temperature 0 makes it deterministic, so cacheable: the Messages API takes it, though this SDK's types no longer list it.
+    const deterministic: Anthropic.MessageCreateParamsNonStreaming & { temperature: number } = {
+      model: 'claude-haiku-4-5',
+      temperature: 0,
+      max_tokens: 30,
+      messages: [{ role: 'user', content: question }],
+    };
+    const second = await clientB.messages.create(deterministic).withResponse();
     expect(second.response.headers.get('x-costwise-cache')).toBe('hit-exact');
     expect(upstreamCalls()).toBe(calls);
     expect(second.data.content[0]).toMatchObject({ type: 'text', text: first.data.choices[0]!.message.content });
@@ -295,7 +301,7 @@ describe('semantic cache', () => {
     expect(near.response.headers.get('x-costwise-cost-usd')).toBe('0');
     const row = (await ledger(semanticEnv)).find((r) => r['requestId'] === near.response.headers.get('x-costwise-request-id'))!;
     expect(row).toMatchObject({ cache: 'hit-semantic', technique: 'cache_semantic', costPico: 0 });
-    expect(row['baselinePico'] as number).toBeGreaterThan(0);
+    expect(row['baselinePico']).toBeGreaterThan(0);
 
     // a negation is a different question
     expect((await ask('How do I not renew my parking permit online?')).response.headers.get('x-costwise-cache')).toBe('miss');
@@ -356,7 +362,7 @@ describe('semantic cache with an embeddings API through costwise providers', () 
     expect(embeds.map((r) => r['requestId']).sort()).toEqual([`${id1}.embed-store`, `${id2}.embed`, `${id2}.embed-store`].sort());
     for (const r of embeds) {
       expect(r).toMatchObject({ technique: 'cache_semantic', baselinePico: 0, route: 'cache:semantic-embed' });
-      expect(BigInt(r['costPico'] as number)).toBe(BigInt(r['inputTokens'] as number) * 20_000n); // $0.02 per million tokens
+      expect(BigInt(r['costPico'])).toBe(BigInt(r['inputTokens']) * 20_000n); // $0.02 per million tokens
     }
   });
 });

@@ -7,6 +7,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import OpenAI from 'openai';
 import { expectedPico, usdToPico } from '../helpers/env.js';
 import { BIN, exited, startBin } from '../helpers/process.js';
+import { present } from '../helpers/assert.js';
+import { fetchJson } from '../helpers/json.js';
+import { SpendPage } from '../helpers/api-json.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'costwise-cli-'));
 const children: ChildProcess[] = [];
@@ -95,18 +98,22 @@ describe('costwise CLI', () => {
     expect(unauth.status).toBe(401);
     expect((await fetch(`${gw.url}/ui`)).status).toBe(401);
     const auth = { authorization: 'Bearer admin-123' };
-    const byModel = (await (await fetch(`${gw.url}/api/spend?group_by=model`, { headers: auth })).json()) as any;
-    expect(byModel.data.map((d: any) => d.model).sort()).toEqual(['custom-priced', 'fast', 'smart']);
-    const fast = byModel.data.find((d: any) => d.model === 'fast');
+    const spend = (query: string) => fetchJson(`${gw.url}/api/spend?${query}`, SpendPage, { headers: auth });
+    const byModel = await spend('group_by=model');
+    expect(byModel.data.map((d) => d.model).sort()).toEqual(['custom-priced', 'fast', 'smart']);
+    const fast = present(
+      byModel.data.find((d) => d.model === 'fast'),
+      'the spend of model fast',
+    );
     expect(usdToPico(fast.cost_usd)).toBe(usdToPico(ra.headers.get('x-costwise-cost-usd')!));
-    const byTag = (await (await fetch(`${gw.url}/api/spend?group_by=tag`, { headers: auth })).json()) as any;
-    expect(byTag.data.find((d: any) => d.tag === 'alpha').requests).toBe(2);
-    const byKey = (await (await fetch(`${gw.url}/api/spend?group_by=key`, { headers: auth })).json()) as any;
+    const byTag = await spend('group_by=tag');
+    expect(byTag.data.find((d) => d.tag === 'alpha')?.requests).toBe(2);
+    const byKey = await spend('group_by=key');
     expect(byKey.data).toHaveLength(1);
-    expect(byKey.data[0].key).not.toContain('app-key');
-    const byDay = (await (await fetch(`${gw.url}/api/spend?group_by=day&from=2020-01-01`, { headers: auth })).json()) as any;
-    expect(byDay.data[0].requests).toBe(3);
-    const future = (await (await fetch(`${gw.url}/api/spend?group_by=day&from=${Date.now() + 3_600_000}`, { headers: auth })).json()) as any;
+    expect(byKey.data[0]?.key).not.toContain('app-key');
+    const byDay = await spend('group_by=day&from=2020-01-01');
+    expect(byDay.data[0]?.requests).toBe(3);
+    const future = await spend(`group_by=day&from=${Date.now() + 3_600_000}`);
     expect(future.data).toHaveLength(0);
     const bad = await fetch(`${gw.url}/api/spend?group_by=colour`, { headers: auth });
     expect(bad.status).toBe(400);

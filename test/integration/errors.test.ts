@@ -3,6 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import OpenAI from 'openai';
 import Anthropic from '@anthropic-ai/sdk';
 import { ledger, startTestEnv, type TestEnv } from '../helpers/env.js';
+import { rejectionOf } from '../helpers/assert.js';
+import { readJson } from '../helpers/json.js';
+import { ErrorBody } from '../helpers/wire-json.js';
 
 let env: TestEnv;
 beforeAll(async () => {
@@ -12,9 +15,10 @@ afterAll(async () => {
   await env?.close();
 });
 
+/** POST that is expected to fail: the body is read as a provider-shaped error. */
 async function post(path: string, body: string, headers: Record<string, string> = {}) {
   const res = await fetch(`${env.gateway.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
-  return { status: res.status, body: (await res.json()) as Record<string, any>, headers: res.headers };
+  return { status: res.status, body: await readJson(res, ErrorBody), headers: res.headers };
 }
 
 describe("bad input gets a 4xx in the caller's format naming the field", () => {
@@ -85,24 +89,28 @@ describe("bad input gets a 4xx in the caller's format naming the field", () => {
 
 describe("upstream faults are passed back in the caller's format with the right status", () => {
   it('429 with retry-after (OpenAI SDK sees a RateLimitError)', async () => {
-    const err = await env.openai.chat.completions
-      .create({ model: 'gpt-4.1-mini', messages: [{ role: 'user', content: 'x' }] }, { headers: { 'x-emulator-fault': '429' } })
-      .catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(OpenAI.RateLimitError);
-    expect((err as InstanceType<typeof OpenAI.RateLimitError>).headers.get('retry-after')).toBeTruthy();
+    const err = await rejectionOf(
+      env.openai.chat.completions.create({ model: 'gpt-4.1-mini', messages: [{ role: 'user', content: 'x' }] }, { headers: { 'x-emulator-fault': '429' } }),
+      OpenAI.RateLimitError,
+    );
+    expect(err.headers.get('retry-after')).toBeTruthy();
   });
 
   it('500 from Claude to an OpenAI caller; 529 overloaded to an Anthropic caller', async () => {
-    const e500 = await env.openai.chat.completions
-      .create({ model: 'claude-haiku-4-5', messages: [{ role: 'user', content: 'x' }] }, { headers: { 'x-emulator-fault': '500' } })
-      .catch((e: unknown) => e);
-    expect(e500).toBeInstanceOf(OpenAI.InternalServerError);
-    expect((e500 as { status: number }).status).toBe(500);
-    const e529 = await env.anthropic.messages
-      .create({ model: 'claude-haiku-4-5', max_tokens: 10, messages: [{ role: 'user', content: 'x' }] }, { headers: { 'x-emulator-fault': '529' } })
-      .catch((e: unknown) => e);
-    expect((e529 as { status: number }).status).toBe(529);
-    expect(JSON.stringify((e529 as { error: unknown }).error)).toMatch(/overloaded_error/);
+    const e500 = await rejectionOf(
+      env.openai.chat.completions.create({ model: 'claude-haiku-4-5', messages: [{ role: 'user', content: 'x' }] }, { headers: { 'x-emulator-fault': '500' } }),
+      OpenAI.InternalServerError,
+    );
+    expect(e500.status).toBe(500);
+    const e529 = await rejectionOf(
+      env.anthropic.messages.create(
+        { model: 'claude-haiku-4-5', max_tokens: 10, messages: [{ role: 'user', content: 'x' }] },
+        { headers: { 'x-emulator-fault': '529' } },
+      ),
+      Anthropic.APIError,
+    );
+    expect(e529.status).toBe(529);
+    expect(JSON.stringify(e529.error)).toMatch(/overloaded_error/);
   });
 
   it('the SDK retries a 429 through the gateway, which retries each call itself (retry-after honoured)', async () => {
@@ -118,8 +126,7 @@ describe("upstream faults are passed back in the caller's format with the right 
     const rows = (await ledger(env)).filter((r) => r['status'] === 429).slice(-2);
     expect(rows).toHaveLength(2);
     for (const row of rows) {
-      const attempts = row['attempts'] as Array<{ deployment: string; status: number; error?: string }>;
-      expect(attempts.map((a) => [a.deployment, a.status, a.error])).toEqual([
+      expect(row.attempts?.map((a) => [a.deployment, a.status, a.error])).toEqual([
         ['gpt-4.1-mini@openai', 429, 'rate_limit'],
         ['gpt-4.1-mini@openai', 429, 'rate_limit'],
         ['gpt-4.1-mini@openai', 429, 'rate_limit'],
@@ -142,7 +149,7 @@ describe("upstream faults are passed back in the caller's format with the right 
     const ok = await env.openai.chat.completions.create({ model: 'gpt-4.1-nano', messages: [{ role: 'user', content: 'still alive?' }] });
     expect(ok.choices[0]!.message.content).toBeTruthy();
     const rows = await ledger(env);
-    const cut = rows.find((r) => r['stream'] === true && r['errorKind'] !== null);
+    const cut = rows.find((r) => r['stream'] && r['errorKind'] !== null);
     expect(cut).toBeDefined();
   });
 
@@ -170,10 +177,7 @@ describe("an upstream that refuses costwise's own credentials", () => {
       },
     });
     try {
-      const err = (await bad.openai.chat.completions.create({ model: 'gpt-4.1', messages: [{ role: 'user', content: 'x' }] }).catch((e: unknown) => e)) as {
-        status: number;
-        message: string;
-      };
+      const err = await rejectionOf(bad.openai.chat.completions.create({ model: 'gpt-4.1', messages: [{ role: 'user', content: 'x' }] }), OpenAI.APIError);
       expect(err.status).toBe(502);
       expect(err.message).toMatch(/provider openai refused costwise's credentials/);
     } finally {

@@ -1,6 +1,8 @@
 // The official openai client → costwise serve → (HTTP) → emulator.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { expectedPico, ledger, startTestEnv, usdToPico, type TestEnv } from '../helpers/env.js';
+import { parseJson } from '../helpers/json.js';
 
 let env: TestEnv;
 beforeAll(async () => {
@@ -76,12 +78,12 @@ describe('OpenAI format, OpenAI model', () => {
     expect(finish).toBe('stop');
     expect(usage!.completion_tokens).toBe(12);
     const rows = await ledger(env);
-    const streamed = rows.filter((r) => r['stream'] === true && r['servedModel'] === 'gpt-4.1-nano');
+    const streamed = rows.filter((r) => r['stream'] && r['servedModel'] === 'gpt-4.1-nano');
     expect(streamed.length).toBe(2);
     // Priced from the upstream's final usage even when the client did not ask for it.
     for (const r of streamed) expect(r['outputTokens']).toBeGreaterThan(0);
     const asked = streamed.find((r) => r['outputTokens'] === 12)!;
-    expect(BigInt(asked['costPico'] as number)).toBe(expectedPico('gpt-4.1-nano', { input: usage!.prompt_tokens, output: 12 }));
+    expect(BigInt(asked['costPico'])).toBe(expectedPico('gpt-4.1-nano', { input: usage!.prompt_tokens, output: 12 }));
   });
 
   it('SDK stream helper collects the final completion', async () => {
@@ -132,7 +134,7 @@ describe('OpenAI format, OpenAI model', () => {
     const call = final.choices[0]!.message.tool_calls![0]!;
     if (call.type !== 'function') throw new Error('expected a function call');
     expect(call.function.name).toBe('lookup');
-    expect(typeof JSON.parse(call.function.arguments).id).toBe('number');
+    expect(typeof parseJson(call.function.arguments, z.object({ id: z.unknown() })).id).toBe('number');
   });
 
   it('embeddings: float and the SDK default base64 give the same vector and an exact cost', async () => {
@@ -184,8 +186,8 @@ describe('streamed cost', () => {
     const id = res.headers['x-costwise-request-id'] as string;
     const row = (await ledger(env)).find((r) => r['requestId'] === id)!;
     expect(row['outputTokens']).toBe(21);
-    expect(usdToPico(res.trailers['x-costwise-cost-usd']!)).toBe(BigInt(row['costPico'] as number));
-    expect(BigInt(row['costPico'] as number)).toBe(expectedPico('claude-sonnet-4-5', { input: row['inputTokens'] as number, output: 21 }));
+    expect(usdToPico(res.trailers['x-costwise-cost-usd']!)).toBe(BigInt(row['costPico']));
+    expect(BigInt(row['costPico'])).toBe(expectedPico('claude-sonnet-4-5', { input: row['inputTokens'], output: 21 }));
   });
 });
 
@@ -213,7 +215,7 @@ describe('client disconnect', () => {
     controller.abort();
     await pending;
     await new Promise((r) => setTimeout(r, 300));
-    const row = (await ledger(env)).find((r) => (r['tags'] as string[]).includes('disconnect'));
+    const row = (await ledger(env)).find((r) => r['tags'].includes('disconnect'));
     expect(row).toBeDefined();
     expect(row!['status']).toBe(499);
   });

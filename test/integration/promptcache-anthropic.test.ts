@@ -81,11 +81,9 @@ describe('planned Anthropic breakpoints', () => {
     // caller's figures and the cost agree with it to the pico-dollar
     const row = (await ledger(env)).find((r) => r['requestId'] === response.headers.get('x-costwise-request-id'))!;
     expect(row['cacheReadTokens']).toBe(cached);
-    expect((row['inputTokens'] as number) + (row['cacheReadTokens'] as number) + (row['cacheWrite5mTokens'] as number)).toBe(data.usage!.prompt_tokens);
+    expect(row['inputTokens'] + row['cacheReadTokens'] + row['cacheWrite5mTokens']).toBe(data.usage!.prompt_tokens);
     const cost = usdToPico(response.headers.get('x-costwise-cost-usd')!);
-    expect(cost).toBe(
-      expectedPico('claude-sonnet-4-5', { input: row['inputTokens'] as number, write5m: row['cacheWrite5mTokens'] as number, cacheRead: cached, output: 10 }),
-    );
+    expect(cost).toBe(expectedPico('claude-sonnet-4-5', { input: row['inputTokens'], write5m: row['cacheWrite5mTokens'], cacheRead: cached, output: 10 }));
   });
 
   it("the caller's own markers win: nothing is planned and the caller's breakpoint (1h) is what is written", async () => {

@@ -1,8 +1,13 @@
 // Gemini context-cache storage is billed: a storage row per cache, counted against prompt
 // caching, next to the requests whose cache reads it made cheaper.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { ledger, startTestEnv, type TestEnv } from '../helpers/env.js';
 import { longText } from '../emulator/helpers.js';
+import { present } from '../helpers/assert.js';
+import { fetchJson } from '../helpers/json.js';
+import { SpendPage } from '../helpers/api-json.js';
+import { GeminiCache } from '../helpers/wire-json.js';
 
 let env: TestEnv;
 beforeAll(async () => {
@@ -27,10 +32,11 @@ describe('Gemini context-cache storage on the ledger', () => {
     const rows = await ledger(env);
     const storage = rows.filter((r) => r['technique'] === 'prompt_cache');
     expect(storage).toHaveLength(1);
-    const caches = (await (await fetch(`${env.emulator.url}/v1beta/cachedContents`, { headers: { 'x-goog-api-key': 'k' } })).json()) as {
-      cachedContents: Array<{ name: string; usageMetadata: { totalTokenCount: number } }>;
-    };
-    const tokens = caches.cachedContents[0]!.usageMetadata.totalTokenCount;
+    const caches = await fetchJson(`${env.emulator.url}/v1beta/cachedContents`, z.object({ cachedContents: z.array(GeminiCache) }), {
+      headers: { 'x-goog-api-key': 'k' },
+    });
+    const cache = present(caches.cachedContents[0], 'a Gemini context cache');
+    const tokens = cache.usageMetadata.totalTokenCount;
     // $1.00 / 1e6 tokens / hour = 1e6 pico per token-hour; 300 s = 1/12 h
     const expected = Math.round((tokens * 1_000_000) / 12);
     expect(storage[0]).toMatchObject({
@@ -38,15 +44,15 @@ describe('Gemini context-cache storage on the ledger', () => {
       costPico: expected,
       baselinePico: 0,
       promptCachePico: -expected,
-      parentId: caches.cachedContents[0]!.name,
+      parentId: cache.name,
       servedModel: 'gemini-2.5-flash',
     });
     // the requests that read the cache saved more than the storage cost
-    const reads = rows.filter((r) => r['servedModel'] === 'gemini-2.5-flash' && (r['cacheReadTokens'] as number) > 0);
+    const reads = rows.filter((r) => r['servedModel'] === 'gemini-2.5-flash' && r['cacheReadTokens'] > 0);
     expect(reads.length).toBeGreaterThanOrEqual(2);
-    const saved = reads.reduce((s, r) => s + (r['promptCachePico'] as number), 0);
+    const saved = reads.reduce((s, r) => s + r['promptCachePico'], 0);
     expect(saved).toBeGreaterThan(expected);
-    const spend = (await (await fetch(`${env.gateway.url}/api/spend?group_by=technique`)).json()) as { data: Array<{ technique: string; requests: number }> };
+    const spend = await fetchJson(`${env.gateway.url}/api/spend?group_by=technique`, SpendPage);
     expect(spend.data.find((d) => d.technique === 'prompt_cache')?.requests).toBe(0); // a charge, not a request
   });
 });

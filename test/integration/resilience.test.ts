@@ -4,16 +4,19 @@
 // emulator: a provider entry with a static `x-emulator-fault` header plays a failing region, and a
 // second emulator that is stopped and restarted plays an outage and its recovery.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import OpenAI from 'openai';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/server.js';
 import type { ConfigInput } from '../../src/config/schema.js';
 import { expectedPico, ledger, startTestEnv, usdToPico, type TestEnv } from '../helpers/env.js';
+import { present, rejectionOf } from '../helpers/assert.js';
+import type { LedgerRowJson } from '../helpers/api-json.js';
 
-type Row = Record<string, unknown> & { attempts: Array<{ deployment: string; status: number; error?: string }> | null };
+type Row = LedgerRowJson;
 
 async function rowOf(env: TestEnv, requestId: string | null): Promise<Row> {
   const row = (await ledger(env)).find((r) => r['requestId'] === requestId);
   if (!row) throw new Error(`no ledger row for ${requestId}`);
-  return row as Row;
+  return row;
 }
 
 const fast = { maxRetries: 1, baseDelayMs: 1, maxDelayMs: 5, maxRetryAfterSeconds: 0 };
@@ -85,7 +88,10 @@ describe('fallback across regions and providers', () => {
     expect(final.choices[0]!.message.content!.length).toBeGreaterThan(0);
     expect(final.model).toBe('claude-sonnet-4-5');
     const rows = await ledger(env);
-    const row = rows.find((r) => r['stream'] === true && r['requestedModel'] === 'claude-sonnet-4-5') as Row;
+    const row = present(
+      rows.find((r) => r['stream'] && r['requestedModel'] === 'claude-sonnet-4-5'),
+      'the streamed request to claude-sonnet-4-5 in the ledger',
+    );
     expect(row['status']).toBe(200);
     expect(row['route']).toBe('requested; fallback:529->claude-sonnet-4-5');
     expect(row.attempts!.at(-1)).toMatchObject({ deployment: 'claude-sonnet-4-5@anthropic-us/us-east-1', status: 200 });
@@ -127,11 +133,18 @@ describe('fallback across regions and providers', () => {
   });
 
   it('when every candidate fails the caller gets the provider-shaped error and the ledger the whole trace', async () => {
-    const err = await env.openai.chat.completions
-      .create({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'x' }] }, { headers: { 'x-emulator-fault': '500' } })
-      .catch((e: unknown) => e as { status: number; headers: Headers });
+    const err = await rejectionOf(
+      env.openai.chat.completions.create(
+        { model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'x' }] },
+        { headers: { 'x-emulator-fault': '500' } },
+      ),
+      OpenAI.APIError,
+    );
     expect(err.status).toBe(500);
-    const row = (await ledger(env)).find((r) => r['status'] === 500) as Row;
+    const row = present(
+      (await ledger(env)).find((r) => r['status'] === 500),
+      'a ledger row with status 500',
+    );
     expect(row.attempts!.map((a) => a.deployment)).toEqual([
       'claude-sonnet-4-5@anthropic-eu/eu-west-1',
       'claude-sonnet-4-5@anthropic-eu/eu-west-1',
@@ -238,7 +251,7 @@ describe('balancing across deployments of one model', () => {
           .withResponse();
         const row = await rowOf(env, response.headers.get('x-costwise-request-id'));
         if (!servedBy.has(system)) servedBy.set(system, new Set());
-        servedBy.get(system)!.add(row['provider'] as string);
+        servedBy.get(system)!.add(row['provider']);
       }
     }
     for (const set of servedBy.values()) expect(set.size).toBe(1);
@@ -255,7 +268,7 @@ describe('balancing across deployments of one model', () => {
       const id = response.headers.get('x-costwise-request-id');
       counts[id!] = 1;
     }
-    const rows = (await ledger(env)).filter((r) => counts[r['requestId'] as string]);
+    const rows = (await ledger(env)).filter((r) => counts[r['requestId']]);
     const share = rows.filter((r) => r['provider'] === 'openai-a').length / rows.length;
     expect(rows).toHaveLength(160);
     expect(share).toBeGreaterThan(0.62);
@@ -288,7 +301,7 @@ describe('lowest-latency balancing', () => {
     const providers: string[] = [];
     for (let i = 0; i < 12; i++) {
       const { response } = await env.openai.chat.completions.create({ model: 'gpt-4.1-mini', messages: [{ role: 'user', content: `q${i}` }] }).withResponse();
-      providers.push((await rowOf(env, response.headers.get('x-costwise-request-id')))['provider'] as string);
+      providers.push((await rowOf(env, response.headers.get('x-costwise-request-id')))['provider']);
     }
     expect(providers).toContain('openai-slow'); // measured at least once (unknown latency counts as 0)
     expect(providers.slice(-8).every((p) => p === 'openai-fast')).toBe(true);

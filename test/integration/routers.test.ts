@@ -4,12 +4,17 @@
 // router with its knob, its catalog mapping and hard capability constraints.
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import OpenAI from 'openai';
+import { z } from 'zod';
 import { expectedPico, ledger, startTestEnv, usdToPico, type TestEnv } from '../helpers/env.js';
 import { DEFAULT_CONFIG } from '../../src/config/defaults.js';
 import { ConfigError, parseConfig } from '../../src/config/load.js';
 import { defaultRouterModelPath } from '../../src/routing/routers/compile.js';
 import { loadRouterModel } from '../../src/routing/learned/model.js';
 import { sharedData, skipWithoutSharedData } from '../helpers/shared-data.js';
+import { fetchJson } from '../helpers/json.js';
+import type { LedgerRowJson } from '../helpers/api-json.js';
+import { rejectionOf } from '../helpers/assert.js';
 
 let env: TestEnv;
 const echo = { 'x-emulator-echo': '1' };
@@ -44,7 +49,7 @@ afterAll(async () => {
   await env?.close();
 });
 
-type Row = Record<string, unknown>;
+type Row = LedgerRowJson;
 const rowsOf = async (requestId: string | null): Promise<Row[]> =>
   (await ledger(env)).filter((r) => r['requestId'] === requestId || r['parentId'] === requestId);
 
@@ -81,11 +86,11 @@ describe('cascade: score with Haiku, escalate ambiguous cases to Sonnet', () => 
     expect(step['route']).toBe('cascade:score:rejected(score_band)->claude-haiku-4-5');
     expect(main).toMatchObject({ servedModel: 'claude-sonnet-4-5', technique: 'cascade' });
     // hand-computed from the token classes of each row and the list prices
-    const haiku = expectedPico('claude-haiku-4-5', { input: step['inputTokens'] as number, output: step['outputTokens'] as number });
-    const sonnet = expectedPico('claude-sonnet-4-5', { input: main['inputTokens'] as number, output: main['outputTokens'] as number });
-    expect(BigInt(step['costPico'] as number)).toBe(haiku);
-    expect(BigInt(main['costPico'] as number)).toBe(sonnet);
-    expect(BigInt(main['baselinePico'] as number)).toBe(sonnet);
+    const haiku = expectedPico('claude-haiku-4-5', { input: step['inputTokens'], output: step['outputTokens'] });
+    const sonnet = expectedPico('claude-sonnet-4-5', { input: main['inputTokens'], output: main['outputTokens'] });
+    expect(BigInt(step['costPico'])).toBe(haiku);
+    expect(BigInt(main['costPico'])).toBe(sonnet);
+    expect(BigInt(main['baselinePico'])).toBe(sonnet);
     // the cascade's net: it paid for Haiku's rejected answer on top of Sonnet's
     const after = await spendByTechnique();
     expect(after.saving - before.saving).toBe(-haiku);
@@ -200,11 +205,9 @@ describe.skipIf(withoutPhysics)('learned router', () => {
   });
 
   it('an unknown router is a 404 naming the field; config errors name the exact path', async () => {
-    const err = await env.openai.chat.completions
-      .create({ model: 'router/nope', messages: [{ role: 'user', content: 'x' }] })
-      .catch((e: unknown) => e as { status: number; error: { param: string } });
+    const err = await rejectionOf(env.openai.chat.completions.create({ model: 'router/nope', messages: [{ role: 'user', content: 'x' }] }), OpenAI.APIError);
     expect(err.status).toBe(404);
-    expect(err.error.param).toBe('model');
+    expect(err.error).toMatchObject({ param: 'model' });
 
     const bad = structuredClone(DEFAULT_CONFIG);
     bad.routing = {
@@ -225,9 +228,10 @@ describe.skipIf(withoutPhysics)('learned router', () => {
 });
 
 async function spendByTechnique(): Promise<{ saving: bigint; requests: number }> {
-  const body = (await (await fetch(`${env.gateway.url}/api/spend?group_by=technique`)).json()) as {
-    data: Array<{ technique: string; requests: number; saving_usd: string }>;
-  };
+  const body = await fetchJson(
+    `${env.gateway.url}/api/spend?group_by=technique`,
+    z.object({ data: z.array(z.object({ technique: z.string(), requests: z.number(), saving_usd: z.string() })) }),
+  );
   const cascade = body.data.find((d) => d.technique === 'cascade');
   return { saving: cascade ? usdToPico(cascade.saving_usd) : 0n, requests: cascade?.requests ?? 0 };
 }
@@ -237,6 +241,7 @@ function problemsOf(raw: unknown): string[] {
     parseConfig(raw, 'test', {});
     return [];
   } catch (e) {
-    return (e as ConfigError).problems;
+    if (!(e instanceof ConfigError)) throw e;
+    return e.problems;
   }
 }

@@ -2,6 +2,9 @@
 // the baseline that measures the saving.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectedPico, ledger, startTestEnv, usdToPico, type TestEnv } from '../helpers/env.js';
+import { present } from '../helpers/assert.js';
+import { fetchJson } from '../helpers/json.js';
+import { SpendPage } from '../helpers/api-json.js';
 import { ConfigError, parseConfig } from '../../src/config/load.js';
 import { DEFAULT_CONFIG } from '../../src/config/defaults.js';
 
@@ -39,10 +42,12 @@ describe('routing in the gateway', () => {
     const row = (await ledger(env)).find((r) => r['requestId'] === response.headers.get('x-costwise-request-id'))!;
     expect(row['requestedModel']).toBe('gpt-4.1');
     expect(row['servedModel']).toBe('gpt-4.1-nano');
-    const spend = (await (await fetch(`${env.gateway.url}/api/spend?group_by=tag`)).json()) as { data: Array<{ tag: string; saving_usd: string }> };
-    expect(usdToPico(spend.data.find((d) => d.tag === 'classification')!.saving_usd)).toBe(
-      expectedPico('gpt-4.1', tokens) - expectedPico('gpt-4.1-nano', tokens),
+    const spend = await fetchJson(`${env.gateway.url}/api/spend?group_by=tag`, SpendPage);
+    const classification = present(
+      spend.data.find((d) => d.tag === 'classification'),
+      'the spend of tag classification',
     );
+    expect(usdToPico(classification.saving_usd)).toBe(expectedPico('gpt-4.1', tokens) - expectedPico('gpt-4.1-nano', tokens));
   });
 
   it('without the tag the explicit model is honoured', async () => {

@@ -1,6 +1,8 @@
 // /api/spend totals are exact at budget scale (beyond 2^53 pico-dollars ≈ $9,007 per bucket).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestEnv, type TestEnv } from '../helpers/env.js';
+import { fetchJson } from '../helpers/json.js';
+import { SpendPage } from '../helpers/api-json.js';
 
 let env: TestEnv;
 beforeAll(async () => {
@@ -45,11 +47,8 @@ describe('spend API at budget scale', () => {
         promptCachePico: 0,
       });
     }
-    const body = (await (await fetch(`${env.gateway.url}/api/spend?group_by=tag`)).json()) as {
-      total: { cost_usd: string; baseline_usd: string; saving_usd: string };
-      data: Array<{ tag: string; cost_usd: string }>;
-    };
-    expect(body.data.find((d) => d.tag === 'annual')!.cost_usd).toBe('15000.000000000003');
+    const body = await fetchJson(`${env.gateway.url}/api/spend?group_by=tag`, SpendPage);
+    expect(body.data.find((d) => d.tag === 'annual')?.cost_usd).toBe('15000.000000000003');
     expect(body.total).toEqual({ cost_usd: '15000.000000000003', baseline_usd: '18000', saving_usd: '2999.999999999997' });
   });
 });

@@ -3,7 +3,12 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
+import { parse, stringify } from 'yaml';
+import { z } from 'zod';
+import { TECHNIQUES } from '../../src/projection/engine.js';
+import type { ReportJson } from '../../src/projection/report/model.js';
+import { scenarioSchema, type AssumptionsInput, type RequestTypeInput, type ScenarioInput } from '../../src/projection/schema.js';
+import { parseJson, shaped } from '../helpers/json.js';
 
 // USD per million tokens. Both on an Anthropic-kind provider: batch API at 50%, 5m writes at 1.25×.
 export const CONFIG_YAML = `
@@ -14,8 +19,19 @@ models:
   - { name: small, provider: anthropic, tier: cheap, pricing: { input: 1, output: 5, cacheRead: 0.1, cacheWrite5m: 1.25, cacheWrite1h: 2 } }
 `;
 
+type PromptCacheInput = NonNullable<AssumptionsInput['prompt_cache']>;
+type ResponseCacheInput = NonNullable<AssumptionsInput['response_cache']>;
+
+/**
+ * The hand-computed scenario's type: a scenario file, with its two request types as a pair and the
+ * first one's assumptions spelled out, so a test can change any of them without a check.
+ */
+export interface HandScenario extends ScenarioInput {
+  mix: [RequestTypeInput & { assumptions: AssumptionsInput & { prompt_cache: PromptCacheInput; response_cache: ResponseCacheInput } }, RequestTypeInput];
+}
+
 /** The hand-computed scenario: 2 months (1,000 then 2,000 requests), 2 request types. */
-export function handScenario(): Record<string, unknown> {
+export function handScenario(): HandScenario {
   return {
     name: 'hand-computed',
     config: 'costwise.yaml',
@@ -56,7 +72,7 @@ export class TempDir {
   }
 
   /** Writes a scenario (object → YAML, or text as is) and returns its path. */
-  scenario(content: Record<string, unknown> | string, name = 'scenario.yaml'): string {
+  scenario(content: object | string, name = 'scenario.yaml'): string {
     const path = join(this.dir, name);
     writeFileSync(path, typeof content === 'string' ? content : stringify(content));
     return path;
@@ -69,4 +85,71 @@ export class TempDir {
   dispose(): void {
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+const usd = z.number();
+const savings = z.record(z.enum(TECHNIQUES), usd);
+const month = z.object({ month: z.number(), requests: z.number(), naive_cost_usd: usd, optimized_cost_usd: usd, savings_usd: savings });
+const totals = z.object({ requests: z.number(), naive_cost_usd: usd, optimized_cost_usd: usd, savings_usd: savings });
+
+/** `costwise project --format json`, checked against the report's own type at compile time and its shape at run time. */
+const ReportSchema = z.object({
+  scenario: z.object({
+    name: z.string(),
+    description: z.string(),
+    catalog: z.string(),
+    months: z.number(),
+    volume: z.string(),
+    monthly_requests: z.array(z.number()),
+    scale_factors: z.array(z.number()),
+    reuse_grows_with_volume: z.boolean(),
+    technique_order: z.array(z.enum(TECHNIQUES)),
+    types: z.array(
+      z.object({
+        name: z.string(),
+        share: z.number(),
+        input_tokens: z.number(),
+        output_tokens: z.number(),
+        serve: z.string(),
+        served_model: z.string(),
+        naive_model: z.string(),
+        prompt_optimization: z.number(),
+        exact_hit_rate: z.number(),
+        semantic_hit_rate: z.number(),
+        prefix_share: z.number(),
+        reuse_rate: z.number(),
+        ttl: z.string(),
+        batchable_share: z.number(),
+      }),
+    ),
+  }),
+  months: z.array(month),
+  totals,
+  scales: z.array(z.object({ scale: z.number(), months: z.array(month), totals, optimized_vs_linear: z.number() })),
+  sensitivity: z.object({
+    range: z.number(),
+    metric: z.string(),
+    month1_optimized_usd: usd,
+    total_optimized_usd: usd,
+    rows: z.array(
+      z.object({
+        assumption: z.string(),
+        month1_low_usd: usd,
+        month1_high_usd: usd,
+        total_low_usd: usd,
+        total_high_usd: usd,
+        swing_usd: usd,
+      }),
+    ),
+  }),
+}) satisfies z.ZodType<ReportJson>;
+
+/** The JSON report text, parsed and checked. */
+export function parseReport(text: string): ReportJson {
+  return parseJson(text, ReportSchema);
+}
+
+/** A scenario printed as YAML (`--print-scenario`), parsed and checked against the scenario schema. */
+export function parseScenario(text: string): ScenarioInput {
+  return shaped(parse(text), scenarioSchema);
 }

@@ -1,10 +1,9 @@
 // `costwise project --from-ledger`: a scenario calibrated on a SQLite ledger built here.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
 import { executeProject, type ProjectOptions } from '../../src/cli/project.js';
 import { openSqliteStore } from '../../src/storage/sqlite.js';
 import type { LedgerRow } from '../../src/storage/types.js';
-import { TempDir } from './fixtures.js';
+import { TempDir, parseReport, parseScenario } from './fixtures.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -98,7 +97,7 @@ describe('--from-ledger', () => {
     expect(text).toMatch(
       /^# Derived by costwise project --from-ledger from .*ledger\.db: 100 requests between 2025-01-01T01:00:00.000Z and 2025-01-10T\d\d:00:00.000Z \(10 days/,
     );
-    const s = parse(text);
+    const s = parseScenario(text);
     expect(s.months).toBe(6);
     expect(s.volume).toEqual({ launch: 300, growth: 0.05 }); // 100 requests in 10 days → 300 per 30-day month
     expect(s.mix).toEqual([
@@ -132,17 +131,17 @@ describe('--from-ledger', () => {
   });
 
   it('projects the derived scenario forward', async () => {
-    const json = JSON.parse((await executeProject(opts({ format: 'json', growth: 0.1, months: 3 }))).text);
-    expect(json.months.map((m: { requests: number }) => m.requests)).toEqual([300, 330, 363]);
+    const json = parseReport((await executeProject(opts({ format: 'json', growth: 0.1, months: 3 }))).text);
+    expect(json.months.map((m) => m.requests)).toEqual([300, 330, 363]);
     // Month 1 naive: 180 × (1000×$3 + 100×$15)/MTok on Sonnet + 120 × (2000×$2 + 300×$8)/MTok on gpt-4.1
     //              = 180 × $0.0045 + 120 × $0.0064 = $0.81 + $0.768
-    expect(json.months[0].naive_cost_usd).toBeCloseTo(1.578, 9);
-    expect(json.months[0].savings_usd.routing).toBeCloseTo(180 * (0.0045 - 0.0015), 9); // Haiku: 1000×$1 + 100×$5
-    expect(json.months[0].savings_usd.response_caching).toBeGreaterThan(0);
+    expect(json.months[0]?.naive_cost_usd).toBeCloseTo(1.578, 9);
+    expect(json.months[0]?.savings_usd.routing).toBeCloseTo(180 * (0.0045 - 0.0015), 9); // Haiku: 1000×$1 + 100×$5
+    expect(json.months[0]?.savings_usd.response_caching).toBeGreaterThan(0);
   });
 
   it('--days narrows the window to the newest rows', async () => {
-    const s = parse((await executeProject(opts({ printScenario: true, days: 2 }))).text);
+    const s = parseScenario((await executeProject(opts({ printScenario: true, days: 2 }))).text);
     // Newest row: T0 + 9 d 19 h, so the window starts after T0 + 7 d 19 h: all of days 8 and 9
     // (20 requests from T0 + 8 d 1 h, a span of 1 d 18 h → 2 days) → 300 a month.
     expect(s.name).toBe('Calibrated from the ledger (20 requests over 2 days)');

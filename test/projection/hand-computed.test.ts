@@ -26,7 +26,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { executeProject } from '../../src/cli/project.js';
 import { loadScenario } from '../../src/projection/load.js';
 import { project } from '../../src/projection/project.js';
-import { TempDir, handScenario } from './fixtures.js';
+import { TempDir, handScenario, parseReport } from './fixtures.js';
 
 const USD = 1_000_000_000_000n; // pico-dollars per dollar
 const usd = (dollars: string): bigint => {
@@ -90,7 +90,7 @@ describe('hand-computed scenario', () => {
 
   it('JSON and CSV show the same numbers (CSV to the cent)', async () => {
     const file = tmp.scenario(handScenario());
-    const json = JSON.parse((await executeProject({ scenario: file, format: 'json', days: 30, months: 12, growth: 0 })).text);
+    const json = parseReport((await executeProject({ scenario: file, format: 'json', days: 30, months: 12, growth: 0 })).text);
     expect(json.months[0]).toEqual({
       month: 1,
       requests: 1000,
@@ -107,8 +107,7 @@ describe('hand-computed scenario', () => {
   it('prompt caching is left off when its writes would cost more than its reads save', () => {
     // reuse 10%: 0.1 × 1,495 + 0.9 × 2,012.5 = 1,960.75 µ$ per request > 1,900 µ$ without caching.
     const s = handScenario();
-    const faq = (s['mix'] as Array<Record<string, any>>)[0]!;
-    faq['assumptions'].prompt_cache.reuse_rate = 0.1;
+    s.mix[0].assumptions.prompt_cache.reuse_rate = 0.1;
     const m1 = project(loadScenario(tmp.scenario(s))).base.months[0]!;
     expect(m1.savingsPico.prompt_caching).toBe(0n);
     expect(m1.types[0]!.promptCacheReads).toBe(0);

@@ -3,7 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { executeProject, runProject, type ProjectOptions } from '../../src/cli/project.js';
-import { TempDir, handScenario } from './fixtures.js';
+import { TempDir, handScenario, parseReport } from './fixtures.js';
 import { TECHNIQUES } from '../../src/projection/engine.js';
 import { niceTicks } from '../../src/projection/report/svg.js';
 import { cents } from '../../src/projection/report/money.js';
@@ -17,27 +17,27 @@ const opts = (o: Partial<ProjectOptions>): ProjectOptions => ({ days: 30, months
 describe('costwise project output', () => {
   it('--format json is exactly one object with months, per-scale results and the sensitivity table', async () => {
     const { text } = await executeProject(opts({ scenario: tmp.scenario(handScenario()), format: 'json' }));
-    const json = JSON.parse(text);
+    const json = parseReport(text);
     expect(Object.keys(json).sort()).toEqual(['months', 'scales', 'scenario', 'sensitivity', 'totals']);
     expect(json.months).toHaveLength(2);
     for (const m of json.months) {
       expect(Object.keys(m).sort()).toEqual(['month', 'naive_cost_usd', 'optimized_cost_usd', 'requests', 'savings_usd']);
       expect(Object.keys(m.savings_usd)).toEqual([...TECHNIQUES]);
     }
-    expect(json.scales.map((s: { scale: number }) => s.scale)).toEqual([1, 3]);
-    expect(json.scales[1].months[0].naive_cost_usd).toBe(27);
+    expect(json.scales.map((s) => s.scale)).toEqual([1, 3]);
+    expect(json.scales[1]?.months[0]?.naive_cost_usd).toBe(27);
     expect(json.scenario.technique_order).toEqual(['routing', 'prompt_optimization', 'response_caching', 'prompt_caching', 'batching']);
     expect(json.scenario.types[0]).toMatchObject({ name: 'faq', served_model: 'small', naive_model: 'big', prefix_share: 0.5 });
     expect(json.sensitivity.rows.length).toBeGreaterThan(3);
-    const swings = json.sensitivity.rows.map((r: { swing_usd: number }) => r.swing_usd);
+    const swings = json.sensitivity.rows.map((r) => r.swing_usd);
     expect(swings).toEqual([...swings].sort((a, b) => b - a));
   });
 
   it("--scale overrides the scenario's factors", async () => {
-    const json = JSON.parse((await executeProject(opts({ scenario: tmp.scenario(handScenario()), format: 'json', scale: [2, 10] }))).text);
-    expect(json.scales.map((s: { scale: number }) => s.scale)).toEqual([2, 10]);
-    expect(json.months[0].naive_cost_usd).toBe(9); // top-level months stay the scenario as written
-    expect(json.scales[0].months[0].requests).toBe(2000);
+    const json = parseReport((await executeProject(opts({ scenario: tmp.scenario(handScenario()), format: 'json', scale: [2, 10] }))).text);
+    expect(json.scales.map((s) => s.scale)).toEqual([2, 10]);
+    expect(json.months[0]?.naive_cost_usd).toBe(9); // top-level months stay the scenario as written
+    expect(json.scales[0]?.months[0]?.requests).toBe(2000);
   });
 
   it('--format csv: a header and one row per scale and month', async () => {
@@ -83,9 +83,9 @@ describe('costwise project output', () => {
 
   it('the savings chart stacks a negative saving below zero', async () => {
     // Routing to the more expensive model: a negative routing saving.
-    const s = handScenario() as Record<string, any>;
-    s['naive_model'] = 'small';
-    s['mix'][0].serve = { model: 'big' };
+    const s = handScenario();
+    s.naive_model = 'small';
+    s.mix[0].serve = { model: 'big' };
     const out = tmp.path('neg.html');
     await runProject(opts({ scenario: tmp.scenario(s), format: 'html', out }));
     const svg = readFileSync(tmp.path('neg-savings.svg'), 'utf8');

@@ -11,6 +11,8 @@ import { createGeminiAdapter } from '../../src/providers/gemini.js';
 import { createContextCaches } from '../../src/promptcache/gemini/accounts.js';
 import type { CanonicalRequest, StreamEvent } from '../../src/core/canonical.js';
 import { longText, postJson } from '../emulator/helpers.js';
+import { shaped } from '../helpers/json.js';
+import { GeminiReply } from '../helpers/wire-json.js';
 
 let emu: RunningEmulator;
 let clock = Date.parse('2026-03-01T12:00:00Z');
@@ -38,6 +40,7 @@ function prepare(m: GeminiContextCache, body: Record<string, unknown>, pricing: 
 }
 
 const generate = (body: unknown, id = 'gemini-2.5-flash') => postJson(`${emu.url}/v1beta/models/${id}:generateContent`, body, { 'x-goog-api-key': 'k' });
+const usageOf = (answer: { json: unknown }) => shaped(answer.json, GeminiReply).usageMetadata;
 
 describe('cache economics', () => {
   it('pays only when expected reads × saving beat storage for the TTL (strictly)', () => {
@@ -85,8 +88,8 @@ describe('GeminiContextCache against the emulator', () => {
     expect(sent.generationConfig).toEqual({ maxOutputTokens: 50 });
     const viaCache = await generate(sent);
     const full = await generate(body('q1'));
-    expect(viaCache.json.usageMetadata.cachedContentTokenCount).toBe(tokens);
-    expect(viaCache.json.usageMetadata.promptTokenCount).toBe(full.json.usageMetadata.promptTokenCount);
+    expect(usageOf(viaCache).cachedContentTokenCount).toBe(tokens);
+    expect(usageOf(viaCache).promptTokenCount).toBe(usageOf(full).promptTokenCount);
     await m.close();
   });
 
@@ -109,7 +112,7 @@ describe('GeminiContextCache against the emulator', () => {
     expect(p.body.tools).toBeUndefined();
     const res = await generate(p.body);
     expect(res.status).toBe(200);
-    expect(res.json.usageMetadata.promptTokenCount).toBe((await generate(body('second?'))).json.usageMetadata.promptTokenCount);
+    expect(usageOf(res).promptTokenCount).toBe(usageOf(await generate(body('second?'))).promptTokenCount);
     // The head (system + tools) is far below the minimum: a new history is not served from a cache.
     const grown = await prepare(m, { ...body('third?'), contents: [...history, model('More.'), user('third?')] });
     expect(grown.cache).toBeUndefined();

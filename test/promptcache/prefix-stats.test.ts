@@ -11,15 +11,15 @@ describe('PrefixStats', () => {
     expect(stats.size).toBe(50);
     expect(stats.pendingProbes).toBeLessThanOrEqual(40);
     // The most recent request survives, the oldest was evicted.
-    expect(stats.reuseOf('n', 'r99-9', 0).arrivals).toBe(1);
-    expect(stats.reuseOf('n', 'r0-9', 0).arrivals).toBe(0);
+    expect(stats.reuseOf('n', 'r99-9').arrivals).toBe(1);
+    expect(stats.reuseOf('n', 'r0-9').arrivals).toBe(0);
   });
 
   it('estimates reuse from inter-arrival gaps', () => {
     const stats = new PrefixStats({ priorMean: 0.3, priorWeight: 2 });
     const b = blocks(2, 512);
     for (const t of [0, 1, 2, 3]) stats.observe('n', b, t * MIN);
-    const r = stats.reuseOf('n', 'p1', 0);
+    const r = stats.reuseOf('n', 'p1');
     expect(r.arrivals).toBe(4);
     expect(r.meanInterArrivalMs).toBe(MIN);
     // three gaps < 5m plus the prior (0.3, no verdicts yet) as one pseudo-gap

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { detectFormat, mergeDatasets, parseContaminated, parseOutcomeText, parseRouteLlm, parseRouterBench } from '../../src/routing/learned/data.js';
 import { apgr, cpt, pgrCurve } from '../../src/routing/learned/metrics.js';
 import { chooseByUtility } from '../../src/routing/learned/utility.js';
-import { LearnedRouter, MODEL_FORMAT, parseRouterModel, serializeRouterModel, type RouterModel } from '../../src/routing/learned/model.js';
+import { LearnedRouter, MODEL_FORMAT, parseRouterModel, serializeRouterModel, type RouterModelV1 } from '../../src/routing/learned/model.js';
 import { featurize, STAT_FEATURES } from '../../src/routing/learned/features.js';
 import { stratifiedSplit, trainRouter } from '../../src/routing/learned/train.js';
 import { evaluateRouter } from '../../src/routing/learned/evaluate.js';
@@ -80,7 +80,7 @@ describe('RouteLLM metrics', () => {
   });
 });
 
-function toyModel(rule: RouterModel['rule'], biases: number[], costs: number[]): RouterModel {
+function toyModel(rule: RouterModelV1['rule'], biases: number[], costs: number[]): RouterModelV1 {
   const dim = 64;
   return {
     format: MODEL_FORMAT,
@@ -146,7 +146,7 @@ describe('features and training', () => {
     for (let k = STAT_FEATURES; k < x.idx.length; k++) expect(x.idx[k]).toBeGreaterThanOrEqual(STAT_FEATURES);
   });
   it('stratified split holds out the fraction of each group, disjointly', () => {
-    const groups = [...Array(10).fill('a'), ...Array(20).fill('b')] as string[];
+    const groups = [...Array<string>(10).fill('a'), ...Array<string>(20).fill('b')];
     const { train, test } = stratifiedSplit(groups, 0.3, 1);
     expect(test.filter((i) => groups[i] === 'a')).toHaveLength(3);
     expect(test.filter((i) => groups[i] === 'b')).toHaveLength(6);

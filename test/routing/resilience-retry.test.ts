@@ -1,7 +1,16 @@
 import { describe, expect, it, vi } from 'vitest';
 import { GatewayError } from '../../src/core/errors.js';
 import { seededRandom, type ResilienceDeps } from '../../src/routing/resilience/clock.js';
-import { backoffDelayMs, DEFAULT_RETRY_POLICY, retryDelayMs, runRetries, withRetries, type RetryPolicy } from '../../src/routing/resilience/retry.js';
+import {
+  backoffDelayMs,
+  DEFAULT_RETRY_POLICY,
+  retryDelayMs,
+  runRetries,
+  withRetries,
+  type AttemptReport,
+  type RetryEvent,
+  type RetryPolicy,
+} from '../../src/routing/resilience/retry.js';
 
 function fakeDeps(random: () => number = () => 0.5): ResilienceDeps & { sleeps: number[] } {
   let t = 0;
@@ -146,16 +155,16 @@ describe('retry policy', () => {
 
   it('calls onRetry before each wait and onAttempt after each attempt', async () => {
     const deps = fakeDeps();
-    const onRetry = vi.fn();
-    const onAttempt = vi.fn();
+    const onRetry = vi.fn<(event: RetryEvent) => void>();
+    const onAttempt = vi.fn<(report: AttemptReport) => void>();
     await withRetries(failing([e503(), e429(1)]), policy, deps, { onRetry, onAttempt });
     expect(onRetry.mock.calls.map(([e]) => [e.attempt, e.error.kind, e.delayMs])).toEqual([
       [0, 'overloaded', 50],
       [1, 'rate_limit', 1_000],
     ]);
     expect(onAttempt).toHaveBeenCalledTimes(3);
-    expect(onAttempt.mock.calls[2]![0]).toMatchObject({ attempt: 2, committed: false });
-    expect(onAttempt.mock.calls[2]![0].error).toBeUndefined();
+    expect(onAttempt.mock.calls[2]?.[0]).toMatchObject({ attempt: 2, committed: false });
+    expect(onAttempt.mock.calls[2]?.[0].error).toBeUndefined();
   });
 });
 

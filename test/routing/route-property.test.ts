@@ -82,7 +82,7 @@ describe('routing never picks an incapable model', () => {
             ...(r.tools ? { tools: [{ name: 'f', parameters: { type: 'object' } }] } : {}),
           };
           try {
-            route(ctx, catalog, policy, routers);
+            route(ctx, { catalog, policy, routers });
           } catch (err) {
             expect(err).toBeInstanceOf(GatewayError); // unservable: refused, never served by an incapable model
             return;

@@ -110,7 +110,7 @@ describe('a worker that dies', () => {
       await expect(s.flush()).rejects.toThrow(/ledger worker stopped unexpectedly/);
       expect(t.logged).toEqual([
         // a and b were confirmed written: only c and the fatal row are sent again
-        ...Array.from({ length: 3 }, () => expect.stringMatching(/restarting it in \d+ ms and re-sending 2 ledger rows not confirmed written/)),
+        ...Array.from({ length: 3 }, (): unknown => expect.stringMatching(/restarting it in \d+ ms and re-sending 2 ledger rows not confirmed written/)),
         expect.stringMatching(/stopped unexpectedly .*restarted 3 times within a minute.*; 2 ledger rows not confirmed written are lost/),
       ]);
       for (const message of t.logged) expect(message).toMatch(reason);

@@ -39,7 +39,7 @@ function dataOf(sse: string): unknown[] {
     .map((f) => {
       expect(f.startsWith('data: ')).toBe(true);
       const d = f.slice(6);
-      return d === '[DONE]' ? d : JSON.parse(d);
+      return d === '[DONE]' ? d : (JSON.parse(d) as unknown);
     });
 }
 
