@@ -1,6 +1,7 @@
 // Every call to the admin API goes through here: it adds the admin key (kept in sessionStorage for
 // this tab only) and turns a 401 into AuthError, on which the app shows its login form.
 import { useCallback, useEffect, useState } from 'preact/hooks';
+import type { ApiErrorResponse } from './types.js';
 
 const KEY_STORAGE = 'costwise.adminKey';
 
@@ -35,6 +36,11 @@ export function hasAdminKey(): boolean {
   return sessionStorage.getItem(KEY_STORAGE) !== null;
 }
 
+/** What went wrong, for the page: an Error's message, or the thrown value. */
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
 export async function api<T>(path: string, init: RequestInit = {}): Promise<T> {
   const headers = new Headers(init.headers);
   const key = sessionStorage.getItem(KEY_STORAGE);
@@ -47,7 +53,7 @@ export async function api<T>(path: string, init: RequestInit = {}): Promise<T> {
   }
   const body: unknown = await res.json().catch(() => null);
   if (!res.ok) {
-    const message = (body as { error?: { message?: string } } | null)?.error?.message ?? `${res.status} ${res.statusText}`;
+    const message = (body as Partial<ApiErrorResponse> | null)?.error?.message ?? `${res.status} ${res.statusText}`;
     throw new ApiError(res.status, message);
   }
   return body as T;
@@ -64,13 +70,15 @@ export function apiPath(path: string, params: Record<string, string | number | u
 export interface Loaded<T> {
   data: T | undefined;
   error: string | undefined;
+  /** The HTTP status of the error, when the API answered one. */
+  errorStatus: number | undefined;
   loading: boolean;
   reload: () => void;
 }
 
 /** GETs `path` (null: nothing yet) and again whenever it changes. */
 export function useApi<T>(path: string | null): Loaded<T> {
-  const [state, setState] = useState<{ data?: T; error?: string; loading: boolean }>({ loading: path !== null });
+  const [state, setState] = useState<{ data?: T; error?: string; errorStatus?: number; loading: boolean }>({ loading: path !== null });
   const [nonce, setNonce] = useState(0);
   useEffect(() => {
     if (path === null) return;
@@ -78,12 +86,18 @@ export function useApi<T>(path: string | null): Loaded<T> {
     setState((s) => ({ ...s, loading: true }));
     api<T>(path).then(
       (data) => live && setState({ data, loading: false }),
-      (err: unknown) => live && setState({ error: err instanceof AuthError ? undefined : String((err as Error).message ?? err), loading: false }),
+      (err: unknown) =>
+        live &&
+        setState({
+          error: err instanceof AuthError ? undefined : errorMessage(err),
+          errorStatus: err instanceof ApiError ? err.status : undefined,
+          loading: false,
+        }),
     );
     return () => {
       live = false;
     };
   }, [path, nonce]);
   const reload = useCallback(() => setNonce((n) => n + 1), []);
-  return { data: state.data, error: state.error, loading: state.loading, reload };
+  return { data: state.data, error: state.error, errorStatus: state.errorStatus, loading: state.loading, reload };
 }

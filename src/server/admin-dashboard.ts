@@ -4,13 +4,34 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { formatUsd } from '../cost/money.js';
 import type { LedgerRow } from '../storage/types.js';
-import type { CountByKey, SeriesCell, SeriesDim, StatusFilter } from '../storage/dashboard-types.js';
+import type { CountByKey, Percentiles, SeriesCell, SeriesDim, StatusFilter } from '../storage/dashboard-types.js';
 import type { AppDeps } from './deps.js';
 import { sendJson } from './respond.js';
 import { estimate } from './admin-estimate.js';
 import { intParam, oneOf, optional, ParamError, range } from './admin-dashboard-params.js';
+import type {
+  Agrees,
+  ApiErrorResponse,
+  Assert,
+  CachingResponse,
+  LatencyCostResponse,
+  LedgerRowJson,
+  MoneyFigures,
+  Percentiles as PercentilesJson,
+  RequestDetailResponse,
+  RequestsSearchResponse,
+  RoutingResponse,
+  SavingByTechnique,
+  StoredLedgerRow,
+  TimeseriesPoint,
+  TimeseriesResponse,
+} from './admin-api.js';
 
-type Handler = (req: IncomingMessage, res: ServerResponse, deps: AppDeps, url: URL) => Promise<void>;
+// What is sent whole (spread or as is) must agree with its declaration in admin-api.ts.
+type _LedgerRow = Assert<Agrees<LedgerRow, StoredLedgerRow>>;
+type _Percentiles = Assert<Agrees<Percentiles, PercentilesJson<number>>>;
+
+type Handler = (req: IncomingMessage, res: ServerResponse, deps: AppDeps, url: URL) => Promise<void> | void;
 
 const GET: Record<string, Handler> = {
   '/api/timeseries': timeseries,
@@ -36,32 +57,26 @@ export async function handleDashboardApi(req: IncomingMessage, res: ServerRespon
     await handler(req, res, deps, url);
   } catch (err) {
     if (!(err instanceof ParamError)) throw err;
-    sendJson(res, 400, { error: { message: err.message, type: 'invalid_request_error', param: err.param, code: null } });
+    sendJson(res, 400, { error: { message: err.message, type: 'invalid_request_error', param: err.param, code: null } } satisfies ApiErrorResponse);
   }
   return true;
 }
 
 function methodNotAllowed(allowed: string): Handler {
-  return async (req, res, _deps, url) => {
+  return (req, res, _deps, url) => {
     req.resume();
     sendJson(
       res,
       405,
-      { error: { message: `method ${req.method} not allowed on ${url.pathname} (${allowed})`, type: 'invalid_request_error', param: null, code: null } },
+      {
+        error: { message: `method ${req.method} not allowed on ${url.pathname} (${allowed})`, type: 'invalid_request_error', param: null, code: null },
+      } satisfies ApiErrorResponse,
       { allow: allowed },
     );
   };
 }
 
 // ---- money
-
-interface MoneyJson {
-  requests: number;
-  cost_usd: string;
-  baseline_usd: string;
-  saving_usd: string;
-  prompt_cache_saving_usd: string;
-}
 
 type Sums = { requests: number; cost: bigint; baseline: bigint; promptCache: bigint };
 
@@ -74,7 +89,7 @@ function addCell(into: Sums, c: SeriesCell): void {
   into.promptCache += c.promptCachePico;
 }
 
-function money(s: Sums): MoneyJson {
+function money(s: Sums): MoneyFigures {
   return {
     requests: s.requests,
     cost_usd: formatUsd(s.cost),
@@ -89,8 +104,8 @@ function money(s: Sums): MoneyJson {
  * technique's share (baseline on the model asked for → no-cache cost on the served model) plus
  * prompt caching's share (no-cache cost → cost).
  */
-function savingSplit(byTechnique: ReadonlyMap<string, Sums>): Record<string, string> {
-  const split: Record<string, string> = {};
+function savingSplit(byTechnique: ReadonlyMap<string, Sums>): SavingByTechnique {
+  const split: SavingByTechnique = {};
   let promptCache = 0n;
   for (const [technique, s] of byTechnique) {
     promptCache += s.promptCache;
@@ -138,7 +153,7 @@ async function timeseries(_req: IncomingMessage, res: ServerResponse, deps: AppD
   }
   const data = [...points]
     .sort((a, b) => a[0] - b[0])
-    .map(([t, p]) => ({
+    .map(([t, p]): TimeseriesPoint => ({
       t,
       ...money(p.total),
       ...(groupBy === 'technique' ? { saving_by_technique: savingSplit(p.by) } : {}),
@@ -151,10 +166,10 @@ async function timeseries(_req: IncomingMessage, res: ServerResponse, deps: AppD
     to: r.to ?? null,
     total: { ...money(total), ...(groupBy === 'technique' ? { saving_by_technique: savingSplit(totalBy) } : {}) },
     data,
-  });
+  } satisfies TimeseriesResponse);
 }
 
-function rowJson(r: LedgerRow): Record<string, unknown> {
+function rowJson(r: LedgerRow): LedgerRowJson {
   return {
     ...r,
     cost_usd: formatUsd(r.costPico),
@@ -187,7 +202,7 @@ async function searchRequests(_req: IncomingMessage, res: ServerResponse, deps: 
   await deps.store.flush();
   // One row more than asked says whether there is a next page, without counting the matches.
   const rows = await deps.store.dashboard({ kind: 'requests', limit: limit + 1, offset, ...range(url), ...defined });
-  sendJson(res, 200, { data: rows.slice(0, limit).map(rowJson), limit, offset, has_more: rows.length > limit });
+  sendJson(res, 200, { data: rows.slice(0, limit).map(rowJson), limit, offset, has_more: rows.length > limit } satisfies RequestsSearchResponse);
 }
 
 async function requestDetail(_req: IncomingMessage, res: ServerResponse, deps: AppDeps, url: URL): Promise<void> {
@@ -195,7 +210,7 @@ async function requestDetail(_req: IncomingMessage, res: ServerResponse, deps: A
   await deps.store.flush();
   const found = await deps.store.dashboard({ kind: 'request', requestId: id });
   if (found === null) {
-    sendJson(res, 404, { error: { message: `no request ${id} in the ledger`, type: 'not_found_error', param: null, code: null } });
+    sendJson(res, 404, { error: { message: `no request ${id} in the ledger`, type: 'not_found_error', param: null, code: null } } satisfies ApiErrorResponse);
     return;
   }
   const subCost = found.subCalls.reduce((n, r) => n + BigInt(r.costPico), 0n);
@@ -206,7 +221,7 @@ async function requestDetail(_req: IncomingMessage, res: ServerResponse, deps: A
     // The request with its billed sub-calls: what it really cost, against its baseline.
     total_cost_usd: formatUsd(cost),
     net_saving_usd: formatUsd(BigInt(found.row.baselinePico) - cost),
-  });
+  } satisfies RequestDetailResponse);
 }
 
 async function latencyCost(_req: IncomingMessage, res: ServerResponse, deps: AppDeps, url: URL): Promise<void> {
@@ -225,7 +240,7 @@ async function latencyCost(_req: IncomingMessage, res: ServerResponse, deps: App
       cost_usd: { p50: formatUsd(g.costPico.p50), p90: formatUsd(g.costPico.p90), p99: formatUsd(g.costPico.p99), max: formatUsd(g.costPico.max) },
       latency_ms: g.latencyMs,
     })),
-  });
+  } satisfies LatencyCostResponse);
 }
 
 function counts(list: CountByKey[]): Array<{ key: string; requests: number; cost_usd: string }> {
@@ -258,7 +273,7 @@ async function routingStats(_req: IncomingMessage, res: ServerResponse, deps: Ap
     cascade_requests: cascade,
     escalations: stats.escalations,
     escalation_rate: cascade > 0 ? stats.escalations / cascade : 0,
-  });
+  } satisfies RoutingResponse);
 }
 
 async function caching(_req: IncomingMessage, res: ServerResponse, deps: AppDeps, url: URL): Promise<void> {
@@ -295,5 +310,5 @@ async function caching(_req: IncomingMessage, res: ServerResponse, deps: AppDeps
       semantic_saving_usd: formatUsd(saving('cache_semantic')),
     },
     prompt_cache: { saving_usd: formatUsd(all.promptCache) },
-  });
+  } satisfies CachingResponse);
 }

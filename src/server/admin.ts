@@ -11,6 +11,19 @@ import { readBody } from './body.js';
 import { z } from 'zod';
 import { formatPath } from '../config/load.js';
 import { handleDashboardApi } from './admin-dashboard.js';
+import type {
+  Agrees,
+  ApiErrorResponse,
+  Assert,
+  CacheInvalidateRequest,
+  CacheInvalidateResponse,
+  CacheStoreResponse,
+  LedgerListRow,
+  PromptCacheResponse,
+  RequestsListResponse,
+  SpendResponse,
+  SpendRow,
+} from './admin-api.js';
 
 const invalidateSchema = z
   .strictObject({
@@ -22,24 +35,36 @@ const invalidateSchema = z
   })
   .refine((f) => Object.keys(f).length > 0, 'give at least one of key, tenant, model, olderThanSeconds ({"olderThanSeconds": 0} clears everything)');
 
+// The body the schema takes is the one admin-api.ts declares.
+type _InvalidateBody = Assert<Agrees<z.output<typeof invalidateSchema>, CacheInvalidateRequest>>;
+
 async function invalidateCache(req: IncomingMessage, res: ServerResponse, deps: AppDeps): Promise<void> {
   let body: unknown;
   try {
     body = parseJsonBody(await readBody(req, 64 * 1024));
   } catch (err) {
-    return adminError(res, 400, (err as Error).message);
+    adminError(res, 400, (err as Error).message);
+    return;
   }
   const parsed = invalidateSchema.safeParse(body);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    return adminError(res, 400, `${formatPath(issue.path)}: ${issue.message}`, issue.path.length ? formatPath(issue.path) : null);
+    adminError(res, 400, `${formatPath(issue.path)}: ${issue.message}`, issue.path.length ? formatPath(issue.path) : null);
+    return;
   }
   const { olderThanSeconds, ...rest } = parsed.data;
   const removed = await deps.responseCache.store.invalidate({ ...rest, ...(olderThanSeconds !== undefined ? { olderThanMs: olderThanSeconds * 1000 } : {}) });
-  sendJson(res, 200, { removed });
+  sendJson(res, 200, { removed } satisfies CacheInvalidateResponse);
 }
 
 const GROUPS: readonly SpendGroup[] = ['model', 'day', 'tag', 'key', 'technique'];
+
+/** `{[group]: key}`, typed (a computed key would type as an unchecked index signature). */
+function groupKey(group: SpendGroup, key: string): Partial<Record<SpendGroup, string>> {
+  const keyed: Partial<Record<SpendGroup, string>> = {};
+  keyed[group] = key;
+  return keyed;
+}
 
 export function isAdmin(req: IncomingMessage, adminKey: string | undefined): boolean {
   if (!adminKey) return true;
@@ -52,7 +77,9 @@ export function isAdmin(req: IncomingMessage, adminKey: string | undefined): boo
 }
 
 function adminError(res: ServerResponse, status: number, message: string, param: string | null = null): void {
-  sendJson(res, status, { error: { message, type: status === 401 ? 'authentication_error' : 'invalid_request_error', param, code: null } });
+  sendJson(res, status, {
+    error: { message, type: status === 401 ? 'authentication_error' : 'invalid_request_error', param, code: null },
+  } satisfies ApiErrorResponse);
 }
 
 /** `from` / `to`: epoch ms or an ISO 8601 date/time. */
@@ -70,11 +97,18 @@ export async function handleAdmin(req: IncomingMessage, res: ServerResponse, dep
     return;
   }
   if (url.pathname === '/api/cache/invalidate') {
-    if (req.method !== 'POST') return adminError(res, 405, `method ${req.method} not allowed on ${url.pathname} (POST)`);
-    return invalidateCache(req, res, deps);
+    if (req.method !== 'POST') {
+      adminError(res, 405, `method ${req.method} not allowed on ${url.pathname} (POST)`);
+      return;
+    }
+    await invalidateCache(req, res, deps);
+    return;
   }
   if (await handleDashboardApi(req, res, deps, url)) return;
-  if (req.method !== 'GET') return adminError(res, 405, `method ${req.method} not allowed on ${url.pathname}`);
+  if (req.method !== 'GET') {
+    adminError(res, 405, `method ${req.method} not allowed on ${url.pathname}`);
+    return;
+  }
   if (url.pathname === '/api/promptcache') {
     sendJson(res, 200, {
       churn: deps.promptChurn.report().map((r) => ({
@@ -86,21 +120,35 @@ export async function handleAdmin(req: IncomingMessage, res: ServerResponse, dep
         first_difference_at_char: r.firstDifferenceAt,
         example: r.example,
       })),
-    });
+    } satisfies PromptCacheResponse);
     return;
   }
   if (url.pathname === '/api/cache') {
     const stats = await deps.responseCache.store.stats();
-    sendJson(res, 200, { backend: deps.config.cache.backend, policy: deps.config.cache.policy, scope: deps.config.cache.scope, ...stats });
+    sendJson(res, 200, {
+      backend: deps.config.cache.backend,
+      policy: deps.config.cache.policy,
+      scope: deps.config.cache.scope,
+      ...stats,
+    } satisfies CacheStoreResponse);
     return;
   }
   if (url.pathname === '/api/spend') {
     const groupBy = (url.searchParams.get('group_by') ?? 'model') as SpendGroup;
-    if (!GROUPS.includes(groupBy)) return adminError(res, 400, `group_by: expected one of ${GROUPS.join(', ')}, got "${groupBy}"`, 'group_by');
+    if (!GROUPS.includes(groupBy)) {
+      adminError(res, 400, `group_by: expected one of ${GROUPS.join(', ')}, got "${groupBy}"`, 'group_by');
+      return;
+    }
     const from = parseTime(url.searchParams.get('from'), 'from');
     const to = parseTime(url.searchParams.get('to'), 'to');
-    if (from instanceof Error) return adminError(res, 400, from.message, 'from');
-    if (to instanceof Error) return adminError(res, 400, to.message, 'to');
+    if (from instanceof Error) {
+      adminError(res, 400, from.message, 'from');
+      return;
+    }
+    if (to instanceof Error) {
+      adminError(res, 400, to.message, 'to');
+      return;
+    }
     await deps.store.flush();
     const buckets = await deps.store.spend({ groupBy, ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}) });
     let cost = 0n;
@@ -114,8 +162,8 @@ export async function handleAdmin(req: IncomingMessage, res: ServerResponse, dep
       from: from ?? null,
       to: to ?? null,
       total: { cost_usd: formatUsd(cost), baseline_usd: formatUsd(baseline), saving_usd: formatUsd(baseline - cost) },
-      data: buckets.map((b) => ({
-        [groupBy]: b.key,
+      data: buckets.map((b): SpendRow => ({
+        ...groupKey(groupBy, b.key),
         requests: b.requests,
         tokens: {
           input: b.inputTokens,
@@ -129,7 +177,7 @@ export async function handleAdmin(req: IncomingMessage, res: ServerResponse, dep
         saving_usd: formatUsd(b.exact.baselinePico - b.exact.costPico),
         prompt_cache_saving_usd: formatUsd(b.exact.promptCachePico),
       })),
-    });
+    } satisfies SpendResponse);
     return;
   }
   if (url.pathname === '/api/requests') {
@@ -138,10 +186,10 @@ export async function handleAdmin(req: IncomingMessage, res: ServerResponse, dep
     await deps.store.flush();
     const rows = await deps.store.ledgerRows({ limit, offset });
     sendJson(res, 200, {
-      data: rows.map((r) => ({ ...r, cost_usd: formatUsd(r.costPico), baseline_usd: formatUsd(r.baselinePico) })),
+      data: rows.map((r): LedgerListRow => ({ ...r, cost_usd: formatUsd(r.costPico), baseline_usd: formatUsd(r.baselinePico) })),
       limit,
       offset,
-    });
+    } satisfies RequestsListResponse);
     return;
   }
   adminError(res, 404, `no admin endpoint ${url.pathname}`);

@@ -1,23 +1,30 @@
 // The admin side of batches (admin key when configured): list and inspect every batch with its
 // estimate, approve one waiting in `awaiting_approval`, cancel, and read results.
-//   GET  /api/batches                  {available: true, data: [...]} (newest first; ?limit=)
+//   GET  /api/batches                  {available: true, data: [...], has_more} (newest first; ?limit=&after=)
 //   GET  /api/batches/{id}             one batch, both providers' views plus costwise's
 //   POST /api/batches/{id}/approve     awaiting_approval → in_progress
 //   POST /api/batches/{id}/cancel
 //   GET  /api/batches/{id}/results     JSONL in the batch's own format
+// The JSON bodies are declared in admin-api.ts.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { GatewayError } from '../core/errors.js';
 import { openAIStatus, renderOpenAIBatch } from '../batch/render-openai.js';
 import { renderAnthropicBatch } from '../batch/render-anthropic.js';
 import { lineErrorLine, openAILine } from '../batch/render-openai.js';
-import type { BatchRecord } from '../batch/types.js';
+import type { BatchRecord, Estimate } from '../batch/types.js';
 import type { BatchService } from '../batch/service.js';
+import type { StateCounts } from '../batch/store.js';
 import type { AppDeps } from './deps.js';
 import { isAdmin } from './admin.js';
 import { sendJson } from './respond.js';
 import { limitParam, originOf, sendRaw, service } from './batch-http.js';
+import type { Agrees, ApiErrorResponse, Assert, BatchCounts, BatchDetailResponse, BatchesResponse, BatchEstimate, BatchSummary } from './admin-api.js';
 
-function summary(svc: BatchService, b: BatchRecord): Record<string, unknown> {
+// Sent whole: they must agree with their declarations in admin-api.ts.
+type _Estimate = Assert<Agrees<Estimate, BatchEstimate>>;
+type _Counts = Assert<Agrees<StateCounts, BatchCounts>>;
+
+function summary(svc: BatchService, b: BatchRecord): BatchSummary {
   const c = svc.store.counts(b.id);
   return {
     id: b.id,
@@ -36,7 +43,7 @@ function summary(svc: BatchService, b: BatchRecord): Record<string, unknown> {
   };
 }
 
-function detail(svc: BatchService, req: IncomingMessage, b: BatchRecord): Record<string, unknown> {
+function detail(svc: BatchService, req: IncomingMessage, b: BatchRecord): BatchDetailResponse {
   const c = svc.store.counts(b.id);
   return {
     ...summary(svc, b),
@@ -60,7 +67,7 @@ export function handleBatchAdmin(req: IncomingMessage, res: ServerResponse, deps
     res.setHeader('www-authenticate', 'Bearer realm="costwise admin"');
     sendJson(res, 401, {
       error: { message: 'admin key required: send Authorization: Bearer <COSTWISE_ADMIN_KEY>', type: 'authentication_error', param: null, code: null },
-    });
+    } satisfies ApiErrorResponse);
     return;
   }
   const svc = service(deps);
@@ -69,12 +76,22 @@ export function handleBatchAdmin(req: IncomingMessage, res: ServerResponse, deps
   const method = req.method ?? 'GET';
   if (id === undefined && method === 'GET') {
     const page = svc.store.listBatches({ limit: limitParam(url, 100, 1000), after: url.searchParams.get('after') });
-    sendJson(res, 200, { available: true, data: page.data.map((b) => summary(svc, b)), has_more: page.hasMore });
+    sendJson(res, 200, { available: true, data: page.data.map((b) => summary(svc, b)), has_more: page.hasMore } satisfies BatchesResponse);
     return;
   }
-  if (id !== undefined && action === undefined && method === 'GET') return sendJson(res, 200, detail(svc, req, svc.mustGet(id)));
-  if (id !== undefined && action === 'approve' && method === 'POST') return sendJson(res, 200, detail(svc, req, svc.approve(id)));
-  if (id !== undefined && action === 'cancel' && method === 'POST') return sendJson(res, 200, detail(svc, req, svc.cancel(id)));
-  if (id !== undefined && action === 'results' && method === 'GET') return sendRaw(res, 'application/x-jsonl', results(svc, svc.mustGet(id)));
-  throw new GatewayError({ kind: 'not_found', message: `no admin endpoint ${method} ${url.pathname}` });
+  if (id !== undefined && action === 'results' && method === 'GET') {
+    sendRaw(res, 'application/x-jsonl', results(svc, svc.mustGet(id)));
+    return;
+  }
+  const batch = id === undefined ? undefined : batchAction(svc, id, action, method);
+  if (batch === undefined) throw new GatewayError({ kind: 'not_found', message: `no admin endpoint ${method} ${url.pathname}` });
+  sendJson(res, 200, detail(svc, req, batch));
+}
+
+/** The batch after GET /api/batches/{id}, POST …/approve or POST …/cancel; undefined on any other route. */
+function batchAction(svc: BatchService, id: string, action: string | undefined, method: string): BatchRecord | undefined {
+  if (action === undefined && method === 'GET') return svc.mustGet(id);
+  if (action === 'approve' && method === 'POST') return svc.approve(id);
+  if (action === 'cancel' && method === 'POST') return svc.cancel(id);
+  return undefined;
 }

@@ -45,7 +45,8 @@ export function TimeChart({ t, series, format, height = 240, testId }: TimeChart
         {
           values: (_u, splits) => splits.map((v) => format(v)),
           // Wide enough for the longest label (uPlot's default width cuts "$0.000015").
-          size: (_u, values) => 16 + 7.5 * Math.max(4, ...(values ?? []).map((v) => String(v).length)),
+          // (uPlot calls it with null before the first labels, whatever its typings say.)
+          size: (_u, values: string[] | null) => 16 + 7.5 * Math.max(4, ...(values ?? []).map((v) => v.length)),
         },
       ],
       scales: { x: { time: true } },

@@ -1,26 +1,27 @@
 // Batch jobs from GET /api/batches, newest first, with their estimate and progress; a batch waiting
-// for approval can be approved here (POST /api/batches/{id}/approve).
+// for approval can be approved here (POST /api/batches/{id}/approve). A gateway that does not run
+// batch processing answers /api/batches with a 503.
 import { useState } from 'preact/hooks';
-import { api, AuthError, useApi } from '../api.js';
+import { api, AuthError, errorMessage, useApi } from '../api.js';
 import { count, dateTime, pct } from '../format.js';
-import type { Batch, BatchesResponse } from '../types.js';
+import type { BatchDetailResponse, BatchesResponse, BatchSummary } from '../types.js';
 import { Card, Empty, ErrorNote, Loading, Usd } from '../components/ui.js';
 
-function Approve(props: { batch: Batch; onDone: () => void; onError: (message: string) => void }) {
+function Approve(props: { batch: BatchSummary; onDone: () => void; onError: (message: string) => void }) {
   const [busy, setBusy] = useState(false);
   async function approve() {
     setBusy(true);
     try {
-      await api(`/api/batches/${encodeURIComponent(props.batch.id)}/approve`, { method: 'POST', body: '{}' });
+      await api<BatchDetailResponse>(`/api/batches/${encodeURIComponent(props.batch.id)}/approve`, { method: 'POST', body: '{}' });
       props.onDone();
     } catch (err) {
-      if (!(err instanceof AuthError)) props.onError(String((err as Error).message));
+      if (!(err instanceof AuthError)) props.onError(errorMessage(err));
     } finally {
       setBusy(false);
     }
   }
   return (
-    <button type="button" onClick={approve} disabled={busy} data-testid="approve">
+    <button type="button" onClick={() => void approve()} disabled={busy} data-testid="approve">
       Approve
     </button>
   );
@@ -29,20 +30,25 @@ function Approve(props: { batch: Batch; onDone: () => void; onError: (message: s
 export function Batches() {
   const b = useApi<BatchesResponse>('/api/batches');
   const [error, setError] = useState<string | undefined>();
+  if (b.errorStatus === 503)
+    return (
+      <div class="page">
+        <h1>Batches</h1>
+        <Empty testId="batches-empty">
+          <p>
+            <strong>Batch processing is not running in this gateway.</strong>
+          </p>
+          <p>When it is, deferred and batched requests show here with their estimate, approval and progress.</p>
+        </Empty>
+      </div>
+    );
   if (b.error) return <ErrorNote message={b.error} />;
   if (!b.data) return <Loading />;
   return (
     <div class="page">
       <h1>Batches</h1>
       {error !== undefined && <ErrorNote message={error} />}
-      {!b.data.available ? (
-        <Empty testId="batches-empty">
-          <p>
-            <strong>Batch processing is not available yet.</strong>
-          </p>
-          <p>Once it is, deferred and batched requests show here with their estimate, approval and progress.</p>
-        </Empty>
-      ) : b.data.data.length === 0 ? (
+      {b.data.data.length === 0 ? (
         <Empty testId="batches-empty">No batches yet. Submit one through the OpenAI or Anthropic batch API of the gateway.</Empty>
       ) : (
         <Card title="Batches" wide>

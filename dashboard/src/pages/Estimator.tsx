@@ -1,8 +1,8 @@
 // Paste a prompt (or a whole OpenAI / Anthropic request body) and see what it costs on every model.
 import { useState } from 'preact/hooks';
-import { api, AuthError } from '../api.js';
+import { api, AuthError, errorMessage } from '../api.js';
 import { count } from '../format.js';
-import type { EstimateResponse } from '../types.js';
+import type { EstimateRequest, EstimateResponse } from '../types.js';
 import { ErrorNote, Usd } from '../components/ui.js';
 
 export function Estimator() {
@@ -17,11 +17,11 @@ export function Estimator() {
     setBusy(true);
     setError(undefined);
     try {
-      const body: { prompt: string; output_tokens?: number } = { prompt };
+      const body: EstimateRequest = { prompt };
       if (output.trim() !== '') body.output_tokens = Number(output);
       setResult(await api<EstimateResponse>('/api/estimate', { method: 'POST', body: JSON.stringify(body) }));
     } catch (err) {
-      if (!(err instanceof AuthError)) setError(String((err as Error).message));
+      if (!(err instanceof AuthError)) setError(errorMessage(err));
     } finally {
       setBusy(false);
     }
@@ -31,7 +31,7 @@ export function Estimator() {
   return (
     <div class="page">
       <h1>Cost estimator</h1>
-      <form class="estimator" onSubmit={submit}>
+      <form class="estimator" onSubmit={(e) => void submit(e)}>
         <label>
           <span>Prompt, or a request body as JSON</span>
           <textarea

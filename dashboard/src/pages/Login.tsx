@@ -1,6 +1,7 @@
 // Asks for the admin key (COSTWISE_ADMIN_KEY) and checks it before keeping it for this tab.
 import { useState } from 'preact/hooks';
-import { api, AuthError, clearAdminKey, setAdminKey } from '../api.js';
+import { api, AuthError, clearAdminKey, errorMessage, setAdminKey } from '../api.js';
+import type { CacheStoreResponse } from '../types.js';
 
 export function Login(props: { onDone: () => void }) {
   const [key, setKey] = useState('');
@@ -11,17 +12,17 @@ export function Login(props: { onDone: () => void }) {
     setBusy(true);
     setAdminKey(key);
     try {
-      await api('/api/cache');
+      await api<CacheStoreResponse>('/api/cache');
       props.onDone();
     } catch (err) {
       clearAdminKey();
-      setError(err instanceof AuthError ? 'That key was not accepted.' : String((err as Error).message));
+      setError(err instanceof AuthError ? 'That key was not accepted.' : errorMessage(err));
     } finally {
       setBusy(false);
     }
   }
   return (
-    <form class="login card" onSubmit={submit} data-testid="login">
+    <form class="login card" onSubmit={(e) => void submit(e)} data-testid="login">
       <h1>Admin key required</h1>
       <p>This gateway has an admin key. Enter it to see the dashboard; it is kept for this browser tab only.</p>
       <label>

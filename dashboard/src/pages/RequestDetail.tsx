@@ -3,7 +3,7 @@
 import type { ComponentChildren } from 'preact';
 import { apiPath, useApi } from '../api.js';
 import { count, dateTime, ms, usd } from '../format.js';
-import type { LedgerRow, RequestDetailResponse } from '../types.js';
+import type { LedgerRowJson, RequestDetailResponse } from '../types.js';
 import { Link } from '../router.js';
 import { Card, ErrorNote, Loading, Usd } from '../components/ui.js';
 
@@ -16,7 +16,7 @@ function Field(props: { label: string; children: ComponentChildren; testId?: str
   );
 }
 
-function Tokens({ r }: { r: LedgerRow }) {
+function Tokens({ r }: { r: LedgerRowJson }) {
   const classes: Array<[string, number]> = [
     ['input', r.inputTokens],
     ['cache read', r.cacheReadTokens],

@@ -3,7 +3,7 @@ import { useEffect, useMemo, useState } from 'preact/hooks';
 import { apiPath, useApi } from '../api.js';
 import { bounds, type RangeName } from '../range.js';
 import { dateTime } from '../format.js';
-import type { RequestsResponse, SpendResponse } from '../types.js';
+import type { RequestsSearchResponse, SpendResponse } from '../types.js';
 import { Link } from '../router.js';
 import { Empty, ErrorNote, Loading, Usd } from '../components/ui.js';
 
@@ -50,7 +50,8 @@ export function Requests({ range }: { range: RangeName }) {
   const set = (patch: Partial<Filters>) => setFilters((f) => ({ ...f, ...patch }));
 
   const models = useApi<SpendResponse>(apiPath('/api/spend', { group_by: 'model' }));
-  const rows = useApi<RequestsResponse>(
+  // top_level is always sent, so this is the search (with has_more), never the plain listing.
+  const rows = useApi<RequestsSearchResponse>(
     apiPath('/api/requests', {
       limit: PAGE,
       offset,
@@ -64,7 +65,7 @@ export function Requests({ range }: { range: RangeName }) {
       top_level: filters.subCalls ? '0' : '1',
     }),
   );
-  const modelNames = (models.data?.data ?? []).map((m) => String(m['model']));
+  const modelNames = (models.data?.data ?? []).flatMap((m) => (m.model === undefined ? [] : [m.model]));
 
   return (
     <div class="page">
