@@ -65,6 +65,59 @@ const INTEGER_FIELDS = [
 
 /** Why a row cannot be stored faithfully, or null. Checked on append so a bad row never blocks a batch. */
 export function invalidReason(row: LedgerRow): string | null {
+  return isValid(row) ? null : reason(row);
+}
+
+/**
+ * The same checks as `reason`, field by field without loops or messages: every row is checked on
+ * append (and again in the ledger worker), and almost every row is valid.
+ */
+function isValid(r: LedgerRow): boolean {
+  if (typeof r !== 'object' || r === null) return false;
+  if (
+    typeof r.requestId !== 'string' ||
+    typeof r.tenant !== 'string' ||
+    typeof r.keyId !== 'string' ||
+    typeof r.ingress !== 'string' ||
+    typeof r.endpoint !== 'string' ||
+    typeof r.requestedModel !== 'string' ||
+    typeof r.servedModel !== 'string' ||
+    typeof r.provider !== 'string' ||
+    typeof r.route !== 'string' ||
+    r.requestId === ''
+  )
+    return false;
+  if (!Number.isSafeInteger(r.ts) || r.ts < 0) return false;
+  if (
+    !Number.isSafeInteger(r.inputTokens) ||
+    !Number.isSafeInteger(r.cacheReadTokens) ||
+    !Number.isSafeInteger(r.cacheWrite5mTokens) ||
+    !Number.isSafeInteger(r.cacheWrite1hTokens) ||
+    !Number.isSafeInteger(r.outputTokens) ||
+    !Number.isSafeInteger(r.reasoningTokens) ||
+    !Number.isSafeInteger(r.costPico) ||
+    !Number.isSafeInteger(r.baselinePico) ||
+    !Number.isSafeInteger(r.promptCachePico) ||
+    !Number.isSafeInteger(r.status)
+  )
+    return false;
+  if (typeof r.latencyMs !== 'number' || !Number.isFinite(r.latencyMs) || typeof r.stream !== 'boolean') return false;
+  if (
+    (r.errorKind !== null && typeof r.errorKind !== 'string') ||
+    (r.technique !== null && typeof r.technique !== 'string') ||
+    (r.parentId !== null && typeof r.parentId !== 'string') ||
+    (r.cache !== null && typeof r.cache !== 'string')
+  )
+    return false;
+  if (r.attempts !== null && !Array.isArray(r.attempts)) return false;
+  const tags = r.tags;
+  if (!Array.isArray(tags)) return false;
+  for (let i = 0; i < tags.length; i++) if (typeof tags[i] !== 'string') return false;
+  return true;
+}
+
+/** Why `isValid` refused a row (the first check it fails, in this order). */
+function reason(row: LedgerRow): string | null {
   if (typeof row !== 'object' || row === null) return 'not an object';
   for (const f of STRING_FIELDS) if (typeof row[f] !== 'string') return `${f} is not a string`;
   if (row.requestId === '') return 'requestId is empty';
@@ -92,10 +145,14 @@ export function rejectionLog(log: (message: string) => void): (row: LedgerRow, p
   };
 }
 
-/** Splits pico-dollars into whole micro-dollars and the pico remainder, as SQLite's / and % do. */
-function split(pico: number): [number, number] {
-  const micro = Math.trunc(pico / 1_000_000);
-  return [micro, pico - micro * 1_000_000];
+/** Pico-dollars in whole micro-dollars, truncated as SQLite's / does (the rest is `picoRem`). */
+function micro(pico: number): number {
+  return Math.trunc(pico / 1_000_000);
+}
+
+/** What is left of pico-dollars after `micro`, signed as SQLite's % is. */
+function picoRem(pico: number): number {
+  return pico - micro(pico) * 1_000_000;
 }
 
 /** The snapshot of a valid row that the write queue holds. */
@@ -131,7 +188,7 @@ export function encode(row: LedgerRow): QueuedRow {
       row.cache,
       row.promptCachePico,
     ],
-    tags: row.tags.length < 2 ? [...row.tags] : [...new Set(row.tags)],
+    tags: row.tags.length === 0 ? [] : row.tags.length === 1 ? [row.tags[0]!] : [...new Set(row.tags)],
     hour: Math.floor(row.ts / HOUR_MS),
     model: row.servedModel,
     keyId: row.keyId,
@@ -144,9 +201,12 @@ export function encode(row: LedgerRow): QueuedRow {
       row.cacheWrite5mTokens,
       row.cacheWrite1hTokens,
       row.outputTokens,
-      ...split(row.costPico),
-      ...split(row.baselinePico),
-      ...split(row.promptCachePico),
+      micro(row.costPico),
+      picoRem(row.costPico),
+      micro(row.baselinePico),
+      picoRem(row.baselinePico),
+      micro(row.promptCachePico),
+      picoRem(row.promptCachePico),
     ],
   };
 }
