@@ -15,7 +15,10 @@ export function formatUsd(pico: number | bigint): string {
     const whole = Math.floor(pico / PICO_PER_USD);
     const rest = pico - whole * PICO_PER_USD;
     if (rest === 0) return String(whole);
-    return `${whole}.${String(rest).padStart(12, '0').replace(/0+$/, '')}`;
+    const frac = String(rest).padStart(12, '0');
+    let end = frac.length;
+    while (frac.charCodeAt(end - 1) === 48 /* 0 */) end--; // rest > 0: stops at a non-zero digit
+    return `${whole}.${frac.slice(0, end)}`;
   }
   const big = typeof pico === 'bigint' ? pico : BigInt(Math.round(pico));
   const negative = big < 0n;
