@@ -9,7 +9,7 @@ import type { CanonicalRequest, EmbeddingRequest, EmbeddingResponse } from '../c
 import { parseSse } from '../wire/sse.js';
 import { parseOpenAIError } from '../wire/openai/errors.js';
 import { parseEmbeddingsResponse, toEmbeddingsBody } from '../wire/openai/embeddings.js';
-import { toChatRequestBody } from '../wire/openai/request.js';
+import { toChatRequestJson } from '../wire/openai/request.js';
 import { parseChatCompletion } from '../wire/openai/response.js';
 import { openAIChunksToEvents } from '../wire/openai/stream.js';
 import { passBackHeaders, postUpstream, readJson, type UpstreamResponse } from './http.js';
@@ -23,7 +23,7 @@ export function createOpenAIAdapter(): ProviderAdapter {
     complete(target, request, warnings, options): Promise<CompletionResult> {
       let body: string;
       try {
-        body = JSON.stringify(chatBody(target, request, warnings, false));
+        body = chatBody(target, request, warnings, false);
       } catch (err) {
         return Promise.reject(err as Error);
       }
@@ -34,7 +34,7 @@ export function createOpenAIAdapter(): ProviderAdapter {
     },
 
     async stream(target, request, warnings, options): Promise<StreamResult> {
-      const res = await post(target.provider, 'chat/completions', JSON.stringify(chatBody(target, request, warnings, true)), options);
+      const res = await post(target.provider, 'chat/completions', chatBody(target, request, warnings, true), options);
       const events = openAIChunksToEvents(parseSse(res.body), { provider: target.provider.name });
       const requestId = headerValue(res.headers, 'x-request-id');
       const result: StreamResult = { events, upstreamHeaders: passBackHeaders(res.headers) };
@@ -54,8 +54,9 @@ export function createOpenAIAdapter(): ProviderAdapter {
   };
 }
 
-function chatBody(target: UpstreamTarget, request: CanonicalRequest, warnings: Warnings, stream: boolean): Record<string, unknown> {
-  return toChatRequestBody(request, target.upstreamModel, warnings, {
+/** The upstream body as JSON text (written directly for common requests; see toChatRequestJson). */
+function chatBody(target: UpstreamTarget, request: CanonicalRequest, warnings: Warnings, stream: boolean): string {
+  return toChatRequestJson(request, target.upstreamModel, warnings, {
     stream,
     maxTokensField: target.provider.kind === 'openai-compatible' ? 'max_tokens' : 'max_completion_tokens',
   });

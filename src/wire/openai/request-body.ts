@@ -58,6 +58,124 @@ export function toChatRequestBody(req: CanonicalRequest, upstreamModel: string, 
   return body;
 }
 
+/**
+ * `JSON.stringify(toChatRequestBody(...))` with the same bytes and warnings, written directly for
+ * the common request (text-only messages, no tools, response format, top_k or thinking, OpenAI
+ * passthrough fields): the body object is not built only to be serialised. Any other request
+ * takes the general path.
+ */
+export function toChatRequestJson(req: CanonicalRequest, upstreamModel: string, warnings: string[], opts: ChatRequestBodyOptions): string {
+  if (!isPlain(req)) return JSON.stringify(toChatRequestBody(req, upstreamModel, warnings, opts));
+  let json = '{"model":' + JSON.stringify(upstreamModel) + ',"messages":[';
+  const sys = req.system;
+  let first = true;
+  if (sys.length === 1) {
+    json += '{"role":"system","content":' + JSON.stringify(sys[0]!.text) + '}';
+    first = false;
+  } else if (sys.length > 1) {
+    json += '{"role":"system","content":' + textPartsJson(sys) + '}';
+    first = false;
+  }
+  for (const m of req.messages) {
+    if (!first) json += ',';
+    first = false;
+    const parts = m.content as TextPart[];
+    // As renderContent: one text part is a string; an assistant turn without text is ''.
+    const content = parts.length === 1 ? JSON.stringify(parts[0]!.text) : parts.length === 0 && m.role === 'assistant' ? '""' : textPartsJson(parts);
+    json += (m.role === 'user' ? '{"role":"user","content":' : '{"role":"assistant","content":') + content;
+    if (m.name !== undefined) json += ',"name":' + JSON.stringify(m.name);
+    json += '}';
+  }
+  json += ']';
+  if (req.maxTokens !== undefined)
+    json += (opts.maxTokensField === 'max_tokens' ? ',"max_tokens":' : ',"max_completion_tokens":') + JSON.stringify(req.maxTokens);
+  if (req.temperature !== undefined) json += ',"temperature":' + JSON.stringify(req.temperature);
+  if (req.topP !== undefined) json += ',"top_p":' + JSON.stringify(req.topP);
+  if (req.stop !== undefined) json += ',"stop":' + JSON.stringify(req.stop);
+  if (req.seed !== undefined) json += ',"seed":' + JSON.stringify(req.seed);
+  if (req.parallelToolCalls !== undefined) json += ',"parallel_tool_calls":' + JSON.stringify(req.parallelToolCalls);
+  if (opts.stream) json += ',"stream":true,"stream_options":{"include_usage":true}';
+  if (req.user !== undefined) json += ',"user":' + JSON.stringify(req.user);
+  if (req.promptCacheKey !== undefined) json += ',"prompt_cache_key":' + JSON.stringify(req.promptCacheKey);
+  if (req.reasoningEffort !== undefined) json += ',"reasoning_effort":' + JSON.stringify(req.reasoningEffort);
+  const fields = req.passthrough.fields;
+  for (const key in fields) {
+    if (isSetByBody(req, key, opts)) continue;
+    json += ',' + JSON.stringify(key) + ':' + JSON.stringify(fields[key]);
+  }
+  return json + '}';
+}
+
+/** Requests toChatRequestJson writes itself: nothing that warns or renders through a helper. */
+function isPlain(req: CanonicalRequest): boolean {
+  if (
+    req.tools !== undefined ||
+    req.toolChoice !== undefined ||
+    req.responseFormat !== undefined ||
+    req.topK !== undefined ||
+    req.thinking !== undefined ||
+    req.passthrough.format !== 'openai'
+  )
+    return false;
+  for (const p of req.system) if (p.type !== 'text' || typeof p.text !== 'string') return false;
+  for (const m of req.messages) {
+    if (m.role !== 'user' && m.role !== 'assistant') return false;
+    // A user turn with no parts renders as an empty array, like the general path, but is left to it.
+    if (m.role === 'user' && m.content.length === 0) return false;
+    for (const p of m.content) if (p.type !== 'text' || typeof p.text !== 'string') return false;
+  }
+  const fields = req.passthrough.fields;
+  for (const key in fields) {
+    // An integer-like key would come first in the body object (JS orders those before the rest).
+    const c = key.charCodeAt(0);
+    if (c >= 48 && c <= 57) return false;
+    const v = fields[key];
+    // What an object property would drop or JSON.stringify would refuse: left to the general path.
+    if (v === undefined || typeof v === 'function' || typeof v === 'symbol' || typeof v === 'bigint') return false;
+  }
+  return true;
+}
+
+/** Whether the general path's body already has `key` (a passthrough field of that name is then not sent). */
+function isSetByBody(req: CanonicalRequest, key: string, opts: ChatRequestBodyOptions): boolean {
+  switch (key) {
+    case 'model':
+    case 'messages':
+      return true;
+    case 'max_completion_tokens':
+    case 'max_tokens':
+      return req.maxTokens !== undefined && key === (opts.maxTokensField ?? 'max_completion_tokens');
+    case 'temperature':
+      return req.temperature !== undefined;
+    case 'top_p':
+      return req.topP !== undefined;
+    case 'stop':
+      return req.stop !== undefined;
+    case 'seed':
+      return req.seed !== undefined;
+    case 'parallel_tool_calls':
+      return req.parallelToolCalls !== undefined;
+    case 'stream':
+    case 'stream_options':
+      return opts.stream;
+    case 'user':
+      return req.user !== undefined;
+    case 'prompt_cache_key':
+      return req.promptCacheKey !== undefined;
+    case 'reasoning_effort':
+      return req.reasoningEffort !== undefined;
+    default:
+      // `key in body` on a plain object also sees Object.prototype's names (toString, constructor, …).
+      return key in Object.prototype;
+  }
+}
+
+function textPartsJson(parts: readonly TextPart[]): string {
+  let json = '[';
+  for (let i = 0; i < parts.length; i++) json += (i ? ',' : '') + '{"type":"text","text":' + JSON.stringify(parts[i]!.text) + '}';
+  return json + ']';
+}
+
 function notSent(field: string): string {
   return `"${field}" is not supported by ${UPSTREAM} and was not sent`;
 }

@@ -8,7 +8,7 @@ import { parseMessages } from './messages.js';
 import { parseResponseFormat, parseToolChoice, parseTools } from './tools.js';
 import { invalidType, isRecord, missing, optBoolean, optInteger, optNumber, optRecord, optString, type Json } from './validate.js';
 
-export { toChatRequestBody, type ChatRequestBodyOptions } from './request-body.js';
+export { toChatRequestBody, toChatRequestJson, type ChatRequestBodyOptions } from './request-body.js';
 
 /** Top-level fields translated into canonical fields (everything else is passthrough). */
 const MODELLED = new Set([
