@@ -83,7 +83,7 @@ export function deferralHook(svc: BatchService): () => Promise<void> {
     const url = svc.config.deferral.webhookUrl;
     if (!url) return;
     for (const j of svc.store.jobsToDeliver()) {
-      const view = jobView(svc, j.id);
+      const view = jobView(svc, j.id, svc.store.batch(j.batchId)?.keyId ?? '');
       try {
         const res = await fetch(url, {
           method: 'POST',
@@ -102,12 +102,13 @@ export function deferralHook(svc: BatchService): () => Promise<void> {
 }
 
 /** The job as GET /v1/costwise/jobs/{id} and the webhook show it. */
-export function jobView(svc: BatchService, id: string): Record<string, unknown> | null {
+/** A deferred job as its caller sees it; null when there is none, or it belongs to another key. */
+export function jobView(svc: BatchService, id: string, keyId: string): Record<string, unknown> | null {
   const job = svc.store.job(id);
   if (!job) return null;
   const batch = svc.store.batch(job.batchId);
   const item = batch && svc.store.item(job.batchId, job.customId);
-  if (!batch || !item) return null;
+  if (!batch || !item || batch.keyId !== keyId) return null;
   const requestId = itemRequestId(batch.id, item.customId);
   const r = item.result;
   let response: Record<string, unknown> | null = null;

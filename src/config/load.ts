@@ -185,6 +185,13 @@ export function parseConfig(raw: unknown, source: string, env: NodeJS.ProcessEnv
   if (redisUrl === undefined) problems.push(`cache.redisUrl: environment variable ${config.cache.redisUrl.slice(2, -1)} is not set`);
   else config.cache.redisUrl = redisUrl;
 
+  const state = config.storage.state;
+  if (state.kind === 'redis') {
+    const url = resolveSecret(state.url, env);
+    if (url === undefined) problems.push(`storage.state.url: environment variable ${state.url.slice(2, -1)} is not set`);
+    else state.url = url;
+  }
+
   const adminKey = resolveSecret(config.server.adminKey, env) ?? env['COSTWISE_ADMIN_KEY'];
   if (adminKey !== undefined && adminKey !== '') config.server.adminKey = adminKey;
   else delete config.server.adminKey;

@@ -42,6 +42,12 @@ export const providerSchema = z.strictObject({
   contextCache: z.strictObject({ enabled: z.boolean().default(true), ttlSeconds: z.number().int().positive().default(300) }).prefault({}),
 });
 
+/** A budget in the config: USD per period. */
+export const budgetConfigSchema = z.strictObject({
+  usd: z.number().positive().max(4_000_000),
+  period: z.enum(['day', 'week', 'month', 'total']),
+});
+
 export const modelSchema = z.strictObject({
   /** Public name callers use. */
   name: z.string().min(1),
@@ -70,12 +76,67 @@ export const configSchema = z.strictObject({
         .default(10 * 1024 * 1024),
       /** Literal or `${ENV_VAR}`; COSTWISE_ADMIN_KEY also works. */
       adminKey: z.string().optional(),
+      /**
+       * `keys`: every request needs a virtual key (`costwise keys create`). `open`: no key needed
+       * (anyone who reaches the gateway spends its provider keys). Unset: open only on a loopback
+       * bind while no key exists, keys otherwise.
+       */
+      auth: z.enum(['keys', 'open']).optional(),
     })
     .prefault({}),
   storage: z
     .strictObject({
       ledger: z.strictObject({ kind: z.literal('sqlite').default('sqlite'), path: z.string().default('.costwise/costwise.db') }).prefault({}),
-      state: z.strictObject({ kind: z.literal('memory').default('memory') }).prefault({}),
+      /**
+       * Shared hot state (budgets, rate limits): `memory` in this process, or `redis` shared by
+       * every replica (each check-and-reserve one atomic script).
+       */
+      state: z
+        .discriminatedUnion('kind', [
+          z.strictObject({ kind: z.literal('memory') }),
+          z.strictObject({
+            kind: z.literal('redis'),
+            /** Literal or `${ENV_VAR}`. */
+            url: z.string().default('redis://127.0.0.1:6379'),
+            /** Replicas sharing budgets use the same prefix; `{costwise}:gov:` on a Redis cluster. */
+            prefix: z.string().default('costwise:gov:'),
+          }),
+        ])
+        .default({ kind: 'memory' }),
+    })
+    .prefault({}),
+  /** Virtual keys, budgets and rate limits (src/governance). */
+  governance: z
+    .strictObject({
+      /** When the shared state cannot be reached: `closed` refuses requests with budgets (503), `open` serves them and charges the spend afterwards. */
+      failMode: z.enum(['closed', 'open']).default('closed'),
+      /** IANA time zone of budget periods (days, weeks from Monday, months). */
+      timeZone: z
+        .string()
+        .refine((tz) => {
+          try {
+            new Intl.DateTimeFormat('en-US', { timeZone: tz });
+            return true;
+          } catch {
+            return false;
+          }
+        }, 'not an IANA time zone')
+        .default('UTC'),
+      /** Output tokens reserved (and set as the request's limit) when a budgeted request names none. */
+      defaultMaxOutputTokens: z.number().int().positive().default(4096),
+      /** How long a reservation holds if the request never settles it (a replica died). */
+      reservationTtlMs: z.number().int().positive().default(15 * 60_000),
+      /** How often each replica looks for key changes (a revocation takes effect within this). */
+      keyPollMs: z.number().int().positive().default(500),
+      /** Budgets per tag (`x-costwise-tags` and key tags): spend of every request carrying the tag. */
+      tagBudgets: z.record(z.string().min(1).max(64), z.array(budgetConfigSchema).min(1).max(4)).default({}),
+      /** Budget alerts: a POST to `webhookUrl` once per budget, period and threshold crossed. */
+      alerts: z
+        .strictObject({
+          thresholds: z.array(z.number().positive().max(1)).default([0.5, 0.8, 1]),
+          webhookUrl: z.string().url().optional(),
+        })
+        .prefault({}),
     })
     .prefault({}),
   emulator: z

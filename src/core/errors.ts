@@ -5,6 +5,7 @@ export type ErrorKind =
   | 'invalid_request'
   | 'authentication'
   | 'permission'
+  | 'budget_exceeded'
   | 'not_found'
   | 'request_too_large'
   | 'rate_limit'
@@ -17,6 +18,7 @@ const STATUS_BY_KIND: Record<ErrorKind, number> = {
   invalid_request: 400,
   authentication: 401,
   permission: 403,
+  budget_exceeded: 402,
   not_found: 404,
   request_too_large: 413,
   rate_limit: 429,

@@ -19,6 +19,7 @@ import { extractFeatures, type RequestFeatures } from '../routing/policy/feature
 import type { LedgerAttempt } from '../storage/types.js';
 import type { CompiledCascadeRouter } from '../routing/routers/compile.js';
 import type { PlannerMode } from '../promptcache/index.js';
+import type { KeyRecord, TeamRecord, Permit, Reservation, BudgetScope } from '../governance/index.js';
 import type { CachePlan } from './cache-plan.js';
 
 /** Set by route for a cascade router: the capable steps, cheapest first. */
@@ -31,9 +32,12 @@ export interface CascadePlan {
 
 export interface Caller {
   tenant: string;
-  /** Short, non-reversible id of the caller's credential (never the key itself). */
+  /** The virtual key's id, or (auth: open) a short, non-reversible id of the credential — never the secret. */
   keyId: string;
   tags: string[];
+  /** With `auth: keys`: the key the caller authenticated with, and its team chain (nearest first). */
+  key?: Readonly<KeyRecord>;
+  teams?: readonly Readonly<TeamRecord>[];
 }
 
 /** A request accepted to run later in a provider batch (`x-costwise-defer` or a deferral rule). */
@@ -142,6 +146,18 @@ export interface RequestContext {
   technique?: string;
   cascade?: CascadePlan;
 
+  // ── admit and reserve ──
+  /** The rate limits' admission, corrected to the actual tokens at settle. */
+  permit?: Permit;
+  /** The budget reservation, settled to the actual cost (or released) at settle. */
+  reservation?: Reservation;
+  /** The budgets the request counts against (for alerts, and charged afterwards when the shared state was down and `failMode: open`). */
+  budgetScopes?: readonly BudgetScope[];
+  /** True when the budgets were not checked because the shared state was down (`failMode: open`). */
+  unreserved?: boolean;
+  /** Cost of billed calls made for the request besides its answer (cascade steps, judges, embeddings). */
+  subCallCostPico: number;
+
   // ── prompt-cache plan ──
   /** The route's prompt-cache mode; dispatch applies it to every attempt. */
   promptCacheMode?: PlannerMode | 'off';
@@ -207,6 +223,7 @@ export function createContext(init: NewContext): RequestContext {
     warnings: [],
     abort: new Cancellation(),
     upstreamHeaders: {},
+    subCallCostPico: 0,
   };
 }
 

@@ -9,6 +9,7 @@ import type { PrefixChurnDetector } from '../promptcache/churn.js';
 import type { Resilience } from './resilience.js';
 import type { ResponseCache } from './cache.js';
 import type { PromptCachePlanning } from './prompt-cache.js';
+import type { Governance } from './governance.js';
 
 export interface PipelineDeps {
   /** Epoch ms: wall time, or a trace replay's simulated clock. */
@@ -24,4 +25,6 @@ export interface PipelineDeps {
   promptChurn: PrefixChurnDetector;
   /** The ledger. */
   store: DurableStore;
+  /** Virtual keys, budgets and rate limits. */
+  governance: Governance;
 }

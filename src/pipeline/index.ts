@@ -25,6 +25,7 @@
 // and their responder stores the result. Embeddings run settle → respond → authenticate → parse →
 // embedding model → embed.
 import type { PipelineDeps } from './deps.js';
+import { admitStage } from './admit.js';
 import { authenticateStage } from './authenticate.js';
 import { responseCacheStage } from './cache.js';
 import { deferStage, type DeferralDeps } from './defer.js';
@@ -32,6 +33,7 @@ import { dispatchStage } from './dispatch-stage.js';
 import { embeddingModelStage, embedStage } from './embeddings.js';
 import { parseEmbeddingsStage, parseStage } from './parse.js';
 import { promptCachePlanStage } from './prompt-cache.js';
+import { reserveStage } from './reserve.js';
 import { respondStage } from './respond.js';
 import { routeStage } from './route.js';
 import { settleStage } from './settle.js';
@@ -43,11 +45,13 @@ export function chatPipeline(deps: PipelineDeps & DeferralDeps): Pipeline {
   return compose([
     settleStage(deps),
     respondStage(),
-    authenticateStage(),
+    authenticateStage(deps.governance),
     parseStage(),
+    admitStage(deps),
     deferStage(deps),
     responseCacheStage(deps),
     routeStage(deps),
+    reserveStage(deps),
     promptCachePlanStage(deps.promptCache),
     dispatchStage(deps),
   ]);
@@ -58,7 +62,16 @@ export function batchItemPipeline(deps: PipelineDeps): Pipeline {
 }
 
 export function embeddingsPipeline(deps: PipelineDeps): Pipeline {
-  return compose([settleStage(deps), respondStage(), authenticateStage(), parseEmbeddingsStage(), embeddingModelStage(deps), embedStage(deps)]);
+  return compose([
+    settleStage(deps),
+    respondStage(),
+    authenticateStage(deps.governance),
+    parseEmbeddingsStage(),
+    admitStage(deps),
+    embeddingModelStage(deps),
+    reserveStage(deps),
+    embedStage(deps),
+  ]);
 }
 
 export type { PipelineDeps } from './deps.js';

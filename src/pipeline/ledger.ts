@@ -62,6 +62,7 @@ export interface SubCall {
  */
 export function recordSubCall(ctx: RequestContext, store: DurableStore, call: SubCall): void {
   const cost = costPico(call.usage, call.deployment.pricing);
+  ctx.subCallCostPico += cost;
   store.appendLedger(
     ledgerRow({
       requestId: `${ctx.requestId}.${call.label}`,

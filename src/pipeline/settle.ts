@@ -1,6 +1,7 @@
 // Stage: settle, the outermost stage. However the request ended, in a `finally`: exactly one ledger
 // row (none for a deferred request: its job's row comes when it runs), the answer stored in the
-// response cache, the prompt fed to the prefix-churn detector.
+// response cache, the prompt fed to the prefix-churn detector, the budget reservation settled to the
+// exact cost and the rate limits' token count corrected.
 import type { CanonicalResponse } from '../core/canonical.js';
 import type { DurableStore } from '../storage/types.js';
 import type { PrefixChurnDetector } from '../promptcache/churn.js';
@@ -9,11 +10,15 @@ import { finishCache, type ResponseCache } from './cache.js';
 import { recordLedger } from './ledger.js';
 import { observePromptChurn } from './prompt-cache.js';
 import type { Stage } from './stage.js';
+import type { Governance } from './governance.js';
+import { settlePermit } from './admit.js';
+import { settleBudget } from './reserve.js';
 
 export interface SettleDeps {
   store: DurableStore;
   responseCache: ResponseCache;
   promptChurn: PrefixChurnDetector;
+  governance: Governance;
 }
 
 export function settleStage(deps: SettleDeps): Stage {
@@ -24,6 +29,7 @@ export function settleStage(deps: SettleDeps): Stage {
         await next(ctx);
       } finally {
         settle(ctx, deps);
+        if (ctx.reservation !== undefined || ctx.permit !== undefined || ctx.unreserved === true) await settleGovernance(ctx, deps.governance);
       }
     },
   };
@@ -48,3 +54,10 @@ function answerOf(ctx: RequestContext): CanonicalResponse | undefined {
   return ctx.cacheCollector?.result();
 }
 
+async function settleGovernance(ctx: RequestContext, governance: Governance): Promise<void> {
+  try {
+    await Promise.all([settleBudget(ctx, governance), settlePermit(ctx, governance)]);
+  } catch (err) {
+    process.stderr.write(`costwise: settling the budget of ${ctx.requestId}: ${err instanceof Error ? err.message : String(err)}\n`);
+  }
+}

@@ -51,7 +51,7 @@ export interface MoneyFigures {
 
 // ---- GET /api/spend?group_by=&from=&to=
 
-export type SpendGroup = 'model' | 'day' | 'tag' | 'key' | 'technique';
+export type SpendGroup = 'model' | 'day' | 'tag' | 'key' | 'team' | 'technique';
 
 export interface TokenCounts {
   input: number;
@@ -389,6 +389,97 @@ export interface BatchDetailResponse extends BatchSummary {
 }
 
 // GET /api/batches/{id}/results is JSONL in the batch's own format, not JSON.
+
+// ---- keys, teams and budgets
+
+export type BudgetPeriod = 'day' | 'week' | 'month' | 'total';
+
+/** A budget as it is set: USD per period. */
+export interface BudgetSetting {
+  usd: number;
+  period: BudgetPeriod;
+}
+
+/** A budget now: its limit, what is spent and held by requests in flight, what is left, and where it is heading. */
+export interface BudgetView {
+  /** `key:<id>`, `team:<id>` or `tag:<name>`. */
+  subject: string;
+  period: BudgetPeriod;
+  /** The window's name (`day:2026-12-07`, `month:2026-12@Europe/Berlin`, `total`). */
+  window: string;
+  limit_usd: UsdString;
+  spent_usd: UsdString;
+  reserved_usd: UsdString;
+  remaining_usd: UsdString;
+  /** Share of the limit spent, 0–1 (or above, when a late settle went over). */
+  used: number;
+  period_start: EpochMs;
+  /** null for `total`. */
+  period_end: EpochMs | null;
+  /** Spend of the last 24 hours, as USD per day. */
+  burn_usd_per_day: UsdString;
+  /** When the budget runs out at that rate: before the period ends, or null. */
+  runs_out_at: EpochMs | null;
+}
+
+export type KeyStatus = 'active' | 'revoked' | 'expired' | 'disabled';
+
+/** A virtual key as the admin API shows it: never its secret or hash. */
+export interface KeyView {
+  id: string;
+  name: string;
+  /** The secret's first characters (`cw-AbC1…`), to recognise it. */
+  prefix: string;
+  status: KeyStatus;
+  team: string | null;
+  tenant: string;
+  allow_tenant_header: boolean;
+  /** Model names or tiers it may use; empty: all. */
+  models: string[];
+  rpm: number | null;
+  tpm: number | null;
+  tags: string[];
+  expires_at: EpochMs | null;
+  enabled: boolean;
+  on_budget: 'refuse' | 'downgrade';
+  created_at: EpochMs;
+  revoked_at: EpochMs | null;
+  metadata: Record<string, string | number | boolean | null>;
+  budgets: BudgetView[];
+}
+
+/** POST /api/keys: the key with its secret, shown this once. Also POST /api/keys/{id}/rotate. */
+export interface KeyCreatedResponse extends KeyView {
+  key: string;
+}
+
+/** GET /api/keys?team= */
+export interface KeysResponse {
+  data: KeyView[];
+}
+
+export interface TeamView {
+  id: string;
+  name: string;
+  parent: string | null;
+  rpm: number | null;
+  tpm: number | null;
+  created_at: EpochMs;
+  metadata: Record<string, string | number | boolean | null>;
+  /** Keys whose team this is. */
+  keys: number;
+  budgets: BudgetView[];
+}
+
+/** GET /api/teams */
+export interface TeamsResponse {
+  data: TeamView[];
+}
+
+/** GET /api/budgets: every budget of every key, team and tag, tightest first. */
+export interface BudgetsResponse {
+  data: BudgetView[];
+}
 
 // ---- for the server's compile-time checks
 

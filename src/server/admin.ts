@@ -3,7 +3,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
 import { formatUsd } from '../cost/money.js';
-import type { SpendGroup } from '../storage/types.js';
+import type { SpendBucket } from '../storage/types.js';
 import type { AppDeps } from './deps.js';
 import { sendJson } from './respond.js';
 import { parseJsonBody } from '../core/json-body.js';
@@ -11,6 +11,7 @@ import { readBody } from './body.js';
 import { z } from 'zod';
 import { formatPath } from '../config/load.js';
 import { handleDashboardApi } from './admin-dashboard.js';
+import { handleKeysApi } from './admin-keys.js';
 import type {
   Agrees,
   ApiErrorResponse,
@@ -21,6 +22,7 @@ import type {
   LedgerListRow,
   PromptCacheResponse,
   RequestsListResponse,
+  SpendGroup as ApiSpendGroup,
   SpendResponse,
   SpendRow,
 } from './admin-api.js';
@@ -57,11 +59,38 @@ async function invalidateCache(req: IncomingMessage, res: ServerResponse, deps: 
   sendJson(res, 200, { removed } satisfies CacheInvalidateResponse);
 }
 
-const GROUPS: readonly SpendGroup[] = ['model', 'day', 'tag', 'key', 'technique'];
+const GROUPS: readonly ApiSpendGroup[] = ['model', 'day', 'tag', 'key', 'team', 'technique'];
+
+/** Spend by team: each key's spend added to the team it belongs to now (keys without a team: `(none)`). */
+async function spendByTeam(deps: AppDeps, range: { from?: number; to?: number }): Promise<SpendBucket[]> {
+  const teamOf = new Map((await deps.governanceAdmin.store.listKeys()).map((k) => [k.id, k.teamId ?? '(none)']));
+  const byTeam = new Map<string, SpendBucket>();
+  for (const b of await deps.store.spend({ groupBy: 'key', ...range })) {
+    const team = teamOf.get(b.key) ?? '(none)';
+    const into = byTeam.get(team);
+    if (into === undefined) {
+      byTeam.set(team, { ...b, key: team, exact: { ...b.exact } });
+      continue;
+    }
+    into.requests += b.requests;
+    into.inputTokens += b.inputTokens;
+    into.cacheReadTokens += b.cacheReadTokens;
+    into.cacheWrite5mTokens += b.cacheWrite5mTokens;
+    into.cacheWrite1hTokens += b.cacheWrite1hTokens;
+    into.outputTokens += b.outputTokens;
+    into.exact.costPico += b.exact.costPico;
+    into.exact.baselinePico += b.exact.baselinePico;
+    into.exact.promptCachePico += b.exact.promptCachePico;
+    into.costPico = Number(into.exact.costPico);
+    into.baselinePico = Number(into.exact.baselinePico);
+    into.promptCachePico = Number(into.exact.promptCachePico);
+  }
+  return [...byTeam.values()].sort((a, b) => (b.exact.costPico > a.exact.costPico ? 1 : b.exact.costPico < a.exact.costPico ? -1 : 0));
+}
 
 /** `{[group]: key}`, typed (a computed key would type as an unchecked index signature). */
-function groupKey(group: SpendGroup, key: string): Partial<Record<SpendGroup, string>> {
-  const keyed: Partial<Record<SpendGroup, string>> = {};
+function groupKey(group: ApiSpendGroup, key: string): Partial<Record<ApiSpendGroup, string>> {
+  const keyed: Partial<Record<ApiSpendGroup, string>> = {};
   keyed[group] = key;
   return keyed;
 }
@@ -104,6 +133,7 @@ export async function handleAdmin(req: IncomingMessage, res: ServerResponse, dep
     await invalidateCache(req, res, deps);
     return;
   }
+  if (await handleKeysApi(req, res, deps, url)) return;
   if (await handleDashboardApi(req, res, deps, url)) return;
   if (req.method !== 'GET') {
     adminError(res, 405, `method ${req.method} not allowed on ${url.pathname}`);
@@ -134,7 +164,7 @@ export async function handleAdmin(req: IncomingMessage, res: ServerResponse, dep
     return;
   }
   if (url.pathname === '/api/spend') {
-    const groupBy = (url.searchParams.get('group_by') ?? 'model') as SpendGroup;
+    const groupBy = (url.searchParams.get('group_by') ?? 'model') as ApiSpendGroup;
     if (!GROUPS.includes(groupBy)) {
       adminError(res, 400, `group_by: expected one of ${GROUPS.join(', ')}, got "${groupBy}"`, 'group_by');
       return;
@@ -150,7 +180,8 @@ export async function handleAdmin(req: IncomingMessage, res: ServerResponse, dep
       return;
     }
     await deps.store.flush();
-    const buckets = await deps.store.spend({ groupBy, ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}) });
+    const range = { ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}) };
+    const buckets = groupBy === 'team' ? await spendByTeam(deps, range) : await deps.store.spend({ groupBy, ...range });
     let cost = 0n;
     let baseline = 0n;
     for (const b of buckets) {

@@ -10,15 +10,31 @@ import { handleAdmin, isAdmin } from './admin.js';
 import { createUiHandler } from './ui.js';
 import { sendJson } from './respond.js';
 import { batchHandlerFor } from './batch-routes.js';
+import { sendError } from './batch-http.js';
+import { authenticateCaller } from '../pipeline/authenticate.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse, deps: AppDeps) => Promise<void> | void;
+
+/** Routes outside the pipeline need the same credential as those inside it. */
+function keyed(handler: Handler): Handler {
+  return (req, res, deps) => {
+    try {
+      authenticateCaller(req.headers, deps.governance);
+    } catch (err) {
+      sendError(res, req.headers['anthropic-version'] !== undefined ? 'anthropic' : 'openai', err);
+      req.resume();
+      return;
+    }
+    return handler(req, res, deps);
+  };
+}
 
 const ROUTES: Record<string, Handler> = {
   'POST /v1/chat/completions': (req, res, deps) => handleChat(openAIIngress, req, res, deps),
   'POST /v1/messages': (req, res, deps) => handleChat(anthropicIngress, req, res, deps),
-  'POST /v1/messages/count_tokens': handleCountTokens,
+  'POST /v1/messages/count_tokens': keyed(handleCountTokens),
   'POST /v1/embeddings': handleEmbeddings,
-  'GET /v1/models': handleModels,
+  'GET /v1/models': keyed(handleModels),
   'GET /health': (_req, res) => sendJson(res, 200, { status: 'ok' }),
 };
 
@@ -38,7 +54,10 @@ export function createApp(deps: AppDeps): Server {
       const batch = batchHandlerFor(path);
       if (batch) done = batch(req, res, deps);
       else if (handler) done = handler(req, res, deps);
-      else if (req.method === 'GET' && path.startsWith('/v1/models/')) done = handleModel(req, res, deps, decodeURIComponent(path.slice('/v1/models/'.length)));
+      else if (req.method === 'GET' && path.startsWith('/v1/models/')) {
+        const id = decodeURIComponent(path.slice('/v1/models/'.length));
+        done = keyed((rq, rs, d) => handleModel(rq, rs, d, id))(req, res, deps);
+      }
       else if (path === '/api' || path.startsWith('/api/')) done = handleAdmin(req, res, deps, new URL(req.url ?? '/', 'http://x'));
       else if (path === '/ui' || path.startsWith('/ui/')) done = serveUi(req, res);
       else done = notFound(req, res, path);

@@ -9,14 +9,13 @@ import type { BatchService } from '../batch/service.js';
 import type { AppDeps } from './deps.js';
 import { parseJsonBody } from '../core/json-body.js';
 import { readBody } from './body.js';
-import { callerFrom } from '../pipeline/authenticate.js';
 import { forwardHeadersFrom } from './caller.js';
 import { sendJson } from './respond.js';
-import { approvalRequired, limitParam, MAX_UPLOAD_BYTES, originOf, sendRaw, service } from './batch-http.js';
+import { MAX_UPLOAD_BYTES, approvalRequired, callerOf, limitParam, originOf, sendRaw, service } from './batch-http.js';
 
-function batchFor(svc: BatchService, req: IncomingMessage, id: string): BatchRecord {
-  const b = svc.get(id);
-  if (!b || b.format !== 'anthropic' || b.origin !== 'api' || b.keyId !== callerFrom(req.headers).keyId) {
+function batchFor(deps: AppDeps, req: IncomingMessage, id: string): BatchRecord {
+  const b = service(deps).get(id);
+  if (!b || b.format !== 'anthropic' || b.origin !== 'api' || b.keyId !== callerOf(req, deps).keyId) {
     throw new GatewayError({ kind: 'not_found', message: `message_batch_id: no message batch with id '${id}'` });
   }
   return b;
@@ -30,7 +29,7 @@ export async function createMessageBatch(req: IncomingMessage, res: ServerRespon
   const svc = service(deps);
   const body = parseJsonBody(await readBody(req, Math.max(deps.config.server.maxBodyBytes, MAX_UPLOAD_BYTES)));
   const b = await svc.submitAnthropic({
-    caller: callerFrom(req.headers),
+    caller: callerOf(req, deps),
     forwardHeaders: forwardHeadersFrom(req.headers),
     requireApproval: approvalRequired(req),
     body,
@@ -40,25 +39,25 @@ export async function createMessageBatch(req: IncomingMessage, res: ServerRespon
 
 export function getMessageBatch(req: IncomingMessage, res: ServerResponse, deps: AppDeps, id: string): void {
   const svc = service(deps);
-  sendJson(res, 200, render(svc, req, batchFor(svc, req, id)));
+  sendJson(res, 200, render(svc, req, batchFor(deps, req, id)));
 }
 
 export function cancelMessageBatch(req: IncomingMessage, res: ServerResponse, deps: AppDeps, id: string): void {
   const svc = service(deps);
-  batchFor(svc, req, id);
+  batchFor(deps, req, id);
   sendJson(res, 200, render(svc, req, svc.cancel(id)));
 }
 
 export function deleteMessageBatch(req: IncomingMessage, res: ServerResponse, deps: AppDeps, id: string): void {
   const svc = service(deps);
-  batchFor(svc, req, id);
+  batchFor(deps, req, id);
   svc.delete(id);
   sendJson(res, 200, { id, type: 'message_batch_deleted' });
 }
 
 export function messageBatchResults(req: IncomingMessage, res: ServerResponse, deps: AppDeps, id: string): void {
   const svc = service(deps);
-  const b = batchFor(svc, req, id);
+  const b = batchFor(deps, req, id);
   if (!ENDED_STATES.has(b.state)) throw invalidRequest(`Results for message batch ${id} are not available until processing has ended.`);
   sendRaw(res, 'application/x-jsonl', svc.anthropicResults(b));
 }
@@ -67,7 +66,7 @@ export function listMessageBatches(req: IncomingMessage, res: ServerResponse, de
   const svc = service(deps);
   const page = svc.store.listBatches({
     format: 'anthropic',
-    keyId: callerFrom(req.headers).keyId,
+    keyId: callerOf(req, deps).keyId,
     after: url.searchParams.get('after_id'),
     before: url.searchParams.get('before_id'),
     limit: limitParam(url, 20, 1000),

@@ -6,6 +6,8 @@ import { renderOpenAIError } from '../wire/openai/errors.js';
 import { renderAnthropicError } from '../wire/anthropic/errors.js';
 import type { BatchService } from '../batch/service.js';
 import type { AppDeps } from './deps.js';
+import { authenticateCaller } from '../pipeline/authenticate.js';
+import type { Caller } from '../pipeline/context.js';
 import { newRequestId } from './ids.js';
 import { sendJson } from './respond.js';
 
@@ -13,8 +15,12 @@ import { sendJson } from './respond.js';
 export const MAX_UPLOAD_BYTES = 100 * 1024 * 1024;
 
 export function service(deps: AppDeps): BatchService {
-  if (!deps.batches) throw new GatewayError({ kind: 'internal', status: 503, message: 'batch processing is not running in this gateway' });
   return deps.batches;
+}
+
+/** Who is calling a batch, file or job route: the same authentication as the pipeline's (401/403 when refused). */
+export function callerOf(req: IncomingMessage, deps: AppDeps): Caller {
+  return authenticateCaller(req.headers, deps.governance);
 }
 
 export function sendError(res: ServerResponse, format: 'openai' | 'anthropic', err: unknown): void {

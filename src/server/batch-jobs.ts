@@ -3,12 +3,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AppDeps } from './deps.js';
 import { sendJson } from './respond.js';
-import { service } from './batch-http.js';
+import { callerOf, service } from './batch-http.js';
 import { jobView } from '../batch/deferral.js';
 import { GatewayError } from '../core/errors.js';
 
-export function handleJob(_req: IncomingMessage, res: ServerResponse, deps: AppDeps, id: string): void {
-  const view = jobView(service(deps), id);
+export function handleJob(req: IncomingMessage, res: ServerResponse, deps: AppDeps, id: string): void {
+  const view = jobView(service(deps), id, callerOf(req, deps).keyId);
   if (!view) throw new GatewayError({ kind: 'not_found', message: `No such job: ${id}`, param: 'job_id' });
   sendJson(res, 200, view);
 }

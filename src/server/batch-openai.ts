@@ -10,24 +10,23 @@ import type { BatchService } from '../batch/service.js';
 import type { AppDeps } from './deps.js';
 import { parseJsonBody } from '../core/json-body.js';
 import { readBody } from './body.js';
-import { callerFrom } from '../pipeline/authenticate.js';
 import { forwardHeadersFrom } from './caller.js';
 import { sendJson } from './respond.js';
-import { approvalRequired, limitParam, MAX_UPLOAD_BYTES, sendRaw, service } from './batch-http.js';
+import { MAX_UPLOAD_BYTES, approvalRequired, callerOf, limitParam, sendRaw, service } from './batch-http.js';
 
 const ENDPOINTS = ['/v1/chat/completions'];
 
-function batchFor(svc: BatchService, req: IncomingMessage, id: string): BatchRecord {
-  const b = svc.get(id);
-  if (!b || b.format !== 'openai' || b.origin !== 'api' || b.keyId !== callerFrom(req.headers).keyId) {
+function batchFor(deps: AppDeps, req: IncomingMessage, id: string): BatchRecord {
+  const b = service(deps).get(id);
+  if (!b || b.format !== 'openai' || b.origin !== 'api' || b.keyId !== callerOf(req, deps).keyId) {
     throw new GatewayError({ kind: 'not_found', message: `No such Batch object: ${id}`, param: 'batch_id' });
   }
   return b;
 }
 
-function fileFor(svc: BatchService, req: IncomingMessage, id: string) {
-  const f = svc.store.file(id);
-  if (!f || f.keyId !== callerFrom(req.headers).keyId) throw new GatewayError({ kind: 'not_found', message: `No such File object: ${id}`, param: 'id' });
+function fileFor(deps: AppDeps, req: IncomingMessage, id: string) {
+  const f = service(deps).store.file(id);
+  if (!f || f.keyId !== callerOf(req, deps).keyId) throw new GatewayError({ kind: 'not_found', message: `No such File object: ${id}`, param: 'id' });
   return f;
 }
 
@@ -47,23 +46,23 @@ export async function uploadFile(req: IncomingMessage, res: ServerResponse, deps
   const file = form.get('file');
   if (file === null || typeof file === 'string') throw invalidRequest("Missing required parameter: 'file'.", 'file');
   if (!file.name.endsWith('.jsonl')) throw invalidRequest('Invalid file format for Batch API. Must be .jsonl', 'file', 'invalid_file_format');
-  const record = svc.uploadFile({ keyId: callerFrom(req.headers).keyId, filename: file.name, purpose, content: Buffer.from(await file.arrayBuffer()) });
+  const record = svc.uploadFile({ keyId: callerOf(req, deps).keyId, filename: file.name, purpose, content: Buffer.from(await file.arrayBuffer()) });
   sendJson(res, 200, renderFile(record));
 }
 
 export function getFile(req: IncomingMessage, res: ServerResponse, deps: AppDeps, id: string): void {
-  sendJson(res, 200, renderFile(fileFor(service(deps), req, id)));
+  sendJson(res, 200, renderFile(fileFor(deps, req, id)));
 }
 
 export function fileContent(req: IncomingMessage, res: ServerResponse, deps: AppDeps, id: string): void {
   const svc = service(deps);
-  fileFor(svc, req, id);
+  fileFor(deps, req, id);
   sendRaw(res, 'application/octet-stream', svc.store.fileContent(id)!);
 }
 
 export function deleteFile(req: IncomingMessage, res: ServerResponse, deps: AppDeps, id: string): void {
   const svc = service(deps);
-  fileFor(svc, req, id);
+  fileFor(deps, req, id);
   svc.store.deleteFile(id);
   sendJson(res, 200, { id, object: 'file', deleted: true });
 }
@@ -87,7 +86,7 @@ export async function createBatch(req: IncomingMessage, res: ServerResponse, dep
   if (typeof body.endpoint !== 'string') throw invalidRequest("Missing required parameter: 'endpoint'.", 'endpoint');
   if (!ENDPOINTS.includes(body.endpoint)) throw invalidRequest(`Invalid value for 'endpoint': costwise batches ${ENDPOINTS.join(', ')}.`, 'endpoint');
   if (body.completion_window !== '24h') throw invalidRequest(`Invalid value for 'completion_window': supported values are '24h'.`, 'completion_window');
-  const caller = callerFrom(req.headers);
+  const caller = callerOf(req, deps);
   const batch = await svc.submitOpenAI({
     caller,
     forwardHeaders: forwardHeadersFrom(req.headers),
@@ -101,13 +100,13 @@ export async function createBatch(req: IncomingMessage, res: ServerResponse, dep
 
 export function getBatch(req: IncomingMessage, res: ServerResponse, deps: AppDeps, id: string): void {
   const svc = service(deps);
-  const b = batchFor(svc, req, id);
+  const b = batchFor(deps, req, id);
   sendJson(res, 200, renderOpenAIBatch(b, svc.store.counts(b.id)));
 }
 
 export function cancelBatch(req: IncomingMessage, res: ServerResponse, deps: AppDeps, id: string): void {
   const svc = service(deps);
-  batchFor(svc, req, id);
+  batchFor(deps, req, id);
   const b = svc.cancel(id);
   sendJson(res, 200, renderOpenAIBatch(b, svc.store.counts(b.id)));
 }
@@ -116,7 +115,7 @@ export function listBatches(req: IncomingMessage, res: ServerResponse, deps: App
   const svc = service(deps);
   const page = svc.store.listBatches({
     format: 'openai',
-    keyId: callerFrom(req.headers).keyId,
+    keyId: callerOf(req, deps).keyId,
     after: url.searchParams.get('after'),
     limit: limitParam(url, 20, 100),
   });

@@ -2,6 +2,7 @@ import type { Config } from '../config/schema.js';
 import type { SharedState } from '../storage/types.js';
 import type { Pipeline, PipelineDeps } from '../pipeline/index.js';
 import type { BatchService } from '../batch/service.js';
+import type { RunningGovernance } from './governance.js';
 
 /** Everything a route handler may use; built once at start-up (gateway.ts). */
 export interface AppDeps extends PipelineDeps {
@@ -9,6 +10,8 @@ export interface AppDeps extends PipelineDeps {
   state: SharedState;
   /** Batch processing (src/batch). */
   batches: BatchService;
+  /** Keys and teams: administration and the store (the pipeline's part is `governance`). */
+  governanceAdmin: Omit<RunningGovernance, 'close' | 'governance'>;
   /** The request pipelines (src/pipeline/index.ts). */
   pipelines: { chat: Pipeline; embeddings: Pipeline };
 }

@@ -26,6 +26,7 @@ import { ConfigError } from '../config/load.js';
 import type { ResilienceDeps } from '../routing/resilience/index.js';
 import type { BatchLoop } from '../batch/service.js';
 import { startBatchService } from '../batch/start.js';
+import { startGovernance, type RunningGovernance } from './governance.js';
 import { compileDeferralRules } from '../pipeline/defer.js';
 import { deferrerFor } from '../batch/deferral.js';
 import { batchItemPipeline, chatPipeline, embeddingsPipeline, type PipelineDeps } from '../pipeline/index.js';
@@ -108,7 +109,16 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     onStorageCharge: (c) => recordProviderCharge(store, { resource: c.cache, reason: c.reason, provider: c.provider, model: c.model, pico: c.pico }),
   });
   const adapters = createAdapterRegistry({ gemini: { contextCaches } });
+  let governance: RunningGovernance;
+  try {
+    governance = await startGovernance({ config, loopback: isLoopback(host), ledger: store });
+  } catch (err) {
+    await store.close();
+    await emulator?.close();
+    throw err;
+  }
   const pipelineDeps: PipelineDeps = {
+    governance: governance.governance,
     catalog,
     routers: compiled.routers,
     policy: { rules: config.routing.rules.map(compileRule), defaultTier: config.routing.defaultTier },
@@ -129,6 +139,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const deps: AppDeps = {
     ...pipelineDeps,
     config,
+    governanceAdmin: governance,
     state: createMemoryState(),
     batches,
     pipelines: {
@@ -162,6 +173,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       // Adapters first: deleting provider-side caches on the way out bills refunds to the ledger.
       await deps.batches?.close();
       await deps.adapters.close();
+      await governance.close();
       await deps.store.close();
       await deps.responseCache.store.close();
       await deps.state.close();

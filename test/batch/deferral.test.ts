@@ -43,10 +43,13 @@ async function defer(path: string, body: unknown, headers: Record<string, string
   return { status: res.status, json: await res.json() };
 }
 
+/** A job is visible to the key that deferred it only. */
+const AS_CALLER = { headers: { authorization: 'Bearer k' } };
+
 async function waitJob(url: string): Promise<Job> {
   const deadline = Date.now() + 10_000;
   for (;;) {
-    const job = await fetchJson(url, Job);
+    const job = await fetchJson(url, Job, AS_CALLER);
     if (job.status !== 'queued' && job.status !== 'in_progress') return job;
     if (Date.now() > deadline) throw new Error(`job still ${job.status}`);
     await new Promise((r) => setTimeout(r, 25));
@@ -59,7 +62,9 @@ describe('deferral', () => {
     expect(a.status).toBe(202);
     expect(a.json).toMatchObject({ object: 'costwise.job', status: 'queued' });
     const aUrl = shaped(a.json, AcceptedJob).url;
-    expect((await fetchJson(aUrl, Job)).status).toBe('queued');
+    expect((await fetchJson(aUrl, Job, AS_CALLER)).status).toBe('queued');
+    // Another key does not see it.
+    expect((await fetch(aUrl, { headers: { authorization: 'Bearer someone-else' } })).status).toBe(404);
     const b = await defer('/v1/chat/completions', { model: 'gpt-4.1-mini', messages: [{ role: 'user', content: 'Also later' }] });
     const [ja, jb] = [await waitJob(aUrl), await waitJob(shaped(b.json, AcceptedJob).url)];
     expect(ja.batch_id).toBe(jb.batch_id);

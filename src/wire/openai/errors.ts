@@ -7,6 +7,7 @@ const TYPE_BY_KIND: Record<ErrorKind, string> = {
   invalid_request: 'invalid_request_error',
   authentication: 'authentication_error',
   permission: 'permission_error',
+  budget_exceeded: 'budget_exceeded',
   not_found: 'invalid_request_error',
   request_too_large: 'invalid_request_error',
   rate_limit: 'rate_limit_error',
@@ -20,6 +21,7 @@ const TYPE_BY_KIND: Record<ErrorKind, string> = {
 const DEFAULT_CODE: Partial<Record<ErrorKind, string>> = {
   rate_limit: 'rate_limit_exceeded',
   request_too_large: 'request_too_large',
+  budget_exceeded: 'budget_exceeded',
 };
 
 export interface RenderedError {
