@@ -19,13 +19,9 @@ export function createAnthropicAdapter(): ProviderAdapter {
   return {
     format: 'anthropic',
 
-    complete(target, request, warnings, options): Promise<CompletionResult> {
-      let body: string;
-      try {
-        body = JSON.stringify(toMessagesRequestBody(request, target.upstreamModel, warnings, { stream: false }));
-      } catch (err) {
-        return Promise.reject(err as Error);
-      }
+    // async only so that a translation error rejects (as before) rather than throws; the rest is one promise chain.
+    async complete(target, request, warnings, options): Promise<CompletionResult> {
+      const body = JSON.stringify(toMessagesRequestBody(request, target.upstreamModel, warnings, { stream: false }));
       const name = target.provider.name;
       return post(target.provider, 'messages', body, options).then((res) =>
         readJson(res, name).then((json): CompletionResult => withIds(parseMessage(json, { provider: name }), res)),

@@ -84,7 +84,7 @@ function send(req: Omit<UpstreamRequest, 'method'>, method: 'GET' | 'POST' | 'DE
   try {
     route = routeFor(provider);
   } catch (err) {
-    return Promise.reject(err as Error);
+    return Promise.reject(err instanceof Error ? err : new Error(String(err))); // new URL's TypeError
   }
   let pool: Pool;
   try {
@@ -97,9 +97,9 @@ function send(req: Omit<UpstreamRequest, 'method'>, method: 'GET' | 'POST' | 'DE
   // The provider's headers first, the request's own over them.
   const headers = hasKeys(provider.headers) ? { ...provider.headers, ...req.headers } : req.headers;
   // undici accepts any object with `aborted` and add/removeEventListener.
-  const signal = (req.signal ?? null) as AbortSignal | null;
+  const signal = req.signal ?? null;
   return pool.request({ path, method, headers, body: req.body ?? null, signal }).then(
-    (res) => ({ status: res.statusCode, headers: res.headers as Record<string, string | string[] | undefined>, body: res.body }),
+    (res) => ({ status: res.statusCode, headers: res.headers, body: res.body }),
     (err: unknown) => {
       throw unreachable(provider, err);
     },

@@ -20,13 +20,9 @@ export function createOpenAIAdapter(): ProviderAdapter {
   return {
     format: 'openai',
 
-    complete(target, request, warnings, options): Promise<CompletionResult> {
-      let body: string;
-      try {
-        body = chatBody(target, request, warnings, false);
-      } catch (err) {
-        return Promise.reject(err as Error);
-      }
+    // async only so that a translation error rejects (as before) rather than throws; the rest is one promise chain.
+    async complete(target, request, warnings, options): Promise<CompletionResult> {
+      const body = chatBody(target, request, warnings, false);
       const name = target.provider.name;
       return post(target.provider, 'chat/completions', body, options).then((res) =>
         readJson(res, name).then((json): CompletionResult => withIds(parseChatCompletion(json, name), res)),

@@ -73,7 +73,8 @@ export function invalidReason(row: LedgerRow): string | null {
  * append (and again in the ledger worker), and almost every row is valid.
  */
 function isValid(r: LedgerRow): boolean {
-  if (typeof r !== 'object' || r === null) return false;
+  const value: unknown = r; // rows come from callers: checked, not trusted
+  if (typeof value !== 'object' || value === null) return false;
   if (
     typeof r.requestId !== 'string' ||
     typeof r.tenant !== 'string' ||

@@ -117,12 +117,10 @@ function isPlain(req: CanonicalRequest): boolean {
     req.passthrough.format !== 'openai'
   )
     return false;
-  for (const p of req.system) if (p.type !== 'text' || typeof p.text !== 'string') return false;
   for (const m of req.messages) {
-    if (m.role !== 'user' && m.role !== 'assistant') return false;
     // A user turn with no parts renders as an empty array, like the general path, but is left to it.
     if (m.role === 'user' && m.content.length === 0) return false;
-    for (const p of m.content) if (p.type !== 'text' || typeof p.text !== 'string') return false;
+    for (const p of m.content) if (p.type !== 'text') return false;
   }
   const fields = req.passthrough.fields;
   for (const key in fields) {
