@@ -1,7 +1,8 @@
 // The ordered deployments a request may be sent to: the routed model's deployments, best first by
 // the balancing strategy (with prefix affinity), then each configured fallback model's; only
 // deployments able to serve the request; those behind an open breaker last (skipped unless
-// their cool-down has passed, and they give the 503 its retry-after).
+// their cool-down has passed, and they give the 503 its retry-after), and those a provider rate
+// limit holds back after the rest (still tried: the provider may have room by then).
 import type { CanonicalRequest } from '../core/canonical.js';
 import type { Catalog, Deployment } from '../config/catalog.js';
 import { incapability } from '../routing/policy/capabilities.js';
@@ -20,14 +21,14 @@ export function candidateDeployments(model: Deployment, request: CanonicalReques
   const add = (name: string): void => {
     const all = catalog.deployments(name).filter((d) => !out.includes(d) && incapability(d, features) === null);
     if (all.length === 1) {
-      if (res.breaker.isAvailable(all[0]!.key)) out.push(all[0]!);
+      if (res.breaker.isAvailable(all[0]!.key) && !res.throttle.isThrottled(all[0]!.key)) out.push(all[0]!);
       else unhealthy.push(all[0]!);
       return;
     }
     if (res.affinity && key === undefined) key = requestAffinityKey(request, features.tenant);
     const ranked = rankDeployments(all, res.balance, key !== undefined ? { affinityKey: key } : {}, {
       random: res.deps.random,
-      isHealthy: (k) => res.breaker.isAvailable(k),
+      isHealthy: (k) => res.breaker.isAvailable(k) && !res.throttle.isThrottled(k),
       stats: res.load,
       cost: (d) => expectedCostPico(d, features),
     });

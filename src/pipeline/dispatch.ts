@@ -91,6 +91,7 @@ async function attempt(d: Deployment, asked: CanonicalRequest, ctx: RequestConte
     if (!request.stream) {
       const result = await adapter.complete(target, request, warnings, options);
       load.observeLatency(d.key, performance.now() - t0);
+      deps.resilience.throttle.observe(d.key, result.upstreamHeaders);
       commitPromptCachePlan(ctx, d);
       end();
       return { kind: 'complete', response: result.response, headers: result.upstreamHeaders, warnings };
@@ -99,10 +100,12 @@ async function attempt(d: Deployment, asked: CanonicalRequest, ctx: RequestConte
     const iterator = result.events[Symbol.asyncIterator]();
     const first = await iterator.next();
     load.observeLatency(d.key, performance.now() - t0);
+    deps.resilience.throttle.observe(d.key, result.upstreamHeaders);
     commitPromptCachePlan(ctx, d);
     return { kind: 'stream', events: resumed(first, iterator, end), headers: result.upstreamHeaders, warnings };
   } catch (err) {
     end();
+    if (err instanceof GatewayError && (err.kind === 'rate_limit' || err.status === 429)) deps.resilience.throttle.limited(d.key, err);
     throw err;
   }
 }

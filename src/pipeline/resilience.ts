@@ -5,6 +5,7 @@ import {
   CircuitBreaker,
   DEFAULT_BREAKER_OPTIONS,
   LoadTracker,
+  ProviderThrottle,
   systemDeps,
   type BalanceStrategy,
   type ResilienceDeps,
@@ -15,6 +16,8 @@ export interface Resilience {
   readonly deps: ResilienceDeps;
   readonly breaker: CircuitBreaker;
   readonly load: LoadTracker;
+  /** Deployments a provider rate limit holds back (tried after the others). */
+  readonly throttle: ProviderThrottle;
   readonly retry: RetryPolicy;
   readonly balance: BalanceStrategy;
   readonly affinity: boolean;
@@ -32,6 +35,7 @@ export function createResilience(routing: Config['routing'], deps: ResilienceDep
       { now: deps.now },
     ),
     load: new LoadTracker(),
+    throttle: new ProviderThrottle(deps.now),
     retry: { ...routing.retry },
     balance,
     affinity,

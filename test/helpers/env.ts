@@ -28,7 +28,7 @@ export async function startTestEnv(opts: { emulator?: EmulatorOptions; config?: 
   const raw: ConfigInput = {
     ...structuredClone(DEFAULT_CONFIG),
     ...opts.config,
-    server: { port: 0, ...(opts.maxBodyBytes ? { maxBodyBytes: opts.maxBodyBytes } : {}) },
+    server: { ...opts.config?.server, port: 0, ...(opts.maxBodyBytes ? { maxBodyBytes: opts.maxBodyBytes } : {}) },
     storage: { ledger: { path: dbPath } },
   };
   raw.providers = raw.providers.map((p) => (p.baseUrl === 'emulator' ? { ...p, baseUrl: emulator.url } : p));

@@ -129,7 +129,11 @@ export class CircuitBreaker {
   /** Failures that do not reflect the deployment's health (see `countsAgainstHealth`) are ignored. */
   recordFailure(key: string, err: unknown): void {
     const error: GatewayError = asGatewayError(err);
-    if (!countsAgainstHealth(error)) return;
+    if (!countsAgainstHealth(error)) {
+      // A rate-limited probe still shows a live provider: the probe is over, the circuit closes.
+      if (error.status === 429 && this.state(key).state === 'half_open') this.recordSuccess(key);
+      return;
+    }
     const s = this.state(key);
     const now = this.now();
     const open: BreakerState = { state: 'open', openedAt: now, lastError: `${error.kind}:${error.status}` };

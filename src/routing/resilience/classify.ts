@@ -41,10 +41,11 @@ export function shouldFallBack(err: GatewayError): boolean {
 
 /**
  * Does this failure say something about the deployment's health (and so count towards opening
- * its breaker)? A caller's bad request or a too-long prompt does not.
+ * its breaker)? A caller's bad request or a too-long prompt does not, and neither does a rate
+ * limit: a 429 is back-pressure from a healthy provider (throttle.ts handles it).
  */
 export function countsAgainstHealth(err: GatewayError): boolean {
-  if (isContextLengthError(err)) return false;
+  if (isContextLengthError(err) || err.kind === 'rate_limit' || err.status === 429) return false;
   return shouldFallBack(err);
 }
 

@@ -38,3 +38,4 @@ export {
   type BalancerDeps,
   type TokenEstimate,
 } from './balancer.js';
+export { ProviderThrottle } from './throttle.js';
