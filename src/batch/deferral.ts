@@ -13,7 +13,9 @@ import { renderChatCompletion } from '../wire/openai/response.js';
 import { renderOpenAIError } from '../wire/openai/errors.js';
 import { renderMessage } from '../wire/anthropic/response.js';
 import { renderAnthropicError } from '../wire/anthropic/errors.js';
-import { estimateBatch, observedOutput } from './estimate.js';
+import { estimateBatch, observedOutput, usdToPico, type ObservedOutput } from './estimate.js';
+import { holdBudget, reserveBatchBudget } from './budget.js';
+import type { Reservation } from '../governance/index.js';
 import { gatewayError } from './errors.js';
 import { deploymentByKey, itemRequestId, planItem, type Planned } from './plan.js';
 import { newId } from './ids.js';
@@ -23,6 +25,36 @@ import type { BatchFormat, ItemRecord } from './types.js';
 export async function deferRequest(
   svc: BatchService,
   q: { format: BatchFormat; body: unknown; caller: Caller; forwardHeaders: Record<string, string>; windowMs: number },
+): Promise<DeferredJob> {
+  const deps = svc.deps;
+  // The request's worst case at batch prices is reserved first (402 when it does not fit), before
+  // it joins a group: nothing else awaits between finding the open group and adding to it.
+  const probe = planItem({ batchId: 'probe', seq: 0, customId: 'probe', upstreamCustomId: 'job-0', format: q.format, body: q.body, caller: q.caller }, deps);
+  if (probe.item.result?.type === 'errored') throw gatewayError(probe.item.result.error);
+  const reservedAt = svc.now();
+  const reservation = await reserveBatchBudget(deps, {
+    batchId: 'probe',
+    seq: 0,
+    caller: q.caller,
+    worstPico: usdToPico(estimateBatch([probe], NOTHING_OBSERVED).worst_usd),
+    now: reservedAt,
+    expiresAt: reservedAt + q.windowMs + DAY_MS,
+  });
+  try {
+    return await joinGroup(svc, q, reservation);
+  } catch (err) {
+    if (reservation !== undefined) await deps.governance.budgets.release(reservation);
+    throw err;
+  }
+}
+
+const DAY_MS = 86_400_000;
+const NOTHING_OBSERVED: ObservedOutput = new Map();
+
+async function joinGroup(
+  svc: BatchService,
+  q: { format: BatchFormat; body: unknown; caller: Caller; forwardHeaders: Record<string, string>; windowMs: number },
+  reservation: Reservation | undefined,
 ): Promise<DeferredJob> {
   const deps = svc.deps;
   let batch = svc.store.collecting(q.format, q.caller, q.forwardHeaders);
@@ -55,9 +87,11 @@ export async function deferRequest(
     notAfter: now + q.windowMs,
     webhook: svc.config.deferral.webhookUrl !== undefined,
   });
+  holdBudget(svc.store, batch.id, seq, reservation);
   if (batch.total + 1 >= svc.config.deferral.maxItems) svc.kick();
   return { jobId, batchId: batch.id, notAfter: now + q.windowMs };
 }
+
 
 /** The defer stage's way into the batch service. */
 export function deferrerFor(svc: BatchService): Deferrer {

@@ -86,6 +86,15 @@ export const BATCH_MIGRATIONS: readonly string[] = [
      webhook_state  TEXT NOT NULL
    ) STRICT;
    CREATE INDEX jobs_webhook ON jobs (webhook_state);`,
+  // Budget reservations a batch holds until it ends: one for a whole batch (seq NULL), or one per
+  // deferred request (its item's seq). The reservation is JSON, amounts as decimal strings.
+  `CREATE TABLE budget_holds (
+     id          TEXT PRIMARY KEY,
+     batch_id    TEXT NOT NULL REFERENCES batches (id) ON DELETE CASCADE,
+     seq         INTEGER,
+     reservation TEXT NOT NULL
+   ) STRICT;
+   CREATE INDEX budget_holds_batch ON budget_holds (batch_id);`,
 ];
 
 export function migrateBatchDb(db: Database.Database): void {

@@ -24,6 +24,7 @@ import { lineErrorLine, openAILine } from './render-openai.js';
 import { anthropicResultLine } from './render-anthropic.js';
 import { BatchStore, type ItemOutcome } from './store.js';
 import { newId } from './ids.js';
+import { holdBudget, reserveBatchBudget, settleBatchBudget } from './budget.js';
 import type { BatchFormat, BatchRecord, BatchState, FileRecord, LineError } from './types.js';
 
 export type BatchConfig = Config['batch'];
@@ -80,6 +81,8 @@ export class BatchService {
     const requeued = this.store.requeueRunning();
     if (requeued > 0) this.log(`costwise: batch: ${requeued} item(s) interrupted by a restart run again`);
     await billUnbilled(this.nativeDeps());
+    // Reservations of batches that ended just before a stop are settled now.
+    for (const batchId of this.store.endedBatchesWithHolds()) await settleBatchBudget(this.deps, this.store, batchId);
     if (this.loop === 'manual') return;
     this.timer = setInterval(() => this.kick(), this.config.pollIntervalMs);
     this.timer.unref();
@@ -160,7 +163,7 @@ export class BatchService {
     }
     await reconcileCreating(native);
     await pollSubmitted(native);
-    for (const b of this.store.batchesIn(ACTIVE)) this.finishIfDone(b);
+    for (const b of this.store.batchesIn(ACTIVE)) await this.finishIfDone(b);
     for (const hook of this.afterTick) await hook();
   }
 
@@ -177,7 +180,7 @@ export class BatchService {
     if (outcomes.length) this.store.settle(outcomes);
   }
 
-  private finishIfDone(b: BatchRecord): void {
+  private async finishIfDone(b: BatchRecord): Promise<void> {
     const c = this.store.counts(b.id);
     if (c.pending + c.submitted + c.running > 0) return;
     const items = c.succeeded + c.errored + c.canceled + c.expired;
@@ -185,6 +188,7 @@ export class BatchService {
       b.state === 'cancelling' ? 'cancelled' : items === 0 && b.lineErrors.length > 0 ? 'failed' : c.expired > 0 ? 'expired' : 'completed';
     const now = this.now();
     this.store.finish(b.id, state, now, b.format === 'openai' ? this.outputFiles(b, now) : []);
+    await settleBatchBudget(this.deps, this.store, b.id);
   }
 
   private outputFiles(b: BatchRecord, now: number): Array<{ record: FileRecord; content: Buffer; role: 'output' | 'error' }> {
@@ -224,6 +228,9 @@ export class BatchService {
     const estimate = estimateBatch(planned, await observedOutput(d.store));
     const overThreshold = usdToPico(estimate.worst_usd) > usdToPico(String(this.config.approvalThresholdUsd.toFixed(6)));
     const now = this.now();
+    // A deferral batch collects requests that each hold their own reservation (deferral.ts).
+    const reservation =
+      s.origin === 'deferral' ? undefined : await reserveBatchBudget(d, { batchId: id, seq: null, caller: s.caller, worstPico: usdToPico(estimate.worst_usd), now, expiresAt: now + DAY_MS });
     const waits = s.requireApproval || overThreshold;
     const state: BatchState = s.origin === 'deferral' ? 'collecting' : waits ? 'awaiting_approval' : 'in_progress';
     const batch: BatchRecord = {
@@ -255,6 +262,7 @@ export class BatchService {
       batch,
       planned.map((p) => p.item),
     );
+    holdBudget(this.store, id, null, reservation);
     this.kick();
     return batch;
   }

@@ -449,6 +449,28 @@ export class BatchStore {
 
   // ---- deferred jobs
 
+  /** A budget reservation the batch holds until it ends (seq: a deferred request's item; null: the whole batch). */
+  addHold(h: { id: string; batchId: string; seq: number | null; reservation: string }): void {
+    this.db.prepare('INSERT INTO budget_holds (id, batch_id, seq, reservation) VALUES (?, ?, ?, ?)').run(h.id, h.batchId, h.seq, h.reservation);
+  }
+
+  holdsOf(batchId: string): Array<{ id: string; seq: number | null; reservation: string }> {
+    const rows = this.db.prepare('SELECT id, seq, reservation FROM budget_holds WHERE batch_id = ?').all(batchId) as Row[];
+    return rows.map((r) => ({ id: str(r.id), seq: r.seq === null ? null : Number(r.seq), reservation: str(r.reservation) }));
+  }
+
+  /** Batches that have ended but still hold a budget reservation (a stop came between the two). */
+  endedBatchesWithHolds(): string[] {
+    const rows = this.db
+      .prepare("SELECT DISTINCT h.batch_id FROM budget_holds h JOIN batches b ON b.id = h.batch_id WHERE b.state IN ('completed', 'cancelled', 'expired', 'failed')")
+      .all() as Row[];
+    return rows.map((r) => str(r.batch_id));
+  }
+
+  removeHold(id: string): void {
+    this.db.prepare('DELETE FROM budget_holds WHERE id = ?').run(id);
+  }
+
   insertJob(j: { id: string; batchId: string; customId: string; format: string; createdAt: number; notAfter: number; webhook: boolean }): void {
     this.db
       .prepare('INSERT INTO jobs (id, batch_id, custom_id, format, created_at, not_after, webhook_state) VALUES (?, ?, ?, ?, ?, ?, ?)')

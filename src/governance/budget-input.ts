@@ -4,7 +4,8 @@ import type { BudgetLedgerOptions, BudgetScope, ChargeRequest, ReserveRequest } 
 
 export const DEFAULT_LATE_SETTLE_MS = 3_600_000;
 export const DEFAULT_RETENTION_MS = 7 * 86_400_000;
-const MAX_TTL_MS = 86_400_000;
+// Batches and deferred requests hold reservations for their whole completion window.
+const MAX_TTL_MS = 31 * 86_400_000;
 
 export interface CounterPlan {
   /** `subject|window key`. */

@@ -6,6 +6,7 @@ import { renderOpenAIError } from '../wire/openai/errors.js';
 import { renderAnthropicError } from '../wire/anthropic/errors.js';
 import type { BatchService } from '../batch/service.js';
 import type { AppDeps } from './deps.js';
+import { logInternal } from '../pipeline/respond.js';
 import { authenticateCaller } from '../pipeline/authenticate.js';
 import type { Caller } from '../pipeline/context.js';
 import { newRequestId } from './ids.js';
@@ -24,8 +25,9 @@ export function callerOf(req: IncomingMessage, deps: AppDeps): Caller {
 }
 
 export function sendError(res: ServerResponse, format: 'openai' | 'anthropic', err: unknown): void {
-  const e = toGatewayError(err);
   const requestId = newRequestId();
+  if (!(err instanceof GatewayError)) logInternal(requestId, err);
+  const e = toGatewayError(err);
   const { status, body } = format === 'openai' ? renderOpenAIError(e) : renderAnthropicError(e, requestId);
   if (res.headersSent) {
     res.destroy();
