@@ -1,7 +1,8 @@
 // Budget alerts: once a budget's spend crosses one of the thresholds (default 50%, 80%, 100% of its
 // limit), a webhook is POSTed — once per budget, period window and threshold over every replica
 // (`once` is an atomic first-writer check in the shared state). Spend is read after settling, at
-// most once a second per budget and replica, so a crossing is reported within about a second.
+// most once a second per budget and replica (and once more at the end of that second), so a
+// crossing is reported within about a second.
 import type { BudgetLedger, BudgetScope } from './budget-types.js';
 import { formatUsd } from '../cost/money.js';
 
@@ -70,15 +71,33 @@ export function createBudgetAlerts(o: BudgetAlertOptions): BudgetAlerts {
     }
   }
 
+  const trailing = new Set<string>();
+  const run = (scope: BudgetScope): void => {
+    look(scope).catch((err: unknown) => log(`costwise: budget alert for ${scope.subject}: ${err instanceof Error ? err.message : String(err)}`));
+  };
+
   return {
     check(scopes) {
       const t = now();
       for (const scope of scopes) {
         const id = `${scope.subject}|${scope.window.key}`;
-        if ((lastChecked.get(id) ?? -Infinity) > t - CHECK_EVERY_MS) continue;
+        const last = lastChecked.get(id) ?? -Infinity;
+        if (last > t - CHECK_EVERY_MS) {
+          // Checked less than a second ago: look once more when the second is over, so the last
+          // crossing of a burst is not missed.
+          if (!trailing.has(id)) {
+            trailing.add(id);
+            setTimeout(() => {
+              trailing.delete(id);
+              lastChecked.set(id, now());
+              run(scope);
+            }, last + CHECK_EVERY_MS - t).unref();
+          }
+          continue;
+        }
         lastChecked.set(id, t);
         if (lastChecked.size > 100_000) lastChecked.clear();
-        look(scope).catch((err: unknown) => log(`costwise: budget alert for ${scope.subject}: ${err instanceof Error ? err.message : String(err)}`));
+        run(scope);
       }
     },
   };

@@ -53,7 +53,11 @@ describe.runIf(HAS_REDIS)('three replicas, one budget', () => {
   });
 
   async function createKey(body: Record<string, unknown>): Promise<z.output<typeof KeyCreated>> {
-    const key = await fetchJson(`${urls[0]}/api/keys`, KeyCreated, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const key = await fetchJson(`${urls[0]}/api/keys`, KeyCreated, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     // Every replica follows the key store within its poll interval (500 ms).
     for (const url of urls) {
       for (let i = 0; ; i++) {
@@ -128,4 +132,20 @@ describe.runIf(HAS_REDIS)('three replicas, one budget', () => {
     expect(statuses.filter((s) => s === 200)).toHaveLength(30);
     expect(statuses.filter((s) => s === 429)).toHaveLength(70);
   }, 60_000);
+
+  it('a key revoked on one replica is refused by every replica within 1 s', async () => {
+    const key = await createKey({ name: 'short-lived' });
+    const revoked = await fetch(`${urls[0]}/api/keys/${key.id}`, { method: 'DELETE' });
+    expect(revoked.status).toBe(200);
+    const at = Date.now();
+    for (const url of urls) {
+      for (;;) {
+        const res = await fetch(`${url}/v1/models`, { headers: { authorization: `Bearer ${key.key}` } });
+        if (res.status === 401) break;
+        expect(Date.now() - at).toBeLessThan(1_000);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    }
+    expect(Date.now() - at).toBeLessThan(1_000);
+  }, 30_000);
 });
