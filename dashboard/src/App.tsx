@@ -12,6 +12,8 @@ import { Routing } from './pages/Routing.js';
 import { Caching } from './pages/Caching.js';
 import { Batches } from './pages/Batches.js';
 import { Estimator } from './pages/Estimator.js';
+import { Keys } from './pages/Keys.js';
+import { Budgets } from './pages/Budgets.js';
 
 const NAV = [
   { to: '/', label: 'Overview' },
@@ -19,6 +21,8 @@ const NAV = [
   { to: '/routing', label: 'Routing' },
   { to: '/caching', label: 'Caching' },
   { to: '/batches', label: 'Batches' },
+  { to: '/keys', label: 'Keys' },
+  { to: '/budgets', label: 'Budgets' },
   { to: '/estimate', label: 'Estimator' },
 ];
 
@@ -46,6 +50,8 @@ export function App() {
     if (path === '/caching') return <Caching range={range} />;
     if (path === '/batches') return <Batches />;
     if (path === '/estimate') return <Estimator />;
+    if (path === '/keys') return <Keys />;
+    if (path === '/budgets') return <Budgets range={range} />;
     return (
       <p class="empty">
         No page here. <Link to="/">Back to the overview</Link>

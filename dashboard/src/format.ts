@@ -1,5 +1,6 @@
 // Display formatting. The API's money is an exact decimal string; these round it for reading only
 // (the exact value stays in the element's title).
+import type { BudgetPeriod } from './types.js';
 
 /** "$1,234.56", "$0.0123", "$0.000042": two decimals from a cent up, else three significant digits. */
 export function usd(exact: string | number): string {
@@ -55,3 +56,22 @@ export const TECHNIQUE_LABEL: Record<string, string> = {
   unattributed: 'Unattributed',
   '(none)': 'Served as asked',
 };
+
+/** "7 Dec 2026, 14:05": a day and time to read, in the browser's zone. */
+export function date(ts: number): string {
+  return new Date(ts).toLocaleString('en-GB', { day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit' });
+}
+
+/** "in 5 h", "in 3 days", "2 days ago": how far `ts` is from `now`, roughly. */
+export function fromNow(ts: number, now: number = Date.now()): string {
+  const d = ts - now;
+  const abs = Math.abs(d);
+  const minutes = Math.round(abs / 60_000);
+  const hours = Math.round(abs / 3_600_000);
+  const days = Math.round(abs / 86_400_000);
+  const span = minutes < 1 ? 'under a minute' : minutes < 60 ? `${minutes} min` : hours < 48 ? `${hours} h` : `${days} days`;
+  return d >= 0 ? `in ${span}` : `${span} ago`;
+}
+
+/** A budget's period after its amount: "$5 a month". */
+export const PERIOD_LABEL: Record<BudgetPeriod, string> = { day: 'a day', week: 'a week', month: 'a month', total: 'in total' };

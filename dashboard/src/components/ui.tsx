@@ -1,6 +1,6 @@
 // Small presentational pieces shared by the pages.
 import type { ComponentChildren } from 'preact';
-import { usd } from '../format.js';
+import { pct, usd } from '../format.js';
 
 export function Card(props: { title: string; children: ComponentChildren; wide?: boolean; testId?: string }) {
   return (
@@ -80,3 +80,32 @@ export const FRESH_INSTALL_HINT = (
   -d '{"model":"claude-haiku-4-5","messages":[{"role":"user","content":"Hello!"}]}'`}</pre>
   </>
 );
+
+/**
+ * Spend against a limit: a bar (amber from 80 %, red when spent) with the amounts. `used` is the
+ * share spent, 0–1 or above; the exact amounts are in the Usd elements' data-value.
+ */
+export function Meter(props: { used: number; spent: string; limit: string; suffix?: string; testId?: string }) {
+  const shown = Math.min(Math.max(props.used, 0), 1);
+  const tone = props.used >= 1 ? 'bad' : props.used >= 0.8 ? 'warn' : '';
+  return (
+    <div class={`meter ${tone}`} data-testid={props.testId} data-used={props.used}>
+      <span class="meter-track" role="meter" aria-valuemin={0} aria-valuemax={1} aria-valuenow={shown} aria-label={`${pct(props.used)} of the budget spent`}>
+        {/* Any spend at all shows as a sliver, so a fresh budget and a barely used one differ. */}
+        <span class="meter-fill" style={{ width: props.used > 0 ? `max(2px, ${shown * 100}%)` : '0' }} />
+      </span>
+      <span class="meter-text">
+        <Usd value={props.spent} testId="meter-spent" /> of <Usd value={props.limit} testId="meter-limit" />
+        {props.suffix !== undefined && ` ${props.suffix}`} <span class="muted">· {pct(props.used)}</span>
+      </span>
+    </div>
+  );
+}
+
+export function Badge(props: { children: ComponentChildren; tone?: 'good' | 'bad' | 'warn' | 'muted'; testId?: string }) {
+  return (
+    <span class={`badge ${props.tone ?? ''}`} data-testid={props.testId}>
+      {props.children}
+    </span>
+  );
+}
