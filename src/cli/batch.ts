@@ -9,25 +9,39 @@ import Table from 'cli-table3';
 import { progress } from './progress.js';
 import type { Estimate } from '../batch/types.js';
 
+/**
+ * The admin key (COSTWISE_ADMIN_KEY) goes to /api/…; the OpenAI routes (/v1/files, /v1/batches)
+ * take a virtual key (--key or COSTWISE_API_KEY) when the gateway runs with `auth: keys`, and the
+ * admin key as before when none is given (open gateways).
+ */
 interface Conn {
   url: string;
-  key: string;
+  adminKey: string;
+  apiKey: string | undefined;
 }
 
 interface Common {
   url: string;
+  key?: string;
 }
 
 function conn(opts: Common): Conn {
-  return { url: opts.url.replace(/\/$/, ''), key: process.env['COSTWISE_ADMIN_KEY'] ?? 'costwise-cli' };
+  return {
+    url: opts.url.replace(/\/$/, ''),
+    adminKey: process.env['COSTWISE_ADMIN_KEY'] ?? 'costwise-cli',
+    apiKey: opts.key ?? (process.env['COSTWISE_API_KEY'] || undefined),
+  };
 }
 
+const isOpenAiRoute = (path: string): boolean => path.startsWith('/v1/');
+
 async function call(c: Conn, method: string, path: string, body?: string | FormData, headers: Record<string, string> = {}): Promise<Response> {
+  const credential = isOpenAiRoute(path) ? (c.apiKey ?? c.adminKey) : c.adminKey;
   let res: Response;
   try {
-    res = await fetch(`${c.url}${path}`, { method, headers: { authorization: `Bearer ${c.key}`, ...headers }, ...(body !== undefined ? { body } : {}) });
+    res = await fetch(`${c.url}${path}`, { method, headers: { authorization: `Bearer ${credential}`, ...headers }, ...(body !== undefined ? { body } : {}) });
   } catch (err) {
-    throw new Error(`cannot reach the gateway at ${c.url} (${(err as Error).message}); is \`costwise serve\` running? (--url)`);
+    throw new Error(`cannot reach the gateway at ${c.url} (${(err as Error).message}); is \`costwise serve\` running? (--url)`, { cause: err });
   }
   if (!res.ok) {
     const text = await res.text();
@@ -38,7 +52,13 @@ async function call(c: Conn, method: string, path: string, body?: string | FormD
     } catch {
       // plain text
     }
-    throw new Error(`${method} ${path}: HTTP ${res.status}: ${message}`);
+    const hint =
+      res.status === 401 && isOpenAiRoute(path)
+        ? c.apiKey === undefined
+          ? ' (this gateway needs a virtual key: --key cw-… or COSTWISE_API_KEY; `costwise keys create` makes one)'
+          : ' (the key from --key or COSTWISE_API_KEY)'
+        : '';
+    throw new Error(`${method} ${path}: HTTP ${res.status}: ${message}${hint}`);
   }
   return res;
 }
@@ -86,8 +106,8 @@ export function withModel(text: string, model: string | undefined): string {
     .split('\n')
     .map((line) => {
       try {
-        const v = JSON.parse(line) as { body?: Record<string, unknown> };
-        if (v && typeof v.body === 'object' && v.body !== null) {
+        const v = JSON.parse(line) as { body?: Record<string, unknown> | null } | null;
+        if (v !== null && typeof v.body === 'object' && v.body !== null) {
           v.body.model = model;
           return JSON.stringify(v);
         }
@@ -182,6 +202,10 @@ export function registerBatchCommands(program: Command): void {
       .description('upload an OpenAI batch JSONL, show its estimate, ask, run it and show progress')
       .argument('<file>', 'JSONL: {"custom_id","method":"POST","url":"/v1/chat/completions","body":{...}} per line')
       .option('-m, --model <model>', 'run every request on this catalog model')
+      .option(
+        '--key <cw-key>',
+        'virtual key (cw-…) to upload and create the batch with (env COSTWISE_API_KEY); needed when the gateway requires keys: server.auth keys, or auth unset and the gateway has a key or is not on loopback',
+      )
       .option('-y, --yes', 'do not ask before running')
       .option('--no-wait', 'return once the batch is approved'),
   ).action((file: string, opts: Common & { model?: string; yes?: boolean; wait: boolean }) => submit(file, opts));

@@ -83,5 +83,11 @@ export async function main(argv: string[]): Promise<void> {
   if (argv[2] === 'batch' || argv.length <= 2 || argv.includes('--help') || argv.includes('-h') || argv[2] === 'help')
     (await import('./batch.js')).registerBatchCommands(program);
 
+  if (argv[2] === 'keys' || argv[2] === 'teams' || argv.length <= 2 || argv.includes('--help') || argv.includes('-h') || argv[2] === 'help')
+    (await import('./keys.js')).registerKeyCommands(program);
+
+  if (argv[2] === 'budgets' || argv.length <= 2 || argv.includes('--help') || argv.includes('-h') || argv[2] === 'help')
+    (await import('./budgets.js')).registerBudgetCommands(program);
+
   await program.parseAsync(argv);
 }
