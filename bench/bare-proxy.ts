@@ -1,6 +1,6 @@
 // The reference point for `npm run bench`: a bare undici Pool pass-through proxy, no parsing,
 // no accounting. Whatever costwise adds on top is measured against this.
-import { createServer } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { Pool } from 'undici';
 
 const upstream = process.argv[2];
@@ -9,13 +9,13 @@ if (!upstream) throw new Error('usage: bare-proxy <upstream-url> [port]');
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'proxy-authenticate', 'proxy-authorization', 'date']);
 const pool = new Pool(upstream, { connections: 128, pipelining: 1 });
 
-const server = createServer(async (req, res) => {
-  const chunks: Buffer[] = [];
-  for await (const c of req) chunks.push(c as Buffer);
+async function forward(req: IncomingMessage, res: ServerResponse): Promise<void> {
   try {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
     const up = await pool.request({
       path: req.url ?? '/',
-      method: (req.method ?? 'GET') as 'POST',
+      method: req.method ?? 'GET',
       headers: { 'content-type': 'application/json', authorization: req.headers['authorization'] ?? '' },
       body: Buffer.concat(chunks),
     });
@@ -31,7 +31,9 @@ const server = createServer(async (req, res) => {
   } catch {
     res.writeHead(502).end();
   }
-});
+}
+
+const server = createServer((req, res) => void forward(req, res));
 server.listen(port, '127.0.0.1', () => {
   const addr = server.address();
   process.stdout.write(`bare proxy on http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : port}\n`);

@@ -22,7 +22,7 @@ const WORDS = 'the quick brown fox reads a quarterly report and answers with car
 
 function prose(chars: number, seed: number): string {
   let out = '';
-  for (let i = seed; out.length < chars; i = (i * 7 + 3) % 9973) out += WORDS[i % WORDS.length] + ' ';
+  for (let i = seed; out.length < chars; i = (i * 7 + 3) % 9973) out += `${WORDS[i % WORDS.length]!} `;
   return out;
 }
 
@@ -228,7 +228,7 @@ async function main(): Promise<void> {
   process.stdout.write(table.toString() + '\nwritten to bench/results/cache.json\n');
 }
 
-main().catch((err) => {
-  process.stderr.write(`cache bench failed: ${(err as Error).stack}\n`);
+main().catch((err: unknown) => {
+  process.stderr.write(`cache bench failed: ${err instanceof Error ? err.stack : String(err)}\n`);
   process.exitCode = 1;
 });

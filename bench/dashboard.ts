@@ -199,7 +199,7 @@ async function main(): Promise<void> {
   );
 }
 
-main().catch((err) => {
-  process.stderr.write(`dashboard bench failed: ${(err as Error).stack}\n`);
+main().catch((err: unknown) => {
+  process.stderr.write(`dashboard bench failed: ${err instanceof Error ? err.stack : String(err)}\n`);
   process.exitCode = 1;
 });

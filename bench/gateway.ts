@@ -25,8 +25,8 @@ function startProcess(args: string[]): Promise<{ child: ChildProcess; url: strin
       const m = /http:\/\/127\.0\.0\.1:\d+/.exec(out);
       if (m) resolve({ child, url: m[0] });
     };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
     child.on('exit', (code) => reject(new Error(`${args.join(' ')} exited ${code}: ${out}`)));
   });
 }
@@ -193,8 +193,8 @@ async function main(): Promise<void> {
     Math.round(result.bare.requestsPerSec),
     f(result.bare.p50Ms),
     f(result.bare.p99Ms),
-    result.bare.loadedP50Ms + ' ms',
-    result.bare.loadedP99Ms + ' ms',
+    `${result.bare.loadedP50Ms} ms`,
+    `${result.bare.loadedP99Ms} ms`,
     result.bare.errors,
   ]);
   t.push([
@@ -203,8 +203,8 @@ async function main(): Promise<void> {
     Math.round(result.gateway.requestsPerSec),
     f(result.gateway.p50Ms),
     f(result.gateway.p99Ms),
-    result.gateway.loadedP50Ms + ' ms',
-    result.gateway.loadedP99Ms + ' ms',
+    `${result.gateway.loadedP50Ms} ms`,
+    `${result.gateway.loadedP99Ms} ms`,
     result.gateway.errors,
   ]);
   process.stdout.write(t.toString() + '\n');
@@ -217,8 +217,8 @@ async function main(): Promise<void> {
 }
 
 main()
-  .catch((err) => {
-    process.stderr.write(`bench failed: ${(err as Error).stack}\n`);
+  .catch((err: unknown) => {
+    process.stderr.write(`bench failed: ${err instanceof Error ? err.stack : String(err)}\n`);
     process.exitCode = 1;
   })
   .finally(() => {

@@ -43,7 +43,11 @@ interface Measured {
 
 async function measure(state: Config['storage']['state']): Promise<Measured> {
   const dir = mkdtempSync(join(tmpdir(), 'costwise-bench-gov-'));
-  const { config } = parseConfig({ ...structuredClone(DEFAULT_CONFIG), server: { auth: 'keys' }, storage: { ledger: { path: join(dir, 'ledger.db') }, state } }, 'bench', {});
+  const { config } = parseConfig(
+    { ...structuredClone(DEFAULT_CONFIG), server: { auth: 'keys' }, storage: { ledger: { path: join(dir, 'ledger.db') }, state } },
+    'bench',
+    {},
+  );
   const ledger = openDurableStore({ kind: 'sqlite', path: config.storage.ledger.path });
   const running = await startGovernance({ config, loopback: true, ledger });
   const team = await running.admin.createTeam({ name: 'bench team', budgets: [{ limitPico: 1_000_000_000_000_000n, period: 'month' }], rpm: 10_000_000 });
@@ -64,7 +68,14 @@ async function measure(state: Config['storage']['state']): Promise<Measured> {
 
   const one = async (): Promise<number> => {
     const t0 = performance.now();
-    const ctx: RequestContext = createContext({ requestId: 'bench', ingress: 'openai', endpoint: '/v1/chat/completions', inbound: { headers, body: () => Promise.resolve(Buffer.alloc(0)) }, caller: { tenant: 'default', keyId: 'anonymous', tags: [] }, forwardHeaders: {} });
+    const ctx: RequestContext = createContext({
+      requestId: 'bench',
+      ingress: 'openai',
+      endpoint: '/v1/chat/completions',
+      inbound: { headers, body: () => Promise.resolve(Buffer.alloc(0)) },
+      caller: { tenant: 'default', keyId: 'anonymous', tags: [] },
+      forwardHeaders: {},
+    });
     ctx.request = { ...request };
     ctx.deployment = deployment;
     ctx.routeReason = 'requested';
@@ -97,7 +108,9 @@ async function main(): Promise<void> {
   writeFileSync(join(out, 'governance.json'), JSON.stringify({ date: new Date().toISOString(), node: process.version, requests: N, results }, null, 2) + '\n');
   const t = new Table({ head: ['keys + budgets + rate limits', 'p50', 'p99', 'mean'] });
   for (const r of results) t.push([r.state, `${(r.p50Us / 1000).toFixed(3)} ms`, `${(r.p99Us / 1000).toFixed(3)} ms`, `${(r.meanUs / 1000).toFixed(3)} ms`]);
-  process.stdout.write(`${t.toString()}\nauthenticate + admit (rpm, tpm) + reserve (key and team budgets) + settle, per request; targets: < 0.1 ms in process, < 1 ms with Redis\n`);
+  process.stdout.write(
+    `${t.toString()}\nauthenticate + admit (rpm, tpm) + reserve (key and team budgets) + settle, per request; targets: < 0.1 ms in process, < 1 ms with Redis\n`,
+  );
 }
 
 main().catch((err: unknown) => {

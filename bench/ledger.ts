@@ -89,7 +89,7 @@ async function main(): Promise<void> {
   process.stdout.write(table.toString() + '\nwritten to bench/results/ledger.json\n');
 }
 
-main().catch((err) => {
-  process.stderr.write(`ledger bench failed: ${(err as Error).stack}\n`);
+main().catch((err: unknown) => {
+  process.stderr.write(`ledger bench failed: ${err instanceof Error ? err.stack : String(err)}\n`);
   process.exitCode = 1;
 });

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { usdToPico, type TestEnv } from '../helpers/env.js';
 import { fetchJson } from '../helpers/json.js';
+import { present } from '../helpers/assert.js';
 import { chatLine, ledgerRows, startBatchEnv, uploadJsonl, waitOpenAI } from './helpers.js';
 
 let env: TestEnv;
@@ -27,7 +28,10 @@ describe('budgets on batches', () => {
   it('a batch reserves its worst case, settles to its cost, and one that cannot fit is refused with 402', async () => {
     const key = await createKey({ name: 'batcher', budget_usd: 0.01, budget_period: 'day' });
     const openai = new OpenAI({ apiKey: key.key, baseURL: `${env.gateway.url}/v1`, maxRetries: 0 });
-    const small = await uploadJsonl(openai, [chatLine('a', 'gpt-4.1-mini', 'one', { max_tokens: 100 }), chatLine('b', 'gpt-4.1-mini', 'two', { max_tokens: 100 })]);
+    const small = await uploadJsonl(openai, [
+      chatLine('a', 'gpt-4.1-mini', 'one', { max_tokens: 100 }),
+      chatLine('b', 'gpt-4.1-mini', 'two', { max_tokens: 100 }),
+    ]);
     const batch = await openai.batches.create({ input_file_id: small, endpoint: '/v1/chat/completions', completion_window: '24h' });
     const done = await waitOpenAI(openai, batch.id);
     expect(done.status).toBe('completed');
@@ -66,14 +70,14 @@ describe('budgets on batches', () => {
       await new Promise((r) => setTimeout(r, 50));
       row = (await ledgerRows(env)).find((r) => r.requestId === rowId);
     }
-    expect(row).toBeDefined();
+    const settled = present(row, `the ledger row of ${rowId}`);
     let budget = await budgetOf(key.id);
     for (let i = 0; i < 40 && budget.reserved_usd !== '0'; i++) {
       await new Promise((r) => setTimeout(r, 50));
       budget = await budgetOf(key.id);
     }
     expect(budget.reserved_usd).toBe('0');
-    expect(usdToPico(budget.spent_usd)).toBe(BigInt(row!.costPico));
+    expect(usdToPico(budget.spent_usd)).toBe(BigInt(settled.costPico));
 
     const tooMuch = await fetch(`${env.gateway.url}/v1/chat/completions`, {
       method: 'POST',

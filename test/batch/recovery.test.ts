@@ -19,7 +19,7 @@ afterAll(() => env.close());
 
 describe('recovery', () => {
   it('adopts the provider batch a lost create made instead of submitting the items again', async () => {
-    const svc = env.gateway.deps.batches!;
+    const svc = env.gateway.deps.batches;
     const fileId = await uploadJsonl(env.openai, [chatLine('r1', 'gpt-4.1-nano', 'Hi', { max_completion_tokens: 5 })]);
     const b = await env.openai.batches.create(
       { input_file_id: fileId, endpoint: '/v1/chat/completions', completion_window: '24h' },

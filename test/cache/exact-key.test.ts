@@ -214,7 +214,6 @@ describe('cacheKey', () => {
       fc.property(fc.jsonValue({ maxDepth: 3 }), fc.nat(), fc.integer({ min: 0, max: 4 }), (value, seed, indent) => {
         const a = JSON.stringify(value);
         const b = JSON.stringify(shuffled(value, seed), null, indent);
-        if (a === undefined || b === undefined) return;
         // 16+ digit numbers are hashed verbatim by design (a double may not hold them)
         fc.pre(!/(?:\d\.?){16}/.test(a));
         expect(withArgs(b)).toBe(withArgs(a));

@@ -26,7 +26,7 @@ describe('singleFlight', () => {
   it('runs different keys independently', async () => {
     const sf = singleFlight<string, number>();
     let calls = 0;
-    const [a, b] = await Promise.all([sf.run('a', async () => ++calls), sf.run('b', async () => ++calls)]);
+    const [a, b] = await Promise.all([sf.run('a', () => Promise.resolve(++calls)), sf.run('b', () => Promise.resolve(++calls))]);
     expect(calls).toBe(2);
     expect(new Set([a, b])).toEqual(new Set([1, 2]));
   });
@@ -35,11 +35,11 @@ describe('singleFlight', () => {
     const sf = singleFlight<string, string>();
     const d = deferred<string>();
     const first = sf.run('k', () => d.promise);
-    const second = sf.run('k', async () => 'never');
+    const second = sf.run('k', () => Promise.resolve('never'));
     d.reject(new Error('upstream 500'));
     await expect(first).rejects.toThrow('upstream 500');
     await expect(second).rejects.toThrow('upstream 500');
-    expect(await sf.run('k', async () => 'fresh')).toBe('fresh');
+    expect(await sf.run('k', () => Promise.resolve('fresh'))).toBe('fresh');
   });
 
   it('forgets a key whose function throws synchronously', async () => {
@@ -50,14 +50,14 @@ describe('singleFlight', () => {
       }),
     ).rejects.toThrow('sync');
     expect(sf.size).toBe(0);
-    expect(await sf.run('k', async () => 'ok')).toBe('ok');
+    expect(await sf.run('k', () => Promise.resolve('ok'))).toBe('ok');
   });
 
   it('starts a new call for a key once the previous one settled', async () => {
     const sf = singleFlight<string, number>();
     let calls = 0;
-    await sf.run('k', async () => ++calls);
-    await sf.run('k', async () => ++calls);
+    await sf.run('k', () => Promise.resolve(++calls));
+    await sf.run('k', () => Promise.resolve(++calls));
     expect(calls).toBe(2);
   });
 });

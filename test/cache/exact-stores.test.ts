@@ -16,7 +16,7 @@ import type { NewCacheEntry, ResponseCacheStore } from '../../src/cache/types.js
 const REDIS_URL = process.env.COSTWISE_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 interface Clock {
-  now(): number;
+  now: () => number;
   advance(ms: number): Promise<void>;
 }
 
@@ -36,7 +36,13 @@ interface Backend {
 
 function fakeClock(): Clock {
   let t = 1_700_000_000_000;
-  return { now: () => t, advance: async (ms) => void (t += ms) };
+  return {
+    now: () => t,
+    advance: (ms) => {
+      t += ms;
+      return Promise.resolve();
+    },
+  };
 }
 
 const realClock: Clock = {
@@ -112,7 +118,7 @@ async function redisAvailable(): Promise<boolean> {
     await probe.ping();
     return true;
   } catch (err) {
-    if (process.env.CI === 'true') throw new Error(`Redis is required when CI=true (${REDIS_URL}): ${(err as Error).message}`);
+    if (process.env.CI === 'true') throw new Error(`Redis is required when CI=true (${REDIS_URL}): ${(err as Error).message}`, { cause: err });
     process.stderr.write(`\n[exact cache tests] Redis at ${REDIS_URL} is down: Redis tests SKIPPED\n`);
     return false;
   } finally {

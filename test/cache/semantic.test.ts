@@ -115,9 +115,9 @@ describe('matcher', () => {
 
 describe('embedders from outside', () => {
   it('API adapter checks count and width', async () => {
-    const ok = createApiEmbedder({ id: 'fake', dim: 2, embed: async (t) => t.map(() => [1, 0]) });
+    const ok = createApiEmbedder({ id: 'fake', dim: 2, embed: (t) => Promise.resolve(t.map(() => [1, 0])) });
     expect((await ok.embed(['a', 'b'])).length).toBe(2);
-    const bad = createApiEmbedder({ id: 'fake', dim: 3, embed: async (t) => t.map(() => [1, 0]) });
+    const bad = createApiEmbedder({ id: 'fake', dim: 3, embed: (t) => Promise.resolve(t.map(() => [1, 0])) });
     await expect(bad.embed(['a'])).rejects.toThrow(/width/);
   });
   it('local model embedder explains what it needs', async () => {

@@ -105,9 +105,7 @@ beforeAll(async () => {
   env = await startTestEnv();
   for (const r of ROWS) env.gateway.deps.store.appendLedger(r);
 });
-afterAll(async () => {
-  await env?.close();
-});
+afterAll(() => env.close());
 
 describe('GET /api/timeseries', () => {
   it('buckets by hour with the saving split by technique, prompt caching on its own', async () => {

@@ -57,9 +57,11 @@ describe.skipIf(unavailable !== null)('dashboard in chromium', () => {
     page.on('pageerror', (err) => pageErrors.push(err.message));
   });
 
+  // Closed in the order they were started: if a start failed, what started before it is closed
+  // first, and only then does the close of what never started fail the hook.
   afterAll(async () => {
-    await browser?.close();
-    await env?.close();
+    await env.close();
+    await browser.close();
   });
 
   it('says what to do on a fresh install', async () => {
@@ -73,7 +75,7 @@ describe.skipIf(unavailable !== null)('dashboard in chromium', () => {
   it('sends requests through the gateway with the official SDKs', async () => {
     const chat = async (model: string, extra: { temperature?: number } = {}) => {
       const { response } = await env.openai.chat.completions
-        .create({ model, messages: [{ role: 'user', content: `Say hello to the dashboard (${model})` }], max_tokens: 30, ...extra })
+        .create({ model, messages: [{ role: 'user', content: `Say hello to the dashboard (${model})` }], max_completion_tokens: 30, ...extra })
         .withResponse();
       sent.push({ id: response.headers.get('x-costwise-request-id')!, model });
       return response;

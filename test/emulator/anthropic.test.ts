@@ -48,7 +48,7 @@ describe('messages (non-stream)', () => {
       { model: MODEL, max_tokens: 1000, messages: [{ role: 'user', content: 'x' }] },
       { headers: { 'x-emulator-output-tokens': '333' } },
     );
-    const text = r.content[0]!.type === 'text' ? r.content[0]!.text : '';
+    const text = r.content[0]!.type === 'text' ? r.content[0].text : '';
     expect(r.usage.output_tokens).toBe(333);
     expect(countTextTokens(text, MODEL)).toBe(333);
     const capped = await client.messages.create(
@@ -66,7 +66,7 @@ describe('messages (non-stream)', () => {
     );
     expect(r.stop_reason).toBe('stop_sequence');
     expect(r.stop_sequence).toBe('gamma');
-    expect(r.content[0]!.type === 'text' && r.content[0]!.text).toBe('alpha beta ');
+    expect(r.content[0]!.type === 'text' && r.content[0].text).toBe('alpha beta ');
   });
 
   it('lists models in the Anthropic shape when anthropic-version is sent', async () => {
@@ -89,7 +89,7 @@ describe('messages (stream)', () => {
     expect(final.usage.output_tokens).toBe(countTextTokens(text, MODEL));
     expect(final.stop_reason).toBe('end_turn');
     const plain = await client.messages.create({ model: MODEL, max_tokens: 500, messages: [{ role: 'user', content: 'Stream please' }] });
-    expect(plain.content[0]!.type === 'text' && plain.content[0]!.text).toBe(text);
+    expect(plain.content[0]!.type === 'text' && plain.content[0].text).toBe(text);
   });
 
   it('emits the documented event sequence', async () => {

@@ -4,8 +4,8 @@ import type { MessageBatch, MessageBatchIndividualResponse } from '@anthropic-ai
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/server.js';
 import { longText } from './helpers.js';
-import { present } from '../helpers/assert.js';
-import { readJson } from '../helpers/json.js';
+import { present, rejectionOf } from '../helpers/assert.js';
+import { readJson, shaped } from '../helpers/json.js';
 import { AnthropicErrorBody } from '../helpers/wire-json.js';
 
 let emu: RunningEmulator;
@@ -30,6 +30,13 @@ async function waitEnded(id: string, timeoutMs = 3000): Promise<MessageBatch> {
     if (Date.now() > deadline) throw new Error(`batch ${id} still ${b.processing_status}`);
     await new Promise((r) => setTimeout(r, 15));
   }
+}
+
+/** The message of the 400 a request is refused with (the SDK's BadRequestError, its body in Anthropic's error shape). */
+async function refusal(request: PromiseLike<unknown>): Promise<string> {
+  const err = await rejectionOf(request, Anthropic.BadRequestError);
+  expect(err.status).toBe(400);
+  return shaped(err.error, AnthropicErrorBody).error.message;
 }
 
 async function results(id: string): Promise<Map<string, MessageBatchIndividualResponse['result']>> {
@@ -170,22 +177,18 @@ describe('message batches', () => {
   });
 
   it('validates the create request: 400 naming the field, 401 without a key', async () => {
-    await expect(client.messages.batches.create({ requests: [] })).rejects.toMatchObject({
-      status: 400,
-      error: { error: { message: expect.stringContaining('requests') } },
-    });
-    await expect(client.messages.batches.create({ requests: [{ custom_id: 'has space', params: params('x') }] })).rejects.toMatchObject({
-      status: 400,
-      error: { error: { message: expect.stringContaining('requests.0.custom_id') } },
-    });
-    await expect(
-      client.messages.batches.create({
-        requests: [
-          { custom_id: 'same', params: params('x') },
-          { custom_id: 'same', params: params('y') },
-        ],
-      }),
-    ).rejects.toMatchObject({ status: 400, error: { error: { message: expect.stringContaining('requests.1.custom_id') } } });
+    expect(await refusal(client.messages.batches.create({ requests: [] }))).toContain('requests');
+    expect(await refusal(client.messages.batches.create({ requests: [{ custom_id: 'has space', params: params('x') }] }))).toContain('requests.0.custom_id');
+    expect(
+      await refusal(
+        client.messages.batches.create({
+          requests: [
+            { custom_id: 'same', params: params('x') },
+            { custom_id: 'same', params: params('y') },
+          ],
+        }),
+      ),
+    ).toContain('requests.1.custom_id');
     // @ts-expect-error -- deliberately without the required params: the create must be refused
     await expect(client.messages.batches.create({ requests: [{ custom_id: 'np' }] })).rejects.toMatchObject({
       status: 400,

@@ -137,7 +137,10 @@ describe('BatchJob', () => {
       timing,
       orderSeed: 1,
       failValidation: false,
-      execute: async () => (runs++, ok),
+      execute: () => {
+        runs++;
+        return Promise.resolve(ok);
+      },
       onResult: (r) => order.push(r.customId),
     });
     expect(await job.advance(1000, new SliceBudget(4, 1000))).toBe(true);
@@ -151,7 +154,14 @@ describe('BatchJob', () => {
     expect(order).toHaveLength(10);
     expect(order).not.toEqual(items.map((i) => i.customId));
     const again: string[] = [];
-    const job2 = new BatchJob({ items, timing, orderSeed: 1, failValidation: false, execute: async () => ok, onResult: (r) => again.push(r.customId) });
+    const job2 = new BatchJob({
+      items,
+      timing,
+      orderSeed: 1,
+      failValidation: false,
+      execute: () => Promise.resolve(ok),
+      onResult: (r) => again.push(r.customId),
+    });
     await job2.advance(1000, new SliceBudget(100, 1000));
     expect(again).toEqual(order);
   });
@@ -163,9 +173,9 @@ describe('BatchJob', () => {
       timing: { ...timing, finalizeMs: 10 },
       orderSeed: 1,
       failValidation: false,
-      execute: async () => {
+      execute: () => {
         job.cancel(5);
-        return ok;
+        return Promise.resolve(ok);
       },
       onResult: () => {},
     });

@@ -93,7 +93,7 @@ describe('files', () => {
 
 describe('batches', () => {
   it('runs a chat batch to completed; every item matches what the sync API answers, usage included', async () => {
-    const lines = [chat('r1', 'Hello there'), chat('r2', 'What is a batch?', { max_tokens: 12 }), chat('r3', 'Third one', { n: 2 })];
+    const lines = [chat('r1', 'Hello there'), chat('r2', 'What is a batch?', { max_completion_tokens: 12 }), chat('r3', 'Third one', { n: 2 })];
     const created = await client.batches.create({
       input_file_id: await upload(lines),
       endpoint: '/v1/chat/completions',

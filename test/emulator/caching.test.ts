@@ -141,7 +141,7 @@ describe('Anthropic explicit prompt caching', () => {
     expect(err).toBeInstanceOf(Anthropic.BadRequestError);
     expect((err as InstanceType<typeof Anthropic.BadRequestError>).error).toMatchObject({ type: 'error', error: { type: 'invalid_request_error' } });
     // Four explicit + the automatic one is also five.
-    const auto = await send({ system: blocks.slice(0, 4), cache_control: { type: 'ephemeral' } } as Partial<Params>).catch((e: unknown) => e);
+    const auto = await send({ system: blocks.slice(0, 4), cache_control: { type: 'ephemeral' } }).catch((e: unknown) => e);
     expect(auto).toBeInstanceOf(Anthropic.BadRequestError);
     const order = await send({
       system: [

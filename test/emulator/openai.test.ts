@@ -89,6 +89,7 @@ describe('chat completions (non-stream)', () => {
     );
     expect(capped.usage!.completion_tokens).toBe(10);
     expect(capped.choices[0]!.finish_reason).toBe('length');
+    // eslint-disable-next-line @typescript-eslint/no-deprecated -- the deprecated field is the point: clients still send max_tokens, and it must cap the output too
     const legacy = await client.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }], max_tokens: 3 });
     expect(legacy.usage!.completion_tokens).toBe(3);
     expect(legacy.choices[0]!.finish_reason).toBe('length');

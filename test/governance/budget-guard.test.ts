@@ -51,7 +51,7 @@ describe('budget guard', () => {
     prefixes.push(prefix);
     const replicas = [0, 1].map(() => createRedisBudgetLedger({ url: REDIS_URL, prefix }));
     let durable = 0n; // what the durable ledger holds
-    const guards = replicas.map((ledger) => createBudgetGuard({ ledger, loadSpent: async () => durable }));
+    const guards = replicas.map((ledger) => createBudgetGuard({ ledger, loadSpent: () => Promise.resolve(durable) }));
     const key = scope('key:a', 1000n);
     const first = await guards[0]!.reserve({ scopes: [key], amountPico: 400n, ttlMs: 60_000 });
     const inFlight = await guards[1]!.reserve({ scopes: [key], amountPico: 400n, ttlMs: 60_000 });

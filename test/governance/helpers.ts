@@ -16,7 +16,7 @@ export async function redisAvailable(suite: string): Promise<boolean> {
     await probe.ping();
     return true;
   } catch (err) {
-    if (process.env.CI) throw new Error(`Redis is required when CI is set (${REDIS_URL}): ${(err as Error).message}`);
+    if (process.env.CI) throw new Error(`Redis is required when CI is set (${REDIS_URL}): ${(err as Error).message}`, { cause: err });
     process.stderr.write(`\n[${suite}] Redis at ${REDIS_URL} is down: Redis tests SKIPPED\n`);
     return false;
   } finally {
@@ -44,13 +44,19 @@ export async function dropPrefix(prefix: string): Promise<void> {
 }
 
 export interface Clock {
-  now(): number;
+  now: () => number;
   advance(ms: number): Promise<void>;
 }
 
 export function fakeClock(start = Date.UTC(2025, 5, 15, 12)): Clock {
   let t = start;
-  return { now: () => t, advance: async (ms) => void (t += ms) };
+  return {
+    now: () => t,
+    advance: (ms) => {
+      t += ms;
+      return Promise.resolve();
+    },
+  };
 }
 
 export const realClock: Clock = {

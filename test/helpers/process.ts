@@ -25,8 +25,8 @@ export function startBin(args: string[], env: Record<string, string> = {}, child
         resolve({ child, url: m[0], output: () => out });
       }
     };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
     child.on('exit', (code) => {
       clearTimeout(timer);
       reject(new Error(`exited ${code}:\n${out}`));

@@ -1,14 +1,13 @@
 // The official @anthropic-ai/sdk client → costwise serve → (HTTP) → emulator.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectedPico, ledger, startTestEnv, usdToPico, type TestEnv } from '../helpers/env.js';
+import { present } from '../helpers/assert.js';
 
 let env: TestEnv;
 beforeAll(async () => {
   env = await startTestEnv();
 });
-afterAll(async () => {
-  await env?.close();
-});
+afterAll(() => env.close());
 
 const LONG_SYSTEM = Array.from({ length: 400 }, (_, i) => `Rule ${i}: answer politely and cite the policy section ${i}.`).join('\n');
 
@@ -65,8 +64,10 @@ describe('Anthropic format, Claude model', () => {
       messages: [{ role: 'user', content: 'Find the refund policy' }],
     });
     expect(first.stop_reason).toBe('tool_use');
-    const use = first.content.find((b) => b.type === 'tool_use')!;
-    if (use.type !== 'tool_use') throw new Error('expected tool_use');
+    const use = present(
+      first.content.find((b) => b.type === 'tool_use'),
+      'a tool_use block',
+    );
     expect(use.name).toBe('search');
     expect(typeof (use.input as { q: unknown }).q).toBe('string');
     const second = await env.anthropic.messages.create({
@@ -149,9 +150,8 @@ describe('prompt caching is priced by token class, to the pico-dollar', () => {
     };
     const stream = env.anthropic.messages.stream(req, { headers: { 'x-emulator-output-tokens': '8' } });
     const first = await stream.finalMessage();
-    const u = first.usage as typeof first.usage & { cache_creation?: { ephemeral_5m_input_tokens: number; ephemeral_1h_input_tokens: number } };
-    const w1h = u.cache_creation!.ephemeral_1h_input_tokens;
-    const w5m = u.cache_creation!.ephemeral_5m_input_tokens;
+    const u = first.usage;
+    const { ephemeral_1h_input_tokens: w1h, ephemeral_5m_input_tokens: w5m } = present(u.cache_creation, 'the cache writes by TTL in the usage');
     expect(w1h).toBeGreaterThan(0);
     expect(w5m).toBeGreaterThan(0);
     const rows = await ledger(env);

@@ -8,7 +8,14 @@ import { z } from 'zod';
 import { startTestEnv, type TestEnv } from '../helpers/env.js';
 import { fetchJson, parseJson } from '../helpers/json.js';
 
-const Alert = z.object({ type: z.literal('budget.threshold'), subject: z.string(), period: z.string(), threshold: z.number(), spent_usd: z.string(), limit_usd: z.string() });
+const Alert = z.object({
+  type: z.literal('budget.threshold'),
+  subject: z.string(),
+  period: z.string(),
+  threshold: z.number(),
+  spent_usd: z.string(),
+  limit_usd: z.string(),
+});
 
 let env: TestEnv;
 let hook: Server;

@@ -18,9 +18,7 @@ let env: TestEnv;
 beforeAll(async () => {
   env = await startTestEnv();
 });
-afterAll(async () => {
-  await env?.close();
-});
+afterAll(() => env.close());
 
 const upstreamCalls = (): number => env.emulator.stats().requests;
 const rowOf = async (id: string | null) => (await ledger(env)).find((r) => r['requestId'] === id)!;
@@ -52,8 +50,9 @@ describe('exact cache', () => {
     const question = fresh('Name three primary colours.');
     const seed = await env.openai.chat.completions.create({
       model: 'claude-haiku-4-5',
+      // eslint-disable-next-line @typescript-eslint/no-deprecated -- the seed is the point: it makes the request cacheable, under a key apart from the temperature-0 one below
       seed: 7,
-      max_tokens: 40,
+      max_completion_tokens: 40,
       messages: [{ role: 'user', content: question }],
     });
     const calls = upstreamCalls();
@@ -62,8 +61,9 @@ describe('exact cache', () => {
     const chunks: string[] = [];
     const stream = await env.openai.chat.completions.create({
       model: 'claude-haiku-4-5',
+      // eslint-disable-next-line @typescript-eslint/no-deprecated -- the seed is the point: it makes the request cacheable, under a key apart from the temperature-0 one below
       seed: 7,
-      max_tokens: 40,
+      max_completion_tokens: 40,
       stream: true,
       messages: [{ role: 'user', content: question }],
     });
@@ -75,7 +75,7 @@ describe('exact cache', () => {
     const a1 = await env.openai.chat.completions.create({
       model: 'claude-haiku-4-5',
       temperature: 0,
-      max_tokens: 40,
+      max_completion_tokens: 40,
       messages: [{ role: 'user', content: question }],
     });
     const calls2 = upstreamCalls();
@@ -235,7 +235,7 @@ describe('Redis cache shared by two gateway processes', () => {
     const clientB = new Anthropic({ apiKey: 'sk-shared', baseURL: b.url, maxRetries: 0 });
     const question = fresh('shared across replicas');
     const first = await clientA.chat.completions
-      .create({ model: 'claude-haiku-4-5', temperature: 0, max_tokens: 30, messages: [{ role: 'user', content: question }] })
+      .create({ model: 'claude-haiku-4-5', temperature: 0, max_completion_tokens: 30, messages: [{ role: 'user', content: question }] })
       .withResponse();
     expect(first.response.headers.get('x-costwise-cache')).toBe('miss');
     // the answer is written to Redis after it was sent: wait until it has landed
@@ -260,7 +260,7 @@ describe('Redis cache shared by two gateway processes', () => {
     const removed = await (await fetch(`${b.url}/api/cache/invalidate`, { method: 'POST', body: JSON.stringify({ model: 'claude-haiku-4-5' }) })).json();
     expect(removed).toEqual({ removed: 1 });
     const third = await clientA.chat.completions
-      .create({ model: 'claude-haiku-4-5', temperature: 0, max_tokens: 30, messages: [{ role: 'user', content: question }] })
+      .create({ model: 'claude-haiku-4-5', temperature: 0, max_completion_tokens: 30, messages: [{ role: 'user', content: question }] })
       .withResponse();
     expect(third.response.headers.get('x-costwise-cache')).toBe('miss');
   }, 30_000);
@@ -271,9 +271,7 @@ describe('semantic cache', () => {
   beforeAll(async () => {
     semanticEnv = await startTestEnv({ config: { cache: { semantic: { enabled: true } } } });
   });
-  afterAll(async () => {
-    await semanticEnv?.close();
-  });
+  afterAll(() => semanticEnv.close());
 
   const ask = (content: string, system = 'You are the help desk of the city council.') =>
     semanticEnv.openai.chat.completions
@@ -342,9 +340,7 @@ describe('semantic cache with an embeddings API through costwise providers', () 
   beforeAll(async () => {
     apiEnv = await startTestEnv({ config: { cache: { semantic: { enabled: true, embedder: { model: 'text-embedding-3-small' }, threshold: 0.9 } } } });
   });
-  afterAll(async () => {
-    await apiEnv?.close();
-  });
+  afterAll(() => apiEnv.close());
 
   it('each embedding call is billed on its own ledger row under cache_semantic', async () => {
     const ask = (content: string) =>

@@ -1,14 +1,13 @@
 // Any catalog model through either wire format.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectedPico, startTestEnv, usdToPico, type TestEnv } from '../helpers/env.js';
+import { present } from '../helpers/assert.js';
 
 let env: TestEnv;
 beforeAll(async () => {
   env = await startTestEnv();
 });
-afterAll(async () => {
-  await env?.close();
-});
+afterAll(() => env.close());
 
 const echo = { headers: { 'x-emulator-echo': '1' } };
 
@@ -100,8 +99,10 @@ describe('Anthropic format served by GPT and Gemini', () => {
       const tools = [{ name: 'lookup', input_schema: { type: 'object' as const, properties: { sku: { type: 'string' } }, required: ['sku'] } }];
       const first = await env.anthropic.messages.create({ model, max_tokens: 200, tools, messages: [{ role: 'user', content: 'price of sku 9?' }] });
       expect(first.stop_reason).toBe('tool_use');
-      const use = first.content.find((b) => b.type === 'tool_use');
-      if (!use || use.type !== 'tool_use') throw new Error('expected tool_use');
+      const use = present(
+        first.content.find((b) => b.type === 'tool_use'),
+        'a tool_use block',
+      );
       expect(use.name).toBe('lookup');
       const second = await env.anthropic.messages.create({
         model,

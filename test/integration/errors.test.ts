@@ -11,9 +11,7 @@ let env: TestEnv;
 beforeAll(async () => {
   env = await startTestEnv({ maxBodyBytes: 64 * 1024 });
 });
-afterAll(async () => {
-  await env?.close();
-});
+afterAll(() => env.close());
 
 /** POST that is expected to fail: the body is read as a provider-shaped error. */
 async function post(path: string, body: string, headers: Record<string, string> = {}) {

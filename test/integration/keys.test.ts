@@ -2,8 +2,8 @@
 // a key, the tenant comes from the key, a budget refuses with 402 and the exact remainder, a key
 // can be downgraded instead, rate limits answer 429 with retry-after, and a provider's 429 burst
 // never opens the circuit.
-import OpenAI from 'openai';
-import Anthropic from '@anthropic-ai/sdk';
+import OpenAI, { type APIError as OpenAIAPIError } from 'openai';
+import Anthropic, { type APIError as AnthropicAPIError } from '@anthropic-ai/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { startTestEnv, usdToPico, type TestEnv } from '../helpers/env.js';
@@ -32,13 +32,27 @@ async function createKey(body: Record<string, unknown>): Promise<z.output<typeof
 const openaiWith = (key: string) => new OpenAI({ apiKey: key, baseURL: `${env.gateway.url}/v1`, maxRetries: 0 });
 const anthropicWith = (key: string) => new Anthropic({ apiKey: key, baseURL: env.gateway.url, maxRetries: 0 });
 
-async function statusOf(p: Promise<unknown>): Promise<{ status: number; headers: Headers | undefined; error: unknown }> {
+interface Outcome {
+  status: number;
+  headers: Headers | undefined;
+  error: unknown;
+}
+
+/** An API error of either SDK, typed as declared (a bare instanceof would type its fields `any`). */
+const isApiError = (err: unknown): err is OpenAIAPIError | AnthropicAPIError => err instanceof OpenAI.APIError || err instanceof Anthropic.APIError;
+
+/** The status, headers and error body an SDK call failed with; anything but an API error is rethrown. */
+function failedWith(err: unknown): Outcome {
+  if (isApiError(err)) return { status: err.status ?? 0, headers: err.headers, error: err.error };
+  throw err;
+}
+
+async function statusOf(p: Promise<unknown>): Promise<Outcome> {
   try {
     await p;
     return { status: 200, headers: undefined, error: undefined };
   } catch (err) {
-    if (err instanceof OpenAI.APIError || err instanceof Anthropic.APIError) return { status: err.status ?? 0, headers: err.headers as Headers | undefined, error: err.error };
-    throw err;
+    return failedWith(err);
   }
 }
 
@@ -53,10 +67,16 @@ describe('virtual keys', () => {
   it('refuses a request without a key, or with a wrong one, with 401 in each format', async () => {
     const chat = { model: 'gpt-4.1-mini', messages: [{ role: 'user' as const, content: 'hi' }], max_completion_tokens: 8 };
     expect((await statusOf(openaiWith('not-a-key').chat.completions.create(chat))).status).toBe(401);
-    const anonymous = await fetch(`${env.gateway.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(chat) });
+    const anonymous = await fetch(`${env.gateway.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(chat),
+    });
     expect(anonymous.status).toBe(401);
     expect(await anonymous.json()).toMatchObject({ error: { type: 'authentication_error', code: 'missing_api_key' } });
-    const a = await statusOf(anthropicWith('cw-wrong').messages.create({ model: 'claude-haiku-4-5', max_tokens: 8, messages: [{ role: 'user', content: 'hi' }] }));
+    const a = await statusOf(
+      anthropicWith('cw-wrong').messages.create({ model: 'claude-haiku-4-5', max_tokens: 8, messages: [{ role: 'user', content: 'hi' }] }),
+    );
     expect(a.status).toBe(401);
     expect(a.error).toMatchObject({ type: 'error', error: { type: 'authentication_error' } });
   });
@@ -69,7 +89,12 @@ describe('virtual keys', () => {
     expect(msg.content.length).toBeGreaterThan(0);
     const emb = await openai.embeddings.create({ model: 'text-embedding-3-small', input: 'hello' });
     expect(emb.data[0]?.embedding.length).toBe(1536);
-    const line = JSON.stringify({ custom_id: 'r1', method: 'POST', url: '/v1/chat/completions', body: { model: 'gpt-4.1-mini', messages: [{ role: 'user', content: 'later' }] } });
+    const line = JSON.stringify({
+      custom_id: 'r1',
+      method: 'POST',
+      url: '/v1/chat/completions',
+      body: { model: 'gpt-4.1-mini', messages: [{ role: 'user', content: 'later' }] },
+    });
     const file = await openai.files.create({ file: new File([line + '\n'], 'in.jsonl'), purpose: 'batch' });
     const batch = await openai.batches.create({ input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h' });
     expect((await openai.batches.retrieve(batch.id)).id).toBe(batch.id);
@@ -84,7 +109,12 @@ describe('virtual keys', () => {
     const cacheOf = async (key: string) =>
       (
         await openaiWith(key)
-          .chat.completions.create({ model: 'gpt-4.1-mini', messages: [{ role: 'user', content: 'the cached question' }], temperature: 0, max_completion_tokens: 8 })
+          .chat.completions.create({
+            model: 'gpt-4.1-mini',
+            messages: [{ role: 'user', content: 'the cached question' }],
+            temperature: 0,
+            max_completion_tokens: 8,
+          })
           .withResponse()
       ).response.headers.get('x-costwise-cache');
     expect(await cacheOf(alice.key)).toBe('miss');
@@ -115,7 +145,7 @@ describe('budgets', () => {
     const key = await createKey({ name: 'small', budget_usd: 0.0005, budget_period: 'day' });
     const openai = openaiWith(key.key);
     let spent = 0n;
-    let refused: Awaited<ReturnType<typeof statusOf>> | undefined;
+    let refused: Outcome | undefined;
     for (let i = 0; i < 40 && refused === undefined; i++) {
       try {
         const { response } = await openai.chat.completions
@@ -123,7 +153,7 @@ describe('budgets', () => {
           .withResponse();
         spent += usdToPico(response.headers.get('x-costwise-cost-usd')!);
       } catch (err) {
-        refused = await statusOf(Promise.reject(err));
+        refused = failedWith(err);
       }
     }
     expect(refused?.status).toBe(402);
@@ -158,13 +188,18 @@ describe('rate limits', () => {
   it('answers 429 with retry-after and the caller format’s rate-limit headers', async () => {
     const key = await createKey({ name: 'slow', rpm: 2 });
     const openai = openaiWith(key.key);
-    for (let i = 0; i < 2; i++) await openai.chat.completions.create({ model: 'gpt-4.1-nano', messages: [{ role: 'user', content: 'hi' }], max_completion_tokens: 4 });
-    const limited = await statusOf(openai.chat.completions.create({ model: 'gpt-4.1-nano', messages: [{ role: 'user', content: 'hi' }], max_completion_tokens: 4 }));
+    for (let i = 0; i < 2; i++)
+      await openai.chat.completions.create({ model: 'gpt-4.1-nano', messages: [{ role: 'user', content: 'hi' }], max_completion_tokens: 4 });
+    const limited = await statusOf(
+      openai.chat.completions.create({ model: 'gpt-4.1-nano', messages: [{ role: 'user', content: 'hi' }], max_completion_tokens: 4 }),
+    );
     expect(limited.status).toBe(429);
     expect(Number(limited.headers?.get('retry-after'))).toBeGreaterThan(0);
     expect(limited.headers?.get('x-ratelimit-limit-requests')).toBe('2');
     expect(limited.headers?.get('x-ratelimit-remaining-requests')).toBe('0');
-    const viaAnthropic = await statusOf(anthropicWith(key.key).messages.create({ model: 'claude-haiku-4-5', max_tokens: 4, messages: [{ role: 'user', content: 'hi' }] }));
+    const viaAnthropic = await statusOf(
+      anthropicWith(key.key).messages.create({ model: 'claude-haiku-4-5', max_tokens: 4, messages: [{ role: 'user', content: 'hi' }] }),
+    );
     expect(viaAnthropic.status).toBe(429);
     expect(viaAnthropic.headers?.get('anthropic-ratelimit-requests-limit')).toBe('2');
   });
@@ -185,7 +220,9 @@ describe('a provider rate limit is back-pressure, not a failure', () => {
   it('serves the accepted share of a 429 burst and keeps the circuit of the only deployment closed', async () => {
     const openai = new OpenAI({ apiKey: 'x', baseURL: `${small.gateway.url}/v1`, maxRetries: 0 });
     const results = await Promise.all(
-      Array.from({ length: 25 }, (_, i) => statusOf(openai.chat.completions.create({ model: 'gpt-4.1-nano', messages: [{ role: 'user', content: `burst ${i}` }], max_completion_tokens: 4 }))),
+      Array.from({ length: 25 }, (_, i) =>
+        statusOf(openai.chat.completions.create({ model: 'gpt-4.1-nano', messages: [{ role: 'user', content: `burst ${i}` }], max_completion_tokens: 4 })),
+      ),
     );
     const ok = results.filter((r) => r.status === 200).length;
     expect(ok).toBe(10);

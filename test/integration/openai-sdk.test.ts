@@ -8,9 +8,7 @@ let env: TestEnv;
 beforeAll(async () => {
   env = await startTestEnv();
 });
-afterAll(async () => {
-  await env?.close();
-});
+afterAll(() => env.close());
 
 describe('OpenAI format, OpenAI model', () => {
   it('non-streaming chat: same answer shape, exact cost headers and ledger row', async () => {

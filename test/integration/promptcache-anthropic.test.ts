@@ -8,9 +8,7 @@ let env: TestEnv;
 beforeAll(async () => {
   env = await startTestEnv({ config: { promptCache: { rules: [{ name: 'no-planning', match: { tags: 'raw' }, mode: 'off' }] } } });
 });
-afterAll(async () => {
-  await env?.close();
-});
+afterAll(() => env.close());
 
 const policy = (topic: string) =>
   Array.from({ length: 150 }, (_, i) => `Rule ${i} for ${topic}: cite the bylaw, stay polite and never guess opening hours or fees.`).join('\n');

@@ -13,9 +13,7 @@ let env: TestEnv;
 beforeAll(async () => {
   env = await startTestEnv();
 });
-afterAll(async () => {
-  await env?.close();
-});
+afterAll(() => env.close());
 
 describe('Gemini context-cache storage on the ledger', () => {
   it('bills the storage of a created cache ($1.00 per MTok-hour for 2.5 Flash, 300 s) as a prompt-caching cost', async () => {

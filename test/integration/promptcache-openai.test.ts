@@ -11,9 +11,7 @@ let env: TestEnv;
 beforeAll(async () => {
   env = await startTestEnv();
 });
-afterAll(async () => {
-  await env?.close();
-});
+afterAll(() => env.close());
 
 const POLICY = Array.from(
   { length: 120 },

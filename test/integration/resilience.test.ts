@@ -52,9 +52,7 @@ describe('fallback across regions and providers', () => {
       }),
     });
   });
-  afterAll(async () => {
-    await env?.close();
-  });
+  afterAll(() => env.close());
 
   it('a failing region (529) is retried, then the other region serves; the route header and ledger say so', async () => {
     const before = env.emulator.stats().requests;
@@ -176,8 +174,8 @@ describe('circuit breaker: opens on an outage, skips the region, probes after th
     });
   });
   afterAll(async () => {
-    await env?.close();
-    await flaky?.close();
+    await env.close();
+    await flaky.close();
   });
 
   const ask = async (): Promise<Row> => {
@@ -231,9 +229,7 @@ describe('balancing across deployments of one model', () => {
       }),
     });
   });
-  afterAll(async () => {
-    await env?.close();
-  });
+  afterAll(() => env.close());
 
   it('prefix affinity: requests sharing a system prompt go to one deployment; different prefixes spread', async () => {
     const servedBy = new Map<string, Set<string>>();
@@ -293,9 +289,7 @@ describe('lowest-latency balancing', () => {
       }),
     });
   });
-  afterAll(async () => {
-    await env?.close();
-  });
+  afterAll(() => env.close());
 
   it('measures both deployments, then sends traffic to the faster one', async () => {
     const providers: string[] = [];
@@ -332,9 +326,7 @@ describe('timeouts', () => {
       }),
     });
   });
-  afterAll(async () => {
-    await env?.close();
-  });
+  afterAll(() => env.close());
 
   it('an upstream that does not answer within its timeout falls back to the next provider', async () => {
     const t0 = performance.now();

@@ -45,9 +45,7 @@ beforeAll(async () => {
     },
   });
 });
-afterAll(async () => {
-  await env?.close();
-});
+afterAll(() => env.close());
 
 type Row = LedgerRowJson;
 const rowsOf = async (requestId: string | null): Promise<Row[]> =>
@@ -72,7 +70,7 @@ describe('cascade: score with Haiku, escalate ambiguous cases to Sonnet', () => 
   it('an ambiguous score escalates: both attempts in the ledger, the loss attributed to the cascade', async () => {
     const before = await spendByTechnique();
     const { data, response } = await env.openai.chat.completions
-      .create({ model: 'router/score', max_tokens: 50, messages: [{ role: 'user', content: 'Score: 0.5' }] }, { headers: echo })
+      .create({ model: 'router/score', max_completion_tokens: 50, messages: [{ role: 'user', content: 'Score: 0.5' }] }, { headers: echo })
       .withResponse();
     expect(data.model).toBe('claude-sonnet-4-5');
     expect(response.headers.get('x-costwise-route')).toBe('cascade:score:escalated->claude-sonnet-4-5');

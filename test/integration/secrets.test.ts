@@ -24,8 +24,8 @@ beforeAll(async () => {
       logged.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
       return to(chunk, ...(rest as []));
     };
-  process.stdout.write = capture(writes.out) as typeof process.stdout.write;
-  process.stderr.write = capture(writes.err) as typeof process.stderr.write;
+  process.stdout.write = capture(writes.out);
+  process.stderr.write = capture(writes.err);
   env = await startTestEnv({
     config: {
       server: { adminKey: ADMIN_KEY },
@@ -35,8 +35,8 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await env.close();
-  process.stdout.write = writes.out as typeof process.stdout.write;
-  process.stderr.write = writes.err as typeof process.stderr.write;
+  process.stdout.write = writes.out;
+  process.stderr.write = writes.err;
 });
 
 const admin = { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' };

@@ -8,9 +8,7 @@ let env: TestEnv;
 beforeAll(async () => {
   env = await startTestEnv();
 });
-afterAll(async () => {
-  await env?.close();
-});
+afterAll(() => env.close());
 
 describe('spend API at budget scale', () => {
   it('adds $5,000.000000000001 three times exactly', async () => {

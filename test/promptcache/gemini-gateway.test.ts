@@ -10,9 +10,7 @@ let emulatorClock = Date.now();
 beforeAll(async () => {
   env = await startTestEnv({ emulator: { now: () => emulatorClock } });
 });
-afterAll(async () => {
-  await env?.close();
-});
+afterAll(() => env.close());
 
 const MODEL = 'gemini-2.5-flash';
 const CREATE_PATH = '/v1beta/cachedContents';

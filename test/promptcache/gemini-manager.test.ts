@@ -157,14 +157,12 @@ describe('GeminiContextCache against the emulator', () => {
 
     let creates = 0;
     const refusing: ContextCacheApi = {
-      create: async () => {
+      create: () => {
         creates++;
-        throw new Error('400 too small');
+        return Promise.reject(new Error('400 too small'));
       },
-      extend: async () => {
-        throw new Error('unused');
-      },
-      remove: async () => undefined,
+      extend: () => Promise.reject(new Error('unused')),
+      remove: () => Promise.resolve(),
     };
     const r = manager([], refusing);
     const flash = (q: string) => ({ systemInstruction: { parts: [{ text: DOC }] }, contents: [user(q)] });

@@ -64,7 +64,7 @@ describe('digitText', () => {
     ] as const) {
       const rand = seededRandom(fnv1a(key));
       let want = '';
-      for (let i = 0; i < tokens; i++) want += 100 + Math.floor(rand() * 900);
+      for (let i = 0; i < tokens; i++) want += String(100 + Math.floor(rand() * 900));
       expect(digitText(key, tokens)).toBe(want);
     }
   });

@@ -33,9 +33,7 @@ describe('replay of a deferrable route', () => {
     first = await replay({ file, policies: [loadPolicy(policyFile)], model: 'claude-sonnet-4-5', speed: 'max', transport: 'http', seed: 1, top: 5 });
     env = await startTestEnv({ config: { batch: { ...structuredClone(DEFAULT_CONFIG).batch, pollIntervalMs: 50, deferral: { ...DEFERRAL, maxAgeMs: 100 } } } });
   });
-  afterAll(async () => {
-    await env?.close();
-  });
+  afterAll(() => env.close());
 
   it('runs the deferred requests in provider batches at half price, as a live gateway does', async () => {
     const p = first.report.policies[0]!;
@@ -59,7 +57,7 @@ describe('replay of a deferrable route', () => {
       expect([200, 202]).toContain(res.status);
     }
     const deadline = Date.now() + 15_000;
-    while (env.gateway.deps.batches!.hasWork() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+    while (env.gateway.deps.batches.hasWork() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
     const live = await liveRows(env);
     expect(live.filter((r) => r.technique === 'batch')).toHaveLength(3);
     expect(sum(first.runs[0]!.rows)).toEqual(sum(live));

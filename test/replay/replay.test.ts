@@ -40,9 +40,7 @@ describe('replay of a Mooncake trace', () => {
     env = await startTestEnv();
     liveIds = await sendLive(env, readTrace(file, { model: MODEL }));
   });
-  afterAll(async () => {
-    await env?.close();
-  });
+  afterAll(() => env.close());
 
   it('costs exactly what the same requests cost through a live gateway, request by request', async () => {
     const live = await liveRows(env);

@@ -1,9 +1,11 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Command } from 'commander';
+import { z } from 'zod';
 import { registerRouterCommands } from '../../src/cli/router.js';
 import { loadRouterModel } from '../../src/routing/learned/model.js';
 import { defaultRouterModelPath } from '../../src/routing/routers/compile.js';
 import { sharedData, skipWithoutSharedData } from '../helpers/shared-data.js';
+import { parseJson } from '../helpers/json.js';
 
 const mmlu = (subject: string): string => sharedData('routing', 'routellm-mmlu', `mmlu_${subject}.csv`);
 const rb = (name: string): string => sharedData('routing', 'routerbench', `${name}_train.csv`);
@@ -31,17 +33,23 @@ describe.skipIf(skipWithoutSharedData(mmlu('global_facts'), rb('mbpp')))('router
   it('prints exactly one JSON object with models, curve, default, oracle and RouteLLM metrics', async () => {
     const out = await runCli(['router', 'eval', '--train', mmlu('global_facts'), mmlu('abstract_algebra'), '--test', mmlu('virology'), '--format', 'json']);
     expect(out.trim().split('\n')).toHaveLength(1);
-    const r = JSON.parse(out) as Record<string, unknown>;
-    const point = { accuracy: expect.any(Number), cost_usd: expect.any(Number) };
-    expect(r.models).toEqual([
-      { name: 'mistralai/Mixtral-8x7B-Instruct-v0.1', ...point },
-      { name: 'gpt-4-1106-preview', ...point },
-    ]);
-    expect((r.curve as unknown[]).length).toBeGreaterThan(10);
-    expect((r.curve as unknown[])[0]).toMatchObject({ knob: 0, ...point });
-    expect(r.default).toMatchObject({ knob: expect.any(Number), ...point });
-    expect(r.oracle).toEqual(point);
-    for (const k of ['apgr', 'cpt50', 'cpt80']) expect(typeof r[k]).toBe('number');
+    // The schema checks the numbers; strict objects have exactly the keys named.
+    const point = { accuracy: z.number(), cost_usd: z.number() };
+    const r = parseJson(
+      out,
+      z.object({
+        models: z.array(z.strictObject({ name: z.string(), ...point })),
+        curve: z.array(z.object({ knob: z.number(), ...point })),
+        default: z.object({ knob: z.number(), ...point }),
+        oracle: z.strictObject(point),
+        apgr: z.number(),
+        cpt50: z.number(),
+        cpt80: z.number(),
+      }),
+    );
+    expect(r.models.map((m) => m.name)).toEqual(['mistralai/Mixtral-8x7B-Instruct-v0.1', 'gpt-4-1106-preview']);
+    expect(r.curve.length).toBeGreaterThan(10);
+    expect(r.curve[0]?.knob).toBe(0);
   });
 
   it('holds out a stratified share of RouterBench rows when --test is absent', async () => {

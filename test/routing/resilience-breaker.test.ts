@@ -94,7 +94,13 @@ describe('circuit breaker', () => {
   it('keeps its state only through the store interface', () => {
     const inner = new MemoryBreakerStore();
     const writes: Array<[string, BreakerState]> = [];
-    const store: BreakerStore = { get: (k) => inner.get(k), set: (k, s) => (writes.push([k, s]), inner.set(k, s)) };
+    const store: BreakerStore = {
+      get: (k) => inner.get(k),
+      set: (k, s) => {
+        writes.push([k, s]);
+        inner.set(k, s);
+      },
+    };
     const a = setup(store);
     for (let i = 0; i < 3; i++) a.breaker.recordFailure('dep', e503());
     // a second breaker (another replica) sharing the store sees the open state

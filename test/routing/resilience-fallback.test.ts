@@ -5,14 +5,16 @@ import { isContextLengthError, shouldFallBack } from '../../src/routing/resilien
 import type { ResilienceDeps } from '../../src/routing/resilience/clock.js';
 import { DispatchError, fallbackReason, runWithFallbacks, type Candidate } from '../../src/routing/resilience/fallback.js';
 import type { AttemptControl, RetryPolicy } from '../../src/routing/resilience/retry.js';
+import { rejectionOf } from '../helpers/assert.js';
 
 function fakeDeps(): ResilienceDeps & { advance(ms: number): void } {
   let t = 0;
   return {
     now: () => t,
     random: () => 0.5,
-    sleep: async (ms) => {
+    sleep: (ms) => {
       t += ms;
+      return Promise.resolve();
     },
     advance: (ms) => (t += ms),
   };
@@ -36,11 +38,10 @@ const cands: Candidate[] = [{ key: 'a' }, { key: 'b' }, { key: 'c' }];
 /** A scripted upstream: each key throws its listed errors in order, then answers with its key. */
 function upstream(script: Record<string, GatewayError[]>) {
   const calls: string[] = [];
-  const call = vi.fn(async (c: Candidate, _ctl: AttemptControl) => {
+  const call = vi.fn((c: Candidate, _ctl: AttemptControl): Promise<string> => {
     calls.push(c.key);
     const e = script[c.key]?.shift();
-    if (e) throw e;
-    return `from-${c.key}`;
+    return e ? Promise.reject(e) : Promise.resolve(`from-${c.key}`);
   });
   return { call, calls };
 }
@@ -108,17 +109,18 @@ describe('runWithFallbacks', () => {
 
   it('records durations from the injected clock', async () => {
     const deps = fakeDeps();
-    const r = await runWithFallbacks(
-      cands,
-      async (c) => {
-        deps.advance(c.key === 'a' ? 120 : 80);
-        if (c.key === 'a') throw err.bad();
-        return 1;
-      },
-      { deps, retry },
-    ).catch((e: DispatchError) => e);
-    expect(r).toBeInstanceOf(DispatchError);
-    expect((r as DispatchError).attempts[0]!.durationMs).toBe(120);
+    const r = await rejectionOf(
+      runWithFallbacks(
+        cands,
+        (c) => {
+          deps.advance(c.key === 'a' ? 120 : 80);
+          return c.key === 'a' ? Promise.reject(err.bad()) : Promise.resolve(1);
+        },
+        { deps, retry },
+      ),
+      DispatchError,
+    );
+    expect(r.attempts[0]!.durationMs).toBe(120);
   });
 
   it('falls back on timeouts and context-length errors, with reasons', async () => {
@@ -150,11 +152,11 @@ describe('runWithFallbacks', () => {
     const e = await failure(
       runWithFallbacks(
         cands,
-        async (c, ctl) => {
+        (c, ctl) => {
           calls.push(c.key);
-          if (c.key === 'a') throw err.r503(); // failed before the first byte
+          if (c.key === 'a') return Promise.reject(err.r503()); // failed before the first byte
           ctl.commit();
-          throw err.r500(); // failed mid-stream
+          return Promise.reject(err.r500()); // failed mid-stream
         },
         { deps: fakeDeps(), retry },
       ),
@@ -175,7 +177,7 @@ describe('runWithFallbacks', () => {
 
   it('skips deployments whose breaker is open, and feeds outcomes to the breaker', async () => {
     const deps = fakeDeps();
-    const breaker = new CircuitBreaker({ failureThreshold: 1, coolDownMs: 10_000, probeTimeoutMs: 10_000 }, { now: deps.now });
+    const breaker = new CircuitBreaker({ failureThreshold: 1, coolDownMs: 10_000, probeTimeoutMs: 10_000 }, { now: () => deps.now() });
     const noRetry: RetryPolicy = { ...retry, maxRetries: 0 };
     const first = upstream({ a: [err.r503()] });
     await runWithFallbacks(cands, first.call, { deps, retry: noRetry, breaker });
@@ -194,7 +196,7 @@ describe('runWithFallbacks', () => {
 
   it('when every breaker is open, fails with 503 and a retry-after', async () => {
     const deps = fakeDeps();
-    const breaker = new CircuitBreaker({ failureThreshold: 1, coolDownMs: 10_000, probeTimeoutMs: 10_000 }, { now: deps.now });
+    const breaker = new CircuitBreaker({ failureThreshold: 1, coolDownMs: 10_000, probeTimeoutMs: 10_000 }, { now: () => deps.now() });
     for (const c of cands) breaker.recordFailure(c.key, err.r500());
     deps.advance(2_500);
     const { call } = upstream({});
@@ -222,7 +224,7 @@ describe('runWithFallbacks', () => {
   });
 
   it('with no candidates fails with 503', async () => {
-    const e = await failure(runWithFallbacks([], async () => 1, { deps: fakeDeps() }));
+    const e = await failure(runWithFallbacks([], () => Promise.resolve(1), { deps: fakeDeps() }));
     expect(e.status).toBe(503);
     expect(e.attempts).toEqual([]);
   });

@@ -18,9 +18,10 @@ function fakeDeps(random: () => number = () => 0.5): ResilienceDeps & { sleeps: 
   return {
     now: () => t,
     random,
-    sleep: async (ms) => {
+    sleep: (ms) => {
       sleeps.push(ms);
       t += ms;
+      return Promise.resolve();
     },
     sleeps,
   };
@@ -32,11 +33,10 @@ const e429 = (retryAfterSeconds?: number) =>
 const e503 = () => new GatewayError({ kind: 'overloaded', status: 503, message: 'busy', provider: 'openai' });
 const e400 = () => new GatewayError({ kind: 'invalid_request', message: 'bad', provider: 'openai' });
 
-function failing(errors: unknown[], value = 'ok') {
-  return vi.fn(async () => {
+function failing(errors: Error[], value = 'ok') {
+  return vi.fn((): Promise<string> => {
     const e = errors.shift();
-    if (e !== undefined) throw e;
-    return value;
+    return e ? Promise.reject(e) : Promise.resolve(value);
   });
 }
 
@@ -75,11 +75,10 @@ describe('retry policy', () => {
     const seen: number[] = [];
     const errors = [e429(), e503()];
     const value = await withRetries(
-      async ({ attempt }) => {
+      ({ attempt }) => {
         seen.push(attempt);
         const e = errors.shift();
-        if (e) throw e;
-        return 42;
+        return e ? Promise.reject(e) : Promise.resolve(42);
       },
       policy,
       deps,
@@ -124,9 +123,9 @@ describe('retry policy', () => {
 
   it('never retries once the stream has started', async () => {
     const deps = fakeDeps();
-    const fn = vi.fn(async ({ commit }: { commit: () => void }) => {
+    const fn = vi.fn(({ commit }: { commit: () => void }) => {
       commit();
-      throw e503();
+      return Promise.reject(e503());
     });
     const out = await runRetries(fn, policy, deps);
     expect(fn).toHaveBeenCalledTimes(1);
@@ -144,9 +143,9 @@ describe('retry policy', () => {
   it('stops when the caller aborts', async () => {
     const signal = { aborted: false };
     const deps = fakeDeps();
-    const fn = vi.fn(async () => {
+    const fn = vi.fn(() => {
       signal.aborted = true;
-      throw e503();
+      return Promise.reject(e503());
     });
     const out = await runRetries(fn, policy, deps, { signal });
     expect(fn).toHaveBeenCalledTimes(1);

@@ -96,7 +96,7 @@ describe.each(KINDS)('%s store', (kind) => {
     expect(t.logged[0]).toMatch(/bad.*costPico/);
   });
 
-  it('logs rejected rows at 1, 10, 100, … so a systematic bug cannot flood stderr', async () => {
+  it('logs rejected rows at 1, 10, 100, … so a systematic bug cannot flood stderr', () => {
     const s = t.open(kind);
     for (let i = 0; i < 150; i++) s.appendLedger(row({ requestId: `bad${i}`, inputTokens: -0.5 }));
     expect(t.logged.map((m) => m.match(/\((\d+) rejected/)?.[1])).toEqual(['1', '10', '100']);

@@ -47,9 +47,9 @@ describe('pricing from @pydantic/genai-prices', () => {
         fc.nat(100_000),
         fc.nat(50_000),
         ([provider, model], input, output, cached) => {
-          const kind = provider === 'google' ? 'gemini' : provider!;
-          const ours = costPico(usage({ inputTokens: input, cacheReadTokens: cached, outputTokens: output }), lookupPricing(kind, model!)!);
-          const theirs = calcPrice({ input_tokens: input + cached, cache_read_tokens: cached, output_tokens: output }, model!, { providerId: provider! })!;
+          const kind = provider === 'google' ? 'gemini' : provider;
+          const ours = costPico(usage({ inputTokens: input, cacheReadTokens: cached, outputTokens: output }), lookupPricing(kind, model)!);
+          const theirs = calcPrice({ input_tokens: input + cached, cache_read_tokens: cached, output_tokens: output }, model, { providerId: provider })!;
           expect(ours / 1e12).toBeCloseTo(theirs.total_price, 9);
         },
       ),

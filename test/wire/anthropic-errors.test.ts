@@ -62,7 +62,7 @@ describe('renderAnthropicError', () => {
     const client = new Anthropic({
       apiKey: 'test',
       maxRetries: 0,
-      fetch: async () => new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', 'request-id': 'req_2' } }),
+      fetch: () => Promise.resolve(new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', 'request-id': 'req_2' } })),
     });
     const call = client.messages.create({ model: 'm', max_tokens: 5, messages: [{ role: 'user', content: 'x' }] });
     await expect(call).rejects.toBeInstanceOf(Anthropic.RateLimitError);

@@ -463,7 +463,7 @@ describe('toMessagesRequestBody (egress)', () => {
   });
 
   it('refuses a temperature above 1 instead of clamping it', () => {
-    expect(() => toMessagesRequestBody(canonical({ temperature: 1.4 }), 'up', [], { stream: false })).toThrowError(
+    expect(() => toMessagesRequestBody(canonical({ temperature: 1.4 }), 'up', [], { stream: false })).toThrow(
       expect.objectContaining({ kind: 'invalid_request', param: 'temperature', message: 'temperature: 1.4 is above the maximum 1 of the served model' }),
     );
   });

@@ -165,7 +165,7 @@ describe('the official SDK reads a rendered message', () => {
     const client = new Anthropic({
       apiKey: 'test',
       maxRetries: 0,
-      fetch: async () => new Response(JSON.stringify(rendered), { headers: { 'content-type': 'application/json', 'request-id': 'req_1' } }),
+      fetch: () => Promise.resolve(new Response(JSON.stringify(rendered), { headers: { 'content-type': 'application/json', 'request-id': 'req_1' } })),
     });
     const msg = await client.messages.create({ model: 'claude-public', max_tokens: 10, messages: [{ role: 'user', content: 'Hi' }] });
     expect(msg.content).toEqual([{ type: 'text', text: 'Hello!' }]);

@@ -6,6 +6,7 @@ import type { StopReason, StreamEvent, Usage } from '../../src/core/canonical.js
 import { GatewayError } from '../../src/core/errors.js';
 import { AnthropicStreamWriter, anthropicEventsToCanonical, errorFrame } from '../../src/wire/anthropic/stream.js';
 import { parseSse } from '../../src/wire/sse.js';
+import { arriving } from '../helpers/stream.js';
 
 const USAGE: Usage = { inputTokens: 12, cacheReadTokens: 1000, cacheWrite5mTokens: 200, cacheWrite1hTokens: 300, outputTokens: 1, reasoningTokens: 0 };
 
@@ -13,10 +14,6 @@ async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];
   for await (const x of it) out.push(x);
   return out;
-}
-
-async function* chunksOf(parts: Array<Uint8Array | string>): AsyncGenerator<Uint8Array | string> {
-  for (const p of parts) yield p;
 }
 
 function writeAll(events: StreamEvent[], opts = { publicModel: 'claude-public', requestId: 'req_1' }): string {
@@ -142,7 +139,7 @@ describe('stream round trip: writer → SSE → parseSse → reader', () => {
       fc.asyncProperty(streamArb, async (s) => {
         const sse = writeAll(eventsFor(s, (i) => s.indices[i]!, 'claude-upstream-id'));
         const bytes = new TextEncoder().encode(sse);
-        const back = await collect(anthropicEventsToCanonical(parseSse(chunksOf(split(bytes, s.cuts)))));
+        const back = await collect(anthropicEventsToCanonical(parseSse(arriving(split(bytes, s.cuts)))));
         expect(withoutCreated(back)).toEqual(eventsFor(s, (i) => i, 'claude-public'));
       }),
       { numRuns: 200 },
@@ -171,7 +168,7 @@ describe('stream round trip: writer → SSE → parseSse → reader', () => {
     const client = new Anthropic({
       apiKey: 'test',
       maxRetries: 0,
-      fetch: async () => new Response(sse, { headers: { 'content-type': 'text/event-stream', 'request-id': 'req_1' } }),
+      fetch: () => Promise.resolve(new Response(sse, { headers: { 'content-type': 'text/event-stream', 'request-id': 'req_1' } })),
     });
     const stream = client.messages.stream({ model: 'claude-public', max_tokens: 100, messages: [{ role: 'user', content: 'Hi' }] });
     const final = await stream.finalMessage();
@@ -308,7 +305,7 @@ describe('anthropicEventsToCanonical (upstream streams)', () => {
   ].join('\n');
 
   it('translates a recorded-shape stream and merges usage from message_start', async () => {
-    const events = withoutCreated(await collect(anthropicEventsToCanonical(parseSse(chunksOf([upstream])))));
+    const events = withoutCreated(await collect(anthropicEventsToCanonical(parseSse(arriving([upstream])))));
     expect(events).toEqual([
       {
         type: 'start',
@@ -338,7 +335,7 @@ describe('anthropicEventsToCanonical (upstream streams)', () => {
       'event: message_start\ndata: {"type":"message_start","message":{"id":"msg_1","model":"m","usage":{"input_tokens":0,"output_tokens":0}}}\n\n' +
       'event: message_delta\ndata: {"type":"message_delta","delta":{"stop_reason":"end_turn","stop_sequence":null},"usage":{"output_tokens":7,"input_tokens":30,"cache_read_input_tokens":500,"cache_creation_input_tokens":100}}\n\n' +
       'event: message_stop\ndata: {"type":"message_stop"}\n\n';
-    const events = await collect(anthropicEventsToCanonical(parseSse(chunksOf([sse]))));
+    const events = await collect(anthropicEventsToCanonical(parseSse(arriving([sse]))));
     expect(events.at(-1)).toEqual({
       type: 'finish',
       stopReason: 'end_turn',
@@ -351,13 +348,13 @@ describe('anthropicEventsToCanonical (upstream streams)', () => {
     const sse =
       'event: message_start\ndata: {"type":"message_start","message":{"id":"msg_1","model":"m","usage":{"input_tokens":3,"output_tokens":0}}}\n\n' +
       'event: message_delta\ndata: {"type":"message_delta","delta":{"stop_reason":"max_tokens","stop_sequence":null},"usage":{"output_tokens":5}}\n\n';
-    const events = await collect(anthropicEventsToCanonical(parseSse(chunksOf([sse]))));
+    const events = await collect(anthropicEventsToCanonical(parseSse(arriving([sse]))));
     expect(events.at(-1)).toMatchObject({ type: 'finish', stopReason: 'max_tokens', usage: { inputTokens: 3, outputTokens: 5 } });
   });
 
   it('throws an upstream_error for a stream cut before message_delta', async () => {
     const sse = 'event: message_start\ndata: {"type":"message_start","message":{"id":"msg_1","model":"m","usage":{"input_tokens":3,"output_tokens":0}}}\n\n';
-    await expect(collect(anthropicEventsToCanonical(parseSse(chunksOf([sse])), { provider: 'anth' }))).rejects.toMatchObject({
+    await expect(collect(anthropicEventsToCanonical(parseSse(arriving([sse])), { provider: 'anth' }))).rejects.toMatchObject({
       kind: 'upstream_error',
       provider: 'anth',
     });
@@ -370,7 +367,7 @@ describe('anthropicEventsToCanonical (upstream streams)', () => {
     const seen: StreamEvent[] = [];
     let error: unknown;
     try {
-      for await (const e of anthropicEventsToCanonical(parseSse(chunksOf([sse])), { provider: 'anth' })) seen.push(e);
+      for await (const e of anthropicEventsToCanonical(parseSse(arriving([sse])), { provider: 'anth' })) seen.push(e);
     } catch (err) {
       error = err;
     }
@@ -383,6 +380,6 @@ describe('anthropicEventsToCanonical (upstream streams)', () => {
     const sse =
       'event: message_start\ndata: {"type":"message_start","message":{"id":"msg_1","model":"m","usage":{"input_tokens":3,"output_tokens":0}}}\n\n' +
       'event: content_block_start\ndata: {"type":"content_block_start","index":0,"content_block":{"type":"server_tool_use","id":"s","name":"web_search","input":{}}}\n\n';
-    await expect(collect(anthropicEventsToCanonical(parseSse(chunksOf([sse]))))).rejects.toMatchObject({ kind: 'upstream_error' });
+    await expect(collect(anthropicEventsToCanonical(parseSse(arriving([sse]))))).rejects.toMatchObject({ kind: 'upstream_error' });
   });
 });

@@ -3,6 +3,7 @@ import type { StreamEvent } from '../../src/core/canonical.js';
 import { GatewayError } from '../../src/core/errors.js';
 import { geminiChunksToEvents } from '../../src/wire/gemini/stream.js';
 import { parseSse } from '../../src/wire/sse.js';
+import { arriving } from '../helpers/stream.js';
 
 /** SSE text as `streamGenerateContent?alt=sse` sends it: `data: <json>\r\n\r\n`, no [DONE]. */
 function sse(chunks: unknown[]): string {
@@ -10,8 +11,10 @@ function sse(chunks: unknown[]): string {
 }
 
 /** Feeds the text in awkward slices, as a socket would. */
-async function* slices(text: string, size = 7): AsyncGenerator<string> {
-  for (let i = 0; i < text.length; i += size) yield text.slice(i, i + size);
+function slices(text: string, size = 7): AsyncIterable<string> {
+  const out: string[] = [];
+  for (let i = 0; i < text.length; i += size) out.push(text.slice(i, i + size));
+  return arriving(out);
 }
 
 async function collect(text: string, model = 'gemini-2.5-flash'): Promise<StreamEvent[]> {

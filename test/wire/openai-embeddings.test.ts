@@ -83,9 +83,9 @@ describe('render / egress', () => {
     const client = new OpenAI({
       apiKey: 'k',
       baseURL: 'http://gateway.invalid/v1',
-      fetch: async (_url, init) => {
-        sent = JSON.parse(String(init?.body));
-        return new Response(JSON.stringify(rendered), { headers: { 'content-type': 'application/json' } });
+      fetch: (_url, init) => {
+        sent = typeof init?.body === 'string' ? JSON.parse(init.body) : init?.body; // a JSON body is sent as a string
+        return Promise.resolve(new Response(JSON.stringify(rendered), { headers: { 'content-type': 'application/json' } }));
       },
     });
     const got = await client.embeddings.create({ model: 'e', input: ['a', 'b'] });

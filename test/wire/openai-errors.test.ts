@@ -42,7 +42,7 @@ describe('renderOpenAIError', () => {
       apiKey: 'k',
       baseURL: 'http://gateway.invalid/v1',
       maxRetries: 0,
-      fetch: async () => new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } }),
+      fetch: () => Promise.resolve(new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } })),
     });
     const err = await client.chat.completions.create({ model: 'm', messages: [] }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OpenAI.BadRequestError);

@@ -87,7 +87,7 @@ describe('renderChatCompletion', () => {
     const client = new OpenAI({
       apiKey: 'k',
       baseURL: 'http://gateway.invalid/v1',
-      fetch: async () => new Response(JSON.stringify(rendered), { headers: { 'content-type': 'application/json' } }),
+      fetch: () => Promise.resolve(new Response(JSON.stringify(rendered), { headers: { 'content-type': 'application/json' } })),
     });
     const got = await client.chat.completions.create({ model: 'smart', messages: [{ role: 'user', content: 'x' }] });
     expect(got).toEqual(rendered);
