@@ -87,11 +87,14 @@ export function createBudgetAlerts(o: BudgetAlertOptions): BudgetAlerts {
           // crossing of a burst is not missed.
           if (!trailing.has(id)) {
             trailing.add(id);
-            setTimeout(() => {
-              trailing.delete(id);
-              lastChecked.set(id, now());
-              run(scope);
-            }, last + CHECK_EVERY_MS - t).unref();
+            setTimeout(
+              () => {
+                trailing.delete(id);
+                lastChecked.set(id, now());
+                run(scope);
+              },
+              last + CHECK_EVERY_MS - t,
+            ).unref();
           }
           continue;
         }

@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { counterPlan, ledgerSettings, planCharge, planReserve, remaining } from './budget-input.js';
 import { toPico } from './pico.js';
+import { promised } from './promise.js';
 import type {
   BudgetLedger,
   BudgetLedgerOptions,
@@ -84,98 +85,115 @@ export function createMemoryBudgetLedger(opts: MemoryBudgetLedgerOptions = {}): 
   };
 
   return {
-    async reserve(request): Promise<ReserveResult> {
-      open();
-      const plan = planReserve(request, retentionMs);
-      const t = now();
-      const list = plan.counters.map((p) => ({ p, c: counter(p.id, p.expireAt) }));
-      for (const { c } of list) reap(c, t);
-      const unseeded = list.filter(({ c }) => !c.seeded).map(({ p }) => p.scope);
-      if (unseeded.length > 0) return { status: 'unseeded', scopes: unseeded };
-      for (const { p, c } of list) {
-        if (c.used + plan.amount > p.scope.limitPico) return { status: 'exceeded', scope: p.scope, remainingPico: remaining(p.scope.limitPico, c.used) };
-      }
-      const id = randomUUID();
-      const expiresAt = t + plan.ttlMs;
-      for (const { c } of list) {
-        c.used += plan.amount;
-        c.live.set(id, { amount: plan.amount, expiresAt });
-        if (expiresAt < c.nextLapse) c.nextLapse = expiresAt;
-      }
-      return { status: 'reserved', reservation: Object.freeze({ id, amountPico: plan.amount, counters: Object.freeze(list.map(({ p }) => p.id)), expiresAt }) };
-    },
-
-    async settle(reservation, actualPico): Promise<SettleStatus> {
-      open();
-      const actual = toPico(actualPico, 'actualPico');
-      const outcome = finish(reservation, (c) => {
-        c.used += actual;
-        c.spent += actual;
+    reserve(request): Promise<ReserveResult> {
+      return promised(() => {
+        open();
+        const plan = planReserve(request, retentionMs);
+        const t = now();
+        const list = plan.counters.map((p) => ({ p, c: counter(p.id, p.expireAt) }));
+        for (const { c } of list) reap(c, t);
+        const unseeded = list.filter(({ c }) => !c.seeded).map(({ p }) => p.scope);
+        if (unseeded.length > 0) return { status: 'unseeded', scopes: unseeded };
+        for (const { p, c } of list) {
+          if (c.used + plan.amount > p.scope.limitPico) return { status: 'exceeded', scope: p.scope, remainingPico: remaining(p.scope.limitPico, c.used) };
+        }
+        const id = randomUUID();
+        const expiresAt = t + plan.ttlMs;
+        for (const { c } of list) {
+          c.used += plan.amount;
+          c.live.set(id, { amount: plan.amount, expiresAt });
+          if (expiresAt < c.nextLapse) c.nextLapse = expiresAt;
+        }
+        return {
+          status: 'reserved',
+          reservation: Object.freeze({ id, amountPico: plan.amount, counters: Object.freeze(list.map(({ p }) => p.id)), expiresAt }),
+        };
       });
-      return outcome === 'live' ? 'settled' : outcome === 'lapsed' ? 'late' : 'ignored';
     },
 
-    async release(reservation): Promise<ReleaseStatus> {
-      open();
-      const outcome = finish(reservation, () => {});
-      return outcome === 'live' ? 'released' : outcome === 'lapsed' ? 'expired' : 'ignored';
+    settle(reservation, actualPico): Promise<SettleStatus> {
+      return promised(() => {
+        open();
+        const actual = toPico(actualPico, 'actualPico');
+        const outcome = finish(reservation, (c) => {
+          c.used += actual;
+          c.spent += actual;
+        });
+        return outcome === 'live' ? 'settled' : outcome === 'lapsed' ? 'late' : 'ignored';
+      });
     },
 
-    async status(scope: BudgetScope): Promise<BudgetStatus> {
-      open();
-      const plan = counterPlan(scope, retentionMs);
-      const c = counters.get(plan.id);
-      if (c !== undefined) reap(c, now());
-      const spent = c?.spent ?? 0n;
-      const used = c?.used ?? 0n;
-      return {
-        subject: scope.subject,
-        periodKey: scope.window.key,
-        limitPico: scope.limitPico,
-        spentPico: spent,
-        reservedPico: used - spent,
-        remainingPico: remaining(scope.limitPico, used),
-        periodStart: scope.window.start,
-        periodEnd: scope.window.end,
-        seeded: c?.seeded ?? false,
-      };
+    release(reservation): Promise<ReleaseStatus> {
+      return promised(() => {
+        open();
+        const outcome = finish(reservation, () => {});
+        return outcome === 'live' ? 'released' : outcome === 'lapsed' ? 'expired' : 'ignored';
+      });
     },
 
-    async seed({ scope, spentPico }) {
-      open();
-      const spent = toPico(spentPico, 'spentPico');
-      const plan = counterPlan(scope, retentionMs);
-      const c = counter(plan.id, plan.expireAt);
-      if (c.seeded) return 'already';
-      c.used += spent - c.spent;
-      c.spent = spent;
-      c.seeded = true;
-      return 'seeded';
+    status(scope: BudgetScope): Promise<BudgetStatus> {
+      return promised(() => {
+        open();
+        const plan = counterPlan(scope, retentionMs);
+        const c = counters.get(plan.id);
+        if (c !== undefined) reap(c, now());
+        const spent = c?.spent ?? 0n;
+        const used = c?.used ?? 0n;
+        return {
+          subject: scope.subject,
+          periodKey: scope.window.key,
+          limitPico: scope.limitPico,
+          spentPico: spent,
+          reservedPico: used - spent,
+          remainingPico: remaining(scope.limitPico, used),
+          periodStart: scope.window.start,
+          periodEnd: scope.window.end,
+          seeded: c?.seeded ?? false,
+        };
+      });
     },
 
-    async charge(request): Promise<ChargeStatus> {
-      open();
-      const plan = planCharge(request, retentionMs);
-      const t = now();
-      let outcome: ChargeStatus = plan.counters.length === 0 ? 'charged' : 'duplicate';
-      for (const p of plan.counters) {
-        const c = counter(p.id, p.expireAt);
-        forgetOldLapses(c, t);
-        if (c.lapsed.has(plan.marker)) continue;
-        // An unseeded counter remembers the id too: its seed will count the charge, a retry must not.
-        c.lapsed.set(plan.marker, t);
-        outcome = 'charged';
-        if (!c.seeded) continue;
-        c.used += plan.amount;
-        c.spent += plan.amount;
-      }
-      return outcome;
+    seed({ scope, spentPico }) {
+      return promised(() => {
+        open();
+        const spent = toPico(spentPico, 'spentPico');
+        const plan = counterPlan(scope, retentionMs);
+        const c = counter(plan.id, plan.expireAt);
+        if (c.seeded) return 'already';
+        c.used += spent - c.spent;
+        c.spent = spent;
+        c.seeded = true;
+        return 'seeded';
+      });
     },
 
-    async close() {
-      closed = true;
-      clearInterval(sweeper);
-      counters.clear();
+    charge(request): Promise<ChargeStatus> {
+      return promised(() => {
+        open();
+        const plan = planCharge(request, retentionMs);
+        const t = now();
+        let outcome: ChargeStatus = plan.counters.length === 0 ? 'charged' : 'duplicate';
+        for (const p of plan.counters) {
+          const c = counter(p.id, p.expireAt);
+          forgetOldLapses(c, t);
+          if (c.lapsed.has(plan.marker)) continue;
+          // An unseeded counter remembers the id too: its seed will count the charge, a retry must not.
+          c.lapsed.set(plan.marker, t);
+          outcome = 'charged';
+          if (!c.seeded) continue;
+          c.used += plan.amount;
+          c.spent += plan.amount;
+        }
+        return outcome;
+      });
+    },
+
+    close() {
+      return promised(() => {
+        closed = true;
+        clearInterval(sweeper);
+        counters.clear();
+      });
     },
   };
 

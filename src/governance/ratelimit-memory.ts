@@ -1,6 +1,7 @@
 // In-process sliding-window rate limiter (one replica): a log of admissions per limit, oldest
 // first, trimmed as entries leave the window. Same semantics as the Redis limiter.
 import { randomUUID } from 'node:crypto';
+import { promised } from './promise.js';
 import { checkAcquire, checkTokens, limitId, retryAfterSeconds } from './ratelimit-input.js';
 import type { AcquireResult, AdjustStatus, LimitState, Permit, RateLimit, RateLimiter } from './ratelimit-types.js';
 
@@ -68,52 +69,62 @@ export function createMemoryRateLimiter(opts: MemoryRateLimiterOptions = {}): Ra
   }
 
   return {
-    async acquire(request): Promise<AcquireResult> {
-      checkAcquire(request);
-      const t = now();
-      const weightOf = (l: RateLimit): number => (l.kind === 'requests' ? 1 : request.tokens);
-      const logsFor = request.limits.map((limit) => ({ limit, log: logOf(limit) }));
-      for (const { limit, log } of logsFor) {
-        trim(log, t - limit.windowMs);
-        const weight = weightOf(limit);
-        if (weight > limit.limit) return { status: 'too_large', limit };
-        if (log.sum + weight > limit.limit) {
-          const resetMs = resetFor(log, log.sum + weight - limit.limit, limit.windowMs, t);
-          return { status: 'limited', state: { limit, remaining: Math.max(0, limit.limit - log.sum), resetMs }, retryAfterSeconds: retryAfterSeconds(resetMs) };
+    acquire(request): Promise<AcquireResult> {
+      return promised(() => {
+        checkAcquire(request);
+        const t = now();
+        const weightOf = (l: RateLimit): number => (l.kind === 'requests' ? 1 : request.tokens);
+        const logsFor = request.limits.map((limit) => ({ limit, log: logOf(limit) }));
+        for (const { limit, log } of logsFor) {
+          trim(log, t - limit.windowMs);
+          const weight = weightOf(limit);
+          if (weight > limit.limit) return { status: 'too_large', limit };
+          if (log.sum + weight > limit.limit) {
+            const resetMs = resetFor(log, log.sum + weight - limit.limit, limit.windowMs, t);
+            return {
+              status: 'limited',
+              state: { limit, remaining: Math.max(0, limit.limit - log.sum), resetMs },
+              retryAfterSeconds: retryAfterSeconds(resetMs),
+            };
+          }
         }
-      }
-      const permit: Permit = Object.freeze({ id: randomUUID(), tokens: request.tokens, tokenLimits: request.limits.filter((l) => l.kind === 'tokens') });
-      const held: Array<{ log: Log; entry: Entry; windowMs: number }> = [];
-      const states: LimitState[] = logsFor.map(({ limit, log }) => {
-        const last = log.entries[log.entries.length - 1];
-        // Never older than the newest entry, so the log stays in time order if the clock steps back.
-        const entry: Entry = { t: Math.max(t, last?.t ?? t), weight: weightOf(limit), gone: false };
-        log.entries.push(entry);
-        log.sum += entry.weight;
-        if (limit.kind === 'tokens') held.push({ log, entry, windowMs: limit.windowMs });
-        return { limit, remaining: limit.limit - log.sum, resetMs: log.entries[log.head]!.t + limit.windowMs - t };
+        const permit: Permit = Object.freeze({ id: randomUUID(), tokens: request.tokens, tokenLimits: request.limits.filter((l) => l.kind === 'tokens') });
+        const held: Array<{ log: Log; entry: Entry; windowMs: number }> = [];
+        const states: LimitState[] = logsFor.map(({ limit, log }) => {
+          const last = log.entries[log.entries.length - 1];
+          // Never older than the newest entry, so the log stays in time order if the clock steps back.
+          const entry: Entry = { t: Math.max(t, last?.t ?? t), weight: weightOf(limit), gone: false };
+          log.entries.push(entry);
+          log.sum += entry.weight;
+          if (limit.kind === 'tokens') held.push({ log, entry, windowMs: limit.windowMs });
+          return { limit, remaining: limit.limit - log.sum, resetMs: log.entries[log.head]!.t + limit.windowMs - t };
+        });
+        permits.set(permit, held);
+        return { status: 'admitted', permit, states };
       });
-      permits.set(permit, held);
-      return { status: 'admitted', permit, states };
     },
 
-    async adjust(permit, actualTokens): Promise<AdjustStatus> {
-      checkTokens(actualTokens);
-      const held = permits.get(permit) ?? [];
-      let adjusted = held.length === 0;
-      for (const { log, entry, windowMs } of held) {
-        trim(log, now() - windowMs);
-        if (entry.gone) continue;
-        log.sum += actualTokens - entry.weight;
-        entry.weight = actualTokens;
-        adjusted = true;
-      }
-      return adjusted ? 'adjusted' : 'expired';
+    adjust(permit, actualTokens): Promise<AdjustStatus> {
+      return promised(() => {
+        checkTokens(actualTokens);
+        const held = permits.get(permit) ?? [];
+        let adjusted = held.length === 0;
+        for (const { log, entry, windowMs } of held) {
+          trim(log, now() - windowMs);
+          if (entry.gone) continue;
+          log.sum += actualTokens - entry.weight;
+          entry.weight = actualTokens;
+          adjusted = true;
+        }
+        return adjusted ? 'adjusted' : 'expired';
+      });
     },
 
-    async close() {
-      clearInterval(sweeper);
-      logs.clear();
+    close() {
+      return promised(() => {
+        clearInterval(sweeper);
+        logs.clear();
+      });
     },
   };
 }

@@ -58,7 +58,10 @@ export function createRetryQueue(opts: RetryQueueOptions = {}): RetryQueue {
 
   return {
     push(what, run) {
-      if (queue.length >= maxQueued) return onLost(what, new Error('retry queue full'));
+      if (queue.length >= maxQueued) {
+        onLost(what, new Error('retry queue full'));
+        return;
+      }
       queue.push({ what, run, since: now() });
       schedule(delayMs);
     },

@@ -16,7 +16,7 @@ export function randomBase62(count: number): string {
   while (out.length < count) {
     for (const byte of randomBytes(count + 8)) {
       // 248 = 4 × 62: bytes at or above it would bias the first characters, so they are skipped.
-      if (byte < 248) out += ALPHABET[byte % 62];
+      if (byte < 248) out += ALPHABET.charAt(byte % 62);
       if (out.length === count) break;
     }
   }

@@ -4,6 +4,7 @@
 // transaction that bumps gov_state.version and stamps it on the row (store.ts).
 import Database from 'better-sqlite3';
 import { GovernanceError } from './errors.js';
+import { promised } from './promise.js';
 import { configure, KEY_COLUMNS, migrate, TEAM_COLUMNS } from './sqlite-schema.js';
 import { keyFromRow, keyParams, teamFromRow, teamParams, type KeyRow, type TeamRow } from './sqlite-rows.js';
 import type { ChangeSet, GovernanceStore, NewKey, NewTeam } from './store.js';
@@ -19,8 +20,8 @@ interface TableSpec<R, N extends { id: string }, Row> {
   kind: 'key' | 'team';
   table: string;
   columns: string;
-  params(record: N): Record<string, unknown>;
-  fromRow(row: Row): R;
+  params: (record: N) => Record<string, unknown>;
+  fromRow: (row: Row) => R;
 }
 
 export function openSqliteGovernanceStore(opts: SqliteGovernanceStoreOptions): GovernanceStore {
@@ -52,32 +53,36 @@ export function openSqliteGovernanceStore(opts: SqliteGovernanceStoreOptions): G
   });
 
   let closed = false;
-  const open = (): void => {
-    if (closed) throw new Error('costwise: the governance store is closed');
-  };
+  /** Runs a statement unless the store is closed. */
+  const run = <T>(work: () => T): Promise<T> =>
+    promised(() => {
+      if (closed) throw new Error('costwise: the governance store is closed');
+      return work();
+    });
 
   return {
-    insertKey: async (key: NewKey) => (open(), keys.insert(key)),
-    replaceKey: async (key: NewKey, expectedVersion: number) => (open(), keys.replace(key, expectedVersion)),
-    deleteKey: async (id: string) => (open(), keys.remove(id)),
-    getKey: async (id: string) => (open(), keys.get(id)),
-    listKeys: async (filter = {}) => {
-      open();
-      if (filter.teamId === undefined) return keys.all();
-      return (keysByTeam.all(filter.teamId) as KeyRow[]).map(keyFromRow);
-    },
-    insertTeam: async (team: NewTeam) => (open(), teams.insert(team)),
-    replaceTeam: async (team: NewTeam, expectedVersion: number) => (open(), teams.replace(team, expectedVersion)),
-    deleteTeam: async (id: string) => (open(), teams.remove(id)),
-    getTeam: async (id: string) => (open(), teams.get(id)),
-    listTeams: async () => (open(), teams.all()),
-    version: async () => (open(), readVersion.get() as number),
-    changesSince: async (version: number) => (open(), changes.deferred(version)),
-    async close() {
-      if (closed) return;
-      closed = true;
-      db.close();
-    },
+    insertKey: (key: NewKey) => run(() => keys.insert(key)),
+    replaceKey: (key: NewKey, expectedVersion: number) => run(() => keys.replace(key, expectedVersion)),
+    deleteKey: (id: string) => run(() => keys.remove(id)),
+    getKey: (id: string) => run(() => keys.get(id)),
+    listKeys: (filter = {}) =>
+      run(() => {
+        if (filter.teamId === undefined) return keys.all();
+        return (keysByTeam.all(filter.teamId) as KeyRow[]).map(keyFromRow);
+      }),
+    insertTeam: (team: NewTeam) => run(() => teams.insert(team)),
+    replaceTeam: (team: NewTeam, expectedVersion: number) => run(() => teams.replace(team, expectedVersion)),
+    deleteTeam: (id: string) => run(() => teams.remove(id)),
+    getTeam: (id: string) => run(() => teams.get(id)),
+    listTeams: () => run(() => teams.all()),
+    version: () => run(() => readVersion.get() as number),
+    changesSince: (version: number) => run(() => changes.deferred(version)),
+    close: () =>
+      promised(() => {
+        if (closed) return;
+        closed = true;
+        db.close();
+      }),
   };
 }
 
@@ -120,7 +125,7 @@ function table<R, N extends { id: string }, Row>(db: Database.Database, bump: Da
   });
   const removeTx = db.transaction((id: string): boolean => {
     if (del.run(id).changes === 0) return false;
-    tombstone.run(id, bump.get() as number);
+    tombstone.run(id, bump.get());
     return true;
   });
 

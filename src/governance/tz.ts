@@ -44,7 +44,7 @@ function wallAsUtc(instant: number, timeZone: string): number {
   for (const part of formatter(timeZone).formatToParts(instant)) {
     if (part.type !== 'literal') p[part.type] = Number(part.value);
   }
-  return Date.UTC(p.year!, p.month! - 1, p.day!, p.hour!, p.minute!, p.second!);
+  return Date.UTC(p.year!, p.month! - 1, p.day, p.hour, p.minute, p.second);
 }
 
 /** UTC offset in ms (local − UTC) in force at `instant`. */
