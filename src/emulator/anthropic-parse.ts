@@ -37,7 +37,7 @@ function imageBlock(raw: v.Obj, param: string): ImagePart {
   const source: ImagePart['source'] =
     src.type === 'url'
       ? { kind: 'url', url: v.requireString(src.url, `${param}.source.url`) }
-      : { kind: 'base64', mediaType: String(src.media_type ?? ''), data: typeof src.data === 'string' ? src.data : JSON.stringify(src) };
+      : { kind: 'base64', mediaType: v.loose(src.media_type ?? ''), data: typeof src.data === 'string' ? src.data : JSON.stringify(src) };
   return withCc<ImagePart>({ type: 'image', source }, raw, param);
 }
 
@@ -80,7 +80,7 @@ function block(rawBlock: unknown, param: string): ContentPart {
         ...(typeof b.signature === 'string' ? { signature: b.signature } : {}),
       };
     case 'redacted_thinking':
-      return { type: 'thinking', text: String(b.data ?? '') };
+      return { type: 'thinking', text: v.loose(b.data ?? '') };
     default: {
       // documents, search results, server tool results…: estimated as the text of their JSON.
       const { cache_control: _cc, ...rest } = b;

@@ -53,7 +53,7 @@ export async function handleAnthropicMessages(ex: Exchange, body: unknown): Prom
     ...(d.forcedTokens !== undefined ? { forcedTokens: d.forcedTokens } : {}),
   });
   ex.admit(prompt.tokens, r.outputTokens);
-  ex.onStart = plan.commit;
+  ex.onStart = () => plan.commit();
   const id = `msg_${ex.state.nextId()}`;
   const stop_sequence = r.kind === 'text' ? r.stopSequence : null;
   if (!canon.stream) {
@@ -106,7 +106,7 @@ export async function handleAnthropicMessages(ex: Exchange, body: unknown): Prom
   return ex.sendStream(frames);
 }
 
-export async function handleAnthropicCountTokens(ex: Exchange, body: unknown): Promise<void> {
+export function handleAnthropicCountTokens(ex: Exchange, body: unknown): void {
   const canon = parseAnthropic(body, true);
   if (!isKnownModel(canon.model)) throw notFound(canon.model);
   ex.sendPlain(200, { input_tokens: analyzePrompt(canon, canon.model).tokens });

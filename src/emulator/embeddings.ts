@@ -69,7 +69,7 @@ export async function handleOpenAIEmbeddings(ex: Exchange, body: unknown): Promi
   const items = inputs(b.input, model);
   const format = b.encoding_format ?? 'float';
   if (format !== 'float' && format !== 'base64') {
-    throw badRequest(`Invalid value: '${String(format)}'. Supported values are: 'float' and 'base64'.`, 'encoding_format', 'invalid_value');
+    throw badRequest(`Invalid value: '${v.loose(format)}'. Supported values are: 'float' and 'base64'.`, 'encoding_format', 'invalid_value');
   }
   const full = defaultDimensions(model);
   const dims = v.optPositiveInt(b.dimensions, 'dimensions') ?? full;

@@ -49,7 +49,8 @@ export class Exchange {
     this.rate = this.state.limiter.take(this.provider, inputTokens, outputTokens);
   }
 
-  private get gone(): boolean {
+  /** The client left or the reply ended (a method: it changes while a reply waits). */
+  private gone(): boolean {
     return this.res.writableEnded || this.res.destroyed || this.req.socket.destroyed;
   }
 
@@ -82,8 +83,11 @@ export class Exchange {
     const slow = this.fault?.kind === 'slow' ? this.fault.ms : 0;
     const delay = totalDelayMs(this.state.latency, outputTokens, slow);
     if (delay > 0) await sleep(delay);
-    if (this.gone) return;
-    if (this.fault?.kind === 'cut') return this.cutNow();
+    if (this.gone()) return;
+    if (this.fault?.kind === 'cut') {
+      this.cutNow();
+      return;
+    }
     this.start();
     this.res.writeHead(200, this.headers(JSON_TYPE[this.provider]));
     this.res.end(typeof body === 'string' ? body : JSON.stringify(body));
@@ -93,7 +97,7 @@ export class Exchange {
   async sendStream(frames: readonly Frame[]): Promise<void> {
     const slow = this.fault?.kind === 'slow' ? this.fault.ms : 0;
     if (slow > 0) await sleep(slow);
-    if (this.gone) return;
+    if (this.gone()) return;
     this.start();
     this.res.writeHead(200, this.headers('text/event-stream; charset=utf-8', { 'cache-control': 'no-cache', connection: 'keep-alive' }));
     const { ttftMs, perTokenMs } = this.state.latency;
@@ -109,10 +113,13 @@ export class Exchange {
     let sentTokens = 0;
     for (let i = 0; i < frames.length; i++) {
       const f = frames[i]!;
-      if (i === cutAfter) return this.cutNow();
+      if (i === cutAfter) {
+        this.cutNow();
+        return;
+      }
       const wait = sentTokens === 0 && f.tokens > 0 ? ttftMs : f.tokens * perTokenMs;
       if (wait > 0) await sleep(wait);
-      if (this.gone) return;
+      if (this.gone()) return;
       // Before a cut, wait until the frames really left, so the client sees them first.
       if (cut) await new Promise<void>((resolve) => this.res.write(f.data, () => resolve()));
       else this.res.write(f.data);
@@ -122,8 +129,11 @@ export class Exchange {
   }
 
   sendError(err: EmuError): void {
-    if (this.gone) return;
-    if (this.res.headersSent) return this.cutNow();
+    if (this.gone()) return;
+    if (this.res.headersSent) {
+      this.cutNow();
+      return;
+    }
     const status = wireStatus(this.provider, err.status);
     this.res.writeHead(status, this.headers(JSON_TYPE[this.provider], err.options.headers));
     this.res.end(errorBody(this.provider, err, this.requestId));
@@ -131,7 +141,7 @@ export class Exchange {
 
   /** Any JSON with a status (model lists, 200s that need no latency). */
   sendPlain(status: number, body: unknown): void {
-    if (this.gone) return;
+    if (this.gone()) return;
     this.res.writeHead(status, this.headers(JSON_TYPE[this.provider]));
     this.res.end(JSON.stringify(body));
   }

@@ -7,9 +7,9 @@ function part(raw: unknown, param: string): ContentPart {
   const p = v.requireObj(raw, param);
   if (typeof p.text === 'string') return p.thought === true ? { type: 'thinking', text: p.text } : { type: 'text', text: p.text };
   if (v.isObj(p.inlineData)) {
-    return { type: 'image', source: { kind: 'base64', mediaType: String(p.inlineData.mimeType ?? ''), data: String(p.inlineData.data ?? '') } };
+    return { type: 'image', source: { kind: 'base64', mediaType: v.loose(p.inlineData.mimeType ?? ''), data: v.loose(p.inlineData.data ?? '') } };
   }
-  if (v.isObj(p.fileData)) return { type: 'image', source: { kind: 'url', url: String(p.fileData.fileUri ?? '') } };
+  if (v.isObj(p.fileData)) return { type: 'image', source: { kind: 'url', url: v.loose(p.fileData.fileUri ?? '') } };
   if (v.isObj(p.functionCall)) {
     const name = v.requireString(p.functionCall.name, `${param}.functionCall.name`);
     const id = typeof p.functionCall.id === 'string' ? p.functionCall.id : name;
@@ -78,7 +78,7 @@ export function toolChoice(raw: unknown): ToolChoice | undefined {
   const cfg = raw.functionCallingConfig;
   if (cfg.mode === 'NONE') return { type: 'none' };
   if (cfg.mode === 'ANY') {
-    const first = Array.isArray(cfg.allowedFunctionNames) ? cfg.allowedFunctionNames[0] : undefined;
+    const first: unknown = Array.isArray(cfg.allowedFunctionNames) ? cfg.allowedFunctionNames[0] : undefined;
     return typeof first === 'string' ? { type: 'tool', name: first } : { type: 'required' };
   }
   return { type: 'auto' };

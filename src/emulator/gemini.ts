@@ -73,7 +73,7 @@ export async function handleGenerate(ex: Exchange, body: unknown, model: string,
   return ex.sendStream(frames);
 }
 
-export async function handleCountTokens(ex: Exchange, body: unknown, model: string): Promise<void> {
+export function handleCountTokens(ex: Exchange, body: unknown, model: string): void {
   checkModel(model);
   const b = v.requireObj(body, 'body');
   const inner = v.isObj(b.generateContentRequest) ? b.generateContentRequest : b;
@@ -95,8 +95,9 @@ const FIELDS_OWNED_BY_CACHE = ['systemInstruction', 'system_instruction', 'tools
 function withCachedContent(ex: Exchange, body: unknown, canon: CanonicalRequest, model: string): { canon: CanonicalRequest; cachedTokens: number } {
   const name = v.isObj(body) ? (body.cachedContent ?? body.cached_content) : undefined;
   if (name === undefined || name === null) return { canon, cachedTokens: 0 };
-  const id = /^cachedContents\/([A-Za-z0-9_-]+)$/.exec(v.requireString(name, 'cachedContent'))?.[1];
-  if (id === undefined) throw badRequest(`* GenerateContentRequest.cached_content: invalid resource name "${String(name)}"`);
+  const resource = v.requireString(name, 'cachedContent');
+  const id = /^cachedContents\/([A-Za-z0-9_-]+)$/.exec(resource)?.[1];
+  if (id === undefined) throw badRequest(`* GenerateContentRequest.cached_content: invalid resource name "${resource}"`);
   if (FIELDS_OWNED_BY_CACHE.some((f) => (body as v.Obj)[f] !== undefined)) {
     throw badRequest(
       'CachedContent can not be used with GenerateContent request setting system_instruction, tools or tool_config.\n\nProposed fix: move those values to CachedContent from GenerateContent request.',

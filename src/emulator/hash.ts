@@ -17,6 +17,6 @@ const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789
 /** `length` base62 characters drawn from `rand`. */
 export function randomId(rand: () => number, length: number): string {
   let out = '';
-  for (let i = 0; i < length; i++) out += ALPHABET[Math.floor(rand() * 62)];
+  for (let i = 0; i < length; i++) out += ALPHABET.charAt(Math.floor(rand() * 62));
   return out;
 }

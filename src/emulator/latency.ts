@@ -9,7 +9,7 @@ export interface LatencyModel {
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => {
     const t = setTimeout(resolve, ms);
-    t.unref?.();
+    t.unref();
   });
 }
 

@@ -39,7 +39,7 @@ function message(raw: unknown, i: number): CanonicalMessage {
   if (role === undefined) missing(`${param}.role`);
   if (typeof role !== 'string' || !ROLES.includes(role)) {
     throw badRequest(
-      `Invalid value: '${String(role)}'. Supported values are: 'system', 'assistant', 'user', 'function', 'tool', and 'developer'.`,
+      `Invalid value: '${v.loose(role)}'. Supported values are: 'system', 'assistant', 'user', 'function', 'tool', and 'developer'.`,
       `${param}.role`,
       'invalid_value',
     );
@@ -143,7 +143,7 @@ export function parseOpenAIChat(body: unknown): OpenAIChatRequest {
   if (cacheKey !== undefined) canon.promptCacheKey = cacheKey;
   if (v.isObj(b.response_format) && b.response_format.type === 'json_schema' && v.isObj(b.response_format.json_schema)) {
     const js = b.response_format.json_schema;
-    canon.responseFormat = { type: 'json_schema', name: String(js.name ?? 'schema'), schema: v.schemaOf(js.schema) };
+    canon.responseFormat = { type: 'json_schema', name: v.loose(js.name ?? 'schema'), schema: v.schemaOf(js.schema) };
   }
   return { canon, n };
 }

@@ -4,6 +4,15 @@ import { badRequest } from './errors.js';
 
 export type Obj = Record<string, unknown>;
 
+/**
+ * Any JSON value as `String()` writes it (an array joined with commas, an object as
+ * "[object Object]"): how a field the emulator only measures is read, and how a bad value is
+ * echoed in an error message.
+ */
+export function loose(v: unknown): string {
+  return String(v);
+}
+
 export function isObj(v: unknown): v is Obj {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }

@@ -57,7 +57,7 @@ export function createState(o: EmulatorOptions): EmulatorState {
   const latency = o.latency ?? { ttftMs: 0, perTokenMs: 0 };
   if (!(latency.ttftMs >= 0 && latency.perTokenMs >= 0)) throw new RangeError('emulator: latency must be >= 0');
   const faults = o.faults ?? {};
-  for (const [k, v] of Object.entries(faults)) checkRate(k, v);
+  for (const [k, v] of Object.entries(faults) as Array<[string, number | undefined]>) checkRate(k, v);
   const cacheCfg = o.openaiCache ?? { minTokens: 1024, step: 128 };
   if (!(cacheCfg.minTokens > 0 && cacheCfg.step > 0)) throw new RangeError('emulator: openaiCache minTokens/step must be > 0');
   const idRand = prng(seed ^ 0x51ed27);

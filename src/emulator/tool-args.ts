@@ -13,7 +13,7 @@ function schemaType(schema: Record<string, unknown>): string | undefined {
   const t = schema.type;
   if (typeof t === 'string') return t.toLowerCase();
   if (Array.isArray(t)) {
-    const first = t.find((x) => typeof x === 'string' && x.toLowerCase() !== 'null');
+    const first: unknown = t.find((x) => typeof x === 'string' && x.toLowerCase() !== 'null');
     return typeof first === 'string' ? first.toLowerCase() : 'null';
   }
   if (isRecord(schema.properties)) return 'object';
@@ -28,7 +28,7 @@ export function valueForSchema(schema: unknown, depth = 0): Json {
   for (const key of ['anyOf', 'oneOf', 'allOf'] as const) {
     const alts = schema[key];
     if (Array.isArray(alts) && alts.length > 0) {
-      const pick = alts.find((a) => !(isRecord(a) && a.type === 'null')) ?? alts[0];
+      const pick: unknown = alts.find((a) => !(isRecord(a) && a.type === 'null')) ?? alts[0];
       return valueForSchema(pick, depth + 1);
     }
   }

@@ -45,15 +45,18 @@ class CaptureExchange extends Exchange {
 
   override admit(): void {}
 
-  override async sendJson(body: unknown): Promise<void> {
-    const commit = this.onStart;
-    this.onStart = null;
-    commit?.();
-    this.body = typeof body === 'string' ? (JSON.parse(body) as unknown) : body;
+  override sendJson(body: unknown): Promise<void> {
+    return new Promise((resolve) => {
+      const commit = this.onStart;
+      this.onStart = null;
+      commit?.();
+      this.body = typeof body === 'string' ? (JSON.parse(body) as unknown) : body;
+      resolve();
+    });
   }
 
-  override async sendStream(): Promise<void> {
-    throw badRequest('stream: streaming is not supported in batch requests.', 'stream', 'invalid_value');
+  override sendStream(): Promise<void> {
+    return Promise.reject(badRequest('stream: streaming is not supported in batch requests.', 'stream', 'invalid_value'));
   }
 
   override sendPlain(_status: number, body: unknown): void {

@@ -121,10 +121,12 @@ export class BatchJob<I extends { customId: string }> {
         }
         case 'in_progress': {
           const due = Math.min(this.total, Math.floor(((Math.min(now, t.expiresAt) - this.inProgressAt!) * t.itemsPerSecond) / 1000));
+          // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- the phase changes during `await this.runNext()`
           while (this.done < due && this.phase === 'in_progress') {
             if (!budget.take()) return true;
             await this.runNext();
           }
+          // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- the phase changes during `await this.runNext()`
           if (this.phase !== 'in_progress') continue; // cancelled while an item ran
           if (this.done === this.total) {
             this.phase = 'finalizing';

@@ -54,7 +54,7 @@ export function handleBatchCreate(ex: Exchange, body: unknown): void {
   }
   if (b.completion_window === undefined || b.completion_window === null) missing('completion_window');
   if (b.completion_window !== '24h')
-    throw badRequest(`Invalid value: '${String(b.completion_window)}'. Supported values are: '24h'.`, 'completion_window', 'invalid_value');
+    throw badRequest(`Invalid value: '${v.loose(b.completion_window)}'. Supported values are: '24h'.`, 'completion_window', 'invalid_value');
   const meta = metadata(b.metadata);
   const ttl = outputTtlMs(b.output_expires_after);
   const directives = itemDirectives(ex);

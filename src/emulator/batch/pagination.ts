@@ -33,7 +33,7 @@ export function paginate<T extends { id: string }>(newestFirst: readonly T[], q:
   return { data, hasMore, firstId: data[0]?.id ?? null, lastId: data[data.length - 1]?.id ?? null };
 }
 
-function cursorIndex<T extends { id: string }>(list: readonly T[], id: string, param: string): number {
+function cursorIndex(list: readonly { id: string }[], id: string, param: string): number {
   const i = list.findIndex((x) => x.id === id);
   if (i < 0) throw badRequest(`Invalid '${param}': no object with id '${id}'.`, param, 'invalid_value');
   return i;
