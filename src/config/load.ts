@@ -64,10 +64,10 @@ const DEFAULT_BASE_URL: Record<string, string | undefined> = {
 function unknownProviderRefs(raw: unknown): string[] {
   const r = raw as { providers?: unknown; models?: unknown } | null;
   if (!r || !Array.isArray(r.providers) || !Array.isArray(r.models)) return [];
-  const names = r.providers.map((p) => (p as { name?: unknown })?.name).filter((n): n is string => typeof n === 'string');
+  const names = r.providers.map((p: unknown) => (p as { name?: unknown } | null)?.name).filter((n): n is string => typeof n === 'string');
   const out: string[] = [];
-  r.models.forEach((m, i) => {
-    const provider = (m as { provider?: unknown })?.provider;
+  r.models.forEach((m: unknown, i) => {
+    const provider = (m as { provider?: unknown } | null)?.provider;
     if (typeof provider === 'string' && !names.includes(provider)) {
       out.push(`models[${i}].provider: unknown provider "${provider}" (known: ${names.map((n) => `"${n}"`).join(', ')})`);
     }

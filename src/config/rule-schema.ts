@@ -54,4 +54,3 @@ export const ruleSchema = z.strictObject({
 export type Rule = z.output<typeof ruleSchema>;
 export type RuleMatch = z.output<typeof ruleMatchSchema>;
 export type RouteTarget = z.output<typeof routeTargetSchema>;
-

@@ -125,7 +125,11 @@ export const configSchema = z.strictObject({
       /** Output tokens reserved (and set as the request's limit) when a budgeted request names none. */
       defaultMaxOutputTokens: z.number().int().positive().default(4096),
       /** How long a reservation holds if the request never settles it (a replica died). */
-      reservationTtlMs: z.number().int().positive().default(15 * 60_000),
+      reservationTtlMs: z
+        .number()
+        .int()
+        .positive()
+        .default(15 * 60_000),
       /** How often each replica looks for key changes (a revocation takes effect within this). */
       keyPollMs: z.number().int().positive().default(500),
       /** Budgets per tag (`x-costwise-tags` and key tags): spend of every request carrying the tag. */
@@ -134,7 +138,7 @@ export const configSchema = z.strictObject({
       alerts: z
         .strictObject({
           thresholds: z.array(z.number().positive().max(1)).default([0.5, 0.8, 1]),
-          webhookUrl: z.string().url().optional(),
+          webhookUrl: z.url().optional(),
         })
         .prefault({}),
     })
@@ -268,7 +272,7 @@ export const configSchema = z.strictObject({
           maxItems: z.number().int().positive().default(100),
           maxAgeMs: z.number().int().positive().default(60_000),
           /** POSTed each deferred job's result when it ends. */
-          webhookUrl: z.string().url().optional(),
+          webhookUrl: z.url().optional(),
           /**
            * Deferrable routes: a non-streaming chat request matching one (same `match` as routing
            * rules) is deferred as if it carried `x-costwise-defer: <window>`.
