@@ -25,7 +25,7 @@ export function renderCacheEvalTable(r: EvalReport): string {
   const t = new Table({ head: ['threshold', 'hits', 'correct', 'wrong', 'precision', 'recall', 'hit rate'] });
   for (const p of r.curve) {
     const mark = p.threshold === r.threshold ? ' (default)' : '';
-    t.push([p.threshold + mark, p.hits, p.correct_hits, p.wrong_hits, pct(p.precision), pct(p.recall), pct(p.hit_rate)]);
+    t.push([`${p.threshold}${mark}`, p.hits, p.correct_hits, p.wrong_hits, pct(p.precision), pct(p.recall), pct(p.hit_rate)]);
   }
   lines.push(t.toString());
   const w = r.wrong_breakdown;

@@ -5,7 +5,7 @@ import { ConfigError, loadConfig } from '../config/load.js';
 import { buildCatalog } from '../config/catalog.js';
 import { estimateOnCatalog, requestFromInput, type EstimateRow } from '../projection/prompt-estimate.js';
 
-export async function runEstimate(file: string, opts: { outputTokens?: number; config?: string; format: string }): Promise<void> {
+export function runEstimate(file: string, opts: { outputTokens?: number; config?: string; format: string }): void {
   if (opts.format !== 'table' && opts.format !== 'json') {
     process.stderr.write(`costwise estimate: --format must be table or json, got "${opts.format}"\n`);
     process.exit(2);

@@ -59,7 +59,7 @@ export async function main(argv: string[]): Promise<void> {
     .option('-f, --format <format>', 'table | json', 'table')
     .action(async (file: string, opts: { outputTokens?: number; config?: string; format: string }) => {
       const { runEstimate } = await import('./estimate.js');
-      await runEstimate(file, opts);
+      runEstimate(file, opts);
     });
 
   // `router` pulls in the learned-router code: loaded only when that command runs or help is asked.

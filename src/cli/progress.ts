@@ -2,8 +2,8 @@
 // after the first second (short runs stay quiet), redrawn at most ten times a second.
 
 export interface Progress {
-  update(done: number, total: number): void;
-  end(): void;
+  update: (done: number, total: number) => void;
+  end: () => void;
 }
 
 export function progress(label: string): Progress {
