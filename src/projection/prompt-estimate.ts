@@ -22,12 +22,15 @@ export interface EstimateRow {
 
 function looksAnthropic(body: Record<string, unknown>): boolean {
   if ('system' in body || 'stop_sequences' in body || 'top_k' in body) return true;
-  const messages = Array.isArray(body['messages']) ? body['messages'] : [];
-  return messages.some(
-    (m) =>
-      Array.isArray((m as { content?: unknown }).content) &&
-      (m as { content: Array<{ type?: string }> }).content.some((b) => b?.type === 'tool_use' || b?.type === 'tool_result' || b?.type === 'image'),
-  );
+  // The body is the user's file: a message or a block may be anything.
+  const messages: unknown[] = Array.isArray(body['messages']) ? body['messages'] : [];
+  return messages.some((m) => {
+    const content = (m as { content?: unknown }).content;
+    return (
+      Array.isArray(content) &&
+      (content as Array<{ type?: unknown } | null>).some((b) => b?.type === 'tool_use' || b?.type === 'tool_result' || b?.type === 'image')
+    );
+  });
 }
 
 export function requestFromInput(text: string): CanonicalRequest {
@@ -37,13 +40,13 @@ export function requestFromInput(text: string): CanonicalRequest {
     try {
       body = JSON.parse(trimmed) as Record<string, unknown>;
     } catch (err) {
-      throw new Error(`the file starts with "{" but is not valid JSON: ${(err as Error).message}`);
+      throw new Error(`the file starts with "{" but is not valid JSON: ${(err as Error).message}`, { cause: err });
     }
     const withModel = { model: 'estimate', ...body };
     try {
       return looksAnthropic(withModel) ? parseMessagesRequest({ max_tokens: 1024, ...withModel }) : parseChatRequest(withModel);
     } catch (err) {
-      if (err instanceof GatewayError) throw new Error(`request body: ${err.param ? err.param + ': ' : ''}${err.message}`);
+      if (err instanceof GatewayError) throw new Error(`request body: ${err.param ? err.param + ': ' : ''}${err.message}`, { cause: err });
       throw err;
     }
   }
