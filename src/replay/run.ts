@@ -60,7 +60,7 @@ const LOOKAHEAD = 32;
  * The trace's wire requests in order, each built LOOKAHEAD requests before it is sent, so the
  * count worker has its prompt texts while the requests before it are served.
  */
-function* aheadOf(trace: Trace, counter: CountAhead | null): Generator<WireRequest> {
+function* aheadOf(trace: Trace, counter: CountAhead | null): Generator<WireRequest, undefined> {
   const reqs = trace.requests;
   const built: WireRequest[] = [];
   let next = 0;

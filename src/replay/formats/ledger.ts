@@ -50,7 +50,7 @@ function entries(text: string): Array<{ line: number; value: unknown } | { line:
   if (trimmed.startsWith('[') || (trimmed.startsWith('{') && /^\{\s*"(data|limit|offset|has_more)"/.test(trimmed))) {
     const doc = parseJsonLine(text);
     if ('error' in doc) return [{ line: 1, error: doc.error }];
-    const list = Array.isArray(doc.value) ? doc.value : isRecord(doc.value) && Array.isArray(doc.value['data']) ? doc.value['data'] : null;
+    const list: unknown[] | null = Array.isArray(doc.value) ? doc.value : isRecord(doc.value) && Array.isArray(doc.value['data']) ? doc.value['data'] : null;
     if (!list) return [{ line: 1, error: 'expected {"data": [ledger rows]} or an array of rows' }];
     return list.map((value, i) => ({ line: i + 1, value }));
   }

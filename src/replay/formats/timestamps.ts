@@ -9,5 +9,6 @@ export function parseTimestamp(v: unknown): number | string {
     const ms = Date.parse(v);
     if (Number.isFinite(ms)) return ms;
   }
-  return `timestamp must be epoch ms, epoch seconds or an ISO 8601 string, got ${JSON.stringify(v) ?? 'nothing'}`;
+  // JSON.stringify(undefined) is undefined, whatever its lib type says.
+  return `timestamp must be epoch ms, epoch seconds or an ISO 8601 string, got ${(JSON.stringify(v) as string | undefined) ?? 'nothing'}`;
 }
