@@ -88,7 +88,7 @@ export function featurize(prompt: string, dim: number): SparseVector {
   let prevHash = -1; // hash of the previous token, -1 = none
   let h = FNV_OFFSET; // unigram hash of the current word
   let hb = 0; // bigram hash of the current word
-  let inWord = false;
+  let inWord = false as boolean; // boolean: startToken and endToken set it, which narrowing does not follow
   const endToken = (): void => {
     const uni = h >>> 0;
     add(STAT_FEATURES + (uni % hashed));

@@ -48,7 +48,7 @@ export const RouterModelV1Schema = z
     candidates: z.array(CandidateSchema).min(1),
     training: TrainingSchema,
   })
-  .refine((m) => m.candidates.every((c) => c.weights.length === m.dim), { message: 'weights length must equal dim' });
+  .refine((m) => m.candidates.every((c) => c.weights.length === m.dim), { error: 'weights length must equal dim' });
 
 const CandidateV2Schema = CandidateSchema.extend({
   /** Per-prompt cost regression over the dense feature slots (./cost-model.ts). */
@@ -82,12 +82,12 @@ export const RouterModelV2Schema = z
     }),
     training: TrainingSchema,
   })
-  .refine((m) => m.candidates.every((c) => c.weights.length === m.dim), { message: 'weights length must equal dim' })
+  .refine((m) => m.candidates.every((c) => c.weights.length === m.dim), { error: 'weights length must equal dim' })
   .refine((m) => m.clusters.prior.length === m.candidates.length && m.clusters.clusters.every((c) => c.rates.length === m.candidates.length), {
-    message: 'cluster rates must have one entry per candidate',
+    error: 'cluster rates must have one entry per candidate',
   })
   .refine((m) => m.clusters.clusters.every((c) => c.idx.length === c.val.length && c.idx.every((i) => i < m.dim)), {
-    message: 'cluster centroids must be sparse vectors inside dim',
+    error: 'cluster centroids must be sparse vectors inside dim',
   });
 
 export const RouterModelSchema = z.union([RouterModelV1Schema, RouterModelV2Schema]);

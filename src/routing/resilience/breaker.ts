@@ -59,7 +59,7 @@ export interface BreakerTransition {
 }
 
 export interface BreakerDeps {
-  now(): number;
+  now: () => number;
   store?: BreakerStore;
   onTransition?: (t: BreakerTransition) => void;
 }

@@ -2,11 +2,11 @@
 
 export interface ResilienceDeps {
   /** Milliseconds; monotonic is preferred (`performance.now()`), wall clock works. */
-  now(): number;
+  now: () => number;
   /** Uniform in [0, 1). */
-  random(): number;
+  random: () => number;
   /** Resolves after `ms`; rejects (or resolves early) when `signal` aborts. */
-  sleep(ms: number, signal?: AbortLike): Promise<void>;
+  sleep: (ms: number, signal?: AbortLike) => Promise<void>;
 }
 
 /** Anything with `aborted` — the gateway's `CancelSignal` and DOM `AbortSignal` both fit. */
@@ -22,7 +22,10 @@ export const systemDeps: ResilienceDeps = {
   random: Math.random,
   sleep: (ms, signal) =>
     new Promise<void>((resolve) => {
-      if (signal?.aborted) return resolve();
+      if (signal?.aborted) {
+        resolve();
+        return;
+      }
       const done = (): void => {
         clearTimeout(timer);
         signal?.removeEventListener?.('abort', done);

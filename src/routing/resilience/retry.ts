@@ -93,7 +93,7 @@ export async function runRetries<T>(
 ): Promise<RetryOutcome<T>> {
   const started = deps.now();
   for (let attempt = 0; ; attempt++) {
-    let committed = false;
+    let committed = false as boolean; // boolean: control.commit() sets it, which narrowing does not follow
     const control: AttemptControl = {
       attempt,
       commit: () => {

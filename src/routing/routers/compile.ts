@@ -69,7 +69,7 @@ export function compileRouters(
     for (const from of Object.keys(r.candidates)) {
       if (!names.includes(from)) problems.push(`${base}.candidates.${from}: not a candidate of ${file} (it has: ${names.map((n) => `"${n}"`).join(', ')})`);
     }
-    const targets = names.map((n) => (r.candidates[n] !== undefined ? chat(r.candidates[n]!, `${base}.candidates.${n}`) : undefined));
+    const targets = names.map((n) => (r.candidates[n] !== undefined ? chat(r.candidates[n], `${base}.candidates.${n}`) : undefined));
     const mapped = targets.filter((d): d is Deployment => d !== undefined);
     if (mapped.length === 0) {
       problems.push(`${base}.candidates: map at least one of ${names.map((n) => `"${n}"`).join(', ')} onto a catalog model`);
