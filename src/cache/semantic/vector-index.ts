@@ -72,7 +72,10 @@ class Partition {
 
   add(id: string, q: Int8Array): void {
     this.remove(id);
-    if (this.hnsw) return this.addHnsw(id, q);
+    if (this.hnsw) {
+      this.addHnsw(id, q);
+      return;
+    }
     const slot = this.ids.length;
     if ((slot + 1) * this.dim > this.buf.length) {
       const grown = new Int8Array(this.buf.length * 2);
@@ -118,7 +121,7 @@ class Partition {
     if (this.hnsw) {
       ({ keys, distances } = this.hnsw.search(q, count, 1));
     } else {
-      ({ keys, distances } = exactSearch(this.buf.subarray(0, n * this.dim), q, this.dim, count, MetricKind.Cos, 1) as InstanceType<typeof usearch.Matches>);
+      ({ keys, distances } = exactSearch(this.buf.subarray(0, n * this.dim), q, this.dim, count, MetricKind.Cos, 1));
     }
     const hits: VectorHit[] = [];
     for (let i = 0; i < keys.length; i++) {
