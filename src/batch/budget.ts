@@ -53,7 +53,11 @@ export async function reserveBatchBudget(deps: BatchDeps, q: HoldRequest): Promi
       });
     case 'unavailable':
       if (governance.settings.failMode === 'open') return undefined;
-      throw new GatewayError({ kind: 'overloaded', status: 503, message: 'Budgets cannot be checked right now (shared state unavailable); try again shortly.' });
+      throw new GatewayError({
+        kind: 'overloaded',
+        status: 503,
+        message: 'Budgets cannot be checked right now (shared state unavailable); try again shortly.',
+      });
     case 'unseeded':
       throw new GatewayError({ kind: 'overloaded', status: 503, message: 'Budgets are being loaded; try again shortly.' });
   }

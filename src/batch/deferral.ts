@@ -92,7 +92,6 @@ async function joinGroup(
   return { jobId, batchId: batch.id, notAfter: now + q.windowMs };
 }
 
-
 /** The defer stage's way into the batch service. */
 export function deferrerFor(svc: BatchService): Deferrer {
   return { defer: (job) => deferRequest(svc, job) };

@@ -31,7 +31,9 @@ class ItemResponder implements Responder {
   }
 
   fail(_ctx: RequestContext, error: GatewayError): Exit {
-    this.store.settle([{ ...this.key, from: ['running'], state: 'errored', result: { type: 'errored', error: storeError(error) }, costPico: 0, baselinePico: 0 }]);
+    this.store.settle([
+      { ...this.key, from: ['running'], state: 'errored', result: { type: 'errored', error: storeError(error) }, costPico: 0, baselinePico: 0 },
+    ]);
     return { status: error.status, error, record: true };
   }
 }

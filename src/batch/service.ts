@@ -29,7 +29,6 @@ import type { BatchFormat, BatchRecord, BatchState, FileRecord, LineError } from
 
 export type BatchConfig = Config['batch'];
 
-
 /**
  * `timer`: the loop runs every `pollIntervalMs` of wall time and whenever something changes.
  * `manual`: it runs only when runDue() is called, and there to completion (a trace replay drives
@@ -39,7 +38,6 @@ export type BatchLoop = 'timer' | 'manual';
 
 const DAY_MS = 86_400_000;
 const ACTIVE: readonly BatchState[] = ['in_progress', 'cancelling'];
-
 
 export interface Submission {
   format: BatchFormat;
@@ -124,6 +122,7 @@ export class BatchService {
       this.again = false;
       await this.tick();
       await this.pipeline.drain();
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- kick() sets `again` while the awaits above run
     } while (this.again && !this.closed);
   }
 
@@ -226,11 +225,13 @@ export class BatchService {
       planItem({ batchId: id, seq, customId: raw.customId, upstreamCustomId: upstream[seq]!, format: s.format, body: raw.body, caller: s.caller }, d),
     );
     const estimate = estimateBatch(planned, await observedOutput(d.store));
-    const overThreshold = usdToPico(estimate.worst_usd) > usdToPico(String(this.config.approvalThresholdUsd.toFixed(6)));
+    const overThreshold = usdToPico(estimate.worst_usd) > usdToPico(this.config.approvalThresholdUsd.toFixed(6));
     const now = this.now();
     // A deferral batch collects requests that each hold their own reservation (deferral.ts).
     const reservation =
-      s.origin === 'deferral' ? undefined : await reserveBatchBudget(d, { batchId: id, seq: null, caller: s.caller, worstPico: usdToPico(estimate.worst_usd), now, expiresAt: now + DAY_MS });
+      s.origin === 'deferral'
+        ? undefined
+        : await reserveBatchBudget(d, { batchId: id, seq: null, caller: s.caller, worstPico: usdToPico(estimate.worst_usd), now, expiresAt: now + DAY_MS });
     const waits = s.requireApproval || overThreshold;
     const state: BatchState = s.origin === 'deferral' ? 'collecting' : waits ? 'awaiting_approval' : 'in_progress';
     const batch: BatchRecord = {

@@ -462,7 +462,9 @@ export class BatchStore {
   /** Batches that have ended but still hold a budget reservation (a stop came between the two). */
   endedBatchesWithHolds(): string[] {
     const rows = this.db
-      .prepare("SELECT DISTINCT h.batch_id FROM budget_holds h JOIN batches b ON b.id = h.batch_id WHERE b.state IN ('completed', 'cancelled', 'expired', 'failed')")
+      .prepare(
+        "SELECT DISTINCT h.batch_id FROM budget_holds h JOIN batches b ON b.id = h.batch_id WHERE b.state IN ('completed', 'cancelled', 'expired', 'failed')",
+      )
       .all() as Row[];
     return rows.map((r) => str(r.batch_id));
   }

@@ -70,7 +70,7 @@ export const anthropicBatchClient: NativeBatchClient = {
       if (typeof b.id !== 'string' || q.known.has(b.id)) return false;
       const created = typeof b.created_at === 'string' ? Date.parse(b.created_at) : NaN;
       const c = isObj(b.request_counts) ? b.request_counts : {};
-      const total = ['processing', 'succeeded', 'errored', 'canceled', 'expired'].reduce((s, k) => s + (typeof c[k] === 'number' ? (c[k] as number) : 0), 0);
+      const total = ['processing', 'succeeded', 'errored', 'canceled', 'expired'].reduce((s, k) => s + (typeof c[k] === 'number' ? c[k] : 0), 0);
       return created >= q.createdAfterMs - 5_000 && total === q.items;
     });
     return matches.length === 1 ? String(matches[0]!.id) : null;

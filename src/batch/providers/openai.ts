@@ -74,7 +74,7 @@ export const openAIBatchClient: NativeBatchClient = {
 
   async find(provider, q) {
     const list = await sendJson({ provider, method: 'GET', endpoint: 'batches?limit=100' });
-    const data = Array.isArray(list.data) ? list.data : [];
+    const data: unknown[] = Array.isArray(list.data) ? list.data : [];
     const hit = data.find((b) => isObj(b) && isObj(b.metadata) && b.metadata.costwise_batch === q.tag);
     return isObj(hit) && typeof hit.id === 'string' ? hit.id : null;
   },
