@@ -1,0 +1,126 @@
+// The ledger's spool: every row is appended to a local file before its response finishes, with a
+// synchronous write, so a row survives the process being killed (SIGKILL) between the answer and
+// the ledger's batched write. The store confirms rows once they are committed; a spool whose rows
+// are all confirmed is rotated away. On start, the spool files that processes which are no longer
+// running left behind are read back and shipped to the ledger again (the ledger ignores a request
+// id it already has, so shipping twice never bills twice).
+//
+// One file per process (`<pid>-<start>.spool` in the spool directory), JSON lines after a header
+// line. A line cut short by a kill is the last one, and is ignored.
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import type { LedgerRow } from './types.js';
+
+export interface LedgerSpool {
+  /** Writes the row to the spool file before returning; its sequence number (1, 2, …). */
+  append(row: LedgerRow): number;
+  /** Every row up to `seq` is in the ledger. */
+  confirm(seq: number): void;
+  /** Closes the file; it is removed when every row in it was confirmed. */
+  close(): void;
+  readonly path: string;
+}
+
+export interface Leftovers {
+  /** Rows that earlier processes spooled and never saw confirmed (some may be in the ledger already). */
+  rows: LedgerRow[];
+  /** Call once `rows` are in the ledger: their files are removed. */
+  shipped(): void;
+}
+
+export interface SpoolOptions {
+  dir: string;
+  /** A spool with every row confirmed is replaced by a new file once it is this large (default 8 MiB). */
+  rotateBytes?: number;
+  /** Whether a process is running (default: signal 0). */
+  isRunning?: (pid: number) => boolean;
+}
+
+const HEADER_V1 = 'costwise-spool v1';
+
+function defaultIsRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** The spool files left by processes that are no longer running, read back. */
+export function readLeftovers(opts: SpoolOptions): Leftovers {
+  const isRunning = opts.isRunning ?? defaultIsRunning;
+  if (!existsSync(opts.dir)) return { rows: [], shipped: () => undefined };
+  const files: string[] = [];
+  const rows: LedgerRow[] = [];
+  for (const name of readdirSync(opts.dir).sort()) {
+    const m = /^(\d+)-\d+\.spool$/.exec(name);
+    if (!m || isRunning(Number(m[1]))) continue;
+    const path = join(opts.dir, name);
+    files.push(path);
+    const lines = readFileSync(path, 'utf8').split('\n');
+    if (lines[0] !== HEADER_V1) continue;
+    for (let i = 1; i < lines.length; i++) {
+      const line = lines[i]!;
+      if (line === '') continue;
+      try {
+        rows.push(JSON.parse(line) as LedgerRow);
+      } catch {
+        // The line a kill cut short: the process died before that row's response finished.
+      }
+    }
+  }
+  return {
+    rows,
+    shipped() {
+      for (const f of files) if (existsSync(f)) unlinkSync(f);
+    },
+  };
+}
+
+export function openSpool(opts: SpoolOptions): LedgerSpool {
+  mkdirSync(opts.dir, { recursive: true });
+  const rotateBytes = opts.rotateBytes ?? 8 * 1024 * 1024;
+  let generation = 0;
+  let path = '';
+  let fd = -1;
+  let bytes = 0;
+  let appended = 0;
+  let confirmed = 0;
+
+  const open = (): void => {
+    path = join(opts.dir, `${process.pid}-${Date.now()}${String(generation++).padStart(3, '0')}.spool`);
+    fd = openSync(path, 'a');
+    const header = `${HEADER_V1}\n`;
+    writeSync(fd, header);
+    bytes = header.length;
+  };
+  const rotate = (): void => {
+    closeSync(fd);
+    unlinkSync(path);
+    open();
+  };
+  open();
+
+  return {
+    get path() {
+      return path;
+    },
+    append(row) {
+      const line = `${JSON.stringify(row)}\n`;
+      writeSync(fd, line);
+      bytes += Buffer.byteLength(line);
+      return ++appended;
+    },
+    confirm(seq) {
+      if (seq > confirmed) confirmed = Math.min(seq, appended);
+      if (confirmed === appended && bytes >= rotateBytes) rotate();
+    },
+    close() {
+      if (fd < 0) return;
+      closeSync(fd);
+      fd = -1;
+      if (confirmed === appended && existsSync(path) && statSync(path).isFile()) unlinkSync(path);
+    },
+  };
+}

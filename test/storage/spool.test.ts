@@ -1,0 +1,89 @@
+// The ledger spool: rows appended by a process that is then killed with SIGKILL are read back by
+// the next one; a line cut short is ignored; confirmed spools are rotated away and removed.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, appendFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { openSpool, readLeftovers } from '../../src/storage/spool.js';
+import type { LedgerRow } from '../../src/storage/types.js';
+
+const DIST_SPOOL = resolve(import.meta.dirname, '../../dist/src/storage/spool.js');
+
+function row(requestId: string): LedgerRow {
+  return {
+    requestId,
+    ts: 1_700_000_000_000,
+    tenant: 't',
+    keyId: 'k',
+    tags: ['a'],
+    ingress: 'openai',
+    endpoint: '/v1/chat/completions',
+    requestedModel: 'gpt-4.1-mini',
+    servedModel: 'gpt-4.1-mini',
+    provider: 'openai',
+    inputTokens: 10,
+    cacheReadTokens: 0,
+    cacheWrite5mTokens: 0,
+    cacheWrite1hTokens: 0,
+    outputTokens: 5,
+    reasoningTokens: 0,
+    costPico: 12_000_000,
+    baselinePico: 12_000_000,
+    promptCachePico: 0,
+    latencyMs: 1.5,
+    status: 200,
+    stream: false,
+    errorKind: null,
+    route: 'requested',
+    technique: null,
+    parentId: null,
+    attempts: null,
+    cache: null,
+  };
+}
+
+describe('ledger spool', () => {
+  it.skipIf(!existsSync(DIST_SPOOL))('keeps the rows of a process killed with SIGKILL for the next one to ship', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'costwise-spool-'));
+    const script = `
+      import { openSpool } from ${JSON.stringify(DIST_SPOOL)};
+      const spool = openSpool({ dir: ${JSON.stringify(dir)} });
+      const base = ${JSON.stringify(row('x'))};
+      for (let i = 0; i < 100; i++) spool.append({ ...base, requestId: 'killed-' + i });
+      spool.confirm(40);
+      process.stdout.write('ready\\n');
+      setInterval(() => {}, 1000);
+    `;
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    await new Promise<void>((r) => child.stdout.once('data', () => r()));
+    // Still running: its spool is not ours to read.
+    expect(readLeftovers({ dir }).rows).toHaveLength(0);
+    child.kill('SIGKILL');
+    await new Promise((r) => child.once('exit', r));
+    const [file] = readdirSync(dir);
+    appendFileSync(join(dir, file!), '{"requestId":"torn'); // a line a kill cut short
+    const left = readLeftovers({ dir });
+    expect(left.rows.map((r) => r.requestId)).toEqual(Array.from({ length: 100 }, (_, i) => `killed-${i}`));
+    expect(left.rows[0]).toEqual({ ...row('x'), requestId: 'killed-0' });
+    left.shipped();
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('rotates a fully confirmed spool and removes it on close', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'costwise-spool-'));
+    const spool = openSpool({ dir, rotateBytes: 2_000 });
+    const first = spool.path;
+    for (let i = 0; i < 10; i++) spool.append(row(`r${i}`));
+    spool.confirm(5);
+    expect(spool.path).toBe(first); // unconfirmed rows are kept
+    spool.confirm(10);
+    expect(spool.path).not.toBe(first);
+    expect(existsSync(first)).toBe(false);
+    const second = spool.path;
+    spool.append(row('late'));
+    spool.close();
+    expect(existsSync(second)).toBe(true); // its row was never confirmed: the next start ships it
+    expect(readLeftovers({ dir, isRunning: () => false }).rows.map((r) => r.requestId)).toEqual(['late']);
+  });
+});
