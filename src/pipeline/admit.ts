@@ -73,7 +73,12 @@ async function acquire(ctx: RequestContext, governance: Governance, limits: Retu
       });
     case 'unavailable':
       if (governance.settings.failMode === 'open') return;
-      throw new GatewayError({ kind: 'overloaded', status: 503, message: 'Rate limits cannot be checked right now (shared state unavailable); try again shortly.', retryable: true });
+      throw new GatewayError({
+        kind: 'overloaded',
+        status: 503,
+        message: 'Rate limits cannot be checked right now (shared state unavailable); try again shortly.',
+        retryable: true,
+      });
   }
 }
 

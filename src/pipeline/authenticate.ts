@@ -77,7 +77,12 @@ export function authenticateCaller(headers: Headers, governance: Governance): Ca
     });
   }
   const auth = governance.resolver.authenticate(secret);
-  if (!auth.ok) throw new GatewayError({ kind: 'authentication', message: REFUSED[auth.reason], code: auth.reason === 'unknown' ? 'invalid_api_key' : `key_${auth.reason}` });
+  if (!auth.ok)
+    throw new GatewayError({
+      kind: 'authentication',
+      message: REFUSED[auth.reason],
+      code: auth.reason === 'unknown' ? 'invalid_api_key' : `key_${auth.reason}`,
+    });
   const tenant = resolveTenant({ key: auth.key, header: headerValue(headers, 'x-costwise-tenant') });
   if (!tenant.ok) {
     throw new GatewayError({

@@ -200,8 +200,9 @@ export function finishCache(
 
 function decode(value: string | Uint8Array): StoredAnswer | undefined {
   try {
-    const parsed = JSON.parse(typeof value === 'string' ? value : Buffer.from(value).toString('utf8')) as StoredAnswer;
-    return parsed.v === 1 ? parsed : undefined;
+    // Bytes of any format version may be stored: only v1 answers are served.
+    const parsed = JSON.parse(typeof value === 'string' ? value : Buffer.from(value).toString('utf8')) as Partial<StoredAnswer>;
+    return parsed.v === 1 ? (parsed as StoredAnswer) : undefined;
   } catch {
     return undefined;
   }

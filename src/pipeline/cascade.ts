@@ -44,7 +44,7 @@ export async function runCascade(ctx: RequestContext, deps: CascadeDeps): Promis
     let verdict: CheckVerdict = runLocalChecks(router.checks, ctx.request, answer.response);
     for (const check of router.checks) {
       if (!verdict.pass || check.kind !== 'judge') continue;
-      verdict = await judge(ctx, deps, check as JudgeCheck, router.judges.get(check)!, answer.response, `judge${++judged}`, via);
+      verdict = await judge(ctx, deps, check, router.judges.get(check)!, answer.response, `judge${++judged}`, via);
     }
 
     if (verdict.pass) {

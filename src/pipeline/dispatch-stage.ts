@@ -19,4 +19,3 @@ export function dispatchStage(deps: CascadeDeps): Stage {
     },
   };
 }
-

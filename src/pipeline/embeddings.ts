@@ -36,12 +36,12 @@ export function embedStage(deps: { adapters: AdapterRegistry }): Stage {
       const deployment = need(ctx.deployment, 'deployment', 'route');
       const request = need(ctx.embedding, 'embedding', 'parse');
       const adapter = deps.adapters.forKind(deployment.provider.kind);
-      if (!adapter.embed) throw new GatewayError({ kind: 'invalid_request', message: `provider ${deployment.provider.name} does not offer embeddings`, param: 'model' });
-      const response = await adapter.embed(
-        { provider: deployment.provider, upstreamModel: deployment.upstreamModel },
-        request,
-        { signal: ctx.abort.signal, forwardHeaders: ctx.forwardHeaders },
-      );
+      if (!adapter.embed)
+        throw new GatewayError({ kind: 'invalid_request', message: `provider ${deployment.provider.name} does not offer embeddings`, param: 'model' });
+      const response = await adapter.embed({ provider: deployment.provider, upstreamModel: deployment.upstreamModel }, request, {
+        signal: ctx.abort.signal,
+        forwardHeaders: ctx.forwardHeaders,
+      });
       price(ctx, { ...ZERO_USAGE, inputTokens: response.usage.inputTokens });
       ctx.outcome = { kind: 'embeddings', response, request };
       return next(ctx);

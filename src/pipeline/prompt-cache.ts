@@ -66,7 +66,8 @@ const estimateTokens = (text: string): number => Math.ceil(text.length / 4);
 function planAnthropic(request: CanonicalRequest, d: Deployment, ctx: RequestContext, planning: PromptCachePlanning): CanonicalRequest {
   const mode = ctx.promptCacheMode ?? planning.mode;
   if (mode === 'off' || !isClaudeModel(d.upstreamModel) || hasCallerCacheControl(request)) return request;
-  const planned = (ctx.promptCachePlans ??= new Map());
+  ctx.promptCachePlans ??= new Map();
+  const planned = ctx.promptCachePlans;
   let entry = planned.get(d.key);
   if (!entry) {
     const blocks = blocksOfRequest(request, estimateTokens);

@@ -75,7 +75,12 @@ async function reserve(ctx: RequestContext, deps: ReserveDeps, key: Readonly<Key
         ctx.unreserved = true;
         return;
       }
-      throw new GatewayError({ kind: 'overloaded', status: 503, message: 'Budgets cannot be checked right now (shared state unavailable); try again shortly.', retryable: true });
+      throw new GatewayError({
+        kind: 'overloaded',
+        status: 503,
+        message: 'Budgets cannot be checked right now (shared state unavailable); try again shortly.',
+        retryable: true,
+      });
     case 'unseeded':
       throw new GatewayError({ kind: 'overloaded', status: 503, message: 'Budgets are being loaded; try again shortly.', retryable: true });
     case 'exceeded':
@@ -99,7 +104,10 @@ async function downgrade(ctx: RequestContext, deps: ReserveDeps, key: Readonly<K
   const current = ctx.deployment;
   const candidates = deps.catalog
     .list()
-    .filter((d) => d.kind === 'chat' && d !== current && incapability(d, features) === null && isModelAllowed({ key, model: d.name, ...(d.tier ? { tier: d.tier } : {}) }))
+    .filter(
+      (d) =>
+        d.kind === 'chat' && d !== current && incapability(d, features) === null && isModelAllowed({ key, model: d.name, ...(d.tier ? { tier: d.tier } : {}) }),
+    )
     .map((d) => ({ d, pico: boundOn([d], ctx) }))
     .filter((c) => current === undefined || c.pico < boundOn([current], ctx))
     .sort((a, b) => a.pico - b.pico);
@@ -180,7 +188,7 @@ function bound(d: Deployment, inputTokens: number, outputTokens: number): number
  */
 function inputTokenBound(ctx: RequestContext, d: Deployment): number {
   let byModel = counts.get(ctx);
-  if (byModel === undefined) counts.set(ctx, (byModel = new Map()));
+  if (byModel === undefined) counts.set(ctx, (byModel = new Map<string, number>()));
   let counted = byModel.get(d.upstreamModel);
   if (counted === undefined) byModel.set(d.upstreamModel, (counted = countCanonicalInputTokens(ctx.request, d.upstreamModel)));
   return d.provider.kind === 'openai' ? counted + 16 : Math.ceil(counted * 1.25) + 16;
@@ -202,4 +210,3 @@ export async function settleBudget(ctx: RequestContext, governance: Governance):
   }
   if (ctx.budgetScopes !== undefined && actual > 0n) governance.alerts.check(ctx.budgetScopes);
 }
-

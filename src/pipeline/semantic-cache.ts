@@ -72,7 +72,7 @@ export function createSemanticCache(opts: SemanticCacheOptions): SemanticCache {
 
 function builtinEmbedding(): { embedder: Embedder; embed: EmbedFn } {
   const builtin = createBuiltinEmbedder();
-  return { embedder: builtin, embed: async (text) => ({ vector: builtin.embedSync(text) }) };
+  return { embedder: builtin, embed: (text) => new Promise((resolve) => resolve({ vector: builtin.embedSync(text) })) };
 }
 
 function providerEmbedding(p: NonNullable<SemanticCacheOptions['provider']>): { embedder: Embedder; embed: EmbedFn } {

@@ -173,7 +173,7 @@ export class LearnedRouter {
    * costs; the candidates' mean costs when absent). `allowed` restricts the choice (e.g. to the
    * candidates that can serve the request); undefined when none is allowed.
    */
-  choose(probabilities: readonly number[], quality: number, costs?: readonly number[], allowed?: readonly boolean[]): RouteDecision;
+  choose(probabilities: readonly number[], quality: number, costs?: readonly number[]): RouteDecision;
   choose(probabilities: readonly number[], quality: number, costs: readonly number[] | undefined, allowed: readonly boolean[]): RouteDecision | undefined;
   choose(probabilities: readonly number[], quality: number, costs?: readonly number[], allowed?: readonly boolean[]): RouteDecision | undefined {
     const ok = (i: number): boolean => !allowed || allowed[i] === true;
