@@ -18,14 +18,28 @@ import {
   type TeamInput,
   type TeamRecord,
 } from '../governance/index.js';
-import type { ApiErrorResponse, BudgetSetting, BudgetView, BudgetsResponse, KeyCreatedResponse, KeyStatus, KeyView, KeysResponse, TeamView, TeamsResponse } from './admin-api.js';
+import type {
+  ApiErrorResponse,
+  BudgetSetting,
+  BudgetView,
+  BudgetsResponse,
+  KeyCreatedResponse,
+  KeyStatus,
+  KeyView,
+  KeysResponse,
+  TeamView,
+  TeamsResponse,
+} from './admin-api.js';
 import { readBody } from './body.js';
 import type { AppDeps } from './deps.js';
 import { sendJson } from './respond.js';
 
 const DAY_MS = 86_400_000;
 
-const budgetBody = z.strictObject({ usd: z.union([z.number().nonnegative(), z.string().regex(/^\d+(\.\d{1,12})?$/)]), period: z.enum(['day', 'week', 'month', 'total']) });
+const budgetBody = z.strictObject({
+  usd: z.union([z.number().nonnegative(), z.string().regex(/^\d+(\.\d{1,12})?$/)]),
+  period: z.enum(['day', 'week', 'month', 'total']),
+});
 const time = z.union([z.int().positive(), z.iso.datetime({ offset: true }), z.iso.date()]).transform((v) => (typeof v === 'number' ? v : Date.parse(v)));
 const metadata = z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()]));
 
@@ -86,7 +100,12 @@ export async function handleKeysApi(req: IncomingMessage, res: ServerResponse, d
   } catch (err) {
     const e = asApiError(err);
     sendJson(res, e.status, {
-      error: { message: e.message, type: e.status === 404 ? 'not_found_error' : e.status === 409 ? 'conflict_error' : 'invalid_request_error', param: e.param, code: null },
+      error: {
+        message: e.message,
+        type: e.status === 404 ? 'not_found_error' : e.status === 409 ? 'conflict_error' : 'invalid_request_error',
+        param: e.param,
+        code: null,
+      },
     } satisfies ApiErrorResponse);
   }
   return true;
@@ -181,8 +200,13 @@ function keyInput(b: z.output<typeof keyBody>): KeyInput {
 }
 
 /** `budgets`, or the `budget_usd` / `budget_period` shorthand (the two together replace the list). */
-function budgetsOf(b: { budget_usd?: number | string | undefined; budget_period?: BudgetSetting['period'] | undefined; budgets?: Array<z.output<typeof budgetBody>> | undefined }): Budget[] | undefined {
-  if (b.budget_usd !== undefined && b.budgets !== undefined) throw new ApiError(400, 'budget_usd: give either budget_usd (with budget_period) or budgets, not both', 'budget_usd');
+function budgetsOf(b: {
+  budget_usd?: number | string | undefined;
+  budget_period?: BudgetSetting['period'] | undefined;
+  budgets?: Array<z.output<typeof budgetBody>> | undefined;
+}): Budget[] | undefined {
+  if (b.budget_usd !== undefined && b.budgets !== undefined)
+    throw new ApiError(400, 'budget_usd: give either budget_usd (with budget_period) or budgets, not both', 'budget_usd');
   if (b.budget_usd !== undefined) return [{ limitPico: picoOf(b.budget_usd, 'budget_usd'), period: b.budget_period ?? 'month' }];
   if (b.budget_period !== undefined) throw new ApiError(400, 'budget_period: needs budget_usd', 'budget_period');
   return b.budgets?.map((x, i) => ({ limitPico: picoOf(x.usd, `budgets[${i}].usd`), period: x.period }));

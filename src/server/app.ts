@@ -49,7 +49,12 @@ export function createApp(deps: AppDeps): Server {
   const server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
     const path = pathOf(req.url ?? '/');
     const handler = ROUTES[`${req.method} ${path}`];
-    let done: Promise<void> | void;
+    const failed = (err: unknown): void => {
+      process.stderr.write(`costwise: unhandled error on ${req.method} ${path}: ${(err as Error | null | undefined)?.stack ?? String(err)}\n`);
+      if (!res.headersSent) sendJson(res, 500, { error: { message: 'internal gateway error', type: 'server_error', param: null, code: null } });
+      else res.destroy();
+    };
+    let done: Promise<void> | void = undefined;
     try {
       const batch = batchHandlerFor(path);
       if (batch) done = batch(req, res, deps);
@@ -57,20 +62,13 @@ export function createApp(deps: AppDeps): Server {
       else if (req.method === 'GET' && path.startsWith('/v1/models/')) {
         const id = decodeURIComponent(path.slice('/v1/models/'.length));
         done = keyed((rq, rs, d) => handleModel(rq, rs, d, id))(req, res, deps);
-      }
-      else if (path === '/api' || path.startsWith('/api/')) done = handleAdmin(req, res, deps, new URL(req.url ?? '/', 'http://x'));
+      } else if (path === '/api' || path.startsWith('/api/')) done = handleAdmin(req, res, deps, new URL(req.url ?? '/', 'http://x'));
       else if (path === '/ui' || path.startsWith('/ui/')) done = serveUi(req, res);
-      else done = notFound(req, res, path);
+      else notFound(req, res, path);
     } catch (err) {
-      done = Promise.reject(err);
+      failed(err);
     }
-    if (done) {
-      done.catch((err: unknown) => {
-        process.stderr.write(`costwise: unhandled error on ${req.method} ${path}: ${(err as Error)?.stack ?? String(err)}\n`);
-        if (!res.headersSent) sendJson(res, 500, { error: { message: 'internal gateway error', type: 'server_error', param: null, code: null } });
-        else res.destroy();
-      });
-    }
+    if (done) done.catch(failed);
   });
   server.on('clientError', (_err, socket) => {
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');

@@ -53,13 +53,19 @@ export async function handleBatchRoute(req: IncomingMessage, res: ServerResponse
   const url = new URL(req.url ?? '/', 'http://x');
   const format = path.startsWith('/v1/messages/') || req.headers['anthropic-version'] !== undefined ? 'anthropic' : 'openai';
   try {
-    if (path.startsWith('/api/batches')) return handleBatchAdmin(req, res, deps, url);
+    if (path.startsWith('/api/batches')) {
+      handleBatchAdmin(req, res, deps, url);
+      return;
+    }
     let known = false;
     for (const [method, pattern, route] of ROUTES) {
       const arg = match(pattern, path);
       if (arg === null) continue;
       known = true;
-      if (method === req.method) return await route(req, res, deps, arg, url);
+      if (method === req.method) {
+        await route(req, res, deps, arg, url);
+        return;
+      }
     }
     req.resume();
     throw new GatewayError({

@@ -98,7 +98,11 @@ class ChatExchange extends HttpExchange {
     // The cost is known only once the stream ends: it follows as HTTP trailers (and in the ledger).
     headers['trailer'] = 'x-costwise-cost-usd, x-costwise-baseline-usd';
     res.writeHead(200, headers);
-    const writer = this.ingress.streamWriter({ publicModel: ctx.deployment?.name ?? ctx.request.model, requestId: ctx.requestId, includeUsage: ctx.request.streamUsage });
+    const writer = this.ingress.streamWriter({
+      publicModel: ctx.deployment?.name ?? ctx.request.model,
+      requestId: ctx.requestId,
+      includeUsage: ctx.request.streamUsage,
+    });
     let error: GatewayError | undefined;
     try {
       for await (const event of events) {

@@ -171,7 +171,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
         server.closeAllConnections();
       });
       // Adapters first: deleting provider-side caches on the way out bills refunds to the ledger.
-      await deps.batches?.close();
+      await deps.batches.close();
       await deps.adapters.close();
       await governance.close();
       await deps.store.close();
