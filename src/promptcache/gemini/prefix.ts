@@ -32,6 +32,7 @@ export interface PrefixCandidate {
 }
 
 const CACHE_OWNED = ['systemInstruction', 'tools', 'toolConfig'] as const;
+const OWNED: ReadonlySet<string> = new Set(CACHE_OWNED);
 /** Per-turn framing tokens in the estimate (role and separators). */
 const TURN_OVERHEAD_TOKENS = 4;
 
@@ -65,9 +66,7 @@ export function prefixCandidates(body: GeminiBody, scope: string, model: string)
 
 /** The body sent with a cache: the cache-owned fields removed, only the tail's contents. */
 export function bodyUsingCache(body: GeminiBody, cacheName: string, tail: unknown[]): GeminiBody {
-  const out: GeminiBody = { ...body, contents: tail, cachedContent: cacheName };
-  for (const field of CACHE_OWNED) delete out[field];
-  return out;
+  return Object.fromEntries(Object.entries({ ...body, contents: tail, cachedContent: cacheName }).filter(([field]) => !OWNED.has(field)));
 }
 
 function lastUserTurn(contents: unknown[]): number {
