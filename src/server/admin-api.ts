@@ -394,16 +394,58 @@ export interface BatchDetailResponse extends BatchSummary {
 
 export type BudgetPeriod = 'day' | 'week' | 'month' | 'total';
 
-/** A budget as it is set: USD per period. */
+/** A budget as it is set: USD per period (a number, or a decimal string so no float touches money). */
 export interface BudgetSetting {
-  usd: number;
+  usd: number | string;
   period: BudgetPeriod;
 }
+
+/** POST /api/keys. `budget_usd` with `budget_period` (default month) is shorthand for one budget. */
+export interface KeyCreateRequest {
+  name: string;
+  team?: string | null;
+  tenant?: string;
+  allow_tenant_header?: boolean;
+  models?: string[];
+  budget_usd?: number | string;
+  budget_period?: BudgetPeriod;
+  budgets?: BudgetSetting[];
+  rpm?: number | null;
+  tpm?: number | null;
+  tags?: string[];
+  /** Epoch ms, or an ISO 8601 date or date-time. */
+  expires_at?: number | string | null;
+  enabled?: boolean;
+  on_budget?: 'refuse' | 'downgrade';
+  metadata?: Record<string, string | number | boolean | null>;
+}
+
+/** PATCH /api/keys/{id}: any of the fields of a new key. */
+export type KeyUpdateRequest = Partial<KeyCreateRequest>;
+
+/** POST /api/teams. */
+export interface TeamCreateRequest {
+  /** A readable id (letters, digits, `_.:-`), or one is made. */
+  id?: string;
+  name: string;
+  parent?: string | null;
+  budget_usd?: number | string;
+  budget_period?: BudgetPeriod;
+  budgets?: BudgetSetting[];
+  rpm?: number | null;
+  tpm?: number | null;
+  metadata?: Record<string, string | number | boolean | null>;
+}
+
+/** PATCH /api/teams/{id}. */
+export type TeamUpdateRequest = Partial<Omit<TeamCreateRequest, 'id'>>;
 
 /** A budget now: its limit, what is spent and held by requests in flight, what is left, and where it is heading. */
 export interface BudgetView {
   /** `key:<id>`, `team:<id>` or `tag:<name>`. */
   subject: string;
+  /** The key's or team's name, or the tag. */
+  name: string;
   period: BudgetPeriod;
   /** The window's name (`day:2026-12-07`, `month:2026-12@Europe/Berlin`, `total`). */
   window: string;

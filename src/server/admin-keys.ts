@@ -19,6 +19,12 @@ import {
   type TeamRecord,
 } from '../governance/index.js';
 import type {
+  Agrees,
+  Assert,
+  KeyCreateRequest,
+  KeyUpdateRequest,
+  TeamCreateRequest,
+  TeamUpdateRequest,
   ApiErrorResponse,
   BudgetSetting,
   BudgetView,
@@ -78,6 +84,12 @@ const teamFields = {
 const teamBody = z.strictObject(teamFields).partial().required({ name: true });
 const teamPatchBody = z.strictObject(teamFields).omit({ id: true }).partial();
 
+// The bodies these schemas take are the ones admin-api.ts declares.
+type _KeyBody = Assert<Agrees<z.input<typeof keyBody>, KeyCreateRequest>>;
+type _KeyPatch = Assert<Agrees<z.input<typeof keyPatchBody>, KeyUpdateRequest>>;
+type _TeamBody = Assert<Agrees<z.input<typeof teamBody>, TeamCreateRequest>>;
+type _TeamPatch = Assert<Agrees<z.input<typeof teamPatchBody>, TeamUpdateRequest>>;
+
 class ApiError extends Error {
   constructor(
     readonly status: number,
@@ -111,11 +123,27 @@ export async function handleKeysApi(req: IncomingMessage, res: ServerResponse, d
   return true;
 }
 
+/** The store's field names, as the API spells them. */
+const API_FIELD: Readonly<Record<string, string>> = {
+  teamId: 'team',
+  parentId: 'parent',
+  allowTenantHeader: 'allow_tenant_header',
+  expiresAt: 'expires_at',
+  onBudget: 'on_budget',
+  limitPico: 'usd',
+};
+
+function apiField(path: string): string {
+  return path.replace(/[A-Za-z]+/g, (word) => API_FIELD[word] ?? word);
+}
+
 function asApiError(err: unknown): ApiError {
   if (err instanceof ApiError) return err;
   if (isGovernanceError(err)) {
     const status = err.kind === 'not_found' ? 404 : err.kind === 'conflict' ? 409 : 400;
-    return new ApiError(status, err.message, err.issues[0]?.path ?? null);
+    const issue = err.issues[0];
+    const message = issue === undefined ? apiField(err.message) : `${apiField(issue.path) || '(body)'}: ${issue.message}`;
+    return new ApiError(status, message, issue === undefined ? null : apiField(issue.path) || null);
   }
   if (err instanceof Error && err.name === 'GatewayError') return new ApiError(400, err.message);
   throw err;
@@ -248,7 +276,7 @@ async function keyView(deps: AppDeps, key: KeyRecord): Promise<KeyView> {
     created_at: key.createdAt,
     revoked_at: key.revokedAt,
     metadata: { ...key.metadata },
-    budgets: await Promise.all(scopes.map((s) => budgetView(deps, s, now))),
+    budgets: await Promise.all(scopes.map((s) => budgetView(deps, s, key.name, now))),
   };
 }
 
@@ -316,7 +344,7 @@ async function teamView(deps: AppDeps, team: TeamRecord): Promise<TeamView> {
     created_at: team.createdAt,
     metadata: { ...team.metadata },
     keys: keys.length,
-    budgets: await Promise.all(team.budgets.map((b) => budgetView(deps, scopeOf(`team:${team.id}`, b, now, deps), now))),
+    budgets: await Promise.all(team.budgets.map((b) => budgetView(deps, scopeOf(`team:${team.id}`, b, now, deps), team.name, now))),
   };
 }
 
@@ -326,11 +354,12 @@ async function budgetsRoute(req: IncomingMessage, res: ServerResponse, deps: App
   if (req.method !== 'GET') notAllowed(req, 'GET');
   const now = Date.now();
   const { store } = deps.governanceAdmin;
-  const scopes: BudgetScope[] = [];
-  for (const k of await store.listKeys()) if (k.revokedAt === null) for (const b of k.budgets) scopes.push(scopeOf(`key:${k.id}`, b, now, deps));
-  for (const t of await store.listTeams()) for (const b of t.budgets) scopes.push(scopeOf(`team:${t.id}`, b, now, deps));
-  for (const [tag, budgets] of deps.governance.tagBudgets) for (const b of budgets) scopes.push(scopeOf(`tag:${tag}`, b, now, deps));
-  const views = await Promise.all(scopes.map((s) => budgetView(deps, s, now)));
+  const scopes: Array<{ scope: BudgetScope; name: string }> = [];
+  for (const k of await store.listKeys())
+    if (k.revokedAt === null) for (const b of k.budgets) scopes.push({ scope: scopeOf(`key:${k.id}`, b, now, deps), name: k.name });
+  for (const t of await store.listTeams()) for (const b of t.budgets) scopes.push({ scope: scopeOf(`team:${t.id}`, b, now, deps), name: t.name });
+  for (const [tag, budgets] of deps.governance.tagBudgets) for (const b of budgets) scopes.push({ scope: scopeOf(`tag:${tag}`, b, now, deps), name: tag });
+  const views = await Promise.all(scopes.map((s) => budgetView(deps, s.scope, s.name, now)));
   views.sort((a, b) => b.used - a.used);
   sendJson(res, 200, { data: views } satisfies BudgetsResponse);
 }
@@ -339,7 +368,7 @@ function scopeOf(subject: string, b: Budget, now: number, deps: AppDeps): Budget
   return { subject, limitPico: b.limitPico, window: periodWindow({ period: b.period, at: now, timeZone: deps.governance.settings.timeZone }) };
 }
 
-async function budgetView(deps: AppDeps, scope: BudgetScope, now: number): Promise<BudgetView> {
+async function budgetView(deps: AppDeps, scope: BudgetScope, name: string, now: number): Promise<BudgetView> {
   const [status, lastDay] = await Promise.all([
     deps.governanceAdmin.status(scope),
     deps.governanceAdmin.spent({ subject: scope.subject, from: now - DAY_MS, to: now + 1 }),
@@ -353,6 +382,7 @@ async function budgetView(deps: AppDeps, scope: BudgetScope, now: number): Promi
   const limit = status.limitPico;
   return {
     subject: scope.subject,
+    name,
     period: scope.window.period,
     window: scope.window.key,
     limit_usd: formatUsd(limit),
