@@ -6,7 +6,7 @@
 // item's deterministic request id.
 import type { CanonicalRequest } from '../core/canonical.js';
 import { toGatewayError, type GatewayError } from '../core/errors.js';
-import { createContext, type Exit, type Outcome, type RequestContext, type Responder } from '../pipeline/index.js';
+import { createContext, type Exit, type Outcome, type RequestContext, type Responder, type Seal } from '../pipeline/index.js';
 import { storeError } from './errors.js';
 import { itemRequestId } from './plan.js';
 import type { BatchDeps } from './deps.js';
@@ -20,21 +20,26 @@ class ItemResponder implements Responder {
     private readonly key: { batchId: string; seq: number },
   ) {}
 
-  send(ctx: RequestContext, outcome: Outcome): Promise<Exit> {
-    if (outcome.kind !== 'complete') return Promise.resolve(this.fail(ctx, toGatewayError(new Error(`batch item answered with ${outcome.kind}`))));
+  send(ctx: RequestContext, outcome: Outcome, seal: Seal): Promise<Exit> {
+    if (outcome.kind !== 'complete') return Promise.resolve(this.fail(ctx, toGatewayError(new Error(`batch item answered with ${outcome.kind}`)), seal));
     const s = ctx.settlement;
     const result = { type: 'succeeded' as const, response: outcome.response, model: ctx.deployment?.name ?? '', warnings: [...ctx.warnings] };
     const applied = this.store.settle([
       { ...this.key, from: ['running'], state: 'succeeded', result, costPico: s?.costPico ?? 0, baselinePico: s?.baselinePico ?? 0 },
     ]);
-    return Promise.resolve({ status: 200, record: applied.length > 0 });
+    // A cancelled item was not settled again: its answer is not billed.
+    const exit: Exit = { status: 200, record: applied.length > 0 };
+    seal(ctx, exit);
+    return Promise.resolve(exit);
   }
 
-  fail(_ctx: RequestContext, error: GatewayError): Exit {
+  fail(ctx: RequestContext, error: GatewayError, seal: Seal): Exit {
     this.store.settle([
       { ...this.key, from: ['running'], state: 'errored', result: { type: 'errored', error: storeError(error) }, costPico: 0, baselinePico: 0 },
     ]);
-    return { status: error.status, error, record: true };
+    const exit: Exit = { status: error.status, error, record: true };
+    seal(ctx, exit);
+    return exit;
   }
 }
 

@@ -74,13 +74,20 @@ export interface Exit {
 }
 
 /**
+ * Records how the request ended — its ledger row — before the last byte of the answer goes out, so
+ * a row is durable before its response finishes.
+ */
+export type Seal = (ctx: RequestContext, exit: Exit) => void;
+
+/**
  * Where the answer goes: the caller's HTTP connection in its wire format, or a batch item's stored
  * result. `send` delivers the outcome (a stream to its end) and says how it ended; `fail` answers
- * an error raised before anything was sent.
+ * an error raised before anything was sent. Both call `seal` once, just before the write that
+ * ends the answer.
  */
 export interface Responder {
-  send(ctx: RequestContext, outcome: Outcome): Promise<Exit>;
-  fail(ctx: RequestContext, err: GatewayError): Exit;
+  send(ctx: RequestContext, outcome: Outcome, seal: Seal): Promise<Exit>;
+  fail(ctx: RequestContext, err: GatewayError, seal: Seal): Exit;
 }
 
 /** The request as it arrived, before any stage: headers and a body read on demand. */
@@ -179,6 +186,8 @@ export interface RequestContext {
 
   // ── respond ──
   exit?: Exit;
+  /** Set once the ledger row is written (sealed before the answer ended, or by settle). */
+  recorded?: boolean;
   error?: GatewayError;
 }
 

@@ -44,7 +44,7 @@ export type Pipeline = Next;
 export function chatPipeline(deps: PipelineDeps & DeferralDeps): Pipeline {
   return compose([
     settleStage(deps),
-    respondStage(),
+    respondStage(deps),
     authenticateStage(deps.governance),
     parseStage(),
     admitStage(deps),
@@ -58,13 +58,13 @@ export function chatPipeline(deps: PipelineDeps & DeferralDeps): Pipeline {
 }
 
 export function batchItemPipeline(deps: PipelineDeps): Pipeline {
-  return compose([settleStage(deps), respondStage(), routeStage(deps), promptCachePlanStage(deps.promptCache), dispatchStage(deps)]);
+  return compose([settleStage(deps), respondStage(deps), routeStage(deps), promptCachePlanStage(deps.promptCache), dispatchStage(deps)]);
 }
 
 export function embeddingsPipeline(deps: PipelineDeps): Pipeline {
   return compose([
     settleStage(deps),
-    respondStage(),
+    respondStage(deps),
     authenticateStage(deps.governance),
     parseEmbeddingsStage(),
     admitStage(deps),
@@ -76,4 +76,4 @@ export function embeddingsPipeline(deps: PipelineDeps): Pipeline {
 
 export type { PipelineDeps } from './deps.js';
 export type { DeferralDeps } from './defer.js';
-export { createContext, type RequestContext, type Responder, type Exit, type Outcome, type Inbound, type Caller } from './context.js';
+export { createContext, type RequestContext, type Responder, type Exit, type Outcome, type Inbound, type Caller, type Seal } from './context.js';

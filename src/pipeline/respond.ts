@@ -1,11 +1,23 @@
 // Stage: respond. Whatever the stages after it produced — an answer, a stream, a deferral, or an
 // error — goes to the context's responder (the caller's HTTP connection in its wire format, or a
-// batch item's stored result), which says how the request ended (`ctx.exit`) for settle.
+// batch item's stored result), which says how the request ended (`ctx.exit`) for settle. The
+// responder seals the request — its ledger row written — just before the answer's last byte.
 import { GatewayError, toGatewayError } from '../core/errors.js';
-import { need } from './context.js';
+import type { DurableStore } from '../storage/types.js';
+import { need, type Seal } from './context.js';
+import { recordLedger } from './ledger.js';
 import type { Stage } from './stage.js';
 
-export function respondStage(): Stage {
+/** Writes the request's one ledger row (unless it has none, or has it already). */
+export function recordExit(ctx: Parameters<Seal>[0], exit: Parameters<Seal>[1], store: DurableStore): void {
+  ctx.exit = exit;
+  if (!exit.record || ctx.recorded === true) return;
+  ctx.recorded = true;
+  recordLedger(ctx, store, exit);
+}
+
+export function respondStage(deps: { store: DurableStore }): Stage {
+  const seal: Seal = (ctx, exit) => recordExit(ctx, exit, deps.store);
   return {
     name: 'respond',
     async run(ctx, next) {
@@ -17,10 +29,10 @@ export function respondStage(): Stage {
         if (!(err instanceof GatewayError)) logInternal(ctx.requestId, err);
         const error = toGatewayError(err);
         ctx.error = error;
-        ctx.exit = ctx.responder.fail(ctx, error);
+        ctx.exit = ctx.responder.fail(ctx, error, seal);
         return;
       }
-      ctx.exit = await ctx.responder.send(ctx, outcome);
+      ctx.exit = await ctx.responder.send(ctx, outcome, seal);
     },
   };
 }

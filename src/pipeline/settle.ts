@@ -1,5 +1,6 @@
 // Stage: settle, the outermost stage. However the request ended, in a `finally`: exactly one ledger
-// row (none for a deferred request: its job's row comes when it runs), the answer stored in the
+// row (none for a deferred request: its job's row comes when it runs; usually the responder has
+// sealed it already, before the answer's last byte), the answer stored in the
 // response cache, the prompt fed to the prefix-churn detector, the budget reservation settled to the
 // exact cost and the rate limits' token count corrected.
 import type { CanonicalResponse } from '../core/canonical.js';
@@ -7,7 +8,7 @@ import type { DurableStore } from '../storage/types.js';
 import type { PrefixChurnDetector } from '../promptcache/churn.js';
 import type { Exit, RequestContext } from './context.js';
 import { finishCache, type ResponseCache } from './cache.js';
-import { recordLedger } from './ledger.js';
+import { recordExit } from './respond.js';
 import { observePromptChurn } from './prompt-cache.js';
 import type { Stage } from './stage.js';
 import type { Governance } from './governance.js';
@@ -40,7 +41,7 @@ const UNANSWERED: Exit = { status: 500, record: true };
 
 function settle(ctx: RequestContext, deps: SettleDeps): void {
   const exit = ctx.exit ?? UNANSWERED;
-  if (exit.record) recordLedger(ctx, deps.store, exit);
+  recordExit(ctx, exit, deps.store);
   const ok = exit.status === 200;
   finishCache(ctx, deps, ok ? answerOf(ctx) : undefined);
   const kind = ctx.outcome?.kind;

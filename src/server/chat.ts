@@ -7,7 +7,7 @@ import { toGatewayError, type GatewayError } from '../core/errors.js';
 import type { StreamEvent } from '../core/canonical.js';
 import { formatUsd } from '../cost/money.js';
 import { translateRateLimitHeaders } from '../core/headers.js';
-import { createContext, type Exit, type Outcome, type RequestContext } from '../pipeline/index.js';
+import { createContext, type Exit, type Outcome, type RequestContext, type Seal } from '../pipeline/index.js';
 import type { DeferredJob } from '../pipeline/context.js';
 import type { IngressFormat } from '../wire/ingress.js';
 import type { AppDeps } from './deps.js';
@@ -47,7 +47,7 @@ class ChatExchange extends HttpExchange {
     super(req, res, maxBodyBytes);
   }
 
-  send(ctx: RequestContext, outcome: Outcome): Promise<Exit> {
+  send(ctx: RequestContext, outcome: Outcome, seal: Seal): Promise<Exit> {
     switch (outcome.kind) {
       case 'complete': {
         const payload = JSON.stringify(this.ingress.render(outcome.response, ctx.deployment?.name ?? ctx.request.model, ctx.requestId));
@@ -57,20 +57,23 @@ class ChatExchange extends HttpExchange {
         headers['x-costwise-cost-usd'] = formatUsd(ctx.settlement?.costPico ?? 0);
         headers['x-costwise-baseline-usd'] = formatUsd(ctx.settlement?.baselinePico ?? 0);
         this.res.writeHead(200, headers);
+        seal(ctx, OK);
         this.res.end(payload);
         return Promise.resolve(OK);
       }
       case 'stream':
-        return this.stream(ctx, outcome.events);
+        return this.stream(ctx, outcome.events, seal);
       case 'deferred':
         return Promise.resolve(this.accepted(outcome.job));
       case 'embeddings':
-        return Promise.resolve(this.fail(ctx, toGatewayError(new Error('an embeddings answer on a chat route'))));
+        return Promise.resolve(this.fail(ctx, toGatewayError(new Error('an embeddings answer on a chat route')), seal));
     }
   }
 
-  fail(ctx: RequestContext, err: GatewayError): Exit {
+  fail(ctx: RequestContext, err: GatewayError, seal: Seal): Exit {
     const res = this.res;
+    const exit: Exit = { status: this.failedStatus(ctx, err), error: err, record: true };
+    seal(ctx, exit);
     if (!res.headersSent && !res.destroyed) {
       const { status, body } = this.ingress.renderError(err, ctx.requestId);
       const payload = JSON.stringify(body);
@@ -86,10 +89,10 @@ class ChatExchange extends HttpExchange {
       res.writeHead(status, headers);
       res.end(payload);
     }
-    return { status: this.failedStatus(ctx, err), error: err, record: true };
+    return exit;
   }
 
-  private async stream(ctx: RequestContext, events: AsyncIterable<StreamEvent>): Promise<Exit> {
+  private async stream(ctx: RequestContext, events: AsyncIterable<StreamEvent>, seal: Seal): Promise<Exit> {
     const res = this.res;
     const headers = costwiseHeaders(ctx);
     headers['content-type'] = 'text/event-stream; charset=utf-8';
@@ -115,6 +118,9 @@ class ChatExchange extends HttpExchange {
       error = toGatewayError(err);
       if (!res.destroyed) res.write(this.ingress.errorFrame(error, ctx.requestId));
     }
+    // 499: the caller went away before the stream's end.
+    const exit: Exit = { status: error ? error.status : res.destroyed ? 499 : 200, error, record: true };
+    seal(ctx, exit);
     if (!res.destroyed) {
       res.addTrailers({
         'x-costwise-cost-usd': formatUsd(ctx.settlement?.costPico ?? 0),
@@ -122,8 +128,7 @@ class ChatExchange extends HttpExchange {
       });
       res.end();
     }
-    const status = error ? error.status : res.destroyed && !res.writableFinished ? 499 : 200;
-    return { status, error, record: true };
+    return exit;
   }
 
   /** 202 with the job: the request runs later in a provider batch. */

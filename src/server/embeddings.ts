@@ -5,7 +5,7 @@ import { toGatewayError, type GatewayError } from '../core/errors.js';
 import { formatUsd } from '../cost/money.js';
 import { renderEmbeddings } from '../wire/openai/embeddings.js';
 import { renderOpenAIError } from '../wire/openai/errors.js';
-import { createContext, type Exit, type Outcome, type RequestContext } from '../pipeline/index.js';
+import { createContext, type Exit, type Outcome, type RequestContext, type Seal } from '../pipeline/index.js';
 import type { AppDeps } from './deps.js';
 import { forwardHeadersFrom } from './caller.js';
 import { HttpExchange } from './http-exchange.js';
@@ -31,9 +31,11 @@ export async function handleEmbeddings(req: IncomingMessage, res: ServerResponse
 }
 
 class EmbeddingsExchange extends HttpExchange {
-  send(ctx: RequestContext, outcome: Outcome): Promise<Exit> {
-    if (outcome.kind !== 'embeddings') return Promise.resolve(this.fail(ctx, toGatewayError(new Error(`a ${outcome.kind} answer on the embeddings route`))));
+  send(ctx: RequestContext, outcome: Outcome, seal: Seal): Promise<Exit> {
+    if (outcome.kind !== 'embeddings')
+      return Promise.resolve(this.fail(ctx, toGatewayError(new Error(`a ${outcome.kind} answer on the embeddings route`)), seal));
     const model = ctx.deployment?.name ?? outcome.request.model;
+    seal(ctx, OK);
     sendJson(this.res, 200, renderEmbeddings(outcome.response, outcome.request, model), {
       'x-costwise-request-id': ctx.requestId,
       'x-request-id': ctx.requestId,
@@ -41,14 +43,18 @@ class EmbeddingsExchange extends HttpExchange {
       'x-costwise-cost-usd': formatUsd(ctx.settlement?.costPico ?? 0),
       'x-costwise-baseline-usd': formatUsd(ctx.settlement?.baselinePico ?? 0),
     });
-    return Promise.resolve({ status: 200, record: true });
+    return Promise.resolve(OK);
   }
 
-  fail(ctx: RequestContext, err: GatewayError): Exit {
+  fail(ctx: RequestContext, err: GatewayError, seal: Seal): Exit {
+    const exit: Exit = { status: err.status, error: err, record: true };
+    seal(ctx, exit);
     if (!this.res.headersSent && !this.res.destroyed) {
       const { status, body } = renderOpenAIError(err);
       sendJson(this.res, status, body, { 'x-costwise-request-id': ctx.requestId, 'x-request-id': ctx.requestId, ...err.headers });
     }
-    return { status: err.status, error: err, record: true };
+    return exit;
   }
 }
+
+const OK: Exit = { status: 200, record: true };

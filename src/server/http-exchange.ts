@@ -4,7 +4,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { GatewayError } from '../core/errors.js';
 import { translateRateLimitHeaders } from '../core/headers.js';
-import type { Exit, Inbound, Outcome, RequestContext, Responder } from '../pipeline/index.js';
+import type { Exit, Inbound, Outcome, RequestContext, Responder, Seal } from '../pipeline/index.js';
 import { readBody } from './body.js';
 
 export abstract class HttpExchange implements Inbound, Responder {
@@ -22,8 +22,8 @@ export abstract class HttpExchange implements Inbound, Responder {
     return readBody(this.req, this.maxBodyBytes);
   }
 
-  abstract send(ctx: RequestContext, outcome: Outcome): Promise<Exit>;
-  abstract fail(ctx: RequestContext, err: GatewayError): Exit;
+  abstract send(ctx: RequestContext, outcome: Outcome, seal: Seal): Promise<Exit>;
+  abstract fail(ctx: RequestContext, err: GatewayError, seal: Seal): Exit;
 
   /** 499 when the caller went away first (the upstream call was aborted because of it). */
   protected failedStatus(ctx: RequestContext, err: GatewayError): number {
