@@ -1,0 +1,217 @@
+// PostgreSQL ledger schema: the tables, their append-only migrations, and how a replica applies them.
+//
+// The tables mirror SQLite's (sqlite-schema.ts) with two differences that keep every query's answer
+// identical to SQLite's: text columns compare byte-wise (COLLATE "C", SQLite's BINARY), and the
+// rollup's sums are numeric(38,0), exact at any size (SQLite splits money into micro and remainder).
+import type { Sql } from 'postgres';
+
+/** The tag key under which rows without tags are counted (as in SQLite). */
+export const UNTAGGED = '(untagged)';
+/** The technique key under which rows without one are counted (as in SQLite). */
+export const NO_TECHNIQUE = '(none)';
+/** Granularity of the spend_hourly rollup. */
+export const HOUR_MS = 3_600_000;
+
+// Append-only: a released migration is never edited; a schema change is a new entry. Each runs with
+// search_path set to the store's schema, inside the transaction that holds the migration lock.
+export const MIGRATIONS: readonly string[] = [
+  // ledger.id numbers rows in insertion order (ledgerRows breaks ts ties with it; percentile samples
+  // stride over it). No foreign key from ledger_tags: both are written by the same statement, and the
+  // check would cost an index probe per tag (SQLite does not enforce its REFERENCES either). Money
+  // per row is bigint (a row's pico-dollars are a safe integer); sums are numeric(38,0).
+  // Indexes are SQLite's: (ts, id) for newest-first pages, partial ones for the dashboard's rare sets
+  // (the fallback and escalation counts read only top-level rows: index-only scans).
+  `CREATE TABLE ledger (
+     id                    bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+     request_id            text COLLATE "C" NOT NULL UNIQUE,
+     ts                    bigint NOT NULL CHECK (ts >= 0),
+     tenant                text COLLATE "C" NOT NULL,
+     key_id                text COLLATE "C" NOT NULL,
+     tags                  text COLLATE "C" NOT NULL,
+     ingress               text COLLATE "C" NOT NULL,
+     endpoint              text COLLATE "C" NOT NULL,
+     requested_model       text COLLATE "C" NOT NULL,
+     served_model          text COLLATE "C" NOT NULL,
+     provider              text COLLATE "C" NOT NULL,
+     input_tokens          bigint NOT NULL,
+     cache_read_tokens     bigint NOT NULL,
+     cache_write_5m_tokens bigint NOT NULL,
+     cache_write_1h_tokens bigint NOT NULL,
+     output_tokens         bigint NOT NULL,
+     reasoning_tokens      bigint NOT NULL,
+     cost_pico             bigint NOT NULL,
+     baseline_pico         bigint NOT NULL,
+     latency_ms            double precision NOT NULL,
+     status                bigint NOT NULL,
+     stream                boolean NOT NULL,
+     error_kind            text COLLATE "C",
+     route                 text COLLATE "C" NOT NULL,
+     technique             text COLLATE "C",
+     parent_id             text COLLATE "C",
+     attempts              text COLLATE "C",
+     cache                 text COLLATE "C",
+     prompt_cache_pico     bigint NOT NULL
+   );
+   CREATE INDEX ledger_ts ON ledger (ts, id);
+   CREATE INDEX ledger_parent ON ledger (parent_id) WHERE parent_id IS NOT NULL;
+   CREATE INDEX ledger_cache ON ledger (cache, ts) WHERE cache IS NOT NULL;
+   CREATE INDEX ledger_fallback ON ledger (ts) WHERE strpos(route, 'fallback:') > 0 AND parent_id IS NULL;
+   CREATE INDEX ledger_escalated ON ledger (ts) WHERE strpos(route, ':escalated') > 0 AND parent_id IS NULL;
+   CREATE TABLE ledger_tags (
+     ledger_id bigint NOT NULL,
+     tag       text COLLATE "C" NOT NULL,
+     PRIMARY KEY (ledger_id, tag)
+   );
+   CREATE INDEX ledger_tags_tag ON ledger_tags (tag);
+   CREATE TABLE spend_hourly (
+     dim                   text COLLATE "C" NOT NULL CHECK (dim IN ('model', 'key', 'tag', 'technique')),
+     hour                  bigint NOT NULL,
+     key                   text COLLATE "C" NOT NULL,
+     requests              bigint NOT NULL,
+     input_tokens          numeric(38, 0) NOT NULL,
+     cache_read_tokens     numeric(38, 0) NOT NULL,
+     cache_write_5m_tokens numeric(38, 0) NOT NULL,
+     cache_write_1h_tokens numeric(38, 0) NOT NULL,
+     output_tokens         numeric(38, 0) NOT NULL,
+     cost_pico             numeric(38, 0) NOT NULL,
+     baseline_pico         numeric(38, 0) NOT NULL,
+     prompt_cache_pico     numeric(38, 0) NOT NULL,
+     PRIMARY KEY (dim, hour, key)
+   );`,
+];
+
+/** The ledger columns a row is written and read with, in the order of `snapshot` (postgres/rows.ts). */
+export const COLUMNS = [
+  'request_id',
+  'ts',
+  'tenant',
+  'key_id',
+  'tags',
+  'ingress',
+  'endpoint',
+  'requested_model',
+  'served_model',
+  'provider',
+  'input_tokens',
+  'cache_read_tokens',
+  'cache_write_5m_tokens',
+  'cache_write_1h_tokens',
+  'output_tokens',
+  'reasoning_tokens',
+  'cost_pico',
+  'baseline_pico',
+  'latency_ms',
+  'status',
+  'stream',
+  'error_kind',
+  'route',
+  'technique',
+  'parent_id',
+  'attempts',
+  'cache',
+  'prompt_cache_pico',
+] as const;
+
+/** PostgreSQL type each entry of COLUMNS travels as in a batch (stream: 0 or 1, stored as boolean). */
+export const COLUMN_TYPES: Record<(typeof COLUMNS)[number], 'text' | 'int8' | 'float8' | 'int2'> = {
+  request_id: 'text',
+  ts: 'int8',
+  tenant: 'text',
+  key_id: 'text',
+  tags: 'text',
+  ingress: 'text',
+  endpoint: 'text',
+  requested_model: 'text',
+  served_model: 'text',
+  provider: 'text',
+  input_tokens: 'int8',
+  cache_read_tokens: 'int8',
+  cache_write_5m_tokens: 'int8',
+  cache_write_1h_tokens: 'int8',
+  output_tokens: 'int8',
+  reasoning_tokens: 'int8',
+  cost_pico: 'int8',
+  baseline_pico: 'int8',
+  latency_ms: 'float8',
+  status: 'int8',
+  stream: 'int2',
+  error_kind: 'text',
+  route: 'text',
+  technique: 'text',
+  parent_id: 'text',
+  attempts: 'text',
+  cache: 'text',
+  prompt_cache_pico: 'int8',
+};
+
+/** Summed per rollup cell, in this order, by the batch write and by the spend queries. */
+export const SUMS = [
+  'requests',
+  'input_tokens',
+  'cache_read_tokens',
+  'cache_write_5m_tokens',
+  'cache_write_1h_tokens',
+  'output_tokens',
+  'cost_pico',
+  'baseline_pico',
+  'prompt_cache_pico',
+] as const;
+
+/** The store's tables, schema-qualified and quoted (queries never depend on search_path). */
+export interface Tables {
+  schema: string;
+  ledger: string;
+  tags: string;
+  hourly: string;
+  version: string;
+}
+
+export function tables(schema: string): Tables {
+  if (typeof schema !== 'string' || schema === '' || Buffer.byteLength(schema) > 63 || schema.includes('\u0000')) {
+    throw new Error(`costwise: invalid PostgreSQL schema name ${JSON.stringify(schema)} (1 to 63 bytes)`);
+  }
+  const s = quoteIdent(schema);
+  return { schema: s, ledger: `${s}.ledger`, tags: `${s}.ledger_tags`, hourly: `${s}.spend_hourly`, version: `${s}.schema_version` };
+}
+
+function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+/** Thrown when the database holds a newer schema than this build: retrying cannot help. */
+export class NewerSchemaError extends Error {
+  override readonly name = 'NewerSchemaError';
+}
+
+/** Advisory lock class of the migration lock ('cost'); the schema name's hash is the other half. */
+const LOCK_CLASS = 0x636f7374;
+
+/**
+ * Applies the migrations this schema has not seen yet, in one transaction that first takes a
+ * transaction-scoped advisory lock on the schema: replicas starting together apply each migration
+ * once, and the later ones find them applied. Creates the schema when it is missing. A role that
+ * may only read and write the tables (no CREATE) opens a ledger that is already up to date.
+ */
+export async function migrate(sql: Sql, schema: string, now: () => number = Date.now): Promise<void> {
+  const t = tables(schema);
+  await sql.begin(async (tx) => {
+    await tx`SELECT pg_advisory_xact_lock(${LOCK_CLASS}::int4, hashtext(${schema}))`;
+    // Each CREATE only when its object is missing: CREATE … IF NOT EXISTS still needs the privilege.
+    const found = await tx`SELECT 1 FROM pg_namespace WHERE nspname = ${schema}`;
+    if (found.length === 0) await tx.unsafe(`CREATE SCHEMA ${t.schema}`);
+    await tx.unsafe(`SET LOCAL search_path TO ${t.schema}`);
+    const [versions] = await tx`SELECT to_regclass(${t.version}) IS NOT NULL AS present`;
+    if (versions?.['present'] !== true) await tx.unsafe(`CREATE TABLE ${t.version} (version integer PRIMARY KEY, applied_at bigint NOT NULL)`);
+    const [row] = await tx.unsafe<{ v: number | null }[]>(`SELECT max(version) AS v FROM ${t.version}`);
+    const current = row?.v ?? 0;
+    if (current > MIGRATIONS.length) {
+      throw new NewerSchemaError(
+        `costwise: PostgreSQL ledger schema ${schema} is at version ${current}, newer than this build understands (${MIGRATIONS.length})`,
+      );
+    }
+    for (let index = current; index < MIGRATIONS.length; index++) {
+      await tx.unsafe(MIGRATIONS[index]!);
+      await tx.unsafe(`INSERT INTO ${t.version} (version, applied_at) VALUES ($1, $2)`, [index + 1, now()]);
+    }
+  });
+}

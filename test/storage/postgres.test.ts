@@ -1,0 +1,264 @@
+// The PostgreSQL store beyond the shared contract (postgres-contract.test.ts): migrations (and
+// replicas racing to apply them), writes that PostgreSQL refuses for a while and that land later,
+// the bounded queue when it is down, a row it refuses for good, and replicas sharing one ledger.
+import { randomBytes } from 'node:crypto';
+import postgres from 'postgres';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { connectPostgresStore, openPostgresStore, POSTGRES_MIGRATIONS } from '../../src/storage/postgres/index.js';
+import { migrate } from '../../src/storage/postgres/schema.js';
+import { PG_URL, PgLedger, postgresUp } from './backends.js';
+import { T0, row } from './support.js';
+
+const PG = await postgresUp();
+
+let t: PgLedger;
+
+beforeEach(() => {
+  t = new PgLedger();
+});
+
+afterEach(async () => {
+  await t.dispose();
+});
+
+async function until(test: () => Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await test())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+describe.skipIf(!PG)('schema', () => {
+  it('migrates once into its own schema; reopening does not re-run migrations', async () => {
+    const first = t.open();
+    await first.ready();
+    await first.close();
+    const before = await t.admin.unsafe(`SELECT version, applied_at FROM "${t.schema}".schema_version ORDER BY version`);
+    await t.open().ready();
+    expect(await t.admin.unsafe(`SELECT version, applied_at FROM "${t.schema}".schema_version ORDER BY version`)).toEqual(before);
+    expect(before.map((r) => r['version'] as number)).toEqual(POSTGRES_MIGRATIONS.map((_, i) => i + 1));
+    const indexes = await t.admin`SELECT indexname FROM pg_indexes WHERE schemaname = ${t.schema} ORDER BY indexname`;
+    expect(indexes.map((r) => r['indexname'] as string)).toEqual([
+      'ledger_cache',
+      'ledger_escalated',
+      'ledger_fallback',
+      'ledger_parent',
+      'ledger_pkey',
+      'ledger_request_id_key',
+      'ledger_tags_pkey',
+      'ledger_tags_tag',
+      'ledger_ts',
+      'schema_version_pkey',
+      'spend_hourly_pkey',
+    ]);
+    const money = await t.admin`SELECT table_name, column_name, data_type, numeric_precision FROM information_schema.columns
+      WHERE table_schema = ${t.schema} AND column_name LIKE '%pico' ORDER BY 1, 2`;
+    expect(money.map((r) => `${String(r['table_name'])}.${String(r['column_name'])}: ${String(r['data_type'])}`)).toEqual([
+      'ledger.baseline_pico: bigint',
+      'ledger.cost_pico: bigint',
+      'ledger.prompt_cache_pico: bigint',
+      'spend_hourly.baseline_pico: numeric',
+      'spend_hourly.cost_pico: numeric',
+      'spend_hourly.prompt_cache_pico: numeric',
+    ]);
+  });
+
+  it('applies each migration once when replicas start at the same moment', async () => {
+    // Four stores (each its own pool) and four bare migrate() calls on separate connections, all at once.
+    const stores = Array.from({ length: 4 }, () => t.open());
+    const clients = Array.from({ length: 4 }, () => postgres(PG_URL, { max: 1, onnotice: () => undefined }));
+    try {
+      await Promise.all([...stores.map((s) => s.ready()), ...clients.map((sql) => migrate(sql, t.schema))]);
+    } finally {
+      await Promise.all(clients.map((sql) => sql.end()));
+    }
+    const versions = await t.admin.unsafe(`SELECT version FROM "${t.schema}".schema_version ORDER BY version`);
+    expect(versions.map((r) => r['version'] as number)).toEqual(POSTGRES_MIGRATIONS.map((_, i) => i + 1));
+    stores.forEach((s, i) => s.appendLedger(row({ requestId: `replica-${i}` })));
+    await Promise.all(stores.map((s) => s.flush()));
+    expect(await t.countOnDisk()).toBe(4);
+  });
+
+  it('refuses a schema written by a newer build: ready and queries reject, rows are counted lost', async () => {
+    await t.open().ready();
+    await t.admin.unsafe(`INSERT INTO "${t.schema}".schema_version (version, applied_at) VALUES (99, 0)`);
+    await expect(connectPostgresStore({ url: PG_URL, schema: t.schema, log: () => undefined })).rejects.toThrow(/newer/);
+    const s = t.open();
+    s.appendLedger(row({ requestId: 'early' }));
+    await expect(s.ready()).rejects.toThrow(/version 99, newer than this build/);
+    await expect(s.spend({ groupBy: 'model' })).rejects.toThrow(/newer/);
+    s.appendLedger(row({ requestId: 'late' }));
+    expect(s.stats()).toMatchObject({ queued: 0, lost: 2 });
+    await expect(s.close()).rejects.toThrow(/closed with 2 rows unwritten.*newer/);
+    expect(await t.countOnDisk()).toBe(0);
+  });
+});
+
+describe.skipIf(!PG)('writes PostgreSQL refuses for a while are retried and land', () => {
+  it('keeps rows through lock timeouts, logs once, and writes them when the lock is gone', async () => {
+    const s = t.open({ lockTimeoutMs: 50, flushIntervalMs: 10 });
+    await s.ready();
+    const holder = await t.admin.reserve();
+    await holder`BEGIN`;
+    await holder.unsafe(`LOCK TABLE "${t.schema}".ledger IN EXCLUSIVE MODE`);
+    s.appendLedger(row({ requestId: 'a' }));
+    s.appendLedger(row({ requestId: 'b' }));
+    await expect(s.flush()).rejects.toThrow(/2 rows still queued.*lock timeout/);
+    await expect(s.flush()).rejects.toThrow(/still queued/);
+    expect(t.logged.filter((m) => m.includes('write to PostgreSQL failed'))).toHaveLength(1);
+    expect(s.stats().failures).toBeGreaterThanOrEqual(2);
+    s.appendLedger(row({ requestId: 'c' }));
+    await holder`COMMIT`;
+    holder.release();
+    // No flush: the background retry (with backoff) writes them.
+    await until(async () => (await t.countOnDisk()) === 3, 'the retried rows');
+    await until(() => Promise.resolve(t.logged.some((m) => m.includes('recovered'))), 'the recovery line');
+    expect((await s.spend({ groupBy: 'model' }))[0]?.requests).toBe(3);
+    expect(s.stats()).toMatchObject({ queued: 0, written: 3, lost: 0, failures: 0 });
+  });
+
+  it('retries a batch whose connection was terminated mid-statement, billing each row once', async () => {
+    const s = t.open({ lockTimeoutMs: 60_000, flushIntervalMs: 10 });
+    s.appendLedger(row({ requestId: 'before', tags: ['x'] }));
+    await s.flush();
+    const holder = await t.admin.reserve();
+    await holder`BEGIN`;
+    await holder.unsafe(`LOCK TABLE "${t.schema}".ledger IN EXCLUSIVE MODE`);
+    for (let i = 0; i < 50; i++) s.appendLedger(row({ requestId: `r${i}`, tags: ['x'], costPico: 1_000 + i }));
+    // The store's write now waits for the lock: terminate that connection under it.
+    let pid = 0;
+    await until(async () => {
+      const [waiting] = await t.admin`SELECT pid FROM pg_stat_activity WHERE application_name = ${t.applicationName} AND wait_event_type = 'Lock'`;
+      pid = (waiting?.['pid'] as number | undefined) ?? 0;
+      return pid !== 0;
+    }, 'the blocked write');
+    await t.admin`SELECT pg_terminate_backend(${pid})`;
+    await until(() => Promise.resolve(t.logged.some((m) => m.includes('write to PostgreSQL failed'))), 'the failed write');
+    await holder`COMMIT`;
+    holder.release();
+    await s.flush();
+    expect(await t.countOnDisk()).toBe(51);
+    const [tag] = await s.spend({ groupBy: 'tag' });
+    expect(tag).toMatchObject({ key: 'x', requests: 51 });
+    expect(tag?.exact.costPico).toBe(1_000n + BigInt(50 * 1_000 + (49 * 50) / 2));
+    expect(t.logged.some((m) => m.includes('recovered'))).toBe(true);
+  });
+
+  it('retries while the role lacks a privilege; a role that may only read and write the tables opens a migrated ledger', async () => {
+    await t.open().ready();
+    const role = `cw_test_role_${randomBytes(4).toString('hex')}`;
+    const s = t.schema;
+    await t.admin.unsafe(`CREATE ROLE ${role} LOGIN`);
+    try {
+      await t.admin.unsafe(`GRANT USAGE ON SCHEMA "${s}" TO ${role};
+        GRANT SELECT ON ALL TABLES IN SCHEMA "${s}" TO ${role};
+        GRANT INSERT ON "${s}".ledger_tags TO ${role};
+        GRANT INSERT, UPDATE ON "${s}".spend_hourly TO ${role};
+        GRANT USAGE ON ALL SEQUENCES IN SCHEMA "${s}" TO ${role};`);
+      const url = new URL(PG_URL);
+      url.username = role;
+      const logged: string[] = [];
+      const restricted = await connectPostgresStore({ url: url.toString(), schema: s, log: (m) => logged.push(m), flushIntervalMs: 10 });
+      try {
+        restricted.appendLedger(row({ requestId: 'needs-insert' }));
+        await expect(restricted.flush()).rejects.toThrow(/permission denied/);
+        await t.admin.unsafe(`GRANT INSERT ON "${s}".ledger TO ${role}`);
+        await restricted.flush();
+        expect(await t.countOnDisk()).toBe(1);
+        expect(logged.filter((m) => m.includes('write to PostgreSQL failed'))).toHaveLength(1);
+      } finally {
+        await restricted.close();
+      }
+    } finally {
+      await t.admin.unsafe(`DROP OWNED BY ${role}; DROP ROLE ${role}`);
+    }
+  });
+});
+
+describe.skipIf(!PG)('when PostgreSQL is down', () => {
+  it('keeps up to maxQueuedRows rows, then counts the rest as lost, and close says how many', async () => {
+    const logged: string[] = [];
+    const s = openPostgresStore({
+      url: 'postgres://postgres@127.0.0.1:1/test', // nothing listens there
+      maxBatch: 2,
+      maxQueuedRows: 5,
+      closeTimeoutMs: 100,
+      log: (m) => logged.push(m),
+    });
+    await expect(s.ready()).rejects.toThrow(/ECONNREFUSED|connect/);
+    for (let i = 0; i < 20; i++) s.appendLedger(row({ requestId: `r${i}` }));
+    expect(s.stats()).toMatchObject({ queued: 5, lost: 15 });
+    expect(logged.filter((m) => m.includes('dropped'))).toEqual([
+      expect.stringMatching(/r5 dropped: the queue is full \(5 rows waiting for PostgreSQL\) \(1 lost so far\)/),
+      expect.stringMatching(/r14 dropped.*\(10 lost so far\)/),
+    ]);
+    await expect(s.flush()).rejects.toThrow(/5 rows still queued/);
+    await expect(s.close()).rejects.toThrow(/closed with 20 rows unwritten/);
+  });
+
+  it('opens without waiting: connectPostgresStore is the one that fails fast', async () => {
+    const opts = { url: 'postgres://postgres@127.0.0.1:1/test', closeTimeoutMs: 100, log: () => undefined };
+    const s = openPostgresStore(opts);
+    s.appendLedger(row());
+    expect(s.stats().queued).toBe(1);
+    await expect(s.close()).rejects.toThrow(/1 rows unwritten/);
+    await expect(connectPostgresStore(opts)).rejects.toThrow(/ECONNREFUSED|connect/);
+  });
+});
+
+describe.skipIf(!PG)('rows PostgreSQL cannot store', () => {
+  it('splits a batch it refuses, rejects the one bad row with a log line and writes the others', async () => {
+    const s = t.open({ noTimers: true });
+    const huge = randomBytes(6_000).toString('base64'); // too long for the request_id index
+    s.appendLedger(row({ requestId: 'good-1', costPico: 1 }));
+    s.appendLedger(row({ requestId: huge, costPico: 1_000 }));
+    s.appendLedger(row({ requestId: 'good-2', costPico: 2 }));
+    await s.flush();
+    expect((await s.ledgerRows({ limit: 10 })).map((r) => r.requestId).sort()).toEqual(['good-1', 'good-2']);
+    expect((await s.spend({ groupBy: 'model' }))[0]?.exact.costPico).toBe(3n);
+    expect(s.stats()).toMatchObject({ refused: 1, written: 3 });
+    expect(t.logged).toEqual([expect.stringMatching(/refused by PostgreSQL, not stored: index row .* \(1 refused so far\)/)]);
+  });
+
+  it('rejects on append a text holding a NUL character', async () => {
+    const s = t.open();
+    s.appendLedger(row({ requestId: 'nul', tags: ['a\u0000b'] }));
+    s.appendLedger(row({ requestId: 'fine' }));
+    await s.flush();
+    expect(t.logged).toEqual([expect.stringMatching(/nul rejected, not stored: a tag holds a NUL character/)]);
+    expect(await t.countOnDisk()).toBe(1);
+  });
+});
+
+describe.skipIf(!PG)('replicas sharing one ledger', () => {
+  it('bill each request once when they write the same request ids at the same time', async () => {
+    const a = t.open({ maxBatch: 173, noTimers: true });
+    const b = t.open({ maxBatch: 311, noTimers: true });
+    const n = 3_000;
+    for (let i = 0; i < n; i++) {
+      const r = row({ requestId: `r${i}`, ts: T0 + i * 997, tags: i % 2 ? ['odd'] : [], costPico: Number.MAX_SAFE_INTEGER - i });
+      a.appendLedger(r); // the retry of a request that another replica also logged, say
+      if (i % 3 !== 0) b.appendLedger(r);
+    }
+    await Promise.all([a.flush(), b.flush()]);
+    expect(await t.countOnDisk()).toBe(n);
+    const expected = BigInt(n) * BigInt(Number.MAX_SAFE_INTEGER) - BigInt((n * (n - 1)) / 2);
+    for (const groupBy of ['model', 'key', 'technique', 'day'] as const) {
+      const buckets = await b.spend({ groupBy });
+      expect(
+        buckets.reduce((sum, x) => sum + x.exact.costPico, 0n),
+        groupBy,
+      ).toBe(expected);
+      expect(
+        buckets.reduce((sum, x) => sum + x.requests, 0),
+        groupBy,
+      ).toBe(n);
+    }
+    // The rollup agrees with the rows it was built from.
+    const [raw] = await t.admin.unsafe(`SELECT sum(cost_pico)::text AS cost FROM "${t.schema}".ledger`);
+    const [rolled] = await t.admin.unsafe(`SELECT sum(cost_pico)::text AS cost, sum(requests)::text AS n FROM "${t.schema}".spend_hourly WHERE dim = 'tag'`);
+    expect(raw?.['cost']).toBe(expected.toString());
+    expect(rolled).toEqual({ cost: expected.toString(), n: String(n) });
+  });
+});
