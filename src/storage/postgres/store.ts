@@ -106,8 +106,9 @@ export function openPostgresStore(opts: PostgresStoreOptions): PostgresStore {
       statement_timeout: opts.statementTimeoutMs ?? 30_000,
       lock_timeout: opts.lockTimeoutMs ?? 5_000,
       // The store's queries read a few index ranges: starting parallel workers costs more than they
-      // save (measured on a 1M-row ledger: a 7-day spend 20 ms with them, 3 ms without).
-      max_parallel_workers_per_gather: 0,
+      // save (measured on a 1M-row ledger: a 7-day spend 20 ms with them, 3 ms without). A string:
+      // postgres.js leaves falsy values out of the start-up message.
+      max_parallel_workers_per_gather: '0',
     },
   });
   const write = batchWriter(sql, t);
