@@ -48,7 +48,7 @@ async function measure(state: Config['storage']['state']): Promise<Measured> {
     'bench',
     {},
   );
-  const ledger = openDurableStore({ kind: 'sqlite', path: config.storage.ledger.path });
+  const ledger = openDurableStore({ kind: 'sqlite', path: join(dir, 'ledger.db') });
   const running = await startGovernance({ config, loopback: true, ledger });
   const team = await running.admin.createTeam({ name: 'bench team', budgets: [{ limitPico: 1_000_000_000_000_000n, period: 'month' }], rpm: 10_000_000 });
   const { secret } = await running.admin.createKey({

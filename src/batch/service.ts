@@ -387,6 +387,7 @@ export class BatchService {
  */
 export function batchDbPath(config: Config): string {
   if (config.batch.path) return config.batch.path;
+  if (config.storage.ledger.kind !== 'sqlite') return join(config.storage.dataDir, 'batches.db');
   const ledger = config.storage.ledger.path;
   if (ledger === ':memory:' || ledger === '') return ':memory:';
   return join(dirname(ledger), `${basename(ledger).replace(/\.(db|sqlite3?)$/i, '')}.batches.db`);

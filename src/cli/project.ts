@@ -5,7 +5,8 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { stringify } from 'yaml';
 import { buildCatalog } from '../config/catalog.js';
 import { ConfigError, loadConfig } from '../config/load.js';
-import { openDurableStore } from '../storage/index.js';
+import { openDurableStore, type DurableStoreConfig } from '../storage/index.js';
+import type { Config } from '../config/schema.js';
 import { deriveScenario, readLedgerWindow } from '../projection/from-ledger.js';
 import { loadScenario, parseScenario, ScenarioError } from '../projection/load.js';
 import { project } from '../projection/project.js';
@@ -52,18 +53,27 @@ function growthRate(value: string): number {
   return n;
 }
 
-/** The ledger path and the config whose catalog prices it: --db is a SQLite file or a costwise.yaml. */
-function ledgerSource(db: string | undefined): { ledger: string; config: string } {
-  if (db && /\.ya?ml$/i.test(db)) return { ledger: loadConfig(db).config.storage.ledger.path, config: resolve(db) };
+/** The ledger and the config whose catalog prices it: --db is a SQLite file or a costwise.yaml. */
+function ledgerSource(db: string | undefined): { ledger: DurableStoreConfig; config: string } {
+  if (db && /\.ya?ml$/i.test(db)) return { ledger: ledgerStore(loadConfig(db).config), config: resolve(db) };
   const envConfig = process.env['COSTWISE_CONFIG'];
   const config = envConfig ? resolve(envConfig) : '';
-  return { ledger: db ?? loadConfig(config || undefined).config.storage.ledger.path, config };
+  return { ledger: db ? { kind: 'sqlite', path: db, worker: false } : ledgerStore(loadConfig(config || undefined).config), config };
+}
+
+function ledgerStore(config: Config): DurableStoreConfig {
+  const l = config.storage.ledger;
+  return l.kind === 'sqlite' ? { kind: 'sqlite', path: l.path, worker: false } : { kind: 'postgres', url: l.url, schema: l.schema };
+}
+
+function ledgerName(l: DurableStoreConfig): string {
+  return l.kind === 'sqlite' ? l.path : `postgres schema ${l.schema ?? 'costwise'}`;
 }
 
 async function scenarioFromLedger(opts: ProjectOptions, notes: string[]): Promise<{ scenario?: Scenario; yaml: string }> {
   const { ledger, config } = ledgerSource(opts.db);
-  if (ledger !== ':memory:' && !existsSync(ledger)) throw new ScenarioError([`--db: no ledger at ${ledger}`], '');
-  const store = openDurableStore({ kind: 'sqlite', path: ledger, worker: false });
+  if (ledger.kind === 'sqlite' && ledger.path !== ':memory:' && !existsSync(ledger.path)) throw new ScenarioError([`--db: no ledger at ${ledger.path}`], '');
+  const store = openDurableStore(ledger);
   let rows;
   try {
     rows = await readLedgerWindow(store, opts.days);
@@ -75,7 +85,7 @@ async function scenarioFromLedger(opts: ProjectOptions, notes: string[]): Promis
   try {
     derived = deriveScenario(rows, { days: opts.days, months: opts.months, growth: opts.growth, catalog, config });
   } catch (err) {
-    throw new ScenarioError([`--from-ledger: ${(err as Error).message}`], ledger);
+    throw new ScenarioError([`--from-ledger: ${(err as Error).message}`], ledgerName(ledger));
   }
   const s = derived.summary;
   const header = `# Derived by costwise project --from-ledger from ${ledger}: ${s.requests} requests between ${new Date(s.firstTs).toISOString()} and ${new Date(s.lastTs).toISOString()} (${s.observedDays} days, scaled to 30-day months).\n`;

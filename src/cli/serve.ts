@@ -36,7 +36,8 @@ export async function runServe(opts: { port?: number; host?: string; config?: st
   const out = process.stdout;
   out.write(`costwise gateway listening on ${gateway.url}\n`);
   out.write(`  config:    ${loaded.source || 'embedded default'}${gateway.emulator ? ' (providers emulated in-process: no keys, no network)' : ''}\n`);
-  out.write(`  ledger:    ${loaded.config.storage.ledger.path}\n`);
+  const ledger = loaded.config.storage.ledger;
+  out.write(`  ledger:    ${ledger.kind === 'sqlite' ? ledger.path : `PostgreSQL, schema ${ledger.schema}`}\n`);
   out.write(`  models:    ${models.map((m) => m.name).join(', ')}\n`);
   out.write(`  OpenAI SDK:    baseURL ${gateway.url}/v1\n`);
   out.write(`  Anthropic SDK: baseURL ${gateway.url}\n`);

@@ -185,6 +185,13 @@ export function parseConfig(raw: unknown, source: string, env: NodeJS.ProcessEnv
   if (redisUrl === undefined) problems.push(`cache.redisUrl: environment variable ${config.cache.redisUrl.slice(2, -1)} is not set`);
   else config.cache.redisUrl = redisUrl;
 
+  const ledger = config.storage.ledger;
+  if (ledger.kind === 'postgres') {
+    const url = resolveSecret(ledger.url, env);
+    if (url === undefined || url === '') problems.push(`storage.ledger.url: environment variable ${ledger.url.slice(2, -1)} is not set`);
+    else ledger.url = url;
+  }
+
   const state = config.storage.state;
   if (state.kind === 'redis') {
     const url = resolveSecret(state.url, env);

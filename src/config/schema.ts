@@ -86,7 +86,26 @@ export const configSchema = z.strictObject({
     .prefault({}),
   storage: z
     .strictObject({
-      ledger: z.strictObject({ kind: z.literal('sqlite').default('sqlite'), path: z.string().default('.costwise/costwise.db') }).prefault({}),
+      /** The ledger: a SQLite file (one process), or PostgreSQL (one ledger for every replica). */
+      ledger: z
+        .union([
+          z.strictObject({ kind: z.literal('sqlite').default('sqlite'), path: z.string().default('.costwise/costwise.db') }),
+          z.strictObject({
+            kind: z.literal('postgres'),
+            /** Literal or `${ENV_VAR}`; default `DATABASE_URL`. */
+            url: z.string().default('${DATABASE_URL}'),
+            /** Replicas sharing one ledger use one schema. */
+            schema: z
+              .string()
+              .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'lower-case letters, digits and "_", at most 63')
+              .default('costwise'),
+            /** Rows kept in memory while PostgreSQL is unreachable (they are in the spool too). */
+            maxQueuedRows: z.number().int().positive().default(200_000),
+          }),
+        ])
+        .prefault({}),
+      /** Local files: the spool every ledger row is written to before its response finishes, and (with PostgreSQL) the batch database. */
+      dataDir: z.string().default('.costwise'),
       /**
        * Shared hot state (budgets, rate limits): `memory` in this process, or `redis` shared by
        * every replica (each check-and-reserve one atomic script).

@@ -35,7 +35,7 @@ export function replayConfig(config: Config, emulatorUrl: string): Config {
   return {
     ...config,
     server: { ...server, port: 0, host: '127.0.0.1' },
-    storage: { ...config.storage, ledger: { ...config.storage.ledger, path: ':memory:' } },
+    storage: { ...config.storage, ledger: { kind: 'sqlite', path: ':memory:' } },
     cache: { ...config.cache, backend: 'memory' },
     providers: config.providers.map((p) => ({ ...p, baseUrl: emulatorUrl })),
     // Deferred requests: batches in memory, items without a batch API one at a time (their order

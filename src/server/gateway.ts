@@ -1,4 +1,5 @@
 // Starts a gateway: config → (in-process emulator) → storage → catalog → HTTP server.
+import { mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { isIP } from 'node:net';
 import type { Config } from '../config/schema.js';
@@ -6,7 +7,7 @@ import { buildCatalog, usesEmulator } from '../config/catalog.js';
 import { createAdapterRegistry } from '../providers/registry.js';
 import { createContextCaches } from '../promptcache/gemini/accounts.js';
 import { closeAllPools } from '../providers/http.js';
-import { openDurableStore, createMemoryState } from '../storage/index.js';
+import { openDurableStore, connectPostgresStore, createMemoryState, type DurableStore } from '../storage/index.js';
 import { startEmulator, type RunningEmulator } from '../emulator/server.js';
 import { createApp } from './app.js';
 import { compileRule } from '../routing/policy/rules.js';
@@ -65,6 +66,19 @@ export function isLoopback(host: string): boolean {
 
 export class StartupError extends Error {}
 
+/** The ledger the config names; a PostgreSQL ledger must be reachable and migrated before the gateway starts. */
+async function openLedger(config: Config): Promise<DurableStore> {
+  const l = config.storage.ledger;
+  if (l.kind === 'sqlite') return openDurableStore({ kind: 'sqlite', path: l.path });
+  // The local files (batch database, spool) live in the data directory.
+  mkdirSync(config.storage.dataDir, { recursive: true });
+  try {
+    return await connectPostgresStore({ url: l.url, schema: l.schema, maxQueuedRows: l.maxQueuedRows });
+  } catch (err) {
+    throw new StartupError(`cannot open the PostgreSQL ledger (schema ${l.schema}): ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
 function semanticCacheFor(semantic: Config['cache']['semantic'], catalog: Catalog, adapters: AdapterRegistry): SemanticCache {
   const base = { threshold: semantic.threshold, maxEntries: semantic.maxEntries };
   if (semantic.embedder === 'builtin') return createSemanticCache(base);
@@ -97,7 +111,13 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     await emulator?.close();
     throw new ConfigError(compiled.problems, '');
   }
-  const store = openDurableStore({ kind: 'sqlite', path: config.storage.ledger.path });
+  let store: DurableStore;
+  try {
+    store = await openLedger(config);
+  } catch (err) {
+    await emulator?.close();
+    throw err;
+  }
   const contextCaches = createContextCaches({
     // The caching decision uses the deployment's own prices; storage is billed on the ledger.
     pricingFor: (t) =>

@@ -2,6 +2,7 @@
 // key resolver that follows it, and the budget ledger and rate limiter — in this process, or on the
 // Redis every replica shares (`storage.state: {kind: redis}`). Budget counters are seeded from the
 // durable ledger's spend, so a restart or a Redis that lost its data starts from the real figure.
+import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import type { Config } from '../config/schema.js';
 import {
@@ -51,7 +52,7 @@ export async function startGovernance(o: GovernanceOptions): Promise<RunningGove
   const { config } = o;
   const log = o.log ?? ((m: string) => process.stderr.write(`${m}\n`));
   const settings = config.governance;
-  const store = openSqliteGovernanceStore({ path: config.storage.ledger.path === '' ? ':memory:' : config.storage.ledger.path });
+  const store = openGovernanceStore(config);
   const resolver = await createKeyResolver({ store, pollIntervalMs: settings.keyPollMs });
   const state = config.storage.state;
   let redis: Redis | undefined;
@@ -111,6 +112,13 @@ export async function startGovernance(o: GovernanceOptions): Promise<RunningGove
       await store.close();
     },
   };
+}
+
+/** Keys and teams live beside the ledger: in its SQLite file, or in its PostgreSQL schema. */
+function openGovernanceStore(config: Config): GovernanceStore {
+  const l = config.storage.ledger;
+  if (l.kind === 'sqlite') return openSqliteGovernanceStore({ path: l.path === '' ? ':memory:' : l.path });
+  return openSqliteGovernanceStore({ path: join(config.storage.dataDir, 'governance.db') });
 }
 
 function toBudget(b: { usd: number; period: Budget['period'] }): Budget {

@@ -4,22 +4,26 @@ import { dirname, resolve } from 'node:path';
 import { openSqliteStore } from './sqlite.js';
 import type { DurableStore } from './types.js';
 import { openWorkerSqliteStore } from './worker-store.js';
+import { openPostgresStore, type PostgresStoreOptions } from './postgres/index.js';
 
 export type * from './types.js';
 export { openSqliteStore, type SqliteStoreOptions } from './sqlite.js';
 export { openWorkerSqliteStore, type WorkerSqliteStoreOptions } from './worker-store.js';
 export { createMemoryState, type MemoryStateOptions } from './memory.js';
+export { openPostgresStore, connectPostgresStore, type PostgresStore, type PostgresStoreOptions, type PostgresStoreStats } from './postgres/index.js';
 
-/** Which durable store to open (PostgreSQL joins this union later). */
-export type DurableStoreConfig = {
-  kind: 'sqlite';
-  path: string;
-  /**
-   * true (default, what the gateway uses): SQLite runs in a worker thread, so ledger writes never
-   * block the event loop. false: in the calling thread (tools and benches that own the thread).
-   */
-  worker?: boolean;
-};
+/** Which durable store to open. */
+export type DurableStoreConfig =
+  | {
+      kind: 'sqlite';
+      path: string;
+      /**
+       * true (default, what the gateway uses): SQLite runs in a worker thread, so ledger writes never
+       * block the event loop. false: in the calling thread (tools and benches that own the thread).
+       */
+      worker?: boolean;
+    }
+  | ({ kind: 'postgres' } & PostgresStoreOptions);
 
 export function openDurableStore(config: DurableStoreConfig): DurableStore {
   switch (config.kind) {
@@ -28,9 +32,13 @@ export function openDurableStore(config: DurableStoreConfig): DurableStore {
         mkdirSync(dirname(resolve(config.path)), { recursive: true });
       }
       return config.worker === false ? openSqliteStore({ path: config.path }) : openWorkerSqliteStore({ path: config.path });
+    case 'postgres': {
+      const { kind: _kind, ...options } = config;
+      return openPostgresStore(options);
+    }
     default: {
-      const unknownKind: never = config.kind;
-      throw new Error(`costwise: unknown durable store kind ${String(unknownKind)}`);
+      const unknown: never = config;
+      throw new Error(`costwise: unknown durable store kind ${String((unknown as { kind: unknown }).kind)}`);
     }
   }
 }
