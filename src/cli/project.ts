@@ -88,9 +88,9 @@ async function scenarioFromLedger(opts: ProjectOptions, notes: string[]): Promis
     throw new ScenarioError([`--from-ledger: ${(err as Error).message}`], ledgerName(ledger));
   }
   const s = derived.summary;
-  const header = `# Derived by costwise project --from-ledger from ${ledger}: ${s.requests} requests between ${new Date(s.firstTs).toISOString()} and ${new Date(s.lastTs).toISOString()} (${s.observedDays} days, scaled to 30-day months).\n`;
+  const header = `# Derived by costwise project --from-ledger from ${ledgerName(ledger)}: ${s.requests} requests between ${new Date(s.firstTs).toISOString()} and ${new Date(s.lastTs).toISOString()} (${s.observedDays} days, scaled to 30-day months).\n`;
   const yaml = header + stringify(derived.input);
-  notes.push(`calibrated from ${ledger}: ${s.requests} requests over ${s.observedDays} days`);
+  notes.push(`calibrated from ${ledgerName(ledger)}: ${s.requests} requests over ${s.observedDays} days`);
   if (opts.printScenario) return { yaml };
   return { scenario: parseScenario(derived.input, ''), yaml };
 }
