@@ -1,33 +1,33 @@
-// The SQLite key/team store and the administration over it: records, change versions, optimistic
-// concurrency, team hierarchy rules, and that a secret is never written anywhere.
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+// The key/team store and the administration over it, over SQLite and PostgreSQL alike (stores.ts):
+// records, change versions, optimistic concurrency, team hierarchy rules, and that a secret is never
+// written anywhere. postgres-store.test.ts covers what only PostgreSQL has (migrations, replicas).
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createGovernanceAdmin, type GovernanceAdmin } from '../../src/governance/admin.js';
+import { MAX_PICO } from '../../src/governance/pico.js';
 import { hashSecret } from '../../src/governance/secret.js';
 import { openSqliteGovernanceStore } from '../../src/governance/sqlite-store.js';
 import type { GovernanceStore } from '../../src/governance/store.js';
 import { openSqliteStore } from '../../src/storage/sqlite.js';
+import { postgresAvailable, SqliteGovernance, testGovernance, type GovernanceBackend, type TestGovernance } from './stores.js';
 
-let dir: string;
-let path: string;
+const PG = await postgresAvailable('governance store');
+const BACKENDS: GovernanceBackend[] = PG ? ['SQLite', 'PostgreSQL'] : ['SQLite'];
+
+let backend: TestGovernance;
 let store: GovernanceStore;
 let admin: GovernanceAdmin;
 
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'costwise-gov-'));
-  path = join(dir, 'ledger.db');
-  store = openSqliteGovernanceStore({ path });
-  admin = createGovernanceAdmin({ store, now: () => 1_750_000_000_000 });
-});
-
 afterEach(async () => {
-  await store.close();
-  rmSync(dir, { recursive: true, force: true });
+  await backend.dispose();
 });
 
-describe('SQLite governance store', () => {
+describe.each(BACKENDS)('%s governance store', (kind) => {
+  beforeEach(() => {
+    backend = testGovernance(kind);
+    store = backend.open();
+    admin = createGovernanceAdmin({ store, now: () => 1_750_000_000_000 });
+  });
+
   it('creates a key, returns the secret once, stores its hash', async () => {
     const { key, secret } = await admin.createKey({
       name: 'ci',
@@ -49,7 +49,7 @@ describe('SQLite governance store', () => {
     expect(await store.listKeys()).toEqual([key]);
   });
 
-  it('never writes a secret: not in any field, not in the database or WAL files', async () => {
+  it('never writes a secret: not in any field, not in what the backend stored', async () => {
     const secrets: string[] = [];
     for (let i = 0; i < 5; i++) {
       const { secret, key } = await admin.createKey({ name: `k${i}` });
@@ -60,10 +60,8 @@ describe('SQLite governance store', () => {
       expect(records).not.toContain(s);
       expect(records).not.toContain(s.slice(3, 20));
     }
-    const bytes = readdirSync(dir)
-      .map((f) => readFileSync(join(dir, f)).toString('latin1'))
-      .join('');
-    expect(bytes).toContain((await store.listKeys())[0]!.hash); // the files were read
+    const bytes = await backend.storedText();
+    expect(bytes).toContain((await store.listKeys())[0]!.hash); // what was stored was read
     for (const s of secrets) expect(bytes).not.toContain(s.slice(3, 20));
   });
 
@@ -80,6 +78,62 @@ describe('SQLite governance store', () => {
     await store.deleteKey(key.id);
     await admin.deleteTeam('eng');
     expect(await store.changesSince(3)).toMatchObject({ version: 5, keys: [], teams: [], removedKeys: [key.id], removedTeams: ['eng'] });
+  });
+
+  it('round-trips every field exactly: the largest budget, nulls, metadata in its order', async () => {
+    await admin.createTeam({ id: 'eng', name: 'Eng', budgets: [{ limitPico: 1n, period: 'day' }], rpm: 7, metadata: { z: 1, a: null } });
+    const { key } = await admin.createKey({
+      name: 'every field',
+      teamId: 'eng',
+      tenant: 'acme',
+      allowTenantHeader: true,
+      models: ['cheap', 'gpt-4o'],
+      budgets: [
+        { limitPico: MAX_PICO, period: 'month' },
+        { limitPico: 9_007_199_254_740_993n, period: 'week' },
+        { limitPico: 0n, period: 'day' },
+      ],
+      rpm: 10_000_000,
+      tpm: 10_000_000_000,
+      tags: ['b', 'a'],
+      expiresAt: 4_102_444_800_000,
+      enabled: false,
+      onBudget: 'downgrade',
+      metadata: { zeta: 'z', alpha: 0.1, on: true, none: null, big: 1e300 },
+    });
+    const stored = await store.getKey(key.id);
+    expect(stored).toEqual(key);
+    expect(stored!.budgets.map((b) => b.limitPico)).toEqual([MAX_PICO, 9_007_199_254_740_993n, 0n]);
+    expect(Object.keys(stored!.metadata)).toEqual(['zeta', 'alpha', 'on', 'none', 'big']);
+    expect(await store.getTeam('eng')).toMatchObject({ budgets: [{ limitPico: 1n, period: 'day' }], rpm: 7, tpm: null, parentId: null });
+    expect(Object.keys((await store.getTeam('eng'))!.metadata)).toEqual(['z', 'a']);
+    expect(await store.listKeys({ teamId: 'eng' })).toEqual([key]);
+    expect(await store.listKeys({ teamId: 'other' })).toEqual([]);
+    expect(await store.getKey('key_missing')).toBeNull();
+  });
+
+  it('deletes: a missing id changes nothing, a re-created id is no longer reported removed', async () => {
+    const team = await admin.createTeam({ id: 'eng', name: 'Eng' });
+    expect(await store.deleteKey('key_missing')).toBe(false);
+    expect(await store.deleteTeam('missing')).toBe(false);
+    expect(await store.version()).toBe(1);
+    expect(await store.deleteTeam('eng')).toBe(true);
+    expect(await store.changesSince(1)).toMatchObject({ version: 2, removedTeams: ['eng'] });
+    const again = await store.insertTeam({ ...team, name: 'Eng again' });
+    expect(again.version).toBe(3);
+    expect(await store.changesSince(1)).toMatchObject({ version: 3, teams: [again], removedTeams: [] });
+    await expect(store.replaceTeam({ ...team, name: 'stale' }, team.version)).rejects.toMatchObject({ kind: 'conflict' });
+    await expect(store.replaceTeam({ ...team, id: 'ghost' }, 1)).rejects.toMatchObject({ kind: 'not_found' });
+    expect(await store.version()).toBe(3);
+  });
+
+  it('refuses a second key with the same secret hash', async () => {
+    const { key } = await admin.createKey({ name: 'a' });
+    const other = await admin.createKey({ name: 'b' });
+    await expect(store.insertKey({ ...key, id: 'key_other' })).rejects.toMatchObject({ kind: 'conflict', message: /hash/ });
+    const { version, ...rest } = other.key;
+    await expect(store.replaceKey({ ...rest, hash: key.hash }, version)).rejects.toMatchObject({ kind: 'conflict', message: /hash/ });
+    expect(await store.version()).toBe(2);
   });
 
   it('refuses a stale write (optimistic concurrency) and duplicate ids', async () => {
@@ -124,9 +178,18 @@ describe('SQLite governance store', () => {
     await expect(admin.deleteTeam('eng')).rejects.toMatchObject({ kind: 'conflict' });
     await expect(admin.createTeam({ id: 'org', name: 'again' })).rejects.toMatchObject({ kind: 'conflict' });
   });
+});
+
+describe('SQLite governance store', () => {
+  let sqlite: SqliteGovernance;
+  beforeEach(() => {
+    backend = sqlite = new SqliteGovernance();
+    store = backend.open();
+    admin = createGovernanceAdmin({ store, now: () => 1_750_000_000_000 });
+  });
 
   it('shares the ledger database file with the ledger store (own tables, own schema version)', async () => {
-    const ledger = openSqliteStore({ path });
+    const ledger = openSqliteStore({ path: sqlite.path });
     ledger.appendLedger({
       requestId: 'r1',
       ts: 1,
@@ -162,7 +225,7 @@ describe('SQLite governance store', () => {
     expect((await ledger.ledgerRows({ limit: 10 })).length).toBe(1);
     await ledger.close();
     // Reopening migrates nothing twice.
-    const again = openSqliteGovernanceStore({ path });
+    const again = openSqliteGovernanceStore({ path: sqlite.path });
     expect((await again.listKeys()).map((k) => k.name)).toEqual(['alongside']);
     await again.close();
   });
