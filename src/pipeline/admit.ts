@@ -24,14 +24,14 @@ export function admitStage(deps: { governance: Governance; catalog: Catalog }): 
   const { governance, catalog } = deps;
   return {
     name: 'admit',
-    async run(ctx, next) {
+    run(ctx, next) {
       const key = ctx.caller.key;
-      if (key === undefined) return next(ctx);
+      if (key === undefined) return next(ctx); // auth: open — nothing to admit (no promise of its own on the hot path)
       const model = ctx.request.model;
-      if (!isRoutedName(model) && !isModelAllowed({ key, model, ...tierOf(catalog, model) })) throw modelRefused(model);
+      if (!isRoutedName(model) && !isModelAllowed({ key, model, ...tierOf(catalog, model) })) return Promise.reject(modelRefused(model));
       const limits = rateLimits({ key, teams: ctx.caller.teams ?? [] });
-      if (limits.length > 0) await acquire(ctx, governance, limits);
-      return next(ctx);
+      if (limits.length === 0) return next(ctx);
+      return acquire(ctx, governance, limits).then(() => next(ctx));
     },
   };
 }

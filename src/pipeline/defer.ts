@@ -46,15 +46,16 @@ export function deferStage(deps: DeferralDeps): Stage {
   const { deferralRules: rules, deferrer } = deps;
   return {
     name: 'defer',
-    async run(ctx, next) {
+    run(ctx, next) {
       const header = headerValue(ctx.inbound.headers, 'x-costwise-defer');
       let windowMs: number | undefined;
       if (header !== undefined) windowMs = parseWindow(header);
       else if (rules.length > 0 && !ctx.request.stream) windowMs = rules.find((r) => r.matches(featuresOf(ctx)))?.windowMs;
-      if (windowMs === undefined || ctx.ingress === 'gemini') return next(ctx);
-      if (!deferrer) throw new GatewayError({ kind: 'internal', status: 503, message: 'batch processing is not running in this gateway' });
-      const job = await deferrer.defer({ format: ctx.ingress, body: ctx.body, caller: ctx.caller, forwardHeaders: ctx.forwardHeaders, windowMs });
-      ctx.outcome = { kind: 'deferred', job };
+      if (windowMs === undefined || ctx.ingress === 'gemini') return next(ctx); // answered now: no promise of its own
+      if (!deferrer) return Promise.reject(new GatewayError({ kind: 'internal', status: 503, message: 'batch processing is not running in this gateway' }));
+      return deferrer.defer({ format: ctx.ingress, body: ctx.body, caller: ctx.caller, forwardHeaders: ctx.forwardHeaders, windowMs }).then((job) => {
+        ctx.outcome = { kind: 'deferred', job };
+      });
     },
   };
 }

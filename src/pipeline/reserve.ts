@@ -30,22 +30,25 @@ export interface ReserveDeps {
 export function reserveStage(deps: ReserveDeps): Stage {
   return {
     name: 'reserve',
-    async run(ctx, next) {
+    run(ctx, next) {
       const key = ctx.caller.key;
-      if (key === undefined) return next(ctx);
-      checkServedModel(ctx, key);
-      const scopes = budgetScopes({
-        key,
-        teams: ctx.caller.teams ?? [],
-        tags: ctx.caller.tags,
-        tagBudgets: deps.governance.tagBudgets,
-        at: ctx.receivedAt,
-        timeZone: deps.governance.settings.timeZone,
-      });
-      if (scopes.length > 0) await reserve(ctx, deps, key, scopes);
-      return next(ctx);
+      if (key === undefined) return next(ctx); // auth: open — no budgets, no promise of its own
+      return reserveFor(ctx, deps, key).then(() => next(ctx));
     },
   };
+}
+
+async function reserveFor(ctx: RequestContext, deps: ReserveDeps, key: Readonly<KeyRecord>): Promise<void> {
+  checkServedModel(ctx, key);
+  const scopes = budgetScopes({
+    key,
+    teams: ctx.caller.teams ?? [],
+    tags: ctx.caller.tags,
+    tagBudgets: deps.governance.tagBudgets,
+    at: ctx.receivedAt,
+    timeZone: deps.governance.settings.timeZone,
+  });
+  if (scopes.length > 0) await reserve(ctx, deps, key, scopes);
 }
 
 /** The model routing chose must be one the key may use (unless the key named the model or router it asked for). */

@@ -11,9 +11,11 @@ import { handleJob } from './batch-jobs.js';
 import { sendError } from './batch-http.js';
 
 const PREFIXES = ['/v1/files', '/v1/batches', '/v1/messages/batches', '/api/batches', '/v1/costwise/jobs'];
+const SUBPATHS = PREFIXES.map((p) => `${p}/`);
 
 export function isBatchPath(path: string): boolean {
-  return PREFIXES.some((p) => path === p || path.startsWith(`${p}/`));
+  for (let i = 0; i < PREFIXES.length; i++) if (path === PREFIXES[i] || path.startsWith(SUBPATHS[i]!)) return true;
+  return false;
 }
 
 type Route = (req: IncomingMessage, res: ServerResponse, deps: AppDeps, arg: string, url: URL) => Promise<void> | void;

@@ -133,9 +133,9 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   try {
     governance = await startGovernance({ config, loopback: isLoopback(host), ledger: store });
   } catch (err) {
-    await store.close();
+    await store.close().catch(() => undefined);
     await emulator?.close();
-    throw err;
+    throw new StartupError(`cannot load the virtual keys: ${err instanceof Error ? err.message : String(err)}`);
   }
   const pipelineDeps: PipelineDeps = {
     governance: governance.governance,

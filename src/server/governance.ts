@@ -2,7 +2,6 @@
 // key resolver that follows it, and the budget ledger and rate limiter — in this process, or on the
 // Redis every replica shares (`storage.state: {kind: redis}`). Budget counters are seeded from the
 // durable ledger's spend, so a restart or a Redis that lost its data starts from the real figure.
-import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import type { Config } from '../config/schema.js';
 import {
@@ -13,6 +12,7 @@ import {
   createMemoryRateLimiter,
   createRedisBudgetLedger,
   createRedisRateLimiter,
+  openPostgresGovernanceStore,
   openSqliteGovernanceStore,
   teamChain,
   usdToPico,
@@ -118,7 +118,7 @@ export async function startGovernance(o: GovernanceOptions): Promise<RunningGove
 function openGovernanceStore(config: Config): GovernanceStore {
   const l = config.storage.ledger;
   if (l.kind === 'sqlite') return openSqliteGovernanceStore({ path: l.path === '' ? ':memory:' : l.path });
-  return openSqliteGovernanceStore({ path: join(config.storage.dataDir, 'governance.db') });
+  return openPostgresGovernanceStore({ url: l.url, schema: l.schema });
 }
 
 function toBudget(b: { usd: number; period: Budget['period'] }): Budget {

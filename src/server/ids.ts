@@ -5,7 +5,16 @@ import { randomBytes } from 'node:crypto';
 const processTag = randomBytes(5).toString('hex');
 let counter = 0;
 
+// The time-and-process prefix is made once per millisecond, not once per request.
+let prefixAt = -1;
+let prefix = '';
+
 export function newRequestId(): string {
   counter = (counter + 1) % 1_679_616; // 36^4
-  return `cw_${Date.now().toString(36)}${processTag}${counter.toString(36).padStart(4, '0')}`;
+  const now = Date.now();
+  if (now !== prefixAt) {
+    prefixAt = now;
+    prefix = `cw_${now.toString(36)}${processTag}`;
+  }
+  return `${prefix}${counter.toString(36).padStart(4, '0')}`;
 }
