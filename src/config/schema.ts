@@ -107,6 +107,12 @@ export const configSchema = z.strictObject({
       /** Local files: the spool every ledger row is written to before its response finishes, and (with PostgreSQL) the batch database. */
       dataDir: z.string().default('.costwise'),
       /**
+       * Every ledger row is written to a local spool file before its response finishes, so a
+       * process killed between the answer and the ledger's batched write loses no row (the next
+       * start ships it). Off: rows still queued when the process dies are lost.
+       */
+      spool: z.boolean().default(true),
+      /**
        * Shared hot state (budgets, rate limits): `memory` in this process, or `redis` shared by
        * every replica (each check-and-reserve one atomic script).
        */

@@ -1,5 +1,6 @@
 // Starts a gateway: config → (in-process emulator) → storage → catalog → HTTP server.
 import { mkdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { isIP } from 'node:net';
 import type { Config } from '../config/schema.js';
@@ -8,6 +9,7 @@ import { createAdapterRegistry } from '../providers/registry.js';
 import { createContextCaches } from '../promptcache/gemini/accounts.js';
 import { closeAllPools } from '../providers/http.js';
 import { openDurableStore, connectPostgresStore, createMemoryState, type DurableStore } from '../storage/index.js';
+import { openSpooledStore } from '../storage/spooled.js';
 import { startEmulator, type RunningEmulator } from '../emulator/server.js';
 import { createApp } from './app.js';
 import { compileRule } from '../routing/policy/rules.js';
@@ -66,16 +68,34 @@ export function isLoopback(host: string): boolean {
 
 export class StartupError extends Error {}
 
-/** The ledger the config names; a PostgreSQL ledger must be reachable and migrated before the gateway starts. */
+/**
+ * The ledger the config names, spooled (storage.spool): every row is on local disk before its
+ * response finishes, and what a killed process left is shipped first. A PostgreSQL ledger must be
+ * reachable and migrated before the gateway starts.
+ */
 async function openLedger(config: Config): Promise<DurableStore> {
   const l = config.storage.ledger;
-  if (l.kind === 'sqlite') return openDurableStore({ kind: 'sqlite', path: l.path });
-  // The local files (batch database, spool) live in the data directory.
-  mkdirSync(config.storage.dataDir, { recursive: true });
+  let store: DurableStore;
+  let spoolDir: string | undefined;
+  if (l.kind === 'sqlite') {
+    store = openDurableStore({ kind: 'sqlite', path: l.path });
+    if (l.path !== ':memory:' && l.path !== '') spoolDir = join(dirname(resolve(l.path)), 'spool');
+  } else {
+    // The local files (batch database, spool) live in the data directory.
+    mkdirSync(config.storage.dataDir, { recursive: true });
+    try {
+      store = await connectPostgresStore({ url: l.url, schema: l.schema, maxQueuedRows: l.maxQueuedRows });
+    } catch (err) {
+      throw new StartupError(`cannot open the PostgreSQL ledger (schema ${l.schema}): ${err instanceof Error ? err.message : String(err)}`);
+    }
+    spoolDir = join(config.storage.dataDir, 'spool');
+  }
+  if (!config.storage.spool || spoolDir === undefined) return store;
   try {
-    return await connectPostgresStore({ url: l.url, schema: l.schema, maxQueuedRows: l.maxQueuedRows });
+    return await openSpooledStore(store, { dir: spoolDir });
   } catch (err) {
-    throw new StartupError(`cannot open the PostgreSQL ledger (schema ${l.schema}): ${err instanceof Error ? err.message : String(err)}`);
+    await store.close().catch(() => undefined);
+    throw new StartupError(`cannot open the ledger spool in ${spoolDir}: ${err instanceof Error ? err.message : String(err)}`);
   }
 }
 

@@ -47,6 +47,15 @@ function defaultIsRunning(pid: number): boolean {
   }
 }
 
+/** Another replica sharing the directory may have shipped and removed it first. */
+function removeIfThere(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+}
+
 /** The spool files left by processes that are no longer running, read back. */
 export function readLeftovers(opts: SpoolOptions): Leftovers {
   const isRunning = opts.isRunning ?? defaultIsRunning;
@@ -73,7 +82,7 @@ export function readLeftovers(opts: SpoolOptions): Leftovers {
   return {
     rows,
     shipped() {
-      for (const f of files) if (existsSync(f)) unlinkSync(f);
+      for (const f of files) removeIfThere(f);
     },
   };
 }

@@ -1,0 +1,70 @@
+// A durable store whose rows are spooled first (spool.ts): `appendLedger` writes the row to this
+// process's spool file synchronously, then queues it for the store as before. Once the store has
+// written the rows (a flush every `confirmEveryMs`), the spool lets them go. On open, the rows that
+// stopped processes left in the spool directory are shipped to the store before anything else;
+// the store ignores a request id it already has, so a row is never billed twice.
+import { openSpool, readLeftovers } from './spool.js';
+import type { DurableStore, LedgerRow } from './types.js';
+
+export interface SpooledStoreOptions {
+  dir: string;
+  /** How often written rows are confirmed to the spool (default 1 s). */
+  confirmEveryMs?: number;
+  log?: (message: string) => void;
+}
+
+export async function openSpooledStore(inner: DurableStore, opts: SpooledStoreOptions): Promise<DurableStore> {
+  const log = opts.log ?? ((m: string) => process.stderr.write(`${m}\n`));
+  const leftovers = readLeftovers({ dir: opts.dir });
+  if (leftovers.rows.length > 0) {
+    for (const row of leftovers.rows) inner.appendLedger(row);
+    await inner.flush();
+    leftovers.shipped();
+    log(`costwise: shipped ${leftovers.rows.length} ledger row(s) a stopped process left in its spool (${opts.dir})`);
+  }
+  const spool = openSpool({ dir: opts.dir });
+  let appended = 0;
+  let spoolBroken = false;
+  let confirming: Promise<void> | null = null;
+
+  /** Rows appended before this call are in the store: the spool may forget them. */
+  const confirm = (): Promise<void> => {
+    const upTo = appended;
+    return inner.flush().then(() => spool.confirm(upTo));
+  };
+  const timer = setInterval(() => {
+    if (confirming !== null || appended === 0) return;
+    confirming = confirm()
+      .catch(() => undefined) // the store says why in its own log; the rows stay spooled
+      .finally(() => (confirming = null));
+  }, opts.confirmEveryMs ?? 1_000);
+  timer.unref();
+
+  return {
+    appendLedger(row: LedgerRow): void {
+      if (!spoolBroken) {
+        try {
+          appended = spool.append(row);
+        } catch (err) {
+          spoolBroken = true;
+          log(`costwise: the ledger spool cannot be written (${err instanceof Error ? err.message : String(err)}); rows are no longer safe from a crash`);
+        }
+      }
+      inner.appendLedger(row);
+    },
+    flush: confirm,
+    spend: (q) => inner.spend(q),
+    ledgerRows: (o) => inner.ledgerRows(o),
+    dashboard: (q) => inner.dashboard(q),
+    async close() {
+      clearInterval(timer);
+      await confirming;
+      try {
+        await confirm();
+      } finally {
+        spool.close();
+        await inner.close();
+      }
+    },
+  };
+}
