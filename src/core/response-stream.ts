@@ -32,6 +32,7 @@ export function responseEvents(response: CanonicalResponse): StreamEvent[] {
   return events;
 }
 
+// eslint-disable-next-line @typescript-eslint/require-await -- an async generator is what stream consumers take (AsyncGenerator, with its queued next() and return()); there is nothing to await
 export async function* replay(events: readonly StreamEvent[]): AsyncGenerator<StreamEvent> {
   for (const event of events) yield event;
 }

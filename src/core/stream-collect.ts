@@ -1,13 +1,11 @@
 // The complete response a stream amounts to: the inverse of `responseEvents`, so a streamed
 // answer can be stored (response cache) or checked as a whole.
 import type { CanonicalResponse, StreamEvent, TextPart, ThinkingPart, ToolCallPart } from './canonical.js';
-import { ZERO_USAGE } from './canonical.js';
 
 export class StreamCollector {
   private id = '';
   private model = '';
   private created = 0;
-  private usage = ZERO_USAGE;
   private readonly blocks: Array<TextPart | ToolCallPart | ThinkingPart | undefined> = [];
   private finish: Extract<StreamEvent, { type: 'finish' }> | undefined;
 
@@ -17,7 +15,6 @@ export class StreamCollector {
         this.id = event.id;
         this.model = event.model;
         this.created = event.created;
-        this.usage = event.usage;
         return;
       case 'block_start': {
         const b = event.block;
@@ -67,7 +64,7 @@ export class StreamCollector {
       content: this.blocks.filter((b): b is TextPart | ToolCallPart | ThinkingPart => b !== undefined),
       stopReason: f.stopReason,
       stopSequence: f.stopSequence,
-      usage: f.usage ?? this.usage,
+      usage: f.usage,
       created: this.created,
     };
   }
