@@ -14,6 +14,7 @@ export interface TextSink {
 
 // Lone surrogates must be escaped (JSON.stringify does): hashing encodes the text as UTF-8, which
 // would turn every lone surrogate into U+FFFD and make different strings collide.
+// eslint-disable-next-line no-control-regex -- finding the control characters JSON must escape is the point
 const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
 
 /** The JSON string literal of `text`; skips JSON.stringify (a native call) when nothing needs escaping. */
@@ -27,6 +28,7 @@ const byCodeUnit = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0
 export function canonicalJson(value: unknown): string {
   if (typeof value === 'string') return quote(value);
   // finite numbers, booleans, null; non-JSON values (undefined, functions) become null as in arrays
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- JSON.stringify returns undefined for undefined and functions, which its declared `string` leaves out
   if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
   if (Array.isArray(value)) {
     let out = '[';

@@ -56,12 +56,13 @@ export function writeRecord(record: object, fields: readonly CompiledRule[], out
   out.write('{');
   let first = true;
   for (const field of fields) {
-    const value = (record as Record<string, unknown>)[field.name] as never;
+    const value = (record as Record<string, unknown>)[field.name];
     if (value === undefined) continue;
-    if (field.isDefault !== undefined && field.isDefault(value, ctx)) continue;
+    // each rule takes its own field's type, which `compile` erased to `never`
+    if (field.isDefault !== undefined && field.isDefault(value as never, ctx)) continue;
     out.write(first ? field.quoted : ',' + field.quoted);
     out.write(':');
-    field.encode(value, out, ctx);
+    field.encode(value as never, out, ctx);
     first = false;
   }
   out.write('}');

@@ -4,6 +4,7 @@
 // takes from the front. Accounted bytes per entry = value bytes as held in memory + key, tenant
 // and model characters (×2, V8 may hold them as two-byte strings) + MEMORY_ENTRY_OVERHEAD_BYTES.
 // The bound is on that sum and is never exceeded after a set returns.
+import { rejection } from '../../core/rejection.js';
 import {
   assertFilter,
   valueSize,
@@ -125,27 +126,52 @@ export function openMemoryStore(opts: MemoryStoreOptions): MemoryCacheStore {
 
   return {
     peek,
-    get: async (key, tenant) => peek(key, tenant),
-    set: async (entry) => set(entry),
-    async invalidate(filter: InvalidateFilter) {
-      assertFilter(filter);
-      if (closed) throw new Error('cache store is closed');
-      sweep();
-      return removeWhere((e, t) => matches(e, filter, t));
+    get(key, tenant) {
+      try {
+        return Promise.resolve(peek(key, tenant));
+      } catch (err) {
+        return rejection(err);
+      }
     },
-    async sweep() {
-      if (closed) throw new Error('cache store is closed');
-      return sweep();
+    set(entry) {
+      try {
+        return Promise.resolve(set(entry));
+      } catch (err) {
+        return rejection(err);
+      }
     },
-    async stats(): Promise<CacheStats> {
-      if (closed) throw new Error('cache store is closed');
-      sweep();
-      return { entries: slots.size, bytes, maxBytes, evictions };
+    invalidate(filter: InvalidateFilter) {
+      try {
+        assertFilter(filter);
+        if (closed) throw new Error('cache store is closed');
+        sweep();
+        return Promise.resolve(removeWhere((e, t) => matches(e, filter, t)));
+      } catch (err) {
+        return rejection(err);
+      }
     },
-    async close() {
+    sweep() {
+      try {
+        if (closed) throw new Error('cache store is closed');
+        return Promise.resolve(sweep());
+      } catch (err) {
+        return rejection(err);
+      }
+    },
+    stats(): Promise<CacheStats> {
+      try {
+        if (closed) throw new Error('cache store is closed');
+        sweep();
+        return Promise.resolve({ entries: slots.size, bytes, maxBytes, evictions });
+      } catch (err) {
+        return rejection(err);
+      }
+    },
+    close() {
       closed = true;
       slots.clear();
       bytes = 0;
+      return Promise.resolve();
     },
   };
 }

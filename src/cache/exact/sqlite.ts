@@ -7,6 +7,7 @@
 // key, tenant and model + SQLITE_ROW_OVERHEAD_BYTES; the bound holds at every commit. The file
 // itself is larger (free pages, the WAL): the bound is on what the cache holds, not on disk use.
 import Database from 'better-sqlite3';
+import { rejection } from '../../core/rejection.js';
 import { assertFilter, valueSize, type CacheEntry, type CacheStats, type InvalidateFilter, type NewCacheEntry, type ResponseCacheStore } from '../types.js';
 import { configureCache, migrateCache } from './sqlite-schema.js';
 import { startSweeper } from './sweeper.js';
@@ -107,44 +108,69 @@ export function openSqliteCache(opts: SqliteCacheOptions): ResponseCacheStore {
   const sweeper = startSweeper(opts.sweepIntervalMs ?? 60_000, () => q.sweep.run(now()).changes);
 
   return {
-    async get(key: string, tenant: string): Promise<CacheEntry | undefined> {
-      const row = q.select.get(key);
-      if (row === undefined || row.tenant !== tenant) return undefined;
-      const t = now();
-      if (row.expires_at <= t) {
-        q.remove.run(key);
-        return undefined;
+    get(key: string, tenant: string): Promise<CacheEntry | undefined> {
+      try {
+        const row = q.select.get(key);
+        if (row === undefined || row.tenant !== tenant) return Promise.resolve(undefined);
+        const t = now();
+        if (row.expires_at <= t) {
+          q.remove.run(key);
+          return Promise.resolve(undefined);
+        }
+        if (row.last_access < t - resolution) q.touch.run(t, key);
+        const value = typeof row.value === 'string' ? row.value : new Uint8Array(row.value.buffer, row.value.byteOffset, row.value.byteLength);
+        return Promise.resolve({ key, tenant, model: row.model, createdAt: row.created_at, expiresAt: row.expires_at, value, size: row.size });
+      } catch (err) {
+        return rejection(err);
       }
-      if (row.last_access < t - resolution) q.touch.run(t, key);
-      const value = typeof row.value === 'string' ? row.value : new Uint8Array(row.value.buffer, row.value.byteOffset, row.value.byteLength);
-      return { key, tenant, model: row.model, createdAt: row.created_at, expiresAt: row.expires_at, value, size: row.size };
     },
-    async set(entry: NewCacheEntry): Promise<boolean> {
-      const size = valueSize(entry.value);
-      const bytes = size + Buffer.byteLength(entry.key) + Buffer.byteLength(entry.tenant) + Buffer.byteLength(entry.model) + SQLITE_ROW_OVERHEAD_BYTES;
-      if (bytes > maxBytes || entry.expiresAt <= now()) {
-        q.remove.run(entry.key);
-        return false;
+    set(entry: NewCacheEntry): Promise<boolean> {
+      try {
+        const size = valueSize(entry.value);
+        const bytes = size + Buffer.byteLength(entry.key) + Buffer.byteLength(entry.tenant) + Buffer.byteLength(entry.model) + SQLITE_ROW_OVERHEAD_BYTES;
+        if (bytes > maxBytes || entry.expiresAt <= now()) {
+          q.remove.run(entry.key);
+          return Promise.resolve(false);
+        }
+        const v = entry.value;
+        write(entry, typeof v === 'string' ? v : Buffer.from(v.buffer, v.byteOffset, v.byteLength), size, bytes);
+        return Promise.resolve(true);
+      } catch (err) {
+        return rejection(err);
       }
-      const v = entry.value;
-      write(entry, typeof v === 'string' ? v : Buffer.from(v.buffer, v.byteOffset, v.byteLength), size, bytes);
-      return true;
     },
-    async invalidate(filter: InvalidateFilter): Promise<number> {
-      assertFilter(filter);
-      return invalidate.immediate(filter);
+    invalidate(filter: InvalidateFilter): Promise<number> {
+      try {
+        assertFilter(filter);
+        return Promise.resolve(invalidate.immediate(filter));
+      } catch (err) {
+        return rejection(err);
+      }
     },
-    async sweep(): Promise<number> {
-      return q.sweep.run(now()).changes;
+    sweep(): Promise<number> {
+      try {
+        return Promise.resolve(q.sweep.run(now()).changes);
+      } catch (err) {
+        return rejection(err);
+      }
     },
-    async stats(): Promise<CacheStats> {
-      q.sweep.run(now());
-      const t = q.totals.get()!;
-      return { entries: t.entries, bytes: t.bytes, maxBytes, evictions: t.evictions };
+    stats(): Promise<CacheStats> {
+      try {
+        q.sweep.run(now());
+        const t = q.totals.get()!;
+        return Promise.resolve({ entries: t.entries, bytes: t.bytes, maxBytes, evictions: t.evictions });
+      } catch (err) {
+        return rejection(err);
+      }
     },
-    async close(): Promise<void> {
-      sweeper.stop();
-      if (db.open) db.close();
+    close(): Promise<void> {
+      try {
+        sweeper.stop();
+        if (db.open) db.close();
+        return Promise.resolve();
+      } catch (err) {
+        return rejection(err);
+      }
     },
   };
 }
