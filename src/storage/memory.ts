@@ -5,6 +5,7 @@
 //
 // Expired keys are removed when read and by a sweep on an unref'd timer. The map is bounded by
 // `maxEntries`: inserting a new key into a full map evicts the key written longest ago.
+import { rejection } from '../core/rejection.js';
 import type { SharedState } from './types.js';
 
 export interface MemoryStateOptions {
@@ -74,42 +75,61 @@ export function createMemoryState(opts: MemoryStateOptions = {}): SharedState {
   }
 
   return {
-    async get(key: string): Promise<string | null> {
-      checkOpen();
-      return live(key)?.value ?? null;
-    },
-
-    async set(key: string, value: string, ttlMs?: number): Promise<void> {
-      checkOpen();
-      put(key, { value, expiresAt: expiryFor(ttlMs) });
-    },
-
-    async incrBy(key: string, delta: number, ttlMs?: number): Promise<number> {
-      checkOpen();
-      if (!Number.isSafeInteger(delta)) throw new Error(`costwise: incrBy delta must be a safe integer, got ${delta}`);
-      const entry = live(key);
-      if (entry === undefined) {
-        put(key, { value: String(delta), expiresAt: expiryFor(ttlMs) });
-        return delta;
+    get(key: string): Promise<string | null> {
+      try {
+        checkOpen();
+        return Promise.resolve(live(key)?.value ?? null);
+      } catch (err) {
+        return rejection(err);
       }
-      const current = INTEGER.test(entry.value) ? Number(entry.value) : Number.NaN;
-      if (!Number.isSafeInteger(current)) throw new Error(`costwise: value of ${key} is not an integer`);
-      const next = current + delta;
-      if (!Number.isSafeInteger(next)) throw new Error(`costwise: incrBy on ${key} would overflow`);
-      entry.value = String(next);
-      return next;
     },
 
-    async delete(key: string): Promise<void> {
-      checkOpen();
-      entries.delete(key);
+    set(key: string, value: string, ttlMs?: number): Promise<void> {
+      try {
+        checkOpen();
+        put(key, { value, expiresAt: expiryFor(ttlMs) });
+        return Promise.resolve();
+      } catch (err) {
+        return rejection(err);
+      }
     },
 
-    async close(): Promise<void> {
-      if (closed) return;
+    incrBy(key: string, delta: number, ttlMs?: number): Promise<number> {
+      try {
+        checkOpen();
+        if (!Number.isSafeInteger(delta)) throw new Error(`costwise: incrBy delta must be a safe integer, got ${delta}`);
+        const entry = live(key);
+        if (entry === undefined) {
+          put(key, { value: String(delta), expiresAt: expiryFor(ttlMs) });
+          return Promise.resolve(delta);
+        }
+        const current = INTEGER.test(entry.value) ? Number(entry.value) : Number.NaN;
+        if (!Number.isSafeInteger(current)) throw new Error(`costwise: value of ${key} is not an integer`);
+        const next = current + delta;
+        if (!Number.isSafeInteger(next)) throw new Error(`costwise: incrBy on ${key} would overflow`);
+        entry.value = String(next);
+        return Promise.resolve(next);
+      } catch (err) {
+        return rejection(err);
+      }
+    },
+
+    delete(key: string): Promise<void> {
+      try {
+        checkOpen();
+        entries.delete(key);
+        return Promise.resolve();
+      } catch (err) {
+        return rejection(err);
+      }
+    },
+
+    close(): Promise<void> {
+      if (closed) return Promise.resolve();
       closed = true;
       clearInterval(sweeper);
       entries.clear();
+      return Promise.resolve();
     },
   };
 }

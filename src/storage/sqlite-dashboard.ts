@@ -100,8 +100,10 @@ type RollupRow = { key: string | bigint; requests: bigint | null } & Record<
 >;
 
 function timeseries(prepare: Prepare, query: TimeseriesQuery): Thunk<SeriesCell[]> {
-  if (query.bucket !== 'hour' && query.bucket !== 'day') throw new Error(`costwise: unknown bucket ${String(query.bucket)}`);
-  if (!['technique', 'model', 'key', 'tag'].includes(query.groupBy)) throw new Error(`costwise: unknown series grouping ${String(query.groupBy)}`);
+  const bucket: unknown = query.bucket; // queries come from callers: checked, not trusted
+  if (bucket !== 'hour' && bucket !== 'day') throw new Error(`costwise: unknown bucket ${String(bucket)}`);
+  const groupBy: unknown = query.groupBy;
+  if (!['technique', 'model', 'key', 'tag'].includes(query.groupBy)) throw new Error(`costwise: unknown series grouping ${String(groupBy)}`);
   const { hStart, hEnd } = hourRange(query);
   const hours = query.bucket === 'day' ? 24 : 1;
   const money = SUMS.filter((c) => c !== 'requests' && !c.endsWith('_tokens'));

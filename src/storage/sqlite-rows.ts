@@ -119,7 +119,8 @@ function isValid(r: LedgerRow): boolean {
 
 /** Why `isValid` refused a row (the first check it fails, in this order). */
 function reason(row: LedgerRow): string | null {
-  if (typeof row !== 'object' || row === null) return 'not an object';
+  const value: unknown = row; // rows come from callers: checked, not trusted
+  if (typeof value !== 'object' || value === null) return 'not an object';
   for (const f of STRING_FIELDS) if (typeof row[f] !== 'string') return `${f} is not a string`;
   if (row.requestId === '') return 'requestId is empty';
   if (!Number.isSafeInteger(row.ts) || row.ts < 0) return `ts ${row.ts} is not a non-negative integer of epoch ms`;
@@ -132,6 +133,12 @@ function reason(row: LedgerRow): string | null {
   return null;
 }
 
+/** The requestId of a row from a caller, for a log line: the row may not be valid, or an object. */
+export function loggedRequestId(row: LedgerRow): string {
+  const value: unknown = row; // rows come from callers: checked, not trusted
+  return String(typeof value === 'object' && value !== null ? (value as { requestId?: unknown }).requestId : undefined);
+}
+
 /**
  * Reports rejected rows at the 1st, 10th, 100th, … rejection, so a systematic bug upstream cannot
  * flood the log. Returns the function to call once per rejected row.
@@ -141,7 +148,7 @@ export function rejectionLog(log: (message: string) => void): (row: LedgerRow, p
   return (row, problem) => {
     rejected += 1;
     if (/^10*$/.test(String(rejected))) {
-      log(`costwise: ledger row ${String(row?.requestId)} rejected, not stored: ${problem} (${rejected} rejected so far)`);
+      log(`costwise: ledger row ${loggedRequestId(row)} rejected, not stored: ${problem} (${rejected} rejected so far)`);
     }
   };
 }

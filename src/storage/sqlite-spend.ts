@@ -38,7 +38,8 @@ export function spendQueries(db: Database.Database): (query: SpendQuery) => () =
  */
 function spendParams(query: SpendQuery): Record<string, number> {
   if (!['model', 'day', 'tag', 'key', 'technique'].includes(query.groupBy)) {
-    throw new Error(`costwise: unknown spend grouping ${String(query.groupBy)}`);
+    const groupBy: unknown = query.groupBy; // queries come from callers: checked, not trusted
+    throw new Error(`costwise: unknown spend grouping ${String(groupBy)}`);
   }
   for (const [name, value] of [
     ['from', query.from],

@@ -12,7 +12,8 @@
 // Files: sqlite-schema.ts (DDL, migrations), sqlite-rows.ts (validation, row mapping),
 // sqlite-write.ts (the batch transaction), sqlite-spend.ts (spend queries), this file (the queue).
 import Database from 'better-sqlite3';
-import { decode, encode, invalidReason, rejectionLog, type DbRow, type QueuedRow } from './sqlite-rows.js';
+import { rejection } from '../core/rejection.js';
+import { decode, encode, invalidReason, loggedRequestId, rejectionLog, type DbRow, type QueuedRow } from './sqlite-rows.js';
 import { COLUMNS, configure, migrate } from './sqlite-schema.js';
 import { spendQueries } from './sqlite-spend.js';
 import { dashboardQueries } from './sqlite-dashboard.js';
@@ -143,7 +144,7 @@ export function openSqliteStore(opts: SqliteStoreOptions): DurableStore {
     appendLedger(row: LedgerRow): void {
       if (state === 'closed') {
         droppedAfterClose += 1;
-        if (droppedAfterClose === 1) log(`costwise: ledger row ${String(row?.requestId)} appended after close was dropped`);
+        if (droppedAfterClose === 1) log(`costwise: ledger row ${loggedRequestId(row)} appended after close was dropped`);
         return;
       }
       const problem = invalidReason(row);
@@ -158,24 +159,36 @@ export function openSqliteStore(opts: SqliteStoreOptions): DurableStore {
 
     flush,
 
-    async spend(query: SpendQuery): Promise<SpendBucket[]> {
-      const run = spendQuery(query);
-      drainForRead();
-      return run();
+    spend(query: SpendQuery): Promise<SpendBucket[]> {
+      try {
+        const run = spendQuery(query);
+        drainForRead();
+        return Promise.resolve(run());
+      } catch (err) {
+        return rejection(err);
+      }
     },
 
-    async dashboard<Q extends DashboardQuery>(query: Q): Promise<DashboardResult<Q>> {
-      const run = dashboardQuery(query);
-      drainForRead();
-      return run();
+    dashboard<Q extends DashboardQuery>(query: Q): Promise<DashboardResult<Q>> {
+      try {
+        const run = dashboardQuery(query);
+        drainForRead();
+        return Promise.resolve(run());
+      } catch (err) {
+        return rejection(err);
+      }
     },
 
-    async ledgerRows(options: { limit: number; offset?: number }): Promise<LedgerRow[]> {
-      const offset = options.offset ?? 0;
-      if (!Number.isSafeInteger(options.limit) || options.limit < 0) throw new Error(`costwise: invalid limit ${options.limit}`);
-      if (!Number.isSafeInteger(offset) || offset < 0) throw new Error(`costwise: invalid offset ${offset}`);
-      drainForRead();
-      return (selectRows.all(options.limit, offset) as DbRow[]).map(decode);
+    ledgerRows(options: { limit: number; offset?: number }): Promise<LedgerRow[]> {
+      try {
+        const offset = options.offset ?? 0;
+        if (!Number.isSafeInteger(options.limit) || options.limit < 0) throw new Error(`costwise: invalid limit ${options.limit}`);
+        if (!Number.isSafeInteger(offset) || offset < 0) throw new Error(`costwise: invalid offset ${offset}`);
+        drainForRead();
+        return Promise.resolve((selectRows.all(options.limit, offset) as DbRow[]).map(decode));
+      } catch (err) {
+        return rejection(err);
+      }
     },
 
     close(): Promise<void> {
