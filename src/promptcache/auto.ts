@@ -22,7 +22,7 @@ export interface AutoPlanInput {
 export interface AutoPlan {
   plan: BreakpointPlan;
   /** Call when the upstream response has started (entries are usable only from then). */
-  commit(at?: number): void;
+  commit: (at?: number) => void;
 }
 
 export class AutoCachePlanner {

@@ -119,7 +119,7 @@ export function blocksOfRequest(req: CanonicalRequest, countTokens: (text: strin
 
 /** End position (cumulative tokens) of every block. */
 export function blockEnds(blocks: readonly PromptBlock[]): number[] {
-  const ends: number[] = new Array(blocks.length);
+  const ends = new Array<number>(blocks.length);
   let pos = 0;
   for (let i = 0; i < blocks.length; i++) {
     pos += blocks[i]!.tokens;

@@ -86,7 +86,7 @@ export function planBreakpoints(blocks: readonly PromptBlock[], opts: PlanOption
   const candidates = candidateEnds({ blocks, ends, usable, reads, cached, start });
   const value = (c: number, ttl: Ttl): number => segmentValuePerToken(prices, ttl, reads[c]![ttl], factor);
 
-  let best: Step | null = null;
+  let best: Step | null;
   let reserveRead = false;
   if (cached < 0) best = bestSteps({ candidates, ends, start, slots: MAX_BREAKPOINTS, firstWithin: Infinity, value });
   else {
@@ -117,7 +117,7 @@ export function planBreakpoints(blocks: readonly PromptBlock[], opts: PlanOption
 
 /** Running maximum from the end: a request containing block i+1 also contains block i. */
 function monotoneReads(est: ReadonlyArray<{ expectedReads: Readonly<Record<Ttl, number>> }>): Array<Record<Ttl, number>> {
-  const out: Array<Record<Ttl, number>> = new Array(est.length);
+  const out = new Array<Record<Ttl, number>>(est.length);
   let r5 = 0;
   let r1 = 0;
   for (let i = est.length - 1; i >= 0; i--) {

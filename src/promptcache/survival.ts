@@ -95,7 +95,7 @@ export class Curve {
    * (events + weight × prior) / (atRisk + weight). A bin no probe has reached yet takes the prior.
    */
   hazards(prior: readonly number[], weight: number, to: number): number[] {
-    const h: number[] = new Array(to);
+    const h = new Array<number>(to);
     for (let k = 0; k < to; k++) h[k] = (this.events[k]! + weight * prior[k]!) / (this.atRisk[k]! + weight);
     return h;
   }
