@@ -20,7 +20,7 @@ export function parseSystem(v: unknown): TextPart[] {
   if (v === undefined || v === null) return [];
   if (typeof v === 'string') return [{ type: 'text', text: v }];
   if (!Array.isArray(v)) throw invalid('system', 'Input should be a valid string or a list of text blocks');
-  const out: TextPart[] = new Array(v.length);
+  const out = new Array<TextPart>(v.length);
   for (let i = 0; i < v.length; i++) {
     const path = item('system', i);
     const block = requireObject(v[i], path);
@@ -33,7 +33,7 @@ export function parseSystem(v: unknown): TextPart[] {
 export function parseMessages(v: unknown): CanonicalMessage[] {
   const list = requireArray(v, 'messages');
   if (list.length === 0) throw invalid('messages', 'List should have at least 1 item after validation, not 0');
-  const out: CanonicalMessage[] = new Array(list.length);
+  const out = new Array<CanonicalMessage>(list.length);
   for (let i = 0; i < list.length; i++) {
     const path = item('messages', i);
     const msg = requireObject(list[i], path);
@@ -50,7 +50,7 @@ export function parseMessages(v: unknown): CanonicalMessage[] {
 function parseContent(v: unknown, path: string): ContentPart[] {
   if (typeof v === 'string') return [{ type: 'text', text: v }];
   const list = requireArray(v, path);
-  const out: ContentPart[] = new Array(list.length);
+  const out = new Array<ContentPart>(list.length);
   for (let i = 0; i < list.length; i++) out[i] = parseBlock(list[i], item(path, i));
   return out;
 }
@@ -154,7 +154,7 @@ function parseToolResultContent(v: unknown, path: string): Array<TextPart | Imag
   if (v === undefined || v === null) return [];
   if (typeof v === 'string') return [{ type: 'text', text: v }];
   const list = requireArray(v, path);
-  const out: Array<TextPart | ImagePart> = new Array(list.length);
+  const out = new Array<TextPart | ImagePart>(list.length);
   for (let i = 0; i < list.length; i++) {
     const p = item(path, i);
     const block = requireObject(list[i], p);

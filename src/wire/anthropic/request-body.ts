@@ -50,10 +50,11 @@ export function toMessagesRequestBody(req: CanonicalRequest, upstreamModel: stri
 /** The body for `/v1/messages/count_tokens`: only the fields that change the input count. */
 export function toCountTokensRequestBody(req: CanonicalRequest, upstreamModel: string, warnings: string[]): Record<string, unknown> {
   const body = buildBody(req, upstreamModel, warnings);
+  const counted: JsonObject = {};
   for (const key of Object.keys(body)) {
-    if (!COUNT_TOKENS_FIELDS.has(key)) delete body[key];
+    if (COUNT_TOKENS_FIELDS.has(key)) counted[key] = body[key];
   }
-  return body;
+  return counted;
 }
 
 function buildBody(req: CanonicalRequest, upstreamModel: string, warnings: string[]): JsonObject {

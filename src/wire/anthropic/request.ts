@@ -98,7 +98,7 @@ function parseRequest(body: unknown, opts: { maxTokensRequired: boolean }): Cano
 function parseStopSequences(v: unknown): string[] | undefined {
   if (v === undefined || v === null) return undefined;
   const list = requireArray(v, 'stop_sequences');
-  const out: string[] = new Array(list.length);
+  const out = new Array<string>(list.length);
   for (let i = 0; i < list.length; i++) out[i] = requireString(list[i], item('stop_sequences', i));
   return out;
 }

@@ -111,5 +111,5 @@ function parseBlock(v: unknown, index: number, provider: string | undefined): Te
     default:
       throw malformed(`content[${index}] has unsupported type ${JSON.stringify(v.type)}`, provider);
   }
-  throw malformed(`content[${index}] (${String(v.type)}) is missing fields`, provider);
+  throw malformed(`content[${index}] (${v.type}) is missing fields`, provider);
 }

@@ -150,5 +150,5 @@ function blockDelta(data: JsonObject, provider: string | undefined): StreamEvent
     default:
       throw malformed(`unsupported delta type ${JSON.stringify(delta.type)}`, provider);
   }
-  throw malformed(`${String(delta.type)} without its text`, provider);
+  throw malformed(`${delta.type} without its text`, provider);
 }

@@ -13,7 +13,7 @@ const CHOICE_NONE_KEYS: ReadonlySet<string> = new Set(['type']);
 export function parseTools(v: unknown): ToolDefinition[] | undefined {
   if (v === undefined || v === null) return undefined;
   const list = requireArray(v, 'tools');
-  const out: ToolDefinition[] = new Array(list.length);
+  const out = new Array<ToolDefinition>(list.length);
   for (let i = 0; i < list.length; i++) {
     const path = item('tools', i);
     const tool = requireObject(list[i], path);

@@ -35,7 +35,7 @@ export function parseBatchEmbedResponse(body: unknown, inputTokens: number, mode
     if (!Array.isArray(values) || !values.every((v) => typeof v === 'number')) {
       throw malformed(`embeddings[${i}].values is not an array of numbers`);
     }
-    return values as number[];
+    return values;
   });
   return { model, embeddings, usage: { inputTokens } };
 }

@@ -15,7 +15,7 @@ function isObject(v: unknown): v is Record<string, unknown> {
 }
 
 function readGoogleError(body: unknown): GoogleError | undefined {
-  const root = Array.isArray(body) ? body[0] : body;
+  const root: unknown = Array.isArray(body) ? body[0] : body;
   if (!isObject(root) || !isObject(root.error)) return undefined;
   const e = root.error;
   return {

@@ -97,7 +97,7 @@ function vectorOf(value: unknown, i: number, provider: string | undefined): numb
     if (v === null) throw malformed(`data[${i}].embedding is not base64 float32`, provider);
     return v;
   }
-  if (Array.isArray(value) && value.every((x) => typeof x === 'number')) return value as number[];
+  if (Array.isArray(value) && value.every((x) => typeof x === 'number')) return value;
   throw malformed(`data[${i}].embedding is not a vector`, provider);
 }
 

@@ -71,7 +71,8 @@ export function parseOpenAIError(status: number, body: unknown, headers: Record<
  */
 export function statusForStreamError(body: unknown): number {
   const inner = isRecord(body) && isRecord(body.error) ? body.error : undefined;
-  const words = inner ? `${String(inner.type ?? '')} ${String(inner.code ?? '')}` : '';
+  // only text names a kind (a number, boolean or object matches none of the words below)
+  const words = inner ? `${typeof inner.type === 'string' ? inner.type : ''} ${codeOf(inner.code) ?? ''}` : '';
   if (/invalid_request|context_length/.test(words)) return 400;
   if (/authentication|invalid_api_key/.test(words)) return 401;
   if (/permission/.test(words)) return 403;
