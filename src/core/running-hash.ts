@@ -86,4 +86,3 @@ export function stringDigest(s: string): number {
   }
   return d;
 }
-

@@ -40,7 +40,7 @@ import {
   type RowTuple,
   type StartReply,
 } from './ledger-worker-protocol.js';
-import { invalidReason, rejectionLog } from './sqlite-rows.js';
+import { invalidReason, loggedRequestId, rejectionLog } from './sqlite-rows.js';
 import type { DurableStore, LedgerRow, SpendBucket, SpendQuery } from './types.js';
 import type { DashboardQuery, DashboardResult } from './dashboard-types.js';
 
@@ -310,14 +310,14 @@ export function openWorkerSqliteStore(opts: WorkerSqliteStoreOptions): DurableSt
     appendLedger(row: LedgerRow): void {
       if (state === 'closed' || (state === 'failed' && closing !== null)) {
         droppedAfterClose += 1;
-        if (droppedAfterClose === 1) log(`costwise: ledger row ${String(row?.requestId)} appended after close was dropped`);
+        if (droppedAfterClose === 1) log(`costwise: ledger row ${loggedRequestId(row)} appended after close was dropped`);
         return;
       }
       if (state === 'failed') {
         lost += 1;
         droppedAfterFailure += 1;
         if (/^10*$/.test(String(droppedAfterFailure))) {
-          log(`costwise: ledger row ${String(row?.requestId)} dropped: ${failure} (${droppedAfterFailure} dropped so far)`);
+          log(`costwise: ledger row ${loggedRequestId(row)} dropped: ${failure} (${droppedAfterFailure} dropped so far)`);
         }
         return;
       }
@@ -365,8 +365,8 @@ export function openWorkerSqliteStore(opts: WorkerSqliteStoreOptions): DurableSt
         } catch {
           // The close below retries the write once more and reports what is left.
         }
-        if (state !== 'closing') {
-          // the worker stopped for good while flushing
+        // The worker may have stopped for good while flushing (the awaits above can change state).
+        if ((state as string) !== 'closing') {
           await stop();
           throw lostError();
         }
@@ -377,7 +377,7 @@ export function openWorkerSqliteStore(opts: WorkerSqliteStoreOptions): DurableSt
           const unwritten = posted - confirmed + waiting.length;
           await stop();
           if ((state as string) === 'failed') throw lostError();
-          throw new Error(`costwise: ledger store closed with ${unwritten} rows not confirmed written: ${errorText(err)}`);
+          throw new Error(`costwise: ledger store closed with ${unwritten} rows not confirmed written: ${errorText(err)}`, { cause: err });
         }
         await stop();
       })();

@@ -53,5 +53,5 @@ it('opens an in-memory SQLite store', async () => {
 
 it('rejects an unknown kind', () => {
   // @ts-expect-error -- deliberately an unknown kind: it must be refused
-  expect(() => openDurableStore({ kind: 'postgres', path: 'x' })).toThrow(/unknown durable store kind/);
+  expect(() => openDurableStore({ kind: 'mysql', path: 'x' })).toThrow(/unknown durable store kind/);
 });

@@ -34,7 +34,14 @@ const BY_TYPE: Readonly<Record<string, { kind: ErrorKind; status: number }>> = {
 
 /** Anthropic has no `param` field: the path goes in front of the message (`messages[1].content: …`). */
 export function renderAnthropicError(err: GatewayError, requestId: string): { status: number; body: Record<string, unknown> } {
-  const type = err.kind === 'budget_exceeded' ? TYPE_BY_KIND[err.kind] : err.status === 402 ? 'billing_error' : err.status === 409 ? 'conflict_error' : TYPE_BY_KIND[err.kind];
+  const type =
+    err.kind === 'budget_exceeded'
+      ? TYPE_BY_KIND[err.kind]
+      : err.status === 402
+        ? 'billing_error'
+        : err.status === 409
+          ? 'conflict_error'
+          : TYPE_BY_KIND[err.kind];
   const message = err.param && !err.message.startsWith(`${err.param}:`) ? `${err.param}: ${err.message}` : err.message;
   return { status: err.status, body: { type: 'error', error: { type, message }, request_id: requestId } };
 }
