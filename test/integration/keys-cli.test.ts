@@ -166,7 +166,7 @@ describe('costwise keys, teams and budgets', { timeout: 60_000 }, () => {
   it('validation errors name the field and the option; a missing admin key says so', async () => {
     const noTeam = await cli(['keys', 'create', '--name', 'x', '--team', 'nope']);
     expect(noTeam.status).toBe(1);
-    expect(noTeam.stderr).toMatch(/HTTP 400: .*no team nope \[field teamId, option --team\]/);
+    expect(noTeam.stderr).toMatch(/HTTP 400: team: no team nope \[field team, option --team\]/);
     const tenant = await cli(['keys', 'create', '--name', 'x', '--tenant', 'a b']);
     expect(tenant.stderr).toMatch(/HTTP 400: .*tenant: printable ASCII without spaces \[field tenant, option --tenant\]/);
     const period = await cli(['keys', 'update', alice.id, '--budget-period', 'week']);

@@ -1,7 +1,7 @@
 // No secret leaks (issue 14): a virtual key's secret, the provider's API key and the admin key never
 // appear in the ledger (its rows or its database files), in anything the gateway logs, or in any
 // error body — whatever the request did.
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -77,7 +77,11 @@ describe('secrets stay secret', () => {
     const rows = await (await fetch(`${env.gateway.url}/api/requests?limit=1000`, { headers: admin })).text();
     const keys = await (await fetch(`${env.gateway.url}/api/keys`, { headers: admin })).text();
     const dir = dirname(env.dbPath);
-    const files = readdirSync(dir).map((f) => readFileSync(join(dir, f)).toString('latin1'));
+    // The ledger, its WAL and the spool directory beside it.
+    const files = readdirSync(dir, { recursive: true, encoding: 'utf8' })
+      .map((f) => join(dir, f))
+      .filter((f) => statSync(f).isFile())
+      .map((f) => readFileSync(f).toString('latin1'));
     const everything = [rows, keys, ...bodies, ...logged, ...files];
     expect(rows.length).toBeGreaterThan(100);
     for (const s of [secret, secret.slice(3, 20), ADMIN_KEY, PROVIDER_KEY]) {
