@@ -29,7 +29,7 @@ class ItemResponder implements Responder {
     ]);
     // A cancelled item was not settled again: its answer is not billed.
     const exit: Exit = { status: 200, record: applied.length > 0 };
-    seal(ctx, exit);
+    void seal(ctx, exit);
     return Promise.resolve(exit);
   }
 
@@ -38,7 +38,7 @@ class ItemResponder implements Responder {
       { ...this.key, from: ['running'], state: 'errored', result: { type: 'errored', error: storeError(error) }, costPico: 0, baselinePico: 0 },
     ]);
     const exit: Exit = { status: error.status, error, record: true };
-    seal(ctx, exit);
+    void seal(ctx, exit);
     return exit;
   }
 }

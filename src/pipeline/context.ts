@@ -74,10 +74,11 @@ export interface Exit {
 }
 
 /**
- * Records how the request ended — its ledger row — before the last byte of the answer goes out, so
- * a row is durable before its response finishes.
+ * Records how the request ended — its ledger row. The answer's last byte waits for the promise it
+ * returns (the row on local disk: the spool writes once per event-loop turn), so a row is durable
+ * before its response finishes.
  */
-export type Seal = (ctx: RequestContext, exit: Exit) => void;
+export type Seal = (ctx: RequestContext, exit: Exit) => Promise<void> | undefined;
 
 /**
  * Where the answer goes: the caller's HTTP connection in its wire format, or a batch item's stored

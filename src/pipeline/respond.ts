@@ -8,12 +8,13 @@ import { need, type Seal } from './context.js';
 import { recordLedger } from './ledger.js';
 import type { Stage } from './stage.js';
 
-/** Writes the request's one ledger row (unless it has none, or has it already). */
-export function recordExit(ctx: Parameters<Seal>[0], exit: Parameters<Seal>[1], store: DurableStore): void {
+/** Writes the request's one ledger row (unless it has none, or has it already); resolves once it is durable. */
+export function recordExit(ctx: Parameters<Seal>[0], exit: Parameters<Seal>[1], store: DurableStore): Promise<void> | undefined {
   ctx.exit = exit;
-  if (!exit.record || ctx.recorded === true) return;
+  if (!exit.record || ctx.recorded === true) return undefined;
   ctx.recorded = true;
   recordLedger(ctx, store, exit);
+  return store.durable?.();
 }
 
 export function respondStage(deps: { store: DurableStore }): Stage {

@@ -41,7 +41,7 @@ const UNANSWERED: Exit = { status: 500, record: true };
 
 function settle(ctx: RequestContext, deps: SettleDeps): void {
   const exit = ctx.exit ?? UNANSWERED;
-  recordExit(ctx, exit, deps.store);
+  void recordExit(ctx, exit, deps.store);
   const ok = exit.status === 200;
   finishCache(ctx, deps, ok ? answerOf(ctx) : undefined);
   const kind = ctx.outcome?.kind;

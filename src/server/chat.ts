@@ -57,9 +57,15 @@ class ChatExchange extends HttpExchange {
         headers['x-costwise-cost-usd'] = formatUsd(ctx.settlement?.costPico ?? 0);
         headers['x-costwise-baseline-usd'] = formatUsd(ctx.settlement?.baselinePico ?? 0);
         this.res.writeHead(200, headers);
-        seal(ctx, OK);
-        this.res.end(payload);
-        return Promise.resolve(OK);
+        const durable = seal(ctx, OK);
+        if (durable === undefined) {
+          this.res.end(payload);
+          return Promise.resolve(OK);
+        }
+        return durable.then(() => {
+          this.res.end(payload);
+          return OK;
+        });
       }
       case 'stream':
         return this.stream(ctx, outcome.events, seal);
@@ -73,7 +79,8 @@ class ChatExchange extends HttpExchange {
   fail(ctx: RequestContext, err: GatewayError, seal: Seal): Exit {
     const res = this.res;
     const exit: Exit = { status: this.failedStatus(ctx, err), error: err, record: true };
-    seal(ctx, exit);
+    // An error answer does not wait for its row to reach the spool (it is written this turn).
+    void seal(ctx, exit);
     if (!res.headersSent && !res.destroyed) {
       const { status, body } = this.ingress.renderError(err, ctx.requestId);
       const payload = JSON.stringify(body);
@@ -120,7 +127,7 @@ class ChatExchange extends HttpExchange {
     }
     // 499: the caller went away before the stream's end.
     const exit: Exit = { status: error ? error.status : res.destroyed ? 499 : 200, error, record: true };
-    seal(ctx, exit);
+    await seal(ctx, exit);
     if (!res.destroyed) {
       res.addTrailers({
         'x-costwise-cost-usd': formatUsd(ctx.settlement?.costPico ?? 0),

@@ -35,7 +35,12 @@ class EmbeddingsExchange extends HttpExchange {
     if (outcome.kind !== 'embeddings')
       return Promise.resolve(this.fail(ctx, toGatewayError(new Error(`a ${outcome.kind} answer on the embeddings route`)), seal));
     const model = ctx.deployment?.name ?? outcome.request.model;
-    seal(ctx, OK);
+    const durable = seal(ctx, OK);
+    if (durable !== undefined) return durable.then(() => this.sendEmbeddings(ctx, outcome, model));
+    return Promise.resolve(this.sendEmbeddings(ctx, outcome, model));
+  }
+
+  private sendEmbeddings(ctx: RequestContext, outcome: Extract<Outcome, { kind: 'embeddings' }>, model: string): Exit {
     sendJson(this.res, 200, renderEmbeddings(outcome.response, outcome.request, model), {
       'x-costwise-request-id': ctx.requestId,
       'x-request-id': ctx.requestId,
@@ -43,12 +48,12 @@ class EmbeddingsExchange extends HttpExchange {
       'x-costwise-cost-usd': formatUsd(ctx.settlement?.costPico ?? 0),
       'x-costwise-baseline-usd': formatUsd(ctx.settlement?.baselinePico ?? 0),
     });
-    return Promise.resolve(OK);
+    return OK;
   }
 
   fail(ctx: RequestContext, err: GatewayError, seal: Seal): Exit {
     const exit: Exit = { status: err.status, error: err, record: true };
-    seal(ctx, exit);
+    void seal(ctx, exit);
     if (!this.res.headersSent && !this.res.destroyed) {
       const { status, body } = renderOpenAIError(err);
       sendJson(this.res, status, body, { 'x-costwise-request-id': ctx.requestId, 'x-request-id': ctx.requestId, ...err.headers });

@@ -1,6 +1,8 @@
-// The ledger's spool: every row is appended to a local file before its response finishes, with a
-// synchronous write, so a row survives the process being killed (SIGKILL) between the answer and
-// the ledger's batched write. The store confirms rows once they are committed; a spool whose rows
+// The ledger's spool: every row is appended to a local file before its response finishes, so a row
+// survives the process being killed (SIGKILL) between the answer and the ledger's batched write.
+// Rows appended in one turn of the event loop go to the file in one synchronous write at the end
+// of that turn (group commit: a write syscall per turn, not per row); `durable()` is the promise a
+// responder awaits before it ends its answer. The store confirms rows once they are committed; a spool whose rows
 // are all confirmed is rotated away. On start, the spool files that processes which are no longer
 // running left behind are read back and shipped to the ledger again (the ledger ignores a request
 // id it already has, so shipping twice never bills twice).
@@ -12,8 +14,10 @@ import { join } from 'node:path';
 import type { LedgerRow } from './types.js';
 
 export interface LedgerSpool {
-  /** Writes the row to the spool file before returning; its sequence number (1, 2, …). */
+  /** Queues the row for this turn's write; its sequence number (1, 2, …). */
   append(row: LedgerRow): number;
+  /** Resolves once every row appended so far is in the file; undefined when they already are. */
+  durable(): Promise<void> | undefined;
   /** Every row up to `seq` is in the ledger. */
   confirm(seq: number): void;
   /** Closes the file; it is removed when every row in it was confirmed. */
@@ -34,6 +38,8 @@ export interface SpoolOptions {
   rotateBytes?: number;
   /** Whether a process is running (default: signal 0). */
   isRunning?: (pid: number) => boolean;
+  /** A write to the spool file failed (rows stay with the store, no longer safe from a crash). */
+  onError?: (err: unknown) => void;
 }
 
 const HEADER_V1 = 'costwise-spool v1';
@@ -111,22 +117,49 @@ export function openSpool(opts: SpoolOptions): LedgerSpool {
   };
   open();
 
+  // Lines of this turn, written together by a setImmediate (after the turn's I/O callbacks).
+  let lines = '';
+  let turn: { promise: Promise<void>; resolve: () => void } | null = null;
+  const write = (): void => {
+    const t = turn;
+    turn = null;
+    if (t === null) return;
+    const chunk = lines;
+    lines = '';
+    try {
+      writeSync(fd, chunk);
+      bytes += Buffer.byteLength(chunk);
+    } catch (err) {
+      // Answers are not held back by a broken spool: the store still gets the rows.
+      opts.onError?.(err);
+    }
+    t.resolve();
+  };
+
   return {
     get path() {
       return path;
     },
     append(row) {
-      const line = `${JSON.stringify(row)}\n`;
-      writeSync(fd, line);
-      bytes += Buffer.byteLength(line);
+      lines += `${JSON.stringify(row)}\n`;
+      if (turn === null) {
+        let resolve!: () => void;
+        const promise = new Promise<void>((res) => (resolve = res));
+        turn = { promise, resolve };
+        setImmediate(write);
+      }
       return ++appended;
+    },
+    durable() {
+      return turn?.promise;
     },
     confirm(seq) {
       if (seq > confirmed) confirmed = Math.min(seq, appended);
-      if (confirmed === appended && bytes >= rotateBytes) rotate();
+      if (turn === null && confirmed === appended && bytes >= rotateBytes) rotate();
     },
     close() {
       if (fd < 0) return;
+      write();
       closeSync(fd);
       fd = -1;
       if (confirmed === appended && existsSync(path) && statSync(path).isFile()) unlinkSync(path);

@@ -1,5 +1,5 @@
-// A durable store whose rows are spooled first (spool.ts): `appendLedger` writes the row to this
-// process's spool file synchronously, then queues it for the store as before. Once the store has
+// A durable store whose rows are spooled first (spool.ts): `appendLedger` queues the row for this
+// turn's spool write (`durable()` resolves once it is on disk), then queues it for the store as before. Once the store has
 // written the rows (a flush every `confirmEveryMs`), the spool lets them go. On open, the rows that
 // stopped processes left in the spool directory are shipped to the store before anything else;
 // the store ignores a request id it already has, so a row is never billed twice.
@@ -22,9 +22,14 @@ export async function openSpooledStore(inner: DurableStore, opts: SpooledStoreOp
     leftovers.shipped();
     log(`costwise: shipped ${leftovers.rows.length} ledger row(s) a stopped process left in its spool (${opts.dir})`);
   }
-  const spool = openSpool({ dir: opts.dir });
-  let appended = 0;
   let spoolBroken = false;
+  const broken = (err: unknown): void => {
+    if (spoolBroken) return;
+    spoolBroken = true;
+    log(`costwise: the ledger spool cannot be written (${err instanceof Error ? err.message : String(err)}); rows are no longer safe from a crash`);
+  };
+  const spool = openSpool({ dir: opts.dir, onError: broken });
+  let appended = 0;
   let confirming: Promise<void> | null = null;
 
   /** Rows appended before this call are in the store: the spool may forget them. */
@@ -46,12 +51,12 @@ export async function openSpooledStore(inner: DurableStore, opts: SpooledStoreOp
         try {
           appended = spool.append(row);
         } catch (err) {
-          spoolBroken = true;
-          log(`costwise: the ledger spool cannot be written (${err instanceof Error ? err.message : String(err)}); rows are no longer safe from a crash`);
+          broken(err); // a row JSON cannot hold: the store reports it too
         }
       }
       inner.appendLedger(row);
     },
+    durable: () => spool.durable(),
     flush: confirm,
     spend: (q) => inner.spend(q),
     ledgerRows: (o) => inner.ledgerRows(o),

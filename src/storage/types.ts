@@ -91,6 +91,11 @@ export interface SpendBucket {
 export interface DurableStore {
   /** Queues a row; rows are written in batches off the hot path. Never throws. */
   appendLedger(row: LedgerRow): void;
+  /**
+   * Resolves once the rows appended so far would survive the process being killed (a spooled
+   * store: on local disk); undefined when they already would, or the store makes no such promise.
+   */
+  durable?(): Promise<void> | undefined;
   /** Writes everything queued (awaited at shutdown and by tests). */
   flush(): Promise<void>;
   spend(query: SpendQuery): Promise<SpendBucket[]>;

@@ -1,7 +1,7 @@
 // The ledger spool: rows appended by a process that is then killed with SIGKILL are read back by
 // the next one; a line cut short is ignored; confirmed spools are rotated away and removed.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, appendFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -51,6 +51,7 @@ describe('ledger spool', () => {
       const spool = openSpool({ dir: ${JSON.stringify(dir)} });
       const base = ${JSON.stringify(row('x'))};
       for (let i = 0; i < 100; i++) spool.append({ ...base, requestId: 'killed-' + i });
+      await spool.durable();
       spool.confirm(40);
       process.stdout.write('ready\\n');
       setInterval(() => {}, 1000);
@@ -70,11 +71,17 @@ describe('ledger spool', () => {
     expect(readdirSync(dir)).toEqual([]);
   });
 
-  it('rotates a fully confirmed spool and removes it on close', () => {
+  it('writes the rows of a turn together, rotates a fully confirmed spool and removes it on close', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'costwise-spool-'));
     const spool = openSpool({ dir, rotateBytes: 2_000 });
     const first = spool.path;
     for (let i = 0; i < 10; i++) spool.append(row(`r${i}`));
+    expect(readFileSync(first, 'utf8').split('\n')).toHaveLength(2); // the header only, until the turn ends
+    const durable = spool.durable();
+    expect(durable).toBeDefined();
+    await durable;
+    expect(readFileSync(first, 'utf8').split('\n')).toHaveLength(12);
+    expect(spool.durable()).toBeUndefined();
     spool.confirm(5);
     expect(spool.path).toBe(first); // unconfirmed rows are kept
     spool.confirm(10);
