@@ -123,7 +123,7 @@ async function main(): Promise<void> {
   await load(gateway.url, CONNECTIONS, warmup);
 
   // Alternate to spread any drift of the shared machine over both.
-  const rounds = Number(process.env['BENCH_ROUNDS'] ?? 3);
+  const rounds = Number(process.env['BENCH_ROUNDS'] ?? 5);
   const tp: Record<'bare' | 'gateway', Measured[]> = { bare: [], gateway: [] };
   for (let i = 0; i < rounds; i++) {
     process.stdout.write(`round ${i + 1}/${rounds}: throughput, ${CONNECTIONS} connections × ${DURATION_S}s each\n`);
@@ -177,7 +177,12 @@ async function main(): Promise<void> {
       addedP50Ms: latHit.p50Ms - latStatic.p50Ms,
     },
   };
-  result.throughputRatio = result.gateway.requestsPerSec / result.bare.requestsPerSec;
+  // Each round measures the bare proxy and then the gateway back to back: the ratio within a round
+  // shares the machine's state of that moment (a shared VM drifts by ±20% between minutes), and the
+  // median over the rounds is the figure.
+  const ratios = tp.gateway.map((g, i) => g.requestsPerSec / tp.bare[i]!.requestsPerSec).sort((a, b) => a - b);
+  const midRatio = ratios.length >> 1;
+  result.throughputRatio = ratios.length % 2 ? ratios[midRatio]! : (ratios[midRatio - 1]! + ratios[midRatio]!) / 2;
   result.addedP50Ms = result.gateway.p50Ms - result.bare.p50Ms;
   result.addedP99Ms = result.gateway.p99Ms - result.bare.p99Ms;
 
@@ -209,7 +214,7 @@ async function main(): Promise<void> {
   ]);
   process.stdout.write(t.toString() + '\n');
   process.stdout.write(
-    `gateway throughput = ${(result.throughputRatio * 100).toFixed(1)}% of the bare proxy (target ≥ 60%); ` +
+    `gateway throughput = ${(result.throughputRatio * 100).toFixed(1)}% of the bare proxy (median of the rounds: ${ratios.map((r) => `${(r * 100).toFixed(0)}%`).join(', ')}; target ≥ 80%); ` +
       `added latency p50 ${result.addedP50Ms.toFixed(3)} ms (target ≤ 1 ms), p99 ${result.addedP99Ms.toFixed(3)} ms\n` +
       `response-cache hit: p50 ${latHit.p50Ms.toFixed(3)} ms vs serving nothing ${latStatic.p50Ms.toFixed(3)} ms: adds ${result.cacheHit.addedP50Ms.toFixed(3)} ms (target < 1 ms)\n` +
       `written to bench/results/gateway.json\n`,

@@ -73,7 +73,7 @@ describe('ledger spool', () => {
 
   it('writes the rows of a turn together, rotates a fully confirmed spool and removes it on close', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'costwise-spool-'));
-    const spool = openSpool({ dir, rotateBytes: 2_000 });
+    const spool = openSpool({ dir, rotateBytes: 1_000 });
     const first = spool.path;
     for (let i = 0; i < 10; i++) spool.append(row(`r${i}`));
     expect(readFileSync(first, 'utf8').split('\n')).toHaveLength(2); // the header only, until the turn ends
