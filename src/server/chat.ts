@@ -50,7 +50,7 @@ class ChatExchange extends HttpExchange {
   send(ctx: RequestContext, outcome: Outcome, seal: Seal): Promise<Exit> {
     switch (outcome.kind) {
       case 'complete': {
-        const payload = JSON.stringify(this.ingress.render(outcome.response, ctx.deployment?.name ?? ctx.request.model, ctx.requestId));
+        const payload = this.ingress.renderJson(outcome.response, ctx.deployment?.name ?? ctx.request.model, ctx.requestId);
         const headers = costwiseHeaders(ctx);
         headers['content-type'] = 'application/json';
         headers['content-length'] = String(Buffer.byteLength(payload));

@@ -2,7 +2,7 @@
 import type { CanonicalRequest, CanonicalResponse, StreamEvent, WireFormat } from '../core/canonical.js';
 import type { GatewayError } from '../core/errors.js';
 import { parseChatRequest } from './openai/request.js';
-import { renderChatCompletion } from './openai/response.js';
+import { renderChatCompletion, renderChatCompletionJson } from './openai/response.js';
 import { OpenAIStreamWriter, errorFrame as openAIErrorFrame } from './openai/stream.js';
 import { renderOpenAIError } from './openai/errors.js';
 import { parseMessagesRequest } from './anthropic/request.js';
@@ -19,6 +19,8 @@ export interface IngressFormat {
   readonly format: WireFormat;
   parse(body: unknown): CanonicalRequest;
   render(response: CanonicalResponse, publicModel: string, requestId: string): Record<string, unknown>;
+  /** `JSON.stringify(render(…))`, the way the hot path wants it. */
+  renderJson(response: CanonicalResponse, publicModel: string, requestId: string): string;
   streamWriter(opts: { publicModel: string; requestId: string; includeUsage: boolean }): StreamWriter;
   renderError(err: GatewayError, requestId: string): { status: number; body: Record<string, unknown> };
   errorFrame(err: GatewayError, requestId: string): string;
@@ -28,6 +30,7 @@ export const openAIIngress: IngressFormat = {
   format: 'openai',
   parse: parseChatRequest,
   render: renderChatCompletion,
+  renderJson: renderChatCompletionJson,
   streamWriter: (opts) => new OpenAIStreamWriter(opts),
   renderError: (err) => renderOpenAIError(err),
   errorFrame: (err) => openAIErrorFrame(err),
@@ -37,6 +40,7 @@ export const anthropicIngress: IngressFormat = {
   format: 'anthropic',
   parse: parseMessagesRequest,
   render: renderMessage,
+  renderJson: (response, publicModel, requestId) => JSON.stringify(renderMessage(response, publicModel, requestId)),
   streamWriter: (opts) => new AnthropicStreamWriter(opts),
   renderError: (err, requestId) => renderAnthropicError(err, requestId),
   errorFrame: (err, requestId) => anthropicErrorFrame(err, requestId),

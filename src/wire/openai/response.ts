@@ -41,6 +41,33 @@ export function renderChatCompletion(resp: CanonicalResponse, publicModel: strin
 }
 
 /**
+ * `JSON.stringify(renderChatCompletion(…))`, written directly for the common answer (text, no tool
+ * calls): the same string, without building the object first. Any other answer takes the general
+ * path.
+ */
+export function renderChatCompletionJson(resp: CanonicalResponse, publicModel: string, requestId: string): string {
+  let text: string | null = null;
+  for (const p of resp.content) {
+    if (p.type === 'tool_call') return JSON.stringify(renderChatCompletion(resp, publicModel, requestId));
+    if (p.type === 'text') text = text === null ? p.text : text + p.text;
+  }
+  const refusal = resp.refusal ?? null;
+  const u = resp.usage;
+  const cacheWrite = u.cacheWrite5mTokens + u.cacheWrite1hTokens;
+  const prompt = u.inputTokens + u.cacheReadTokens + cacheWrite;
+  const content = text ?? (refusal !== null ? null : '');
+  return (
+    `{"id":${JSON.stringify(chatCompletionId(resp.id, requestId))},"object":"chat.completion","created":${JSON.stringify(resp.created)}` +
+    `,"model":${JSON.stringify(publicModel)},"choices":[{"index":0,"message":{"role":"assistant","content":${JSON.stringify(content)}` +
+    `,"refusal":${JSON.stringify(refusal)},"annotations":[]},"logprobs":null,"finish_reason":${JSON.stringify(toOpenAIFinishReason(resp.stopReason))}}]` +
+    `,"usage":{"prompt_tokens":${prompt},"completion_tokens":${u.outputTokens},"total_tokens":${prompt + u.outputTokens}` +
+    `,"prompt_tokens_details":{"cached_tokens":${u.cacheReadTokens},"audio_tokens":0${cacheWrite > 0 ? `,"cache_write_tokens":${cacheWrite}` : ''}}` +
+    `,"completion_tokens_details":{"reasoning_tokens":${u.reasoningTokens},"audio_tokens":0,"accepted_prediction_tokens":0,"rejected_prediction_tokens":0}}` +
+    `,"service_tier":"default","system_fingerprint":null}`
+  );
+}
+
+/**
  * EGRESS: an upstream `chat.completion` body → canonical. Reads choices[0] only (costwise sends
  * n=1). `reasoning_content` (DeepSeek, vLLM and other compatible servers) becomes a thinking part.
  * A missing `usage` gives zero usage (the gateway then estimates); a malformed one is a 502.
