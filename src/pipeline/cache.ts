@@ -21,7 +21,7 @@ import type { EmbeddingCall, SemanticCache } from './semantic-cache.js';
 import type { DurableStore } from '../storage/types.js';
 import { recordSubCall } from './ledger.js';
 import { price } from './price.js';
-import type { Stage } from './stage.js';
+import type { Next, Stage } from './stage.js';
 
 type Policy = Config['cache']['policy'];
 
@@ -107,20 +107,40 @@ export interface CacheStageDeps {
 export function responseCacheStage(deps: CacheStageDeps): Stage {
   return {
     name: 'response-cache',
-    async run(ctx, next) {
-      if (await lookupCache(ctx, deps, cacheDirective(ctx.inbound.headers))) {
-        price(ctx, ZERO_USAGE);
-        return;
-      }
-      await next(ctx);
-      // A streamed miss is collected as it passes, so that settle can store the whole answer.
-      const outcome = ctx.outcome;
-      if (ctx.cachePlan && outcome?.kind === 'stream') {
-        const collector = (ctx.cacheCollector = new StreamCollector());
-        ctx.outcome = { kind: 'stream', events: collected(outcome.events, collector) };
-      }
+    run(ctx, next) {
+      const directive = cacheDirective(ctx.inbound.headers);
+      const rule = applicableRule(ctx, deps.responseCache, directive);
+      // Not cacheable (the common case for non-deterministic requests): no promise of its own.
+      if (rule === NOT_CACHED) return next(ctx);
+      return lookupAndRun(ctx, next, deps, directive, rule);
     },
   };
+}
+
+async function lookupAndRun(ctx: RequestContext, next: Next, deps: CacheStageDeps, directive: CacheDirective, rule: CacheRule | undefined): Promise<void> {
+  if (await lookupCache(ctx, deps, directive, rule)) {
+    price(ctx, ZERO_USAGE);
+    return;
+  }
+  await next(ctx);
+  // A streamed miss is collected as it passes, so that settle can store the whole answer.
+  const outcome = ctx.outcome;
+  if (ctx.cachePlan && outcome?.kind === 'stream') {
+    const collector = (ctx.cacheCollector = new StreamCollector());
+    ctx.outcome = { kind: 'stream', events: collected(outcome.events, collector) };
+  }
+}
+
+const NOT_CACHED = Symbol('not cached');
+
+/** The cache rule that applies (undefined: the defaults), or NOT_CACHED when the cache is not consulted at all. */
+function applicableRule(ctx: RequestContext, cache: ResponseCache, directive: CacheDirective): CacheRule | undefined | typeof NOT_CACHED {
+  if (directive.mode === 'no-store') return NOT_CACHED;
+  const features = featuresOf(ctx);
+  const rule = cache.rules.find((r) => r.matches(features));
+  const policy = rule?.policy ?? cache.policy;
+  if (policy === 'never' || (policy === 'deterministic' && !isDeterministic(ctx.request))) return NOT_CACHED;
+  return rule;
 }
 
 async function* collected(events: AsyncIterable<StreamEvent>, collector: StreamCollector): AsyncGenerator<StreamEvent> {
@@ -130,14 +150,10 @@ async function* collected(events: AsyncIterable<StreamEvent>, collector: StreamC
   }
 }
 
-/** Looks the request up; true when it was answered from the cache (`ctx.outcome` is set). */
-export async function lookupCache(ctx: RequestContext, deps: CacheStageDeps, directive: CacheDirective): Promise<boolean> {
+/** Looks a cacheable request up; true when it was answered from the cache (`ctx.outcome` is set). */
+async function lookupCache(ctx: RequestContext, deps: CacheStageDeps, directive: CacheDirective, rule: CacheRule | undefined): Promise<boolean> {
   const { responseCache: cache, catalog, store: ledger } = deps;
-  if (directive.mode === 'no-store') return false;
   const features = featuresOf(ctx);
-  const rule = cache.rules.find((r) => r.matches(features));
-  const policy = rule?.policy ?? cache.policy;
-  if (policy === 'never' || (policy === 'deterministic' && !isDeterministic(ctx.request))) return false;
 
   // The credential is hashed into the key's namespace under scope `key`; the tenant is checked again on every read.
   const tenant = ctx.caller.tenant;
