@@ -455,6 +455,8 @@ export interface BudgetView {
   remaining_usd: UsdString;
   /** Share of the limit spent, 0–1 (or above, when a late settle went over). */
   used: number;
+  /** false when the shared state (Redis) could not be read: spent is the ledger's, reserved unknown (0). */
+  live: boolean;
   period_start: EpochMs;
   /** null for `total`. */
   period_end: EpochMs | null;

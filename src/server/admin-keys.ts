@@ -390,6 +390,7 @@ async function budgetView(deps: AppDeps, scope: BudgetScope, name: string, now: 
     reserved_usd: formatUsd(status.reservedPico),
     remaining_usd: formatUsd(status.remainingPico),
     used: limit === 0n ? 0 : Number((status.spentPico * 1_000_000n) / limit) / 1_000_000,
+    live: status.seeded,
     period_start: scope.window.start,
     period_end: end,
     burn_usd_per_day: formatUsd(lastDay),

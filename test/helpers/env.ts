@@ -29,7 +29,7 @@ export async function startTestEnv(opts: { emulator?: EmulatorOptions; config?: 
     ...structuredClone(DEFAULT_CONFIG),
     ...opts.config,
     server: { ...opts.config?.server, port: 0, ...(opts.maxBodyBytes ? { maxBodyBytes: opts.maxBodyBytes } : {}) },
-    storage: { ledger: { path: dbPath } },
+    storage: { ...opts.config?.storage, ledger: { path: dbPath } },
   };
   raw.providers = raw.providers.map((p) => (p.baseUrl === 'emulator' ? { ...p, baseUrl: emulator.url } : p));
   const { config } = parseConfig(raw, 'test', {});
