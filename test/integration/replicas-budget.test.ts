@@ -1,4 +1,5 @@
-// One budget and one rate limit over three gateway processes sharing Redis (and one ledger file):
+// One budget and one rate limit over three gateway processes sharing Redis and one ledger (a SQLite
+// file on this host, or PostgreSQL, where the keys live too):
 // 300 requests at concurrency 30 against a $0.02 budget never spend more than $0.02 — the exact sum
 // of the admitted answers' x-costwise-cost-usd — yet use at least 80% of it, and the key's spend
 // in the admin API equals that sum to the pico-dollar; a 30 rpm key admits at most 30 of 100
@@ -15,28 +16,44 @@ import { usdToPico } from '../helpers/env.js';
 import { fetchJson } from '../helpers/json.js';
 import { startBin } from '../helpers/process.js';
 import { request } from 'undici';
+import postgres from 'postgres';
+import { PG_URL, postgresUp, schemaName } from '../storage/backends.js';
+
+async function dropSchema(schema: string): Promise<void> {
+  const sql = postgres(PG_URL, { max: 1, onnotice: () => undefined });
+  try {
+    await sql.unsafe(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  } finally {
+    await sql.end({ timeout: 1 });
+  }
+}
 
 const HAS_REDIS = await redisAvailable('replica budget tests');
+const HAS_PG = await postgresUp();
+const LEDGERS = ['SQLite', ...(HAS_PG ? ['PostgreSQL'] : [])] as const;
 const BUDGET_USD = '0.02';
 
 const KeyCreated = z.object({ id: z.string(), key: z.string() });
 const KeyShown = z.object({ budgets: z.array(z.object({ spent_usd: z.string(), reserved_usd: z.string() })) });
 
-describe.runIf(HAS_REDIS)('three replicas, one budget', () => {
+describe.runIf(HAS_REDIS).each(LEDGERS)('three replicas, one budget, one %s ledger', (ledgerKind) => {
   const children: ChildProcess[] = [];
   let emulator: RunningEmulator;
   let urls: string[] = [];
   const prefix = uniquePrefix('replicas');
+  const schema = schemaName();
 
   beforeAll(async () => {
     emulator = await startEmulator({ port: 0, rateLimits: { requestsPerMinute: 1_000_000, tokensPerMinute: 1_000_000_000 } });
     const dir = mkdtempSync(join(tmpdir(), 'costwise-replicas-'));
     const config = join(dir, 'costwise.yaml');
+    const ledger =
+      ledgerKind === 'SQLite' ? `{ path: ${JSON.stringify(join(dir, 'ledger.db'))} }` : `{ kind: postgres, url: ${JSON.stringify(PG_URL)}, schema: ${schema} }`;
     writeFileSync(
       config,
       [
         'server: { auth: keys }',
-        `storage: { ledger: { path: ${JSON.stringify(join(dir, 'ledger.db'))} }, state: { kind: redis, url: ${JSON.stringify(REDIS_URL)}, prefix: ${JSON.stringify(prefix)} } }`,
+        `storage: { ledger: ${ledger}, dataDir: ${JSON.stringify(join(dir, 'data'))}, state: { kind: redis, url: ${JSON.stringify(REDIS_URL)}, prefix: ${JSON.stringify(prefix)} } }`,
         `providers: [ { name: emu, kind: openai, baseUrl: ${JSON.stringify(emulator.url)}, apiKey: emulated } ]`,
         'models: [ { name: gpt-4.1-mini, provider: emu }, { name: gpt-4.1-nano, provider: emu } ]',
       ].join('\n'),
@@ -50,6 +67,7 @@ describe.runIf(HAS_REDIS)('three replicas, one budget', () => {
     for (const c of children) c.kill('SIGTERM');
     await emulator.close();
     await dropPrefix(prefix);
+    if (ledgerKind === 'PostgreSQL') await dropSchema(schema);
   });
 
   async function createKey(body: Record<string, unknown>): Promise<z.output<typeof KeyCreated>> {
