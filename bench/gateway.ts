@@ -11,7 +11,7 @@ import Table from 'cli-table3';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const BIN = join(root, 'bin', 'costwise.js');
-const DURATION_S = Number(process.env['BENCH_DURATION'] ?? 8);
+const DURATION_S = Number(process.env['BENCH_DURATION'] ?? 6);
 const CONNECTIONS = Number(process.env['BENCH_CONNECTIONS'] ?? 32);
 
 const children: ChildProcess[] = [];
@@ -123,7 +123,7 @@ async function main(): Promise<void> {
   await load(gateway.url, CONNECTIONS, warmup);
 
   // Alternate to spread any drift of the shared machine over both.
-  const rounds = Number(process.env['BENCH_ROUNDS'] ?? 5);
+  const rounds = Number(process.env['BENCH_ROUNDS'] ?? 7);
   const tp: Record<'bare' | 'gateway', Measured[]> = { bare: [], gateway: [] };
   for (let i = 0; i < rounds; i++) {
     process.stdout.write(`round ${i + 1}/${rounds}: throughput, ${CONNECTIONS} connections × ${DURATION_S}s each\n`);
