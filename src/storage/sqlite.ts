@@ -197,7 +197,7 @@ export function openSqliteStore(opts: SqliteStoreOptions): DurableStore {
 
     prune(step: PruneStep): Promise<number> {
       try {
-        if (state === 'closed') throw new Error('costwise: the ledger store is closed');
+        drainForRead(); // like the PostgreSQL store: a step sees every row appended before it
         return Promise.resolve(pruneStep(step));
       } catch (err) {
         return rejection(err);
