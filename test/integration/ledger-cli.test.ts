@@ -307,6 +307,16 @@ describe.each(BACKENDS)('a 100,000-row export from %s streams', (backend) => {
   }, 60_000);
   afterAll(() => cleanup());
 
+  it('a reader that stops early (| head) ends the export quietly, exit 0', async () => {
+    const child = spawn(process.execPath, [BIN, 'ledger', 'export', '--config', config], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stdout.once('data', () => child.stdout.destroy());
+    const status = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    expect(status, stderr).toBe(0);
+    expect(stderr).toBe('');
+  });
+
   // Holding 100,000 rows and their CSV lines takes ~80 MiB of heap (measured): with a 40 MiB heap
   // an export that kept them would die of it. Peak RSS is logged; it is mostly V8's heap sizing.
   it('runs to the end in a 40 MiB heap, which cannot hold the rows', async () => {

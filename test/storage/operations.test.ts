@@ -5,7 +5,7 @@
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openLedgerScanner, pruneLedger, retentionCutoff, startRetention, type LedgerScanQuery } from '../../src/storage/index.js';
-import { pruneSelect } from '../../src/storage/postgres/prune.js';
+import { pruneSql } from '../../src/storage/postgres/prune.js';
 import { tables } from '../../src/storage/postgres/schema.js';
 import { PRUNE_SELECT } from '../../src/storage/sqlite-prune.js';
 import type { DurableStore, LedgerRow, SpendQuery } from '../../src/storage/types.js';
@@ -207,18 +207,21 @@ describe('the plans read the ts index', () => {
     }
   });
 
-  it.runIf(PG)('PostgreSQL: a prune step is an index scan of ledger_ts on a 50,000-row ledger, never a sequential scan', async () => {
+  it.runIf(PG)('PostgreSQL: a prune step reads ledger_ts and the two primary keys on a 50,000-row ledger, never a sequential scan', async () => {
     const p = new PgLedger();
     try {
       await seedPostgres(p, 50_000);
       const t = tables(p.schema);
-      await p.admin.unsafe(`ANALYZE ${t.ledger}`);
+      await p.admin.unsafe(`INSERT INTO ${t.tags} (ledger_id, tag) SELECT id, tag FROM ${t.ledger}, (VALUES ('a'), ('b')) AS v (tag)`);
+      await p.admin.unsafe(`ANALYZE ${t.ledger}; ANALYZE ${t.tags}`);
       const plan = async (before: number) =>
-        (await p.admin.unsafe<{ 'QUERY PLAN': string }[]>(`EXPLAIN ${pruneSelect(t)}`, [before, 5000])).map((r) => r['QUERY PLAN']).join('\n');
+        (await p.admin.unsafe<{ 'QUERY PLAN': string }[]>(`EXPLAIN ${pruneSql(t)}`, [before, 5000])).map((r) => r['QUERY PLAN']).join('\n');
       for (const before of [T0 + 10_000_000, T0 + 60_000_000]) {
         const text = await plan(before); // a bound that matches a few rows, and one that matches them all
-        expect(text).toMatch(/Index (Only )?Scan using ledger_ts/);
-        expect(text).not.toMatch(/Seq Scan|Sort/);
+        expect(text).toMatch(/Index (Only )?Scan using ledger_ts on ledger/);
+        expect(text).toMatch(/Index (Only )?Scan using ledger_tags_pkey on ledger_tags/);
+        expect(text).toMatch(/Index (Only )?Scan using ledger_pkey on ledger/);
+        expect(text, text).not.toMatch(/Seq Scan|Sort/);
       }
     } finally {
       await p.dispose();
