@@ -1,6 +1,7 @@
 // The batch database's tables (its own SQLite file, beside the ledger). Append-only migrations:
 // a released entry is never edited; a schema change is a new entry.
 import type Database from 'better-sqlite3';
+import type { SchemaVersions } from '../storage/types.js';
 
 export const BATCH_MIGRATIONS: readonly string[] = [
   `CREATE TABLE files (
@@ -97,17 +98,20 @@ export const BATCH_MIGRATIONS: readonly string[] = [
    CREATE INDEX budget_holds_batch ON budget_holds (batch_id);`,
 ];
 
-export function migrateBatchDb(db: Database.Database): void {
+export function migrateBatchDb(db: Database.Database): SchemaVersions {
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
   // One IMMEDIATE transaction that reads the version inside it: two processes opening a new
   // database at once must not both see version 0 and both create the tables.
-  db.transaction(() => {
-    const version = db.pragma('user_version', { simple: true }) as number;
-    for (let v = version; v < BATCH_MIGRATIONS.length; v++) {
-      db.exec(BATCH_MIGRATIONS[v]!);
-      db.pragma(`user_version = ${v + 1}`);
-    }
-  }).immediate();
+  return db
+    .transaction((): SchemaVersions => {
+      const version = db.pragma('user_version', { simple: true }) as number;
+      for (let v = version; v < BATCH_MIGRATIONS.length; v++) {
+        db.exec(BATCH_MIGRATIONS[v]!);
+        db.pragma(`user_version = ${v + 1}`);
+      }
+      return { before: version, after: Math.max(version, BATCH_MIGRATIONS.length) };
+    })
+    .immediate();
 }

@@ -86,6 +86,18 @@ export async function main(argv: string[]): Promise<void> {
   if (argv[2] === 'keys' || argv[2] === 'teams' || argv.length <= 2 || argv.includes('--help') || argv.includes('-h') || argv[2] === 'help')
     (await import('./keys.js')).registerKeyCommands(program);
 
+  program
+    .command('migrate')
+    .description('apply pending schema migrations to the ledger and key store the config names (replicas also do at start)')
+    .option('-c, --config <file>', 'costwise.yaml (env COSTWISE_CONFIG)')
+    .action(async (opts: { config?: string }) => {
+      const { runMigrate } = await import('./migrate.js');
+      await runMigrate(opts);
+    });
+
+  if (argv[2] === 'ledger' || argv.length <= 2 || argv.includes('--help') || argv.includes('-h') || argv[2] === 'help')
+    (await import('./ledger.js')).registerLedgerCommands(program);
+
   if (argv[2] === 'budgets' || argv.length <= 2 || argv.includes('--help') || argv.includes('-h') || argv[2] === 'help')
     (await import('./budgets.js')).registerBudgetCommands(program);
 

@@ -38,6 +38,8 @@ export async function runServe(opts: { port?: number; host?: string; config?: st
   out.write(`  config:    ${loaded.source || 'embedded default'}${gateway.emulator ? ' (providers emulated in-process: no keys, no network)' : ''}\n`);
   const ledger = loaded.config.storage.ledger;
   out.write(`  ledger:    ${ledger.kind === 'sqlite' ? ledger.path : `PostgreSQL, schema ${ledger.schema}`}\n`);
+  const days = loaded.config.storage.retentionDays;
+  if (days !== undefined) out.write(`  retention: ledger rows older than ${days} days are deleted hourly (hourly spend rollups kept)\n`);
   out.write(`  models:    ${models.map((m) => m.name).join(', ')}\n`);
   out.write(`  OpenAI SDK:    baseURL ${gateway.url}/v1\n`);
   out.write(`  Anthropic SDK: baseURL ${gateway.url}\n`);

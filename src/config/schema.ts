@@ -113,6 +113,11 @@ export const configSchema = z.strictObject({
        */
       spool: z.boolean().default(true),
       /**
+       * Ledger rows older than this many days are deleted (at start, then hourly, 5,000 rows per
+       * statement by the time index). Hourly rollups are kept, so spend stays exact. Unset: keep forever.
+       */
+      retentionDays: z.number().int().positive().max(36_500).optional(),
+      /**
        * Shared hot state (budgets, rate limits): `memory` in this process, or `redis` shared by
        * every replica (each check-and-reserve one atomic script).
        */

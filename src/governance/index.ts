@@ -60,4 +60,5 @@ export { budgetScopes, rateLimits, type BudgetScopeQuery } from './scopes.js';
 export { displayPrefix, generateSecret, hashSecret, isWellFormedSecret } from './secret.js';
 export { openPostgresGovernanceStore, type PostgresGovernanceStore, type PostgresGovernanceStoreOptions } from './postgres-store.js';
 export { openSqliteGovernanceStore, type SqliteGovernanceStoreOptions } from './sqlite-store.js';
+export { migrateGovernanceDatabase } from './migrate.js';
 export type { ChangeSet, GovernanceStore, NewKey, NewTeam } from './store.js';

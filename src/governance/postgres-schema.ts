@@ -5,6 +5,7 @@
 // json (kept verbatim, so metadata keeps its key order) for lists, budgets and metadata. Money only
 // appears in budgets, as decimal strings of pico-dollars: exact at any size, never a float.
 import type { Sql } from 'postgres';
+import type { SchemaVersions } from '../storage/types.js';
 
 // Append-only: a released migration is never edited; a schema change is a new entry. Each runs in
 // the transaction that holds the migration lock; table names are schema-qualified by `%s`.
@@ -131,9 +132,9 @@ const LEDGER_LOCK_CLASS = 0x636f7374;
  * both locks one of them creates it while the other waits. A role without CREATE opens a schema
  * that is already up to date.
  */
-export async function migrate(sql: Sql, schema: string, now: () => number = Date.now): Promise<void> {
+export async function migrate(sql: Sql, schema: string, now: () => number = Date.now): Promise<SchemaVersions> {
   const s = quotedSchema(schema);
-  await sql.begin(async (tx) => {
+  return sql.begin(async (tx): Promise<SchemaVersions> => {
     await tx`SELECT pg_advisory_xact_lock(${LOCK_CLASS}::int4, hashtext(${schema}))`;
     const exists = async () => (await tx`SELECT 1 FROM pg_namespace WHERE nspname = ${schema}`).length > 0;
     if (!(await exists())) {
@@ -158,6 +159,7 @@ export async function migrate(sql: Sql, schema: string, now: () => number = Date
       await tx.unsafe(MIGRATIONS[index]!.replaceAll('%s', s));
       await tx.unsafe(`INSERT INTO ${s}.gov_schema_version (version, applied_at) VALUES ($1, $2)`, [index + 1, now()]);
     }
+    return { before: current, after: MIGRATIONS.length };
   });
 }
 

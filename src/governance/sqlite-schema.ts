@@ -2,6 +2,7 @@
 // tables, under a `gov_` prefix and with their own schema version table (the ledger's migrations
 // never see them). Append-only: a released migration is never edited.
 import type Database from 'better-sqlite3';
+import type { SchemaVersions } from '../storage/types.js';
 
 const MIGRATIONS: readonly string[] = [
   // gov_state holds the one change version; every write bumps it and stamps the row it wrote, so
@@ -64,18 +65,21 @@ export function configure(db: Database.Database): void {
 }
 
 /** Applies the migrations this file has not seen, in one IMMEDIATE transaction (safe across processes). */
-export function migrate(db: Database.Database): void {
-  db.transaction(() => {
-    db.exec('CREATE TABLE IF NOT EXISTS gov_schema_version (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL) STRICT');
-    const current = (db.prepare('SELECT max(version) AS v FROM gov_schema_version').get() as { v: number | null }).v ?? 0;
-    if (current > MIGRATIONS.length) {
-      throw new Error(`costwise: governance schema version ${current} is newer than this build understands (${MIGRATIONS.length})`);
-    }
-    const record = db.prepare('INSERT INTO gov_schema_version (version, applied_at) VALUES (?, ?)');
-    MIGRATIONS.forEach((sql, index) => {
-      if (index + 1 <= current) return;
-      db.exec(sql);
-      record.run(index + 1, Date.now());
-    });
-  }).immediate();
+export function migrate(db: Database.Database): SchemaVersions {
+  return db
+    .transaction((): SchemaVersions => {
+      db.exec('CREATE TABLE IF NOT EXISTS gov_schema_version (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL) STRICT');
+      const current = (db.prepare('SELECT max(version) AS v FROM gov_schema_version').get() as { v: number | null }).v ?? 0;
+      if (current > MIGRATIONS.length) {
+        throw new Error(`costwise: governance schema version ${current} is newer than this build understands (${MIGRATIONS.length})`);
+      }
+      const record = db.prepare('INSERT INTO gov_schema_version (version, applied_at) VALUES (?, ?)');
+      MIGRATIONS.forEach((sql, index) => {
+        if (index + 1 <= current) return;
+        db.exec(sql);
+        record.run(index + 1, Date.now());
+      });
+      return { before: current, after: MIGRATIONS.length };
+    })
+    .immediate();
 }

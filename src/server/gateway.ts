@@ -8,7 +8,7 @@ import { buildCatalog, usesEmulator } from '../config/catalog.js';
 import { createAdapterRegistry } from '../providers/registry.js';
 import { createContextCaches } from '../promptcache/gemini/accounts.js';
 import { closeAllPools } from '../providers/http.js';
-import { openDurableStore, connectPostgresStore, createMemoryState, type DurableStore } from '../storage/index.js';
+import { openDurableStore, connectPostgresStore, createMemoryState, startRetention, type DurableStore, type RunningRetention } from '../storage/index.js';
 import { openSpooledStore } from '../storage/spooled.js';
 import { startEmulator, type RunningEmulator } from '../emulator/server.js';
 import { createApp } from './app.js';
@@ -138,6 +138,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     await emulator?.close();
     throw err;
   }
+  const retention: RunningRetention | undefined =
+    config.storage.retentionDays === undefined ? undefined : startRetention({ store, days: config.storage.retentionDays, now: clock });
   const contextCaches = createContextCaches({
     // The caching decision uses the deployment's own prices; storage is billed on the ledger.
     pricingFor: (t) =>
@@ -153,6 +155,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   try {
     governance = await startGovernance({ config, loopback: isLoopback(host), ledger: store });
   } catch (err) {
+    await retention?.stop();
     await store.close().catch(() => undefined);
     await emulator?.close();
     throw new StartupError(`cannot load the virtual keys: ${err instanceof Error ? err.message : String(err)}`);
@@ -214,6 +217,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       await deps.batches.close();
       await deps.adapters.close();
       await governance.close();
+      await retention?.stop();
       await deps.store.close();
       await deps.responseCache.store.close();
       await deps.state.close();

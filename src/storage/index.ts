@@ -5,6 +5,10 @@ import { openSqliteStore } from './sqlite.js';
 import type { DurableStore } from './types.js';
 import { openWorkerSqliteStore } from './worker-store.js';
 import { openPostgresStore, type PostgresStoreOptions } from './postgres/index.js';
+import { openPostgresScanner } from './postgres/scan.js';
+import { openSqliteScanner } from './sqlite-scan.js';
+import type { LedgerScanner } from './scan-types.js';
+import type { LedgerDatabase } from './migrate.js';
 
 export type * from './types.js';
 export { openSqliteStore, type SqliteStoreOptions } from './sqlite.js';
@@ -41,4 +45,13 @@ export function openDurableStore(config: DurableStoreConfig): DurableStore {
       throw new Error(`costwise: unknown durable store kind ${String((unknown as { kind: unknown }).kind)}`);
     }
   }
+}
+
+export type { LedgerScanner, LedgerScanQuery } from './scan-types.js';
+export { migrateLedgerDatabase, type LedgerDatabase } from './migrate.js';
+export { pruneLedger, retentionCutoff, startRetention, PRUNE_BATCH_ROWS, type RunningRetention } from './retention.js';
+
+/** A scanner over the ledger a config names (read-only; never creates or migrates anything). */
+export function openLedgerScanner(config: LedgerDatabase): LedgerScanner {
+  return config.kind === 'sqlite' ? openSqliteScanner(config.path) : openPostgresScanner(config);
 }

@@ -2,7 +2,7 @@
 // (ledger-worker.ts). One port, so messages arrive in the order they were posted: a request sees
 // every row posted before it.
 import type { MessagePort } from 'node:worker_threads';
-import type { LedgerAttempt, LedgerRow, SpendBucket, SpendQuery } from './types.js';
+import type { LedgerAttempt, LedgerRow, PruneStep, SpendBucket, SpendQuery } from './types.js';
 import type { DashboardQuery, DashboardValue } from './dashboard-types.js';
 
 /** The SqliteStore options that cross the thread boundary (functions cannot). */
@@ -29,6 +29,7 @@ export type Request =
   | { type: 'spend'; id: number; query: SpendQuery }
   | { type: 'ledgerRows'; id: number; options: { limit: number; offset?: number } }
   | { type: 'dashboard'; id: number; query: DashboardQuery }
+  | { type: 'prune'; id: number; step: PruneStep }
   | { type: 'close'; id: number };
 
 /**
@@ -37,7 +38,7 @@ export type Request =
  */
 export type ToWorker = { type: 'rows'; seq: number; rows: RowTuple[] } | Request;
 
-export type RequestValue = SpendBucket[] | LedgerRow[] | DashboardValue | null;
+export type RequestValue = SpendBucket[] | LedgerRow[] | DashboardValue | number | null;
 
 export type FromWorker =
   | { type: 'reply'; id: number; ok: true; value: RequestValue }

@@ -105,6 +105,9 @@ if (opened !== null) {
       case 'dashboard':
         void answer(message.id, store.dashboard(message.query));
         return;
+      case 'prune':
+        void answer(message.id, store.prune(message.step));
+        return;
       case 'close':
         void answer(
           message.id,

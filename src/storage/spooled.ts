@@ -61,6 +61,7 @@ export async function openSpooledStore(inner: DurableStore, opts: SpooledStoreOp
     spend: (q) => inner.spend(q),
     ledgerRows: (o) => inner.ledgerRows(o),
     dashboard: (q) => inner.dashboard(q),
+    prune: (s) => inner.prune(s),
     async close() {
       clearInterval(timer);
       await confirming;

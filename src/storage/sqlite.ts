@@ -8,6 +8,7 @@
 // thrown at the caller, nothing is dropped without a log line.
 //
 // Reads: spend() (sqlite-spend.ts), dashboard() (sqlite-dashboard.ts) and ledgerRows() first write what is queued (read-your-writes).
+// prune() deletes one bounded step of old rows (sqlite-prune.ts; retention.ts loops it).
 //
 // Files: sqlite-schema.ts (DDL, migrations), sqlite-rows.ts (validation, row mapping),
 // sqlite-write.ts (the batch transaction), sqlite-spend.ts (spend queries), this file (the queue).
@@ -19,7 +20,8 @@ import { spendQueries } from './sqlite-spend.js';
 import { dashboardQueries } from './sqlite-dashboard.js';
 import type { DashboardQuery, DashboardResult } from './dashboard-types.js';
 import { batchWriter } from './sqlite-write.js';
-import type { DurableStore, LedgerRow, SpendBucket, SpendQuery } from './types.js';
+import { pruneStatement } from './sqlite-prune.js';
+import type { DurableStore, LedgerRow, PruneStep, SpendBucket, SpendQuery } from './types.js';
 
 export interface SqliteStoreOptions {
   /** Database file, or ':memory:'. */
@@ -49,6 +51,7 @@ export function openSqliteStore(opts: SqliteStoreOptions): DurableStore {
   let selectRows: Database.Statement;
   let spendQuery: ReturnType<typeof spendQueries>;
   let dashboardQuery: ReturnType<typeof dashboardQueries>;
+  let pruneStep: (step: PruneStep) => number;
   try {
     configure(db);
     migrate(db);
@@ -56,6 +59,7 @@ export function openSqliteStore(opts: SqliteStoreOptions): DurableStore {
     selectRows = db.prepare(`SELECT ${COLUMNS} FROM ledger ORDER BY ts DESC, id DESC LIMIT ? OFFSET ?`);
     spendQuery = spendQueries(db);
     dashboardQuery = dashboardQueries(db);
+    pruneStep = pruneStatement(db);
   } catch (err) {
     db.close();
     throw err;
@@ -186,6 +190,15 @@ export function openSqliteStore(opts: SqliteStoreOptions): DurableStore {
         if (!Number.isSafeInteger(offset) || offset < 0) throw new Error(`costwise: invalid offset ${offset}`);
         drainForRead();
         return Promise.resolve((selectRows.all(options.limit, offset) as DbRow[]).map(decode));
+      } catch (err) {
+        return rejection(err);
+      }
+    },
+
+    prune(step: PruneStep): Promise<number> {
+      try {
+        drainForRead(); // like the PostgreSQL store: a step sees every row appended before it
+        return Promise.resolve(pruneStep(step));
       } catch (err) {
         return rejection(err);
       }

@@ -87,6 +87,18 @@ export interface SpendBucket {
   exact: { costPico: bigint; baselinePico: bigint; promptCachePico: bigint };
 }
 
+/** A schema's version before and after its migrations ran (equal when there was nothing to do). */
+export interface SchemaVersions {
+  before: number;
+  after: number;
+}
+
+/** One bounded retention step: the oldest rows before `before` (epoch ms), at most `limit` of them. */
+export interface PruneStep {
+  before: number;
+  limit: number;
+}
+
 /** Durable store: ledger now; keys and batch jobs later. */
 export interface DurableStore {
   /** Queues a row; rows are written in batches off the hot path. Never throws. */
@@ -102,6 +114,12 @@ export interface DurableStore {
   ledgerRows(options: { limit: number; offset?: number }): Promise<LedgerRow[]>;
   /** The dashboard's read queries (dashboard-types.ts). */
   dashboard<Q extends DashboardQuery>(query: Q): Promise<DashboardResult<Q>>;
+  /**
+   * Deletes the oldest ledger rows (and their tags) with ts < `before`, at most `limit` of them in
+   * one statement by the ts index, and resolves with how many it deleted. Hourly rollups are kept:
+   * spend stays exact for every hour (retention.ts loops this step).
+   */
+  prune(step: PruneStep): Promise<number>;
   close(): Promise<void>;
 }
 

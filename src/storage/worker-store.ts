@@ -8,7 +8,7 @@
 // not when it is appended: a caller must not change a row after appending it (the in-thread store
 // snapshots on append).
 //
-// Requests (flush, spend, ledgerRows, dashboard, close) first post the waiting rows, then a message with an id;
+// Requests (flush, spend, ledgerRows, dashboard, prune, close) first post the waiting rows, then a message with an id;
 // the worker answers each id in order, so a query sees every row appended before it.
 //
 // Crashes: every posted batch carries the sequence number of its last row, and the main thread
@@ -41,7 +41,7 @@ import {
   type StartReply,
 } from './ledger-worker-protocol.js';
 import { invalidReason, loggedRequestId, rejectionLog } from './sqlite-rows.js';
-import type { DurableStore, LedgerRow, SpendBucket, SpendQuery } from './types.js';
+import type { DurableStore, LedgerRow, PruneStep, SpendBucket, SpendQuery } from './types.js';
 import type { DashboardQuery, DashboardResult } from './dashboard-types.js';
 
 export interface WorkerSqliteStoreOptions {
@@ -349,6 +349,10 @@ export function openWorkerSqliteStore(opts: WorkerSqliteStoreOptions): DurableSt
 
     dashboard<Q extends DashboardQuery>(dashboardQuery: Q): Promise<DashboardResult<Q>> {
       return query((id) => ({ type: 'dashboard', id, query: dashboardQuery }));
+    },
+
+    prune(step: PruneStep): Promise<number> {
+      return query((id) => ({ type: 'prune', id, step }));
     },
 
     close(): Promise<void> {

@@ -10,7 +10,8 @@ import { randomBytes } from 'node:crypto';
 import postgres, { type Sql } from 'postgres';
 import { openPostgresStore, type PostgresStore, type PostgresStoreOptions } from '../../src/storage/postgres/index.js';
 import type { DurableStore } from '../../src/storage/types.js';
-import { TempLedger } from './support.js';
+import { T0, TempLedger } from './support.js';
+import { tables } from '../../src/storage/postgres/schema.js';
 
 export const PG_URL = process.env['COSTWISE_TEST_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 
@@ -98,4 +99,15 @@ export class PgLedger implements TestLedger {
 /** JSON with bigints as strings: two backends' answers compared as text. */
 export function canonical(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v));
+}
+
+/** `n` rows straight into a PostgreSQL ledger's table (migrated first), one a second after `first`, 5 pico-dollars each, no tags. */
+export async function seedPostgres(p: PgLedger, n: number, first: number = T0): Promise<void> {
+  await p.open().ready();
+  const t = tables(p.schema);
+  await p.admin.unsafe(`INSERT INTO ${t.ledger} (request_id, ts, tenant, key_id, tags, ingress, endpoint, requested_model, served_model, provider,
+        input_tokens, cache_read_tokens, cache_write_5m_tokens, cache_write_1h_tokens, output_tokens, reasoning_tokens, cost_pico, baseline_pico,
+        latency_ms, status, stream, route, prompt_cache_pico)
+        SELECT 'r' || g, ${first} + g * 1000, 't', 'k', '[]', 'openai', '/v1', 'm', 'm', 'p', 1, 0, 0, 0, 1, 0, 5, 5, 1, 200, false, 'requested', 0
+        FROM generate_series(1, ${n}) g`);
 }

@@ -1,6 +1,7 @@
 // SQLite response-cache schema: its own tables and version table (cache_schema_version), so the
 // cache can live in the ledger's file or its own without either touching the other's migrations.
 import type Database from 'better-sqlite3';
+import type { SchemaVersions } from '../../storage/types.js';
 
 // Append-only: a released migration is never edited; a schema change is a new entry.
 export const CACHE_MIGRATIONS: readonly string[] = [
@@ -46,18 +47,21 @@ export function configureCache(db: Database.Database): void {
 }
 
 /** Applies the cache migrations this database has not seen yet, in one IMMEDIATE transaction. */
-export function migrateCache(db: Database.Database): void {
-  db.transaction(() => {
-    db.exec('CREATE TABLE IF NOT EXISTS cache_schema_version (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL) STRICT');
-    const current = (db.prepare('SELECT max(version) AS v FROM cache_schema_version').get() as { v: number | null }).v ?? 0;
-    if (current > CACHE_MIGRATIONS.length) {
-      throw new Error(`costwise: cache schema version ${current} is newer than this build understands (${CACHE_MIGRATIONS.length})`);
-    }
-    const record = db.prepare('INSERT INTO cache_schema_version (version, applied_at) VALUES (?, ?)');
-    CACHE_MIGRATIONS.forEach((sql, index) => {
-      if (index + 1 <= current) return;
-      db.exec(sql);
-      record.run(index + 1, Date.now());
-    });
-  }).immediate();
+export function migrateCache(db: Database.Database): SchemaVersions {
+  return db
+    .transaction((): SchemaVersions => {
+      db.exec('CREATE TABLE IF NOT EXISTS cache_schema_version (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL) STRICT');
+      const current = (db.prepare('SELECT max(version) AS v FROM cache_schema_version').get() as { v: number | null }).v ?? 0;
+      if (current > CACHE_MIGRATIONS.length) {
+        throw new Error(`costwise: cache schema version ${current} is newer than this build understands (${CACHE_MIGRATIONS.length})`);
+      }
+      const record = db.prepare('INSERT INTO cache_schema_version (version, applied_at) VALUES (?, ?)');
+      CACHE_MIGRATIONS.forEach((sql, index) => {
+        if (index + 1 <= current) return;
+        db.exec(sql);
+        record.run(index + 1, Date.now());
+      });
+      return { before: current, after: CACHE_MIGRATIONS.length };
+    })
+    .immediate();
 }

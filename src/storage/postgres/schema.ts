@@ -4,6 +4,7 @@
 // identical to SQLite's: text columns compare byte-wise (COLLATE "C", SQLite's BINARY), and the
 // rollup's sums are numeric(38,0), exact at any size (SQLite splits money into micro and remainder).
 import type { Sql } from 'postgres';
+import type { SchemaVersions } from '../types.js';
 
 /** The tag key under which rows without tags are counted (as in SQLite). */
 export const UNTAGGED = '(untagged)';
@@ -192,9 +193,9 @@ const LOCK_CLASS = 0x636f7374;
  * once, and the later ones find them applied. Creates the schema when it is missing. A role that
  * may only read and write the tables (no CREATE) opens a ledger that is already up to date.
  */
-export async function migrate(sql: Sql, schema: string, now: () => number = Date.now): Promise<void> {
+export async function migrate(sql: Sql, schema: string, now: () => number = Date.now): Promise<SchemaVersions> {
   const t = tables(schema);
-  await sql.begin(async (tx) => {
+  return sql.begin(async (tx): Promise<SchemaVersions> => {
     await tx`SELECT pg_advisory_xact_lock(${LOCK_CLASS}::int4, hashtext(${schema}))`;
     // Each CREATE only when its object is missing: CREATE … IF NOT EXISTS still needs the privilege.
     const found = await tx`SELECT 1 FROM pg_namespace WHERE nspname = ${schema}`;
@@ -213,5 +214,6 @@ export async function migrate(sql: Sql, schema: string, now: () => number = Date
       await tx.unsafe(MIGRATIONS[index]!);
       await tx.unsafe(`INSERT INTO ${t.version} (version, applied_at) VALUES ($1, $2)`, [index + 1, now()]);
     }
+    return { before: current, after: MIGRATIONS.length };
   });
 }

@@ -19,19 +19,21 @@
 // are counted as lost.
 //
 // Reads: spend(), dashboard() and ledgerRows() first write what is queued (read-your-writes),
-// unless writes are failing; they then answer from what is written.
+// unless writes are failing; they then answer from what is written. prune() (prune.ts) runs
+// the same way, one bounded delete per call.
 //
 // Files: schema.ts (DDL, migrations), rows.ts (snapshot, row mapping), write.ts (the batch
 // statement), spend.ts and dashboard.ts (the queries), this file (the queue and its policy).
 import postgres, { type Sql } from 'postgres';
 import { invalidReason, rejectionLog } from '../sqlite-rows.js';
 import type { DashboardQuery, DashboardResult } from '../dashboard-types.js';
-import type { DurableStore, LedgerRow, SpendBucket, SpendQuery } from '../types.js';
+import type { DurableStore, LedgerRow, PruneStep, SpendBucket, SpendQuery } from '../types.js';
 import { dashboardQuery } from './dashboard.js';
 import { decode, postgresInvalidReason, snapshot, type PgRow, type QueuedRow } from './rows.js';
 import { COLUMNS, NewerSchemaError, migrate, tables } from './schema.js';
 import { spendQuery } from './spend.js';
 import { batchWriter } from './write.js';
+import { pruneStatement } from './prune.js';
 
 export interface PostgresStoreOptions {
   /** Connection URL, e.g. `postgres://costwise@db:5432/costwise` (the DATABASE_URL). */
@@ -114,6 +116,7 @@ export function openPostgresStore(opts: PostgresStoreOptions): PostgresStore {
   const write = batchWriter(sql, t);
   const spendRun = spendQuery(sql, t);
   const dashboardRun = dashboardQuery(sql, t);
+  const pruneRun = pruneStatement(sql, t);
   const selectRows = `SELECT ${COLUMNS.join(', ')} FROM ${t.ledger} ORDER BY ts DESC, id DESC LIMIT $1::int8 OFFSET $2::int8`;
 
   let queue: QueuedRow[] = [];
@@ -330,6 +333,10 @@ export function openPostgresStore(opts: PostgresStoreOptions): PostgresStore {
       if (!Number.isSafeInteger(options.limit) || options.limit < 0) throw new Error(`costwise: invalid limit ${options.limit}`);
       if (!Number.isSafeInteger(offset) || offset < 0) throw new Error(`costwise: invalid offset ${offset}`);
       return read(async () => (await sql.unsafe<PgRow[]>(selectRows, [options.limit, offset], { prepare: true })).map(decode));
+    },
+
+    async prune(step: PruneStep): Promise<number> {
+      return read(() => pruneRun(step));
     },
 
     ready: ensureReady,

@@ -1,0 +1,62 @@
+// `costwise migrate`: applies every pending migration of the databases the gateway migrates at
+// start — the ledger and the key store beside it (PostgreSQL: under the advisory locks replicas
+// take), and with a SQLite ledger the local files too (batch database, SQLite response cache) —
+// and prints each one's schema version before and after. Idempotent: a second run applies nothing.
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import Database from 'better-sqlite3';
+import { migrateBatchDb } from '../batch/schema.js';
+import { batchDbPath } from '../batch/service.js';
+import { configureCache, migrateCache } from '../cache/exact/index.js';
+import { migrateGovernanceDatabase } from '../governance/index.js';
+import { migrateLedgerDatabase, type SchemaVersions } from '../storage/index.js';
+import { commandConfig, databaseFailure, describeDatabase, ledgerDatabase, runCommand } from './database.js';
+
+export function runMigrate(opts: { config?: string }): Promise<void> {
+  return runCommand(async () => {
+    const config = commandConfig(opts.config);
+    const db = ledgerDatabase(config);
+    const out = (line: string) => process.stdout.write(`${line}\n`);
+    out(`costwise migrate: ${describeDatabase(db)}`);
+    try {
+      out(line('ledger', await migrateLedgerDatabase(db)));
+      out(line('keys', await migrateGovernanceDatabase(db)));
+    } catch (err) {
+      throw databaseFailure('migrate', db, err);
+    }
+    if (db.kind === 'postgres') {
+      out('  (the spool and the batch database are local to each replica, in its dataDir: it migrates them at start)');
+      return;
+    }
+    const batches = batchDbPath(config);
+    if (batches !== ':memory:') out(line('batches', sqliteFile(batches, migrateBatchDb), batches));
+    if (config.cache.backend === 'sqlite' && config.cache.sqlitePath !== ':memory:') {
+      out(
+        line(
+          'cache',
+          sqliteFile(config.cache.sqlitePath, (conn) => {
+            configureCache(conn);
+            return migrateCache(conn);
+          }),
+          config.cache.sqlitePath,
+        ),
+      );
+    }
+  });
+}
+
+function line(what: string, v: SchemaVersions, file?: string): string {
+  const applied = v.after - v.before;
+  const change = applied === 0 ? `version ${v.after}, up to date` : `version ${v.before} → ${v.after}, ${applied} migration${applied === 1 ? '' : 's'} applied`;
+  return `  ${what.padEnd(8)} ${change}${file === undefined ? '' : ` (${file})`}`;
+}
+
+function sqliteFile(path: string, migrate: (db: Database.Database) => SchemaVersions): SchemaVersions {
+  mkdirSync(dirname(resolve(path)), { recursive: true });
+  const db = new Database(path, { timeout: 5_000 });
+  try {
+    return migrate(db);
+  } finally {
+    db.close();
+  }
+}

@@ -1,0 +1,23 @@
+// One retention step on PostgreSQL: the oldest rows before a bound, at most `limit`, found by the
+// (ts, id) index and deleted with their tags in one statement. SKIP LOCKED: replicas pruning at
+// the same time take different rows instead of waiting on each other's. Rollups stay.
+import type { Sql } from 'postgres';
+import { checkPruneStep } from '../retention.js';
+import type { PruneStep } from '../types.js';
+import type { Tables } from './schema.js';
+
+/** One step: the rows in the order of the ledger_ts index, their tags by ledger_tags' primary key. */
+export function pruneSql(t: Tables): string {
+  return `WITH doomed AS (SELECT id FROM ${t.ledger} WHERE ts < $1::int8 ORDER BY ts, id LIMIT $2::int8 FOR UPDATE SKIP LOCKED),
+    tags AS (DELETE FROM ${t.tags} WHERE ledger_id IN (SELECT id FROM doomed))
+    DELETE FROM ${t.ledger} WHERE id IN (SELECT id FROM doomed)`;
+}
+
+export function pruneStatement(sql: Sql, t: Tables): (step: PruneStep) => Promise<number> {
+  const statement = pruneSql(t);
+  return async (step) => {
+    checkPruneStep(step);
+    const result = await sql.unsafe(statement, [step.before, step.limit], { prepare: true });
+    return result.count;
+  };
+}
