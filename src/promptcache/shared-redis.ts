@@ -49,6 +49,7 @@ const EVENTS_PER_ENTRY = 256;
 const READ_COUNT = 64;
 const BLOCK_MS = 2_000;
 const RETRY_MS = 1_000;
+const CLOSE_FLUSH_MS = 1_000;
 
 export class RedisPlannerSync {
   readonly replica = randomUUID();
@@ -65,6 +66,9 @@ export class RedisPlannerSync {
   private sending: Promise<void> = Promise.resolve();
   private reading: Promise<void> = Promise.resolve();
   private closed = false;
+  /** Resolves on close: the read loop races every wait against it (a pending XREAD or reconnect may never settle). */
+  private readonly stopped: Promise<void>;
+  private stop: () => void = () => {};
   private lastId = '0-0';
   private readonly counts = { published: 0, merged: 0, dropped: 0 };
   private error: string | null = null;
@@ -80,6 +84,7 @@ export class RedisPlannerSync {
     // A blocking XREAD must not time out on the client side; failures come back per call.
     this.reader = new Redis(opts.url, { maxRetriesPerRequest: 1, lazyConnect: true });
     for (const c of [this.writer, this.reader]) c.on('error', () => {});
+    this.stopped = new Promise((resolve) => (this.stop = resolve));
   }
 
   /** Queues one of this replica's events (no I/O here: this runs on the request path). */
@@ -115,10 +120,12 @@ export class RedisPlannerSync {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.timer);
-    await this.flush();
-    this.reader.disconnect();
+    this.stop();
+    // The last events, unless Redis is failing: then closing does not wait for its reconnects.
+    await Promise.race([this.flush(), new Promise((r) => setTimeout(r, CLOSE_FLUSH_MS).unref())]);
     await this.reading;
-    await this.writer.quit().catch(() => undefined);
+    this.reader.disconnect();
+    this.writer.disconnect();
   }
 
   private async send(): Promise<void> {
@@ -144,16 +151,23 @@ export class RedisPlannerSync {
   private async readLoop(merge: (event: PlannerEvent) => void): Promise<void> {
     while (this.open()) {
       try {
-        if (this.reader.status === 'wait') await this.reader.connect();
-        const res = await this.reader.xread('COUNT', READ_COUNT, 'BLOCK', BLOCK_MS, 'STREAMS', this.opts.key, this.lastId);
+        if (this.reader.status === 'wait') await this.untilStopped(this.reader.connect());
+        const res = await this.untilStopped(this.reader.xread('COUNT', READ_COUNT, 'BLOCK', BLOCK_MS, 'STREAMS', this.opts.key, this.lastId));
+        if (!this.open()) return;
         this.recovered();
         for (const [, entries] of res ?? []) for (const [id, fields] of entries) this.mergeEntry(id, fields, merge);
       } catch (err) {
         if (!this.open()) return;
         this.failed(err);
-        await new Promise((r) => setTimeout(r, RETRY_MS).unref());
+        await this.untilStopped(new Promise((r) => setTimeout(r, RETRY_MS).unref()));
       }
     }
+  }
+
+  /** The promise's value, or undefined once closed (whichever comes first). */
+  private untilStopped<T>(p: Promise<T>): Promise<T | undefined> {
+    p.catch(() => {}); // settles after close too: never unhandled
+    return Promise.race([p, this.stopped.then(() => undefined)]);
   }
 
   /** A method, not the field: `closed` changes while the loop awaits. */
