@@ -74,7 +74,8 @@ export class RedisPlannerSync {
   /** Resolves on close: the read loop races every wait against it (a pending XREAD or reconnect may never settle). */
   private readonly stopped: Promise<void>;
   private stop: () => void = () => {};
-  private lastId = '0-0';
+  /** Stream ids are Redis's wall-clock ms: start at the horizon, not at entries too old to merge. */
+  private lastId: string;
   private readonly counts = { published: 0, merged: 0, dropped: 0 };
   private error: string | null = null;
 
@@ -83,6 +84,7 @@ export class RedisPlannerSync {
     this.maxLen = opts.maxLen ?? 5_000;
     this.maxBuffered = opts.maxBuffered ?? 10_000;
     this.horizonMs = opts.horizonMs ?? TTL_MS['1h'];
+    this.lastId = `${Math.max(0, Date.now() - this.horizonMs)}-0`;
     this.now = opts.now ?? Date.now;
     this.log = opts.log ?? ((m) => process.stderr.write(`${m}\n`));
     this.writer = new Redis(opts.url, { maxRetriesPerRequest: 1, commandTimeout: 2_000, lazyConnect: true });
