@@ -1,6 +1,6 @@
 // What one planner tells the others behind the same provider cache: the arrivals it saw (reuse
 // statistics) and the requests it sent with breakpoints (what the provider now caches). Replicas
-// exchange these in the background (pipeline/shared-planner.ts) and merge them into their own
+// exchange these in the background (shared-redis.ts) and merge them into their own
 // AutoCachePlanner, so each plans from the whole traffic instead of its own share of it.
 import { MAX_BREAKPOINTS } from '../providers/anthropic-cache-rules.js';
 import type { PromptBlock } from './blocks.js';

@@ -5,7 +5,7 @@
 //   isolated — only its own arrivals and sends;
 //   stats    — plus the others' arrivals (PrefixStats), `stalenessMs` late;
 //   tracker  — plus the others' sent breakpoints (CacheTracker), `stalenessMs` late;
-//   shared   — both, `stalenessMs` late (what pipeline/shared-planner.ts does over Redis).
+//   shared   — both, `stalenessMs` late (what ../shared-redis.ts does over Redis).
 // A merged event is applied before the first decision at or after its time + stalenessMs, so
 // with stalenessMs = 0 `shared` makes exactly the decisions of one planner seeing everything.
 import { AutoCachePlanner } from '../auto.js';
