@@ -9,7 +9,8 @@ import { buildCatalog } from '../config/catalog.js';
 import { isClaudeModel, minCacheableTokens } from '../promptcache/models.js';
 import { parseMooncakeTrace } from '../promptcache/trace.js';
 import { replayTrace } from '../promptcache/eval/replay.js';
-import { buildReport, type EvalReport } from '../promptcache/eval/report.js';
+import { buildReplicaReport, buildReport, type EvalReport } from '../promptcache/eval/report.js';
+import { replayReplicas, SHARINGS, type Assignment } from '../promptcache/eval/replicas.js';
 import type { PlannerMode } from '../promptcache/planner.js';
 
 interface EvalOpts {
@@ -20,7 +21,13 @@ interface EvalOpts {
   /** Replay from this request index (0-based), every policy starting with empty state. */
   from?: number;
   mode: PlannerMode;
+  /** Also replay the planner split over this many replicas (round-robin and sticky; isolated and shared). */
+  replicas?: number;
+  /** How late a replica sees the others' observations (`--replicas`). */
+  stalenessMs?: number;
 }
+
+const ASSIGNMENTS: readonly Assignment[] = ['round-robin', 'sticky'];
 
 function nonNegativeInt(value: string): number {
   const n = Number(value);
@@ -48,14 +55,27 @@ export function runPromptCacheEval(opts: EvalOpts): EvalReport {
   const from = opts.from ?? 0;
   const trace = parseMooncakeTrace(readFileSync(opts.trace, 'utf8'), opts.limit === undefined ? Infinity : from + opts.limit).slice(from);
   const started = performance.now();
-  const result = replayTrace(trace, {
+  const replay = {
     model: deployment.upstreamModel,
     pricing: deployment.pricing,
     minCacheableTokens: minCacheableTokens(deployment.upstreamModel),
     mode: opts.mode,
-  });
-  return { ...buildReport(opts.model, result, performance.now() - started), first_request: from };
+  };
+  const result = replayTrace(trace, replay);
+  const report: EvalReport = { ...buildReport(opts.model, result, performance.now() - started), first_request: from };
+  const replicas = opts.replicas ?? 1;
+  if (replicas > 1) {
+    const stalenessMs = opts.stalenessMs ?? DEFAULT_STALENESS_MS;
+    const runs = ASSIGNMENTS.flatMap((assign) =>
+      SHARINGS.map((sharing) => ({ assign, sharing, outcome: replayReplicas(trace, { ...replay, replicas, assign, sharing, stalenessMs }) })),
+    );
+    report.replicas = buildReplicaReport(result, { replicas, stalenessMs, runs });
+  }
+  return report;
 }
+
+/** Above the measured p99 lag of the Redis link (promptcache/shared-redis.ts: ~200 ms). */
+const DEFAULT_STALENESS_MS = 500;
 
 function pct(v: number | null): string {
   return v === null ? '–' : `${(v * 100).toFixed(1)}%`;
@@ -82,9 +102,16 @@ function renderTable(r: EvalReport): string {
     `planner captures ${pct(r.captured_share_of_oracle_saving)} of the oracle's saving (naive: ${pct(r.naive_share_of_oracle_saving)}); ` +
       `planner ${r.planner_beats_naive ? 'beats' : 'does NOT beat'} naive`,
     `without knowing which new prompts come back, even the oracle captures ${pct(r.repeat_oracle_share_of_oracle_saving)} of its saving`,
+    ...(r.replicas ? [renderReplicas(r.replicas)] : []),
     `oracle: ${r.oracle_method}`,
     `repeat oracle: ${r.repeat_oracle_method}`,
   ].join('\n');
+}
+
+function renderReplicas(r: NonNullable<EvalReport['replicas']>): string {
+  const t = new Table({ head: [`${r.replicas} replicas, one provider cache`, 'sharing', 'planner input cost (USD)', "share of the oracle's saving"] });
+  for (const row of r.rows) t.push([row.assign, row.sharing, `$${row.planned_cost_usd.toFixed(4)}`, pct(row.captured_share_of_oracle_saving)]);
+  return `${t.toString()}\nsharing: isolated = each replica its own statistics and cache belief; stats / tracker = the others' arrivals / sent breakpoints; shared = both, ${r.staleness_ms} ms late`;
 }
 
 export function registerPromptCacheCommands(program: Command): void {
@@ -97,6 +124,8 @@ export function registerPromptCacheCommands(program: Command): void {
     .addOption(new Option('--mode <mode>', 'planner mode').choices(['auto', 'aggressive']).default('auto'))
     .option('--from <index>', 'start at this request (0-based); every policy starts cold there, e.g. to score the second half unwarmed', nonNegativeInt)
     .option('--limit <n>', 'replay only n requests', positiveInt)
+    .option('--replicas <n>', 'also replay the planner over n replicas sharing one provider cache (isolated vs shared state)', positiveInt)
+    .option('--staleness-ms <ms>', "with --replicas: how late a replica merges the others' observations", nonNegativeInt)
     .action((opts: EvalOpts) => {
       const report = runPromptCacheEval(opts);
       process.stdout.write(opts.format === 'json' ? JSON.stringify(report) + '\n' : renderTable(report) + '\n');

@@ -283,6 +283,12 @@ export const configSchema = z.strictObject({
       mode: z.enum(['off', 'auto', 'aggressive']).default('auto'),
       /** Per route; the first match decides (same `match` as routing rules). */
       rules: z.array(z.strictObject({ name: z.string().min(1), match: ruleMatchSchema, mode: z.enum(['off', 'auto', 'aggressive']) })).default([]),
+      /**
+       * With `storage.state: {kind: redis}`, replicas share the planner's observations (arrivals
+       * and cache writes) over a Redis stream, in the background, a few hundred ms late: behind a
+       * load balancer each replica then plans from the whole traffic the provider's cache sees.
+       */
+      sharedStats: z.boolean().default(true),
     })
     .prefault({}),
   /** Batch processing (src/batch): approval, polling, concurrency, deferral. */

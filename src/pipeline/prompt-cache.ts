@@ -15,7 +15,10 @@ import {
   hasCallerCacheControl,
   isClaudeModel,
   minCacheableTokens,
+  type BreakpointPlan,
+  type PlannerEvent,
   type PlannerMode,
+  type SharedPlannerStats,
 } from '../promptcache/index.js';
 import type { RequestFeatures } from '../routing/policy/features.js';
 import { compileMatch } from '../routing/policy/rules.js';
@@ -30,6 +33,15 @@ export interface PromptCachePlanning {
   now: () => number;
   mode: PlannerMode | 'off';
   rules: ReadonlyArray<{ matches(f: RequestFeatures): boolean; mode: PlannerMode | 'off' }>;
+  /** The link to the other replicas' planners, when they share observations (`promptCache.sharedStats`). */
+  shared?: { stats(): SharedPlannerStats };
+}
+
+export interface PlanningOptions {
+  now?: () => number;
+  /** Where this replica's planner events go (see promptcache/shared-redis.ts). */
+  publish?: (event: PlannerEvent) => void;
+  shared?: { stats(): SharedPlannerStats };
 }
 
 export function promptCachePlanStage(planning: PromptCachePlanning): Stage {
@@ -46,8 +58,14 @@ export function promptCachePlanStage(planning: PromptCachePlanning): Stage {
   };
 }
 
-export function createPromptCachePlanning(config: Config['promptCache'], now: () => number = Date.now): PromptCachePlanning {
-  return { planner: new AutoCachePlanner(), now, mode: config.mode, rules: config.rules.map((r) => ({ matches: compileMatch(r.match), mode: r.mode })) };
+export function createPromptCachePlanning(config: Config['promptCache'], opts: PlanningOptions = {}): PromptCachePlanning {
+  return {
+    planner: new AutoCachePlanner(opts.publish ? { publish: opts.publish } : {}),
+    now: opts.now ?? Date.now,
+    mode: config.mode,
+    rules: config.rules.map((r) => ({ matches: compileMatch(r.match), mode: r.mode })),
+    ...(opts.shared ? { shared: opts.shared } : {}),
+  };
 }
 
 /**
@@ -91,9 +109,16 @@ function planAnthropic(request: CanonicalRequest, d: Deployment, ctx: RequestCon
   return entry.request;
 }
 
-function summarize(plan: { breakpoints: ReadonlyArray<{ ttl: string }>; expectedSavingPico: number }): string {
-  if (!plan.breakpoints.length) return 'planned:none';
-  return `planned:${plan.breakpoints.map((b) => b.ttl).join(',')}`;
+/**
+ * `planned:<ttl of each breakpoint>|none`, then `; cached=<tokens>` when a prefix is believed to be
+ * in the provider's cache and `; seen=<n>` when a prefix of the prompt has arrived before (with
+ * shared statistics, through any replica).
+ */
+function summarize(plan: BreakpointPlan): string {
+  let s = plan.breakpoints.length ? `planned:${plan.breakpoints.map((b) => b.ttl).join(',')}` : 'planned:none';
+  if (plan.cachedTokens > 0) s += `; cached=${plan.cachedTokens}`;
+  if (plan.seen > 1) s += `; seen=${plan.seen}`;
+  return s;
 }
 
 /** Marks the plan of the deployment that answered as sent (its cache entries now exist). */

@@ -20,7 +20,7 @@ function partHasCacheControl(p: ContentPart): boolean {
 }
 
 /** A copy of the request with the plan's breakpoints; the input is never mutated. */
-export function applyBreakpoints(req: CanonicalRequest, plan: BreakpointPlan): CanonicalRequest {
+export function applyBreakpoints(req: CanonicalRequest, plan: Pick<BreakpointPlan, 'breakpoints'>): CanonicalRequest {
   if (plan.breakpoints.length === 0 || hasCallerCacheControl(req)) return req;
   const slots = blockSlots(req);
   const out: CanonicalRequest = { ...req, system: [...req.system], messages: [...req.messages] };

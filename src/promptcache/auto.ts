@@ -3,6 +3,7 @@
 import type { ModelPricing } from '../cost/prices.js';
 import { blockEnds, type PromptBlock } from './blocks.js';
 import { CacheTracker } from './cache-tracker.js';
+import type { PlannerEvent } from './observations.js';
 import { planBreakpoints, type BreakpointPlan, type PlannerMode } from './planner.js';
 import { PrefixStats } from './prefix-stats.js';
 import type { ReuseModel } from './reuse.js';
@@ -25,18 +26,34 @@ export interface AutoPlan {
   commit: (at?: number) => void;
 }
 
+export interface AutoCachePlannerOptions {
+  reuse?: ReuseModel;
+  tracker?: CacheTracker;
+  /** Receives this planner's arrivals and sent requests, for other replicas to `merge`. */
+  publish?: (event: PlannerEvent) => void;
+}
+
 export class AutoCachePlanner {
   readonly reuse: ReuseModel;
   readonly tracker: CacheTracker;
+  private readonly publish: ((event: PlannerEvent) => void) | undefined;
 
-  constructor(opts: { reuse?: ReuseModel; tracker?: CacheTracker } = {}) {
+  constructor(opts: AutoCachePlannerOptions = {}) {
     this.reuse = opts.reuse ?? new PrefixStats();
     this.tracker = opts.tracker ?? new CacheTracker();
+    this.publish = opts.publish;
+  }
+
+  /** Another replica's arrival or sent request, applied at its own time (never re-published). */
+  merge(event: PlannerEvent): void {
+    if (event.kind === 'arrival') this.reuse.observe(event.namespace, event.blocks, event.at);
+    else this.tracker.record(event.namespace, event.model, event.blocks, event.breakpoints, event.at);
   }
 
   plan(input: AutoPlanInput): AutoPlan {
     const { namespace, model, blocks, now } = input;
     this.reuse.observe(namespace, blocks, now);
+    this.publish?.({ kind: 'arrival', namespace, blocks, at: now });
     const plan = planBreakpoints(blocks, {
       pricing: input.pricing,
       minCacheableTokens: input.minCacheableTokens,
@@ -47,7 +64,13 @@ export class AutoCachePlanner {
       existingCachedPrefixes: this.tracker.cachedPrefixes(namespace, model, blocks, now),
     });
     anchorStablePrefix(plan, blocks, input.minCacheableTokens);
-    return { plan, commit: (at = now) => this.tracker.record(namespace, model, blocks, plan.breakpoints, at) };
+    const commit = (at = now): void => {
+      this.tracker.record(namespace, model, blocks, plan.breakpoints, at);
+      const last = plan.breakpoints[plan.breakpoints.length - 1];
+      if (last && this.publish)
+        this.publish({ kind: 'sent', namespace, model, blocks: blocks.slice(0, last.blockIndex + 1), breakpoints: plan.breakpoints, at });
+    };
+    return { plan, commit };
   }
 }
 

@@ -8,5 +8,7 @@ export type { ReuseEstimate, ReuseModel } from './reuse.js';
 export { planBreakpoints, AGGRESSIVE_PREMIUM_FACTOR, type Breakpoint, type BreakpointPlan, type PlanOptions, type PlannerMode } from './planner.js';
 export { applyBreakpoints, hasCallerCacheControl } from './apply.js';
 export { CacheTracker, type CacheTrackerOptions } from './cache-tracker.js';
-export { AutoCachePlanner, type AutoPlan, type AutoPlanInput } from './auto.js';
+export { AutoCachePlanner, type AutoCachePlannerOptions, type AutoPlan, type AutoPlanInput } from './auto.js';
+export { decodeEvents, encodeEvents, type PlannerEvent, type ArrivalEvent, type SentEvent } from './observations.js';
+export { RedisPlannerSync, type SharedPlannerOptions, type SharedPlannerStats } from './shared-redis.js';
 export { TTL_MS, type Ttl } from './cost-model.js';

@@ -35,6 +35,10 @@ export interface BreakpointPlan {
   /** Expected saving against no caching, in pico-dollars (the read of A plus the writes' value). */
   expectedSavingPico: number;
   reason: string;
+  /** Tokens of the prefix believed to be in the provider's cache (read by this request). */
+  cachedTokens: number;
+  /** Most arrivals seen of a prefix of this prompt long enough to cache (this one included; 0 when not counted). */
+  seen: number;
 }
 
 export interface PlanOptions {
@@ -59,7 +63,7 @@ interface Step {
   short: boolean;
 }
 
-const empty = (reason: string): BreakpointPlan => ({ breakpoints: [], expectedSavingPico: 0, reason });
+const empty = (reason: string): BreakpointPlan => ({ breakpoints: [], expectedSavingPico: 0, reason, cachedTokens: 0, seen: 0 });
 
 export function planBreakpoints(blocks: readonly PromptBlock[], opts: PlanOptions): BreakpointPlan {
   const n = blocks.length;
@@ -82,7 +86,12 @@ export function planBreakpoints(blocks: readonly PromptBlock[], opts: PlanOption
   }
   const start = cached >= 0 ? ends[cached]! : 0;
 
-  const reads = monotoneReads(opts.stats.estimate(opts.namespace, blocks, opts.now, { deferralCredit: deferralCredit(prices) }));
+  const estimates = opts.stats.estimate(opts.namespace, blocks, opts.now, { deferralCredit: deferralCredit(prices) });
+  let seen = 0;
+  estimates.forEach((e, i) => {
+    if (usable(i)) seen = Math.max(seen, e.arrivals ?? 0);
+  });
+  const reads = monotoneReads(estimates);
   const candidates = candidateEnds({ blocks, ends, usable, reads, cached, start });
   const value = (c: number, ttl: Ttl): number => segmentValuePerToken(prices, ttl, reads[c]![ttl], factor);
 
@@ -112,6 +121,8 @@ export function planBreakpoints(blocks: readonly PromptBlock[], opts: PlanOption
     breakpoints,
     expectedSavingPico: Math.round(readValue + (best?.value ?? 0)),
     reason: describe({ cached, start, writes, reads, prices }),
+    cachedTokens: start,
+    seen,
   };
 }
 

@@ -268,13 +268,14 @@ export class PrefixStats implements ReuseModel {
   }
 
   private arrive(rec: PrefixRecord, now: number): void {
-    const gap = now - rec.last;
+    // Another replica's arrival can be merged after a later local one: count it as simultaneous.
+    const gap = Math.max(0, now - rec.last);
     if (rec.probe) this.clock.end(rec.probe, gap);
     rec.probe = undefined;
     if (rec.gaps.length < this.gapsPerPrefix) rec.gaps.push(gap);
     else rec.gaps[rec.gapNext] = gap;
     rec.gapNext = (rec.gapNext + 1) % this.gapsPerPrefix;
-    rec.last = now;
+    rec.last = Math.max(rec.last, now);
     rec.arrivals++;
   }
 

@@ -6,6 +6,8 @@ import type { Ttl } from './cost-model.js';
 
 export interface ReuseEstimate {
   expectedReads: Readonly<Record<Ttl, number>>;
+  /** Arrivals of this prefix seen so far (this one included), when the model counts them. */
+  arrivals?: number;
 }
 
 export interface EstimateOptions {

@@ -287,9 +287,23 @@ export interface PromptChurnRow {
   example: string;
 }
 
+/** The planner's link to the other replicas (`promptCache.sharedStats` with Redis state). */
+export interface PromptCacheSharing {
+  /** This process's id in the shared stream. */
+  replica: string;
+  /** This replica's planner events sent, the others' merged, and events lost (Redis down or backlog full). */
+  published: number;
+  merged: number;
+  dropped: number;
+  /** The last Redis failure while the link is failing; null when healthy. */
+  error: string | null;
+}
+
 export interface PromptCacheResponse {
   /** Costliest first. */
   churn: PromptChurnRow[];
+  /** Null when this replica's planner learns only from its own traffic. */
+  shared: PromptCacheSharing | null;
 }
 
 // ---- POST /api/estimate

@@ -150,6 +150,7 @@ export async function handleAdmin(req: IncomingMessage, res: ServerResponse, dep
         first_difference_at_char: r.firstDifferenceAt,
         example: r.example,
       })),
+      shared: deps.promptCache.shared?.stats() ?? null,
     } satisfies PromptCacheResponse);
     return;
   }

@@ -24,6 +24,7 @@ import type { Catalog } from '../config/catalog.js';
 import type { AdapterRegistry } from '../providers/registry.js';
 import { openResponseCacheStore } from '../cache/open.js';
 import { PrefixChurnDetector } from '../promptcache/churn.js';
+import { RedisPlannerSync } from '../promptcache/shared-redis.js';
 import { createPromptCachePlanning } from '../pipeline/prompt-cache.js';
 import { ConfigError } from '../config/load.js';
 import type { ResilienceDeps } from '../routing/resilience/index.js';
@@ -160,6 +161,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     await emulator?.close();
     throw new StartupError(`cannot load the virtual keys: ${err instanceof Error ? err.message : String(err)}`);
   }
+  const sharedPlanner = sharedPlannerFor(config, clock);
   const pipelineDeps: PipelineDeps = {
     governance: governance.governance,
     catalog,
@@ -174,10 +176,14 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       clock,
     ),
     promptChurn: new PrefixChurnDetector(),
-    promptCache: createPromptCachePlanning(config.promptCache, clock),
+    promptCache: createPromptCachePlanning(config.promptCache, {
+      now: clock,
+      ...(sharedPlanner ? { publish: (e) => sharedPlanner.publish(e), shared: sharedPlanner } : {}),
+    }),
     clock,
     store,
   };
+  sharedPlanner?.start((e) => pipelineDeps.promptCache.planner.merge(e));
   const batches = await startBatchService(config, { ...pipelineDeps, runItem: batchItemPipeline(pipelineDeps) }, options.batchLoop);
   const deps: AppDeps = {
     ...pipelineDeps,
@@ -215,6 +221,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       });
       // Adapters first: deleting provider-side caches on the way out bills refunds to the ledger.
       await deps.batches.close();
+      await sharedPlanner?.close();
       await deps.adapters.close();
       await governance.close();
       await retention?.stop();
@@ -225,4 +232,11 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       await emulator?.close();
     },
   };
+}
+
+/** The planner's link to the other replicas: with Redis state, unless `promptCache.sharedStats` is off. */
+function sharedPlannerFor(config: Config, now: () => number): RedisPlannerSync | undefined {
+  const state = config.storage.state;
+  if (state.kind !== 'redis' || !config.promptCache.sharedStats) return undefined;
+  return new RedisPlannerSync({ url: state.url, key: `${state.prefix}promptcache:events`, now });
 }

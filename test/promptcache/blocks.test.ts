@@ -83,8 +83,6 @@ describe('applyBreakpoints', () => {
         { blockIndex: 0, ttl: '1h' },
         { blockIndex: 1, ttl: '1h' },
       ],
-      expectedSavingPico: 0,
-      reason: '',
     });
     expect(out.tools![0]!.cacheControl).toEqual({ type: 'ephemeral', ttl: '1h' });
     expect(out.system[0]!.cacheControl).toEqual({ type: 'ephemeral', ttl: '1h' });
@@ -103,11 +101,11 @@ describe('applyBreakpoints', () => {
     });
     for (const req of [perPart, topLevel, inToolResult]) {
       expect(hasCallerCacheControl(req)).toBe(true);
-      expect(applyBreakpoints(req, { breakpoints: [{ blockIndex: 2, ttl: '5m' }], expectedSavingPico: 1, reason: '' })).toBe(req);
+      expect(applyBreakpoints(req, { breakpoints: [{ blockIndex: 2, ttl: '5m' }] })).toBe(req);
     }
   });
 
   it('refuses a breakpoint on a thinking block', () => {
-    expect(() => applyBreakpoints(request('x'), { breakpoints: [{ blockIndex: 3, ttl: '5m' }], expectedSavingPico: 0, reason: '' })).toThrow(/thinking/);
+    expect(() => applyBreakpoints(request('x'), { breakpoints: [{ blockIndex: 3, ttl: '5m' }] })).toThrow(/thinking/);
   });
 });

@@ -48,6 +48,21 @@ describe('promptcache eval', () => {
     expect(typeof json.repeat_oracle_method).toBe('string');
   });
 
+  it('--replicas 3: every split and sharing over one provider cache; here each decides as the single planner', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pc-eval-'));
+    const file = join(dir, 'trace.jsonl');
+    writeFileSync(file, TRACE.map((r) => JSON.stringify(r)).join('\n'));
+    const report = runPromptCacheEval({ trace: file, model: 'claude-sonnet-4-5', format: 'json', mode: 'auto', replicas: 3, stalenessMs: 0 });
+    // r2 lands on another replica than r1 (round-robin), which plans it as new with the prior and
+    // writes its last block; the provider still reads r1's 2048 tokens within the lookback.
+    expect(report.replicas).toMatchObject({ replicas: 3, staleness_ms: 0 });
+    expect(report.replicas!.rows.map((r) => `${r.assign}/${r.sharing}`)).toEqual(
+      ['round-robin', 'sticky'].flatMap((a) => ['isolated', 'stats', 'tracker', 'shared'].map((s) => `${a}/${s}`)),
+    );
+    for (const row of report.replicas!.rows) expect(row).toMatchObject({ planned_cost_usd: 0.0142944, captured_share_of_oracle_saving: 0.6995 });
+    expect(runPromptCacheEval({ trace: file, model: 'claude-sonnet-4-5', format: 'json', mode: 'auto' }).replicas).toBeUndefined();
+  });
+
   it('honours --limit and rejects a non-Claude model', () => {
     const dir = mkdtempSync(join(tmpdir(), 'pc-eval-'));
     const file = join(dir, 'trace.jsonl');

@@ -55,11 +55,11 @@ export interface ReplayResult {
   lowerBoundPico: bigint;
 }
 
-type Decide = (blocks: readonly PromptBlock[], now: number) => { breakpoints: Breakpoint[]; commit?: () => void };
+export type Decide = (blocks: readonly PromptBlock[], now: number) => { breakpoints: Breakpoint[]; commit?: () => void };
 
-const NAMESPACE = 'trace';
+export const NAMESPACE = 'trace';
 
-function simulate(arrivals: ReadonlyArray<{ blocks: PromptBlock[]; time: number }>, opts: ReplayOptions, decide: Decide): PolicyOutcome {
+export function simulate(arrivals: ReadonlyArray<{ blocks: PromptBlock[]; time: number }>, opts: ReplayOptions, decide: Decide): PolicyOutcome {
   let clock = 0;
   const provider = new AnthropicPromptCache(() => clock, { ...DEFAULT_MIN_CACHE_TOKENS, ...opts.minCacheTokens });
   const tokens: TokenTotals = { input: 0, cacheRead: 0, cacheWrite5m: 0, cacheWrite1h: 0 };
@@ -82,7 +82,7 @@ function simulate(arrivals: ReadonlyArray<{ blocks: PromptBlock[]; time: number 
   return { costPico: cost, tokens, breakpoints };
 }
 
-function plannerPolicy(auto: AutoCachePlanner, opts: ReplayOptions): Decide {
+export function plannerPolicy(auto: AutoCachePlanner, opts: ReplayOptions): Decide {
   return (blocks, now) => {
     const { plan, commit } = auto.plan({
       namespace: NAMESPACE,

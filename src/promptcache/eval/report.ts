@@ -1,6 +1,7 @@
 // The eval's output object (the JSON form is this object, verbatim).
 import { formatUsd } from '../../cost/money.js';
-import type { ReplayResult, TokenTotals } from './replay.js';
+import type { Assignment, Sharing } from './replicas.js';
+import type { PolicyOutcome, ReplayResult, TokenTotals } from './replay.js';
 
 export const ORACLE_METHOD =
   "the planner's optimiser fed the exact future instead of estimates: for each block of each request, " +
@@ -39,6 +40,21 @@ export interface EvalReport {
   oracle_method: string;
   repeat_oracle_method: string;
   elapsed_ms: number;
+  /** With `--replicas n` (n > 1): the planner split over n replicas sharing one provider cache. */
+  replicas?: ReplicaReport;
+}
+
+export interface ReplicaRow {
+  assign: Assignment;
+  sharing: Sharing;
+  planned_cost_usd: number;
+  captured_share_of_oracle_saving: number | null;
+}
+
+export interface ReplicaReport {
+  replicas: number;
+  staleness_ms: number;
+  rows: ReplicaRow[];
 }
 
 const usd = (pico: bigint): number => Number(formatUsd(pico));
@@ -69,5 +85,23 @@ export function buildReport(model: string, r: ReplayResult, elapsedMs: number): 
     oracle_method: ORACLE_METHOD,
     repeat_oracle_method: REPEAT_ORACLE_METHOD,
     elapsed_ms: Math.round(elapsedMs),
+  };
+}
+
+export function buildReplicaReport(
+  r: ReplayResult,
+  p: { replicas: number; stalenessMs: number; runs: ReadonlyArray<{ assign: Assignment; sharing: Sharing; outcome: PolicyOutcome }> },
+): ReplicaReport {
+  const base = r.outcomes.baseline.costPico;
+  const oracleSaving = base - r.outcomes.oracle.costPico;
+  return {
+    replicas: p.replicas,
+    staleness_ms: p.stalenessMs,
+    rows: p.runs.map(({ assign, sharing, outcome }) => ({
+      assign,
+      sharing,
+      planned_cost_usd: usd(outcome.costPico),
+      captured_share_of_oracle_saving: share(base - outcome.costPico, oracleSaving),
+    })),
   };
 }
