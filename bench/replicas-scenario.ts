@@ -8,6 +8,7 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import postgres from 'postgres';
 import { z } from 'zod';
 import { formatUsd } from '../src/cost/money.js';
 import { usdToPico } from '../src/governance/pico.js';
@@ -44,8 +45,10 @@ export interface ReplicaScenarioResult {
   latencyP99Ms: number;
   /** From the SIGKILL until the new process listened again. */
   downtimeMs: number;
-  /** Rows the restarted replica shipped from the killed process's spool. */
+  /** Rows the restarted replica shipped from the killed process's spool (most already in the ledger). */
   shippedFromSpool: number;
+  /** Rows of the killed process that were not in PostgreSQL when it died: only its spool had them. */
+  onlyInSpool: number;
   ledgerRows: number;
   /** Answered request ids with no ledger row. */
   missing: number;
@@ -61,9 +64,12 @@ export interface ReplicaScenarioResult {
   answeredPico: bigint;
   /** Σ of the ledger rows' costs. */
   rowsPico: bigint;
+  /** The key's budget in Redis afterwards: spent (settled) and still reserved. */
+  budget: { spentPico: bigint; reservedPico: bigint };
 }
 
 const KeyCreated = z.object({ id: z.string(), key: z.string() });
+const KeyShown = z.object({ budgets: z.array(z.object({ spent_usd: z.string(), reserved_usd: z.string() })) });
 const Spend = z.object({ total: z.object({ cost_usd: z.string() }) });
 const Rows = z.object({ data: z.array(z.object({ requestId: z.string(), cost_usd: z.string(), status: z.number(), endpoint: z.string() })) });
 
@@ -117,9 +123,18 @@ export async function runReplicaScenario(opts: ReplicaScenarioOptions): Promise<
 
     const outcomes: Array<Sent & { replica: number }> = [];
     let answered = 0;
-    const restart: { done?: Promise<{ downtimeMs: number; shipped: number }> } = {};
+    const restart: { done?: Promise<{ downtimeMs: number; shipped: number; rowsAtKill: number }> } = {};
     let killedTag = '';
-    const killAndRestart = async (): Promise<{ downtimeMs: number; shipped: number }> => {
+    const killedRows = async (): Promise<number> => {
+      const sql = postgres(opts.pgUrl, { max: 1, onnotice: () => undefined });
+      try {
+        const [row] = await sql.unsafe<{ n: string }[]>(`SELECT count(*) AS n FROM "${opts.schema}".ledger WHERE request_id LIKE $1`, [`%${killedTag}____`]);
+        return Number(row?.n ?? 0);
+      } finally {
+        await sql.end({ timeout: 1 });
+      }
+    };
+    const killAndRestart = async (): Promise<{ downtimeMs: number; shipped: number; rowsAtKill: number }> => {
       const victim = replicas[1]!;
       const before = outcomes.find((o) => o.ok && o.replica === 1);
       if (before?.ok !== true) throw new Error('replica 1 answered nothing before the kill');
@@ -129,13 +144,14 @@ export async function runReplicaScenario(opts: ReplicaScenarioOptions): Promise<
       const at = performance.now();
       victim.child.kill('SIGKILL');
       await victim.exited;
+      const rowsAtKill = await killedRows();
       await new Promise((r) => setTimeout(r, opts.downMs));
       const again = await startProcess([BIN, 'serve', '--config', configs[1]!, '--port', port], children);
       replicas[1] = again;
       const downtimeMs = performance.now() - at;
       const shipped = Number(/shipped (\d+) ledger row/.exec(again.output())?.[1] ?? 0);
       log(`replica 1 back on ${again.url} after ${downtimeMs.toFixed(0)} ms; ${shipped} rows shipped from its spool`);
-      return { downtimeMs, shipped };
+      return { downtimeMs, shipped, rowsAtKill };
     };
 
     const started = performance.now();
@@ -152,12 +168,16 @@ export async function runReplicaScenario(opts: ReplicaScenarioOptions): Promise<
     await Promise.all(Array.from({ length: opts.concurrency }, worker));
     const seconds = (performance.now() - started) / 1000;
     if (restart.done === undefined) throw new Error('the load ended before the kill');
-    const { downtimeMs, shipped } = await restart.done;
+    const { downtimeMs, shipped, rowsAtKill } = await restart.done;
 
     // Each replica writes what it has queued before it answers /api/spend (read-your-writes); the
     // second round is what every replica answers once all three have written.
     for (const r of replicas) await getJson(`${r.url}/api/spend`, Spend);
     const spendPico = await Promise.all(replicas.map(async (r) => usdToPico((await getJson(`${r.url}/api/spend`, Spend)).total.cost_usd)));
+
+    const shown = (await getJson(`${replicas[0]!.url}/api/keys/${key.id}`, KeyShown)).budgets[0];
+    if (shown === undefined) throw new Error('the key shows no budget');
+    const budget = { spentPico: usdToPico(shown.spent_usd), reservedPico: usdToPico(shown.reserved_usd) };
 
     const rows: z.output<typeof Rows>['data'] = [];
     for (let offset = 0; ; offset += 1000) {
@@ -189,6 +209,7 @@ export async function runReplicaScenario(opts: ReplicaScenarioOptions): Promise<
       latencyP99Ms: q(0.99),
       downtimeMs,
       shippedFromSpool: shipped,
+      onlyInSpool: (await killedRows()) - rowsAtKill,
       ledgerRows: rows.length,
       missing: ok.filter((o) => !byId.has(o.requestId)).length,
       duplicated: [...byId.values()].filter((v) => v.count > 1).length,
@@ -202,6 +223,7 @@ export async function runReplicaScenario(opts: ReplicaScenarioOptions): Promise<
       spendPico,
       answeredPico: sum(ok.map((o) => o.costPico)),
       rowsPico: sum(rows.map((r) => usdToPico(r.cost_usd))),
+      budget,
     };
   } finally {
     for (const c of clients) await c.close();
@@ -220,6 +242,13 @@ export function verdict(r: ReplicaScenarioResult): string[] {
   if (r.rowsPico !== r.answeredPico + r.unanswered.costPico) wrong.push('Σ rows ≠ Σ answered + Σ unanswered rows');
   if (r.unanswered.rows !== r.unanswered.fromKilledProcess)
     wrong.push(`${r.unanswered.rows - r.unanswered.fromKilledProcess} unanswered rows not from the killed process`);
+  // A settle reaches Redis after its row is spooled, and a reservation is never less than the exact
+  // cost: a kill between the two leaves the cost reserved (until governance.reservationTtlMs).
+  if (r.budget.spentPico > r.rowsPico || r.budget.spentPico + r.budget.reservedPico < r.rowsPico) {
+    wrong.push(
+      `the key's budget (spent ${formatUsd(r.budget.spentPico)}, reserved ${formatUsd(r.budget.reservedPico)}) does not bound Σ rows ${formatUsd(r.rowsPico)}`,
+    );
+  }
   return wrong;
 }
 

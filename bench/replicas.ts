@@ -46,7 +46,7 @@ async function main(): Promise<void> {
     ],
     ['throughput, latency p50 / p99', `${(r.sent / r.seconds).toFixed(0)} req/s, ${r.latencyP50Ms.toFixed(1)} / ${r.latencyP99Ms.toFixed(1)} ms`],
     ['replica 1 down (SIGKILL → listening again)', `${r.downtimeMs.toFixed(0)} ms`],
-    ['rows shipped from its spool at restart', r.shippedFromSpool],
+    ['rows its spool held / of them not yet in PostgreSQL at the kill', `${r.shippedFromSpool} / ${r.onlyInSpool}`],
     ['ledger rows', r.ledgerRows],
     ['answered with no row / ids with 2+ rows / cost ≠ client', `${r.missing} / ${r.duplicated} / ${r.costMismatches}`],
     [
@@ -55,6 +55,7 @@ async function main(): Promise<void> {
     ],
     ['Σ cost told to clients (200s)', `$${formatUsd(r.answeredPico)}`],
     ['/api/spend on replica 0 / 1 / 2', r.spendPico.map((p) => `$${formatUsd(p)}`).join(' / ')],
+    ["the key's budget in Redis: spent / reserved", `$${formatUsd(r.budget.spentPico)} / $${formatUsd(r.budget.reservedPico)}`],
   );
   process.stdout.write(`${t.toString()}\n`);
   const out = join(ROOT, 'bench', 'results');

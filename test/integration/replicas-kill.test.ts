@@ -6,7 +6,9 @@
 // 200 has exactly one ledger row, costed as its client was told (the `x-costwise-cost-usd`
 // header, or for a stream the trailer of that name), and `/api/spend` gives the same total on
 // all three replicas: that sum to the pico-dollar, plus the rows of requests whose answer the
-// kill cut after their row was spooled (only the killed process may have those).
+// kill cut after their row was spooled (only the killed process may have those). Every request
+// uses one virtual key with a budget in Redis: what it shows as spent is at most the ledger's total,
+// and spent plus still reserved at least that total.
 //
 // 1,500 requests here (REPLICAS_KILL_REQUESTS to change it); `node dist/bench/replicas.js` runs
 // the same scenario (bench/replicas-scenario.ts) with 6,000. Needs the built dist (bin/costwise.js)
@@ -58,6 +60,9 @@ describe.runIf(HAS_PG && HAS_REDIS)('three replicas on PostgreSQL and Redis, one
     expect(r.rowsPico).toBe(r.answeredPico + r.unanswered.costPico);
     expect(r.unanswered.fromKilledProcess).toBe(r.unanswered.rows);
     expect(r.unanswered.rows).toBeLessThanOrEqual(failed('cut'));
+    // The key's budget in Redis: settled costs never above the ledger, settled + reserved never below.
+    expect(r.budget.spentPico).toBeLessThanOrEqual(r.rowsPico);
+    expect(r.budget.spentPico + r.budget.reservedPico).toBeGreaterThanOrEqual(r.rowsPico);
     expect(verdict(r)).toEqual([]);
   }, 300_000);
 });
