@@ -1,106 +1,23 @@
 // `npm run bench`: costwise serve vs a bare undici pass-through proxy, both in front of the same
 // zero-latency emulator, in one run on loopback. Throughput at saturation and latency at a light
 // sequential load; results to bench/results/gateway.json and a table.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import autocannon from 'autocannon';
+import { join } from 'node:path';
 import Table from 'cli-table3';
-
-const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const BIN = join(root, 'bin', 'costwise.js');
+import { BODY, load, median, sequentialLatency, type Measured } from './harness.js';
+import { BIN, ROOT as root, startEmulatorProcess, startProcess } from './process.js';
 const DURATION_S = Number(process.env['BENCH_DURATION'] ?? 6);
 const CONNECTIONS = Number(process.env['BENCH_CONNECTIONS'] ?? 32);
 
 const children: ChildProcess[] = [];
-function startProcess(args: string[]): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  let out = '';
-  return new Promise((resolve, reject) => {
-    const onData = (d: Buffer) => {
-      out += d.toString();
-      const m = /http:\/\/127\.0\.0\.1:\d+/.exec(out);
-      if (m) resolve({ child, url: m[0] });
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.on('exit', (code) => reject(new Error(`${args.join(' ')} exited ${code}: ${out}`)));
-  });
-}
-
-const BODY = JSON.stringify({
-  model: 'gpt-4.1-mini',
-  messages: [
-    { role: 'system', content: 'You are a helpful assistant for a city council help desk.' },
-    { role: 'user', content: 'When is the bulky waste collection in my district?' },
-  ],
-  max_tokens: 64,
-});
-
-/** User + system CPU time of a process so far, in ms (Linux /proc). */
-function cpuMs(pid: number): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // clock ticks at USER_HZ = 100
-  } catch {
-    return NaN;
-  }
-}
-
-interface Measured {
-  /** CPU time the proxy process spent per request, µs: overhead independent of machine contention. */
-  cpuUsPerRequest: number;
-  requestsPerSec: number;
-  p50Ms: number;
-  p99Ms: number;
-  errors: number;
-  non2xx: number;
-}
-
-async function load(url: string, connections: number, duration: number, pid?: number): Promise<Measured> {
-  const cpu0 = pid ? cpuMs(pid) : NaN;
-  const r = await autocannon({
-    url: `${url}/v1/chat/completions`,
-    method: 'POST',
-    connections,
-    duration,
-    headers: { 'content-type': 'application/json', authorization: 'Bearer bench' },
-    body: BODY,
-  });
-  const cpuUsPerRequest = ((cpuMs(pid ?? 0) - cpu0) * 1000) / Math.max(1, r.requests.total);
-  return { cpuUsPerRequest, requestsPerSec: r.requests.average, p50Ms: r.latency.p50, p99Ms: r.latency.p99, errors: r.errors, non2xx: r.non2xx };
-}
 
 /** A deterministic request (temperature 0): after the first, answered from the response cache. */
 const CACHED_BODY = JSON.stringify({ ...(JSON.parse(BODY) as object), temperature: 0 });
 
-/** Latency without queueing: one connection, sequential requests, precise per-request timing. */
-async function sequentialLatency(url: string, count: number, body = BODY): Promise<{ p50Ms: number; p99Ms: number }> {
-  const { Pool } = await import('undici');
-  const pool = new Pool(url, { connections: 1 });
-  const times: number[] = [];
-  for (let i = 0; i < count + 200; i++) {
-    const t0 = performance.now();
-    const res = await pool.request({
-      path: '/v1/chat/completions',
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: 'Bearer bench' },
-      body,
-    });
-    await res.body.arrayBuffer();
-    if (i >= 200) times.push(performance.now() - t0);
-  }
-  await pool.close();
-  times.sort((a, b) => a - b);
-  const q = (p: number) => times[Math.min(times.length - 1, Math.floor(p * times.length))]!;
-  return { p50Ms: q(0.5), p99Ms: q(0.99) };
-}
-
 async function main(): Promise<void> {
-  const emulator = await startProcess([BIN, 'emulate', '--port', '0', '--rpm', '100000000', '--tpm', '1000000000000']);
+  const emulator = await startEmulatorProcess(children);
   const dir = mkdtempSync(join(tmpdir(), 'costwise-bench-'));
   const cfg = join(dir, 'bench.yaml');
   writeFileSync(
@@ -112,37 +29,33 @@ async function main(): Promise<void> {
       'models: [ { name: gpt-4.1-mini, provider: emu } ]',
     ].join('\n'),
   );
-  const gateway = await startProcess([BIN, 'serve', '--config', cfg]);
-  const bare = await startProcess([join(root, 'dist', 'bench', 'bare-proxy.js'), emulator.url]);
-  const staticServer = await startProcess([join(root, 'dist', 'bench', 'static-server.js')]);
+  const gateway = await startProcess([BIN, 'serve', '--config', cfg], children);
+  const bare = await startProcess([join(root, 'dist', 'bench', 'bare-proxy.js'), emulator.url], children);
+  const staticServer = await startProcess([join(root, 'dist', 'bench', 'static-server.js')], children);
   process.stdout.write(`emulator ${emulator.url} · gateway ${gateway.url} · bare proxy ${bare.url}\n`);
   process.stdout.write(`warming up…\n`);
   // Both warmed until the JIT has settled (the gateway runs more code, so it needs it more).
   const warmup = Number(process.env['BENCH_WARMUP'] ?? 10);
-  await load(bare.url, CONNECTIONS, warmup);
-  await load(gateway.url, CONNECTIONS, warmup);
+  await load({ url: bare.url }, CONNECTIONS, warmup);
+  await load({ url: gateway.url }, CONNECTIONS, warmup);
 
   // Alternate to spread any drift of the shared machine over both.
   const rounds = Number(process.env['BENCH_ROUNDS'] ?? 7);
   const tp: Record<'bare' | 'gateway', Measured[]> = { bare: [], gateway: [] };
   for (let i = 0; i < rounds; i++) {
     process.stdout.write(`round ${i + 1}/${rounds}: throughput, ${CONNECTIONS} connections × ${DURATION_S}s each\n`);
-    tp.bare.push(await load(bare.url, CONNECTIONS, DURATION_S, bare.child.pid));
-    tp.gateway.push(await load(gateway.url, CONNECTIONS, DURATION_S, gateway.child.pid));
+    tp.bare.push(await load({ url: bare.url, pid: bare.child.pid }, CONNECTIONS, DURATION_S));
+    tp.gateway.push(await load({ url: gateway.url, pid: gateway.child.pid }, CONNECTIONS, DURATION_S));
   }
   process.stdout.write('sequential latency, 2,000 requests each\n');
-  const latBare = await sequentialLatency(bare.url, 2000);
-  const latGateway = await sequentialLatency(gateway.url, 2000);
+  const latBare = await sequentialLatency({ url: bare.url }, 2000);
+  const latGateway = await sequentialLatency({ url: gateway.url }, 2000);
   process.stdout.write('response-cache hit vs serving nothing (a static server), 2,000 requests each\n');
-  const latStatic = await sequentialLatency(staticServer.url, 2000);
-  const latHit = await sequentialLatency(gateway.url, 2000, CACHED_BODY);
+  const latStatic = await sequentialLatency({ url: staticServer.url }, 2000);
+  const latHit = await sequentialLatency({ url: gateway.url }, 2000, CACHED_BODY);
 
   // Median over rounds: a shared 2-core machine has outliers in both directions.
-  const avg = (xs: Measured[], k: keyof Measured) => {
-    const v = xs.map((x) => x[k]).sort((a, b) => a - b);
-    const mid = v.length >> 1;
-    return v.length % 2 ? v[mid]! : (v[mid - 1]! + v[mid]!) / 2;
-  };
+  const avg = (xs: Measured[], k: keyof Measured) => median(xs.map((x) => x[k]));
   const result = {
     date: new Date().toISOString(),
     node: process.version,
@@ -181,8 +94,7 @@ async function main(): Promise<void> {
   // shares the machine's state of that moment (a shared VM drifts by ±20% between minutes), and the
   // median over the rounds is the figure.
   const ratios = tp.gateway.map((g, i) => g.requestsPerSec / tp.bare[i]!.requestsPerSec).sort((a, b) => a - b);
-  const midRatio = ratios.length >> 1;
-  result.throughputRatio = ratios.length % 2 ? ratios[midRatio]! : (ratios[midRatio - 1]! + ratios[midRatio]!) / 2;
+  result.throughputRatio = median(ratios);
   result.addedP50Ms = result.gateway.p50Ms - result.bare.p50Ms;
   result.addedP99Ms = result.gateway.p99Ms - result.bare.p99Ms;
 

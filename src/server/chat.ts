@@ -114,21 +114,30 @@ class ChatExchange extends HttpExchange {
       includeUsage: ctx.request.streamUsage,
     });
     let error: GatewayError | undefined;
+    // The frames that tell a client its answer is complete (the finish's, `[DONE]`) wait until the
+    // row is in the spool, as a JSON answer's body does: an SDK stops reading there, so a kill
+    // between those frames and the spool write would lose the row of an answered request.
+    let held = '';
+    let finished = false;
     try {
       for await (const event of events) {
         const frames = writer.write(event);
-        if (frames && !res.write(frames)) await drained(res);
+        finished ||= event.type === 'finish';
+        if (finished) held += frames;
+        else if (frames && !res.write(frames)) await drained(res);
         if (res.destroyed) break;
       }
-      if (!res.destroyed) res.write(writer.end());
+      held += writer.end();
     } catch (err) {
       error = toGatewayError(err);
-      if (!res.destroyed) res.write(this.ingress.errorFrame(error, ctx.requestId));
+      if (!res.destroyed) res.write(held + this.ingress.errorFrame(error, ctx.requestId));
+      held = '';
     }
     // 499: the caller went away before the stream's end.
     const exit: Exit = { status: error ? error.status : res.destroyed ? 499 : 200, error, record: true };
     await seal(ctx, exit);
     if (!res.destroyed) {
+      if (held !== '') res.write(held);
       res.addTrailers({
         'x-costwise-cost-usd': formatUsd(ctx.settlement?.costPico ?? 0),
         'x-costwise-baseline-usd': formatUsd(ctx.settlement?.baselinePico ?? 0),
