@@ -25,7 +25,7 @@ describe('recovery', () => {
       { input_file_id: fileId, endpoint: '/v1/chat/completions', completion_window: '24h' },
       { headers: { 'x-costwise-approval': 'required' } },
     );
-    const item = svc.store.items(b.id)[0]!;
+    const item = (await svc.store.items(b.id))[0]!;
     const deployment = env.gateway.deps.catalog.get('gpt-4.1-nano')!;
     // What the runner does before a create: the provider batch row and the item's move, in one transaction …
     const pb = {
@@ -40,19 +40,19 @@ describe('recovery', () => {
       createdAt: Date.now(),
       cancelSent: false,
     };
-    expect(svc.store.assign(pb, [item.seq])).toBe(1);
+    expect(await svc.store.assign(pb, [item.seq])).toBe(1);
     // … then the create reaches the provider, and the process dies before storing its id.
     const body = openAIBatchClient.toUpstreamBody(JSON.parse(item.request) as CanonicalRequest, deployment.upstreamModel, []);
     const upstreamId = await openAIBatchClient.create(deployment.provider, [{ customId: item.upstreamCustomId, body }], { tag: pb.id, forwardHeaders: {} });
-    svc.store.transition(b.id, ['awaiting_approval'], 'in_progress', { approvedAt: Date.now(), inProgressAt: Date.now() });
+    await svc.store.transition(b.id, ['awaiting_approval'], 'in_progress', { approvedAt: Date.now(), inProgressAt: Date.now() });
     const deadline = Date.now() + 10_000;
-    while (!['completed', 'failed', 'expired', 'cancelled'].includes(svc.get(b.id)!.state) && Date.now() < deadline) {
+    while (!['completed', 'failed', 'expired', 'cancelled'].includes((await svc.get(b.id))!.state) && Date.now() < deadline) {
       await svc.settle();
       await new Promise((r) => setTimeout(r, 20));
     }
     const done = await waitOpenAI(env.openai, b.id, 1000);
     expect(done.status).toBe('completed');
-    expect(svc.store.providerBatchesIn(['collected']).find((p) => p.id === pb.id)?.upstreamId).toBe(upstreamId);
+    expect((await svc.store.providerBatchesIn(['collected'])).find((p) => p.id === pb.id)?.upstreamId).toBe(upstreamId);
     const batches = z.object({ data: z.array(z.object({ metadata: z.record(z.string(), z.string()).nullable() })) });
     const upstream = await fetchJson(`${env.emulator.url}/v1/batches`, batches, { headers: { authorization: 'Bearer x' } });
     expect(upstream.data.filter((x) => x.metadata?.costwise_batch === pb.id)).toHaveLength(1);
