@@ -105,6 +105,7 @@ export class BatchService {
     if (this.renewer) clearInterval(this.renewer);
     await this.ticking;
     await this.pipeline.drain();
+    await this.store.releaseLeases(this.replicaId).catch((err: unknown) => this.log(`costwise: batch: releasing leases: ${(err as Error).message}`));
     await this.store.close();
   }
 

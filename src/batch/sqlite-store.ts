@@ -247,6 +247,10 @@ export class SqliteBatchStore implements BatchStore {
     return ok(undefined);
   }
 
+  releaseLeases(): Promise<void> {
+    return ok(undefined);
+  }
+
   recover(): Promise<number> {
     return ok(this.db.prepare("UPDATE items SET state = 'pending' WHERE state = 'running'").run().changes);
   }
@@ -280,6 +284,11 @@ export class SqliteBatchStore implements BatchStore {
     const c: StateCounts = { pending: 0, submitted: 0, running: 0, succeeded: 0, errored: 0, canceled: 0, expired: 0 };
     for (const r of this.all('SELECT state, COUNT(*) AS n FROM items WHERE batch_id = ? GROUP BY state', batchId)) c[r.state as ItemState] = Number(r.n);
     return ok(c);
+  }
+
+  costPico(batchId: string): Promise<bigint> {
+    const r = this.one('SELECT CAST(COALESCE(SUM(cost_pico), 0) AS TEXT) AS total FROM items WHERE batch_id = ?', batchId);
+    return ok(BigInt(str(r?.total ?? '0')));
   }
 
   claim(batchId: string, seq: number): Promise<boolean> {

@@ -123,6 +123,8 @@ export interface BatchStore {
   leaseBatches(states: readonly BatchState[], lease: Lease): Promise<BatchRecord[]>;
   /** Extends every lease `lease.owner` holds (a timer, while a long tick runs). */
   renewLeases(lease: Lease): Promise<void>;
+  /** Gives up every lease `owner` holds (a clean stop: another replica need not wait for them to expire). */
+  releaseLeases(owner: string): Promise<void>;
   /** At start: items a previous process of this store left running run again; returns how many. */
   recover(): Promise<number>;
 
@@ -133,6 +135,8 @@ export interface BatchStore {
   itemsIn(batchId: string, state: ItemState, route?: ItemRecord['route']): Promise<ItemRecord[]>;
   itemsOf(providerBatchId: string): Promise<ItemRecord[]>;
   counts(batchId: string): Promise<StateCounts>;
+  /** What the batch's items have cost so far (exact: summed in the database). */
+  costPico(batchId: string): Promise<bigint>;
   /** pending → running; false when another worker (or a cancel) got there first. */
   claim(batchId: string, seq: number): Promise<boolean>;
   /** Applies outcomes whose items are still in their expected state; returns the ones applied. */

@@ -8,6 +8,7 @@
 // The JSON bodies are declared in admin-api.ts.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { GatewayError } from '../core/errors.js';
+import { formatUsd } from '../cost/money.js';
 import { openAIStatus, renderOpenAIBatch } from '../batch/render-openai.js';
 import { renderAnthropicBatch } from '../batch/render-anthropic.js';
 import { lineErrorLine, openAILine } from '../batch/render-openai.js';
@@ -37,6 +38,7 @@ async function summary(svc: BatchService, b: BatchRecord): Promise<BatchSummary>
     counts: c,
     estimate_usd: b.estimate.expected_usd,
     estimate: b.estimate,
+    cost_usd: formatUsd(await svc.store.costPico(b.id)),
     origin: b.origin,
     created_at: b.createdAt,
     ended_at: b.endedAt,

@@ -295,6 +295,11 @@ export function openPostgresBatchStore(opts: PostgresBatchStoreOptions): Postgre
       ]);
     },
 
+    async releaseLeases(owner: string) {
+      await q(sql, `UPDATE ${T.batches} SET lease_owner = NULL, lease_expires_at = NULL WHERE lease_owner = $1`, [owner]);
+      await q(sql, `UPDATE ${T.jobs} SET lease_owner = NULL, lease_expires_at = NULL WHERE lease_owner = $1`, [owner]);
+    },
+
     recover: () => Promise.resolve(0),
 
     async items(batchId) {
@@ -326,6 +331,11 @@ export function openPostgresBatchStore(opts: PostgresBatchStoreOptions): Postgre
         c[r.state as ItemState] = Number(r.n);
       }
       return c;
+    },
+
+    async costPico(batchId) {
+      const r = await one(`SELECT COALESCE(SUM(cost_pico), 0)::text AS total FROM ${T.items} WHERE batch_id = $1`, [batchId]);
+      return BigInt(str(r?.total ?? '0'));
     },
 
     async claim(batchId, seq) {
