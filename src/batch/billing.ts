@@ -62,9 +62,12 @@ export async function billItems(deps: BillingDeps, keys: ReadonlyArray<{ batchId
   await deps.store.markBilled(done);
 }
 
-/** At start-up: bill what a crash left unbilled (native items; pipeline items bill themselves). */
-export async function billUnbilled(deps: BillingDeps): Promise<void> {
-  const items = await deps.store.unbilled();
+/**
+ * At start-up, and for batches taken over from a replica that died: bill what a crash left
+ * unbilled (native items; pipeline items bill themselves).
+ */
+export async function billUnbilled(deps: BillingDeps, batchIds?: readonly string[]): Promise<void> {
+  const items = await deps.store.unbilled(batchIds);
   await billItems(
     deps,
     items.filter((i) => i.route === 'native'),

@@ -172,7 +172,11 @@ export class BatchService {
   private async tick(): Promise<void> {
     const native = this.nativeDeps();
     const now = this.now();
-    const leased = await this.store.leaseBatches(['collecting', ...ACTIVE], this.lease());
+    const { batches: leased, takenOver } = await this.store.leaseBatches(['collecting', ...ACTIVE], this.lease());
+    if (takenOver.length > 0) {
+      this.log(`costwise: batch: took over ${takenOver.join(', ')} from a replica whose lease expired`);
+      await billUnbilled(native, takenOver);
+    }
     const active = leased.filter((b) => ACTIVE.includes(b.state));
     for (const b of active) {
       if (b.state === 'in_progress' && now >= b.expiresAt) await this.endPending(b.id, 'expired');

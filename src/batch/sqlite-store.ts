@@ -239,8 +239,8 @@ export class SqliteBatchStore implements BatchStore {
 
   // ---- leases: one process, every batch is its own
 
-  leaseBatches(states: readonly BatchState[]): Promise<BatchRecord[]> {
-    return this.batchesIn(states);
+  async leaseBatches(states: readonly BatchState[]): Promise<{ batches: BatchRecord[]; takenOver: string[] }> {
+    return { batches: await this.batchesIn(states), takenOver: [] };
   }
 
   renewLeases(): Promise<void> {
@@ -312,8 +312,9 @@ export class SqliteBatchStore implements BatchStore {
     return ok(applied);
   }
 
-  unbilled(): Promise<ItemRecord[]> {
-    return ok(this.all("SELECT * FROM items WHERE billed = 0 AND state = 'succeeded'").map(toItem));
+  unbilled(batchIds?: readonly string[]): Promise<ItemRecord[]> {
+    const only = batchIds ? ` AND batch_id IN (${marks(batchIds.length)})` : '';
+    return ok(this.all(`SELECT * FROM items WHERE billed = 0 AND state = 'succeeded'${only}`, ...(batchIds ?? [])).map(toItem));
   }
 
   markBilled(keys: ReadonlyArray<{ batchId: string; seq: number }>): Promise<void> {

@@ -119,8 +119,11 @@ export interface BatchStore {
   deleteBatch(id: string): Promise<void>;
 
   // ---- leases
-  /** The batches in `states` this replica now holds: its own (renewed), free ones and expired ones (taken over). */
-  leaseBatches(states: readonly BatchState[], lease: Lease): Promise<BatchRecord[]>;
+  /**
+   * The batches in `states` this replica now holds: its own (renewed), free ones, and expired ones,
+   * whose ids are also in `takenOver` (their pipeline items that were running are pending again).
+   */
+  leaseBatches(states: readonly BatchState[], lease: Lease): Promise<{ batches: BatchRecord[]; takenOver: string[] }>;
   /** Extends every lease `lease.owner` holds (a timer, while a long tick runs). */
   renewLeases(lease: Lease): Promise<void>;
   /** Gives up every lease `owner` holds (a clean stop: another replica need not wait for them to expire). */
@@ -141,8 +144,8 @@ export interface BatchStore {
   claim(batchId: string, seq: number): Promise<boolean>;
   /** Applies outcomes whose items are still in their expected state; returns the ones applied. */
   settle(outcomes: readonly ItemOutcome[], providerBatch?: { id: string; state: ProviderBatchState }): Promise<ItemOutcome[]>;
-  /** Items whose ledger row may not have been written yet (a crash between result and ledger). */
-  unbilled(): Promise<ItemRecord[]>;
+  /** Items (of `batchIds`, else of every batch) whose ledger row may not have been written yet (a crash between result and ledger). */
+  unbilled(batchIds?: readonly string[]): Promise<ItemRecord[]>;
   markBilled(keys: ReadonlyArray<{ batchId: string; seq: number }>): Promise<void>;
 
   // ---- provider batches

@@ -284,7 +284,7 @@ export function openPostgresBatchStore(opts: PostgresBatchStoreOptions): Postgre
         // Taken over from a replica that stopped renewing: the pipeline items it was running run again.
         const taken = rows.filter((r) => r.prev !== null && r.prev !== lease.owner).map((r) => str(r.id));
         if (taken.length > 0) await q(t, `UPDATE ${T.items} SET state = 'pending' WHERE batch_id = ANY($1::text[]) AND state = 'running'`, [taken]);
-        return rows.map(toBatch).sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1));
+        return { batches: rows.map(toBatch).sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1)), takenOver: taken };
       }),
 
     async renewLeases(lease: Lease) {
@@ -359,8 +359,14 @@ export function openPostgresBatchStore(opts: PostgresBatchStoreOptions): Postgre
         return applied;
       }),
 
-    async unbilled() {
-      return (await q(sql, `SELECT * FROM ${T.items} WHERE NOT billed AND state = 'succeeded' ORDER BY batch_id, seq`)).map(toItem);
+    async unbilled(batchIds?: readonly string[]) {
+      const only = batchIds ? ' AND batch_id = ANY($1::text[])' : '';
+      const rows = await q(
+        sql,
+        `SELECT * FROM ${T.items} WHERE NOT billed AND state = 'succeeded'${only} ORDER BY batch_id, seq`,
+        batchIds ? [[...batchIds]] : [],
+      );
+      return rows.map(toItem);
     },
 
     async markBilled(keys) {
