@@ -108,11 +108,18 @@ describe.runIf(HAS_PG)('batches across replicas on one PostgreSQL schema', () =>
     await exited(first.child);
     const killedAt = Date.now();
 
+    // Replica 2 takes the batch once the dead replica's lease has run out (it was renewed every
+    // LEASE_MS / 3 until the kill), on its next poll (100 ms).
+    while ((await leaseHolder(b.id)) !== second.child.pid) {
+      if (Date.now() - killedAt > 10_000) throw new Error('replica 2 never took the batch over');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const takeoverMs = Date.now() - killedAt;
+    expect(takeoverMs).toBeGreaterThanOrEqual((LEASE_MS * 2) / 3 - 100);
+    expect(takeoverMs).toBeLessThan(LEASE_MS + 1_000);
     const done = await waitOpenAI(c2, b.id, 30_000);
     expect(done.status).toBe('completed');
     expect(done.request_counts).toEqual({ total: 5, completed: 5, failed: 0 });
-    // Not before the dead replica's lease ran out (renewed every LEASE_MS / 3 until the kill).
-    expect(Date.now() - killedAt).toBeGreaterThanOrEqual((LEASE_MS * 2) / 3 - 100);
     expect(await leaseHolder(b.id)).toBe(second.child.pid);
     const lines = await readJsonl(c2, done.output_file_id!);
     expect(lines.map((l) => l.custom_id).sort()).toEqual(['c1', 'g1', 'n1', 'n2', 'n3']);
