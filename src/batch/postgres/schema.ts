@@ -114,6 +114,27 @@ export function quotedSchema(schema: string): string {
   return `"${schema.replace(/"/g, '""')}"`;
 }
 
+/** The batch tables, schema-qualified (`s` is the quoted schema). */
+export interface BatchTables {
+  files: string;
+  batches: string;
+  items: string;
+  pbs: string;
+  jobs: string;
+  holds: string;
+}
+
+export function batchTables(s: string): BatchTables {
+  return {
+    files: `${s}.batch_files`,
+    batches: `${s}.batches`,
+    items: `${s}.batch_items`,
+    pbs: `${s}.batch_provider_batches`,
+    jobs: `${s}.batch_jobs`,
+    holds: `${s}.batch_holds`,
+  };
+}
+
 /** Advisory lock class of the batch migration lock ('btch'); the schema name's hash is the other half. */
 const LOCK_CLASS = 0x62746368;
 /** The ledger store's migration lock class ('cost', src/storage/postgres/schema.ts), taken only to create the schema. */

@@ -9,9 +9,10 @@
 // advisory lock, and `ready()` waits for them, for a start-up that must fail early.
 import postgres, { type Sql, type TransactionSql } from 'postgres';
 import { sameGroup, str, toBatch, toFile, toItem, toJob, toProviderBatch, type Row } from '../rows.js';
-import type { BatchStore, DeferredAppend, HoldRecord, ItemOutcome, JobRecord, Lease, ListQuery, StateCounts } from '../store.js';
-import type { BatchRecord, BatchState, Estimate, FileRecord, ItemRecord, ItemState, ProviderBatchRecord, ProviderBatchState } from '../types.js';
-import { migrate, quotedSchema } from './schema.js';
+import type { BatchStore, DeferredAppend, HoldRecord, ItemOutcome, JobRecord, ListQuery, StateCounts } from '../store.js';
+import type { BatchRecord, Estimate, FileRecord, ItemRecord, ItemState, ProviderBatchRecord, ProviderBatchState } from '../types.js';
+import { leaseMethods } from './leases.js';
+import { batchTables, migrate, quotedSchema } from './schema.js';
 
 export interface PostgresBatchStoreOptions {
   /** Connection URL (the ledger's). */
@@ -29,13 +30,7 @@ export interface PostgresBatchStore extends BatchStore {
   ready(): Promise<void>;
 }
 
-type Pg = Sql | TransactionSql;
-type Param = string | number | boolean | Buffer | null | string[] | number[];
-
-const ENDED = ['completed', 'cancelled', 'expired', 'failed'];
-const TERMINAL_ITEMS = ['succeeded', 'errored', 'canceled', 'expired'];
-/** States whose lease a live replica keeps renewing. */
-const LEASED_STATES = ['collecting', 'in_progress', 'cancelling'];
+import type { Param, Pg } from './leases.js';
 
 const itemParams = (i: ItemRecord): Param[] => [
   i.batchId,
@@ -60,14 +55,7 @@ export function openPostgresBatchStore(opts: PostgresBatchStoreOptions): Postgre
     onnotice: () => undefined,
     connection: { application_name: opts.applicationName ?? 'costwise-batch', statement_timeout: 30_000, lock_timeout: 10_000 },
   });
-  const T = {
-    files: `${s}.batch_files`,
-    batches: `${s}.batches`,
-    items: `${s}.batch_items`,
-    pbs: `${s}.batch_provider_batches`,
-    jobs: `${s}.batch_jobs`,
-    holds: `${s}.batch_holds`,
-  };
+  const T = batchTables(s);
   const insertItem = `INSERT INTO ${T.items} (batch_id, seq, custom_id, upstream_custom_id, request, route, deployment_key, served_model,
       requested_model, technique, route_reason, state, result)
     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`;
@@ -115,15 +103,9 @@ export function openPostgresBatchStore(opts: PostgresBatchStoreOptions): Postgre
     return r ? toBatch(r) : null;
   }
 
-  /** Takes (or renews) leases on `candidates` (a SELECT of ids), skipping rows another transaction holds; returns the rows and their previous owners. */
-  const leaseSql = (table: string, candidates: string) =>
-    `WITH c AS (${candidates} FOR UPDATE SKIP LOCKED)
-     UPDATE ${table} x SET lease_owner = $1, lease_expires_at = $3 FROM c WHERE x.id = c.id
-     RETURNING x.*, c.prev`;
-  const free = `(lease_owner IS NULL OR lease_owner = $1 OR lease_expires_at < $2)`;
-
   const store: PostgresBatchStore = {
     ready,
+    ...leaseMethods({ sql, q, tx }, T),
 
     async close() {
       if (closed) return;
@@ -274,32 +256,6 @@ export function openPostgresBatchStore(opts: PostgresBatchStoreOptions): Postgre
       await q(sql, `DELETE FROM ${T.batches} WHERE id = $1`, [id]);
     },
 
-    leaseBatches: (states: readonly BatchState[], lease: Lease) =>
-      tx(async (t) => {
-        const rows = await q(
-          t,
-          leaseSql(T.batches, `SELECT id, lease_owner AS prev FROM ${T.batches} WHERE state = ANY($4::text[]) AND ${free} ORDER BY created_at, id`),
-          [lease.owner, lease.now, lease.until, [...states]],
-        );
-        // Taken over from a replica that stopped renewing: the pipeline items it was running run again.
-        const taken = rows.filter((r) => r.prev !== null && r.prev !== lease.owner).map((r) => str(r.id));
-        if (taken.length > 0) await q(t, `UPDATE ${T.items} SET state = 'pending' WHERE batch_id = ANY($1::text[]) AND state = 'running'`, [taken]);
-        return { batches: rows.map(toBatch).sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1)), takenOver: taken };
-      }),
-
-    async renewLeases(lease: Lease) {
-      await q(sql, `UPDATE ${T.batches} SET lease_expires_at = $2 WHERE lease_owner = $1 AND state = ANY($3::text[])`, [
-        lease.owner,
-        lease.until,
-        LEASED_STATES,
-      ]);
-    },
-
-    async releaseLeases(owner: string) {
-      await q(sql, `UPDATE ${T.batches} SET lease_owner = NULL, lease_expires_at = NULL WHERE lease_owner = $1`, [owner]);
-      await q(sql, `UPDATE ${T.jobs} SET lease_owner = NULL, lease_expires_at = NULL WHERE lease_owner = $1`, [owner]);
-    },
-
     recover: () => Promise.resolve(0),
 
     async items(batchId) {
@@ -420,13 +376,6 @@ export function openPostgresBatchStore(opts: PostgresBatchStoreOptions): Postgre
       return rows.map((r) => ({ id: str(r.id), seq: r.seq === null ? null : Number(r.seq), reservation: str(r.reservation) }));
     },
 
-    endedBatchesWithHolds: (lease: Lease) =>
-      tx(async (t) => {
-        const candidates = `SELECT b.id, b.lease_owner AS prev FROM ${T.batches} b
-          WHERE b.state = ANY($4::text[]) AND EXISTS (SELECT 1 FROM ${T.holds} h WHERE h.batch_id = b.id) AND ${free}`;
-        return (await q(t, leaseSql(T.batches, candidates), [lease.owner, lease.now, lease.until, ENDED])).map((r) => str(r.id));
-      }),
-
     async removeHold(id) {
       await q(sql, `DELETE FROM ${T.holds} WHERE id = $1`, [id]);
     },
@@ -435,20 +384,6 @@ export function openPostgresBatchStore(opts: PostgresBatchStoreOptions): Postgre
       const r = await one(`SELECT * FROM ${T.jobs} WHERE id = $1`, [id]);
       return r ? toJob(r) : null;
     },
-
-    jobsToDeliver: (lease: Lease) =>
-      tx(async (t) => {
-        const candidates = `SELECT j.id, j.lease_owner AS prev FROM ${T.jobs} j
-          JOIN ${T.items} i ON i.batch_id = j.batch_id AND i.custom_id = j.custom_id
-          WHERE j.webhook_state = 'waiting' AND i.state = ANY($4::text[]) AND ${free.replaceAll('lease_', 'j.lease_')} LIMIT 100`;
-        const rows = await q(t, leaseSql(T.jobs, candidates).replace('FOR UPDATE SKIP LOCKED', 'FOR UPDATE OF j SKIP LOCKED'), [
-          lease.owner,
-          lease.now,
-          lease.until,
-          TERMINAL_ITEMS,
-        ]);
-        return rows.map((r) => ({ id: str(r.id), batchId: str(r.batch_id), customId: str(r.custom_id) }));
-      }),
 
     async setWebhookState(jobId, state) {
       await q(sql, `UPDATE ${T.jobs} SET webhook_state = $1 WHERE id = $2`, [state, jobId]);
