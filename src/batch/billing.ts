@@ -49,8 +49,8 @@ export async function billItems(deps: BillingDeps, keys: ReadonlyArray<{ batchId
   const done: Array<{ batchId: string; seq: number }> = [];
   for (const k of keys) {
     if (k.state !== 'succeeded') continue;
-    const batch = deps.store.batch(k.batchId);
-    const item = deps.store.itemAt(k.batchId, k.seq);
+    const batch = await deps.store.batch(k.batchId);
+    const item = await deps.store.itemAt(k.batchId, k.seq);
     if (!batch || !item || item.route !== 'native' || item.result?.type !== 'succeeded') continue;
     const served = deploymentByKey(deps.catalog, item.servedModel, item.deploymentKey);
     if (!served) continue;
@@ -59,12 +59,15 @@ export async function billItems(deps: BillingDeps, keys: ReadonlyArray<{ batchId
   }
   if (done.length === 0) return;
   await deps.ledger.flush();
-  deps.store.markBilled(done);
+  await deps.store.markBilled(done);
 }
 
-/** At start-up: bill what a crash left unbilled (native items; pipeline items bill themselves). */
-export async function billUnbilled(deps: BillingDeps): Promise<void> {
-  const items = deps.store.unbilled();
+/**
+ * At start-up, and for batches taken over from a replica that died: bill what a crash left
+ * unbilled (native items; pipeline items bill themselves).
+ */
+export async function billUnbilled(deps: BillingDeps, batchIds?: readonly string[]): Promise<void> {
+  const items = await deps.store.unbilled(batchIds);
   await billItems(
     deps,
     items.filter((i) => i.route === 'native'),
@@ -73,13 +76,13 @@ export async function billUnbilled(deps: BillingDeps): Promise<void> {
   // a crash in between loses that row, which is re-created here from the stored charge.
   const pipeline = items.filter((i) => i.route === 'pipeline' && i.result?.type === 'succeeded');
   for (const item of pipeline) {
-    const batch = deps.store.batch(item.batchId);
+    const batch = await deps.store.batch(item.batchId);
     const served = deploymentByKey(deps.catalog, item.servedModel, item.deploymentKey);
     if (!batch || !served || item.result?.type !== 'succeeded') continue;
     bill(deps, batch, item, item.result, served);
   }
   if (pipeline.length) {
     await deps.ledger.flush();
-    deps.store.markBilled(pipeline);
+    await deps.store.markBilled(pipeline);
   }
 }

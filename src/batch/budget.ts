@@ -63,26 +63,26 @@ export async function reserveBatchBudget(deps: BatchDeps, q: HoldRequest): Promi
   }
 }
 
-export function holdBudget(store: BatchStore, batchId: string, seq: number | null, reservation: Reservation | undefined): void {
+export async function holdBudget(store: BatchStore, batchId: string, reservation: Reservation | undefined): Promise<void> {
   if (reservation === undefined) return;
-  store.addHold({
-    id: `${batchId}:${seq ?? 'batch'}`,
-    batchId,
-    seq,
-    reservation: JSON.stringify({ ...reservation, amountPico: reservation.amountPico.toString() }),
-  });
+  await store.addHold({ id: `${batchId}:batch`, batchId, seq: null, reservation: reservationJson(reservation) });
+}
+
+/** A reservation as the store holds it: JSON, the amount as a decimal string. */
+export function reservationJson(reservation: Reservation): string {
+  return JSON.stringify({ ...reservation, amountPico: reservation.amountPico.toString() });
 }
 
 /** The batch has ended: every reservation it holds becomes what its items cost. */
 export async function settleBatchBudget(deps: BatchDeps, store: BatchStore, batchId: string): Promise<void> {
-  for (const hold of store.holdsOf(batchId)) {
+  for (const hold of await store.holdsOf(batchId)) {
     const parsed = JSON.parse(hold.reservation) as Omit<Reservation, 'amountPico'> & { amountPico: string };
     const reservation: Reservation = { ...parsed, amountPico: BigInt(parsed.amountPico) };
     let actual = 0n;
-    if (hold.seq === null) for (const item of store.items(batchId)) actual += BigInt(item.costPico);
-    else actual = BigInt(store.itemAt(batchId, hold.seq)?.costPico ?? 0);
+    if (hold.seq === null) for (const item of await store.items(batchId)) actual += BigInt(item.costPico);
+    else actual = BigInt((await store.itemAt(batchId, hold.seq))?.costPico ?? 0);
     if (actual > 0n) await deps.governance.budgets.settle(reservation, actual);
     else await deps.governance.budgets.release(reservation);
-    store.removeHold(hold.id);
+    await store.removeHold(hold.id);
   }
 }

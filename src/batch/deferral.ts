@@ -5,6 +5,7 @@
 // once it holds `deferral.maxItems` requests or its oldest is `deferral.maxAgeMs` old. The result
 // is read with GET /v1/costwise/jobs/{id}, and POSTed to `deferral.webhookUrl` when one is set.
 // Deferred batches skip approval: the caller chose to defer each request.
+import { GatewayError } from '../core/errors.js';
 import { formatUsd } from '../cost/money.js';
 import type { CanonicalRequest } from '../core/canonical.js';
 import type { Caller, DeferredJob } from '../pipeline/context.js';
@@ -14,13 +15,13 @@ import { renderOpenAIError } from '../wire/openai/errors.js';
 import { renderMessage } from '../wire/anthropic/response.js';
 import { renderAnthropicError } from '../wire/anthropic/errors.js';
 import { estimateBatch, observedOutput, usdToPico, type ObservedOutput } from './estimate.js';
-import { holdBudget, reserveBatchBudget } from './budget.js';
+import { reservationJson, reserveBatchBudget } from './budget.js';
 import type { Reservation } from '../governance/index.js';
 import { gatewayError } from './errors.js';
 import { deploymentByKey, itemRequestId, planItem, type Planned } from './plan.js';
 import { newId } from './ids.js';
 import type { BatchService } from './service.js';
-import type { BatchFormat, ItemRecord } from './types.js';
+import type { BatchFormat, BatchRecord, ItemRecord } from './types.js';
 
 export async function deferRequest(
   svc: BatchService,
@@ -57,39 +58,43 @@ async function joinGroup(
   reservation: Reservation | undefined,
 ): Promise<DeferredJob> {
   const deps = svc.deps;
-  let batch = svc.store.collecting(q.format, q.caller, q.forwardHeaders);
-  if (!batch) {
-    batch = await svc.submit({
-      format: q.format,
-      caller: q.caller,
-      forwardHeaders: q.forwardHeaders,
-      requireApproval: false,
-      endpoint: q.format === 'openai' ? '/v1/chat/completions' : '/v1/messages',
-      inputFileId: null,
-      metadata: null,
-      items: [],
-      lineErrors: [],
-      origin: 'deferral',
-    });
-  }
   const jobId = newId('job_cw');
-  const seq = svc.store.nextSeq(batch.id);
-  const planned = planItem({ batchId: batch.id, seq, customId: jobId, upstreamCustomId: `job-${seq}`, format: q.format, body: q.body, caller: q.caller }, deps);
-  if (planned.item.result?.type === 'errored') throw gatewayError(planned.item.result.error);
-  const now = svc.now();
-  svc.store.addItems(batch.id, [planned.item], batch.total + 1, batch.estimate, [...new Set([...batch.models, planned.deployment!.name])]);
-  svc.store.insertJob({
-    id: jobId,
-    batchId: batch.id,
-    customId: jobId,
-    format: q.format,
-    createdAt: now,
-    notAfter: now + q.windowMs,
-    webhook: svc.config.deferral.webhookUrl !== undefined,
-  });
-  holdBudget(svc.store, batch.id, seq, reservation);
-  if (batch.total + 1 >= svc.config.deferral.maxItems) svc.kick();
-  return { jobId, batchId: batch.id, notAfter: now + q.windowMs };
+  // A group found open may be flushed (by this or another replica) before the request joins it:
+  // the append then finds it no longer collecting, and the request looks again.
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const batch =
+      (await svc.store.collecting(q.format, q.caller, q.forwardHeaders)) ??
+      (await svc.submit({
+        format: q.format,
+        caller: q.caller,
+        forwardHeaders: q.forwardHeaders,
+        requireApproval: false,
+        endpoint: q.format === 'openai' ? '/v1/chat/completions' : '/v1/messages',
+        inputFileId: null,
+        metadata: null,
+        items: [],
+        lineErrors: [],
+        origin: 'deferral',
+      }));
+    const now = svc.now();
+    const joined = await svc.store.appendDeferred({
+      batchId: batch.id,
+      item: (seq) => {
+        const planned = planItem(
+          { batchId: batch.id, seq, customId: jobId, upstreamCustomId: `job-${seq}`, format: q.format, body: q.body, caller: q.caller },
+          deps,
+        );
+        if (planned.item.result?.type === 'errored') throw gatewayError(planned.item.result.error);
+        return { item: planned.item, model: planned.deployment!.name };
+      },
+      job: { id: jobId, format: q.format, createdAt: now, notAfter: now + q.windowMs, webhook: svc.config.deferral.webhookUrl !== undefined },
+      reservation: reservation === undefined ? null : reservationJson(reservation),
+    });
+    if (!joined) continue;
+    if (joined.total >= svc.config.deferral.maxItems) svc.kick();
+    return { jobId, batchId: batch.id, notAfter: now + q.windowMs };
+  }
+  throw new GatewayError({ kind: 'overloaded', status: 503, message: 'No deferral group could take the request; try again shortly.' });
 }
 
 /** The defer stage's way into the batch service. */
@@ -97,26 +102,27 @@ export function deferrerFor(svc: BatchService): Deferrer {
   return { defer: (job) => deferRequest(svc, job) };
 }
 
-/** The loop's hook: flush full or old deferral batches (with their estimate), deliver webhooks. */
-export function deferralHook(svc: BatchService): () => Promise<void> {
-  return async () => {
+/** The loop's hook: flush full or old deferral batches this replica holds (with their estimate), deliver webhooks. */
+export function deferralHook(svc: BatchService): (collecting: readonly BatchRecord[]) => Promise<void> {
+  return async (collecting) => {
     const { maxItems, maxAgeMs } = svc.config.deferral;
     const now = svc.now();
-    for (const b of svc.store.batchesIn(['collecting'])) {
-      if (b.total < maxItems && now - b.createdAt < maxAgeMs) continue;
+    for (const { id } of collecting) {
+      const b = await svc.store.batch(id); // its total as of now: requests joined since the lease
+      if (!b || b.state !== 'collecting' || (b.total < maxItems && now - b.createdAt < maxAgeMs)) continue;
       const deps = svc.deps;
-      const planned: Planned[] = svc.store.items(b.id).map((item: ItemRecord) => {
+      const planned: Planned[] = (await svc.store.items(b.id)).map((item: ItemRecord) => {
         const deployment = deploymentByKey(deps.catalog, item.servedModel, item.deploymentKey);
         return { item, ...(deployment ? { deployment, request: JSON.parse(item.request) as CanonicalRequest } : {}) };
       });
-      svc.store.setEstimate(b.id, estimateBatch(planned, await observedOutput(deps.store)));
-      svc.store.transition(b.id, ['collecting'], 'in_progress', { approvedAt: now, inProgressAt: now });
+      await svc.store.setEstimate(b.id, estimateBatch(planned, await observedOutput(deps.store)));
+      await svc.store.transition(b.id, ['collecting'], 'in_progress', { approvedAt: now, inProgressAt: now });
       svc.kick();
     }
     const url = svc.config.deferral.webhookUrl;
     if (!url) return;
-    for (const j of svc.store.jobsToDeliver()) {
-      const view = jobView(svc, j.id, svc.store.batch(j.batchId)?.keyId ?? '');
+    for (const j of await svc.store.jobsToDeliver(svc.lease())) {
+      const view = await jobView(svc, j.id, (await svc.store.batch(j.batchId))?.keyId ?? '');
       try {
         const res = await fetch(url, {
           method: 'POST',
@@ -125,8 +131,8 @@ export function deferralHook(svc: BatchService): () => Promise<void> {
           signal: AbortSignal.timeout(10_000),
         });
         // A 4xx will not get better by retrying; anything else is retried on the next tick.
-        if (res.ok) svc.store.setWebhookState(j.id, 'delivered');
-        else if (res.status >= 400 && res.status < 500) svc.store.setWebhookState(j.id, 'failed');
+        if (res.ok) await svc.store.setWebhookState(j.id, 'delivered');
+        else if (res.status >= 400 && res.status < 500) await svc.store.setWebhookState(j.id, 'failed');
       } catch {
         // unreachable: retried on the next tick
       }
@@ -134,13 +140,12 @@ export function deferralHook(svc: BatchService): () => Promise<void> {
   };
 }
 
-/** The job as GET /v1/costwise/jobs/{id} and the webhook show it. */
-/** A deferred job as its caller sees it; null when there is none, or it belongs to another key. */
-export function jobView(svc: BatchService, id: string, keyId: string): Record<string, unknown> | null {
-  const job = svc.store.job(id);
+/** A deferred job as its caller sees it (GET /v1/costwise/jobs/{id}, the webhook); null when there is none, or it belongs to another key. */
+export async function jobView(svc: BatchService, id: string, keyId: string): Promise<Record<string, unknown> | null> {
+  const job = await svc.store.job(id);
   if (!job) return null;
-  const batch = svc.store.batch(job.batchId);
-  const item = batch && svc.store.item(job.batchId, job.customId);
+  const batch = await svc.store.batch(job.batchId);
+  const item = batch && (await svc.store.item(job.batchId, job.customId));
   if (!batch || !item || batch.keyId !== keyId) return null;
   const requestId = itemRequestId(batch.id, item.customId);
   const r = item.result;

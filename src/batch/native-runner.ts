@@ -36,7 +36,7 @@ function errored(item: ItemRecord, from: ItemRecord['state'][], error: StoredErr
 
 /** Starts a provider batch for each deployment with pending native items of `batch`. */
 export async function submitPending(deps: NativeDeps, batch: BatchRecord): Promise<void> {
-  const pending = deps.store.itemsIn(batch.id, 'pending', 'native');
+  const pending = await deps.store.itemsIn(batch.id, 'pending', 'native');
   const groups = new Map<string, ItemRecord[]>();
   for (const item of pending) {
     const key = item.deploymentKey ?? '';
@@ -55,7 +55,7 @@ export async function submitPending(deps: NativeDeps, batch: BatchRecord): Promi
         param: 'model',
         code: 'model_not_found',
       };
-      deps.store.settle(items.map((i) => errored(i, ['pending'], error)));
+      await deps.store.settle(items.map((i) => errored(i, ['pending'], error)));
       continue;
     }
     const pb: ProviderBatchRecord = {
@@ -71,10 +71,10 @@ export async function submitPending(deps: NativeDeps, batch: BatchRecord): Promi
       cancelSent: false,
     };
     if (
-      deps.store.assign(
+      (await deps.store.assign(
         pb,
         items.map((i) => i.seq),
-      ) === 0
+      )) === 0
     )
       continue;
     await create(deps, batch, pb);
@@ -82,9 +82,10 @@ export async function submitPending(deps: NativeDeps, batch: BatchRecord): Promi
 }
 
 async function create(deps: NativeDeps, batch: BatchRecord, pb: ProviderBatchRecord): Promise<void> {
-  const deployment = deploymentByKey(deps.catalog, deps.store.itemsOf(pb.id)[0]?.servedModel ?? null, pb.deploymentKey);
+  const all = await deps.store.itemsOf(pb.id);
+  const deployment = deploymentByKey(deps.catalog, all[0]?.servedModel ?? null, pb.deploymentKey);
   const client = nativeClient(pb.kind)!;
-  const items = deps.store.itemsOf(pb.id).filter((i) => i.state === 'submitted');
+  const items = all.filter((i) => i.state === 'submitted');
   if (!deployment || items.length === 0) return;
   inflight.add(pb.id);
   try {
@@ -93,7 +94,7 @@ async function create(deps: NativeDeps, batch: BatchRecord, pb: ProviderBatchRec
       body: client.toUpstreamBody(JSON.parse(i.request) as CanonicalRequest, deployment.upstreamModel, []),
     }));
     const upstreamId = await client.create(deployment.provider, bodies, { tag: pb.id, forwardHeaders: batch.forwardHeaders });
-    deps.store.submitted(pb.id, upstreamId);
+    await deps.store.submitted(pb.id, upstreamId);
   } catch (err) {
     const e = toGatewayError(err);
     if (e.retryable) {
@@ -101,7 +102,7 @@ async function create(deps: NativeDeps, batch: BatchRecord, pb: ProviderBatchRec
       deps.log(`costwise: batch ${batch.id}: creating a ${pb.kind} batch failed (${e.message}); retrying`);
       return;
     }
-    deps.store.settle(
+    await deps.store.settle(
       items.map((i) => errored(i, ['submitted'], storeError(e))),
       { id: pb.id, state: 'failed' },
     );
@@ -110,20 +111,24 @@ async function create(deps: NativeDeps, batch: BatchRecord, pb: ProviderBatchRec
   }
 }
 
-/** Provider batches left `creating` by a crash or a failed create: adopt what the provider made, else create again. */
-export async function reconcileCreating(deps: NativeDeps): Promise<void> {
-  for (const pb of deps.store.providerBatchesIn(['creating'])) {
-    if (inflight.has(pb.id)) continue;
-    const batch = deps.store.batch(pb.batchId);
-    const deployment = deploymentByKey(deps.catalog, deps.store.itemsOf(pb.id)[0]?.servedModel ?? null, pb.deploymentKey);
+/**
+ * Provider batches of `batchIds` (the batches this replica holds) left `creating` by a crash — of
+ * this process or of a replica whose batches were taken over — or by a failed create: adopt what
+ * the provider made, else create again.
+ */
+export async function reconcileCreating(deps: NativeDeps, batchIds: ReadonlySet<string>): Promise<void> {
+  for (const pb of await deps.store.providerBatchesIn(['creating'])) {
+    if (inflight.has(pb.id) || !batchIds.has(pb.batchId)) continue;
+    const batch = await deps.store.batch(pb.batchId);
+    const deployment = deploymentByKey(deps.catalog, (await deps.store.itemsOf(pb.id))[0]?.servedModel ?? null, pb.deploymentKey);
     if (!batch || !deployment) continue;
     const found = await nativeClient(pb.kind)!.find(deployment.provider, {
       tag: pb.id,
       createdAfterMs: pb.createdAt,
       items: pb.items,
-      known: deps.store.knownUpstreamIds(),
+      known: await deps.store.knownUpstreamIds(),
     });
-    if (found) deps.store.submitted(pb.id, found);
+    if (found) await deps.store.submitted(pb.id, found);
     else await create(deps, batch, pb);
   }
 }
@@ -161,11 +166,12 @@ function outcomeFor(item: ItemRecord, r: NativeResult | undefined, status: strin
   };
 }
 
-/** Polls every submitted provider batch; an ended one has its results stored and billed. */
-export async function pollSubmitted(deps: NativeDeps): Promise<void> {
-  for (const pb of deps.store.providerBatchesIn(['submitted'])) {
-    const batch = deps.store.batch(pb.batchId);
-    const items = deps.store.itemsOf(pb.id).filter((i) => i.state === 'submitted');
+/** Polls every submitted provider batch of `batchIds`; an ended one has its results stored and billed. */
+export async function pollSubmitted(deps: NativeDeps, batchIds: ReadonlySet<string>): Promise<void> {
+  for (const pb of await deps.store.providerBatchesIn(['submitted'])) {
+    if (!batchIds.has(pb.batchId)) continue;
+    const batch = await deps.store.batch(pb.batchId);
+    const items = (await deps.store.itemsOf(pb.id)).filter((i) => i.state === 'submitted');
     const deployment = deploymentByKey(deps.catalog, items[0]?.servedModel ?? null, pb.deploymentKey);
     if (!batch || !deployment || pb.upstreamId === null) continue;
     const client = nativeClient(pb.kind)!;
@@ -174,13 +180,13 @@ export async function pollSubmitted(deps: NativeDeps): Promise<void> {
         await client
           .cancel(deployment.provider, pb.upstreamId)
           .catch((err: unknown) => deps.log(`costwise: cancelling ${pb.upstreamId}: ${(err as Error).message}`));
-        deps.store.cancelSent(pb.id);
+        await deps.store.cancelSent(pb.id);
       }
       const status = await client.poll(deployment.provider, pb.upstreamId);
       if (!status.ended) continue;
       const byId = new Map(status.results.map((r) => [r.customId, r]));
       const outcomes = items.map((i) => outcomeFor(i, byId.get(i.upstreamCustomId), status.status, status.failure, deps));
-      const applied = deps.store.settle(outcomes, { id: pb.id, state: 'collected' });
+      const applied = await deps.store.settle(outcomes, { id: pb.id, state: 'collected' });
       await billItems(deps, applied);
     } catch (err) {
       deps.log(`costwise: polling ${pb.kind} batch ${pb.upstreamId}: ${(err as Error).message}`);

@@ -9,7 +9,11 @@
 //   3. reconcile provider batches a crash left `creating`, poll the submitted ones;
 //   4. finish batches with no unfinished item (OpenAI format: write the output and error files);
 //   5. deferral: flush due groups, deliver webhooks (deferral.ts).
-import { basename, dirname, join } from 'node:path';
+//
+// With several replicas on one PostgreSQL store, steps 1–5 run only for the batches this replica
+// holds the lease of (store.ts); a timer renews them every leaseMs / 3 while a long tick runs.
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { Config } from '../config/schema.js';
 import { invalidRequest, GatewayError } from '../core/errors.js';
 import type { Caller } from '../pipeline/context.js';
@@ -22,7 +26,7 @@ import { PipelineRunner } from './pipeline-runner.js';
 import { planItem, type Planned } from './plan.js';
 import { lineErrorLine, openAILine } from './render-openai.js';
 import { anthropicResultLine } from './render-anthropic.js';
-import { BatchStore, type ItemOutcome } from './store.js';
+import type { BatchStore, ItemOutcome, Lease } from './store.js';
 import { newId } from './ids.js';
 import { holdBudget, reserveBatchBudget, settleBatchBudget } from './budget.js';
 import type { BatchFormat, BatchRecord, BatchState, FileRecord, LineError } from './types.js';
@@ -54,45 +58,61 @@ export interface Submission {
 }
 
 export class BatchService {
-  readonly store: BatchStore;
+  /** This process's replica id: the owner of the leases it takes. */
+  readonly replicaId = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
   private readonly pipeline: PipelineRunner;
   private timer: NodeJS.Timeout | null = null;
+  private renewer: NodeJS.Timeout | null = null;
   private ticking: Promise<void> | null = null;
   private again = false;
   private closed = false;
-  /** Hooks run at the end of every tick (deferral flushing and webhooks). */
-  readonly afterTick: Array<() => Promise<void>> = [];
+  /** Hooks run at the end of every tick with the collecting batches this replica holds (deferral flushing and webhooks). */
+  readonly afterTick: Array<(collecting: readonly BatchRecord[]) => Promise<void>> = [];
 
   constructor(
     readonly config: BatchConfig,
-    dbPath: string,
+    readonly store: BatchStore,
     readonly deps: BatchDeps,
     private readonly log: (message: string) => void = (m) => process.stderr.write(`${m}\n`),
     readonly loop: BatchLoop = 'timer',
   ) {
-    this.store = new BatchStore(dbPath);
     this.pipeline = new PipelineRunner(this.store, deps, config.concurrency, () => this.kick());
   }
 
   /** Recovery, then the loop: in-flight pipeline items run again, unbilled results are billed. */
   async start(): Promise<void> {
-    const requeued = this.store.requeueRunning();
+    const requeued = await this.store.recover();
     if (requeued > 0) this.log(`costwise: batch: ${requeued} item(s) interrupted by a restart run again`);
     await billUnbilled(this.nativeDeps());
     // Reservations of batches that ended just before a stop are settled now.
-    for (const batchId of this.store.endedBatchesWithHolds()) await settleBatchBudget(this.deps, this.store, batchId);
+    await this.settleEndedHolds();
     if (this.loop === 'manual') return;
     this.timer = setInterval(() => this.kick(), this.config.pollIntervalMs);
     this.timer.unref();
+    this.renewer = setInterval(
+      () => {
+        this.store.renewLeases(this.lease()).catch((err: unknown) => this.log(`costwise: batch: renewing leases: ${(err as Error).message}`));
+      },
+      Math.max(250, Math.floor(this.config.leaseMs / 3)),
+    );
+    this.renewer.unref();
     this.kick();
   }
 
   async close(): Promise<void> {
     this.closed = true;
     if (this.timer) clearInterval(this.timer);
+    if (this.renewer) clearInterval(this.renewer);
     await this.ticking;
     await this.pipeline.drain();
-    this.store.close();
+    await this.store.releaseLeases(this.replicaId).catch((err: unknown) => this.log(`costwise: batch: releasing leases: ${(err as Error).message}`));
+    await this.store.close();
+  }
+
+  /** A lease from now (wall time, which every replica shares; a replay's clock is its own). */
+  lease(): Lease {
+    const now = Date.now();
+    return { owner: this.replicaId, now, until: now + this.config.leaseMs };
   }
 
   /** Runs the loop now (coalesced: at most one tick runs, one more is queued). */
@@ -127,8 +147,8 @@ export class BatchService {
   }
 
   /** Whether a batch is collecting or running (the manual loop has work when its time comes). */
-  hasWork(): boolean {
-    return this.store.batchesIn(['collecting', ...ACTIVE]).length > 0;
+  async hasWork(): Promise<boolean> {
+    return (await this.store.batchesIn(['collecting', ...ACTIVE])).length > 0;
   }
 
   /** Resolves once the loop has run after this call (tests and the deferral flush). */
@@ -152,22 +172,39 @@ export class BatchService {
   private async tick(): Promise<void> {
     const native = this.nativeDeps();
     const now = this.now();
-    for (const b of this.store.batchesIn(ACTIVE)) {
-      if (b.state === 'in_progress' && now >= b.expiresAt) this.endPending(b.id, 'expired');
-      if (b.state === 'cancelling') this.endPending(b.id, 'canceled');
+    const { batches: leased, takenOver } = await this.store.leaseBatches(['collecting', ...ACTIVE], this.lease());
+    if (takenOver.length > 0) {
+      this.log(`costwise: batch: took over ${takenOver.join(', ')} from a replica whose lease expired`);
+      await billUnbilled(native, takenOver);
+    }
+    const active = leased.filter((b) => ACTIVE.includes(b.state));
+    for (const b of active) {
+      if (b.state === 'in_progress' && now >= b.expiresAt) await this.endPending(b.id, 'expired');
+      if (b.state === 'cancelling') await this.endPending(b.id, 'canceled');
       else {
         await submitPending(native, b);
-        this.pipeline.fill(b);
+        await this.pipeline.fill(b);
       }
     }
-    await reconcileCreating(native);
-    await pollSubmitted(native);
-    for (const b of this.store.batchesIn(ACTIVE)) await this.finishIfDone(b);
-    for (const hook of this.afterTick) await hook();
+    const mine = new Set(active.map((b) => b.id));
+    await reconcileCreating(native, mine);
+    await pollSubmitted(native, mine);
+    for (const { id } of active) {
+      const b = await this.store.batch(id);
+      if (b && ACTIVE.includes(b.state)) await this.finishIfDone(b);
+    }
+    await this.settleEndedHolds();
+    const collecting = leased.filter((b) => b.state === 'collecting');
+    for (const hook of this.afterTick) await hook(collecting);
   }
 
-  private endPending(batchId: string, state: 'expired' | 'canceled'): void {
-    const outcomes: ItemOutcome[] = this.store.itemsIn(batchId, 'pending').map((i) => ({
+  /** Budget reservations of batches that ended without settling them (a stop came between). */
+  private async settleEndedHolds(): Promise<void> {
+    for (const batchId of await this.store.endedBatchesWithHolds(this.lease())) await settleBatchBudget(this.deps, this.store, batchId);
+  }
+
+  private async endPending(batchId: string, state: 'expired' | 'canceled'): Promise<void> {
+    const outcomes: ItemOutcome[] = (await this.store.itemsIn(batchId, 'pending')).map((i) => ({
       batchId,
       seq: i.seq,
       from: ['pending'],
@@ -176,24 +213,24 @@ export class BatchService {
       costPico: 0,
       baselinePico: 0,
     }));
-    if (outcomes.length) this.store.settle(outcomes);
+    if (outcomes.length) await this.store.settle(outcomes);
   }
 
   private async finishIfDone(b: BatchRecord): Promise<void> {
-    const c = this.store.counts(b.id);
+    const c = await this.store.counts(b.id);
     if (c.pending + c.submitted + c.running > 0) return;
     const items = c.succeeded + c.errored + c.canceled + c.expired;
     const state: BatchState =
       b.state === 'cancelling' ? 'cancelled' : items === 0 && b.lineErrors.length > 0 ? 'failed' : c.expired > 0 ? 'expired' : 'completed';
     const now = this.now();
-    this.store.finish(b.id, state, now, b.format === 'openai' ? this.outputFiles(b, now) : []);
+    await this.store.finish(b.id, state, now, b.format === 'openai' ? await this.outputFiles(b, now) : []);
     await settleBatchBudget(this.deps, this.store, b.id);
   }
 
-  private outputFiles(b: BatchRecord, now: number): Array<{ record: FileRecord; content: Buffer; role: 'output' | 'error' }> {
+  private async outputFiles(b: BatchRecord, now: number): Promise<Array<{ record: FileRecord; content: Buffer; role: 'output' | 'error' }>> {
     const out: string[] = [];
     const err: string[] = b.lineErrors.map((e) => JSON.stringify(lineErrorLine(b, e)));
-    for (const item of this.store.items(b.id)) {
+    for (const item of await this.store.items(b.id)) {
       const l = openAILine(b, item);
       if (l) (l.kind === 'output' ? out : err).push(JSON.stringify(l.line));
     }
@@ -259,11 +296,11 @@ export class BatchService {
       expiresAt: now + DAY_MS,
       origin: s.origin ?? 'api',
     };
-    this.store.insertBatch(
+    await this.store.insertBatch(
       batch,
       planned.map((p) => p.item),
     );
-    holdBudget(this.store, id, null, reservation);
+    await holdBudget(this.store, id, reservation);
     this.kick();
     return batch;
   }
@@ -276,12 +313,12 @@ export class BatchService {
     endpoint: string;
     metadata: Record<string, string> | null;
   }): Promise<BatchRecord> {
-    const file = this.store.file(q.inputFileId);
+    const file = await this.store.file(q.inputFileId);
     if (!file || file.keyId !== q.caller.keyId)
       throw new GatewayError({ kind: 'not_found', message: `No such File object: ${q.inputFileId}`, param: 'input_file_id' });
     if (file.purpose !== 'batch')
       throw invalidRequest(`The input file ${q.inputFileId} must be uploaded with purpose 'batch' (it has '${file.purpose}').`, 'input_file_id');
-    const parsed = parseOpenAIInput(this.store.fileContent(q.inputFileId)!, q.endpoint);
+    const parsed = parseOpenAIInput((await this.store.fileContent(q.inputFileId))!, q.endpoint);
     return this.submit({
       format: 'openai',
       caller: q.caller,
@@ -310,7 +347,7 @@ export class BatchService {
     });
   }
 
-  uploadFile(q: { keyId: string; filename: string; purpose: string; content: Buffer }): FileRecord {
+  async uploadFile(q: { keyId: string; filename: string; purpose: string; content: Buffer }): Promise<FileRecord> {
     const text = q.content.toString('utf8');
     const lines = text.split('\n').filter((l) => l.trim() !== '').length;
     const record: FileRecord = {
@@ -323,26 +360,26 @@ export class BatchService {
       keyId: q.keyId,
       batchId: null,
     };
-    this.store.insertFile(record, q.content);
+    await this.store.insertFile(record, q.content);
     return record;
   }
 
   // ---- control
 
-  approve(id: string): BatchRecord {
-    const b = this.mustGet(id);
+  async approve(id: string): Promise<BatchRecord> {
+    const b = await this.mustGet(id);
     const now = this.now();
-    if (!this.store.transition(id, ['awaiting_approval'], 'in_progress', { approvedAt: now, inProgressAt: now })) {
+    if (!(await this.store.transition(id, ['awaiting_approval'], 'in_progress', { approvedAt: now, inProgressAt: now }))) {
       throw invalidRequest(`batch ${id} is ${b.state}, not awaiting_approval`, null, 'invalid_state');
     }
     this.kick();
     return this.mustGet(id);
   }
 
-  cancel(id: string): BatchRecord {
-    const b = this.mustGet(id);
+  async cancel(id: string): Promise<BatchRecord> {
+    const b = await this.mustGet(id);
     if (
-      !this.store.transition(id, ['awaiting_approval', 'in_progress', 'collecting'], 'cancelling', { cancelRequestedAt: this.now() }) &&
+      !(await this.store.transition(id, ['awaiting_approval', 'in_progress', 'collecting'], 'cancelling', { cancelRequestedAt: this.now() })) &&
       b.state !== 'cancelling'
     ) {
       throw invalidRequest(`Cannot cancel a batch with status '${b.state}'.`, null, 'invalid_state');
@@ -351,44 +388,31 @@ export class BatchService {
     return this.mustGet(id);
   }
 
-  delete(id: string): void {
-    const b = this.mustGet(id);
+  async delete(id: string): Promise<void> {
+    const b = await this.mustGet(id);
     if (b.state !== 'completed' && b.state !== 'cancelled' && b.state !== 'expired' && b.state !== 'failed') {
       throw invalidRequest(`Message batch ${id} is still processing: cancel it and wait until it has ended before deleting it.`);
     }
-    this.store.deleteBatch(id);
+    await this.store.deleteBatch(id);
   }
 
-  get(id: string): BatchRecord | null {
+  get(id: string): Promise<BatchRecord | null> {
     return this.store.batch(id);
   }
 
-  mustGet(id: string): BatchRecord {
-    const b = this.store.batch(id);
+  async mustGet(id: string): Promise<BatchRecord> {
+    const b = await this.store.batch(id);
     if (!b) throw new GatewayError({ kind: 'not_found', message: `No such batch: ${id}`, param: 'batch_id' });
     return b;
   }
 
   /** Anthropic results JSONL (any batch format: the admin API renders OpenAI batches this way too). */
-  anthropicResults(b: BatchRecord): string {
+  async anthropicResults(b: BatchRecord): Promise<string> {
     const lines: string[] = [];
-    for (const item of this.store.items(b.id)) {
+    for (const item of await this.store.items(b.id)) {
       const l = anthropicResultLine(b, item);
       if (l) lines.push(`${JSON.stringify(l)}\n`);
     }
     return lines.join('');
   }
-}
-
-/**
- * `batch.path`, else the ledger's file name with `.batches.db` (`.costwise/costwise.db` →
- * `.costwise/costwise.batches.db`), so gateways with different ledgers never share batch state;
- * in memory with an in-memory ledger.
- */
-export function batchDbPath(config: Config): string {
-  if (config.batch.path) return config.batch.path;
-  if (config.storage.ledger.kind !== 'sqlite') return join(config.storage.dataDir, 'batches.db');
-  const ledger = config.storage.ledger.path;
-  if (ledger === ':memory:' || ledger === '') return ':memory:';
-  return join(dirname(ledger), `${basename(ledger).replace(/\.(db|sqlite3?)$/i, '')}.batches.db`);
 }

@@ -1,12 +1,14 @@
 // `costwise migrate`: applies every pending migration of the databases the gateway migrates at
 // start — the ledger and the key store beside it (PostgreSQL: under the advisory locks replicas
-// take), and with a SQLite ledger the local files too (batch database, SQLite response cache) —
+// take) and the batch tables beside it; with a SQLite ledger the local files (batch database,
+// SQLite response cache) —
 // and prints each one's schema version before and after. Idempotent: a second run applies nothing.
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { migrateBatchDb } from '../batch/schema.js';
-import { batchDbPath } from '../batch/service.js';
+import { batchDbPath } from '../batch/open.js';
+import { migrateBatchDatabase } from '../batch/postgres/schema.js';
 import { configureCache, migrateCache } from '../cache/exact/index.js';
 import { migrateGovernanceDatabase } from '../governance/index.js';
 import { migrateLedgerDatabase, type SchemaVersions } from '../storage/index.js';
@@ -21,11 +23,12 @@ export function runMigrate(opts: { config?: string }): Promise<void> {
     try {
       out(line('ledger', await migrateLedgerDatabase(db)));
       out(line('keys', await migrateGovernanceDatabase(db)));
+      if (db.kind === 'postgres' && config.batch.path === undefined) out(line('batches', await migrateBatchDatabase(db.url, db.schema)));
     } catch (err) {
       throw databaseFailure('migrate', db, err);
     }
     if (db.kind === 'postgres') {
-      out('  (the spool and the batch database are local to each replica, in its dataDir: it migrates them at start)');
+      out('  (the spool is local to each replica, in its dataDir: it ships what it holds at start)');
       return;
     }
     const batches = batchDbPath(config);

@@ -294,7 +294,7 @@ export const configSchema = z.strictObject({
   /** Batch processing (src/batch): approval, polling, concurrency, deferral. */
   batch: z
     .strictObject({
-      /** The batch database (SQLite); default: `<ledger name>.batches.db` beside the ledger. */
+      /** The batch database (SQLite); default: `<ledger name>.batches.db` beside the ledger, or the ledger's PostgreSQL schema with a PostgreSQL ledger. */
       path: z.string().optional(),
       /** A batch whose worst-case cost (USD, at batch rates) is above this waits in `awaiting_approval`. */
       approvalThresholdUsd: z.number().nonnegative().default(10),
@@ -302,6 +302,11 @@ export const configSchema = z.strictObject({
       pollIntervalMs: z.number().int().positive().default(5_000),
       /** Items of providers without a batch API running through the pipeline at once (all batches together). */
       concurrency: z.number().int().positive().default(4),
+      /**
+       * With a PostgreSQL ledger, how long a replica's claim on a batch's work lasts without being
+       * renewed: a replica that dies hands its batches over to another this long after its last renewal.
+       */
+      leaseMs: z.number().int().min(1_000).default(30_000),
       /** `x-costwise-defer`: deferred requests are grouped into one batch, flushed at `maxItems` or `maxAgeMs`. */
       deferral: z
         .strictObject({

@@ -32,7 +32,7 @@ export class DeferredWork {
     while (svc && this.nextPoll !== null && this.nextPoll <= t) {
       this.clock.advanceTo(this.nextPoll);
       await svc.runDue();
-      this.nextPoll = svc.hasWork() ? this.nextPoll + svc.config.pollIntervalMs : null;
+      this.nextPoll = (await svc.hasWork()) ? this.nextPoll + svc.config.pollIntervalMs : null;
     }
   }
 

@@ -382,6 +382,8 @@ export interface BatchSummary {
   /** `estimate.expected_usd`. */
   estimate_usd: UsdString;
   estimate: BatchEstimate;
+  /** What its items have cost so far: the sum of their ledger rows' costs. */
+  cost_usd: UsdString;
   origin: 'api' | 'deferral';
   created_at: EpochMs;
   ended_at: EpochMs | null;

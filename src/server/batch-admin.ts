@@ -8,6 +8,7 @@
 // The JSON bodies are declared in admin-api.ts.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { GatewayError } from '../core/errors.js';
+import { formatUsd } from '../cost/money.js';
 import { openAIStatus, renderOpenAIBatch } from '../batch/render-openai.js';
 import { renderAnthropicBatch } from '../batch/render-anthropic.js';
 import { lineErrorLine, openAILine } from '../batch/render-openai.js';
@@ -24,8 +25,8 @@ import type { Agrees, ApiErrorResponse, Assert, BatchCounts, BatchDetailResponse
 type _Estimate = Assert<Agrees<Estimate, BatchEstimate>>;
 type _Counts = Assert<Agrees<StateCounts, BatchCounts>>;
 
-function summary(svc: BatchService, b: BatchRecord): BatchSummary {
-  const c = svc.store.counts(b.id);
+async function summary(svc: BatchService, b: BatchRecord): Promise<BatchSummary> {
+  const c = await svc.store.counts(b.id);
   return {
     id: b.id,
     format: b.format,
@@ -37,24 +38,25 @@ function summary(svc: BatchService, b: BatchRecord): BatchSummary {
     counts: c,
     estimate_usd: b.estimate.expected_usd,
     estimate: b.estimate,
+    cost_usd: formatUsd(await svc.store.costPico(b.id)),
     origin: b.origin,
     created_at: b.createdAt,
     ended_at: b.endedAt,
   };
 }
 
-function detail(svc: BatchService, req: IncomingMessage, b: BatchRecord): BatchDetailResponse {
-  const c = svc.store.counts(b.id);
+async function detail(svc: BatchService, req: IncomingMessage, b: BatchRecord): Promise<BatchDetailResponse> {
+  const c = await svc.store.counts(b.id);
   return {
-    ...summary(svc, b),
+    ...(await summary(svc, b)),
     view: b.format === 'openai' ? renderOpenAIBatch(b, c) : renderAnthropicBatch(b, c, originOf(req)),
     openai_status: openAIStatus(b.state),
   };
 }
 
-function results(svc: BatchService, b: BatchRecord): string {
+async function results(svc: BatchService, b: BatchRecord): Promise<string> {
   if (b.format === 'anthropic') return svc.anthropicResults(b);
-  const lines = svc.store.items(b.id).flatMap((i) => {
+  const lines = (await svc.store.items(b.id)).flatMap((i) => {
     const l = openAILine(b, i);
     return l ? [JSON.stringify(l.line)] : [];
   });
@@ -62,7 +64,7 @@ function results(svc: BatchService, b: BatchRecord): string {
   return lines.map((l) => `${l}\n`).join('');
 }
 
-export function handleBatchAdmin(req: IncomingMessage, res: ServerResponse, deps: AppDeps, url: URL): void {
+export async function handleBatchAdmin(req: IncomingMessage, res: ServerResponse, deps: AppDeps, url: URL): Promise<void> {
   if (!isAdmin(req, deps.config.server.adminKey)) {
     res.setHeader('www-authenticate', 'Bearer realm="costwise admin"');
     sendJson(res, 401, {
@@ -75,21 +77,22 @@ export function handleBatchAdmin(req: IncomingMessage, res: ServerResponse, deps
   const [id, action] = parts;
   const method = req.method ?? 'GET';
   if (id === undefined && method === 'GET') {
-    const page = svc.store.listBatches({ limit: limitParam(url, 100, 1000), after: url.searchParams.get('after') });
-    sendJson(res, 200, { available: true, data: page.data.map((b) => summary(svc, b)), has_more: page.hasMore } satisfies BatchesResponse);
+    const page = await svc.store.listBatches({ limit: limitParam(url, 100, 1000), after: url.searchParams.get('after') });
+    const data = await Promise.all(page.data.map((b) => summary(svc, b)));
+    sendJson(res, 200, { available: true, data, has_more: page.hasMore } satisfies BatchesResponse);
     return;
   }
   if (id !== undefined && action === 'results' && method === 'GET') {
-    sendRaw(res, 'application/x-jsonl', results(svc, svc.mustGet(id)));
+    sendRaw(res, 'application/x-jsonl', await results(svc, await svc.mustGet(id)));
     return;
   }
-  const batch = id === undefined ? undefined : batchAction(svc, id, action, method);
+  const batch = id === undefined ? undefined : await batchAction(svc, id, action, method);
   if (batch === undefined) throw new GatewayError({ kind: 'not_found', message: `no admin endpoint ${method} ${url.pathname}` });
-  sendJson(res, 200, detail(svc, req, batch));
+  sendJson(res, 200, await detail(svc, req, batch));
 }
 
 /** The batch after GET /api/batches/{id}, POST …/approve or POST …/cancel; undefined on any other route. */
-function batchAction(svc: BatchService, id: string, action: string | undefined, method: string): BatchRecord | undefined {
+function batchAction(svc: BatchService, id: string, action: string | undefined, method: string): Promise<BatchRecord> | undefined {
   if (action === undefined && method === 'GET') return svc.mustGet(id);
   if (action === 'approve' && method === 'POST') return svc.approve(id);
   if (action === 'cancel' && method === 'POST') return svc.cancel(id);

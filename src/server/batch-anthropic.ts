@@ -13,16 +13,16 @@ import { forwardHeadersFrom } from './caller.js';
 import { sendJson } from './respond.js';
 import { MAX_UPLOAD_BYTES, approvalRequired, callerOf, limitParam, originOf, sendRaw, service } from './batch-http.js';
 
-function batchFor(deps: AppDeps, req: IncomingMessage, id: string): BatchRecord {
-  const b = service(deps).get(id);
+async function batchFor(deps: AppDeps, req: IncomingMessage, id: string): Promise<BatchRecord> {
+  const b = await service(deps).get(id);
   if (!b || b.format !== 'anthropic' || b.origin !== 'api' || b.keyId !== callerOf(req, deps).keyId) {
     throw new GatewayError({ kind: 'not_found', message: `message_batch_id: no message batch with id '${id}'` });
   }
   return b;
 }
 
-function render(svc: BatchService, req: IncomingMessage, b: BatchRecord): Record<string, unknown> {
-  return renderAnthropicBatch(b, svc.store.counts(b.id), originOf(req));
+async function render(svc: BatchService, req: IncomingMessage, b: BatchRecord): Promise<Record<string, unknown>> {
+  return renderAnthropicBatch(b, await svc.store.counts(b.id), originOf(req));
 }
 
 export async function createMessageBatch(req: IncomingMessage, res: ServerResponse, deps: AppDeps): Promise<void> {
@@ -34,37 +34,37 @@ export async function createMessageBatch(req: IncomingMessage, res: ServerRespon
     requireApproval: approvalRequired(req),
     body,
   });
-  sendJson(res, 200, render(svc, req, b));
+  sendJson(res, 200, await render(svc, req, b));
 }
 
-export function getMessageBatch(req: IncomingMessage, res: ServerResponse, deps: AppDeps, id: string): void {
+export async function getMessageBatch(req: IncomingMessage, res: ServerResponse, deps: AppDeps, id: string): Promise<void> {
   const svc = service(deps);
-  sendJson(res, 200, render(svc, req, batchFor(deps, req, id)));
+  sendJson(res, 200, await render(svc, req, await batchFor(deps, req, id)));
 }
 
-export function cancelMessageBatch(req: IncomingMessage, res: ServerResponse, deps: AppDeps, id: string): void {
+export async function cancelMessageBatch(req: IncomingMessage, res: ServerResponse, deps: AppDeps, id: string): Promise<void> {
   const svc = service(deps);
-  batchFor(deps, req, id);
-  sendJson(res, 200, render(svc, req, svc.cancel(id)));
+  await batchFor(deps, req, id);
+  sendJson(res, 200, await render(svc, req, await svc.cancel(id)));
 }
 
-export function deleteMessageBatch(req: IncomingMessage, res: ServerResponse, deps: AppDeps, id: string): void {
+export async function deleteMessageBatch(req: IncomingMessage, res: ServerResponse, deps: AppDeps, id: string): Promise<void> {
   const svc = service(deps);
-  batchFor(deps, req, id);
-  svc.delete(id);
+  await batchFor(deps, req, id);
+  await svc.delete(id);
   sendJson(res, 200, { id, type: 'message_batch_deleted' });
 }
 
-export function messageBatchResults(req: IncomingMessage, res: ServerResponse, deps: AppDeps, id: string): void {
+export async function messageBatchResults(req: IncomingMessage, res: ServerResponse, deps: AppDeps, id: string): Promise<void> {
   const svc = service(deps);
-  const b = batchFor(deps, req, id);
+  const b = await batchFor(deps, req, id);
   if (!ENDED_STATES.has(b.state)) throw invalidRequest(`Results for message batch ${id} are not available until processing has ended.`);
-  sendRaw(res, 'application/x-jsonl', svc.anthropicResults(b));
+  sendRaw(res, 'application/x-jsonl', await svc.anthropicResults(b));
 }
 
-export function listMessageBatches(req: IncomingMessage, res: ServerResponse, deps: AppDeps, url: URL): void {
+export async function listMessageBatches(req: IncomingMessage, res: ServerResponse, deps: AppDeps, url: URL): Promise<void> {
   const svc = service(deps);
-  const page = svc.store.listBatches({
+  const page = await svc.store.listBatches({
     format: 'anthropic',
     keyId: callerOf(req, deps).keyId,
     after: url.searchParams.get('after_id'),
@@ -72,7 +72,7 @@ export function listMessageBatches(req: IncomingMessage, res: ServerResponse, de
     limit: limitParam(url, 20, 1000),
   });
   sendJson(res, 200, {
-    data: page.data.map((b) => render(svc, req, b)),
+    data: await Promise.all(page.data.map((b) => render(svc, req, b))),
     has_more: page.hasMore,
     first_id: page.data[0]?.id ?? null,
     last_id: page.data.at(-1)?.id ?? null,

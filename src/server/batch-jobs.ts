@@ -7,8 +7,8 @@ import { callerOf, service } from './batch-http.js';
 import { jobView } from '../batch/deferral.js';
 import { GatewayError } from '../core/errors.js';
 
-export function handleJob(req: IncomingMessage, res: ServerResponse, deps: AppDeps, id: string): void {
-  const view = jobView(service(deps), id, callerOf(req, deps).keyId);
+export async function handleJob(req: IncomingMessage, res: ServerResponse, deps: AppDeps, id: string): Promise<void> {
+  const view = await jobView(service(deps), id, callerOf(req, deps).keyId);
   if (!view) throw new GatewayError({ kind: 'not_found', message: `No such job: ${id}`, param: 'job_id' });
   sendJson(res, 200, view);
 }

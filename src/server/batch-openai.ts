@@ -5,7 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { GatewayError, invalidRequest } from '../core/errors.js';
 import { renderFile, renderOpenAIBatch } from '../batch/render-openai.js';
-import type { BatchRecord } from '../batch/types.js';
+import type { BatchRecord, FileRecord } from '../batch/types.js';
 import type { AppDeps } from './deps.js';
 import { parseJsonBody } from '../core/json-body.js';
 import { readBody } from './body.js';
@@ -15,16 +15,16 @@ import { MAX_UPLOAD_BYTES, approvalRequired, callerOf, limitParam, sendRaw, serv
 
 const ENDPOINTS = ['/v1/chat/completions'];
 
-function batchFor(deps: AppDeps, req: IncomingMessage, id: string): BatchRecord {
-  const b = service(deps).get(id);
+async function batchFor(deps: AppDeps, req: IncomingMessage, id: string): Promise<BatchRecord> {
+  const b = await service(deps).get(id);
   if (!b || b.format !== 'openai' || b.origin !== 'api' || b.keyId !== callerOf(req, deps).keyId) {
     throw new GatewayError({ kind: 'not_found', message: `No such Batch object: ${id}`, param: 'batch_id' });
   }
   return b;
 }
 
-function fileFor(deps: AppDeps, req: IncomingMessage, id: string) {
-  const f = service(deps).store.file(id);
+async function fileFor(deps: AppDeps, req: IncomingMessage, id: string): Promise<FileRecord> {
+  const f = await service(deps).store.file(id);
   if (!f || f.keyId !== callerOf(req, deps).keyId) throw new GatewayError({ kind: 'not_found', message: `No such File object: ${id}`, param: 'id' });
   return f;
 }
@@ -46,24 +46,26 @@ export async function uploadFile(req: IncomingMessage, res: ServerResponse, deps
   const file = form.get('file');
   if (file === null || typeof file === 'string') throw invalidRequest("Missing required parameter: 'file'.", 'file');
   if (!file.name.endsWith('.jsonl')) throw invalidRequest('Invalid file format for Batch API. Must be .jsonl', 'file', 'invalid_file_format');
-  const record = svc.uploadFile({ keyId: callerOf(req, deps).keyId, filename: file.name, purpose, content: Buffer.from(await file.arrayBuffer()) });
+  const record = await svc.uploadFile({ keyId: callerOf(req, deps).keyId, filename: file.name, purpose, content: Buffer.from(await file.arrayBuffer()) });
   sendJson(res, 200, renderFile(record));
 }
 
-export function getFile(req: IncomingMessage, res: ServerResponse, deps: AppDeps, id: string): void {
-  sendJson(res, 200, renderFile(fileFor(deps, req, id)));
+export async function getFile(req: IncomingMessage, res: ServerResponse, deps: AppDeps, id: string): Promise<void> {
+  sendJson(res, 200, renderFile(await fileFor(deps, req, id)));
 }
 
-export function fileContent(req: IncomingMessage, res: ServerResponse, deps: AppDeps, id: string): void {
+export async function fileContent(req: IncomingMessage, res: ServerResponse, deps: AppDeps, id: string): Promise<void> {
   const svc = service(deps);
-  fileFor(deps, req, id);
-  sendRaw(res, 'application/octet-stream', svc.store.fileContent(id)!);
+  await fileFor(deps, req, id);
+  const content = await svc.store.fileContent(id);
+  if (!content) throw new GatewayError({ kind: 'not_found', message: `No such File object: ${id}`, param: 'id' });
+  sendRaw(res, 'application/octet-stream', content);
 }
 
-export function deleteFile(req: IncomingMessage, res: ServerResponse, deps: AppDeps, id: string): void {
+export async function deleteFile(req: IncomingMessage, res: ServerResponse, deps: AppDeps, id: string): Promise<void> {
   const svc = service(deps);
-  fileFor(deps, req, id);
-  svc.store.deleteFile(id);
+  await fileFor(deps, req, id);
+  await svc.store.deleteFile(id);
   sendJson(res, 200, { id, object: 'file', deleted: true });
 }
 
@@ -96,30 +98,30 @@ export async function createBatch(req: IncomingMessage, res: ServerResponse, dep
     endpoint: body.endpoint,
     metadata: metadataOf(body.metadata),
   });
-  sendJson(res, 200, renderOpenAIBatch(batch, svc.store.counts(batch.id)));
+  sendJson(res, 200, renderOpenAIBatch(batch, await svc.store.counts(batch.id)));
 }
 
-export function getBatch(req: IncomingMessage, res: ServerResponse, deps: AppDeps, id: string): void {
+export async function getBatch(req: IncomingMessage, res: ServerResponse, deps: AppDeps, id: string): Promise<void> {
   const svc = service(deps);
-  const b = batchFor(deps, req, id);
-  sendJson(res, 200, renderOpenAIBatch(b, svc.store.counts(b.id)));
+  const b = await batchFor(deps, req, id);
+  sendJson(res, 200, renderOpenAIBatch(b, await svc.store.counts(b.id)));
 }
 
-export function cancelBatch(req: IncomingMessage, res: ServerResponse, deps: AppDeps, id: string): void {
+export async function cancelBatch(req: IncomingMessage, res: ServerResponse, deps: AppDeps, id: string): Promise<void> {
   const svc = service(deps);
-  batchFor(deps, req, id);
-  const b = svc.cancel(id);
-  sendJson(res, 200, renderOpenAIBatch(b, svc.store.counts(b.id)));
+  await batchFor(deps, req, id);
+  const b = await svc.cancel(id);
+  sendJson(res, 200, renderOpenAIBatch(b, await svc.store.counts(b.id)));
 }
 
-export function listBatches(req: IncomingMessage, res: ServerResponse, deps: AppDeps, url: URL): void {
+export async function listBatches(req: IncomingMessage, res: ServerResponse, deps: AppDeps, url: URL): Promise<void> {
   const svc = service(deps);
-  const page = svc.store.listBatches({
+  const page = await svc.store.listBatches({
     format: 'openai',
     keyId: callerOf(req, deps).keyId,
     after: url.searchParams.get('after'),
     limit: limitParam(url, 20, 100),
   });
-  const data = page.data.map((b) => renderOpenAIBatch(b, svc.store.counts(b.id)));
+  const data = await Promise.all(page.data.map(async (b) => renderOpenAIBatch(b, await svc.store.counts(b.id))));
   sendJson(res, 200, { object: 'list', data, first_id: page.data[0]?.id ?? null, last_id: page.data.at(-1)?.id ?? null, has_more: page.hasMore });
 }

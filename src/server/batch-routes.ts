@@ -56,7 +56,7 @@ export async function handleBatchRoute(req: IncomingMessage, res: ServerResponse
   const format = path.startsWith('/v1/messages/') || req.headers['anthropic-version'] !== undefined ? 'anthropic' : 'openai';
   try {
     if (path.startsWith('/api/batches')) {
-      handleBatchAdmin(req, res, deps, url);
+      await handleBatchAdmin(req, res, deps, url);
       return;
     }
     let known = false;

@@ -7,10 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
-const STORE = join(import.meta.dirname, '..', '..', 'dist', 'src', 'batch', 'store.js');
+const STORE = join(import.meta.dirname, '..', '..', 'dist', 'src', 'batch', 'sqlite-store.js');
 
 function open(path: string): Promise<{ code: number | null; err: string }> {
-  const script = `import(${JSON.stringify(STORE)}).then(({ BatchStore }) => { new BatchStore(${JSON.stringify(path)}).close(); })`;
+  const script = `import(${JSON.stringify(STORE)}).then(({ SqliteBatchStore }) => new SqliteBatchStore(${JSON.stringify(path)}).close())`;
   const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
   child.stderr.on('data', (d: Buffer) => (err += d.toString()));

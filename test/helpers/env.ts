@@ -21,15 +21,25 @@ export interface TestEnv {
   close(): Promise<void>;
 }
 
+/** A PostgreSQL ledger (and with it the key and batch stores) in a schema of its own, instead of a SQLite file. */
+export interface PostgresLedger {
+  url: string;
+  schema: string;
+}
+
 /** Gateway → (HTTP) → standalone emulator, with the default catalog pointed at the emulator. */
-export async function startTestEnv(opts: { emulator?: EmulatorOptions; config?: Partial<ConfigInput>; maxBodyBytes?: number } = {}): Promise<TestEnv> {
+export async function startTestEnv(
+  opts: { emulator?: EmulatorOptions; config?: Partial<ConfigInput>; maxBodyBytes?: number; postgres?: PostgresLedger } = {},
+): Promise<TestEnv> {
   const emulator = await startEmulator({ port: 0, ...opts.emulator });
-  const dbPath = join(mkdtempSync(join(tmpdir(), 'costwise-test-')), 'ledger.db');
+  const dir = mkdtempSync(join(tmpdir(), 'costwise-test-'));
+  const dbPath = join(dir, 'ledger.db');
+  const ledger = opts.postgres ? { kind: 'postgres' as const, url: opts.postgres.url, schema: opts.postgres.schema } : { path: dbPath };
   const raw: ConfigInput = {
     ...structuredClone(DEFAULT_CONFIG),
     ...opts.config,
     server: { ...opts.config?.server, port: 0, ...(opts.maxBodyBytes ? { maxBodyBytes: opts.maxBodyBytes } : {}) },
-    storage: { ...opts.config?.storage, ledger: { path: dbPath } },
+    storage: { ...opts.config?.storage, ledger, ...(opts.postgres ? { dataDir: join(dir, 'data') } : {}) },
   };
   raw.providers = raw.providers.map((p) => (p.baseUrl === 'emulator' ? { ...p, baseUrl: emulator.url } : p));
   const { config } = parseConfig(raw, 'test', {});

@@ -57,7 +57,7 @@ describe('replay of a deferrable route', () => {
       expect([200, 202]).toContain(res.status);
     }
     const deadline = Date.now() + 15_000;
-    while (env.gateway.deps.batches.hasWork() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+    while ((await env.gateway.deps.batches.hasWork()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
     const live = await liveRows(env);
     expect(live.filter((r) => r.technique === 'batch')).toHaveLength(3);
     expect(sum(first.runs[0]!.rows)).toEqual(sum(live));
