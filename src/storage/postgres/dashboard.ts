@@ -1,6 +1,6 @@
 // The dashboard's read queries on PostgreSQL (types: dashboard-types.ts), answer for answer the same
 // as SQLite's (sqlite-dashboard.ts) on the same rows. What keeps each one cheap:
-// - timeseries, routing mix: the hourly rollup, hours × groups rows;
+// - timeseries, routing mix: the rollups, hours × groups rows (days × groups for whole days, rollup.ts);
 // - request search: the (ts, id) index walked newest first, stopping at `limit` matches; the cache
 //   filter uses ledger_cache, a request-id prefix the request_id unique index (COLLATE "C", so a
 //   range on it is a prefix);
@@ -27,6 +27,7 @@ import type {
 import type { LedgerRow } from '../types.js';
 import { COLUMNS, HOUR_MS, type Tables } from './schema.js';
 import { big, decode, type PgRow } from './rows.js';
+import { rollupBounds, rollupCells } from './rollup.js';
 
 const DEFAULT_SAMPLE = 20_000;
 const MAX_SAMPLE = 200_000;
@@ -86,12 +87,18 @@ function timeseries(run: Run, t: Tables, query: TimeseriesQuery): Thunk<SeriesCe
   if (bucket !== 'hour' && bucket !== 'day') throw new Error(`costwise: unknown bucket ${String(bucket)}`);
   if (!['technique', 'model', 'key', 'tag'].includes(groupBy as string)) throw new Error(`costwise: unknown series grouping ${String(groupBy)}`);
   const { hStart, hEnd } = hourRange(query);
-  const hours = query.bucket === 'day' ? 24 : 1;
-  const text = `SELECT (hour / ${hours}) * ${hours} AS hour, key, sum(requests)::text AS requests, sum(cost_pico)::text AS cost_pico,
-      sum(baseline_pico)::text AS baseline_pico, sum(prompt_cache_pico)::text AS prompt_cache_pico
-    FROM ${t.hourly} WHERE dim = $1 AND hour >= $2::int8 AND hour < $3::int8 GROUP BY 1, 2 ORDER BY 1, 2`;
+  const sums =
+    'sum(requests)::text AS requests, sum(cost_pico)::text AS cost_pico, sum(baseline_pico)::text AS baseline_pico, sum(prompt_cache_pico)::text AS prompt_cache_pico';
+  const money = 'requests, cost_pico, baseline_pico, prompt_cache_pico';
+  // Hour buckets read the hourly rollup; day buckets whole days from the daily one.
+  const text =
+    query.bucket === 'hour'
+      ? `SELECT hour, key, ${sums} FROM ${t.hourly} WHERE dim = $1 AND hour >= $2::int8 AND hour < $3::int8 GROUP BY 1, 2 ORDER BY 1, 2`
+      : `SELECT hour, key, ${sums} FROM (${rollupCells(t, '$1', 2, { daily: `day * 24 AS hour, key, ${money}`, hourly: `(hour / 24) * 24, key, ${money}` })}) c
+         GROUP BY 1, 2 ORDER BY 1, 2`;
+  const params = query.bucket === 'hour' ? [query.groupBy, hStart, hEnd] : [query.groupBy, ...rollupBounds(hStart, hEnd)];
   return async () =>
-    (await run<MoneyRow & { hour: string; key: string }>(text, [query.groupBy, hStart, hEnd])).map((r) => ({
+    (await run<MoneyRow & { hour: string; key: string }>(text, params)).map((r) => ({
       t: Number(r.hour) * HOUR_MS,
       key: r.key,
       requests: Number(r.requests ?? 0),
@@ -222,8 +229,8 @@ function groupPercentiles(rows: readonly SampleRow[]): PercentileReport['groups'
 async function rollupTotals(run: Run, t: Tables, dim: 'model' | 'technique', hStart: number, hEnd: number): Promise<CountByKey[]> {
   const rows = await run<{ key: string; requests: string | null; cost_pico: string | null }>(
     `SELECT key, sum(requests)::text AS requests, sum(cost_pico)::text AS cost_pico
-     FROM ${t.hourly} WHERE dim = $1 AND hour >= $2::int8 AND hour < $3::int8 GROUP BY key`,
-    [dim, hStart, hEnd],
+     FROM (${rollupCells(t, '$1', 2, { daily: 'key, requests, cost_pico', hourly: 'key, requests, cost_pico' })}) c GROUP BY key`,
+    [dim, ...rollupBounds(hStart, hEnd)],
   );
   return rows
     .map((r) => ({ key: r.key, requests: Number(r.requests ?? 0), costPico: big(r.cost_pico) }))

@@ -12,6 +12,24 @@ export const NO_TECHNIQUE = '(none)';
 /** Granularity of the spend_hourly rollup. */
 export const HOUR_MS = 3_600_000;
 
+// Spelled out once for migration 2 and frozen with it (a released migration never changes).
+const M2_SUMS = [
+  'requests',
+  'input_tokens',
+  'cache_read_tokens',
+  'cache_write_5m_tokens',
+  'cache_write_1h_tokens',
+  'output_tokens',
+  'cost_pico',
+  'baseline_pico',
+  'prompt_cache_pico',
+] as const;
+const m2Sums = (of: (c: string) => string): string => M2_SUMS.map((c) => `sum(${of(c)})`).join(', ');
+/** Adds cells to spend_daily in key order (as the hourly upsert does), so concurrent writers lock them in one order. */
+const m2DailyUpsert = (cells: string): string =>
+  `INSERT INTO spend_daily AS d (dim, day, key, ${M2_SUMS.join(', ')}) ${cells} ORDER BY 1, 2, 3
+     ON CONFLICT (dim, day, key) DO UPDATE SET ${M2_SUMS.map((c) => `${c} = d.${c} + excluded.${c}`).join(', ')}`;
+
 // Append-only: a released migration is never edited; a schema change is a new entry. Each runs with
 // search_path set to the store's schema, inside the transaction that holds the migration lock.
 export const MIGRATIONS: readonly string[] = [
@@ -78,6 +96,43 @@ export const MIGRATIONS: readonly string[] = [
      prompt_cache_pico     numeric(38, 0) NOT NULL,
      PRIMARY KEY (dim, hour, key)
    );`,
+  // spend_daily: spend_hourly's cells summed per UTC day (day = hour / 24), so a 90-day query reads
+  // ~90 cells per group instead of ~2,160 (measured: bench/dashboard-postgres.ts). Kept by statement
+  // triggers on spend_hourly rather than by the write statement, so every writer keeps it exact,
+  // a replica of an older build included; SECURITY DEFINER, so a role that may write spend_hourly
+  // needs no grant on it. The backfill holds off writers until the triggers exist.
+  `CREATE TABLE spend_daily (
+     dim                   text COLLATE "C" NOT NULL,
+     day                   bigint NOT NULL,
+     key                   text COLLATE "C" NOT NULL,
+     requests              bigint NOT NULL,
+     input_tokens          numeric(38, 0) NOT NULL,
+     cache_read_tokens     numeric(38, 0) NOT NULL,
+     cache_write_5m_tokens numeric(38, 0) NOT NULL,
+     cache_write_1h_tokens numeric(38, 0) NOT NULL,
+     output_tokens         numeric(38, 0) NOT NULL,
+     cost_pico             numeric(38, 0) NOT NULL,
+     baseline_pico         numeric(38, 0) NOT NULL,
+     prompt_cache_pico     numeric(38, 0) NOT NULL,
+     PRIMARY KEY (dim, day, key)
+   );
+   LOCK TABLE spend_hourly IN SHARE ROW EXCLUSIVE MODE;
+   INSERT INTO spend_daily
+     SELECT dim, hour / 24, key, ${m2Sums((c) => c)} FROM spend_hourly GROUP BY 1, 2, 3;
+   CREATE FUNCTION spend_daily_inserted() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT AS $$
+   BEGIN
+     ${m2DailyUpsert(`SELECT dim, hour / 24, key, ${m2Sums((c) => c)} FROM new_cells GROUP BY 1, 2, 3`)};
+     RETURN NULL;
+   END $$;
+   CREATE FUNCTION spend_daily_updated() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT AS $$
+   BEGIN
+     ${m2DailyUpsert(`SELECT n.dim, n.hour / 24, n.key, ${m2Sums((c) => `n.${c} - o.${c}`)} FROM new_cells n JOIN old_cells o USING (dim, hour, key) GROUP BY 1, 2, 3`)};
+     RETURN NULL;
+   END $$;
+   CREATE TRIGGER spend_daily_on_insert AFTER INSERT ON spend_hourly REFERENCING NEW TABLE AS new_cells
+     FOR EACH STATEMENT EXECUTE FUNCTION spend_daily_inserted();
+   CREATE TRIGGER spend_daily_on_update AFTER UPDATE ON spend_hourly REFERENCING OLD TABLE AS old_cells NEW TABLE AS new_cells
+     FOR EACH STATEMENT EXECUTE FUNCTION spend_daily_updated();`,
 ];
 
 /** The ledger columns a row is written and read with, in the order of `snapshot` (postgres/rows.ts). */
@@ -163,6 +218,7 @@ export interface Tables {
   ledger: string;
   tags: string;
   hourly: string;
+  daily: string;
   version: string;
 }
 
@@ -171,7 +227,7 @@ export function tables(schema: string): Tables {
     throw new Error(`costwise: invalid PostgreSQL schema name ${JSON.stringify(schema)} (1 to 63 bytes)`);
   }
   const s = quoteIdent(schema);
-  return { schema: s, ledger: `${s}.ledger`, tags: `${s}.ledger_tags`, hourly: `${s}.spend_hourly`, version: `${s}.schema_version` };
+  return { schema: s, ledger: `${s}.ledger`, tags: `${s}.ledger_tags`, hourly: `${s}.spend_hourly`, daily: `${s}.spend_daily`, version: `${s}.schema_version` };
 }
 
 function quoteIdent(name: string): string {
