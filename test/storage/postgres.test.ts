@@ -36,6 +36,18 @@ async function dailyDrift(schema: string): Promise<number> {
   return Number(diff?.n);
 }
 
+/** counts_hourly cells that differ from the counts over the ledger's rows, both ways (0 when exact). */
+async function countsDrift(schema: string): Promise<number> {
+  const fromRows = `SELECT ts / 3600000 AS hour, 'cache:' || cache AS what, count(*) AS rows FROM "${schema}".ledger WHERE cache IS NOT NULL GROUP BY 1, 2
+    UNION ALL SELECT ts / 3600000, 'fallback', count(*) FROM "${schema}".ledger WHERE route LIKE '%fallback:%' AND parent_id IS NULL GROUP BY 1
+    UNION ALL SELECT ts / 3600000, 'escalated', count(*) FROM "${schema}".ledger WHERE route LIKE '%:escalated%' AND parent_id IS NULL GROUP BY 1`;
+  const kept = `SELECT hour, what::text, rows FROM "${schema}".counts_hourly`;
+  const [diff] = await t.admin.unsafe<{ n: string }[]>(
+    `SELECT (SELECT count(*) FROM ((${kept}) EXCEPT (${fromRows})) a) + (SELECT count(*) FROM ((${fromRows}) EXCEPT (${kept})) b) AS n`,
+  );
+  return Number(diff?.n);
+}
+
 async function until(test: () => Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await test())) {
@@ -55,6 +67,7 @@ describe.skipIf(!PG)('schema', () => {
     expect(before.map((r) => r['version'] as number)).toEqual(POSTGRES_MIGRATIONS.map((_, i) => i + 1));
     const indexes = await t.admin`SELECT indexname FROM pg_indexes WHERE schemaname = ${t.schema} ORDER BY indexname`;
     expect(indexes.map((r) => r['indexname'] as string)).toEqual([
+      'counts_hourly_pkey',
       'ledger_cache',
       'ledger_escalated',
       'ledger_fallback',
@@ -83,25 +96,36 @@ describe.skipIf(!PG)('schema', () => {
     ]);
   });
 
-  it('migration 2 fills the daily rollup from an existing hourly one; the triggers keep it exact, duplicates and a writer without grants on it included', async () => {
+  it('migrations 2 and 3 fill the daily rollup and the hourly counts from an existing ledger; triggers keep them exact, duplicates and a writer without grants on them included', async () => {
     const first = t.open({ maxBatch: 50 });
     const cost = (i: number) => Number.MAX_SAFE_INTEGER - i;
-    for (let i = 0; i < 300; i++)
-      first.appendLedger(row({ requestId: `a${i}`, ts: T0 + i * 17 * 60_000, keyId: `k${i % 4}`, tags: i % 3 ? ['x'] : [], costPico: cost(i) }));
+    const kinds = (i: number) => ({
+      cache: [null, 'miss', 'hit-exact', 'hit-semantic'][i % 4]!,
+      route: ['requested', 'requested; fallback:529->m', 'cascade:score:escalated->m'][i % 3]!,
+      parentId: i % 5 === 0 ? 'a1' : null,
+    });
+    for (let i = 0; i < 300; i++) {
+      first.appendLedger(row({ requestId: `a${i}`, ts: T0 + i * 17 * 60_000, keyId: `k${i % 4}`, tags: i % 3 ? ['x'] : [], costPico: cost(i), ...kinds(i) }));
+    }
     await first.close();
     // Back to a version-1 ledger that already holds rows: what a released build left.
     await t.admin.unsafe(`SET search_path TO "${t.schema}";
-      DROP TABLE spend_daily; DROP FUNCTION spend_daily_inserted() CASCADE; DROP FUNCTION spend_daily_updated() CASCADE;
-      DELETE FROM schema_version WHERE version = 2; RESET search_path`);
+      DROP TABLE spend_daily, counts_hourly;
+      DROP FUNCTION spend_daily_inserted() CASCADE; DROP FUNCTION spend_daily_updated() CASCADE; DROP FUNCTION counts_hourly_inserted() CASCADE;
+      DELETE FROM schema_version WHERE version >= 2; RESET search_path`);
     const second = t.open({ maxBatch: 37 });
     await second.ready();
     expect(await dailyDrift(t.schema)).toBe(0);
+    expect(await countsDrift(t.schema)).toBe(0);
     const [filled] = await t.admin.unsafe<{ n: string }[]>(`SELECT count(*) AS n FROM "${t.schema}".spend_daily WHERE dim = 'key'`);
     expect(Number(filled?.n)).toBe(4 * 4); // 300 rows 17 minutes apart: 3.5 days, 4 keys
     // New cells and existing ones, a repeated request id (billed once), a batch across midnight.
-    for (let i = 250; i < 400; i++) second.appendLedger(row({ requestId: `a${i}`, ts: T0 + i * 17 * 60_000, keyId: `k${i % 5}`, costPico: cost(i) }));
+    for (let i = 250; i < 400; i++)
+      second.appendLedger(row({ requestId: `a${i}`, ts: T0 + i * 17 * 60_000, keyId: `k${i % 5}`, costPico: cost(i), ...kinds(i) }));
     await second.flush();
     expect(await dailyDrift(t.schema)).toBe(0);
+    expect(await countsDrift(t.schema)).toBe(0);
+    expect(await second.dashboard({ kind: 'cacheCounts', from: T0, to: T0 + 10 * DAY })).toEqual({ hitExact: 100, hitSemantic: 100, miss: 100 });
     const total = Array.from({ length: 400 }, (_, i) => BigInt(cost(i))).reduce((a, b) => a + b, 0n);
     for (const groupBy of ['key', 'day', 'tag'] as const) {
       const buckets = await second.spend({ groupBy, from: T0 - DAY, to: T0 + 10 * DAY });
@@ -133,6 +157,7 @@ describe.skipIf(!PG)('schema', () => {
       await t.admin.unsafe(`DROP OWNED BY ${role}; DROP ROLE ${role}`);
     }
     expect(await dailyDrift(t.schema)).toBe(0);
+    expect(await countsDrift(t.schema)).toBe(0);
     const [k9] = await second.spend({ groupBy: 'key', from: T0, to: T0 + 5 * DAY }).then((b) => b.filter((x) => x.key === 'k9'));
     expect(k9?.exact.costPico).toBe(7n);
   });
@@ -334,5 +359,6 @@ describe.skipIf(!PG)('replicas sharing one ledger', () => {
     expect(raw?.['cost']).toBe(expected.toString());
     expect(rolled).toEqual({ cost: expected.toString(), n: String(n) });
     expect(await dailyDrift(t.schema)).toBe(0);
+    expect(await countsDrift(t.schema)).toBe(0);
   });
 });

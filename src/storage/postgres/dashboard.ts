@@ -6,7 +6,7 @@
 //   range on it is a prefix);
 // - one request: the request_id index, its sub-calls through ledger_parent;
 // - percentiles: at most `maxSample` rows, spread evenly over the ids in the range;
-// - cache hit, fallback and escalation counts: the partial indexes.
+// - cache hit, fallback and escalation counts: counts_hourly, hours × 5 rows.
 import type { Sql } from 'postgres';
 import { percentilesOf } from '../sqlite-dashboard.js';
 import type {
@@ -237,29 +237,30 @@ async function rollupTotals(run: Run, t: Tables, dim: 'model' | 'technique', hSt
     .sort((a, b) => b.requests - a.requests || a.key.localeCompare(b.key));
 }
 
+/** Rows counted in counts_hourly (schema.ts, migration 3) under `what` in the whole hours [hStart, hEnd). */
+const counted = (t: Tables, what: string) => `(SELECT coalesce(sum(rows), 0) FROM ${t.counts} WHERE what = '${what}' AND hour >= $1::int8 AND hour < $2::int8)`;
+
 function routing(run: Run, t: Tables, q: TimeRange): Thunk<RoutingStats> {
-  const { hStart, hEnd, from, to } = hourRange(q);
+  const { hStart, hEnd } = hourRange(q);
   return async () => {
     const [byModel, byTechnique, [counts]] = await Promise.all([
       rollupTotals(run, t, 'model', hStart, hEnd),
       rollupTotals(run, t, 'technique', hStart, hEnd),
-      run<{ fallbacks: string; escalations: string }>(
-        `SELECT (SELECT count(*) FROM ${t.ledger} WHERE strpos(route, 'fallback:') > 0 AND ts >= $1::int8 AND ts < $2::int8 AND parent_id IS NULL) AS fallbacks,
-                (SELECT count(*) FROM ${t.ledger} WHERE strpos(route, ':escalated') > 0 AND ts >= $1::int8 AND ts < $2::int8 AND parent_id IS NULL) AS escalations`,
-        [from, to],
-      ),
+      run<{ fallbacks: string; escalations: string }>(`SELECT ${counted(t, 'fallback')} AS fallbacks, ${counted(t, 'escalated')} AS escalations`, [
+        hStart,
+        hEnd,
+      ]),
     ]);
     return { byModel, byTechnique, fallbacks: Number(counts?.fallbacks ?? 0), escalations: Number(counts?.escalations ?? 0) };
   };
 }
 
 function cacheCounts(run: Run, t: Tables, q: TimeRange): Thunk<CacheCounts> {
-  const { from, to } = hourRange(q);
-  const count = (value: string) => `(SELECT count(*) FROM ${t.ledger} WHERE cache = '${value}' AND ts >= $1::int8 AND ts < $2::int8)`;
+  const { hStart, hEnd } = hourRange(q);
   return async () => {
     const [r] = await run<{ exact: string; semantic: string; miss: string }>(
-      `SELECT ${count('hit-exact')} AS exact, ${count('hit-semantic')} AS semantic, ${count('miss')} AS miss`,
-      [from, to],
+      `SELECT ${counted(t, 'cache:hit-exact')} AS exact, ${counted(t, 'cache:hit-semantic')} AS semantic, ${counted(t, 'cache:miss')} AS miss`,
+      [hStart, hEnd],
     );
     return { hitExact: Number(r?.exact ?? 0), hitSemantic: Number(r?.semantic ?? 0), miss: Number(r?.miss ?? 0) };
   };

@@ -30,6 +30,14 @@ const m2DailyUpsert = (cells: string): string =>
   `INSERT INTO spend_daily AS d (dim, day, key, ${M2_SUMS.join(', ')}) ${cells} ORDER BY 1, 2, 3
      ON CONFLICT (dim, day, key) DO UPDATE SET ${M2_SUMS.map((c) => `${c} = d.${c} + excluded.${c}`).join(', ')}`;
 
+/** Migration 3's counts of a table of ledger rows, per hour (frozen with it). */
+const m3Counts = (rows: string): string =>
+  `SELECT l.ts / 3600000, w.what, count(*) FROM ${rows} l CROSS JOIN LATERAL (VALUES
+       ('cache:' || l.cache, l.cache IS NOT NULL),
+       ('fallback', strpos(l.route, 'fallback:') > 0 AND l.parent_id IS NULL),
+       ('escalated', strpos(l.route, ':escalated') > 0 AND l.parent_id IS NULL)
+     ) w (what, counts) WHERE w.counts GROUP BY 1, 2`;
+
 // Append-only: a released migration is never edited; a schema change is a new entry. Each runs with
 // search_path set to the store's schema, inside the transaction that holds the migration lock.
 export const MIGRATIONS: readonly string[] = [
@@ -133,6 +141,28 @@ export const MIGRATIONS: readonly string[] = [
      FOR EACH STATEMENT EXECUTE FUNCTION spend_daily_inserted();
    CREATE TRIGGER spend_daily_on_update AFTER UPDATE ON spend_hourly REFERENCING OLD TABLE AS old_cells NEW TABLE AS new_cells
      FOR EACH STATEMENT EXECUTE FUNCTION spend_daily_updated();`,
+  // counts_hourly: per hour, the rows of each response-cache result (`cache:<result>`, sub-calls
+  // included, as SQLite counts them) and the top-level requests that fell back or escalated, so the
+  // caching and routing counts read hours, not rows (7 days of 10M rows: 160 ms from the partial
+  // indexes). Kept by a statement trigger on ledger, which is insert-only; the backfill reads the
+  // ledger once, holding off writers (they retry) until the trigger exists.
+  `CREATE TABLE counts_hourly (
+     hour bigint NOT NULL,
+     what text COLLATE "C" NOT NULL,
+     rows bigint NOT NULL,
+     PRIMARY KEY (what, hour)
+   );
+   LOCK TABLE ledger IN SHARE ROW EXCLUSIVE MODE;
+   INSERT INTO counts_hourly (hour, what, rows) ${m3Counts('ledger')};
+   CREATE FUNCTION counts_hourly_inserted() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT AS $$
+   BEGIN
+     INSERT INTO counts_hourly AS h (hour, what, rows)
+       ${m3Counts('new_rows')} ORDER BY 2, 1
+       ON CONFLICT (what, hour) DO UPDATE SET rows = h.rows + excluded.rows;
+     RETURN NULL;
+   END $$;
+   CREATE TRIGGER counts_hourly_on_insert AFTER INSERT ON ledger REFERENCING NEW TABLE AS new_rows
+     FOR EACH STATEMENT EXECUTE FUNCTION counts_hourly_inserted();`,
 ];
 
 /** The ledger columns a row is written and read with, in the order of `snapshot` (postgres/rows.ts). */
@@ -219,6 +249,7 @@ export interface Tables {
   tags: string;
   hourly: string;
   daily: string;
+  counts: string;
   version: string;
 }
 
@@ -227,7 +258,15 @@ export function tables(schema: string): Tables {
     throw new Error(`costwise: invalid PostgreSQL schema name ${JSON.stringify(schema)} (1 to 63 bytes)`);
   }
   const s = quoteIdent(schema);
-  return { schema: s, ledger: `${s}.ledger`, tags: `${s}.ledger_tags`, hourly: `${s}.spend_hourly`, daily: `${s}.spend_daily`, version: `${s}.schema_version` };
+  return {
+    schema: s,
+    ledger: `${s}.ledger`,
+    tags: `${s}.ledger_tags`,
+    hourly: `${s}.spend_hourly`,
+    daily: `${s}.spend_daily`,
+    counts: `${s}.counts_hourly`,
+    version: `${s}.schema_version`,
+  };
 }
 
 function quoteIdent(name: string): string {
