@@ -291,6 +291,9 @@ export async function migrate(sql: Sql, schema: string, now: () => number = Date
   const t = tables(schema);
   await sql.begin(async (tx) => {
     await tx`SELECT pg_advisory_xact_lock(${LOCK_CLASS}::int4, hashtext(${schema}))`;
+    // A backfill over a large ledger outlasts the store's statement timeout (10M rows: ~45 s for
+    // migrations 2 and 3), and a timed-out migration would only be retried, and time out, forever.
+    await tx`SET LOCAL statement_timeout = 0`;
     // Each CREATE only when its object is missing: CREATE … IF NOT EXISTS still needs the privilege.
     const found = await tx`SELECT 1 FROM pg_namespace WHERE nspname = ${schema}`;
     if (found.length === 0) await tx.unsafe(`CREATE SCHEMA ${t.schema}`);
