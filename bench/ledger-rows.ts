@@ -5,15 +5,7 @@ import type { LedgerRow } from '../src/storage/types.js';
 const SIX_MODELS = ['gpt-4.1-nano', 'gpt-4.1-mini', 'gpt-4.1', 'claude-haiku-4-5', 'claude-sonnet-4-5', 'gemini-2.5-flash'];
 
 /** Twelve served models, for ledgers with a wider model mix. */
-export const TWELVE_MODELS = [
-  ...SIX_MODELS,
-  'gpt-4o',
-  'gpt-4o-mini',
-  'o4-mini',
-  'claude-opus-4-1',
-  'gemini-2.5-pro',
-  'mistral-large-latest',
-] as const;
+export const TWELVE_MODELS = [...SIX_MODELS, 'gpt-4o', 'gpt-4o-mini', 'o4-mini', 'claude-opus-4-1', 'gemini-2.5-pro', 'mistral-large-latest'] as const;
 
 export interface RowMix {
   /** Arrival time of row 0; rows are spread evenly over [t0, t0 + spanMs). */

@@ -77,7 +77,7 @@ async function round(path: Path, schema: string, observer: Sql): Promise<Round> 
   };
   try {
     const started = performance.now();
-    for (let i = 0; i < ROWS; ) {
+    for (let i = 0; i < ROWS;) {
       for (const end = Math.min(ROWS, i + BURST); i < end; i++) appendGatewayRow(append, i, mix);
       await store.durable?.();
       // A gateway this far ahead of its ledger would be shedding rows (maxQueuedRows): wait instead.
