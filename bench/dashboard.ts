@@ -11,6 +11,7 @@ import type { LedgerRow } from '../src/storage/types.js';
 import { parseConfig } from '../src/config/load.js';
 import { DEFAULT_CONFIG } from '../src/config/defaults.js';
 import { startGateway } from '../src/server/gateway.js';
+import { appendGatewayRow, gatewayRow, quantile, type RowMix } from './ledger-rows.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const DAY = 86_400_000;
@@ -18,75 +19,7 @@ const N = Number(process.env['DASHBOARD_BENCH_ROWS'] ?? 1_000_000);
 const RUNS = 15;
 const MODELS = ['gpt-4.1-nano', 'gpt-4.1-mini', 'gpt-4.1', 'claude-haiku-4-5', 'claude-sonnet-4-5', 'gemini-2.5-flash'];
 
-/** A mix like a routed, cached production gateway: misses and hits, fallbacks, cascades, errors. */
-function row(i: number, t0: number, spanMs: number, total: number): LedgerRow {
-  const ts = t0 + Math.floor((i / total) * spanMs);
-  const served = MODELS[i % MODELS.length]!;
-  const kind = i % 100;
-  const hit = kind < 10 ? 'hit-exact' : kind < 12 ? 'hit-semantic' : kind < 80 ? 'miss' : null;
-  const routed = kind >= 40 && kind < 70;
-  const cascade = kind >= 70 && kind < 75;
-  const route =
-    hit !== null && hit !== 'miss'
-      ? `cache:${hit.slice(4)}`
-      : cascade
-        ? `cascade:score:${kind < 72 ? 'escalated' : 'accepted'}->claude-sonnet-4-5`
-        : routed
-          ? `rule:cheap->${served}`
-          : kind === 99
-            ? `requested; fallback:529->${served}`
-            : 'requested';
-  return {
-    requestId: `cw_${ts.toString(36)}${i.toString(16).padStart(8, '0')}`,
-    ts,
-    tenant: 'default',
-    keyId: `key_${i % 50}`,
-    tags: i % 4 === 0 ? ['batch', `team-${i % 7}`] : [],
-    ingress: i % 3 === 0 ? 'anthropic' : 'openai',
-    endpoint: '/v1/chat/completions',
-    requestedModel: routed ? 'gpt-4.1' : served,
-    servedModel: served,
-    provider: 'emulator',
-    inputTokens: 500 + (i % 1000),
-    cacheReadTokens: i % 3 === 0 ? 1024 : 0,
-    cacheWrite5mTokens: 0,
-    cacheWrite1hTokens: 0,
-    outputTokens: 100 + (i % 300),
-    reasoningTokens: 0,
-    costPico: hit !== null && hit !== 'miss' ? 0 : 1_000_000 + (i % 997) * 1000,
-    baselinePico: 1_200_000 + (i % 997) * 1000,
-    promptCachePico: i % 3 === 0 ? 50_000 : 0,
-    latencyMs: 5 + (i % 400),
-    status: kind === 98 ? 500 : 200,
-    stream: i % 2 === 0,
-    errorKind: kind === 98 ? 'upstream' : null,
-    route,
-    technique: hit === 'hit-exact' ? 'cache_exact' : hit === 'hit-semantic' ? 'cache_semantic' : routed ? 'routing' : cascade ? 'cascade' : null,
-    parentId: null,
-    attempts:
-      kind === 99
-        ? [
-            { deployment: 'claude-sonnet-4-5@anthropic', status: 529, error: 'overloaded', ms: 30 },
-            { deployment: `${served}@openai`, status: 200, ms: 400 },
-          ]
-        : null,
-    cache: hit,
-  };
-}
-
-/** The cascade's rejected first step: a billed sub-call of request i. */
-function subCall(parent: LedgerRow): LedgerRow {
-  return {
-    ...parent,
-    requestId: `${parent.requestId}.step1`,
-    servedModel: 'claude-haiku-4-5',
-    route: 'cascade:score:step1',
-    parentId: parent.requestId,
-    baselinePico: 0,
-    cache: null,
-    attempts: null,
-  };
-}
+const mix = (t0: number, total: number): RowMix => ({ t0, spanMs: 30 * DAY, total, models: MODELS });
 
 async function fill(path: string, rows: number, t0: number, dropDashboardIndexes: boolean): Promise<number> {
   const store = openSqliteStore({ path, maxBatch: 5000 });
@@ -95,11 +28,11 @@ async function fill(path: string, rows: number, t0: number, dropDashboardIndexes
     for (const index of ['ledger_parent', 'ledger_cache', 'ledger_fallback', 'ledger_escalated']) db.exec(`DROP INDEX IF EXISTS ${index}`);
     db.close();
   }
+  const m = mix(t0, rows);
+  const append = (r: LedgerRow) => store.appendLedger(r);
   const started = performance.now();
   for (let i = 0; i < rows; i++) {
-    const r = row(i, t0, 30 * DAY, rows);
-    store.appendLedger(r);
-    if (r.route.includes(':escalated')) store.appendLedger(subCall(r));
+    appendGatewayRow(append, i, m);
     if (i % 50_000 === 49_999) {
       await store.flush();
       if (rows >= 1_000_000) process.stdout.write(`\r  ${(((i + 1) / rows) * 100).toFixed(0)}%`);
@@ -109,10 +42,6 @@ async function fill(path: string, rows: number, t0: number, dropDashboardIndexes
   const ms = performance.now() - started;
   await store.close();
   return ms;
-}
-
-function quantile(sorted: number[], q: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? 0;
 }
 
 async function main(): Promise<void> {
@@ -139,8 +68,8 @@ async function main(): Promise<void> {
   const gateway = await startGateway({ config });
   const now = Date.now();
   const lastHour = `from=${now - 3_600_000}&to=${now}`;
-  const some = row(Math.floor(N / 2), t0, 30 * DAY, N).requestId;
-  const escalated = row(Math.floor(N / 2) - (Math.floor(N / 2) % 100) + 70, t0, 30 * DAY, N).requestId;
+  const some = gatewayRow(Math.floor(N / 2), mix(t0, N)).requestId;
+  const escalated = gatewayRow(Math.floor(N / 2) - (Math.floor(N / 2) % 100) + 70, mix(t0, N)).requestId;
   const endpoints: Array<[string, string, RequestInit?]> = [
     ['spend by technique (existing, reference)', '/api/spend?group_by=technique'],
     ['timeseries hour, 30 days', `/api/timeseries?bucket=hour&from=${now - 30 * DAY}&to=${now}`],

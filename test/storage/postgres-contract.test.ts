@@ -492,7 +492,9 @@ describe.skipIf(!PG)('SQLite and PostgreSQL on random ledgers (property)', () =>
   it('match for random rows (with duplicate ids) and random queries', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(rowArb, { maxLength: 40 }), fc.array(queryArb, { minLength: 1, maxLength: 6 }), async (partials, queries) => {
-        await pg.admin.unsafe(`TRUNCATE "${pg.schema}".ledger, "${pg.schema}".ledger_tags, "${pg.schema}".spend_hourly RESTART IDENTITY`);
+        await pg.admin.unsafe(
+          `TRUNCATE "${pg.schema}".ledger, "${pg.schema}".ledger_tags, "${pg.schema}".spend_hourly, "${pg.schema}".spend_daily, "${pg.schema}".counts_hourly RESTART IDENTITY`,
+        );
         const sqlite = openSqliteStore({ path: ':memory:' });
         try {
           for (const p of partials) {

@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { connectPostgresStore, openPostgresStore, POSTGRES_MIGRATIONS } from '../../src/storage/postgres/index.js';
 import { migrate } from '../../src/storage/postgres/schema.js';
 import { PG_URL, PgLedger, postgresUp } from './backends.js';
-import { T0, row } from './support.js';
+import { DAY, HOUR, T0, row } from './support.js';
 
 const PG = await postgresUp();
 
@@ -20,6 +20,33 @@ beforeEach(() => {
 afterEach(async () => {
   await t.dispose();
 });
+
+/** Daily cells that differ from the hourly rollup summed per day, both ways (0 when spend_daily is exact). */
+async function dailyDrift(schema: string): Promise<number> {
+  const sums =
+    'requests, input_tokens, cache_read_tokens, cache_write_5m_tokens, cache_write_1h_tokens, output_tokens, cost_pico, baseline_pico, prompt_cache_pico';
+  const daily = `SELECT dim, day, key, ${sums} FROM "${schema}".spend_daily`;
+  const fromHourly = `SELECT dim, hour / 24, key, ${sums
+    .split(', ')
+    .map((c) => `sum(${c})`)
+    .join(', ')} FROM "${schema}".spend_hourly GROUP BY 1, 2, 3`;
+  const [diff] = await t.admin.unsafe<{ n: string }[]>(
+    `SELECT (SELECT count(*) FROM ((${daily}) EXCEPT (${fromHourly})) a) + (SELECT count(*) FROM ((${fromHourly}) EXCEPT (${daily})) b) AS n`,
+  );
+  return Number(diff?.n);
+}
+
+/** counts_hourly cells that differ from the counts over the ledger's rows, both ways (0 when exact). */
+async function countsDrift(schema: string): Promise<number> {
+  const fromRows = `SELECT ts / 3600000 AS hour, 'cache:' || cache AS what, count(*) AS rows FROM "${schema}".ledger WHERE cache IS NOT NULL GROUP BY 1, 2
+    UNION ALL SELECT ts / 3600000, 'fallback', count(*) FROM "${schema}".ledger WHERE route LIKE '%fallback:%' AND parent_id IS NULL GROUP BY 1
+    UNION ALL SELECT ts / 3600000, 'escalated', count(*) FROM "${schema}".ledger WHERE route LIKE '%:escalated%' AND parent_id IS NULL GROUP BY 1`;
+  const kept = `SELECT hour, what::text, rows FROM "${schema}".counts_hourly`;
+  const [diff] = await t.admin.unsafe<{ n: string }[]>(
+    `SELECT (SELECT count(*) FROM ((${kept}) EXCEPT (${fromRows})) a) + (SELECT count(*) FROM ((${fromRows}) EXCEPT (${kept})) b) AS n`,
+  );
+  return Number(diff?.n);
+}
 
 async function until(test: () => Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -40,6 +67,7 @@ describe.skipIf(!PG)('schema', () => {
     expect(before.map((r) => r['version'] as number)).toEqual(POSTGRES_MIGRATIONS.map((_, i) => i + 1));
     const indexes = await t.admin`SELECT indexname FROM pg_indexes WHERE schemaname = ${t.schema} ORDER BY indexname`;
     expect(indexes.map((r) => r['indexname'] as string)).toEqual([
+      'counts_hourly_pkey',
       'ledger_cache',
       'ledger_escalated',
       'ledger_fallback',
@@ -50,6 +78,7 @@ describe.skipIf(!PG)('schema', () => {
       'ledger_tags_tag',
       'ledger_ts',
       'schema_version_pkey',
+      'spend_daily_pkey',
       'spend_hourly_pkey',
     ]);
     const money = await t.admin`SELECT table_name, column_name, data_type, numeric_precision FROM information_schema.columns
@@ -58,10 +87,79 @@ describe.skipIf(!PG)('schema', () => {
       'ledger.baseline_pico: bigint',
       'ledger.cost_pico: bigint',
       'ledger.prompt_cache_pico: bigint',
+      'spend_daily.baseline_pico: numeric',
+      'spend_daily.cost_pico: numeric',
+      'spend_daily.prompt_cache_pico: numeric',
       'spend_hourly.baseline_pico: numeric',
       'spend_hourly.cost_pico: numeric',
       'spend_hourly.prompt_cache_pico: numeric',
     ]);
+  });
+
+  it('migrations 2 and 3 fill the daily rollup and the hourly counts from an existing ledger; triggers keep them exact, duplicates and a writer without grants on them included', async () => {
+    const first = t.open({ maxBatch: 50 });
+    const cost = (i: number) => Number.MAX_SAFE_INTEGER - i;
+    const kinds = (i: number) => ({
+      cache: [null, 'miss', 'hit-exact', 'hit-semantic'][i % 4]!,
+      route: ['requested', 'requested; fallback:529->m', 'cascade:score:escalated->m'][i % 3]!,
+      parentId: i % 5 === 0 ? 'a1' : null,
+    });
+    for (let i = 0; i < 300; i++) {
+      first.appendLedger(row({ requestId: `a${i}`, ts: T0 + i * 17 * 60_000, keyId: `k${i % 4}`, tags: i % 3 ? ['x'] : [], costPico: cost(i), ...kinds(i) }));
+    }
+    await first.close();
+    // Back to a version-1 ledger that already holds rows: what a released build left.
+    await t.admin.unsafe(`SET search_path TO "${t.schema}";
+      DROP TABLE spend_daily, counts_hourly;
+      DROP FUNCTION spend_daily_inserted() CASCADE; DROP FUNCTION spend_daily_updated() CASCADE; DROP FUNCTION counts_hourly_inserted() CASCADE;
+      DELETE FROM schema_version WHERE version >= 2; RESET search_path`);
+    const second = t.open({ maxBatch: 37 });
+    await second.ready();
+    expect(await dailyDrift(t.schema)).toBe(0);
+    expect(await countsDrift(t.schema)).toBe(0);
+    const [filled] = await t.admin.unsafe<{ n: string }[]>(`SELECT count(*) AS n FROM "${t.schema}".spend_daily WHERE dim = 'key'`);
+    expect(Number(filled?.n)).toBe(4 * 4); // 300 rows 17 minutes apart: 3.5 days, 4 keys
+    // New cells and existing ones, a repeated request id (billed once), a batch across midnight.
+    for (let i = 250; i < 400; i++)
+      second.appendLedger(row({ requestId: `a${i}`, ts: T0 + i * 17 * 60_000, keyId: `k${i % 5}`, costPico: cost(i), ...kinds(i) }));
+    await second.flush();
+    expect(await dailyDrift(t.schema)).toBe(0);
+    expect(await countsDrift(t.schema)).toBe(0);
+    expect(await second.dashboard({ kind: 'cacheCounts', from: T0, to: T0 + 10 * DAY })).toEqual({ hitExact: 100, hitSemantic: 100, miss: 100 });
+    const total = Array.from({ length: 400 }, (_, i) => BigInt(cost(i))).reduce((a, b) => a + b, 0n);
+    for (const groupBy of ['key', 'day', 'tag'] as const) {
+      const buckets = await second.spend({ groupBy, from: T0 - DAY, to: T0 + 10 * DAY });
+      expect(
+        buckets.reduce((sum, b) => sum + b.exact.costPico, 0n),
+        groupBy,
+      ).toBe(total);
+    }
+    // A role that may write spend_hourly but not spend_daily still writes: the triggers run as their owner.
+    const role = `cw_test_role_${randomBytes(4).toString('hex')}`;
+    await t.admin.unsafe(`CREATE ROLE ${role} LOGIN;
+      GRANT USAGE ON SCHEMA "${t.schema}" TO ${role};
+      GRANT SELECT ON ALL TABLES IN SCHEMA "${t.schema}" TO ${role};
+      REVOKE ALL ON "${t.schema}".spend_daily FROM ${role};
+      GRANT INSERT ON "${t.schema}".ledger, "${t.schema}".ledger_tags TO ${role};
+      GRANT INSERT, UPDATE ON "${t.schema}".spend_hourly TO ${role};
+      GRANT USAGE ON ALL SEQUENCES IN SCHEMA "${t.schema}" TO ${role};`);
+    try {
+      const url = new URL(PG_URL);
+      url.username = role;
+      const restricted = await connectPostgresStore({ url: url.toString(), schema: t.schema, log: () => undefined });
+      try {
+        restricted.appendLedger(row({ requestId: 'restricted', ts: T0 + 2 * DAY + HOUR, keyId: 'k9', costPico: 7 }));
+        await restricted.flush();
+      } finally {
+        await restricted.close();
+      }
+    } finally {
+      await t.admin.unsafe(`DROP OWNED BY ${role}; DROP ROLE ${role}`);
+    }
+    expect(await dailyDrift(t.schema)).toBe(0);
+    expect(await countsDrift(t.schema)).toBe(0);
+    const [k9] = await second.spend({ groupBy: 'key', from: T0, to: T0 + 5 * DAY }).then((b) => b.filter((x) => x.key === 'k9'));
+    expect(k9?.exact.costPico).toBe(7n);
   });
 
   it('applies each migration once when replicas start at the same moment', async () => {
@@ -260,5 +358,7 @@ describe.skipIf(!PG)('replicas sharing one ledger', () => {
     const [rolled] = await t.admin.unsafe(`SELECT sum(cost_pico)::text AS cost, sum(requests)::text AS n FROM "${t.schema}".spend_hourly WHERE dim = 'tag'`);
     expect(raw?.['cost']).toBe(expected.toString());
     expect(rolled).toEqual({ cost: expected.toString(), n: String(n) });
+    expect(await dailyDrift(t.schema)).toBe(0);
+    expect(await countsDrift(t.schema)).toBe(0);
   });
 });

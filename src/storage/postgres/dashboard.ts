@@ -1,12 +1,12 @@
 // The dashboard's read queries on PostgreSQL (types: dashboard-types.ts), answer for answer the same
 // as SQLite's (sqlite-dashboard.ts) on the same rows. What keeps each one cheap:
-// - timeseries, routing mix: the hourly rollup, hours × groups rows;
+// - timeseries, routing mix: the rollups, hours × groups rows (days × groups for whole days, rollup.ts);
 // - request search: the (ts, id) index walked newest first, stopping at `limit` matches; the cache
 //   filter uses ledger_cache, a request-id prefix the request_id unique index (COLLATE "C", so a
 //   range on it is a prefix);
 // - one request: the request_id index, its sub-calls through ledger_parent;
 // - percentiles: at most `maxSample` rows, spread evenly over the ids in the range;
-// - cache hit, fallback and escalation counts: the partial indexes.
+// - cache hit, fallback and escalation counts: counts_hourly, hours × 5 rows.
 import type { Sql } from 'postgres';
 import { percentilesOf } from '../sqlite-dashboard.js';
 import type {
@@ -27,6 +27,7 @@ import type {
 import type { LedgerRow } from '../types.js';
 import { COLUMNS, HOUR_MS, type Tables } from './schema.js';
 import { big, decode, type PgRow } from './rows.js';
+import { rollupBounds, rollupCells } from './rollup.js';
 
 const DEFAULT_SAMPLE = 20_000;
 const MAX_SAMPLE = 200_000;
@@ -86,12 +87,18 @@ function timeseries(run: Run, t: Tables, query: TimeseriesQuery): Thunk<SeriesCe
   if (bucket !== 'hour' && bucket !== 'day') throw new Error(`costwise: unknown bucket ${String(bucket)}`);
   if (!['technique', 'model', 'key', 'tag'].includes(groupBy as string)) throw new Error(`costwise: unknown series grouping ${String(groupBy)}`);
   const { hStart, hEnd } = hourRange(query);
-  const hours = query.bucket === 'day' ? 24 : 1;
-  const text = `SELECT (hour / ${hours}) * ${hours} AS hour, key, sum(requests)::text AS requests, sum(cost_pico)::text AS cost_pico,
-      sum(baseline_pico)::text AS baseline_pico, sum(prompt_cache_pico)::text AS prompt_cache_pico
-    FROM ${t.hourly} WHERE dim = $1 AND hour >= $2::int8 AND hour < $3::int8 GROUP BY 1, 2 ORDER BY 1, 2`;
+  const sums =
+    'sum(requests)::text AS requests, sum(cost_pico)::text AS cost_pico, sum(baseline_pico)::text AS baseline_pico, sum(prompt_cache_pico)::text AS prompt_cache_pico';
+  const money = 'requests, cost_pico, baseline_pico, prompt_cache_pico';
+  // Hour buckets read the hourly rollup; day buckets whole days from the daily one.
+  const text =
+    query.bucket === 'hour'
+      ? `SELECT hour, key, ${sums} FROM ${t.hourly} WHERE dim = $1 AND hour >= $2::int8 AND hour < $3::int8 GROUP BY 1, 2 ORDER BY 1, 2`
+      : `SELECT hour, key, ${sums} FROM (${rollupCells(t, '$1', 2, { daily: `day * 24 AS hour, key, ${money}`, hourly: `(hour / 24) * 24, key, ${money}` })}) c
+         GROUP BY 1, 2 ORDER BY 1, 2`;
+  const params = query.bucket === 'hour' ? [query.groupBy, hStart, hEnd] : [query.groupBy, ...rollupBounds(hStart, hEnd)];
   return async () =>
-    (await run<MoneyRow & { hour: string; key: string }>(text, [query.groupBy, hStart, hEnd])).map((r) => ({
+    (await run<MoneyRow & { hour: string; key: string }>(text, params)).map((r) => ({
       t: Number(r.hour) * HOUR_MS,
       key: r.key,
       requests: Number(r.requests ?? 0),
@@ -222,37 +229,38 @@ function groupPercentiles(rows: readonly SampleRow[]): PercentileReport['groups'
 async function rollupTotals(run: Run, t: Tables, dim: 'model' | 'technique', hStart: number, hEnd: number): Promise<CountByKey[]> {
   const rows = await run<{ key: string; requests: string | null; cost_pico: string | null }>(
     `SELECT key, sum(requests)::text AS requests, sum(cost_pico)::text AS cost_pico
-     FROM ${t.hourly} WHERE dim = $1 AND hour >= $2::int8 AND hour < $3::int8 GROUP BY key`,
-    [dim, hStart, hEnd],
+     FROM (${rollupCells(t, '$1', 2, { daily: 'key, requests, cost_pico', hourly: 'key, requests, cost_pico' })}) c GROUP BY key`,
+    [dim, ...rollupBounds(hStart, hEnd)],
   );
   return rows
     .map((r) => ({ key: r.key, requests: Number(r.requests ?? 0), costPico: big(r.cost_pico) }))
     .sort((a, b) => b.requests - a.requests || a.key.localeCompare(b.key));
 }
 
+/** Rows counted in counts_hourly (schema.ts, migration 3) under `what` in the whole hours [hStart, hEnd). */
+const counted = (t: Tables, what: string) => `(SELECT coalesce(sum(rows), 0) FROM ${t.counts} WHERE what = '${what}' AND hour >= $1::int8 AND hour < $2::int8)`;
+
 function routing(run: Run, t: Tables, q: TimeRange): Thunk<RoutingStats> {
-  const { hStart, hEnd, from, to } = hourRange(q);
+  const { hStart, hEnd } = hourRange(q);
   return async () => {
     const [byModel, byTechnique, [counts]] = await Promise.all([
       rollupTotals(run, t, 'model', hStart, hEnd),
       rollupTotals(run, t, 'technique', hStart, hEnd),
-      run<{ fallbacks: string; escalations: string }>(
-        `SELECT (SELECT count(*) FROM ${t.ledger} WHERE strpos(route, 'fallback:') > 0 AND ts >= $1::int8 AND ts < $2::int8 AND parent_id IS NULL) AS fallbacks,
-                (SELECT count(*) FROM ${t.ledger} WHERE strpos(route, ':escalated') > 0 AND ts >= $1::int8 AND ts < $2::int8 AND parent_id IS NULL) AS escalations`,
-        [from, to],
-      ),
+      run<{ fallbacks: string; escalations: string }>(`SELECT ${counted(t, 'fallback')} AS fallbacks, ${counted(t, 'escalated')} AS escalations`, [
+        hStart,
+        hEnd,
+      ]),
     ]);
     return { byModel, byTechnique, fallbacks: Number(counts?.fallbacks ?? 0), escalations: Number(counts?.escalations ?? 0) };
   };
 }
 
 function cacheCounts(run: Run, t: Tables, q: TimeRange): Thunk<CacheCounts> {
-  const { from, to } = hourRange(q);
-  const count = (value: string) => `(SELECT count(*) FROM ${t.ledger} WHERE cache = '${value}' AND ts >= $1::int8 AND ts < $2::int8)`;
+  const { hStart, hEnd } = hourRange(q);
   return async () => {
     const [r] = await run<{ exact: string; semantic: string; miss: string }>(
-      `SELECT ${count('hit-exact')} AS exact, ${count('hit-semantic')} AS semantic, ${count('miss')} AS miss`,
-      [from, to],
+      `SELECT ${counted(t, 'cache:hit-exact')} AS exact, ${counted(t, 'cache:hit-semantic')} AS semantic, ${counted(t, 'cache:miss')} AS miss`,
+      [hStart, hEnd],
     );
     return { hitExact: Number(r?.exact ?? 0), hitSemantic: Number(r?.semantic ?? 0), miss: Number(r?.miss ?? 0) };
   };

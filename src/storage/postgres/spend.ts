@@ -1,9 +1,11 @@
-// Spend queries on PostgreSQL, bucket for bucket the same as SQLite's (sqlite-spend.ts): whole hours
-// from `spend_hourly` plus the raw ledger rows of the partial hours at either edge of [from, to), so
-// a query's cost is bounded by hours × groups, not by ledger size. Sums are numeric: exact at any size.
+// Spend queries on PostgreSQL, bucket for bucket the same as SQLite's (sqlite-spend.ts): whole days
+// and hours from the rollups (rollup.ts) plus the raw ledger rows of the partial hours at either edge
+// of [from, to), so a query's cost is bounded by days × groups, not by ledger size. Sums are
+// numeric: exact at any size.
 import type { Sql } from 'postgres';
 import { HOUR_MS, NO_TECHNIQUE, SUMS, UNTAGGED, type Tables } from './schema.js';
 import { big } from './rows.js';
+import { rollupBounds, rollupCells } from './rollup.js';
 import type { SpendBucket, SpendQuery } from '../types.js';
 
 const DAY_MS = 86_400_000;
@@ -25,9 +27,9 @@ export function spendQuery(sql: Sql, t: Tables): (query: SpendQuery) => () => Pr
 }
 
 /**
- * Bounds of the three arms: whole hours [hStart, hEnd) from the rollup, raw rows in [from, edgeLo)
- * and [edgeHi, to). Integer ts, so a fractional bound is rounded up (ts >= 1.5 ⟺ ts >= 2, and
- * ts < 1.5 ⟺ ts < 2) and every parameter is an int8.
+ * Bounds of the arms: whole hours [hStart, hEnd) from the rollups (six bounds, rollup.ts), raw rows
+ * in [from, edgeLo) and [edgeHi, to). Integer ts, so a fractional bound is rounded up (ts >= 1.5 ⟺
+ * ts >= 2, and ts < 1.5 ⟺ ts < 2) and every parameter is an int8.
  */
 function spendParams(query: SpendQuery): number[] {
   const groupBy: unknown = query.groupBy; // checked: callers may send anything
@@ -44,13 +46,13 @@ function spendParams(query: SpendQuery): number[] {
   const to = Math.ceil(Math.min(query.to ?? Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER));
   const hStart = Math.ceil(from / HOUR_MS);
   const hEnd = Math.floor(to / HOUR_MS);
-  if (hStart >= hEnd) return [0, 0, from, to, to, to];
-  return [hStart, hEnd, from, hStart * HOUR_MS, hEnd * HOUR_MS, to];
+  if (hStart >= hEnd) return [...rollupBounds(0, 0), from, to, to, to];
+  return [...rollupBounds(hStart, hEnd), from, hStart * HOUR_MS, hEnd * HOUR_MS, to];
 }
 
 function spendSql(t: Tables, groupBy: SpendQuery['groupBy']): string {
   const dim = groupBy === 'day' ? 'model' : groupBy;
-  const rollupKey = groupBy === 'day' ? 'hour / 24' : 'key';
+  const rollupKey = groupBy === 'day' ? { daily: 'day', hourly: 'hour / 24' } : { daily: 'key', hourly: 'key' };
   const rawKey = {
     model: 'l.served_model',
     key: 'l.key_id',
@@ -64,10 +66,9 @@ function spendSql(t: Tables, groupBy: SpendQuery['groupBy']): string {
     .join(', ')}`;
   const raw = (lo: string, hi: string) => `SELECT ${rawKey}, ${rawSums} FROM ${t.ledger} l ${join} WHERE l.ts >= ${lo} AND l.ts < ${hi} GROUP BY 1`;
   return `SELECT key::text AS key, ${SUMS.map((c) => `sum(${c})::text AS ${c}`).join(', ')} FROM (
-      SELECT ${rollupKey} AS key, ${SUMS.join(', ')} FROM ${t.hourly}
-        WHERE dim = '${dim}' AND hour >= $1::int8 AND hour < $2::int8
-      UNION ALL ${raw('$3::int8', '$4::int8')}
-      UNION ALL ${raw('$5::int8', '$6::int8')}
+      ${rollupCells(t, `'${dim}'`, 1, { daily: `${rollupKey.daily}, ${SUMS.join(', ')}`, hourly: `${rollupKey.hourly}, ${SUMS.join(', ')}` })}
+      UNION ALL ${raw('$7::int8', '$8::int8')}
+      UNION ALL ${raw('$9::int8', '$10::int8')}
     ) u (key, ${SUMS.join(', ')}) GROUP BY u.key`;
 }
 

@@ -1,0 +1,30 @@
+// Reading the rollups over whole hours [hStart, hEnd): the whole UTC days inside the range from
+// spend_daily, the whole hours on either side of them from spend_hourly. A 90-day range then reads
+// about 90 + 46 cells per group instead of 2,160 (1,000 keys: 136k cells instead of 2.16M).
+import type { Tables } from './schema.js';
+
+const HOURS_PER_DAY = 24;
+
+/** The six parameters of `rollupCells`: days [d0, d1) of spend_daily, hours [a0, a1) and [b0, b1) of spend_hourly. */
+export type RollupBounds = [number, number, number, number, number, number];
+
+/** Splits the whole hours [hStart, hEnd) into whole days and the hours before and after them (empty ranges are [0, 0)). */
+export function rollupBounds(hStart: number, hEnd: number): RollupBounds {
+  if (hStart >= hEnd) return [0, 0, 0, 0, 0, 0];
+  const dStart = Math.ceil(hStart / HOURS_PER_DAY);
+  const dEnd = Math.floor(hEnd / HOURS_PER_DAY);
+  if (dStart >= dEnd) return [0, 0, hStart, hEnd, 0, 0];
+  return [dStart, dEnd, hStart, dStart * HOURS_PER_DAY, dEnd * HOURS_PER_DAY, hEnd];
+}
+
+/**
+ * The cells of dimension `dim` (an SQL expression) in the hours that the bounds given as parameters
+ * $first … $first+5 cover: `daily` is the select list over a spend_daily row (its time is `day`),
+ * `hourly` the same list over a spend_hourly row (its time is `hour`).
+ */
+export function rollupCells(t: Tables, dim: string, first: number, select: { daily: string; hourly: string }): string {
+  const p = (k: number) => `$${first + k}::int8`;
+  return `SELECT ${select.daily} FROM ${t.daily} WHERE dim = ${dim} AND day >= ${p(0)} AND day < ${p(1)}
+    UNION ALL SELECT ${select.hourly} FROM ${t.hourly} WHERE dim = ${dim} AND hour >= ${p(2)} AND hour < ${p(3)}
+    UNION ALL SELECT ${select.hourly} FROM ${t.hourly} WHERE dim = ${dim} AND hour >= ${p(4)} AND hour < ${p(5)}`;
+}
