@@ -49,6 +49,7 @@ describe.skipIf(!PG)('schema', () => {
     expect(versions.map((r) => r['version'] as number)).toEqual(Array.from({ length: GOVERNANCE_MIGRATIONS }, (_, i) => i + 1));
     const tables = await t.admin`SELECT tablename FROM pg_tables WHERE schemaname = ${t.schema} ORDER BY tablename`;
     expect(tables.map((r) => r['tablename'] as string)).toEqual([
+      'counts_hourly',
       'gov_keys',
       'gov_removed',
       'gov_schema_version',
@@ -57,6 +58,7 @@ describe.skipIf(!PG)('schema', () => {
       'ledger',
       'ledger_tags',
       'schema_version',
+      'spend_daily',
       'spend_hourly',
     ]);
     // Reopening re-runs nothing.
