@@ -57,10 +57,14 @@ export class SharedChurnReports implements ChurnReports {
     this.log = opts.log ?? ((m) => process.stderr.write(`${m}\n`));
   }
 
+  /** Writes every `intervalMs`; the first write (now) also migrates the table and prunes aged rows. */
   start(): void {
-    this.timer ??= setInterval(() => {
+    if (this.timer) return;
+    const publish = () => {
       this.publish().catch((err: unknown) => this.log(`costwise: writing the prefix-churn report: ${(err as Error).message}`));
-    }, this.intervalMs);
+    };
+    publish();
+    this.timer = setInterval(publish, this.intervalMs);
     this.timer.unref();
   }
 

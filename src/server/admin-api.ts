@@ -245,7 +245,7 @@ export interface CachingResponse extends RangeEcho {
 
 // ---- GET /api/cache, POST /api/cache/invalidate
 
-/** GET /api/cache: the response cache's configuration and its store's size. */
+/** GET /api/cache: the response cache's configuration and its store's size (shared by the replicas only with `backend: redis`; else this replica's). */
 export interface CacheStoreResponse {
   backend: 'memory' | 'sqlite' | 'redis';
   policy: 'deterministic' | 'always' | 'never';
