@@ -1,14 +1,15 @@
 // `costwise migrate`: applies every pending migration of the databases the gateway migrates at
 // start — the ledger and the key store beside it (PostgreSQL: under the advisory locks replicas
-// take) and the batch tables beside it; with a SQLite ledger the local files (batch database,
-// SQLite response cache) —
-// and prints each one's schema version before and after. Idempotent: a second run applies nothing.
+// take), the batch tables and the replicas' prefix-churn reports beside it; with a SQLite ledger
+// the local files (batch database, SQLite response cache) — and prints each one's schema version
+// before and after. Idempotent: a second run applies nothing.
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { migrateBatchDb } from '../batch/schema.js';
 import { batchDbPath } from '../batch/open.js';
 import { migrateBatchDatabase } from '../batch/postgres/schema.js';
+import { migrateChurnDatabase } from '../promptcache/churn-postgres.js';
 import { configureCache, migrateCache } from '../cache/exact/index.js';
 import { migrateGovernanceDatabase } from '../governance/index.js';
 import { migrateLedgerDatabase, type SchemaVersions } from '../storage/index.js';
@@ -24,6 +25,7 @@ export function runMigrate(opts: { config?: string }): Promise<void> {
       out(line('ledger', await migrateLedgerDatabase(db)));
       out(line('keys', await migrateGovernanceDatabase(db)));
       if (db.kind === 'postgres' && config.batch.path === undefined) out(line('batches', await migrateBatchDatabase(db.url, db.schema)));
+      if (db.kind === 'postgres') out(line('reports', await migrateChurnDatabase(db.url, db.schema)));
     } catch (err) {
       throw databaseFailure('migrate', db, err);
     }

@@ -289,6 +289,11 @@ export const configSchema = z.strictObject({
        * load balancer each replica then plans from the whole traffic the provider's cache sees.
        */
       sharedStats: z.boolean().default(true),
+      /**
+       * With a PostgreSQL ledger, how often each replica writes its prefix-churn report to the
+       * ledger's schema, where GET /api/promptcache sums every replica's (ms).
+       */
+      churnReportMs: z.number().int().min(100).default(10_000),
     })
     .prefault({}),
   /** Batch processing (src/batch): approval, polling, concurrency, deferral. */

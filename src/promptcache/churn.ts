@@ -22,11 +22,14 @@ export interface ChurnReport {
   churned: number;
   /** Estimated tokens that could have been read from the cache but were not. */
   tokensLost: number;
-  picoLost: number;
+  /** What those tokens cost above a cache read: exact pico-dollars. */
+  picoLost: bigint;
   /** Where the prompts first differ (characters from the start), in the latest churned request. */
   firstDifferenceAt: number;
   /** The differing text of the latest churned request (truncated): what to move to the end. */
   example: string;
+  /** When the latest churned request was seen (epoch ms; 0 when none was). */
+  lastChurnAt: number;
 }
 
 export interface ChurnOptions {
@@ -36,6 +39,8 @@ export interface ChurnOptions {
   samplesPerRoute?: number;
   /** Routes tracked at once; the least recently seen is dropped beyond it. */
   maxRoutes?: number;
+  /** Epoch-ms clock (default wall time). */
+  now?: () => number;
 }
 
 interface RouteState {
@@ -50,11 +55,13 @@ export class PrefixChurnDetector {
   private readonly minChars: number;
   private readonly samplesPerRoute: number;
   private readonly maxRoutes: number;
+  private readonly now: () => number;
 
   constructor(opts: ChurnOptions = {}) {
     this.minChars = opts.minChars ?? 4096;
     this.samplesPerRoute = opts.samplesPerRoute ?? 8;
     this.maxRoutes = opts.maxRoutes ?? 1000;
+    this.now = opts.now ?? Date.now;
   }
 
   observe(o: ChurnObservation): void {
@@ -84,8 +91,9 @@ export class PrefixChurnDetector {
       const tokens = Math.floor(churnTail / CHARS_PER_TOKEN);
       r.churned += 1;
       r.tokensLost += tokens;
-      r.picoLost += tokens * o.savingPerTokenPico;
+      r.picoLost += BigInt(tokens) * BigInt(o.savingPerTokenPico);
       r.firstDifferenceAt = churnAt;
+      r.lastChurnAt = this.now();
       r.example = text.slice(churnAt, Math.min(text.length - churnTail, churnAt + 80)).replace(/\s+/g, ' ');
     }
     if (text !== state.samples[0]) {
@@ -96,7 +104,7 @@ export class PrefixChurnDetector {
 
   /** Routes with churn first, costliest first. */
   report(): ChurnReport[] {
-    return [...this.routes.values()].map((s) => ({ ...s.report })).sort((a, b) => b.picoLost - a.picoLost || b.requests - a.requests);
+    return [...this.routes.values()].map((s) => ({ ...s.report })).sort(costliestFirst);
   }
 
   private stateOf(route: string): RouteState {
@@ -104,12 +112,41 @@ export class PrefixChurnDetector {
     if (state) {
       this.routes.delete(route); // re-insert: most recently seen last
     } else {
-      state = { samples: [], report: { route, requests: 0, churned: 0, tokensLost: 0, picoLost: 0, firstDifferenceAt: 0, example: '' } };
+      state = { samples: [], report: { route, requests: 0, churned: 0, tokensLost: 0, picoLost: 0n, firstDifferenceAt: 0, example: '', lastChurnAt: 0 } };
       if (this.routes.size >= this.maxRoutes) this.routes.delete(this.routes.keys().next().value!);
     }
     this.routes.set(route, state);
     return state;
   }
+}
+
+/**
+ * Several replicas' reports as one: counts and money summed per route, where the prompts differ
+ * and the example taken from the replica that saw churn last.
+ */
+export function mergeChurnReports(reports: readonly ChurnReport[]): ChurnReport[] {
+  const byRoute = new Map<string, ChurnReport>();
+  for (const r of reports) {
+    const into = byRoute.get(r.route);
+    if (into === undefined) {
+      byRoute.set(r.route, { ...r });
+      continue;
+    }
+    into.requests += r.requests;
+    into.churned += r.churned;
+    into.tokensLost += r.tokensLost;
+    into.picoLost += r.picoLost;
+    if (r.lastChurnAt > into.lastChurnAt) {
+      into.lastChurnAt = r.lastChurnAt;
+      into.firstDifferenceAt = r.firstDifferenceAt;
+      into.example = r.example;
+    }
+  }
+  return [...byRoute.values()].sort(costliestFirst);
+}
+
+function costliestFirst(a: ChurnReport, b: ChurnReport): number {
+  return b.picoLost > a.picoLost ? 1 : b.picoLost < a.picoLost ? -1 : b.requests - a.requests;
 }
 
 function commonPrefix(a: string, b: string, limit: number): number {

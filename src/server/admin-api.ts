@@ -245,7 +245,7 @@ export interface CachingResponse extends RangeEcho {
 
 // ---- GET /api/cache, POST /api/cache/invalidate
 
-/** GET /api/cache: the response cache's configuration and its store's size. */
+/** GET /api/cache: the response cache's configuration and its store's size (shared by the replicas only with `backend: redis`; else this replica's). */
 export interface CacheStoreResponse {
   backend: 'memory' | 'sqlite' | 'redis';
   policy: 'deterministic' | 'always' | 'never';
@@ -281,7 +281,7 @@ export interface PromptChurnRow {
   churned_requests: number;
   tokens_lost: number;
   cost_lost_usd: UsdString;
-  /** Where the prompts first differ (characters from the start), in the latest churned request. */
+  /** Where the prompts first differ (characters from the start), in the latest churned request (of any replica). */
   first_difference_at_char: number;
   /** The differing text of the latest churned request (truncated): what to move to the end. */
   example: string;
@@ -300,9 +300,15 @@ export interface PromptCacheSharing {
 }
 
 export interface PromptCacheResponse {
+  /**
+   * Whose traffic `churn` covers: `all_replicas` with a PostgreSQL ledger (every replica's report,
+   * summed; up to `promptCache.churnReportMs` late for the others' traffic), `replica` with SQLite
+   * or while PostgreSQL cannot be read (this process's own, since it started).
+   */
+  churn_scope: 'replica' | 'all_replicas';
   /** Costliest first. */
   churn: PromptChurnRow[];
-  /** Null when this replica's planner learns only from its own traffic. */
+  /** This replica's own link (per replica, never summed). Null when its planner learns only from its own traffic. */
   shared: PromptCacheSharing | null;
 }
 

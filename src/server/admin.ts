@@ -140,8 +140,10 @@ export async function handleAdmin(req: IncomingMessage, res: ServerResponse, dep
     return;
   }
   if (url.pathname === '/api/promptcache') {
+    const churn = await deps.churnReports.read();
     sendJson(res, 200, {
-      churn: deps.promptChurn.report().map((r) => ({
+      churn_scope: churn.scope,
+      churn: churn.reports.map((r) => ({
         route: r.route,
         requests: r.requests,
         churned_requests: r.churned,

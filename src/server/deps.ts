@@ -3,6 +3,7 @@ import type { SharedState } from '../storage/types.js';
 import type { Pipeline, PipelineDeps } from '../pipeline/index.js';
 import type { BatchService } from '../batch/service.js';
 import type { RunningGovernance } from './governance.js';
+import type { ChurnReports } from '../promptcache/churn-reports.js';
 
 /** Everything a route handler may use; built once at start-up (gateway.ts). */
 export interface AppDeps extends PipelineDeps {
@@ -12,6 +13,8 @@ export interface AppDeps extends PipelineDeps {
   batches: BatchService;
   /** Keys and teams: administration and the store (the pipeline's part is `governance`). */
   governanceAdmin: Omit<RunningGovernance, 'close' | 'governance'>;
+  /** The prefix-churn report GET /api/promptcache answers: every replica's with a PostgreSQL ledger. */
+  churnReports: ChurnReports;
   /** The request pipelines (src/pipeline/index.ts). */
   pipelines: { chat: Pipeline; embeddings: Pipeline };
 }

@@ -1,5 +1,7 @@
 // Starts a gateway: config → (in-process emulator) → storage → catalog → HTTP server.
 import { mkdirSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { isIP } from 'node:net';
@@ -24,6 +26,8 @@ import type { Catalog } from '../config/catalog.js';
 import type { AdapterRegistry } from '../providers/registry.js';
 import { openResponseCacheStore } from '../cache/open.js';
 import { PrefixChurnDetector } from '../promptcache/churn.js';
+import { openPostgresChurnStore } from '../promptcache/churn-postgres.js';
+import { localChurnReports, SharedChurnReports, type ChurnReports } from '../promptcache/churn-reports.js';
 import { RedisPlannerSync } from '../promptcache/shared-redis.js';
 import { createPromptCachePlanning } from '../pipeline/prompt-cache.js';
 import { ConfigError } from '../config/load.js';
@@ -162,6 +166,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     throw new StartupError(`cannot load the virtual keys: ${err instanceof Error ? err.message : String(err)}`);
   }
   const sharedPlanner = sharedPlannerFor(config, clock);
+  const promptChurn = new PrefixChurnDetector({ now: clock });
   const pipelineDeps: PipelineDeps = {
     governance: governance.governance,
     catalog,
@@ -175,7 +180,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       usesSemanticCache(config.cache) ? semanticCacheFor(config.cache.semantic, catalog, adapters) : undefined,
       clock,
     ),
-    promptChurn: new PrefixChurnDetector(),
+    promptChurn,
     promptCache: createPromptCachePlanning(config.promptCache, {
       now: clock,
       ...(sharedPlanner ? { publish: (e) => sharedPlanner.publish(e), shared: sharedPlanner } : {}),
@@ -191,6 +196,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     governanceAdmin: governance,
     state: createMemoryState(),
     batches,
+    churnReports: churnReportsFor(config, promptChurn, clock),
     pipelines: {
       chat: chatPipeline({ ...pipelineDeps, deferralRules: compileDeferralRules(config.batch.deferral.rules), deferrer: deferrerFor(batches) }),
       embeddings: embeddingsPipeline(pipelineDeps),
@@ -221,6 +227,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       });
       // Adapters first: deleting provider-side caches on the way out bills refunds to the ledger.
       await deps.batches.close();
+      await deps.churnReports.close();
       await sharedPlanner?.close();
       await deps.adapters.close();
       await governance.close();
@@ -239,4 +246,19 @@ function sharedPlannerFor(config: Config, now: () => number): RedisPlannerSync |
   const state = config.storage.state;
   if (state.kind !== 'redis' || !config.promptCache.sharedStats) return undefined;
   return new RedisPlannerSync({ url: state.url, key: `${state.prefix}promptcache:events`, now });
+}
+
+/** With a PostgreSQL ledger, every replica's churn report, summed; else this process's own. */
+function churnReportsFor(config: Config, detector: PrefixChurnDetector, now: () => number): ChurnReports {
+  const l = config.storage.ledger;
+  if (l.kind !== 'postgres') return localChurnReports(detector);
+  const shared = new SharedChurnReports({
+    detector,
+    store: openPostgresChurnStore({ url: l.url, schema: l.schema }),
+    replica: `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`,
+    intervalMs: config.promptCache.churnReportMs,
+    now,
+  });
+  shared.start();
+  return shared;
 }

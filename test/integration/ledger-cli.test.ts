@@ -257,29 +257,33 @@ describe('costwise migrate', () => {
     expect(second.match(/up to date/g)).toHaveLength(3);
   });
 
-  it.runIf(PG)('PostgreSQL: creates the schema, ledger, key and batch tables under the advisory locks; a second run applies nothing', async () => {
-    const schema = schemaName();
-    const config = configFile(`{ kind: postgres, url: ${JSON.stringify(PG_URL)}, schema: ${schema} }`);
-    const p = new PgLedger();
-    try {
-      const first = await ok(['migrate', '--config', config]);
-      expect(first).toMatch(/^costwise migrate: PostgreSQL [^ ]+:\d+\/\w+ \(schema cw_test_\w+\)$/m);
-      expect(first).toMatch(/^ {2}ledger +version 0 → [1-9]\d*, \d+ migrations? applied$/m);
-      expect(first).toMatch(/^ {2}keys +version 0 → 1, 1 migration applied$/m);
-      expect(first).toMatch(/^ {2}batches +version 0 → [1-9]\d*, \d+ migrations? applied$/m);
-      expect(await ok(['migrate', '--config', config])).toMatch(
-        /ledger +version \d+, up to date\n {2}keys +version 1, up to date\n {2}batches +version \d+, up to date/,
-      );
-      const [batches] = await p.admin.unsafe<{ present: boolean }[]>(`SELECT to_regclass('"${schema}".batches') IS NOT NULL AS present`);
-      expect(batches?.present).toBe(true);
-      // Each migration recorded once, however many runs.
-      const [row] = await p.admin.unsafe<{ n: string; v: number }[]>(`SELECT count(*) AS n, max(version) AS v FROM "${schema}".schema_version`);
-      expect(Number(row?.n)).toBe(row?.v);
-    } finally {
-      await p.admin.unsafe(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-      await p.dispose();
-    }
-  });
+  it.runIf(PG)(
+    'PostgreSQL: creates the schema, ledger, key, batch and churn report tables under the advisory locks; a second run applies nothing',
+    async () => {
+      const schema = schemaName();
+      const config = configFile(`{ kind: postgres, url: ${JSON.stringify(PG_URL)}, schema: ${schema} }`);
+      const p = new PgLedger();
+      try {
+        const first = await ok(['migrate', '--config', config]);
+        expect(first).toMatch(/^costwise migrate: PostgreSQL [^ ]+:\d+\/\w+ \(schema cw_test_\w+\)$/m);
+        expect(first).toMatch(/^ {2}ledger +version 0 → [1-9]\d*, \d+ migrations? applied$/m);
+        expect(first).toMatch(/^ {2}keys +version 0 → 1, 1 migration applied$/m);
+        expect(first).toMatch(/^ {2}batches +version 0 → [1-9]\d*, \d+ migrations? applied$/m);
+        expect(first).toMatch(/^ {2}reports +version 0 → 1, 1 migration applied$/m);
+        expect(await ok(['migrate', '--config', config])).toMatch(
+          /ledger +version \d+, up to date\n {2}keys +version 1, up to date\n {2}batches +version \d+, up to date\n {2}reports +version 1, up to date/,
+        );
+        const [batches] = await p.admin.unsafe<{ present: boolean }[]>(`SELECT to_regclass('"${schema}".batches') IS NOT NULL AS present`);
+        expect(batches?.present).toBe(true);
+        // Each migration recorded once, however many runs.
+        const [row] = await p.admin.unsafe<{ n: string; v: number }[]>(`SELECT count(*) AS n, max(version) AS v FROM "${schema}".schema_version`);
+        expect(Number(row?.n)).toBe(row?.v);
+      } finally {
+        await p.admin.unsafe(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+        await p.dispose();
+      }
+    },
+  );
 
   it('an unreachable PostgreSQL: exit 1, one line naming host and database, never the password', async () => {
     const config = configFile(`{ kind: postgres, url: "postgres://ops:s3cr3t-pw@127.0.0.1:1/billing", schema: costwise }`);

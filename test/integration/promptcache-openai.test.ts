@@ -84,6 +84,7 @@ describe('OpenAI prompt caching', () => {
     }
     for (const u of usages) expect(u.prompt_tokens_details?.cached_tokens ?? 0).toBe(0); // the cache never helps
     const body = (await (await fetch(`${env.gateway.url}/api/promptcache`)).json()) as {
+      churn_scope: string;
       churn: Array<{
         route: string;
         requests: number;
@@ -94,6 +95,7 @@ describe('OpenAI prompt caching', () => {
         first_difference_at_char: number;
       }>;
     };
+    expect(body.churn_scope).toBe('replica'); // a SQLite ledger: one process, its own report
     const route = body.churn.find((r) => r.route === 'churny:gpt-4.1-mini')!;
     expect(route.requests).toBe(4);
     expect(route.churned_requests).toBe(3);

@@ -69,8 +69,9 @@ export function Caching({ range }: { range: RangeName }) {
             <Loading />
           ) : churn.data.churn.length === 0 ? (
             <Empty>
-              No churning prefixes seen since the gateway started. Churn is a prompt that differs early (a timestamp at the start of the system prompt, say) but
-              shares a long tail with recent prompts, so the provider's prefix cache cannot hit.
+              No churning prefixes seen {churn.data.churn_scope === 'all_replicas' ? 'by any replica in the last 7 days' : 'since the gateway started'}. Churn
+              is a prompt that differs early (a timestamp at the start of the system prompt, say) but shares a long tail with recent prompts, so the provider's
+              prefix cache cannot hit.
             </Empty>
           ) : (
             <div class="scroll">
@@ -100,7 +101,12 @@ export function Caching({ range }: { range: RangeName }) {
                   ))}
                 </tbody>
               </table>
-              <p class="hint">Move the text that changes to the end of the prompt.</p>
+              <p class="hint">
+                Move the text that changes to the end of the prompt.{' '}
+                {churn.data.churn_scope === 'all_replicas'
+                  ? "Summed over every replica (others' traffic up to 10 s late)."
+                  : "This replica's traffic since it started."}
+              </p>
             </div>
           )}
         </Card>

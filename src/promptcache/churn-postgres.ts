@@ -1,0 +1,168 @@
+// The prefix-churn reports of several replicas, in the PostgreSQL ledger's schema: one row per
+// (replica, route), upserted by the replica that owns it, summed on read. The table has its own
+// version table and migration lock, so the ledger's, the key store's and the batch tables'
+// migrations never see it.
+import postgres, { type Sql } from 'postgres';
+import { tables } from '../storage/postgres/schema.js';
+import type { SchemaVersions } from '../storage/types.js';
+import type { ChurnReport } from './churn.js';
+
+// Append-only: a released migration is never edited; a schema change is a new entry. `%s` is the
+// quoted schema. Pico-dollars are a bigint per row (a replica's loss on one route stays far below
+// 2^63 pico, $9.2M); sums are read as numeric.
+const MIGRATIONS: readonly string[] = [
+  `CREATE TABLE %s.churn_reports (
+     replica             text COLLATE "C" NOT NULL,
+     route               text COLLATE "C" NOT NULL,
+     requests            bigint NOT NULL,
+     churned             bigint NOT NULL,
+     tokens_lost         bigint NOT NULL,
+     pico_lost           bigint NOT NULL,
+     first_difference_at bigint NOT NULL,
+     example             text NOT NULL,
+     last_churn_at       bigint NOT NULL,
+     updated_at          bigint NOT NULL,
+     PRIMARY KEY (replica, route)
+   );
+   CREATE INDEX churn_reports_updated ON %s.churn_reports (updated_at);`,
+];
+
+/** Advisory lock class of this table's migration lock ('chrn'); the schema name's hash is the other half. */
+const LOCK_CLASS = 0x6368726e;
+/** The ledger store's migration lock class ('cost', src/storage/postgres/schema.ts), taken only to create the schema. */
+const LEDGER_LOCK_CLASS = 0x636f7374;
+
+/** Applies the migrations this schema has not seen yet, under the lock: replicas starting together apply each once. */
+export async function migrateChurnTables(sql: Sql, schema: string, now: () => number = Date.now): Promise<SchemaVersions> {
+  const s = tables(schema).schema;
+  return sql.begin(async (tx) => {
+    await tx`SELECT pg_advisory_xact_lock(${LOCK_CLASS}::int4, hashtext(${schema}))`;
+    const exists = async () => (await tx`SELECT 1 FROM pg_namespace WHERE nspname = ${schema}`).length > 0;
+    if (!(await exists())) {
+      await tx`SELECT pg_advisory_xact_lock(${LEDGER_LOCK_CLASS}::int4, hashtext(${schema}))`;
+      if (!(await exists())) await tx.unsafe(`CREATE SCHEMA ${s}`);
+    }
+    const [table] = await tx`SELECT to_regclass(${`${s}.churn_schema_version`}) IS NOT NULL AS present`;
+    if (table?.['present'] !== true) await tx.unsafe(`CREATE TABLE ${s}.churn_schema_version (version integer PRIMARY KEY, applied_at bigint NOT NULL)`);
+    const [row] = await tx.unsafe<Array<{ v: number | null }>>(`SELECT max(version) AS v FROM ${s}.churn_schema_version`);
+    const current = row?.v ?? 0;
+    if (current > MIGRATIONS.length) {
+      throw new Error(`costwise: churn report schema ${schema} is at version ${current}, newer than this build understands (${MIGRATIONS.length})`);
+    }
+    for (let index = current; index < MIGRATIONS.length; index++) {
+      await tx.unsafe(MIGRATIONS[index]!.replaceAll('%s', s));
+      await tx.unsafe(`INSERT INTO ${s}.churn_schema_version (version, applied_at) VALUES ($1, $2)`, [index + 1, now()]);
+    }
+    return { before: current, after: Math.max(current, MIGRATIONS.length) };
+  });
+}
+
+/** `costwise migrate`: the churn report table of a PostgreSQL ledger's schema, on a connection of its own. */
+export async function migrateChurnDatabase(url: string, schema: string): Promise<SchemaVersions> {
+  const sql = postgres(url, { max: 1, connect_timeout: 10, onnotice: () => undefined });
+  try {
+    return await migrateChurnTables(sql, schema);
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+}
+
+export interface ChurnReportStore {
+  /** Writes (or overwrites) this replica's rows for these routes, stamped `at`. */
+  upsert(replica: string, reports: readonly ChurnReport[], at: number): Promise<void>;
+  /** Every replica's rows updated at or after `since`, unmerged. */
+  read(since: number): Promise<ChurnReport[]>;
+  /** Deletes the rows not updated since `before`; returns how many. */
+  prune(before: number): Promise<number>;
+  close(): Promise<void>;
+}
+
+export interface PostgresChurnStoreOptions {
+  url: string;
+  /** The ledger's schema; the table is created in it when missing. */
+  schema: string;
+  applicationName?: string;
+}
+
+interface Row {
+  route: string;
+  requests: string;
+  churned: string;
+  tokens_lost: string;
+  pico_lost: string;
+  first_difference_at: string;
+  example: string;
+  last_churn_at: string;
+}
+
+/** Migrates on first use; a failed migration is tried again by the next call. */
+export function openPostgresChurnStore(opts: PostgresChurnStoreOptions): ChurnReportStore {
+  const s = tables(opts.schema).schema;
+  const table = `${s}.churn_reports`;
+  const sql = postgres(opts.url, {
+    max: 1,
+    onnotice: () => undefined,
+    connection: { application_name: opts.applicationName ?? 'costwise-reports', statement_timeout: 30_000 },
+  });
+  let migrating: Promise<unknown> | null = null;
+  const ready = (): Promise<unknown> => {
+    migrating ??= migrateChurnTables(sql, opts.schema).catch((err: unknown) => {
+      migrating = null;
+      throw err;
+    });
+    return migrating;
+  };
+
+  return {
+    async upsert(replica, reports, at) {
+      if (reports.length === 0) return;
+      await ready();
+      const column = (k: keyof ChurnReport) => reports.map((r) => String(r[k]));
+      await sql.unsafe(
+        `INSERT INTO ${table} (replica, route, requests, churned, tokens_lost, pico_lost, first_difference_at, example, last_churn_at, updated_at)
+         SELECT $1::text, *, $10::int8 FROM unnest($2::text[], $3::int8[], $4::int8[], $5::int8[], $6::int8[], $7::int8[], $8::text[], $9::int8[])
+         ON CONFLICT (replica, route) DO UPDATE SET requests = EXCLUDED.requests, churned = EXCLUDED.churned, tokens_lost = EXCLUDED.tokens_lost,
+           pico_lost = EXCLUDED.pico_lost, first_difference_at = EXCLUDED.first_difference_at, example = EXCLUDED.example,
+           last_churn_at = EXCLUDED.last_churn_at, updated_at = EXCLUDED.updated_at`,
+        [
+          replica,
+          column('route'),
+          column('requests'),
+          column('churned'),
+          column('tokensLost'),
+          column('picoLost'),
+          column('firstDifferenceAt'),
+          column('example'),
+          column('lastChurnAt'),
+          String(at),
+        ],
+      );
+    },
+    async read(since) {
+      await ready();
+      const rows = await sql.unsafe<Row[]>(
+        `SELECT route, requests::text, churned::text, tokens_lost::text, pico_lost::text, first_difference_at::text, example, last_churn_at::text
+         FROM ${table} WHERE updated_at >= $1::int8`,
+        [String(since)],
+      );
+      return rows.map((r) => ({
+        route: r.route,
+        requests: Number(r.requests),
+        churned: Number(r.churned),
+        tokensLost: Number(r.tokens_lost),
+        picoLost: BigInt(r.pico_lost),
+        firstDifferenceAt: Number(r.first_difference_at),
+        example: r.example,
+        lastChurnAt: Number(r.last_churn_at),
+      }));
+    },
+    async prune(before) {
+      await ready();
+      const result = await sql.unsafe(`DELETE FROM ${table} WHERE updated_at < $1::int8`, [String(before)]);
+      return result.count;
+    },
+    async close() {
+      await sql.end({ timeout: 5 });
+    },
+  };
+}
