@@ -5,6 +5,7 @@
 // json (kept verbatim, so metadata keeps its key order) for lists, budgets and metadata. Money only
 // appears in budgets, as decimal strings of pico-dollars: exact at any size, never a float.
 import type { Sql } from 'postgres';
+import { applyTableMigrations, quotedSchema, type TableMigrations } from '../storage/postgres/migrations.js';
 import type { SchemaVersions } from '../storage/types.js';
 
 // Append-only: a released migration is never edited; a schema change is a new entry. Each runs in
@@ -111,56 +112,14 @@ export function parameterList(columns: ReadonlyArray<readonly [string, ColumnTyp
   return columns.map(([, type], i) => `$${first + i}::${cast[type]}`);
 }
 
-/** The schema's name, quoted; rejects a name PostgreSQL would truncate or refuse. */
-export function quotedSchema(schema: string): string {
-  if (schema === '' || Buffer.byteLength(schema) > 63 || schema.includes('\u0000')) {
-    throw new Error(`costwise: invalid PostgreSQL schema name ${JSON.stringify(schema)} (1 to 63 bytes)`);
-  }
-  return `"${schema.replace(/"/g, '""')}"`;
-}
+export { quotedSchema };
 
-/** Advisory lock class of the governance migration lock ('gov '); the schema name's hash is the other half. */
-const LOCK_CLASS = 0x676f7620;
-/** The ledger store's migration lock class ('cost', src/storage/postgres/schema.ts), taken only to create the schema. */
-const LEDGER_LOCK_CLASS = 0x636f7374;
+/** The key store's tables: their own version table and migration lock ('gov '). */
+export const GOVERNANCE_TABLES: TableMigrations = { what: 'governance', lockClass: 0x676f7620, versionTable: 'gov_schema_version', migrations: MIGRATIONS };
 
-/**
- * Applies the migrations this schema has not seen yet, in one transaction that first takes a
- * transaction-scoped advisory lock on the schema: replicas starting together apply each migration
- * once. Creates the schema when it is missing, under the ledger store's lock as well: the ledger
- * creates the same schema under that lock and fails if another process creates it first, so with
- * both locks one of them creates it while the other waits. A role without CREATE opens a schema
- * that is already up to date.
- */
-export async function migrate(sql: Sql, schema: string, now: () => number = Date.now): Promise<SchemaVersions> {
-  const s = quotedSchema(schema);
-  return sql.begin(async (tx): Promise<SchemaVersions> => {
-    await tx`SELECT pg_advisory_xact_lock(${LOCK_CLASS}::int4, hashtext(${schema}))`;
-    const exists = async () => (await tx`SELECT 1 FROM pg_namespace WHERE nspname = ${schema}`).length > 0;
-    if (!(await exists())) {
-      await tx`SELECT pg_advisory_xact_lock(${LEDGER_LOCK_CLASS}::int4, hashtext(${schema}))`;
-      if (!(await exists())) {
-        await tx
-          .savepoint((sp) => sp.unsafe(`CREATE SCHEMA IF NOT EXISTS ${s}`))
-          .catch((err: unknown) => {
-            // 23505 / 42P06: a process that takes neither lock created it between our look and our CREATE.
-            if (!['23505', '42P06'].includes(String((err as { code?: unknown }).code))) throw err;
-          });
-      }
-    }
-    const [table] = await tx`SELECT to_regclass(${`${s}.gov_schema_version`}) IS NOT NULL AS present`;
-    if (table?.['present'] !== true) await tx.unsafe(`CREATE TABLE ${s}.gov_schema_version (version integer PRIMARY KEY, applied_at bigint NOT NULL)`);
-    const [row] = await tx.unsafe<Array<{ v: number | null }>>(`SELECT max(version) AS v FROM ${s}.gov_schema_version`);
-    const current = row?.v ?? 0;
-    if (current > MIGRATIONS.length) {
-      throw new Error(`costwise: governance schema ${schema} is at version ${current}, newer than this build understands (${MIGRATIONS.length})`);
-    }
-    for (let index = current; index < MIGRATIONS.length; index++) {
-      await tx.unsafe(MIGRATIONS[index]!.replaceAll('%s', s));
-      await tx.unsafe(`INSERT INTO ${s}.gov_schema_version (version, applied_at) VALUES ($1, $2)`, [index + 1, now()]);
-    }
-    return { before: current, after: MIGRATIONS.length };
-  });
+/** Applies the key store's migrations this schema has not seen yet (see applyTableMigrations). */
+export function migrate(sql: Sql, schema: string, now: () => number = Date.now): Promise<SchemaVersions> {
+  return applyTableMigrations(sql, schema, GOVERNANCE_TABLES, now);
 }
 
 /**

@@ -3,6 +3,7 @@
 // never see them). Append-only: a released migration is never edited.
 import type Database from 'better-sqlite3';
 import type { SchemaVersions } from '../storage/types.js';
+import { applySqliteMigrations } from '../storage/sqlite-migrations.js';
 
 const MIGRATIONS: readonly string[] = [
   // gov_state holds the one change version; every write bumps it and stamps the row it wrote, so
@@ -64,22 +65,7 @@ export function configure(db: Database.Database): void {
   db.pragma('synchronous = NORMAL');
 }
 
-/** Applies the migrations this file has not seen, in one IMMEDIATE transaction (safe across processes). */
+/** Applies the migrations this database has not seen yet (see applySqliteMigrations). */
 export function migrate(db: Database.Database): SchemaVersions {
-  return db
-    .transaction((): SchemaVersions => {
-      db.exec('CREATE TABLE IF NOT EXISTS gov_schema_version (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL) STRICT');
-      const current = (db.prepare('SELECT max(version) AS v FROM gov_schema_version').get() as { v: number | null }).v ?? 0;
-      if (current > MIGRATIONS.length) {
-        throw new Error(`costwise: governance schema version ${current} is newer than this build understands (${MIGRATIONS.length})`);
-      }
-      const record = db.prepare('INSERT INTO gov_schema_version (version, applied_at) VALUES (?, ?)');
-      MIGRATIONS.forEach((sql, index) => {
-        if (index + 1 <= current) return;
-        db.exec(sql);
-        record.run(index + 1, Date.now());
-      });
-      return { before: current, after: MIGRATIONS.length };
-    })
-    .immediate();
+  return applySqliteMigrations(db, { what: 'governance', versionTable: 'gov_schema_version', migrations: MIGRATIONS });
 }

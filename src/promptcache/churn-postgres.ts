@@ -3,6 +3,7 @@
 // version table and migration lock, so the ledger's, the key store's and the batch tables'
 // migrations never see it.
 import postgres, { type Sql } from 'postgres';
+import { applyTableMigrations, migrateTablesAt, type TableMigrations } from '../storage/postgres/migrations.js';
 import { tables } from '../storage/postgres/schema.js';
 import type { SchemaVersions } from '../storage/types.js';
 import type { ChurnReport } from './churn.js';
@@ -27,44 +28,17 @@ const MIGRATIONS: readonly string[] = [
    CREATE INDEX churn_reports_updated ON %s.churn_reports (updated_at);`,
 ];
 
-/** Advisory lock class of this table's migration lock ('chrn'); the schema name's hash is the other half. */
-const LOCK_CLASS = 0x6368726e;
-/** The ledger store's migration lock class ('cost', src/storage/postgres/schema.ts), taken only to create the schema. */
-const LEDGER_LOCK_CLASS = 0x636f7374;
+/** The churn report table's own version table and migration lock ('chrn'). */
+const CHURN_TABLES: TableMigrations = { what: 'churn report', lockClass: 0x6368726e, versionTable: 'churn_schema_version', migrations: MIGRATIONS };
 
-/** Applies the migrations this schema has not seen yet, under the lock: replicas starting together apply each once. */
-export async function migrateChurnTables(sql: Sql, schema: string, now: () => number = Date.now): Promise<SchemaVersions> {
-  const s = tables(schema).schema;
-  return sql.begin(async (tx) => {
-    await tx`SELECT pg_advisory_xact_lock(${LOCK_CLASS}::int4, hashtext(${schema}))`;
-    const exists = async () => (await tx`SELECT 1 FROM pg_namespace WHERE nspname = ${schema}`).length > 0;
-    if (!(await exists())) {
-      await tx`SELECT pg_advisory_xact_lock(${LEDGER_LOCK_CLASS}::int4, hashtext(${schema}))`;
-      if (!(await exists())) await tx.unsafe(`CREATE SCHEMA ${s}`);
-    }
-    const [table] = await tx`SELECT to_regclass(${`${s}.churn_schema_version`}) IS NOT NULL AS present`;
-    if (table?.['present'] !== true) await tx.unsafe(`CREATE TABLE ${s}.churn_schema_version (version integer PRIMARY KEY, applied_at bigint NOT NULL)`);
-    const [row] = await tx.unsafe<Array<{ v: number | null }>>(`SELECT max(version) AS v FROM ${s}.churn_schema_version`);
-    const current = row?.v ?? 0;
-    if (current > MIGRATIONS.length) {
-      throw new Error(`costwise: churn report schema ${schema} is at version ${current}, newer than this build understands (${MIGRATIONS.length})`);
-    }
-    for (let index = current; index < MIGRATIONS.length; index++) {
-      await tx.unsafe(MIGRATIONS[index]!.replaceAll('%s', s));
-      await tx.unsafe(`INSERT INTO ${s}.churn_schema_version (version, applied_at) VALUES ($1, $2)`, [index + 1, now()]);
-    }
-    return { before: current, after: Math.max(current, MIGRATIONS.length) };
-  });
+/** Applies the migrations this schema has not seen yet (see applyTableMigrations). */
+export function migrateChurnTables(sql: Sql, schema: string, now: () => number = Date.now): Promise<SchemaVersions> {
+  return applyTableMigrations(sql, schema, CHURN_TABLES, now);
 }
 
 /** `costwise migrate`: the churn report table of a PostgreSQL ledger's schema, on a connection of its own. */
-export async function migrateChurnDatabase(url: string, schema: string): Promise<SchemaVersions> {
-  const sql = postgres(url, { max: 1, connect_timeout: 10, onnotice: () => undefined });
-  try {
-    return await migrateChurnTables(sql, schema);
-  } finally {
-    await sql.end({ timeout: 5 });
-  }
+export function migrateChurnDatabase(url: string, schema: string): Promise<SchemaVersions> {
+  return migrateTablesAt(url, schema, CHURN_TABLES);
 }
 
 export interface ChurnReportStore {

@@ -1,6 +1,7 @@
 // SQLite ledger schema: the tables, their migrations, and the constants the queries share.
 import type Database from 'better-sqlite3';
 import type { SchemaVersions } from './types.js';
+import { applySqliteMigrations } from './sqlite-migrations.js';
 
 /** The tag key under which rows without tags are counted. */
 export const UNTAGGED = '(untagged)';
@@ -144,22 +145,7 @@ export function configure(db: Database.Database): void {
   db.pragma('cache_size = -32768'); // 32 MiB: keeps the request_id index hot for random ids
 }
 
-/** Applies the migrations this database has not seen yet, in one IMMEDIATE transaction. */
+/** Applies the migrations this database has not seen yet (see applySqliteMigrations). */
 export function migrate(db: Database.Database): SchemaVersions {
-  return db
-    .transaction((): SchemaVersions => {
-      db.exec('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL) STRICT');
-      const current = (db.prepare('SELECT max(version) AS v FROM schema_version').get() as { v: number | null }).v ?? 0;
-      if (current > MIGRATIONS.length) {
-        throw new Error(`costwise: database schema version ${current} is newer than this build understands (${MIGRATIONS.length})`);
-      }
-      const record = db.prepare('INSERT INTO schema_version (version, applied_at) VALUES (?, ?)');
-      MIGRATIONS.forEach((sql, index) => {
-        if (index + 1 <= current) return;
-        db.exec(sql);
-        record.run(index + 1, Date.now());
-      });
-      return { before: current, after: MIGRATIONS.length };
-    })
-    .immediate();
+  return applySqliteMigrations(db, { what: 'database', versionTable: 'schema_version', migrations: MIGRATIONS });
 }

@@ -3,7 +3,8 @@
 // never see them. The columns are the SQLite batch database's (../schema.ts) with native types
 // (bigint epoch ms and pico-dollars, bytea file content, boolean flags; JSON stays text, read by
 // the same row mapping), plus the leases: `lease_owner` (a replica's id) and `lease_expires_at`.
-import postgres, { type Sql } from 'postgres';
+import type { Sql } from 'postgres';
+import { applyTableMigrations, migrateTablesAt, quotedSchema, type TableMigrations } from '../../storage/postgres/migrations.js';
 import type { SchemaVersions } from '../../storage/types.js';
 
 // Append-only: a released migration is never edited; a schema change is a new entry. `%s` is the
@@ -107,13 +108,7 @@ const MIGRATIONS: readonly string[] = [
    CREATE INDEX batch_holds_batch ON %s.batch_holds (batch_id);`,
 ];
 
-/** The schema's name, quoted; rejects a name PostgreSQL would truncate or refuse. */
-export function quotedSchema(schema: string): string {
-  if (schema === '' || Buffer.byteLength(schema) > 63 || schema.includes('\u0000')) {
-    throw new Error(`costwise: invalid PostgreSQL schema name ${JSON.stringify(schema)} (1 to 63 bytes)`);
-  }
-  return `"${schema.replace(/"/g, '""')}"`;
-}
+export { quotedSchema };
 
 /** The batch tables, schema-qualified (`s` is the quoted schema). */
 export interface BatchTables {
@@ -136,47 +131,15 @@ export function batchTables(s: string): BatchTables {
   };
 }
 
-/** Advisory lock class of the batch migration lock ('btch'); the schema name's hash is the other half. */
-const LOCK_CLASS = 0x62746368;
-/** The ledger store's migration lock class ('cost', src/storage/postgres/schema.ts), taken only to create the schema. */
-const LEDGER_LOCK_CLASS = 0x636f7374;
+/** The batch tables' own version table and migration lock ('btch'). */
+export const BATCH_TABLES: TableMigrations = { what: 'batch', lockClass: 0x62746368, versionTable: 'batch_schema_version', migrations: MIGRATIONS };
 
-/**
- * Applies the migrations this schema has not seen yet, in one transaction that holds the batch
- * migration lock: replicas starting together apply each once, whichever comes first. A missing
- * schema is created under the ledger's lock as well (the key store does the same), so the ledger,
- * the key store and this store never race to create it.
- */
-export async function migrate(sql: Sql, schema: string, now: () => number = Date.now): Promise<SchemaVersions> {
-  const s = quotedSchema(schema);
-  return sql.begin(async (tx) => {
-    await tx`SELECT pg_advisory_xact_lock(${LOCK_CLASS}::int4, hashtext(${schema}))`;
-    const exists = async () => (await tx`SELECT 1 FROM pg_namespace WHERE nspname = ${schema}`).length > 0;
-    if (!(await exists())) {
-      await tx`SELECT pg_advisory_xact_lock(${LEDGER_LOCK_CLASS}::int4, hashtext(${schema}))`;
-      if (!(await exists())) await tx.unsafe(`CREATE SCHEMA ${s}`);
-    }
-    const [table] = await tx`SELECT to_regclass(${`${s}.batch_schema_version`}) IS NOT NULL AS present`;
-    if (table?.['present'] !== true) await tx.unsafe(`CREATE TABLE ${s}.batch_schema_version (version integer PRIMARY KEY, applied_at bigint NOT NULL)`);
-    const [row] = await tx.unsafe<Array<{ v: number | null }>>(`SELECT max(version) AS v FROM ${s}.batch_schema_version`);
-    const current = row?.v ?? 0;
-    if (current > MIGRATIONS.length) {
-      throw new Error(`costwise: batch schema ${schema} is at version ${current}, newer than this build understands (${MIGRATIONS.length})`);
-    }
-    for (let index = current; index < MIGRATIONS.length; index++) {
-      await tx.unsafe(MIGRATIONS[index]!.replaceAll('%s', s));
-      await tx.unsafe(`INSERT INTO ${s}.batch_schema_version (version, applied_at) VALUES ($1, $2)`, [index + 1, now()]);
-    }
-    return { before: current, after: Math.max(current, MIGRATIONS.length) };
-  });
+/** Applies the batch migrations this schema has not seen yet (see applyTableMigrations). */
+export function migrate(sql: Sql, schema: string, now: () => number = Date.now): Promise<SchemaVersions> {
+  return applyTableMigrations(sql, schema, BATCH_TABLES, now);
 }
 
 /** `costwise migrate`: the batch tables of a PostgreSQL ledger's schema, on a connection of its own. */
-export async function migrateBatchDatabase(url: string, schema: string, opts: { connectTimeoutMs?: number } = {}): Promise<SchemaVersions> {
-  const sql = postgres(url, { max: 1, connect_timeout: Math.ceil((opts.connectTimeoutMs ?? 10_000) / 1000), onnotice: () => undefined });
-  try {
-    return await migrate(sql, schema);
-  } finally {
-    await sql.end({ timeout: 5 });
-  }
+export function migrateBatchDatabase(url: string, schema: string): Promise<SchemaVersions> {
+  return migrateTablesAt(url, schema, BATCH_TABLES);
 }

@@ -2,6 +2,7 @@
 // cache can live in the ledger's file or its own without either touching the other's migrations.
 import type Database from 'better-sqlite3';
 import type { SchemaVersions } from '../../storage/types.js';
+import { applySqliteMigrations } from '../../storage/sqlite-migrations.js';
 
 // Append-only: a released migration is never edited; a schema change is a new entry.
 export const CACHE_MIGRATIONS: readonly string[] = [
@@ -46,22 +47,7 @@ export function configureCache(db: Database.Database): void {
   db.pragma('synchronous = NORMAL');
 }
 
-/** Applies the cache migrations this database has not seen yet, in one IMMEDIATE transaction. */
+/** Applies the migrations this database has not seen yet (see applySqliteMigrations). */
 export function migrateCache(db: Database.Database): SchemaVersions {
-  return db
-    .transaction((): SchemaVersions => {
-      db.exec('CREATE TABLE IF NOT EXISTS cache_schema_version (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL) STRICT');
-      const current = (db.prepare('SELECT max(version) AS v FROM cache_schema_version').get() as { v: number | null }).v ?? 0;
-      if (current > CACHE_MIGRATIONS.length) {
-        throw new Error(`costwise: cache schema version ${current} is newer than this build understands (${CACHE_MIGRATIONS.length})`);
-      }
-      const record = db.prepare('INSERT INTO cache_schema_version (version, applied_at) VALUES (?, ?)');
-      CACHE_MIGRATIONS.forEach((sql, index) => {
-        if (index + 1 <= current) return;
-        db.exec(sql);
-        record.run(index + 1, Date.now());
-      });
-      return { before: current, after: CACHE_MIGRATIONS.length };
-    })
-    .immediate();
+  return applySqliteMigrations(db, { what: 'cache', versionTable: 'cache_schema_version', migrations: CACHE_MIGRATIONS });
 }

@@ -262,10 +262,7 @@ export interface Tables {
 }
 
 export function tables(schema: string): Tables {
-  if (typeof schema !== 'string' || schema === '' || Buffer.byteLength(schema) > 63 || schema.includes('\u0000')) {
-    throw new Error(`costwise: invalid PostgreSQL schema name ${JSON.stringify(schema)} (1 to 63 bytes)`);
-  }
-  const s = quoteIdent(schema);
+  const s = quotedSchema(schema);
   return {
     schema: s,
     ledger: `${s}.ledger`,
@@ -277,8 +274,12 @@ export function tables(schema: string): Tables {
   };
 }
 
-function quoteIdent(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
+/** A schema name, checked and quoted for SQL text. */
+export function quotedSchema(schema: string): string {
+  if (typeof schema !== 'string' || schema === '' || Buffer.byteLength(schema) > 63 || schema.includes('\u0000')) {
+    throw new Error(`costwise: invalid PostgreSQL schema name ${JSON.stringify(schema)} (1 to 63 bytes)`);
+  }
+  return `"${schema.replace(/"/g, '""')}"`;
 }
 
 /** Thrown when the database holds a newer schema than this build: retrying cannot help. */
@@ -286,8 +287,9 @@ export class NewerSchemaError extends Error {
   override readonly name = 'NewerSchemaError';
 }
 
-/** Advisory lock class of the migration lock ('cost'); the schema name's hash is the other half. */
-const LOCK_CLASS = 0x636f7374;
+/** Advisory lock class of the ledger's migration lock ('cost'); the schema name's hash is the other half. */
+export const LEDGER_LOCK_CLASS = 0x636f7374;
+const LOCK_CLASS = LEDGER_LOCK_CLASS;
 
 /**
  * Applies the migrations this schema has not seen yet, in one transaction that first takes a
