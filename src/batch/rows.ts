@@ -112,3 +112,60 @@ export function sameGroup(rows: readonly Row[], tags: readonly string[], forward
   }
   return null;
 }
+
+/** A value either store binds: SQLite and PostgreSQL take the same column values. */
+export type ColumnValue = string | number | null;
+
+/** The columns of an INSERT INTO batches, in BATCH_COLUMNS order. */
+export const BATCH_COLUMNS = `id, format, state, endpoint, models, input_file_id, output_file_id, error_file_id, total, estimate, metadata,
+  line_errors, tenant, key_id, tags, forward_headers, created_at, approved_at, in_progress_at, cancel_requested_at, ended_at, expires_at, origin`;
+
+export function batchParams(b: BatchRecord): ColumnValue[] {
+  return [
+    b.id,
+    b.format,
+    b.state,
+    b.endpoint,
+    JSON.stringify(b.models),
+    b.inputFileId,
+    b.outputFileId,
+    b.errorFileId,
+    b.total,
+    JSON.stringify(b.estimate),
+    b.metadata === null ? null : JSON.stringify(b.metadata),
+    JSON.stringify(b.lineErrors),
+    b.tenant,
+    b.keyId,
+    JSON.stringify(b.tags),
+    JSON.stringify(b.forwardHeaders),
+    b.createdAt,
+    b.approvedAt,
+    b.inProgressAt,
+    b.cancelRequestedAt,
+    b.endedAt,
+    b.expiresAt,
+    b.origin,
+  ];
+}
+
+/** The columns of an INSERT INTO the items table, in ITEM_COLUMNS order. */
+export const ITEM_COLUMNS = `batch_id, seq, custom_id, upstream_custom_id, request, route, deployment_key, served_model, requested_model,
+  technique, route_reason, state, result`;
+
+export function itemParams(i: ItemRecord): ColumnValue[] {
+  return [
+    i.batchId,
+    i.seq,
+    i.customId,
+    i.upstreamCustomId,
+    i.request,
+    i.route,
+    i.deploymentKey,
+    i.servedModel,
+    i.requestedModel,
+    i.technique,
+    i.routeReason,
+    i.state,
+    i.result === null ? null : JSON.stringify(i.result),
+  ];
+}

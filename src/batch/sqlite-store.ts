@@ -4,32 +4,14 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { migrateBatchDb } from './schema.js';
-import { sameGroup, str, toBatch, toFile, toItem, toJob, toProviderBatch, type Row } from './rows.js';
+import { BATCH_COLUMNS, batchParams, ITEM_COLUMNS, itemParams, sameGroup, str, toBatch, toFile, toItem, toJob, toProviderBatch, type Row } from './rows.js';
 import type { BatchStore, DeferredAppend, HoldRecord, ItemOutcome, JobRecord, ListQuery, StateCounts } from './store.js';
 import type { BatchRecord, BatchState, Estimate, FileRecord, ItemRecord, ItemState, ProviderBatchRecord, ProviderBatchState } from './types.js';
 
 const ok = <T>(value: T): Promise<T> => Promise.resolve(value);
 const marks = (n: number): string => Array.from({ length: n }, () => '?').join(', ');
 
-const INSERT_ITEM = `INSERT INTO items (batch_id, seq, custom_id, upstream_custom_id, request, route, deployment_key, served_model, requested_model,
-   technique, route_reason, state, result)
- VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
-
-const itemParams = (i: ItemRecord): unknown[] => [
-  i.batchId,
-  i.seq,
-  i.customId,
-  i.upstreamCustomId,
-  i.request,
-  i.route,
-  i.deploymentKey,
-  i.servedModel,
-  i.requestedModel,
-  i.technique,
-  i.routeReason,
-  i.state,
-  i.result === null ? null : JSON.stringify(i.result),
-];
+const INSERT_ITEM = `INSERT INTO items (${ITEM_COLUMNS}) VALUES (${marks(13)})`;
 
 export class SqliteBatchStore implements BatchStore {
   private readonly db: Database.Database;
@@ -83,38 +65,12 @@ export class SqliteBatchStore implements BatchStore {
   // ---- batches
 
   insertBatch(b: BatchRecord, items: readonly ItemRecord[]): Promise<void> {
-    const insertBatch = this.db.prepare(
-      `INSERT INTO batches (id, format, state, endpoint, models, input_file_id, output_file_id, error_file_id, total, estimate, metadata,
-         line_errors, tenant, key_id, tags, forward_headers, created_at, approved_at, in_progress_at, cancel_requested_at, ended_at, expires_at, origin)
-       VALUES (${marks(23)})`,
-    );
+    const insertBatch = this.db.prepare(`INSERT INTO batches (${BATCH_COLUMNS}) VALUES (${marks(23)})`);
+
     const insertItem = this.db.prepare(INSERT_ITEM);
     this.db.transaction(() => {
-      insertBatch.run(
-        b.id,
-        b.format,
-        b.state,
-        b.endpoint,
-        JSON.stringify(b.models),
-        b.inputFileId,
-        b.outputFileId,
-        b.errorFileId,
-        b.total,
-        JSON.stringify(b.estimate),
-        b.metadata === null ? null : JSON.stringify(b.metadata),
-        JSON.stringify(b.lineErrors),
-        b.tenant,
-        b.keyId,
-        JSON.stringify(b.tags),
-        JSON.stringify(b.forwardHeaders),
-        b.createdAt,
-        b.approvedAt,
-        b.inProgressAt,
-        b.cancelRequestedAt,
-        b.endedAt,
-        b.expiresAt,
-        b.origin,
-      );
+      insertBatch.run(...batchParams(b));
+
       for (const i of items) insertItem.run(...itemParams(i));
     })();
     return ok(undefined);

@@ -8,7 +8,7 @@
 // The store opens at once (no I/O on this call); the migrations run on first use, under their own
 // advisory lock, and `ready()` waits for them, for a start-up that must fail early.
 import postgres, { type Sql, type TransactionSql } from 'postgres';
-import { sameGroup, str, toBatch, toFile, toItem, toJob, toProviderBatch, type Row } from '../rows.js';
+import { BATCH_COLUMNS, batchParams, ITEM_COLUMNS, itemParams, sameGroup, str, toBatch, toFile, toItem, toJob, toProviderBatch, type Row } from '../rows.js';
 import type { BatchStore, DeferredAppend, HoldRecord, ItemOutcome, JobRecord, ListQuery, StateCounts } from '../store.js';
 import type { BatchRecord, Estimate, FileRecord, ItemRecord, ItemState, ProviderBatchRecord, ProviderBatchState } from '../types.js';
 import { leaseMethods } from './leases.js';
@@ -32,22 +32,6 @@ export interface PostgresBatchStore extends BatchStore {
 
 import type { Param, Pg } from './leases.js';
 
-const itemParams = (i: ItemRecord): Param[] => [
-  i.batchId,
-  i.seq,
-  i.customId,
-  i.upstreamCustomId,
-  i.request,
-  i.route,
-  i.deploymentKey,
-  i.servedModel,
-  i.requestedModel,
-  i.technique,
-  i.routeReason,
-  i.state,
-  i.result === null ? null : JSON.stringify(i.result),
-];
-
 export function openPostgresBatchStore(opts: PostgresBatchStoreOptions): PostgresBatchStore {
   const s = quotedSchema(opts.schema);
   const sql: Sql = postgres(opts.url, {
@@ -56,9 +40,8 @@ export function openPostgresBatchStore(opts: PostgresBatchStoreOptions): Postgre
     connection: { application_name: opts.applicationName ?? 'costwise-batch', statement_timeout: 30_000, lock_timeout: 10_000 },
   });
   const T = batchTables(s);
-  const insertItem = `INSERT INTO ${T.items} (batch_id, seq, custom_id, upstream_custom_id, request, route, deployment_key, served_model,
-      requested_model, technique, route_reason, state, result)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`;
+  const dollars = (n: number): string => Array.from({ length: n }, (_, k) => `$${k + 1}`).join(', ');
+  const insertItem = `INSERT INTO ${T.items} (${ITEM_COLUMNS}) VALUES (${dollars(13)})`;
 
   let closed = false;
   let migrated = false;
@@ -131,37 +114,7 @@ export function openPostgresBatchStore(opts: PostgresBatchStoreOptions): Postgre
 
     insertBatch: (b, items) =>
       tx(async (t) => {
-        await q(
-          t,
-          `INSERT INTO ${T.batches} (id, format, state, endpoint, models, input_file_id, output_file_id, error_file_id, total, estimate, metadata,
-             line_errors, tenant, key_id, tags, forward_headers, created_at, approved_at, in_progress_at, cancel_requested_at, ended_at, expires_at, origin)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)`,
-          [
-            b.id,
-            b.format,
-            b.state,
-            b.endpoint,
-            JSON.stringify(b.models),
-            b.inputFileId,
-            b.outputFileId,
-            b.errorFileId,
-            b.total,
-            JSON.stringify(b.estimate),
-            b.metadata === null ? null : JSON.stringify(b.metadata),
-            JSON.stringify(b.lineErrors),
-            b.tenant,
-            b.keyId,
-            JSON.stringify(b.tags),
-            JSON.stringify(b.forwardHeaders),
-            b.createdAt,
-            b.approvedAt,
-            b.inProgressAt,
-            b.cancelRequestedAt,
-            b.endedAt,
-            b.expiresAt,
-            b.origin,
-          ],
-        );
+        await q(t, `INSERT INTO ${T.batches} (${BATCH_COLUMNS}) VALUES (${dollars(23)})`, batchParams(b));
         for (const i of items) await q(t, insertItem, itemParams(i));
       }),
 
