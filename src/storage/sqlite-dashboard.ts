@@ -10,21 +10,23 @@
 import type Database from 'better-sqlite3';
 import { COLUMNS, HOUR_MS, SUMS } from './sqlite-schema.js';
 import { decode, type DbRow } from './sqlite-rows.js';
-import type {
-  CacheCounts,
-  CountByKey,
-  DashboardQuery,
-  DashboardResult,
-  DashboardValue,
-  PercentileQuery,
-  PercentileReport,
-  Percentiles,
-  RequestDetail,
-  RequestSearchQuery,
-  RoutingStats,
-  SeriesCell,
-  TimeRange,
-  TimeseriesQuery,
+import {
+  checkTop,
+  OTHER_SERIES,
+  type CacheCounts,
+  type CountByKey,
+  type DashboardQuery,
+  type DashboardResult,
+  type DashboardValue,
+  type PercentileQuery,
+  type PercentileReport,
+  type Percentiles,
+  type RequestDetail,
+  type RequestSearchQuery,
+  type RoutingStats,
+  type SeriesCell,
+  type TimeRange,
+  type TimeseriesQuery,
 } from './dashboard-types.js';
 import type { LedgerRow } from './types.js';
 
@@ -104,13 +106,24 @@ function timeseries(prepare: Prepare, query: TimeseriesQuery): Thunk<SeriesCell[
   if (bucket !== 'hour' && bucket !== 'day') throw new Error(`costwise: unknown bucket ${String(bucket)}`);
   const groupBy: unknown = query.groupBy;
   if (!['technique', 'model', 'key', 'tag'].includes(query.groupBy)) throw new Error(`costwise: unknown series grouping ${String(groupBy)}`);
+  checkTop(query.top);
   const { hStart, hEnd } = hourRange(query);
   const hours = query.bucket === 'day' ? 24 : 1;
   const money = SUMS.filter((c) => c !== 'requests' && !c.endsWith('_tokens'));
-  const sql = `SELECT (hour / ${hours}) * ${hours} AS hour, key, sum(requests) AS requests, ${money.map((c) => `sum(${c}) AS ${c}`).join(', ')}
-    FROM spend_hourly WHERE dim = @dim AND hour >= @hStart AND hour < @hEnd GROUP BY 1, 2 ORDER BY 1, 2`;
+  const sums = `sum(requests) AS requests, ${money.map((c) => `sum(${c}) AS ${c}`).join(', ')}`;
+  const where = 'dim = @dim AND hour >= @hStart AND hour < @hEnd';
+  // With `top`, the rest are summed as OTHER_SERIES. Ranked by exact cost: Σmicro + ⌊Σrem / 10⁶⌋,
+  // then Σrem mod 10⁶ (never past int64, as Σmicro · 10⁶ could be).
+  const sql =
+    query.top === undefined
+      ? `SELECT (hour / ${hours}) * ${hours} AS hour, key, ${sums} FROM spend_hourly WHERE ${where} GROUP BY 1, 2 ORDER BY 1, 2`
+      : `WITH top AS (SELECT key FROM spend_hourly WHERE ${where} GROUP BY key
+           ORDER BY sum(cost_micro) + sum(cost_rem) / 1000000 DESC, sum(cost_rem) % 1000000 DESC, key LIMIT @top)
+         SELECT (hour / ${hours}) * ${hours} AS hour, CASE WHEN key IN (SELECT key FROM top) THEN key ELSE '${OTHER_SERIES}' END AS key, ${sums}
+         FROM spend_hourly WHERE ${where} GROUP BY 1, 2 ORDER BY 1, 2`;
+  const params = { dim: query.groupBy, hStart, hEnd, ...(query.top === undefined ? {} : { top: query.top }) };
   return () =>
-    (prepare(sql, true).all({ dim: query.groupBy, hStart, hEnd }) as Array<RollupRow & { hour: bigint }>).map((r) => ({
+    (prepare(sql, true).all(params) as Array<RollupRow & { hour: bigint }>).map((r) => ({
       t: Number(r.hour) * HOUR_MS,
       key: String(r.key),
       requests: Number(r.requests ?? 0n),

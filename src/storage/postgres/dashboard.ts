@@ -9,20 +9,22 @@
 // - cache hit, fallback and escalation counts: counts_hourly, hours × 5 rows.
 import type { Sql } from 'postgres';
 import { percentilesOf } from '../sqlite-dashboard.js';
-import type {
-  CacheCounts,
-  CountByKey,
-  DashboardQuery,
-  DashboardResult,
-  DashboardValue,
-  PercentileQuery,
-  PercentileReport,
-  RequestDetail,
-  RequestSearchQuery,
-  RoutingStats,
-  SeriesCell,
-  TimeRange,
-  TimeseriesQuery,
+import {
+  checkTop,
+  OTHER_SERIES,
+  type CacheCounts,
+  type CountByKey,
+  type DashboardQuery,
+  type DashboardResult,
+  type DashboardValue,
+  type PercentileQuery,
+  type PercentileReport,
+  type RequestDetail,
+  type RequestSearchQuery,
+  type RoutingStats,
+  type SeriesCell,
+  type TimeRange,
+  type TimeseriesQuery,
 } from '../dashboard-types.js';
 import type { LedgerRow } from '../types.js';
 import { COLUMNS, HOUR_MS, type Tables } from './schema.js';
@@ -86,17 +88,17 @@ function timeseries(run: Run, t: Tables, query: TimeseriesQuery): Thunk<SeriesCe
   const { bucket, groupBy }: { bucket: unknown; groupBy: unknown } = query; // checked: callers may send anything
   if (bucket !== 'hour' && bucket !== 'day') throw new Error(`costwise: unknown bucket ${String(bucket)}`);
   if (!['technique', 'model', 'key', 'tag'].includes(groupBy as string)) throw new Error(`costwise: unknown series grouping ${String(groupBy)}`);
+  checkTop(query.top);
   const { hStart, hEnd } = hourRange(query);
-  const sums =
-    'sum(requests)::text AS requests, sum(cost_pico)::text AS cost_pico, sum(baseline_pico)::text AS baseline_pico, sum(prompt_cache_pico)::text AS prompt_cache_pico';
   const money = 'requests, cost_pico, baseline_pico, prompt_cache_pico';
   // Hour buckets read the hourly rollup; day buckets whole days from the daily one.
-  const text =
+  const cells =
     query.bucket === 'hour'
-      ? `SELECT hour, key, ${sums} FROM ${t.hourly} WHERE dim = $1 AND hour >= $2::int8 AND hour < $3::int8 GROUP BY 1, 2 ORDER BY 1, 2`
-      : `SELECT hour, key, ${sums} FROM (${rollupCells(t, '$1', 2, { daily: `day * 24 AS hour, key, ${money}`, hourly: `(hour / 24) * 24, key, ${money}` })}) c
-         GROUP BY 1, 2 ORDER BY 1, 2`;
-  const params = query.bucket === 'hour' ? [query.groupBy, hStart, hEnd] : [query.groupBy, ...rollupBounds(hStart, hEnd)];
+      ? `SELECT hour, key, ${money} FROM ${t.hourly} WHERE dim = $1 AND hour >= $2::int8 AND hour < $3::int8`
+      : rollupCells(t, '$1', 2, { daily: `day * 24 AS hour, key, ${money}`, hourly: `(hour / 24) * 24, key, ${money}` });
+  const params: unknown[] = query.bucket === 'hour' ? [query.groupBy, hStart, hEnd] : [query.groupBy, ...rollupBounds(hStart, hEnd)];
+  const text = query.top === undefined ? seriesSql(cells) : topSeriesSql(cells, `$${params.length + 1}::int8`);
+  if (query.top !== undefined) params.push(query.top);
   return async () =>
     (await run<MoneyRow & { hour: string; key: string }>(text, params)).map((r) => ({
       t: Number(r.hour) * HOUR_MS,
@@ -107,6 +109,18 @@ function timeseries(run: Run, t: Tables, query: TimeseriesQuery): Thunk<SeriesCe
       promptCachePico: big(r.prompt_cache_pico),
     }));
 }
+
+const SERIES_SUMS =
+  'sum(requests)::text AS requests, sum(cost_pico)::text AS cost_pico, sum(baseline_pico)::text AS baseline_pico, sum(prompt_cache_pico)::text AS prompt_cache_pico';
+
+/** Cells (hour, key, money) summed per bucket and group. */
+const seriesSql = (cells: string): string => `SELECT hour, key, ${SERIES_SUMS} FROM (${cells}) c GROUP BY 1, 2 ORDER BY 1, 2`;
+
+/** The same with the groups beyond the `top` costliest of the range summed as OTHER_SERIES: the cells are read once. */
+const topSeriesSql = (cells: string, top: string): string => `WITH c AS MATERIALIZED (${cells}),
+    top AS (SELECT key FROM c GROUP BY key ORDER BY sum(cost_pico) DESC, key LIMIT ${top})
+  SELECT hour, CASE WHEN key IN (SELECT key FROM top) THEN key ELSE '${OTHER_SERIES}' END AS key, ${SERIES_SUMS}
+  FROM c GROUP BY 1, 2 ORDER BY 1, 2`;
 
 /** `%`, `_` and `\` taken literally in a LIKE pattern (ESCAPE '\'). */
 function likeLiteral(text: string): string {
