@@ -5,10 +5,10 @@
 //   filter uses ledger_cache, a request-id prefix the request_id unique index (COLLATE "C", so a
 //   range on it is a prefix);
 // - one request: the request_id index, its sub-calls through ledger_parent;
-// - percentiles: at most `maxSample` rows, spread evenly over the ids in the range;
+// - percentiles: at most `maxSample` rows, in runs of a few ids spread evenly over the range;
 // - cache hit, fallback and escalation counts: counts_hourly, hours × 5 rows.
 import type { Sql } from 'postgres';
-import { percentilesOf } from '../sqlite-dashboard.js';
+import { percentilesOf, sampleRuns } from '../sqlite-dashboard.js';
 import {
   checkTop,
   OTHER_SERIES,
@@ -211,14 +211,16 @@ function percentiles(run: Run, t: Tables, q: PercentileQuery): Thunk<PercentileR
       );
       return { population: rows.length, sampled: false, groups: groupPercentiles(rows) };
     }
-    const stride = Math.ceil((hi - lo + 1) / maxSample);
+    const { stride, run: length } = sampleRuns(hi - lo + 1, maxSample);
+    // A run of ids is one index descent (LIMIT keeps it a nested loop whatever the estimates).
     const rows = await run<SampleRow>(
       `SELECT l.served_model, l.cost_pico, l.latency_ms FROM generate_series($1::int8, $2::int8, $3::int8) AS pick(id)
-         JOIN ${t.ledger} l ON l.id = pick.id
-       WHERE l.ts >= $4::int8 AND l.ts < $5::int8 AND l.parent_id IS NULL`,
-      [lo, hi, stride, from, to],
+         CROSS JOIN LATERAL (SELECT served_model, cost_pico, latency_ms, ts, parent_id FROM ${t.ledger}
+           WHERE id >= pick.id AND id < pick.id + $4::int8 ORDER BY id LIMIT $4::int8) l
+       WHERE l.ts >= $5::int8 AND l.ts < $6::int8 AND l.parent_id IS NULL`,
+      [lo, hi, stride, length, from, to],
     );
-    return { population: rows.length * stride, sampled: true, groups: groupPercentiles(rows) };
+    return { population: Math.round((rows.length * stride) / length), sampled: true, groups: groupPercentiles(rows) };
   };
 }
 
