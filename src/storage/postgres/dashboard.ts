@@ -1,6 +1,6 @@
 // The dashboard's read queries on PostgreSQL (types: dashboard-types.ts), answer for answer the same
 // as SQLite's (sqlite-dashboard.ts) on the same rows. What keeps each one cheap:
-// - timeseries, routing mix: the rollups, hours × groups rows (days × groups for whole days, rollup.ts);
+// - timeseries (series.ts), routing mix: the rollups, hours × groups rows (days × groups for whole days);
 // - request search: the (ts, id) index walked newest first, stopping at `limit` matches; the cache
 //   filter uses ledger_cache, a request-id prefix the request_id unique index (COLLATE "C", so a
 //   range on it is a prefix);
@@ -11,7 +11,6 @@ import type { Sql } from 'postgres';
 import { percentilesOf, sampleRuns } from '../sqlite-dashboard.js';
 import {
   checkTop,
-  OTHER_SERIES,
   type CacheCounts,
   type CountByKey,
   type DashboardQuery,
@@ -30,6 +29,7 @@ import type { LedgerRow } from '../types.js';
 import { COLUMNS, HOUR_MS, type Tables } from './schema.js';
 import { big, decode, type PgRow } from './rows.js';
 import { rollupBounds, rollupCells } from './rollup.js';
+import { seriesStatement } from './series.js';
 
 const DEFAULT_SAMPLE = 20_000;
 const MAX_SAMPLE = 200_000;
@@ -41,10 +41,13 @@ type Thunk<T> = () => Promise<T>;
 /** Like spendQuery: validates a query at once (throwing on a bad one) and hands back the thunk that runs it. */
 export function dashboardQuery(sql: Sql, t: Tables): <Q extends DashboardQuery>(query: Q) => Thunk<DashboardResult<Q>> {
   const run: Run = (text, params) => sql.unsafe(text, params as never[], { prepare: true }) as unknown as Promise<never[]>;
+  // Planned for each call's bounds: after five calls a prepared statement may switch to a generic
+  // plan, and for the top series that is a nested loop over every cell (7 days by key: 260 ms, not 65).
+  const runPlanned: Run = (text, params) => sql.unsafe(text, params as never[], { prepare: false }) as unknown as Promise<never[]>;
   const pick = (query: DashboardQuery): Thunk<DashboardValue> => {
     switch (query.kind) {
       case 'timeseries':
-        return timeseries(run, t, query);
+        return timeseries(runPlanned, t, query);
       case 'requests':
         return search(run, t, query);
       case 'request':
@@ -89,16 +92,7 @@ function timeseries(run: Run, t: Tables, query: TimeseriesQuery): Thunk<SeriesCe
   if (bucket !== 'hour' && bucket !== 'day') throw new Error(`costwise: unknown bucket ${String(bucket)}`);
   if (!['technique', 'model', 'key', 'tag'].includes(groupBy as string)) throw new Error(`costwise: unknown series grouping ${String(groupBy)}`);
   checkTop(query.top);
-  const { hStart, hEnd } = hourRange(query);
-  const money = 'requests, cost_pico, baseline_pico, prompt_cache_pico';
-  // Hour buckets read the hourly rollup; day buckets whole days from the daily one.
-  const cells =
-    query.bucket === 'hour'
-      ? `SELECT hour, key, ${money} FROM ${t.hourly} WHERE dim = $1 AND hour >= $2::int8 AND hour < $3::int8`
-      : rollupCells(t, '$1', 2, { daily: `day * 24 AS hour, key, ${money}`, hourly: `(hour / 24) * 24, key, ${money}` });
-  const params: unknown[] = query.bucket === 'hour' ? [query.groupBy, hStart, hEnd] : [query.groupBy, ...rollupBounds(hStart, hEnd)];
-  const text = query.top === undefined ? seriesSql(cells) : topSeriesSql(cells, `$${params.length + 1}::int8`);
-  if (query.top !== undefined) params.push(query.top);
+  const { text, params } = seriesStatement(t, query, hourRange(query));
   return async () =>
     (await run<MoneyRow & { hour: string; key: string }>(text, params)).map((r) => ({
       t: Number(r.hour) * HOUR_MS,
@@ -109,18 +103,6 @@ function timeseries(run: Run, t: Tables, query: TimeseriesQuery): Thunk<SeriesCe
       promptCachePico: big(r.prompt_cache_pico),
     }));
 }
-
-const SERIES_SUMS =
-  'sum(requests)::text AS requests, sum(cost_pico)::text AS cost_pico, sum(baseline_pico)::text AS baseline_pico, sum(prompt_cache_pico)::text AS prompt_cache_pico';
-
-/** Cells (hour, key, money) summed per bucket and group. */
-const seriesSql = (cells: string): string => `SELECT hour, key, ${SERIES_SUMS} FROM (${cells}) c GROUP BY 1, 2 ORDER BY 1, 2`;
-
-/** The same with the groups beyond the `top` costliest of the range summed as OTHER_SERIES: the cells are read once. */
-const topSeriesSql = (cells: string, top: string): string => `WITH c AS MATERIALIZED (${cells}),
-    top AS (SELECT key FROM c GROUP BY key ORDER BY sum(cost_pico) DESC, key LIMIT ${top})
-  SELECT hour, CASE WHEN key IN (SELECT key FROM top) THEN key ELSE '${OTHER_SERIES}' END AS key, ${SERIES_SUMS}
-  FROM c GROUP BY 1, 2 ORDER BY 1, 2`;
 
 /** `%`, `_` and `\` taken literally in a LIKE pattern (ESCAPE '\'). */
 function likeLiteral(text: string): string {
