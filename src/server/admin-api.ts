@@ -70,9 +70,12 @@ export interface SpendResponse extends RangeEcho {
   data: SpendRow[];
 }
 
-// ---- GET /api/timeseries?bucket=&group_by=&from=&to=
+// ---- GET /api/timeseries?bucket=&group_by=&top=&from=&to=
 
 export type TimeseriesGroup = 'technique' | 'model' | 'key' | 'tag';
+
+/** The key in `by` of the groups beyond `top`, summed. */
+export type OtherSeries = '(other)';
 
 /**
  * The saving split among techniques (`routing`, `cascade`, `cache_exact`, …, `unattributed`) with
@@ -91,6 +94,11 @@ export interface TimeseriesPoint extends MoneyFigures {
 export interface TimeseriesResponse extends RangeEcho {
   bucket: 'hour' | 'day';
   group_by: TimeseriesGroup;
+  /**
+   * Groups kept one by one: the `top` costliest of the range (then by name); the rest are summed
+   * in `by` under OtherSeries. null: every group. Defaults to 20 with `group_by=key`, else null (`top=0`).
+   */
+  top: number | null;
   total: MoneyFigures & { saving_by_technique?: SavingByTechnique };
   /** Oldest first; empty buckets are zeros when both `from` and `to` are given. */
   data: TimeseriesPoint[];

@@ -4,7 +4,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { formatUsd } from '../cost/money.js';
 import type { LedgerRow } from '../storage/types.js';
-import type { CountByKey, Percentiles, SeriesCell, SeriesDim, StatusFilter } from '../storage/dashboard-types.js';
+import { MAX_TOP, type CountByKey, type Percentiles, type SeriesCell, type SeriesDim, type StatusFilter } from '../storage/dashboard-types.js';
 import type { AppDeps } from './deps.js';
 import { sendJson } from './respond.js';
 import { estimate } from './admin-estimate.js';
@@ -120,13 +120,16 @@ function savingSplit(byTechnique: ReadonlyMap<string, Sums>): SavingByTechnique 
 
 const HOUR_MS = 3_600_000;
 const MAX_FILLED_BUCKETS = 5_000;
+/** Keys kept one by one in a series by key when the caller names no `top`: a chart draws no more. */
+const DEFAULT_TOP_KEYS = 20;
 
 async function timeseries(_req: IncomingMessage, res: ServerResponse, deps: AppDeps, url: URL): Promise<void> {
   const bucket = oneOf(url, 'bucket', ['hour', 'day'] as const, 'day');
   const groupBy = oneOf<SeriesDim>(url, 'group_by', ['technique', 'model', 'key', 'tag'], 'technique');
   const r = range(url);
+  const top = intParam(url, 'top', groupBy === 'key' ? DEFAULT_TOP_KEYS : 0, 0, MAX_TOP); // 0: every group
   await deps.store.flush();
-  const cells = await deps.store.dashboard({ kind: 'timeseries', bucket, groupBy, ...r });
+  const cells = await deps.store.dashboard({ kind: 'timeseries', bucket, groupBy, ...r, ...(top > 0 ? { top } : {}) });
   const step = bucket === 'day' ? 24 * HOUR_MS : HOUR_MS;
   const points = new Map<number, { total: Sums; by: Map<string, Sums> }>();
   const point = (t: number) => {
@@ -162,6 +165,7 @@ async function timeseries(_req: IncomingMessage, res: ServerResponse, deps: AppD
   sendJson(res, 200, {
     bucket,
     group_by: groupBy,
+    top: top > 0 ? top : null,
     from: r.from ?? null,
     to: r.to ?? null,
     total: { ...money(total), ...(groupBy === 'technique' ? { saving_by_technique: savingSplit(totalBy) } : {}) },

@@ -17,6 +17,23 @@ export interface TimeseriesQuery extends TimeRange {
   kind: 'timeseries';
   bucket: 'hour' | 'day';
   groupBy: SeriesDim;
+  /**
+   * Keep the `top` groups of the range by cost (then by key), and fold the rest into one series,
+   * OTHER_SERIES, summed exactly. Absent: every group.
+   */
+  top?: number;
+}
+
+/** The series that the groups beyond a timeseries query's `top` are summed into. */
+export const OTHER_SERIES = '(other)';
+/** At most this many groups are kept one by one (`top`). */
+export const MAX_TOP = 1_000;
+
+/** Checks a query's `top` (callers may send anything). */
+export function checkTop(top: unknown): void {
+  if (top !== undefined && (typeof top !== 'number' || !Number.isSafeInteger(top) || top < 1 || top > MAX_TOP)) {
+    throw new Error(`costwise: top must be an integer from 1 to ${MAX_TOP}, got ${JSON.stringify(top)}`);
+  }
 }
 
 /** One (bucket, group) cell of a time series. Money exact (bigint pico-dollars). */

@@ -301,3 +301,49 @@ describe('/ui static files', () => {
     expect((await fetch(`${env.gateway.url}/ui/%2e%2e/%2e%2e/package.json`)).status).toBe(404);
   });
 });
+
+// Last: its rows, a day before H0, would change the all-time answers above.
+describe('GET /api/timeseries?group_by=key&top=', () => {
+  const D = H0 - 24 * HOUR;
+  const window = `from=${D}&to=${D + 2 * HOUR}`;
+  const Money = z.object({ requests: z.number(), cost_usd: z.string() });
+  const Body = z.object({ top: z.number().nullable(), total: Money, data: z.array(z.object({ t: z.number(), by: z.record(z.string(), Money) })) });
+
+  beforeAll(async () => {
+    // 25 keys, key_00 the cheapest: key_i costs (i + 1) µ$ an hour, in two hours.
+    for (let i = 0; i < 25; i++)
+      for (const h of [0, 1])
+        env.gateway.deps.store.appendLedger(
+          row(`top-${i}-${h}`, { ts: D + h * HOUR, keyId: `key_${String(i).padStart(2, '0')}`, costPico: (i + 1) * 1_000_000 }),
+        );
+    await env.gateway.deps.store.flush();
+  });
+
+  it('keeps the 20 costliest keys by default and sums the rest exactly as (other)', async () => {
+    const { status, body } = await get(`/api/timeseries?bucket=hour&group_by=key&${window}`, Body);
+    expect(status).toBe(200);
+    expect(body.top).toBe(20);
+    for (const p of body.data) {
+      expect(Object.keys(p.by)).toHaveLength(21);
+      expect(p.by['key_04']).toBeUndefined();
+      expect(p.by['key_05']).toBeDefined();
+      expect(p.by['(other)']).toMatchObject({ requests: 5, cost_usd: '0.000015' }); // keys 00–04: 1 + 2 + 3 + 4 + 5 µ$
+    }
+    expect(body.total).toMatchObject({ requests: 50, cost_usd: '0.00065' });
+  });
+
+  it('takes top=N, or top=0 for every key, and rejects a bad one', async () => {
+    const two = await get(`/api/timeseries?bucket=day&group_by=key&top=2&${window}`, Body);
+    expect(two.body.top).toBe(2);
+    expect(Object.keys(two.body.data[0]!.by).sort()).toEqual(['(other)', 'key_23', 'key_24']);
+    expect(two.body.data[0]!.by['(other)']).toMatchObject({ requests: 46, cost_usd: '0.000552' });
+    const all = await get(`/api/timeseries?bucket=hour&group_by=key&top=0&${window}`, Body);
+    expect(all.body.top).toBeNull();
+    expect(Object.keys(all.body.data[0]!.by)).toHaveLength(25);
+    const models = await get(`/api/timeseries?bucket=hour&group_by=model&${window}`, Body);
+    expect(models.body.top).toBeNull();
+    const bad = await get(`/api/timeseries?group_by=key&top=-1`, z.object({ error: z.object({ param: z.string() }) }));
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.param).toBe('top');
+  });
+});

@@ -4,7 +4,7 @@
 import fc from 'fast-check';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { openSqliteStore } from '../../src/storage/sqlite.js';
-import type { DashboardQuery } from '../../src/storage/dashboard-types.js';
+import { OTHER_SERIES, type DashboardQuery, type SeriesCell } from '../../src/storage/dashboard-types.js';
 import type { PostgresStore } from '../../src/storage/postgres/index.js';
 import type { DurableStore, LedgerRow, SpendQuery } from '../../src/storage/types.js';
 import { PgLedger, canonical, postgresUp, testLedger, type Backend, type TestLedger } from './backends.js';
@@ -265,6 +265,47 @@ describe.skipIf(!PG).each(BACKENDS)('%s store', (backend) => {
       expect(series?.costPico).toBe(whole);
     });
 
+    it('folds the series groups beyond `top` into (other), summed exactly', async () => {
+      const s = t.open();
+      for (const r of fixture()) s.appendLedger(r);
+      const money = (c: SeriesCell) => [c.requests, c.costPico, c.baselinePico, c.promptCachePico];
+      for (const bucket of ['hour', 'day'] as const) {
+        const all = await s.dashboard({ kind: 'timeseries', bucket, groupBy: 'key' });
+        const top = await s.dashboard({ kind: 'timeseries', bucket, groupBy: 'key', top: 1 });
+        expect(new Set(top.map((c) => c.key))).toEqual(new Set(['k2', OTHER_SERIES])); // k2 407, k1 153, k3 1 pico
+        for (const tt of new Set(all.map((c) => c.t))) {
+          const at = (cells: SeriesCell[], keep: (k: string) => boolean) =>
+            cells
+              .filter((c) => c.t === tt && keep(c.key))
+              .map(money)
+              .reduce((a, b) => a.map((x, i) => BigInt(x) + BigInt(b[i]!)), [0n, 0n, 0n, 0n]);
+          expect(at(top, (k) => k === OTHER_SERIES)).toEqual(at(all, (k) => k !== 'k2'));
+          expect(at(top, (k) => k === 'k2')).toEqual(at(all, (k) => k === 'k2'));
+        }
+        const two = await s.dashboard({ kind: 'timeseries', bucket, groupBy: 'key', top: 2, from: T0, to: T0 + 3 * DAY });
+        expect(new Set(two.map((c) => c.key))).toEqual(new Set(['k1', 'k2'])); // k3's row is before T0: no (other)
+      }
+    });
+
+    it('ranks the series groups by exact cost past 2^53', async () => {
+      const s = t.open();
+      const max = Number.MAX_SAFE_INTEGER;
+      // 2^54 − 3 and 2^54 − 2 pico: the same double, so only exact sums keep b-key first.
+      for (const [id, keyId, costPico] of [
+        ['a1', 'a-key', max],
+        ['a2', 'a-key', max - 1],
+        ['b1', 'b-key', max],
+        ['b2', 'b-key', max],
+      ] as const)
+        s.appendLedger(row({ requestId: id, keyId, costPico, ts: T0 + HOUR }));
+      const cells = await s.dashboard({ kind: 'timeseries', bucket: 'day', groupBy: 'key', top: 1 });
+      expect(cells.map((c) => [c.key, c.costPico])).toEqual([
+        [OTHER_SERIES, BigInt(max) * 2n - 1n],
+        ['b-key', BigInt(max) * 2n],
+      ]);
+      await expect(s.dashboard({ kind: 'timeseries', bucket: 'day', groupBy: 'key', top: 0 })).rejects.toThrow(/top must be/);
+    });
+
     it('keeps token sums exact past 2^53', async () => {
       const s = t.open();
       for (const id of ['t1', 't2']) s.appendLedger(row({ requestId: id, servedModel: 'tokens', inputTokens: Number.MAX_SAFE_INTEGER }));
@@ -326,6 +367,12 @@ const DASHBOARD_QUERIES: DashboardQuery[] = [
     (['technique', 'model', 'key', 'tag'] as const).flatMap((groupBy) => [
       { kind: 'timeseries' as const, bucket, groupBy },
       { kind: 'timeseries' as const, bucket, groupBy, ...range },
+    ]),
+  ),
+  ...[1, 2, 3].flatMap((top) =>
+    (['hour', 'day'] as const).flatMap((bucket) => [
+      { kind: 'timeseries' as const, bucket, groupBy: 'key' as const, top },
+      { kind: 'timeseries' as const, bucket, groupBy: 'model' as const, top, ...range },
     ]),
   ),
   { kind: 'requests', limit: 500, offset: 0 },
@@ -466,6 +513,7 @@ describe.skipIf(!PG)('SQLite and PostgreSQL on random ledgers (property)', () =>
           kind: fc.constant('timeseries' as const),
           bucket: fc.constantFrom('hour' as const, 'day' as const),
           groupBy: fc.constantFrom('technique' as const, 'model' as const, 'key' as const, 'tag' as const),
+          top: fc.option(fc.integer({ min: 1, max: 3 }), { nil: undefined }),
         }),
         fc.record(
           {

@@ -5,14 +5,15 @@ import { useMemo } from 'preact/hooks';
 import { apiPath, useApi } from '../api.js';
 import { bounds, type RangeName } from '../range.js';
 import { count, date, fromNow, usd } from '../format.js';
-import type { BudgetView, BudgetsResponse, KeysResponse, TeamsResponse, TimeseriesResponse } from '../types.js';
+import type { BudgetView, BudgetsResponse, KeysResponse, OtherSeries, TeamsResponse, TimeseriesResponse } from '../types.js';
 import { PALETTE, TimeChart, type Series } from '../components/TimeChart.js';
 import { Card, Empty, ErrorNote, Loading, Meter, Stat, Usd } from '../components/ui.js';
 import { Link } from '../router.js';
 
 const DAY_MS = 86_400_000;
-/** Keys drawn one by one in the chart; the rest are summed as one line. */
+/** Keys drawn one by one in the chart; the server sums the rest as one line (`top`). */
 const CHART_KEYS = 8;
+const OTHER: OtherSeries = '(other)';
 
 /** `key:<id>`, `team:<id>` or `tag:<name>` split in two. */
 function subjectOf(subject: string): { kind: string; id: string } {
@@ -67,7 +68,7 @@ export function Budgets({ range }: { range: RangeName }) {
   const budgets = useApi<BudgetsResponse>('/api/budgets');
   const keys = useApi<KeysResponse>('/api/keys');
   const teams = useApi<TeamsResponse>('/api/teams');
-  const series = useApi<TimeseriesResponse>(apiPath('/api/timeseries', { bucket: r.bucket, group_by: 'key', from: r.from, to: r.to }));
+  const series = useApi<TimeseriesResponse>(apiPath('/api/timeseries', { bucket: r.bucket, group_by: 'key', top: CHART_KEYS, from: r.from, to: r.to }));
 
   const keyNames = useMemo(() => new Map((keys.data?.data ?? []).map((k) => [k.id, k.name])), [keys.data]);
   const teamNames = useMemo(() => new Map((teams.data?.data ?? []).map((t) => [t.id, t.name])), [teams.data]);
@@ -76,21 +77,15 @@ export function Budgets({ range }: { range: RangeName }) {
     const d = series.data?.data ?? [];
     const totals = new Map<string, number>();
     for (const p of d) for (const [k, m] of Object.entries(p.by)) totals.set(k, (totals.get(k) ?? 0) + Number(m.cost_usd));
-    const ranked = [...totals.entries()].filter(([, v]) => v > 0).sort((a, b) => b[1] - a[1]);
-    const shown = ranked.slice(0, CHART_KEYS).map(([k]) => k);
-    const rest = ranked.slice(CHART_KEYS).map(([k]) => k);
-    const lines: Series[] = shown.map((k, i) => ({
+    const ranked = [...totals.entries()].filter(([k, v]) => k !== OTHER && v > 0).sort((a, b) => b[1] - a[1]);
+    const lines: Series[] = ranked.map(([k], i) => ({
       label: keyNames.get(k) ?? k,
       values: d.map((p) => Number(p.by[k]?.cost_usd ?? 0)),
       color: PALETTE[i % PALETTE.length]!,
     }));
-    if (rest.length > 0)
-      lines.push({
-        label: `${count(rest.length)} other keys`,
-        values: d.map((p) => rest.reduce((n, k) => n + Number(p.by[k]?.cost_usd ?? 0), 0)),
-        color: PALETTE[8]!,
-      });
-    return { t: d.map((p) => p.t), lines, others: rest.length };
+    const others = (totals.get(OTHER) ?? 0) > 0;
+    if (others) lines.push({ label: 'other keys', values: d.map((p) => Number(p.by[OTHER]?.cost_usd ?? 0)), color: PALETTE[8]! });
+    return { t: d.map((p) => p.t), lines, others };
   }, [series.data, keyNames]);
 
   if (budgets.error !== undefined) return <ErrorNote message={budgets.error} />;
@@ -207,7 +202,7 @@ export function Budgets({ range }: { range: RangeName }) {
               <TimeChart t={chart.t} series={chart.lines} format={usd} testId="chart-key-spend" />
               <p class="hint">
                 Spend per {r.bucket} in the chosen range
-                {chart.others > 0 && `; the ${count(CHART_KEYS)} costliest keys on their own, the other ${count(chart.others)} summed`}.
+                {chart.others && `; the ${count(CHART_KEYS)} costliest keys on their own, the others summed`}.
               </p>
             </>
           )}

@@ -1,33 +1,35 @@
 // The dashboard's read queries on PostgreSQL (types: dashboard-types.ts), answer for answer the same
 // as SQLite's (sqlite-dashboard.ts) on the same rows. What keeps each one cheap:
-// - timeseries, routing mix: the rollups, hours × groups rows (days × groups for whole days, rollup.ts);
+// - timeseries (series.ts), routing mix: the rollups, hours × groups rows (days × groups for whole days);
 // - request search: the (ts, id) index walked newest first, stopping at `limit` matches; the cache
 //   filter uses ledger_cache, a request-id prefix the request_id unique index (COLLATE "C", so a
 //   range on it is a prefix);
 // - one request: the request_id index, its sub-calls through ledger_parent;
-// - percentiles: at most `maxSample` rows, spread evenly over the ids in the range;
+// - percentiles: at most `maxSample` rows, in runs of a few ids spread evenly over the range;
 // - cache hit, fallback and escalation counts: counts_hourly, hours × 5 rows.
 import type { Sql } from 'postgres';
-import { percentilesOf } from '../sqlite-dashboard.js';
-import type {
-  CacheCounts,
-  CountByKey,
-  DashboardQuery,
-  DashboardResult,
-  DashboardValue,
-  PercentileQuery,
-  PercentileReport,
-  RequestDetail,
-  RequestSearchQuery,
-  RoutingStats,
-  SeriesCell,
-  TimeRange,
-  TimeseriesQuery,
+import { percentilesOf, sampleRuns } from '../sqlite-dashboard.js';
+import {
+  checkTop,
+  type CacheCounts,
+  type CountByKey,
+  type DashboardQuery,
+  type DashboardResult,
+  type DashboardValue,
+  type PercentileQuery,
+  type PercentileReport,
+  type RequestDetail,
+  type RequestSearchQuery,
+  type RoutingStats,
+  type SeriesCell,
+  type TimeRange,
+  type TimeseriesQuery,
 } from '../dashboard-types.js';
 import type { LedgerRow } from '../types.js';
 import { COLUMNS, HOUR_MS, type Tables } from './schema.js';
 import { big, decode, type PgRow } from './rows.js';
 import { rollupBounds, rollupCells } from './rollup.js';
+import { seriesStatement } from './series.js';
 
 const DEFAULT_SAMPLE = 20_000;
 const MAX_SAMPLE = 200_000;
@@ -39,10 +41,13 @@ type Thunk<T> = () => Promise<T>;
 /** Like spendQuery: validates a query at once (throwing on a bad one) and hands back the thunk that runs it. */
 export function dashboardQuery(sql: Sql, t: Tables): <Q extends DashboardQuery>(query: Q) => Thunk<DashboardResult<Q>> {
   const run: Run = (text, params) => sql.unsafe(text, params as never[], { prepare: true }) as unknown as Promise<never[]>;
+  // Planned for each call's bounds: after five calls a prepared statement may switch to a generic
+  // plan, and for the top series that is a nested loop over every cell (7 days by key: 260 ms, not 65).
+  const runPlanned: Run = (text, params) => sql.unsafe(text, params as never[], { prepare: false }) as unknown as Promise<never[]>;
   const pick = (query: DashboardQuery): Thunk<DashboardValue> => {
     switch (query.kind) {
       case 'timeseries':
-        return timeseries(run, t, query);
+        return timeseries(runPlanned, t, query);
       case 'requests':
         return search(run, t, query);
       case 'request':
@@ -86,17 +91,8 @@ function timeseries(run: Run, t: Tables, query: TimeseriesQuery): Thunk<SeriesCe
   const { bucket, groupBy }: { bucket: unknown; groupBy: unknown } = query; // checked: callers may send anything
   if (bucket !== 'hour' && bucket !== 'day') throw new Error(`costwise: unknown bucket ${String(bucket)}`);
   if (!['technique', 'model', 'key', 'tag'].includes(groupBy as string)) throw new Error(`costwise: unknown series grouping ${String(groupBy)}`);
-  const { hStart, hEnd } = hourRange(query);
-  const sums =
-    'sum(requests)::text AS requests, sum(cost_pico)::text AS cost_pico, sum(baseline_pico)::text AS baseline_pico, sum(prompt_cache_pico)::text AS prompt_cache_pico';
-  const money = 'requests, cost_pico, baseline_pico, prompt_cache_pico';
-  // Hour buckets read the hourly rollup; day buckets whole days from the daily one.
-  const text =
-    query.bucket === 'hour'
-      ? `SELECT hour, key, ${sums} FROM ${t.hourly} WHERE dim = $1 AND hour >= $2::int8 AND hour < $3::int8 GROUP BY 1, 2 ORDER BY 1, 2`
-      : `SELECT hour, key, ${sums} FROM (${rollupCells(t, '$1', 2, { daily: `day * 24 AS hour, key, ${money}`, hourly: `(hour / 24) * 24, key, ${money}` })}) c
-         GROUP BY 1, 2 ORDER BY 1, 2`;
-  const params = query.bucket === 'hour' ? [query.groupBy, hStart, hEnd] : [query.groupBy, ...rollupBounds(hStart, hEnd)];
+  checkTop(query.top);
+  const { text, params } = seriesStatement(t, query, hourRange(query));
   return async () =>
     (await run<MoneyRow & { hour: string; key: string }>(text, params)).map((r) => ({
       t: Number(r.hour) * HOUR_MS,
@@ -197,14 +193,16 @@ function percentiles(run: Run, t: Tables, q: PercentileQuery): Thunk<PercentileR
       );
       return { population: rows.length, sampled: false, groups: groupPercentiles(rows) };
     }
-    const stride = Math.ceil((hi - lo + 1) / maxSample);
+    const { stride, run: length } = sampleRuns(hi - lo + 1, maxSample);
+    // A run of ids is one index descent (LIMIT keeps it a nested loop whatever the estimates).
     const rows = await run<SampleRow>(
       `SELECT l.served_model, l.cost_pico, l.latency_ms FROM generate_series($1::int8, $2::int8, $3::int8) AS pick(id)
-         JOIN ${t.ledger} l ON l.id = pick.id
-       WHERE l.ts >= $4::int8 AND l.ts < $5::int8 AND l.parent_id IS NULL`,
-      [lo, hi, stride, from, to],
+         CROSS JOIN LATERAL (SELECT served_model, cost_pico, latency_ms, ts, parent_id FROM ${t.ledger}
+           WHERE id >= pick.id AND id < pick.id + $4::int8 ORDER BY id LIMIT $4::int8) l
+       WHERE l.ts >= $5::int8 AND l.ts < $6::int8 AND l.parent_id IS NULL`,
+      [lo, hi, stride, length, from, to],
     );
-    return { population: rows.length * stride, sampled: true, groups: groupPercentiles(rows) };
+    return { population: Math.round((rows.length * stride) / length), sampled: true, groups: groupPercentiles(rows) };
   };
 }
 

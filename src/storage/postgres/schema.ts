@@ -171,6 +171,14 @@ export const MIGRATIONS: readonly string[] = [
    END $$;
    CREATE TRIGGER counts_hourly_on_insert AFTER INSERT ON ledger REFERENCING NEW TABLE AS new_rows
      FOR EACH STATEMENT EXECUTE FUNCTION counts_hourly_inserted();`,
+  // A spend_daily cell is updated by every write statement of its day (with 1,000 keys, about a
+  // thousand cells a statement). On full pages each update is a new tuple on another page, faster
+  // than vacuum frees them: 10M rows written at 18,000 rows/s left 358 MB for 98k cells, all of it
+  // read by a 90-day query. Half-empty pages let more updates stay on their page (HOT) and be pruned
+  // there (the same seed then left 234 MB: less, not enough); CLUSTER rewrites the table compact, in
+  // (dim, day, key) order (21 MB, 0.6 s).
+  `ALTER TABLE spend_daily SET (fillfactor = 50);
+   CLUSTER spend_daily USING spend_daily_pkey;`,
 ];
 
 /** The ledger columns a row is written and read with, in the order of `snapshot` (postgres/rows.ts). */
