@@ -17,7 +17,16 @@ function numberOption(name: string) {
   };
 }
 
+/** A reader that stops early (`costwise … | head`) closes stdout: the command is done, not failed. */
+function endQuietlyOnClosedStdout(): void {
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
+}
+
 export async function main(argv: string[]): Promise<void> {
+  endQuietlyOnClosedStdout();
   const program = new Command()
     .name('costwise')
     .description('Cut the cost of LLM applications: a drop-in OpenAI/Anthropic-compatible gateway with exact cost accounting.')
