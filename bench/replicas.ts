@@ -19,20 +19,25 @@ const REDIS_URL = process.env['COSTWISE_BENCH_REDIS_URL'] ?? 'redis://127.0.0.1:
 
 async function main(): Promise<void> {
   const schema = `cw_bench_replicas_${randomBytes(4).toString('hex')}`;
-  const r = await runReplicaScenario({
-    requests: REQUESTS,
-    concurrency: 24,
-    killAfter: Math.round(REQUESTS / 3),
-    downMs: 1_000,
-    pgUrl: PG_URL,
-    schema,
-    redisUrl: REDIS_URL,
-    redisPrefix: `costwise:bench:replicas:${process.pid}:`,
-    log: (line) => process.stdout.write(`${line}\n`),
-  });
-  const sql = postgres(PG_URL, { max: 1, onnotice: () => undefined });
-  await sql.unsafe(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-  await sql.end({ timeout: 1 });
+  let r: Awaited<ReturnType<typeof runReplicaScenario>>;
+  try {
+    r = await runReplicaScenario({
+      requests: REQUESTS,
+      concurrency: 24,
+      killAfter: Math.round(REQUESTS / 3),
+      downMs: 1_000,
+      pgUrl: PG_URL,
+      schema,
+      redisUrl: REDIS_URL,
+      redisPrefix: `costwise:bench:replicas:${process.pid}:`,
+      log: (line) => process.stdout.write(`${line}\n`),
+    });
+  } finally {
+    // Dropped whether the scenario passed or threw: a failed run leaves nothing behind.
+    const sql = postgres(PG_URL, { max: 1, onnotice: () => undefined });
+    await sql.unsafe(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    await sql.end({ timeout: 1 });
+  }
 
   const t = new Table({ head: ['', ''] });
   t.push(
