@@ -12,6 +12,7 @@
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LedgerRow } from './types.js';
+import { fromTuple, toTuple, type RowTuple } from './ledger-worker-protocol.js';
 
 export interface LedgerSpool {
   /** Queues the row for this turn's write; its sequence number (1, 2, …). */
@@ -42,11 +43,14 @@ export interface SpoolOptions {
   onError?: (err: unknown) => void;
 }
 
+// v1: each line a row object. v2: each line a JSON array in V2_FIELDS order (half the cost of an
+// object). v3: each line the row's RowTuple (ledger-worker-protocol.ts), the codec the ledger worker
+// uses. Files of the older versions, left by an earlier build, are still read.
 const HEADER_V1 = 'costwise-spool v1';
-/** v2: each line a JSON array of the row's fields in FIELDS order (half the cost of an object). */
 const HEADER_V2 = 'costwise-spool v2';
+const HEADER_V3 = 'costwise-spool v3';
 
-const FIELDS = [
+const V2_FIELDS = [
   'requestId',
   'ts',
   'tenant',
@@ -77,47 +81,19 @@ const FIELDS = [
   'cache',
 ] as const satisfies ReadonlyArray<keyof LedgerRow>;
 
-// Every field of a row is in FIELDS: a field added to LedgerRow fails here until it is spooled too.
-type _AllFields = Assert<Exclude<keyof LedgerRow, (typeof FIELDS)[number]> extends never ? true : false>;
-type Assert<T extends true> = T;
-
 function line(r: LedgerRow): string {
-  return `${JSON.stringify([
-    r.requestId,
-    r.ts,
-    r.tenant,
-    r.keyId,
-    r.tags,
-    r.ingress,
-    r.endpoint,
-    r.requestedModel,
-    r.servedModel,
-    r.provider,
-    r.inputTokens,
-    r.cacheReadTokens,
-    r.cacheWrite5mTokens,
-    r.cacheWrite1hTokens,
-    r.outputTokens,
-    r.reasoningTokens,
-    r.costPico,
-    r.baselinePico,
-    r.promptCachePico,
-    r.latencyMs,
-    r.status,
-    r.stream,
-    r.errorKind,
-    r.route,
-    r.technique,
-    r.parentId,
-    r.attempts,
-    r.cache,
-  ])}\n`;
+  return `${JSON.stringify(toTuple(r))}\n`;
 }
 
-function fromTuple(values: readonly unknown[]): LedgerRow {
+function fromV2(values: readonly unknown[]): LedgerRow {
   const row: Record<string, unknown> = {};
-  FIELDS.forEach((field, i) => (row[field] = values[i]));
+  V2_FIELDS.forEach((field, i) => (row[field] = values[i]));
   return row as unknown as LedgerRow;
+}
+
+function rowOf(version: 1 | 2 | 3, parsed: unknown): LedgerRow {
+  if (version === 3) return fromTuple(parsed as RowTuple);
+  return version === 2 ? fromV2(parsed as unknown[]) : (parsed as LedgerRow);
 }
 
 function defaultIsRunning(pid: number): boolean {
@@ -150,14 +126,14 @@ export function readLeftovers(opts: SpoolOptions): Leftovers {
     const path = join(opts.dir, name);
     files.push(path);
     const lines = readFileSync(path, 'utf8').split('\n');
-    const v2 = lines[0] === HEADER_V2;
-    if (!v2 && lines[0] !== HEADER_V1) continue;
+    const version = lines[0] === HEADER_V3 ? 3 : lines[0] === HEADER_V2 ? 2 : lines[0] === HEADER_V1 ? 1 : null;
+    if (version === null) continue;
     for (let i = 1; i < lines.length; i++) {
       const text = lines[i]!;
       if (text === '') continue;
       try {
         const parsed = JSON.parse(text) as unknown;
-        rows.push(v2 ? fromTuple(parsed as unknown[]) : (parsed as LedgerRow));
+        rows.push(rowOf(version, parsed));
       } catch {
         // The line a kill cut short: the process died before that row's response finished.
       }
@@ -184,7 +160,7 @@ export function openSpool(opts: SpoolOptions): LedgerSpool {
   const open = (): void => {
     path = join(opts.dir, `${process.pid}-${Date.now()}${String(generation++).padStart(3, '0')}.spool`);
     fd = openSync(path, 'a');
-    const header = `${HEADER_V2}\n`;
+    const header = `${HEADER_V3}\n`;
     writeSync(fd, header);
     bytes = header.length;
   };

@@ -1,7 +1,7 @@
 // The ledger spool: rows appended by a process that is then killed with SIGKILL are read back by
 // the next one; a line cut short is ignored; confirmed spools are rotated away and removed.
 import { spawn } from 'node:child_process';
-import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -69,6 +69,48 @@ describe('ledger spool', () => {
     expect(left.rows[0]).toEqual({ ...row('x'), requestId: 'killed-0' });
     left.shipped();
     expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('reads the spool files an earlier build left: v1 row objects and v2 arrays in their own field order', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'costwise-spool-'));
+    const r = row('old');
+    const v2 = [
+      r.requestId,
+      r.ts,
+      r.tenant,
+      r.keyId,
+      r.tags,
+      r.ingress,
+      r.endpoint,
+      r.requestedModel,
+      r.servedModel,
+      r.provider,
+      r.inputTokens,
+      r.cacheReadTokens,
+      r.cacheWrite5mTokens,
+      r.cacheWrite1hTokens,
+      r.outputTokens,
+      r.reasoningTokens,
+      r.costPico,
+      r.baselinePico,
+      r.promptCachePico,
+      r.latencyMs,
+      r.status,
+      r.stream,
+      r.errorKind,
+      r.route,
+      r.technique,
+      r.parentId,
+      r.attempts,
+      r.cache,
+    ];
+    writeFileSync(join(dir, '999999991-1.spool'), `costwise-spool v1\n${JSON.stringify({ ...r, requestId: 'v1' })}\n`);
+    writeFileSync(join(dir, '999999992-1.spool'), `costwise-spool v2\n${JSON.stringify(['v2', ...v2.slice(1)])}\n`);
+    const left = readLeftovers({ dir, isRunning: () => false });
+    expect(left.rows).toEqual([
+      { ...r, requestId: 'v1' },
+      { ...r, requestId: 'v2' },
+    ]);
   });
 
   it('writes the rows of a turn together, rotates a fully confirmed spool and removes it on close', async () => {
