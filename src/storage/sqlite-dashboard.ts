@@ -9,6 +9,7 @@
 // - cache hit counts, fallback and escalation counts: partial indexes (migration 5).
 import type Database from 'better-sqlite3';
 import { COLUMNS, HOUR_MS, SUMS } from './sqlite-schema.js';
+import { percentilesOf, sampleRuns } from './dashboard-sample.js';
 import { decode, type DbRow } from './sqlite-rows.js';
 import {
   checkTop,
@@ -20,7 +21,6 @@ import {
   type DashboardValue,
   type PercentileQuery,
   type PercentileReport,
-  type Percentiles,
   type RequestDetail,
   type RequestSearchQuery,
   type RoutingStats,
@@ -249,20 +249,6 @@ function percentiles(prepare: Prepare, q: PercentileQuery): Thunk<PercentileRepo
   };
 }
 
-/** Ids read together in a percentile sample: one index descent and mostly one page for each run. */
-const SAMPLE_RUN = 4;
-
-/**
- * A sample of at most `maxSample` of `span` (> maxSample) consecutive ids: runs of `run` ids, one
- * starting every `stride` ids. Runs of 4 rather than single ids make the 20k-row sample of a 30-day
- * range on PostgreSQL 6× faster (a fifth of the index descents and pages); a run is 4 requests
- * that arrived together, so the sample has 5,000 independent places instead of 20,000.
- */
-export function sampleRuns(span: number, maxSample: number): { stride: number; run: number } {
-  const run = Math.min(SAMPLE_RUN, maxSample);
-  return { stride: Math.ceil(span / Math.floor(maxSample / run)), run };
-}
-
 function groupPercentiles(rows: SampleRow[]): PercentileReport['groups'] {
   const byModel = new Map<string, SampleRow[]>();
   for (const r of rows) {
@@ -279,13 +265,6 @@ function groupPercentiles(rows: SampleRow[]): PercentileReport['groups'] {
   if (rows.length === 0) return [];
   const models = [...byModel].sort((a, b) => b[1].length - a[1].length || a[0].localeCompare(b[0]));
   return [group('(all)', rows), ...models.map(([model, list]) => group(model, list))];
-}
-
-/** Nearest-rank percentiles of a non-empty list. */
-export function percentilesOf(values: number[]): Percentiles {
-  const sorted = Float64Array.from(values).sort();
-  const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? 0;
-  return { p50: at(50), p90: at(90), p99: at(99), max: sorted[sorted.length - 1] ?? 0 };
 }
 
 function rollupTotals(prepare: Prepare, dim: 'model' | 'technique', hStart: number, hEnd: number): CountByKey[] {

@@ -5,7 +5,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openSqliteStore } from '../../src/storage/sqlite.js';
-import { percentilesOf } from '../../src/storage/sqlite-dashboard.js';
+import { percentilesOf } from '../../src/storage/dashboard-sample.js';
 import type { DurableStore, LedgerRow } from '../../src/storage/types.js';
 
 const T0 = Date.UTC(2025, 0, 10);

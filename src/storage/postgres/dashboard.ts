@@ -8,7 +8,7 @@
 // - percentiles: at most `maxSample` rows, in runs of a few ids spread evenly over the range;
 // - cache hit, fallback and escalation counts: counts_hourly, hours × 5 rows.
 import type { Sql } from 'postgres';
-import { percentilesOf, sampleRuns } from '../sqlite-dashboard.js';
+import { percentilesOf, sampleRuns } from '../dashboard-sample.js';
 import {
   checkTop,
   type CacheCounts,
