@@ -3,16 +3,13 @@
 // take), the batch tables and the replicas' prefix-churn reports beside it; with a SQLite ledger
 // the local files (batch database, SQLite response cache) — and prints each one's schema version
 // before and after. Idempotent: a second run applies nothing.
-import { mkdirSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import Database from 'better-sqlite3';
 import { migrateBatchDb } from '../batch/schema.js';
 import { batchDbPath } from '../batch/open.js';
 import { migrateBatchDatabase } from '../batch/postgres/schema.js';
 import { migrateChurnDatabase } from '../promptcache/churn-postgres.js';
 import { configureCache, migrateCache } from '../cache/exact/index.js';
 import { migrateGovernanceDatabase } from '../governance/index.js';
-import { migrateLedgerDatabase, type SchemaVersions } from '../storage/index.js';
+import { migrateLedgerDatabase, withSqliteFile, type SchemaVersions } from '../storage/index.js';
 import { commandConfig, databaseFailure, describeDatabase, ledgerDatabase, runCommand } from './database.js';
 
 export function runMigrate(opts: { config?: string }): Promise<void> {
@@ -34,12 +31,12 @@ export function runMigrate(opts: { config?: string }): Promise<void> {
       return;
     }
     const batches = batchDbPath(config);
-    if (batches !== ':memory:') out(line('batches', sqliteFile(batches, migrateBatchDb), batches));
+    if (batches !== ':memory:') out(line('batches', withSqliteFile(batches, migrateBatchDb), batches));
     if (config.cache.backend === 'sqlite' && config.cache.sqlitePath !== ':memory:') {
       out(
         line(
           'cache',
-          sqliteFile(config.cache.sqlitePath, (conn) => {
+          withSqliteFile(config.cache.sqlitePath, (conn) => {
             configureCache(conn);
             return migrateCache(conn);
           }),
@@ -54,14 +51,4 @@ function line(what: string, v: SchemaVersions, file?: string): string {
   const applied = v.after - v.before;
   const change = applied === 0 ? `version ${v.after}, up to date` : `version ${v.before} → ${v.after}, ${applied} migration${applied === 1 ? '' : 's'} applied`;
   return `  ${what.padEnd(8)} ${change}${file === undefined ? '' : ` (${file})`}`;
-}
-
-function sqliteFile(path: string, migrate: (db: Database.Database) => SchemaVersions): SchemaVersions {
-  mkdirSync(dirname(resolve(path)), { recursive: true });
-  const db = new Database(path, { timeout: 5_000 });
-  try {
-    return migrate(db);
-  } finally {
-    db.close();
-  }
 }

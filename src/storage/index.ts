@@ -48,7 +48,7 @@ export function openDurableStore(config: DurableStoreConfig): DurableStore {
 }
 
 export type { LedgerScanner, LedgerScanQuery } from './scan-types.js';
-export { migrateLedgerDatabase, type LedgerDatabase } from './migrate.js';
+export { migrateLedgerDatabase, withSqliteFile, type LedgerDatabase } from './migrate.js';
 export { pruneLedger, retentionCutoff, startRetention, PRUNE_BATCH_ROWS, type RunningRetention } from './retention.js';
 
 /** A scanner over the ledger a config names (read-only; never creates or migrates anything). */

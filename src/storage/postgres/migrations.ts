@@ -1,7 +1,8 @@
 // Migrations of the tables other modules keep in a PostgreSQL ledger's schema (the key store, the
 // batch store, the shared reports): each set has its own version table and advisory lock, so no set
 // ever waits on or sees another's, and replicas starting together apply each migration once.
-import postgres, { type Sql } from 'postgres';
+import type { Sql } from 'postgres';
+import { withPostgresConnection } from '../migrate.js';
 import type { SchemaVersions } from '../types.js';
 import { LEDGER_LOCK_CLASS, quotedSchema } from './schema.js';
 
@@ -57,11 +58,6 @@ export async function applyTableMigrations(sql: Sql, schema: string, set: TableM
 }
 
 /** `costwise migrate`: `set` on a connection of its own, closed afterwards. */
-export async function migrateTablesAt(url: string, schema: string, set: TableMigrations, opts: { connectTimeoutMs?: number } = {}): Promise<SchemaVersions> {
-  const sql = postgres(url, { max: 1, connect_timeout: Math.ceil((opts.connectTimeoutMs ?? 10_000) / 1000), onnotice: () => undefined });
-  try {
-    return await applyTableMigrations(sql, schema, set);
-  } finally {
-    await sql.end({ timeout: 5 });
-  }
+export function migrateTablesAt(url: string, schema: string, set: TableMigrations, opts: { connectTimeoutMs?: number } = {}): Promise<SchemaVersions> {
+  return withPostgresConnection(url, opts, (sql) => applyTableMigrations(sql, schema, set));
 }
