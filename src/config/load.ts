@@ -2,13 +2,17 @@
 // Every problem is reported with its exact path; nothing is served from an invalid config.
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
-import type { z } from 'zod';
 import { configSchema, type Config } from './schema.js';
 import { DEFAULT_CONFIG } from './defaults.js';
 import { resolvePricing } from '../cost/prices.js';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { routerModelRefs } from './router-schema.js';
 import { KNOWN_EMBEDDING_DIMS } from './embedding-dims.js';
+import { describeIssue } from './issues.js';
+import { withDefaults } from './extend.js';
+import { didYouMean } from './suggest.js';
+
+export { formatPath } from './issues.js';
 
 export class ConfigError extends Error {
   constructor(
@@ -18,22 +22,6 @@ export class ConfigError extends Error {
     super(`invalid configuration${file ? ` in ${file}` : ''}:\n` + problems.map((p) => `  - ${p}`).join('\n'));
     this.name = 'ConfigError';
   }
-}
-
-export function formatPath(path: ReadonlyArray<PropertyKey>): string {
-  let out = '';
-  for (const seg of path) {
-    if (typeof seg === 'number') out += `[${seg}]`;
-    else out += out ? `.${String(seg)}` : String(seg);
-  }
-  return out || '(root)';
-}
-
-function describeIssue(issue: z.core.$ZodIssue): string {
-  const path = formatPath(issue.path);
-  if (issue.code === 'unrecognized_keys') return `${path}: unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
-  if (issue.code === 'invalid_value') return `${path}: ${issue.message}`;
-  return `${path}: ${issue.message}`;
 }
 
 const TIER_ORDER = ['cheap', 'mid', 'frontier'] as const;
@@ -61,18 +49,31 @@ const DEFAULT_BASE_URL: Record<string, string | undefined> = {
   'openai-compatible': undefined,
 };
 
+/** `models[i]` or `addModels[j]`: where entry `i` of the combined list was written. */
+function entryPath(list: 'providers' | 'models', baseCount: number, i: number): string {
+  const add = list === 'providers' ? 'addProviders' : 'addModels';
+  return i < baseCount ? `${list}[${i}]` : `${add}[${i - baseCount}]`;
+}
+
+const arrayAt = (raw: unknown, key: string): unknown[] => {
+  const v = (raw as Record<string, unknown> | null)?.[key];
+  return Array.isArray(v) ? v : [];
+};
+
 function unknownProviderRefs(raw: unknown): string[] {
-  const r = raw as { providers?: unknown; models?: unknown } | null;
-  if (!r || !Array.isArray(r.providers) || !Array.isArray(r.models)) return [];
-  const names = r.providers.map((p: unknown) => (p as { name?: unknown } | null)?.name).filter((n): n is string => typeof n === 'string');
+  const providers = [...arrayAt(raw, 'providers'), ...arrayAt(raw, 'addProviders')];
+  const names = providers.map((p: unknown) => (p as { name?: unknown } | null)?.name).filter((n): n is string => typeof n === 'string');
+  const baseModels = arrayAt(raw, 'models').length;
   const out: string[] = [];
-  r.models.forEach((m: unknown, i) => {
+  [...arrayAt(raw, 'models'), ...arrayAt(raw, 'addModels')].forEach((m: unknown, i) => {
     const provider = (m as { provider?: unknown } | null)?.provider;
-    if (typeof provider === 'string' && !names.includes(provider)) {
-      out.push(`models[${i}].provider: unknown provider "${provider}" (known: ${names.map((n) => `"${n}"`).join(', ')})`);
-    }
+    if (typeof provider === 'string' && !names.includes(provider)) out.push(unknownProvider(entryPath('models', baseModels, i), provider, names));
   });
   return out;
+}
+
+function unknownProvider(path: string, provider: string, known: string[]): string {
+  return `${path}.provider: unknown provider "${provider}" (known: ${known.map((n) => `"${n}"`).join(', ')})${didYouMean(provider, known)}`;
 }
 
 export interface LoadedConfig {
@@ -82,33 +83,36 @@ export interface LoadedConfig {
 }
 
 export function parseConfig(raw: unknown, source: string, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
-  const parsed = configSchema.safeParse(raw);
+  const parsed = configSchema.safeParse(raw, { reportInput: true });
   if (!parsed.success) {
     // Report reference errors too, so one run shows every problem.
-    throw new ConfigError([...parsed.error.issues.map(describeIssue), ...unknownProviderRefs(raw)], source);
+    throw new ConfigError([...parsed.error.issues.flatMap((issue) => describeIssue(issue, configSchema)), ...unknownProviderRefs(raw)], source);
   }
-  const config = parsed.data;
+  const { addProviders, addModels, ...rest } = parsed.data;
+  const config: Config = { ...rest, providers: [...rest.providers, ...addProviders], models: [...rest.models, ...addModels] };
+  const providerPath = (i: number): string => entryPath('providers', rest.providers.length, i);
+  const modelPath = (i: number): string => entryPath('models', rest.models.length, i);
   const problems: string[] = [];
 
   const providerNames = new Map<string, number>();
   config.providers.forEach((p, i) => {
-    if (providerNames.has(p.name)) problems.push(`providers[${i}].name: duplicate provider "${p.name}" (also providers[${providerNames.get(p.name)}])`);
+    if (providerNames.has(p.name)) problems.push(`${providerPath(i)}.name: duplicate provider "${p.name}" (also ${providerPath(providerNames.get(p.name)!)})`);
     providerNames.set(p.name, i);
     if (!p.baseUrl) {
       const fallback = DEFAULT_BASE_URL[p.kind];
       if (fallback) p.baseUrl = fallback;
-      else problems.push(`providers[${i}].baseUrl: required for kind "${p.kind}"`);
+      else problems.push(`${providerPath(i)}.baseUrl: required for kind "${p.kind}"`);
     } else if (p.baseUrl !== 'emulator') {
       try {
         const u = new URL(p.baseUrl);
         if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('protocol');
       } catch {
-        problems.push(`providers[${i}].baseUrl: not an http(s) URL: "${p.baseUrl}"`);
+        problems.push(`${providerPath(i)}.baseUrl: not an http(s) URL: "${p.baseUrl}"`);
       }
     }
     const key = resolveSecret(p.apiKey, env) ?? DEFAULT_KEY_ENV[p.kind]!.map((v) => env[v]).find(Boolean);
     if (p.apiKey && ENV_REF.test(p.apiKey) && key === undefined) {
-      problems.push(`providers[${i}].apiKey: environment variable ${p.apiKey.slice(2, -1)} is not set`);
+      problems.push(`${providerPath(i)}.apiKey: environment variable ${p.apiKey.slice(2, -1)} is not set`);
     }
     if (key !== undefined) p.apiKey = key;
     else delete p.apiKey;
@@ -120,23 +124,24 @@ export function parseConfig(raw: unknown, source: string, env: NodeJS.ProcessEnv
     const first = modelNames.get(m.name);
     if (first === undefined) modelNames.set(m.name, i);
     else if (config.models[first]!.kind !== m.kind)
-      problems.push(`models[${i}].kind: "${m.name}" is a ${config.models[first]!.kind} model in models[${first}]; deployments of one model share its kind`);
+      problems.push(
+        `${modelPath(i)}.kind: "${m.name}" is a ${config.models[first]!.kind} model in ${modelPath(first)}; deployments of one model share its kind`,
+      );
     const id = `${m.name}\u0000${m.provider}\u0000${m.region ?? ''}\u0000${m.upstreamModel ?? m.name}`;
     if (deploymentIds.has(id))
       problems.push(
-        `models[${i}]: duplicate deployment of "${m.name}" (also models[${deploymentIds.get(id)}]); deployments of one model differ in provider, region or upstreamModel`,
+        `${modelPath(i)}: duplicate deployment of "${m.name}" (also ${modelPath(deploymentIds.get(id)!)}); deployments of one model differ in provider, region or upstreamModel`,
       );
     deploymentIds.set(id, i);
     const pi = providerNames.get(m.provider);
     if (pi === undefined) {
-      const known = [...providerNames.keys()].map((n) => `"${n}"`).join(', ');
-      problems.push(`models[${i}].provider: unknown provider "${m.provider}" (known: ${known})`);
+      problems.push(unknownProvider(modelPath(i), m.provider, [...providerNames.keys()]));
       return;
     }
     const provider = config.providers[pi]!;
     if (!resolvePricing(provider.kind, m.upstreamModel ?? m.name, m.pricing)) {
       problems.push(
-        `models[${i}].pricing: no list price known for "${m.upstreamModel ?? m.name}" on ${provider.kind}; set pricing: {input, output} in USD per million tokens`,
+        `${modelPath(i)}.pricing: no list price known for "${m.upstreamModel ?? m.name}" on ${provider.kind}; set pricing: {input, output} in USD per million tokens`,
       );
     }
   });
@@ -208,7 +213,7 @@ export function parseConfig(raw: unknown, source: string, env: NodeJS.ProcessEnv
 }
 
 export function loadConfig(file: string | undefined, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
-  if (!file) return parseConfig(structuredClone(DEFAULT_CONFIG), '', env);
+  if (!file) return parseConfig(withDefaults({}, DEFAULT_CONFIG), '', env);
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -221,5 +226,5 @@ export function loadConfig(file: string | undefined, env: NodeJS.ProcessEnv = pr
   } catch (err) {
     throw new ConfigError([`YAML syntax: ${(err as Error).message.split('\n')[0]}`], file);
   }
-  return parseConfig(raw ?? {}, file, env);
+  return parseConfig(withDefaults(raw ?? {}, DEFAULT_CONFIG), file, env);
 }

@@ -336,11 +336,15 @@ export const configSchema = z.strictObject({
         .prefault({}),
     })
     .prefault({}),
+  /** Given in a file, these replace the embedded catalog; `addProviders` / `addModels` extend it instead. */
   providers: z.array(providerSchema).min(1),
   models: z.array(modelSchema).min(1),
+  addProviders: z.array(providerSchema).default([]),
+  addModels: z.array(modelSchema).default([]),
 });
 
 export type ConfigInput = z.input<typeof configSchema>;
-export type Config = z.output<typeof configSchema>;
+/** The resolved config: `addProviders` / `addModels` are appended to `providers` / `models`. */
+export type Config = Omit<z.output<typeof configSchema>, 'addProviders' | 'addModels'>;
 export type ProviderEntry = z.output<typeof providerSchema>;
 export type ModelEntry = z.output<typeof modelSchema>;

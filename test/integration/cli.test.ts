@@ -50,7 +50,7 @@ describe('costwise CLI', () => {
     const r = run(['serve', '--config', file]);
     expect(r.status).not.toBe(0);
     expect(r.stderr).toContain('models[2].provider: unknown provider "opnai"');
-    expect(r.stderr).toContain('server: unknown key "colour"');
+    expect(r.stderr).toContain('server.colour: unknown key (known: port, host, maxBodyBytes, adminKey, auth)');
     expect(r.stdout).not.toContain('listening');
   });
 

@@ -41,7 +41,7 @@ describe('configuration', () => {
       ],
     });
     expect(p).toContain('models[1].capabilities.contextWindow: Too small: expected number to be >0');
-    expect(p).toContain('models[2].provider: unknown provider "opnai" (known: "openai")');
+    expect(p).toContain('models[2].provider: unknown provider "opnai" (known: "openai") (did you mean "openai"?)');
     const q = problems({
       providers: [
         { name: 'openai', kind: 'openai' },
@@ -55,15 +55,35 @@ describe('configuration', () => {
       ],
     });
     expect(q).toContain('models[1]: duplicate deployment of "a" (also models[0]); deployments of one model differ in provider, region or upstreamModel');
-    expect(q).toContain('models[2].provider: unknown provider "opnai" (known: "openai", "local")');
+    expect(q).toContain('models[2].provider: unknown provider "opnai" (known: "openai", "local") (did you mean "openai"?)');
     expect(q.find((s) => s.startsWith('models[3].pricing: no list price known for "my-finetune-xyz"'))).toBeDefined();
     expect(q).toContain('providers[1].baseUrl: required for kind "openai-compatible"');
   });
 
-  it('rejects unknown keys and bad enums', () => {
-    const p = problems({ providers: [{ name: 'x', kind: 'opnai' }], models: [{ name: 'a', provider: 'x', tiers: 'cheap' }] });
-    expect(p.some((s) => s.startsWith('providers[0].kind:'))).toBe(true);
-    expect(p).toContain('models[0]: unknown key "tiers"');
+  it('rejects unknown keys and bad enums, naming the value and the closest valid one', () => {
+    const p = problems({
+      providers: [{ name: 'x', kind: 'opnai', type: 'openai' }],
+      models: [{ name: 'a', provider: 'x', tiers: 'cheap', tier: 'frontire' }],
+      server: { colour: 'blue', max_body_bytes: 10 },
+      storage: { state: { kind: 'redsi' }, ledger: { kind: 'postgres', urll: 'x' } },
+      routing: { routers: { r: { kind: 'cascade', steps: ['a'], checks: [], stepz: [] } } },
+    });
+    expect(p).toContain('providers[0].kind: "opnai" is not one of openai, anthropic, gemini, openai-compatible (did you mean "openai"?)');
+    expect(p).toContain('providers[0].type: unknown key (did you mean "kind"?)');
+    expect(p).toContain('models[0].tiers: unknown key (did you mean "tier"?)');
+    expect(p).toContain('models[0].tier: "frontire" is not one of cheap, mid, frontier (did you mean "frontier"?)');
+    expect(p).toContain('server.colour: unknown key (known: port, host, maxBodyBytes, adminKey, auth)');
+    expect(p).toContain('server.max_body_bytes: unknown key (did you mean "maxBodyBytes"?)');
+    expect(p).toContain('storage.state.kind: "redsi" is not one of memory, redis (did you mean "redis"?)');
+    // Under a union, the keys of the option the input's `kind` names.
+    expect(p).toContain('storage.ledger.urll: unknown key (did you mean "url"?)');
+    expect(p).toContain('routing.routers.r.stepz: unknown key (did you mean "steps"?)');
+  });
+
+  it('suggests nothing when no valid value is close', () => {
+    const p = problems({ providers: [{ name: 'x', kind: 'mistral' }], models: [{ name: 'a', provider: 'x' }] });
+    expect(p).toContain('providers[0].kind: "mistral" is not one of openai, anthropic, gemini, openai-compatible');
+    expect(problems({ providers: [{ name: 'x', kind: 7 }], models: [{ name: 'a', provider: 'x' }] })[0]).toMatch(/^providers\[0\]\.kind: /);
   });
 
   it('resolves keys from the environment and reports unset variables', () => {

@@ -1,0 +1,93 @@
+// zod issues → one line each, naming the path, the value written and the closest valid one.
+import type { z } from 'zod';
+import { didYouMean } from './suggest.js';
+
+export function formatPath(path: ReadonlyArray<PropertyKey>): string {
+  let out = '';
+  for (const seg of path) {
+    if (typeof seg === 'number') out += `[${seg}]`;
+    else out += out ? `.${String(seg)}` : String(seg);
+  }
+  return out || '(root)';
+}
+
+type Schema = z.core.$ZodType;
+interface Def {
+  type: string;
+  shape?: Record<string, Schema>;
+  innerType?: Schema;
+  in?: Schema;
+  element?: Schema;
+  valueType?: Schema;
+  options?: Schema[];
+  getter?: () => Schema;
+  values?: unknown[];
+}
+const defOf = (s: Schema): Def => s._zod.def;
+
+/** Strips optional/default/prefault/pipe wrappers. */
+function unwrap(schema: Schema): Schema {
+  let s = schema;
+  for (;;) {
+    const def = defOf(s);
+    if (def.innerType) s = def.innerType;
+    else if (def.type === 'pipe' && def.in) s = def.in;
+    else if (def.type === 'lazy' && def.getter) s = def.getter();
+    else return s;
+  }
+}
+
+/** The object schemas a value at `path` may be checked against (several under a union). */
+function objectsAt(schema: Schema, path: ReadonlyArray<PropertyKey>): Schema[] {
+  let current = [unwrap(schema)];
+  for (const seg of path) {
+    const next: Schema[] = [];
+    for (const s of current.flatMap(options)) {
+      const def = defOf(s);
+      const child = def.type === 'object' ? def.shape?.[String(seg)] : def.type === 'array' ? def.element : def.type === 'record' ? def.valueType : undefined;
+      if (child) next.push(unwrap(child));
+    }
+    current = next;
+  }
+  return current.flatMap(options).filter((s) => defOf(s).type === 'object');
+}
+
+function options(s: Schema): Schema[] {
+  const def = defOf(s);
+  return def.type === 'union' && def.options ? def.options.map(unwrap).flatMap(options) : [s];
+}
+
+/** The keys an object at `path` may have; under a union, those of the option whose `kind` the input names. */
+export function knownKeys(schema: Schema, path: ReadonlyArray<PropertyKey>, input: unknown): string[] {
+  const objects = objectsAt(schema, path);
+  const kind = (input as { kind?: unknown } | null)?.kind;
+  const sameKind = objects.filter((o) => {
+    const k = defOf(o).shape?.['kind'];
+    return k !== undefined && (defOf(unwrap(k)).values ?? []).includes(kind);
+  });
+  return [...new Set((sameKind.length ? sameKind : objects).flatMap((o) => Object.keys(defOf(o).shape ?? {})))];
+}
+
+function notOneOf(path: string, input: unknown, values: readonly unknown[]): string {
+  const valid = values.map(String);
+  const given = input === undefined ? 'nothing' : JSON.stringify(input);
+  return `${path}: ${given} is not one of ${valid.join(', ')}${typeof input === 'string' ? didYouMean(input, valid) : ''}`;
+}
+
+/** One line per problem (an issue listing several unknown keys gives one line each). Parse with `reportInput: true`. */
+export function describeIssue(issue: z.core.$ZodIssue, schema: Schema): string[] {
+  const path = formatPath(issue.path);
+  if (issue.code === 'unrecognized_keys') {
+    const known = knownKeys(schema, issue.path, issue.input);
+    return issue.keys.map((key) => {
+      const hint = didYouMean(key, known) || (known.length ? ` (known: ${known.join(', ')})` : '');
+      return `${formatPath([...issue.path, key])}: unknown key${hint}`;
+    });
+  }
+  if (issue.code === 'invalid_value' && 'input' in issue) return [notOneOf(path, issue.input, issue.values)];
+  if (issue.code === 'invalid_union' && 'options' in issue && Array.isArray(issue.options) && 'discriminator' in issue) {
+    const input = (issue.input as Record<string, unknown> | null)?.[String(issue.discriminator)];
+    return [notOneOf(path, input, issue.options)];
+  }
+  return [`${path}: ${issue.message}`];
+}
