@@ -65,6 +65,8 @@ export interface ToolDefinition {
   parameters: Record<string, unknown>;
   strict?: boolean;
   cacheControl?: CacheControl;
+  /** Anthropic `eager_input_streaming`: stream the arguments without buffering; delivery only (other providers stream them anyway). */
+  eagerInputStreaming?: boolean;
 }
 
 export type ToolChoice = { type: 'auto' } | { type: 'none' } | { type: 'required' } | { type: 'tool'; name: string };

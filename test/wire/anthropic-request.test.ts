@@ -181,6 +181,15 @@ describe('Anthropic request round trip', () => {
     );
   });
 
+  it('carries eager_input_streaming (fine-grained tool streaming, sent by the AI SDK) to Anthropic', () => {
+    const tool = { name: 'x', input_schema: { type: 'object' }, eager_input_streaming: true };
+    const minimal = { model: 'claude-x', max_tokens: 100, messages: [{ role: 'user', content: 'Hello' }] };
+    const req = parseMessagesRequest({ ...minimal, tools: [tool] });
+    expect(req.tools![0]!.eagerInputStreaming).toBe(true);
+    expect(toMessagesRequestBody(req, 'up', [], { stream: true }).tools).toEqual([tool]);
+    expect(() => parseMessagesRequest({ ...minimal, tools: [{ ...tool, eager_input_streaming: 'yes' }] })).toThrow(/tools\[0\]\.eager_input_streaming/);
+  });
+
   it('sends stream: true only when asked', () => {
     const req = parseMessagesRequest({ model: 'm', max_tokens: 5, messages: [{ role: 'user', content: 'hi' }] });
     expect(toMessagesRequestBody(req, 'up', [], { stream: true }).stream).toBe(true);

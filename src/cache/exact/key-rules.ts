@@ -149,6 +149,7 @@ const TOOL_FIELDS = compile<ToolDefinition>({
   parameters: { encode: json },
   strict: { encode: json, isDefault: (v) => !v },
   cacheControl: EXCLUDED_CACHE_CONTROL,
+  eagerInputStreaming: { excluded: 'how the arguments are delivered, not what they are' },
 });
 
 export const REQUEST_RULES: Rules<CanonicalRequest> = {

@@ -93,6 +93,7 @@ function renderTool(tool: ToolDefinition): JsonObject {
   if (tool.description !== undefined) out.description = tool.description;
   out.input_schema = schema;
   if (tool.strict !== undefined) out.strict = tool.strict;
+  if (tool.eagerInputStreaming !== undefined) out.eager_input_streaming = tool.eagerInputStreaming;
   return withCacheControl(out, tool.cacheControl);
 }
 

@@ -5,7 +5,7 @@ import type { ToolChoice, ToolDefinition } from '../../core/canonical.js';
 import { parseCacheControl } from './cache-control.js';
 import { checkKeys, field, invalid, item, optionalBoolean, optionalString, requireArray, requireObject, requireString, unsupported } from './validate.js';
 
-const TOOL_KEYS: ReadonlySet<string> = new Set(['type', 'name', 'description', 'input_schema', 'cache_control', 'strict']);
+const TOOL_KEYS: ReadonlySet<string> = new Set(['type', 'name', 'description', 'input_schema', 'cache_control', 'strict', 'eager_input_streaming']);
 const CHOICE_KEYS: ReadonlySet<string> = new Set(['type', 'disable_parallel_tool_use']);
 const CHOICE_TOOL_KEYS: ReadonlySet<string> = new Set(['type', 'name', 'disable_parallel_tool_use']);
 const CHOICE_NONE_KEYS: ReadonlySet<string> = new Set(['type']);
@@ -32,6 +32,8 @@ export function parseTools(v: unknown): ToolDefinition[] | undefined {
     if (description !== undefined) def.description = description;
     const strict = optionalBoolean(tool.strict, field(path, 'strict'));
     if (strict !== undefined) def.strict = strict;
+    const eager = optionalBoolean(tool.eager_input_streaming, field(path, 'eager_input_streaming'));
+    if (eager !== undefined) def.eagerInputStreaming = eager;
     const cc = parseCacheControl(tool.cache_control, field(path, 'cache_control'));
     if (cc) def.cacheControl = cc;
     out[i] = def;
