@@ -158,5 +158,8 @@ export function parseAnthropic(body: unknown, forCount = false): CanonicalReques
   if (tc) canon.toolChoice = tc;
   const cc = v.optCacheControl(b.cache_control, 'cache_control');
   if (cc) canon.cacheControl = cc;
+  // Structured outputs: `output_config.format` (and the beta's `output_format`) make the answer JSON.
+  const format = v.isObj(b.output_config) ? b.output_config.format : b.output_format;
+  if (v.isObj(format) && format.type === 'json_schema') canon.responseFormat = { type: 'json_schema', name: 'output', schema: v.schemaOf(format.schema) };
   return canon;
 }

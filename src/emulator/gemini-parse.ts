@@ -99,6 +99,10 @@ export function parseGemini(body: unknown, model: string, stream: boolean): Cano
   if (max !== undefined) canon.maxTokens = max;
   const stop = v.optStringList(gen.stopSequences, 'generationConfig.stopSequences');
   if (stop) canon.stop = stop;
+  if (gen.responseMimeType === 'application/json') {
+    const schema = gen.responseJsonSchema ?? gen.responseSchema;
+    canon.responseFormat = schema === undefined ? { type: 'json_object' } : { type: 'json_schema', name: 'response', schema: v.schemaOf(schema) };
+  }
   const t = tools(b.tools);
   if (t) canon.tools = t;
   const tc = toolChoice(b.toolConfig);

@@ -144,6 +144,6 @@ export function parseOpenAIChat(body: unknown): OpenAIChatRequest {
   if (v.isObj(b.response_format) && b.response_format.type === 'json_schema' && v.isObj(b.response_format.json_schema)) {
     const js = b.response_format.json_schema;
     canon.responseFormat = { type: 'json_schema', name: v.loose(js.name ?? 'schema'), schema: v.schemaOf(js.schema) };
-  }
+  } else if (v.isObj(b.response_format) && b.response_format.type === 'json_object') canon.responseFormat = { type: 'json_object' };
   return { canon, n };
 }

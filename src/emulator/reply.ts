@@ -1,6 +1,6 @@
 // What the emulated model answers, independent of wire format: a text reply or one tool call.
 // The reply is a function of (model, prompt content, seed, choice index) only.
-import type { CanonicalRequest, ToolDefinition } from '../core/canonical.js';
+import type { CanonicalRequest, ResponseFormat, ToolDefinition } from '../core/canonical.js';
 import { countTextTokens, decodeTokens, encodeText, layoutPrompt, type PromptSegment } from '../tokens/count.js';
 import { badRequest } from './errors.js';
 import { hashString, RunningHash } from '../core/running-hash.js';
@@ -78,6 +78,8 @@ export function makeReply(o: ReplyOptions): Reply {
       outputTokens: countTextTokens(tool.name, o.model) + countTextTokens(args, o.model),
     };
   }
+  const format = o.req.responseFormat;
+  if (format !== undefined && format.type !== 'text') return jsonReply(format, o.model, max);
   const wanted = o.forcedTokens ?? 20 + Math.floor(rand() * 101);
   const n = max !== undefined ? Math.min(wanted, max) : wanted;
   const pieces = generatePieces(o.model, n, rand);
@@ -116,7 +118,16 @@ export function lastUserText(req: CanonicalRequest): string {
 }
 
 function echoReply(req: CanonicalRequest, model: string, max: number | undefined): TextReply {
-  let text = lastUserText(req);
+  return fixedReply(lastUserText(req), model, max);
+}
+
+/** A JSON reply satisfying the requested schema (`{}` for plain JSON mode), as structured outputs answer. */
+function jsonReply(format: ResponseFormat, model: string, max: number | undefined): TextReply {
+  return fixedReply(format.type === 'json_schema' ? argumentsForSchema(format.schema) : '{}', model, max);
+}
+
+function fixedReply(full: string, model: string, max: number | undefined): TextReply {
+  let text = full;
   let outputTokens = countTextTokens(text, model);
   let stop: TextStop = 'end_turn';
   if (max !== undefined && outputTokens > max) {
