@@ -103,7 +103,10 @@ export class AnthropicStreamWriter {
       content: [],
       stop_reason: null,
       stop_sequence: null,
-      usage: renderUsage(usage),
+      // Output counts go out once, in message_delta (cumulative): LangChain's ChatAnthropic adds
+      // message_start's output_tokens to message_delta's, so Anthropic's usual 1 here would show
+      // one token more than the ledger bills. The official SDK takes message_delta's either way.
+      usage: renderUsage({ ...usage, outputTokens: 0, reasoningTokens: 0 }),
     };
     return sseFrame(JSON.stringify({ type: 'message_start', message }), 'message_start') + PING;
   }
