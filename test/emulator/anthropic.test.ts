@@ -151,3 +151,23 @@ describe('tool use', () => {
     expect(none.stop_reason).toBe('end_turn');
   });
 });
+
+describe('structured outputs', () => {
+  it('output_config.format (and the beta output_format) get JSON satisfying the schema', async () => {
+    const schema = { type: 'object', properties: { city: { type: 'string' }, days: { type: 'integer' } }, required: ['city', 'days'] };
+    for (const field of [{ output_config: { format: { type: 'json_schema', schema } } }, { output_format: { type: 'json_schema', schema } }]) {
+      const msg = await client.messages.create({
+        model: 'claude-haiku-4-5',
+        max_tokens: 200,
+        messages: [{ role: 'user', content: 'Plan a trip' }],
+        ...field,
+      } as Anthropic.MessageCreateParamsNonStreaming);
+      const block = msg.content[0]!;
+      if (block.type !== 'text') throw new Error('expected a text block');
+      const parsed = JSON.parse(block.text) as Record<string, unknown>;
+      expect(typeof parsed['city']).toBe('string');
+      expect(Number.isInteger(parsed['days'])).toBe(true);
+      expect(msg.usage.output_tokens).toBe(countTextTokens(block.text, 'claude-haiku-4-5'));
+    }
+  });
+});

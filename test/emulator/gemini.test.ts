@@ -138,3 +138,16 @@ describe('Gemini errors', () => {
     expect(shaped(overloaded.json, GeminiErrorBody).error).toMatchObject({ code: 503, status: 'UNAVAILABLE' });
   });
 });
+
+describe('Gemini structured outputs', () => {
+  it('responseMimeType application/json with responseJsonSchema gets JSON satisfying the schema', async () => {
+    const schema = { type: 'object', properties: { title: { type: 'string' }, pages: { type: 'integer' } }, required: ['title', 'pages'] };
+    const r = await postJson(
+      url('gemini-2.5-flash', 'generateContent'),
+      { ...body, generationConfig: { responseMimeType: 'application/json', responseJsonSchema: schema } },
+      KEY,
+    );
+    const text = present(shaped(r.json, GeminiReply).candidates[0].content.parts[0].text, 'the answer text');
+    expect(z.object({ title: z.string(), pages: z.number().int() }).safeParse(JSON.parse(text)).success).toBe(true);
+  });
+});

@@ -266,3 +266,34 @@ describe('models', () => {
     expect(page.data[0]!.object).toBe('model');
   });
 });
+
+describe('structured outputs', () => {
+  const schema = { type: 'object', properties: { name: { type: 'string' }, age: { type: 'integer' } }, required: ['name', 'age'], additionalProperties: false };
+
+  it('a json_schema response format gets JSON satisfying the schema, counted as output', async () => {
+    const data = await client.chat.completions.create({
+      model: 'gpt-4.1-mini',
+      messages: [{ role: 'user', content: 'Invent a person' }],
+      response_format: { type: 'json_schema', json_schema: { name: 'person', schema } },
+    });
+    const text = data.choices[0]!.message.content!;
+    expect(z.object({ name: z.string(), age: z.number().int() }).strict().safeParse(JSON.parse(text)).success).toBe(true);
+    expect(data.usage!.completion_tokens).toBe(countTextTokens(text, 'gpt-4.1-mini'));
+  });
+
+  it('json_object gets a JSON object; offered tools still win', async () => {
+    const json = await client.chat.completions.create({
+      model: 'gpt-4.1-mini',
+      messages: [{ role: 'user', content: 'JSON please' }],
+      response_format: { type: 'json_object' },
+    });
+    expect(JSON.parse(json.choices[0]!.message.content!)).toEqual({});
+    const tool = await client.chat.completions.create({
+      model: 'gpt-4.1-mini',
+      messages: [{ role: 'user', content: 'Weather?' }],
+      tools: [weatherTool],
+      response_format: { type: 'json_schema', json_schema: { name: 'person', schema } },
+    });
+    expect(tool.choices[0]!.finish_reason).toBe('tool_calls');
+  });
+});
