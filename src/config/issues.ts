@@ -85,9 +85,33 @@ export function describeIssue(issue: z.core.$ZodIssue, schema: Schema): string[]
     });
   }
   if (issue.code === 'invalid_value' && 'input' in issue) return [notOneOf(path, issue.input, issue.values)];
-  if (issue.code === 'invalid_union' && 'options' in issue && Array.isArray(issue.options) && 'discriminator' in issue) {
-    const input = (issue.input as Record<string, unknown> | null)?.[String(issue.discriminator)];
-    return [notOneOf(path, input, issue.options)];
+  if (issue.code === 'invalid_union') {
+    if ('options' in issue && Array.isArray(issue.options) && 'discriminator' in issue) {
+      const input = (issue.input as Record<string, unknown> | null)?.[String(issue.discriminator)];
+      return [notOneOf(path, input, issue.options)];
+    }
+    const described = describeUnion(issue.path, issue.errors, issue.input, schema);
+    if (described) return described;
   }
   return [`${path}: ${issue.message}`];
+}
+
+type Issue = z.core.$ZodIssue;
+
+/** A value no option of a plain union took: say which option it was closest to, and why not. */
+function describeUnion(at: ReadonlyArray<PropertyKey>, branches: Issue[][], input: unknown, schema: Schema): string[] | undefined {
+  // A misspelt tag: every option refused the same key's value (`ledger.kind: postgress`).
+  const tags = branches.map((b) => b.find((i) => i.code === 'invalid_value' && i.path.length === 1));
+  const key = tags[0]?.path[0];
+  if (key !== undefined && tags.every((t) => t?.path[0] === key)) {
+    const values = tags.flatMap((t) => (t?.code === 'invalid_value' ? t.values : []));
+    return [notOneOf(formatPath([...at, key]), (input as Record<PropertyKey, unknown> | null)?.[key], values)];
+  }
+  // The option the value was meant for: the one that took its type (an object for an object).
+  const fitting = branches.filter((b) => !b.some((i) => i.path.length === 0 && i.code !== 'unrecognized_keys'));
+  if (fitting.length === 1) return fitting[0]!.flatMap((i) => describeIssue({ ...i, path: [...at, ...i.path] }, schema));
+  // A misspelt word where a word or an object may stand (`embedder: buitin`).
+  const words = branches.flatMap((b) => b.flatMap((i) => (i.code === 'invalid_value' && i.path.length === 0 ? i.values : [])));
+  if (typeof input === 'string' && words.length) return [notOneOf(formatPath(at), input, words)];
+  return undefined;
 }

@@ -80,6 +80,19 @@ describe('configuration', () => {
     expect(p).toContain('routing.routers.r.stepz: unknown key (did you mean "steps"?)');
   });
 
+  it('under a plain union, names the misspelt tag, word or key of the option meant', () => {
+    const base = { providers: [{ name: 'openai', kind: 'openai' }], models: [{ name: 'gpt-4.1', provider: 'openai' }] };
+    expect(problems({ ...base, storage: { ledger: { kind: 'postgress' } } })).toEqual([
+      'storage.ledger.kind: "postgress" is not one of sqlite, postgres (did you mean "postgres"?)',
+    ]);
+    expect(problems({ ...base, cache: { semantic: { embedder: 'buitin' } } })).toEqual([
+      'cache.semantic.embedder: "buitin" is not one of builtin (did you mean "builtin"?)',
+    ]);
+    expect(problems({ ...base, cache: { semantic: { embedder: { modle: 'x' } } } })).toContain(
+      'cache.semantic.embedder.modle: unknown key (did you mean "model"?)',
+    );
+  });
+
   it('suggests nothing when no valid value is close', () => {
     const p = problems({ providers: [{ name: 'x', kind: 'mistral' }], models: [{ name: 'a', provider: 'x' }] });
     expect(p).toContain('providers[0].kind: "mistral" is not one of openai, anthropic, gemini, openai-compatible');
