@@ -176,7 +176,7 @@ export function parseConfig(raw: unknown, source: string, env: NodeJS.ProcessEnv
   if (outcomes) {
     for (const model of Object.keys(outcomes.models)) if (!modelNames.has(model)) problems.push(`emulator.outcomes.models.${model}: unknown model "${model}"`);
     // Relative to the config file, like a router's model file.
-    outcomes.files = outcomes.files.map((f) => (isAbsolute(f) ? f : resolve(source ? dirname(source) : process.cwd(), f)));
+    if (outcomes.files) outcomes.files = outcomes.files.map((f) => (isAbsolute(f) ? f : resolve(source ? dirname(source) : process.cwd(), f)));
   }
 
   const embedder = config.cache.semantic.embedder;

@@ -184,7 +184,8 @@ export const configSchema = z.strictObject({
        */
       outcomes: z
         .strictObject({
-          files: z.array(z.string().min(1)).min(1),
+          /** Omitted: none for the gateway; the trace file itself for `costwise replay` of an outcome file. */
+          files: z.array(z.string().min(1)).min(1).optional(),
           /** Catalog model → recorded model (a `<model>|model_response` column). */
           models: z.record(z.string().min(1), z.string().min(1)),
         })

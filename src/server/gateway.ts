@@ -116,7 +116,7 @@ function semanticCacheFor(semantic: Config['cache']['semantic'], catalog: Catalo
 /** The config's recorded-answer mapping, keyed by the model id the emulator is asked for. */
 export function emulatorOutcomes(config: Config): OutcomeOptions | undefined {
   const o = config.emulator.outcomes;
-  if (!o) return undefined;
+  if (!o?.files) return undefined;
   const models: Record<string, string> = {};
   for (const [name, recorded] of Object.entries(o.models)) {
     const entry = config.models.find((m) => m.name === name);
@@ -140,7 +140,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
         latency: { ttftMs: config.emulator.ttftMs, perTokenMs: config.emulator.perTokenMs },
         seed: config.emulator.seed,
         ...(options.clock ? { now: options.clock } : {}),
-        ...(config.emulator.outcomes ? { outcomes: emulatorOutcomes(config) } : {}),
+        ...(config.emulator.outcomes?.files ? { outcomes: emulatorOutcomes(config)! } : {}),
       })
     : undefined;
   const catalog = buildCatalog(config, emulator?.url);
