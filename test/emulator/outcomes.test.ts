@@ -73,7 +73,7 @@ describe('recorded answers (OpenAI)', () => {
     const full = '3 + 4 = 7, so he has 7 apples. #### 7';
     const r = await openai.chat.completions.create({
       model: 'gpt-4.1',
-      max_tokens: 4,
+      max_completion_tokens: 4,
       messages: [{ role: 'user', content: 'Tom has 3 apples and buys 4 more. How many apples does he have?' }],
     });
     expect(r.choices[0]!.finish_reason).toBe('length');
