@@ -71,7 +71,14 @@ export async function main(argv: string[]): Promise<void> {
       }) => {
         const { runEmulateCommand } = await import('../emulator/cli.js');
         const { outcomes, outcomeModel, ...rest } = opts;
-        await runEmulateCommand({ ...rest, ...(outcomes ? { outcomes: { files: outcomes, models: modelPairs(outcomeModel ?? []) } } : {}) });
+        try {
+          const models = modelPairs(outcomeModel ?? []);
+          await runEmulateCommand({ ...rest, ...(outcomes ? { outcomes: { files: outcomes, models } } : {}) });
+        } catch (err) {
+          if (!(err instanceof InvalidArgumentError) && (err as Error).name !== 'CsvError') throw err;
+          process.stderr.write(`costwise emulate: ${(err as Error).message}\n`);
+          process.exit(2);
+        }
       },
     );
 

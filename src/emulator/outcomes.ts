@@ -31,7 +31,7 @@ export class RecordedAnswers {
   /** Asked-for model → index into `recorded`. */
   private readonly column = new Map<string, number>();
 
-  constructor(opts: OutcomeOptions, read: (file: string) => string = (f) => readFileSync(f, 'utf8')) {
+  constructor(opts: OutcomeOptions, read: (file: string) => string = readOutcomeFile) {
     this.recorded = [...new Set(Object.values(opts.models))];
     for (const [asked, rec] of Object.entries(opts.models)) this.column.set(asked, this.recorded.indexOf(rec));
     const seen = new Set<string>();
@@ -69,5 +69,13 @@ export class RecordedAnswers {
     const col = this.column.get(model);
     if (col === undefined || lastUserText === '') return undefined;
     return this.byPrompt.get(normalizePrompt(lastUserText))?.[col];
+  }
+}
+
+function readOutcomeFile(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new CsvError(`outcomes: cannot read ${file}: ${(err as Error).message}`);
   }
 }
