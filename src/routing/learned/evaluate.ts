@@ -5,7 +5,6 @@ import type { OutcomeDataset } from './data.js';
 import { LearnedRouter, type Estimate } from './model.js';
 import { apgr, cpt, pgrCurve } from './metrics.js';
 import { EVAL_KNOBS, KNOB_GRID } from './train.js';
-import { hashString } from '../../core/running-hash.js';
 
 export interface OperatingPoint {
   accuracy: number;
@@ -113,7 +112,7 @@ export function evaluateRouter(router: LearnedRouter, data: OutcomeDataset, opts
     const pc = pgrCurve({
       weak: score.map((s) => s[weak] ?? 0),
       strong: score.map((s) => s[strong] ?? 0),
-      priority: est.map((e, i) => (e.outOfDomain ? outOfDomainPriority(rows[i]?.prompt ?? '') : strongPriority(router, e, { weak, strong }))),
+      priority: est.map((e) => (e.outOfDomain ? OUT_OF_DOMAIN_FIRST : strongPriority(router, e, { weak, strong }))),
     });
     report.weak = names[weak];
     report.strong = names[strong];
@@ -135,14 +134,10 @@ export function evaluateRouter(router: LearnedRouter, data: OutcomeDataset, opts
 
 /**
  * Out-of-domain prompts go to the strong model before every in-domain prompt (the fallback at any
- * knob), and among themselves in a fixed pseudo-random order: the router has no opinion there, so
- * its curve over them is a coin's.
+ * knob), all at one priority: the router has no opinion there, so its curve over them is a coin's
+ * (a tied block, see metrics.ts).
  */
 const OUT_OF_DOMAIN_FIRST = 1e15;
-
-function outOfDomainPriority(prompt: string): number {
-  return OUT_OF_DOMAIN_FIRST + (hashString(prompt) >>> 0) / 0x1_0000_0000;
-}
 
 /** How much a prompt needs the strong model, in the order the model's decision rule would send it. */
 function strongPriority(router: LearnedRouter, e: Estimate, { weak, strong }: { weak: number; strong: number }): number {
