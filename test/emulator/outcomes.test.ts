@@ -8,6 +8,9 @@ import { fileURLToPath } from 'node:url';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/server.js';
 import { RecordedAnswers } from '../../src/emulator/outcomes.js';
 import { countTextTokens } from '../../src/tokens/count.js';
+import { DEFAULT_CONFIG } from '../../src/config/defaults.js';
+import { parseConfig } from '../../src/config/load.js';
+import { startGateway } from '../../src/server/gateway.js';
 
 const FIXTURE = fileURLToPath(new URL('../fixtures/outcomes-small.csv', import.meta.url));
 const WEAK = 'mistralai/mixtral-8x7b-chat';
@@ -115,5 +118,37 @@ describe('outcome file checks', () => {
     expect(a.prompts).toBe(6);
     expect(a.answer('m', 'If a shirt costs $20 and is 25% off, what is the sale price?')).toBe('The sale price is $5.');
     expect(a.answer('other', BOILING)).toBeUndefined();
+  });
+});
+
+describe('the embedded emulator (emulator.outcomes in the config)', () => {
+  it('answers through the gateway with the recorded response of the model the catalog name plays', async () => {
+    const { config } = parseConfig(
+      {
+        ...structuredClone(DEFAULT_CONFIG),
+        server: { port: 0 },
+        storage: { ledger: { kind: 'sqlite', path: ':memory:' } },
+        emulator: { outcomes: { files: [FIXTURE], models: { 'claude-sonnet-4-5': STRONG, 'gpt-4.1-nano': WEAK } } },
+      },
+      'test',
+      {},
+    );
+    const gateway = await startGateway({ config });
+    try {
+      const client = new OpenAI({ apiKey: 'x', baseURL: `${gateway.url}/v1`, maxRetries: 0 });
+      const strong = await client.chat.completions.create({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: BOILING }] });
+      expect(strong.choices[0]!.message.content).toBe('Water boils at 100 °C at sea level.');
+      const weak = await client.chat.completions.create({ model: 'gpt-4.1-nano', messages: [{ role: 'user', content: BOILING }] });
+      expect(weak.choices[0]!.message.content).toBe('About 90 degrees.');
+      expect(weak.usage!.completion_tokens).toBe(countTextTokens('About 90 degrees.', 'gpt-4.1-nano'));
+    } finally {
+      await gateway.close();
+    }
+  });
+
+  it('names an unknown catalog model in the mapping', () => {
+    expect(() => parseConfig({ ...structuredClone(DEFAULT_CONFIG), emulator: { outcomes: { models: { 'no-such-model': STRONG } } } }, 'test', {})).toThrow(
+      /emulator\.outcomes\.models\.no-such-model: unknown model "no-such-model"/,
+    );
   });
 });

@@ -11,7 +11,11 @@ import { loadRouterModel } from '../../src/routing/learned/model.js';
 import { defaultRouterModelPath } from '../../src/routing/routers/compile.js';
 import { parseOutcomeText } from '../../src/routing/learned/data.js';
 import { loadPolicy, readTrace, replay, type ReplayOutcome } from '../../src/replay/index.js';
-import { readFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { BIN } from '../helpers/process.js';
 import { writeTrace } from './helpers.js';
 
 const FIXTURE = fileURLToPath(new URL('../fixtures/outcomes-small.csv', import.meta.url));
@@ -124,5 +128,27 @@ describe('replay of an outcome file', () => {
       ],
     });
     expect(first.headers).toEqual({ 'x-costwise-tags': 'arc' });
+  });
+});
+
+describe('costwise replay --trace <outcome file> --format json', () => {
+  const built = existsSync(join(import.meta.dirname, '..', '..', 'dist', 'src', 'cli', 'replay.js'));
+  it.skipIf(!built)('reports accuracy and per-tag quality next to cost for each policy', async () => {
+    const strongest = policy('cli-strongest', {});
+    const { stdout } = await promisify(execFile)(process.execPath, [BIN, 'replay', '--trace', FIXTURE, '--policy', strongest, '--format', 'json']);
+    const report = JSON.parse(stdout) as {
+      trace: { format: string };
+      policies: Array<{ accuracy: number; cost_usd: string; baseline_usd: string; quality: { by_tag: Array<{ tag: string; accuracy: number }> } }>;
+      comparison: Array<{ accuracy: number }>;
+    };
+    expect(report.trace.format).toBe('outcomes');
+    const p = report.policies[0]!;
+    expect(p.accuracy).toBeCloseTo(5 / 6, 12);
+    expect(p.cost_usd).toBe(p.baseline_usd);
+    expect(p.quality.by_tag.map((t) => [t.tag, t.accuracy])).toEqual([
+      ['arc', 1],
+      ['gsm', 2 / 3],
+    ]);
+    expect(report.comparison[0]!.accuracy).toBe(p.accuracy);
   });
 });
