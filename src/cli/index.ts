@@ -54,10 +54,33 @@ export async function main(argv: string[]): Promise<void> {
     .option('--seed <n>', 'seed for generated text and faults', intOption('seed'), 1)
     .option('--rpm <n>', 'requests per minute before a real 429 (default 10000)', intOption('rpm'))
     .option('--tpm <n>', 'tokens per minute before a real 429 (default 10000000)', intOption('tpm'))
-    .action(async (opts: { port: number; host: string; ttftMs: number; perTokenMs: number; faultRate: number; seed: number; rpm?: number; tpm?: number }) => {
-      const { runEmulateCommand } = await import('../emulator/cli.js');
-      await runEmulateCommand(opts);
-    });
+    .option('--outcomes <files...>', 'outcome CSVs (RouterBench layout): recorded prompts get recorded answers')
+    .option('--outcome-model <model=recorded...>', 'model asked for = recorded model whose answers it gives (repeatable)')
+    .action(
+      async (opts: {
+        port: number;
+        host: string;
+        ttftMs: number;
+        perTokenMs: number;
+        faultRate: number;
+        seed: number;
+        rpm?: number;
+        tpm?: number;
+        outcomes?: string[];
+        outcomeModel?: string[];
+      }) => {
+        const { runEmulateCommand } = await import('../emulator/cli.js');
+        const { outcomes, outcomeModel, ...rest } = opts;
+        try {
+          const models = modelPairs(outcomeModel ?? []);
+          await runEmulateCommand({ ...rest, ...(outcomes ? { outcomes: { files: outcomes, models } } : {}) });
+        } catch (err) {
+          if (!(err instanceof InvalidArgumentError) && (err as Error).name !== 'CsvError') throw err;
+          process.stderr.write(`costwise emulate: ${(err as Error).message}\n`);
+          process.exit(2);
+        }
+      },
+    );
 
   program
     .command('estimate')
@@ -111,4 +134,15 @@ export async function main(argv: string[]): Promise<void> {
     (await import('./budgets.js')).registerBudgetCommands(program);
 
   await program.parseAsync(argv);
+}
+
+/** `a=b` pairs → {a: b}; a pair without "=" is a usage error. */
+function modelPairs(pairs: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const p of pairs) {
+    const i = p.indexOf('=');
+    if (i <= 0 || i === p.length - 1) throw new InvalidArgumentError(`--outcome-model ${p}: expected <model>=<recorded model>`);
+    out[p.slice(0, i)] = p.slice(i + 1);
+  }
+  return out;
 }

@@ -73,7 +73,7 @@ export function registerReplayCommand(program: Command): void {
   program
     .command('replay')
     .description(
-      'replay a trace (ledger export, OpenAI request log, Azure CSV, Mooncake JSONL) through the gateway on a simulated clock, and report what each policy costs',
+      'replay a trace (ledger export, OpenAI request log, Azure CSV, Mooncake JSONL, outcome CSV) through the gateway on a simulated clock, and report what each policy costs (and, for outcome CSVs, the accuracy of what it served)',
     )
     .requiredOption('-t, --trace <file>', 'the trace; its format is detected')
     .option('-p, --policy <config.yaml>', 'the policy to replay under (default: the embedded default config)')
@@ -86,7 +86,7 @@ export function registerReplayCommand(program: Command): void {
         .choices(['http', 'direct'])
         .default('http'),
     )
-    .option('-m, --model <model>', 'model asked for by size-only traces (Azure, Mooncake)', 'claude-sonnet-4-5')
+    .option('-m, --model <model>', 'model asked for by size-only traces (Azure, Mooncake) and outcome CSVs', 'claude-sonnet-4-5')
     .option('--seed <n>', 'seed of retry jitter and weighted balancing', integer, 1)
     .option('--top <n>', 'requests listed under top savings', positiveInt, 10)
     .action(async (opts: ReplayCliOptions) => {

@@ -6,10 +6,12 @@ import Table from 'cli-table3';
 import { nonNegativeInt as integer } from './args.js';
 import { progress } from './progress.js';
 import { contaminatedNextTo, loadOutcomeFiles, parseContaminated, selectModels, type DataFormat, type OutcomeDataset } from '../routing/learned/data.js';
-import { LearnedRouter, saveRouterModel } from '../routing/learned/model.js';
+import { LearnedRouter, loadRouterModel, saveRouterModel } from '../routing/learned/model.js';
+import { defaultRouterModelPath } from '../routing/routers/compile.js';
 import { stratifiedSplit, subset, trainRouter, type TrainOptions } from '../routing/learned/train.js';
 import { evaluateRouter, type EvalReport } from '../routing/learned/evaluate.js';
 import { renderEvalSvg } from '../routing/learned/plot.js';
+import { DEFAULT_DOMAIN_OPTIONS } from '../routing/learned/domain.js';
 
 type FormatOpt = DataFormat | 'auto';
 
@@ -26,6 +28,24 @@ function modelVersion(value: string): 1 | 2 {
 
 const versionOption = (): Option =>
   new Option('--model-version <n>', 'model file version: 2 (clusters + logistic, cost-aware rule) or 1 (logistic only)').argParser(modelVersion).default(2);
+
+function rate(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0 || n >= 1) throw new InvalidArgumentError('must be a number in [0, 1)');
+  return n;
+}
+
+const oodRateOption = (): Option =>
+  new Option('--ood-rate <share>', 'share of held-out training-domain prompts the out-of-domain detector may flag')
+    .argParser(rate)
+    .default(DEFAULT_DOMAIN_OPTIONS.falseAlarmRate);
+
+interface OodOpts {
+  ood: boolean;
+  oodRate: number;
+}
+
+const domainOptions = (o: OodOpts): Partial<TrainOptions> => ({ domain: o.ood ? { falseAlarmRate: o.oodRate } : false });
 
 const dataFormat = (): Option => new Option('--data-format <format>', 'input CSV format').choices(['routerbench', 'routellm', 'auto']).default('auto');
 
@@ -69,12 +89,25 @@ export function renderEvalTable(r: EvalReport): string {
   if (r.matches_best)
     lines.push(`best single model's accuracy reached at knob ${r.matches_best.knob} for ${pct(r.matches_best.cost_share_of_best)} of its cost`);
   else lines.push("the router never reaches the best single model's accuracy on this test set");
+  if (r.out_of_domain_share > 0)
+    lines.push(`${pct(r.out_of_domain_share)} of the test prompts are out of the training domain (sent to the strongest model at every knob)`);
   if (r.apgr !== undefined) {
     lines.push(
       `weak ${r.weak}, strong ${r.strong}: APGR ${r.apgr.toFixed(3)} (random 0.5), CPT(50%) ${pct(r.cpt50 ?? 1)}, CPT(80%) ${pct(r.cpt80 ?? 1)} strong calls`,
     );
   }
   return lines.join('\n');
+}
+
+/** Renames data models (`from=to` pairs), e.g. RouterBench's Mixtral column to a model file's name for it. */
+function renameModels(ds: OutcomeDataset, pairs: readonly string[]): OutcomeDataset {
+  const map = new Map<string, string>();
+  for (const p of pairs) {
+    const i = p.indexOf('=');
+    if (i <= 0 || i === p.length - 1) throw new InvalidArgumentError(`--rename ${p}: expected <data model>=<candidate>`);
+    map.set(p.slice(0, i), p.slice(i + 1));
+  }
+  return { ...ds, models: ds.models.map((m) => map.get(m) ?? m) };
 }
 
 export function registerRouterCommands(program: Command): void {
@@ -90,27 +123,33 @@ export function registerRouterCommands(program: Command): void {
     .option('--candidates <models...>', 'route among these data models only (default: all)')
     .option('--note <text>', 'free text stored in the model (e.g. data licence)')
     .addOption(versionOption())
-    .action((opts: { data: string[]; out: string; dataFormat: FormatOpt; seed: number; note?: string; candidates?: string[]; modelVersion: 1 | 2 }) => {
-      const { ds, train: fit } = train(
-        opts.data,
-        opts.dataFormat,
-        { seed: opts.seed, version: opts.modelVersion, ...(opts.note ? { note: opts.note } : {}) },
-        opts.candidates,
-      );
-      const model = fit(
-        ds,
-        opts.data.map((f) => f.split('/').pop() ?? f),
-      );
-      saveRouterModel(opts.out, model);
-      process.stderr.write(
-        `trained on ${ds.rows.length} prompts, ${model.candidates.length} candidates (${model.candidates.map((c) => c.name).join(', ')}); default knob ${model.defaultQuality} → ${opts.out}\n`,
-      );
-    });
+    .addOption(oodRateOption())
+    .option('--no-ood', 'no out-of-domain detector in the model (it never falls back)')
+    .action(
+      (opts: { data: string[]; out: string; dataFormat: FormatOpt; seed: number; note?: string; candidates?: string[]; modelVersion: 1 | 2 } & OodOpts) => {
+        const { ds, train: fit } = train(
+          opts.data,
+          opts.dataFormat,
+          { seed: opts.seed, version: opts.modelVersion, ...domainOptions(opts), ...(opts.note ? { note: opts.note } : {}) },
+          opts.candidates,
+        );
+        const model = fit(
+          ds,
+          opts.data.map((f) => f.split('/').pop() ?? f),
+        );
+        saveRouterModel(opts.out, model);
+        process.stderr.write(
+          `trained on ${ds.rows.length} prompts, ${model.candidates.length} candidates (${model.candidates.map((c) => c.name).join(', ')}); default knob ${model.defaultQuality} → ${opts.out}\n`,
+        );
+      },
+    );
 
   router
     .command('eval')
-    .description('train on --train, evaluate on --test (or on a stratified hold-out of --train)')
-    .requiredOption('--train <files...>', 'outcome CSV files to train on')
+    .description('train on --train, evaluate on --test (or on a stratified hold-out of --train); or evaluate a trained --model on --test')
+    .option('--train <files...>', 'outcome CSV files to train on')
+    .option('--model <file>', 'evaluate this model file (from `router train`; `default` = the shipped one) instead of training')
+    .option('--rename <data=candidate...>', "with --model: the test data's model names that play the model file's candidates")
     .option('--test <files...>', 'outcome CSV files to evaluate on (default: hold out --holdout of --train)')
     .option('--holdout <fraction>', 'share of --train rows held out per group when --test is absent', fraction, 0.3)
     .option('--seed <n>', 'seed for the split and training', integer, 42)
@@ -118,22 +157,38 @@ export function registerRouterCommands(program: Command): void {
     .option('--exclude <jsonl>', 'contaminated_prompts.jsonl to exclude (one next to the data files is used automatically)')
     .addOption(dataFormat())
     .addOption(versionOption())
+    .addOption(oodRateOption())
+    .option('--no-ood', 'train without the out-of-domain detector')
     .addOption(new Option('-f, --format <format>', 'output').choices(['table', 'json']).default('table'))
     .option('--plot <file>', 'SVG plot to write (table output only)', 'router-eval.svg')
     .action(
-      (opts: {
-        train: string[];
-        test?: string[];
-        holdout: number;
-        seed: number;
-        exclude?: string;
-        dataFormat: FormatOpt;
-        format: 'table' | 'json';
-        plot: string;
-        candidates?: string[];
-        modelVersion: 1 | 2;
-      }) => {
-        const { ds, train: fit } = train(opts.train, opts.dataFormat, { seed: opts.seed, version: opts.modelVersion }, opts.candidates);
+      (
+        opts: {
+          train?: string[];
+          model?: string;
+          rename?: string[];
+          test?: string[];
+          holdout: number;
+          seed: number;
+          exclude?: string;
+          dataFormat: FormatOpt;
+          format: 'table' | 'json';
+          plot: string;
+          candidates?: string[];
+          modelVersion: 1 | 2;
+        } & OodOpts,
+      ) => {
+        if (opts.model !== undefined) {
+          if (!opts.test) throw new InvalidArgumentError('--model needs --test');
+          const router = loadRouterModel(opts.model === 'default' ? defaultRouterModelPath() : opts.model);
+          const data = renameModels(load(opts.test, opts.dataFormat, undefined), opts.rename ?? []);
+          const report = evaluateRouter(router, selectModels(data, router.candidateNames), { exclude: contaminatedNextTo(opts.test) });
+          process.stdout.write((opts.format === 'json' ? JSON.stringify(report) : renderEvalTable(report)) + '\n');
+          return;
+        }
+        if (!opts.train) throw new InvalidArgumentError('give --train (or --model with --test)');
+        const trainFiles = opts.train;
+        const { ds, train: fit } = train(trainFiles, opts.dataFormat, { seed: opts.seed, version: opts.modelVersion, ...domainOptions(opts) }, opts.candidates);
         let trainRows = ds;
         let testRows;
         if (opts.test) {
@@ -149,11 +204,11 @@ export function registerRouterCommands(program: Command): void {
           trainRows = subset(ds, split.train);
           testRows = subset(ds, split.test);
         }
-        const exclude = contaminatedNextTo([...opts.train, ...(opts.test ?? [])]);
+        const exclude = contaminatedNextTo([...trainFiles, ...(opts.test ?? [])]);
         if (opts.exclude) for (const p of parseContaminated(readFileSync(opts.exclude, 'utf8'))) exclude.add(p);
         const model = fit(
           trainRows,
-          opts.train.map((f) => f.split('/').pop() ?? f),
+          trainFiles.map((f) => f.split('/').pop() ?? f),
         );
         const report = evaluateRouter(new LearnedRouter(model), testRows, { exclude });
         if (opts.format === 'json') {

@@ -177,6 +177,13 @@ export function parseConfig(raw: unknown, source: string, env: NodeJS.ProcessEnv
     }
   }
 
+  const outcomes = config.emulator.outcomes;
+  if (outcomes) {
+    for (const model of Object.keys(outcomes.models)) if (!modelNames.has(model)) problems.push(`emulator.outcomes.models.${model}: unknown model "${model}"`);
+    // Relative to the config file, like a router's model file.
+    if (outcomes.files) outcomes.files = outcomes.files.map((f) => (isAbsolute(f) ? f : resolve(source ? dirname(source) : process.cwd(), f)));
+  }
+
   const embedder = config.cache.semantic.embedder;
   if (embedder !== 'builtin') {
     const m = config.models.find((x) => x.name === embedder.model);

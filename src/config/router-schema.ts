@@ -13,6 +13,11 @@ export const learnedRouterSchema = z.strictObject({
   quality: z.number().min(0).max(1).optional(),
   /** Outcome-data model name (as in the model file) → catalog model that plays it. */
   candidates: z.record(z.string().min(1), z.string().min(1)),
+  /**
+   * Where a prompt unlike the model's training prompts goes (model files with a domain sketch):
+   * `strong` = the priciest mapped candidate; `{model}` = that catalog model; `none` = trust the model.
+   */
+  fallback: z.union([z.enum(['strong', 'none']), z.strictObject({ model: z.string().min(1) })]).default('strong'),
 });
 
 export const cascadeRouterSchema = z.strictObject({
@@ -32,7 +37,11 @@ export type CascadeRouterConfig = z.output<typeof cascadeRouterSchema>;
 /** Names the model names a config refers to, for the config loader's checks (no I/O). */
 export function routerModelRefs(name: string, r: NamedRouterConfig): Array<{ path: string; model: string }> {
   const base = `routing.routers.${name}`;
-  if (r.kind === 'learned') return Object.entries(r.candidates).map(([from, model]) => ({ path: `${base}.candidates.${from}`, model }));
+  if (r.kind === 'learned') {
+    const refs = Object.entries(r.candidates).map(([from, model]) => ({ path: `${base}.candidates.${from}`, model }));
+    if (typeof r.fallback === 'object') refs.push({ path: `${base}.fallback.model`, model: r.fallback.model });
+    return refs;
+  }
   const refs = r.steps.map((model, i) => ({ path: `${base}.steps[${i}]`, model }));
   r.checks.forEach((c, i) => {
     if (c.kind === 'judge') refs.push({ path: `${base}.checks[${i}].model`, model: c.model });

@@ -178,6 +178,18 @@ export const configSchema = z.strictObject({
       ttftMs: z.number().nonnegative().default(0),
       perTokenMs: z.number().nonnegative().default(0),
       seed: z.number().int().default(1),
+      /**
+       * Recorded answers: prompts found in these outcome CSVs (RouterBench layout) are answered with
+       * the recorded response of the model mapped from the catalog model asked for.
+       */
+      outcomes: z
+        .strictObject({
+          /** Omitted: none for the gateway; the trace file itself for `costwise replay` of an outcome file. */
+          files: z.array(z.string().min(1)).min(1).optional(),
+          /** Catalog model → recorded model (a `<model>|model_response` column). */
+          models: z.record(z.string().min(1), z.string().min(1)),
+        })
+        .optional(),
     })
     .prefault({}),
   routing: z

@@ -50,6 +50,7 @@ export async function handleAnthropicMessages(ex: Exchange, body: unknown): Prom
     prompt,
     seed: ex.state.seed,
     echo: d.echo,
+    answers: ex.state.outcomes,
     ...(d.forcedTokens !== undefined ? { forcedTokens: d.forcedTokens } : {}),
   });
   ex.admit(prompt.tokens, r.outputTokens);

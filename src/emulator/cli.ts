@@ -1,5 +1,6 @@
 // `costwise emulate`: runs the provider emulator in the foreground until SIGINT/SIGTERM.
 import { startEmulator } from './server.js';
+import type { OutcomeOptions } from './outcomes.js';
 
 export interface EmulateCommandOptions {
   port: number;
@@ -12,6 +13,8 @@ export interface EmulateCommandOptions {
   /** Per-minute limits; over them the emulator answers a real 429. */
   rpm?: number;
   tpm?: number;
+  /** Recorded answers (./outcomes.ts). */
+  outcomes?: OutcomeOptions;
 }
 
 /** Resolves once a signal has stopped the emulator. */
@@ -26,6 +29,7 @@ export async function runEmulateCommand(opts: EmulateCommandOptions): Promise<vo
     ...(opts.rpm !== undefined || opts.tpm !== undefined
       ? { rateLimits: { requestsPerMinute: opts.rpm ?? 10_000, tokensPerMinute: opts.tpm ?? 10_000_000 } }
       : {}),
+    ...(opts.outcomes ? { outcomes: opts.outcomes } : {}),
   });
   const out = process.stdout;
   out.write(`costwise emulator listening on ${emu.url}\n`);

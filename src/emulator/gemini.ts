@@ -33,6 +33,7 @@ export async function handleGenerate(ex: Exchange, body: unknown, model: string,
     prompt,
     seed: ex.state.seed,
     echo: d.echo,
+    answers: ex.state.outcomes,
     ...(d.forcedTokens !== undefined ? { forcedTokens: d.forcedTokens } : {}),
   });
   ex.admit(prompt.tokens, r.outputTokens);

@@ -51,6 +51,7 @@ export async function handleOpenAIChat(ex: Exchange, body: unknown): Promise<voi
       seed: ex.state.seed,
       choice: i,
       echo: d.echo,
+      answers: ex.state.outcomes,
       ...(d.forcedTokens !== undefined ? { forcedTokens: d.forcedTokens } : {}),
     });
     replies.push(r);

@@ -7,6 +7,7 @@ import { hashString, RunningHash } from '../core/running-hash.js';
 import { prng, randomId } from './hash.js';
 import { generatePieces, splitPieces } from './text-gen.js';
 import { argumentsForSchema } from './tool-args.js';
+import type { RecordedAnswers } from './outcomes.js';
 
 export interface Prompt {
   segments: PromptSegment[];
@@ -60,6 +61,8 @@ export interface ReplyOptions {
   forcedTokens?: number;
   /** `x-emulator-echo`: answer with the last user message's text. */
   echo?: boolean;
+  /** Recorded answers (./outcomes.ts): a recorded prompt gets its recorded text instead of generated words. */
+  answers?: RecordedAnswers | undefined;
 }
 
 export function makeReply(o: ReplyOptions): Reply {
@@ -80,6 +83,8 @@ export function makeReply(o: ReplyOptions): Reply {
   }
   const format = o.req.responseFormat;
   if (format !== undefined && format.type !== 'text') return jsonReply(format, o.model, max);
+  const recorded = o.answers?.answer(o.model, lastUserText(o.req));
+  if (recorded !== undefined) return applyStop(fixedReply(recorded, o.model, max), o.req.stop, o.model);
   const wanted = o.forcedTokens ?? 20 + Math.floor(rand() * 101);
   const n = max !== undefined ? Math.min(wanted, max) : wanted;
   const pieces = generatePieces(o.model, n, rand);
@@ -126,8 +131,9 @@ function jsonReply(format: ResponseFormat, model: string, max: number | undefine
   return fixedReply(format.type === 'json_schema' ? argumentsForSchema(format.schema) : '{}', model, max);
 }
 
-function fixedReply(full: string, model: string, max: number | undefined): TextReply {
-  let text = full;
+/** A given text as the reply, cut at `max` tokens; usage is the text's own token count. */
+function fixedReply(answer: string, model: string, max: number | undefined): TextReply {
+  let text = answer;
   let outputTokens = countTextTokens(text, model);
   let stop: TextStop = 'end_turn';
   if (max !== undefined && outputTokens > max) {

@@ -5,6 +5,7 @@ import { OpenAIPromptCache } from './prompt-cache-openai.js';
 import type { FaultRates } from './faults.js';
 import { prng } from './hash.js';
 import type { LatencyModel } from './latency.js';
+import { RecordedAnswers, type OutcomeOptions } from './outcomes.js';
 import { DEFAULT_RATE_LIMITS, RateLimiter, type RateLimitConfig } from './ratelimit.js';
 
 export interface EmulatorOptions {
@@ -29,6 +30,8 @@ export interface EmulatorOptions {
   rateLimits?: RateLimitConfig;
   /** Batch APIs' accelerated clock (see ./batch/config.ts). */
   batch?: BatchOptions;
+  /** Answer recorded prompts with recorded responses (./outcomes.ts). */
+  outcomes?: OutcomeOptions;
 }
 
 export interface EmulatorState {
@@ -42,6 +45,7 @@ export interface EmulatorState {
   readonly anthropicCache: AnthropicPromptCache;
   readonly limiter: RateLimiter;
   readonly batch: BatchConfig;
+  readonly outcomes: RecordedAnswers | undefined;
   /** Unique ids for requests and responses. */
   nextRequestId(): string;
   nextId(): string;
@@ -77,6 +81,7 @@ export function createState(o: EmulatorOptions): EmulatorState {
     anthropicCache: new AnthropicPromptCache(now, { ...DEFAULT_MIN_CACHE_TOKENS, ...o.anthropicMinCacheTokens }),
     limiter: new RateLimiter(o.rateLimits ?? DEFAULT_RATE_LIMITS, now),
     batch: parseBatchOptions(o.batch),
+    outcomes: o.outcomes ? new RecordedAnswers(o.outcomes) : undefined,
     nextRequestId: () => `req_${idBody()}`,
     nextId: idBody,
   };

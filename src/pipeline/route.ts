@@ -68,9 +68,17 @@ function prefix(via: string): string {
 /**
  * The cheapest mapped, capable candidate whose predicted chance of a good answer clears the
  * knob; the baseline is the priciest mapped model (what the caller pays without the router).
+ * A prompt out of the model's training domain goes to the declared fallback instead (when capable).
  */
 function routeLearned(ctx: RequestContext, r: CompiledLearnedRouter, f: RequestFeatures, via: string): void {
   const estimate = r.router.estimate(f.lastUserText);
+  if (estimate.outOfDomain && r.fallback && incapability(r.fallback, f) === null) {
+    ctx.deployment = r.fallback;
+    ctx.routeReason = `${prefix(via)}learned:out-of-domain->${r.fallback.name}`;
+    ctx.technique = 'routing';
+    if (r.strongest !== r.fallback) ctx.requestedDeployment = r.strongest;
+    return;
+  }
   // Unmapped or incapable candidates can never be chosen.
   const allowed = r.targets.map((d) => d !== undefined && incapability(d, f) === null);
   const choice = r.router.choose(estimate.probabilities, r.quality, estimate.costs, allowed);

@@ -5,15 +5,18 @@ import { readLedgerExport } from './formats/ledger.js';
 import { isRecord, numberedLines } from './formats/lines.js';
 import { readMooncakeTrace } from './formats/mooncake.js';
 import { readOpenAILog } from './formats/openai-log.js';
+import { isOutcomeHeader, readOutcomeTrace } from './formats/outcomes.js';
 import { SyntheticChat } from './synthetic.js';
 import type { SynthOptions, Trace, TraceFormat } from './types.js';
 
-export const TRACE_FORMATS: readonly TraceFormat[] = ['ledger', 'openai-log', 'azure', 'mooncake'];
+export const TRACE_FORMATS: readonly TraceFormat[] = ['ledger', 'openai-log', 'azure', 'mooncake', 'outcomes'];
 
 export class TraceError extends Error {}
 
 /** The format, from the extension (`.csv`) or the first line that parses as JSON. */
 export function detectFormat(file: string, text: string): TraceFormat {
+  const firstLine = text.slice(0, 65536).split(/\r?\n/, 1)[0] ?? '';
+  if (isOutcomeHeader(firstLine.replace(/^\uFEFF/, ''))) return 'outcomes';
   if (/\.csv$/i.test(file) || /^\s*timestamp\s*,/i.test(text)) return 'azure';
   const head = text.trimStart();
   if (head.startsWith('[') || /^\{\s*"(data|limit|offset|has_more)"/.test(head)) return 'ledger';
@@ -29,11 +32,15 @@ export function detectFormat(file: string, text: string): TraceFormat {
     if ('body' in v) return 'openai-log';
     if ('requestedModel' in v) return 'ledger';
   }
-  throw new TraceError(`${file}: cannot tell the trace format (expected an Azure CSV, Mooncake JSONL, OpenAI request log JSONL or a costwise ledger export)`);
+  throw new TraceError(
+    `${file}: cannot tell the trace format (expected an Azure CSV, an outcome CSV, Mooncake JSONL, OpenAI request log JSONL or a costwise ledger export)`,
+  );
 }
 
-export function parseTrace(format: TraceFormat, text: string, opts: SynthOptions): Trace {
+export function parseTrace(format: TraceFormat, text: string, opts: SynthOptions, file = ''): Trace {
   switch (format) {
+    case 'outcomes':
+      return readOutcomeTrace(text, file, opts.model);
     case 'azure':
       return readAzureTrace(text, new SyntheticChat(opts.model));
     case 'mooncake':
@@ -57,7 +64,7 @@ export function readTrace(file: string, opts: ReadTraceOptions): Trace {
   } catch (err) {
     throw new TraceError(`cannot read ${file}: ${(err as Error).message}`);
   }
-  const trace = parseTrace(detectFormat(file, text), text, opts);
+  const trace = parseTrace(detectFormat(file, text), text, opts, file);
   // Stable: requests at the same instant keep their file order.
   trace.requests.sort((a, b) => a.ts - b.ts);
   if (opts.limit !== undefined) trace.requests = trace.requests.slice(0, opts.limit);

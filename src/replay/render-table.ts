@@ -23,6 +23,15 @@ function policySection(p: PolicyReport): string {
       [4, 5, 6],
     ),
   );
+  if (p.quality) {
+    out.push(
+      table(
+        ['tag', 'requests', 'accuracy', 'cost USD', 'baseline USD'],
+        p.quality.by_tag.map((t) => [t.tag, t.requests, t.accuracy.toFixed(4), t.cost_usd, t.baseline_usd]),
+        [1, 2, 3, 4],
+      ),
+    );
+  }
   if (p.top_savings.length) {
     out.push('Top savings');
     out.push(
@@ -57,11 +66,21 @@ export function renderTable(r: ReplayReport): string {
         t.broken.slice(0, 10).map((b) => [b.line, b.reason]),
       ),
     );
+  const scored = r.policies.some((p) => p.accuracy !== undefined);
   head.push(
     table(
-      ['policy', 'requests', 'baseline USD', 'cost USD', 'saving USD', 'saving %', 'vs first USD'],
-      r.policies.map((p, i) => [p.policy, p.requests.sent, p.baseline_usd, p.cost_usd, p.saving_usd, p.saving_pct.toFixed(2), r.comparison[i]!.vs_first_usd]),
-      [1, 2, 3, 4, 5, 6],
+      ['policy', 'requests', 'baseline USD', 'cost USD', 'saving USD', 'saving %', 'vs first USD', ...(scored ? ['accuracy'] : [])],
+      r.policies.map((p, i) => [
+        p.policy,
+        p.requests.sent,
+        p.baseline_usd,
+        p.cost_usd,
+        p.saving_usd,
+        p.saving_pct.toFixed(2),
+        r.comparison[i]!.vs_first_usd,
+        ...(scored ? [p.accuracy?.toFixed(4) ?? '-'] : []),
+      ]),
+      [1, 2, 3, 4, 5, 6, 7],
     ),
   );
   return [...head, ...r.policies.map(policySection)].join('\n\n') + '\n';

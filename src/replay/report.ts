@@ -30,6 +30,8 @@ export interface ComparisonLine {
   saving_pct: number;
   /** This policy's cost minus the first policy's (negative: cheaper). */
   vs_first_usd: string;
+  /** Outcome traces only: mean label of the answers served. */
+  accuracy?: number;
 }
 
 export interface ReplayReport {
@@ -68,5 +70,6 @@ export function comparison(summaries: PolicySummary[]): ComparisonLine[] {
     saving_usd: report.saving_usd,
     saving_pct: report.saving_pct,
     vs_first_usd: formatUsd(costPico - first),
+    ...(report.accuracy !== undefined ? { accuracy: report.accuracy } : {}),
   }));
 }

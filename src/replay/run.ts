@@ -6,6 +6,7 @@
 // would decide the costs and two runs could differ. Sequential sends make a replay a pure
 // function of (trace, policy, seed).
 import { startEmulator } from '../emulator/server.js';
+import type { OutcomeOptions } from '../emulator/outcomes.js';
 import { startGateway } from '../server/gateway.js';
 import type { LedgerRow, SpendBucket } from '../storage/types.js';
 import { SimClock, simulatedResilience } from './clock.js';
@@ -29,6 +30,8 @@ export interface RunOptions {
   onProgress?: (done: number, total: number) => void;
   /** Count the next requests' prompts in a worker thread (count-ahead.ts); default true. */
   countAhead?: boolean;
+  /** Recorded answers for the replay's emulator (an outcome trace with responses). */
+  outcomes?: OutcomeOptions;
 }
 
 /** What one request got back. */
@@ -93,6 +96,7 @@ export async function runPolicy(trace: Trace, policy: ReplayPolicy, opts: RunOpt
     requireAuth: false,
     rateLimits: UNLIMITED,
     batch: { background: false },
+    ...(opts.outcomes ? { outcomes: opts.outcomes } : {}),
   });
   let gateway;
   try {

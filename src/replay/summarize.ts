@@ -4,6 +4,7 @@
 import { formatUsd } from '../cost/money.js';
 import type { LedgerRow, SpendBucket } from '../storage/types.js';
 import type { PolicyRun, SentRequest } from './run.js';
+import type { PolicyQuality } from './quality.js';
 
 export interface TechniqueLine {
   technique: string;
@@ -66,6 +67,10 @@ export interface PolicyReport {
   errors_by_status: Record<string, number>;
   /** The first failures, in trace order. */
   errors: Array<{ line: number; status: number; error: string }>;
+  /** Outcome traces only: mean label of the answers served (quality.ts). */
+  accuracy?: number;
+  /** Outcome traces only: labelled requests, recorded models served, accuracy and cost per tag. */
+  quality?: Omit<PolicyQuality, 'accuracy'>;
 }
 
 /** A route with its provider batch id taken out: ids differ from run to run, a report must not. */

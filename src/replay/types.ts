@@ -1,7 +1,7 @@
 // The trace the replayer works on, whatever file it came from: requests in arrival order, each able
 // to produce the official-format HTTP request it stands for, plus the lines that could not be used.
 
-export type TraceFormat = 'ledger' | 'openai-log' | 'azure' | 'mooncake';
+export type TraceFormat = 'ledger' | 'openai-log' | 'azure' | 'mooncake' | 'outcomes';
 
 /** A synthetic prompt text and what makes it again: `text === digitText(key, tokens)` (synth.ts). */
 export interface SynthText {
@@ -53,6 +53,14 @@ export interface Trace {
   broken: TraceProblem[];
   /** Well-formed lines deliberately not replayed (e.g. a ledger export's sub-calls). */
   skipped: TraceProblem[];
+  /** Outcome files only: what each recorded model's answer to each row was worth. */
+  labels?: OutcomeLabels;
+}
+
+/** Per trace row (by `line`): its tag and one label per recorded model (null = missing). */
+export interface OutcomeLabels {
+  models: string[];
+  rows: Map<number, { tag: string; scores: (number | null)[] }>;
 }
 
 /** How synthetic traces (Azure, Mooncake, ledger rows) are turned into requests. */

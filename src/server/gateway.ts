@@ -13,6 +13,7 @@ import { closeAllPools } from '../providers/http.js';
 import { openDurableStore, connectPostgresStore, createMemoryState, startRetention, type DurableStore, type RunningRetention } from '../storage/index.js';
 import { openSpooledStore } from '../storage/spooled.js';
 import { startEmulator, type RunningEmulator } from '../emulator/server.js';
+import type { OutcomeOptions } from '../emulator/outcomes.js';
 import { createApp } from './app.js';
 import { compileRule } from '../routing/policy/rules.js';
 import type { AppDeps } from './deps.js';
@@ -112,6 +113,18 @@ function semanticCacheFor(semantic: Config['cache']['semantic'], catalog: Catalo
   return createSemanticCache({ ...base, provider: { deployment, adapters, dimensions } });
 }
 
+/** The config's recorded-answer mapping, keyed by the model id the emulator is asked for. */
+export function emulatorOutcomes(config: Config): OutcomeOptions | undefined {
+  const o = config.emulator.outcomes;
+  if (!o?.files) return undefined;
+  const models: Record<string, string> = {};
+  for (const [name, recorded] of Object.entries(o.models)) {
+    const entry = config.models.find((m) => m.name === name);
+    models[entry?.upstreamModel ?? name] = recorded;
+  }
+  return { files: o.files, models };
+}
+
 export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
   const config = options.config;
   const host = options.host ?? config.server.host;
@@ -127,6 +140,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
         latency: { ttftMs: config.emulator.ttftMs, perTokenMs: config.emulator.perTokenMs },
         seed: config.emulator.seed,
         ...(options.clock ? { now: options.clock } : {}),
+        ...(config.emulator.outcomes?.files ? { outcomes: emulatorOutcomes(config)! } : {}),
       })
     : undefined;
   const catalog = buildCatalog(config, emulator?.url);

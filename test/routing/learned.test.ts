@@ -73,6 +73,14 @@ describe('RouteLLM metrics', () => {
     expect(cpt(curve, 0.5)).toBe(0.5);
     expect(cpt(curve, 0.8)).toBe(1);
   });
+  it('a block of equal priorities is unordered: it adds its mean gain per step, whatever the input order', () => {
+    // Only prompt 1 gains from the strong model; tied with prompt 0, each step adds half its gain.
+    const a = pgrCurve({ weak: [1, 0], strong: [1, 1], priority: [3, 3] });
+    const b = pgrCurve({ weak: [0, 1], strong: [1, 1], priority: [3, 3] });
+    expect(a.map((p) => p.pgr)).toEqual([0, 0.5, 1]);
+    expect(b.map((p) => p.pgr)).toEqual([0, 0.5, 1]);
+    expect(apgr(a)).toBeCloseTo(0.5, 12);
+  });
   it('worst order gives the mirror of the perfect one', () => {
     const curve = pgrCurve({ weak, strong, priority: [0, 5, -1, -2] });
     expect(curve.map((p) => p.pgr)).toEqual([0, -1, -1, 0, 1]);

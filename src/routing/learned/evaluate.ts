@@ -25,6 +25,8 @@ export interface EvalReport {
   apgr?: number;
   cpt50?: number;
   cpt80?: number;
+  /** Share of test prompts out of the training domain (routed to the fallback at every knob). */
+  out_of_domain_share: number;
   /** PGR curve down-sampled to 21 points (strong share 0..1). */
   pgr_curve?: { strong_share: number; pgr: number }[];
 }
@@ -52,7 +54,9 @@ export function evaluateRouter(router: LearnedRouter, data: OutcomeDataset, opts
   const score = rows.map((r) => col.map((j) => r.scores[j] ?? 0));
   const cost = rows.map((r) => col.map((j, m) => r.costs[j] ?? meanCost[m] ?? 0));
   const est = rows.map((r) => router.estimate(r.prompt));
-  const pick = (knob: number): number[] => est.map((e) => router.choose(e.probabilities, knob, e.costs).index);
+  // Out-of-domain prompts take the fallback, the strongest candidate, at every knob.
+  const fallback = router.strongestIndex;
+  const pick = (knob: number): number[] => est.map((e) => (e.outOfDomain ? fallback : router.choose(e.probabilities, knob, e.costs).index));
   const at = (pick: (i: number) => number): OperatingPoint => {
     let a = 0;
     let c = 0;
@@ -90,7 +94,15 @@ export function evaluateRouter(router: LearnedRouter, data: OutcomeDataset, opts
     accuracy: lo.accuracy + share * (hi.accuracy - lo.accuracy),
     cost_usd: lo.cost_usd + share * (hi.cost_usd - lo.cost_usd),
   }));
-  const report: EvalReport = { rows: n, models, curve, default: { knob: dq, ...at((i) => defaultChoice[i] ?? 0) }, oracle, random };
+  const report: EvalReport = {
+    rows: n,
+    models,
+    curve,
+    default: { knob: dq, ...at((i) => defaultChoice[i] ?? 0) },
+    oracle,
+    random,
+    out_of_domain_share: est.filter((e) => e.outOfDomain).length / n,
+  };
   const reaching = curve.filter((p) => p.accuracy >= hi.accuracy - 1e-12).sort((a, b) => a.cost_usd - b.cost_usd)[0];
   if (reaching) report.matches_best = { ...reaching, cost_share_of_best: hi.cost_usd ? reaching.cost_usd / hi.cost_usd : 0 };
   if (names.length === 2) {
@@ -100,7 +112,7 @@ export function evaluateRouter(router: LearnedRouter, data: OutcomeDataset, opts
     const pc = pgrCurve({
       weak: score.map((s) => s[weak] ?? 0),
       strong: score.map((s) => s[strong] ?? 0),
-      priority: est.map((e) => strongPriority(router, e, { weak, strong })),
+      priority: est.map((e) => (e.outOfDomain ? OUT_OF_DOMAIN_FIRST : strongPriority(router, e, { weak, strong }))),
     });
     report.weak = names[weak];
     report.strong = names[strong];
@@ -119,6 +131,13 @@ export function evaluateRouter(router: LearnedRouter, data: OutcomeDataset, opts
   }
   return report;
 }
+
+/**
+ * Out-of-domain prompts go to the strong model before every in-domain prompt (the fallback at any
+ * knob), all at one priority: the router has no opinion there, so its curve over them is a coin's
+ * (a tied block, see metrics.ts).
+ */
+const OUT_OF_DOMAIN_FIRST = 1e15;
 
 /** How much a prompt needs the strong model, in the order the model's decision rule would send it. */
 function strongPriority(router: LearnedRouter, e: Estimate, { weak, strong }: { weak: number; strong: number }): number {

@@ -2,7 +2,7 @@
 // PGR = (q − q_weak) / (q_strong − q_weak) at a given share of strong-model calls; APGR = area under
 // PGR over the strong-call share 0..1; CPT(x) = smallest strong-call share reaching PGR ≥ x.
 // Computed exactly: prompts are sent to the strong model in order of `priority` (highest first), and
-// the curve has one point per number of strong calls k = 0..N.
+// the curve has one point per number of strong calls k = 0..N; equal priorities are an unordered block.
 
 export interface PgrPoint {
   strongShare: number;
@@ -32,10 +32,21 @@ export function pgrCurve({ weak, strong, priority }: PgrInput): PgrPoint[] {
     pts.push({ strongShare: k / n, accuracy: acc, pgr: gap === 0 ? 0 : (acc - qWeak) / gap });
   };
   push(0);
-  order.forEach((i, k) => {
-    correct += (strong[i] ?? 0) - (weak[i] ?? 0);
-    push(k + 1);
-  });
+  // Prompts of equal priority are in no order: each step into a tied block adds the block's mean
+  // gain (the expected curve over random tie-breaking), so a block the router cannot rank (e.g.
+  // out-of-domain prompts) contributes exactly a coin's straight line.
+  let k = 0;
+  while (k < n) {
+    let end = k + 1;
+    while (end < n && priority[order[end] as number] === priority[order[k] as number]) end++;
+    let gain = 0;
+    for (let j = k; j < end; j++) gain += (strong[order[j] as number] ?? 0) - (weak[order[j] as number] ?? 0);
+    const step = gain / (end - k);
+    for (; k < end; k++) {
+      correct += step;
+      push(k + 1);
+    }
+  }
   return pts;
 }
 

@@ -21,6 +21,7 @@ import { featurizeV2, STATS_V2 } from './features-v2.js';
 import { ClusterScorer } from './clusters.js';
 import { predictCost } from './cost-model.js';
 import { chooseByUtility } from './utility.js';
+import { DomainCheck, DomainSchema } from './domain.js';
 
 export const MODEL_FORMAT = 'costwise-learned-router';
 
@@ -47,6 +48,8 @@ export const RouterModelV1Schema = z
     rule: z.enum(['absolute', 'relative']),
     candidates: z.array(CandidateSchema).min(1),
     training: TrainingSchema,
+    /** Out-of-domain detector (./domain.ts); files without it never fall back. */
+    domain: DomainSchema.optional(),
   })
   .refine((m) => m.candidates.every((c) => c.weights.length === m.dim), { error: 'weights length must equal dim' });
 
@@ -81,6 +84,7 @@ export const RouterModelV2Schema = z
       clusters: z.array(ClusterSchema),
     }),
     training: TrainingSchema,
+    domain: DomainSchema.optional(),
   })
   .refine((m) => m.candidates.every((c) => c.weights.length === m.dim), { error: 'weights length must equal dim' })
   .refine((m) => m.clusters.prior.length === m.candidates.length && m.clusters.clusters.every((c) => c.rates.length === m.candidates.length), {
@@ -101,6 +105,8 @@ export interface Estimate {
   probabilities: number[];
   /** Predicted USD per call (version 1: the candidate's mean cost). */
   costs: number[];
+  /** The prompt is unlike the training prompts (./domain.ts): the prediction is not to be trusted. */
+  outOfDomain: boolean;
 }
 
 export interface RouteDecision {
@@ -111,9 +117,9 @@ export interface RouteDecision {
   probabilities: number[];
   /**
    * 'cleared' = cheapest over the knob; 'best-effort' = none cleared, highest P chosen (version 1);
-   * 'utility' = highest P − λ·cost (version 2).
+   * 'utility' = highest P − λ·cost (version 2); 'out-of-domain' = the fallback (the priciest candidate).
    */
-  reason: 'cleared' | 'best-effort' | 'utility';
+  reason: 'cleared' | 'best-effort' | 'utility' | 'out-of-domain';
 }
 
 export function sigmoid(z: number): number {
@@ -127,6 +133,7 @@ export class LearnedRouter {
   private readonly meanCosts: number[];
   private readonly referenceCost: number;
   private readonly clusters: ClusterScorer | undefined;
+  private readonly domain: DomainCheck | undefined;
 
   constructor(readonly model: RouterModel) {
     this.weights = model.candidates.map((c) => Float64Array.from(c.weights));
@@ -134,6 +141,17 @@ export class LearnedRouter {
     this.referenceCost = Math.max(0, ...this.meanCosts);
     this.byCost = model.candidates.map((_, i) => i).sort((a, b) => (this.meanCosts[a] ?? 0) - (this.meanCosts[b] ?? 0) || a - b);
     this.clusters = model.version === 2 ? new ClusterScorer(model.clusters, model.dim) : undefined;
+    this.domain = model.domain ? new DomainCheck(model.domain, model.dim) : undefined;
+  }
+
+  /** The fallback for out-of-domain prompts: the candidate with the highest mean cost per call. */
+  get strongestIndex(): number {
+    return this.byCost[this.byCost.length - 1] ?? 0;
+  }
+
+  /** Familiarity of a prompt's features with the training prompts; undefined without a detector. */
+  familiarity(x: SparseVector): number | undefined {
+    return this.domain?.familiarity(x);
   }
 
   get candidateNames(): string[] {
@@ -157,7 +175,7 @@ export class LearnedRouter {
     const probabilities = this.predictFeatures(x);
     const m = this.model;
     const costs = m.version === 2 ? m.candidates.map((c) => predictCost(c.cost, x)) : [...this.meanCosts];
-    return { probabilities, costs };
+    return { probabilities, costs, outOfDomain: this.domain?.outOfDomain(x) ?? false };
   }
 
   predict(prompt: string): number[] {
@@ -191,8 +209,10 @@ export class LearnedRouter {
     return this.decision(best, probabilities, 'best-effort');
   }
 
+  /** The knob's choice, or the strongest candidate for an out-of-domain prompt (offline evaluation's rule). */
   decide(prompt: string, quality = this.model.defaultQuality): RouteDecision {
     const e = this.estimate(prompt);
+    if (e.outOfDomain) return this.decision(this.strongestIndex, e.probabilities, 'out-of-domain');
     return this.choose(e.probabilities, quality, e.costs);
   }
 
@@ -212,9 +232,11 @@ export function loadRouterModel(file: string): LearnedRouter {
 /** Round weights to 5 significant digits so the JSON stays small. */
 export function serializeRouterModel(model: RouterModel): string {
   const round = (v: number): number => (v === 0 ? 0 : Number(v.toPrecision(5)));
-  if (model.version === 1) return JSON.stringify({ ...model, candidates: model.candidates.map((c) => ({ ...c, weights: c.weights.map(round) })) });
+  const domain = model.domain ? { domain: { ...model.domain, centroids: model.domain.centroids.map((c) => ({ ...c, val: c.val.map(round) })) } } : {};
+  if (model.version === 1) return JSON.stringify({ ...model, candidates: model.candidates.map((c) => ({ ...c, weights: c.weights.map(round) })), ...domain });
   return JSON.stringify({
     ...model,
+    ...domain,
     candidates: model.candidates.map((c) => ({ ...c, weights: c.weights.map(round) })),
     clusters: { ...model.clusters, clusters: model.clusters.clusters.map((c) => ({ ...c, val: c.val.map(round), rates: c.rates.map(round) })) },
   });

@@ -4,8 +4,9 @@
 // The default quality knob is chosen on an internal validation split (see chooseDefaultQuality),
 // then the final model is trained on all rows.
 import { seededRandom } from '../../core/random.js';
-import { featurize, type SparseVector } from './features.js';
-import { featurizeV2 } from './features-v2.js';
+import { featurize, STAT_FEATURES, type SparseVector } from './features.js';
+import { featurizeV2, STATS_V2 } from './features-v2.js';
+import { calibrateThreshold, DEFAULT_DOMAIN_OPTIONS, DomainCheck, fitCentroids, type Domain, type DomainOptions } from './domain.js';
 import { fitLogistic, shuffle, type LogisticOptions } from './logistic.js';
 import { LearnedRouter, MODEL_FORMAT, type RouterModel } from './model.js';
 import { fitV2, type V2Options } from './train-v2.js';
@@ -29,6 +30,8 @@ export interface TrainOptions extends Partial<V2Options> {
   defaultQuality?: number;
   /** Version-1 decision rule stored in the model (default 'relative', see model.ts). */
   rule?: 'absolute' | 'relative';
+  /** Out-of-domain detector options (./domain.ts); false = none. */
+  domain?: Partial<DomainOptions> | false;
 }
 
 export const DEFAULT_DIM = 1 << 15;
@@ -142,12 +145,19 @@ export function trainRouter(ds: OutcomeDataset, opts: TrainOptions = {}): Router
   const xs = ds.rows.map((r) => featurizeRow(r.prompt, dim));
   tick();
   let q = opts.defaultQuality ?? 0.5;
+  const needSplit = withDefault || opts.domain !== false;
+  const { train, test } = needSplit
+    ? stratifiedSplit(
+        ds.rows.map((r) => r.group),
+        0.2,
+        o.seed + 7,
+      )
+    : { train: [], test: [] };
+  const domain =
+    opts.domain === false
+      ? undefined
+      : fitDomain(xs, train, test, { statSlots: (opts.version ?? 2) === 2 ? STATS_V2 : STAT_FEATURES, dim, seed: o.seed, ...opts.domain });
   if (withDefault) {
-    const { train, test } = stratifiedSplit(
-      ds.rows.map((r) => r.group),
-      0.2,
-      o.seed + 7,
-    );
     const part = fit(
       subset(ds, train),
       train.map((i) => xs[i] as SparseVector),
@@ -162,5 +172,31 @@ export function trainRouter(ds: OutcomeDataset, opts: TrainOptions = {}): Router
   }
   const model = fit(ds, xs, opts, o, tick).build(q);
   opts.onProgress?.(total, total);
-  return model;
+  return domain ? { ...model, domain } : model;
+}
+
+/**
+ * Centroids from the training part, threshold from the held-out part (in domain by construction);
+ * the centroids are not refitted on all rows, so the calibrated false-alarm rate stays true.
+ */
+function fitDomain(
+  xs: readonly SparseVector[],
+  train: readonly number[],
+  test: readonly number[],
+  o: Partial<DomainOptions> & { statSlots: number; dim: number; seed: number },
+): Domain | undefined {
+  if (train.length === 0 || test.length === 0) return undefined;
+  const opts = { ...DEFAULT_DOMAIN_OPTIONS, ...o };
+  const centroids = fitCentroids(
+    train.map((i) => xs[i] as SparseVector),
+    o.statSlots,
+    o.dim,
+    opts,
+  );
+  const check = new DomainCheck({ statSlots: o.statSlots, centroids }, o.dim);
+  const threshold = calibrateThreshold(
+    test.map((i) => check.familiarity(xs[i] as SparseVector)),
+    opts.falseAlarmRate,
+  );
+  return { statSlots: o.statSlots, centroids, threshold, falseAlarmRate: opts.falseAlarmRate };
 }

@@ -18,6 +18,8 @@ export interface CompiledLearnedRouter {
   targets: ReadonlyArray<Deployment | undefined>;
   /** The priciest mapped model: what the request would cost without the router (the baseline). */
   strongest: Deployment;
+  /** Where out-of-domain prompts go; undefined = the model decides anyway. */
+  fallback: Deployment | undefined;
 }
 
 export interface CompiledCascadeRouter {
@@ -76,7 +78,9 @@ export function compileRouters(
       continue;
     }
     const strongest = mapped.reduce((a, b) => (b.pricing.base.output + b.pricing.base.input > a.pricing.base.output + a.pricing.base.input ? b : a));
-    out.set(name, { kind: 'learned', name, router, quality: r.quality ?? router.model.defaultQuality, targets, strongest });
+    const fallback = r.fallback === 'none' ? undefined : r.fallback === 'strong' ? strongest : chat(r.fallback.model, `${base}.fallback.model`);
+    if (typeof r.fallback === 'object' && !fallback) continue;
+    out.set(name, { kind: 'learned', name, router, quality: r.quality ?? router.model.defaultQuality, targets, strongest, fallback });
   }
   return { routers: out, problems };
 }
