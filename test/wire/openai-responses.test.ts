@@ -205,7 +205,9 @@ describe('canonical → Responses events → canonical', () => {
   it('an upstream error event is a GatewayError', async () => {
     const sse = 'event: error\ndata: {"type":"error","code":"rate_limit_exceeded","message":"slow down","param":null}\n\n';
     const read = async () => {
-      for await (const _ of responsesEventsToCanonical(parseSse([sse]))) void _;
+      const seen: StreamEvent[] = [];
+      for await (const e of responsesEventsToCanonical(parseSse([sse]))) seen.push(e);
+      return seen;
     };
     await expect(read()).rejects.toMatchObject({ status: 429, message: 'slow down' });
   });
