@@ -206,6 +206,40 @@ describe('POST /v1/responses with the official openai SDK', () => {
     expect(BigInt(row['costPico'])).toBe(expected);
   });
 
+  it('a Gemini model streams through /v1/responses; a Claude model notes the reasoning effort it cannot take', async () => {
+    const stream = await env.openai.responses.create(
+      { model: 'gemini-2.5-flash', input: 'Say something.', stream: true },
+      { headers: { 'x-emulator-output-tokens': '14' } },
+    );
+    let completed: OpenAI.Responses.Response | undefined;
+    let text = '';
+    for await (const event of stream) {
+      if (event.type === 'response.output_text.delta') text += event.delta;
+      if (event.type === 'response.completed') completed = event.response;
+    }
+    expect(text.length).toBeGreaterThan(0);
+    expect(completed!.model).toBe('gemini-2.5-flash');
+    expect(completed!.usage!.output_tokens).toBe(14);
+    const row = (await ledger(env)).find((r) => r['endpoint'] === '/v1/responses' && r['servedModel'] === 'gemini-2.5-flash')!;
+    expect(row['provider']).toBe('gemini');
+    expect(BigInt(row['costPico'])).toBe(priceOf('gemini-2.5-flash', completed!.usage!));
+
+    const { response } = await env.openai.responses.create({ model: 'claude-haiku-4-5', input: 'Think hard.', reasoning: { effort: 'high' } }).withResponse();
+    expect(response.headers.get('x-costwise-warnings')).toMatch(/reasoning_effort/);
+  });
+
+  it('the exact response cache serves a repeated request, rendered as a Response, at zero cost', async () => {
+    const ask = () =>
+      env.openai.responses.create({ model: 'gpt-4.1-mini', input: 'What is the capital of Norway?', temperature: 0, store: false }).withResponse();
+    const first = await ask();
+    const second = await ask();
+    expect(second.response.headers.get('x-costwise-cache')).toBe('hit-exact');
+    expect(second.data.output_text).toBe(first.data.output_text);
+    expect(second.data.id).not.toBe(first.data.id);
+    expect(usdToPico(second.response.headers.get('x-costwise-cost-usd')!)).toBe(0n);
+    expect(usdToPico(second.response.headers.get('x-costwise-baseline-usd')!)).toBe(priceOf('gpt-4.1-mini', first.data.usage!));
+  });
+
   it('stored responses: GET, input_items, DELETE', async () => {
     const created = await env.openai.responses.create({ model: 'gpt-4.1-nano', input: [{ role: 'user', content: 'Remember me.' }] });
     const got = await env.openai.responses.retrieve(created.id);
