@@ -317,8 +317,37 @@ describe('POST /v1/responses with the official openai SDK', () => {
       expect(json.error.type).toBe('invalid_request_error');
       expect(json.error.message).toMatch(message);
     }
+    const deferred = await fetch(`${env.gateway.url}/v1/responses`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer sk-test-key', 'x-costwise-defer': '1h' },
+      body: JSON.stringify({ model: 'gpt-4.1-mini', input: 'later' }),
+    });
+    expect(deferred.status).toBe(400);
+    expect(((await deferred.json()) as { error: { param: string } }).error.param).toBe('x-costwise-defer');
     // The gateway is still serving.
     expect((await env.openai.responses.create({ model: 'gpt-4.1-nano', input: 'still there?' })).status).toBe('completed');
+  });
+});
+
+describe('a failure mid-stream', () => {
+  it('is an error event the SDK throws on; the ledger row records the failure', async () => {
+    const stream = await env.openai.responses.create(
+      { model: 'gpt-4.1-nano', input: 'Tell me a long story.', stream: true },
+      { headers: { 'x-emulator-fault': 'cut', 'x-emulator-output-tokens': '200' } },
+    );
+    const types: string[] = [];
+    const read = async () => {
+      for await (const event of stream) types.push(event.type);
+    };
+    const err = await read().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(OpenAI.APIError);
+    expect(types[0]).toBe('response.created');
+    expect(types).not.toContain('response.completed');
+    const row = (await ledger(env)).find((r) => r['endpoint'] === '/v1/responses' && r['status'] >= 500)!;
+    expect(row).toBeDefined();
   });
 });
 
