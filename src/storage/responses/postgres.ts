@@ -1,7 +1,8 @@
 // The response store in a PostgreSQL ledger's schema (`responses`, with its own version table and
 // migration lock), shared by every replica. Expired responses are deleted as new ones are written.
 import postgres, { type Sql } from 'postgres';
-import { applyTableMigrations, quotedSchema, type TableMigrations } from '../postgres/migrations.js';
+import { applyTableMigrations, migrateTablesAt, quotedSchema, type TableMigrations } from '../postgres/migrations.js';
+import type { SchemaVersions } from '../types.js';
 import { toStored } from './sqlite.js';
 import { RESPONSE_TTL_MS, type ResponseOwner, type ResponseStore, type StoredResponse } from './types.js';
 
@@ -23,6 +24,11 @@ export const RESPONSE_TABLES: TableMigrations = {
      CREATE INDEX responses_expiry ON %s.responses (expires_at);`,
   ],
 };
+
+/** `costwise migrate`: the response store's tables on a connection of their own. */
+export function migrateResponsesDatabase(url: string, schema: string): Promise<SchemaVersions> {
+  return migrateTablesAt(url, schema, RESPONSE_TABLES);
+}
 
 export class PostgresResponseStore implements ResponseStore {
   private readonly table: string;

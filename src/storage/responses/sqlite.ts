@@ -1,9 +1,10 @@
 // The response store in a SQLite file of its own (beside a SQLite ledger), or in memory.
 // Expired responses are deleted as new ones are written.
 import { mkdirSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { applySqliteMigrations, type SqliteMigrations } from '../sqlite-migrations.js';
+import type { SchemaVersions } from '../types.js';
 import { RESPONSE_TTL_MS, type ResponseOwner, type ResponseStore, type StoredResponse } from './types.js';
 
 const MIGRATIONS: SqliteMigrations = {
@@ -33,6 +34,18 @@ interface Row {
   input: string;
 }
 
+/** The response store's file beside a SQLite ledger (`costwise.db` → `costwise.responses.db`); in memory with an in-memory ledger. */
+export function responsesDbPath(ledgerPath: string): string {
+  if (ledgerPath === ':memory:' || ledgerPath === '') return ':memory:';
+  return join(dirname(ledgerPath), `${basename(ledgerPath).replace(/\.(db|sqlite3?)$/i, '')}.responses.db`);
+}
+
+/** Applies the store's pending migrations (at open, and `costwise migrate`). */
+export function migrateResponsesDb(db: Database.Database): SchemaVersions {
+  db.pragma('journal_mode = WAL');
+  return applySqliteMigrations(db, MIGRATIONS);
+}
+
 export class SqliteResponseStore implements ResponseStore {
   private readonly db: Database.Database;
   private readonly insert: Database.Statement;
@@ -46,8 +59,7 @@ export class SqliteResponseStore implements ResponseStore {
   ) {
     if (path !== ':memory:') mkdirSync(dirname(resolve(path)), { recursive: true });
     this.db = new Database(path, { timeout: 5_000 });
-    this.db.pragma('journal_mode = WAL');
-    applySqliteMigrations(this.db, MIGRATIONS);
+    migrateResponsesDb(this.db);
     this.insert = this.db.prepare(
       'INSERT OR REPLACE INTO responses (id, tenant, key_id, created_at, expires_at, response, input) VALUES (?, ?, ?, ?, ?, ?, ?)',
     );
