@@ -6,8 +6,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { invalidRequest, toGatewayError, type GatewayError } from '../core/errors.js';
 import type { CanonicalRequest, StreamEvent } from '../core/canonical.js';
-import { formatUsd } from '../cost/money.js';
-import { translateRateLimitHeaders } from '../core/headers.js';
 import { createContext, type Exit, type Outcome, type RequestContext, type Seal } from '../pipeline/index.js';
 import { parseResponsesBody, type ResponsesCall } from '../wire/openai/responses-parse.js';
 import { itemsToMessages, type ConversationItem } from '../wire/openai/responses-items.js';
@@ -17,11 +15,10 @@ import { renderOpenAIError } from '../wire/openai/errors.js';
 import type { ResponseStore } from '../storage/responses/types.js';
 import type { AppDeps } from './deps.js';
 import { forwardHeadersFrom } from './caller.js';
-import { costwiseHeaders, HttpExchange } from './http-exchange.js';
+import { HttpExchange } from './http-exchange.js';
 import { newRequestId } from './ids.js';
 
 const UNAUTHENTICATED = { tenant: 'default', keyId: 'anonymous', tags: [] };
-const OK: Exit = { status: 200, record: true };
 
 export async function handleResponsesCreate(req: IncomingMessage, res: ServerResponse, deps: AppDeps): Promise<void> {
   const requestId = newRequestId();
@@ -106,91 +103,23 @@ class ResponsesExchange extends HttpExchange {
     if (outcome.kind !== 'complete') return this.fail(ctx, toGatewayError(new Error(`a ${outcome.kind} answer on /v1/responses`)), seal);
     const response = renderResponse(outcome.response, this.meta(ctx, outcome.response.created));
     await this.keep(ctx, response);
-    const payload = JSON.stringify(response);
-    const headers = costwiseHeaders(ctx);
-    headers['content-type'] = 'application/json';
-    headers['content-length'] = String(Buffer.byteLength(payload));
-    headers['x-costwise-cost-usd'] = formatUsd(ctx.settlement?.costPico ?? 0);
-    headers['x-costwise-baseline-usd'] = formatUsd(ctx.settlement?.baselinePico ?? 0);
-    this.res.writeHead(200, headers);
-    await seal(ctx, OK);
-    this.res.end(payload);
-    return OK;
+    return this.writeAnswer(ctx, JSON.stringify(response), seal);
   }
 
   fail(ctx: RequestContext, err: GatewayError, seal: Seal): Exit {
-    const res = this.res;
-    const exit: Exit = { status: this.failedStatus(ctx, err), error: err, record: true };
-    void seal(ctx, exit);
-    if (!res.headersSent && !res.destroyed) {
-      const { status, body } = renderOpenAIError(err);
-      const payload = JSON.stringify(body);
-      const headers: Record<string, string | number> = {
-        ...costwiseHeaders(ctx),
-        ...translateRateLimitHeaders(ctx.ingress, err.headers, ctx.receivedAt),
-        'content-type': 'application/json',
-        'content-length': Buffer.byteLength(payload),
-        'x-costwise-cost-usd': '0',
-        'x-costwise-baseline-usd': '0',
-      };
-      if (err.retryAfterSeconds !== undefined) headers['retry-after'] = String(err.retryAfterSeconds);
-      res.writeHead(status, headers);
-      res.end(payload);
-    }
-    return exit;
+    return this.writeFailure(ctx, err, seal, renderOpenAIError(err));
   }
 
-  private async stream(ctx: RequestContext, events: AsyncIterable<StreamEvent>, seal: Seal): Promise<Exit> {
-    const res = this.res;
-    const headers = costwiseHeaders(ctx);
-    headers['content-type'] = 'text/event-stream; charset=utf-8';
-    headers['cache-control'] = 'no-cache';
-    headers['connection'] = 'keep-alive';
-    headers['trailer'] = 'x-costwise-cost-usd, x-costwise-baseline-usd';
-    res.writeHead(200, headers);
+  private stream(ctx: RequestContext, events: AsyncIterable<StreamEvent>, seal: Seal): Promise<Exit> {
     const writer = new ResponsesStreamWriter(this.meta(ctx, Math.floor(ctx.receivedAt / 1000)));
-    let error: GatewayError | undefined;
-    // As on chat: the final event waits until the row is in the spool (and the response stored).
-    let held = '';
-    let finished = false;
-    try {
-      for await (const event of events) {
-        const frames = writer.write(event);
-        finished ||= event.type === 'finish';
-        if (finished) held += frames;
-        else if (frames && !res.write(frames)) await drained(res);
-        if (res.destroyed) break;
-      }
-      held += writer.end();
-    } catch (err) {
-      error = toGatewayError(err);
-      if (!res.destroyed) res.write(held + writer.errorFrame(error));
-      held = '';
-    }
-    const exit: Exit = { status: error ? error.status : res.destroyed ? 499 : 200, error, record: true };
-    const final = writer.response();
-    if (!error && final) await this.keep(ctx, final);
-    await seal(ctx, exit);
-    if (!res.destroyed) {
-      if (held !== '') res.write(held);
-      res.addTrailers({
-        'x-costwise-cost-usd': formatUsd(ctx.settlement?.costPico ?? 0),
-        'x-costwise-baseline-usd': formatUsd(ctx.settlement?.baselinePico ?? 0),
-      });
-      res.end();
-    }
-    return exit;
+    return this.writeStream(ctx, events, seal, {
+      writer,
+      errorFrame: (e) => writer.errorFrame(e),
+      // The answer is stored before its final event is released, so a chained request can follow at once.
+      beforeSeal: () => {
+        const final = writer.response();
+        return final ? this.keep(ctx, final) : Promise.resolve();
+      },
+    });
   }
-}
-
-function drained(res: ServerResponse): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      res.off('drain', done);
-      res.off('close', done);
-      resolve();
-    };
-    res.on('drain', done);
-    res.on('close', done);
-  });
 }
