@@ -11,6 +11,12 @@ import { toResponsesRequestBody } from '../../src/wire/openai/responses-request-
 import { ResponsesStreamWriter } from '../../src/wire/openai/responses-stream.js';
 import { parseResponseObject, responsesEventsToCanonical } from '../../src/wire/openai/responses-upstream.js';
 
+/** One chunk, as a body stream would give it. */
+// eslint-disable-next-line @typescript-eslint/require-await -- parseSse takes an async iterable
+async function* once(text: string): AsyncGenerator<string> {
+  yield text;
+}
+
 const usage: Usage = { ...ZERO_USAGE, inputTokens: 70, cacheReadTokens: 1024, outputTokens: 30, reasoningTokens: 12 };
 
 function call(body: Record<string, unknown>) {
@@ -131,7 +137,7 @@ describe('canonical → Responses events → canonical', () => {
     const writer = new ResponsesStreamWriter(meta());
     const sse = events.map((e) => writer.write(e)).join('') + writer.end();
     const frames: Array<{ event: string | null; data: { type: string; sequence_number: number; output_index?: number } }> = [];
-    for await (const f of parseSse([sse])) frames.push({ event: f.event, data: JSON.parse(f.data) as { type: string; sequence_number: number } });
+    for await (const f of parseSse(once(sse))) frames.push({ event: f.event, data: JSON.parse(f.data) as { type: string; sequence_number: number } });
     expect(frames.every((f, i) => f.event === f.data.type && f.data.sequence_number === i)).toBe(true);
     expect(frames.map((f) => f.data.type)).toEqual([
       'response.created',
@@ -169,7 +175,7 @@ describe('canonical → Responses events → canonical', () => {
     });
 
     const back: StreamEvent[] = [];
-    for await (const e of responsesEventsToCanonical(parseSse([sse]))) back.push(e);
+    for await (const e of responsesEventsToCanonical(parseSse(once(sse)))) back.push(e);
     expect(back).toEqual([
       { type: 'start', id: 'resp_cw_x', model: 'claude-haiku-4-5', created: 100, usage: ZERO_USAGE },
       ...events.slice(4, 12).map((e) => ('index' in e ? { ...e, index: e.index - 1 } : e)),
@@ -193,7 +199,7 @@ describe('canonical → Responses events → canonical', () => {
     expect(sse).toContain('event: response.incomplete');
     expect(writer.response()).toMatchObject({ status: 'incomplete', incomplete_details: { reason: 'max_output_tokens' } });
     const back: StreamEvent[] = [];
-    for await (const e of responsesEventsToCanonical(parseSse([sse]))) back.push(e);
+    for await (const e of responsesEventsToCanonical(parseSse(once(sse)))) back.push(e);
     expect(back.at(-1)).toMatchObject({ type: 'finish', stopReason: 'max_tokens' });
     const rendered = renderResponse(
       { id: 'x', model: 'm', content: [{ type: 'text', text: 'cut' }], stopReason: 'max_tokens', stopSequence: null, usage, created: 1 },
@@ -206,7 +212,7 @@ describe('canonical → Responses events → canonical', () => {
     const sse = 'event: error\ndata: {"type":"error","code":"rate_limit_exceeded","message":"slow down","param":null}\n\n';
     const read = async () => {
       const seen: StreamEvent[] = [];
-      for await (const e of responsesEventsToCanonical(parseSse([sse]))) seen.push(e);
+      for await (const e of responsesEventsToCanonical(parseSse(once(sse)))) seen.push(e);
       return seen;
     };
     await expect(read()).rejects.toMatchObject({ status: 429, message: 'slow down' });
