@@ -18,6 +18,8 @@ export interface Deployment {
   weight: number;
   capabilities: ModelEntry['capabilities'];
   pricing: ModelPricing;
+  /** The OpenAI API the deployment is called through (`models[].api`). */
+  api: 'chat' | 'responses';
 }
 
 export interface Catalog {
@@ -66,6 +68,7 @@ export function buildCatalog(config: Config, emulatorUrl?: string): Catalog {
       weight: m.weight,
       capabilities: m.capabilities,
       pricing: resolvePricing(provider.kind, upstreamModel, m.pricing)!,
+      api: m.api ?? 'chat',
     };
     const list = byName.get(m.name);
     if (list) list.push(deployment);

@@ -139,6 +139,9 @@ export function parseConfig(raw: unknown, source: string, env: NodeJS.ProcessEnv
       return;
     }
     const provider = config.providers[pi]!;
+    if (m.api === 'responses' && provider.kind !== 'openai' && provider.kind !== 'openai-compatible') {
+      problems.push(`models[${i}].api: "responses" needs an openai or openai-compatible provider; "${m.provider}" is ${provider.kind}`);
+    }
     if (!resolvePricing(provider.kind, m.upstreamModel ?? m.name, m.pricing)) {
       problems.push(
         `${modelPath(i)}.pricing: no list price known for "${m.upstreamModel ?? m.name}" on ${provider.kind}; set pricing: {input, output} in USD per million tokens`,

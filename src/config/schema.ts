@@ -62,6 +62,12 @@ export const modelSchema = z.strictObject({
   capabilities: capabilitiesSchema.prefault({}),
   pricing: pricingSchema.optional(),
   kind: z.enum(['chat', 'embedding']).default('chat'),
+  /**
+   * Which OpenAI API the model is called through: `chat` (Chat Completions, the default) or
+   * `responses` (POST /v1/responses, for models that exist only there). OpenAI and
+   * OpenAI-compatible providers only.
+   */
+  api: z.enum(['chat', 'responses']).optional(),
 });
 
 export const configSchema = z.strictObject({

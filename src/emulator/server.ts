@@ -26,6 +26,7 @@ import { handleCountTokens, handleEmbed, handleGenerate } from './gemini.js';
 import { geminiCacheRoute } from './gemini-cache.js';
 import { anthropicModel, anthropicModelList, geminiModelList, openaiModel, openaiModelList } from './models.js';
 import { handleOpenAIChat } from './openai.js';
+import { handleOpenAIResponses } from './openai-responses.js';
 import { exhaustedHeaders } from './ratelimit.js';
 import { createState, type EmulatorOptions, type EmulatorState } from './state.js';
 
@@ -59,6 +60,7 @@ function route(method: string, path: string, query: string, req: IncomingMessage
   if (batch) return batch;
   if (method === 'POST') {
     if (path === '/v1/chat/completions') return { provider: 'openai', body: true, run: handleOpenAIChat };
+    if (path === '/v1/responses') return { provider: 'openai', body: true, run: handleOpenAIResponses };
     if (path === '/v1/embeddings') return { provider: 'openai', body: true, run: handleOpenAIEmbeddings };
     if (path === '/v1/messages') return { provider: 'anthropic', body: true, run: handleAnthropicMessages };
     if (path === '/v1/messages/count_tokens') return { provider: 'anthropic', body: true, run: handleAnthropicCountTokens };

@@ -91,6 +91,12 @@ export interface Responder {
   fail(ctx: RequestContext, err: GatewayError, seal: Seal): Exit;
 }
 
+/**
+ * Reads a surface's body into the canonical request when it is not its wire format's chat body: the
+ * Responses API's input items, which may name stored responses (hence async, and given the caller).
+ */
+export type BodyParser = (body: unknown, ctx: RequestContext) => Promise<CanonicalRequest>;
+
 /** The request as it arrived, before any stage: headers and a body read on demand. */
 export interface Inbound {
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
@@ -109,6 +115,8 @@ export interface RequestContext {
   readonly endpoint: string;
   readonly inbound: Inbound;
   readonly responder: Responder;
+  /** The surface's own body parser (POST /v1/responses); unset: the ingress format's chat body. */
+  readonly parser: BodyParser | undefined;
   /** Headers forwarded to the upstream (emulator controls, `anthropic-beta`). */
   readonly forwardHeaders: Record<string, string>;
   /** Translation notes shown to the caller in `x-costwise-warnings`. */
@@ -200,6 +208,8 @@ export interface NewContext {
   inbound?: Inbound;
   /** Default: none (a context that is only routed, never answered). */
   responder?: Responder;
+  /** Default: the ingress format's chat body parser. */
+  parser?: BodyParser;
   /** Until authenticate runs (batch items: the batch's caller). */
   caller: Caller;
   forwardHeaders: Record<string, string>;
@@ -224,6 +234,7 @@ export function createContext(init: NewContext): RequestContext {
     endpoint: init.endpoint,
     inbound: init.inbound ?? NO_INBOUND,
     responder: init.responder ?? NO_RESPONDER,
+    parser: init.parser,
     caller: init.caller,
     forwardHeaders: init.forwardHeaders,
     receivedAt: init.receivedAt ?? Date.now(),

@@ -52,6 +52,13 @@ export function deferStage(deps: DeferralDeps): Stage {
       if (header !== undefined) windowMs = parseWindow(header);
       else if (rules.length > 0 && !ctx.request.stream) windowMs = rules.find((r) => r.matches(featuresOf(ctx)))?.windowMs;
       if (windowMs === undefined || ctx.ingress === 'gemini') return next(ctx); // answered now: no promise of its own
+      // A batch item is a chat body; a surface with its own parser (the Responses API) is answered now.
+      if (ctx.parser) {
+        if (header === undefined) return next(ctx);
+        return Promise.reject(
+          invalidRequest(`x-costwise-defer is not supported on ${ctx.endpoint}; use /v1/chat/completions or /v1/messages.`, 'x-costwise-defer'),
+        );
+      }
       if (!deferrer) return Promise.reject(new GatewayError({ kind: 'internal', status: 503, message: 'batch processing is not running in this gateway' }));
       return deferrer.defer({ format: ctx.ingress, body: ctx.body, caller: ctx.caller, forwardHeaders: ctx.forwardHeaders, windowMs }).then((job) => {
         ctx.outcome = { kind: 'deferred', job };

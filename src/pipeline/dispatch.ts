@@ -6,6 +6,7 @@ import type { CanonicalRequest, CanonicalResponse, StreamEvent } from '../core/c
 import { GatewayError } from '../core/errors.js';
 import type { Catalog, Deployment } from '../config/catalog.js';
 import type { AdapterRegistry } from '../providers/registry.js';
+import type { UpstreamTarget } from '../providers/types.js';
 import { DispatchError, fallbackReason, runWithFallbacks, type Attempt } from '../routing/resilience/index.js';
 import type { LedgerAttempt } from '../storage/types.js';
 import { candidateDeployments } from './candidates.js';
@@ -80,7 +81,10 @@ function asCandidate(deployment: Deployment): DeploymentCandidate {
 async function attempt(d: Deployment, asked: CanonicalRequest, ctx: RequestContext, deps: DispatchDeps): Promise<Served> {
   const adapter = deps.adapters.forKind(d.provider.kind);
   const request = adaptToProviderCache(asked, d, ctx, deps.promptCache);
-  const target = { provider: d.provider, upstreamModel: d.upstreamModel };
+  const target: UpstreamTarget =
+    d.api === 'responses'
+      ? { provider: d.provider, upstreamModel: d.upstreamModel, api: 'responses' }
+      : { provider: d.provider, upstreamModel: d.upstreamModel };
   const options = { signal: ctx.abort.signal, forwardHeaders: ctx.forwardHeaders };
   // Translation notes of this attempt only: a retried attempt must not repeat them.
   const warnings: string[] = [];

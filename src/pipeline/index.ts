@@ -3,14 +3,14 @@
 // itself and returns; the first stage is the outermost. Settling runs in a `finally`, so every exit
 // — answered, failed, cut off by the caller — leaves exactly one ledger row.
 //
-// The chat pipeline (POST /v1/chat/completions, POST /v1/messages):
+// The chat pipeline (POST /v1/chat/completions, POST /v1/messages, POST /v1/responses):
 //
 // | stage             | reads                                        | writes                                                   |
 // |-------------------|----------------------------------------------|----------------------------------------------------------|
 // | settle            | exit, settlement, outcome, cachePlan         | the ledger row, the response-cache entry, prefix churn   |
 // | respond           | outcome, or the error a stage threw          | the caller's response (responder); exit                  |
 // | authenticate      | headers                                      | caller                                                   |
-// | parse             | body                                         | body (JSON), request (canonical)                         |
+// | parse             | body; parser (the Responses API's own)       | body (JSON), request (canonical)                         |
 // | defer             | x-costwise-defer, batch.deferral.rules       | outcome: deferred (202 with a job; no row until it runs) |
 // | response cache    | x-costwise-cache(-ttl), request, caller      | cachePlan, cacheResult; on a hit: outcome, settlement    |
 // | route             | request, features                            | deployment, routeReason, requestedDeployment, technique, |
@@ -76,4 +76,14 @@ export function embeddingsPipeline(deps: PipelineDeps): Pipeline {
 
 export type { PipelineDeps } from './deps.js';
 export type { DeferralDeps } from './defer.js';
-export { createContext, type RequestContext, type Responder, type Exit, type Outcome, type Inbound, type Caller, type Seal } from './context.js';
+export {
+  createContext,
+  type RequestContext,
+  type Responder,
+  type Exit,
+  type Outcome,
+  type Inbound,
+  type Caller,
+  type Seal,
+  type BodyParser,
+} from './context.js';

@@ -1,5 +1,5 @@
-// Stage: parse. The body as JSON (`ctx.body`), then the caller's wire format → the canonical
-// request (`ctx.request`); embeddings requests → `ctx.embedding`.
+// Stage: parse. The body as JSON (`ctx.body`), then the caller's wire format (or the surface's own
+// parser, `ctx.parser`) → the canonical request (`ctx.request`); embeddings requests → `ctx.embedding`.
 import { parseJsonBody } from '../core/json-body.js';
 import { ingressFor } from '../wire/ingress.js';
 import { parseEmbeddingsRequest } from '../wire/openai/embeddings.js';
@@ -13,7 +13,7 @@ export function parseStage(): Stage {
       const body = parseJsonBody(await ctx.inbound.body());
       ctx.body = body;
       noteRequestedModel(ctx, body);
-      ctx.request = ingressFor(ctx.ingress).parse(body);
+      ctx.request = ctx.parser ? await ctx.parser(body, ctx) : ingressFor(ctx.ingress).parse(body);
       return next(ctx);
     },
   };

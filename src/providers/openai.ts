@@ -4,6 +4,8 @@
 //   (the same rule for `/embeddings`);
 // - max tokens: `max_completion_tokens` for OpenAI, `max_tokens` for compatible servers (the field
 //   all of them understand).
+// - api: a deployment with `api: responses` is called through `/responses` (the Responses API)
+//   instead of `/chat/completions`, for models that exist only there.
 // No countTokens: the gateway estimates input tokens with the tokenizer.
 import type { CanonicalRequest, EmbeddingRequest, EmbeddingResponse } from '../core/canonical.js';
 import { parseSse } from '../wire/sse.js';
@@ -12,6 +14,8 @@ import { parseEmbeddingsResponse, toEmbeddingsBody } from '../wire/openai/embedd
 import { toChatRequestJson } from '../wire/openai/request.js';
 import { parseChatCompletion } from '../wire/openai/response.js';
 import { openAIChunksToEvents } from '../wire/openai/stream.js';
+import { toResponsesRequestBody } from '../wire/openai/responses-request-body.js';
+import { parseResponseObject, responsesEventsToCanonical } from '../wire/openai/responses-upstream.js';
 import { passBackHeaders, postUpstream, readJson, type UpstreamResponse } from './http.js';
 import { headerValue } from '../core/headers.js';
 import type { CallOptions, CompletionResult, ProviderAdapter, ProviderConfig, StreamResult, UpstreamTarget, Warnings } from './types.js';
@@ -22,6 +26,7 @@ export function createOpenAIAdapter(): ProviderAdapter {
 
     // async only so that a translation error rejects (as before) rather than throws; the rest is one promise chain.
     async complete(target, request, warnings, options): Promise<CompletionResult> {
+      if (target.api === 'responses') return completeResponses(target, request, warnings, options);
       const body = chatBody(target, request, warnings, false);
       const name = target.provider.name;
       return post(target.provider, 'chat/completions', body, options).then((res) =>
@@ -30,8 +35,13 @@ export function createOpenAIAdapter(): ProviderAdapter {
     },
 
     async stream(target, request, warnings, options): Promise<StreamResult> {
-      const res = await post(target.provider, 'chat/completions', chatBody(target, request, warnings, true), options);
-      const events = openAIChunksToEvents(parseSse(res.body), { provider: target.provider.name });
+      const responses = target.api === 'responses';
+      const body = responses
+        ? JSON.stringify(toResponsesRequestBody(request, target.upstreamModel, warnings, true))
+        : chatBody(target, request, warnings, true);
+      const res = await post(target.provider, responses ? 'responses' : 'chat/completions', body, options);
+      const parse = { provider: target.provider.name };
+      const events = responses ? responsesEventsToCanonical(parseSse(res.body), parse) : openAIChunksToEvents(parseSse(res.body), parse);
       const requestId = headerValue(res.headers, 'x-request-id');
       const result: StreamResult = { events, upstreamHeaders: passBackHeaders(res.headers) };
       if (requestId !== undefined) result.upstreamRequestId = requestId;
@@ -48,6 +58,12 @@ export function createOpenAIAdapter(): ProviderAdapter {
       return Promise.resolve();
     },
   };
+}
+
+async function completeResponses(target: UpstreamTarget, request: CanonicalRequest, warnings: Warnings, options: CallOptions): Promise<CompletionResult> {
+  const name = target.provider.name;
+  const res = await post(target.provider, 'responses', JSON.stringify(toResponsesRequestBody(request, target.upstreamModel, warnings, false)), options);
+  return withIds(parseResponseObject(await readJson(res, name), name), res);
 }
 
 /** The upstream body as JSON text (written directly for common requests; see toChatRequestJson). */

@@ -27,6 +27,8 @@ export interface UpstreamTarget {
   provider: ProviderConfig;
   /** The provider's own model id. */
   upstreamModel: string;
+  /** OpenAI-format upstreams: call POST /v1/responses instead of Chat Completions. */
+  api?: 'responses';
 }
 
 export interface CallOptions {

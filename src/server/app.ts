@@ -2,6 +2,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AppDeps } from './deps.js';
 import { handleChat } from './chat.js';
+import { handleResponsesCreate } from './responses.js';
+import { storedResponseRoute } from './responses-stored.js';
 import { anthropicIngress, openAIIngress } from '../wire/ingress.js';
 import { handleEmbeddings } from './embeddings.js';
 import { handleCountTokens } from './count-tokens.js';
@@ -32,6 +34,7 @@ function keyed(handler: Handler): Handler {
 const ROUTES: Record<string, Handler> = {
   'POST /v1/chat/completions': (req, res, deps) => handleChat(openAIIngress, req, res, deps),
   'POST /v1/messages': (req, res, deps) => handleChat(anthropicIngress, req, res, deps),
+  'POST /v1/responses': handleResponsesCreate,
   'POST /v1/messages/count_tokens': keyed(handleCountTokens),
   'POST /v1/embeddings': handleEmbeddings,
   'GET /v1/models': keyed(handleModels),
@@ -57,7 +60,9 @@ export function createApp(deps: AppDeps): Server {
     let done: Promise<void> | void = undefined;
     try {
       const batch = batchHandlerFor(path);
+      const stored = handler ? undefined : storedResponseRoute(req.method ?? 'GET', path);
       if (batch) done = batch(req, res, deps);
+      else if (stored) done = stored(req, res, deps);
       else if (handler) done = handler(req, res, deps);
       else if (req.method === 'GET' && path.startsWith('/v1/models/')) {
         const id = decodeURIComponent(path.slice('/v1/models/'.length));

@@ -4,6 +4,7 @@ import type { Pipeline, PipelineDeps } from '../pipeline/index.js';
 import type { BatchService } from '../batch/service.js';
 import type { RunningGovernance } from './governance.js';
 import type { ChurnReports } from '../promptcache/churn-reports.js';
+import type { ResponseStore } from '../storage/responses/types.js';
 
 /** Everything a route handler may use; built once at start-up (gateway.ts). */
 export interface AppDeps extends PipelineDeps {
@@ -15,6 +16,8 @@ export interface AppDeps extends PipelineDeps {
   governanceAdmin: Omit<RunningGovernance, 'close' | 'governance'>;
   /** The prefix-churn report GET /api/promptcache answers: every replica's with a PostgreSQL ledger. */
   churnReports: ChurnReports;
+  /** Stored Responses API answers (`store: true`), per tenant and key. */
+  responses: ResponseStore;
   /** The request pipelines (src/pipeline/index.ts). */
   pipelines: { chat: Pipeline; embeddings: Pipeline };
 }

@@ -12,6 +12,7 @@ import { createContextCaches } from '../promptcache/gemini/accounts.js';
 import { closeAllPools } from '../providers/http.js';
 import { openDurableStore, connectPostgresStore, createMemoryState, startRetention, type DurableStore, type RunningRetention } from '../storage/index.js';
 import { openSpooledStore } from '../storage/spooled.js';
+import { openResponseStore } from './responses-open.js';
 import { startEmulator, type RunningEmulator } from '../emulator/server.js';
 import type { OutcomeOptions } from '../emulator/outcomes.js';
 import { createApp } from './app.js';
@@ -204,6 +205,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   };
   sharedPlanner?.start((e) => pipelineDeps.promptCache.planner.merge(e));
   const batches = await startBatchService(config, { ...pipelineDeps, runItem: batchItemPipeline(pipelineDeps) }, options.batchLoop);
+  const responses = await openResponseStore(config, clock);
   const deps: AppDeps = {
     ...pipelineDeps,
     config,
@@ -211,6 +213,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     state: createMemoryState(),
     batches,
     churnReports: churnReportsFor(config, promptChurn, clock),
+    responses,
     pipelines: {
       chat: chatPipeline({ ...pipelineDeps, deferralRules: compileDeferralRules(config.batch.deferral.rules), deferrer: deferrerFor(batches) }),
       embeddings: embeddingsPipeline(pipelineDeps),
@@ -242,6 +245,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       // Adapters first: deleting provider-side caches on the way out bills refunds to the ledger.
       await deps.batches.close();
       await deps.churnReports.close();
+      await deps.responses.close();
       await sharedPlanner?.close();
       await deps.adapters.close();
       await governance.close();

@@ -253,8 +253,9 @@ describe('costwise migrate', () => {
     expect(first).toMatch(/^ {2}ledger +version 0 → [1-9]\d*, \d+ migrations? applied$/m);
     expect(first).toMatch(/^ {2}keys +version 0 → [1-9]/m);
     expect(first).toMatch(/^ {2}batches +version 0 → [1-9].*costwise\.batches\.db\)$/m);
+    expect(first).toMatch(/^ {2}responses +version 0 → 1, 1 migration applied \(.*costwise\.responses\.db\)$/m);
     const second = await ok(['migrate', '--config', config]);
-    expect(second.match(/up to date/g)).toHaveLength(3);
+    expect(second.match(/up to date/g)).toHaveLength(4);
   });
 
   it.runIf(PG)(
@@ -270,8 +271,9 @@ describe('costwise migrate', () => {
         expect(first).toMatch(/^ {2}keys +version 0 → 1, 1 migration applied$/m);
         expect(first).toMatch(/^ {2}batches +version 0 → [1-9]\d*, \d+ migrations? applied$/m);
         expect(first).toMatch(/^ {2}reports +version 0 → 1, 1 migration applied$/m);
+        expect(first).toMatch(/^ {2}responses +version 0 → 1, 1 migration applied$/m);
         expect(await ok(['migrate', '--config', config])).toMatch(
-          /ledger +version \d+, up to date\n {2}keys +version 1, up to date\n {2}batches +version \d+, up to date\n {2}reports +version 1, up to date/,
+          /ledger +version \d+, up to date\n {2}keys +version 1, up to date\n {2}batches +version \d+, up to date\n {2}reports +version 1, up to date\n {2}responses +version 1, up to date/,
         );
         const [batches] = await p.admin.unsafe<{ present: boolean }[]>(`SELECT to_regclass('"${schema}".batches') IS NOT NULL AS present`);
         expect(batches?.present).toBe(true);
