@@ -32,6 +32,8 @@ export interface TypeMonth {
   requests: number;
   naiveModel: string;
   servedModel: string;
+  /** The response-cache hit rate and prompt-cache reuse rate this month's traffic gets. */
+  rates: EffectiveRates;
   inputTokensAfterOptimization: number;
   responseCacheHits: number;
   /** Requests that read the shared prefix from the provider's prompt cache (0 when caching does not pay). */
@@ -123,6 +125,7 @@ export function projectTypeMonth({ type: t, requests: n, rates, available }: Typ
     requests: n,
     naiveModel: t.naive.name,
     servedModel: served.name,
+    rates,
     inputTokensAfterOptimization: input,
     responseCacheHits: hits,
     promptCacheReads: useCache ? readsSync + readsBatch : 0,

@@ -122,6 +122,9 @@ export function resolveScenario(input: ScenarioInput, catalog: Catalog, catalogS
       description: input.description ?? '',
       monthlyVolume: monthlyVolume(input),
       volumeNote: volumeNote(input),
+      volumeSpec: input.volume.monthly
+        ? { kind: 'monthly', monthly: [...input.volume.monthly] }
+        : { kind: 'growth', launch: input.volume.launch ?? 0, growth: input.volume.growth ?? 0 },
       types,
       available,
       reuseGrowsWithVolume: input.reuse_grows_with_volume ?? false,

@@ -30,6 +30,8 @@ export interface RequestType {
   assumptions: Assumptions;
 }
 
+export type VolumeSpec = { kind: 'growth'; launch: number; growth: number | number[] } | { kind: 'monthly'; monthly: number[] };
+
 export interface Scenario {
   name: string;
   description: string;
@@ -37,6 +39,8 @@ export interface Scenario {
   monthlyVolume: number[];
   /** How the volume was stated, for the assumptions table. */
   volumeNote: string;
+  /** The volume as written (the spreadsheet export rebuilds monthlyVolume from it with formulas). */
+  volumeSpec: VolumeSpec;
   types: RequestType[];
   /** The models routing may choose from. */
   available: Deployment[];
