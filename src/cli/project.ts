@@ -83,10 +83,18 @@ async function scenarioFromLedger(opts: ProjectOptions, notes: string[]): Promis
   } finally {
     await store.close();
   }
-  const catalog = buildCatalog(loadConfig(config || undefined).config, 'http://127.0.0.1:1');
+  const loaded = loadConfig(config || undefined).config;
+  const catalog = buildCatalog(loaded, 'http://127.0.0.1:1');
   let derived;
   try {
-    derived = deriveScenario(rows, { days: opts.days, months: opts.months, growth: opts.growth, catalog, config });
+    derived = deriveScenario(rows, {
+      days: opts.days,
+      months: opts.months,
+      growth: opts.growth,
+      catalog,
+      config,
+      responseCacheTtlSeconds: loaded.cache.ttlSeconds,
+    });
   } catch (err) {
     throw new ScenarioError([`--from-ledger: ${(err as Error).message}`], ledgerName(ledger));
   }

@@ -31,6 +31,18 @@ function table(t: Table, totalLast = false): string {
   return `<table>\n${head}\n${rows.join('\n')}\n</table>`;
 }
 
+function scaleEffectsNote(json: ReportInput['json']): string {
+  const top = json.scales[json.scales.length - 1];
+  if (!top || top.rising_cache_rates.saving_usd === 0)
+    return '<p class="note">Cache hit rates are fixed at the stated rates at every scale; the month tables show them.</p>';
+  const r = top.rising_cache_rates;
+  const share =
+    r.share_of_sublinear_gap === null
+      ? ''
+      : `, ${(r.share_of_sublinear_gap * 100).toFixed(1)}% of the gap between the optimised total and a straight line from 1×`;
+  return `<p class="note">Cache hit rates rise with the traffic (the month tables show each month's). At ${top.scale}× they save $${r.saving_usd.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })} against the same traffic with the 1× rates${esc(share)}.</p>`;
+}
+
 export function renderHtml(r: ReportInput, charts: Charts): string {
   const { projection: p, sensitivity: s, json } = r;
   const first = p.base.months[0]!;
@@ -60,6 +72,7 @@ export function renderHtml(r: ReportInput, charts: Charts): string {
     '<h2>Scale comparison</h2>',
     `<figure>${charts.scales}</figure>`,
     table(scaleTable(p, json)),
+    scaleEffectsNote(json),
     ...p.scales.flatMap((x) => [`<h2>Month by month at ${x.scale}× (USD)</h2>`, table(monthTable(x), true)]),
     `<h2>Sensitivity (each assumption ±${Math.round(s.range * 100)}%)</h2>`,
     `<p class="note">Optimised cost at 1× with one assumption varied, everything else as written: month 1 ${cents(s.month1BasePico)}, total ${cents(s.totalBasePico)}.${biggest ? ` The result moves most with <b>${esc(biggest.assumption)}</b>.` : ''}</p>`,

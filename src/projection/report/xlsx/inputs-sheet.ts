@@ -130,6 +130,14 @@ export function addInputsSheet(wb: Workbook, scenario: Scenario): InputsLayout {
       ['batchableShare', a.batchableShare],
     ];
     for (const [c, v] of rates) putValue(ws, MIX[c], row, v, { ...input, fmt: FMT.pct });
+    if (a.exactPopularity)
+      putValue(ws, MIX.exactHitRate, row, `derived: Zipf ${a.exactPopularity.zipfExponent} over ${a.exactPopularity.catalogueSize} keys`, {
+        style: STYLE.derived,
+      });
+    if (a.prefixPopularity)
+      putValue(ws, MIX.reuseRate, row, `derived: Zipf ${a.prefixPopularity.zipfExponent} over ${a.prefixPopularity.catalogueSize} prefixes`, {
+        style: STYLE.derived,
+      });
     putValue(ws, MIX.ttl, row, a.ttl, input);
     ws.getCell(row, MIX.ttl).dataValidation = { type: 'list', allowBlank: false, formulae: ['"5m,1h"'] };
   });

@@ -56,6 +56,7 @@ const D = {
   cached: 34,
   useCache: 39,
   saving0: 42,
+  exactRate: 47,
 } as const;
 /** The cost after each stage: naive, then after each technique (column 39 is D.useCache). */
 const STAGE_COL = [35, 36, 37, 38, 40, 41] as const;
@@ -194,7 +195,7 @@ export function addMonthsSheet(wb: Workbook, input: MonthsSheetInput): MonthsLay
   });
   ws.getColumn(1).width = 10;
   ws.getColumn(2).width = 18;
-  for (let c = 3; c <= D.saving0 + TECHNIQUES.length; c++) ws.getColumn(c).width = 14;
+  for (let c = 3; c <= D.exactRate; c++) ws.getColumn(c).width = 14;
 
   const cell = (c: number) => (m: number | 'total') => ref(c, m === 'total' ? totalRow : monthRow(m), name);
   return { sheet: name, scale: ref(2, 2, name), naive: cell(M.naive), optimized: cell(M.optimized), requests: cell(M.requests) };
@@ -238,6 +239,7 @@ function writeDetailHead(ws: Worksheet, row: number): void {
     [D.readsBatch]: 'prefix reads (batch)',
     [D.cached]: 'cost with prefix caching',
     [D.useCache]: 'prefix caching pays',
+    [D.exactRate]: 'exact hit rate this month',
   };
   STAGE_COL.forEach((c, i) => (heads[c] = STAGE_LABEL[i]!));
   TECHNIQUES.forEach((k, i) => (heads[D.saving0 + i] = `saving: ${TECHNIQUE_LABEL[k]}`));
@@ -304,14 +306,19 @@ function writeDetailRow(ws: Worksheet, r: DetailRow): void {
   }
 
   const misses = tm.requests - tm.responseCacheHits;
-  f(D.hitRate, `${mix('exactHitRate')}+${mix('semanticHitRate')}`, tm.rates.hitRate, FMT.pct);
+  // Rates derived from key popularity depend on the month's request rate through a sum over the
+  // catalogue: they are written as values (green italics), computed by costwise for this scale.
+  if (a.exactPopularity) putValue(ws, D.exactRate, row, tm.rates.exactHitRate, { style: STYLE.derived, fmt: FMT.pct });
+  else f(D.exactRate, mix('exactHitRate'), tm.rates.exactHitRate, FMT.pct);
+  f(D.hitRate, `MIN(1,${c(D.exactRate)}+${mix('semanticHitRate')})`, tm.rates.hitRate, FMT.pct);
   f(D.hits, portion(c(D.n), c(D.hitRate)), tm.responseCacheHits, FMT.int);
   f(D.misses, `${c(D.n)}-${c(D.hits)}`, misses, FMT.int);
   f(D.batchApi, `COUNTIFS(${prices.models},${c(D.served)},${prices.batchApi},"yes")>0`, hasBatchApi(served));
   f(D.batched, `IF(${c(D.batchApi)},${portion(c(D.misses), mix('batchableShare'))},0)`, tm.batched, FMT.int);
   f(D.sync, `${c(D.misses)}-${c(D.batched)}`, misses - tm.batched, FMT.int);
   const load = ref(M.load, r.monthRow);
-  f(D.reuse, `IF(AND(${inputs.reuseGrows},${load}>0),1-(1-${mix('reuseRate')})^${load},${mix('reuseRate')})`, tm.rates.reuseRate, FMT.pct);
+  if (a.prefixPopularity) putValue(ws, D.reuse, row, tm.rates.reuseRate, { style: STYLE.derived, fmt: FMT.pct });
+  else f(D.reuse, `IF(AND(${inputs.reuseGrows},${load}>0),1-(1-${mix('reuseRate')})^${load},${mix('reuseRate')})`, tm.rates.reuseRate, FMT.pct);
   const sync = misses - tm.batched;
   const readsSync = Math.min(sync, Math.max(0, Math.round(sync * tm.rates.reuseRate)));
   const readsBatch = Math.min(tm.batched, Math.max(0, Math.round(tm.batched * tm.rates.reuseRate)));
