@@ -10,7 +10,7 @@ import type { Config } from '../config/schema.js';
 import { deriveScenario, readLedgerWindow } from '../projection/from-ledger.js';
 import { loadScenario, parseScenario, ScenarioError } from '../projection/load.js';
 import { project } from '../projection/project.js';
-import { PdfError } from '../projection/report/pdf.js';
+import { ChromiumError } from '../projection/report/chromium.js';
 import { BINARY_FORMATS, FORMATS, render, type Format } from '../projection/report/render.js';
 import type { Scenario } from '../projection/scenario.js';
 import { sensitivity } from '../projection/sensitivity.js';
@@ -154,7 +154,7 @@ export async function executeProject(opts: ProjectOptions): Promise<ProjectResul
   try {
     rendered = await render(projection, sensitivity(scenario), opts.format, opts.out);
   } catch (err) {
-    if (err instanceof PdfError) throw new OutputError(err.message);
+    if (err instanceof ChromiumError) throw new OutputError(err.message);
     throw err;
   }
   if (opts.format === 'html' && !opts.out) notes.push('the chart SVG files are written only with --out');

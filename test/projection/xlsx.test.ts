@@ -2,7 +2,7 @@
 // formulas and every month's naive and optimised cost must equal `--format json` to the cent, for
 // the example scenario and for a scenario calibrated on a ledger; an input changed in the workbook
 // must give what the engine gives with the same change in the scenario.
-import { mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { Workbook } from '@cj-tech-master/excelts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
@@ -153,6 +153,9 @@ describe.skipIf(unavailable !== null)('the xlsx cost model, recalculated by Libr
     await runProject(opts({ scenario: EXAMPLE, format: 'xlsx', out: xlsx }));
     const wb = new Workbook();
     await wb.xlsx.readFile(xlsx);
+    expect(wb.worksheets.map((w) => w.name)).toEqual(['Inputs', 'Prices', 'Months 1x', 'Months 3x', 'Months 10x', 'Summary', 'Charts']);
+    // The HTML report's three charts, drawn by Debian's chromium (the PDF's printer), as one picture.
+    if (existsSync(process.env['COSTWISE_CHROMIUM'] ?? '/usr/bin/chromium')) expect(wb.getWorksheet('Charts')!.getImages()).toHaveLength(1);
     const inputs = wb.getWorksheet('Inputs')!;
     let faqRow = 0;
     inputs.eachRow((r, n) => {

@@ -7,8 +7,9 @@ import { renderCharts } from './charts.js';
 import { renderHtml } from './html.js';
 import { buildReport } from './model.js';
 import type { ReportInput } from './rows.js';
-import { htmlToPdf } from './pdf.js';
+import { htmlToPdf } from './chromium.js';
 import { renderCsv, renderMarkdown, renderTable } from './text.js';
+import { chartImages } from './xlsx/charts-sheet.js';
 import { renderXlsx } from './xlsx/workbook.js';
 
 export const FORMATS = ['table', 'json', 'csv', 'md', 'html', 'xlsx', 'pdf'] as const;
@@ -56,7 +57,7 @@ export async function render(projection: Projection, sensitivity: Sensitivity, f
       return { text: renderHtml(input, charts), extra };
     }
     case 'xlsx':
-      return { text: '', bytes: await renderXlsx(input), extra };
+      return { text: '', bytes: await renderXlsx(input, { charts: await chartImages(renderCharts(json)) }), extra };
     case 'pdf':
       return { text: '', bytes: await htmlToPdf(renderHtml(input, renderCharts(json))), extra };
   }

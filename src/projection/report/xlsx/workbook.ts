@@ -8,6 +8,7 @@ import { Workbook } from '@cj-tech-master/excelts';
 import type { Deployment } from '../../../config/catalog.js';
 import { servingModel } from '../../route.js';
 import type { ReportInput } from '../rows.js';
+import { addChartsSheet, type ChartImage } from './charts-sheet.js';
 import { addInputsSheet, INPUTS_SHEET } from './inputs-sheet.js';
 import { addMonthsSheet } from './months-sheet.js';
 import { addPricesSheet } from './prices-sheet.js';
@@ -35,7 +36,14 @@ function priceSource(d: Deployment, catalogSource: string): string {
   return `list price, @pydantic/genai-prices${version ? ` ${version}` : ''}`;
 }
 
-export async function renderXlsx(r: ReportInput, now: Date = new Date()): Promise<Uint8Array> {
+export interface XlsxOptions {
+  /** The chart pictures, or why there are none (charts-sheet.ts). */
+  charts: ChartImage[] | string;
+  now?: Date;
+}
+
+export async function renderXlsx(r: ReportInput, opts: XlsxOptions): Promise<Uint8Array> {
+  const now = opts.now ?? new Date();
   const { projection: p } = r;
   const s = p.scenario;
   const deployments = new Map<string, Deployment>();
@@ -61,6 +69,7 @@ export async function renderXlsx(r: ReportInput, now: Date = new Date()): Promis
   for (const address of inputs.modelCells) inputsSheet.getCell(address).dataValidation = { type: 'list', allowBlank: false, formulae: [prices.modelList] };
   const months = p.scales.map((result) => addMonthsSheet(wb, { scenario: s, result, inputs, prices, deployments }));
   addSummarySheet(wb, { projection: p, sensitivity: r.sensitivity, months });
+  addChartsSheet(wb, opts.charts);
   const buffer = await wb.xlsx.writeBuffer();
   return new Uint8Array(buffer);
 }
