@@ -23,7 +23,8 @@ table{border-collapse:collapse;margin:.6rem 0;font-size:.85rem}th,td{border:1px 
 th{background:#f4f6f7}td:first-child,th:first-child{text-align:left}tr.total td{font-weight:bold;background:#fafafa}
 .headline{display:flex;gap:1rem;flex-wrap:wrap}.headline div{border:1px solid #ddd;border-radius:6px;padding:.6rem 1rem;min-width:12rem}
 .headline b{display:block;font-size:1.3rem}.note{color:#555;font-size:.85rem}figure{margin:1rem 0}svg{max-width:100%;height:auto}
-@media print{body{margin:0}h2{page-break-after:avoid}figure,table{page-break-inside:avoid}}`;
+@page{size:A4 landscape;margin:10mm}
+@media print{body{margin:0;max-width:none}table{font-size:.7rem}th,td{padding:.15rem .3rem}h2{page-break-after:avoid}figure,table{page-break-inside:avoid}}`;
 
 function table(t: Table, totalLast = false): string {
   const head = `<tr>${t.head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr>`;

@@ -91,7 +91,7 @@ export function scaleTable(p: Projection, json: ReportJson): Table {
 function risingRatesCell(r: ReportJson['scales'][number]['rising_cache_rates']): string {
   if (r.saving_usd === 0) return '-';
   const share = r.share_of_sublinear_gap === null ? '' : ` (${rate(r.share_of_sublinear_gap)} of the gap to linear)`;
-  return `${r.saving_usd.toFixed(2)}${share}`;
+  return `${r.saving_usd.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}${share}`;
 }
 
 export function sensitivityTable(s: Sensitivity): Table {
