@@ -1,6 +1,6 @@
 // `costwise project`: monthly cost projections from a scenario file or from the ledger.
-import { existsSync, writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { accessSync, constants, existsSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { stringify } from 'yaml';
 import { buildCatalog } from '../config/catalog.js';
@@ -10,7 +10,8 @@ import type { Config } from '../config/schema.js';
 import { deriveScenario, readLedgerWindow } from '../projection/from-ledger.js';
 import { loadScenario, parseScenario, ScenarioError } from '../projection/load.js';
 import { project } from '../projection/project.js';
-import { FORMATS, render, type Format } from '../projection/report/render.js';
+import { ChromiumError } from '../projection/report/chromium.js';
+import { BINARY_FORMATS, FORMATS, render, type Format } from '../projection/report/render.js';
 import type { Scenario } from '../projection/scenario.js';
 import { sensitivity } from '../projection/sensitivity.js';
 
@@ -30,6 +31,8 @@ export interface ProjectOptions {
 export interface ProjectResult {
   /** What goes to --out, or to standard output. */
   text: string;
+  /** The workbook or PDF, for --out. */
+  bytes?: Uint8Array;
   /** Further files to write (the HTML report's charts). */
   extra: Map<string, string>;
   /** Notes for standard error. */
@@ -80,10 +83,18 @@ async function scenarioFromLedger(opts: ProjectOptions, notes: string[]): Promis
   } finally {
     await store.close();
   }
-  const catalog = buildCatalog(loadConfig(config || undefined).config, 'http://127.0.0.1:1');
+  const loaded = loadConfig(config || undefined).config;
+  const catalog = buildCatalog(loaded, 'http://127.0.0.1:1');
   let derived;
   try {
-    derived = deriveScenario(rows, { days: opts.days, months: opts.months, growth: opts.growth, catalog, config });
+    derived = deriveScenario(rows, {
+      days: opts.days,
+      months: opts.months,
+      growth: opts.growth,
+      catalog,
+      config,
+      responseCacheTtlSeconds: loaded.cache.ttlSeconds,
+    });
   } catch (err) {
     throw new ScenarioError([`--from-ledger: ${(err as Error).message}`], ledgerName(ledger));
   }
@@ -95,9 +106,41 @@ async function scenarioFromLedger(opts: ProjectOptions, notes: string[]): Promis
   return { scenario: parseScenario(derived.input, ''), yaml };
 }
 
+/** A report that cannot be produced or written where asked (exit code 2, like a bad scenario). */
+export class OutputError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'OutputError';
+  }
+}
+
+/** Refuses an --out that cannot be written before any work is done (a PDF takes seconds to print). */
+function checkWritable(out: string): void {
+  const dir = dirname(resolve(out));
+  const problem = (why: string): OutputError => new OutputError(`--out ${out}: cannot write the report: ${why}`);
+  if (!existsSync(dir)) throw problem(`the directory ${dir} does not exist`);
+  if (!statSync(dir).isDirectory()) throw problem(`${dir} is not a directory`);
+  if (existsSync(out)) {
+    if (statSync(out).isDirectory()) throw problem('it is a directory');
+    try {
+      accessSync(out, constants.W_OK);
+    } catch {
+      throw problem('the file is not writable');
+    }
+    return;
+  }
+  try {
+    accessSync(dir, constants.W_OK);
+  } catch {
+    throw problem(`the directory ${dir} is not writable`);
+  }
+}
+
 export async function executeProject(opts: ProjectOptions): Promise<ProjectResult> {
   const notes: string[] = [];
   if (!opts.scenario === !opts.fromLedger) throw new ScenarioError(['give either --scenario <file> or --from-ledger'], '');
+  if (BINARY_FORMATS.has(opts.format) && !opts.out) throw new OutputError(`--format ${opts.format} writes a file: give --out <file>`);
+  if (opts.out) checkWritable(opts.out);
   let scenario: Scenario;
   if (opts.fromLedger) {
     const derived = await scenarioFromLedger(opts, notes);
@@ -107,7 +150,13 @@ export async function executeProject(opts: ProjectOptions): Promise<ProjectResul
     scenario = loadScenario(opts.scenario!);
   }
   const projection = project(scenario, opts.scale ?? scenario.scaleFactors);
-  const rendered = render(projection, sensitivity(scenario), opts.format, opts.out);
+  let rendered;
+  try {
+    rendered = await render(projection, sensitivity(scenario), opts.format, opts.out);
+  } catch (err) {
+    if (err instanceof ChromiumError) throw new OutputError(err.message);
+    throw err;
+  }
   if (opts.format === 'html' && !opts.out) notes.push('the chart SVG files are written only with --out');
   return { ...rendered, notes };
 }
@@ -117,7 +166,7 @@ export async function runProject(opts: ProjectOptions): Promise<void> {
   try {
     result = await executeProject(opts);
   } catch (err) {
-    if (err instanceof ScenarioError || err instanceof ConfigError) {
+    if (err instanceof ScenarioError || err instanceof ConfigError || err instanceof OutputError) {
       process.stderr.write(`costwise project: ${err.message}\n`);
       process.exit(2);
     }
@@ -125,8 +174,13 @@ export async function runProject(opts: ProjectOptions): Promise<void> {
   }
   for (const note of result.notes) process.stderr.write(`costwise project: ${note}\n`);
   if (opts.out) {
-    writeFileSync(opts.out, result.text);
-    for (const [path, content] of result.extra) writeFileSync(path, content);
+    try {
+      writeFileSync(opts.out, result.bytes ?? result.text);
+      for (const [path, content] of result.extra) writeFileSync(path, content);
+    } catch (err) {
+      process.stderr.write(`costwise project: --out ${opts.out}: cannot write the report: ${(err as Error).message}\n`);
+      process.exit(2);
+    }
     process.stderr.write(`costwise project: wrote ${[opts.out, ...result.extra.keys()].join(', ')}\n`);
   } else {
     process.stdout.write(result.text);
@@ -145,7 +199,7 @@ export function registerProjectCommand(program: Command): void {
     .option('--growth <x>', 'with --from-ledger: monthly growth as a fraction (0.05 = 5%)', growthRate, 0)
     .option('--print-scenario', 'with --from-ledger: print the derived scenario as YAML and stop')
     .addOption(new Option('-f, --format <format>', 'output format').choices([...FORMATS]).default('table'))
-    .option('-o, --out <file>', 'write the report here (html: also <name>-cost.svg, -savings.svg, -scales.svg next to it)')
+    .option('-o, --out <file>', 'write the report here (html: also <name>-cost.svg, -savings.svg, -scales.svg next to it; xlsx and pdf need it)')
     .option('--scale <list>', "scale factors, e.g. 1,3,10 (default: the scenario's, else 1,3,10)", scaleList)
     .action(async (opts: ProjectOptions) => {
       await runProject(opts);

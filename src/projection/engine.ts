@@ -19,6 +19,7 @@
 // requestCostPico (the gateway's costPico on the request's token classes).
 import { ZERO_USAGE, type Usage } from '../core/canonical.js';
 import type { Deployment } from '../config/catalog.js';
+import { monthlyRate, ttlHitRate } from './popularity.js';
 import { hasBatchApi, requestCostPico, type Mode } from './price-request.js';
 import { servingModel } from './route.js';
 import type { Assumptions, RequestType } from './scenario.js';
@@ -32,6 +33,8 @@ export interface TypeMonth {
   requests: number;
   naiveModel: string;
   servedModel: string;
+  /** The response-cache hit rate and prompt-cache reuse rate this month's traffic gets. */
+  rates: EffectiveRates;
   inputTokensAfterOptimization: number;
   responseCacheHits: number;
   /** Requests that read the shared prefix from the provider's prompt cache (0 when caching does not pay). */
@@ -42,21 +45,48 @@ export interface TypeMonth {
   stages: bigint[];
 }
 
-/** Rates as they apply at `load` × the month-1, scale-1 volume. */
+/** The rates one request type gets in one month. */
 export interface EffectiveRates {
+  /** Response-cache hits (exact + semantic) as a share of requests. */
   hitRate: number;
+  /** The exact part of hitRate: as stated, or derived from key popularity and the request rate. */
+  exactHitRate: number;
+  /** Share of the requests sent upstream that read the prefix from the provider's cache. */
   reuseRate: number;
 }
 
+export interface RateContext {
+  /** This month's volume ÷ the month-1 volume at 1×. */
+  load: number;
+  growsWithVolume: boolean;
+  /** This type's requests this month. */
+  requests: number;
+}
+
+const PROMPT_CACHE_TTL_SECONDS: Record<Assumptions['ttl'], number> = { '5m': 300, '1h': 3600 };
+
 /**
- * With `growsWithVolume`, a prefix is reused when another request with it arrives within the TTL;
- * with Poisson arrivals that chance is 1 − e^(−λT), so at `load` times the traffic it becomes
- * 1 − (1 − r)^load. Response-cache hit rates stay as given (their ceiling is the share of repeat
- * questions, which traffic does not raise).
+ * Stated rates, or rates that follow the traffic:
+ * - with a key popularity (`exactPopularity`, `prefixPopularity`), the TTL-cache model of
+ *   popularity.ts at this month's request rate: the response cache sees all the type's requests,
+ *   the prompt cache only those the response cache did not answer;
+ * - otherwise, with `growsWithVolume`, a prefix is reused when another request with it arrives
+ *   within the TTL; with Poisson arrivals that chance is 1 − e^(−λT), so at `load` times the
+ *   traffic it becomes 1 − (1 − r)^load. Stated response-cache hit rates stay as given.
  */
-export function effectiveRates(a: Assumptions, load: number, growsWithVolume: boolean): EffectiveRates {
-  const reuseRate = growsWithVolume && load > 0 ? 1 - Math.pow(1 - a.reuseRate, load) : a.reuseRate;
-  return { hitRate: a.exactHitRate + a.semanticHitRate, reuseRate };
+export function effectiveRates(a: Assumptions, ctx: RateContext): EffectiveRates {
+  const exactHitRate = a.exactPopularity
+    ? ttlHitRate(a.exactPopularity, monthlyRate(ctx.requests), a.exactPopularity.ttlSeconds, 'from-write')
+    : a.exactHitRate;
+  const hitRate = Math.min(1, exactHitRate + a.semanticHitRate);
+  let reuseRate = a.reuseRate;
+  if (a.prefixPopularity) {
+    const upstream = ctx.requests - portion(ctx.requests, hitRate);
+    reuseRate = ttlHitRate(a.prefixPopularity, monthlyRate(upstream), PROMPT_CACHE_TTL_SECONDS[a.ttl], 'refresh-on-hit');
+  } else if (ctx.growsWithVolume && ctx.load > 0) {
+    reuseRate = 1 - Math.pow(1 - a.reuseRate, ctx.load);
+  }
+  return { hitRate, exactHitRate, reuseRate };
 }
 
 const usage = (input: number, output: number, cached = 0, cache: 'read' | '5m' | '1h' = 'read'): Usage => ({
@@ -123,6 +153,7 @@ export function projectTypeMonth({ type: t, requests: n, rates, available }: Typ
     requests: n,
     naiveModel: t.naive.name,
     servedModel: served.name,
+    rates,
     inputTokensAfterOptimization: input,
     responseCacheHits: hits,
     promptCacheReads: useCache ? readsSync + readsBatch : 0,

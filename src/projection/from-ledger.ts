@@ -6,7 +6,9 @@
 import { totalInputTokens } from '../core/canonical.js';
 import type { Catalog } from '../config/catalog.js';
 import type { DurableStore, LedgerRow } from '../storage/types.js';
+import { fitPopularity } from './fit-popularity.js';
 import type { AssumptionsInput, ScenarioInput } from './schema.js';
+import { RESPONSE_CACHE_TTL_SECONDS } from './scenario.js';
 
 export const DAY_MS = 86_400_000;
 const DAYS_PER_MONTH = 30;
@@ -46,6 +48,8 @@ export interface DeriveOptions {
   /** Config file whose catalog prices the scenario ('' for the embedded default). */
   config: string;
   name?: string;
+  /** The response cache's TTL (config `cache.ttlSeconds`), for the popularity fit. */
+  responseCacheTtlSeconds?: number;
 }
 
 const round = (v: number, digits = 6): number => +v.toFixed(digits);
@@ -58,8 +62,30 @@ function mostFrequent(values: readonly string[]): string | undefined {
   return best;
 }
 
-function assumptionsOf(rows: readonly LedgerRow[]): AssumptionsInput {
-  const misses = rows.filter((r) => r.cache !== 'hit-exact' && r.cache !== 'hit-semantic');
+const isHit = (r: LedgerRow): boolean => r.cache === 'hit-exact' || r.cache === 'hit-semantic';
+
+/**
+ * Key popularity behind the observed hits (fit-popularity.ts), so the projection can derive each
+ * month's rates from its traffic: exact-cache keys from all the type's requests, shared prefixes
+ * from its upstream requests that read or wrote a cached prefix.
+ */
+function popularityOf(rows: readonly LedgerRow[], responseTtl: number, ttl: '5m' | '1h'): Pick<AssumptionsInput, 'response_cache' | 'prompt_cache'> {
+  const exact = fitPopularity(
+    rows.map((r) => ({ ts: r.ts, hit: r.cache === 'hit-exact' })),
+    { ttlSeconds: responseTtl, kind: 'from-write' },
+  );
+  const prefixEvents = rows
+    .filter((r) => !isHit(r) && r.cacheReadTokens + r.cacheWrite5mTokens + r.cacheWrite1hTokens > 0)
+    .map((r) => ({ ts: r.ts, hit: r.cacheReadTokens > 0 }));
+  const prefix = fitPopularity(prefixEvents, { ttlSeconds: ttl === '1h' ? 3600 : 300, kind: 'refresh-on-hit' });
+  return {
+    ...(exact ? { response_cache: { popularity: { zipf_exponent: exact.zipfExponent, catalogue_size: exact.catalogueSize, ttl_seconds: responseTtl } } } : {}),
+    ...(prefix ? { prompt_cache: { popularity: { zipf_exponent: prefix.zipfExponent, catalogue_size: prefix.catalogueSize } } } : {}),
+  };
+}
+
+function assumptionsOf(rows: readonly LedgerRow[], responseTtl: number): AssumptionsInput {
+  const misses = rows.filter((r) => !isHit(r));
   let input = 0;
   let read = 0;
   let write5m = 0;
@@ -72,15 +98,19 @@ function assumptionsOf(rows: readonly LedgerRow[]): AssumptionsInput {
   }
   const cached = read + write5m + write1h;
   const batched = misses.filter((r) => r.technique === 'batch' || r.technique === 'batching').length;
+  const ttl = write1h > write5m ? '1h' : '5m';
+  const fitted = popularityOf(rows, responseTtl, ttl);
   return {
     response_cache: {
       exact_hit_rate: round(rows.filter((r) => r.cache === 'hit-exact').length / rows.length),
       semantic_hit_rate: round(rows.filter((r) => r.cache === 'hit-semantic').length / rows.length),
+      ...fitted.response_cache,
     },
     prompt_cache: {
       prefix_share: input > 0 ? round(cached / input) : 0,
       reuse_rate: cached > 0 ? round(read / cached) : 0,
-      ttl: write1h > write5m ? '1h' : '5m',
+      ttl,
+      ...fitted.prompt_cache,
     },
     batchable_share: misses.length ? round(batched / misses.length) : 0,
   };
@@ -113,7 +143,7 @@ export function deriveScenario(rows: readonly LedgerRow[], opts: DeriveOptions):
       // A request for `auto`, a tier or a router has no model of its own: a naive deployment is taken
       // to send it to the model that served it.
       naive_model: isChat(requested) ? requested : served,
-      assumptions: assumptionsOf(list),
+      assumptions: assumptionsOf(list, opts.responseCacheTtlSeconds ?? RESPONSE_CACHE_TTL_SECONDS),
     });
   }
   // Rounded shares can miss 1 by a few millionths: the largest type absorbs the difference.

@@ -32,20 +32,23 @@ export function zeroSavings(): Savings {
   return { routing: 0n, prompt_optimization: 0n, response_caching: 0n, prompt_caching: 0n, batching: 0n };
 }
 
-function monthResult(scenario: Scenario, month: number, scale: number): MonthResult {
-  const volume = scenario.monthlyVolume[month - 1]! * scale;
-  const requests = Math.round(volume);
+/**
+ * One month at `scale`. Cache rates that follow the traffic are taken at `rateScale` (normally
+ * `scale`; 1 freezes them at the scenario's own volume, to show what growing hit rates are worth).
+ */
+function monthResult(scenario: Scenario, month: number, scale: number, rateScale: number): MonthResult {
+  const stated = scenario.monthlyVolume[month - 1]!;
+  const requests = Math.round(stated * scale);
   const reference = scenario.monthlyVolume[0]!;
-  const load = reference > 0 ? volume / reference : 1;
-  const counts = splitByShare(
-    requests,
-    scenario.types.map((t) => t.share),
-  );
+  const shares = scenario.types.map((t) => t.share);
+  const counts = splitByShare(requests, shares);
+  const rateCounts = rateScale === scale ? counts : splitByShare(Math.round(stated * rateScale), shares);
+  const load = reference > 0 ? (stated * rateScale) / reference : 1;
   const types = scenario.types.map((type, i) =>
     projectTypeMonth({
       type,
       requests: counts[i]!,
-      rates: effectiveRates(type.assumptions, load, scenario.reuseGrowsWithVolume),
+      rates: effectiveRates(type.assumptions, { load, growsWithVolume: scenario.reuseGrowsWithVolume, requests: rateCounts[i]! }),
       available: scenario.available,
     }),
   );
@@ -71,8 +74,8 @@ export function totalsOf(months: readonly MonthResult[]): Totals {
   return total;
 }
 
-export function projectAtScale(scenario: Scenario, scale: number): ScaleResult {
-  const months = scenario.monthlyVolume.map((_, i) => monthResult(scenario, i + 1, scale));
+export function projectAtScale(scenario: Scenario, scale: number, rateScale: number = scale): ScaleResult {
+  const months = scenario.monthlyVolume.map((_, i) => monthResult(scenario, i + 1, scale, rateScale));
   return { scale, months, total: totalsOf(months) };
 }
 
@@ -81,10 +84,27 @@ export interface Projection {
   /** The scenario as written (scale 1). */
   base: ScaleResult;
   scales: ScaleResult[];
+  /** Each scale again with every cache rate held at its 1× value: what rising hit rates are worth. */
+  ratesAt1x: ScaleResult[];
 }
 
 export function project(scenario: Scenario, scaleFactors: readonly number[] = scenario.scaleFactors): Projection {
   const scales = scaleFactors.map((s) => projectAtScale(scenario, s));
   const base = scales.find((s) => s.scale === 1) ?? projectAtScale(scenario, 1);
-  return { scenario, base, scales };
+  const ratesAt1x = scales.map((s) => (s.scale === 1 ? s : projectAtScale(scenario, s.scale, 1)));
+  return { scenario, base, scales, ratesAt1x };
+}
+
+/** Response-cache hits per request and prompt-cache reads per upstream request, as projected. */
+export function cacheRates(months: readonly MonthResult[]): { hitRate: number; reuseRate: number } {
+  let requests = 0;
+  let hits = 0;
+  let reads = 0;
+  for (const m of months)
+    for (const t of m.types) {
+      requests += t.requests;
+      hits += t.responseCacheHits;
+      reads += t.promptCacheReads;
+    }
+  return { hitRate: requests ? hits / requests : 0, reuseRate: requests > hits ? reads / (requests - hits) : 0 };
 }

@@ -4,7 +4,15 @@ import type { Catalog, Deployment } from '../config/catalog.js';
 import { TIERS } from '../routing/policy/tiers.js';
 import { servingModel } from './route.js';
 import type { AssumptionsInput, ScenarioInput } from './schema.js';
-import { DEFAULT_SCALE_FACTORS, NO_ASSUMPTIONS, type Assumptions, type RequestType, type Scenario, type Serve } from './scenario.js';
+import {
+  DEFAULT_SCALE_FACTORS,
+  NO_ASSUMPTIONS,
+  RESPONSE_CACHE_TTL_SECONDS,
+  type Assumptions,
+  type RequestType,
+  type Scenario,
+  type Serve,
+} from './scenario.js';
 
 export type Resolution = { ok: true; scenario: Scenario } | { ok: false; problems: string[] };
 
@@ -18,6 +26,16 @@ function mergeAssumptions(base: Assumptions, over: AssumptionsInput | undefined)
     reuseRate: over.prompt_cache?.reuse_rate ?? base.reuseRate,
     ttl: over.prompt_cache?.ttl ?? base.ttl,
     batchableShare: over.batchable_share ?? base.batchableShare,
+    exactPopularity: over.response_cache?.popularity
+      ? {
+          zipfExponent: over.response_cache.popularity.zipf_exponent,
+          catalogueSize: over.response_cache.popularity.catalogue_size,
+          ttlSeconds: over.response_cache.popularity.ttl_seconds ?? RESPONSE_CACHE_TTL_SECONDS,
+        }
+      : base.exactPopularity,
+    prefixPopularity: over.prompt_cache?.popularity
+      ? { zipfExponent: over.prompt_cache.popularity.zipf_exponent, catalogueSize: over.prompt_cache.popularity.catalogue_size }
+      : base.prefixPopularity,
   };
 }
 
@@ -122,6 +140,9 @@ export function resolveScenario(input: ScenarioInput, catalog: Catalog, catalogS
       description: input.description ?? '',
       monthlyVolume: monthlyVolume(input),
       volumeNote: volumeNote(input),
+      volumeSpec: input.volume.monthly
+        ? { kind: 'monthly', monthly: [...input.volume.monthly] }
+        : { kind: 'growth', launch: input.volume.launch ?? 0, growth: input.volume.growth ?? 0 },
       types,
       available,
       reuseGrowsWithVolume: input.reuse_grows_with_volume ?? false,

@@ -1,6 +1,7 @@
 // A scenario after validation and resolution against the catalog: what the engine consumes.
 import type { Deployment } from '../config/catalog.js';
 import type { Tier } from '../routing/policy/tiers.js';
+import type { Popularity } from './popularity.js';
 
 /** Every technique assumption of one request type, defaults merged with the type's overrides. */
 export interface Assumptions {
@@ -14,7 +15,14 @@ export interface Assumptions {
   reuseRate: number;
   ttl: '5m' | '1h';
   batchableShare: number;
+  /** When set, the exact hit rate is derived each month from the request rate (then exactHitRate is unused). */
+  exactPopularity: (Popularity & { ttlSeconds: number }) | null;
+  /** When set, the prefix reuse rate is derived each month from the upstream request rate. */
+  prefixPopularity: Popularity | null;
 }
+
+/** The response cache's default TTL (config `cache.ttlSeconds`). */
+export const RESPONSE_CACHE_TTL_SECONDS = 3600;
 
 export type Serve = { kind: 'tier'; tier: Tier } | { kind: 'model'; model: Deployment };
 
@@ -30,6 +38,8 @@ export interface RequestType {
   assumptions: Assumptions;
 }
 
+export type VolumeSpec = { kind: 'growth'; launch: number; growth: number | number[] } | { kind: 'monthly'; monthly: number[] };
+
 export interface Scenario {
   name: string;
   description: string;
@@ -37,6 +47,8 @@ export interface Scenario {
   monthlyVolume: number[];
   /** How the volume was stated, for the assumptions table. */
   volumeNote: string;
+  /** The volume as written (the spreadsheet export rebuilds monthlyVolume from it with formulas). */
+  volumeSpec: VolumeSpec;
   types: RequestType[];
   /** The models routing may choose from. */
   available: Deployment[];
@@ -56,4 +68,6 @@ export const NO_ASSUMPTIONS: Readonly<Assumptions> = Object.freeze({
   reuseRate: 0,
   ttl: '5m',
   batchableShare: 0,
+  exactPopularity: null,
+  prefixPopularity: null,
 });

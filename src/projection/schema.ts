@@ -18,12 +18,41 @@ const fraction = () =>
     .max(1, 'must be between 0 and 1');
 const name = () => z.string({ error: required('a string') }).min(1, 'must not be empty');
 
+const zipfExponent = () =>
+  z
+    .number({ error: required('a number (the Zipf exponent, typically 0.6 to 1.2)') })
+    .gt(0, 'must be greater than 0')
+    .max(5, 'must be at most 5');
+const catalogueSize = () =>
+  z
+    .number({ error: required('a whole number of distinct keys') })
+    .int('must be a whole number of distinct keys')
+    .min(1, 'must be at least 1')
+    .max(1e9, 'must be at most 1,000,000,000');
+
+/**
+ * How often the same key comes back: requests draw keys from a Zipf popularity (p_i ∝ i^−s) over
+ * `catalogue_size` keys. With it, a hit rate is derived from each month's request rate instead of
+ * being fixed (src/projection/popularity.ts).
+ */
+const popularity = <T extends z.ZodRawShape>(extra: T) => z.strictObject({ zipf_exponent: zipfExponent(), catalogue_size: catalogueSize(), ...extra });
+
 /** Technique assumptions: the defaults for every request type, each overridable per type. */
 export const assumptionsSchema = z.strictObject({
   /** Share of input tokens removed by prompt optimisation (0 = none). */
   prompt_optimization: fraction().optional(),
   response_cache: z
-    .strictObject({ exact_hit_rate: fraction().optional(), semantic_hit_rate: fraction().optional() })
+    .strictObject({
+      exact_hit_rate: fraction().optional(),
+      semantic_hit_rate: fraction().optional(),
+      /** Derive the exact hit rate per month from the popularity of exact-cache keys and the cache TTL. */
+      popularity: popularity({
+        ttl_seconds: z
+          .number({ error: required('a number of seconds') })
+          .positive('must be greater than 0')
+          .optional(),
+      }).optional(),
+    })
     .refine((r) => (r.exact_hit_rate ?? 0) + (r.semantic_hit_rate ?? 0) <= 1 + 1e-9, 'exact_hit_rate + semantic_hit_rate must not exceed 1')
     .optional(),
   prompt_cache: z
@@ -33,6 +62,8 @@ export const assumptionsSchema = z.strictObject({
       /** Share of requests that find that prefix still cached (the rest write it). */
       reuse_rate: fraction().optional(),
       ttl: z.enum(['5m', '1h'], { error: 'must be "5m" or "1h"' }).optional(),
+      /** Derive the reuse rate per month from the popularity of shared prefixes and the TTL. */
+      popularity: popularity({}).optional(),
     })
     .optional(),
   /** Share of requests that can wait for a provider batch API (up to 24 h). */

@@ -2,7 +2,7 @@
 // own, everything else as written, projected at scale 1. Rates are clamped to [0, 1] and the mix
 // is renormalised when one type's share moves, so every varied scenario is still a valid one.
 import { projectAtScale } from './project.js';
-import type { Assumptions, RequestType, Scenario } from './scenario.js';
+import type { RequestType, Scenario } from './scenario.js';
 
 export const SENSITIVITY_RANGE = 0.2;
 
@@ -37,7 +37,9 @@ function eachType(s: Scenario, f: (t: RequestType) => RequestType): Scenario {
   return { ...s, types: s.types.map(f) };
 }
 
-function rate(assumption: string, key: keyof Omit<Assumptions, 'ttl'>): Variation {
+type RateKey = 'promptOptimization' | 'prefixShare' | 'reuseRate' | 'batchableShare';
+
+function rate(assumption: string, key: RateKey): Variation {
   return {
     assumption,
     applies: (s) => s.types.some((t) => t.assumptions[key] > 0),
@@ -80,6 +82,25 @@ const VARIATIONS: readonly Variation[] = [
         const total = a.exactHitRate + a.semanticHitRate;
         const k = total * f > 1 ? 1 / total : f;
         return { ...t, assumptions: { ...a, exactHitRate: a.exactHitRate * k, semanticHitRate: a.semanticHitRate * k } };
+      }),
+  },
+  {
+    // A bigger catalogue spreads the same traffic over more keys: fewer repeats within the TTL.
+    assumption: 'exact-cache key catalogue size',
+    applies: (s) => s.types.some((t) => t.assumptions.exactPopularity !== null),
+    apply: (s, f) =>
+      eachType(s, (t) => {
+        const p = t.assumptions.exactPopularity;
+        return p ? { ...t, assumptions: { ...t.assumptions, exactPopularity: { ...p, catalogueSize: Math.max(1, Math.round(p.catalogueSize * f)) } } } : t;
+      }),
+  },
+  {
+    assumption: 'prompt-cache prefix catalogue size',
+    applies: (s) => s.types.some((t) => t.assumptions.prefixPopularity !== null),
+    apply: (s, f) =>
+      eachType(s, (t) => {
+        const p = t.assumptions.prefixPopularity;
+        return p ? { ...t, assumptions: { ...t.assumptions, prefixPopularity: { ...p, catalogueSize: Math.max(1, Math.round(p.catalogueSize * f)) } } } : t;
       }),
   },
   rate('prompt-cache prefix share', 'prefixShare'),

@@ -89,7 +89,16 @@ export class TempDir {
 
 const usd = z.number();
 const savings = z.record(z.enum(TECHNIQUES), usd);
-const month = z.object({ month: z.number(), requests: z.number(), naive_cost_usd: usd, optimized_cost_usd: usd, savings_usd: savings });
+const cacheRates = z.object({ response_cache_hit_rate: z.number(), prompt_cache_reuse_rate: z.number() });
+const month = z.object({
+  month: z.number(),
+  requests: z.number(),
+  naive_cost_usd: usd,
+  optimized_cost_usd: usd,
+  savings_usd: savings,
+  cache_rates: cacheRates,
+});
+const risingRates = z.object({ optimized_at_1x_rates_usd: usd, saving_usd: usd, share_of_sublinear_gap: z.number().nullable() });
 const totals = z.object({ requests: z.number(), naive_cost_usd: usd, optimized_cost_usd: usd, savings_usd: savings });
 
 /** `costwise project --format json`, checked against the report's own type at compile time and its shape at run time. */
@@ -120,12 +129,14 @@ const ReportSchema = z.object({
         reuse_rate: z.number(),
         ttl: z.string(),
         batchable_share: z.number(),
+        exact_popularity: z.object({ zipf_exponent: z.number(), catalogue_size: z.number(), ttl_seconds: z.number() }).nullable(),
+        prefix_popularity: z.object({ zipf_exponent: z.number(), catalogue_size: z.number() }).nullable(),
       }),
     ),
   }),
   months: z.array(month),
   totals,
-  scales: z.array(z.object({ scale: z.number(), months: z.array(month), totals, optimized_vs_linear: z.number() })),
+  scales: z.array(z.object({ scale: z.number(), months: z.array(month), totals, optimized_vs_linear: z.number(), rising_cache_rates: risingRates })),
   sensitivity: z.object({
     range: z.number(),
     metric: z.string(),

@@ -97,11 +97,13 @@ describe('hand-computed scenario', () => {
       naive_cost_usd: 9,
       optimized_cost_usd: 4.81728,
       savings_usd: { routing: 2.4, prompt_optimization: 0.06, response_caching: 0.228, prompt_caching: 0.14472, batching: 1.35 },
+      // 120 of 1,000 requests hit the response cache; 384 of the 880 sent upstream read the prefix.
+      cache_rates: { response_cache_hit_rate: 0.12, prompt_cache_reuse_rate: 0.436364 },
     });
     expect(json.totals.optimized_cost_usd).toBe(14.45184);
     const csv = (await executeProject({ scenario: file, format: 'csv', days: 30, months: 12, growth: 0 })).text.trim().split('\n');
-    expect(csv[1]).toBe('1,1,1000,9.00,4.82,2.40,0.06,0.23,0.14,1.35');
-    expect(csv[2]).toBe('1,2,2000,18.00,9.63,4.80,0.12,0.46,0.29,2.70');
+    expect(csv[1]).toBe('1,1,1000,9.00,4.82,2.40,0.06,0.23,0.14,1.35,0.120000,0.436364');
+    expect(csv[2]).toBe('1,2,2000,18.00,9.63,4.80,0.12,0.46,0.29,2.70,0.120000,0.436364');
   });
 
   it('prompt caching is left off when its writes would cost more than its reads save', () => {

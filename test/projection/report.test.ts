@@ -21,7 +21,7 @@ describe('costwise project output', () => {
     expect(Object.keys(json).sort()).toEqual(['months', 'scales', 'scenario', 'sensitivity', 'totals']);
     expect(json.months).toHaveLength(2);
     for (const m of json.months) {
-      expect(Object.keys(m).sort()).toEqual(['month', 'naive_cost_usd', 'optimized_cost_usd', 'requests', 'savings_usd']);
+      expect(Object.keys(m).sort()).toEqual(['cache_rates', 'month', 'naive_cost_usd', 'optimized_cost_usd', 'requests', 'savings_usd']);
       expect(Object.keys(m.savings_usd)).toEqual([...TECHNIQUES]);
     }
     expect(json.scales.map((s) => s.scale)).toEqual([1, 3]);
@@ -43,7 +43,7 @@ describe('costwise project output', () => {
   it('--format csv: a header and one row per scale and month', async () => {
     const lines = (await executeProject(opts({ scenario: tmp.scenario(handScenario()), format: 'csv' }))).text.trim().split('\n');
     expect(lines[0]).toBe(
-      'scale,month,requests,naive_cost_usd,optimized_cost_usd,saving_routing_usd,saving_prompt_optimization_usd,saving_response_caching_usd,saving_prompt_caching_usd,saving_batching_usd',
+      'scale,month,requests,naive_cost_usd,optimized_cost_usd,saving_routing_usd,saving_prompt_optimization_usd,saving_response_caching_usd,saving_prompt_caching_usd,saving_batching_usd,response_cache_hit_rate,prompt_cache_reuse_rate',
     );
     expect(lines).toHaveLength(1 + 2 * 2);
     expect(lines[3]).toMatch(/^3,1,3000,27.00,14.45,/);

@@ -23,12 +23,25 @@ table{border-collapse:collapse;margin:.6rem 0;font-size:.85rem}th,td{border:1px 
 th{background:#f4f6f7}td:first-child,th:first-child{text-align:left}tr.total td{font-weight:bold;background:#fafafa}
 .headline{display:flex;gap:1rem;flex-wrap:wrap}.headline div{border:1px solid #ddd;border-radius:6px;padding:.6rem 1rem;min-width:12rem}
 .headline b{display:block;font-size:1.3rem}.note{color:#555;font-size:.85rem}figure{margin:1rem 0}svg{max-width:100%;height:auto}
-@media print{body{margin:0}h2{page-break-after:avoid}figure,table{page-break-inside:avoid}}`;
+@page{size:A4 landscape;margin:10mm}
+@media print{body{margin:0;max-width:none}table{font-size:.7rem}th,td{padding:.15rem .3rem}h2{page-break-after:avoid}figure,table{page-break-inside:avoid}}`;
 
 function table(t: Table, totalLast = false): string {
   const head = `<tr>${t.head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr>`;
   const rows = t.rows.map((r, i) => `<tr${totalLast && i === t.rows.length - 1 ? ' class="total"' : ''}>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`);
   return `<table>\n${head}\n${rows.join('\n')}\n</table>`;
+}
+
+function scaleEffectsNote(json: ReportInput['json']): string {
+  const top = json.scales[json.scales.length - 1];
+  if (!top || top.rising_cache_rates.saving_usd === 0)
+    return '<p class="note">Cache hit rates are fixed at the stated rates at every scale; the month tables show them.</p>';
+  const r = top.rising_cache_rates;
+  const share =
+    r.share_of_sublinear_gap === null
+      ? ''
+      : `, ${(r.share_of_sublinear_gap * 100).toFixed(1)}% of the gap between the optimised total and a straight line from 1×`;
+  return `<p class="note">Cache hit rates rise with the traffic (the month tables show each month's). At ${top.scale}× they save $${r.saving_usd.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })} against the same traffic with the 1× rates${esc(share)}.</p>`;
 }
 
 export function renderHtml(r: ReportInput, charts: Charts): string {
@@ -60,6 +73,7 @@ export function renderHtml(r: ReportInput, charts: Charts): string {
     '<h2>Scale comparison</h2>',
     `<figure>${charts.scales}</figure>`,
     table(scaleTable(p, json)),
+    scaleEffectsNote(json),
     ...p.scales.flatMap((x) => [`<h2>Month by month at ${x.scale}× (USD)</h2>`, table(monthTable(x), true)]),
     `<h2>Sensitivity (each assumption ±${Math.round(s.range * 100)}%)</h2>`,
     `<p class="note">Optimised cost at 1× with one assumption varied, everything else as written: month 1 ${cents(s.month1BasePico)}, total ${cents(s.totalBasePico)}.${biggest ? ` The result moves most with <b>${esc(biggest.assumption)}</b>.` : ''}</p>`,

@@ -1,7 +1,7 @@
 // The report every format renders: the projection at each scale, the sensitivity table and the
 // assumptions, as one plain JSON-ready object (USD as numbers, rates as fractions).
 import { TECHNIQUES, type Technique } from '../engine.js';
-import type { MonthResult, Projection, Totals } from '../project.js';
+import { cacheRates, type MonthResult, type Projection, type ScaleResult, type Totals } from '../project.js';
 import type { RequestType, Scenario } from '../scenario.js';
 import type { Sensitivity } from '../sensitivity.js';
 import { servingModel } from '../route.js';
@@ -15,6 +15,13 @@ export interface MonthJson {
   naive_cost_usd: number;
   optimized_cost_usd: number;
   savings_usd: SavingsUsd;
+  /** Response-cache hits per request and prompt-cache reads per upstream request this month. */
+  cache_rates: CacheRatesJson;
+}
+
+export interface CacheRatesJson {
+  response_cache_hit_rate: number;
+  prompt_cache_reuse_rate: number;
 }
 
 export interface TotalsJson {
@@ -30,6 +37,14 @@ export interface ScaleJson {
   totals: TotalsJson;
   /** Optimised total ÷ (scale × the scale-1 optimised total): below 1 means it grows sub-linearly. */
   optimized_vs_linear: number;
+  /** What hit rates that rise with the traffic save at this scale (0 when every rate is fixed). */
+  rising_cache_rates: {
+    /** The optimised total with every cache rate held at its 1× value. */
+    optimized_at_1x_rates_usd: number;
+    saving_usd: number;
+    /** saving_usd ÷ (linear − optimised total): how much of the sub-linear growth is caching; null when there is no gap. */
+    share_of_sublinear_gap: number | null;
+  };
 }
 
 export interface TypeJson {
@@ -47,6 +62,10 @@ export interface TypeJson {
   reuse_rate: number;
   ttl: string;
   batchable_share: number;
+  /** Set when the exact hit rate is derived each month from key popularity (then exact_hit_rate is unused). */
+  exact_popularity: { zipf_exponent: number; catalogue_size: number; ttl_seconds: number } | null;
+  /** Set when the prefix reuse rate is derived each month from prefix popularity. */
+  prefix_popularity: { zipf_exponent: number; catalogue_size: number } | null;
 }
 
 export interface ReportJson {
@@ -86,6 +105,25 @@ function monthJson(m: MonthResult): MonthJson {
     naive_cost_usd: usd(m.naivePico),
     optimized_cost_usd: usd(m.optimizedPico),
     savings_usd: savingsJson(m.savingsPico),
+    cache_rates: cacheRatesJson([m]),
+  };
+}
+
+function cacheRatesJson(months: readonly MonthResult[]): CacheRatesJson {
+  const r = cacheRates(months);
+  return { response_cache_hit_rate: round6(r.hitRate), prompt_cache_reuse_rate: round6(r.reuseRate) };
+}
+
+const round6 = (v: number): number => +v.toFixed(6);
+
+function risingRates(x: ScaleResult, frozen: ScaleResult, base: ScaleResult): ScaleJson['rising_cache_rates'] {
+  const saving = frozen.total.optimizedPico - x.total.optimizedPico;
+  const linear = usd(base.total.optimizedPico) * (x.scale / base.scale);
+  const gap = linear - usd(x.total.optimizedPico);
+  return {
+    optimized_at_1x_rates_usd: usd(frozen.total.optimizedPico),
+    saving_usd: usd(saving),
+    share_of_sublinear_gap: saving !== 0n && gap > 0.005 ? round6(usd(saving) / gap) : null,
   };
 }
 
@@ -110,6 +148,10 @@ function typeJson(t: RequestType, s: Scenario): TypeJson {
     reuse_rate: a.reuseRate,
     ttl: a.ttl,
     batchable_share: a.batchableShare,
+    exact_popularity: a.exactPopularity
+      ? { zipf_exponent: a.exactPopularity.zipfExponent, catalogue_size: a.exactPopularity.catalogueSize, ttl_seconds: a.exactPopularity.ttlSeconds }
+      : null,
+    prefix_popularity: a.prefixPopularity ? { zipf_exponent: a.prefixPopularity.zipfExponent, catalogue_size: a.prefixPopularity.catalogueSize } : null,
   };
 }
 
@@ -131,11 +173,12 @@ export function buildReport(p: Projection, sens: Sensitivity): ReportJson {
     },
     months: p.base.months.map(monthJson),
     totals: totalsJson(p.base.total),
-    scales: p.scales.map((x) => ({
+    scales: p.scales.map((x, i) => ({
       scale: x.scale,
       months: x.months.map(monthJson),
       totals: totalsJson(x.total),
       optimized_vs_linear: baseTotal > 0n ? usd(x.total.optimizedPico) / (x.scale * usd(baseTotal)) : 1,
+      rising_cache_rates: risingRates(x, p.ratesAt1x[i]!, p.base),
     })),
     sensitivity: {
       range: sens.range,

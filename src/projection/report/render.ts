@@ -7,14 +7,22 @@ import { renderCharts } from './charts.js';
 import { renderHtml } from './html.js';
 import { buildReport } from './model.js';
 import type { ReportInput } from './rows.js';
+import { htmlToPdf } from './chromium.js';
 import { renderCsv, renderMarkdown, renderTable } from './text.js';
+import { chartImages } from './xlsx/charts-sheet.js';
+import { renderXlsx } from './xlsx/workbook.js';
 
-export const FORMATS = ['table', 'json', 'csv', 'md', 'html'] as const;
+export const FORMATS = ['table', 'json', 'csv', 'md', 'html', 'xlsx', 'pdf'] as const;
 export type Format = (typeof FORMATS)[number];
 
+/** Formats that are files, not text: they need --out. */
+export const BINARY_FORMATS: ReadonlySet<Format> = new Set(['xlsx', 'pdf']);
+
 export interface Rendered {
-  /** The report itself (to --out or standard output). */
+  /** The report itself (to --out or standard output); empty for the binary formats. */
   text: string;
+  /** The workbook or PDF (to --out). */
+  bytes?: Uint8Array;
   /** Files written next to --out: path → content (the HTML report's charts). */
   extra: Map<string, string>;
 }
@@ -25,7 +33,7 @@ export function chartPaths(out: string): { cost: string; savings: string; scales
   return { cost: `${stem}-cost.svg`, savings: `${stem}-savings.svg`, scales: `${stem}-scales.svg` };
 }
 
-export function render(projection: Projection, sensitivity: Sensitivity, format: Format, out?: string): Rendered {
+export async function render(projection: Projection, sensitivity: Sensitivity, format: Format, out?: string): Promise<Rendered> {
   const json = buildReport(projection, sensitivity);
   const input: ReportInput = { projection, sensitivity, json };
   const extra = new Map<string, string>();
@@ -48,5 +56,9 @@ export function render(projection: Projection, sensitivity: Sensitivity, format:
       }
       return { text: renderHtml(input, charts), extra };
     }
+    case 'xlsx':
+      return { text: '', bytes: await renderXlsx(input, { charts: await chartImages(renderCharts(json)) }), extra };
+    case 'pdf':
+      return { text: '', bytes: await htmlToPdf(renderHtml(input, renderCharts(json))), extra };
   }
 }

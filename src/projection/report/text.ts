@@ -1,6 +1,7 @@
 // Terminal (cli-table3), Markdown and CSV renderings of a projection report.
 import Table from 'cli-table3';
 import { TECHNIQUES } from '../engine.js';
+import { cacheRates } from '../project.js';
 import { cents } from './money.js';
 import {
   generalAssumptions,
@@ -63,11 +64,22 @@ export function renderMarkdown(r: ReportInput): string {
   return out.join('\n\n') + '\n';
 }
 
+const rates = (r: { hitRate: number; reuseRate: number }): string[] => [r.hitRate.toFixed(6), r.reuseRate.toFixed(6)];
+
 const csvCell = (v: string): string => (/[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
 
 /** One row per scale and month (totals excluded), money in USD to the cent. */
 export function renderCsv(r: ReportInput): string {
-  const head = ['scale', 'month', 'requests', 'naive_cost_usd', 'optimized_cost_usd', ...TECHNIQUES.map((k) => `saving_${k}_usd`)];
+  const head = [
+    'scale',
+    'month',
+    'requests',
+    'naive_cost_usd',
+    'optimized_cost_usd',
+    ...TECHNIQUES.map((k) => `saving_${k}_usd`),
+    'response_cache_hit_rate',
+    'prompt_cache_reuse_rate',
+  ];
   const lines = [head.join(',')];
   for (const scale of r.projection.scales) {
     for (const m of scale.months) {
@@ -79,6 +91,7 @@ export function renderCsv(r: ReportInput): string {
           cents(m.naivePico, false),
           cents(m.optimizedPico, false),
           ...TECHNIQUES.map((k) => cents(m.savingsPico[k], false)),
+          ...rates(cacheRates([m])),
         ]
           .map(csvCell)
           .join(','),
