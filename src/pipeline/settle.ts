@@ -14,22 +14,28 @@ import type { Stage } from './stage.js';
 import type { Governance } from './governance.js';
 import { settlePermit } from './admit.js';
 import { settleBudget } from './reserve.js';
+import type { Telemetry } from '../telemetry/index.js';
+import { observeEnd, observeStart } from './observe.js';
 
 export interface SettleDeps {
   store: DurableStore;
   responseCache: ResponseCache;
   promptChurn: PrefixChurnDetector;
   governance: Governance;
+  telemetry?: Telemetry | undefined;
 }
 
 export function settleStage(deps: SettleDeps): Stage {
   return {
     name: 'settle',
     async run(ctx, next) {
+      const telemetry = deps.telemetry;
+      if (telemetry !== undefined) observeStart(ctx, telemetry);
       try {
         await next(ctx);
       } finally {
         settle(ctx, deps);
+        if (telemetry !== undefined) observeEnd(ctx, telemetry);
         if (ctx.reservation !== undefined || ctx.permit !== undefined || ctx.unreserved === true) await settleGovernance(ctx, deps.governance);
       }
     },
