@@ -90,7 +90,7 @@ async function attempt(d: Deployment, asked: CanonicalRequest, ctx: RequestConte
   const warnings: string[] = [];
   const load = deps.resilience.load;
   const end = load.begin(d.key);
-  const watch = deps.telemetry?.attempt(d, ctx.trace, purpose, request.stream);
+  const watch = deps.telemetry?.attempt(d, ctx.trace, purpose);
   const t0 = performance.now();
   try {
     if (!request.stream) {

@@ -2,7 +2,8 @@
 // row (none for a deferred request: its job's row comes when it runs; usually the responder has
 // sealed it already, before the answer's last byte), the answer stored in the
 // response cache, the prompt fed to the prefix-churn detector, the budget reservation settled to the
-// exact cost and the rate limits' token count corrected.
+// exact cost and the rate limits' token count corrected. With telemetry on, the request is counted
+// in flight and its span (which dispatch's attempt spans hang under) spans it from start to settle.
 import type { CanonicalResponse } from '../core/canonical.js';
 import type { DurableStore } from '../storage/types.js';
 import type { PrefixChurnDetector } from '../promptcache/churn.js';

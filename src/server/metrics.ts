@@ -14,12 +14,16 @@ export async function handleMetrics(req: IncomingMessage, res: ServerResponse, d
   req.resume();
   if (!isAdmin(req, deps.config.server.adminKey)) {
     res.setHeader('www-authenticate', 'Bearer realm="costwise admin"');
-    sendJson(res, 401, { error: { message: 'admin key required: send Authorization: Bearer <COSTWISE_ADMIN_KEY>', type: 'authentication_error', param: null, code: null } });
+    sendJson(res, 401, {
+      error: { message: 'admin key required: send Authorization: Bearer <COSTWISE_ADMIN_KEY>', type: 'authentication_error', param: null, code: null },
+    });
     return;
   }
   const metrics = deps.telemetry?.metrics;
   if (metrics === undefined) {
-    sendJson(res, 404, { error: { message: 'metrics are off (metrics.enabled: false in the config)', type: 'invalid_request_error', param: null, code: 'metrics_disabled' } });
+    sendJson(res, 404, {
+      error: { message: 'metrics are off (metrics.enabled: false in the config)', type: 'invalid_request_error', param: null, code: 'metrics_disabled' },
+    });
     return;
   }
   const text = await metrics.render();

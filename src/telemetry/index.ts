@@ -23,8 +23,8 @@ export class Telemetry {
     this.metrics?.upstream.ended();
   }
 
-  attempt(d: Deployment, trace: RequestTrace | undefined, purpose: AttemptPurpose, stream: boolean): AttemptWatch {
-    return new AttemptWatch(this.metrics?.upstream.of(d), trace?.attempt(d, purpose, stream));
+  attempt(d: Deployment, trace: RequestTrace | undefined, purpose: AttemptPurpose): AttemptWatch {
+    return new AttemptWatch(this.metrics?.upstream.of(d), trace?.attempt(d, purpose));
   }
 
   async close(): Promise<void> {

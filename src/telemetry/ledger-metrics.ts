@@ -84,9 +84,9 @@ export class LedgerMetrics {
 
   private cellOf(key: string, model: string, provider: string): Cell {
     let byModel = this.cells.get(key);
-    if (byModel === undefined) this.cells.set(key, (byModel = new Map()));
+    if (byModel === undefined) this.cells.set(key, (byModel = new Map<string, Map<string, Cell>>()));
     let byProvider = byModel.get(model);
-    if (byProvider === undefined) byModel.set(model, (byProvider = new Map()));
+    if (byProvider === undefined) byModel.set(model, (byProvider = new Map<string, Cell>()));
     let cell = byProvider.get(provider);
     if (cell === undefined) {
       const labels: Record<string, string> = this.options.keyLabel ? { key, model, provider } : { model, provider };

@@ -3,7 +3,6 @@
 import type { DurableStore, LedgerRow } from '../storage/types.js';
 
 export function observeLedger(store: DurableStore, observe: (row: LedgerRow) => void): DurableStore {
-  const durable = store.durable;
   return {
     appendLedger(row) {
       try {
@@ -13,7 +12,7 @@ export function observeLedger(store: DurableStore, observe: (row: LedgerRow) => 
       }
       store.appendLedger(row);
     },
-    ...(durable !== undefined ? { durable: () => durable.call(store) } : {}),
+    ...(store.durable !== undefined ? { durable: () => store.durable?.() } : {}),
     flush: () => store.flush(),
     spend: (query) => store.spend(query),
     ledgerRows: (options) => store.ledgerRows(options),

@@ -59,7 +59,7 @@ export class RequestTrace {
     this.context = trace.setSpan(parent, this.span);
   }
 
-  attempt(d: Deployment, purpose: AttemptPurpose, stream: boolean): Span {
+  attempt(d: Deployment, purpose: AttemptPurpose): Span {
     return this.tracer.startSpan(
       `chat ${d.upstreamModel}`,
       {
@@ -70,7 +70,6 @@ export class RequestTrace {
           'gen_ai.request.model': d.upstreamModel,
           'costwise.deployment': d.key,
           'costwise.attempt.purpose': purpose,
-          'costwise.stream': stream,
         },
       },
       this.context,
@@ -83,7 +82,7 @@ export class RequestTrace {
     span.setAttribute('gen_ai.operation.name', s.operation);
     span.setAttribute('gen_ai.request.model', s.requestModel);
     span.setAttribute('costwise.request_id', s.requestId);
-    span.setAttribute('costwise.stream', s.stream);
+    if (s.stream) span.setAttribute('costwise.stream', true);
     span.setAttribute('http.response.status_code', s.status);
     if (s.deployment !== undefined) {
       span.setAttribute('gen_ai.provider.name', genAiProvider(s.deployment.provider));

@@ -6,13 +6,16 @@
 import { defaultTextMapGetter, ROOT_CONTEXT, type Context } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter as JsonTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { OTLPTraceExporter as ProtobufTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { OTLPExporterBase } from '@opentelemetry/otlp-exporter-base';
+import { convertLegacyHttpOptions, createOtlpHttpExportDelegate } from '@opentelemetry/otlp-exporter-base/node-http';
+import { ProtobufTraceSerializer, TraceExporterMetricsHelper, type ISerializer, type IExportTraceServiceResponse } from '@opentelemetry/otlp-transformer';
 import { detectResources, envDetector, resourceFromAttributes } from '@opentelemetry/resources';
-import { BasicTracerProvider, BatchSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { BasicTracerProvider, BatchSpanProcessor, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
 import { readFileSync } from 'node:fs';
 import { packageFile } from '../core/package-file.js';
 import { RequestTrace } from './spans.js';
+import { encodeTraceRequest } from './otlp-protobuf.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -69,8 +72,22 @@ export class Tracing {
   }
 }
 
+/** Our encoder (otlp-protobuf.ts) for the requests; the SDK's decoder for the collector's answers. */
+const protobufSerializer: ISerializer<ReadableSpan[], IExportTraceServiceResponse> = {
+  serializeRequest: encodeTraceRequest,
+  deserializeResponse: (data) => ProtobufTraceSerializer.deserializeResponse(data),
+};
+
+/** The SDK's OTLP/HTTP exporter (configured from the OTEL_* environment) with costwise's protobuf encoder. */
+function protobufExporter(): SpanExporter {
+  // As the SDK's own OTLP exporters build their options (0.223 exports no other way that reads the environment).
+  // eslint-disable-next-line @typescript-eslint/no-deprecated
+  const options = convertLegacyHttpOptions({}, 'TRACES', 'v1/traces', { 'Content-Type': 'application/x-protobuf' });
+  return new OTLPExporterBase(createOtlpHttpExportDelegate(options, protobufSerializer, 'otlp_http_span_exporter', TraceExporterMetricsHelper, undefined));
+}
+
 export function startTracing(enabled: boolean | undefined, env: Env = process.env): Tracing | undefined {
   const protocol = tracingProtocol(enabled, env);
   if (protocol === undefined) return undefined;
-  return new Tracing(protocol === 'http/json' ? new JsonTraceExporter() : new ProtobufTraceExporter());
+  return new Tracing(protocol === 'http/json' ? new JsonTraceExporter() : protobufExporter());
 }

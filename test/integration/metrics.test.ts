@@ -65,7 +65,10 @@ describe('metrics equal the ledger', () => {
     const hit = await env.openai.chat.completions.create(cached, { headers: seven }).withResponse();
     expect(hit.response.headers.get('x-costwise-cache')).toBe('hit-exact');
     // A cascade that escalates: a rejected step's row (a sub-call) besides the answer's.
-    await env.openai.chat.completions.create({ model: 'router/score', max_completion_tokens: 50, messages: [{ role: 'user', content: 'Score: 0.5' }] }, { headers: { 'x-emulator-echo': '1' } });
+    await env.openai.chat.completions.create(
+      { model: 'router/score', max_completion_tokens: 50, messages: [{ role: 'user', content: 'Score: 0.5' }] },
+      { headers: { 'x-emulator-echo': '1' } },
+    );
     // A refused request (unknown model): a 4xx and an error by type.
     await expect(env.openai.chat.completions.create({ model: 'no-such-model', messages: [{ role: 'user', content: 'hi' }] })).rejects.toThrow();
 
@@ -91,7 +94,10 @@ describe('metrics equal the ledger', () => {
 
     // Net saving by technique, and prompt caching's share.
     for (const technique of ['none', 'cache_exact', 'cascade']) {
-      const net = sum((r) => r.baselinePico - r.costPico, (r) => (r.technique ?? 'none') === technique);
+      const net = sum(
+        (r) => r.baselinePico - r.costPico,
+        (r) => (r.technique ?? 'none') === technique,
+      );
       expect(pico(s, 'costwise_saving_usd', { technique }), technique).toBe(net);
     }
     expect(pico(s, 'costwise_saving_usd', { technique: 'cascade' })).toBeLessThan(0); // it escalated: a loss
@@ -111,13 +117,39 @@ describe('metrics equal the ledger', () => {
     // Requests: one per request row, not per sub-call; by status class.
     const top = (r: Row): boolean => r.parentId === null;
     expect(s.value('costwise_requests_total')).toBe(sum(() => 1, top));
-    expect(s.value('costwise_requests_total', { status_class: '4xx' })).toBe(sum(() => 1, (r) => top(r) && r.status >= 400 && r.status < 500));
+    expect(s.value('costwise_requests_total', { status_class: '4xx' })).toBe(
+      sum(
+        () => 1,
+        (r) => top(r) && r.status >= 400 && r.status < 500,
+      ),
+    );
     expect(s.value('costwise_requests_total', { status_class: '4xx' })).toBeGreaterThanOrEqual(1);
-    expect(s.value('costwise_requests_total', { surface: 'anthropic' })).toBe(sum(() => 1, (r) => top(r) && r.ingress === 'anthropic'));
+    expect(s.value('costwise_requests_total', { surface: 'anthropic' })).toBe(
+      sum(
+        () => 1,
+        (r) => top(r) && r.ingress === 'anthropic',
+      ),
+    );
     const errorKinds = new Set(rows.filter(top).flatMap((r) => (r.errorKind ? [r.errorKind] : [])));
-    for (const type of errorKinds) expect(s.value('costwise_errors_total', { type }), type).toBe(sum(() => 1, (r) => top(r) && r.errorKind === type));
-    expect(s.value('costwise_response_cache_lookups_total', { result: 'hit_exact' })).toBe(sum(() => 1, (r) => top(r) && r.cache === 'hit-exact'));
-    expect(s.value('costwise_response_cache_lookups_total', { result: 'miss' })).toBe(sum(() => 1, (r) => top(r) && r.cache === 'miss'));
+    for (const type of errorKinds)
+      expect(s.value('costwise_errors_total', { type }), type).toBe(
+        sum(
+          () => 1,
+          (r) => top(r) && r.errorKind === type,
+        ),
+      );
+    expect(s.value('costwise_response_cache_lookups_total', { result: 'hit_exact' })).toBe(
+      sum(
+        () => 1,
+        (r) => top(r) && r.cache === 'hit-exact',
+      ),
+    );
+    expect(s.value('costwise_response_cache_lookups_total', { result: 'miss' })).toBe(
+      sum(
+        () => 1,
+        (r) => top(r) && r.cache === 'miss',
+      ),
+    );
 
     // The stream's time to first token was observed.
     expect(s.count('costwise_time_to_first_token_seconds', { model: 'claude-haiku-4-5' })).toBeGreaterThanOrEqual(1);
