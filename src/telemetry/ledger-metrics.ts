@@ -115,7 +115,7 @@ export class LedgerMetrics {
         this.reset();
         for (const c of cells())
           for (const [surface, counts] of c.requests)
-            counts.forEach((n, i) => n > 0 && this.inc({ ...c.labels, status_class: STATUS_CLASSES[i]!, surface }, n));
+            for (let i = 0; i < counts.length; i++) if (counts[i]! > 0) this.inc({ ...c.labels, status_class: STATUS_CLASSES[i]!, surface }, counts[i]);
       },
     });
     new Counter({
@@ -135,7 +135,7 @@ export class LedgerMetrics {
       registers,
       collect() {
         this.reset();
-        for (const c of cells()) c.tokens.forEach((n, i) => this.inc({ ...c.labels, class: TOKEN_CLASSES[i]! }, n));
+        for (const c of cells()) for (let i = 0; i < c.tokens.length; i++) this.inc({ ...c.labels, class: TOKEN_CLASSES[i]! }, c.tokens[i]);
       },
     });
     const money = (name: string, help: string, pick: (m: Money) => UsdSum): void => {
