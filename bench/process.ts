@@ -19,8 +19,8 @@ export interface BenchProcess {
 }
 
 /** Starts `node <args>`; resolves once it prints a URL, rejects if it exits first or prints none in 20 s. */
-export function startProcess(args: string[], children: ChildProcess[]): Promise<BenchProcess> {
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+export function startProcess(args: string[], children: ChildProcess[], env: NodeJS.ProcessEnv = process.env): Promise<BenchProcess> {
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
   children.push(child);
   let out = '';
   const exited = new Promise<number | string>((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal ?? -1)));

@@ -179,6 +179,16 @@ export const configSchema = z.strictObject({
         .prefault({}),
     })
     .prefault({}),
+  /** Prometheus metrics at GET /metrics, guarded by the admin key like /api (docs/observability.md). */
+  metrics: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      /** A `key` label (the caller's key id) on every ledger series: one series per key, so off by default. */
+      keyLabel: z.boolean().default(false),
+    })
+    .prefault({}),
+  /** OpenTelemetry traces over OTLP/HTTP; unset `enabled`: on when OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT is set. */
+  tracing: z.strictObject({ enabled: z.boolean().optional() }).prefault({}),
   emulator: z
     .strictObject({
       ttftMs: z.number().nonnegative().default(0),

@@ -32,7 +32,7 @@ export async function runCascade(ctx: RequestContext, deps: CascadeDeps): Promis
     const t0 = performance.now();
     let answer: { deployment: Deployment; response: CanonicalResponse; headers: Record<string, string>; warnings: string[] };
     try {
-      const served = await callWithFallbacks(ctx, quiet, candidateDeployments(step, quiet, features, deps.catalog, deps.resilience), deps);
+      const served = await callWithFallbacks(ctx, quiet, candidateDeployments(step, quiet, features, deps.catalog, deps.resilience), deps, 'cascade_step');
       if (served.value.kind !== 'complete') throw new Error('cascade step answered with a stream');
       answer = { deployment: served.deployment, response: served.value.response, headers: served.value.headers, warnings: served.value.warnings };
     } catch (err) {
@@ -86,7 +86,7 @@ async function judge(
   const request = judgeRequest(check, ctx.request, response);
   const t0 = performance.now();
   try {
-    const served = await callWithFallbacks(ctx, request, candidateDeployments(model, request, ctx.features!, deps.catalog, deps.resilience), deps);
+    const served = await callWithFallbacks(ctx, request, candidateDeployments(model, request, ctx.features!, deps.catalog, deps.resilience), deps, 'judge');
     if (served.value.kind !== 'complete') throw new Error('judge answered with a stream');
     recordSubCall(ctx, deps.store, {
       label,

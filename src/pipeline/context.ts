@@ -21,6 +21,7 @@ import type { CompiledCascadeRouter } from '../routing/routers/compile.js';
 import type { PlannerMode } from '../promptcache/index.js';
 import type { KeyRecord, TeamRecord, Permit, Reservation, BudgetScope } from '../governance/index.js';
 import type { CachePlan } from './cache-plan.js';
+import type { RequestTrace } from '../telemetry/index.js';
 
 /** Set by route for a cascade router: the capable steps, cheapest first. */
 export interface CascadePlan {
@@ -122,6 +123,8 @@ export interface RequestContext {
   /** Translation notes shown to the caller in `x-costwise-warnings`. */
   readonly warnings: string[];
   readonly abort: Cancellation;
+  /** The request's span when tracing is on (settle starts and ends it; dispatch adds attempts). */
+  trace?: RequestTrace | undefined;
 
   // ── authenticate ──
   caller: Caller;

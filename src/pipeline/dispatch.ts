@@ -13,12 +13,15 @@ import { candidateDeployments } from './candidates.js';
 import { adaptToProviderCache, commitPromptCachePlan, type PromptCachePlanning } from './prompt-cache.js';
 import { featuresOf, need, type RequestContext } from './context.js';
 import type { Resilience } from './resilience.js';
+import type { AttemptPurpose, Telemetry } from '../telemetry/index.js';
+import type { AttemptWatch } from '../telemetry/attempt-watch.js';
 
 export interface DispatchDeps {
   adapters: AdapterRegistry;
   catalog: Catalog;
   resilience: Resilience;
   promptCache?: PromptCachePlanning;
+  telemetry?: Telemetry | undefined;
 }
 
 export type Served =
@@ -43,18 +46,19 @@ export async function dispatch(ctx: RequestContext, deps: DispatchDeps): Promise
 
 /**
  * One upstream call with retries and fallbacks, for dispatch and for extra calls a router makes
- * (a cascade's steps). The attempts go on `ctx.attempts`; `fallback` says why the first
- * candidate did not serve (`fallback:429->model`), for the route header.
+ * (a cascade's steps and judges, named by `purpose` in traces). The attempts go on `ctx.attempts`;
+ * `fallback` says why the first candidate did not serve (`fallback:429->model`), for the route header.
  */
 export async function callWithFallbacks(
   ctx: RequestContext,
   request: CanonicalRequest,
   candidates: readonly Deployment[],
   deps: DispatchDeps,
+  purpose: AttemptPurpose = 'answer',
 ): Promise<{ deployment: Deployment; value: Served; fallback: string | undefined }> {
   const res = deps.resilience;
   try {
-    const result = await runWithFallbacks(candidates.map(asCandidate), (c) => attempt(c.deployment, request, ctx, deps), {
+    const result = await runWithFallbacks(candidates.map(asCandidate), (c) => attempt(c.deployment, request, ctx, deps, purpose), {
       deps: res.deps,
       retry: res.retry,
       breaker: res.breaker,
@@ -78,7 +82,7 @@ function asCandidate(deployment: Deployment): DeploymentCandidate {
   return { key: deployment.key, deployment };
 }
 
-async function attempt(d: Deployment, asked: CanonicalRequest, ctx: RequestContext, deps: DispatchDeps): Promise<Served> {
+async function attempt(d: Deployment, asked: CanonicalRequest, ctx: RequestContext, deps: DispatchDeps, purpose: AttemptPurpose): Promise<Served> {
   const adapter = deps.adapters.forKind(d.provider.kind);
   const request = adaptToProviderCache(asked, d, ctx, deps.promptCache);
   const target: UpstreamTarget =
@@ -90,6 +94,7 @@ async function attempt(d: Deployment, asked: CanonicalRequest, ctx: RequestConte
   const warnings: string[] = [];
   const load = deps.resilience.load;
   const end = load.begin(d.key);
+  const watch = deps.telemetry?.attempt(d, ctx.trace, purpose);
   const t0 = performance.now();
   try {
     if (!request.stream) {
@@ -98,16 +103,19 @@ async function attempt(d: Deployment, asked: CanonicalRequest, ctx: RequestConte
       deps.resilience.throttle.observe(d.key, result.upstreamHeaders);
       commitPromptCachePlan(ctx, d);
       end();
+      watch?.succeeded(result.response.model);
       return { kind: 'complete', response: result.response, headers: result.upstreamHeaders, warnings };
     }
     const result = await adapter.stream(target, request, warnings, options);
     const iterator = result.events[Symbol.asyncIterator]();
     const first = await iterator.next();
     load.observeLatency(d.key, performance.now() - t0);
+    watch?.firstEvent();
     deps.resilience.throttle.observe(d.key, result.upstreamHeaders);
     commitPromptCachePlan(ctx, d);
-    return { kind: 'stream', events: resumed(first, iterator, end), headers: result.upstreamHeaders, warnings };
+    return { kind: 'stream', events: resumed(first, iterator, watch === undefined ? end : endWatched(end, watch)), headers: result.upstreamHeaders, warnings };
   } catch (err) {
+    watch?.failed(err);
     end();
     if (err instanceof GatewayError && (err.kind === 'rate_limit' || err.status === 429)) deps.resilience.throttle.limited(d.key, err);
     throw err;
@@ -124,6 +132,13 @@ async function* resumed(first: IteratorResult<StreamEvent>, iterator: AsyncItera
     end();
     await iterator.return?.();
   }
+}
+
+function endWatched(end: () => void, watch: AttemptWatch): () => void {
+  return () => {
+    end();
+    watch.succeeded();
+  };
 }
 
 /** Keeps the trace on the context when there was more than one attempt (retries, fallbacks). */

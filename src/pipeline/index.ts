@@ -7,7 +7,8 @@
 //
 // | stage             | reads                                        | writes                                                   |
 // |-------------------|----------------------------------------------|----------------------------------------------------------|
-// | settle            | exit, settlement, outcome, cachePlan         | the ledger row, the response-cache entry, prefix churn   |
+// | settle            | exit, settlement, outcome, cachePlan         | the ledger row, the response-cache entry, prefix churn;  |
+// |                   |                                              | telemetry: in flight, the request's span (ctx.trace)     |
 // | respond           | outcome, or the error a stage threw          | the caller's response (responder); exit                  |
 // | authenticate      | headers                                      | caller                                                   |
 // | parse             | body; parser (the Responses API's own)       | body (JSON), request (canonical)                         |

@@ -2,7 +2,8 @@
 // row (none for a deferred request: its job's row comes when it runs; usually the responder has
 // sealed it already, before the answer's last byte), the answer stored in the
 // response cache, the prompt fed to the prefix-churn detector, the budget reservation settled to the
-// exact cost and the rate limits' token count corrected.
+// exact cost and the rate limits' token count corrected. With telemetry on, the request is counted
+// in flight and its span (which dispatch's attempt spans hang under) spans it from start to settle.
 import type { CanonicalResponse } from '../core/canonical.js';
 import type { DurableStore } from '../storage/types.js';
 import type { PrefixChurnDetector } from '../promptcache/churn.js';
@@ -14,22 +15,28 @@ import type { Stage } from './stage.js';
 import type { Governance } from './governance.js';
 import { settlePermit } from './admit.js';
 import { settleBudget } from './reserve.js';
+import type { Telemetry } from '../telemetry/index.js';
+import { observeEnd, observeStart } from './observe.js';
 
 export interface SettleDeps {
   store: DurableStore;
   responseCache: ResponseCache;
   promptChurn: PrefixChurnDetector;
   governance: Governance;
+  telemetry?: Telemetry | undefined;
 }
 
 export function settleStage(deps: SettleDeps): Stage {
   return {
     name: 'settle',
     async run(ctx, next) {
+      const telemetry = deps.telemetry;
+      if (telemetry !== undefined) observeStart(ctx, telemetry);
       try {
         await next(ctx);
       } finally {
         settle(ctx, deps);
+        if (telemetry !== undefined) observeEnd(ctx, telemetry);
         if (ctx.reservation !== undefined || ctx.permit !== undefined || ctx.unreserved === true) await settleGovernance(ctx, deps.governance);
       }
     },

@@ -14,6 +14,7 @@ import { sendJson } from './respond.js';
 import { batchHandlerFor } from './batch-routes.js';
 import { sendError } from './batch-http.js';
 import { authenticateCaller } from '../pipeline/authenticate.js';
+import { handleMetrics } from './metrics.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse, deps: AppDeps) => Promise<void> | void;
 
@@ -39,6 +40,7 @@ const ROUTES: Record<string, Handler> = {
   'POST /v1/embeddings': handleEmbeddings,
   'GET /v1/models': keyed(handleModels),
   'GET /health': (_req, res) => sendJson(res, 200, { status: 'ok' }),
+  'GET /metrics': handleMetrics,
 };
 
 function pathOf(rawUrl: string): string {

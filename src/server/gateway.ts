@@ -40,6 +40,8 @@ import { startGovernance, type RunningGovernance } from './governance.js';
 import { compileDeferralRules } from '../pipeline/defer.js';
 import { deferrerFor } from '../batch/deferral.js';
 import { batchItemPipeline, chatPipeline, embeddingsPipeline, type PipelineDeps } from '../pipeline/index.js';
+import { GatewayMetrics, observeLedger, startTracing, Telemetry, TracingConfigError, type BudgetRemaining, type Tracing } from '../telemetry/index.js';
+import { keyBudgets } from './metrics.js';
 
 export interface GatewayOptions {
   config: Config;
@@ -151,12 +153,28 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     await emulator?.close();
     throw new ConfigError(compiled.problems, '');
   }
+  let tracing: Tracing | undefined;
+  try {
+    tracing = startTracing(config.tracing.enabled);
+  } catch (err) {
+    await emulator?.close();
+    throw err instanceof TracingConfigError ? new StartupError(err.message) : err;
+  }
   let store: DurableStore;
   try {
     store = await openLedger(config);
   } catch (err) {
+    await tracing?.shutdown();
     await emulator?.close();
     throw err;
+  }
+  // Made before anything can append a row, so every row the ledger gets is counted; the budget
+  // gauge's source comes once the keys are loaded.
+  let budgetsOf: () => Promise<BudgetRemaining[]> = () => Promise.resolve([]);
+  let metrics: GatewayMetrics | undefined;
+  if (config.metrics.enabled) {
+    const counted = (metrics = new GatewayMetrics({ keyLabel: config.metrics.keyLabel, budgets: () => budgetsOf() }));
+    store = observeLedger(store, (row) => counted.ledger.observe(row));
   }
   const retention: RunningRetention | undefined =
     config.storage.retentionDays === undefined ? undefined : startRetention({ store, days: config.storage.retentionDays, now: clock });
@@ -177,9 +195,12 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   } catch (err) {
     await retention?.stop();
     await store.close().catch(() => undefined);
+    await tracing?.shutdown();
     await emulator?.close();
     throw new StartupError(`cannot load the virtual keys: ${err instanceof Error ? err.message : String(err)}`);
   }
+  budgetsOf = keyBudgets(governance);
+  const telemetry = metrics !== undefined || tracing !== undefined ? new Telemetry(metrics, tracing) : undefined;
   const sharedPlanner = sharedPlannerFor(config, clock);
   const promptChurn = new PrefixChurnDetector({ now: clock });
   const pipelineDeps: PipelineDeps = {
@@ -202,6 +223,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     }),
     clock,
     store,
+    telemetry,
   };
   sharedPlanner?.start((e) => pipelineDeps.promptCache.planner.merge(e));
   const batches = await startBatchService(config, { ...pipelineDeps, runItem: batchItemPipeline(pipelineDeps) }, options.batchLoop);
@@ -254,6 +276,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       await deps.responseCache.store.close();
       await deps.state.close();
       await closeAllPools();
+      // Last: spans of requests that ended while closing are exported too.
+      await telemetry?.close();
       await emulator?.close();
     },
   };
