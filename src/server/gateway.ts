@@ -11,7 +11,8 @@ import { createAdapterRegistry } from '../providers/registry.js';
 import { createContextCaches } from '../promptcache/gemini/accounts.js';
 import { closeAllPools } from '../providers/http.js';
 import { openDurableStore, connectPostgresStore, createMemoryState, startRetention, type DurableStore, type RunningRetention } from '../storage/index.js';
-import { openSpooledStore } from '../storage/spooled.js';
+import { openSpooledStore, type RecoveredRows } from '../storage/spooled.js';
+import { chargeSpooledRequests } from './spool-budgets.js';
 import { startEmulator, type RunningEmulator } from '../emulator/server.js';
 import { createApp } from './app.js';
 import { compileRule } from '../routing/policy/rules.js';
@@ -35,6 +36,7 @@ import type { ResilienceDeps } from '../routing/resilience/index.js';
 import type { BatchLoop } from '../batch/service.js';
 import { startBatchService } from '../batch/start.js';
 import { startGovernance, type RunningGovernance } from './governance.js';
+import type { Governance } from '../pipeline/governance.js';
 import { compileDeferralRules } from '../pipeline/defer.js';
 import { deferrerFor } from '../batch/deferral.js';
 import { batchItemPipeline, chatPipeline, embeddingsPipeline, type PipelineDeps } from '../pipeline/index.js';
@@ -75,10 +77,11 @@ export class StartupError extends Error {}
 
 /**
  * The ledger the config names, spooled (storage.spool): every row is on local disk before its
- * response finishes, and what a killed process left is shipped first. A PostgreSQL ledger must be
- * reachable and migrated before the gateway starts.
+ * response finishes, and what a killed process left is shipped first (and, once governance runs,
+ * charged to the budgets: spool-budgets.ts). A PostgreSQL ledger must be reachable and migrated
+ * before the gateway starts.
  */
-async function openLedger(config: Config): Promise<DurableStore> {
+async function openLedger(config: Config): Promise<{ store: DurableStore; recovered?: RecoveredRows }> {
   const l = config.storage.ledger;
   let store: DurableStore;
   let spoolDir: string | undefined;
@@ -95,13 +98,25 @@ async function openLedger(config: Config): Promise<DurableStore> {
     }
     spoolDir = join(config.storage.dataDir, 'spool');
   }
-  if (!config.storage.spool || spoolDir === undefined) return store;
+  if (!config.storage.spool || spoolDir === undefined) return { store };
   try {
-    return await openSpooledStore(store, { dir: spoolDir });
+    const spooled = await openSpooledStore(store, { dir: spoolDir, holdLeftovers: true });
+    return { store: spooled, recovered: spooled.recovered };
   } catch (err) {
     await store.close().catch(() => undefined);
     throw new StartupError(`cannot open the ledger spool in ${spoolDir}: ${err instanceof Error ? err.message : String(err)}`);
   }
+}
+
+/** The budgets get the requests the spool's leftovers hold; then the leftover files go. */
+async function chargeRecovered(recovered: RecoveredRows | undefined, governance: Governance): Promise<void> {
+  if (recovered === undefined) return;
+  if (recovered.rows.length > 0) {
+    const c = await chargeSpooledRequests(recovered.rows, governance);
+    if (c.charged + c.queued > 0)
+      process.stderr.write(`costwise: charged ${c.charged + c.queued} spooled request(s) to their budgets (${c.duplicate} had been settled already)\n`);
+  }
+  recovered.settled();
 }
 
 function semanticCacheFor(semantic: Config['cache']['semantic'], catalog: Catalog, adapters: AdapterRegistry): SemanticCache {
@@ -137,8 +152,9 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     throw new ConfigError(compiled.problems, '');
   }
   let store: DurableStore;
+  let recovered: RecoveredRows | undefined;
   try {
-    store = await openLedger(config);
+    ({ store, recovered } = await openLedger(config));
   } catch (err) {
     await emulator?.close();
     throw err;
@@ -165,6 +181,10 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     await emulator?.close();
     throw new StartupError(`cannot load the virtual keys: ${err instanceof Error ? err.message : String(err)}`);
   }
+  await chargeRecovered(recovered, governance.governance).catch((err: unknown) => {
+    // The files stay: the next start ships the rows (ignored) and charges them again (by id, once).
+    process.stderr.write(`costwise: could not charge the spooled requests to their budgets: ${err instanceof Error ? err.message : String(err)}\n`);
+  });
   const sharedPlanner = sharedPlannerFor(config, clock);
   const promptChurn = new PrefixChurnDetector({ now: clock });
   const pipelineDeps: PipelineDeps = {
