@@ -18,7 +18,11 @@ export interface SeedOptions {
   url: string;
   schema: string;
   mix: RowMix;
-  /** Stores writing at once, each a contiguous slice of the ledger's time (default 2). */
+  /**
+   * Stores writing at once (default 2), taking turns over the rows (store w writes rows w, w + n,
+   * …), so they move through the 90 days together, as replicas behind one balancer do: each day
+   * closes once, behind all of them, as it does for a gateway writing today's rows.
+   */
   writers?: number;
   onProgress?: (done: number) => void;
 }
@@ -33,11 +37,10 @@ export async function seedLedger(opts: SeedOptions): Promise<number> {
   let written = 0;
   try {
     await stores[0]!.ready();
-    const slice = Math.ceil(opts.mix.total / writers);
     await Promise.all(
       stores.map(async (store, w) => {
         const append = (row: LedgerRow) => store.appendLedger(row);
-        for (let i = w * slice; i < Math.min(opts.mix.total, (w + 1) * slice); i++) {
+        for (let i = w; i < opts.mix.total; i += writers) {
           written += appendGatewayRow(append, i, opts.mix);
           if (++done % 50_000 === 0) {
             await store.flush();

@@ -23,7 +23,8 @@
 // the same way, one bounded delete per call.
 //
 // Files: schema.ts (DDL, migrations), rows.ts (snapshot, row mapping), write.ts (the batch
-// statement), spend.ts and dashboard.ts (the queries), this file (the queue and its policy).
+// statement), seal.ts (closing days into spend_daily after a write), spend.ts and dashboard.ts
+// (the queries), this file (the queue and its policy).
 import postgres, { type Sql } from 'postgres';
 import { invalidReason, rejectionLog } from '../sqlite-rows.js';
 import type { DashboardQuery, DashboardResult } from '../dashboard-types.js';
@@ -34,6 +35,7 @@ import { COLUMNS, NewerSchemaError, migrate, tables } from './schema.js';
 import { spendQuery } from './spend.js';
 import { batchWriter } from './write.js';
 import { pruneStatement } from './prune.js';
+import { dailySealer } from './seal.js';
 
 export interface PostgresStoreOptions {
   /** Connection URL, e.g. `postgres://costwise@db:5432/costwise` (the DATABASE_URL). */
@@ -117,6 +119,7 @@ export function openPostgresStore(opts: PostgresStoreOptions): PostgresStore {
     },
   });
   const write = batchWriter(sql, t);
+  const sealer = dailySealer({ sql, t, log });
   const spendRun = spendQuery(sql, t);
   const dashboardRun = dashboardQuery(sql, t);
   const pruneRun = pruneStatement(sql, t);
@@ -208,6 +211,7 @@ export function openPostgresStore(opts: PostgresStoreOptions): PostgresStore {
         }
         throw err;
       }
+      const newest = newestTs(queue, head, count);
       head += count;
       written += count;
       if (head >= 4_096 && head * 2 >= queue.length) {
@@ -219,6 +223,7 @@ export function openPostgresStore(opts: PostgresStoreOptions): PostgresStore {
         failures = 0;
       }
       opts.onWritten?.(count);
+      await sealer.afterWrite(newest); // never rejects: a failed seal is tried again after the next write
     })().finally(() => {
       writing = null;
       // Rows that came in during a good write are written next turn; after a failure, with backoff.
@@ -411,4 +416,14 @@ function sqlState(err: unknown): string {
 
 function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
+}
+
+/** The latest row time among `rows[start .. start + count)`. */
+function newestTs(rows: readonly QueuedRow[], start: number, count: number): number {
+  let newest = 0;
+  for (let i = start; i < start + count; i++) {
+    const ts = rows[i]!.values[1] as number;
+    if (ts > newest) newest = ts;
+  }
+  return newest;
 }
