@@ -12,6 +12,8 @@ import { createContextCaches } from '../promptcache/gemini/accounts.js';
 import { closeAllPools } from '../providers/http.js';
 import { openDurableStore, connectPostgresStore, createMemoryState, startRetention, type DurableStore, type RunningRetention } from '../storage/index.js';
 import { openSpooledStore, type RecoveredRows } from '../storage/spooled.js';
+import { openPostgresClient } from '../storage/postgres/client.js';
+import type { Sql } from 'postgres';
 import { chargeSpooledRequests } from './spool-budgets.js';
 import { startEmulator, type RunningEmulator } from '../emulator/server.js';
 import { createApp } from './app.js';
@@ -81,7 +83,7 @@ export class StartupError extends Error {}
  * charged to the budgets: spool-budgets.ts). A PostgreSQL ledger must be reachable and migrated
  * before the gateway starts.
  */
-async function openLedger(config: Config): Promise<{ store: DurableStore; recovered?: RecoveredRows }> {
+async function openLedger(config: Config, postgres: Sql | undefined): Promise<{ store: DurableStore; recovered?: RecoveredRows }> {
   const l = config.storage.ledger;
   let store: DurableStore;
   let spoolDir: string | undefined;
@@ -92,7 +94,7 @@ async function openLedger(config: Config): Promise<{ store: DurableStore; recove
     // The local files (batch database, spool) live in the data directory.
     mkdirSync(config.storage.dataDir, { recursive: true });
     try {
-      store = await connectPostgresStore({ url: l.url, schema: l.schema, maxQueuedRows: l.maxQueuedRows });
+      store = await connectPostgresStore({ url: l.url, schema: l.schema, maxQueuedRows: l.maxQueuedRows, ...(postgres ? { sql: postgres } : {}) });
     } catch (err) {
       throw new StartupError(`cannot open the PostgreSQL ledger (schema ${l.schema}): ${err instanceof Error ? err.message : String(err)}`);
     }
@@ -151,11 +153,15 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     await emulator?.close();
     throw new ConfigError(compiled.problems, '');
   }
+  // One PostgreSQL pool for the ledger, keys, batches and churn reports (storage/postgres/client.ts).
+  const l = config.storage.ledger;
+  const postgres = l.kind === 'postgres' ? openPostgresClient({ url: l.url, maxConnections: l.maxConnections }) : undefined;
   let store: DurableStore;
   let recovered: RecoveredRows | undefined;
   try {
-    ({ store, recovered } = await openLedger(config));
+    ({ store, recovered } = await openLedger(config, postgres));
   } catch (err) {
+    await postgres?.end({ timeout: 0 });
     await emulator?.close();
     throw err;
   }
@@ -174,10 +180,11 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const adapters = createAdapterRegistry({ gemini: { contextCaches } });
   let governance: RunningGovernance;
   try {
-    governance = await startGovernance({ config, loopback: isLoopback(host), ledger: store });
+    governance = await startGovernance({ config, loopback: isLoopback(host), ledger: store, ...(postgres ? { postgres } : {}) });
   } catch (err) {
     await retention?.stop();
     await store.close().catch(() => undefined);
+    await postgres?.end({ timeout: 0 });
     await emulator?.close();
     throw new StartupError(`cannot load the virtual keys: ${err instanceof Error ? err.message : String(err)}`);
   }
@@ -209,14 +216,18 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     store,
   };
   sharedPlanner?.start((e) => pipelineDeps.promptCache.planner.merge(e));
-  const batches = await startBatchService(config, { ...pipelineDeps, runItem: batchItemPipeline(pipelineDeps) }, options.batchLoop);
+  const batches = await startBatchService(
+    config,
+    { ...pipelineDeps, runItem: batchItemPipeline(pipelineDeps) },
+    { ...(options.batchLoop ? { loop: options.batchLoop } : {}), ...(postgres ? { postgres } : {}) },
+  );
   const deps: AppDeps = {
     ...pipelineDeps,
     config,
     governanceAdmin: governance,
     state: createMemoryState(),
     batches,
-    churnReports: churnReportsFor(config, promptChurn, clock),
+    churnReports: churnReportsFor(config, promptChurn, clock, postgres),
     pipelines: {
       chat: chatPipeline({ ...pipelineDeps, deferralRules: compileDeferralRules(config.batch.deferral.rules), deferrer: deferrerFor(batches) }),
       embeddings: embeddingsPipeline(pipelineDeps),
@@ -255,6 +266,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       await deps.store.close();
       await deps.responseCache.store.close();
       await deps.state.close();
+      await postgres?.end({ timeout: 5 });
       await closeAllPools();
       await emulator?.close();
     },
@@ -269,12 +281,12 @@ function sharedPlannerFor(config: Config, now: () => number): RedisPlannerSync |
 }
 
 /** With a PostgreSQL ledger, every replica's churn report, summed; else this process's own. */
-function churnReportsFor(config: Config, detector: PrefixChurnDetector, now: () => number): ChurnReports {
+function churnReportsFor(config: Config, detector: PrefixChurnDetector, now: () => number, postgres: Sql | undefined): ChurnReports {
   const l = config.storage.ledger;
   if (l.kind !== 'postgres') return localChurnReports(detector);
   const shared = new SharedChurnReports({
     detector,
-    store: openPostgresChurnStore({ url: l.url, schema: l.schema }),
+    store: openPostgresChurnStore({ url: l.url, schema: l.schema, ...(postgres ? { sql: postgres } : {}) }),
     replica: `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`,
     intervalMs: config.promptCache.churnReportMs,
     now,

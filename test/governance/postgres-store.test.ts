@@ -59,6 +59,7 @@ describe.skipIf(!PG)('schema', () => {
       'ledger_tags',
       'schema_version',
       'spend_daily',
+      'spend_daily_sealed',
       'spend_hourly',
     ]);
     // Reopening re-runs nothing.

@@ -25,6 +25,7 @@ export interface TestEnv {
 export interface PostgresLedger {
   url: string;
   schema: string;
+  maxConnections?: number;
 }
 
 /** Gateway → (HTTP) → standalone emulator, with the default catalog pointed at the emulator. */
@@ -41,7 +42,7 @@ export async function startTestEnv(
   const emulator = await startEmulator({ port: 0, ...opts.emulator });
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'costwise-test-'));
   const dbPath = join(dir, 'ledger.db');
-  const ledger = opts.postgres ? { kind: 'postgres' as const, url: opts.postgres.url, schema: opts.postgres.schema } : { path: dbPath };
+  const ledger = opts.postgres ? { kind: 'postgres' as const, ...opts.postgres } : { path: dbPath };
   const raw: ConfigInput = {
     ...structuredClone(DEFAULT_CONFIG),
     ...opts.config,
