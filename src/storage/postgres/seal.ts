@@ -1,7 +1,10 @@
 // Sealing days into spend_daily. A day is sealed once the writers have moved past it: after a write
-// whose newest row is in a later day (and that day has begun by this replica's clock), the days
-// from spend_daily_sealed.day up to it get their cells in spend_daily, summed from spend_hourly in
-// one INSERT, and spend_daily_sealed.day moves on. The table lock (the one writers take, so they
+// whose newest row is more than SEAL_LAG_MS into a later day (and that much of it has passed by
+// this replica's clock), the days from spend_daily_sealed.day up to it get their cells in
+// spend_daily, summed from spend_hourly in one INSERT, and spend_daily_sealed.day moves on. The lag
+// is for the writers behind this one (another replica's queue, a spool shipped at a restart, a
+// clock running late): a row of a sealed day updates its cell in place, and many of those would
+// bloat the table again (two seeding writers an hour or more apart left 73 MB instead of 17). The table lock (the one writers take, so they
 // wait, and so does another replica sealing) makes the sums and the move one step: a write that
 // commits before it is in the sums, one after it finds the day sealed and adds to spend_daily
 // itself (the trigger in schema.ts). Normally this runs once a day, and takes milliseconds.
@@ -9,6 +12,7 @@ import type { Sql } from 'postgres';
 import { SUMS, type Tables } from './schema.js';
 
 const DAY_MS = 86_400_000;
+const SEAL_LAG_MS = 2 * 3_600_000;
 const HOURS_PER_DAY = 24;
 const DIMS = `('model', 'key', 'tag', 'technique')`;
 
@@ -43,7 +47,7 @@ export function dailySealer(opts: { sql: Sql; t: Tables; now?: () => number; log
 
   return {
     async afterWrite(newestTs) {
-      const to = Math.min(Math.floor(newestTs / DAY_MS), Math.floor(now() / DAY_MS));
+      const to = Math.floor((Math.min(newestTs, now()) - SEAL_LAG_MS) / DAY_MS);
       if (to <= sealed) return;
       try {
         sealed = await seal(to);
