@@ -38,7 +38,16 @@ export async function openSpooledStore(inner: DurableStore, opts: SpooledStoreOp
     if (opts.holdLeftovers !== true) leftovers.shipped();
     log(`costwise: shipped ${leftovers.rows.length} ledger row(s) a stopped process left in its spool (${opts.dir})`);
   }
-  const recovered: RecoveredRows = { rows: leftovers.rows, settled: () => leftovers.shipped() };
+  let recoveredRows: readonly LedgerRow[] = leftovers.rows;
+  const recovered: RecoveredRows = {
+    get rows() {
+      return recoveredRows;
+    },
+    settled() {
+      leftovers.shipped();
+      recoveredRows = []; // not kept for the life of the store
+    },
+  };
   let spoolBroken = false;
   const broken = (err: unknown): void => {
     if (spoolBroken) return;
