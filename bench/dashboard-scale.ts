@@ -114,6 +114,12 @@ async function preparePostgres(sql: postgres.Sql): Promise<{ shape: LedgerShape;
   const seededMs = performance.now() - started;
   process.stdout.write(`  ${written.toLocaleString('en-US')} rows in ${(seededMs / 1000).toFixed(0)} s; VACUUM ANALYZE…\n`);
   await sql.unsafe(`VACUUM ANALYZE "${SCHEMA}".ledger, "${SCHEMA}".ledger_tags, "${SCHEMA}".spend_hourly, "${SCHEMA}".spend_daily`);
+  // spend_daily must stay compact under sustained writes with no CLUSTER: every 90-day query reads it.
+  const [size] = await sql.unsafe<{ daily: string; hourly: string; cells: string }[]>(
+    `SELECT pg_size_pretty(pg_total_relation_size('"${SCHEMA}".spend_daily')) AS daily, pg_size_pretty(pg_total_relation_size('"${SCHEMA}".spend_hourly')) AS hourly,
+       (SELECT count(*) FROM "${SCHEMA}".spend_daily)::text AS cells`,
+  );
+  process.stdout.write(`  spend_daily ${size?.daily} (${size?.cells} cells), spend_hourly ${size?.hourly}\n`);
   return { shape: await ledgerShape(sql, SCHEMA), seededMs };
 }
 

@@ -8,6 +8,7 @@ import { appendGatewayRow, TWELVE_MODELS, type RowMix } from './ledger-rows.js';
 
 const HOUR = 3_600_000;
 const DAY = 86_400_000;
+const QUARTER_HOUR = 900_000;
 
 /** The benchmark ledger's shape: `rows` top-level requests over the 90 days from t0, 1,000 keys in 40 teams, twelve models. */
 export function benchMix(rows: number, t0: number): RowMix {
@@ -18,7 +19,11 @@ export interface SeedOptions {
   url: string;
   schema: string;
   mix: RowMix;
-  /** Stores writing at once, each a contiguous slice of the ledger's time (default 2). */
+  /**
+   * Stores writing at once (default 2), taking turns over the rows (store w writes rows w, w + n,
+   * …), so they move through the 90 days together, as replicas behind one balancer do: each day
+   * closes once, behind all of them, as it does for a gateway writing today's rows.
+   */
   writers?: number;
   onProgress?: (done: number) => void;
 }
@@ -33,16 +38,16 @@ export async function seedLedger(opts: SeedOptions): Promise<number> {
   let written = 0;
   try {
     await stores[0]!.ready();
-    const slice = Math.ceil(opts.mix.total / writers);
+    const turn = Math.max(100, Math.floor((opts.mix.total * QUARTER_HOUR) / opts.mix.spanMs / writers));
     await Promise.all(
       stores.map(async (store, w) => {
         const append = (row: LedgerRow) => store.appendLedger(row);
-        for (let i = w * slice; i < Math.min(opts.mix.total, (w + 1) * slice); i++) {
+        let mine = 0;
+        for (let i = w; i < opts.mix.total; i += writers) {
           written += appendGatewayRow(append, i, opts.mix);
-          if (++done % 50_000 === 0) {
-            await store.flush();
-            opts.onProgress?.(done);
-          }
+          // Turns of a quarter of an hour's rows keep the writers that close in time.
+          if (++mine % turn === 0) await store.flush();
+          if (++done % 50_000 === 0) opts.onProgress?.(done);
         }
         await store.flush();
       }),

@@ -243,7 +243,9 @@ export function verdict(r: ReplicaScenarioResult): string[] {
   if (r.unanswered.rows !== r.unanswered.fromKilledProcess)
     wrong.push(`${r.unanswered.rows - r.unanswered.fromKilledProcess} unanswered rows not from the killed process`);
   // A settle reaches Redis after its row is spooled, and a reservation is never less than the exact
-  // cost: a kill between the two leaves the cost reserved (until governance.reservationTtlMs).
+  // cost. A kill between the two leaves the cost reserved, until the restarted replica charges the
+  // rows its spool still held (spool-budgets.ts); a row the spool had already let go stays
+  // reserved until governance.reservationTtlMs.
   if (r.budget.spentPico > r.rowsPico || r.budget.spentPico + r.budget.reservedPico < r.rowsPico) {
     wrong.push(
       `the key's budget (spent ${formatUsd(r.budget.spentPico)}, reserved ${formatUsd(r.budget.reservedPico)}) does not bound Σ rows ${formatUsd(r.rowsPico)}`,

@@ -1,15 +1,17 @@
 // Which batch store a gateway uses: PostgreSQL beside a PostgreSQL ledger (every replica sees every
 // batch), else the SQLite batch database of this process.
 import { basename, dirname, join } from 'node:path';
+import type { Sql } from 'postgres';
 import type { Config } from '../config/schema.js';
 import { openPostgresBatchStore } from './postgres/store.js';
 import { SqliteBatchStore } from './sqlite-store.js';
 import type { BatchStore } from './store.js';
 
-export async function openBatchStore(config: Config): Promise<BatchStore> {
+/** `postgres`: the gateway's shared client for a PostgreSQL ledger (else the store opens its own). */
+export async function openBatchStore(config: Config, postgres?: Sql): Promise<BatchStore> {
   const ledger = config.storage.ledger;
   if (ledger.kind === 'postgres' && config.batch.path === undefined) {
-    const store = openPostgresBatchStore({ url: ledger.url, schema: ledger.schema });
+    const store = openPostgresBatchStore({ url: ledger.url, schema: ledger.schema, ...(postgres ? { sql: postgres } : {}) });
     try {
       await store.ready();
     } catch (err) {

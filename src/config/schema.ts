@@ -107,6 +107,8 @@ export const configSchema = z.strictObject({
               .default('costwise'),
             /** Rows kept in memory while PostgreSQL is unreachable (they are in the spool too). */
             maxQueuedRows: z.number().int().positive().default(200_000),
+            /** Connections a replica opens, at most: one pool for the ledger, keys, batches and reports. */
+            maxConnections: z.number().int().min(2).max(100).default(6),
           }),
         ])
         .prefault({}),

@@ -1,6 +1,6 @@
 // Validation shared by the budget ledgers: a malformed request is a programming error, thrown.
 import { toPico, type Pico } from './pico.js';
-import type { BudgetLedgerOptions, BudgetScope, ChargeRequest, ReserveRequest } from './budget-types.js';
+import type { BudgetLedgerOptions, BudgetScope, ChargeRequest, Reservation, ReserveRequest } from './budget-types.js';
 
 export const DEFAULT_LATE_SETTLE_MS = 3_600_000;
 export const DEFAULT_RETENTION_MS = 7 * 86_400_000;
@@ -45,7 +45,17 @@ export function planReserve(request: ReserveRequest, retentionMs: number): Reser
 export function planCharge(request: ChargeRequest, retentionMs: number): { counters: CounterPlan[]; amount: Pico; marker: string } {
   if (typeof request.id !== 'string' || request.id === '') throw new RangeError('charge: id must be a non-empty string');
   const plan = planReserve({ scopes: request.scopes, amountPico: request.amountPico, ttlMs: 1 }, retentionMs);
-  return { counters: plan.counters, amount: plan.amount, marker: `charge:${request.id}` };
+  return { counters: plan.counters, amount: plan.amount, marker: chargeMarker(request.id) };
+}
+
+/** What a charge, or a settle of a reservation with a chargeId, leaves behind to make a charge with that id a duplicate. */
+export function chargeMarker(id: string): string {
+  return `charge:${id}`;
+}
+
+/** The reservation's own fields, with its chargeId when it has one. */
+export function reservationOf(fields: Omit<Reservation, 'chargeId'>, chargeId: string | undefined): Reservation {
+  return Object.freeze(chargeId === undefined || chargeId === '' ? fields : { ...fields, chargeId });
 }
 
 export function ledgerSettings(opts: BudgetLedgerOptions): { lateMs: number; retentionMs: number } {

@@ -1,7 +1,7 @@
 // In-process budget ledger (one replica): the same semantics as the Redis ledger, on BigInt
 // counters in a Map. Every operation runs synchronously between awaits, so each is atomic.
 import { randomUUID } from 'node:crypto';
-import { counterPlan, ledgerSettings, planCharge, planReserve, remaining } from './budget-input.js';
+import { chargeMarker, counterPlan, ledgerSettings, planCharge, planReserve, remaining, reservationOf } from './budget-input.js';
 import { toPico } from './pico.js';
 import { promised } from './promise.js';
 import type {
@@ -106,7 +106,7 @@ export function createMemoryBudgetLedger(opts: MemoryBudgetLedgerOptions = {}): 
         }
         return {
           status: 'reserved',
-          reservation: Object.freeze({ id, amountPico: plan.amount, counters: Object.freeze(list.map(({ p }) => p.id)), expiresAt }),
+          reservation: reservationOf({ id, amountPico: plan.amount, counters: Object.freeze(list.map(({ p }) => p.id)), expiresAt }, request.chargeId),
         };
       });
     },
@@ -115,9 +115,12 @@ export function createMemoryBudgetLedger(opts: MemoryBudgetLedgerOptions = {}): 
       return promised(() => {
         open();
         const actual = toPico(actualPico, 'actualPico');
+        const marker = reservation.chargeId === undefined ? undefined : chargeMarker(reservation.chargeId);
+        const t = now();
         const outcome = finish(reservation, (c) => {
           c.used += actual;
           c.spent += actual;
+          if (marker !== undefined && !c.lapsed.has(marker)) c.lapsed.set(marker, t);
         });
         return outcome === 'live' ? 'settled' : outcome === 'lapsed' ? 'late' : 'ignored';
       });

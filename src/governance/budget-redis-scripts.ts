@@ -91,22 +91,30 @@ end
 return {'reserved', lapse}`;
 
 /**
- * KEYS: b, bz, bx per counter. ARGV: member, actual, actual − amount, lateMs.
+ * KEYS: b, bz, bx per counter. ARGV: member, actual, actual − amount, lateMs, charge marker ('' for
+ * none: recorded in bx like a charge's, so a charge with the request's id is then a duplicate).
  * Returns {live, lapsed}: on how many counters the reservation was live / lapsed (and recorded).
  */
 export const SETTLE = `${HELPERS}
-local member, actual, delta, late = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
+local member, actual, delta, late, marker = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), ARGV[5]
 local live, lapsed = 0, 0
 for i = 1, #KEYS / 3 do
   local c = KEYS[3 * i - 2]
+  local recorded = false
   if redis.call('ZREM', KEYS[3 * i - 1], member) == 1 then
     add(c, 'used', delta)
     add(c, 'spent', actual)
     live = live + 1
+    recorded = true
   elseif take_lapsed(KEYS[3 * i], member, late) then
     add(c, 'used', actual)
     add(c, 'spent', actual)
     lapsed = lapsed + 1
+    recorded = true
+  end
+  if recorded and marker ~= '' then
+    redis.call('ZADD', KEYS[3 * i], 'NX', now_ms(), marker)
+    redis.call('PEXPIRE', KEYS[3 * i], late)
   end
 end
 return {live, lapsed}`;

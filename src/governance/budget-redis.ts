@@ -3,12 +3,12 @@
 // times come from Redis's own clock (TIME), so replica clock skew cannot shorten a reservation.
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { counterPlan, ledgerSettings, planCharge, planReserve, remaining } from './budget-input.js';
+import { chargeMarker, counterPlan, ledgerSettings, planCharge, planReserve, remaining, reservationOf } from './budget-input.js';
 import { CHARGE, RELEASE, RESERVE, SEED, SETTLE, STATUS } from './budget-redis-scripts.js';
 import { toPico } from './pico.js';
 import { redisScript } from './redis-script.js';
 import { createRetryQueue } from './retry-queue.js';
-import type { BudgetLedger, BudgetLedgerOptions, BudgetStatus, ChargeStatus, ReleaseStatus, Reservation, ReserveResult, SettleStatus } from './budget-types.js';
+import type { BudgetLedger, BudgetLedgerOptions, BudgetStatus, ChargeStatus, ReleaseStatus, ReserveResult, SettleStatus } from './budget-types.js';
 
 export interface RedisBudgetLedgerOptions extends BudgetLedgerOptions {
   /** A connection the caller owns (not closed by `close`), or… */
@@ -61,7 +61,10 @@ export function createRedisBudgetLedger(opts: RedisBudgetLedgerOptions = {}): Bu
       const plan = planReserve(request, retentionMs);
       const id = randomUUID();
       if (plan.counters.length === 0)
-        return { status: 'reserved', reservation: Object.freeze({ id, amountPico: plan.amount, counters: [], expiresAt: Date.now() + plan.ttlMs }) };
+        return {
+          status: 'reserved',
+          reservation: reservationOf({ id, amountPico: plan.amount, counters: [], expiresAt: Date.now() + plan.ttlMs }, request.chargeId),
+        };
       const amount = plan.amount.toString();
       const args: Array<string | number> = [`${id}:${amount}`, amount, plan.ttlMs, lateMs];
       for (const c of plan.counters) args.push((c.scope.limitPico - plan.amount).toString(), c.expireAt ?? 0);
@@ -76,8 +79,8 @@ export function createRedisBudgetLedger(opts: RedisBudgetLedgerOptions = {}): Bu
         const scope = plan.counters[Number(reply[1]) - 1]!.scope;
         return { status: 'exceeded', scope, remainingPico: remaining(scope.limitPico, BigInt(reply[2]!)) };
       }
-      const reservation: Reservation = { id, amountPico: plan.amount, counters: plan.counters.map((c) => c.id), expiresAt: Number(reply[1]) };
-      return { status: 'reserved', reservation: Object.freeze(reservation) };
+      const fields = { id, amountPico: plan.amount, counters: plan.counters.map((c) => c.id), expiresAt: Number(reply[1]) };
+      return { status: 'reserved', reservation: reservationOf(fields, request.chargeId) };
     },
 
     async settle(reservation, actualPico): Promise<SettleStatus> {
@@ -85,7 +88,8 @@ export function createRedisBudgetLedger(opts: RedisBudgetLedgerOptions = {}): Bu
       const actual = toPico(actualPico, 'actualPico');
       const amount = reservation.amountPico;
       if (reservation.counters.length === 0) return 'settled';
-      const args = [`${reservation.id}:${amount}`, actual.toString(), (actual - amount).toString(), lateMs];
+      const marker = reservation.chargeId === undefined ? '' : chargeMarker(reservation.chargeId);
+      const args = [`${reservation.id}:${amount}`, actual.toString(), (actual - amount).toString(), lateMs, marker];
       const r = await finish(`settle of ${reservation.id}`, () => settleScript(redis, keysOf(reservation.counters), args));
       if (r === 'queued') return r;
       const [live = 0, lapsed = 0] = r;

@@ -25,6 +25,11 @@ export interface ReserveRequest {
   amountPico: Pico | number;
   /** How long the reservation holds if never settled (longer than the longest request). */
   ttlMs: number;
+  /**
+   * The request id. Its settle then marks the id as charged, so a later charge with the same id
+   * (a restarted replica settling what its killed predecessor spooled) is a duplicate.
+   */
+  chargeId?: string;
 }
 
 /** A held reservation. Pass it back to settle or release exactly once. */
@@ -35,6 +40,8 @@ export interface Reservation {
   readonly counters: readonly string[];
   /** Epoch ms (the ledger's clock: Redis's own for the Redis ledger) when it lapses. */
   readonly expiresAt: number;
+  /** ReserveRequest.chargeId. */
+  readonly chargeId?: string;
 }
 
 export type ReserveResult =

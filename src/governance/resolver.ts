@@ -28,6 +28,8 @@ export interface ResolverHealth {
 export interface KeyResolver {
   /** Synchronous: answers from memory. */
   authenticate(secret: string): AuthResult;
+  /** A key by id with its team chain, whatever its state (for billing work done under it); undefined when unknown. */
+  byId(keyId: string): { key: Readonly<KeyRecord>; teams: readonly Readonly<TeamRecord>[] } | undefined;
   /** Polls now (after an admin write on this replica, to make it visible at once). */
   refresh(): Promise<void>;
   health(): ResolverHealth;
@@ -133,6 +135,10 @@ export async function createKeyResolver(opts: KeyResolverOptions): Promise<KeyRe
       if (!key.enabled) return { ok: false, reason: 'disabled', keyId: key.id };
       if (key.expiresAt !== null && key.expiresAt <= now()) return { ok: false, reason: 'expired', keyId: key.id };
       return { ok: true, key, teams: chainOf(key.teamId) };
+    },
+    byId(keyId) {
+      const key = byId.get(keyId);
+      return key === undefined ? undefined : { key, teams: chainOf(key.teamId) };
     },
     refresh,
     health: () => ({ ...health }),

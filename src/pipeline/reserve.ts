@@ -68,7 +68,7 @@ async function reserve(ctx: RequestContext, deps: ReserveDeps, key: Readonly<Key
   }
   ctx.budgetScopes = scopes;
   const ttlMs = governance.settings.reservationTtlMs;
-  const result = await governance.guard.reserve({ scopes, amountPico: BigInt(worstCasePico(ctx, deps)), ttlMs });
+  const result = await governance.guard.reserve({ scopes, amountPico: BigInt(worstCasePico(ctx, deps)), ttlMs, chargeId: ctx.requestId });
   switch (result.status) {
     case 'reserved':
       ctx.reservation = result.reservation;
@@ -115,7 +115,12 @@ async function downgrade(ctx: RequestContext, deps: ReserveDeps, key: Readonly<K
     .filter((c) => current === undefined || c.pico < boundOn([current], ctx))
     .sort((a, b) => a.pico - b.pico);
   for (const { d, pico } of candidates) {
-    const result = await deps.governance.guard.reserve({ scopes, amountPico: BigInt(pico), ttlMs: deps.governance.settings.reservationTtlMs });
+    const result = await deps.governance.guard.reserve({
+      scopes,
+      amountPico: BigInt(pico),
+      ttlMs: deps.governance.settings.reservationTtlMs,
+      chargeId: ctx.requestId,
+    });
     if (result.status !== 'reserved') {
       if (result.status === 'exceeded') return false; // cheapest first: nothing dearer fits either
       continue;

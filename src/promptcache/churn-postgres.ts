@@ -56,6 +56,8 @@ export interface PostgresChurnStoreOptions {
   /** The ledger's schema; the table is created in it when missing. */
   schema: string;
   applicationName?: string;
+  /** A client to use instead of one of its own (the gateway's shared one): close() leaves it open. */
+  sql?: Sql;
 }
 
 interface Row {
@@ -73,11 +75,14 @@ interface Row {
 export function openPostgresChurnStore(opts: PostgresChurnStoreOptions): ChurnReportStore {
   const s = tables(opts.schema).schema;
   const table = `${s}.churn_reports`;
-  const sql = postgres(opts.url, {
-    max: 1,
-    onnotice: () => undefined,
-    connection: { application_name: opts.applicationName ?? 'costwise-reports', statement_timeout: 30_000 },
-  });
+  const owned = opts.sql === undefined;
+  const sql =
+    opts.sql ??
+    postgres(opts.url, {
+      max: 1,
+      onnotice: () => undefined,
+      connection: { application_name: opts.applicationName ?? 'costwise-reports', statement_timeout: 30_000 },
+    });
   let migrating: Promise<unknown> | null = null;
   const ready = (): Promise<unknown> => {
     migrating ??= migrateChurnTables(sql, opts.schema).catch((err: unknown) => {
@@ -136,7 +141,7 @@ export function openPostgresChurnStore(opts: PostgresChurnStoreOptions): ChurnRe
       return result.count;
     },
     async close() {
-      await sql.end({ timeout: 5 });
+      if (owned) await sql.end({ timeout: 5 });
     },
   };
 }

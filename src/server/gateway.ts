@@ -11,7 +11,10 @@ import { createAdapterRegistry } from '../providers/registry.js';
 import { createContextCaches } from '../promptcache/gemini/accounts.js';
 import { closeAllPools } from '../providers/http.js';
 import { openDurableStore, connectPostgresStore, createMemoryState, startRetention, type DurableStore, type RunningRetention } from '../storage/index.js';
-import { openSpooledStore } from '../storage/spooled.js';
+import { openSpooledStore, type RecoveredRows } from '../storage/spooled.js';
+import { openPostgresClient } from '../storage/postgres/client.js';
+import type { Sql } from 'postgres';
+import { chargeSpooledRequests } from './spool-budgets.js';
 import { openResponseStore } from './responses-open.js';
 import { startEmulator, type RunningEmulator } from '../emulator/server.js';
 import type { OutcomeOptions } from '../emulator/outcomes.js';
@@ -37,6 +40,7 @@ import type { ResilienceDeps } from '../routing/resilience/index.js';
 import type { BatchLoop } from '../batch/service.js';
 import { startBatchService } from '../batch/start.js';
 import { startGovernance, type RunningGovernance } from './governance.js';
+import type { Governance } from '../pipeline/governance.js';
 import { compileDeferralRules } from '../pipeline/defer.js';
 import { deferrerFor } from '../batch/deferral.js';
 import { batchItemPipeline, chatPipeline, embeddingsPipeline, type PipelineDeps } from '../pipeline/index.js';
@@ -79,10 +83,11 @@ export class StartupError extends Error {}
 
 /**
  * The ledger the config names, spooled (storage.spool): every row is on local disk before its
- * response finishes, and what a killed process left is shipped first. A PostgreSQL ledger must be
- * reachable and migrated before the gateway starts.
+ * response finishes, and what a killed process left is shipped first (and, once governance runs,
+ * charged to the budgets: spool-budgets.ts). A PostgreSQL ledger must be reachable and migrated
+ * before the gateway starts.
  */
-async function openLedger(config: Config): Promise<DurableStore> {
+async function openLedger(config: Config, postgres: Sql | undefined): Promise<{ store: DurableStore; recovered?: RecoveredRows }> {
   const l = config.storage.ledger;
   let store: DurableStore;
   let spoolDir: string | undefined;
@@ -93,19 +98,31 @@ async function openLedger(config: Config): Promise<DurableStore> {
     // The local files (batch database, spool) live in the data directory.
     mkdirSync(config.storage.dataDir, { recursive: true });
     try {
-      store = await connectPostgresStore({ url: l.url, schema: l.schema, maxQueuedRows: l.maxQueuedRows });
+      store = await connectPostgresStore({ url: l.url, schema: l.schema, maxQueuedRows: l.maxQueuedRows, ...(postgres ? { sql: postgres } : {}) });
     } catch (err) {
       throw new StartupError(`cannot open the PostgreSQL ledger (schema ${l.schema}): ${err instanceof Error ? err.message : String(err)}`);
     }
     spoolDir = join(config.storage.dataDir, 'spool');
   }
-  if (!config.storage.spool || spoolDir === undefined) return store;
+  if (!config.storage.spool || spoolDir === undefined) return { store };
   try {
-    return await openSpooledStore(store, { dir: spoolDir });
+    const spooled = await openSpooledStore(store, { dir: spoolDir, holdLeftovers: true });
+    return { store: spooled, recovered: spooled.recovered };
   } catch (err) {
     await store.close().catch(() => undefined);
     throw new StartupError(`cannot open the ledger spool in ${spoolDir}: ${err instanceof Error ? err.message : String(err)}`);
   }
+}
+
+/** The budgets get the requests the spool's leftovers hold; then the leftover files go. */
+async function chargeRecovered(recovered: RecoveredRows | undefined, governance: Governance): Promise<void> {
+  if (recovered === undefined) return;
+  if (recovered.rows.length > 0) {
+    const c = await chargeSpooledRequests(recovered.rows, governance);
+    if (c.charged + c.queued > 0)
+      process.stderr.write(`costwise: charged ${c.charged + c.queued} spooled request(s) to their budgets (${c.duplicate} had been settled already)\n`);
+  }
+  recovered.settled();
 }
 
 function semanticCacheFor(semantic: Config['cache']['semantic'], catalog: Catalog, adapters: AdapterRegistry): SemanticCache {
@@ -160,11 +177,16 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     await emulator?.close();
     throw err instanceof TracingConfigError ? new StartupError(err.message) : err;
   }
+  // One PostgreSQL pool for the ledger, keys, batches, churn reports and stored responses (storage/postgres/client.ts).
+  const l = config.storage.ledger;
+  const postgres = l.kind === 'postgres' ? openPostgresClient({ url: l.url, maxConnections: l.maxConnections }) : undefined;
   let store: DurableStore;
+  let recovered: RecoveredRows | undefined;
   try {
-    store = await openLedger(config);
+    ({ store, recovered } = await openLedger(config, postgres));
   } catch (err) {
     await tracing?.shutdown();
+    await postgres?.end({ timeout: 0 });
     await emulator?.close();
     throw err;
   }
@@ -191,16 +213,21 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const adapters = createAdapterRegistry({ gemini: { contextCaches } });
   let governance: RunningGovernance;
   try {
-    governance = await startGovernance({ config, loopback: isLoopback(host), ledger: store });
+    governance = await startGovernance({ config, loopback: isLoopback(host), ledger: store, ...(postgres ? { postgres } : {}) });
   } catch (err) {
     await retention?.stop();
     await store.close().catch(() => undefined);
     await tracing?.shutdown();
+    await postgres?.end({ timeout: 0 });
     await emulator?.close();
     throw new StartupError(`cannot load the virtual keys: ${err instanceof Error ? err.message : String(err)}`);
   }
   budgetsOf = keyBudgets(governance);
   const telemetry = metrics !== undefined || tracing !== undefined ? new Telemetry(metrics, tracing) : undefined;
+  await chargeRecovered(recovered, governance.governance).catch((err: unknown) => {
+    // The files stay: the next start ships the rows (ignored) and charges them again (by id, once).
+    process.stderr.write(`costwise: could not charge the spooled requests to their budgets: ${err instanceof Error ? err.message : String(err)}\n`);
+  });
   const sharedPlanner = sharedPlannerFor(config, clock);
   const promptChurn = new PrefixChurnDetector({ now: clock });
   const pipelineDeps: PipelineDeps = {
@@ -226,15 +253,19 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     telemetry,
   };
   sharedPlanner?.start((e) => pipelineDeps.promptCache.planner.merge(e));
-  const batches = await startBatchService(config, { ...pipelineDeps, runItem: batchItemPipeline(pipelineDeps) }, options.batchLoop);
-  const responses = await openResponseStore(config, clock);
+  const batches = await startBatchService(
+    config,
+    { ...pipelineDeps, runItem: batchItemPipeline(pipelineDeps) },
+    { ...(options.batchLoop ? { loop: options.batchLoop } : {}), ...(postgres ? { postgres } : {}) },
+  );
+  const responses = await openResponseStore(config, clock, postgres);
   const deps: AppDeps = {
     ...pipelineDeps,
     config,
     governanceAdmin: governance,
     state: createMemoryState(),
     batches,
-    churnReports: churnReportsFor(config, promptChurn, clock),
+    churnReports: churnReportsFor(config, promptChurn, clock, postgres),
     responses,
     pipelines: {
       chat: chatPipeline({ ...pipelineDeps, deferralRules: compileDeferralRules(config.batch.deferral.rules), deferrer: deferrerFor(batches) }),
@@ -275,6 +306,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       await deps.store.close();
       await deps.responseCache.store.close();
       await deps.state.close();
+      await postgres?.end({ timeout: 5 });
       await closeAllPools();
       // Last: spans of requests that ended while closing are exported too.
       await telemetry?.close();
@@ -291,12 +323,12 @@ function sharedPlannerFor(config: Config, now: () => number): RedisPlannerSync |
 }
 
 /** With a PostgreSQL ledger, every replica's churn report, summed; else this process's own. */
-function churnReportsFor(config: Config, detector: PrefixChurnDetector, now: () => number): ChurnReports {
+function churnReportsFor(config: Config, detector: PrefixChurnDetector, now: () => number, postgres: Sql | undefined): ChurnReports {
   const l = config.storage.ledger;
   if (l.kind !== 'postgres') return localChurnReports(detector);
   const shared = new SharedChurnReports({
     detector,
-    store: openPostgresChurnStore({ url: l.url, schema: l.schema }),
+    store: openPostgresChurnStore({ url: l.url, schema: l.schema, ...(postgres ? { sql: postgres } : {}) }),
     replica: `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`,
     intervalMs: config.promptCache.churnReportMs,
     now,

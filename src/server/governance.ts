@@ -2,6 +2,7 @@
 // key resolver that follows it, and the budget ledger and rate limiter — in this process, or on the
 // Redis every replica shares (`storage.state: {kind: redis}`). Budget counters are seeded from the
 // durable ledger's spend, so a restart or a Redis that lost its data starts from the real figure.
+import type { Sql } from 'postgres';
 import { Redis } from 'ioredis';
 import type { Config } from '../config/schema.js';
 import {
@@ -45,6 +46,8 @@ export interface GovernanceOptions {
   loopback: boolean;
   /** The durable ledger (budget counters are seeded from its spend). */
   ledger: DurableStore;
+  /** The gateway's shared client for a PostgreSQL ledger (the key store then uses it). */
+  postgres?: Sql;
   log?: (message: string) => void;
 }
 
@@ -52,7 +55,7 @@ export async function startGovernance(o: GovernanceOptions): Promise<RunningGove
   const { config } = o;
   const log = o.log ?? ((m: string) => process.stderr.write(`${m}\n`));
   const settings = config.governance;
-  const store = openGovernanceStore(config);
+  const store = openGovernanceStore(config, o.postgres);
   const resolver = await createKeyResolver({ store, pollIntervalMs: settings.keyPollMs });
   const state = config.storage.state;
   let redis: Redis | undefined;
@@ -132,10 +135,10 @@ export async function startGovernance(o: GovernanceOptions): Promise<RunningGove
 }
 
 /** Keys and teams live beside the ledger: in its SQLite file, or in its PostgreSQL schema. */
-function openGovernanceStore(config: Config): GovernanceStore {
+function openGovernanceStore(config: Config, sql: Sql | undefined): GovernanceStore {
   const l = config.storage.ledger;
   if (l.kind === 'sqlite') return openSqliteGovernanceStore({ path: l.path === '' ? ':memory:' : l.path });
-  return openPostgresGovernanceStore({ url: l.url, schema: l.schema });
+  return sql === undefined ? openPostgresGovernanceStore({ url: l.url, schema: l.schema }) : openPostgresGovernanceStore({ sql, schema: l.schema });
 }
 
 function toBudget(b: { usd: number; period: Budget['period'] }): Budget {

@@ -18,3 +18,9 @@ export function newRequestId(): string {
   }
   return `${prefix}${counter.toString(36).padStart(4, '0')}`;
 }
+
+/** Whether `id` is one newRequestId made (a gateway request's, not a batch item's or a sub-call's). */
+export function isRequestId(id: string): boolean {
+  return REQUEST_ID.test(id);
+}
+const REQUEST_ID = /^cw_[0-9a-z]+$/;

@@ -2,7 +2,10 @@
 // turn's spool write (`durable()` resolves once it is on disk), then queues it for the store as before. Once the store has
 // written the rows (a flush every `confirmEveryMs`), the spool lets them go. On open, the rows that
 // stopped processes left in the spool directory are shipped to the store before anything else;
-// the store ignores a request id it already has, so a row is never billed twice.
+// the store ignores a request id it already has, so a row is never billed twice. Those rows are
+// also `recovered`, for the budgets (server/spool-budgets.ts): with `holdLeftovers`, their files
+// stay until `recovered.settled()`, so a start that fails before the budgets have them ships them
+// again next time.
 import { openSpool, readLeftovers } from './spool.js';
 import type { DurableStore, LedgerRow } from './types.js';
 
@@ -10,18 +13,41 @@ export interface SpooledStoreOptions {
   dir: string;
   /** How often written rows are confirmed to the spool (default 1 s). */
   confirmEveryMs?: number;
+  /** Keep the leftover files until `recovered.settled()` (default: removed once shipped). */
+  holdLeftovers?: boolean;
   log?: (message: string) => void;
 }
 
-export async function openSpooledStore(inner: DurableStore, opts: SpooledStoreOptions): Promise<DurableStore> {
+export interface RecoveredRows {
+  /** The rows stopped processes left, now in the store (some were there already). */
+  readonly rows: readonly LedgerRow[];
+  /** Everything that needed the rows has them: their files go. */
+  settled(): void;
+}
+
+export interface SpooledStore extends DurableStore {
+  readonly recovered: RecoveredRows;
+}
+
+export async function openSpooledStore(inner: DurableStore, opts: SpooledStoreOptions): Promise<SpooledStore> {
   const log = opts.log ?? ((m: string) => process.stderr.write(`${m}\n`));
   const leftovers = readLeftovers({ dir: opts.dir });
   if (leftovers.rows.length > 0) {
     for (const row of leftovers.rows) inner.appendLedger(row);
     await inner.flush();
-    leftovers.shipped();
+    if (opts.holdLeftovers !== true) leftovers.shipped();
     log(`costwise: shipped ${leftovers.rows.length} ledger row(s) a stopped process left in its spool (${opts.dir})`);
   }
+  let recoveredRows: readonly LedgerRow[] = leftovers.rows;
+  const recovered: RecoveredRows = {
+    get rows() {
+      return recoveredRows;
+    },
+    settled() {
+      leftovers.shipped();
+      recoveredRows = []; // not kept for the life of the store
+    },
+  };
   let spoolBroken = false;
   const broken = (err: unknown): void => {
     if (spoolBroken) return;
@@ -46,6 +72,7 @@ export async function openSpooledStore(inner: DurableStore, opts: SpooledStoreOp
   timer.unref();
 
   return {
+    recovered,
     appendLedger(row: LedgerRow): void {
       if (!spoolBroken) {
         try {

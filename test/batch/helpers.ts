@@ -1,18 +1,18 @@
 // Shared pieces of the batch tests: a fast batch clock, JSONL uploads, waiting for the end.
 import { toFile } from 'openai';
 import type OpenAI from 'openai';
-import { startTestEnv, type TestEnv } from '../helpers/env.js';
+import type { TestEnv } from '../helpers/env.js';
 import type { ConfigInput } from '../../src/config/schema.js';
 import { fetchJson, parseJson } from '../helpers/json.js';
 import { LedgerPage, type LedgerRowJson } from '../helpers/api-json.js';
 import { OutputLine } from '../helpers/wire-json.js';
-import postgres from 'postgres';
-import { PG_URL, postgresUp, schemaName, type Backend } from '../storage/backends.js';
+import { BACKENDS, dropSchema, startEnvOn, type Backend } from '../helpers/backend-env.js';
 
 export const FAST_EMULATOR = { batch: { itemsPerSecond: 400, startDelayMs: 30, finalizeMs: 20 } };
 
 /** The batch stores the tests run over: SQLite always, PostgreSQL when it answers (always with CI=true). */
-export const BATCH_BACKENDS: readonly Backend[] = ['sqlite', ...((await postgresUp()) ? (['postgres'] as const) : [])];
+export const BATCH_BACKENDS = BACKENDS;
+export { dropSchema, startEnvOn };
 
 /**
  * A gateway on a fast emulator. `postgres`: its ledger, keys and batches in a PostgreSQL schema of
@@ -20,41 +20,6 @@ export const BATCH_BACKENDS: readonly Backend[] = ['sqlite', ...((await postgres
  */
 export async function startBatchEnv(batch: NonNullable<ConfigInput['batch']> = {}, backend: Backend = 'sqlite'): Promise<TestEnv> {
   return startEnvOn(backend, { emulator: FAST_EMULATOR, config: { batch: { pollIntervalMs: 40, ...batch } } });
-}
-
-/** startTestEnv on one backend (a fresh PostgreSQL schema, dropped by close()). */
-export async function startEnvOn(backend: Backend, opts: Parameters<typeof startTestEnv>[0] = {}): Promise<TestEnv> {
-  if (backend === 'sqlite') return startTestEnv(opts);
-  const schema = schemaName();
-  const env = await startTestEnv({ ...opts, postgres: { url: PG_URL, schema } });
-  // The batches are in that schema, not in a SQLite file beside it.
-  if (!(await batchTablesIn(schema))) throw new Error(`no batch tables in PostgreSQL schema ${schema}`);
-  return {
-    ...env,
-    async close() {
-      await env.close();
-      await dropSchema(schema);
-    },
-  };
-}
-
-async function batchTablesIn(schema: string): Promise<boolean> {
-  const sql = postgres(PG_URL, { max: 1, onnotice: () => undefined });
-  try {
-    const [row] = await sql`SELECT to_regclass(${`"${schema}".batches`}) IS NOT NULL AS present`;
-    return row?.['present'] === true;
-  } finally {
-    await sql.end({ timeout: 1 });
-  }
-}
-
-export async function dropSchema(schema: string): Promise<void> {
-  const sql = postgres(PG_URL, { max: 1, onnotice: () => undefined });
-  try {
-    await sql.unsafe(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-  } finally {
-    await sql.end({ timeout: 1 });
-  }
 }
 
 export interface Line {

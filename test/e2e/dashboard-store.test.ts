@@ -1,13 +1,11 @@
-// The dashboard's SQLite queries below the HTTP layer: percentile sampling on a range too long to
-// read whole, and nearest-rank percentiles.
+// The dashboard's queries below the HTTP layer, on SQLite and on PostgreSQL: percentile sampling on
+// a range too long to read whole, and nearest-rank percentiles.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { openSqliteStore } from '../../src/storage/sqlite.js';
+import { postgresUp, testLedger, type Backend, type TestLedger } from '../storage/backends.js';
 import { percentilesOf } from '../../src/storage/dashboard-sample.js';
 import type { DurableStore, LedgerRow } from '../../src/storage/types.js';
 
+const BACKENDS: Backend[] = ['sqlite', ...((await postgresUp()) ? (['postgres'] as const) : [])];
 const T0 = Date.UTC(2025, 0, 10);
 const N = 5_000;
 
@@ -44,42 +42,49 @@ function row(i: number): LedgerRow {
   };
 }
 
-let store: DurableStore;
-beforeAll(() => {
-  store = openSqliteStore({ path: join(mkdtempSync(join(tmpdir(), 'costwise-dash-')), 'l.db') });
-  for (let i = 0; i < N; i++) store.appendLedger(row(i));
+describe.each(BACKENDS)('on a %s ledger', (backend) => {
+  let ledger: TestLedger;
+  let store: DurableStore;
+  beforeAll(async () => {
+    ledger = testLedger(backend);
+    store = ledger.open();
+    for (let i = 0; i < N; i++) store.appendLedger(row(i));
+    await store.flush();
+  });
+  afterAll(async () => {
+    await ledger.dispose();
+  });
+
+  describe('percentiles', () => {
+    it('reads every row of a range that fits the sample', async () => {
+      const report = await store.dashboard({ kind: 'percentiles', maxSample: N });
+      expect(report).toMatchObject({ population: N, sampled: false });
+      expect(report.groups[0]).toMatchObject({ model: '(all)', requests: N, latencyMs: { p50: 2500, p90: 4500, p99: 4950, max: 5000 } });
+      expect(report.groups.map((g) => g.model)).toEqual(['(all)', 'even', 'odd']);
+    });
+
+    it('samples a longer range evenly and stays close', async () => {
+      const report = await store.dashboard({ kind: 'percentiles', maxSample: 500 });
+      expect(report.sampled).toBe(true);
+      expect(report.groups[0]!.requests).toBeLessThanOrEqual(500);
+      expect(report.population).toBeGreaterThan(N * 0.95);
+      expect(report.population).toBeLessThan(N * 1.05);
+      expect(Math.abs(report.groups[0]!.latencyMs.p50 - 2500)).toBeLessThan(N * 0.03);
+    });
+
+    it('keeps to the range', async () => {
+      const report = await store.dashboard({ kind: 'percentiles', from: T0 + 1000 * 1000, to: T0 + 2000 * 1000 });
+      expect(report.groups[0]).toMatchObject({ requests: 1000, latencyMs: { p50: 1500, max: 2000 } });
+    });
+
+    it('rejects a bad range or sample size', async () => {
+      await expect(store.dashboard({ kind: 'percentiles', from: Number.NaN })).rejects.toThrow(/from/);
+      await expect(store.dashboard({ kind: 'percentiles', maxSample: 0 })).rejects.toThrow(/maxSample/);
+    });
+  });
 });
-afterAll(async () => {
-  await store.close();
-});
 
-describe('percentiles', () => {
-  it('reads every row of a range that fits the sample', async () => {
-    const report = await store.dashboard({ kind: 'percentiles', maxSample: N });
-    expect(report).toMatchObject({ population: N, sampled: false });
-    expect(report.groups[0]).toMatchObject({ model: '(all)', requests: N, latencyMs: { p50: 2500, p90: 4500, p99: 4950, max: 5000 } });
-    expect(report.groups.map((g) => g.model)).toEqual(['(all)', 'even', 'odd']);
-  });
-
-  it('samples a longer range evenly and stays close', async () => {
-    const report = await store.dashboard({ kind: 'percentiles', maxSample: 500 });
-    expect(report.sampled).toBe(true);
-    expect(report.groups[0]!.requests).toBeLessThanOrEqual(500);
-    expect(report.population).toBeGreaterThan(N * 0.95);
-    expect(report.population).toBeLessThan(N * 1.05);
-    expect(Math.abs(report.groups[0]!.latencyMs.p50 - 2500)).toBeLessThan(N * 0.03);
-  });
-
-  it('keeps to the range', async () => {
-    const report = await store.dashboard({ kind: 'percentiles', from: T0 + 1000 * 1000, to: T0 + 2000 * 1000 });
-    expect(report.groups[0]).toMatchObject({ requests: 1000, latencyMs: { p50: 1500, max: 2000 } });
-  });
-
-  it('rejects a bad range or sample size', async () => {
-    await expect(store.dashboard({ kind: 'percentiles', from: Number.NaN })).rejects.toThrow(/from/);
-    await expect(store.dashboard({ kind: 'percentiles', maxSample: 0 })).rejects.toThrow(/maxSample/);
-  });
-
+describe('percentilesOf', () => {
   it('takes nearest-rank percentiles', () => {
     expect(percentilesOf([3, 1, 2])).toEqual({ p50: 2, p90: 3, p99: 3, max: 3 });
     expect(percentilesOf([7])).toEqual({ p50: 7, p90: 7, p99: 7, max: 7 });

@@ -174,6 +174,26 @@ describe.each([memory, ...(HAS_REDIS ? [redis] : [])])('budget ledger: $name', (
     expect(await ledger.reserve({ scopes: [key], amountPico: 1n, ttlMs: 1000 })).toMatchObject({ status: 'exceeded', remainingPico: 0n });
   });
 
+  it('makes a charge with the id of a request settled under it a duplicate (a restart charging the spool)', async () => {
+    const { ledger } = start();
+    const key = scope('key:a', 1000n);
+    await seeded(ledger, key);
+    const settled = reserved(await ledger.reserve({ scopes: [key], amountPico: 300n, ttlMs: 60_000, chargeId: 'req-s' }));
+    expect(settled.chargeId).toBe('req-s');
+    expect(await ledger.settle(settled, 120n)).toBe('settled');
+    expect(await ledger.charge({ id: 'req-s', scopes: [key], amountPico: 120n })).toBe('duplicate');
+    // Answered, never settled: the charge counts, and the reservation left open lapses on its own.
+    const open = reserved(await ledger.reserve({ scopes: [key], amountPico: 300n, ttlMs: 60_000, chargeId: 'req-u' }));
+    expect(open.chargeId).toBe('req-u');
+    expect(await ledger.charge({ id: 'req-u', scopes: [key], amountPico: 80n })).toBe('charged');
+    expect(await ledger.status(key)).toMatchObject({ spentPico: 200n, reservedPico: 300n });
+    // Released (nothing billed): no marker, a later charge of that id counts.
+    const released = reserved(await ledger.reserve({ scopes: [key], amountPico: 10n, ttlMs: 60_000, chargeId: 'req-r' }));
+    expect(await ledger.release(released)).toBe('released');
+    expect(await ledger.charge({ id: 'req-r', scopes: [key], amountPico: 1n })).toBe('charged');
+    expect((await ledger.status(key)).spentPico).toBe(201n);
+  });
+
   it('keeps money exact far beyond 2^53 pico', async () => {
     const { ledger } = start();
     const limit = 3_999_999_999_999_999_999n;

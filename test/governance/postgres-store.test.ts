@@ -14,9 +14,9 @@ import { createKeyResolver, type KeyResolver } from '../../src/governance/resolv
 import type { KeyRecord } from '../../src/governance/schema.js';
 import type { GovernanceStore } from '../../src/governance/store.js';
 import { openPostgresStore } from '../../src/storage/postgres/index.js';
-import { PG_URL, PgGovernance, postgresAvailable } from './stores.js';
+import { PG_URL, PgGovernance, postgresUp } from './stores.js';
 
-const PG = await postgresAvailable('PostgreSQL governance store');
+const PG = await postgresUp();
 const NOW = 1_750_000_000_000;
 
 let t: PgGovernance;
@@ -59,6 +59,7 @@ describe.skipIf(!PG)('schema', () => {
       'ledger_tags',
       'schema_version',
       'spend_daily',
+      'spend_daily_sealed',
       'spend_hourly',
     ]);
     // Reopening re-runs nothing.

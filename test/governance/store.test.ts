@@ -8,9 +8,9 @@ import { hashSecret } from '../../src/governance/secret.js';
 import { openSqliteGovernanceStore } from '../../src/governance/sqlite-store.js';
 import type { GovernanceStore } from '../../src/governance/store.js';
 import { openSqliteStore } from '../../src/storage/sqlite.js';
-import { postgresAvailable, SqliteGovernance, testGovernance, type GovernanceBackend, type TestGovernance } from './stores.js';
+import { postgresUp, SqliteGovernance, testGovernance, type GovernanceBackend, type TestGovernance } from './stores.js';
 
-const PG = await postgresAvailable('governance store');
+const PG = await postgresUp();
 const BACKENDS: GovernanceBackend[] = PG ? ['SQLite', 'PostgreSQL'] : ['SQLite'];
 
 let backend: TestGovernance;

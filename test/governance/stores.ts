@@ -2,33 +2,19 @@
 // resolver tests run over SQLite and PostgreSQL alike.
 //
 // PostgreSQL: COSTWISE_TEST_PG_URL, else postgres://postgres@127.0.0.1:5432/test. Every test gets a
-// schema of its own, dropped afterwards. With CI=true the PostgreSQL tests always run (and fail when
-// the server is down); elsewhere they are skipped, with a message, only when no server answers.
+// schema of its own, dropped afterwards. Whether PostgreSQL runs (and that it must with CI=true) is
+// storage/backends.ts's postgresUp.
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import postgres, { type Sql } from 'postgres';
+import { PG_URL } from '../storage/backends.js';
 import { openPostgresGovernanceStore, type PostgresGovernanceStore } from '../../src/governance/postgres-store.js';
 import { openSqliteGovernanceStore } from '../../src/governance/sqlite-store.js';
 import type { GovernanceStore } from '../../src/governance/store.js';
 
-export const PG_URL = process.env['COSTWISE_TEST_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
-
-/** Whether PostgreSQL answers; with CI=true a server that does not is an error, not a skip. */
-export async function postgresAvailable(suite: string): Promise<boolean> {
-  const sql = postgres(PG_URL, { max: 1, connect_timeout: 3, onnotice: () => undefined });
-  try {
-    await sql`SELECT 1`;
-    return true;
-  } catch (err) {
-    if (process.env['CI'] === 'true') throw new Error(`PostgreSQL at ${PG_URL} is required when CI=true`, { cause: err });
-    process.stderr.write(`\n[${suite}] PostgreSQL at ${PG_URL} does not answer (${String(err)}): PostgreSQL tests SKIPPED\n`);
-    return false;
-  } finally {
-    await sql.end({ timeout: 1 });
-  }
-}
+export { PG_URL, postgresUp } from '../storage/backends.js';
 
 /** One backend's store for one test: every `open()` is another replica on the same data. */
 export interface TestGovernance {

@@ -25,16 +25,24 @@ export interface TestEnv {
 export interface PostgresLedger {
   url: string;
   schema: string;
+  maxConnections?: number;
 }
 
 /** Gateway → (HTTP) → standalone emulator, with the default catalog pointed at the emulator. */
 export async function startTestEnv(
-  opts: { emulator?: EmulatorOptions; config?: Partial<ConfigInput>; maxBodyBytes?: number; postgres?: PostgresLedger } = {},
+  opts: {
+    emulator?: EmulatorOptions;
+    config?: Partial<ConfigInput>;
+    maxBodyBytes?: number;
+    postgres?: PostgresLedger;
+    /** The directory of the ledger file (or the data directory's parent) of an earlier env: a restart. Default: a new one. */
+    dir?: string;
+  } = {},
 ): Promise<TestEnv> {
   const emulator = await startEmulator({ port: 0, ...opts.emulator });
-  const dir = mkdtempSync(join(tmpdir(), 'costwise-test-'));
+  const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'costwise-test-'));
   const dbPath = join(dir, 'ledger.db');
-  const ledger = opts.postgres ? { kind: 'postgres' as const, url: opts.postgres.url, schema: opts.postgres.schema } : { path: dbPath };
+  const ledger = opts.postgres ? { kind: 'postgres' as const, ...opts.postgres } : { path: dbPath };
   const raw: ConfigInput = {
     ...structuredClone(DEFAULT_CONFIG),
     ...opts.config,

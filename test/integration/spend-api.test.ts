@@ -1,16 +1,18 @@
-// /api/spend totals are exact at budget scale (beyond 2^53 pico-dollars ≈ $9,007 per bucket).
+// /api/spend totals are exact at budget scale (beyond 2^53 pico-dollars ≈ $9,007 per bucket), on
+// either ledger backend.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestEnv, type TestEnv } from '../helpers/env.js';
+import type { TestEnv } from '../helpers/env.js';
+import { BACKENDS, startEnvOn } from '../helpers/backend-env.js';
 import { fetchJson } from '../helpers/json.js';
 import { SpendPage } from '../helpers/api-json.js';
 
-let env: TestEnv;
-beforeAll(async () => {
-  env = await startTestEnv();
-});
-afterAll(() => env.close());
+describe.each(BACKENDS)('spend API at budget scale on %s', (backend) => {
+  let env: TestEnv;
+  beforeAll(async () => {
+    env = await startEnvOn(backend);
+  });
+  afterAll(() => env.close());
 
-describe('spend API at budget scale', () => {
   it('adds $5,000.000000000001 three times exactly', async () => {
     const now = Date.now();
     for (let i = 0; i < 3; i++) {

@@ -19,6 +19,8 @@ export interface PostgresBatchStoreOptions {
   url: string;
   /** The ledger's schema; the batch tables are created in it when missing. */
   schema: string;
+  /** A client to use instead of one of its own (the gateway's shared one): close() leaves it open. */
+  sql?: Sql;
   /** Connections in the pool (default 3). */
   maxConnections?: number;
   /** application_name of the connections (default `costwise-batch`). */
@@ -34,11 +36,14 @@ import type { Param, Pg } from './leases.js';
 
 export function openPostgresBatchStore(opts: PostgresBatchStoreOptions): PostgresBatchStore {
   const s = quotedSchema(opts.schema);
-  const sql: Sql = postgres(opts.url, {
-    max: Math.max(2, Math.floor(opts.maxConnections ?? 3)),
-    onnotice: () => undefined,
-    connection: { application_name: opts.applicationName ?? 'costwise-batch', statement_timeout: 30_000, lock_timeout: 10_000 },
-  });
+  const owned = opts.sql === undefined;
+  const sql: Sql =
+    opts.sql ??
+    postgres(opts.url, {
+      max: Math.max(2, Math.floor(opts.maxConnections ?? 3)),
+      onnotice: () => undefined,
+      connection: { application_name: opts.applicationName ?? 'costwise-batch', statement_timeout: 30_000, lock_timeout: 10_000 },
+    });
   const T = batchTables(s);
   const dollars = (n: number): string => Array.from({ length: n }, (_, k) => `$${k + 1}`).join(', ');
   const insertItem = `INSERT INTO ${T.items} (${ITEM_COLUMNS}) VALUES (${dollars(13)})`;
@@ -93,7 +98,7 @@ export function openPostgresBatchStore(opts: PostgresBatchStoreOptions): Postgre
     async close() {
       if (closed) return;
       closed = true;
-      await sql.end({ timeout: 5 });
+      if (owned) await sql.end({ timeout: 5 });
     },
 
     insertFile: (f, content) => insertFile(sql, f, content),

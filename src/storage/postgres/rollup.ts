@@ -1,6 +1,8 @@
 // Reading the rollups over whole hours [hStart, hEnd): the whole UTC days inside the range from
 // spend_daily, the whole hours on either side of them from spend_hourly. A 90-day range then reads
 // about 90 + 46 cells per group instead of 2,160 (1,000 keys: 136k cells instead of 2.16M).
+// spend_daily has only the days before spend_daily_sealed.day (seal.ts); whole days from there on
+// (today, usually) are read from spend_hourly too, in the same statement, so in one snapshot.
 import type { Tables } from './schema.js';
 
 const HOURS_PER_DAY = 24;
@@ -24,7 +26,9 @@ export function rollupBounds(hStart: number, hEnd: number): RollupBounds {
  */
 export function rollupCells(t: Tables, dim: string, first: number, select: { daily: string; hourly: string }): string {
   const p = (k: number) => `$${first + k}::int8`;
-  return `SELECT ${select.daily} FROM ${t.daily} WHERE dim = ${dim} AND day >= ${p(0)} AND day < ${p(1)}
+  const sealedEnd = `LEAST(${p(1)}, (SELECT day FROM ${t.sealed}))`;
+  return `SELECT ${select.daily} FROM ${t.daily} WHERE dim = ${dim} AND day >= ${p(0)} AND day < ${sealedEnd}
     UNION ALL SELECT ${select.hourly} FROM ${t.hourly} WHERE dim = ${dim} AND hour >= ${p(2)} AND hour < ${p(3)}
+    UNION ALL SELECT ${select.hourly} FROM ${t.hourly} WHERE dim = ${dim} AND hour >= GREATEST(${p(0)}, ${sealedEnd}) * 24 AND hour < ${p(1)} * 24
     UNION ALL SELECT ${select.hourly} FROM ${t.hourly} WHERE dim = ${dim} AND hour >= ${p(4)} AND hour < ${p(5)}`;
 }

@@ -179,6 +179,35 @@ export const MIGRATIONS: readonly string[] = [
   // (dim, day, key) order (21 MB, 0.6 s).
   `ALTER TABLE spend_daily SET (fillfactor = 50);
    CLUSTER spend_daily USING spend_daily_pkey;`,
+  // spend_daily holds closed days only, each written once: the triggers add a cell only for days
+  // before spend_daily_sealed.day; the days from there on are read from spend_hourly, and a writer
+  // that has moved past a day seals it (seal.ts: one INSERT of the day's hourly sums). Its pages
+  // then stay full and compact with no CLUSTER. A late row for a sealed day still updates its cell
+  // in place (fillfactor 90 leaves room to do that on the page). The days already in spend_daily
+  // stay sealed; the current one is sealed with them and kept up to date as before.
+  `CREATE TABLE spend_daily_sealed (
+     one boolean PRIMARY KEY DEFAULT true CHECK (one),
+     day bigint NOT NULL
+   );
+   LOCK TABLE spend_hourly IN SHARE ROW EXCLUSIVE MODE;
+   INSERT INTO spend_daily_sealed (day) SELECT coalesce(max(day) + 1, 0) FROM spend_daily;
+   CREATE OR REPLACE FUNCTION spend_daily_inserted() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT AS $$
+   BEGIN
+     ${m2DailyUpsert(`SELECT dim, hour / 24, key, ${m2Sums((c) => c)} FROM new_cells WHERE hour / 24 < (SELECT day FROM spend_daily_sealed) GROUP BY 1, 2, 3`)};
+     RETURN NULL;
+   END $$;
+   CREATE OR REPLACE FUNCTION spend_daily_updated() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT AS $$
+   BEGIN
+     ${m2DailyUpsert(
+       `SELECT dim, hour / 24, key, ${m2Sums((c) => c)} FROM (
+          SELECT dim, hour, key, ${M2_SUMS.join(', ')} FROM new_cells
+          UNION ALL SELECT dim, hour, key, ${M2_SUMS.map((c) => `-${c}`).join(', ')} FROM old_cells
+        ) delta WHERE hour / 24 < (SELECT day FROM spend_daily_sealed) GROUP BY 1, 2, 3`,
+     )};
+     RETURN NULL;
+   END $$;
+   ALTER TABLE spend_daily SET (fillfactor = 90);
+   CLUSTER spend_daily USING spend_daily_pkey;`,
 ];
 
 /** The ledger columns a row is written and read with, in the order of `snapshot` (postgres/rows.ts). */
@@ -265,6 +294,8 @@ export interface Tables {
   tags: string;
   hourly: string;
   daily: string;
+  /** One row: the first day not (yet) in spend_daily. */
+  sealed: string;
   counts: string;
   version: string;
 }
@@ -277,6 +308,7 @@ export function tables(schema: string): Tables {
     tags: `${s}.ledger_tags`,
     hourly: `${s}.spend_hourly`,
     daily: `${s}.spend_daily`,
+    sealed: `${s}.spend_daily_sealed`,
     counts: `${s}.counts_hourly`,
     version: `${s}.schema_version`,
   };

@@ -23,8 +23,10 @@
 // the same way, one bounded delete per call.
 //
 // Files: schema.ts (DDL, migrations), rows.ts (snapshot, row mapping), write.ts (the batch
-// statement), spend.ts and dashboard.ts (the queries), this file (the queue and its policy).
-import postgres, { type Sql } from 'postgres';
+// statement), seal.ts (closing days into spend_daily after a write), spend.ts and dashboard.ts
+// (the queries), this file (the queue and its policy).
+import type { Sql } from 'postgres';
+import { openPostgresClient } from './client.js';
 import { invalidReason, rejectionLog } from '../sqlite-rows.js';
 import type { DashboardQuery, DashboardResult } from '../dashboard-types.js';
 import type { DurableStore, LedgerRow, PruneStep, SpendBucket, SpendQuery } from '../types.js';
@@ -34,10 +36,13 @@ import { COLUMNS, NewerSchemaError, migrate, tables } from './schema.js';
 import { spendQuery } from './spend.js';
 import { batchWriter } from './write.js';
 import { pruneStatement } from './prune.js';
+import { dailySealer } from './seal.js';
 
 export interface PostgresStoreOptions {
   /** Connection URL, e.g. `postgres://costwise@db:5432/costwise` (the DATABASE_URL). */
   url: string;
+  /** A client to use instead of one of its own (the gateway's shared one, client.ts): close() leaves it open, and the pool options below do not apply. */
+  sql?: Sql;
   /** Schema holding the ledger's tables, created when missing; replicas sharing a ledger name the same one (default `costwise`). */
   schema?: string;
   /** Longest time a row waits in the queue before it is written (default 50 ms). */
@@ -99,24 +104,11 @@ export function openPostgresStore(opts: PostgresStoreOptions): PostgresStore {
   const log = opts.log ?? ((message: string) => process.stderr.write(`${message}\n`));
   const reject = rejectionLog(log);
 
-  const sql: Sql = postgres(opts.url, {
-    max: Math.max(2, Math.floor(opts.maxConnections ?? 4)),
-    connect_timeout: Math.ceil((opts.connectTimeoutMs ?? 10_000) / 1000),
-    onnotice: () => undefined, // "relation already exists, skipping" and the like
-    connection: {
-      application_name: opts.applicationName ?? 'costwise',
-      statement_timeout: opts.statementTimeoutMs ?? 30_000,
-      lock_timeout: opts.lockTimeoutMs ?? 5_000,
-      // The store's queries read a few index ranges: starting parallel workers costs more than they
-      // save (measured on a 1M-row ledger: a 7-day spend 20 ms with them, 3 ms without). A string:
-      // postgres.js leaves falsy values out of the start-up message.
-      max_parallel_workers_per_gather: '0',
-      // Nor does compiling them: the rollup sums cost enough for JIT, which then takes 25–30 ms
-      // (a 90-day spend by key on a 10M-row ledger) to save a few.
-      jit: 'off',
-    },
-  });
+  // A client of its own (ended by close()), or the process's shared one (client.ts; left open).
+  const owned = opts.sql === undefined;
+  const sql: Sql = opts.sql ?? openPostgresClient(opts);
   const write = batchWriter(sql, t);
+  const sealer = dailySealer({ sql, t, log });
   const spendRun = spendQuery(sql, t);
   const dashboardRun = dashboardQuery(sql, t);
   const pruneRun = pruneStatement(sql, t);
@@ -208,6 +200,7 @@ export function openPostgresStore(opts: PostgresStoreOptions): PostgresStore {
         }
         throw err;
       }
+      const newest = newestTs(queue, head, count);
       head += count;
       written += count;
       if (head >= 4_096 && head * 2 >= queue.length) {
@@ -219,6 +212,7 @@ export function openPostgresStore(opts: PostgresStoreOptions): PostgresStore {
         failures = 0;
       }
       opts.onWritten?.(count);
+      await sealer.afterWrite(newest); // never rejects: a failed seal is tried again after the next write
     })().finally(() => {
       writing = null;
       // Rows that came in during a good write are written next turn; after a failure, with backoff.
@@ -373,7 +367,7 @@ export function openPostgresStore(opts: PostgresStoreOptions): PostgresStore {
         await Promise.all(reading);
         // Nothing of ours is in flight: end at once. (A graceful end() can wait forever on a
         // connection whose backend was terminated under a query: postgres.js 3.4 keeps that query.)
-        await sql.end({ timeout: 0 });
+        if (owned) await sql.end({ timeout: 0 });
         if (failedBefore !== null || failure !== null) {
           throw new Error(`costwise: ledger store closed with ${lost} rows unwritten: ${(failure ?? failedBefore)!.message}`);
         }
@@ -411,4 +405,14 @@ function sqlState(err: unknown): string {
 
 function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
+}
+
+/** The latest row time among `rows[start .. start + count)`. */
+function newestTs(rows: readonly QueuedRow[], start: number, count: number): number {
+  let newest = 0;
+  for (let i = start; i < start + count; i++) {
+    const ts = rows[i]!.values[1] as number;
+    if (ts > newest) newest = ts;
+  }
+  return newest;
 }

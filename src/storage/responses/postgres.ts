@@ -37,20 +37,25 @@ export class PostgresResponseStore implements ResponseStore {
     private readonly sql: Sql,
     schema: string,
     private readonly now: () => number,
+    private readonly ownsClient: boolean,
   ) {
     this.table = `${quotedSchema(schema)}.responses`;
   }
 
-  /** Connects and migrates (under the set's lock, so replicas starting together migrate once). */
-  static async open(opts: { url: string; schema: string; now?: () => number }): Promise<PostgresResponseStore> {
-    const sql = postgres(opts.url, { max: 4, onnotice: () => undefined });
+  /**
+   * Connects and migrates (under the set's lock, so replicas starting together migrate once). With
+   * `sql`, the store uses that client (the gateway's one pool) and leaves closing it to its owner.
+   */
+  static async open(opts: { url: string; schema: string; now?: () => number; sql?: Sql }): Promise<PostgresResponseStore> {
+    const owned = opts.sql === undefined;
+    const sql = opts.sql ?? postgres(opts.url, { max: 4, onnotice: () => undefined });
     try {
       await applyTableMigrations(sql, opts.schema, RESPONSE_TABLES);
     } catch (err) {
-      await sql.end({ timeout: 5 });
+      if (owned) await sql.end({ timeout: 5 });
       throw err;
     }
-    return new PostgresResponseStore(sql, opts.schema, opts.now ?? Date.now);
+    return new PostgresResponseStore(sql, opts.schema, opts.now ?? Date.now, owned);
   }
 
   async put(r: StoredResponse): Promise<void> {
@@ -76,7 +81,7 @@ export class PostgresResponseStore implements ResponseStore {
     return rows.length > 0;
   }
 
-  close(): Promise<void> {
-    return this.sql.end({ timeout: 5 });
+  async close(): Promise<void> {
+    if (this.ownsClient) await this.sql.end({ timeout: 5 });
   }
 }
