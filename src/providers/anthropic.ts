@@ -9,7 +9,7 @@ import { parseMessage } from '../wire/anthropic/response.js';
 import { anthropicEventsToCanonical } from '../wire/anthropic/stream-reader.js';
 import { isObject } from '../wire/anthropic/validate.js';
 import { parseSse } from '../wire/sse.js';
-import { passBackHeaders, postUpstream, readJson, type UpstreamResponse } from './http.js';
+import { parseJsonBody, passBackHeaders, postBuffered, postUpstream, type BufferedResponse, type UpstreamCall, type UpstreamResponse } from './http.js';
 import { headerValue } from '../core/headers.js';
 import type { CallOptions, CompletionResult, ProviderAdapter, ProviderConfig, StreamResult, UpstreamTarget } from './types.js';
 
@@ -23,9 +23,7 @@ export function createAnthropicAdapter(): ProviderAdapter {
     async complete(target, request, warnings, options): Promise<CompletionResult> {
       const body = JSON.stringify(toMessagesRequestBody(request, target.upstreamModel, warnings, { stream: false }));
       const name = target.provider.name;
-      return post(target.provider, 'messages', body, options).then((res) =>
-        readJson(res, name).then((json): CompletionResult => withIds(parseMessage(json, { provider: name }), res)),
-      );
+      return postWhole(target.provider, 'messages', body, options).then((res) => withIds(parseMessage(parseJsonBody(res, name), { provider: name }), res));
     },
 
     async stream(target, request, warnings, options): Promise<StreamResult> {
@@ -41,8 +39,8 @@ export function createAnthropicAdapter(): ProviderAdapter {
     async countTokens(target: UpstreamTarget, request: CanonicalRequest, options: CallOptions): Promise<number> {
       // Warnings do not apply: nothing is generated, and unsent fields do not change the count.
       const body = toCountTokensRequestBody(request, target.upstreamModel, []);
-      const res = await post(target.provider, 'messages/count_tokens', JSON.stringify(body), options);
-      const json = await readJson(res, target.provider.name);
+      const res = await postWhole(target.provider, 'messages/count_tokens', JSON.stringify(body), options);
+      const json = parseJsonBody(res, target.provider.name);
       if (!isObject(json) || typeof json.input_tokens !== 'number') throw malformed('count_tokens without input_tokens', target.provider.name);
       return json.input_tokens;
     },
@@ -55,7 +53,7 @@ export function createAnthropicAdapter(): ProviderAdapter {
 }
 
 /** One literal (no spreads: this runs on every request). */
-function withIds(response: CompletionResult['response'], res: UpstreamResponse): CompletionResult {
+function withIds(response: CompletionResult['response'], res: BufferedResponse): CompletionResult {
   const requestId = headerValue(res.headers, 'request-id');
   const result: CompletionResult = { response, upstreamHeaders: passBackHeaders(res.headers) };
   if (requestId !== undefined) result.upstreamRequestId = requestId;
@@ -73,8 +71,17 @@ function endpointPath(baseUrl: string, endpoint: string): string {
   return `${prefix}/${endpoint}`;
 }
 
-/** POSTs a JSON body; a non-2xx answer is read and thrown as a GatewayError. */
+/** POSTs a JSON body for a stream; a non-2xx answer is read and thrown as a GatewayError. */
 function post(provider: ProviderConfig, endpoint: string, body: string, options: CallOptions): Promise<UpstreamResponse> {
+  return postUpstream(upstreamCall(provider, endpoint, body, options), parseAnthropicError);
+}
+
+/** The same for an answer read whole. */
+function postWhole(provider: ProviderConfig, endpoint: string, body: string, options: CallOptions): Promise<BufferedResponse> {
+  return postBuffered(upstreamCall(provider, endpoint, body, options), parseAnthropicError);
+}
+
+function upstreamCall(provider: ProviderConfig, endpoint: string, body: string, options: CallOptions): UpstreamCall {
   // Forwarded headers (e.g. anthropic-beta, a client's anthropic-version) may refine the defaults
   // but never replace the gateway's own credentials.
   const forward = options.forwardHeaders;
@@ -87,9 +94,9 @@ function post(provider: ProviderConfig, endpoint: string, body: string, options:
   }
   if (provider.apiKey) headers['x-api-key'] = provider.apiKey;
   else if ('x-api-key' in headers) delete headers['x-api-key'];
-  const req: Parameters<typeof postUpstream>[0] = { provider, path: endpointPath(provider.baseUrl, endpoint), headers, body };
+  const req: UpstreamCall = { provider, path: endpointPath(provider.baseUrl, endpoint), headers, body };
   if (options.signal) req.signal = options.signal;
-  return postUpstream(req, parseAnthropicError);
+  return req;
 }
 
 function isEmpty(obj: object): boolean {

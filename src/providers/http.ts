@@ -3,6 +3,9 @@ import { Pool, type Dispatcher } from 'undici';
 import { GatewayError } from '../core/errors.js';
 import type { ProviderConfig } from './types.js';
 import type { CancelSignal } from '../core/cancel.js';
+import { dispatchBuffered, type BufferedResponse } from './buffered.js';
+
+export type { BufferedResponse } from './buffered.js';
 
 export { passBackHeaders } from '../core/headers.js';
 
@@ -73,37 +76,56 @@ export interface UpstreamResponse {
   body: Dispatcher.ResponseData['body'];
 }
 
+/** A call whose method the function that sends it decides. */
+export type UpstreamCall = Omit<UpstreamRequest, 'method'>;
+
 export function upstreamRequest(req: UpstreamRequest): Promise<UpstreamResponse> {
   return send(req, req.method ?? 'POST');
 }
 
 /** One request on the provider's pool; a transport failure becomes a GatewayError naming the provider. */
 function send(req: Omit<UpstreamRequest, 'method'>, method: 'GET' | 'POST' | 'DELETE'): Promise<UpstreamResponse> {
+  const target = dispatchTarget(req, method);
+  if (target instanceof Error) return Promise.reject(target);
+  const { pool, options } = target;
+  // undici accepts any object with `aborted` and add/removeEventListener.
+  return pool.request({ ...options, signal: req.signal ?? null }).then(
+    (res) => ({ status: res.statusCode, headers: res.headers, body: res.body }),
+    (err: unknown) => {
+      throw unreachable(req.provider, err);
+    },
+  );
+}
+
+/** The same, read whole into one Buffer (no stream): the calls that need the complete body. */
+function sendBuffered(req: Omit<UpstreamRequest, 'method'>, method: 'GET' | 'POST' | 'DELETE'): Promise<BufferedResponse> {
+  const target = dispatchTarget(req, method);
+  if (target instanceof Error) return Promise.reject(target);
+  return dispatchBuffered(target.pool, target.options, req.signal ?? null).catch((err: unknown) => {
+    throw unreachable(req.provider, err);
+  });
+}
+
+/** The pool and the request options of one call, or the error that the provider's base URL gives. */
+function dispatchTarget(req: Omit<UpstreamRequest, 'method'>, method: 'GET' | 'POST' | 'DELETE'): { pool: Pool; options: Dispatcher.DispatchOptions } | Error {
   const provider = req.provider;
   let route: ProviderRoute;
   try {
     route = routeFor(provider);
   } catch (err) {
-    return Promise.reject(err instanceof Error ? err : new Error(String(err))); // new URL's TypeError
+    return err instanceof Error ? err : new Error(String(err)); // new URL's TypeError
   }
   let pool: Pool;
   try {
     pool = poolFor(provider, route);
   } catch (err) {
-    return Promise.reject(unreachable(provider, err));
+    return unreachable(provider, err);
   }
   const search = route.search;
   const path = route.basePath + req.path + (search ? (req.path.includes('?') ? '&' + search.slice(1) : search) : '');
   // The provider's headers first, the request's own over them.
   const headers = hasKeys(provider.headers) ? { ...provider.headers, ...req.headers } : req.headers;
-  // undici accepts any object with `aborted` and add/removeEventListener.
-  const signal = req.signal ?? null;
-  return pool.request({ path, method, headers, body: req.body ?? null, signal }).then(
-    (res) => ({ status: res.statusCode, headers: res.headers, body: res.body }),
-    (err: unknown) => {
-      throw unreachable(provider, err);
-    },
-  );
+  return { pool, options: { path, method, headers, body: req.body ?? null } };
 }
 
 function hasKeys(obj: object | undefined): boolean {
@@ -139,12 +161,24 @@ export function postUpstream(req: Omit<UpstreamRequest, 'method'>, parseError: U
   return send(req, 'POST').then((res) => (res.status >= 200 && res.status < 300 ? res : failed(res, parseError, req.provider.name)));
 }
 
+/** `postUpstream`, with the answer read whole into one Buffer: the non-streaming calls. */
+export function postBuffered(req: Omit<UpstreamRequest, 'method'>, parseError: UpstreamErrorParser): Promise<BufferedResponse> {
+  return sendBuffered(req, 'POST').then((res) => {
+    if (res.status >= 200 && res.status < 300) return res;
+    throw parseError(res.status, errorBody(res.body.toString('utf8')), flattenHeaders(res.headers), req.provider.name);
+  });
+}
+
 async function failed(res: UpstreamResponse, parseError: UpstreamErrorParser, providerName: string): Promise<never> {
   throw parseError(res.status, await readErrorBody(res), flattenHeaders(res.headers), providerName);
 }
 
 async function readErrorBody(res: UpstreamResponse): Promise<unknown> {
-  const text = await res.body.text().catch(() => '');
+  return errorBody(await res.body.text().catch(() => ''));
+}
+
+/** An error body: its JSON when it parses, else its text. */
+function errorBody(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch {
@@ -158,12 +192,25 @@ export function readJson(res: UpstreamResponse, providerName: string): Promise<u
     try {
       return JSON.parse(text) as unknown;
     } catch {
-      throw new GatewayError({
-        kind: 'upstream_error',
-        message: `upstream ${providerName} returned a non-JSON body (status ${res.status})`,
-        provider: providerName,
-      });
+      throw nonJson(res.status, providerName);
     }
+  });
+}
+
+/** `readJson` for a body already read whole. */
+export function parseJsonBody(res: BufferedResponse, providerName: string): unknown {
+  try {
+    return JSON.parse(res.body.toString('utf8')) as unknown;
+  } catch {
+    throw nonJson(res.status, providerName);
+  }
+}
+
+function nonJson(status: number, providerName: string): GatewayError {
+  return new GatewayError({
+    kind: 'upstream_error',
+    message: `upstream ${providerName} returned a non-JSON body (status ${status})`,
+    provider: providerName,
   });
 }
 

@@ -16,7 +16,7 @@ import { parseChatCompletion } from '../wire/openai/response.js';
 import { openAIChunksToEvents } from '../wire/openai/stream.js';
 import { toResponsesRequestBody } from '../wire/openai/responses-request-body.js';
 import { parseResponseObject, responsesEventsToCanonical } from '../wire/openai/responses-upstream.js';
-import { passBackHeaders, postUpstream, readJson, type UpstreamResponse } from './http.js';
+import { parseJsonBody, passBackHeaders, postBuffered, postUpstream, type BufferedResponse, type UpstreamCall, type UpstreamResponse } from './http.js';
 import { headerValue } from '../core/headers.js';
 import type { CallOptions, CompletionResult, ProviderAdapter, ProviderConfig, StreamResult, UpstreamTarget, Warnings } from './types.js';
 
@@ -29,9 +29,7 @@ export function createOpenAIAdapter(): ProviderAdapter {
       if (target.api === 'responses') return completeResponses(target, request, warnings, options);
       const body = chatBody(target, request, warnings, false);
       const name = target.provider.name;
-      return post(target.provider, 'chat/completions', body, options).then((res) =>
-        readJson(res, name).then((json): CompletionResult => withIds(parseChatCompletion(json, name), res)),
-      );
+      return postWhole(target.provider, 'chat/completions', body, options).then((res) => withIds(parseChatCompletion(parseJsonBody(res, name), name), res));
     },
 
     async stream(target, request, warnings, options): Promise<StreamResult> {
@@ -49,8 +47,8 @@ export function createOpenAIAdapter(): ProviderAdapter {
     },
 
     async embed(target: UpstreamTarget, request: EmbeddingRequest, options: CallOptions): Promise<EmbeddingResponse> {
-      const res = await post(target.provider, 'embeddings', JSON.stringify(toEmbeddingsBody(request, target.upstreamModel)), options);
-      return parseEmbeddingsResponse(await readJson(res, target.provider.name), target.provider.name);
+      const res = await postWhole(target.provider, 'embeddings', JSON.stringify(toEmbeddingsBody(request, target.upstreamModel)), options);
+      return parseEmbeddingsResponse(parseJsonBody(res, target.provider.name), target.provider.name);
     },
 
     close(): Promise<void> {
@@ -62,8 +60,8 @@ export function createOpenAIAdapter(): ProviderAdapter {
 
 async function completeResponses(target: UpstreamTarget, request: CanonicalRequest, warnings: Warnings, options: CallOptions): Promise<CompletionResult> {
   const name = target.provider.name;
-  const res = await post(target.provider, 'responses', JSON.stringify(toResponsesRequestBody(request, target.upstreamModel, warnings, false)), options);
-  return withIds(parseResponseObject(await readJson(res, name), name), res);
+  const res = await postWhole(target.provider, 'responses', JSON.stringify(toResponsesRequestBody(request, target.upstreamModel, warnings, false)), options);
+  return withIds(parseResponseObject(parseJsonBody(res, name), name), res);
 }
 
 /** The upstream body as JSON text (written directly for common requests; see toChatRequestJson). */
@@ -75,7 +73,7 @@ function chatBody(target: UpstreamTarget, request: CanonicalRequest, warnings: W
 }
 
 /** One literal (no spreads: this runs on every request). */
-function withIds(response: CompletionResult['response'], res: UpstreamResponse): CompletionResult {
+function withIds(response: CompletionResult['response'], res: BufferedResponse): CompletionResult {
   const requestId = headerValue(res.headers, 'x-request-id');
   const result: CompletionResult = { response, upstreamHeaders: passBackHeaders(res.headers) };
   if (requestId !== undefined) result.upstreamRequestId = requestId;
@@ -94,16 +92,25 @@ export function endpointPath(baseUrl: string, endpoint: string): string {
   return `${prefix}/${endpoint}`;
 }
 
-/** POSTs a JSON body; a non-2xx answer is read and thrown as a GatewayError. */
+/** POSTs a JSON body for a stream; a non-2xx answer is read and thrown as a GatewayError. */
 function post(provider: ProviderConfig, endpoint: string, body: string, options: CallOptions): Promise<UpstreamResponse> {
+  return postUpstream(upstreamCall(provider, endpoint, body, options), parseOpenAIError);
+}
+
+/** The same for an answer read whole. */
+function postWhole(provider: ProviderConfig, endpoint: string, body: string, options: CallOptions): Promise<BufferedResponse> {
+  return postBuffered(upstreamCall(provider, endpoint, body, options), parseOpenAIError);
+}
+
+function upstreamCall(provider: ProviderConfig, endpoint: string, body: string, options: CallOptions): UpstreamCall {
   const forward = options.forwardHeaders;
   let headers: Record<string, string>;
   if (forward === undefined || isEmpty(forward)) headers = { 'content-type': 'application/json' };
   else headers = { ...forward, 'content-type': 'application/json' };
   if (provider.apiKey) headers.authorization = `Bearer ${provider.apiKey}`;
-  const req: Parameters<typeof postUpstream>[0] = { provider, path: endpointPath(provider.baseUrl, endpoint), headers, body };
+  const req: UpstreamCall = { provider, path: endpointPath(provider.baseUrl, endpoint), headers, body };
   if (options.signal) req.signal = options.signal;
-  return postUpstream(req, parseOpenAIError);
+  return req;
 }
 
 function isEmpty(obj: object): boolean {
