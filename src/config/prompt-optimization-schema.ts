@@ -1,0 +1,14 @@
+// `promptOptimization` modes (docs/prompt-optimisation.md): `off`, `lossless`, or the policies.
+import { z } from 'zod';
+
+export const promptOptimizationPoliciesSchema = z.strictObject({
+  /** Whitespace, compact JSON, duplicate tools, empty fields (default on). */
+  lossless: z.boolean().default(true),
+  /** `keep`: nothing up to the caller's last `cache_control` marker is rewritten; `optimize` rewrites it too. */
+  cachedPrefix: z.enum(['keep', 'optimize']).default('keep'),
+});
+
+export const promptOptimizationModeSchema = z.union([z.literal('off'), z.literal('lossless'), promptOptimizationPoliciesSchema]);
+
+export type PromptOptimizationPolicies = z.output<typeof promptOptimizationPoliciesSchema>;
+export type PromptOptimizationMode = z.output<typeof promptOptimizationModeSchema>;

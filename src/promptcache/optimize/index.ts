@@ -1,0 +1,5 @@
+// Prompt optimisation: shorter prompts with the same content (docs/prompt-optimisation.md).
+export { optimizeLossless, type LosslessOptions } from './lossless.js';
+export { losslessEquivalent } from './equivalence.js';
+export { compactJson } from './json-compact.js';
+export { collapseWhitespace } from './whitespace.js';
