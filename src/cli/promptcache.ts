@@ -130,4 +130,12 @@ export function registerPromptCacheCommands(program: Command): void {
       const report = runPromptCacheEval(opts);
       process.stdout.write(opts.format === 'json' ? JSON.stringify(report) + '\n' : renderTable(report) + '\n');
     });
+  pc.command('agent-trace')
+    .description('write a seeded agent trace (multi-step tool-using sessions) as Mooncake JSONL with session_id and stop_reason')
+    .option('--seed <n>', 'random seed', nonNegativeInt, 1)
+    .option('--sessions <n>', 'number of sessions', positiveInt, 300)
+    .action(async (opts: { seed: number; sessions: number }) => {
+      const { agentTrace } = await import('../promptcache/eval/agent-trace.js');
+      for (const line of agentTrace(opts)) process.stdout.write(JSON.stringify(line) + '\n');
+    });
 }
