@@ -134,7 +134,13 @@ export function registerPromptCacheCommands(program: Command): void {
     .description('write a seeded agent trace (multi-step tool-using sessions) as Mooncake JSONL with session_id and stop_reason')
     .option('--seed <n>', 'random seed', nonNegativeInt, 1)
     .option('--sessions <n>', 'number of sessions', positiveInt, 300)
-    .action(async (opts: { seed: number; sessions: number }) => {
+    .option('--bodies <model>', 'write OpenAI chat request bodies with text instead (JSON tool results pretty-printed), for `costwise optimize eval`')
+    .action(async (opts: { seed: number; sessions: number; bodies?: string }) => {
+      if (opts.bodies !== undefined) {
+        const { agentBodies } = await import('../promptcache/eval/agent-bodies.js');
+        for (const body of agentBodies({ ...opts, model: opts.bodies })) process.stdout.write(JSON.stringify(body) + '\n');
+        return;
+      }
       const { agentTrace } = await import('../promptcache/eval/agent-trace.js');
       for (const line of agentTrace(opts)) process.stdout.write(JSON.stringify(line) + '\n');
     });

@@ -84,7 +84,11 @@ export function simulate(arrivals: ReadonlyArray<{ blocks: PromptBlock[]; time: 
   return { costPico: cost, tokens, breakpoints };
 }
 
-export function plannerPolicy(auto: AutoCachePlanner, opts: ReplayOptions, continuation?: (index: number) => Readonly<Record<Ttl, number>> | undefined): Decide {
+export function plannerPolicy(
+  auto: AutoCachePlanner,
+  opts: ReplayOptions,
+  continuation?: (index: number) => Readonly<Record<Ttl, number>> | undefined,
+): Decide {
   let index = 0;
   return (blocks, now) => {
     const reads = continuation?.(index++);

@@ -3,3 +3,4 @@ export { optimizeLossless, type LosslessOptions } from './lossless.js';
 export { losslessEquivalent } from './equivalence.js';
 export { compactJson } from './json-compact.js';
 export { collapseWhitespace } from './whitespace.js';
+export { evaluateLossless, type OptimizeEvalRow, type OptimizeEvalTotals } from './eval.js';

@@ -1,6 +1,6 @@
 // The lossless rewrite of a canonical request: the same content in fewer tokens, deterministic
 // (the same request always gives byte-identical output, so a rewritten prefix stays cacheable).
-//   - prose: whitespace runs collapsed outside code (./whitespace.ts);
+//   - prose: whitespace runs collapsed outside code (./whitespace.ts); a text that is a JSON document is compacted;
 //   - tool results and tool-call arguments that are JSON objects or arrays: compact (./json-compact.ts);
 //     other tool-result text is left as is (a file an agent read must stay byte-exact for its edits);
 //   - tools: exact duplicate definitions dropped, empty descriptions dropped;
@@ -74,11 +74,16 @@ function withContent(m: CanonicalMessage, content: ContentPart[]): CanonicalMess
   return out;
 }
 
+/** A text that is a JSON document is compacted (its strings kept); prose has its whitespace collapsed. */
+function rewriteText(text: string): string {
+  return compactJson(text) ?? collapseWhitespace(text);
+}
+
 function optimizeTextParts(parts: TextPart[], frozen: number): TextPart[] {
   let out = parts;
   for (let i = frozen; i < parts.length; i++) {
     const p = parts[i]!;
-    const text = collapseWhitespace(p.text);
+    const text = rewriteText(p.text);
     if (text !== p.text) {
       if (out === parts) out = parts.slice();
       out[i] = { ...p, text };
@@ -105,7 +110,7 @@ function optimizeContent(parts: ContentPart[], frozen: number): ContentPart[] {
 function optimizePart(p: ContentPart): ContentPart {
   switch (p.type) {
     case 'text': {
-      const text = collapseWhitespace(p.text);
+      const text = rewriteText(p.text);
       return text === p.text ? p : { ...p, text };
     }
     case 'tool_call': {
