@@ -153,3 +153,55 @@ describe('prompt optimisation: Anthropic SDK tool loop with prompt caching', () 
     expect(r2.technique).toBe('prompt_optimization');
   });
 });
+
+describe('agent-aware planning: Anthropic SDK tool loop with no cache_control', () => {
+  const model = 'claude-sonnet-4-5';
+  const steps = Array.from({ length: 150 }, (_, i) => `Step ${i + 1}: look up the order, then confirm the refund rule ${i}.`).join('\n');
+  const tools: Anthropic.Tool[] = [
+    { name: 'orders', description: 'Look up an order.', input_schema: { type: 'object', properties: { id: { type: 'string' } }, required: ['id'] } },
+  ];
+  const usageTokens = (u: Anthropic.Usage) => ({
+    input: u.input_tokens,
+    cacheRead: u.cache_read_input_tokens ?? 0,
+    write5m: u.cache_creation_input_tokens ?? 0,
+    output: u.output_tokens,
+  });
+
+  it('the planner writes the tool_use turn and the tool_result turn reads it, costs exact', async () => {
+    const headers = (tag: string) => ({ 'x-costwise-tags': tag, 'x-costwise-cache': 'no-store', 'x-costwise-session': 'agent-loop-1' });
+    const user: Anthropic.MessageParam = { role: 'user', content: 'Refund order 42.' };
+    const first = await env.anthropic.messages
+      .create(
+        { model, max_tokens: 200, system: `You are a support agent.\n${steps}`, tools, tool_choice: { type: 'any' }, messages: [user] },
+        { headers: headers('plan-1') },
+      )
+      .withResponse();
+    expect(first.data.stop_reason).toBe('tool_use');
+    expect(first.response.headers.get('x-costwise-prompt-cache')).toMatch(/^planned:5m/);
+    const written = first.data.usage.cache_creation_input_tokens ?? 0;
+    expect(written).toBeGreaterThan(1024);
+    const use = first.data.content.find((b): b is Anthropic.ToolUseBlock => b.type === 'tool_use')!;
+    const second = await env.anthropic.messages.create(
+      {
+        model,
+        max_tokens: 200,
+        system: `You are a support agent.\n${steps}`,
+        tools,
+        messages: [
+          user,
+          { role: 'assistant', content: first.data.content },
+          { role: 'user', content: [{ type: 'tool_result', tool_use_id: use.id, content: searchResult }] },
+        ],
+      },
+      { headers: { ...headers('plan-2'), 'x-emulator-output-tokens': '15' } },
+    );
+    expect(second.usage.cache_read_input_tokens).toBe(written);
+    for (const [tag, u] of [
+      ['plan-1', first.data.usage],
+      ['plan-2', second.usage],
+    ] as const) {
+      const r = await row(tag);
+      expect(BigInt(r.costPico)).toBe(expectedPico(model, usageTokens(u)));
+    }
+  });
+});
