@@ -6,6 +6,11 @@ export const promptOptimizationPoliciesSchema = z.strictObject({
   lossless: z.boolean().default(true),
   /** `keep`: nothing up to the caller's last `cache_control` marker is rewritten; `optimize` rewrites it too. */
   cachedPrefix: z.enum(['keep', 'optimize']).default('keep'),
+  /**
+   * Lossy, opt-in: tool results older than the last `olderThanSteps` tool-result turns become a
+   * short stub — only when the tokens removed outweigh the cache reads the edit forfeits.
+   */
+  elideToolResults: z.strictObject({ olderThanSteps: z.number().int().min(1) }).optional(),
 });
 
 export const promptOptimizationModeSchema = z.union([z.literal('off'), z.literal('lossless'), promptOptimizationPoliciesSchema]);

@@ -54,7 +54,7 @@ export function chatPipeline(deps: PipelineDeps & DeferralDeps): Pipeline {
     responseCacheStage(deps),
     routeStage(deps),
     reserveStage(deps),
-    promptOptimizeStage(deps.promptOptimization),
+    promptOptimizeStage(deps.promptOptimization, deps.promptCache),
     promptCachePlanStage(deps.promptCache),
     dispatchStage(deps),
   ]);
@@ -65,7 +65,7 @@ export function batchItemPipeline(deps: PipelineDeps): Pipeline {
     settleStage(deps),
     respondStage(deps),
     routeStage(deps),
-    promptOptimizeStage(deps.promptOptimization),
+    promptOptimizeStage(deps.promptOptimization, deps.promptCache),
     promptCachePlanStage(deps.promptCache),
     dispatchStage(deps),
   ]);

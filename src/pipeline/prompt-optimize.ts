@@ -1,15 +1,22 @@
 // Stage: prompt optimisation, before prompt-cache planning. It picks the route's mode
 // (`promptOptimization.rules`, else `.mode`) and rewrites the request without changing its content
-// (src/promptcache/optimize). The tokens removed are counted with the routed model's tokenizer;
-// pricing adds them back to the baseline, so the saving shows on the ledger row, attributed to
-// `prompt_optimization` when no other technique moved the request.
+// (src/promptcache/optimize); with `elideToolResults`, old tool results become stubs when the
+// elision gate finds that the tokens removed outweigh the cache reads lost (what the planner
+// believes the provider has cached). The tokens removed are counted with the routed model's
+// tokenizer; pricing adds them back to the baseline, so the saving shows on the ledger row,
+// attributed to `prompt_optimization` when no other technique moved the request.
+import type { CanonicalRequest } from '../core/canonical.js';
 import type { Config } from '../config/schema.js';
+import type { Deployment } from '../config/catalog.js';
 import type { PromptOptimizationMode, PromptOptimizationPolicies } from '../config/prompt-optimization-schema.js';
-import { optimizeLossless } from '../promptcache/optimize/index.js';
+import { blockEnds, blocksOfRequest, hasCallerCacheControl, isClaudeModel } from '../promptcache/index.js';
+import { unitPrices } from '../promptcache/cost-model.js';
+import { elideOldToolResults, elisionNetPico, optimizeLossless } from '../promptcache/optimize/index.js';
 import type { RequestFeatures } from '../routing/policy/features.js';
 import { compileMatch } from '../routing/policy/rules.js';
-import { countCanonicalInputTokens } from '../tokens/count.js';
-import { featuresOf } from './context.js';
+import { countCanonicalInputTokens, countTextTokens } from '../tokens/count.js';
+import { featuresOf, type RequestContext } from './context.js';
+import type { PromptCachePlanning } from './prompt-cache.js';
 import type { Stage } from './stage.js';
 
 export interface PromptOptimization {
@@ -23,16 +30,19 @@ export function createPromptOptimization(config: Config['promptOptimization']): 
 
 const LOSSLESS: PromptOptimizationPolicies = { lossless: true, cachedPrefix: 'keep' };
 
-export function promptOptimizeStage(opt: PromptOptimization): Stage {
+export function promptOptimizeStage(opt: PromptOptimization, planning: PromptCachePlanning): Stage {
   return {
     name: 'prompt-optimize',
     run(ctx, next) {
       const mode = opt.rules.length === 0 ? opt.mode : (opt.rules.find((r) => r.matches(featuresOf(ctx)))?.mode ?? opt.mode);
-      const policies = mode === 'off' ? undefined : mode === 'lossless' ? LOSSLESS : mode;
       const d = ctx.deployment;
-      if (policies?.lossless !== true || d === undefined) return next(ctx);
+      if (mode === 'off' || d === undefined) return next(ctx);
+      const policies = mode === 'lossless' ? LOSSLESS : mode;
       const before = ctx.request;
-      const after = optimizeLossless(before, { cachedPrefix: policies.cachedPrefix });
+      let after = policies.lossless ? optimizeLossless(before, { cachedPrefix: policies.cachedPrefix }) : before;
+      const elide = policies.elideToolResults;
+      if (elide && (policies.cachedPrefix === 'optimize' || !hasCallerCacheControl(after)))
+        after = elideIfItPays(after, elide.olderThanSteps, d, ctx, planning);
       if (after !== before) {
         const removed = countCanonicalInputTokens(before, d.upstreamModel) - countCanonicalInputTokens(after, d.upstreamModel);
         if (removed > 0) {
@@ -44,4 +54,39 @@ export function promptOptimizeStage(opt: PromptOptimization): Stage {
       return next(ctx);
     },
   };
+}
+
+const estimateTokens = (text: string): number => Math.ceil(text.length / 4);
+
+function elideIfItPays(req: CanonicalRequest, keepSteps: number, d: Deployment, ctx: RequestContext, planning: PromptCachePlanning): CanonicalRequest {
+  const model = d.upstreamModel;
+  const elision = elideOldToolResults(req, keepSteps, (text) => countTextTokens(text, model));
+  if (!elision) return req;
+  const total = countCanonicalInputTokens(req, model);
+  const net = elisionNetPico({
+    removedTokens: elision.removedTokens,
+    firstEditAt: elision.firstEditAt,
+    cachedPrefixTokens: believedCachedTokens(req, d, ctx, planning, total),
+    prices: unitPrices(d.pricing, total),
+  });
+  return net > 0 ? elision.request : req;
+}
+
+/**
+ * What the provider is believed to hold for this prompt: on Anthropic, the planner's tracker;
+ * elsewhere (automatic caching) everything before the last message, i.e. the previous turn.
+ */
+function believedCachedTokens(req: CanonicalRequest, d: Deployment, ctx: RequestContext, planning: PromptCachePlanning, total: number): number {
+  if (d.provider.kind === 'anthropic' && isClaudeModel(d.upstreamModel)) {
+    const blocks = blocksOfRequest(req, estimateTokens);
+    const cached = planning.planner.tracker.cachedPrefixes(`${d.key}|${ctx.caller.tenant}`, d.upstreamModel, blocks, planning.now());
+    const ends = blockEnds(blocks);
+    let tokens = 0;
+    blocks.forEach((b, i) => {
+      if (cached.has(b.hash)) tokens = ends[i]!;
+    });
+    return tokens;
+  }
+  const last = req.messages[req.messages.length - 1];
+  return last ? total - countCanonicalInputTokens({ ...req, messages: [last], system: [], tools: [] }, d.upstreamModel) : 0;
 }

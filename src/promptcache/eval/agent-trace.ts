@@ -88,31 +88,44 @@ export function generateAgentSessions(opts: AgentTraceOptions): AgentRequest[] {
 export function agentTrace(opts: AgentTraceOptions): AgentTraceLine[] {
   const ids = new Map<string, number>();
   return generateAgentSessions(opts).map((r) => {
-    const hashIds: number[] = [];
-    let key = '';
-    let inBlock = 0;
-    let total = 0;
-    const close = (): void => {
-      let id = ids.get(key);
-      if (id === undefined) ids.set(key, (id = ids.size));
-      hashIds.push(id);
-      key = `${id}|`;
-      inBlock = 0;
+    const { inputLength, hashIds } = hashSegments(r.prompt, ids);
+    return {
+      timestamp: r.timestamp,
+      input_length: inputLength,
+      output_length: r.outputTokens,
+      hash_ids: hashIds,
+      session_id: r.session,
+      stop_reason: r.stopReason,
     };
-    for (const seg of r.prompt) {
-      let from = 0;
-      while (from < seg.tokens) {
-        const take = Math.min(seg.tokens - from, MOONCAKE_BLOCK_TOKENS - inBlock);
-        key += `${seg.key}:${from}+${take};`;
-        from += take;
-        inBlock += take;
-        total += take;
-        if (inBlock === MOONCAKE_BLOCK_TOKENS) close();
-      }
-    }
-    if (inBlock > 0) close();
-    return { timestamp: r.timestamp, input_length: total, output_length: r.outputTokens, hash_ids: hashIds, session_id: r.session, stop_reason: r.stopReason };
   });
+}
+
+/** A prompt's 512-token blocks, each named by an id interned in `ids` from its content and the block before it. */
+export function hashSegments(prompt: readonly Segment[], ids: Map<string, number>): { inputLength: number; hashIds: number[] } {
+  const hashIds: number[] = [];
+  let key = '';
+  let inBlock = 0;
+  let total = 0;
+  const close = (): void => {
+    let id = ids.get(key);
+    if (id === undefined) ids.set(key, (id = ids.size));
+    hashIds.push(id);
+    key = `${id}|`;
+    inBlock = 0;
+  };
+  for (const seg of prompt) {
+    let from = 0;
+    while (from < seg.tokens) {
+      const take = Math.min(seg.tokens - from, MOONCAKE_BLOCK_TOKENS - inBlock);
+      key += `${seg.key}:${from}+${take};`;
+      from += take;
+      inBlock += take;
+      total += take;
+      if (inBlock === MOONCAKE_BLOCK_TOKENS) close();
+    }
+  }
+  if (inBlock > 0) close();
+  return { inputLength: total, hashIds };
 }
 
 /** Standard normal (Box–Muller). */

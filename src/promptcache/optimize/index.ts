@@ -4,3 +4,5 @@ export { losslessEquivalent } from './equivalence.js';
 export { compactJson } from './json-compact.js';
 export { collapseWhitespace } from './whitespace.js';
 export { evaluateLossless, type OptimizeEvalRow, type OptimizeEvalTotals } from './eval.js';
+export { elideOldToolResults, type Elision } from './elide.js';
+export { elisionNetPico, type ElisionCase } from './elision-gate.js';
