@@ -2,10 +2,28 @@
 // literal are kept exactly as written (no re-formatting of numbers, no re-escaping), so the value
 // is the same one the caller sent, duplicate keys and big integers included.
 
+import { FifoMap } from '../../core/fifo-map.js';
+
+/**
+ * Agent loops send every earlier tool result again on each turn: the rewrite of a long text is
+ * remembered (by characters, up to 32M), so each result is parsed once, not once per turn.
+ */
+const MEMO_MIN_CHARS = 2048;
+const memo = new FifoMap<string | null>(32 * 1024 * 1024, (key) => key.length);
+
 /** The compact form of `text` when it is a JSON object or array, else undefined. */
 export function compactJson(text: string): string | undefined {
   const first = firstNonSpace(text);
   if (first !== '{' && first !== '[') return undefined;
+  if (text.length < MEMO_MIN_CHARS) return compact(text);
+  const known = memo.get(text);
+  if (known !== undefined) return known ?? undefined;
+  const out = compact(text);
+  memo.set(text, out ?? null);
+  return out;
+}
+
+function compact(text: string): string | undefined {
   try {
     JSON.parse(text);
   } catch {
