@@ -11,6 +11,8 @@ export const promptOptimizationPoliciesSchema = z.strictObject({
    * short stub — only when the tokens removed outweigh the cache reads the edit forfeits.
    */
   elideToolResults: z.strictObject({ olderThanSteps: z.number().int().min(1) }).optional(),
+  /** Lossy, opt-in: a message above `maxTokens` (not the last) keeps its head and tail, when that pays. */
+  capMessageTokens: z.strictObject({ maxTokens: z.number().int().min(64) }).optional(),
 });
 
 export const promptOptimizationModeSchema = z.union([z.literal('off'), z.literal('lossless'), promptOptimizationPoliciesSchema]);

@@ -1,8 +1,8 @@
 // Stage: prompt optimisation, before prompt-cache planning. It picks the route's mode
 // (`promptOptimization.rules`, else `.mode`) and rewrites the request without changing its content
-// (src/promptcache/optimize); with `elideToolResults`, old tool results become stubs when the
-// elision gate finds that the tokens removed outweigh the cache reads lost (what the planner
-// believes the provider has cached). The tokens removed are counted with the routed model's
+// (src/promptcache/optimize); with `elideToolResults`, old tool results become stubs, and with
+// `capMessageTokens` an oversized message keeps its head and tail, each when the elision gate finds
+// that the tokens removed outweigh the cache reads lost (what the planner believes is cached). The tokens removed are counted with the routed model's
 // tokenizer; pricing adds them back to the baseline, so the saving shows on the ledger row,
 // attributed to `prompt_optimization` when no other technique moved the request.
 import type { CanonicalRequest } from '../core/canonical.js';
@@ -11,7 +11,7 @@ import type { Deployment } from '../config/catalog.js';
 import type { PromptOptimizationMode, PromptOptimizationPolicies } from '../config/prompt-optimization-schema.js';
 import { blockEnds, blocksOfRequest, hasCallerCacheControl, isClaudeModel } from '../promptcache/index.js';
 import { unitPrices } from '../promptcache/cost-model.js';
-import { elideOldToolResults, elisionNetPico, optimizeLossless } from '../promptcache/optimize/index.js';
+import { capMessageTokens, elideOldToolResults, elisionNetPico, optimizeLossless, type Elision } from '../promptcache/optimize/index.js';
 import type { RequestFeatures } from '../routing/policy/features.js';
 import { compileMatch } from '../routing/policy/rules.js';
 import { countCanonicalInputTokens, countTextTokens } from '../tokens/count.js';
@@ -40,9 +40,14 @@ export function promptOptimizeStage(opt: PromptOptimization, planning: PromptCac
       const policies = mode === 'lossless' ? LOSSLESS : mode;
       const before = ctx.request;
       let after = policies.lossless ? optimizeLossless(before, { cachedPrefix: policies.cachedPrefix }) : before;
-      const elide = policies.elideToolResults;
-      if (elide && (policies.cachedPrefix === 'optimize' || !hasCallerCacheControl(after)))
-        after = elideIfItPays(after, elide.olderThanSteps, d, ctx, planning);
+      const lossy = policies.elideToolResults !== undefined || policies.capMessageTokens !== undefined;
+      if (lossy && (policies.cachedPrefix === 'optimize' || !hasCallerCacheControl(after))) {
+        const count = (text: string): number => countTextTokens(text, d.upstreamModel);
+        const elide = policies.elideToolResults;
+        if (elide) after = ifItPays(after, elideOldToolResults(after, elide.olderThanSteps, count), d, ctx, planning);
+        const capAt = policies.capMessageTokens;
+        if (capAt) after = ifItPays(after, capMessageTokens(after, capAt.maxTokens, count), d, ctx, planning);
+      }
       if (after !== before) {
         const removed = countCanonicalInputTokens(before, d.upstreamModel) - countCanonicalInputTokens(after, d.upstreamModel);
         if (removed > 0) {
@@ -58,11 +63,10 @@ export function promptOptimizeStage(opt: PromptOptimization, planning: PromptCac
 
 const estimateTokens = (text: string): number => Math.ceil(text.length / 4);
 
-function elideIfItPays(req: CanonicalRequest, keepSteps: number, d: Deployment, ctx: RequestContext, planning: PromptCachePlanning): CanonicalRequest {
-  const model = d.upstreamModel;
-  const elision = elideOldToolResults(req, keepSteps, (text) => countTextTokens(text, model));
+/** The lossy rewrite when the elision gate finds it pays against the cache reads it forfeits, else the request. */
+function ifItPays(req: CanonicalRequest, elision: Elision | undefined, d: Deployment, ctx: RequestContext, planning: PromptCachePlanning): CanonicalRequest {
   if (!elision) return req;
-  const total = countCanonicalInputTokens(req, model);
+  const total = countCanonicalInputTokens(req, d.upstreamModel);
   const net = elisionNetPico({
     removedTokens: elision.removedTokens,
     firstEditAt: elision.firstEditAt,

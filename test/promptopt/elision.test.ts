@@ -8,7 +8,7 @@ import { buildCatalog } from '../../src/config/catalog.js';
 import { DEFAULT_CONFIG } from '../../src/config/defaults.js';
 import { parseConfig } from '../../src/config/load.js';
 import { evaluateElision } from '../../src/promptcache/eval/agent-elision.js';
-import { elideOldToolResults, elisionNetPico } from '../../src/promptcache/optimize/index.js';
+import { capMessageTokens, elideOldToolResults, elisionNetPico } from '../../src/promptcache/optimize/index.js';
 import { startTestEnv, type TestEnv } from '../helpers/env.js';
 
 // Sonnet 4.5 in pico-dollars per token: input 3e6, read 0.3e6, 5m write 3.75e6.
@@ -52,6 +52,30 @@ describe('elideOldToolResults', () => {
   });
 });
 
+describe('capMessageTokens', () => {
+  const chars = (t: string) => t.length;
+  const big = 'a'.repeat(500) + 'b'.repeat(500);
+  const req: CanonicalRequest = {
+    ...emptyRequest('openai'),
+    model: 'm',
+    messages: [
+      { role: 'user', content: [{ type: 'text', text: big }] },
+      { role: 'assistant', content: [{ type: 'text', text: 'ok' }] },
+      { role: 'user', content: [{ type: 'text', text: big }] },
+    ],
+  };
+
+  it('keeps the head and tail of an oversized message, never the last one', () => {
+    const c = capMessageTokens(req, 200, chars)!;
+    const text = `${'a'.repeat(100)}\n[… 800 tokens cut by costwise …]\n${'b'.repeat(100)}`;
+    expect(c.request.messages[0]!.content).toEqual([{ type: 'text', text }]);
+    expect(c.request.messages[2]).toBe(req.messages[2]);
+    expect(c.removedTokens).toBe(1000 - text.length);
+    expect(c.firstEditAt).toBe(0);
+    expect(capMessageTokens(req, 1000, chars)).toBeUndefined();
+  });
+});
+
 describe('elision on the agent trace', () => {
   const d = buildCatalog(parseConfig(structuredClone(DEFAULT_CONFIG), 'test', {}).config, 'http://127.0.0.1:1').get('claude-sonnet-4-5')!;
   const opts = { model: d.upstreamModel, pricing: d.pricing, minCacheableTokens: 1024, mode: 'auto' as const, olderThanSteps: 2 };
@@ -90,6 +114,29 @@ describe('elision through the gateway (OpenAI SDK)', () => {
     const r = await send(messages);
     const removed = Number(r.response.headers.get('x-costwise-prompt-optimization')?.replace('removed=', ''));
     expect(removed).toBeGreaterThan(1500);
+  });
+
+  it('caps an oversized earlier message when that pays', async () => {
+    const capEnv = await startTestEnv({ config: { promptOptimization: { mode: { lossless: false, capMessageTokens: { maxTokens: 200 } } } } });
+    try {
+      const r = await capEnv.openai.chat.completions
+        .create(
+          {
+            model: 'gpt-4.1-mini',
+            messages: [
+              { role: 'user', content: page },
+              { role: 'assistant', content: 'Read.' },
+              { role: 'user', content: 'Summarise it.' },
+            ],
+          },
+          { headers: { 'x-costwise-cache': 'no-store', 'x-emulator-output-tokens': '5' } },
+        )
+        .withResponse();
+      const removed = Number(r.response.headers.get('x-costwise-prompt-optimization')?.replace('removed=', ''));
+      expect(removed).toBeGreaterThan(1500);
+    } finally {
+      await capEnv.close();
+    }
   });
 
   it('leaves a small old result when the edit would forfeit more cached tokens than it removes', async () => {

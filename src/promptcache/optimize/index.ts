@@ -6,3 +6,4 @@ export { collapseWhitespace } from './whitespace.js';
 export { evaluateLossless, type OptimizeEvalRow, type OptimizeEvalTotals } from './eval.js';
 export { elideOldToolResults, type Elision } from './elide.js';
 export { elisionNetPico, type ElisionCase } from './elision-gate.js';
+export { capMessageTokens } from './cap-message.js';
