@@ -106,6 +106,9 @@ export async function main(argv: string[]): Promise<void> {
   if (argv[2] === 'promptcache' || argv.length <= 2 || argv.includes('--help') || argv.includes('-h') || argv[2] === 'help')
     (await import('./promptcache.js')).registerPromptCacheCommands(program);
 
+  if (argv[2] === 'optimize' || argv.length <= 2 || argv.includes('--help') || argv.includes('-h') || argv[2] === 'help')
+    (await import('./optimize.js')).registerOptimizeCommands(program);
+
   if (argv[2] === 'project' || argv.length <= 2 || argv.includes('--help') || argv.includes('-h') || argv[2] === 'help')
     (await import('./project.js')).registerProjectCommand(program);
 

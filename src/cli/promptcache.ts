@@ -130,4 +130,50 @@ export function registerPromptCacheCommands(program: Command): void {
       const report = runPromptCacheEval(opts);
       process.stdout.write(opts.format === 'json' ? JSON.stringify(report) + '\n' : renderTable(report) + '\n');
     });
+  pc.command('elision')
+    .description('the agent trace replayed through the planner alone and with cache-aware (and cache-blind) elision of old tool results')
+    .requiredOption('--model <name>', 'catalog model (a Claude model)')
+    .option('--seed <n>', 'random seed', nonNegativeInt, 1)
+    .option('--sessions <n>', 'number of sessions', positiveInt, 300)
+    .option('--older-than <steps>', 'elide tool results older than this many tool steps', positiveInt, 2)
+    .action(async (opts: { model: string; seed: number; sessions: number; olderThan: number }) => {
+      const { evaluateElision } = await import('../promptcache/eval/agent-elision.js');
+      const catalog = buildCatalog(parseConfig(structuredClone(DEFAULT_CONFIG), '').config, 'http://127.0.0.1:1');
+      const d = catalog.get(opts.model);
+      if (!d || !isClaudeModel(d.upstreamModel)) throw new Error(`"${opts.model}" is not a Claude model in the catalog`);
+      const replay = {
+        model: d.upstreamModel,
+        pricing: d.pricing,
+        minCacheableTokens: minCacheableTokens(d.upstreamModel),
+        mode: 'auto' as const,
+        olderThanSteps: opts.olderThan,
+      };
+      const trace = { seed: opts.seed, sessions: opts.sessions };
+      const gated = evaluateElision(trace, replay);
+      const blind = evaluateElision(trace, { ...replay, ungated: true });
+      const usd = (pico: bigint): number => Number(pico) / 1e12;
+      const report = {
+        requests: gated.requests,
+        planner_cost_usd: usd(gated.plannerAlone.costPico),
+        planner_with_elision_cost_usd: usd(gated.withElision.costPico),
+        elided: gated.elided,
+        refused_by_gate: gated.refused,
+        planner_with_blind_elision_cost_usd: usd(blind.withElision.costPico),
+      };
+      process.stdout.write(JSON.stringify(report) + '\n');
+    });
+  pc.command('agent-trace')
+    .description('write a seeded agent trace (multi-step tool-using sessions) as Mooncake JSONL with session_id and stop_reason')
+    .option('--seed <n>', 'random seed', nonNegativeInt, 1)
+    .option('--sessions <n>', 'number of sessions', positiveInt, 300)
+    .option('--bodies <model>', 'write OpenAI chat request bodies with text instead (JSON tool results pretty-printed), for `costwise optimize eval`')
+    .action(async (opts: { seed: number; sessions: number; bodies?: string }) => {
+      if (opts.bodies !== undefined) {
+        const { agentBodies } = await import('../promptcache/eval/agent-bodies.js');
+        for (const body of agentBodies({ ...opts, model: opts.bodies })) process.stdout.write(JSON.stringify(body) + '\n');
+        return;
+      }
+      const { agentTrace } = await import('../promptcache/eval/agent-trace.js');
+      for (const line of agentTrace(opts)) process.stdout.write(JSON.stringify(line) + '\n');
+    });
 }

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { ruleMatchSchema, ruleSchema } from './rule-schema.js';
 import { namedRouterSchema } from './router-schema.js';
+import { promptOptimizationModeSchema } from './prompt-optimization-schema.js';
 
 const pricingSchema = z
   .strictObject({
@@ -324,6 +325,17 @@ export const configSchema = z.strictObject({
        * ledger's schema, where GET /api/promptcache sums every replica's (ms).
        */
       churnReportMs: z.number().int().min(100).default(10_000),
+    })
+    .prefault({}),
+  /**
+   * Prompt optimisation (docs/prompt-optimisation.md), before prompt-cache planning: `lossless`
+   * rewrites whitespace, JSON and duplicate or empty fields; an object chooses the policies.
+   */
+  promptOptimization: z
+    .strictObject({
+      mode: promptOptimizationModeSchema.default('off'),
+      /** Per route; the first match decides (same `match` as routing rules). */
+      rules: z.array(z.strictObject({ name: z.string().min(1), match: ruleMatchSchema, mode: promptOptimizationModeSchema })).default([]),
     })
     .prefault({}),
   /** Batch processing (src/batch): approval, polling, concurrency, deferral. */

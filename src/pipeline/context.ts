@@ -177,6 +177,10 @@ export interface RequestContext {
   /** Cost of billed calls made for the request besides its answer (cascade steps, judges, embeddings). */
   subCallCostPico: number;
 
+  // ── prompt optimize ──
+  /** Prompt tokens the optimisation removed (routed model's tokenizer); priced back into the baseline. */
+  promptTokensRemoved?: number;
+
   // ── prompt-cache plan ──
   /** The route's prompt-cache mode; dispatch applies it to every attempt. */
   promptCacheMode?: PlannerMode | 'off';

@@ -9,6 +9,7 @@ import type { PrefixChurnDetector } from '../promptcache/churn.js';
 import type { Resilience } from './resilience.js';
 import type { ResponseCache } from './cache.js';
 import type { PromptCachePlanning } from './prompt-cache.js';
+import type { PromptOptimization } from './prompt-optimize.js';
 import type { Governance } from './governance.js';
 import type { Telemetry } from '../telemetry/index.js';
 
@@ -22,6 +23,7 @@ export interface PipelineDeps {
   adapters: AdapterRegistry;
   resilience: Resilience;
   responseCache: ResponseCache;
+  promptOptimization: PromptOptimization;
   promptCache: PromptCachePlanning;
   promptChurn: PrefixChurnDetector;
   /** The ledger. */

@@ -16,6 +16,7 @@
 // | response cache    | x-costwise-cache(-ttl), request, caller      | cachePlan, cacheResult; on a hit: outcome, settlement    |
 // | route             | request, features                            | deployment, routeReason, requestedDeployment, technique, |
 // |                   |                                              | cascade                                                  |
+// | prompt optimize   | request, deployment, promptOptimization rules | request (rewritten), promptTokensRemoved, technique      |
 // | prompt-cache plan | features, promptCache rules                  | promptCacheMode (dispatch applies it per attempt)        |
 // | dispatch          | deployment or cascade, request               | outcome, deployment (the one that served), attempts,     |
 // |                   |                                              | upstreamHeaders, settlement (a stream's as it ends)      |
@@ -34,6 +35,7 @@ import { dispatchStage } from './dispatch-stage.js';
 import { embeddingModelStage, embedStage } from './embeddings.js';
 import { parseEmbeddingsStage, parseStage } from './parse.js';
 import { promptCachePlanStage } from './prompt-cache.js';
+import { promptOptimizeStage } from './prompt-optimize.js';
 import { reserveStage } from './reserve.js';
 import { respondStage } from './respond.js';
 import { routeStage } from './route.js';
@@ -53,13 +55,21 @@ export function chatPipeline(deps: PipelineDeps & DeferralDeps): Pipeline {
     responseCacheStage(deps),
     routeStage(deps),
     reserveStage(deps),
+    promptOptimizeStage(deps.promptOptimization, deps.promptCache),
     promptCachePlanStage(deps.promptCache),
     dispatchStage(deps),
   ]);
 }
 
 export function batchItemPipeline(deps: PipelineDeps): Pipeline {
-  return compose([settleStage(deps), respondStage(deps), routeStage(deps), promptCachePlanStage(deps.promptCache), dispatchStage(deps)]);
+  return compose([
+    settleStage(deps),
+    respondStage(deps),
+    routeStage(deps),
+    promptOptimizeStage(deps.promptOptimization, deps.promptCache),
+    promptCachePlanStage(deps.promptCache),
+    dispatchStage(deps),
+  ]);
 }
 
 export function embeddingsPipeline(deps: PipelineDeps): Pipeline {

@@ -18,7 +18,11 @@ export function price(ctx: RequestContext, usage: Usage): Settlement {
   const uncached = served ? uncachedCostPico(usage, served.pricing) : 0;
   // The baseline is the request as sent, with no optimisation: the same token counts with no
   // prompt caching, on the model asked for when routing moved the request.
-  const baseline = ctx.requestedDeployment ? uncachedCostPico(usage, ctx.requestedDeployment.pricing) : uncached;
+  // Prompt optimisation's removed tokens are added back: the baseline is the prompt as the caller wrote it.
+  const removed = ctx.promptTokensRemoved ?? 0;
+  const asWritten = removed > 0 ? { ...usage, inputTokens: usage.inputTokens + removed } : usage;
+  const baselineModel = ctx.requestedDeployment ?? served;
+  const baseline = removed === 0 && !ctx.requestedDeployment ? uncached : baselineModel ? uncachedCostPico(asWritten, baselineModel.pricing) : 0;
   ctx.settlement = { usage, costPico: cost, baselinePico: baseline, promptCachePico: uncached - cost };
   return ctx.settlement;
 }

@@ -2,6 +2,8 @@
 // `promptCache.mode`); dispatch then adapts every attempt's request to the serving provider's
 // cache — Anthropic: breakpoints planned by a reuse cost model when the caller placed none;
 // OpenAI: a `prompt_cache_key` from the tenant and the stable prefix when the caller set none.
+// The planner also hears the conversation's continuation signals (conversationOf, previousStop):
+// a request carrying tool results is a turn of an agent loop, which is followed within seconds.
 // After a served request, settle feeds its prompt to the prefix-churn detector behind
 // `GET /api/promptcache`.
 import type { CanonicalRequest } from '../core/canonical.js';
@@ -10,6 +12,7 @@ import type { Deployment } from '../config/catalog.js';
 import type { PrefixChurnDetector } from '../promptcache/churn.js';
 import {
   AutoCachePlanner,
+  ContinuationModel,
   applyBreakpoints,
   blocksOfRequest,
   hasCallerCacheControl,
@@ -17,6 +20,7 @@ import {
   minCacheableTokens,
   type BreakpointPlan,
   type PlannerEvent,
+  type PromptBlock,
   type PlannerMode,
   type SharedPlannerStats,
 } from '../promptcache/index.js';
@@ -35,6 +39,8 @@ export interface PromptCachePlanning {
   rules: ReadonlyArray<{ matches(f: RequestFeatures): boolean; mode: PlannerMode | 'off' }>;
   /** The link to the other replicas' planners, when they share observations (`promptCache.sharedStats`). */
   shared?: { stats(): SharedPlannerStats };
+  /** Agent-aware continuation signals per conversation (promptcache/continuation.ts). */
+  continuation: ContinuationModel;
 }
 
 export interface PlanningOptions {
@@ -61,6 +67,7 @@ export function promptCachePlanStage(planning: PromptCachePlanning): Stage {
 export function createPromptCachePlanning(config: Config['promptCache'], opts: PlanningOptions = {}): PromptCachePlanning {
   return {
     planner: new AutoCachePlanner(opts.publish ? { publish: opts.publish } : {}),
+    continuation: new ContinuationModel(),
     now: opts.now ?? Date.now,
     mode: config.mode,
     rules: config.rules.map((r) => ({ matches: compileMatch(r.match), mode: r.mode })),
@@ -89,14 +96,21 @@ function planAnthropic(request: CanonicalRequest, d: Deployment, ctx: RequestCon
   let entry = planned.get(d.key);
   if (!entry) {
     const blocks = blocksOfRequest(request, estimateTokens);
+    const namespace = `${d.key}|${ctx.caller.tenant}`;
+    const floor = planning.continuation.arrive({
+      conversation: `${namespace}|${conversationOf(request, ctx, blocks)}`,
+      previousStop: previousStop(request),
+      now: planning.now(),
+    });
     const auto = planning.planner.plan({
-      namespace: `${d.key}|${ctx.caller.tenant}`,
+      namespace,
       model: d.upstreamModel,
       blocks,
       pricing: d.pricing,
       minCacheableTokens: minCacheableTokens(d.upstreamModel),
       mode,
       now: planning.now(),
+      continuation: floor && { expectedReads: floor, throughBlock: blocks.length - 1 },
     });
     entry = {
       request: auto.plan.breakpoints.length ? applyBreakpoints(request, auto.plan) : request,
@@ -107,6 +121,34 @@ function planAnthropic(request: CanonicalRequest, d: Deployment, ctx: RequestCon
   }
   ctx.promptCacheSummary = entry.summary;
   return entry.request;
+}
+
+/**
+ * The conversation a request belongs to: the caller's `prompt_cache_key`, its end user
+ * (`user` / `metadata.user_id`), an `x-costwise-session` header, else its lineage — the prefix up
+ * to the first message, which every later turn of the conversation repeats.
+ */
+function conversationOf(request: CanonicalRequest, ctx: RequestContext, blocks: readonly PromptBlock[]): string {
+  if (request.promptCacheKey) return `key:${request.promptCacheKey}`;
+  if (request.user) return `user:${request.user}`;
+  const session = ctx.inbound.headers['x-costwise-session'];
+  if (typeof session === 'string' && session !== '') return `session:${session}`;
+  const first = blocks.find((b) => b.kind === 'message');
+  return `lineage:${first?.hash ?? ''}`;
+}
+
+/**
+ * How the previous response of the conversation ended, read from the request itself (so any
+ * replica knows it): tool results last → it asked for tools; an earlier assistant turn → it
+ * ended. No signal on a first request, nor when an assistant turn is last (a prefill looks the same
+ * as the continuation of a `pause_turn`).
+ */
+function previousStop(request: CanonicalRequest): string | undefined {
+  const msgs = request.messages;
+  const last = msgs[msgs.length - 1];
+  if (!last || last.role === 'assistant') return undefined;
+  if (last.content.some((p) => p.type === 'tool_result')) return 'tool_use';
+  return msgs.some((m) => m.role === 'assistant') ? 'end_turn' : undefined;
 }
 
 /**

@@ -6,7 +6,8 @@ import { CacheTracker } from './cache-tracker.js';
 import type { PlannerEvent } from './observations.js';
 import { planBreakpoints, type BreakpointPlan, type PlannerMode } from './planner.js';
 import { PrefixStats } from './prefix-stats.js';
-import type { ReuseModel } from './reuse.js';
+import type { ReuseEstimate, ReuseModel } from './reuse.js';
+import type { Ttl } from './cost-model.js';
 
 export interface AutoPlanInput {
   /** Scope of the provider's cache and of the statistics: e.g. deployment key (+ tenant). */
@@ -18,6 +19,11 @@ export interface AutoPlanInput {
   minCacheableTokens: number;
   mode: PlannerMode;
   now: number;
+  /**
+   * Expected reads by the conversation's next request (continuation.ts) of every prefix up to
+   * block `throughBlock` (the ones that request will contain): a floor under the statistics.
+   */
+  continuation?: { expectedReads: Readonly<Record<Ttl, number>>; throughBlock: number } | undefined;
 }
 
 export interface AutoPlan {
@@ -59,7 +65,7 @@ export class AutoCachePlanner {
       minCacheableTokens: input.minCacheableTokens,
       mode: input.mode,
       now,
-      stats: this.reuse,
+      stats: input.continuation ? withFloor(this.reuse, input.continuation) : this.reuse,
       namespace,
       existingCachedPrefixes: this.tracker.cachedPrefixes(namespace, model, blocks, now),
     });
@@ -88,4 +94,18 @@ function anchorStablePrefix(plan: { breakpoints: Array<{ blockIndex: number; ttl
   for (let i = 0; i < blocks.length; i++) if (blocks[i]!.kind !== 'message') stable = i;
   if (stable < 0 || first.blockIndex <= stable || !blocks[stable]!.cacheable || blockEnds(blocks)[stable]! < min) return;
   plan.breakpoints.unshift({ blockIndex: stable, ttl: first.ttl });
+}
+
+/** The statistics' estimates, each cacheable block's up to `throughBlock` raised to at least the floor. */
+function withFloor(stats: ReuseModel, c: { expectedReads: Readonly<Record<Ttl, number>>; throughBlock: number }): Pick<ReuseModel, 'estimate'> {
+  const floor = c.expectedReads;
+  return {
+    estimate(namespace, blocks, now, opts): ReuseEstimate[] {
+      return stats.estimate(namespace, blocks, now, opts).map((e, i) => {
+        if (i > c.throughBlock || !blocks[i]!.cacheable || (e.expectedReads['5m'] >= floor['5m'] && e.expectedReads['1h'] >= floor['1h'])) return e;
+        const expectedReads = { '5m': Math.max(e.expectedReads['5m'], floor['5m']), '1h': Math.max(e.expectedReads['1h'], floor['1h']) };
+        return e.arrivals === undefined ? { expectedReads } : { expectedReads, arrivals: e.arrivals };
+      });
+    },
+  };
 }

@@ -12,3 +12,4 @@ export { AutoCachePlanner, type AutoCachePlannerOptions, type AutoPlan, type Aut
 export { decodeEvents, encodeEvents, type PlannerEvent, type ArrivalEvent, type SentEvent } from './observations.js';
 export { RedisPlannerSync, type SharedPlannerOptions, type SharedPlannerStats } from './shared-redis.js';
 export { TTL_MS, type Ttl } from './cost-model.js';
+export { ContinuationModel, type ArrivalSignal, type ContinuationClass } from './continuation.js';

@@ -35,6 +35,7 @@ import { openPostgresChurnStore } from '../promptcache/churn-postgres.js';
 import { localChurnReports, SharedChurnReports, type ChurnReports } from '../promptcache/churn-reports.js';
 import { RedisPlannerSync } from '../promptcache/shared-redis.js';
 import { createPromptCachePlanning } from '../pipeline/prompt-cache.js';
+import { createPromptOptimization } from '../pipeline/prompt-optimize.js';
 import { ConfigError } from '../config/load.js';
 import type { ResilienceDeps } from '../routing/resilience/index.js';
 import type { BatchLoop } from '../batch/service.js';
@@ -244,6 +245,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       clock,
     ),
     promptChurn,
+    promptOptimization: createPromptOptimization(config.promptOptimization),
     promptCache: createPromptCachePlanning(config.promptCache, {
       now: clock,
       ...(sharedPlanner ? { publish: (e) => sharedPlanner.publish(e), shared: sharedPlanner } : {}),

@@ -155,6 +155,7 @@ export function costwiseHeaders(ctx: RequestContext): Record<string, string> {
   if (ctx.routeReason) h['x-costwise-route'] = ctx.routeReason;
   if (ctx.cacheResult) h['x-costwise-cache'] = ctx.cacheResult;
   if (ctx.promptCacheSummary) h['x-costwise-prompt-cache'] = ctx.promptCacheSummary;
+  if (ctx.promptTokensRemoved) h['x-costwise-prompt-optimization'] = `removed=${ctx.promptTokensRemoved}`;
   if (ctx.escalations?.length) h['x-costwise-cascade'] = headerSafe(ctx.escalations.join('; '), 1000);
   if (ctx.warnings.length) h['x-costwise-warnings'] = headerSafe(ctx.warnings.join('; '), 4000);
   return h;

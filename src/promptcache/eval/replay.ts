@@ -17,8 +17,10 @@ import type { PromptBlock } from '../blocks.js';
 import type { Breakpoint, PlannerMode } from '../planner.js';
 import { PrefixStats } from '../prefix-stats.js';
 import { segmentsOf } from '../segments.js';
-import { blocksOfTraceRequest, type TraceRequest } from '../trace.js';
+import { blocksOfTraceRequest, MOONCAKE_BLOCK_TOKENS, type TraceRequest } from '../trace.js';
 import { lowerBoundPico } from './bound.js';
+import { ContinuationModel } from '../continuation.js';
+import type { Ttl } from '../cost-model.js';
 import { FutureReuse, RepeatOracle } from './oracle.js';
 
 export type PolicyName = 'baseline' | 'naive' | 'planned' | 'oracle' | 'repeatOracle';
@@ -82,8 +84,18 @@ export function simulate(arrivals: ReadonlyArray<{ blocks: PromptBlock[]; time: 
   return { costPico: cost, tokens, breakpoints };
 }
 
-export function plannerPolicy(auto: AutoCachePlanner, opts: ReplayOptions): Decide {
+export function plannerPolicy(
+  auto: AutoCachePlanner,
+  opts: ReplayOptions,
+  continuation?: (index: number) => Readonly<Record<Ttl, number>> | undefined,
+): Decide {
+  let index = 0;
   return (blocks, now) => {
+    const reads = continuation?.(index++);
+    // The conversation's next request repeats the prompt but for a partial last block (its hash
+    // names the token count; the next request holds that block full, with more in it).
+    const last = blocks.length - 1;
+    const floor = reads && { expectedReads: reads, throughBlock: blocks[last]!.tokens < MOONCAKE_BLOCK_TOKENS ? last - 1 : last };
     const { plan, commit } = auto.plan({
       namespace: NAMESPACE,
       model: opts.model,
@@ -92,6 +104,7 @@ export function plannerPolicy(auto: AutoCachePlanner, opts: ReplayOptions): Deci
       minCacheableTokens: opts.minCacheableTokens,
       mode: opts.mode,
       now,
+      continuation: floor,
     });
     return { breakpoints: plan.breakpoints, commit };
   };
@@ -107,7 +120,7 @@ export function replayTrace(trace: readonly TraceRequest[], opts: ReplayOptions)
   const outcomes: Record<PolicyName, PolicyOutcome> = {
     baseline: simulate(arrivals, opts, () => ({ breakpoints: [] })),
     naive: simulate(arrivals, opts, naive),
-    planned: simulate(arrivals, opts, plannerPolicy(new AutoCachePlanner({ reuse: new PrefixStats() }), opts)),
+    planned: simulate(arrivals, opts, plannerPolicy(new AutoCachePlanner({ reuse: new PrefixStats() }), opts, continuationSignals(trace))),
     oracle: simulate(arrivals, opts, plannerPolicy(new AutoCachePlanner({ reuse: new FutureReuse(arrivals) }), opts)),
     repeatOracle: simulate(arrivals, opts, plannerPolicy(new AutoCachePlanner({ reuse: new RepeatOracle(arrivals) }), opts)),
   };
@@ -116,5 +129,23 @@ export function replayTrace(trace: readonly TraceRequest[], opts: ReplayOptions)
     inputTokens: trace.reduce((a, r) => a + r.inputLength, 0),
     outcomes,
     lowerBoundPico: lowerBoundPico(arrivals, opts.pricing, opts.minCacheableTokens),
+  };
+}
+
+/**
+ * The planner's continuation signals from a trace that records sessions and stop reasons: each
+ * request's conversation and its previous response's stop reason (the past only). Undefined for
+ * a trace without them (Mooncake), which the planner then replays exactly as before.
+ */
+export function continuationSignals(trace: readonly TraceRequest[]): ((index: number) => Readonly<Record<Ttl, number>> | undefined) | undefined {
+  if (!trace.some((r) => r.sessionId !== undefined && r.stopReason !== undefined)) return undefined;
+  const model = new ContinuationModel();
+  const lastStop = new Map<string, string | undefined>();
+  return (index) => {
+    const r = trace[index]!;
+    if (r.sessionId === undefined) return undefined;
+    const floor = model.arrive({ conversation: r.sessionId, previousStop: lastStop.get(r.sessionId), now: r.timestamp });
+    lastStop.set(r.sessionId, r.stopReason);
+    return floor;
   };
 }
