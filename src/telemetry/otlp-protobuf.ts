@@ -6,7 +6,8 @@
 // headers, retries, timeouts from the OTEL_* environment) stays the SDK's; only the bytes are made here.
 import type { Attributes, AttributeValue } from '@opentelemetry/api';
 import type { InstrumentationScope } from '@opentelemetry/core';
-import { attemptAttributes, attemptSpanName, requestAttributes, requestSpanName, type AttributeKey, type AttributeWriter } from './span-attributes.js';
+import type { Deployment } from '../config/catalog.js';
+import { attemptAttributes, requestAttributes, type AttributeBlock, type AttributeKey, type AttributeWriter } from './span-attributes.js';
 import { RequestTrace, type AttemptSpan } from './spans.js';
 
 /** A growable byte buffer with the protobuf primitives; strings and ids written without native calls. */
@@ -59,6 +60,17 @@ class Writer {
     let p = this.pos;
     for (let i = 0; i < s.length; i++) buf[p++] = s.charCodeAt(i);
     this.pos = p;
+  }
+
+  /** `a b` as a string field, without making the string. */
+  name(field: number, a: string, b: string): void {
+    const aBytes = utf8Length(a);
+    const bBytes = utf8Length(b);
+    this.tag(field, 2);
+    this.varint(aBytes + 1 + bBytes);
+    this.raw(a, aBytes);
+    this.raw(' ', 1);
+    this.raw(b, bBytes);
   }
 
   string(field: number, s: string): void {
@@ -185,9 +197,27 @@ function attributes(w: Writer, field: number, attrs: Attributes): void {
 
 const MAX_CACHED_VALUES = 256;
 
+/** The encoded attribute blocks per block writer, deployment (config objects, long-lived) and extra value. */
+const blocks = new Map<AttributeBlock<never>, WeakMap<Deployment, Map<string | undefined, Uint8Array>>>();
+
 /** A span's attributes (field 9), each KeyValue's size known ahead so none needs a length slot. */
 class SpanAttributes implements AttributeWriter {
   constructor(private readonly w: Writer) {}
+
+  block<T extends string | undefined>(d: Deployment, extra: T, write: AttributeBlock<T>): void {
+    let byExtra = blocks.get(write);
+    if (byExtra === undefined) blocks.set(write, (byExtra = new WeakMap<Deployment, Map<string | undefined, Uint8Array>>()));
+    let cached = byExtra.get(d);
+    if (cached === undefined) byExtra.set(d, (cached = new Map<string | undefined, Uint8Array>()));
+    const bytes = cached.get(extra);
+    if (bytes !== undefined) {
+      this.w.copy(bytes);
+      return;
+    }
+    const start = this.w.pos;
+    write(d, extra, this);
+    cached.set(extra, Uint8Array.prototype.slice.call(this.w.buf, start, this.w.pos));
+  }
 
   private open(key: AttributeKey, anyLength: number): void {
     const w = this.w;
@@ -270,7 +300,7 @@ function span(w: Writer, attrs: SpanAttributes, s: RequestTrace | AttemptSpan): 
     w.bytes(2, request.pool, request.at + 16, 8);
     if (request.traceState) w.string(3, request.traceState);
     if (request.remoteParent) w.bytes(4, request.pool, request.at + 24, 8);
-    w.string(5, requestSpanName(summary));
+    w.name(5, summary.operation, summary.requestModel); // requestSpanName, without a concatenated string
     w.tag(6, 0);
     w.varint(SERVER);
     time(w, 7, request.start);
@@ -285,7 +315,7 @@ function span(w: Writer, attrs: SpanAttributes, s: RequestTrace | AttemptSpan): 
   w.bytes(2, a.pool, a.at, 8);
   if (request.traceState) w.string(3, request.traceState);
   w.bytes(4, request.pool, request.at + 16, 8);
-  w.string(5, attemptSpanName(a));
+  w.name(5, 'chat', a.deployment.upstreamModel); // attemptSpanName
   w.tag(6, 0);
   w.varint(CLIENT);
   time(w, 7, a.start);

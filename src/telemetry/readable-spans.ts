@@ -5,13 +5,26 @@ import { SpanKind, SpanStatusCode, type Attributes, type HrTime, type SpanContex
 import { hrTimeDuration, TraceState, type InstrumentationScope } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import type { Deployment } from '../config/catalog.js';
 import { epochTime } from './otlp-protobuf.js';
-import { attemptAttributes, attemptSpanName, requestAttributes, requestSpanName, type AttributeKey, type AttributeWriter } from './span-attributes.js';
+import {
+  attemptAttributes,
+  attemptSpanName,
+  requestAttributes,
+  requestSpanName,
+  type AttributeBlock,
+  type AttributeKey,
+  type AttributeWriter,
+} from './span-attributes.js';
 import { hexOf } from './span-ids.js';
 import { RequestTrace, type AttemptSpan } from './spans.js';
 
 class AttributeObject implements AttributeWriter {
   readonly attributes: Attributes = {};
+
+  block<T extends string | undefined>(d: Deployment, extra: T, write: AttributeBlock<T>): void {
+    write(d, extra, this);
+  }
 
   string(key: AttributeKey, value: string): void {
     this.attributes[key.name] = value;
@@ -48,13 +61,13 @@ export function toReadableSpan(s: RequestTrace | AttemptSpan, resource: Resource
   if (s === request) {
     const summary = request.summary!;
     requestAttributes(summary, attrs);
-    name = requestSpanName(summary);
+    name = requestSpanName(summary).join(' ');
     errorMessage = summary.errorKind;
     if (request.remoteParent) parentSpanContext = contextOf(request, request.pool, request.at + 24, true);
   } else {
     const a = s as AttemptSpan;
     attemptAttributes(a, attrs);
-    name = attemptSpanName(a);
+    name = attemptSpanName(a).join(' ');
     errorMessage = a.errorType !== undefined ? a.errorMessage : undefined;
     parentSpanContext = contextOf(request, request.pool, request.at + 16);
   }

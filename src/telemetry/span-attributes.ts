@@ -4,7 +4,8 @@
 // The gen_ai.* names are still "development" in semconv, so they are spelt here rather than
 // imported from its incubating entry.
 import { PICO_PER_USD } from '../cost/money.js';
-import { genAiProvider, type AttemptSpan, type RequestSummary } from './spans.js';
+import type { Deployment } from '../config/catalog.js';
+import { genAiProvider, type AttemptPurpose, type AttemptSpan, type RequestSummary } from './spans.js';
 
 /** An attribute key with its protobuf KeyValue.key field (tag, length, UTF-8 bytes) ready to copy. */
 export class AttributeKey {
@@ -23,7 +24,12 @@ export class AttributeKey {
   }
 }
 
+/** Attributes that follow from a deployment (and a second value) alone: the encoder keeps their bytes. */
+export type AttributeBlock<T> = (d: Deployment, extra: T, w: AttributeWriter) => void;
+
 export interface AttributeWriter {
+  /** Writes what `write` writes; the protobuf encoder does it once per deployment and `extra`, then copies. */
+  block<T extends string | undefined>(d: Deployment, extra: T, write: AttributeBlock<T>): void;
   string(key: AttributeKey, value: string): void;
   /** Written as an int when it is a safe integer, else as a double (as the SDK's serializer does). */
   number(key: AttributeKey, value: number): void;
@@ -63,12 +69,7 @@ export function requestAttributes(s: RequestSummary, w: AttributeWriter): void {
   w.string(REQUEST_ID, s.requestId);
   if (s.stream) w.boolean(STREAM, true);
   w.number(HTTP_STATUS, s.status);
-  const d = s.deployment;
-  if (d !== undefined) {
-    w.string(PROVIDER, genAiProvider(d.provider));
-    w.string(RESPONSE_MODEL, d.name);
-    w.string(COSTWISE_PROVIDER, d.provider.name);
-  }
+  if (s.deployment !== undefined) w.block(s.deployment, undefined, servedByAttributes);
   const u = s.usage;
   if (u !== undefined) {
     const cacheWrite = u.cacheWrite5mTokens + u.cacheWrite1hTokens;
@@ -90,13 +91,24 @@ export function requestAttributes(s: RequestSummary, w: AttributeWriter): void {
   if (s.errorKind !== undefined) w.string(ERROR_TYPE, s.errorKind);
 }
 
-export function attemptAttributes(a: AttemptSpan, w: AttributeWriter): void {
-  const d = a.deployment;
+/** The request span's attributes of the deployment that served. */
+function servedByAttributes(d: Deployment, _: undefined, w: AttributeWriter): void {
+  w.string(PROVIDER, genAiProvider(d.provider));
+  w.string(RESPONSE_MODEL, d.name);
+  w.string(COSTWISE_PROVIDER, d.provider.name);
+}
+
+/** An attempt span's attributes that follow from its deployment and purpose alone. */
+function attemptTargetAttributes(d: Deployment, purpose: AttemptPurpose, w: AttributeWriter): void {
   w.string(OPERATION, 'chat');
   w.string(PROVIDER, genAiProvider(d.provider));
   w.string(REQUEST_MODEL, d.upstreamModel);
   w.string(DEPLOYMENT, d.key);
-  w.string(PURPOSE, a.purpose);
+  w.string(PURPOSE, purpose);
+}
+
+export function attemptAttributes(a: AttemptSpan, w: AttributeWriter): void {
+  w.block(a.deployment, a.purpose, attemptTargetAttributes);
   if (a.timeToFirstToken !== undefined) w.number(TIME_TO_FIRST_TOKEN, a.timeToFirstToken);
   if (a.responseModel !== undefined) w.string(RESPONSE_MODEL, a.responseModel);
   if (a.errorType !== undefined) {
@@ -105,11 +117,11 @@ export function attemptAttributes(a: AttemptSpan, w: AttributeWriter): void {
   }
 }
 
-/** The span's name: the request's as `{operation} {model asked for}`, an attempt's as `chat {upstream model}`. */
-export function requestSpanName(s: RequestSummary): string {
-  return `${s.operation} ${s.requestModel}`;
+/** The spans' names, `{operation} {model}`: the request's the model asked for, an attempt's the upstream model. */
+export function requestSpanName(s: RequestSummary): readonly [operation: string, model: string] {
+  return [s.operation, s.requestModel];
 }
 
-export function attemptSpanName(a: AttemptSpan): string {
-  return `chat ${a.deployment.upstreamModel}`;
+export function attemptSpanName(a: AttemptSpan): readonly [operation: string, model: string] {
+  return ['chat', a.deployment.upstreamModel];
 }
