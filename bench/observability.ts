@@ -4,6 +4,7 @@
 // is CPU time per request of the gateway process (what a shared machine's contention does not
 // change much) and throughput, each relative to "off" within the same round; the median over
 // rounds is reported. Results to bench/results/observability.json and a table.
+// BENCH_IN_PROCESS_ONLY=1 prints only the work each adds to a request, measured in this process.
 import type { ChildProcess } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
