@@ -13,7 +13,7 @@ export function observeEnd(ctx: RequestContext, telemetry: Telemetry): void {
   if (trace === undefined) return;
   const s = ctx.settlement;
   const exit = ctx.exit;
-  trace.end({
+  trace.finish({
     requestId: ctx.requestId,
     operation: ctx.embedding !== undefined ? 'embeddings' : 'chat',
     requestModel: ctx.request.model,

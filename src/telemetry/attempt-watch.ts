@@ -1,6 +1,6 @@
 // One upstream attempt as telemetry sees it: its latency and time to first event in the histograms,
 // and its span. Dispatch calls exactly one of succeeded / failed.
-import { SpanStatusCode, type Span } from '@opentelemetry/api';
+import type { AttemptSpan } from './spans.js';
 import type { UpstreamSeries } from './upstream-metrics.js';
 
 export class AttemptWatch {
@@ -8,23 +8,20 @@ export class AttemptWatch {
 
   constructor(
     private readonly series: UpstreamSeries | undefined,
-    private readonly span: Span | undefined,
+    private readonly span: AttemptSpan | undefined,
   ) {}
 
   /** A stream's first event arrived. */
   firstEvent(): void {
     const seconds = (performance.now() - this.t0) / 1000;
     this.series?.firstToken.observe(seconds);
-    this.span?.setAttribute('gen_ai.server.time_to_first_token', seconds);
+    if (this.span !== undefined) this.span.timeToFirstToken = seconds;
   }
 
   /** The whole answer arrived (a stream: it ended or its reader let go). */
   succeeded(responseModel?: string): void {
     this.series?.ok.observe((performance.now() - this.t0) / 1000);
-    const span = this.span;
-    if (span === undefined) return;
-    if (responseModel !== undefined) span.setAttribute('gen_ai.response.model', responseModel);
-    span.end();
+    this.span?.succeeded(responseModel);
   }
 
   failed(err: unknown): void {
@@ -33,9 +30,6 @@ export class AttemptWatch {
     if (span === undefined) return;
     const e = err as { kind?: unknown; status?: unknown; message?: unknown } | null;
     const kind = typeof e?.kind === 'string' ? e.kind : 'error';
-    span.setAttribute('error.type', kind);
-    if (typeof e?.status === 'number') span.setAttribute('http.response.status_code', e.status);
-    span.setStatus({ code: SpanStatusCode.ERROR, message: typeof e?.message === 'string' ? e.message : kind });
-    span.end();
+    span.failed(kind, typeof e?.status === 'number' ? e.status : undefined, typeof e?.message === 'string' ? e.message : kind);
   }
 }

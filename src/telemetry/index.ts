@@ -34,5 +34,5 @@ export class Telemetry {
 
 export { GatewayMetrics, type BudgetRemaining, type MetricsOptions } from './metrics.js';
 export { startTracing, Tracing, TracingConfigError, tracingProtocol } from './tracing.js';
-export { RequestTrace, type AttemptPurpose, type RequestSummary } from './spans.js';
+export { AttemptSpan, RequestTrace, type AttemptPurpose, type RequestSummary } from './spans.js';
 export { observeLedger } from './observed-store.js';

@@ -2,12 +2,15 @@
 // (retries, fallbacks, cascade steps, judge calls), with the OpenTelemetry GenAI semantic
 // conventions plus costwise's cost, baseline, technique and route. Token usage and cost are on the
 // request span only, so that a backend summing a trace's generations (Langfuse) counts them once;
-// attempt spans say which deployment was tried, for what, and how it went. The gen_ai.* names are still
-// "development" in semconv, so they are spelt here rather than imported from its incubating entry.
-import { SpanKind, SpanStatusCode, trace, type Context, type Span, type Tracer } from '@opentelemetry/api';
+// attempt spans say which deployment was tried, for what, and how it went.
+//
+// A span here is a compact record — ids in a random pool, performance.now() at start and end, the
+// request's summary or the attempt's outcome — not an SDK Span with an attribute map: the
+// attributes are written straight from these fields when a batch is exported (otlp-protobuf.ts,
+// readable-spans.ts), which keeps the request path to a few allocations.
 import type { Usage } from '../core/canonical.js';
 import type { Deployment } from '../config/catalog.js';
-import { PICO_PER_USD } from '../cost/money.js';
+import type { SpanIds } from './span-ids.js';
 
 /** How the request ended, for its span (the pipeline builds it from the request context). */
 export interface RequestSummary {
@@ -47,72 +50,75 @@ export function genAiProvider(p: Deployment['provider']): string {
   }
 }
 
+/** Where spans come from and go: the id pool, and the batch that exports finished spans. */
+export interface SpanRecorder {
+  readonly ids: SpanIds;
+  finished(span: RequestTrace | AttemptSpan): void;
+}
+
+/** The request's span. Its trace id is at `at` in `pool`, its span id at `at + 16`, a remote parent's at `at + 24`. */
 export class RequestTrace {
-  readonly span: Span;
-  private readonly context: Context;
+  readonly start = performance.now();
+  end = 0;
+  summary: RequestSummary | undefined = undefined;
 
   constructor(
-    private readonly tracer: Tracer,
-    parent: Context,
-  ) {
-    this.span = tracer.startSpan('chat', { kind: SpanKind.SERVER }, parent);
-    this.context = trace.setSpan(parent, this.span);
+    private readonly recorder: SpanRecorder,
+    readonly pool: Buffer,
+    readonly at: number,
+    /** Continues a caller's trace (W3C traceparent): the parent's span id follows the span's own. */
+    readonly remoteParent: boolean,
+    readonly traceState: string | undefined,
+  ) {}
+
+  attempt(d: Deployment, purpose: AttemptPurpose): AttemptSpan {
+    return new AttemptSpan(this.recorder, this, d, purpose);
   }
 
-  attempt(d: Deployment, purpose: AttemptPurpose): Span {
-    return this.tracer.startSpan(
-      `chat ${d.upstreamModel}`,
-      {
-        kind: SpanKind.CLIENT,
-        attributes: {
-          'gen_ai.operation.name': 'chat',
-          'gen_ai.provider.name': genAiProvider(d.provider),
-          'gen_ai.request.model': d.upstreamModel,
-          'costwise.deployment': d.key,
-          'costwise.attempt.purpose': purpose,
-        },
-      },
-      this.context,
-    );
-  }
-
-  end(s: RequestSummary): void {
-    const span = this.span;
-    span.updateName(`${s.operation} ${s.requestModel}`);
-    span.setAttribute('gen_ai.operation.name', s.operation);
-    span.setAttribute('gen_ai.request.model', s.requestModel);
-    span.setAttribute('costwise.request_id', s.requestId);
-    if (s.stream) span.setAttribute('costwise.stream', true);
-    span.setAttribute('http.response.status_code', s.status);
-    if (s.deployment !== undefined) {
-      span.setAttribute('gen_ai.provider.name', genAiProvider(s.deployment.provider));
-      span.setAttribute('gen_ai.response.model', s.deployment.name);
-      span.setAttribute('costwise.provider', s.deployment.provider.name);
-    }
-    if (s.usage !== undefined) setUsage(span, s.usage);
-    const cost = s.costPico / PICO_PER_USD;
-    span.setAttribute('costwise.cost_usd', cost);
-    // Langfuse reads a generation's cost from gen_ai.usage.cost.
-    span.setAttribute('gen_ai.usage.cost', cost);
-    if (s.subCallCostPico > 0) span.setAttribute('costwise.subcalls_cost_usd', s.subCallCostPico / PICO_PER_USD);
-    span.setAttribute('costwise.baseline_usd', s.baselinePico / PICO_PER_USD);
-    span.setAttribute('costwise.technique', s.technique ?? 'none');
-    if (s.routeReason !== undefined) span.setAttribute('costwise.route_reason', s.routeReason);
-    if (s.cache !== undefined) span.setAttribute('costwise.cache', s.cache);
-    if (s.errorKind !== undefined) {
-      span.setAttribute('error.type', s.errorKind);
-      span.setStatus({ code: SpanStatusCode.ERROR, message: s.errorKind });
-    }
-    span.end();
+  finish(s: RequestSummary): void {
+    this.end = performance.now();
+    this.summary = s;
+    this.recorder.finished(this);
   }
 }
 
-/** `gen_ai.usage.input_tokens` counts every input token, cached or not, as the conventions ask. */
-export function setUsage(span: Span, u: Usage): void {
-  const cacheWrite = u.cacheWrite5mTokens + u.cacheWrite1hTokens;
-  span.setAttribute('gen_ai.usage.input_tokens', u.inputTokens + u.cacheReadTokens + cacheWrite);
-  span.setAttribute('gen_ai.usage.output_tokens', u.outputTokens);
-  span.setAttribute('gen_ai.usage.cache_read.input_tokens', u.cacheReadTokens);
-  span.setAttribute('gen_ai.usage.cache_creation.input_tokens', cacheWrite);
-  if (u.reasoningTokens > 0) span.setAttribute('gen_ai.usage.reasoning.output_tokens', u.reasoningTokens);
+/** One upstream attempt's span, a child of its request's; its span id is at `at` in `pool`. */
+export class AttemptSpan {
+  readonly start = performance.now();
+  end = 0;
+  readonly pool: Buffer;
+  readonly at: number;
+  /** Seconds to the first streamed event, when it streamed. */
+  timeToFirstToken: number | undefined = undefined;
+  responseModel: string | undefined = undefined;
+  errorType: string | undefined = undefined;
+  errorStatus: number | undefined = undefined;
+  errorMessage: string | undefined = undefined;
+
+  constructor(
+    private readonly recorder: SpanRecorder,
+    readonly request: RequestTrace,
+    readonly deployment: Deployment,
+    readonly purpose: AttemptPurpose,
+  ) {
+    this.at = recorder.ids.take(8);
+    this.pool = recorder.ids.pool;
+  }
+
+  succeeded(responseModel: string | undefined): void {
+    this.responseModel = responseModel;
+    this.finish();
+  }
+
+  failed(type: string, status: number | undefined, message: string): void {
+    this.errorType = type;
+    this.errorStatus = status;
+    this.errorMessage = message;
+    this.finish();
+  }
+
+  private finish(): void {
+    this.end = performance.now();
+    this.recorder.finished(this);
+  }
 }

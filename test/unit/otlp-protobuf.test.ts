@@ -1,15 +1,16 @@
 // costwise's OTLP protobuf encoder (src/telemetry/otlp-protobuf.ts) against the OpenTelemetry SDK's
-// own serializer: the same spans decode to the same protobuf fields, except the zero defaults the
-// SDK writes out and proto3 leaves implicit. Spans with every kind of value: strings with non-ASCII
-// characters, negative and large integers, doubles, booleans, arrays, an event, an error status, a
-// remote parent from a traceparent.
+// own serializer: the same spans — costwise's span records, given to the SDK as ReadableSpans
+// (readable-spans.ts, what the http/json export sends) — decode to the same protobuf fields, except
+// the zero defaults the SDK writes out and proto3 leaves implicit. Spans with every kind of value
+// they carry: strings with non-ASCII characters, large integers, doubles, booleans, an error status
+// with a message, a remote parent with a tracestate from a traceparent.
 import { describe, expect, it } from 'vitest';
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
-import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import { SpanStatusCode } from '@opentelemetry/api';
 import { ExportResultCode } from '@opentelemetry/core';
-import { Tracing } from '../../src/telemetry/tracing.js';
+import { Tracing, type ExportTarget } from '../../src/telemetry/tracing.js';
 import { encodeTraceRequest } from '../../src/telemetry/otlp-protobuf.js';
+import { toReadableSpan } from '../../src/telemetry/readable-spans.js';
+import type { RecordedSpan } from '../../src/telemetry/span-batcher.js';
 import type { Deployment } from '../../src/config/catalog.js';
 
 type Field = [number, bigint | string | Field[]];
@@ -76,59 +77,75 @@ const deployment = {
   provider: { kind: 'anthropic', name: 'anthropic-eu' },
 } as unknown as Deployment;
 
-async function finishedSpans(): Promise<ReadableSpan[]> {
-  const spans: ReadableSpan[] = [];
-  const tracing = new Tracing({
-    export: (s, done) => {
-      spans.push(...s);
-      done({ code: ExportResultCode.SUCCESS });
+async function finishedSpans(): Promise<{ spans: RecordedSpan[]; target: ExportTarget }> {
+  const spans: RecordedSpan[] = [];
+  let target: ExportTarget | undefined;
+  const tracing = new Tracing(
+    (t) => {
+      target = t;
+      return {
+        export: (s, done) => {
+          spans.push(...s);
+          done({ code: ExportResultCode.SUCCESS });
+        },
+        shutdown: () => Promise.resolve(),
+      };
     },
-    shutdown: () => Promise.resolve(),
-  });
-  for (const traceparent of [undefined, '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01']) {
-    const request = tracing.startRequest(traceparent ? { traceparent } : {});
-    const attempt = request.attempt(deployment, 'cascade_step');
-    attempt.setAttributes({ negative: -5, large: 2 ** 40, ratio: 0.25, flag: false, list: ['a', 'é'], numbers: [1, 2.5] });
-    attempt.addEvent('retry', { 'retry.after_ms': 1200, reason: 'überlastet' });
-    attempt.setStatus({ code: SpanStatusCode.ERROR, message: 'overloaded ✗' });
-    attempt.end();
-    request.end({
+    { OTEL_SERVICE_NAME: 'costwise-ünit' },
+  );
+  const parents = [undefined, '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01'];
+  for (const traceparent of parents) {
+    const headers = traceparent ? { traceparent, tracestate: 'vendor=a1,other=2' } : {};
+    const request = tracing.startRequest(headers)!;
+    const step = request.attempt(deployment, 'cascade_step');
+    step.failed('overloaded', 529, 'overloaded ✗');
+    const answer = request.attempt(deployment, 'answer');
+    answer.timeToFirstToken = 0.125;
+    answer.succeeded('claude-sonnet-4-5-20250929');
+    request.finish({
       requestId: 'req_01JX',
-      operation: 'chat',
+      operation: traceparent ? 'chat' : 'embeddings',
       requestModel: 'router/score',
       deployment,
-      usage: { inputTokens: 1200, cacheReadTokens: 300, cacheWrite5mTokens: 40, cacheWrite1hTokens: 2, outputTokens: 77, reasoningTokens: 12 },
+      usage: { inputTokens: 2 ** 40, cacheReadTokens: 300, cacheWrite5mTokens: 40, cacheWrite1hTokens: 2, outputTokens: 77, reasoningTokens: 12 },
       costPico: 3_456_789_012,
-      baselinePico: 9_000_000_000,
+      baselinePico: 9_000_000_000_000,
       subCallCostPico: 12_345,
       technique: 'cascade',
       routeReason: 'cascade:score:escalated->claude-sonnet-4-5 → ok',
       cache: 'miss',
-      status: 200,
-      errorKind: undefined,
-      stream: true,
+      status: traceparent ? 200 : 529,
+      errorKind: traceparent ? undefined : 'overloaded',
+      stream: traceparent !== undefined,
     });
   }
   await tracing.flush();
-  return spans;
+  return { spans, target: target! };
+}
+
+function sdkEncoding(spans: RecordedSpan[], target: ExportTarget): Uint8Array {
+  return ProtobufTraceSerializer.serializeRequest(spans.map((s) => toReadableSpan(s, target.resource, target.scope)))!;
 }
 
 describe('OTLP protobuf encoding', () => {
   it('decodes to the same fields as the SDK’s serializer', async () => {
-    const spans = await finishedSpans();
-    expect(spans).toHaveLength(4);
-    const ours = decode(encodeTraceRequest(spans));
-    const sdk = decode(ProtobufTraceSerializer.serializeRequest(spans)!);
+    const { spans, target } = await finishedSpans();
+    expect(spans).toHaveLength(6);
+    const ours = decode(encodeTraceRequest(spans, target.header));
+    const sdk = decode(sdkEncoding(spans, target));
     expect(withoutDefaults(ours)).toEqual(withoutDefaults(sdk));
-    // and it is not vacuous: the request id and a remote parent's span id are in there
-    const bytes = Buffer.from(encodeTraceRequest(spans));
+    // a second encoding copies the recurring values' KeyValues it kept from the first: the same bytes
+    expect(Buffer.from(encodeTraceRequest(spans, target.header))).toEqual(Buffer.from(encodeTraceRequest(spans, target.header)));
+    // and it is not vacuous: the request id, a remote parent's span id and the tracestate are in there
+    const bytes = Buffer.from(encodeTraceRequest(spans, target.header));
+    expect(bytes.includes(Buffer.from('vendor=a1,other=2'))).toBe(true);
     expect(bytes.includes(Buffer.from('req_01JX'))).toBe(true);
     expect(bytes.includes(Buffer.from('b7ad6b7169203331', 'hex'))).toBe(true);
   });
 
   it('grows its buffer for a large export', async () => {
-    const spans = await finishedSpans();
-    const many = Array.from({ length: 40 }, () => spans).flat();
-    expect(withoutDefaults(decode(encodeTraceRequest(many)))).toEqual(withoutDefaults(decode(ProtobufTraceSerializer.serializeRequest(many)!)));
+    const { spans, target } = await finishedSpans();
+    const many = Array.from({ length: 400 }, () => spans).flat();
+    expect(withoutDefaults(decode(encodeTraceRequest(many, target.header)))).toEqual(withoutDefaults(decode(sdkEncoding(many, target))));
   });
 });
