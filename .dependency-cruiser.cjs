@@ -8,7 +8,7 @@ const LEVELS = [
   ['cost'],
   ['config'],
   ['routing'],
-  ['cache', 'promptcache', 'emulator', 'projection', 'governance'],
+  ['cache', 'promptcache', 'emulator', 'projection', 'governance', 'advisor'],
   ['pipeline'],
   ['batch'],
   ['server'],

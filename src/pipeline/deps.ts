@@ -10,6 +10,7 @@ import type { Resilience } from './resilience.js';
 import type { ResponseCache } from './cache.js';
 import type { PromptCachePlanning } from './prompt-cache.js';
 import type { Governance } from './governance.js';
+import type { ShadowEvaluator } from './shadow.js';
 
 export interface PipelineDeps {
   /** Epoch ms: wall time, or a trace replay's simulated clock. */
@@ -27,4 +28,6 @@ export interface PipelineDeps {
   store: DurableStore;
   /** Virtual keys, budgets and rate limits. */
   governance: Governance;
+  /** Shadow evaluation for the advisor (advisor.shadow); absent when off. */
+  shadow?: ShadowEvaluator | undefined;
 }

@@ -14,12 +14,15 @@ import type { Stage } from './stage.js';
 import type { Governance } from './governance.js';
 import { settlePermit } from './admit.js';
 import { settleBudget } from './reserve.js';
+import type { ShadowEvaluator } from './shadow.js';
 
 export interface SettleDeps {
   store: DurableStore;
   responseCache: ResponseCache;
   promptChurn: PrefixChurnDetector;
   governance: Governance;
+  /** Shadow evaluation (advisor.shadow), when configured. */
+  shadow?: ShadowEvaluator | undefined;
 }
 
 export function settleStage(deps: SettleDeps): Stage {
@@ -43,9 +46,12 @@ function settle(ctx: RequestContext, deps: SettleDeps): void {
   const exit = ctx.exit ?? UNANSWERED;
   void recordExit(ctx, exit, deps.store);
   const ok = exit.status === 200;
-  finishCache(ctx, deps, ok ? answerOf(ctx) : undefined);
+  const answer = ok ? answerOf(ctx) : undefined;
+  finishCache(ctx, deps, answer);
   const kind = ctx.outcome?.kind;
   if (ok && (kind === 'complete' || kind === 'stream')) observePromptChurn(ctx, deps.promptChurn);
+  // A cached answer came from no model now; a streamed one is shadowed only when it was collected.
+  if (deps.shadow && answer && !ctx.cacheResult?.startsWith('hit')) deps.shadow.observe(ctx, answer);
 }
 
 /** The whole answer the caller got: a complete response, or a stream collected as it passed. */

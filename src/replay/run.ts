@@ -131,6 +131,7 @@ export async function runPolicy(trace: Trace, policy: ReplayPolicy, opts: RunOpt
       opts.onProgress?.(i + 1, trace.requests.length);
     }
     await deferred.drain();
+    await gateway.deps.shadow?.drain();
     const wallMs = performance.now() - started;
     // As at shutdown: context caches still alive at the trace's last instant are deleted and their
     // unused storage refunded on the ledger (gateway.close() repeats this harmlessly).

@@ -40,6 +40,7 @@ import { startGovernance, type RunningGovernance } from './governance.js';
 import { compileDeferralRules } from '../pipeline/defer.js';
 import { deferrerFor } from '../batch/deferral.js';
 import { batchItemPipeline, chatPipeline, embeddingsPipeline, type PipelineDeps } from '../pipeline/index.js';
+import { shadowEvaluatorFor } from '../pipeline/shadow.js';
 
 export interface GatewayOptions {
   config: Config;
@@ -203,6 +204,15 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     clock,
     store,
   };
+  try {
+    pipelineDeps.shadow = shadowEvaluatorFor(config, pipelineDeps);
+  } catch (err) {
+    await governance.close();
+    await retention?.stop();
+    await store.close().catch(() => undefined);
+    await emulator?.close();
+    throw new ConfigError([(err as Error).message], '');
+  }
   sharedPlanner?.start((e) => pipelineDeps.promptCache.planner.merge(e));
   const batches = await startBatchService(config, { ...pipelineDeps, runItem: batchItemPipeline(pipelineDeps) }, options.batchLoop);
   const responses = await openResponseStore(config, clock);
@@ -242,6 +252,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
         server.close(() => resolve());
         server.closeAllConnections();
       });
+      // Shadow calls still in flight leave their rows before the ledger closes.
+      await deps.shadow?.drain();
       // Adapters first: deleting provider-side caches on the way out bills refunds to the ledger.
       await deps.batches.close();
       await deps.churnReports.close();
