@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectedPico, ledger, startTestEnv, usdToPico, type TestEnv } from '../helpers/env.js';
 import type { LedgerRowJson } from '../helpers/api-json.js';
+import type { AdviceResponse } from '../../src/server/admin-api.js';
 
 const PROMPTS = {
   agree: 'Which planet is largest?\nA) Mars\nB) Jupiter\nC) Venus\nAnswer:',
@@ -120,5 +121,25 @@ describe('shadow evaluation', () => {
     const { id } = await ask(PROMPTS.split, 'claude-haiku-4-5');
     const rows = await settled(id, 2);
     expect(rows.find((r) => r['parentId'] === id)!['route']).toBe('shadow:claude-haiku-4-5->gpt-4.1-nano:disagree(choice)');
+  });
+});
+
+describe('GET /api/advice', () => {
+  it('turns a cheaper model down while the shadow evidence is too thin, and says why', async () => {
+    const res = await fetch(`${env.gateway.url}/api/advice?days=30`);
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as AdviceResponse;
+    expect(body.rows_read).toBeGreaterThan(0);
+    expect(body.recommendations.filter((r) => r.kind === 'model')).toEqual([]);
+    const nano = body.rejected.find((x) => x.candidate_model === 'gpt-4.1-nano' && x.current_model === 'claude-sonnet-4-5')!;
+    expect(nano.scope).toMatch(/^key:/);
+    expect(nano.evidence.shadow_samples).toBeGreaterThan(0);
+    expect(nano.reason).toMatch(/could lose up to .* accuracy \(limit 2%\)/);
+  });
+
+  it('names the field of a bad window', async () => {
+    const res = await fetch(`${env.gateway.url}/api/advice?days=-1`);
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: { param: string } }).error.param).toBe('days');
   });
 });
