@@ -86,3 +86,11 @@ describe('Wilson interval', () => {
     );
   });
 });
+
+describe('auto comparison of code', () => {
+  it('compares programs as code, not by the last number they print', () => {
+    const a = '```python\ndef f(x):\n    return x + 1\nprint(f(1))  # 2\n```';
+    const b = '```python\ndef g(y):\n    return 1 + y\nprint(g(1))\n```';
+    expect(compareAnswers(a, b)).toEqual({ verdict: 'disagree', kind: 'code' });
+  });
+});

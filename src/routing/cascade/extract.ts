@@ -12,7 +12,7 @@ export interface Extracted {
   value: string;
 }
 
-/** `auto` tries choice, number, then code, then falls back to the whole text. */
+/** `auto` tries choice, code, then number, then falls back to the whole text (code before number: a program's last number is no answer). */
 export type ExtractMode = AnswerKind | 'auto';
 
 // "B", "B)", "(B)", "**B**", "Answer: B", "The answer is B." — the letter must stand alone.
@@ -86,8 +86,10 @@ export function codeParses(code: string): boolean {
   return quote === null && stack.length === 0;
 }
 
+const AUTO_ORDER: readonly AnswerKind[] = ['choice', 'code', 'number', 'text'];
+
 export function extractAnswer(text: string, mode: ExtractMode = 'auto'): Extracted | undefined {
-  const kinds: readonly AnswerKind[] = mode === 'auto' ? ['choice', 'number', 'code', 'text'] : [mode];
+  const kinds: readonly AnswerKind[] = mode === 'auto' ? AUTO_ORDER : [mode];
   for (const kind of kinds) {
     const value = extractAs(text, kind);
     if (value !== undefined) return { kind, value };
@@ -118,7 +120,7 @@ export type Agreement = { verdict: 'agree' | 'disagree'; kind: AnswerKind } | { 
  * not turn a shared "B" into a text mismatch. `unknown`: an answer yields nothing (empty).
  */
 export function compareAnswers(a: string, b: string, mode: ExtractMode = 'auto'): Agreement {
-  const kinds: readonly AnswerKind[] = mode === 'auto' ? ['choice', 'number', 'code', 'text'] : [mode];
+  const kinds: readonly AnswerKind[] = mode === 'auto' ? AUTO_ORDER : [mode];
   for (const kind of kinds) {
     const x = extractAs(a, kind);
     const y = extractAs(b, kind);
