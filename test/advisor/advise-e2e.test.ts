@@ -104,14 +104,16 @@ describe('costwise advise on a replayed ledger with shadow evaluation', () => {
   const rows = fixtureRows();
   let report: AdviceReport;
   let ledger: LedgerRow[];
+  let replayed: { policies: Array<{ saving_usd: string; by_technique: Array<{ technique: string; saving_usd: string; requests: number }> }> };
 
   beforeAll(async () => {
     const trace = writeTrace('advise-outcomes.csv', fixtureCsv(rows));
     const policy = writeTrace('advise-policy.yaml', POLICY);
     const ledgerFile = `${dir}/advise-ledger.jsonl`;
-    await run(process.execPath, [BIN, 'replay', '--trace', trace, '--policy', policy, '--format', 'json', '--ledger-out', ledgerFile], {
+    const replayOut = await run(process.execPath, [BIN, 'replay', '--trace', trace, '--policy', policy, '--format', 'json', '--ledger-out', ledgerFile], {
       maxBuffer: 64 << 20,
     });
+    replayed = JSON.parse(replayOut.stdout) as typeof replayed;
     ledger = readFileSync(ledgerFile, 'utf8')
       .trim()
       .split('\n')
@@ -129,6 +131,10 @@ describe('costwise advise on a replayed ledger with shadow evaluation', () => {
       expect(s.baselinePico).toBe(s.costPico);
       expect(s.route).toMatch(/^shadow:claude-sonnet-4-5->claude-(haiku-4-5|opus-4-1):(agree|disagree)\((choice|number)\)$/);
     }
+    // Shadowing costs money but is no request and no saving (or loss).
+    const [p] = replayed.policies;
+    expect(p!.by_technique.find((t) => t.technique === 'shadow')).toMatchObject({ requests: 0, saving_usd: '0' });
+    expect(p!.saving_usd).toBe('0');
     const haikuDisagree = shadows.filter((s) => s.servedModel === 'claude-haiku-4-5' && s.route.includes(':disagree')).length;
     expect(haikuDisagree).toBe(Math.round(N * 0.3) + Math.round(N * 0.03));
   });
