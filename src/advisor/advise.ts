@@ -30,6 +30,20 @@ export interface AdviseOptions {
   confidence: number;
   /** Catalog lookup: prices (and batch support) of a model by name; undefined when unknown. */
   model: (name: string) => PricedModel | undefined;
+  /** Prefix-churn reports (`GET /api/promptcache`): prompts whose early difference defeats the provider's prefix cache. */
+  churn?: readonly ChurnInput[];
+}
+
+/** One route's prefix churn, as src/promptcache reports it. */
+export interface ChurnInput {
+  /** `tenant:model`. */
+  route: string;
+  requests: number;
+  churned: number;
+  tokensLost: number;
+  picoLost: bigint;
+  firstDifferenceAt: number;
+  example: string;
 }
 
 const DAY_MS = 86_400_000;
@@ -91,6 +105,10 @@ export function advise(all: readonly LedgerRow[], opts: AdviseOptions): AdviceRe
     if (best) recommendations.push(best);
     const batch = batching(g, current, opts);
     if (batch) recommendations.push(batch);
+  }
+  for (const c of opts.churn ?? []) {
+    const p = promptCaching(c, rows, opts);
+    if (p) recommendations.push(p);
   }
   recommendations.sort((a, b) => Number(usdPico(b.monthly_saving_usd) - usdPico(a.monthly_saving_usd)));
   return {
@@ -174,6 +192,46 @@ function batching(g: ScopeModel, current: bigint, opts: AdviseOptions): Recommen
       note: `${pending.length} non-streaming requests at batch prices; only if callers of this tag can wait for a batch window`,
     },
     rule: stringify([{ name: ruleName('defer', g), match: { tags: g.tag }, window: '24h' }]),
+  };
+}
+
+/**
+ * Prefix churn: the loss per request the detector saw, at the route's volume in the window. The fix
+ * is in the prompt, not the config, so the "rule" says what to move.
+ */
+function promptCaching(c: ChurnInput, rows: readonly LedgerRow[], opts: AdviseOptions): Recommendation | undefined {
+  if (c.picoLost <= 0n || c.requests === 0) return undefined;
+  const at = c.route.lastIndexOf(':');
+  const tenant = c.route.slice(0, at);
+  const model = c.route.slice(at + 1);
+  const own = rows.filter((r) => r.parentId === null && r.status === 200 && r.tenant === tenant && r.servedModel === model);
+  const volume = own.length;
+  if (volume === 0) return undefined;
+  const current = own.reduce((s, r) => s + BigInt(r.costPico), 0n);
+  const lost = (c.picoLost * BigInt(volume)) / BigInt(c.requests);
+  const example = c.example.replace(/\s+/g, ' ').slice(0, 80);
+  return {
+    kind: 'prompt_cache',
+    scope: `route:${c.route}`,
+    current_model: model,
+    recommended_model: model,
+    monthly_saving_usd: formatUsd(monthly(lost, opts.days)),
+    evidence: {
+      requests: volume,
+      window_days: opts.days,
+      current_cost_usd: formatUsd(current),
+      repriced_cost_usd: formatUsd(current - lost),
+      churn: {
+        requests: c.requests,
+        churned_requests: c.churned,
+        tokens_lost: c.tokensLost,
+        cost_lost_usd: formatUsd(c.picoLost),
+        first_difference_at_char: c.firstDifferenceAt,
+        example: c.example,
+      },
+      note: `${c.churned} of ${c.requests} prompts differ at character ${c.firstDifferenceAt}, so the provider's prefix cache cannot hit`,
+    },
+    rule: `# In the prompts of ${c.route}: move the text that differs at character ${c.firstDifferenceAt}\n# (e.g. ${JSON.stringify(example)}) to the end, after the shared part.\n`,
   };
 }
 

@@ -1,4 +1,4 @@
-export { advise, type AdviseOptions, type PricedModel } from './advise.js';
+export { advise, type AdviseOptions, type ChurnInput, type PricedModel } from './advise.js';
 export { catalogPrices } from './catalog-prices.js';
 export { renderAdviceMarkdown, renderAdviceTable } from './render.js';
 export { parseShadowRoute, shadowRoute, SHADOW_TECHNIQUE, type ShadowComparison } from './shadow-route.js';

@@ -1,7 +1,7 @@
 // The advisor's report, as `costwise advise --format json` prints it and `GET /api/advice` returns
 // it (the dashboard's Recommendations page reads the same shape). Money as exact decimal USD strings.
 
-export type RecommendationKind = 'model' | 'batch';
+export type RecommendationKind = 'model' | 'batch' | 'prompt_cache';
 
 export interface ModelEvidence {
   /** Shadow comparisons of the candidate's answer with the served one. */
@@ -28,6 +28,8 @@ export interface Evidence {
   model?: ModelEvidence;
   /** Batching: the share of the scope's requests that were non-streaming. */
   non_streaming_share?: number;
+  /** Prompt caching: what prefix churn cost on the requests the churn detector saw. */
+  churn?: { requests: number; churned_requests: number; tokens_lost: number; cost_lost_usd: string; first_difference_at_char: number; example: string };
   note: string;
 }
 
@@ -40,7 +42,10 @@ export interface Recommendation {
   /** Saving over the window scaled to 30 days. */
   monthly_saving_usd: string;
   evidence: Evidence;
-  /** YAML of a ready-to-paste rule: a routing rule (`routing.rules`) or a deferral rule (`batch.deferral.rules`). */
+  /**
+   * YAML of a ready-to-paste rule: a routing rule (`routing.rules`) or a deferral rule
+   * (`batch.deferral.rules`); for prompt caching, YAML comments saying what to move in the prompt.
+   */
   rule: string;
 }
 

@@ -574,12 +574,13 @@ export interface AdviceEvidence {
   repriced_cost_usd: UsdString;
   model?: AdviceModelEvidence;
   non_streaming_share?: number;
+  churn?: { requests: number; churned_requests: number; tokens_lost: number; cost_lost_usd: UsdString; first_difference_at_char: number; example: string };
   note: string;
 }
 
 export interface AdviceRecommendation {
-  kind: 'model' | 'batch';
-  /** `tag:<tag>` or `key:<key id>`. */
+  kind: 'model' | 'batch' | 'prompt_cache';
+  /** `tag:<tag>`, `key:<key id>`, or `route:<tenant>:<model>` (prompt caching). */
   scope: string;
   current_model: string;
   recommended_model: string;

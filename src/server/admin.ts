@@ -248,7 +248,13 @@ async function adviceApi(res: ServerResponse, deps: AppDeps, url: URL): Promise<
     adminError(res, 400, `days: expected a positive number of days (at most 3660), got "${raw}"`, 'days');
     return;
   }
-  const rows = await deps.store.ledgerRows({ limit: ADVICE_ROWS });
-  const report = advise(rows, { days, maxLoss: deps.config.advisor.maxLoss, confidence: deps.config.advisor.confidence, model: catalogPrices(deps.catalog) });
+  const [rows, churn] = await Promise.all([deps.store.ledgerRows({ limit: ADVICE_ROWS }), deps.churnReports.read()]);
+  const report = advise(rows, {
+    days,
+    maxLoss: deps.config.advisor.maxLoss,
+    confidence: deps.config.advisor.confidence,
+    model: catalogPrices(deps.catalog),
+    churn: churn.reports,
+  });
   sendJson(res, 200, { ...report, rows_read: rows.length, limit_rows: ADVICE_ROWS } satisfies AdviceResponse);
 }

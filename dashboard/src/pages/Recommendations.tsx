@@ -2,8 +2,10 @@
 // batchable tags, each with its monthly saving, its evidence and the rule to paste into the config.
 import { apiPath, useApi } from '../api.js';
 import { count, pct, usd } from '../format.js';
-import type { AdviceResponse } from '../types.js';
+import type { AdviceRecommendation, AdviceResponse } from '../types.js';
 import { Badge, Card, Empty, ErrorNote, Loading } from '../components/ui.js';
+
+const KIND_LABEL: Record<AdviceRecommendation['kind'], string> = { model: 'cheaper model', batch: 'batch', prompt_cache: 'prompt caching' };
 
 export function Recommendations() {
   const r = useApi<AdviceResponse>(apiPath('/api/advice', { days: 30 }));
@@ -28,8 +30,8 @@ export function Recommendations() {
             testId="recommendation"
           >
             <p>
-              <Badge tone="good">{x.kind === 'model' ? 'cheaper model' : 'batch'}</Badge> saves <strong>{usd(x.monthly_saving_usd)}</strong> a month ·{' '}
-              {count(x.evidence.requests)} requests · {usd(x.evidence.current_cost_usd)} → {usd(x.evidence.repriced_cost_usd)}
+              <Badge tone="good">{KIND_LABEL[x.kind]}</Badge> saves <strong>{usd(x.monthly_saving_usd)}</strong> a month · {count(x.evidence.requests)} requests
+              · {usd(x.evidence.current_cost_usd)} → {usd(x.evidence.repriced_cost_usd)}
               {x.evidence.model
                 ? ` · agreement ${pct(x.evidence.model.agreement)} (${pct(x.evidence.model.interval[0])}–${pct(x.evidence.model.interval[1])})`
                 : ''}
