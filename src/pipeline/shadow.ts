@@ -75,7 +75,8 @@ export class ShadowEvaluator {
       ingress: ctx.ingress,
       endpoint: ctx.endpoint,
       caller: ctx.caller,
-      forwardHeaders: {},
+      // The same request as the served model got, forwarded headers included.
+      forwardHeaders: ctx.forwardHeaders,
       receivedAt: ctx.receivedAt,
     });
     shadowCtx.request = request;

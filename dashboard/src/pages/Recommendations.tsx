@@ -25,7 +25,7 @@ export function Recommendations() {
         d.recommendations.map((x) => (
           <Card
             key={`${x.kind}:${x.scope}:${x.recommended_model}`}
-            title={`${x.scope}: ${x.current_model} → ${x.recommended_model}`}
+            title={x.current_model === x.recommended_model ? `${x.scope}: ${x.current_model}` : `${x.scope}: ${x.current_model} → ${x.recommended_model}`}
             wide
             testId="recommendation"
           >
