@@ -26,6 +26,9 @@ export interface ShadowDeps extends DispatchDeps {
   store: DurableStore;
 }
 
+/** Shadow calls in flight at most; a sampled request beyond it is not shadowed (never queued). */
+const MAX_IN_FLIGHT = 64;
+
 export class ShadowEvaluator {
   private readonly candidates: readonly Deployment[];
   private readonly extract: ExtractMode;
@@ -53,11 +56,14 @@ export class ShadowEvaluator {
     if (served === undefined || ctx.endpoint === '/v1/embeddings') return;
     const before = Math.floor(this.seen * this.config.sample);
     this.seen++;
-    if (Math.floor(this.seen * this.config.sample) === before) return;
+    if (Math.floor(this.seen * this.config.sample) === before || this.pending.size >= MAX_IN_FLIGHT) return;
     const text = answerText(answer);
     for (const candidate of this.candidates) {
       if (candidate.name === served.name) continue;
-      const p = this.shadow(ctx, served, candidate, text).finally(() => this.pending.delete(p));
+      // A shadow that fails for any reason leaves no row and must never surface as an unhandled rejection.
+      const p: Promise<void> = this.shadow(ctx, served, candidate, text)
+        .catch(() => undefined)
+        .finally(() => this.pending.delete(p));
       this.pending.add(p);
     }
   }
@@ -84,9 +90,8 @@ export class ShadowEvaluator {
     const t0 = performance.now();
     let result;
     try {
-      result = await callWithFallbacks(shadowCtx, request, candidateDeployments(candidate, request, features, this.deps.catalog, this.deps.resilience), {
-        ...this.deps,
-      });
+      const candidates = candidateDeployments(candidate, request, features, this.deps.catalog, this.deps.resilience);
+      result = await callWithFallbacks(shadowCtx, request, candidates, this.deps);
     } catch {
       return; // A failed shadow call bills nothing and proves nothing.
     }
