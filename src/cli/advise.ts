@@ -50,7 +50,7 @@ export function registerAdviseCommand(program: Command): void {
 
 async function runAdvise(flags: AdviseFlags): Promise<void> {
   const config = commandConfig(flags.config);
-  const rows = flags.ledger !== undefined ? readRowsFile(flags.ledger) : await readLedger(config);
+  const rows = flags.ledger !== undefined ? readRowsFile(flags.ledger) : await readLedger(config, Date.now() - flags.days * DAY_MS);
   const report = advise(rows, {
     days: flags.days,
     maxLoss: flags.maxLoss ?? config.advisor.maxLoss,
@@ -62,13 +62,16 @@ async function runAdvise(flags: AdviseFlags): Promise<void> {
   process.stdout.write(text);
 }
 
-async function readLedger(config: Config): Promise<LedgerRow[]> {
+const DAY_MS = 86_400_000;
+
+/** The database's rows from `from` on: only the window is read, not the whole ledger. */
+async function readLedger(config: Config, from: number): Promise<LedgerRow[]> {
   const db = ledgerDatabase(config);
   const rows: LedgerRow[] = [];
   let scanner;
   try {
     scanner = openLedgerScanner(db);
-    for await (const r of scanner.rows({ from: 0, to: Number.MAX_SAFE_INTEGER })) rows.push(r);
+    for await (const r of scanner.rows({ from, to: Number.MAX_SAFE_INTEGER })) rows.push(r);
   } catch (err) {
     throw databaseFailure('advise', db, err);
   } finally {
