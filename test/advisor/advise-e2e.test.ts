@@ -103,6 +103,8 @@ advisor:
 describe('costwise advise on a replayed ledger with shadow evaluation', () => {
   const rows = fixtureRows();
   let report: AdviceReport;
+  let policyFile: string;
+  let ledgerPath: string;
   let ledger: LedgerRow[];
   let replayed: { policies: Array<{ saving_usd: string; by_technique: Array<{ technique: string; saving_usd: string; requests: number }> }> };
 
@@ -118,6 +120,8 @@ describe('costwise advise on a replayed ledger with shadow evaluation', () => {
       .trim()
       .split('\n')
       .map((l) => JSON.parse(l) as LedgerRow);
+    policyFile = policy;
+    ledgerPath = ledgerFile;
     const { stdout } = await run(process.execPath, [BIN, 'advise', '-c', policy, '--ledger', ledgerFile, '--format', 'json', '--days', '1']);
     report = JSON.parse(stdout) as AdviceReport;
   }, 240_000);
@@ -187,6 +191,25 @@ describe('costwise advise on a replayed ledger with shadow evaluation', () => {
       expect(parsed.match.model).toBe('claude-sonnet-4-5');
       expect(parsed.route).toEqual({ model: 'claude-haiku-4-5' });
     }
+  });
+
+  describe('output formats', () => {
+    it.each(['table', 'md'])('%s shows each recommendation with its rule, and what was turned down', async (format) => {
+      const { stdout } = await run(process.execPath, [BIN, 'advise', '-c', policyFile, '--ledger', ledgerPath, '--format', format, '--days', '1']);
+      for (const r of report.recommendations) {
+        expect(stdout).toContain(r.scope);
+        expect(stdout).toContain(r.monthly_saving_usd);
+        for (const line of r.rule.trimEnd().split('\n')) expect(stdout).toContain(line);
+      }
+      expect(stdout).toContain('tag:split-choice claude-sonnet-4-5 → claude-haiku-4-5'.replace(' → ', format === 'md' ? ' → ' : ' -> '));
+    });
+
+    it('names the file and line of a row it cannot read', async () => {
+      const bad = writeTrace('advise-bad.jsonl', '{"ts": 1, "route": "", "tags": []}\nnot json\n');
+      const err = await run(process.execPath, [BIN, 'advise', '-c', policyFile, '--ledger', bad]).catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: 1 });
+      expect((err as { stderr: string }).stderr).toMatch(/advise-bad\.jsonl:2: /);
+    });
   });
 });
 
