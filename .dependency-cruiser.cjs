@@ -8,7 +8,7 @@ const LEVELS = [
   ['cost'],
   ['config'],
   ['routing'],
-  ['cache', 'promptcache', 'emulator', 'projection', 'governance', 'telemetry'],
+  ['cache', 'promptcache', 'emulator', 'projection', 'governance', 'telemetry', 'advisor'],
   ['pipeline'],
   ['batch'],
   ['server'],

@@ -11,6 +11,7 @@ import { RequestDetail } from './pages/RequestDetail.js';
 import { Routing } from './pages/Routing.js';
 import { Caching } from './pages/Caching.js';
 import { Batches } from './pages/Batches.js';
+import { Recommendations } from './pages/Recommendations.js';
 import { Estimator } from './pages/Estimator.js';
 import { Keys } from './pages/Keys.js';
 import { Budgets } from './pages/Budgets.js';
@@ -21,6 +22,7 @@ const NAV = [
   { to: '/routing', label: 'Routing' },
   { to: '/caching', label: 'Caching' },
   { to: '/batches', label: 'Batches' },
+  { to: '/recommendations', label: 'Recommendations' },
   { to: '/keys', label: 'Keys' },
   { to: '/budgets', label: 'Budgets' },
   { to: '/estimate', label: 'Estimator' },
@@ -49,6 +51,7 @@ export function App() {
     if (path === '/routing') return <Routing range={range} />;
     if (path === '/caching') return <Caching range={range} />;
     if (path === '/batches') return <Batches />;
+    if (path === '/recommendations') return <Recommendations />;
     if (path === '/estimate') return <Estimator />;
     if (path === '/keys') return <Keys />;
     if (path === '/budgets') return <Budgets range={range} />;

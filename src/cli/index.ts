@@ -133,6 +133,9 @@ export async function main(argv: string[]): Promise<void> {
   if (argv[2] === 'ledger' || argv.length <= 2 || argv.includes('--help') || argv.includes('-h') || argv[2] === 'help')
     (await import('./ledger.js')).registerLedgerCommands(program);
 
+  if (argv[2] === 'advise' || argv.length <= 2 || argv.includes('--help') || argv.includes('-h') || argv[2] === 'help')
+    (await import('./advise.js')).registerAdviseCommand(program);
+
   if (argv[2] === 'budgets' || argv.length <= 2 || argv.includes('--help') || argv.includes('-h') || argv[2] === 'help')
     (await import('./budgets.js')).registerBudgetCommands(program);
 

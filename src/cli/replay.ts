@@ -1,5 +1,6 @@
 // `costwise replay`: real traffic (a trace) through the real gateway pipeline on a simulated clock,
 // under one or more policies, and what each would have cost.
+import { writeFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { ConfigError } from '../config/load.js';
 import { loadPolicy, replay, TraceError, uniqueNames, type ReplaySpeed, type ReplayTransport } from '../replay/index.js';
@@ -17,6 +18,7 @@ export interface ReplayCliOptions {
   model: string;
   seed: number;
   top: number;
+  ledgerOut?: string;
 }
 
 function positiveInt(value: string): number {
@@ -66,6 +68,7 @@ export async function runReplay(opts: ReplayCliOptions): Promise<void> {
   const t = outcome.report.trace;
   if (t.broken_count) note(`${t.broken_count} broken line(s) not replayed, e.g. line ${t.broken[0]!.line}: ${t.broken[0]!.reason}`);
   if (t.skipped_count) note(`${t.skipped_count} line(s) skipped, e.g. line ${t.skipped[0]!.line}: ${t.skipped[0]!.reason}`);
+  if (opts.ledgerOut !== undefined) writeFileSync(opts.ledgerOut, outcome.runs[0]!.rows.map((r) => JSON.stringify(r) + '\n').join(''));
   process.stdout.write(opts.format === 'json' ? JSON.stringify(outcome.report, null, 2) + '\n' : renderTable(outcome.report));
 }
 
@@ -89,6 +92,7 @@ export function registerReplayCommand(program: Command): void {
     .option('-m, --model <model>', 'model asked for by size-only traces (Azure, Mooncake) and outcome CSVs', 'claude-sonnet-4-5')
     .option('--seed <n>', 'seed of retry jitter and weighted balancing', integer, 1)
     .option('--top <n>', 'requests listed under top savings', positiveInt, 10)
+    .option('--ledger-out <file>', "write the first policy's ledger rows as JSON Lines (for costwise advise --ledger)")
     .action(async (opts: ReplayCliOptions) => {
       await runReplay(opts);
     });

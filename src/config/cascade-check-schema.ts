@@ -80,10 +80,29 @@ const judge = z.strictObject({
   instructions: z.string().trim().min(1).optional(),
 });
 
-export const cascadeCheckSchema = z.discriminatedUnion('kind', [truncation, refusal, jsonSchema, confidence, scoreBand, regex, judge]);
+const extractMode = z.enum(['auto', 'choice', 'number', 'code', 'text']);
+
+/** The answer must contain one of `extract`: a choice letter, a final number, or code that parses. */
+const answer = z.strictObject({
+  kind: z.literal('answer'),
+  extract: z.enum(['choice', 'number', 'code']),
+});
+
+/** Self-consistency: a second (cheap) model answers too; the extracted answers must agree. */
+const consistency = z.strictObject({
+  kind: z.literal('consistency'),
+  /** Catalog name of the second model. */
+  model: z.string().min(1),
+  extract: extractMode.default('auto'),
+});
+
+export const cascadeCheckSchema = z.discriminatedUnion('kind', [truncation, refusal, jsonSchema, confidence, scoreBand, regex, answer, judge, consistency]);
 
 export type CascadeCheck = z.output<typeof cascadeCheckSchema>;
 export type JudgeCheck = Extract<CascadeCheck, { kind: 'judge' }>;
+export type ConsistencyCheck = Extract<CascadeCheck, { kind: 'consistency' }>;
+/** Checks that call another model, run by the pipeline after the local ones pass. */
+export type RemoteCheck = JudgeCheck | ConsistencyCheck;
 
 function pointerPath(pointer: string): Array<string | number> {
   if (pointer === '') return [];

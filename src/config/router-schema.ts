@@ -44,7 +44,7 @@ export function routerModelRefs(name: string, r: NamedRouterConfig): Array<{ pat
   }
   const refs = r.steps.map((model, i) => ({ path: `${base}.steps[${i}]`, model }));
   r.checks.forEach((c, i) => {
-    if (c.kind === 'judge') refs.push({ path: `${base}.checks[${i}].model`, model: c.model });
+    if (c.kind === 'judge' || c.kind === 'consistency') refs.push({ path: `${base}.checks[${i}].model`, model: c.model });
   });
   return refs;
 }

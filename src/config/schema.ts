@@ -378,6 +378,27 @@ export const configSchema = z.strictObject({
         .prefault({}),
     })
     .prefault({}),
+  /** The right-sizing advisor (`costwise advise`, docs/advisor.md). */
+  advisor: z
+    .strictObject({
+      /**
+       * Shadow evaluation: a `sample` share of answered chat requests is also sent, after the answer
+       * went out, to each candidate model; the answers are compared and billed on rows of their own.
+       */
+      shadow: z
+        .strictObject({
+          sample: z.number().min(0).max(1),
+          candidates: z.array(z.string().min(1)).min(1),
+          /** How answers are compared: the choice letter, final number, code, or text they carry. */
+          extract: z.enum(['auto', 'choice', 'number', 'code', 'text']).default('auto'),
+        })
+        .optional(),
+      /** Largest accuracy loss a model change may risk: the disagreement bound must stay at or below it. */
+      maxLoss: z.number().min(0).max(1).default(0.02),
+      /** Two-sided confidence of the Wilson interval on the agreement rate. */
+      confidence: z.number().gt(0).lt(1).default(0.95),
+    })
+    .prefault({}),
   /** Given in a file, these replace the embedded catalog; `addProviders` / `addModels` extend it instead. */
   providers: z.array(providerSchema).min(1),
   models: z.array(modelSchema).min(1),

@@ -5,7 +5,7 @@
 // billed on its own ledger row, so the cascade's net saving — or loss — is measured.
 import type { CanonicalRequest, CanonicalResponse } from '../core/canonical.js';
 import { replay, responseEvents } from '../core/response-stream.js';
-import { judgeRequest, judgeVerdict, runLocalChecks, type CheckVerdict, type JudgeCheck } from '../routing/cascade/checks.js';
+import { consistencyVerdict, judgeRequest, judgeVerdict, runLocalChecks, type CheckVerdict, type RemoteCheck } from '../routing/cascade/checks.js';
 import type { Deployment } from '../config/catalog.js';
 import type { DurableStore } from '../storage/types.js';
 import { candidateDeployments } from './candidates.js';
@@ -43,8 +43,8 @@ export async function runCascade(ctx: RequestContext, deps: CascadeDeps): Promis
 
     let verdict: CheckVerdict = runLocalChecks(router.checks, ctx.request, answer.response);
     for (const check of router.checks) {
-      if (!verdict.pass || check.kind !== 'judge') continue;
-      verdict = await judge(ctx, deps, check, router.judges.get(check)!, answer.response, `judge${++judged}`, via);
+      if (!verdict.pass || (check.kind !== 'judge' && check.kind !== 'consistency')) continue;
+      verdict = await remoteCheck(ctx, deps, check, router.judges.get(check)!, answer.response, `judge${++judged}`, via);
     }
 
     if (verdict.pass) {
@@ -73,17 +73,21 @@ export async function runCascade(ctx: RequestContext, deps: CascadeDeps): Promis
   await dispatch(ctx, deps);
 }
 
-/** A judge call on the answer; billed as its own sub-call row. A judge that fails escalates. */
-async function judge(
+/**
+ * A judge call on the answer, or a second model's own answer to compare (self-consistency); billed
+ * as its own sub-call row. A call that fails escalates.
+ */
+async function remoteCheck(
   ctx: RequestContext,
   deps: CascadeDeps,
-  check: JudgeCheck,
+  check: RemoteCheck,
   model: Deployment,
   response: CanonicalResponse,
   label: string,
   via: string,
 ): Promise<CheckVerdict> {
-  const request = judgeRequest(check, ctx.request, response);
+  const quiet: CanonicalRequest = { ...ctx.request, model: model.name, stream: false, streamUsage: false };
+  const request = check.kind === 'judge' ? judgeRequest(check, ctx.request, response) : quiet;
   const t0 = performance.now();
   try {
     const served = await callWithFallbacks(ctx, request, candidateDeployments(model, request, ctx.features!, deps.catalog, deps.resilience), deps, 'judge');
@@ -93,11 +97,11 @@ async function judge(
       deployment: served.deployment,
       usage: served.value.response.usage,
       latencyMs: performance.now() - t0,
-      route: `${via}cascade:${ctx.cascade!.router.name}:judge->${served.deployment.name}`,
+      route: `${via}cascade:${ctx.cascade!.router.name}:${check.kind}->${served.deployment.name}`,
     });
-    return judgeVerdict(check, served.value.response);
+    return check.kind === 'judge' ? judgeVerdict(check, served.value.response) : consistencyVerdict(check, response, served.value.response);
   } catch (err) {
     if (ctx.abort.signal.aborted) throw err;
-    return { pass: false, check: 'judge', detail: 'judge:unavailable' };
+    return { pass: false, check: check.kind, detail: `${check.kind}:unavailable` };
   }
 }

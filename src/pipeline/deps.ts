@@ -12,6 +12,7 @@ import type { PromptCachePlanning } from './prompt-cache.js';
 import type { PromptOptimization } from './prompt-optimize.js';
 import type { Governance } from './governance.js';
 import type { Telemetry } from '../telemetry/index.js';
+import type { ShadowEvaluator } from './shadow.js';
 
 export interface PipelineDeps {
   /** Epoch ms: wall time, or a trace replay's simulated clock. */
@@ -32,4 +33,6 @@ export interface PipelineDeps {
   governance: Governance;
   /** Metrics and traces; absent when both are off. */
   telemetry?: Telemetry | undefined;
+  /** Shadow evaluation for the advisor (advisor.shadow); absent when off. */
+  shadow?: ShadowEvaluator | undefined;
 }

@@ -17,6 +17,7 @@ import { settlePermit } from './admit.js';
 import { settleBudget } from './reserve.js';
 import type { Telemetry } from '../telemetry/index.js';
 import { observeEnd, observeStart } from './observe.js';
+import type { ShadowEvaluator } from './shadow.js';
 
 export interface SettleDeps {
   store: DurableStore;
@@ -24,6 +25,8 @@ export interface SettleDeps {
   promptChurn: PrefixChurnDetector;
   governance: Governance;
   telemetry?: Telemetry | undefined;
+  /** Shadow evaluation (advisor.shadow), when configured. */
+  shadow?: ShadowEvaluator | undefined;
 }
 
 export function settleStage(deps: SettleDeps): Stage {
@@ -50,9 +53,12 @@ function settle(ctx: RequestContext, deps: SettleDeps): void {
   const exit = ctx.exit ?? UNANSWERED;
   void recordExit(ctx, exit, deps.store);
   const ok = exit.status === 200;
-  finishCache(ctx, deps, ok ? answerOf(ctx) : undefined);
+  const answer = ok ? answerOf(ctx) : undefined;
+  finishCache(ctx, deps, answer);
   const kind = ctx.outcome?.kind;
   if (ok && (kind === 'complete' || kind === 'stream')) observePromptChurn(ctx, deps.promptChurn);
+  // A cached answer came from no model now; a streamed one is shadowed only when it was collected.
+  if (deps.shadow && answer && !ctx.cacheResult?.startsWith('hit')) deps.shadow.observe(ctx, answer);
 }
 
 /** The whole answer the caller got: a complete response, or a stream collected as it passed. */

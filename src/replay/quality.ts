@@ -44,9 +44,14 @@ interface TagSum {
 export function policyQuality(q: QualityInput): PolicyQuality {
   const own = new Map<string, LedgerRow>();
   const subCost = new Map<string, bigint>();
+  // Sub-calls have no baseline, except shadow evaluation's, whose baseline equals its cost: neutral.
+  const subBaseline = new Map<string, bigint>();
   for (const r of q.rows) {
     if (r.parentId === null) own.set(r.requestId, r);
-    else subCost.set(r.parentId, (subCost.get(r.parentId) ?? 0n) + BigInt(r.costPico));
+    else {
+      subCost.set(r.parentId, (subCost.get(r.parentId) ?? 0n) + BigInt(r.costPico));
+      subBaseline.set(r.parentId, (subBaseline.get(r.parentId) ?? 0n) + BigInt(r.baselinePico));
+    }
   }
   const tags = new Map<string, TagSum>();
   const served: Record<string, number> = {};
@@ -67,7 +72,7 @@ export function policyQuality(q: QualityInput): PolicyQuality {
     total += label ?? 0;
     if (row) {
       t.cost += BigInt(row.costPico) + (subCost.get(row.requestId) ?? 0n);
-      t.baseline += BigInt(row.baselinePico);
+      t.baseline += BigInt(row.baselinePico) + (subBaseline.get(row.requestId) ?? 0n);
     }
   }
   const n = q.sent.filter((s) => q.labels.rows.has(s.line)).length;

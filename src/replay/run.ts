@@ -126,11 +126,14 @@ export async function runPolicy(trace: Trace, policy: ReplayPolicy, opts: RunOpt
       await deferred.until(req.ts);
       clock.advanceTo(req.ts);
       const result = await sender.send(wires.next().value!);
+      // Shadow calls (advisor.shadow) started by now finish before the next request is sent.
+      await gateway.deps.shadow?.drain();
       if (result.status === 202) deferred.deferred();
       sent.push({ line: req.line, ...result });
       opts.onProgress?.(i + 1, trace.requests.length);
     }
     await deferred.drain();
+    await gateway.deps.shadow?.drain();
     const wallMs = performance.now() - started;
     // As at shutdown: context caches still alive at the trace's last instant are deleted and their
     // unused storage refunded on the ledger (gateway.close() repeats this harmlessly).

@@ -555,6 +555,58 @@ export interface BudgetsResponse {
   data: BudgetView[];
 }
 
+// ---- GET /api/advice?days=30
+
+export interface AdviceModelEvidence {
+  shadow_samples: number;
+  agreements: number;
+  agreement: number;
+  interval: [number, number];
+  confidence: number;
+  max_accuracy_loss: number;
+  compared_as: Record<string, number>;
+}
+
+export interface AdviceEvidence {
+  requests: number;
+  window_days: number;
+  current_cost_usd: UsdString;
+  repriced_cost_usd: UsdString;
+  model?: AdviceModelEvidence;
+  non_streaming_share?: number;
+  churn?: { requests: number; churned_requests: number; tokens_lost: number; cost_lost_usd: UsdString; first_difference_at_char: number; example: string };
+  note: string;
+}
+
+export interface AdviceRecommendation {
+  kind: 'model' | 'batch' | 'prompt_cache';
+  /** `tag:<tag>`, `key:<key id>`, or `route:<tenant>:<model>` (prompt caching). */
+  scope: string;
+  current_model: string;
+  recommended_model: string;
+  monthly_saving_usd: UsdString;
+  evidence: AdviceEvidence;
+  /** YAML of a routing rule (model) or a deferral rule (batch), ready to paste. */
+  rule: string;
+}
+
+export interface AdviceRejected {
+  scope: string;
+  current_model: string;
+  candidate_model: string;
+  reason: string;
+  evidence: AdviceModelEvidence;
+}
+
+export interface AdviceResponse {
+  window: { days: number; from: string | null; to: string | null };
+  recommendations: AdviceRecommendation[];
+  rejected: AdviceRejected[];
+  /** Ledger rows read (the newest, at most `limit_rows`). */
+  rows_read: number;
+  limit_rows: number;
+}
+
 // ---- for the server's compile-time checks
 
 /**

@@ -12,7 +12,9 @@ import { z } from 'zod';
 import { formatPath } from '../config/load.js';
 import { handleDashboardApi } from './admin-dashboard.js';
 import { handleKeysApi } from './admin-keys.js';
+import { advise, catalogPrices, type AdviceReport } from '../advisor/index.js';
 import type {
+  AdviceResponse,
   Agrees,
   ApiErrorResponse,
   Assert,
@@ -156,6 +158,10 @@ export async function handleAdmin(req: IncomingMessage, res: ServerResponse, dep
     } satisfies PromptCacheResponse);
     return;
   }
+  if (url.pathname === '/api/advice') {
+    await adviceApi(res, deps, url);
+    return;
+  }
   if (url.pathname === '/api/cache') {
     const stats = await deps.responseCache.store.stats();
     sendJson(res, 200, {
@@ -227,4 +233,28 @@ export async function handleAdmin(req: IncomingMessage, res: ServerResponse, dep
     return;
   }
   adminError(res, 404, `no admin endpoint ${url.pathname}`);
+}
+
+// The advisor's report is sent whole: its declaration and the API's must agree.
+type _Advice = Assert<Agrees<AdviceReport['recommendations'][number], AdviceResponse['recommendations'][number]>>;
+
+/** Rows the advice endpoint reads at most (the newest); `costwise advise` reads the whole ledger. */
+const ADVICE_ROWS = 200_000;
+
+async function adviceApi(res: ServerResponse, deps: AppDeps, url: URL): Promise<void> {
+  const raw = url.searchParams.get('days') ?? '30';
+  const days = Number(raw);
+  if (!Number.isFinite(days) || days <= 0 || days > 3660) {
+    adminError(res, 400, `days: expected a positive number of days (at most 3660), got "${raw}"`, 'days');
+    return;
+  }
+  const [rows, churn] = await Promise.all([deps.store.ledgerRows({ limit: ADVICE_ROWS }), deps.churnReports.read()]);
+  const report = advise(rows, {
+    days,
+    maxLoss: deps.config.advisor.maxLoss,
+    confidence: deps.config.advisor.confidence,
+    model: catalogPrices(deps.catalog),
+    churn: churn.reports,
+  });
+  sendJson(res, 200, { ...report, rows_read: rows.length, limit_rows: ADVICE_ROWS } satisfies AdviceResponse);
 }

@@ -47,6 +47,7 @@ import { deferrerFor } from '../batch/deferral.js';
 import { batchItemPipeline, chatPipeline, embeddingsPipeline, type PipelineDeps } from '../pipeline/index.js';
 import { GatewayMetrics, observeLedger, startTracing, Telemetry, TracingConfigError, type BudgetRemaining, type Tracing } from '../telemetry/index.js';
 import { keyBudgets } from './metrics.js';
+import { shadowEvaluatorFor } from '../pipeline/shadow.js';
 
 export interface GatewayOptions {
   config: Config;
@@ -254,6 +255,17 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     store,
     telemetry,
   };
+  try {
+    pipelineDeps.shadow = shadowEvaluatorFor(config, pipelineDeps);
+  } catch (err) {
+    await governance.close();
+    await retention?.stop();
+    await store.close().catch(() => undefined);
+    await tracing?.shutdown();
+    await postgres?.end({ timeout: 0 });
+    await emulator?.close();
+    throw new ConfigError([(err as Error).message], '');
+  }
   sharedPlanner?.start((e) => pipelineDeps.promptCache.planner.merge(e));
   const batches = await startBatchService(
     config,
@@ -297,6 +309,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
         server.close(() => resolve());
         server.closeAllConnections();
       });
+      // Shadow calls still in flight leave their rows before the ledger closes.
+      await deps.shadow?.drain();
       // Adapters first: deleting provider-side caches on the way out bills refunds to the ledger.
       await deps.batches.close();
       await deps.churnReports.close();

@@ -3,6 +3,7 @@
 // detected and costed per route in GET /api/promptcache.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ledger, startTestEnv, usdToPico, type TestEnv } from '../helpers/env.js';
+import type { AdviceResponse } from '../../src/server/admin-api.js';
 import { adaptToProviderCache } from '../../src/pipeline/prompt-cache.js';
 import { createContext } from '../../src/pipeline/context.js';
 import { extractFeatures } from '../../src/routing/policy/features.js';
@@ -107,5 +108,17 @@ describe('OpenAI prompt caching', () => {
     // the stable route shows no churn
     expect(body.churn.find((r) => r.route === 'stable:gpt-4.1-mini')).toMatchObject({ churned_requests: 0 });
     expect((await ledger(env)).length).toBeGreaterThan(0);
+  });
+
+  it('GET /api/advice turns the churn into a prompt-caching recommendation at the window volume', async () => {
+    const churn = (await (await fetch(`${env.gateway.url}/api/promptcache`)).json()) as { churn: Array<{ route: string; cost_lost_usd: string }> };
+    const lost = usdToPico(churn.churn.find((r) => r.route === 'churny:gpt-4.1-mini')!.cost_lost_usd);
+    const advice = (await (await fetch(`${env.gateway.url}/api/advice?days=1`)).json()) as AdviceResponse;
+    const rec = advice.recommendations.find((r) => r.kind === 'prompt_cache' && r.scope === 'route:churny:gpt-4.1-mini')!;
+    // 4 requests seen by the detector, 4 in the window: the loss as observed, scaled from 1 day to 30.
+    expect(rec.evidence.requests).toBe(4);
+    expect(usdToPico(rec.monthly_saving_usd)).toBe(lost * 30n);
+    expect(rec.rule).toContain(`differs at character ${'Current time: 2026-11-26T23:5'.length}`);
+    expect(advice.recommendations.some((r) => r.scope.startsWith('route:stable'))).toBe(false);
   });
 });

@@ -5,14 +5,15 @@ import type { CanonicalRequest, CanonicalResponse, ToolCallPart } from '../../co
 import { answerText, parseJson, readNumber, stripFences, toolCalls, toUnit } from './answer.js';
 import { requestSchemaValidator, compileSchema, SchemaProblem, type Validator } from '../../core/json-schema.js';
 import { DEFAULT_REFUSAL_PHRASES, findRefusal, refusalMatcher } from './refusal.js';
-import type { CascadeCheck } from '../../config/cascade-check-schema.js';
+import type { CascadeCheck, ConsistencyCheck } from '../../config/cascade-check-schema.js';
 import { fail, headerSafe, num, pass, type CheckVerdict } from './verdict.js';
+import { codeParses, compareAnswers, extractCode, extractAnswer } from './extract.js';
 
-export { cascadeCheckSchema, type CascadeCheck, type JudgeCheck } from '../../config/cascade-check-schema.js';
+export { cascadeCheckSchema, type CascadeCheck, type JudgeCheck, type ConsistencyCheck, type RemoteCheck } from '../../config/cascade-check-schema.js';
 export type { CheckVerdict } from './verdict.js';
 export { judgeRequest, judgeVerdict } from './judge.js';
 
-type LocalCheck = Exclude<CascadeCheck, { kind: 'judge' }>;
+type LocalCheck = Exclude<CascadeCheck, { kind: 'judge' | 'consistency' }>;
 
 interface Answer {
   request: CanonicalRequest;
@@ -26,7 +27,7 @@ export function runLocalChecks(checks: readonly CascadeCheck[], request: Canonic
   const passed: string[] = [];
   let lastKind: CascadeCheck['kind'] | null = null;
   for (const check of checks) {
-    if (check.kind === 'judge') continue;
+    if (check.kind === 'judge' || check.kind === 'consistency') continue;
     let verdict: CheckVerdict;
     try {
       verdict = runCheck(check, answer);
@@ -56,6 +57,8 @@ function runCheck(check: LocalCheck, answer: Answer): CheckVerdict {
       return scoreBand(check, answer.text);
     case 'regex':
       return regex(check, answer.text);
+    case 'answer':
+      return extracted(check, answer.text);
   }
 }
 
@@ -145,4 +148,21 @@ function regex(check: Extract<CascadeCheck, { kind: 'regex' }>, text: string): C
   const label = `/${check.pattern.length > 40 ? `${check.pattern.slice(0, 40)}...` : check.pattern}/`;
   if (matched === mustMatch) return pass('regex', `${label} ${matched ? 'matched' : 'no match'}`);
   return fail('regex', `${label} ${matched ? 'matched' : 'no match'}`);
+}
+
+function extracted(check: Extract<CascadeCheck, { kind: 'answer' }>, text: string): CheckVerdict {
+  if (check.extract === 'code') {
+    const code = extractCode(text);
+    if (code === undefined) return fail('answer', 'no code');
+    return codeParses(code) ? pass('answer', 'code parses') : fail('answer', 'code does not parse');
+  }
+  const found = extractAnswer(text, check.extract);
+  return found === undefined ? fail('answer', `no ${check.extract}`) : pass('answer', `${check.extract} ${headerSafe(found.value)}`);
+}
+
+/** Self-consistency: the second model's answer against the cheap one's (no answer from it fails). */
+export function consistencyVerdict(check: ConsistencyCheck, cheap: CanonicalResponse, second: CanonicalResponse): CheckVerdict {
+  const a = compareAnswers(answerText(cheap), answerText(second), check.extract);
+  if (a.verdict === 'agree') return pass('consistency', `${a.kind} agrees with ${check.model}`);
+  return fail('consistency', a.verdict === 'unknown' ? 'no answer to compare' : `${a.kind} differs from ${check.model}`);
 }

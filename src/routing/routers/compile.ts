@@ -27,7 +27,7 @@ export interface CompiledCascadeRouter {
   name: string;
   steps: readonly Deployment[];
   checks: readonly CascadeCheck[];
-  /** Judge model per judge check. */
+  /** The model each judge or consistency check calls. */
   judges: ReadonlyMap<CascadeCheck, Deployment>;
 }
 
@@ -52,7 +52,7 @@ export function compileRouters(
       const steps = r.steps.map((m, i) => chat(m, `${base}.steps[${i}]`));
       const judges = new Map<CascadeCheck, Deployment>();
       r.checks.forEach((c, i) => {
-        if (c.kind !== 'judge') return;
+        if (c.kind !== 'judge' && c.kind !== 'consistency') return;
         const d = chat(c.model, `${base}.checks[${i}].model`);
         if (d) judges.set(c, d);
       });
