@@ -2,7 +2,7 @@
 // A public model may have several deployments (providers, regions, keys at different prices):
 // routing picks the model, dispatch picks and falls back among its deployments.
 import type { Config, ModelEntry } from './schema.js';
-import type { ProviderConfig } from '../providers/types.js';
+import type { ProviderConfig, UpstreamTarget } from '../providers/types.js';
 import { resolvePricing, type ModelPricing } from '../cost/prices.js';
 
 export interface Deployment {
@@ -20,6 +20,8 @@ export interface Deployment {
   pricing: ModelPricing;
   /** The OpenAI API the deployment is called through (`models[].api`). */
   api: 'chat' | 'responses';
+  /** What adapters are given: provider, upstream model and, where set, API, Azure deployment and region. */
+  target: UpstreamTarget;
 }
 
 export interface Catalog {
@@ -46,6 +48,12 @@ export function buildCatalog(config: Config, emulatorUrl?: string): Catalog {
       timeoutMs: p.timeoutMs,
       connections: p.connections,
       contextCache: p.contextCache,
+      ...(p.apiVersion !== undefined ? { apiVersion: p.apiVersion } : {}),
+      ...(p.entraToken !== undefined ? { entraToken: p.entraToken } : {}),
+      ...(p.region !== undefined ? { region: p.region } : {}),
+      ...(p.project !== undefined ? { project: p.project } : {}),
+      ...(p.aws !== undefined ? { aws: p.aws } : {}),
+      ...(p.googleCredentialsFile !== undefined ? { googleCredentialsFile: p.googleCredentialsFile } : {}),
     });
   }
   const byName = new Map<string, Deployment[]>();
@@ -69,6 +77,13 @@ export function buildCatalog(config: Config, emulatorUrl?: string): Catalog {
       capabilities: m.capabilities,
       pricing: resolvePricing(provider.kind, upstreamModel, m.pricing)!,
       api: m.api ?? 'chat',
+      target: {
+        provider,
+        upstreamModel,
+        ...(m.api === 'responses' ? { api: 'responses' as const } : {}),
+        ...(m.deployment !== undefined ? { deployment: m.deployment } : {}),
+        ...(m.region !== undefined ? { region: m.region } : {}),
+      },
     };
     const list = byName.get(m.name);
     if (list) list.push(deployment);

@@ -81,10 +81,7 @@ function asCandidate(deployment: Deployment): DeploymentCandidate {
 async function attempt(d: Deployment, asked: CanonicalRequest, ctx: RequestContext, deps: DispatchDeps): Promise<Served> {
   const adapter = deps.adapters.forKind(d.provider.kind);
   const request = adaptToProviderCache(asked, d, ctx, deps.promptCache);
-  const target: UpstreamTarget =
-    d.api === 'responses'
-      ? { provider: d.provider, upstreamModel: d.upstreamModel, api: 'responses' }
-      : { provider: d.provider, upstreamModel: d.upstreamModel };
+  const target: UpstreamTarget = d.target;
   const options = { signal: ctx.abort.signal, forwardHeaders: ctx.forwardHeaders };
   // Translation notes of this attempt only: a retried attempt must not repeat them.
   const warnings: string[] = [];

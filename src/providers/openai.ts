@@ -6,6 +6,9 @@
 //   all of them understand).
 // - api: a deployment with `api: responses` is called through `/responses` (the Responses API)
 //   instead of `/chat/completions`, for models that exist only there.
+// - Azure OpenAI: the same wire format at `/openai/deployments/{deployment}/…?api-version=…`, with
+//   an `api-key` header or an Entra ID bearer token, and content-filter refusals named as such
+//   (./azure.ts).
 // No countTokens: the gateway estimates input tokens with the tokenizer.
 import type { CanonicalRequest, EmbeddingRequest, EmbeddingResponse } from '../core/canonical.js';
 import { parseSse } from '../wire/sse.js';
@@ -18,7 +21,8 @@ import { toResponsesRequestBody } from '../wire/openai/responses-request-body.js
 import { parseResponseObject, responsesEventsToCanonical } from '../wire/openai/responses-upstream.js';
 import { passBackHeaders, postUpstream, readJson, type UpstreamResponse } from './http.js';
 import { headerValue } from '../core/headers.js';
-import type { CallOptions, CompletionResult, ProviderAdapter, ProviderConfig, StreamResult, UpstreamTarget, Warnings } from './types.js';
+import { azureAuthHeaders, azurePath, parseAzureError } from './azure.js';
+import type { CallOptions, CompletionResult, ProviderAdapter, StreamResult, UpstreamTarget, Warnings } from './types.js';
 
 export function createOpenAIAdapter(): ProviderAdapter {
   return {
@@ -29,7 +33,7 @@ export function createOpenAIAdapter(): ProviderAdapter {
       if (target.api === 'responses') return completeResponses(target, request, warnings, options);
       const body = chatBody(target, request, warnings, false);
       const name = target.provider.name;
-      return post(target.provider, 'chat/completions', body, options).then((res) =>
+      return post(target, 'chat/completions', body, options).then((res) =>
         readJson(res, name).then((json): CompletionResult => withIds(parseChatCompletion(json, name), res)),
       );
     },
@@ -39,7 +43,7 @@ export function createOpenAIAdapter(): ProviderAdapter {
       const body = responses
         ? JSON.stringify(toResponsesRequestBody(request, target.upstreamModel, warnings, true))
         : chatBody(target, request, warnings, true);
-      const res = await post(target.provider, responses ? 'responses' : 'chat/completions', body, options);
+      const res = await post(target, responses ? 'responses' : 'chat/completions', body, options);
       const parse = { provider: target.provider.name };
       const events = responses ? responsesEventsToCanonical(parseSse(res.body), parse) : openAIChunksToEvents(parseSse(res.body), parse);
       const requestId = headerValue(res.headers, 'x-request-id');
@@ -49,7 +53,7 @@ export function createOpenAIAdapter(): ProviderAdapter {
     },
 
     async embed(target: UpstreamTarget, request: EmbeddingRequest, options: CallOptions): Promise<EmbeddingResponse> {
-      const res = await post(target.provider, 'embeddings', JSON.stringify(toEmbeddingsBody(request, target.upstreamModel)), options);
+      const res = await post(target, 'embeddings', JSON.stringify(toEmbeddingsBody(request, target.upstreamModel)), options);
       return parseEmbeddingsResponse(await readJson(res, target.provider.name), target.provider.name);
     },
 
@@ -62,7 +66,7 @@ export function createOpenAIAdapter(): ProviderAdapter {
 
 async function completeResponses(target: UpstreamTarget, request: CanonicalRequest, warnings: Warnings, options: CallOptions): Promise<CompletionResult> {
   const name = target.provider.name;
-  const res = await post(target.provider, 'responses', JSON.stringify(toResponsesRequestBody(request, target.upstreamModel, warnings, false)), options);
+  const res = await post(target, 'responses', JSON.stringify(toResponsesRequestBody(request, target.upstreamModel, warnings, false)), options);
   return withIds(parseResponseObject(await readJson(res, name), name), res);
 }
 
@@ -95,15 +99,19 @@ export function endpointPath(baseUrl: string, endpoint: string): string {
 }
 
 /** POSTs a JSON body; a non-2xx answer is read and thrown as a GatewayError. */
-function post(provider: ProviderConfig, endpoint: string, body: string, options: CallOptions): Promise<UpstreamResponse> {
+function post(target: UpstreamTarget, endpoint: string, body: string, options: CallOptions): Promise<UpstreamResponse> {
+  const provider = target.provider;
   const forward = options.forwardHeaders;
   let headers: Record<string, string>;
   if (forward === undefined || isEmpty(forward)) headers = { 'content-type': 'application/json' };
   else headers = { ...forward, 'content-type': 'application/json' };
-  if (provider.apiKey) headers.authorization = `Bearer ${provider.apiKey}`;
-  const req: Parameters<typeof postUpstream>[0] = { provider, path: endpointPath(provider.baseUrl, endpoint), headers, body };
+  const azure = provider.kind === 'azure-openai';
+  if (azure) azureAuthHeaders(provider, headers);
+  else if (provider.apiKey) headers.authorization = `Bearer ${provider.apiKey}`;
+  const path = azure ? azurePath(target, endpoint) : endpointPath(provider.baseUrl, endpoint);
+  const req: Parameters<typeof postUpstream>[0] = { provider, path, headers, body };
   if (options.signal) req.signal = options.signal;
-  return postUpstream(req, parseOpenAIError);
+  return postUpstream(req, azure ? parseAzureError : parseOpenAIError);
 }
 
 function isEmpty(obj: object): boolean {
