@@ -68,7 +68,9 @@ describe('configuration', () => {
       storage: { state: { kind: 'redsi' }, ledger: { kind: 'postgres', urll: 'x' } },
       routing: { routers: { r: { kind: 'cascade', steps: ['a'], checks: [], stepz: [] } } },
     });
-    expect(p).toContain('providers[0].kind: "opnai" is not one of openai, anthropic, gemini, openai-compatible, azure-openai, bedrock, vertex (did you mean "openai"?)');
+    expect(p).toContain(
+      'providers[0].kind: "opnai" is not one of openai, anthropic, gemini, openai-compatible, azure-openai, bedrock, vertex (did you mean "openai"?)',
+    );
     expect(p).toContain('providers[0].type: unknown key (did you mean "kind"?)');
     expect(p).toContain('models[0].tiers: unknown key (did you mean "tier"?)');
     expect(p).toContain('models[0].tier: "frontire" is not one of cheap, mid, frontier (did you mean "frontier"?)');

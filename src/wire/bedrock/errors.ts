@@ -37,8 +37,9 @@ export function parseBedrockError(status: number, body: unknown, headers: Record
   return build({ status, type, message: messageOf(body), provider, headers, ...(requestId !== undefined ? { requestId } : {}) });
 }
 
-/** A ConverseStream exception message (`:exception-type` and a JSON payload). */
-export function bedrockStreamError(type: string, payload: string, provider: string): GatewayError {
+/** A ConverseStream exception message (`:exception-type`, lowerCamel there: `throttlingException`). */
+export function bedrockStreamError(streamType: string, payload: string, provider: string): GatewayError {
+  const type = streamType.charAt(0).toUpperCase() + streamType.slice(1);
   let body: unknown = payload;
   try {
     body = JSON.parse(payload) as unknown;
