@@ -132,7 +132,7 @@ export function parseConfig(raw: unknown, source: string, env: NodeJS.ProcessEnv
       problems.push(
         `${modelPath(i)}.kind: "${m.name}" is a ${config.models[first]!.kind} model in ${modelPath(first)}; deployments of one model share its kind`,
       );
-    const id = `${m.name}\u0000${m.provider}\u0000${m.region ?? ''}\u0000${m.upstreamModel ?? m.name}`;
+    const id = `${m.name}\u0000${m.provider}\u0000${m.region ?? ''}\u0000${m.upstreamModel ?? m.name}\u0000${m.serviceTier ?? ''}`;
     if (deploymentIds.has(id))
       problems.push(
         `${modelPath(i)}: duplicate deployment of "${m.name}" (also ${modelPath(deploymentIds.get(id)!)}); deployments of one model differ in provider, region or upstreamModel`,
@@ -149,6 +149,12 @@ export function parseConfig(raw: unknown, source: string, env: NodeJS.ProcessEnv
     }
     if (m.deployment !== undefined && provider.kind !== 'azure-openai') {
       problems.push(`${modelPath(i)}.deployment: only azure-openai providers have deployments; "${m.provider}" is ${provider.kind}`);
+    }
+    if (m.serviceTier !== undefined && provider.kind !== 'openai' && provider.kind !== 'azure-openai') {
+      problems.push(`${modelPath(i)}.serviceTier: only openai and azure-openai providers have service tiers; "${m.provider}" is ${provider.kind}`);
+    }
+    if (m.serviceTier === 'priority' && m.pricing === undefined) {
+      problems.push(`${modelPath(i)}.pricing: required with serviceTier "priority" (genai-prices has no priority prices)`);
     }
     if (provider.kind === 'bedrock' && m.region === undefined && provider.region === undefined) {
       problems.push(`${modelPath(i)}.region: required for bedrock provider "${m.provider}", which has no region`);

@@ -84,6 +84,11 @@ export const modelSchema = z.strictObject({
   api: z.enum(['chat', 'responses']).optional(),
   /** Azure OpenAI deployment name (the URL segment); defaults to upstreamModel. */
   deployment: z.string().min(1).optional(),
+  /**
+   * OpenAI / Azure OpenAI service tier: `flex` (batch prices, slower, may have no capacity: then
+   * the same request goes to the default tier) or `priority` (needs `pricing`).
+   */
+  serviceTier: z.enum(['flex', 'priority']).optional(),
 });
 
 export const configSchema = z.strictObject({

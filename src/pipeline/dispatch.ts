@@ -53,20 +53,27 @@ export async function callWithFallbacks(
   deps: DispatchDeps,
 ): Promise<{ deployment: Deployment; value: Served; fallback: string | undefined }> {
   const res = deps.resilience;
+  const all = withDefaultTiers(candidates);
   try {
-    const result = await runWithFallbacks(candidates.map(asCandidate), (c) => attempt(c.deployment, request, ctx, deps), {
+    const result = await runWithFallbacks(all.map(asCandidate), (c) => attempt(c.deployment, request, ctx, deps), {
       deps: res.deps,
       retry: res.retry,
       breaker: res.breaker,
       signal: ctx.abort.signal,
     });
-    noteAttempts(ctx, result.attempts, candidates);
+    noteAttempts(ctx, result.attempts, all);
     const reason = fallbackReason(result.attempts);
     return { deployment: result.served.deployment, value: result.value, fallback: reason && `${reason}->${result.served.deployment.name}` };
   } catch (err) {
-    if (err instanceof DispatchError) noteAttempts(ctx, err.attempts, candidates);
+    if (err instanceof DispatchError) noteAttempts(ctx, err.attempts, all);
     maskCredentialErrors(err);
   }
+}
+
+/** A flex-tier deployment is followed by itself at the default tier: where flex capacity errors go. */
+function withDefaultTiers(candidates: readonly Deployment[]): readonly Deployment[] {
+  if (!candidates.some((d) => d.defaultTier !== undefined)) return candidates;
+  return candidates.flatMap((d) => (d.defaultTier ? [d, d.defaultTier] : [d]));
 }
 
 interface DeploymentCandidate {

@@ -22,6 +22,7 @@ import { parseResponseObject, responsesEventsToCanonical } from '../wire/openai/
 import { passBackHeaders, postUpstream, readJson, type UpstreamResponse } from './http.js';
 import { headerValue } from '../core/headers.js';
 import { azureAuthHeaders, azurePath, parseAzureError } from './azure.js';
+import { flexAware } from './service-tier.js';
 import type { CallOptions, CompletionResult, ProviderAdapter, StreamResult, UpstreamTarget, Warnings } from './types.js';
 
 export function createOpenAIAdapter(): ProviderAdapter {
@@ -75,6 +76,7 @@ function chatBody(target: UpstreamTarget, request: CanonicalRequest, warnings: W
   return toChatRequestJson(request, target.upstreamModel, warnings, {
     stream,
     maxTokensField: target.provider.kind === 'openai-compatible' ? 'max_tokens' : 'max_completion_tokens',
+    ...(target.serviceTier !== undefined ? { serviceTier: target.serviceTier } : {}),
   });
 }
 
@@ -111,7 +113,8 @@ function post(target: UpstreamTarget, endpoint: string, body: string, options: C
   const path = azure ? azurePath(target, endpoint) : endpointPath(provider.baseUrl, endpoint);
   const req: Parameters<typeof postUpstream>[0] = { provider, path, headers, body };
   if (options.signal) req.signal = options.signal;
-  return postUpstream(req, azure ? parseAzureError : parseOpenAIError);
+  const parse = azure ? parseAzureError : parseOpenAIError;
+  return postUpstream(req, target.serviceTier === 'flex' ? flexAware(parse) : parse);
 }
 
 function isEmpty(obj: object): boolean {

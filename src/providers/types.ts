@@ -52,6 +52,8 @@ export interface UpstreamTarget {
   deployment?: string;
   /** Bedrock / Vertex: the deployment's region, overriding the provider's. */
   region?: string;
+  /** OpenAI / Azure OpenAI `service_tier` the deployment is called with (default tier when absent). */
+  serviceTier?: 'flex' | 'priority';
 }
 
 export interface CallOptions {
