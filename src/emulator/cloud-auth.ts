@@ -5,7 +5,7 @@
 // - Azure OpenAI: the `api-key` header (or an Entra bearer token), else 401;
 // - Vertex: a bearer JWT self-signed by a registered service account (RS256 against its public
 //   key; google-auth-library's "JWT access with scope"), else 401 UNAUTHENTICATED.
-import { createPublicKey, timingSafeEqual, verify } from 'node:crypto';
+import { createHash, createPublicKey, timingSafeEqual, verify } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { SignatureV4 } from '@smithy/signature-v4';
@@ -23,6 +23,8 @@ export const DEFAULT_CLOUD_CREDENTIALS: CloudCredentials = {
   azureApiKey: 'emulated',
   googleServiceAccounts: {},
 };
+
+const CONTENT_SHA256 = 'x-amz-content-sha256';
 
 const AUTH_HEADER = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, ?SignedHeaders=([^,]+), ?Signature=([0-9a-f]{64})$/;
 
@@ -42,6 +44,9 @@ export async function checkSigV4(req: IncomingMessage, rawPath: string, body: st
     const v = req.headers[name];
     headers[name] = Array.isArray(v) ? v.join(',') : (v ?? '');
   }
+  // The signer takes a given payload hash on trust; the body received decides it here, so a body
+  // changed after signing fails like any other signature mismatch.
+  if (CONTENT_SHA256 in headers) headers[CONTENT_SHA256] = createHash('sha256').update(body).digest('hex');
   const signer = new SignatureV4({ service, region, credentials: creds, sha256: Sha256, uriEscapePath: true });
   const [host, port] = (headers.host ?? '').split(':');
   const signed = await signer.sign(
