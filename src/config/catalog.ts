@@ -2,8 +2,9 @@
 // A public model may have several deployments (providers, regions, keys at different prices):
 // routing picks the model, dispatch picks and falls back among its deployments.
 import type { Config, ModelEntry } from './schema.js';
-import type { ProviderConfig } from '../providers/types.js';
+import type { ProviderConfig, UpstreamTarget } from '../providers/types.js';
 import { resolvePricing, type ModelPricing } from '../cost/prices.js';
+import { batchPricing } from '../cost/batch.js';
 
 export interface Deployment {
   /** Public name callers use. */
@@ -20,6 +21,10 @@ export interface Deployment {
   pricing: ModelPricing;
   /** The OpenAI API the deployment is called through (`models[].api`). */
   api: 'chat' | 'responses';
+  /** What adapters are given: provider, upstream model and, where set, API, Azure deployment, region and service tier. */
+  target: UpstreamTarget;
+  /** A flex-tier deployment: the same deployment at the default tier and price, where a request goes when flex has no capacity. */
+  defaultTier?: Deployment;
 }
 
 export interface Catalog {
@@ -46,6 +51,12 @@ export function buildCatalog(config: Config, emulatorUrl?: string): Catalog {
       timeoutMs: p.timeoutMs,
       connections: p.connections,
       contextCache: p.contextCache,
+      ...(p.apiVersion !== undefined ? { apiVersion: p.apiVersion } : {}),
+      ...(p.entraToken !== undefined ? { entraToken: p.entraToken } : {}),
+      ...(p.region !== undefined ? { region: p.region } : {}),
+      ...(p.project !== undefined ? { project: p.project } : {}),
+      ...(p.aws !== undefined ? { aws: p.aws } : {}),
+      ...(p.googleCredentialsFile !== undefined ? { googleCredentialsFile: p.googleCredentialsFile } : {}),
     });
   }
   const byName = new Map<string, Deployment[]>();
@@ -53,7 +64,7 @@ export function buildCatalog(config: Config, emulatorUrl?: string): Catalog {
   for (const m of config.models) {
     const provider = providers.get(m.provider)!;
     const upstreamModel = m.upstreamModel ?? m.name;
-    const base = `${m.name}@${provider.name}${m.region ? `/${m.region}` : ''}`;
+    const base = `${m.name}@${provider.name}${m.region ? `/${m.region}` : ''}${m.serviceTier ? `~${m.serviceTier}` : ''}`;
     let key = base;
     for (let n = 2; keys.has(key); n++) key = `${base}#${n}`;
     keys.add(key);
@@ -67,9 +78,28 @@ export function buildCatalog(config: Config, emulatorUrl?: string): Catalog {
       region: m.region,
       weight: m.weight,
       capabilities: m.capabilities,
-      pricing: resolvePricing(provider.kind, upstreamModel, m.pricing)!,
+      pricing: tierPricing(m, resolvePricing(provider.kind, upstreamModel, m.pricing)!),
       api: m.api ?? 'chat',
+      target: {
+        provider,
+        upstreamModel,
+        ...(m.api === 'responses' ? { api: 'responses' as const } : {}),
+        ...(m.deployment !== undefined ? { deployment: m.deployment } : {}),
+        ...(m.region !== undefined ? { region: m.region } : {}),
+        ...(m.serviceTier !== undefined ? { serviceTier: m.serviceTier } : {}),
+      },
     };
+    if (m.serviceTier === 'flex') {
+      const { serviceTier: _flex, ...defaultTarget } = deployment.target;
+      const defaultKey = `${key.replace(/~flex/, '')}~default`;
+      deployment.defaultTier = {
+        ...deployment,
+        key: defaultKey,
+        pricing: resolvePricing(provider.kind, upstreamModel) ?? deployment.pricing,
+        target: defaultTarget,
+      };
+      delete deployment.defaultTier.defaultTier;
+    }
     const list = byName.get(m.name);
     if (list) list.push(deployment);
     else byName.set(m.name, [deployment]);
@@ -81,6 +111,11 @@ export function buildCatalog(config: Config, emulatorUrl?: string): Catalog {
     deployments: (name) => byName.get(name) ?? none,
     list: () => primaries,
   };
+}
+
+/** Flex bills at the batch price (OpenAI: "priced at Batch API rates"), unless the config gives the flex price itself. */
+function tierPricing(m: ModelEntry, pricing: ModelPricing): ModelPricing {
+  return m.serviceTier === 'flex' && m.pricing === undefined ? batchPricing(pricing) : pricing;
 }
 
 export function usesEmulator(config: Config): boolean {

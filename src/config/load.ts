@@ -11,6 +11,11 @@ import { KNOWN_EMBEDDING_DIMS } from './embedding-dims.js';
 import { describeIssue } from './issues.js';
 import { withDefaults } from './extend.js';
 import { didYouMean } from './suggest.js';
+import { REGIONAL_BASE_URL } from '../providers/cloud-endpoint.js';
+import { resolveCloudSettings } from './cloud-settings.js';
+import { ENV_REF, resolveSecret } from './secret.js';
+
+export { resolveSecret } from './secret.js';
 
 export { formatPath } from './issues.js';
 
@@ -26,20 +31,14 @@ export class ConfigError extends Error {
 
 const TIER_ORDER = ['cheap', 'mid', 'frontier'] as const;
 
-const ENV_REF = /^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$/;
-
-/** `${VAR}` → the variable's value (undefined when unset). */
-export function resolveSecret(value: string | undefined, env: NodeJS.ProcessEnv): string | undefined {
-  if (value === undefined) return undefined;
-  const m = ENV_REF.exec(value);
-  return m ? env[m[1]!] : value;
-}
-
 const DEFAULT_KEY_ENV: Record<string, string[]> = {
   openai: ['OPENAI_API_KEY'],
   anthropic: ['ANTHROPIC_API_KEY'],
   gemini: ['GEMINI_API_KEY', 'GOOGLE_API_KEY'],
   'openai-compatible': [],
+  'azure-openai': ['AZURE_OPENAI_API_KEY'],
+  bedrock: [],
+  vertex: [],
 };
 
 const DEFAULT_BASE_URL: Record<string, string | undefined> = {
@@ -47,6 +46,10 @@ const DEFAULT_BASE_URL: Record<string, string | undefined> = {
   anthropic: 'https://api.anthropic.com',
   gemini: 'https://generativelanguage.googleapis.com',
   'openai-compatible': undefined,
+  'azure-openai': undefined,
+  // `{region}` is filled per deployment by the adapter (src/providers/cloud-endpoint.ts).
+  bedrock: REGIONAL_BASE_URL.bedrock,
+  vertex: REGIONAL_BASE_URL.vertex,
 };
 
 /** `models[i]` or `addModels[j]`: where entry `i` of the combined list was written. */
@@ -98,10 +101,11 @@ export function parseConfig(raw: unknown, source: string, env: NodeJS.ProcessEnv
   config.providers.forEach((p, i) => {
     if (providerNames.has(p.name)) problems.push(`${providerPath(i)}.name: duplicate provider "${p.name}" (also ${providerPath(providerNames.get(p.name)!)})`);
     providerNames.set(p.name, i);
+    if (!p.baseUrl && p.kind === 'azure-openai' && p.resource) p.baseUrl = `https://${p.resource}.openai.azure.com`;
     if (!p.baseUrl) {
       const fallback = DEFAULT_BASE_URL[p.kind];
       if (fallback) p.baseUrl = fallback;
-      else problems.push(`${providerPath(i)}.baseUrl: required for kind "${p.kind}"`);
+      else problems.push(`${providerPath(i)}.baseUrl: required for kind "${p.kind}"${p.kind === 'azure-openai' ? ' (or give resource)' : ''}`);
     } else if (p.baseUrl !== 'emulator') {
       try {
         const u = new URL(p.baseUrl);
@@ -116,6 +120,7 @@ export function parseConfig(raw: unknown, source: string, env: NodeJS.ProcessEnv
     }
     if (key !== undefined) p.apiKey = key;
     else delete p.apiKey;
+    problems.push(...resolveCloudSettings(p, providerPath(i), env));
   });
 
   const modelNames = new Map<string, number>();
@@ -127,7 +132,7 @@ export function parseConfig(raw: unknown, source: string, env: NodeJS.ProcessEnv
       problems.push(
         `${modelPath(i)}.kind: "${m.name}" is a ${config.models[first]!.kind} model in ${modelPath(first)}; deployments of one model share its kind`,
       );
-    const id = `${m.name}\u0000${m.provider}\u0000${m.region ?? ''}\u0000${m.upstreamModel ?? m.name}`;
+    const id = `${m.name}\u0000${m.provider}\u0000${m.region ?? ''}\u0000${m.upstreamModel ?? m.name}\u0000${m.serviceTier ?? ''}`;
     if (deploymentIds.has(id))
       problems.push(
         `${modelPath(i)}: duplicate deployment of "${m.name}" (also ${modelPath(deploymentIds.get(id)!)}); deployments of one model differ in provider, region or upstreamModel`,
@@ -141,6 +146,18 @@ export function parseConfig(raw: unknown, source: string, env: NodeJS.ProcessEnv
     const provider = config.providers[pi]!;
     if (m.api === 'responses' && provider.kind !== 'openai' && provider.kind !== 'openai-compatible') {
       problems.push(`models[${i}].api: "responses" needs an openai or openai-compatible provider; "${m.provider}" is ${provider.kind}`);
+    }
+    if (m.deployment !== undefined && provider.kind !== 'azure-openai') {
+      problems.push(`${modelPath(i)}.deployment: only azure-openai providers have deployments; "${m.provider}" is ${provider.kind}`);
+    }
+    if (m.serviceTier !== undefined && provider.kind !== 'openai' && provider.kind !== 'azure-openai') {
+      problems.push(`${modelPath(i)}.serviceTier: only openai and azure-openai providers have service tiers; "${m.provider}" is ${provider.kind}`);
+    }
+    if (m.serviceTier === 'priority' && m.pricing === undefined) {
+      problems.push(`${modelPath(i)}.pricing: required with serviceTier "priority" (genai-prices has no priority prices)`);
+    }
+    if (provider.kind === 'bedrock' && m.region === undefined && provider.region === undefined) {
+      problems.push(`${modelPath(i)}.region: required for bedrock provider "${m.provider}", which has no region`);
     }
     if (!resolvePricing(provider.kind, m.upstreamModel ?? m.name, m.pricing)) {
       problems.push(

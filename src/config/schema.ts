@@ -28,7 +28,7 @@ export const providerSchema = z.strictObject({
     .string()
     .min(1)
     .regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, "_", "." and "-" only'),
-  kind: z.enum(['openai', 'anthropic', 'gemini', 'openai-compatible']),
+  kind: z.enum(['openai', 'anthropic', 'gemini', 'openai-compatible', 'azure-openai', 'bedrock', 'vertex']),
   /** Base URL, or the word `emulator` for the in-process provider emulator. */
   baseUrl: z.string().min(1).optional(),
   /** A literal key or `${ENV_VAR}`. Defaults to the provider's usual env var. */
@@ -41,6 +41,20 @@ export const providerSchema = z.strictObject({
    * the expected saving beats the storage cost. Ignored for other kinds.
    */
   contextCache: z.strictObject({ enabled: z.boolean().default(true), ttlSeconds: z.number().int().positive().default(300) }).prefault({}),
+  /** Azure OpenAI: the resource name (`https://{resource}.openai.azure.com`), when baseUrl is not given. */
+  resource: z.string().min(1).optional(),
+  /** Azure OpenAI `api-version`. */
+  apiVersion: z.string().min(1).optional(),
+  /** Azure OpenAI: an Entra ID bearer token (`${ENV_VAR}`), instead of apiKey. Defaults to AZURE_OPENAI_AD_TOKEN. */
+  entraToken: z.string().optional(),
+  /** Bedrock / Vertex region; Vertex `global` is the global endpoint. */
+  region: z.string().min(1).optional(),
+  /** Vertex project id. Defaults to GOOGLE_CLOUD_PROJECT, then the service account's project. */
+  project: z.string().min(1).optional(),
+  /** Bedrock credentials; default AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN. */
+  aws: z.strictObject({ accessKeyId: z.string().min(1), secretAccessKey: z.string().min(1), sessionToken: z.string().optional() }).optional(),
+  /** Vertex service-account JSON file; defaults to GOOGLE_APPLICATION_CREDENTIALS. */
+  googleCredentialsFile: z.string().min(1).optional(),
 });
 
 /** A budget in the config: USD per period. */
@@ -69,6 +83,13 @@ export const modelSchema = z.strictObject({
    * OpenAI-compatible providers only.
    */
   api: z.enum(['chat', 'responses']).optional(),
+  /** Azure OpenAI deployment name (the URL segment); defaults to upstreamModel. */
+  deployment: z.string().min(1).optional(),
+  /**
+   * OpenAI / Azure OpenAI service tier: `flex` (batch prices, slower, may have no capacity: then
+   * the same request goes to the default tier) or `priority` (needs `pricing`).
+   */
+  serviceTier: z.enum(['flex', 'priority']).optional(),
 });
 
 export const configSchema = z.strictObject({

@@ -150,6 +150,8 @@ export interface CanonicalResponse {
   /** A refusal message (OpenAI `message.refusal`), if any. */
   refusal?: string;
   created: number;
+  /** The OpenAI service tier that served it (`flex`, `priority`), when not the default. */
+  serviceTier?: 'flex' | 'priority';
 }
 
 // Streams: a sequence of content blocks, each started, filled by deltas and stopped, framed by

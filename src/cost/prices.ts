@@ -32,6 +32,9 @@ const PRICE_PROVIDER_ID: Record<string, string | undefined> = {
   anthropic: 'anthropic',
   gemini: 'google',
   'openai-compatible': undefined,
+  'azure-openai': 'azure',
+  bedrock: 'aws',
+  vertex: 'google',
 };
 
 type Tiered = { base: number; tiers: Array<{ start: number; price: number }> };

@@ -1,7 +1,7 @@
 // Errors the emulator answers with, rendered in each provider's exact error shape. Handlers throw
 // EmuError; the router renders it for the route's provider.
 
-export type Provider = 'openai' | 'anthropic' | 'gemini';
+export type Provider = 'openai' | 'anthropic' | 'gemini' | 'bedrock';
 
 export interface EmuErrorOptions {
   param?: string | null;
@@ -10,6 +10,8 @@ export interface EmuErrorOptions {
   openaiType?: string;
   /** Extra response headers (retry-after…). */
   headers?: Record<string, string>;
+  /** Extra fields of an OpenAI-shaped error object (Azure's `innererror`). */
+  details?: Record<string, unknown>;
 }
 
 export class EmuError extends Error {
@@ -60,6 +62,23 @@ const GEMINI_STATUS: Record<number, string> = {
   503: 'UNAVAILABLE',
 };
 
+/** Bedrock's exception name for a status (sent in `x-amzn-errortype`), unless the error names its own in `code`. */
+const BEDROCK_TYPE: Record<number, string> = {
+  400: 'ValidationException',
+  403: 'AccessDeniedException',
+  404: 'ResourceNotFoundException',
+  413: 'ValidationException',
+  429: 'ThrottlingException',
+  500: 'InternalServerException',
+  503: 'ServiceUnavailableException',
+};
+
+export function bedrockErrorType(err: EmuError): string {
+  const code = err.options.code;
+  if (code?.endsWith('Exception')) return code;
+  return BEDROCK_TYPE[wireStatus('bedrock', err.status)] ?? 'InternalServerException';
+}
+
 /** The status actually sent: only Anthropic has 529; the others see it as 503. */
 export function wireStatus(provider: Provider, status: number): number {
   return status === 529 && provider !== 'anthropic' ? 503 : status;
@@ -75,6 +94,7 @@ export function errorBody(provider: Provider, err: EmuError, requestId: string):
           type: err.options.openaiType ?? OPENAI_TYPE[status] ?? 'server_error',
           param: err.options.param ?? null,
           code: err.options.code ?? null,
+          ...err.options.details,
         },
       });
     case 'anthropic':
@@ -85,5 +105,7 @@ export function errorBody(provider: Provider, err: EmuError, requestId: string):
       });
     case 'gemini':
       return JSON.stringify({ error: { code: status, message: err.message, status: GEMINI_STATUS[status] ?? 'UNKNOWN' } });
+    case 'bedrock':
+      return JSON.stringify({ message: err.message });
   }
 }

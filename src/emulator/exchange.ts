@@ -2,22 +2,25 @@
 // the latency model and the `slow` / `cut` faults. Handlers only build bodies and frames.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { EmuError, badRequest, errorBody, wireStatus, type Provider } from './errors.js';
+import { EmuError, badRequest, bedrockErrorType, errorBody, wireStatus, type Provider } from './errors.js';
 import type { Fault } from './faults.js';
 import { sleep, totalDelayMs } from './latency.js';
 import { rateLimitHeaders, type RateSnapshot } from './ratelimit.js';
 import type { EmulatorState } from './state.js';
 
-/** One SSE frame and the output tokens it carries (for pacing). */
+/** One SSE frame (or binary event-stream message) and the output tokens it carries (for pacing). */
 export interface Frame {
-  data: string;
+  data: string | Uint8Array;
   tokens: number;
 }
+
+const SSE_TYPE = 'text/event-stream; charset=utf-8';
 
 const JSON_TYPE: Record<Provider, string> = {
   openai: 'application/json',
   anthropic: 'application/json',
   gemini: 'application/json; charset=UTF-8',
+  bedrock: 'application/json',
 };
 
 export class Exchange {
@@ -62,8 +65,11 @@ export class Exchange {
       h['openai-version'] = '2020-10-01';
     } else if (this.provider === 'anthropic') {
       h['request-id'] = this.requestId;
+    } else if (this.provider === 'bedrock') {
+      h['x-amzn-requestid'] = this.requestId;
     }
-    if (this.provider !== 'gemini') Object.assign(h, rateLimitHeaders(this.provider, this.rate ?? this.state.limiter.peek(this.provider)));
+    if (this.provider === 'openai' || this.provider === 'anthropic')
+      Object.assign(h, rateLimitHeaders(this.provider, this.rate ?? this.state.limiter.peek(this.provider)));
     if (extra) Object.assign(h, extra);
     return h;
   }
@@ -94,17 +100,21 @@ export class Exchange {
   }
 
   /** An SSE reply: headers at once, first frame after ttft, then `perTokenMs` per token. */
-  async sendStream(frames: readonly Frame[]): Promise<void> {
+  async sendStream(frames: readonly Frame[], contentType = SSE_TYPE): Promise<void> {
     const slow = this.fault?.kind === 'slow' ? this.fault.ms : 0;
     if (slow > 0) await sleep(slow);
     if (this.gone()) return;
     this.start();
-    this.res.writeHead(200, this.headers('text/event-stream; charset=utf-8', { 'cache-control': 'no-cache', connection: 'keep-alive' }));
+    this.res.writeHead(200, this.headers(contentType, { 'cache-control': 'no-cache', connection: 'keep-alive' }));
     const { ttftMs, perTokenMs } = this.state.latency;
     const cut = this.fault?.kind === 'cut';
     if (ttftMs === 0 && perTokenMs === 0 && !cut) {
+      if (frames.some((f) => typeof f.data !== 'string')) {
+        this.res.end(Buffer.concat(frames.map((f) => (typeof f.data === 'string' ? Buffer.from(f.data) : f.data))));
+        return;
+      }
       let all = '';
-      for (const f of frames) all += f.data;
+      for (const f of frames) all += f.data as string;
       this.res.end(all);
       return;
     }
@@ -135,7 +145,11 @@ export class Exchange {
       return;
     }
     const status = wireStatus(this.provider, err.status);
-    this.res.writeHead(status, this.headers(JSON_TYPE[this.provider], err.options.headers));
+    const extra =
+      this.provider === 'bedrock'
+        ? { 'x-amzn-errortype': `${bedrockErrorType(err)}:http://internal.amazon.com/coral/com.amazon.bedrock/`, ...err.options.headers }
+        : err.options.headers;
+    this.res.writeHead(status, this.headers(JSON_TYPE[this.provider], extra));
     this.res.end(errorBody(this.provider, err, this.requestId));
   }
 

@@ -39,6 +39,7 @@ export async function handleOpenAIChat(ex: Exchange, body: unknown): Promise<voi
   const { canon, n } = parseOpenAIChat(body);
   const model = canon.model;
   if (!isKnownModel(model)) throw modelNotFound(model);
+  const tier = serviceTier(body, ex);
   const prompt = analyzePrompt(canon, model);
   const d = directives((h) => ex.header(h));
   const replies: Reply[] = [];
@@ -71,13 +72,13 @@ export async function handleOpenAIChat(ex: Exchange, body: unknown): Promise<voi
         model,
         choices: replies.map((r, index) => ({ index, message: messageBody(r), logprobs: null, finish_reason: finishReason(r) })),
         usage,
-        service_tier: 'default',
+        service_tier: tier,
         system_fingerprint: 'fp_emulator',
       },
       completion,
     );
   }
-  const head = `data: {"id":"${id}","object":"chat.completion.chunk","created":${created},"model":${JSON.stringify(model)},"service_tier":"default","system_fingerprint":"fp_emulator","choices":[`;
+  const head = `data: {"id":"${id}","object":"chat.completion.chunk","created":${created},"model":${JSON.stringify(model)},"service_tier":"${tier}","system_fingerprint":"fp_emulator","choices":[`;
   const tail = canon.streamUsage ? '],"usage":null}\n\n' : ']}\n\n';
   const frames: Frame[] = [];
   const chunk = (index: number, delta: unknown, finish: string | null, tokens = 0): void => {
@@ -101,4 +102,21 @@ export async function handleOpenAIChat(ex: Exchange, body: unknown): Promise<voi
   }
   frames.push({ data: 'data: [DONE]\n\n', tokens: 0 });
   return ex.sendStream(frames);
+}
+
+/**
+ * The tier that served the request, echoed in the response: `flex` and `priority` as asked,
+ * anything else `default`. `x-emulator-fault: flex_unavailable` plays flex without capacity
+ * (OpenAI's 429 "Resource Unavailable"); a request on another tier is unaffected.
+ */
+function serviceTier(body: unknown, ex: Exchange): string {
+  const asked = (body as { service_tier?: unknown }).service_tier;
+  const tier = asked === 'flex' || asked === 'priority' ? asked : 'default';
+  if (tier === 'flex' && ex.header('x-emulator-fault') === 'flex_unavailable') {
+    throw new EmuError(429, 'Resource Unavailable: flex processing has no capacity for this request right now. Please retry later or use the default tier.', {
+      openaiType: 'invalid_request_error',
+      code: 'resource_unavailable',
+    });
+  }
+  return tier;
 }

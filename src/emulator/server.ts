@@ -1,8 +1,10 @@
-// The provider emulator: one node:http server speaking the OpenAI, Anthropic and Gemini wire
-// formats. Per request, in order:
+// The provider emulator: one node:http server speaking the OpenAI, Anthropic, Gemini and Bedrock
+// Converse wire formats, under the direct APIs' and the clouds' (Azure OpenAI, Vertex AI) URLs.
+// Per request, in order:
 //   1. route by method + path (404 in the likely provider's shape when nothing matches);
 //   2. auth (401 when `requireAuth` and the provider's key header is missing);
-//   3. body read + JSON parse (400 on bad JSON, 413 above 32 MB);
+//   3. body read + JSON parse (400 on bad JSON, 413 above 32 MB); the cloud routes (Azure OpenAI,
+//      Vertex, Bedrock: ./cloud-routes.ts) check their credentials here, SigV4 covering the body;
 //   4. fault choice (header or seeded rate): status faults answer here, `slow`/`cut` ride along;
 //   5. the handler: validate → count prompt → reply → rate limit → cache → JSON or SSE.
 // Anything a handler throws is answered in the route's provider error shape; nothing crashes.
@@ -22,6 +24,7 @@ import { stopBatches } from './batch/registry.js';
 import { EmuError, type Provider } from './errors.js';
 import { Exchange } from './exchange.js';
 import { chooseFault, faultError } from './faults.js';
+import { cloudRoute } from './cloud-routes.js';
 import { handleCountTokens, handleEmbed, handleGenerate } from './gemini.js';
 import { geminiCacheRoute } from './gemini-cache.js';
 import { anthropicModel, anthropicModelList, geminiModelList, openaiModel, openaiModelList } from './models.js';
@@ -134,6 +137,7 @@ const AUTH_MESSAGES: Record<Provider, string> = {
   anthropic: 'x-api-key header is required',
   gemini:
     "Method doesn't allow unregistered callers (callers without established identity). Please use API Key or other form of API consumer identity to call this API.",
+  bedrock: 'Missing Authentication Token',
 };
 
 const BAD_JSON: Record<Provider, string> = {
@@ -141,6 +145,7 @@ const BAD_JSON: Record<Provider, string> = {
     "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was not valid JSON.)",
   anthropic: 'There was an error parsing the body of your request. The body must be valid JSON.',
   gemini: 'Invalid JSON payload received.',
+  bedrock: 'Malformed input request, please reformat your input and try again.',
 };
 
 function readBody(req: IncomingMessage): Promise<string> {
@@ -173,14 +178,17 @@ async function handle(
   const query = q < 0 ? '' : url.slice(q + 1);
   stats.requests++;
   stats.byPath.set(path, (stats.byPath.get(path) ?? 0) + 1);
-  const r = route(req.method ?? 'GET', path, query, req);
+  const cloud = cloudRoute(req.method ?? 'GET', path, query);
+  const r = cloud ?? route(req.method ?? 'GET', path, query, req);
   const ex = new Exchange(req, res, r?.provider ?? guessProvider(path, req), state);
   try {
     if (!r) throw new EmuError(404, `Unknown request URL: ${req.method} ${path}.`, { code: 'unknown_url' });
-    if (state.requireAuth && !authorized(r.provider, req, query)) throw new EmuError(401, AUTH_MESSAGES[r.provider]);
+    if (!cloud && state.requireAuth && !authorized(r.provider, req, query)) throw new EmuError(401, AUTH_MESSAGES[r.provider]);
     let body: unknown;
     if (r.body) {
       const text = await readBody(req);
+      // The clouds always check credentials; SigV4 signs the body, so this comes after reading it.
+      if (cloud && state.requireAuth) await cloud.auth(req, path, text, ex);
       try {
         body = JSON.parse(text);
       } catch {

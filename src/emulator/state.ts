@@ -6,6 +6,7 @@ import type { FaultRates } from './faults.js';
 import { prng } from './hash.js';
 import type { LatencyModel } from './latency.js';
 import { RecordedAnswers, type OutcomeOptions } from './outcomes.js';
+import { DEFAULT_CLOUD_CREDENTIALS, type CloudCredentials } from './cloud-auth.js';
 import { DEFAULT_RATE_LIMITS, RateLimiter, type RateLimitConfig } from './ratelimit.js';
 
 export interface EmulatorOptions {
@@ -32,6 +33,8 @@ export interface EmulatorOptions {
   batch?: BatchOptions;
   /** Answer recorded prompts with recorded responses (./outcomes.ts). */
   outcomes?: OutcomeOptions;
+  /** Credentials the cloud routes accept (Bedrock, Azure OpenAI, Vertex); see ./cloud-auth.ts for the defaults. */
+  cloud?: Partial<CloudCredentials>;
 }
 
 export interface EmulatorState {
@@ -46,6 +49,7 @@ export interface EmulatorState {
   readonly limiter: RateLimiter;
   readonly batch: BatchConfig;
   readonly outcomes: RecordedAnswers | undefined;
+  readonly cloud: CloudCredentials;
   /** Unique ids for requests and responses. */
   nextRequestId(): string;
   nextId(): string;
@@ -82,6 +86,7 @@ export function createState(o: EmulatorOptions): EmulatorState {
     limiter: new RateLimiter(o.rateLimits ?? DEFAULT_RATE_LIMITS, now),
     batch: parseBatchOptions(o.batch),
     outcomes: o.outcomes ? new RecordedAnswers(o.outcomes) : undefined,
+    cloud: { ...DEFAULT_CLOUD_CREDENTIALS, ...o.cloud },
     nextRequestId: () => `req_${idBody()}`,
     nextId: idBody,
   };

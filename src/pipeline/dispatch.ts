@@ -57,20 +57,27 @@ export async function callWithFallbacks(
   purpose: AttemptPurpose = 'answer',
 ): Promise<{ deployment: Deployment; value: Served; fallback: string | undefined }> {
   const res = deps.resilience;
+  const all = withDefaultTiers(candidates);
   try {
-    const result = await runWithFallbacks(candidates.map(asCandidate), (c) => attempt(c.deployment, request, ctx, deps, purpose), {
+    const result = await runWithFallbacks(all.map(asCandidate), (c) => attempt(c.deployment, request, ctx, deps, purpose), {
       deps: res.deps,
       retry: res.retry,
       breaker: res.breaker,
       signal: ctx.abort.signal,
     });
-    noteAttempts(ctx, result.attempts, candidates);
+    noteAttempts(ctx, result.attempts, all);
     const reason = fallbackReason(result.attempts);
     return { deployment: result.served.deployment, value: result.value, fallback: reason && `${reason}->${result.served.deployment.name}` };
   } catch (err) {
-    if (err instanceof DispatchError) noteAttempts(ctx, err.attempts, candidates);
+    if (err instanceof DispatchError) noteAttempts(ctx, err.attempts, all);
     maskCredentialErrors(err);
   }
+}
+
+/** A flex-tier deployment is followed by itself at the default tier: where flex capacity errors go. */
+function withDefaultTiers(candidates: readonly Deployment[]): readonly Deployment[] {
+  if (!candidates.some((d) => d.defaultTier !== undefined)) return candidates;
+  return candidates.flatMap((d) => (d.defaultTier ? [d, d.defaultTier] : [d]));
 }
 
 interface DeploymentCandidate {
@@ -85,10 +92,7 @@ function asCandidate(deployment: Deployment): DeploymentCandidate {
 async function attempt(d: Deployment, asked: CanonicalRequest, ctx: RequestContext, deps: DispatchDeps, purpose: AttemptPurpose): Promise<Served> {
   const adapter = deps.adapters.forKind(d.provider.kind);
   const request = adaptToProviderCache(asked, d, ctx, deps.promptCache);
-  const target: UpstreamTarget =
-    d.api === 'responses'
-      ? { provider: d.provider, upstreamModel: d.upstreamModel, api: 'responses' }
-      : { provider: d.provider, upstreamModel: d.upstreamModel };
+  const target: UpstreamTarget = d.target;
   const options = { signal: ctx.abort.signal, forwardHeaders: ctx.forwardHeaders };
   // Translation notes of this attempt only: a retried attempt must not repeat them.
   const warnings: string[] = [];

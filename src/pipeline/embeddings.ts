@@ -38,7 +38,7 @@ export function embedStage(deps: { adapters: AdapterRegistry }): Stage {
       const adapter = deps.adapters.forKind(deployment.provider.kind);
       if (!adapter.embed)
         throw new GatewayError({ kind: 'invalid_request', message: `provider ${deployment.provider.name} does not offer embeddings`, param: 'model' });
-      const response = await adapter.embed({ provider: deployment.provider, upstreamModel: deployment.upstreamModel }, request, {
+      const response = await adapter.embed(deployment.target, request, {
         signal: ctx.abort.signal,
         forwardHeaders: ctx.forwardHeaders,
       });

@@ -79,7 +79,7 @@ function providerEmbedding(p: NonNullable<SemanticCacheOptions['provider']>): { 
   const { deployment, adapters, dimensions } = p;
   const adapter = adapters.forKind(deployment.provider.kind);
   if (!adapter.embed) throw new Error(`provider ${deployment.provider.name} does not offer embeddings`);
-  const target = { provider: deployment.provider, upstreamModel: deployment.upstreamModel };
+  const target = deployment.target;
   const embedder: Embedder = {
     id: `api:${deployment.key}`,
     dim: dimensions,

@@ -15,20 +15,40 @@ import type { CallOptions, CompletionResult, ProviderAdapter, ProviderConfig, St
 
 export const ANTHROPIC_VERSION = '2023-06-01';
 
-export function createAnthropicAdapter(): ProviderAdapter {
+/** Where a Messages call goes when it is not Anthropic's own API (Vertex: ./vertex.ts). */
+export interface AnthropicEndpoint {
+  /** The provider to call (its regional copy), the path, and the auth headers. */
+  resolve(target: UpstreamTarget, stream: boolean): Promise<{ provider: ProviderConfig; path: string; auth: Record<string, string> }>;
+  /** The Messages body as this endpoint wants it. */
+  body(body: Record<string, unknown>): Record<string, unknown>;
+}
+
+export function createAnthropicAdapter(endpoint?: AnthropicEndpoint): ProviderAdapter {
+  /** A Messages call for a stream: Anthropic's own path, or the endpoint's. */
+  function send(target: UpstreamTarget, body: Record<string, unknown>, options: CallOptions): Promise<UpstreamResponse> {
+    if (endpoint === undefined) return postUpstream(upstreamCall(target.provider, 'messages', JSON.stringify(body), options), parseAnthropicError);
+    return endpoint.resolve(target, true).then((r) => postUpstream(upstreamCall(r.provider, r.path, JSON.stringify(endpoint.body(body)), options, r.auth), parseAnthropicError));
+  }
+
+  /** The same for an answer read whole. */
+  function sendWhole(target: UpstreamTarget, body: Record<string, unknown>, options: CallOptions): Promise<BufferedResponse> {
+    if (endpoint === undefined) return postBuffered(upstreamCall(target.provider, 'messages', JSON.stringify(body), options), parseAnthropicError);
+    return endpoint.resolve(target, false).then((r) => postBuffered(upstreamCall(r.provider, r.path, JSON.stringify(endpoint.body(body)), options, r.auth), parseAnthropicError));
+  }
+
   return {
     format: 'anthropic',
 
     // async only so that a translation error rejects (as before) rather than throws; the rest is one promise chain.
     async complete(target, request, warnings, options): Promise<CompletionResult> {
-      const body = JSON.stringify(toMessagesRequestBody(request, target.upstreamModel, warnings, { stream: false }));
+      const body = toMessagesRequestBody(request, target.upstreamModel, warnings, { stream: false });
       const name = target.provider.name;
-      return postWhole(target.provider, 'messages', body, options).then((res) => withIds(parseMessage(parseJsonBody(res, name), { provider: name }), res));
+      return sendWhole(target, body, options).then((res) => withIds(parseMessage(parseJsonBody(res, name), { provider: name }), res));
     },
 
     async stream(target, request, warnings, options): Promise<StreamResult> {
       const body = toMessagesRequestBody(request, target.upstreamModel, warnings, { stream: true });
-      const res = await post(target.provider, 'messages', JSON.stringify(body), options);
+      const res = await send(target, body, options);
       const events = anthropicEventsToCanonical(parseSse(res.body), { provider: target.provider.name });
       const requestId = headerValue(res.headers, 'request-id');
       const result: StreamResult = { events, upstreamHeaders: passBackHeaders(res.headers) };
@@ -36,20 +56,22 @@ export function createAnthropicAdapter(): ProviderAdapter {
       return result;
     },
 
-    async countTokens(target: UpstreamTarget, request: CanonicalRequest, options: CallOptions): Promise<number> {
-      // Warnings do not apply: nothing is generated, and unsent fields do not change the count.
-      const body = toCountTokensRequestBody(request, target.upstreamModel, []);
-      const res = await postWhole(target.provider, 'messages/count_tokens', JSON.stringify(body), options);
-      const json = parseJsonBody(res, target.provider.name);
-      if (!isObject(json) || typeof json.input_tokens !== 'number') throw malformed('count_tokens without input_tokens', target.provider.name);
-      return json.input_tokens;
-    },
+    ...(endpoint === undefined ? { countTokens } : {}),
 
     close(): Promise<void> {
       // Pools are shared per origin in http.ts and closed there (closeAllPools).
       return Promise.resolve();
     },
   };
+}
+
+async function countTokens(target: UpstreamTarget, request: CanonicalRequest, options: CallOptions): Promise<number> {
+  // Warnings do not apply: nothing is generated, and unsent fields do not change the count.
+  const body = toCountTokensRequestBody(request, target.upstreamModel, []);
+  const res = await postBuffered(upstreamCall(target.provider, 'messages/count_tokens', JSON.stringify(body), options), parseAnthropicError);
+  const json = parseJsonBody(res, target.provider.name);
+  if (!isObject(json) || typeof json.input_tokens !== 'number') throw malformed('count_tokens without input_tokens', target.provider.name);
+  return json.input_tokens;
 }
 
 /** One literal (no spreads: this runs on every request). */
@@ -71,17 +93,11 @@ function endpointPath(baseUrl: string, endpoint: string): string {
   return `${prefix}/${endpoint}`;
 }
 
-/** POSTs a JSON body for a stream; a non-2xx answer is read and thrown as a GatewayError. */
-function post(provider: ProviderConfig, endpoint: string, body: string, options: CallOptions): Promise<UpstreamResponse> {
-  return postUpstream(upstreamCall(provider, endpoint, body, options), parseAnthropicError);
-}
-
-/** The same for an answer read whole. */
-function postWhole(provider: ProviderConfig, endpoint: string, body: string, options: CallOptions): Promise<BufferedResponse> {
-  return postBuffered(upstreamCall(provider, endpoint, body, options), parseAnthropicError);
-}
-
-function upstreamCall(provider: ProviderConfig, endpoint: string, body: string, options: CallOptions): UpstreamCall {
+/**
+ * The call of a JSON POST. `endpoint` is a Messages API name below `/v1`, or with `auth` (another
+ * endpoint's credentials) a whole path.
+ */
+function upstreamCall(provider: ProviderConfig, endpoint: string, body: string, options: CallOptions, auth?: Record<string, string>): UpstreamCall {
   // Forwarded headers (e.g. anthropic-beta, a client's anthropic-version) may refine the defaults
   // but never replace the gateway's own credentials.
   const forward = options.forwardHeaders;
@@ -92,9 +108,11 @@ function upstreamCall(provider: ProviderConfig, endpoint: string, body: string, 
     headers = { 'content-type': 'application/json', 'anthropic-version': ANTHROPIC_VERSION, ...forward };
     delete headers['authorization'];
   }
-  if (provider.apiKey) headers['x-api-key'] = provider.apiKey;
+  if (provider.apiKey && auth === undefined) headers['x-api-key'] = provider.apiKey;
   else if ('x-api-key' in headers) delete headers['x-api-key'];
-  const req: UpstreamCall = { provider, path: endpointPath(provider.baseUrl, endpoint), headers, body };
+  if (auth !== undefined) Object.assign(headers, auth);
+  const path = auth === undefined ? endpointPath(provider.baseUrl, endpoint) : endpoint;
+  const req: UpstreamCall = { provider, path, headers, body };
   if (options.signal) req.signal = options.signal;
   return req;
 }

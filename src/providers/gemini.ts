@@ -25,13 +25,32 @@ export interface GeminiContextCaches {
   close(): Promise<void>;
 }
 
+/** Where a Gemini call goes when it is not the Gemini API's own `v1beta/models/…` (Vertex: ./vertex.ts). */
+export interface GeminiEndpoint {
+  /** The provider to call (its regional copy), the path for `method`, and the auth headers. */
+  resolve(target: UpstreamTarget, method: string): Promise<{ provider: ProviderConfig; path: string; auth: Record<string, string> }>;
+}
+
 export interface GeminiAdapterOptions {
   /** Without them, requests are sent as they are (no context caching). */
   contextCaches?: GeminiContextCaches;
+  endpoint?: GeminiEndpoint;
 }
 
 export function createGeminiAdapter(adapterOptions: GeminiAdapterOptions = {}): ProviderAdapter {
   const caches = adapterOptions.contextCaches ?? null;
+  const endpoint = adapterOptions.endpoint;
+
+  function post(
+    target: UpstreamTarget,
+    method: string,
+    body: unknown,
+    options: CallOptions,
+    parseError: UpstreamErrorParser = parseGeminiError,
+  ): Promise<UpstreamResponse> {
+    if (endpoint === undefined) return postTo(geminiApiRoute(target, method), body, options, parseError);
+    return endpoint.resolve(target, method).then((route) => postTo(route, body, options, parseError));
+  }
 
   /** generateContent, through a context cache when one pays; a vanished cache falls back once. */
   async function generate(target: UpstreamTarget, method: string, body: Record<string, unknown>, options: CallOptions): Promise<UpstreamResponse> {
@@ -114,31 +133,27 @@ function estimateInputTokens(request: EmbeddingRequest): number {
   return request.input.reduce((sum, text) => sum + countTextTokens(text, request.model), 0);
 }
 
-async function post(
-  target: UpstreamTarget,
-  method: string,
-  body: unknown,
-  options: CallOptions,
-  parseError: UpstreamErrorParser = parseGeminiError,
-): Promise<UpstreamResponse> {
+interface GeminiRoute {
+  provider: ProviderConfig;
+  path: string;
+  auth: Record<string, string>;
+}
+
+function geminiApiRoute(target: UpstreamTarget, method: string): GeminiRoute {
   const { provider } = target;
   const modelId = target.upstreamModel.replace(/^models\//, '');
+  return { provider, path: `/v1beta/models/${encodeURIComponent(modelId)}:${method}`, auth: provider.apiKey ? { 'x-goog-api-key': provider.apiKey } : {} };
+}
+
+function postTo(route: GeminiRoute, body: unknown, options: CallOptions, parseError: UpstreamErrorParser): Promise<UpstreamResponse> {
   return postUpstream(
     {
-      provider,
-      path: `/v1beta/models/${encodeURIComponent(modelId)}:${method}`,
-      headers: headersFor(provider, options),
+      provider: route.provider,
+      path: route.path,
+      headers: { ...options.forwardHeaders, 'content-type': 'application/json', ...route.auth },
       body: JSON.stringify(body),
       ...(options.signal ? { signal: options.signal } : {}),
     },
     parseError,
   );
-}
-
-function headersFor(provider: ProviderConfig, options: CallOptions): Record<string, string> {
-  return {
-    ...options.forwardHeaders,
-    'content-type': 'application/json',
-    ...(provider.apiKey ? { 'x-goog-api-key': provider.apiKey } : {}),
-  };
 }

@@ -6,6 +6,9 @@
 //   all of them understand).
 // - api: a deployment with `api: responses` is called through `/responses` (the Responses API)
 //   instead of `/chat/completions`, for models that exist only there.
+// - Azure OpenAI: the same wire format at `/openai/deployments/{deployment}/…?api-version=…`, with
+//   an `api-key` header or an Entra ID bearer token, and content-filter refusals named as such
+//   (./azure.ts).
 // No countTokens: the gateway estimates input tokens with the tokenizer.
 import type { CanonicalRequest, EmbeddingRequest, EmbeddingResponse } from '../core/canonical.js';
 import { parseSse } from '../wire/sse.js';
@@ -16,9 +19,11 @@ import { parseChatCompletion } from '../wire/openai/response.js';
 import { openAIChunksToEvents } from '../wire/openai/stream.js';
 import { toResponsesRequestBody } from '../wire/openai/responses-request-body.js';
 import { parseResponseObject, responsesEventsToCanonical } from '../wire/openai/responses-upstream.js';
-import { parseJsonBody, passBackHeaders, postBuffered, postUpstream, type BufferedResponse, type UpstreamCall, type UpstreamResponse } from './http.js';
+import { parseJsonBody, passBackHeaders, postBuffered, postUpstream, type BufferedResponse, type UpstreamCall, type UpstreamErrorParser, type UpstreamResponse } from './http.js';
 import { headerValue } from '../core/headers.js';
-import type { CallOptions, CompletionResult, ProviderAdapter, ProviderConfig, StreamResult, UpstreamTarget, Warnings } from './types.js';
+import { azureAuthHeaders, azurePath, parseAzureError } from './azure.js';
+import { flexAware } from './service-tier.js';
+import type { CallOptions, CompletionResult, ProviderAdapter, StreamResult, UpstreamTarget, Warnings } from './types.js';
 
 export function createOpenAIAdapter(): ProviderAdapter {
   return {
@@ -29,7 +34,7 @@ export function createOpenAIAdapter(): ProviderAdapter {
       if (target.api === 'responses') return completeResponses(target, request, warnings, options);
       const body = chatBody(target, request, warnings, false);
       const name = target.provider.name;
-      return postWhole(target.provider, 'chat/completions', body, options).then((res) => withIds(parseChatCompletion(parseJsonBody(res, name), name), res));
+      return postWhole(target, 'chat/completions', body, options).then((res) => withIds(parseChatCompletion(parseJsonBody(res, name), name), res));
     },
 
     async stream(target, request, warnings, options): Promise<StreamResult> {
@@ -37,7 +42,7 @@ export function createOpenAIAdapter(): ProviderAdapter {
       const body = responses
         ? JSON.stringify(toResponsesRequestBody(request, target.upstreamModel, warnings, true))
         : chatBody(target, request, warnings, true);
-      const res = await post(target.provider, responses ? 'responses' : 'chat/completions', body, options);
+      const res = await post(target, responses ? 'responses' : 'chat/completions', body, options);
       const parse = { provider: target.provider.name };
       const events = responses ? responsesEventsToCanonical(parseSse(res.body), parse) : openAIChunksToEvents(parseSse(res.body), parse);
       const requestId = headerValue(res.headers, 'x-request-id');
@@ -47,7 +52,7 @@ export function createOpenAIAdapter(): ProviderAdapter {
     },
 
     async embed(target: UpstreamTarget, request: EmbeddingRequest, options: CallOptions): Promise<EmbeddingResponse> {
-      const res = await postWhole(target.provider, 'embeddings', JSON.stringify(toEmbeddingsBody(request, target.upstreamModel)), options);
+      const res = await postWhole(target, 'embeddings', JSON.stringify(toEmbeddingsBody(request, target.upstreamModel)), options);
       return parseEmbeddingsResponse(parseJsonBody(res, target.provider.name), target.provider.name);
     },
 
@@ -60,7 +65,7 @@ export function createOpenAIAdapter(): ProviderAdapter {
 
 async function completeResponses(target: UpstreamTarget, request: CanonicalRequest, warnings: Warnings, options: CallOptions): Promise<CompletionResult> {
   const name = target.provider.name;
-  const res = await postWhole(target.provider, 'responses', JSON.stringify(toResponsesRequestBody(request, target.upstreamModel, warnings, false)), options);
+  const res = await postWhole(target, 'responses', JSON.stringify(toResponsesRequestBody(request, target.upstreamModel, warnings, false)), options);
   return withIds(parseResponseObject(parseJsonBody(res, name), name), res);
 }
 
@@ -69,6 +74,7 @@ function chatBody(target: UpstreamTarget, request: CanonicalRequest, warnings: W
   return toChatRequestJson(request, target.upstreamModel, warnings, {
     stream,
     maxTokensField: target.provider.kind === 'openai-compatible' ? 'max_tokens' : 'max_completion_tokens',
+    ...(target.serviceTier !== undefined ? { serviceTier: target.serviceTier } : {}),
   });
 }
 
@@ -93,22 +99,31 @@ export function endpointPath(baseUrl: string, endpoint: string): string {
 }
 
 /** POSTs a JSON body for a stream; a non-2xx answer is read and thrown as a GatewayError. */
-function post(provider: ProviderConfig, endpoint: string, body: string, options: CallOptions): Promise<UpstreamResponse> {
-  return postUpstream(upstreamCall(provider, endpoint, body, options), parseOpenAIError);
+function post(target: UpstreamTarget, endpoint: string, body: string, options: CallOptions): Promise<UpstreamResponse> {
+  return postUpstream(upstreamCall(target, endpoint, body, options), errorParser(target));
 }
 
 /** The same for an answer read whole. */
-function postWhole(provider: ProviderConfig, endpoint: string, body: string, options: CallOptions): Promise<BufferedResponse> {
-  return postBuffered(upstreamCall(provider, endpoint, body, options), parseOpenAIError);
+function postWhole(target: UpstreamTarget, endpoint: string, body: string, options: CallOptions): Promise<BufferedResponse> {
+  return postBuffered(upstreamCall(target, endpoint, body, options), errorParser(target));
 }
 
-function upstreamCall(provider: ProviderConfig, endpoint: string, body: string, options: CallOptions): UpstreamCall {
+function errorParser(target: UpstreamTarget): UpstreamErrorParser {
+  const parse = target.provider.kind === 'azure-openai' ? parseAzureError : parseOpenAIError;
+  return target.serviceTier === 'flex' ? flexAware(parse) : parse;
+}
+
+function upstreamCall(target: UpstreamTarget, endpoint: string, body: string, options: CallOptions): UpstreamCall {
+  const provider = target.provider;
   const forward = options.forwardHeaders;
   let headers: Record<string, string>;
   if (forward === undefined || isEmpty(forward)) headers = { 'content-type': 'application/json' };
   else headers = { ...forward, 'content-type': 'application/json' };
-  if (provider.apiKey) headers.authorization = `Bearer ${provider.apiKey}`;
-  const req: UpstreamCall = { provider, path: endpointPath(provider.baseUrl, endpoint), headers, body };
+  const azure = provider.kind === 'azure-openai';
+  if (azure) azureAuthHeaders(provider, headers);
+  else if (provider.apiKey) headers.authorization = `Bearer ${provider.apiKey}`;
+  const path = azure ? azurePath(target, endpoint) : endpointPath(provider.baseUrl, endpoint);
+  const req: UpstreamCall = { provider, path, headers, body };
   if (options.signal) req.signal = options.signal;
   return req;
 }

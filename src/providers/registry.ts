@@ -1,8 +1,10 @@
-// Adapters registered by provider kind; OpenAI-compatible upstreams reuse the OpenAI adapter.
+// Adapters registered by provider kind; OpenAI-compatible and Azure OpenAI upstreams reuse the OpenAI adapter.
 import type { ProviderAdapter, ProviderKind } from './types.js';
 import { createOpenAIAdapter } from './openai.js';
 import { createAnthropicAdapter } from './anthropic.js';
 import { createGeminiAdapter, type GeminiAdapterOptions } from './gemini.js';
+import { createBedrockAdapter } from './bedrock.js';
+import { createVertexAdapter } from './vertex.js';
 
 export interface AdapterRegistry {
   forKind(kind: ProviderKind): ProviderAdapter;
@@ -17,11 +19,14 @@ export function createAdapterRegistry(options: { gemini?: GeminiAdapterOptions }
     'openai-compatible': openai,
     anthropic: createAnthropicAdapter(),
     gemini: createGeminiAdapter(options.gemini),
+    'azure-openai': openai,
+    bedrock: createBedrockAdapter(),
+    vertex: createVertexAdapter(),
   };
   return {
     forKind: (kind) => byKind[kind],
     close: async () => {
-      await Promise.all([byKind.openai.close(), byKind.anthropic.close(), byKind.gemini.close()]);
+      await Promise.all([byKind.openai.close(), byKind.anthropic.close(), byKind.gemini.close(), byKind.bedrock.close(), byKind.vertex.close()]);
     },
   };
 }

@@ -3,7 +3,14 @@
 import type { CanonicalRequest, CanonicalResponse, EmbeddingRequest, EmbeddingResponse, StreamEvent, WireFormat } from '../core/canonical.js';
 import type { CancelSignal } from '../core/cancel.js';
 
-export type ProviderKind = 'openai' | 'anthropic' | 'gemini' | 'openai-compatible';
+export type ProviderKind = 'openai' | 'anthropic' | 'gemini' | 'openai-compatible' | 'azure-openai' | 'bedrock' | 'vertex';
+
+/** AWS credentials for SigV4 (Bedrock). */
+export interface AwsCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+}
 
 /** A configured upstream account: where to send requests and how to authenticate. */
 export interface ProviderConfig {
@@ -20,6 +27,18 @@ export interface ProviderConfig {
   connections: number;
   /** Gemini explicit context caching; absent means the adapter's default (on). */
   contextCache?: { enabled: boolean; ttlSeconds: number };
+  /** Azure OpenAI `api-version` query parameter. */
+  apiVersion?: string;
+  /** Azure OpenAI Entra ID bearer token (used instead of the `api-key` header). */
+  entraToken?: string;
+  /** Bedrock / Vertex region (a deployment's own `region` overrides it); Vertex `global` means the global endpoint. */
+  region?: string;
+  /** Vertex project id. */
+  project?: string;
+  /** Bedrock SigV4 credentials. */
+  aws?: AwsCredentials;
+  /** Vertex: path of the service-account JSON file. */
+  googleCredentialsFile?: string;
 }
 
 /** What an adapter needs about the model it is calling. */
@@ -29,6 +48,12 @@ export interface UpstreamTarget {
   upstreamModel: string;
   /** OpenAI-format upstreams: call POST /v1/responses instead of Chat Completions. */
   api?: 'responses';
+  /** Azure OpenAI deployment name (the URL segment); defaults to upstreamModel. */
+  deployment?: string;
+  /** Bedrock / Vertex: the deployment's region, overriding the provider's. */
+  region?: string;
+  /** OpenAI / Azure OpenAI `service_tier` the deployment is called with (default tier when absent). */
+  serviceTier?: 'flex' | 'priority';
 }
 
 export interface CallOptions {

@@ -23,7 +23,7 @@ export async function handleCountTokens(req: IncomingMessage, res: ServerRespons
     let inputTokens: number;
     let method: 'upstream' | 'estimate' = 'estimate';
     if (adapter.countTokens && deployment.provider.kind === 'anthropic') {
-      inputTokens = await adapter.countTokens({ provider: deployment.provider, upstreamModel: deployment.upstreamModel }, request, {
+      inputTokens = await adapter.countTokens(deployment.target, request, {
         forwardHeaders: forwardHeadersFrom(req.headers),
       });
       method = 'upstream';

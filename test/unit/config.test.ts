@@ -68,7 +68,9 @@ describe('configuration', () => {
       storage: { state: { kind: 'redsi' }, ledger: { kind: 'postgres', urll: 'x' } },
       routing: { routers: { r: { kind: 'cascade', steps: ['a'], checks: [], stepz: [] } } },
     });
-    expect(p).toContain('providers[0].kind: "opnai" is not one of openai, anthropic, gemini, openai-compatible (did you mean "openai"?)');
+    expect(p).toContain(
+      'providers[0].kind: "opnai" is not one of openai, anthropic, gemini, openai-compatible, azure-openai, bedrock, vertex (did you mean "openai"?)',
+    );
     expect(p).toContain('providers[0].type: unknown key (did you mean "kind"?)');
     expect(p).toContain('models[0].tiers: unknown key (did you mean "tier"?)');
     expect(p).toContain('models[0].tier: "frontire" is not one of cheap, mid, frontier (did you mean "frontier"?)');
@@ -95,7 +97,7 @@ describe('configuration', () => {
 
   it('suggests nothing when no valid value is close', () => {
     const p = problems({ providers: [{ name: 'x', kind: 'mistral' }], models: [{ name: 'a', provider: 'x' }] });
-    expect(p).toContain('providers[0].kind: "mistral" is not one of openai, anthropic, gemini, openai-compatible');
+    expect(p).toContain('providers[0].kind: "mistral" is not one of openai, anthropic, gemini, openai-compatible, azure-openai, bedrock, vertex');
     expect(problems({ providers: [{ name: 'x', kind: 7 }], models: [{ name: 'a', provider: 'x' }] })[0]).toMatch(/^providers\[0\]\.kind: /);
   });
 

@@ -23,6 +23,8 @@ export interface ChatRequestBodyOptions {
    * `max_tokens` that every OpenAI-compatible server understands.
    */
   maxTokensField?: 'max_completion_tokens' | 'max_tokens';
+  /** The deployment's OpenAI service tier; it wins over a caller's `service_tier` (it decides the price). */
+  serviceTier?: 'flex' | 'priority';
 }
 
 const UPSTREAM = 'openai';
@@ -48,6 +50,7 @@ export function toChatRequestBody(req: CanonicalRequest, upstreamModel: string, 
   if (req.promptCacheKey !== undefined) body.prompt_cache_key = req.promptCacheKey;
   if (req.reasoningEffort !== undefined) body.reasoning_effort = req.reasoningEffort;
   if (req.thinking !== undefined) warn(warnings, `${notSent('thinking')} (use reasoning_effort)`);
+  if (opts.serviceTier !== undefined) body.service_tier = opts.serviceTier;
 
   const fields = req.passthrough.fields;
   if (req.passthrough.format === 'openai') {
@@ -65,7 +68,7 @@ export function toChatRequestBody(req: CanonicalRequest, upstreamModel: string, 
  * takes the general path.
  */
 export function toChatRequestJson(req: CanonicalRequest, upstreamModel: string, warnings: string[], opts: ChatRequestBodyOptions): string {
-  if (!isPlain(req)) return JSON.stringify(toChatRequestBody(req, upstreamModel, warnings, opts));
+  if (!isPlain(req) || opts.serviceTier !== undefined) return JSON.stringify(toChatRequestBody(req, upstreamModel, warnings, opts));
   let json = '{"model":' + JSON.stringify(upstreamModel) + ',"messages":[';
   const sys = req.system;
   let first = true;

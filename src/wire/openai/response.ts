@@ -35,7 +35,7 @@ export function renderChatCompletion(resp: CanonicalResponse, publicModel: strin
     model: publicModel,
     choices: [{ index: 0, message, logprobs: null, finish_reason: toOpenAIFinishReason(resp.stopReason) }],
     usage: renderUsage(resp.usage),
-    service_tier: 'default',
+    service_tier: resp.serviceTier ?? 'default',
     system_fingerprint: null,
   };
 }
@@ -63,7 +63,7 @@ export function renderChatCompletionJson(resp: CanonicalResponse, publicModel: s
     `,"usage":{"prompt_tokens":${prompt},"completion_tokens":${u.outputTokens},"total_tokens":${prompt + u.outputTokens}` +
     `,"prompt_tokens_details":{"cached_tokens":${u.cacheReadTokens},"audio_tokens":0${cacheWrite > 0 ? `,"cache_write_tokens":${cacheWrite}` : ''}}` +
     `,"completion_tokens_details":{"reasoning_tokens":${u.reasoningTokens},"audio_tokens":0,"accepted_prediction_tokens":0,"rejected_prediction_tokens":0}}` +
-    `,"service_tier":"default","system_fingerprint":null}`
+    `,"service_tier":"${resp.serviceTier ?? 'default'}","system_fingerprint":null}`
   );
 }
 
@@ -102,6 +102,7 @@ export function parseChatCompletion(body: unknown, provider?: string): Canonical
     created: typeof body.created === 'number' ? body.created : Math.floor(Date.now() / 1000),
   };
   if (typeof message.refusal === 'string') resp.refusal = message.refusal;
+  if (body.service_tier === 'flex' || body.service_tier === 'priority') resp.serviceTier = body.service_tier;
   return resp;
 }
 
