@@ -27,13 +27,17 @@ export function createAnthropicAdapter(endpoint?: AnthropicEndpoint): ProviderAd
   /** A Messages call for a stream: Anthropic's own path, or the endpoint's. */
   function send(target: UpstreamTarget, body: Record<string, unknown>, options: CallOptions): Promise<UpstreamResponse> {
     if (endpoint === undefined) return postUpstream(upstreamCall(target.provider, 'messages', JSON.stringify(body), options), parseAnthropicError);
-    return endpoint.resolve(target, true).then((r) => postUpstream(upstreamCall(r.provider, r.path, JSON.stringify(endpoint.body(body)), options, r.auth), parseAnthropicError));
+    return endpoint
+      .resolve(target, true)
+      .then((r) => postUpstream(upstreamCall(r.provider, r.path, JSON.stringify(endpoint.body(body)), options, r.auth), parseAnthropicError));
   }
 
   /** The same for an answer read whole. */
   function sendWhole(target: UpstreamTarget, body: Record<string, unknown>, options: CallOptions): Promise<BufferedResponse> {
     if (endpoint === undefined) return postBuffered(upstreamCall(target.provider, 'messages', JSON.stringify(body), options), parseAnthropicError);
-    return endpoint.resolve(target, false).then((r) => postBuffered(upstreamCall(r.provider, r.path, JSON.stringify(endpoint.body(body)), options, r.auth), parseAnthropicError));
+    return endpoint
+      .resolve(target, false)
+      .then((r) => postBuffered(upstreamCall(r.provider, r.path, JSON.stringify(endpoint.body(body)), options, r.auth), parseAnthropicError));
   }
 
   return {

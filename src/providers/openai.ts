@@ -19,7 +19,16 @@ import { parseChatCompletion } from '../wire/openai/response.js';
 import { openAIChunksToEvents } from '../wire/openai/stream.js';
 import { toResponsesRequestBody } from '../wire/openai/responses-request-body.js';
 import { parseResponseObject, responsesEventsToCanonical } from '../wire/openai/responses-upstream.js';
-import { parseJsonBody, passBackHeaders, postBuffered, postUpstream, type BufferedResponse, type UpstreamCall, type UpstreamErrorParser, type UpstreamResponse } from './http.js';
+import {
+  parseJsonBody,
+  passBackHeaders,
+  postBuffered,
+  postUpstream,
+  type BufferedResponse,
+  type UpstreamCall,
+  type UpstreamErrorParser,
+  type UpstreamResponse,
+} from './http.js';
 import { headerValue } from '../core/headers.js';
 import { azureAuthHeaders, azurePath, parseAzureError } from './azure.js';
 import { flexAware } from './service-tier.js';
