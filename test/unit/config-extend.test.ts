@@ -54,7 +54,8 @@ describe('a config file extends the embedded default', () => {
 
   it('an object whose kind changes replaces the default whole', () => {
     const c = load('routing: { routers: { cascade: { kind: learned, model: default, candidates: { a: gpt-4.1-nano, b: gpt-4.1 } } } }\n');
-    expect(c.routing.routers['cascade']).toEqual({ kind: 'learned', model: 'default', candidates: { a: 'gpt-4.1-nano', b: 'gpt-4.1' } });
+    // Nothing of the default cascade router is left; `fallback` is the learned router's own default.
+    expect(c.routing.routers['cascade']).toEqual({ kind: 'learned', model: 'default', candidates: { a: 'gpt-4.1-nano', b: 'gpt-4.1' }, fallback: 'strong' });
   });
 
   it('models replace the catalog (and its routers); providers replace the providers only', () => {
