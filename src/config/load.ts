@@ -187,6 +187,9 @@ export function parseConfig(raw: unknown, source: string, env: NodeJS.ProcessEnv
     if (outcomes.files) outcomes.files = outcomes.files.map((f) => (isAbsolute(f) ? f : resolve(source ? dirname(source) : process.cwd(), f)));
   }
 
+  const calibration = config.cache.semantic.calibration;
+  if (calibration !== undefined && !isAbsolute(calibration)) config.cache.semantic.calibration = resolve(source ? dirname(source) : process.cwd(), calibration);
+
   const embedder = config.cache.semantic.embedder;
   if (embedder !== 'builtin') {
     const m = config.models.find((x) => x.name === embedder.model);

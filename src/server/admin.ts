@@ -12,6 +12,7 @@ import { z } from 'zod';
 import { formatPath } from '../config/load.js';
 import { handleDashboardApi } from './admin-dashboard.js';
 import { handleKeysApi } from './admin-keys.js';
+import type { SemanticCache } from '../pipeline/semantic-cache.js';
 import type {
   Agrees,
   ApiErrorResponse,
@@ -19,6 +20,7 @@ import type {
   CacheInvalidateRequest,
   CacheInvalidateResponse,
   CacheStoreResponse,
+  SemanticCacheStatus,
   LedgerListRow,
   PromptCacheResponse,
   RequestsListResponse,
@@ -163,6 +165,7 @@ export async function handleAdmin(req: IncomingMessage, res: ServerResponse, dep
       policy: deps.config.cache.policy,
       scope: deps.config.cache.scope,
       ...stats,
+      semantic: semanticStatus(deps.responseCache.semantic, deps.config.cache.semantic.maxWrongHitRate),
     } satisfies CacheStoreResponse);
     return;
   }
@@ -227,4 +230,22 @@ export async function handleAdmin(req: IncomingMessage, res: ServerResponse, dep
     return;
   }
   adminError(res, 404, `no admin endpoint ${url.pathname}`);
+}
+
+function semanticStatus(semantic: SemanticCache | undefined, maxWrongHitRate: number): SemanticCacheStatus | null {
+  if (!semantic) return null;
+  const v = semantic.verification;
+  return {
+    entries: semantic.size,
+    max_wrong_hit_rate: maxWrongHitRate,
+    verify_sample_rate: v ? v.settings.sampleRate : null,
+    namespaces: (v?.report() ?? []).map((n) => ({
+      namespace: n.namespace,
+      threshold: n.threshold,
+      samples: n.samples,
+      samples_at_threshold: n.samplesAtThreshold,
+      wrong_hit_rate: n.wrongHitRate,
+      wrong_hit_rate_ci: n.wrongHitRateCi ? [n.wrongHitRateCi[0], n.wrongHitRateCi[1]] : null,
+    })),
+  };
 }

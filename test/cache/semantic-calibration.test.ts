@@ -1,0 +1,110 @@
+import { describe, expect, it } from 'vitest';
+import { buildCalibration, curveOf, operatingPoint, wilson, CalibrationSchema } from '../../src/cache/semantic/calibration.js';
+import { OnlineThresholds } from '../../src/cache/semantic/online-threshold.js';
+import { answersAgree, extractAnswer } from '../../src/cache/semantic/answer-agreement.js';
+import { createBuiltinEmbedder } from '../../src/cache/semantic/builtin-embedder.js';
+import type { Outcome } from '../../src/cache/semantic/evaluate.js';
+
+const outcome = (sim: number, right: boolean): Outcome => ({ sim, own: right, duplicate: right, identicalQuery: false, identicalHit: false });
+
+describe('calibration', () => {
+  it('wilson interval matches the hand-computed values', () => {
+    // k = 1, n = 10, z² = 3.8416: centre (0.1 + 0.19208) / 1.38416 = 0.211016,
+    // half (1.96 / 1.38416) · √(0.009 + 0.009604) = 0.193140
+    const [lo, hi] = wilson(1, 10);
+    expect(lo).toBeCloseTo(0.017876, 5);
+    expect(hi).toBeCloseTo(0.404156, 5);
+    expect(wilson(0, 0)).toEqual([0, 1]);
+  });
+
+  it('the curve counts hits and wrong hits at and above each grid threshold', () => {
+    const outcomes = [outcome(0.99, true), outcome(0.95, true), outcome(0.9, false), outcome(0.6, false), outcome(-Infinity, true)];
+    const curve = curveOf(outcomes);
+    const at = (t: number) => curve.find((r) => r[0] === t)!;
+    expect(at(1)).toEqual([1, 0, 0]);
+    expect(at(0.99)).toEqual([0.99, 1, 0]);
+    expect(at(0.95)).toEqual([0.95, 2, 0]);
+    expect(at(0.9)).toEqual([0.9, 3, 1]);
+    expect(at(0.6)).toEqual([0.6, 4, 2]);
+    expect(at(0.3)).toEqual([0.3, 4, 2]);
+  });
+
+  it('the operating point is the lowest threshold that keeps the wrong-hit rate with enough hits', () => {
+    // 100 right hits at 0.96, 4 wrong at 0.93, 20 wrong at 0.85, 300 duplicates never found
+    const outcomes = [
+      ...Array.from({ length: 100 }, () => outcome(0.96, true)),
+      ...Array.from({ length: 4 }, () => outcome(0.93, false)),
+      ...Array.from({ length: 20 }, () => outcome(0.85, false)),
+      ...Array.from({ length: 300 }, () => outcome(-Infinity, true)),
+    ];
+    const cal = buildCalibration({ embedder: 'e', source: 's', outcomes, maxWrongHitRate: 0.05 });
+    expect(CalibrationSchema.parse(JSON.parse(JSON.stringify(cal)))).toEqual(cal);
+    // 4 / 104 = 3.8% <= 5% down to 0.855; at 0.85 the 20 more wrong hits make it 24 / 124
+    expect(cal.threshold).toBe(0.855);
+    const op = operatingPoint(cal, 0.05);
+    expect(op.threshold).toBe(0.855);
+    expect(op).toMatchObject({ hits: 104, wrongHits: 4, reached: true });
+    expect(op.recall).toBeCloseTo(100 / 400, 10);
+    expect(op.hitRate).toBeCloseTo(104 / 424, 10);
+    // a stricter target moves up to the right-only hits; an impossible one reports the grid top
+    expect(operatingPoint(cal, 0.01).threshold).toBeGreaterThan(0.93);
+    expect(operatingPoint(cal, 0.01).wrongHits).toBe(0);
+    const none = operatingPoint({ ...cal, curve: cal.curve.map(([t, h]) => [t, h, h] as [number, number, number]) }, 0.01);
+    expect(none).toMatchObject({ threshold: 1, reached: false });
+  });
+});
+
+describe('online thresholds', () => {
+  const opts = { initial: 0.5, target: 0.05, floor: 0.5, ceiling: 1, minSamples: 5, window: 100, maxNamespaces: 2 };
+
+  it('rises from a bad low start when wrong hits are found, comes down on agreeing near misses', () => {
+    const t = new OnlineThresholds(opts);
+    for (let i = 0; i < 4; i++) t.record('ns', { similarity: 0.7 + i * 0.01, wrong: true, weight: 1 });
+    expect(t.threshold('ns')).toBe(0.5); // not yet enough evidence
+    t.record('ns', { similarity: 0.74, wrong: true, weight: 1 });
+    expect(t.threshold('ns')).toBe(1); // every sample wrong, none right: the ceiling
+    for (let i = 0; i < 5; i++) t.record('ns', { similarity: 0.96 + i * 0.005, wrong: false, weight: 1 });
+    expect(t.threshold('ns')).toBe(0.96);
+    const [r] = t.report();
+    expect(r).toMatchObject({ namespace: 'ns', threshold: 0.96, samples: 10, samplesAtThreshold: 5, wrongHitRate: 0 });
+    expect(r!.wrongHitRateCi![0]).toBe(0);
+    expect(r!.wrongHitRateCi![1]).toBeCloseTo(wilson(0, 5)[1], 10);
+    expect(t.threshold('other')).toBe(0.5); // per namespace
+  });
+
+  it('weights sampled hits by their sampling rate, and bounds the namespaces kept', () => {
+    const t = new OnlineThresholds(opts);
+    // one wrong hit at 0.95 and 30 agreeing near misses at 0.9: 1/31 = 3.2% wrong when the hit was
+    // certain to be checked, but 20/50 = 40% when it stood for 20 hits (sampled at 1/20)
+    for (const [ns, weight] of [
+      ['certain', 1],
+      ['sampled', 20],
+    ] as const) {
+      t.record(ns, { similarity: 0.95, wrong: true, weight });
+      for (let i = 0; i < 30; i++) t.record(ns, { similarity: 0.9, wrong: false, weight: 1 });
+    }
+    expect(t.threshold('certain')).toBe(0.9); // the lowest similarity sampled
+    expect(t.report()[0]!.wrongHitRate).toBeCloseTo(1 / 31, 10);
+    expect(t.threshold('sampled')).toBe(1);
+    t.record('b', { similarity: 0.9, wrong: false, weight: 1 });
+    t.record('c', { similarity: 0.9, wrong: false, weight: 1 });
+    expect(t.report().map((r) => r.namespace)).toEqual(['b', 'c']);
+  });
+});
+
+describe('answer agreement', () => {
+  const embedder = createBuiltinEmbedder();
+  it('normalised equality, extracted answers, else embedding similarity', () => {
+    expect(answersAgree('Yes, it is.', 'yes it is', { embedder })).toEqual({ agree: true, by: 'normalised' });
+    expect(extractAnswer('The answer is (B).')).toBe('choice:b');
+    expect(answersAgree('The answer is (B).', 'After thinking, the answer is B', { embedder })).toEqual({ agree: true, by: 'extracted' });
+    expect(answersAgree('It costs 1,200 dollars.', 'The price is 1200', { embedder })).toEqual({ agree: true, by: 'extracted' });
+    expect(answersAgree('It costs 1,200 dollars.', 'The price is 900', { embedder }).agree).toBe(false);
+    const long = 'Fill in the renewal form at the service desk of the town hall and bring your identity card.';
+    expect(answersAgree(long, long.replace('bring', 'please bring'), { embedder })).toMatchObject({ agree: true, by: 'embedding' });
+    expect(answersAgree(long, 'The swimming pool is closed on Mondays during the winter season.', { embedder })).toMatchObject({
+      agree: false,
+      by: 'embedding',
+    });
+  });
+});
