@@ -6,7 +6,8 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import Table from 'cli-table3';
 import { positiveInt } from './args.js';
 import { progress } from './progress.js';
-import { createBuiltinEmbedder } from '../cache/semantic/builtin-embedder.js';
+import { createBuiltinEmbedder, type BuiltinEmbedder } from '../cache/semantic/builtin-embedder.js';
+import { createStaticUseEmbedder, type StaticEmbedder } from '../cache/semantic/static-embedder.js';
 import { buildEmbedderModel } from '../cache/semantic/build-embedder.js';
 import { evaluatePairs, parsePairs, scoreQueries, type EvalReport, type Split } from '../cache/semantic/evaluate.js';
 import { buildCalibration, loadCalibration, operatingPoint, shippedCalibrationPath, type Calibration } from '../cache/semantic/calibration.js';
@@ -29,6 +30,17 @@ function rate(value: string): number {
 
 /** The curve the table shows: coarse below 0.9, fine above (where calibrated thresholds land). */
 const EVAL_CURVE = [0.5, 0.6, 0.7, 0.8, 0.85, 0.88, 0.9, 0.92, 0.94, 0.95, 0.96, 0.97, 0.98, 0.99, 1];
+
+type LocalEmbedderName = 'builtin' | 'static-use';
+const embedderOption = (): Option =>
+  new Option('--embedder <name>', 'local embedder: builtin (hashed n-grams) or static-use (distilled USE-lite table)')
+    .choices(['builtin', 'static-use'])
+    .default('builtin');
+
+function localEmbedder(name: LocalEmbedderName, modelFile: string | undefined): BuiltinEmbedder | StaticEmbedder {
+  if (name === 'static-use') return createStaticUseEmbedder();
+  return createBuiltinEmbedder(modelFile ? { modelFile } : {});
+}
 
 export function renderCalibration(cal: Calibration): string {
   const op = operatingPoint(cal, cal.maxWrongHitRate);
@@ -77,6 +89,7 @@ export function registerCacheCommands(program: Command): void {
     .addOption(new Option('--split <split>', 'rows scored: tune = FNV-1a(a+"\\n"+b) even, test = odd').choices(['tune', 'test', 'all']).default('all'))
     .option('--candidates <k>', 'nearest neighbours verified per lookup', positiveInt)
     .option('--no-verify', 'similarity only, no second-stage verifier')
+    .addOption(embedderOption())
     .option('--embedder-model <file>', 'built-in embedder model file (default models/embedder-builtin.json)')
     .addOption(new Option('-f, --format <format>', 'output').choices(['table', 'json']).default('table'))
     .option('--plot <file>', 'SVG plot to write (table output only)', 'cache-eval.svg')
@@ -90,16 +103,17 @@ export function registerCacheCommands(program: Command): void {
         split: Split;
         candidates?: number;
         verify: boolean;
+        embedder: LocalEmbedderName;
         embedderModel?: string;
         format: 'table' | 'json';
         plot: string;
       }) => {
         const pairs = parsePairs(readFileSync(opts.pairs, 'utf8'));
-        const embedder = createBuiltinEmbedder(opts.embedderModel ? { modelFile: opts.embedderModel } : {});
+        const embedder = localEmbedder(opts.embedder, opts.embedderModel);
         let calibrated: EvalReport['calibrated'];
         let threshold = opts.threshold ?? DEFAULT_SIMILARITY_THRESHOLD;
         if (opts.threshold === undefined) {
-          const file = opts.calibration ?? shippedCalibrationPath('builtin');
+          const file = opts.calibration ?? shippedCalibrationPath(opts.embedder);
           const cal = loadCalibration(file);
           if (cal.embedder !== embedder.id) throw new Error(`calibration ${file} is for embedder ${cal.embedder}, not ${embedder.id}`);
           threshold = operatingPoint(cal, opts.maxWrongHitRate).threshold;
@@ -140,31 +154,42 @@ export function registerCacheCommands(program: Command): void {
     .option('--max-wrong-hit-rate <r>', 'target share of wrong hits among hits', rate, 0.05)
     .addOption(new Option('--split <split>', 'rows used: tune = FNV-1a(a+"\\n"+b) even, test = odd').choices(['tune', 'test', 'all']).default('tune'))
     .option('--duplicates-only', 'use only duplicate pairs (GPTCache-style)')
+    .addOption(embedderOption())
     .option('--embedder-model <file>', 'built-in embedder model file (default models/embedder-builtin.json)')
-    .action(async (opts: { pairs: string; out: string; maxWrongHitRate: number; split: Split; duplicatesOnly?: boolean; embedderModel?: string }) => {
-      const pairs = parsePairs(readFileSync(opts.pairs, 'utf8'));
-      const embedder = createBuiltinEmbedder(opts.embedderModel ? { modelFile: opts.embedderModel } : {});
-      const p = progress('cache calibrate');
-      let outcomes;
-      try {
-        ({ outcomes } = await scoreQueries(pairs, {
-          embedder,
-          split: opts.split,
-          ...(opts.duplicatesOnly ? { duplicatesOnly: true } : {}),
-          onProgress: p.update,
-        }));
-      } finally {
-        p.end();
-      }
-      const cal = buildCalibration({
-        embedder: embedder.id,
-        source: `${basename(opts.pairs)} split ${opts.split}${opts.duplicatesOnly ? ' duplicates only' : ''}`,
-        outcomes,
-        maxWrongHitRate: opts.maxWrongHitRate,
-      });
-      writeFileSync(opts.out, JSON.stringify(cal) + '\n');
-      process.stdout.write(renderCalibration(cal) + `\ncalibration written to ${opts.out}\n`);
-    });
+    .action(
+      async (opts: {
+        pairs: string;
+        out: string;
+        maxWrongHitRate: number;
+        split: Split;
+        duplicatesOnly?: boolean;
+        embedder: LocalEmbedderName;
+        embedderModel?: string;
+      }) => {
+        const pairs = parsePairs(readFileSync(opts.pairs, 'utf8'));
+        const embedder = localEmbedder(opts.embedder, opts.embedderModel);
+        const p = progress('cache calibrate');
+        let outcomes;
+        try {
+          ({ outcomes } = await scoreQueries(pairs, {
+            embedder,
+            split: opts.split,
+            ...(opts.duplicatesOnly ? { duplicatesOnly: true } : {}),
+            onProgress: p.update,
+          }));
+        } finally {
+          p.end();
+        }
+        const cal = buildCalibration({
+          embedder: embedder.id,
+          source: `${basename(opts.pairs)} split ${opts.split}${opts.duplicatesOnly ? ' duplicates only' : ''}`,
+          outcomes,
+          maxWrongHitRate: opts.maxWrongHitRate,
+        });
+        writeFileSync(opts.out, JSON.stringify(cal) + '\n');
+        process.stdout.write(renderCalibration(cal) + `\ncalibration written to ${opts.out}\n`);
+      },
+    );
 
   cache
     .command('build-embedder')

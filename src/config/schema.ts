@@ -300,13 +300,18 @@ export const configSchema = z.strictObject({
           /** Entries indexed per gateway process (the oldest are dropped beyond it). */
           maxEntries: z.number().int().positive().default(100_000),
           /**
-           * `builtin`: the shipped embedder (models/embedder-builtin.json; no downloads, no API
-           * calls). Or a catalog embedding model, called through costwise's own providers (each
+           * `builtin`: the shipped hashed n-gram embedder (models/embedder-builtin.json; no
+           * downloads, no API calls). `static-use`: the shipped static token table distilled from
+           * Universal Sentence Encoder Lite (models/static-use.*). Or a catalog embedding model, called through costwise's own providers (each
            * call billed on the request's ledger entry); give it a `calibration` or a `threshold`
            * (without either it starts at 0.8 and only online verification adapts it).
            */
           embedder: z
-            .union([z.literal('builtin'), z.strictObject({ model: z.string().min(1), dimensions: z.number().int().positive().optional() })])
+            .union([
+              z.literal('builtin'),
+              z.literal('static-use'),
+              z.strictObject({ model: z.string().min(1), dimensions: z.number().int().positive().optional() }),
+            ])
             .default('builtin'),
         })
         .prefault({}),

@@ -8,6 +8,7 @@ import { ZERO_USAGE, type Usage } from '../core/canonical.js';
 import type { Deployment } from '../config/catalog.js';
 import type { AdapterRegistry } from '../providers/registry.js';
 import { createBuiltinEmbedder, SemanticMatcher, type Embedder } from '../cache/semantic/index.js';
+import { createStaticUseEmbedder } from '../cache/semantic/static-embedder.js';
 import { OnlineThresholds, type NamespaceThresholdReport, type VerificationSample } from '../cache/semantic/online-threshold.js';
 
 /** A billed embeddings API call made for the cache. */
@@ -67,12 +68,13 @@ export interface SemanticCacheOptions {
   threshold: number;
   maxEntries: number;
   verification?: VerificationSettings | undefined;
-  /** Default: the built-in embedder. */
+  /** A local embedder (default `builtin`), unless `provider` is given. */
+  local?: 'builtin' | 'static-use';
   provider?: { deployment: Deployment; adapters: AdapterRegistry; dimensions: number };
 }
 
 export function createSemanticCache(opts: SemanticCacheOptions): SemanticCache {
-  const { embedder, embed } = opts.provider ? providerEmbedding(opts.provider) : builtinEmbedding();
+  const { embedder, embed } = opts.provider ? providerEmbedding(opts.provider) : localEmbedding(opts.local ?? 'builtin');
   const matcher = new SemanticMatcher({ embedder, threshold: opts.threshold });
   const verification = opts.verification ? onlineVerification(opts.verification, opts.threshold) : undefined;
   const thresholdOf = (scope: string): number => verification?.thresholds.threshold(scope) ?? opts.threshold;
@@ -133,9 +135,9 @@ function onlineVerification(settings: VerificationSettings, initial: number): { 
   };
 }
 
-function builtinEmbedding(): { embedder: Embedder; embed: EmbedFn } {
-  const builtin = createBuiltinEmbedder();
-  return { embedder: builtin, embed: (text) => new Promise((resolve) => resolve({ vector: builtin.embedSync(text) })) };
+function localEmbedding(kind: 'builtin' | 'static-use'): { embedder: Embedder; embed: EmbedFn } {
+  const local = kind === 'static-use' ? createStaticUseEmbedder() : createBuiltinEmbedder();
+  return { embedder: local, embed: (text) => new Promise((resolve) => resolve({ vector: local.embedSync(text) })) };
 }
 
 function providerEmbedding(p: NonNullable<SemanticCacheOptions['provider']>): { embedder: Embedder; embed: EmbedFn } {

@@ -115,7 +115,7 @@ function semanticCacheFor(semantic: Config['cache']['semantic'], catalog: Catalo
     maxEntries: semantic.maxEntries,
     verification: verify.enabled ? { ...verify, target: semantic.maxWrongHitRate } : undefined,
   };
-  if (semantic.embedder === 'builtin') return createSemanticCache(base);
+  if (semantic.embedder === 'builtin' || semantic.embedder === 'static-use') return createSemanticCache({ ...base, local: semantic.embedder });
   const deployment = catalog.get(semantic.embedder.model)!;
   const dimensions = semantic.embedder.dimensions ?? KNOWN_EMBEDDING_DIMS[deployment.upstreamModel]!;
   return createSemanticCache({ ...base, provider: { deployment, adapters, dimensions } });
@@ -124,7 +124,8 @@ function semanticCacheFor(semantic: Config['cache']['semantic'], catalog: Catalo
 /** An explicit threshold, else the calibrated one for the target wrong-hit rate (0.8 for an API embedder without a calibration). */
 function startingThreshold(semantic: Config['cache']['semantic']): number {
   if (semantic.threshold !== undefined) return semantic.threshold;
-  const file = semantic.calibration ?? (semantic.embedder === 'builtin' ? shippedCalibrationPath('builtin') : undefined);
+  const local = semantic.embedder === 'builtin' || semantic.embedder === 'static-use' ? semantic.embedder : undefined;
+  const file = semantic.calibration ?? (local ? shippedCalibrationPath(local) : undefined);
   if (file === undefined) return DEFAULT_SIMILARITY_THRESHOLD;
   try {
     return operatingPoint(loadCalibration(file), semantic.maxWrongHitRate).threshold;

@@ -1,5 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { buildCalibration, curveOf, operatingPoint, wilson, CalibrationSchema } from '../../src/cache/semantic/calibration.js';
+import { buildCalibration, curveOf, operatingPoint, shippedCalibrationPath, wilson, CalibrationSchema } from '../../src/cache/semantic/calibration.js';
+import { SentencePieceTokenizer } from '../../src/cache/semantic/sentencepiece.js';
+import { createStaticUseEmbedder } from '../../src/cache/semantic/static-embedder.js';
 import { OnlineThresholds } from '../../src/cache/semantic/online-threshold.js';
 import { answersAgree, extractAnswer } from '../../src/cache/semantic/answer-agreement.js';
 import { createBuiltinEmbedder } from '../../src/cache/semantic/builtin-embedder.js';
@@ -106,5 +109,45 @@ describe('answer agreement', () => {
       agree: false,
       by: 'embedding',
     });
+  });
+});
+
+describe('static-use embedder', () => {
+  it('tokenises with the USE-lite SentencePiece vocabulary by highest total log-probability', () => {
+    const tok = new SentencePieceTokenizer(
+      [
+        ['<unk>', 0],
+        ['▁re', -3],
+        ['new', -4],
+        ['▁renew', -5],
+        ['▁', -2],
+        ['r', -6],
+        ['e', -6],
+      ],
+      1,
+    );
+    // ▁renew (-5) beats ▁re + new (-7)
+    expect(tok.encode('renew')).toEqual([3]);
+    // an unknown character is id 0; a run of them is one 0
+    expect(tok.encode('renew ##')).toEqual([3, 4, 0]);
+    expect(tok.encode('')).toEqual([]);
+  });
+
+  it('embeds paraphrases closer than unrelated questions, and the shipped calibration is for it', () => {
+    const e = createStaticUseEmbedder();
+    const cos = (a: string, b: string): number => {
+      const x = e.embedSync(a);
+      const y = e.embedSync(b);
+      let d = 0;
+      for (let i = 0; i < x.length; i++) d += x[i]! * y[i]!;
+      return d;
+    };
+    expect(e.dim).toBe(256);
+    const near = cos('How do I renew my parking permit?', 'How can I renew my parking permit?');
+    const far = cos('How do I renew my parking permit?', 'What is the capital of France?');
+    expect(near).toBeGreaterThan(0.9);
+    expect(far).toBeLessThan(near - 0.3);
+    expect(CalibrationSchema.parse(JSON.parse(readFileSync(shippedCalibrationPath('static-use'), 'utf8'))).embedder).toBe(e.id);
+    expect(CalibrationSchema.parse(JSON.parse(readFileSync(shippedCalibrationPath('builtin'), 'utf8'))).embedder).toBe(createBuiltinEmbedder().id);
   });
 });

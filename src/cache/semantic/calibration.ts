@@ -141,6 +141,6 @@ export function loadCalibration(file: string): Calibration {
 }
 
 /** The calibration shipped for a built-in embedder: models/calibration-<name>.json. */
-export function shippedCalibrationPath(name: 'builtin'): string {
+export function shippedCalibrationPath(name: 'builtin' | 'static-use'): string {
   return packageFile('models', `calibration-${name}.json`);
 }
