@@ -1,4 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildCalibration, curveOf, operatingPoint, shippedCalibrationPath, wilson, CalibrationSchema } from '../../src/cache/semantic/calibration.js';
 import { SentencePieceTokenizer } from '../../src/cache/semantic/sentencepiece.js';
@@ -7,6 +10,7 @@ import { OnlineThresholds } from '../../src/cache/semantic/online-threshold.js';
 import { answersAgree, extractAnswer } from '../../src/cache/semantic/answer-agreement.js';
 import { createBuiltinEmbedder } from '../../src/cache/semantic/builtin-embedder.js';
 import type { Outcome } from '../../src/cache/semantic/evaluate.js';
+import { BIN } from '../helpers/process.js';
 
 const outcome = (sim: number, right: boolean): Outcome => ({ sim, own: right, duplicate: right, identicalQuery: false, identicalHit: false });
 
@@ -149,5 +153,48 @@ describe('static-use embedder', () => {
     expect(far).toBeLessThan(near - 0.3);
     expect(CalibrationSchema.parse(JSON.parse(readFileSync(shippedCalibrationPath('static-use'), 'utf8'))).embedder).toBe(e.id);
     expect(CalibrationSchema.parse(JSON.parse(readFileSync(shippedCalibrationPath('builtin'), 'utf8'))).embedder).toBe(createBuiltinEmbedder().id);
+  });
+});
+
+describe('cache calibrate and cache eval (the CLI, from dist/)', () => {
+  const run = (args: string[]): { status: number | null; stdout: string; stderr: string } => {
+    const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
+    return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+  };
+  const dir = mkdtempSync(join(tmpdir(), 'cw-cal-'));
+  const pairs = join(dir, 'pairs.jsonl');
+  const topics = ['renew my parking permit', 'bake bread at home', 'learn to swim as an adult', 'fix a flat bicycle tyre', 'grow tomatoes on a balcony'];
+  writeFileSync(
+    pairs,
+    topics
+      .flatMap((t) => [
+        { a: `How do I ${t}?`, b: `How can I ${t}?`, duplicate: true },
+        { a: `Why is it hard to ${t}?`, b: `Why is it hard to ${t} in winter?`, duplicate: false },
+      ])
+      .map((r) => JSON.stringify(r))
+      .join('\n') + '\n',
+  );
+
+  it('writes a calibration that eval then uses for the target rate', () => {
+    const out = join(dir, 'cal.json');
+    const c = run(['cache', 'calibrate', '--pairs', pairs, '--split', 'all', '--max-wrong-hit-rate', '0.1', '-o', out]);
+    expect(c.status, c.stderr).toBe(0);
+    expect(c.stdout).toMatch(/target wrong-hit rate 10\.0% → threshold 1 \(target NOT reached: grid top\)/); // 10 queries: never 30 hits
+    const cal = CalibrationSchema.parse(JSON.parse(readFileSync(out, 'utf8')));
+    expect(cal).toMatchObject({ embedder: createBuiltinEmbedder().id, queries: 10, duplicates: 5, maxWrongHitRate: 0.1, threshold: 1 });
+    const e = run(['cache', 'eval', '--pairs', pairs, '--calibration', out, '--max-wrong-hit-rate', '0.1', '--format', 'json']);
+    expect(e.status, e.stderr).toBe(0);
+    const report = JSON.parse(e.stdout) as { threshold: number; calibrated: { file: string; max_wrong_hit_rate: number } };
+    expect(report.threshold).toBe(1);
+    expect(report.calibrated).toEqual({ file: out, max_wrong_hit_rate: 0.1 });
+  });
+
+  it('names the bad option, and refuses a calibration made for another embedder', () => {
+    const bad = run(['cache', 'calibrate', '--pairs', pairs, '--max-wrong-hit-rate', '2', '-o', join(dir, 'x.json')]);
+    expect(bad.status).not.toBe(0);
+    expect(bad.stderr).toMatch(/--max-wrong-hit-rate.*must be a number in \[0, 1\)/);
+    const other = run(['cache', 'eval', '--pairs', pairs, '--embedder', 'static-use', '--calibration', shippedCalibrationPath('builtin'), '--format', 'json']);
+    expect(other.status).not.toBe(0);
+    expect(other.stderr).toMatch(/is for embedder builtin:.*not static-use:/);
   });
 });
