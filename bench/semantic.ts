@@ -1,4 +1,4 @@
-// Semantic cache lookup speed and memory at 100k entries in one namespace (the worst case: every
+// Semantic cache lookup speed and memory at 100k entries in one namespace (SEMANTIC_BENCH_EMBEDDER=static-use for the distilled table) (the worst case: every
 // entry in the searched partition). Synthetic questions from the built-in embedder's vocabulary.
 // Lookup = embed + exact int8 search (k = 4) + verification of the candidates above threshold.
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -8,10 +8,13 @@ import Table from 'cli-table3';
 import { createBuiltinEmbedder } from '../src/cache/semantic/builtin-embedder.js';
 import { loadEmbedderModel } from '../src/cache/semantic/builtin-embedder.js';
 import { SemanticMatcher } from '../src/cache/semantic/matcher.js';
+import { createStaticUseEmbedder } from '../src/cache/semantic/static-embedder.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const N = Number(process.env['SEMANTIC_BENCH_N'] ?? 100_000);
 const QUERIES = 3000;
+/** `builtin` (default) or `static-use`. */
+const EMBEDDER = process.env['SEMANTIC_BENCH_EMBEDDER'] ?? 'builtin';
 
 function rng(seed: number): () => number {
   let s = seed >>> 0;
@@ -35,7 +38,7 @@ async function main(): Promise<void> {
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
   const question = (): string => `${pick(starts)} ${Array.from({ length: 4 + Math.floor(rand() * 8) }, () => pick(vocab)).join(' ')}?`;
   const texts = Array.from({ length: N }, question);
-  const embedder = createBuiltinEmbedder();
+  const embedder = EMBEDDER === 'static-use' ? createStaticUseEmbedder() : createBuiltinEmbedder();
   const matcher = new SemanticMatcher({ embedder });
   global.gc?.();
   const heapBefore = process.memoryUsage();
@@ -64,6 +67,7 @@ async function main(): Promise<void> {
   const mem = matcher.memory();
   const results = {
     date: new Date().toISOString(),
+    embedder: embedder.id,
     entries: matcher.size(),
     dim: embedder.dim,
     lookup_p50_ms: percentile(lat, 50),
@@ -80,10 +84,10 @@ async function main(): Promise<void> {
   };
   const outDir = join(root, 'bench', 'results');
   mkdirSync(outDir, { recursive: true });
-  writeFileSync(join(outDir, 'semantic.json'), JSON.stringify(results, null, 2) + '\n');
+  writeFileSync(join(outDir, EMBEDDER === 'builtin' ? 'semantic.json' : `semantic-${EMBEDDER}.json`), JSON.stringify(results, null, 2) + '\n');
   const table = new Table({ head: ['semantic cache', 'value'] });
   for (const [k, v] of Object.entries(results)) table.push([k, typeof v === 'number' ? (Number.isInteger(v) ? String(v) : v.toFixed(3)) : v]);
-  process.stdout.write(table.toString() + '\nwritten to bench/results/semantic.json\n');
+  process.stdout.write(table.toString() + `\nwritten to bench/results/${EMBEDDER === 'builtin' ? 'semantic.json' : `semantic-${EMBEDDER}.json`}\n`);
 }
 
 await main();

@@ -1,13 +1,16 @@
-// `costwise cache eval` (semantic cache over labelled question pairs) and `costwise cache
-// build-embedder` (the built-in embedder's IDF file from Apache-2.0 text).
+// `costwise cache eval` (semantic cache over labelled question pairs), `costwise cache calibrate`
+// (the threshold for a target wrong-hit rate) and `costwise cache build-embedder` (the built-in embedder's IDF file from Apache-2.0 text).
 import { readFileSync, writeFileSync } from 'node:fs';
+import { basename } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import Table from 'cli-table3';
 import { positiveInt } from './args.js';
 import { progress } from './progress.js';
-import { createBuiltinEmbedder } from '../cache/semantic/builtin-embedder.js';
+import { createBuiltinEmbedder, type BuiltinEmbedder } from '../cache/semantic/builtin-embedder.js';
+import { createStaticUseEmbedder, type StaticEmbedder } from '../cache/semantic/static-embedder.js';
 import { buildEmbedderModel } from '../cache/semantic/build-embedder.js';
-import { evaluatePairs, parsePairs, type EvalReport, type Split } from '../cache/semantic/evaluate.js';
+import { evaluatePairs, parsePairs, scoreQueries, type EvalReport, type Split } from '../cache/semantic/evaluate.js';
+import { buildCalibration, loadCalibration, operatingPoint, shippedCalibrationPath, type Calibration } from '../cache/semantic/calibration.js';
 import { DEFAULT_SIMILARITY_THRESHOLD } from '../cache/semantic/matcher.js';
 import { renderCacheEvalSvg } from '../cache/semantic/plot.js';
 
@@ -19,12 +22,42 @@ function unit(value: string): number {
 
 const pct = (v: number): string => (v * 100).toFixed(1) + '%';
 
+function rate(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0 || n >= 1) throw new InvalidArgumentError('must be a number in [0, 1)');
+  return n;
+}
+
+/** The curve the table shows: coarse below 0.9, fine above (where calibrated thresholds land). */
+const EVAL_CURVE = [0.5, 0.6, 0.7, 0.8, 0.85, 0.88, 0.9, 0.92, 0.94, 0.95, 0.96, 0.97, 0.98, 0.99, 1];
+
+type LocalEmbedderName = 'builtin' | 'static-use';
+const embedderOption = (): Option =>
+  new Option('--embedder <name>', 'local embedder: builtin (hashed n-grams) or static-use (distilled USE-lite table)')
+    .choices(['builtin', 'static-use'])
+    .default('builtin');
+
+function localEmbedder(name: LocalEmbedderName, modelFile: string | undefined): BuiltinEmbedder | StaticEmbedder {
+  if (name === 'static-use') return createStaticUseEmbedder();
+  return createBuiltinEmbedder(modelFile ? { modelFile } : {});
+}
+
+export function renderCalibration(cal: Calibration): string {
+  const op = operatingPoint(cal, cal.maxWrongHitRate);
+  const ci = op.wrongHitRateCi.map(pct).join('–');
+  return (
+    `${cal.queries} queries (${cal.duplicates} duplicates), embedder ${cal.embedder}\n` +
+    `target wrong-hit rate ${pct(cal.maxWrongHitRate)} → threshold ${op.threshold}${op.reached ? '' : ' (target NOT reached: grid top)'}: ` +
+    `${op.hits} hits, ${op.wrongHits} wrong (${pct(op.wrongHitRate)}, 95% CI ${ci}), hit rate ${pct(op.hitRate)}, recall ${pct(op.recall)}`
+  );
+}
+
 export function renderCacheEvalTable(r: EvalReport): string {
   const lines: string[] = [];
   lines.push(`${r.queries} queries (split ${r.split}) against ${r.entries} cached questions; embedder ${r.embedder}`);
   const t = new Table({ head: ['threshold', 'hits', 'correct', 'wrong', 'precision', 'recall', 'hit rate'] });
   for (const p of r.curve) {
-    const mark = p.threshold === r.threshold ? ' (default)' : '';
+    const mark = p.threshold === r.threshold ? (r.calibrated ? ` (calibrated for ${pct(r.calibrated.max_wrong_hit_rate)})` : ' (chosen)') : '';
     t.push([`${p.threshold}${mark}`, p.hits, p.correct_hits, p.wrong_hits, pct(p.precision), pct(p.recall), pct(p.hit_rate)]);
   }
   lines.push(t.toString());
@@ -49,32 +82,51 @@ export function registerCacheCommands(program: Command): void {
     .command('eval')
     .description('store every `a` of a pairs file, look up every `b`; precision, recall and the threshold curve')
     .requiredOption('--pairs <jsonl>', 'JSONL of {"a", "b", "duplicate"}')
-    .option('--threshold <x>', 'similarity threshold of a hit', unit, DEFAULT_SIMILARITY_THRESHOLD)
+    .option('--threshold <x>', 'similarity threshold of a hit (default: calibrated for --max-wrong-hit-rate)', unit)
+    .option('--max-wrong-hit-rate <r>', 'target share of wrong hits; the threshold comes from the calibration', rate, 0.05)
+    .option('--calibration <file>', 'calibration JSON (default: the shipped one of the built-in embedder)')
+    .option('--duplicates-only', 'score only duplicate pairs (GPTCache-style paraphrase set: hit rate = share of paraphrases served)')
     .addOption(new Option('--split <split>', 'rows scored: tune = FNV-1a(a+"\\n"+b) even, test = odd').choices(['tune', 'test', 'all']).default('all'))
     .option('--candidates <k>', 'nearest neighbours verified per lookup', positiveInt)
     .option('--no-verify', 'similarity only, no second-stage verifier')
+    .addOption(embedderOption())
     .option('--embedder-model <file>', 'built-in embedder model file (default models/embedder-builtin.json)')
     .addOption(new Option('-f, --format <format>', 'output').choices(['table', 'json']).default('table'))
     .option('--plot <file>', 'SVG plot to write (table output only)', 'cache-eval.svg')
     .action(
       async (opts: {
         pairs: string;
-        threshold: number;
+        threshold?: number;
+        maxWrongHitRate: number;
+        calibration?: string;
+        duplicatesOnly?: boolean;
         split: Split;
         candidates?: number;
         verify: boolean;
+        embedder: LocalEmbedderName;
         embedderModel?: string;
         format: 'table' | 'json';
         plot: string;
       }) => {
         const pairs = parsePairs(readFileSync(opts.pairs, 'utf8'));
-        const embedder = createBuiltinEmbedder(opts.embedderModel ? { modelFile: opts.embedderModel } : {});
+        const embedder = localEmbedder(opts.embedder, opts.embedderModel);
+        let calibrated: EvalReport['calibrated'];
+        let threshold = opts.threshold ?? DEFAULT_SIMILARITY_THRESHOLD;
+        if (opts.threshold === undefined) {
+          const file = opts.calibration ?? shippedCalibrationPath(opts.embedder);
+          const cal = loadCalibration(file);
+          if (cal.embedder !== embedder.id) throw new Error(`calibration ${file} is for embedder ${cal.embedder}, not ${embedder.id}`);
+          threshold = operatingPoint(cal, opts.maxWrongHitRate).threshold;
+          calibrated = { file, max_wrong_hit_rate: opts.maxWrongHitRate };
+        }
         const p = progress('cache eval');
         let report: EvalReport;
         try {
           report = await evaluatePairs(pairs, {
             embedder,
-            threshold: opts.threshold,
+            threshold,
+            curve: EVAL_CURVE,
+            ...(opts.duplicatesOnly ? { duplicatesOnly: true } : {}),
             split: opts.split,
             ...(opts.verify ? {} : { verifier: null }),
             ...(opts.candidates !== undefined ? { candidates: opts.candidates } : {}),
@@ -83,6 +135,7 @@ export function registerCacheCommands(program: Command): void {
         } finally {
           p.end();
         }
+        if (calibrated) report = { ...report, calibrated };
         if (opts.format === 'json') {
           process.stdout.write(JSON.stringify(report) + '\n');
           return;
@@ -90,6 +143,51 @@ export function registerCacheCommands(program: Command): void {
         process.stdout.write(renderCacheEvalTable(report) + '\n');
         writeFileSync(opts.plot, renderCacheEvalSvg(report));
         process.stdout.write(`plot written to ${opts.plot}\n`);
+      },
+    );
+
+  cache
+    .command('calibrate')
+    .description('derive the similarity threshold from a target wrong-hit rate over labelled pairs; writes the calibration JSON')
+    .requiredOption('--pairs <jsonl>', 'JSONL of {"a", "b", "duplicate"}')
+    .requiredOption('-o, --out <file>', 'calibration JSON to write (reference it as cache.semantic.calibration)')
+    .option('--max-wrong-hit-rate <r>', 'target share of wrong hits among hits', rate, 0.05)
+    .addOption(new Option('--split <split>', 'rows used: tune = FNV-1a(a+"\\n"+b) even, test = odd').choices(['tune', 'test', 'all']).default('tune'))
+    .option('--duplicates-only', 'use only duplicate pairs (GPTCache-style)')
+    .addOption(embedderOption())
+    .option('--embedder-model <file>', 'built-in embedder model file (default models/embedder-builtin.json)')
+    .action(
+      async (opts: {
+        pairs: string;
+        out: string;
+        maxWrongHitRate: number;
+        split: Split;
+        duplicatesOnly?: boolean;
+        embedder: LocalEmbedderName;
+        embedderModel?: string;
+      }) => {
+        const pairs = parsePairs(readFileSync(opts.pairs, 'utf8'));
+        const embedder = localEmbedder(opts.embedder, opts.embedderModel);
+        const p = progress('cache calibrate');
+        let outcomes;
+        try {
+          ({ outcomes } = await scoreQueries(pairs, {
+            embedder,
+            split: opts.split,
+            ...(opts.duplicatesOnly ? { duplicatesOnly: true } : {}),
+            onProgress: p.update,
+          }));
+        } finally {
+          p.end();
+        }
+        const cal = buildCalibration({
+          embedder: embedder.id,
+          source: `${basename(opts.pairs)} split ${opts.split}${opts.duplicatesOnly ? ' duplicates only' : ''}`,
+          outcomes,
+          maxWrongHitRate: opts.maxWrongHitRate,
+        });
+        writeFileSync(opts.out, JSON.stringify(cal) + '\n');
+        process.stdout.write(renderCalibration(cal) + `\ncalibration written to ${opts.out}\n`);
       },
     );
 

@@ -204,8 +204,11 @@ export function parseConfig(raw: unknown, source: string, env: NodeJS.ProcessEnv
     if (outcomes.files) outcomes.files = outcomes.files.map((f) => (isAbsolute(f) ? f : resolve(source ? dirname(source) : process.cwd(), f)));
   }
 
+  const calibration = config.cache.semantic.calibration;
+  if (calibration !== undefined && !isAbsolute(calibration)) config.cache.semantic.calibration = resolve(source ? dirname(source) : process.cwd(), calibration);
+
   const embedder = config.cache.semantic.embedder;
-  if (embedder !== 'builtin') {
+  if (typeof embedder === 'object') {
     const m = config.models.find((x) => x.name === embedder.model);
     if (!m || m.kind !== 'embedding') problems.push(`cache.semantic.embedder.model: "${embedder.model}" is not an embedding model in the catalog`);
     else if (embedder.dimensions === undefined && KNOWN_EMBEDDING_DIMS[m.upstreamModel ?? m.name] === undefined) {

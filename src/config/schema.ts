@@ -308,18 +308,44 @@ export const configSchema = z.strictObject({
         .strictObject({
           /** Near-duplicate questions answered from the cache (after verification). */
           enabled: z.boolean().default(false),
-          /** Minimum similarity; default: the measured default of the matcher. */
+          /** Fixed starting similarity threshold; default: the calibration's for `maxWrongHitRate`. */
           threshold: z.number().min(0).max(1).optional(),
+          /** Target share of semantic hits whose answer is wrong: picks the calibrated threshold, steers online verification. */
+          maxWrongHitRate: z.number().min(0).max(0.5).default(0.02),
+          /** Calibration JSON (`costwise cache calibrate`); default: the one shipped for the built-in embedder. */
+          calibration: z.string().min(1).optional(),
+          /**
+           * Online verification: a sampled share of would-be hits goes upstream anyway (billed,
+           * technique `cache_verify`) and near misses are checked for free; the fresh answer is
+           * compared with the cached one and moves the threshold of the namespace and model.
+           */
+          verify: z
+            .strictObject({
+              enabled: z.boolean().default(true),
+              sampleRate: z.number().gt(0).max(1).default(0.05),
+              nearMissMargin: z.number().min(0).max(0.5).default(0.05),
+              minSamples: z.number().int().positive().default(30),
+              window: z.number().int().positive().max(100_000).default(1000),
+              floor: z.number().min(0).max(1).default(0.5),
+              ceiling: z.number().min(0).max(1).default(1),
+            })
+            .refine((v) => v.floor <= v.ceiling, { error: 'floor must not exceed ceiling', path: ['floor'] })
+            .prefault({}),
           /** Entries indexed per gateway process (the oldest are dropped beyond it). */
           maxEntries: z.number().int().positive().default(100_000),
           /**
-           * `builtin`: the shipped embedder (models/embedder-builtin.json; no downloads, no API
-           * calls). Or a catalog embedding model, called through costwise's own providers (each
-           * call billed on the request's ledger entry); set `threshold` for it, 0.8 is tuned for
-           * the built-in one.
+           * `builtin`: the shipped hashed n-gram embedder (models/embedder-builtin.json; no
+           * downloads, no API calls). `static-use`: the shipped static token table distilled from
+           * Universal Sentence Encoder Lite (models/static-use.*). Or a catalog embedding model, called through costwise's own providers (each
+           * call billed on the request's ledger entry); give it a `calibration` or a `threshold`
+           * (without either it starts at 0.8 and only online verification adapts it).
            */
           embedder: z
-            .union([z.literal('builtin'), z.strictObject({ model: z.string().min(1), dimensions: z.number().int().positive().optional() })])
+            .union([
+              z.literal('builtin'),
+              z.literal('static-use'),
+              z.strictObject({ model: z.string().min(1), dimensions: z.number().int().positive().optional() }),
+            ])
             .default('builtin'),
         })
         .prefault({}),

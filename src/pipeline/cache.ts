@@ -18,6 +18,8 @@ import { compileMatch } from '../routing/policy/rules.js';
 import { featuresOf, type RequestContext } from './context.js';
 import type { CachePlan, StoredAnswer } from './cache-plan.js';
 import type { EmbeddingCall, SemanticCache } from './semantic-cache.js';
+import { answersAgree } from '../cache/semantic/answer-agreement.js';
+import { createBuiltinEmbedder, type BuiltinEmbedder } from '../cache/semantic/builtin-embedder.js';
 import type { DurableStore } from '../storage/types.js';
 import { recordSubCall } from './ledger.js';
 import { price } from './price.js';
@@ -199,6 +201,7 @@ export function finishCache(
   if (!plan || ctx.cacheResult !== 'miss') return;
   const model = ctx.deployment?.name;
   const stored: StoredAnswer | undefined = response && model ? { v: 1, model, response } : undefined;
+  if (response) recordVerification(ctx, cache, response);
   if (stored) {
     const now = cache.now();
     cache.store
@@ -233,33 +236,71 @@ function serveStored(ctx: RequestContext, catalog: Catalog, stored: StoredAnswer
  * answer depends on besides the last user turn (system, earlier turns, tools, parameters), so a
  * near-duplicate question is only ever matched within an identical context.
  */
-function semanticTarget(ctx: RequestContext, namespace: string, text: string): { namespace: string; text: string } | undefined {
+function semanticTarget(ctx: RequestContext, namespace: string, text: string): SemanticTarget | undefined {
   const messages = ctx.request.messages;
   const last = messages.at(-1);
   if (!text || !last || last.role !== 'user' || last.content.some((p) => p.type !== 'text')) return undefined;
   const context = cacheKey({ ...ctx.request, messages: messages.slice(0, -1) }, { tenant: namespace, model: ctx.request.model });
-  return { namespace: context, text };
+  // Thresholds are learned per cache namespace and model asked for: a context alone sees too few lookups.
+  return { namespace: context, text, scope: `${namespace}/${ctx.request.model}` };
 }
 
+type SemanticTarget = NonNullable<CachePlan['semantic']>;
+
+/**
+ * Serves the best verified candidate when it clears the scope's threshold. With online
+ * verification, a sampled share of such would-be hits goes upstream anyway (technique
+ * `cache_verify`), and near misses just below the threshold are checked for free: either way the
+ * fresh answer is compared with the cached one at settle (`finishCache`).
+ */
 async function serveSemantic(
   ctx: RequestContext,
   cache: ResponseCache,
   catalog: Catalog,
-  target: { namespace: string; text: string },
+  target: SemanticTarget,
   tenant: string,
   ledger: DurableStore,
 ): Promise<boolean> {
-  const { hit, call } = await cache.semantic!.lookup(target.namespace, target.text);
+  const semantic = cache.semantic!;
+  const { candidate, call } = await semantic.lookup(target.namespace, target.scope, target.text);
   if (call) billEmbedding(ctx, ledger, call, 'embed');
-  if (!hit) return false;
-  const entry = await cache.store.get(hit.id, tenant);
+  if (!candidate) return false;
+  const entry = await cache.store.get(candidate.id, tenant);
   if (entry === undefined) {
-    cache.semantic!.forget(target.namespace, hit.id); // expired or invalidated: drop it from the index
+    semantic.forget(target.namespace, candidate.id); // expired or invalidated: drop it from the index
     return false;
   }
-  if (!serveStored(ctx, catalog, decode(entry.value), 'semantic')) return false;
-  ctx.semanticSimilarity = hit.similarity;
+  const stored = decode(entry.value);
+  const verification = semantic.verification;
+  const wouldHit = candidate.similarity >= candidate.threshold;
+  if (verification && stored && (!wouldHit || verification.sample())) {
+    const weight = wouldHit ? 1 / verification.settings.sampleRate : 1;
+    ctx.cacheVerify = { scope: target.scope, similarity: candidate.similarity, cached: textOf(stored.response), weight, sampledHit: wouldHit };
+    return false;
+  }
+  if (!wouldHit || !serveStored(ctx, catalog, stored, 'semantic')) return false;
+  ctx.semanticSimilarity = candidate.similarity;
   return true;
+}
+
+function textOf(response: CanonicalResponse): string {
+  let out = '';
+  for (const part of response.content) if (part.type === 'text') out += part.text;
+  return out;
+}
+
+/** Compares a checked lookup's fresh answer with the cached one; the outcome moves the scope's threshold. */
+function recordVerification(ctx: RequestContext, cache: ResponseCache, response: CanonicalResponse): void {
+  const check = ctx.cacheVerify;
+  const verification = cache.semantic?.verification;
+  if (!check || !verification) return;
+  const { agree } = answersAgree(check.cached, textOf(response), { embedder: agreementEmbedder() });
+  verification.record(check.scope, { similarity: check.similarity, wrong: !agree, weight: check.weight });
+}
+
+let embedderForAgreement: BuiltinEmbedder | undefined;
+function agreementEmbedder(): BuiltinEmbedder {
+  return (embedderForAgreement ??= createBuiltinEmbedder());
 }
 
 /** An embeddings API call made for the semantic cache, billed on its own row under its technique. */

@@ -20,7 +20,7 @@ import type { LedgerAttempt } from '../storage/types.js';
 import type { CompiledCascadeRouter } from '../routing/routers/compile.js';
 import type { PlannerMode } from '../promptcache/index.js';
 import type { KeyRecord, TeamRecord, Permit, Reservation, BudgetScope } from '../governance/index.js';
-import type { CachePlan } from './cache-plan.js';
+import type { CachePlan, CacheVerification } from './cache-plan.js';
 import type { RequestTrace } from '../telemetry/index.js';
 
 /** Set by route for a cascade router: the capable steps, cheapest first. */
@@ -145,6 +145,8 @@ export interface RequestContext {
   cacheResult?: 'hit-exact' | 'hit-semantic' | 'miss';
   /** A streamed miss is collected so that its whole answer can be stored. */
   cacheCollector?: StreamCollector;
+  /** A semantic lookup whose fresh answer is compared with the cached one at settle. */
+  cacheVerify?: CacheVerification;
   /** On a semantic hit: the similarity of the question it was matched with. */
   semanticSimilarity?: number;
   /** On a cache hit: the usage the cached answer cost when it was made (prices the baseline). */

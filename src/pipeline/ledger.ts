@@ -34,7 +34,7 @@ export function recordLedger(ctx: RequestContext, store: DurableStore, outcome: 
       stream: ctx.request.stream,
       errorKind: outcome.error?.kind ?? null,
       route: ctx.routeReason ?? '',
-      technique: ctx.technique ?? null,
+      technique: ctx.cacheVerify?.sampledHit ? 'cache_verify' : (ctx.technique ?? null),
       parentId: null,
       attempts: ctx.attempts ?? null,
       cache: ctx.cacheResult ?? null,

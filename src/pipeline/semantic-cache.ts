@@ -8,6 +8,8 @@ import { ZERO_USAGE, type Usage } from '../core/canonical.js';
 import type { Deployment } from '../config/catalog.js';
 import type { AdapterRegistry } from '../providers/registry.js';
 import { createBuiltinEmbedder, SemanticMatcher, type Embedder } from '../cache/semantic/index.js';
+import { createStaticUseEmbedder } from '../cache/semantic/static-embedder.js';
+import { OnlineThresholds, type NamespaceThresholdReport, type VerificationSample } from '../cache/semantic/online-threshold.js';
 
 /** A billed embeddings API call made for the cache. */
 export interface EmbeddingCall {
@@ -16,36 +18,77 @@ export interface EmbeddingCall {
   latencyMs: number;
 }
 
+/** The best verified candidate of a lookup, whether it clears the threshold or is a near miss. */
+export interface SemanticCandidate {
+  id: string;
+  similarity: number;
+  /** The threshold of the lookup's scope at the time. */
+  threshold: number;
+}
+
 export interface SemanticCache {
-  /** The id (exact key) of a verified near-duplicate question in the namespace, if any. */
-  lookup(namespace: string, text: string): Promise<{ hit: { id: string; similarity: number } | undefined; call: EmbeddingCall | undefined }>;
+  /**
+   * The best verified near-duplicate question (its exact key) in the namespace, if any at or above
+   * the scope's threshold - or, with online verification, within its near-miss margin below it.
+   */
+  lookup(namespace: string, scope: string, text: string): Promise<{ candidate: SemanticCandidate | undefined; call: EmbeddingCall | undefined }>;
   index(namespace: string, id: string, text: string): Promise<EmbeddingCall | undefined>;
   forget(namespace: string, id: string): void;
   readonly size: number;
+  /** Online verification; undefined when off. */
+  readonly verification: SemanticVerification | undefined;
+}
+
+export interface VerificationSettings {
+  /** Target share of wrong semantic hits. */
+  target: number;
+  /** Share of would-be hits sent upstream anyway to check them. */
+  sampleRate: number;
+  /** Near misses this far below the threshold are checked too (they go upstream anyway). */
+  nearMissMargin: number;
+  minSamples: number;
+  window: number;
+  floor: number;
+  ceiling: number;
+}
+
+export interface SemanticVerification {
+  readonly settings: VerificationSettings;
+  /** Should this would-be hit be checked upstream instead of served? */
+  sample(): boolean;
+  record(scope: string, sample: VerificationSample): number;
+  report(): NamespaceThresholdReport[];
 }
 
 /** Text → vector, and the API call it took (none for the built-in embedder). */
 type EmbedFn = (text: string) => Promise<{ vector: Float32Array; call?: EmbeddingCall }>;
 
 export interface SemanticCacheOptions {
-  threshold?: number | undefined;
+  /** The starting threshold of every scope (the calibrated one). */
+  threshold: number;
   maxEntries: number;
-  /** Default: the built-in embedder. */
+  verification?: VerificationSettings | undefined;
+  /** A local embedder (default `builtin`), unless `provider` is given. */
+  local?: 'builtin' | 'static-use';
   provider?: { deployment: Deployment; adapters: AdapterRegistry; dimensions: number };
 }
 
 export function createSemanticCache(opts: SemanticCacheOptions): SemanticCache {
-  const { embedder, embed } = opts.provider ? providerEmbedding(opts.provider) : builtinEmbedding();
-  const matcher = new SemanticMatcher({ embedder, ...(opts.threshold !== undefined ? { threshold: opts.threshold } : {}) });
+  const { embedder, embed } = opts.provider ? providerEmbedding(opts.provider) : localEmbedding(opts.local ?? 'builtin');
+  const matcher = new SemanticMatcher({ embedder, threshold: opts.threshold });
+  const verification = opts.verification ? onlineVerification(opts.verification, opts.threshold) : undefined;
+  const thresholdOf = (scope: string): number => verification?.thresholds.threshold(scope) ?? opts.threshold;
+  const margin = verification ? verification.api.settings.nearMissMargin : 0;
   // Insertion order = age: the first key is the oldest indexed question.
   const order = new Map<string, { namespace: string; id: string }>();
   const slot = (namespace: string, id: string) => `${namespace}\u0000${id}`;
   return {
-    async lookup(namespace, text) {
-      if (matcher.size(namespace) === 0) return { hit: undefined, call: undefined };
+    async lookup(namespace, scope, text) {
+      if (matcher.size(namespace) === 0) return { candidate: undefined, call: undefined };
       const { vector, call } = await embed(text);
-      const result = matcher.lookupVector(namespace, text, vector);
-      return { hit: result.hit ? { id: result.hit.id, similarity: result.hit.similarity } : undefined, call };
+      const threshold = thresholdOf(scope);
+      const result = matcher.lookupVector(namespace, text, vector, threshold - margin);
+      return { candidate: result.hit ? { id: result.hit.id, similarity: result.hit.similarity, threshold } : undefined, call };
     },
     async index(namespace, id, text) {
       const { vector, call } = await embed(text);
@@ -67,12 +110,34 @@ export function createSemanticCache(opts: SemanticCacheOptions): SemanticCache {
     get size() {
       return order.size;
     },
+    verification: verification?.api,
   };
 }
 
-function builtinEmbedding(): { embedder: Embedder; embed: EmbedFn } {
-  const builtin = createBuiltinEmbedder();
-  return { embedder: builtin, embed: (text) => new Promise((resolve) => resolve({ vector: builtin.embedSync(text) })) };
+function onlineVerification(settings: VerificationSettings, initial: number): { thresholds: OnlineThresholds; api: SemanticVerification } {
+  const thresholds = new OnlineThresholds({
+    initial,
+    target: settings.target,
+    floor: settings.floor,
+    ceiling: settings.ceiling,
+    minSamples: settings.minSamples,
+    window: settings.window,
+    maxNamespaces: 10_000,
+  });
+  return {
+    thresholds,
+    api: {
+      settings,
+      sample: systematicSampler(settings.sampleRate),
+      record: (scope, sample) => thresholds.record(scope, sample),
+      report: () => thresholds.report(),
+    },
+  };
+}
+
+function localEmbedding(kind: 'builtin' | 'static-use'): { embedder: Embedder; embed: EmbedFn } {
+  const local = kind === 'static-use' ? createStaticUseEmbedder() : createBuiltinEmbedder();
+  return { embedder: local, embed: (text) => new Promise((resolve) => resolve({ vector: local.embedSync(text) })) };
 }
 
 function providerEmbedding(p: NonNullable<SemanticCacheOptions['provider']>): { embedder: Embedder; embed: EmbedFn } {
@@ -100,4 +165,15 @@ function providerEmbedding(p: NonNullable<SemanticCacheOptions['provider']>): { 
     };
   };
   return { embedder, embed };
+}
+
+/** Every (1 / rate)-th call says yes: the sampled share is exact and reproducible, with no RNG. */
+function systematicSampler(rate: number): () => boolean {
+  let credit = 0;
+  return () => {
+    credit += rate;
+    if (credit < 1 - 1e-9) return false;
+    credit -= 1;
+    return true;
+  };
 }

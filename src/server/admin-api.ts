@@ -265,6 +265,29 @@ export interface CacheStoreResponse {
   maxBytes?: number;
   /** Entries removed to stay within `maxBytes`. */
   evictions: number;
+  /** The semantic cache of this replica; null when semantic caching is off. */
+  semantic: SemanticCacheStatus | null;
+}
+
+/** Online verification of semantic hits, per cache namespace (tenant or credential) and model asked for. */
+export interface SemanticCacheStatus {
+  /** Questions indexed. */
+  entries: number;
+  /** The target share of wrong hits. */
+  max_wrong_hit_rate: number;
+  /** Share of would-be hits checked upstream; null when verification is off. */
+  verify_sample_rate: number | null;
+  namespaces: Array<{
+    namespace: string;
+    threshold: number;
+    /** Checked lookups kept (the window). */
+    samples: number;
+    /** Of them, at or above the current threshold. */
+    samples_at_threshold: number;
+    /** Measured wrong-hit rate at the current threshold and its 95% Wilson interval; null with no samples there. */
+    wrong_hit_rate: number | null;
+    wrong_hit_rate_ci: [number, number] | null;
+  }>;
 }
 
 /** POST /api/cache/invalidate: entries matching every criterion given (at least one). */

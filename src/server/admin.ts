@@ -13,6 +13,7 @@ import { formatPath } from '../config/load.js';
 import { handleDashboardApi } from './admin-dashboard.js';
 import { handleKeysApi } from './admin-keys.js';
 import { advise, catalogPrices, type AdviceReport } from '../advisor/index.js';
+import type { SemanticCache } from '../pipeline/semantic-cache.js';
 import type {
   AdviceResponse,
   Agrees,
@@ -21,6 +22,7 @@ import type {
   CacheInvalidateRequest,
   CacheInvalidateResponse,
   CacheStoreResponse,
+  SemanticCacheStatus,
   LedgerListRow,
   PromptCacheResponse,
   RequestsListResponse,
@@ -169,6 +171,7 @@ export async function handleAdmin(req: IncomingMessage, res: ServerResponse, dep
       policy: deps.config.cache.policy,
       scope: deps.config.cache.scope,
       ...stats,
+      semantic: semanticStatus(deps.responseCache.semantic, deps.config.cache.semantic.maxWrongHitRate),
     } satisfies CacheStoreResponse);
     return;
   }
@@ -257,4 +260,22 @@ async function adviceApi(res: ServerResponse, deps: AppDeps, url: URL): Promise<
     churn: churn.reports,
   });
   sendJson(res, 200, { ...report, rows_read: rows.length, limit_rows: ADVICE_ROWS } satisfies AdviceResponse);
+}
+
+function semanticStatus(semantic: SemanticCache | undefined, maxWrongHitRate: number): SemanticCacheStatus | null {
+  if (!semantic) return null;
+  const v = semantic.verification;
+  return {
+    entries: semantic.size,
+    max_wrong_hit_rate: maxWrongHitRate,
+    verify_sample_rate: v ? v.settings.sampleRate : null,
+    namespaces: (v?.report() ?? []).map((n) => ({
+      namespace: n.namespace,
+      threshold: n.threshold,
+      samples: n.samples,
+      samples_at_threshold: n.samplesAtThreshold,
+      wrong_hit_rate: n.wrongHitRate,
+      wrong_hit_rate_ci: n.wrongHitRateCi ? [n.wrongHitRateCi[0], n.wrongHitRateCi[1]] : null,
+    })),
+  };
 }

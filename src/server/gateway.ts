@@ -25,6 +25,8 @@ import { createResilience } from '../pipeline/resilience.js';
 import { compileRouters } from '../routing/routers/compile.js';
 import { createResponseCache, usesSemanticCache } from '../pipeline/cache.js';
 import { createSemanticCache, type SemanticCache } from '../pipeline/semantic-cache.js';
+import { loadCalibration, operatingPoint, shippedCalibrationPath } from '../cache/semantic/calibration.js';
+import { DEFAULT_SIMILARITY_THRESHOLD } from '../cache/semantic/matcher.js';
 import { recordProviderCharge } from '../pipeline/ledger.js';
 import { KNOWN_EMBEDDING_DIMS } from '../config/embedding-dims.js';
 import type { Catalog } from '../config/catalog.js';
@@ -128,11 +130,29 @@ async function chargeRecovered(recovered: RecoveredRows | undefined, governance:
 }
 
 function semanticCacheFor(semantic: Config['cache']['semantic'], catalog: Catalog, adapters: AdapterRegistry): SemanticCache {
-  const base = { threshold: semantic.threshold, maxEntries: semantic.maxEntries };
-  if (semantic.embedder === 'builtin') return createSemanticCache(base);
+  const { verify } = semantic;
+  const base = {
+    threshold: startingThreshold(semantic),
+    maxEntries: semantic.maxEntries,
+    verification: verify.enabled ? { ...verify, target: semantic.maxWrongHitRate } : undefined,
+  };
+  if (semantic.embedder === 'builtin' || semantic.embedder === 'static-use') return createSemanticCache({ ...base, local: semantic.embedder });
   const deployment = catalog.get(semantic.embedder.model)!;
   const dimensions = semantic.embedder.dimensions ?? KNOWN_EMBEDDING_DIMS[deployment.upstreamModel]!;
   return createSemanticCache({ ...base, provider: { deployment, adapters, dimensions } });
+}
+
+/** An explicit threshold, else the calibrated one for the target wrong-hit rate (0.8 for an API embedder without a calibration). */
+function startingThreshold(semantic: Config['cache']['semantic']): number {
+  if (semantic.threshold !== undefined) return semantic.threshold;
+  const local = semantic.embedder === 'builtin' || semantic.embedder === 'static-use' ? semantic.embedder : undefined;
+  const file = semantic.calibration ?? (local ? shippedCalibrationPath(local) : undefined);
+  if (file === undefined) return DEFAULT_SIMILARITY_THRESHOLD;
+  try {
+    return operatingPoint(loadCalibration(file), semantic.maxWrongHitRate).threshold;
+  } catch (err) {
+    throw new StartupError(`cache.semantic.calibration: ${(err as Error).message}`);
+  }
 }
 
 /** The config's recorded-answer mapping, keyed by the model id the emulator is asked for. */

@@ -269,7 +269,7 @@ describe('Redis cache shared by two gateway processes', () => {
 describe('semantic cache', () => {
   let semanticEnv: TestEnv;
   beforeAll(async () => {
-    semanticEnv = await startTestEnv({ config: { cache: { semantic: { enabled: true } } } });
+    semanticEnv = await startTestEnv({ config: { cache: { semantic: { enabled: true, threshold: 0.8, verify: { enabled: false } } } } });
   });
   afterAll(() => semanticEnv.close());
 
@@ -338,7 +338,9 @@ describe('semantic cache', () => {
 describe('semantic cache with an embeddings API through costwise providers', () => {
   let apiEnv: TestEnv;
   beforeAll(async () => {
-    apiEnv = await startTestEnv({ config: { cache: { semantic: { enabled: true, embedder: { model: 'text-embedding-3-small' }, threshold: 0.9 } } } });
+    apiEnv = await startTestEnv({
+      config: { cache: { semantic: { enabled: true, embedder: { model: 'text-embedding-3-small' }, threshold: 0.9, verify: { enabled: false } } } },
+    });
   });
   afterAll(() => apiEnv.close());
 

@@ -88,7 +88,7 @@ describe('configuration', () => {
       'storage.ledger.kind: "postgress" is not one of sqlite, postgres (did you mean "postgres"?)',
     ]);
     expect(problems({ ...base, cache: { semantic: { embedder: 'buitin' } } })).toEqual([
-      'cache.semantic.embedder: "buitin" is not one of builtin (did you mean "builtin"?)',
+      'cache.semantic.embedder: "buitin" is not one of builtin, static-use (did you mean "builtin"?)',
     ]);
     expect(problems({ ...base, cache: { semantic: { embedder: { modle: 'x' } } } })).toContain(
       'cache.semantic.embedder.modle: unknown key (did you mean "model"?)',

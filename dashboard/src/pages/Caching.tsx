@@ -63,6 +63,24 @@ export function Caching({ range }: { range: RangeName }) {
               {store.data.maxBytes ? ` of ${bytes(store.data.maxBytes)}` : ''}, {count(store.data.evictions)} evicted.
             </p>
           )}
+          {store.data?.semantic && store.data.semantic.namespaces.length > 0 && (
+            <table class="table" data-testid="semantic-verify">
+              <tbody>
+                {store.data.semantic.namespaces.map((n) => (
+                  <tr key={n.namespace}>
+                    <td>{n.namespace}</td>
+                    <td class="num">threshold {n.threshold.toFixed(3)}</td>
+                    <td class="num">
+                      {n.wrong_hit_rate === null || !n.wrong_hit_rate_ci
+                        ? 'no checks yet'
+                        : `wrong hits ${pct(n.wrong_hit_rate)} (95% CI ${pct(n.wrong_hit_rate_ci[0])}–${pct(n.wrong_hit_rate_ci[1])}) over ${count(n.samples_at_threshold)} checks`}
+                    </td>
+                    <td class="num">target {pct(store.data?.semantic?.max_wrong_hit_rate ?? 0)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
         </Card>
         <Card title="Prompt prefix churn" wide testId="churn">
           {!churn.data ? (

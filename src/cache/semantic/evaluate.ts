@@ -73,6 +73,8 @@ export interface EvalReport extends CurvePoint {
   readonly excluding_identical_text: CurvePoint & { readonly queries: number; readonly duplicates: number };
   readonly curve: CurvePoint[];
   readonly lookup_ms_mean: number;
+  /** Set when the threshold came from a calibration (tuned elsewhere) for a target wrong-hit rate. */
+  readonly calibrated?: { readonly file: string; readonly max_wrong_hit_rate: number };
   readonly seconds: number;
 }
 
@@ -83,12 +85,14 @@ export interface EvalOptions {
   readonly verifier?: Verifier | null;
   readonly candidates?: number;
   readonly curve?: readonly number[];
+  /** Score only the pairs labelled duplicate (GPTCache-style: every query is a paraphrase of a cached question). */
+  readonly duplicatesOnly?: boolean;
   readonly onProgress?: (done: number, total: number) => void;
 }
 
 export const DEFAULT_CURVE: readonly number[] = [0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 0.98, 1];
 
-interface Outcome {
+export interface Outcome {
   /** Similarity of the first verified candidate, or -Infinity when none. */
   readonly sim: number;
   readonly own: boolean;
@@ -97,7 +101,7 @@ interface Outcome {
   readonly identicalHit: boolean;
 }
 
-function point(outcomes: readonly Outcome[], threshold: number): CurvePoint {
+export function point(outcomes: readonly Outcome[], threshold: number): CurvePoint {
   const duplicates = outcomes.filter((o) => o.duplicate).length;
   let hits = 0;
   let correct = 0;
@@ -117,8 +121,14 @@ function point(outcomes: readonly Outcome[], threshold: number): CurvePoint {
   };
 }
 
-export async function evaluatePairs(pairs: readonly LabelledPair[], opts: EvalOptions): Promise<EvalReport> {
-  const started = performance.now();
+export interface ScoredQueries {
+  readonly outcomes: Outcome[];
+  readonly entries: number;
+  readonly lookupMs: number;
+}
+
+/** Stores every `a`, looks up every scored `b` with no threshold: one outcome per query. */
+export async function scoreQueries(pairs: readonly LabelledPair[], opts: EvalOptions): Promise<ScoredQueries> {
   const threshold = opts.threshold ?? DEFAULT_SIMILARITY_THRESHOLD;
   const split = opts.split ?? 'all';
   const matcher = new SemanticMatcher({
@@ -131,7 +141,7 @@ export async function evaluatePairs(pairs: readonly LabelledPair[], opts: EvalOp
   const idOf = new Map<string, string>();
   for (const p of pairs) if (!idOf.has(p.a)) idOf.set(p.a, String(idOf.size));
   const texts = [...idOf.keys()];
-  const scored = pairs.filter((p) => split === 'all' || splitOf(p) === split);
+  const scored = pairs.filter((p) => (split === 'all' || splitOf(p) === split) && (!opts.duplicatesOnly || p.duplicate));
   const total = texts.length + scored.length;
   const batch = 512;
   for (let i = 0; i < texts.length; i += batch) {
@@ -161,6 +171,14 @@ export async function evaluatePairs(pairs: readonly LabelledPair[], opts: EvalOp
     });
     opts.onProgress?.(texts.length + i + chunk.length, total);
   }
+  return { outcomes, entries: matcher.size(ns), lookupMs };
+}
+
+export async function evaluatePairs(pairs: readonly LabelledPair[], opts: EvalOptions): Promise<EvalReport> {
+  const started = performance.now();
+  const threshold = opts.threshold ?? DEFAULT_SIMILARITY_THRESHOLD;
+  const split = opts.split ?? 'all';
+  const { outcomes, entries, lookupMs } = await scoreQueries(pairs, opts);
   const main = point(outcomes, threshold);
   const wrong = outcomes.filter((o) => o.sim >= threshold && !(o.own && o.duplicate));
   const rest = outcomes.filter((o) => !o.identicalQuery);
@@ -176,7 +194,7 @@ export async function evaluatePairs(pairs: readonly LabelledPair[], opts: EvalOp
     split,
     embedder: opts.embedder.id,
     duplicates: outcomes.filter((o) => o.duplicate).length,
-    entries: matcher.size(ns),
+    entries,
     wrong_breakdown: {
       own_not_duplicate: wrong.filter((o) => o.own).length,
       other_pair: wrong.filter((o) => !o.own).length,
