@@ -51,7 +51,12 @@ const HEADER_V1 = 'costwise-spool v1';
 const HEADER_V2 = 'costwise-spool v2';
 const HEADER_V3 = 'costwise-spool v3';
 const HEADER_V4 = 'costwise-spool v4';
-const HEADERS: Readonly<Record<string, SpoolVersion>> = { [HEADER_V1]: 1, [HEADER_V2]: 2, [HEADER_V3]: 3, [HEADER_V4]: 4 };
+const HEADERS: ReadonlyMap<string | undefined, SpoolVersion> = new Map([
+  [HEADER_V1, 1],
+  [HEADER_V2, 2],
+  [HEADER_V3, 3],
+  [HEADER_V4, 4],
+]);
 type SpoolVersion = 1 | 2 | 3 | 4;
 
 const V2_FIELDS = [
@@ -133,7 +138,7 @@ export function readLeftovers(opts: SpoolOptions): Leftovers {
     const path = join(opts.dir, name);
     files.push(path);
     const lines = readFileSync(path, 'utf8').split('\n');
-    const version = HEADERS[lines[0]!];
+    const version = HEADERS.get(lines[0]);
     if (version === undefined) continue;
     for (let i = 1; i < lines.length; i++) {
       const text = lines[i]!;
