@@ -67,6 +67,7 @@ export function gatewayRow(i: number, mix: RowMix): LedgerRow {
     costPico: hit !== null && hit !== 'miss' ? 0 : 1_000_000 + (i % 997) * 1000,
     baselinePico: 1_200_000 + (i % 997) * 1000,
     promptCachePico: i % 3 === 0 ? 50_000 : 0,
+    promptTokensRemoved: 0,
     latencyMs: 5 + (i % 400),
     status: kind === 98 ? 500 : 200,
     stream: i % 2 === 0,

@@ -46,6 +46,7 @@ function row(i: number, t0: number, spanMs: number, total: number): LedgerRow {
     attempts: null,
     cache: null,
     promptCachePico: 0,
+    promptTokensRemoved: 0,
   };
 }
 

@@ -68,7 +68,17 @@ const ROW: LedgerRow = {
   ...{ requestId: 'req_0123456789abcdef', ts: 0, tenant: 'default', keyId: 'k1', tags: [], ingress: 'openai', endpoint: '/v1/chat/completions' },
   ...{ requestedModel: 'gpt-4.1-mini', servedModel: 'gpt-4.1-mini', provider: 'emu', latencyMs: 1, status: 200, stream: false, errorKind: null },
   ...{ inputTokens: 31, cacheReadTokens: 0, cacheWrite5mTokens: 0, cacheWrite1hTokens: 0, outputTokens: 64, reasoningTokens: 0 },
-  ...{ costPico: 114_800_000, baselinePico: 114_800_000, promptCachePico: 0, route: 'requested', technique: null, parentId: null, attempts: null, cache: null },
+  ...{
+    costPico: 114_800_000,
+    baselinePico: 114_800_000,
+    promptCachePico: 0,
+    promptTokensRemoved: 0,
+    route: 'requested',
+    technique: null,
+    parentId: null,
+    attempts: null,
+    cache: null,
+  },
 };
 
 async function sequence<T>(n: number, run: () => Promise<T>): Promise<T[]> {

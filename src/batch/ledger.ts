@@ -61,6 +61,7 @@ export function recordBatchItem(store: DurableStore, r: NativeRow, now: number):
     costPico: r.charge.costPico,
     baselinePico: r.charge.baselinePico,
     promptCachePico: r.charge.promptCachePico,
+    promptTokensRemoved: 0,
     latencyMs: Math.max(0, now - (r.batch.inProgressAt ?? r.batch.createdAt)),
     status: 200,
     stream: false,

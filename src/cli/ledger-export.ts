@@ -32,6 +32,7 @@ const COLUMNS: ReadonlyArray<readonly [string, (r: LedgerRow) => Cell]> = [
   ['cost_usd', (r) => formatUsd(r.costPico)],
   ['baseline_usd', (r) => formatUsd(r.baselinePico)],
   ['prompt_cache_saving_usd', (r) => formatUsd(r.promptCachePico)],
+  ['prompt_tokens_removed', (r) => r.promptTokensRemoved],
   ['latency_ms', (r) => r.latencyMs],
   ['status', (r) => r.status],
   ['stream', (r) => r.stream],

@@ -13,6 +13,11 @@ export const promptOptimizationPoliciesSchema = z.strictObject({
   elideToolResults: z.strictObject({ olderThanSteps: z.number().int().min(1) }).optional(),
   /** Lossy, opt-in: a message above `maxTokens` (not the last) keeps its head and tail, when that pays. */
   capMessageTokens: z.strictObject({ maxTokens: z.number().int().min(64) }).optional(),
+  /**
+   * Lossy, opt-in: the prompt keeps within `maxTokens` by dropping the oldest messages between the
+   * first and the last turns (system and tools always kept), when that pays.
+   */
+  historyBudget: z.strictObject({ maxTokens: z.number().int().min(256) }).optional(),
 });
 
 export const promptOptimizationModeSchema = z.union([z.literal('off'), z.literal('lossless'), promptOptimizationPoliciesSchema]);

@@ -38,6 +38,7 @@ export function recordLedger(ctx: RequestContext, store: DurableStore, outcome: 
       parentId: null,
       attempts: ctx.attempts ?? null,
       cache: ctx.cacheResult ?? null,
+      promptTokensRemoved: ctx.promptTokensRemoved ?? 0,
     }),
   );
 }
@@ -84,6 +85,7 @@ export function recordSubCall(ctx: RequestContext, store: DurableStore, call: Su
       parentId: ctx.requestId,
       attempts: null,
       cache: null,
+      promptTokensRemoved: 0,
     }),
   );
 }
@@ -127,6 +129,7 @@ export function recordProviderCharge(store: DurableStore, c: ProviderCharge): vo
       parentId: c.resource,
       attempts: null,
       cache: null,
+      promptTokensRemoved: 0,
     }),
   );
 }
@@ -179,6 +182,7 @@ export function ledgerRow(r: LedgerRowInput): LedgerRow {
     costPico: r.charge.costPico,
     baselinePico: r.charge.baselinePico,
     promptCachePico: r.charge.promptCachePico,
+    promptTokensRemoved: r.promptTokensRemoved,
     latencyMs: r.latencyMs,
     status: r.status,
     stream: r.stream,

@@ -1,17 +1,19 @@
 // Stage: prompt optimisation, before prompt-cache planning. It picks the route's mode
 // (`promptOptimization.rules`, else `.mode`) and rewrites the request without changing its content
-// (src/promptcache/optimize); with `elideToolResults`, old tool results become stubs, and with
-// `capMessageTokens` an oversized message keeps its head and tail, each when the elision gate finds
-// that the tokens removed outweigh the cache reads lost (what the planner believes is cached). The tokens removed are counted with the routed model's
-// tokenizer; pricing adds them back to the baseline, so the saving shows on the ledger row,
-// attributed to `prompt_optimization` when no other technique moved the request.
+// (src/promptcache/optimize). The lossy policies are opt-in: with `elideToolResults`, old tool
+// results become stubs; with `capMessageTokens`, an oversized message keeps its head and tail; with
+// `historyBudget`, the oldest messages between the first and the last turns are dropped until the
+// prompt fits. Each applies only when the elision gate finds that the tokens removed outweigh the
+// cache reads lost (what the planner believes is cached). The tokens removed are counted with the
+// routed model's tokenizer; pricing adds them back to the baseline, and the ledger row keeps them
+// (`promptTokensRemoved`), attributed to `prompt_optimization` when no other technique moved the request.
 import type { CanonicalRequest } from '../core/canonical.js';
 import type { Config } from '../config/schema.js';
 import type { Deployment } from '../config/catalog.js';
 import type { PromptOptimizationMode, PromptOptimizationPolicies } from '../config/prompt-optimization-schema.js';
 import { blockEnds, blocksOfRequest, hasCallerCacheControl, isClaudeModel } from '../promptcache/index.js';
 import { unitPrices } from '../promptcache/cost-model.js';
-import { capMessageTokens, elideOldToolResults, elisionNetPico, optimizeLossless, type Elision } from '../promptcache/optimize/index.js';
+import { capMessageTokens, elideOldToolResults, elisionNetPico, keepHistoryBudget, optimizeLossless, type Elision } from '../promptcache/optimize/index.js';
 import type { RequestFeatures } from '../routing/policy/features.js';
 import { compileMatch } from '../routing/policy/rules.js';
 import { countCanonicalInputTokens, countTextTokens } from '../tokens/count.js';
@@ -40,13 +42,15 @@ export function promptOptimizeStage(opt: PromptOptimization, planning: PromptCac
       const policies = mode === 'lossless' ? LOSSLESS : mode;
       const before = ctx.request;
       let after = policies.lossless ? optimizeLossless(before, { cachedPrefix: policies.cachedPrefix }) : before;
-      const lossy = policies.elideToolResults !== undefined || policies.capMessageTokens !== undefined;
+      const lossy = policies.elideToolResults !== undefined || policies.capMessageTokens !== undefined || policies.historyBudget !== undefined;
       if (lossy && (policies.cachedPrefix === 'optimize' || !hasCallerCacheControl(after))) {
         const count = (text: string): number => countTextTokens(text, d.upstreamModel);
         const elide = policies.elideToolResults;
         if (elide) after = ifItPays(after, elideOldToolResults(after, elide.olderThanSteps, count), d, ctx, planning);
         const capAt = policies.capMessageTokens;
         if (capAt) after = ifItPays(after, capMessageTokens(after, capAt.maxTokens, count), d, ctx, planning);
+        const budget = policies.historyBudget;
+        if (budget) after = ifItPays(after, keepHistoryBudget(after, budget.maxTokens, count), d, ctx, planning);
       }
       if (after !== before) {
         const removed = countCanonicalInputTokens(before, d.upstreamModel) - countCanonicalInputTokens(after, d.upstreamModel);

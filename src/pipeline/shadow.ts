@@ -121,6 +121,7 @@ export class ShadowEvaluator {
         parentId: ctx.requestId,
         attempts: null,
         cache: null,
+        promptTokensRemoved: 0,
       }),
     );
   }

@@ -140,6 +140,8 @@ export interface StoredLedgerRow {
   costPico: number;
   baselinePico: number;
   promptCachePico: number;
+  /** Input tokens prompt optimisation removed (the served model's tokenizer); 0 when none. */
+  promptTokensRemoved: number;
   latencyMs: number;
   /** HTTP status returned to the caller. */
   status: number;

@@ -83,6 +83,7 @@ export type RowTuple = [
   attempts: LedgerAttempt[] | null,
   cache: string | null,
   promptCachePico: number,
+  promptTokensRemoved: number,
 ];
 
 export function toTuple(r: LedgerRow): RowTuple {
@@ -115,6 +116,7 @@ export function toTuple(r: LedgerRow): RowTuple {
     r.attempts,
     r.cache,
     r.promptCachePico,
+    r.promptTokensRemoved,
   ];
 }
 
@@ -149,6 +151,7 @@ export function fromTuple(t: RowTuple): LedgerRow {
     attempts,
     cache,
     promptCachePico,
+    promptTokensRemoved,
   ] = t;
   return {
     requestId,
@@ -179,6 +182,7 @@ export function fromTuple(t: RowTuple): LedgerRow {
     attempts,
     cache,
     promptCachePico,
+    promptTokensRemoved,
   };
 }
 

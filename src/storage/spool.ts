@@ -45,10 +45,19 @@ export interface SpoolOptions {
 
 // v1: each line a row object. v2: each line a JSON array in V2_FIELDS order (half the cost of an
 // object). v3: each line the row's RowTuple (ledger-worker-protocol.ts), the codec the ledger worker
-// uses. Files of the older versions, left by an earlier build, are still read.
+// uses. v4: the same, with promptTokensRemoved appended to the tuple. Files of the older versions,
+// left by an earlier build, are still read; their rows removed no prompt tokens.
 const HEADER_V1 = 'costwise-spool v1';
 const HEADER_V2 = 'costwise-spool v2';
 const HEADER_V3 = 'costwise-spool v3';
+const HEADER_V4 = 'costwise-spool v4';
+const HEADERS: ReadonlyMap<string | undefined, SpoolVersion> = new Map([
+  [HEADER_V1, 1],
+  [HEADER_V2, 2],
+  [HEADER_V3, 3],
+  [HEADER_V4, 4],
+]);
+type SpoolVersion = 1 | 2 | 3 | 4;
 
 const V2_FIELDS = [
   'requestId',
@@ -91,9 +100,12 @@ function fromV2(values: readonly unknown[]): LedgerRow {
   return row as unknown as LedgerRow;
 }
 
-function rowOf(version: 1 | 2 | 3, parsed: unknown): LedgerRow {
-  if (version === 3) return fromTuple(parsed as RowTuple);
-  return version === 2 ? fromV2(parsed as unknown[]) : (parsed as LedgerRow);
+function rowOf(version: SpoolVersion, parsed: unknown): LedgerRow {
+  if (version === 4) return fromTuple(parsed as RowTuple);
+  if (version === 3) return fromTuple([...(parsed as unknown[]), 0] as RowTuple);
+  const row = version === 2 ? fromV2(parsed as unknown[]) : (parsed as LedgerRow);
+  row.promptTokensRemoved = 0;
+  return row;
 }
 
 function defaultIsRunning(pid: number): boolean {
@@ -126,8 +138,8 @@ export function readLeftovers(opts: SpoolOptions): Leftovers {
     const path = join(opts.dir, name);
     files.push(path);
     const lines = readFileSync(path, 'utf8').split('\n');
-    const version = lines[0] === HEADER_V3 ? 3 : lines[0] === HEADER_V2 ? 2 : lines[0] === HEADER_V1 ? 1 : null;
-    if (version === null) continue;
+    const version = HEADERS.get(lines[0]);
+    if (version === undefined) continue;
     for (let i = 1; i < lines.length; i++) {
       const text = lines[i]!;
       if (text === '') continue;
@@ -160,7 +172,7 @@ export function openSpool(opts: SpoolOptions): LedgerSpool {
   const open = (): void => {
     path = join(opts.dir, `${process.pid}-${Date.now()}${String(generation++).padStart(3, '0')}.spool`);
     fd = openSync(path, 'a');
-    const header = `${HEADER_V3}\n`;
+    const header = `${HEADER_V4}\n`;
     writeSync(fd, header);
     bytes = header.length;
   };

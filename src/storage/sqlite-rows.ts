@@ -46,6 +46,7 @@ export interface DbRow {
   attempts: string | null;
   cache: string | null;
   prompt_cache_pico: number;
+  prompt_tokens_removed: number;
 }
 
 const STRING_FIELDS = ['requestId', 'tenant', 'keyId', 'ingress', 'endpoint', 'requestedModel', 'servedModel', 'provider', 'route'] as const;
@@ -60,6 +61,7 @@ const INTEGER_FIELDS = [
   'costPico',
   'baselinePico',
   'promptCachePico',
+  'promptTokensRemoved',
   'status',
 ] as const;
 
@@ -99,6 +101,7 @@ function isValid(r: LedgerRow): boolean {
     !Number.isSafeInteger(r.costPico) ||
     !Number.isSafeInteger(r.baselinePico) ||
     !Number.isSafeInteger(r.promptCachePico) ||
+    !Number.isSafeInteger(r.promptTokensRemoved) ||
     !Number.isSafeInteger(r.status)
   )
     return false;
@@ -195,6 +198,7 @@ export function encode(row: LedgerRow): QueuedRow {
       row.attempts === null ? null : JSON.stringify(row.attempts),
       row.cache,
       row.promptCachePico,
+      row.promptTokensRemoved,
     ],
     tags: row.tags.length === 0 ? [] : row.tags.length === 1 ? [row.tags[0]!] : [...new Set(row.tags)],
     hour: Math.floor(row.ts / HOUR_MS),
@@ -249,5 +253,6 @@ export function decode(r: DbRow): LedgerRow {
     attempts: r.attempts === null ? null : (JSON.parse(r.attempts) as LedgerAttempt[]),
     cache: r.cache,
     promptCachePico: r.prompt_cache_pico,
+    promptTokensRemoved: r.prompt_tokens_removed,
   };
 }

@@ -113,14 +113,16 @@ export const MIGRATIONS: readonly string[] = [
    CREATE INDEX ledger_cache ON ledger (cache, ts) WHERE cache IS NOT NULL;
    CREATE INDEX ledger_fallback ON ledger (ts) WHERE instr(route, 'fallback:') > 0;
    CREATE INDEX ledger_escalated ON ledger (ts) WHERE instr(route, ':escalated') > 0;`,
+  // Prompt optimisation: the input tokens it removed from the request (its dollars are in the baseline).
+  `ALTER TABLE ledger ADD COLUMN prompt_tokens_removed INTEGER NOT NULL DEFAULT 0;`,
 ];
 
 /** The ledger columns a row is written and read with, in the order of `encode` (sqlite-rows.ts). */
 export const COLUMNS = `request_id, ts, tenant, key_id, tags, ingress, endpoint, requested_model, served_model,
   provider, input_tokens, cache_read_tokens, cache_write_5m_tokens, cache_write_1h_tokens,
   output_tokens, reasoning_tokens, cost_pico, baseline_pico, latency_ms, status, stream, error_kind,
-  route, technique, parent_id, attempts, cache, prompt_cache_pico`;
-export const COLUMN_COUNT = 28;
+  route, technique, parent_id, attempts, cache, prompt_cache_pico, prompt_tokens_removed`;
+export const COLUMN_COUNT = 29;
 
 /** Summed per bucket, in this order, by the rollup and by every spend query arm. */
 export const SUMS = [

@@ -27,6 +27,11 @@ export interface LedgerRow {
   baselinePico: number;
   /** The part of baseline − cost that prompt caching saved (no-cache cost − cost on the served model). */
   promptCachePico: number;
+  /**
+   * Input tokens prompt optimisation removed before the request went upstream (counted with the
+   * served model's tokenizer); 0 when it did not run or removed nothing.
+   */
+  promptTokensRemoved: number;
   latencyMs: number;
   /** HTTP status returned to the caller. */
   status: number;

@@ -36,6 +36,7 @@ function row(id: string, overrides: Partial<LedgerRow> = {}): LedgerRow {
     costPico: 1_000_000,
     baselinePico: 1_000_000,
     promptCachePico: 0,
+    promptTokensRemoved: 0,
     latencyMs: 10,
     status: 200,
     stream: false,

@@ -30,6 +30,7 @@ function row(i: number): LedgerRow {
     costPico: (i + 1) * 1000,
     baselinePico: (i + 1) * 1000,
     promptCachePico: 0,
+    promptTokensRemoved: 0,
     latencyMs: i + 1,
     status: 200,
     stream: false,

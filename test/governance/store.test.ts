@@ -210,6 +210,7 @@ describe('SQLite governance store', () => {
       costPico: 5,
       baselinePico: 5,
       promptCachePico: 0,
+      promptTokensRemoved: 0,
       latencyMs: 1,
       status: 200,
       stream: false,

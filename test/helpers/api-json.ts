@@ -28,6 +28,7 @@ export const LedgerRowJson = z.object({
   costPico: z.number(),
   baselinePico: z.number(),
   promptCachePico: z.number(),
+  promptTokensRemoved: z.number(),
   latencyMs: z.number(),
   status: z.number(),
   stream: z.boolean(),

@@ -159,6 +159,8 @@ describe.each(BACKENDS)('the ledger commands on a %s ledger', (backend) => {
     const all = csvRecords(await ok(['ledger', 'export', '--config', config]));
     expect(all.rows.map((r) => r['request_id'])).not.toContain('old0');
     expect(all.rows[0]!['request_id']).toBe('recent');
+    expect(all.rows[0]!['prompt_tokens_removed']).toBe('3'); // the seeded row's, through the ledger
+    expect(all.rows.slice(1).every((r) => r['prompt_tokens_removed'] === '0')).toBe(true); // no prompt optimisation configured
     expect(all.rows).toHaveLength(17);
     // Everything /api/spend counts = what is exported + the pruned rows, to the pico-dollar.
     expect(usdToPico((await spend('group_by=model')).total.cost_usd)).toBe(all.costPico + OLD_COST);
@@ -226,7 +228,7 @@ describe.each(BACKENDS)('the ledger commands on a %s ledger', (backend) => {
     );
     expect(usdToPico((await spend('group_by=key')).total.cost_usd)).toBe(before);
     expect(await ok(['ledger', 'export', '--config', config])).toBe(
-      'time,request_id,parent_id,tenant,key_id,tags,ingress,endpoint,requested_model,served_model,provider,input_tokens,cache_read_tokens,cache_write_5m_tokens,cache_write_1h_tokens,output_tokens,reasoning_tokens,cost_usd,baseline_usd,prompt_cache_saving_usd,latency_ms,status,stream,error_kind,route,technique,cache,attempts\r\n',
+      'time,request_id,parent_id,tenant,key_id,tags,ingress,endpoint,requested_model,served_model,provider,input_tokens,cache_read_tokens,cache_write_5m_tokens,cache_write_1h_tokens,output_tokens,reasoning_tokens,cost_usd,baseline_usd,prompt_cache_saving_usd,prompt_tokens_removed,latency_ms,status,stream,error_kind,route,technique,cache,attempts\r\n',
     );
   });
 });

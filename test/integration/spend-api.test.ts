@@ -45,6 +45,7 @@ describe.each(BACKENDS)('spend API at budget scale on %s', (backend) => {
         attempts: null,
         cache: null,
         promptCachePico: 0,
+        promptTokensRemoved: 0,
       });
     }
     const body = await fetchJson(`${env.gateway.url}/api/spend?group_by=tag`, SpendPage);

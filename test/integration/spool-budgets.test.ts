@@ -50,6 +50,7 @@ function row(requestId: string, keyId: string, costPico: number, extra: Partial<
     costPico,
     baselinePico: costPico,
     promptCachePico: 0,
+    promptTokensRemoved: 0,
     latencyMs: 5,
     status: 200,
     stream: false,

@@ -80,6 +80,7 @@ function row(o: Partial<LedgerRow>): LedgerRow {
     costPico: 0,
     baselinePico: 0,
     promptCachePico: 0,
+    promptTokensRemoved: 0,
     latencyMs: 5,
     status: 200,
     stream: false,

@@ -31,6 +31,7 @@ function row(requestId: string): LedgerRow {
     costPico: 12_000_000,
     baselinePico: 12_000_000,
     promptCachePico: 0,
+    promptTokensRemoved: 4,
     latencyMs: 1.5,
     status: 200,
     stream: false,
@@ -71,7 +72,7 @@ describe('ledger spool', () => {
     expect(readdirSync(dir)).toEqual([]);
   });
 
-  it('reads the spool files an earlier build left: v1 row objects and v2 arrays in their own field order', () => {
+  it('reads the spool files an earlier build left: v1 row objects, v2 arrays in their own field order, v3 tuples', () => {
     const dir = mkdtempSync(join(tmpdir(), 'costwise-spool-'));
     const r = row('old');
     const v2 = [
@@ -104,12 +105,18 @@ describe('ledger spool', () => {
       r.attempts,
       r.cache,
     ];
-    writeFileSync(join(dir, '999999991-1.spool'), `costwise-spool v1\n${JSON.stringify({ ...r, requestId: 'v1' })}\n`);
+    // v3: the RowTuple before promptTokensRemoved was appended to it.
+    const v3 = [...v2.slice(0, 18), r.latencyMs, r.status, r.stream, r.errorKind, r.route, r.technique, r.parentId, r.attempts, r.cache, r.promptCachePico];
+    const { promptTokensRemoved: _, ...v1 } = r;
+    writeFileSync(join(dir, '999999991-1.spool'), `costwise-spool v1\n${JSON.stringify({ ...v1, requestId: 'v1' })}\n`);
     writeFileSync(join(dir, '999999992-1.spool'), `costwise-spool v2\n${JSON.stringify(['v2', ...v2.slice(1)])}\n`);
+    writeFileSync(join(dir, '999999993-1.spool'), `costwise-spool v3\n${JSON.stringify(['v3', ...v3.slice(1)])}\n`);
     const left = readLeftovers({ dir, isRunning: () => false });
+    // Rows of the older versions removed no prompt tokens.
     expect(left.rows).toEqual([
-      { ...r, requestId: 'v1' },
-      { ...r, requestId: 'v2' },
+      { ...r, requestId: 'v1', promptTokensRemoved: 0 },
+      { ...r, requestId: 'v2', promptTokensRemoved: 0 },
+      { ...r, requestId: 'v3', promptTokensRemoved: 0 },
     ]);
   });
 

@@ -42,6 +42,7 @@ export function row(overrides: Partial<LedgerRow> = {}): LedgerRow {
     attempts: null,
     cache: null,
     promptCachePico: 0,
+    promptTokensRemoved: 3,
     ...overrides,
   };
 }

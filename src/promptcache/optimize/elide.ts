@@ -52,7 +52,8 @@ export function elideOldToolResults(req: CanonicalRequest, keepSteps: number, co
   return { request: { ...req, messages }, removedTokens: removed, firstEditAt, elided };
 }
 
-function partText(p: ContentPart): string {
+/** The text of a part as the token counts of elide.ts, cap-message.ts and history-budget.ts see it. */
+export function partText(p: ContentPart): string {
   switch (p.type) {
     case 'text':
     case 'thinking':

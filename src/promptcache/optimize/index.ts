@@ -7,3 +7,4 @@ export { evaluateLossless, type OptimizeEvalRow, type OptimizeEvalTotals } from 
 export { elideOldToolResults, type Elision } from './elide.js';
 export { elisionNetPico, type ElisionCase } from './elision-gate.js';
 export { capMessageTokens } from './cap-message.js';
+export { keepHistoryBudget } from './history-budget.js';

@@ -44,6 +44,7 @@ export function snapshot(row: LedgerRow): QueuedRow {
       row.attempts === null ? null : JSON.stringify(row.attempts),
       row.cache,
       row.promptCachePico,
+      row.promptTokensRemoved,
     ],
     tags: row.tags.length === 0 ? [] : row.tags.length === 1 ? [row.tags[0]!] : [...new Set(row.tags)],
   };
@@ -96,6 +97,7 @@ export interface PgRow {
   attempts: string | null;
   cache: string | null;
   prompt_cache_pico: string;
+  prompt_tokens_removed: string;
 }
 
 export function decode(r: PgRow): LedgerRow {
@@ -128,6 +130,7 @@ export function decode(r: PgRow): LedgerRow {
     attempts: r.attempts === null ? null : (JSON.parse(r.attempts) as LedgerAttempt[]),
     cache: r.cache,
     promptCachePico: Number(r.prompt_cache_pico),
+    promptTokensRemoved: Number(r.prompt_tokens_removed),
   };
 }
 

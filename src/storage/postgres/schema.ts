@@ -208,6 +208,9 @@ export const MIGRATIONS: readonly string[] = [
    END $$;
    ALTER TABLE spend_daily SET (fillfactor = 90);
    CLUSTER spend_daily USING spend_daily_pkey;`,
+  // Prompt optimisation: the input tokens it removed from the request (its dollars are in the
+  // baseline). A constant default: no table rewrite.
+  `ALTER TABLE ledger ADD COLUMN prompt_tokens_removed bigint NOT NULL DEFAULT 0;`,
 ];
 
 /** The ledger columns a row is written and read with, in the order of `snapshot` (postgres/rows.ts). */
@@ -240,6 +243,7 @@ export const COLUMNS = [
   'attempts',
   'cache',
   'prompt_cache_pico',
+  'prompt_tokens_removed',
 ] as const;
 
 /** PostgreSQL type each entry of COLUMNS travels as in a batch (stream: 0 or 1, stored as boolean). */
@@ -272,6 +276,7 @@ export const COLUMN_TYPES: Record<(typeof COLUMNS)[number], 'text' | 'int8' | 'f
   attempts: 'text',
   cache: 'text',
   prompt_cache_pico: 'int8',
+  prompt_tokens_removed: 'int8',
 };
 
 /** Summed per rollup cell, in this order, by the batch write and by the spend queries. */
