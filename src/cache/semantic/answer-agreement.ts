@@ -2,6 +2,7 @@
 // right semantic hit from a wrong one. In order: equal after normalising case, punctuation and
 // whitespace; else, when both state a short final answer (a choice letter, a number, yes/no), those
 // must be equal; else the two answers' embeddings must be at least `minSimilarity` apart.
+import { extractChoice, extractNumber } from '../../routing/cascade/extract.js';
 import type { BuiltinEmbedder } from './builtin-embedder.js';
 
 export interface AgreementOptions {
@@ -19,19 +20,22 @@ export function normaliseAnswer(text: string): string {
     .trim();
 }
 
-const CHOICE = /\b(?:answer|option|choice)\s*(?:is|:)?\s*\(?([a-e])\)?(?![\p{L}])/iu;
 const YES_NO = /^(yes|no)\b/i;
-const LAST_NUMBER = /(-?\d[\d,]*(?:\.\d+)?)(?!.*\d)/s;
+/** Past this length the last number of an answer is rarely its answer (a worked explanation). */
+const MAX_NUMBER_ANSWER_CHARS = 400;
 
-/** A short final answer stated in the text: a choice letter, a leading yes/no, or the last number. */
+/**
+ * A short final answer stated in the text: a choice letter or final number as the cascade's
+ * checks extract them (routing/cascade/extract.ts), or a leading yes/no.
+ */
 export function extractAnswer(text: string): string | undefined {
-  const choice = CHOICE.exec(text);
-  if (choice) return 'choice:' + choice[1]!.toLowerCase();
+  const choice = extractChoice(text);
+  if (choice !== undefined) return 'choice:' + choice.toLowerCase();
   const yn = YES_NO.exec(text.trim());
   if (yn) return 'yn:' + yn[1]!.toLowerCase();
-  const num = LAST_NUMBER.exec(text);
-  if (num && text.length < 400) return 'num:' + num[1]!.replace(/,/g, '');
-  return undefined;
+  if (text.length >= MAX_NUMBER_ANSWER_CHARS) return undefined;
+  const num = extractNumber(text);
+  return num === undefined ? undefined : 'num:' + num;
 }
 
 export function answersAgree(cached: string, fresh: string, opts: AgreementOptions): Agreement {
