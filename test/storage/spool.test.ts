@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openSpool, readLeftovers } from '../../src/storage/spool.js';
+import { toTuple } from '../../src/storage/ledger-worker-protocol.js';
 import type { LedgerRow } from '../../src/storage/types.js';
 
 const DIST_SPOOL = resolve(import.meta.dirname, '../../dist/src/storage/spool.js');
@@ -105,8 +106,8 @@ describe('ledger spool', () => {
       r.attempts,
       r.cache,
     ];
-    // v3: the RowTuple before promptTokensRemoved was appended to it.
-    const v3 = [...v2.slice(0, 18), r.latencyMs, r.status, r.stream, r.errorKind, r.route, r.technique, r.parentId, r.attempts, r.cache, r.promptCachePico];
+    // v3: today's RowTuple before promptTokensRemoved was appended to it.
+    const v3 = toTuple(r).slice(0, -1);
     const { promptTokensRemoved: _, ...v1 } = r;
     writeFileSync(join(dir, '999999991-1.spool'), `costwise-spool v1\n${JSON.stringify({ ...v1, requestId: 'v1' })}\n`);
     writeFileSync(join(dir, '999999992-1.spool'), `costwise-spool v2\n${JSON.stringify(['v2', ...v2.slice(1)])}\n`);
