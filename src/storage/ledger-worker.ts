@@ -5,7 +5,16 @@
 // handshake, so a failure to load it (native module, missing file) is reported to the waiting main
 // thread instead of leaving it to time out.
 import { parentPort, workerData } from 'node:worker_threads';
-import { errorText, fromTuple, type FromWorker, type LedgerWorkerData, type RequestValue, type StartReply, type ToWorker } from './ledger-worker-protocol.js';
+import {
+  errorText,
+  fromTuple,
+  type FromWorker,
+  type LedgerWorkerData,
+  type RequestValue,
+  type RowTuple,
+  type StartReply,
+  type ToWorker,
+} from './ledger-worker-protocol.js';
 import type { DurableStore, LedgerRow } from './types.js';
 
 const data = workerData as LedgerWorkerData;
@@ -83,7 +92,7 @@ if (opened !== null) {
       case 'rows': {
         // The store logs and drops an invalid row (the main thread validated it, but the caller may
         // have changed it since); it is handled, not queued, or the main thread would keep it forever.
-        const rows = message.rows.map(fromTuple);
+        const rows = (JSON.parse(message.json) as RowTuple[]).map(fromTuple);
         const queued = rows.reduce((n, row) => (isInvalid(row) ? n : n + 1), 0);
         batches.push({ seq: message.seq, queued });
         for (const row of rows) store.appendLedger(row);

@@ -12,11 +12,11 @@
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LedgerRow } from './types.js';
-import { fromTuple, toTuple, type RowTuple } from './ledger-worker-protocol.js';
+import { fromTuple, type RowTuple } from './ledger-worker-protocol.js';
 
 export interface LedgerSpool {
-  /** Queues the row for this turn's write; its sequence number (1, 2, …). */
-  append(row: LedgerRow): number;
+  /** Queues a row's line, its `tupleJson` (ledger-worker-protocol.ts), for this turn's write; its sequence number (1, 2, …). */
+  append(tupleJson: string): number;
   /** Resolves once every row appended so far is in the file; undefined when they already are. */
   durable(): Promise<void> | undefined;
   /** Every row up to `seq` is in the ledger. */
@@ -89,10 +89,6 @@ const V2_FIELDS = [
   'attempts',
   'cache',
 ] as const satisfies ReadonlyArray<keyof LedgerRow>;
-
-function line(r: LedgerRow): string {
-  return `${JSON.stringify(toTuple(r))}\n`;
-}
 
 function fromV2(values: readonly unknown[]): LedgerRow {
   const row: Record<string, unknown> = {};
@@ -206,8 +202,8 @@ export function openSpool(opts: SpoolOptions): LedgerSpool {
     get path() {
       return path;
     },
-    append(row) {
-      lines += line(row);
+    append(tupleJson) {
+      lines += tupleJson + '\n';
       if (turn === null) {
         let resolve!: () => void;
         const promise = new Promise<void>((res) => (resolve = res));

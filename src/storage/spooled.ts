@@ -6,6 +6,7 @@
 // also `recovered`, for the budgets (server/spool-budgets.ts): with `holdLeftovers`, their files
 // stay until `recovered.settled()`, so a start that fails before the budgets have them ships them
 // again next time.
+import { tupleJson } from './ledger-worker-protocol.js';
 import { openSpool, readLeftovers } from './spool.js';
 import type { DurableStore, LedgerRow } from './types.js';
 
@@ -74,14 +75,21 @@ export async function openSpooledStore(inner: DurableStore, opts: SpooledStoreOp
   return {
     recovered,
     appendLedger(row: LedgerRow): void {
+      let json: string | undefined;
+      try {
+        json = tupleJson(row); // the spool's line, and the form the ledger worker takes the row in
+      } catch {
+        inner.appendLedger(row); // a row JSON cannot hold: the store reports it
+        return;
+      }
       if (!spoolBroken) {
         try {
-          appended = spool.append(row);
+          appended = spool.append(json);
         } catch (err) {
-          broken(err); // a row JSON cannot hold: the store reports it too
+          broken(err);
         }
       }
-      inner.appendLedger(row);
+      inner.appendLedger(row, json);
     },
     durable: () => spool.durable(),
     flush: confirm,

@@ -106,8 +106,11 @@ export interface PruneStep {
 
 /** Durable store: ledger now; keys and batch jobs later. */
 export interface DurableStore {
-  /** Queues a row; rows are written in batches off the hot path. Never throws. */
-  appendLedger(row: LedgerRow): void;
+  /**
+   * Queues a row; rows are written in batches off the hot path. Never throws. `tupleJson`, when the
+   * caller has it already (the spool's line), is `tupleJson(row)` (ledger-worker-protocol.ts).
+   */
+  appendLedger(row: LedgerRow, tupleJson?: string): void;
   /**
    * Resolves once the rows appended so far would survive the process being killed (a spooled
    * store: on local disk); undefined when they already would, or the store makes no such promise.

@@ -1,12 +1,11 @@
 // The gateway's durable store: SQLite in a worker thread (ledger-worker.ts), so that no ledger
 // write blocks the event loop that serves requests.
 //
-// Main thread, per row: appendLedger validates the row and pushes it onto an array — no clone, no
-// message, no database call. Every `postIntervalMs` (or on the next turn once `postBatch` rows are
-// waiting) the whole array goes to the worker in ONE postMessage, each row as a tuple of its fields
-// (RowTuple: cheaper to clone than the object). The row is therefore captured when it is posted,
-// not when it is appended: a caller must not change a row after appending it (the in-thread store
-// snapshots on append).
+// Main thread, per row: appendLedger validates the row and keeps it as the JSON text of its tuple
+// (RowTuple; a spooled row comes with that text, the spool's line) — no clone, no message, no
+// database call. Every `postIntervalMs` (or on the next turn once `postBatch` rows are waiting) the
+// rows go to the worker in ONE postMessage, as one JSON array: a single string clones for a
+// fraction of the cost of the tuples. The row is captured when it is appended.
 //
 // Requests (flush, spend, ledgerRows, dashboard, prune, close) first post the waiting rows, then a message with an id;
 // the worker answers each id in order, so a query sees every row appended before it.
@@ -30,16 +29,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
-import {
-  errorText,
-  toTuple,
-  type FromWorker,
-  type LedgerWorkerData,
-  type Request,
-  type RequestValue,
-  type RowTuple,
-  type StartReply,
-} from './ledger-worker-protocol.js';
+import { errorText, tupleJson, type FromWorker, type LedgerWorkerData, type Request, type RequestValue, type StartReply } from './ledger-worker-protocol.js';
 import { invalidReason, loggedRequestId, rejectionLog } from './sqlite-rows.js';
 import type { DurableStore, LedgerRow, PruneStep, SpendBucket, SpendQuery } from './types.js';
 import type { DashboardQuery, DashboardResult } from './dashboard-types.js';
@@ -72,8 +62,8 @@ export interface WorkerSqliteStoreOptions {
 }
 
 type Pending = { message: Request; resolve: (value: RequestValue) => void; reject: (err: Error) => void; timer: NodeJS.Timeout };
-/** Posted rows not yet confirmed written; `seq` numbers the last of them. */
-type Batch = { seq: number; rows: RowTuple[] };
+/** Posted rows not yet confirmed written: `count` rows as a JSON array; `seq` numbers the last of them. */
+type Batch = { seq: number; count: number; json: string };
 
 const RESTART_WINDOW_MS = 60_000;
 const MAX_RESTART_DELAY_MS = 5_000;
@@ -89,7 +79,7 @@ export function openWorkerSqliteStore(opts: WorkerSqliteStoreOptions): DurableSt
   const reject = rejectionLog(log);
   let worker: Worker | null = startWorker(opts); // null while a crashed worker is being replaced
 
-  let waiting: LedgerRow[] = [];
+  let waiting: string[] = []; // each row's tupleJson
   let unconfirmed: Batch[] = []; // oldest first
   let posted = 0; // sequence number of the last row posted
   let confirmed = 0; // every row up to this sequence number is written
@@ -189,7 +179,7 @@ export function openWorkerSqliteStore(opts: WorkerSqliteStoreOptions): DurableSt
     worker = next;
     attach(next);
     try {
-      for (const batch of unconfirmed) next.postMessage({ type: 'rows', seq: batch.seq, rows: batch.rows });
+      for (const batch of unconfirmed) next.postMessage({ type: 'rows', seq: batch.seq, count: batch.count, json: batch.json });
     } catch (err) {
       // Cannot happen for rows that were posted once; if it does, the next crash or close() reports them.
       log(`costwise: ledger rows could not be re-sent to the new ledger worker: ${errorText(err)}`);
@@ -232,32 +222,19 @@ export function openWorkerSqliteStore(opts: WorkerSqliteStoreOptions): DurableSt
   function postWaiting(): void {
     clearTimers();
     if (waiting.length === 0 || state === 'failed' || worker === null) return;
-    const rows = waiting;
+    const count = waiting.length;
+    const json = `[${waiting.join(',')}]`;
     waiting = [];
-    let tuples = new Array<RowTuple>(rows.length);
-    for (let i = 0; i < rows.length; i++) tuples[i] = toTuple(rows[i] as LedgerRow);
     try {
-      worker.postMessage({ type: 'rows', seq: posted + tuples.length, rows: tuples });
-    } catch {
-      // A row the caller changed after appending it now holds something structured clone cannot
-      // copy (a tag that is a function, say): check each row again and post the good ones.
-      const good: RowTuple[] = [];
-      for (const row of rows) {
-        const problem = invalidReason(row);
-        if (problem === null) good.push(toTuple(row));
-        else reject(row, problem);
-      }
-      try {
-        worker.postMessage({ type: 'rows', seq: posted + good.length, rows: good });
-      } catch (err) {
-        log(`costwise: ${good.length} ledger rows could not be sent to the ledger worker and are lost: ${errorText(err)}`);
-        return;
-      }
-      tuples = good;
+      worker.postMessage({ type: 'rows', seq: posted + count, count, json });
+    } catch (err) {
+      // A string always clones; should this ever fail, the rows are lost, and said so.
+      lost += count;
+      log(`costwise: ${count} ledger rows could not be sent to the ledger worker and are lost: ${errorText(err)}`);
+      return;
     }
-    if (tuples.length === 0) return;
-    posted += tuples.length;
-    unconfirmed.push({ seq: posted, rows: tuples });
+    posted += count;
+    unconfirmed.push({ seq: posted, count, json });
   }
 
   function request(message: Request): Promise<RequestValue> {
@@ -307,7 +284,7 @@ export function openWorkerSqliteStore(opts: WorkerSqliteStoreOptions): DurableSt
   }
 
   return {
-    appendLedger(row: LedgerRow): void {
+    appendLedger(row: LedgerRow, tupleJsonOfRow?: string): void {
       if (state === 'closed' || (state === 'failed' && closing !== null)) {
         droppedAfterClose += 1;
         if (droppedAfterClose === 1) log(`costwise: ledger row ${loggedRequestId(row)} appended after close was dropped`);
@@ -326,7 +303,16 @@ export function openWorkerSqliteStore(opts: WorkerSqliteStoreOptions): DurableSt
         reject(row, problem);
         return;
       }
-      waiting.push(row);
+      let json = tupleJsonOfRow;
+      if (json === undefined) {
+        try {
+          json = tupleJson(row);
+        } catch (err) {
+          reject(row, `it cannot be written as JSON (${errorText(err)})`);
+          return;
+        }
+      }
+      waiting.push(json);
       if (waiting.length >= postBatch) {
         immediate ??= setImmediate(postWaiting);
       } else if (timer === null) {

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openSpool, readLeftovers } from '../../src/storage/spool.js';
-import { toTuple } from '../../src/storage/ledger-worker-protocol.js';
+import { toTuple, tupleJson } from '../../src/storage/ledger-worker-protocol.js';
 import type { LedgerRow } from '../../src/storage/types.js';
 
 const DIST_SPOOL = resolve(import.meta.dirname, '../../dist/src/storage/spool.js');
@@ -50,9 +50,10 @@ describe('ledger spool', () => {
     const dir = mkdtempSync(join(tmpdir(), 'costwise-spool-'));
     const script = `
       import { openSpool } from ${JSON.stringify(DIST_SPOOL)};
+      import { tupleJson } from ${JSON.stringify(DIST_SPOOL.replace('spool.js', 'ledger-worker-protocol.js'))};
       const spool = openSpool({ dir: ${JSON.stringify(dir)} });
       const base = ${JSON.stringify(row('x'))};
-      for (let i = 0; i < 100; i++) spool.append({ ...base, requestId: 'killed-' + i });
+      for (let i = 0; i < 100; i++) spool.append(tupleJson({ ...base, requestId: 'killed-' + i }));
       await spool.durable();
       spool.confirm(40);
       process.stdout.write('ready\\n');
@@ -125,7 +126,7 @@ describe('ledger spool', () => {
     const dir = mkdtempSync(join(tmpdir(), 'costwise-spool-'));
     const spool = openSpool({ dir, rotateBytes: 1_000 });
     const first = spool.path;
-    for (let i = 0; i < 10; i++) spool.append(row(`r${i}`));
+    for (let i = 0; i < 10; i++) spool.append(tupleJson(row(`r${i}`)));
     expect(readFileSync(first, 'utf8').split('\n')).toHaveLength(2); // the header only, until the turn ends
     const durable = spool.durable();
     expect(durable).toBeDefined();
@@ -138,7 +139,7 @@ describe('ledger spool', () => {
     expect(spool.path).not.toBe(first);
     expect(existsSync(first)).toBe(false);
     const second = spool.path;
-    spool.append(row('late'));
+    spool.append(tupleJson(row('late')));
     spool.close();
     expect(existsSync(second)).toBe(true); // its row was never confirmed: the next start ships it
     expect(readLeftovers({ dir, isRunning: () => false }).rows.map((r) => r.requestId)).toEqual(['late']);
