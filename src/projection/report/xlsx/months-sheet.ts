@@ -10,6 +10,7 @@ import { TECHNIQUE_LABEL } from '../rows.js';
 import { FMT, STYLE, putFormula, putRow, putValue, range, ref, rel, type Put } from './cells.js';
 import type { InputsLayout } from './inputs-sheet.js';
 import { D, STAGE_COL, writeDetailHead, writeDetailRow } from './months-detail.js';
+import type { PopularityLayout } from './popularity-sheet.js';
 import type { PricesLayout } from './prices-sheet.js';
 
 /** Month-table columns. */
@@ -20,6 +21,7 @@ export interface MonthsSheetInput {
   result: ScaleResult;
   inputs: InputsLayout;
   prices: PricesLayout;
+  popularity: PopularityLayout;
   deployments: ReadonlyMap<string, Deployment>;
 }
 

@@ -11,6 +11,7 @@ import type { ReportInput } from '../rows.js';
 import { addChartsSheet, type ChartImage } from './charts-sheet.js';
 import { addInputsSheet, INPUTS_SHEET } from './inputs-sheet.js';
 import { addMonthsSheet } from './months-sheet.js';
+import { addPopularitySheet } from './popularity-sheet.js';
 import { addPricesSheet } from './prices-sheet.js';
 import { addSummarySheet } from './summary-sheet.js';
 
@@ -67,7 +68,8 @@ export async function renderXlsx(r: ReportInput, opts: XlsxOptions): Promise<Uin
   });
   const inputsSheet = wb.getWorksheet(INPUTS_SHEET)!;
   for (const address of inputs.modelCells) inputsSheet.getCell(address).dataValidation = { type: 'list', allowBlank: false, formulae: [prices.modelList] };
-  const months = p.scales.map((result) => addMonthsSheet(wb, { scenario: s, result, inputs, prices, deployments }));
+  const popularity = addPopularitySheet(wb, s, inputs);
+  const months = p.scales.map((result) => addMonthsSheet(wb, { scenario: s, result, inputs, prices, popularity, deployments }));
   addSummarySheet(wb, { projection: p, sensitivity: r.sensitivity, months });
   addChartsSheet(wb, opts.charts);
   const buffer = await wb.xlsx.writeBuffer();
