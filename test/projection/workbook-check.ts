@@ -32,7 +32,22 @@ export async function expectSameMonths(xlsx: string, json: ReportJson, work: str
       checked++;
     }
   }
+  expectSameSensitivity(sheets.get('Summary'), json);
   return checked;
+}
+
+/** The Summary sheet's sensitivity table, recalculated from its hidden varied sheets, against the JSON's rows. */
+function expectSameSensitivity(summary: string[][] | undefined, json: ReportJson): void {
+  expect(summary, 'sheet Summary').toBeDefined();
+  const head = summary!.findIndex((r) => r[0] === 'assumption');
+  expect(head).toBeGreaterThan(0);
+  const got = new Map<string, number[]>();
+  for (let r = head + 1; r < summary!.length && summary![r]![0]; r++) got.set(summary![r]![0]!, summary![r]!.slice(1, 6).map(Number));
+  expect([...got.keys()].sort()).toEqual(json.sensitivity.rows.map((r) => r.assumption).sort());
+  for (const r of json.sensitivity.rows) {
+    const want = [r.month1_low_usd, r.month1_high_usd, r.total_low_usd, r.total_high_usd, r.swing_usd];
+    got.get(r.assumption)!.forEach((v, i) => expect(Math.abs(v - want[i]!), `sensitivity "${r.assumption}" column ${i + 1}: ${v} vs ${want[i]}`).toBeLessThan(HALF_CENT));
+  }
 }
 
 /** The Inputs sheet cell of request type `type` under the mix table's heading `heading`. */

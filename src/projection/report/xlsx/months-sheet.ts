@@ -23,6 +23,8 @@ export interface MonthsSheetInput {
   prices: PricesLayout;
   popularity: PopularityLayout;
   deployments: ReadonlyMap<string, Deployment>;
+  /** A sensitivity variant's sheet name and title, instead of "Months <scale>x". */
+  variant?: { sheet: string; title: string };
 }
 
 export interface MonthsLayout {
@@ -40,11 +42,11 @@ export function monthsSheetName(scale: number): string {
 
 export function addMonthsSheet(wb: Workbook, input: MonthsSheetInput): MonthsLayout {
   const { scenario, result, inputs } = input;
-  const name = monthsSheetName(result.scale);
-  const ws = wb.addWorksheet(name, { views: [{ state: 'frozen', ySplit: 4, xSplit: 1 }] });
+  const name = input.variant?.sheet ?? monthsSheetName(result.scale);
+  const ws = wb.addWorksheet(name, { views: [{ state: 'frozen', ySplit: 4, xSplit: 1 }], ...(input.variant ? { state: 'hidden' as const } : {}) });
   const months = result.months.length;
   const types = scenario.types.length;
-  putValue(ws, 1, 1, `Month by month at ${result.scale}× the scenario's volume (USD)`, { style: STYLE.title });
+  putValue(ws, 1, 1, input.variant?.title ?? `Month by month at ${result.scale}× the scenario's volume (USD)`, { style: STYLE.title });
   putValue(ws, 1, 2, 'scale factor');
   putValue(ws, 2, 2, result.scale, { style: STYLE.input, fmt: FMT.factor });
   putValue(ws, 3, 2, 'Month rows sum the per-type rows below, which follow the engine step by step.', { style: STYLE.note });

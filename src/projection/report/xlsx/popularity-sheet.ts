@@ -44,22 +44,28 @@ interface Block {
   pop: Popularity;
 }
 
-function blocksOf(scenario: Scenario): Block[] {
+function blocksOf(scenario: Scenario, kinds: readonly KeyKind[]): Block[] {
   const out: Block[] = [];
   scenario.types.forEach((t, i) => {
     const a = t.assumptions;
-    if (a.exactPopularity) out.push({ typeIndex: i, kind: 'exact', name: `${t.name}: exact-cache keys`, pop: a.exactPopularity });
-    if (a.prefixPopularity) out.push({ typeIndex: i, kind: 'prefix', name: `${t.name}: shared prefixes`, pop: a.prefixPopularity });
+    if (a.exactPopularity && kinds.includes('exact')) out.push({ typeIndex: i, kind: 'exact', name: `${t.name}: exact-cache keys`, pop: a.exactPopularity });
+    if (a.prefixPopularity && kinds.includes('prefix')) out.push({ typeIndex: i, kind: 'prefix', name: `${t.name}: shared prefixes`, pop: a.prefixPopularity });
   });
   return out;
 }
 
+export interface PopularitySheetOptions {
+  /** A sensitivity variant's hidden copy, with only the kinds of key it varies. */
+  variant?: { sheet: string; kinds: readonly KeyKind[] };
+}
+
 /** Adds the sheet when some request type has a key popularity; otherwise returns a layout with no blocks. */
-export function addPopularitySheet(wb: Workbook, scenario: Scenario, inputs: InputsLayout): PopularityLayout {
-  const blocks = blocksOf(scenario);
+export function addPopularitySheet(wb: Workbook, scenario: Scenario, inputs: InputsLayout, opts: PopularitySheetOptions = {}): PopularityLayout {
+  const blocks = blocksOf(scenario, opts.variant?.kinds ?? ['exact', 'prefix']);
   const at = new Map<string, PopularityBlock>();
   if (blocks.length === 0) return { block: () => undefined };
-  const ws = wb.addWorksheet(POPULARITY_SHEET, { views: [{ state: 'frozen', ySplit: HEAD_ROW }] });
+  const sheet = opts.variant?.sheet ?? POPULARITY_SHEET;
+  const ws = wb.addWorksheet(sheet, { views: [{ state: 'frozen', ySplit: HEAD_ROW }], ...(opts.variant ? { state: 'hidden' as const } : {}) });
   putValue(ws, 1, 1, 'Key popularity: the groups of ranks each derived hit rate is summed over', { style: STYLE.title });
   putValue(
     ws,
@@ -127,8 +133,8 @@ export function addPopularitySheet(wb: Workbook, scenario: Scenario, inputs: Inp
     }
     for (let o = 0; o < WIDTH - 1; o++) ws.getColumn(col(o)).width = 13;
     at.set(`${b.typeIndex}:${b.kind}`, {
-      keys: range(col(B.keys), FIRST, LAST, POPULARITY_SHEET),
-      p: range(col(B.p), FIRST, LAST, POPULARITY_SHEET),
+      keys: range(col(B.keys), FIRST, LAST, sheet),
+      p: range(col(B.p), FIRST, LAST, sheet),
     });
   });
   return { block: (typeIndex, kind) => at.get(`${typeIndex}:${kind}`) };
