@@ -90,7 +90,8 @@ const VARIATIONS: readonly Variation[] = [
   {
     assumption: 'input tokens per request',
     id: { kind: 'inputTokens' },
-    applies: () => true, apply: (s, f) => eachType(s, (t) => ({ ...t, inputTokens: Math.round(t.inputTokens * f) })),
+    applies: () => true,
+    apply: (s, f) => eachType(s, (t) => ({ ...t, inputTokens: Math.round(t.inputTokens * f) })),
   },
   {
     assumption: 'output tokens per request',

@@ -4,7 +4,20 @@ import { mkdirSync } from 'node:fs';
 import type { Worksheet } from '@cj-tech-master/excelts';
 import { expect } from 'vitest';
 import type { ReportJson } from '../../src/projection/report/model.js';
-import { monthTable, recalculate } from './libreoffice.js';
+import type { ProjectOptions } from '../../src/cli/project.js';
+import { libreOfficeUnavailable, monthTable, recalculate } from './libreoffice.js';
+
+export const EXAMPLE_SCENARIO = new URL('../../examples/scenario.yaml', import.meta.url).pathname;
+
+/** Why LibreOffice cannot run here (the tests are skipped), or null; on CI its absence is an error. */
+export function libreOfficeOrSkip(): string | null {
+  const unavailable = libreOfficeUnavailable();
+  if (unavailable && process.env['CI']) throw new Error(unavailable);
+  return unavailable;
+}
+
+/** `costwise project` options: 12 months, no ledger growth, unless `o` says otherwise. */
+export const projectOptions = (o: Partial<ProjectOptions>): ProjectOptions => ({ days: 30, months: 12, growth: 0, format: 'table', ...o });
 
 /** Half a cent: the recalculated double and the exact sum round to the same cent (or differ by float noise at a half cent). */
 export const HALF_CENT = 0.005 + 1e-9;
@@ -46,7 +59,9 @@ function expectSameSensitivity(summary: string[][] | undefined, json: ReportJson
   expect([...got.keys()].sort()).toEqual(json.sensitivity.rows.map((r) => r.assumption).sort());
   for (const r of json.sensitivity.rows) {
     const want = [r.month1_low_usd, r.month1_high_usd, r.total_low_usd, r.total_high_usd, r.swing_usd];
-    got.get(r.assumption)!.forEach((v, i) => expect(Math.abs(v - want[i]!), `sensitivity "${r.assumption}" column ${i + 1}: ${v} vs ${want[i]}`).toBeLessThan(HALF_CENT));
+    got
+      .get(r.assumption)!
+      .forEach((v, i) => expect(Math.abs(v - want[i]!), `sensitivity "${r.assumption}" column ${i + 1}: ${v} vs ${want[i]}`).toBeLessThan(HALF_CENT));
   }
 }
 

@@ -7,21 +7,19 @@ import { readFileSync } from 'node:fs';
 import { Workbook } from '@cj-tech-master/excelts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { executeProject, runProject, type ProjectOptions } from '../../src/cli/project.js';
+import { executeProject, runProject } from '../../src/cli/project.js';
 import type { AssumptionsInput, ScenarioInput } from '../../src/projection/schema.js';
 import { TempDir, parseReport } from './fixtures.js';
-import { libreOfficeUnavailable } from './libreoffice.js';
-import { expectSameMonths, inputCell } from './workbook-check.js';
+import { EXAMPLE_SCENARIO, expectSameMonths, inputCell, libreOfficeOrSkip, projectOptions } from './workbook-check.js';
 
-const EXAMPLE = new URL('../../examples/scenario.yaml', import.meta.url).pathname;
-const unavailable = libreOfficeUnavailable();
-if (unavailable && process.env['CI']) throw new Error(unavailable);
+const EXAMPLE = EXAMPLE_SCENARIO;
+const unavailable = libreOfficeOrSkip();
 
 let tmp: TempDir;
 beforeAll(() => (tmp = new TempDir()));
 afterAll(() => tmp.dispose());
 
-const opts = (o: Partial<ProjectOptions>): ProjectOptions => ({ days: 30, months: 12, growth: 0, format: 'table', ...o });
+const opts = projectOptions;
 
 type Edit = { faqExponent: number; faqKeys: number; eligibilityTtl: '5m' | '1h' };
 
@@ -70,7 +68,16 @@ describe.skipIf(unavailable !== null)('rates derived from key popularity, recalc
     await runProject(opts({ scenario: file, format: 'xlsx', out: xlsx }));
     const wb = new Workbook();
     await wb.xlsx.readFile(xlsx);
-    expect(wb.worksheets.filter((w) => w.state !== 'hidden').map((w) => w.name)).toEqual(['Inputs', 'Prices', 'Key popularity', 'Months 1x', 'Months 3x', 'Months 10x', 'Summary', 'Charts']);
+    expect(wb.worksheets.filter((w) => w.state !== 'hidden').map((w) => w.name)).toEqual([
+      'Inputs',
+      'Prices',
+      'Key popularity',
+      'Months 1x',
+      'Months 3x',
+      'Months 10x',
+      'Summary',
+      'Charts',
+    ]);
     const inputs = wb.getWorksheet('Inputs')!;
     const exponent = inputCell(inputs, 'resident_faq', 'exact keys: Zipf exponent');
     expect(inputs.getCell(exponent.row, exponent.col).value).toBe(0.9);

@@ -10,19 +10,17 @@ import { executeProject, runProject, type ProjectOptions } from '../../src/cli/p
 import { openSqliteStore } from '../../src/storage/sqlite.js';
 import type { LedgerRow } from '../../src/storage/types.js';
 import { TempDir, parseReport } from './fixtures.js';
-import { libreOfficeUnavailable } from './libreoffice.js';
-import { expectSameMonths, inputCell } from './workbook-check.js';
+import { EXAMPLE_SCENARIO, expectSameMonths, inputCell, libreOfficeOrSkip, projectOptions } from './workbook-check.js';
 import type { ReportJson } from '../../src/projection/report/model.js';
 
-const EXAMPLE = new URL('../../examples/scenario.yaml', import.meta.url).pathname;
-const unavailable = libreOfficeUnavailable();
-if (unavailable && process.env['CI']) throw new Error(unavailable);
+const EXAMPLE = EXAMPLE_SCENARIO;
+const unavailable = libreOfficeOrSkip();
 
 let tmp: TempDir;
 beforeAll(() => (tmp = new TempDir()));
 afterAll(() => tmp.dispose());
 
-const opts = (o: Partial<ProjectOptions>): ProjectOptions => ({ days: 30, months: 12, growth: 0, format: 'table', ...o });
+const opts = projectOptions;
 
 async function workbookAndJson(o: Partial<ProjectOptions>, name: string): Promise<{ xlsx: string; json: ReportJson }> {
   const xlsx = tmp.path(`${name}.xlsx`);
@@ -130,7 +128,15 @@ describe.skipIf(unavailable !== null)('the xlsx cost model, recalculated by Libr
     await runProject(opts({ scenario: EXAMPLE, format: 'xlsx', out: xlsx }));
     const wb = new Workbook();
     await wb.xlsx.readFile(xlsx);
-    expect(wb.worksheets.filter((w) => w.state !== 'hidden').map((w) => w.name)).toEqual(['Inputs', 'Prices', 'Months 1x', 'Months 3x', 'Months 10x', 'Summary', 'Charts']);
+    expect(wb.worksheets.filter((w) => w.state !== 'hidden').map((w) => w.name)).toEqual([
+      'Inputs',
+      'Prices',
+      'Months 1x',
+      'Months 3x',
+      'Months 10x',
+      'Summary',
+      'Charts',
+    ]);
     // The HTML report's three charts, drawn by Debian's chromium (the PDF's printer), as one picture.
     if (existsSync(process.env['COSTWISE_CHROMIUM'] ?? '/usr/bin/chromium')) expect(wb.getWorksheet('Charts')!.getImages()).toHaveLength(1);
     const inputs = wb.getWorksheet('Inputs')!;

@@ -121,13 +121,7 @@ export function addPopularitySheet(wb: Workbook, scenario: Scenario, inputs: Inp
         putFormula(ws, col(B.lo), row, lo, live ? t.lo[i]! : idle);
         putFormula(ws, col(B.hi), row, hi, live ? t.hi[i]! : idle);
         putFormula(ws, col(B.keys), row, `${cell(B.hi, row)}-${cell(B.lo, row)}`, live ? t.count[i]! : 0);
-        putFormula(
-          ws,
-          col(B.weight),
-          row,
-          `IF(${cell(B.keys, row)}>0,SQRT((${cell(B.lo, row)}+1)*${cell(B.hi, row)})^(-${sCell}),0)`,
-          live ? t.weight[i]! : 0,
-        );
+        putFormula(ws, col(B.weight), row, `IF(${cell(B.keys, row)}>0,SQRT((${cell(B.lo, row)}+1)*${cell(B.hi, row)})^(-${sCell}),0)`, live ? t.weight[i]! : 0);
       }
       putFormula(ws, col(B.p), row, `${cell(B.weight, row)}/${sumCell}`, live ? t.p[i]! : 0);
     }
