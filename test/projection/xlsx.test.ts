@@ -113,7 +113,7 @@ describe.skipIf(unavailable !== null)('the xlsx cost model, recalculated by Libr
     const { xlsx, json } = await workbookAndJson({ scenario: EXAMPLE }, 'example');
     expect(await expectSameMonths(xlsx, json, tmp.path('lo-example'))).toBe(36);
     expect(json.scales[0]!.months[11]!.optimized_cost_usd).toBeCloseTo(1198.14, 2);
-  }, 120_000);
+  }, 180_000);
 
   it('a scenario calibrated on a ledger (--from-ledger, 5% growth): every month equals --format json to the cent', async () => {
     const db = tmp.path('ledger.db');
@@ -121,7 +121,7 @@ describe.skipIf(unavailable !== null)('the xlsx cost model, recalculated by Libr
     const { xlsx, json } = await workbookAndJson({ fromLedger: true, db, months: 8, growth: 0.05 }, 'ledger');
     expect(json.scenario.types.map((t) => t.name)).toEqual(['claude-sonnet-4-5', 'gpt-4.1-mini']);
     expect(await expectSameMonths(xlsx, json, tmp.path('lo-ledger'))).toBe(3 * 8);
-  }, 120_000);
+  }, 180_000);
 
   it('an input changed in the workbook (one exact hit rate) recalculates to what costwise project gives with the same change', async () => {
     const xlsx = tmp.path('changed.xlsx');
@@ -154,5 +154,5 @@ describe.skipIf(unavailable !== null)('the xlsx cost model, recalculated by Libr
     // The change matters, so reading back the stale cached results would fail the comparison.
     for (const [i, m] of after.scales[2]!.months.entries()) expect(m.optimized_cost_usd).toBeLessThan(before.scales[2]!.months[i]!.optimized_cost_usd - 20);
     expect(await expectSameMonths(changed, after, tmp.path('lo-changed'))).toBe(36);
-  }, 120_000);
+  }, 180_000);
 });
