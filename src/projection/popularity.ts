@@ -21,10 +21,16 @@ export type TtlKind = 'refresh-on-hit' | 'from-write';
 
 export const SECONDS_PER_MONTH = 30 * 86_400;
 
-const EXACT_RANKS = 2_000;
-const BUCKETS = 2_000;
+/** Ranks summed one by one; the rest of the catalogue goes in BUCKETS log-spaced buckets. */
+export const EXACT_RANKS = 2_000;
+export const BUCKETS = 2_000;
 
-interface Terms {
+/** Groups of ranks lo+1 … hi: rank i alone up to EXACT_RANKS, then the buckets. */
+export interface Terms {
+  lo: Float64Array;
+  hi: Float64Array;
+  /** i^(−s) of one key of the group (at the bucket's geometric middle), before normalising. */
+  weight: Float64Array;
   /** Probability of one key of the group. */
   p: Float64Array;
   /** How many keys share it. */
@@ -33,7 +39,8 @@ interface Terms {
 
 const memo = new Map<string, Terms>();
 
-function terms(pop: Popularity): Terms {
+/** The groups the hit rate is summed over (the spreadsheet export writes the same arithmetic). */
+export function terms(pop: Popularity): Terms {
   const key = `${pop.zipfExponent}:${pop.catalogueSize}`;
   const hit = memo.get(key);
   if (hit) return hit;
@@ -41,10 +48,14 @@ function terms(pop: Popularity): Terms {
   const s = pop.zipfExponent;
   const p: number[] = [];
   const count: number[] = [];
+  const los: number[] = [];
+  const his: number[] = [];
   const exact = Math.min(n, EXACT_RANKS);
   for (let i = 1; i <= exact; i++) {
     p.push(Math.pow(i, -s));
     count.push(1);
+    los.push(i - 1);
+    his.push(i);
   }
   if (n > exact) {
     // Ranks exact+1 … n in log-spaced buckets, each weighted by its size at its geometric middle.
@@ -56,12 +67,20 @@ function terms(pop: Popularity): Terms {
       if (size <= 0) continue;
       p.push(Math.pow(Math.sqrt((lo + 1) * hi), -s));
       count.push(size);
+      los.push(lo);
+      his.push(hi);
       lo = hi;
     }
   }
   let total = 0;
   for (let i = 0; i < p.length; i++) total += p[i]! * count[i]!;
-  const out: Terms = { p: Float64Array.from(p, (v) => v / total), count: Float64Array.from(count) };
+  const out: Terms = {
+    lo: Float64Array.from(los),
+    hi: Float64Array.from(his),
+    weight: Float64Array.from(p),
+    p: Float64Array.from(p, (v) => v / total),
+    count: Float64Array.from(count),
+  };
   if (memo.size > 64) memo.clear();
   memo.set(key, out);
   return out;

@@ -1,13 +1,30 @@
 // Which assumption moves the optimised cost most: each one varied by ±`range` (default 20%) on its
 // own, everything else as written, projected at scale 1. Rates are clamped to [0, 1] and the mix
 // is renormalised when one type's share moves, so every varied scenario is still a valid one.
-import { projectAtScale } from './project.js';
+import { projectAtScale, type ScaleResult } from './project.js';
 import type { RequestType, Scenario } from './scenario.js';
 
 export const SENSITIVITY_RANGE = 0.2;
 
+/** Which assumption a row varies, so the spreadsheet export can vary the same cells with formulas. */
+export type VariationId =
+  | { kind: 'volume' | 'growth' | 'inputTokens' | 'outputTokens' | 'hitRate' }
+  | { kind: 'rate'; key: RateKey }
+  | { kind: 'catalogue'; of: 'exact' | 'prefix' }
+  | { kind: 'share'; index: number };
+
+/** One side of a row: the varied scenario and its projection at scale 1. */
+export interface VariedRun {
+  factor: number;
+  scenario: Scenario;
+  result: ScaleResult;
+}
+
 export interface SensitivityRow {
   assumption: string;
+  variation: VariationId;
+  low: VariedRun;
+  high: VariedRun;
   /** Month-1 and whole-horizon optimised cost with the assumption at (1 − range)× and (1 + range)×. */
   month1LowPico: bigint;
   month1HighPico: bigint;
@@ -26,6 +43,7 @@ export interface Sensitivity {
 
 interface Variation {
   assumption: string;
+  id: VariationId;
   /** False when varying it cannot change anything (e.g. a rate that is 0 everywhere). */
   applies: (s: Scenario) => boolean;
   apply: (s: Scenario, factor: number) => Scenario;
@@ -37,11 +55,12 @@ function eachType(s: Scenario, f: (t: RequestType) => RequestType): Scenario {
   return { ...s, types: s.types.map(f) };
 }
 
-type RateKey = 'promptOptimization' | 'prefixShare' | 'reuseRate' | 'batchableShare';
+export type RateKey = 'promptOptimization' | 'prefixShare' | 'reuseRate' | 'batchableShare';
 
 function rate(assumption: string, key: RateKey): Variation {
   return {
     assumption,
+    id: { kind: 'rate', key },
     applies: (s) => s.types.some((t) => t.assumptions[key] > 0),
     apply: (s, factor) => eachType(s, (t) => ({ ...t, assumptions: { ...t.assumptions, [key]: clamp01(t.assumptions[key] * factor) } })),
   };
@@ -50,11 +69,13 @@ function rate(assumption: string, key: RateKey): Variation {
 const VARIATIONS: readonly Variation[] = [
   {
     assumption: 'launch volume',
+    id: { kind: 'volume' },
     applies: (s) => s.monthlyVolume.some((v) => v > 0),
     apply: (s, f) => ({ ...s, monthlyVolume: s.monthlyVolume.map((v) => v * f) }),
   },
   {
     assumption: 'monthly growth',
+    id: { kind: 'growth' },
     applies: (s) => s.monthlyVolume.some((v, i) => i > 0 && v !== s.monthlyVolume[i - 1]),
     apply: (s, f) => {
       const out = [s.monthlyVolume[0]!];
@@ -66,15 +87,22 @@ const VARIATIONS: readonly Variation[] = [
       return { ...s, monthlyVolume: out };
     },
   },
-  { assumption: 'input tokens per request', applies: () => true, apply: (s, f) => eachType(s, (t) => ({ ...t, inputTokens: Math.round(t.inputTokens * f) })) },
+  {
+    assumption: 'input tokens per request',
+    id: { kind: 'inputTokens' },
+    applies: () => true,
+    apply: (s, f) => eachType(s, (t) => ({ ...t, inputTokens: Math.round(t.inputTokens * f) })),
+  },
   {
     assumption: 'output tokens per request',
+    id: { kind: 'outputTokens' },
     applies: () => true,
     apply: (s, f) => eachType(s, (t) => ({ ...t, outputTokens: Math.round(t.outputTokens * f) })),
   },
   rate('prompt optimisation (token reduction)', 'promptOptimization'),
   {
     assumption: 'response-cache hit rate',
+    id: { kind: 'hitRate' },
     applies: (s) => s.types.some((t) => t.assumptions.exactHitRate + t.assumptions.semanticHitRate > 0),
     apply: (s, f) =>
       eachType(s, (t) => {
@@ -87,6 +115,7 @@ const VARIATIONS: readonly Variation[] = [
   {
     // A bigger catalogue spreads the same traffic over more keys: fewer repeats within the TTL.
     assumption: 'exact-cache key catalogue size',
+    id: { kind: 'catalogue', of: 'exact' },
     applies: (s) => s.types.some((t) => t.assumptions.exactPopularity !== null),
     apply: (s, f) =>
       eachType(s, (t) => {
@@ -96,6 +125,7 @@ const VARIATIONS: readonly Variation[] = [
   },
   {
     assumption: 'prompt-cache prefix catalogue size',
+    id: { kind: 'catalogue', of: 'prefix' },
     applies: (s) => s.types.some((t) => t.assumptions.prefixPopularity !== null),
     apply: (s, f) =>
       eachType(s, (t) => {
@@ -111,6 +141,7 @@ const VARIATIONS: readonly Variation[] = [
 function shareVariation(index: number, name: string): Variation {
   return {
     assumption: `share of ${name}`,
+    id: { kind: 'share', index },
     applies: (s) => s.types.length > 1,
     apply: (s, f) => {
       const own = clamp01(s.types[index]!.share * f);
@@ -127,11 +158,20 @@ export function sensitivity(scenario: Scenario, range = SENSITIVITY_RANGE): Sens
   const rows: SensitivityRow[] = [];
   for (const v of variations) {
     if (!v.applies(scenario)) continue;
-    const low = projectAtScale(v.apply(scenario, 1 - range), 1);
-    const high = projectAtScale(v.apply(scenario, 1 + range), 1);
+    const run = (factor: number): VariedRun => {
+      const varied = v.apply(scenario, factor);
+      return { factor, scenario: varied, result: projectAtScale(varied, 1) };
+    };
+    const lowRun = run(1 - range);
+    const highRun = run(1 + range);
+    const low = lowRun.result;
+    const high = highRun.result;
     const swing = high.total.optimizedPico - low.total.optimizedPico;
     rows.push({
       assumption: v.assumption,
+      variation: v.id,
+      low: lowRun,
+      high: highRun,
       month1LowPico: low.months[0]!.optimizedPico,
       month1HighPico: high.months[0]!.optimizedPico,
       totalLowPico: low.total.optimizedPico,

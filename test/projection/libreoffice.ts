@@ -78,8 +78,21 @@ export function parseCsv(text: string): string[][] {
   return rows;
 }
 
-/** The month table of a "Months <scale>x" sheet: month → {naive, optimised, requests, hit rate}. */
-export function monthTable(sheet: string[][]): Map<number, { requests: number; naive: number; optimized: number; savings: number[] }> {
+/** LibreOffice's CSV writes a percentage-formatted cell as "9.17733333333333%". */
+function percent(text: string): number {
+  return text.endsWith('%') ? Number(text.slice(0, -1)) / 100 : Number(text);
+}
+
+export interface MonthCells {
+  requests: number;
+  naive: number;
+  optimized: number;
+  savings: number[];
+  hitRate: number;
+}
+
+/** The month table of a "Months <scale>x" sheet: month → {naive, optimised, requests, savings, hit rate}. */
+export function monthTable(sheet: string[][]): Map<number, MonthCells> {
   const head = sheet.findIndex((r) => r[0] === 'month' && r[1] === 'requests at 1×');
   if (head < 0) throw new Error('no month table on the sheet');
   const col = (name: string): number => {
@@ -87,7 +100,7 @@ export function monthTable(sheet: string[][]): Map<number, { requests: number; n
     if (i < 0) throw new Error(`no column "${name}"`);
     return i;
   };
-  const out = new Map<number, { requests: number; naive: number; optimized: number; savings: number[] }>();
+  const out = new Map<number, MonthCells>();
   for (let r = head + 1; r < sheet.length && sheet[r]![0] !== 'total'; r++) {
     const cells = sheet[r]!;
     const savings = sheet[head]!.flatMap((h, i) => (h.startsWith('saving: ') ? [Number(cells[i])] : []));
@@ -96,6 +109,7 @@ export function monthTable(sheet: string[][]): Map<number, { requests: number; n
       naive: Number(cells[col('naive')]),
       optimized: Number(cells[col('optimised')]),
       savings,
+      hitRate: percent(cells[col('response-cache hit rate')]!),
     });
   }
   return out;

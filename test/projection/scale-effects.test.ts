@@ -17,6 +17,7 @@ import { project, cacheRates } from '../../src/projection/project.js';
 import { loadPolicy, replay } from '../../src/replay/index.js';
 import type { LedgerRow } from '../../src/storage/types.js';
 import { TempDir } from './fixtures.js';
+import { thinToOneThird, zipfArrivals, type Arrival } from './zipf-trace.js';
 
 const T0 = Date.UTC(2026, 5, 1);
 const SPAN_S = 23 * 3600; // under a day, so --from-ledger's month is 30 × this day
@@ -26,37 +27,9 @@ const EXPONENT = 1;
 const TTL_S = 600;
 const MODEL = 'gpt-4.1-mini';
 
-/** A seeded PRNG (mulberry32), so the trace is the same on every run. */
-function prng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-interface Arrival {
-  ts: number;
-  key: number;
-}
-
 /** Poisson arrivals at RATE_3X with Zipf(EXPONENT) keys over KEYS questions. */
 function arrivals(): Arrival[] {
-  const rnd = prng(20);
-  const weights = Array.from({ length: KEYS }, (_, i) => Math.pow(i + 1, -EXPONENT));
-  const total = weights.reduce((a, b) => a + b, 0);
-  const cdf: number[] = [];
-  weights.reduce((acc, w, i) => (cdf[i] = acc + w / total), 0);
-  const out: Arrival[] = [];
-  for (let t = 0; ;) {
-    t += -Math.log(1 - rnd()) / RATE_3X;
-    if (t >= SPAN_S) break;
-    const u = rnd();
-    out.push({ ts: T0 + Math.round(t * 1000), key: cdf.findIndex((c) => c >= u) });
-  }
-  return out;
+  return zipfArrivals({ seed: 20, start: T0, spanSeconds: SPAN_S, ratePerSecond: RATE_3X, keys: KEYS, exponent: EXPONENT });
 }
 
 function traceText(list: readonly Arrival[]): string {
@@ -86,8 +59,7 @@ async function replayed(file: string, policyFile: string): Promise<{ rows: Ledge
 beforeAll(async () => {
   tmp = new TempDir();
   const all = arrivals();
-  const keep = prng(3);
-  const thinned = all.filter(() => keep() < 1 / 3);
+  const thinned = thinToOneThird(all, 3);
   const policy = tmp.scenario(stringify({ ...structuredClone(DEFAULT_CONFIG), cache: { ...DEFAULT_CONFIG.cache, ttlSeconds: TTL_S } }), 'policy.yaml');
   at3 = await replayed(tmp.scenario(traceText(all), 'trace-3x.jsonl'), policy);
   at1 = await replayed(tmp.scenario(traceText(thinned), 'trace-1x.jsonl'), policy);

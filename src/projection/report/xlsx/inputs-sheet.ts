@@ -24,6 +24,11 @@ export const MIX = {
   reuseRate: 12,
   ttl: 13,
   batchableShare: 14,
+  exactZipf: 15,
+  exactKeys: 16,
+  exactTtl: 17,
+  prefixZipf: 18,
+  prefixKeys: 19,
 } as const;
 export type MixColumn = keyof typeof MIX;
 
@@ -106,6 +111,11 @@ export function addInputsSheet(wb: Workbook, scenario: Scenario): InputsLayout {
       'prefix reuse',
       'prompt-cache TTL',
       'batchable share',
+      'exact keys: Zipf exponent',
+      'exact keys: catalogue size',
+      'response-cache TTL (s)',
+      'prefixes: Zipf exponent',
+      'prefixes: catalogue size',
     ],
     { style: STYLE.head },
   );
@@ -130,14 +140,18 @@ export function addInputsSheet(wb: Workbook, scenario: Scenario): InputsLayout {
       ['batchableShare', a.batchableShare],
     ];
     for (const [c, v] of rates) putValue(ws, MIX[c], row, v, { ...input, fmt: FMT.pct });
-    if (a.exactPopularity)
-      putValue(ws, MIX.exactHitRate, row, `derived: Zipf ${a.exactPopularity.zipfExponent} over ${a.exactPopularity.catalogueSize} keys`, {
-        style: STYLE.derived,
-      });
-    if (a.prefixPopularity)
-      putValue(ws, MIX.reuseRate, row, `derived: Zipf ${a.prefixPopularity.zipfExponent} over ${a.prefixPopularity.catalogueSize} prefixes`, {
-        style: STYLE.derived,
-      });
+    // A popularity replaces the stated rate: the month sheets derive it from these cells (Key popularity sheet).
+    if (a.exactPopularity) {
+      putValue(ws, MIX.exactHitRate, row, 'derived from the key popularity →', { style: STYLE.derived });
+      putValue(ws, MIX.exactZipf, row, a.exactPopularity.zipfExponent, input);
+      putValue(ws, MIX.exactKeys, row, a.exactPopularity.catalogueSize, { ...input, fmt: FMT.int });
+      putValue(ws, MIX.exactTtl, row, a.exactPopularity.ttlSeconds, { ...input, fmt: FMT.int });
+    }
+    if (a.prefixPopularity) {
+      putValue(ws, MIX.reuseRate, row, 'derived from the prefix popularity →', { style: STYLE.derived });
+      putValue(ws, MIX.prefixZipf, row, a.prefixPopularity.zipfExponent, input);
+      putValue(ws, MIX.prefixKeys, row, a.prefixPopularity.catalogueSize, { ...input, fmt: FMT.int });
+    }
     putValue(ws, MIX.ttl, row, a.ttl, input);
     ws.getCell(row, MIX.ttl).dataValidation = { type: 'list', allowBlank: false, formulae: ['"5m,1h"'] };
   });
@@ -149,7 +163,7 @@ export function addInputsSheet(wb: Workbook, scenario: Scenario): InputsLayout {
   ws.getColumn(1).width = 34;
   ws.getColumn(2).width = 14;
   ws.getColumn(3).width = 16;
-  for (let c = 4; c <= MIX.batchableShare; c++) ws.getColumn(c).width = 15;
+  for (let c = 4; c <= MIX.prefixKeys; c++) ws.getColumn(c).width = 15;
   ws.getColumn(MIX.servedBy).width = 20;
   ws.getColumn(MIX.naive).width = 20;
 

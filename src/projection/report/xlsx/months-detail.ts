@@ -6,6 +6,7 @@ import type { Worksheet } from '@cj-tech-master/excelts';
 import type { Deployment } from '../../../config/catalog.js';
 import { ZERO_USAGE, type Usage } from '../../../core/canonical.js';
 import { TECHNIQUES, type TypeMonth } from '../../engine.js';
+import { SECONDS_PER_MONTH } from '../../popularity.js';
 import { hasBatchApi, requestCostPico, type Mode } from '../../price-request.js';
 import { usd } from '../money.js';
 import { TECHNIQUE_LABEL } from '../rows.js';
@@ -183,10 +184,14 @@ export function writeDetailRow(ws: Worksheet, r: DetailRow): void {
   }
 
   const misses = tm.requests - tm.responseCacheHits;
-  // Rates derived from key popularity depend on the month's request rate through a sum over the
-  // catalogue: they are written as values (green italics), computed by costwise for this scale.
-  if (a.exactPopularity) putValue(ws, D.exactRate, row, tm.rates.exactHitRate, { style: STYLE.derived, fmt: FMT.pct });
-  else f(D.exactRate, mix('exactHitRate'), tm.rates.exactHitRate, FMT.pct);
+  // A rate derived from key popularity (green italics) sums the TTL-cache model over a Key
+  // popularity block at this month's request rate, as popularity.ts does.
+  const exactBlock = r.popularity.block(r.typeIndex, 'exact');
+  if (exactBlock) {
+    const lt = `(${c(D.n)}/${SECONDS_PER_MONTH}*${mix('exactTtl')})`;
+    const sum = `SUMPRODUCT(${exactBlock.keys},${exactBlock.p},(${lt}*${exactBlock.p})/(1+${lt}*${exactBlock.p}))`;
+    putFormula(ws, D.exactRate, row, derivedRate(lt, sum), tm.rates.exactHitRate, { style: STYLE.derived, fmt: FMT.pct });
+  } else f(D.exactRate, mix('exactHitRate'), tm.rates.exactHitRate, FMT.pct);
   f(D.hitRate, `MIN(1,${c(D.exactRate)}+${mix('semanticHitRate')})`, tm.rates.hitRate, FMT.pct);
   f(D.hits, portion(c(D.n), c(D.hitRate)), tm.responseCacheHits, FMT.int);
   f(D.misses, `${c(D.n)}-${c(D.hits)}`, misses, FMT.int);
@@ -194,8 +199,13 @@ export function writeDetailRow(ws: Worksheet, r: DetailRow): void {
   f(D.batched, `IF(${c(D.batchApi)},${portion(c(D.misses), mix('batchableShare'))},0)`, tm.batched, FMT.int);
   f(D.sync, `${c(D.misses)}-${c(D.batched)}`, misses - tm.batched, FMT.int);
   const load = r.monthLoad;
-  if (a.prefixPopularity) putValue(ws, D.reuse, row, tm.rates.reuseRate, { style: STYLE.derived, fmt: FMT.pct });
-  else f(D.reuse, `IF(AND(${inputs.reuseGrows},${load}>0),1-(1-${mix('reuseRate')})^${load},${mix('reuseRate')})`, tm.rates.reuseRate, FMT.pct);
+  const prefixBlock = r.popularity.block(r.typeIndex, 'prefix');
+  if (prefixBlock) {
+    // The prompt cache sees only what the response cache did not answer; its TTL restarts on every use.
+    const lt = `(${c(D.misses)}/${SECONDS_PER_MONTH}*IF(${mix('ttl')}="1h",3600,300))`;
+    const sum = `SUMPRODUCT(${prefixBlock.keys},${prefixBlock.p},1-EXP(-${lt}*${prefixBlock.p}))`;
+    putFormula(ws, D.reuse, row, derivedRate(lt, sum), tm.rates.reuseRate, { style: STYLE.derived, fmt: FMT.pct });
+  } else f(D.reuse, `IF(AND(${inputs.reuseGrows},${load}>0),1-(1-${mix('reuseRate')})^${load},${mix('reuseRate')})`, tm.rates.reuseRate, FMT.pct);
   const sync = misses - tm.batched;
   const readsSync = Math.min(sync, Math.max(0, Math.round(sync * tm.rates.reuseRate)));
   const readsBatch = Math.min(tm.batched, Math.max(0, Math.round(tm.batched * tm.rates.reuseRate)));
@@ -221,6 +231,11 @@ export function writeDetailRow(ws: Worksheet, r: DetailRow): void {
   STAGE_COL.forEach((col, i) => f(col, stageFormulas[i]!, stages[i]!, FMT.usd));
   f(D.useCache, `AND(${c(D.prefix)}>0,${c(D.cached)}<${c(STAGE_COL[3])})`, prefix > 0 && tm.stages[4]! !== tm.stages[3]!);
   TECHNIQUES.forEach((_, i) => f(D.saving0 + i, `${c(STAGE_COL[i]!)}-${c(STAGE_COL[i + 1]!)}`, usd(tm.stages[i]! - tm.stages[i + 1]!), FMT.usd));
+}
+
+/** popularity.ts's ttlHitRate: no traffic (or no TTL) hits nothing, and the sum is kept within [0, 1]. */
+function derivedRate(lt: string, sum: string): string {
+  return `IF(${lt}>0,MIN(1,MAX(0,${sum})),0)`;
 }
 
 /** The "applies above" of the price tier `tokens` input tokens fall in (0 for the base prices). */

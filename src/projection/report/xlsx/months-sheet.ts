@@ -10,6 +10,7 @@ import { TECHNIQUE_LABEL } from '../rows.js';
 import { FMT, STYLE, putFormula, putRow, putValue, range, ref, rel, type Put } from './cells.js';
 import type { InputsLayout } from './inputs-sheet.js';
 import { D, STAGE_COL, writeDetailHead, writeDetailRow } from './months-detail.js';
+import type { PopularityLayout } from './popularity-sheet.js';
 import type { PricesLayout } from './prices-sheet.js';
 
 /** Month-table columns. */
@@ -20,7 +21,10 @@ export interface MonthsSheetInput {
   result: ScaleResult;
   inputs: InputsLayout;
   prices: PricesLayout;
+  popularity: PopularityLayout;
   deployments: ReadonlyMap<string, Deployment>;
+  /** A sensitivity variant's sheet name and title, instead of "Months <scale>x". */
+  variant?: { sheet: string; title: string };
 }
 
 export interface MonthsLayout {
@@ -38,11 +42,11 @@ export function monthsSheetName(scale: number): string {
 
 export function addMonthsSheet(wb: Workbook, input: MonthsSheetInput): MonthsLayout {
   const { scenario, result, inputs } = input;
-  const name = monthsSheetName(result.scale);
-  const ws = wb.addWorksheet(name, { views: [{ state: 'frozen', ySplit: 4, xSplit: 1 }] });
+  const name = input.variant?.sheet ?? monthsSheetName(result.scale);
+  const ws = wb.addWorksheet(name, { views: [{ state: 'frozen', ySplit: 4, xSplit: 1 }], ...(input.variant ? { state: 'hidden' as const } : {}) });
   const months = result.months.length;
   const types = scenario.types.length;
-  putValue(ws, 1, 1, `Month by month at ${result.scale}× the scenario's volume (USD)`, { style: STYLE.title });
+  putValue(ws, 1, 1, input.variant?.title ?? `Month by month at ${result.scale}× the scenario's volume (USD)`, { style: STYLE.title });
   putValue(ws, 1, 2, 'scale factor');
   putValue(ws, 2, 2, result.scale, { style: STYLE.input, fmt: FMT.factor });
   putValue(ws, 3, 2, 'Month rows sum the per-type rows below, which follow the engine step by step.', { style: STYLE.note });

@@ -1,12 +1,13 @@
 // The Summary sheet: the proposal's headline lines ("Month 1 at launch scale", "Month 6 at 10×"),
-// the totals per scale against a straight line from 1×, and the sensitivity table. Everything but
-// the sensitivity table is a formula on the month sheets.
+// the totals per scale against a straight line from 1×, and the sensitivity table. Every figure is
+// a formula on the month sheets (the sensitivity table's on its hidden varied copies).
 import type { Workbook } from '@cj-tech-master/excelts';
 import type { Projection } from '../../project.js';
 import type { Sensitivity } from '../../sensitivity.js';
 import { usd } from '../money.js';
 import { FMT, STYLE, putFormula, putRow, putValue, rel } from './cells.js';
 import type { MonthsLayout } from './months-sheet.js';
+import type { SensitivityLayout } from './sensitivity-sheets.js';
 
 export const SUMMARY_SHEET = 'Summary';
 
@@ -15,6 +16,8 @@ export interface SummaryInput {
   sensitivity: Sensitivity;
   /** The month sheets, in the projection's scale order. */
   months: readonly MonthsLayout[];
+  /** The hidden varied month sheets of each sensitivity row, in the table's order. */
+  sensitivityMonths: readonly SensitivityLayout[];
 }
 
 /** The month the proposal quotes at the top scale: month 6, or the last month of a shorter horizon. */
@@ -77,19 +80,24 @@ export function addSummarySheet(wb: Workbook, input: SummaryInput): void {
     ws,
     1,
     sensHead - 1,
-    `Sensitivity: each assumption ±${pct}% on its own, optimised cost at 1× (computed by costwise when the workbook was written; not live)`,
-    {
-      style: STYLE.note,
-    },
+    `Sensitivity: each assumption ±${pct}% on its own, optimised cost at 1×, from the hidden "Sensitivity" sheets (live; rows in the order of the swing when the workbook was written)`,
+    { style: STYLE.note },
   );
   putRow(ws, sensHead, ['assumption', `month 1 at −${pct}%`, `month 1 at +${pct}%`, `total at −${pct}%`, `total at +${pct}%`, 'swing (total)'], {
     style: STYLE.head,
   });
   s.rows.forEach((r, i) => {
-    putValue(ws, 1, sensHead + 1 + i, r.assumption);
-    [r.month1LowPico, r.month1HighPico, r.totalLowPico, r.totalHighPico, r.swingPico].forEach((v, j) =>
-      putValue(ws, 2 + j, sensHead + 1 + i, usd(v), { fmt: FMT.usd }),
-    );
+    const row = sensHead + 1 + i;
+    const sides = input.sensitivityMonths[i]!;
+    putValue(ws, 1, row, r.assumption);
+    const cells: Array<[string, bigint]> = [
+      [sides.low.optimized(1), r.month1LowPico],
+      [sides.high.optimized(1), r.month1HighPico],
+      [sides.low.optimized('total'), r.totalLowPico],
+      [sides.high.optimized('total'), r.totalHighPico],
+      [`ABS(${rel(5, row)}-${rel(4, row)})`, r.swingPico],
+    ];
+    cells.forEach(([formula, v], j) => putFormula(ws, 2 + j, row, formula, usd(v), { fmt: FMT.usd }));
   });
   ws.getColumn(1).width = 30;
   for (let c = 2; c <= 6; c++) ws.getColumn(c).width = 16;

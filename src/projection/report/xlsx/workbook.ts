@@ -11,7 +11,9 @@ import type { ReportInput } from '../rows.js';
 import { addChartsSheet, type ChartImage } from './charts-sheet.js';
 import { addInputsSheet, INPUTS_SHEET } from './inputs-sheet.js';
 import { addMonthsSheet } from './months-sheet.js';
+import { addPopularitySheet } from './popularity-sheet.js';
 import { addPricesSheet } from './prices-sheet.js';
+import { addSensitivitySheets } from './sensitivity-sheets.js';
 import { addSummarySheet } from './summary-sheet.js';
 
 let pricesVersion: string | undefined;
@@ -67,8 +69,14 @@ export async function renderXlsx(r: ReportInput, opts: XlsxOptions): Promise<Uin
   });
   const inputsSheet = wb.getWorksheet(INPUTS_SHEET)!;
   for (const address of inputs.modelCells) inputsSheet.getCell(address).dataValidation = { type: 'list', allowBlank: false, formulae: [prices.modelList] };
-  const months = p.scales.map((result) => addMonthsSheet(wb, { scenario: s, result, inputs, prices, deployments }));
-  addSummarySheet(wb, { projection: p, sensitivity: r.sensitivity, months });
+  const popularity = addPopularitySheet(wb, s, inputs);
+  const months = p.scales.map((result) => addMonthsSheet(wb, { scenario: s, result, inputs, prices, popularity, deployments }));
+  addSummarySheet(wb, {
+    projection: p,
+    sensitivity: r.sensitivity,
+    months,
+    sensitivityMonths: addSensitivitySheets(wb, { scenario: s, sensitivity: r.sensitivity, inputs, prices, popularity, deployments }),
+  });
   addChartsSheet(wb, opts.charts);
   const buffer = await wb.xlsx.writeBuffer();
   return new Uint8Array(buffer);
