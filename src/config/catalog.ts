@@ -55,7 +55,8 @@ export function buildCatalog(config: Config, emulatorUrl?: string): Catalog {
       ...(p.entraToken !== undefined ? { entraToken: p.entraToken } : {}),
       ...(p.region !== undefined ? { region: p.region } : {}),
       ...(p.project !== undefined ? { project: p.project } : {}),
-      ...(p.aws !== undefined ? { aws: p.aws } : {}),
+      ...(p.aws !== undefined && 'accessKeyId' in p.aws ? { aws: p.aws } : {}),
+      ...(p.aws !== undefined && 'profile' in p.aws ? { awsProfile: p.aws.profile } : {}),
       ...(p.googleCredentialsFile !== undefined ? { googleCredentialsFile: p.googleCredentialsFile } : {}),
     });
   }

@@ -51,8 +51,17 @@ export const providerSchema = z.strictObject({
   region: z.string().min(1).optional(),
   /** Vertex project id. Defaults to GOOGLE_CLOUD_PROJECT, then the service account's project. */
   project: z.string().min(1).optional(),
-  /** Bedrock credentials; default AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN. */
-  aws: z.strictObject({ accessKeyId: z.string().min(1), secretAccessKey: z.string().min(1), sessionToken: z.string().optional() }).optional(),
+  /**
+   * Bedrock credentials: keys, or `{ profile }` of ~/.aws. Default: AWS_ACCESS_KEY_ID /
+   * AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN, else the standard AWS chain (AWS_PROFILE, ~/.aws,
+   * SSO, container and instance roles).
+   */
+  aws: z
+    .union([
+      z.strictObject({ accessKeyId: z.string().min(1), secretAccessKey: z.string().min(1), sessionToken: z.string().optional() }),
+      z.strictObject({ profile: z.string().min(1) }),
+    ])
+    .optional(),
   /** Vertex service-account JSON file; defaults to GOOGLE_APPLICATION_CREDENTIALS. */
   googleCredentialsFile: z.string().min(1).optional(),
 });

@@ -4,6 +4,7 @@
 // endpoint it is called in. Translation lives in src/wire/bedrock.
 import { decodeEventStream, converseEventsToCanonical, parseBedrockError, parseConverseResponse, toConverseBody } from '../wire/bedrock/index.js';
 import { headerValue } from '../core/headers.js';
+import { awsCredentialsFor } from './aws-credentials.js';
 import { signRequest } from './aws-sigv4.js';
 import { regionalProvider, regionOf } from './cloud-endpoint.js';
 import { passBackHeaders, postUpstream, readJson, type UpstreamResponse } from './http.js';
@@ -48,8 +49,7 @@ async function post(target: UpstreamTarget, action: 'converse' | 'converse-strea
     'content-type': 'application/json',
     accept: action === 'converse' ? 'application/json' : 'application/vnd.amazon.eventstream',
   };
-  const creds = provider.aws;
-  if (creds) headers = await signRequest({ credentials: creds, region: regionOf(target), url, path, headers, body });
+  headers = await signRequest({ credentials: awsCredentialsFor(target.provider), region: regionOf(target), url, path, headers, body });
   if (options.forwardHeaders) headers = { ...options.forwardHeaders, ...headers };
   const req: Parameters<typeof postUpstream>[0] = { provider, path: `/model/${encodeURIComponent(target.upstreamModel)}/${action}`, headers, body };
   if (options.signal) req.signal = options.signal;

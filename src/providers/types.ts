@@ -35,8 +35,10 @@ export interface ProviderConfig {
   region?: string;
   /** Vertex project id. */
   project?: string;
-  /** Bedrock SigV4 credentials. */
+  /** Bedrock SigV4 keys; absent, the standard AWS chain finds them (src/providers/aws-credentials.ts). */
   aws?: AwsCredentials;
+  /** Bedrock: the ~/.aws profile the standard chain reads (`aws.profile`, else AWS_PROFILE). */
+  awsProfile?: string;
   /** Vertex: path of the service-account JSON file. */
   googleCredentialsFile?: string;
 }

@@ -48,6 +48,18 @@ describe('cloud provider kinds in the config', () => {
     expect([us!.pricing.base.cacheWrite5m, us!.pricing.base.cacheRead]).toEqual([1_375_000, 110_000]);
   });
 
+  it('Bedrock: a profile (the config\'s, else AWS_PROFILE) wins over the AWS_* keys; with neither, the standard chain', () => {
+    const env = { AWS_ACCESS_KEY_ID: 'AKID', AWS_SECRET_ACCESS_KEY: 'secret', AWS_PROFILE: 'from-env' };
+    const load = (aws?: unknown, e: Record<string, string> = env) =>
+      buildCatalog(parseConfig({ providers: [{ name: 'br', kind: 'bedrock', region: 'us-east-1', ...(aws ? { aws } : {}) }], models: [{ name: 'm', provider: 'br', upstreamModel: 'amazon.nova-micro-v1:0' }] }, 'x', e).config).get('m')!.provider;
+    expect(load({ profile: 'prod' })).toMatchObject({ awsProfile: 'prod' });
+    expect(load({ profile: 'prod' }).aws).toBeUndefined();
+    expect(load()).toMatchObject({ awsProfile: 'from-env' });
+    expect(load(undefined, {})).not.toHaveProperty('awsProfile');
+    expect(load(undefined, {})).not.toHaveProperty('aws');
+    expect(problems({ providers: [{ name: 'br', kind: 'bedrock', region: 'us-east-1', aws: { profile: 'p', accessKeyId: 'a' } }] }).join('\n')).toMatch(/providers\[0\]\.aws/);
+  });
+
   it('Vertex: global and regional endpoints', () => {
     const { config } = parseConfig(
       {
