@@ -19,8 +19,8 @@ export interface Deployment {
   weight: number;
   capabilities: ModelEntry['capabilities'];
   pricing: ModelPricing;
-  /** The OpenAI API the deployment is called through (`models[].api`). */
-  api: 'chat' | 'responses';
+  /** The API the deployment is called through (`models[].api`): OpenAI's chat or responses, Bedrock's invoke (chat means Converse there). */
+  api: 'chat' | 'responses' | 'invoke';
   /** What adapters are given: provider, upstream model and, where set, API, Azure deployment, region and service tier. */
   target: UpstreamTarget;
   /** A flex-tier deployment: the same deployment at the default tier and price, where a request goes when flex has no capacity. */
@@ -84,7 +84,7 @@ export function buildCatalog(config: Config, emulatorUrl?: string): Catalog {
       target: {
         provider,
         upstreamModel,
-        ...(m.api === 'responses' ? { api: 'responses' as const } : {}),
+        ...(m.api === 'responses' || m.api === 'invoke' ? { api: m.api } : {}),
         ...(m.deployment !== undefined ? { deployment: m.deployment } : {}),
         ...(m.region !== undefined ? { region: m.region } : {}),
         ...(m.serviceTier !== undefined ? { serviceTier: m.serviceTier } : {}),

@@ -89,9 +89,10 @@ export const modelSchema = z.strictObject({
   /**
    * Which OpenAI API the model is called through: `chat` (Chat Completions, the default) or
    * `responses` (POST /v1/responses, for models that exist only there). OpenAI and
-   * OpenAI-compatible providers only.
+   * OpenAI-compatible providers only. Bedrock: `invoke` calls a Claude model through InvokeModel
+   * with Anthropic's own Messages body instead of Converse.
    */
-  api: z.enum(['chat', 'responses']).optional(),
+  api: z.enum(['chat', 'responses', 'invoke']).optional(),
   /** Azure OpenAI deployment name (the URL segment); defaults to upstreamModel. */
   deployment: z.string().min(1).optional(),
   /**

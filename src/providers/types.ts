@@ -48,8 +48,8 @@ export interface UpstreamTarget {
   provider: ProviderConfig;
   /** The provider's own model id. */
   upstreamModel: string;
-  /** OpenAI-format upstreams: call POST /v1/responses instead of Chat Completions. */
-  api?: 'responses';
+  /** OpenAI-format upstreams: POST /v1/responses instead of Chat Completions; Bedrock: InvokeModel with Anthropic's body instead of Converse. */
+  api?: 'responses' | 'invoke';
   /** Azure OpenAI deployment name (the URL segment); defaults to upstreamModel. */
   deployment?: string;
   /** Bedrock / Vertex: the deployment's region, overriding the provider's. */

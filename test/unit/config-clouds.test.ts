@@ -60,6 +60,19 @@ describe('cloud provider kinds in the config', () => {
     expect(problems({ providers: [{ name: 'br', kind: 'bedrock', region: 'us-east-1', aws: { profile: 'p', accessKeyId: 'a' } }] }).join('\n')).toMatch(/providers\[0\]\.aws/);
   });
 
+  it('Bedrock: api invoke only for Claude on a bedrock provider, and the target carries it', () => {
+    const raw = (provider: string, upstreamModel: string) => ({
+      providers: [
+        { name: 'br', kind: 'bedrock', region: 'us-east-1' },
+        { name: 'oa', kind: 'openai' },
+      ],
+      models: [{ name: 'm', provider, upstreamModel, api: 'invoke' }],
+    });
+    expect(buildCatalog(parseConfig(raw('br', 'us.anthropic.claude-haiku-4-5-20251001-v1:0'), 'x', {}).config).get('m')!.target.api).toBe('invoke');
+    expect(problems(raw('br', 'amazon.nova-micro-v1:0')).join('\n')).toMatch(/models\[0\]\.api: "invoke" needs a bedrock provider and an anthropic\.claude-… model/);
+    expect(problems(raw('oa', 'gpt-4o-mini')).join('\n')).toMatch(/models\[0\]\.api: "invoke"/);
+  });
+
   it('Vertex: global and regional endpoints', () => {
     const { config } = parseConfig(
       {
