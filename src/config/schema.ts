@@ -428,6 +428,12 @@ export const configSchema = z.strictObject({
                 name: z.string().min(1),
                 match: ruleMatchSchema,
                 window: z.string().regex(/^\d+[smhd]$/, 'a window like 24h, 90m, 2d or 3600s'),
+                /**
+                 * `batch` (default): deferred into a provider batch. `flex`: answered now on the
+                 * flex-tier twin of the serving deployment (streams too), when the model asked for
+                 * has one; otherwise deferred as with `batch`.
+                 */
+                via: z.enum(['batch', 'flex']).default('batch'),
               }),
             )
             .default([]),
