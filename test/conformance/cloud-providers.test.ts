@@ -304,3 +304,27 @@ describe('Bedrock InvokeModel (Anthropic body)', () => {
     expect(e.message).toMatch(/InvalidSignatureException/);
   });
 });
+
+describe.each(CASES.filter((c) => /bedrock|vertex \(Claude\)/.test(c.kind)))('planned cache breakpoints on $kind', (c) => {
+  it('a long system prompt without cache_control gets a planned breakpoint: written, then read, priced exactly', async () => {
+    const system = Array.from({ length: 220 }, (_, i) => `Rule ${i} for ${c.model}: quote the harbour bylaw and never guess tide times.`).join('\n');
+    const ask = (tag: string) =>
+      anthropic.messages
+        .create({ model: c.model, max_tokens: 50, system, messages: [{ role: 'user', content: `Question ${tag}?` }] }, { headers: tagHeaders(tag, 9) })
+        .withResponse();
+    const first = await ask(`planned-1-${c.model}`);
+    const second = await ask(`planned-2-${c.model}`);
+    expect(first.response.headers.get('x-costwise-prompt-cache')).toMatch(/^planned:(5m|1h)/);
+    expect(first.data.usage.cache_creation_input_tokens).toBeGreaterThan(4096);
+    expect(second.data.usage.cache_read_input_tokens).toBeGreaterThan(4096);
+    for (const [tag, m] of [
+      [`planned-1-${c.model}`, first.data],
+      [`planned-2-${c.model}`, second.data],
+    ] as const) {
+      await expectExactCost(tag, c, { input: m.usage.input_tokens + (m.usage.cache_read_input_tokens ?? 0) + (m.usage.cache_creation_input_tokens ?? 0), output: 9 });
+    }
+    const [row] = await rowsTagged({ url: env.gateway.url } as Parameters<typeof rowsTagged>[0], `planned-1-${c.model}`);
+    // Converse's cache point has no TTL: only 5-minute writes are planned there.
+    if (!c.model.includes('invoke') && c.kind.startsWith('bedrock')) expect(row!.cacheWrite1hTokens).toBe(0);
+  });
+});
