@@ -43,7 +43,11 @@ export function resolveCloudSettings(p: ProviderEntry, path: string, env: NodeJS
       const profile = given?.profile ?? env.AWS_PROFILE;
       if (profile !== undefined) p.aws = { profile };
       else if (env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY) {
-        p.aws = { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY, ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}) };
+        p.aws = {
+          accessKeyId: env.AWS_ACCESS_KEY_ID,
+          secretAccessKey: env.AWS_SECRET_ACCESS_KEY,
+          ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}),
+        };
       } else delete p.aws;
     }
   }

@@ -16,17 +16,20 @@ const CHUNKS: MessagesFraming = {
   contentType: EVENT_STREAM_TYPE,
 };
 
-const malformed = (detail: string): EmuError => badRequest(`Malformed input request: #: ${detail}, please reformat your input and try again.`, null, 'ValidationException');
+const malformed = (detail: string): EmuError =>
+  badRequest(`Malformed input request: #: ${detail}, please reformat your input and try again.`, null, 'ValidationException');
 
 export function handleInvoke(ex: Exchange, body: unknown, modelId: string, stream: boolean): Promise<void> {
   if (!isBedrockModelId(modelId)) throw new EmuError(400, 'The provided model identifier is invalid.', { code: 'ValidationException' });
   const model = emulatedModel(modelId);
   // Other publishers' bodies (Nova, Llama, Mistral…) differ per model; the emulator plays Claude's.
-  if (!model.startsWith('claude-')) throw badRequest(`The emulator plays InvokeModel for Anthropic models only, not ${modelId}; use Converse.`, null, 'ValidationException');
+  if (!model.startsWith('claude-'))
+    throw badRequest(`The emulator plays InvokeModel for Anthropic models only, not ${modelId}; use Converse.`, null, 'ValidationException');
   if (!isObj(body)) throw malformed('expected type: JSONObject');
   const { anthropic_version: version, ...rest } = body;
   if (version === undefined) throw malformed('required key [anthropic_version] not found');
-  if (version !== BEDROCK_ANTHROPIC_VERSION) throw badRequest(`anthropic_version: Invalid value ${JSON.stringify(version)}; expected ${BEDROCK_ANTHROPIC_VERSION}`, null, 'ValidationException');
+  if (version !== BEDROCK_ANTHROPIC_VERSION)
+    throw badRequest(`anthropic_version: Invalid value ${JSON.stringify(version)}; expected ${BEDROCK_ANTHROPIC_VERSION}`, null, 'ValidationException');
   for (const key of ['model', 'stream']) if (key in rest) throw malformed(`extraneous key [${key}] is not permitted`);
   return handleAnthropicMessages(ex, { ...rest, model, ...(stream ? { stream: true } : {}) }, stream ? CHUNKS : undefined);
 }

@@ -9,7 +9,16 @@ import { parseMessage } from '../wire/anthropic/response.js';
 import { anthropicEventsToCanonical } from '../wire/anthropic/stream-reader.js';
 import { isObject } from '../wire/anthropic/validate.js';
 import { parseSse, type SseEvent } from '../wire/sse.js';
-import { parseJsonBody, passBackHeaders, postBuffered, postUpstream, type BufferedResponse, type UpstreamCall, type UpstreamErrorParser, type UpstreamResponse } from './http.js';
+import {
+  parseJsonBody,
+  passBackHeaders,
+  postBuffered,
+  postUpstream,
+  type BufferedResponse,
+  type UpstreamCall,
+  type UpstreamErrorParser,
+  type UpstreamResponse,
+} from './http.js';
 import { headerValue } from '../core/headers.js';
 import type { CallOptions, CompletionResult, ProviderAdapter, ProviderConfig, StreamResult, UpstreamTarget } from './types.js';
 

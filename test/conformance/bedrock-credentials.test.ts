@@ -13,7 +13,16 @@ import { DEFAULT_CONFIG } from '../../src/config/defaults.js';
 import { rowsTagged } from './gateway.js';
 
 const MODEL = 'us.anthropic.claude-haiku-4-5-20251001-v1:0';
-const AWS_VARS = ['HOME', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE', 'AWS_EC2_METADATA_DISABLED', 'AWS_CONFIG_FILE', 'AWS_SHARED_CREDENTIALS_FILE'];
+const AWS_VARS = [
+  'HOME',
+  'AWS_ACCESS_KEY_ID',
+  'AWS_SECRET_ACCESS_KEY',
+  'AWS_SESSION_TOKEN',
+  'AWS_PROFILE',
+  'AWS_EC2_METADATA_DISABLED',
+  'AWS_CONFIG_FILE',
+  'AWS_SHARED_CREDENTIALS_FILE',
+];
 const saved = new Map(AWS_VARS.map((k) => [k, process.env[k]]));
 
 let env: TestEnv | undefined;
@@ -56,11 +65,17 @@ beforeAll(async () => {
     join(dir, '.aws', 'config'),
     `[profile long-lived]\ncredential_process = ${credentialProcess('long', 60)}\n\n[profile expiring]\ncredential_process = ${credentialProcess('short', 4)}\n`,
   );
-  for (const k of AWS_VARS) delete process.env[k];
+  for (const k of AWS_VARS) Reflect.deleteProperty(process.env, k);
   process.env.HOME = dir;
   // No instance-metadata probe from a test machine.
   process.env.AWS_EC2_METADATA_DISABLED = 'true';
-  const bedrock = (name: string, profile?: string) => ({ name, kind: 'bedrock' as const, baseUrl: 'emulator', region: 'us-east-1', ...(profile ? { aws: { profile } } : {}) });
+  const bedrock = (name: string, profile?: string) => ({
+    name,
+    kind: 'bedrock' as const,
+    baseUrl: 'emulator',
+    region: 'us-east-1',
+    ...(profile ? { aws: { profile } } : {}),
+  });
   env = await startTestEnv({
     config: {
       providers: [
@@ -72,7 +87,11 @@ beforeAll(async () => {
         bedrock('br-expiring', 'expiring'),
         bedrock('br-missing', 'no-such-profile'),
       ],
-      addModels: ['br-named', 'br-default', 'br-wrong', 'br-long', 'br-expiring', 'br-missing'].map((p) => ({ name: `${p}-haiku`, provider: p, upstreamModel: MODEL })),
+      addModels: ['br-named', 'br-default', 'br-wrong', 'br-long', 'br-expiring', 'br-missing'].map((p) => ({
+        name: `${p}-haiku`,
+        provider: p,
+        upstreamModel: MODEL,
+      })),
     },
   });
 });
@@ -80,7 +99,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await env?.close();
   for (const [k, v] of saved) {
-    if (v === undefined) delete process.env[k];
+    if (v === undefined) Reflect.deleteProperty(process.env, k);
     else process.env[k] = v;
   }
 });

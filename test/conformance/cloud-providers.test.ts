@@ -39,7 +39,11 @@ const CASES: Case[] = [
   { kind: 'bedrock (us. profile)', model: 'bedrock-haiku-us', prices: { input: 1.1, output: 5.5, cacheRead: 0.11, cacheWrite: 1.375 } },
   // …the global profile the list price.
   // Claude through InvokeModel with Anthropic's own body (SSE events in event-stream chunks).
-  { kind: 'bedrock InvokeModel (us. profile)', model: 'bedrock-invoke-haiku-us', prices: { input: 1.1, output: 5.5, cacheRead: 0.11, cacheWrite: 1.375, cacheWrite1h: 2.2 } },
+  {
+    kind: 'bedrock InvokeModel (us. profile)',
+    model: 'bedrock-invoke-haiku-us',
+    prices: { input: 1.1, output: 5.5, cacheRead: 0.11, cacheWrite: 1.375, cacheWrite1h: 2.2 },
+  },
   { kind: 'bedrock (global. profile)', model: 'bedrock-haiku-global', prices: { input: 1, output: 5, cacheRead: 0.1, cacheWrite: 1.25 } },
   { kind: 'vertex (Claude)', model: 'vertex-claude-haiku', prices: { input: 1, output: 5, cacheRead: 0.1, cacheWrite: 1.25 } },
   { kind: 'vertex (Gemini)', model: 'vertex-gemini-flash', prices: { input: 0.3, output: 2.5, cacheRead: 0.03, cacheWrite: 0.3 } },
@@ -85,7 +89,13 @@ beforeAll(async () => {
       { name: 'azure-gpt-4o-mini', provider: 'azure', upstreamModel: 'gpt-4o-mini', deployment: 'gpt-4o-mini' },
       { name: 'azure-badkey-gpt', provider: 'azure-badkey', upstreamModel: 'gpt-4o-mini' },
       { name: 'bedrock-haiku-us', provider: 'bedrock', upstreamModel: 'us.anthropic.claude-haiku-4-5-20251001-v1:0', region: 'us-east-1' },
-      { name: 'bedrock-invoke-haiku-us', provider: 'bedrock', upstreamModel: 'us.anthropic.claude-haiku-4-5-20251001-v1:0', region: 'us-east-1', api: 'invoke' },
+      {
+        name: 'bedrock-invoke-haiku-us',
+        provider: 'bedrock',
+        upstreamModel: 'us.anthropic.claude-haiku-4-5-20251001-v1:0',
+        region: 'us-east-1',
+        api: 'invoke',
+      },
       { name: 'bedrock-haiku-global', provider: 'bedrock', upstreamModel: 'global.anthropic.claude-haiku-4-5-20251001-v1:0', region: 'us-west-2' },
       { name: 'bedrock-badsig-invoke', provider: 'bedrock-badsig', upstreamModel: 'us.anthropic.claude-haiku-4-5-20251001-v1:0', api: 'invoke' },
       { name: 'bedrock-badsig-haiku', provider: 'bedrock-badsig', upstreamModel: 'us.anthropic.claude-haiku-4-5-20251001-v1:0' },
@@ -270,7 +280,9 @@ describe('Bedrock InvokeModel (Anthropic body)', () => {
         system: [{ type: 'text' as const, text: system, cache_control: { type: 'ephemeral' as const, ttl: '1h' as const } }],
         messages: [{ role: 'user' as const, content: 'High tide in Porto?' }],
       };
-      return stream ? anthropic.messages.stream(body, { headers: tagHeaders(tag, 11) }).finalMessage() : anthropic.messages.create(body, { headers: tagHeaders(tag, 11) });
+      return stream
+        ? anthropic.messages.stream(body, { headers: tagHeaders(tag, 11) }).finalMessage()
+        : anthropic.messages.create(body, { headers: tagHeaders(tag, 11) });
     };
     const first = await ask('invoke-1h-1', false);
     const second = await ask('invoke-1h-2', true);
@@ -290,13 +302,13 @@ describe('Bedrock InvokeModel (Anthropic body)', () => {
     expect([rows[0]!.cacheWrite1hTokens, rows[0]!.cacheWrite5mTokens]).toEqual([first.usage.cache_creation_input_tokens, 0]);
     expect(rows[1]!.cacheReadTokens).toBe(second.usage.cache_read_input_tokens);
     // By hand: the 1-hour write at $2.20 per million tokens on the us. profile.
-    expect(BigInt(rows[0]!.costPico)).toBe(
-      BigInt(rows[0]!.inputTokens) * 1_100_000n + BigInt(rows[0]!.cacheWrite1hTokens) * 2_200_000n + 11n * 5_500_000n,
-    );
+    expect(BigInt(rows[0]!.costPico)).toBe(BigInt(rows[0]!.inputTokens) * 1_100_000n + BigInt(rows[0]!.cacheWrite1hTokens) * 2_200_000n + 11n * 5_500_000n);
   });
 
   it("a wrong signature on InvokeModel is Bedrock's 403, a 502 naming the provider", async () => {
-    const err = await anthropic.messages.create({ model: 'bedrock-badsig-invoke', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] }).catch((e: unknown) => e);
+    const err = await anthropic.messages
+      .create({ model: 'bedrock-badsig-invoke', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(Anthropic.APIError);
     const e = err as InstanceType<typeof Anthropic.APIError>;
     expect(e.status).toBe(502);
@@ -321,7 +333,10 @@ describe.each(CASES.filter((c) => /bedrock|vertex \(Claude\)/.test(c.kind)))('pl
       [`planned-1-${c.model}`, first.data],
       [`planned-2-${c.model}`, second.data],
     ] as const) {
-      await expectExactCost(tag, c, { input: m.usage.input_tokens + (m.usage.cache_read_input_tokens ?? 0) + (m.usage.cache_creation_input_tokens ?? 0), output: 9 });
+      await expectExactCost(tag, c, {
+        input: m.usage.input_tokens + (m.usage.cache_read_input_tokens ?? 0) + (m.usage.cache_creation_input_tokens ?? 0),
+        output: 9,
+      });
     }
     const [row] = await rowsTagged({ url: env.gateway.url } as Parameters<typeof rowsTagged>[0], `planned-1-${c.model}`);
     // Converse's cache point has no TTL: only 5-minute writes are planned there.

@@ -96,9 +96,11 @@ describe('Bedrock InvokeModel (Claude)', () => {
     expect(streamed.headers.get('content-type')).toBe('application/vnd.amazon.eventstream');
     const { decodeEventStream } = await import('../../src/wire/bedrock/event-stream.js');
     const types: string[] = [];
-    for await (const m of decodeEventStream((async function* () {
-      yield new Uint8Array(await streamed.arrayBuffer());
-    })())) {
+    for await (const m of decodeEventStream(
+      (async function* () {
+        yield new Uint8Array(await streamed.arrayBuffer());
+      })(),
+    )) {
       expect(m.name).toBe('chunk');
       types.push((JSON.parse(Buffer.from((JSON.parse(m.payload) as { bytes: string }).bytes, 'base64').toString('utf8')) as { type: string }).type);
     }

@@ -24,7 +24,7 @@ function chunkBytes(payload: string, provider: string): string {
   } catch {
     // reported below
   }
-  if (typeof bytes !== 'string') throw new GatewayError({ kind: 'upstream_error', message: `upstream ${provider} sent an InvokeModel stream chunk without bytes`, provider });
+  if (typeof bytes !== 'string')
+    throw new GatewayError({ kind: 'upstream_error', message: `upstream ${provider} sent an InvokeModel stream chunk without bytes`, provider });
   return Buffer.from(bytes, 'base64').toString('utf8');
 }
-
