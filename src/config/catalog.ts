@@ -19,12 +19,14 @@ export interface Deployment {
   weight: number;
   capabilities: ModelEntry['capabilities'];
   pricing: ModelPricing;
-  /** The OpenAI API the deployment is called through (`models[].api`). */
-  api: 'chat' | 'responses';
+  /** The API the deployment is called through (`models[].api`): OpenAI's chat or responses, Bedrock's invoke (chat means Converse there). */
+  api: 'chat' | 'responses' | 'invoke';
   /** What adapters are given: provider, upstream model and, where set, API, Azure deployment, region and service tier. */
   target: UpstreamTarget;
   /** A flex-tier deployment: the same deployment at the default tier and price, where a request goes when flex has no capacity. */
   defaultTier?: Deployment;
+  /** A default-tier deployment: its flex-tier twin (same provider, upstream model, region, API), where deferrable requests go. */
+  flexTier?: Deployment;
 }
 
 export interface Catalog {
@@ -55,7 +57,8 @@ export function buildCatalog(config: Config, emulatorUrl?: string): Catalog {
       ...(p.entraToken !== undefined ? { entraToken: p.entraToken } : {}),
       ...(p.region !== undefined ? { region: p.region } : {}),
       ...(p.project !== undefined ? { project: p.project } : {}),
-      ...(p.aws !== undefined ? { aws: p.aws } : {}),
+      ...(p.aws !== undefined && 'accessKeyId' in p.aws ? { aws: p.aws } : {}),
+      ...(p.aws !== undefined && 'profile' in p.aws ? { awsProfile: p.aws.profile } : {}),
       ...(p.googleCredentialsFile !== undefined ? { googleCredentialsFile: p.googleCredentialsFile } : {}),
     });
   }
@@ -83,7 +86,7 @@ export function buildCatalog(config: Config, emulatorUrl?: string): Catalog {
       target: {
         provider,
         upstreamModel,
-        ...(m.api === 'responses' ? { api: 'responses' as const } : {}),
+        ...(m.api === 'responses' || m.api === 'invoke' ? { api: m.api } : {}),
         ...(m.deployment !== undefined ? { deployment: m.deployment } : {}),
         ...(m.region !== undefined ? { region: m.region } : {}),
         ...(m.serviceTier !== undefined ? { serviceTier: m.serviceTier } : {}),
@@ -104,6 +107,7 @@ export function buildCatalog(config: Config, emulatorUrl?: string): Catalog {
     if (list) list.push(deployment);
     else byName.set(m.name, [deployment]);
   }
+  linkFlexTwins([...byName.values()].flat());
   const primaries = [...byName.values()].map((list) => list[0]!);
   const none: readonly Deployment[] = Object.freeze([]);
   return {
@@ -111,6 +115,23 @@ export function buildCatalog(config: Config, emulatorUrl?: string): Catalog {
     deployments: (name) => byName.get(name) ?? none,
     list: () => primaries,
   };
+}
+
+/** The same upstream call but for its service tier. */
+function callKey(d: Deployment): string {
+  const t = d.target;
+  return [d.provider.name, t.upstreamModel, t.region ?? '', t.deployment ?? '', t.api ?? ''].join('\u0000');
+}
+
+function linkFlexTwins(all: readonly Deployment[]): void {
+  const flex = new Map<string, Deployment>();
+  for (const d of all) if (d.target.serviceTier === 'flex' && !flex.has(callKey(d))) flex.set(callKey(d), d);
+  if (flex.size === 0) return;
+  for (const d of all) {
+    if (d.target.serviceTier !== undefined) continue;
+    const twin = flex.get(callKey(d));
+    if (twin) d.flexTier = twin;
+  }
 }
 
 /** Flex bills at the batch price (OpenAI: "priced at Batch API rates"), unless the config gives the flex price itself. */

@@ -30,13 +30,26 @@ export function resolveCloudSettings(p: ProviderEntry, path: string, env: NodeJS
   }
   if (p.kind === 'bedrock') {
     p.region ??= env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
-    // Without `aws` the standard variables; unset, calls go unsigned and the upstream answers 403.
-    const accessKeyId = p.aws ? secret('aws.accessKeyId', p.aws.accessKeyId) : env.AWS_ACCESS_KEY_ID;
-    const secretAccessKey = p.aws ? secret('aws.secretAccessKey', p.aws.secretAccessKey) : env.AWS_SECRET_ACCESS_KEY;
-    const sessionToken = p.aws ? secret('aws.sessionToken', p.aws.sessionToken) : env.AWS_SESSION_TOKEN;
-    if (accessKeyId !== undefined && secretAccessKey !== undefined) {
-      p.aws = { accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}) };
-    } else delete p.aws;
+    const given = p.aws;
+    if (given !== undefined && 'accessKeyId' in given) {
+      const accessKeyId = secret('aws.accessKeyId', given.accessKeyId);
+      const secretAccessKey = secret('aws.secretAccessKey', given.secretAccessKey);
+      const sessionToken = secret('aws.sessionToken', given.sessionToken);
+      if (accessKeyId !== undefined && secretAccessKey !== undefined) p.aws = { accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}) };
+      else delete p.aws;
+    } else {
+      // A profile (the config's, else AWS_PROFILE) is read from ~/.aws; without one, the AWS_*
+      // keys when set; otherwise the standard chain looks for them when the first call is signed.
+      const profile = given?.profile ?? env.AWS_PROFILE;
+      if (profile !== undefined) p.aws = { profile };
+      else if (env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY) {
+        p.aws = {
+          accessKeyId: env.AWS_ACCESS_KEY_ID,
+          secretAccessKey: env.AWS_SECRET_ACCESS_KEY,
+          ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}),
+        };
+      } else delete p.aws;
+    }
   }
   if (p.kind === 'vertex') {
     p.region ??= env.GOOGLE_CLOUD_LOCATION ?? 'global';

@@ -147,6 +147,11 @@ export function parseConfig(raw: unknown, source: string, env: NodeJS.ProcessEnv
     if (m.api === 'responses' && provider.kind !== 'openai' && provider.kind !== 'openai-compatible') {
       problems.push(`models[${i}].api: "responses" needs an openai or openai-compatible provider; "${m.provider}" is ${provider.kind}`);
     }
+    if (m.api === 'invoke' && (provider.kind !== 'bedrock' || !/(^|\.)anthropic\.claude-/.test(m.upstreamModel ?? m.name))) {
+      problems.push(
+        `${modelPath(i)}.api: "invoke" needs a bedrock provider and an anthropic.claude-… model; "${m.provider}" is ${provider.kind}, the model ${m.upstreamModel ?? m.name}`,
+      );
+    }
     if (m.deployment !== undefined && provider.kind !== 'azure-openai') {
       problems.push(`${modelPath(i)}.deployment: only azure-openai providers have deployments; "${m.provider}" is ${provider.kind}`);
     }

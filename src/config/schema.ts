@@ -51,8 +51,17 @@ export const providerSchema = z.strictObject({
   region: z.string().min(1).optional(),
   /** Vertex project id. Defaults to GOOGLE_CLOUD_PROJECT, then the service account's project. */
   project: z.string().min(1).optional(),
-  /** Bedrock credentials; default AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN. */
-  aws: z.strictObject({ accessKeyId: z.string().min(1), secretAccessKey: z.string().min(1), sessionToken: z.string().optional() }).optional(),
+  /**
+   * Bedrock credentials: keys, or `{ profile }` of ~/.aws. Default: AWS_ACCESS_KEY_ID /
+   * AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN, else the standard AWS chain (AWS_PROFILE, ~/.aws,
+   * SSO, container and instance roles).
+   */
+  aws: z
+    .union([
+      z.strictObject({ accessKeyId: z.string().min(1), secretAccessKey: z.string().min(1), sessionToken: z.string().optional() }),
+      z.strictObject({ profile: z.string().min(1) }),
+    ])
+    .optional(),
   /** Vertex service-account JSON file; defaults to GOOGLE_APPLICATION_CREDENTIALS. */
   googleCredentialsFile: z.string().min(1).optional(),
 });
@@ -80,9 +89,10 @@ export const modelSchema = z.strictObject({
   /**
    * Which OpenAI API the model is called through: `chat` (Chat Completions, the default) or
    * `responses` (POST /v1/responses, for models that exist only there). OpenAI and
-   * OpenAI-compatible providers only.
+   * OpenAI-compatible providers only. Bedrock: `invoke` calls a Claude model through InvokeModel
+   * with Anthropic's own Messages body instead of Converse.
    */
-  api: z.enum(['chat', 'responses']).optional(),
+  api: z.enum(['chat', 'responses', 'invoke']).optional(),
   /** Azure OpenAI deployment name (the URL segment); defaults to upstreamModel. */
   deployment: z.string().min(1).optional(),
   /**
@@ -418,6 +428,12 @@ export const configSchema = z.strictObject({
                 name: z.string().min(1),
                 match: ruleMatchSchema,
                 window: z.string().regex(/^\d+[smhd]$/, 'a window like 24h, 90m, 2d or 3600s'),
+                /**
+                 * `batch` (default): deferred into a provider batch. `flex`: answered now on the
+                 * flex-tier twin of the serving deployment (streams too), when the model asked for
+                 * has one; otherwise deferred as with `batch`.
+                 */
+                via: z.enum(['batch', 'flex']).default('batch'),
               }),
             )
             .default([]),

@@ -33,11 +33,19 @@ function contentBlock(r: Reply): Record<string, unknown> {
   return { type: 'tool_use', id: `toolu_${r.idSuffix}`, name: r.name, input: JSON.parse(r.arguments) as unknown };
 }
 
-function frame(event: string, data: Record<string, unknown>, tokens = 0): Frame {
-  return { data: `event: ${event}\ndata: ${JSON.stringify({ type: event, ...data })}\n\n`, tokens };
+/** How a Messages stream's events are framed: SSE from Anthropic and Vertex; Bedrock's InvokeModel wraps each in an event-stream `chunk`. */
+export interface MessagesFraming {
+  encode(event: Record<string, unknown> & { type: string }): string | Uint8Array;
+  contentType: string;
 }
 
-export async function handleAnthropicMessages(ex: Exchange, body: unknown): Promise<void> {
+const SSE_FRAMING: MessagesFraming = {
+  encode: (event) => `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`,
+  contentType: 'text/event-stream; charset=utf-8',
+};
+
+export async function handleAnthropicMessages(ex: Exchange, body: unknown, framing: MessagesFraming = SSE_FRAMING): Promise<void> {
+  const frame = (event: string, data: Record<string, unknown>, tokens = 0): Frame => ({ data: framing.encode({ type: event, ...data }), tokens });
   const canon = parseAnthropic(body);
   const model = canon.model;
   if (!isKnownModel(model)) throw notFound(model);
@@ -104,7 +112,7 @@ export async function handleAnthropicMessages(ex: Exchange, body: unknown): Prom
     frame('message_delta', { delta: { stop_reason: stopReason(r), stop_sequence }, usage: finalUsage }),
     frame('message_stop', {}),
   );
-  return ex.sendStream(frames);
+  return ex.sendStream(frames, framing.contentType);
 }
 
 export function handleAnthropicCountTokens(ex: Exchange, body: unknown): void {

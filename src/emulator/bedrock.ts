@@ -18,6 +18,11 @@ export function emulatedModel(modelId: string): string {
 
 const MODEL_ID = /^(?:(?:us|eu|apac|global|us-gov|jp|au|ca)\.)?[a-z0-9-]+\.[A-Za-z0-9._:-]+$/;
 
+/** `publisher.model` with an optional inference-profile prefix. */
+export function isBedrockModelId(modelId: string): boolean {
+  return MODEL_ID.test(modelId);
+}
+
 function stopReason(r: Reply): string {
   return r.kind === 'tool' ? 'tool_use' : r.stop;
 }
@@ -34,7 +39,7 @@ function usage(c: CacheUsage, outputTokens: number): Record<string, number> {
 }
 
 export async function handleConverse(ex: Exchange, body: unknown, modelId: string, stream: boolean): Promise<void> {
-  if (!MODEL_ID.test(modelId)) throw new EmuError(400, 'The provided model identifier is invalid.', { code: 'ValidationException' });
+  if (!isBedrockModelId(modelId)) throw new EmuError(400, 'The provided model identifier is invalid.', { code: 'ValidationException' });
   const model = emulatedModel(modelId);
   const canon = parseConverse(body, model);
   const prompt = analyzePrompt(canon, model);

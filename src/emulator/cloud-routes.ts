@@ -1,9 +1,10 @@
 // The cloud providers' URLs: Azure OpenAI deployments, Vertex AI publishers' models and the Bedrock
-// runtime. Each route checks its cloud's credentials (./cloud-auth.ts) after the body is read
+// runtime (Converse and InvokeModel). Each route checks its cloud's credentials (./cloud-auth.ts) after the body is read
 // (SigV4 signs the body), then hands the request to the provider's own handler.
 import type { IncomingMessage } from 'node:http';
 import { handleAnthropicMessages } from './anthropic.js';
 import { handleConverse } from './bedrock.js';
+import { handleInvoke } from './bedrock-invoke.js';
 import { checkAzureKey, checkGoogleJwt, checkSigV4 } from './cloud-auth.js';
 import { badRequest, EmuError, type Provider } from './errors.js';
 import type { Exchange } from './exchange.js';
@@ -23,7 +24,7 @@ export interface CloudRoute {
 
 const AZURE = /^\/openai\/deployments\/([^/]+)\/(chat\/completions|embeddings)$/;
 const VERTEX = /^\/v1\/projects\/([^/]+)\/locations\/([^/]+)\/publishers\/(google|anthropic)\/models\/([^/:]+):(\w+)$/;
-const BEDROCK = /^\/model\/([^/]+)\/(converse|converse-stream)$/;
+const BEDROCK = /^\/model\/([^/]+)\/(converse|converse-stream|invoke|invoke-with-response-stream)$/;
 
 /** The Vertex Claude body's required version. */
 const VERTEX_ANTHROPIC_VERSION = 'vertex-2023-10-16';
@@ -37,12 +38,13 @@ export function cloudRoute(method: string, path: string, query: string): CloudRo
   const bedrock = BEDROCK.exec(path);
   if (bedrock) {
     const modelId = decode(bedrock[1]!);
-    const stream = bedrock[2] === 'converse-stream';
+    const action = bedrock[2]!;
+    const stream = action.endsWith('-stream');
     return {
       provider: 'bedrock',
       body: true,
       auth: (req, rawPath, text, ex) => checkSigV4(req, rawPath, text, ex.state.cloud.aws),
-      run: (ex, body) => handleConverse(ex, body, modelId, stream),
+      run: (ex, body) => (action.startsWith('invoke') ? handleInvoke(ex, body, modelId, stream) : handleConverse(ex, body, modelId, stream)),
     };
   }
   return null;

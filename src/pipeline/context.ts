@@ -138,6 +138,10 @@ export interface RequestContext {
   /** What routing and cache rules look at; computed on first use (`featuresOf`). */
   features?: RequestFeatures;
 
+  // ── defer ──
+  /** `flex`: a deferrable request answered now on the flex-tier twins of the candidate deployments; the rule's name. */
+  serviceTier?: { tier: 'flex'; rule: string };
+
   // ── response cache ──
   /** Set when the answer may be stored. */
   cachePlan?: CachePlan;

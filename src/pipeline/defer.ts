@@ -1,9 +1,12 @@
 // Stage: deferral. A chat request sent with `x-costwise-defer: <window>`, or matching a deferrable
 // route (`batch.deferral.rules`, non-streaming only), is not answered now: it is handed to the batch
 // service (src/batch/deferral.ts) and answered with 202 and a job id; it runs later in a provider
-// batch at batch prices, and its ledger row is written then.
+// batch at batch prices, and its ledger row is written then. A `via: flex` rule answers the request
+// now instead, on the flex-tier twin of the deployment that serves it (dispatch), at the same
+// half price, when the model asked for has such a twin; streams included.
 import { GatewayError, invalidRequest } from '../core/errors.js';
 import { headerValue } from '../core/headers.js';
+import type { Catalog } from '../config/catalog.js';
 import type { RuleMatch } from '../config/rule-schema.js';
 import type { RequestFeatures } from '../routing/policy/features.js';
 import { compileMatch } from '../routing/policy/rules.js';
@@ -27,6 +30,7 @@ export interface DeferralRule {
   name: string;
   matches(f: RequestFeatures): boolean;
   windowMs: number;
+  via: 'batch' | 'flex';
 }
 
 const UNIT_MS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
@@ -38,19 +42,27 @@ export function parseWindow(raw: string): number {
   return Number(m[1]) * UNIT_MS[m[2]!]!;
 }
 
-export function compileDeferralRules(rules: ReadonlyArray<{ name: string; match: RuleMatch; window: string }>): DeferralRule[] {
-  return rules.map((r) => ({ name: r.name, matches: compileMatch(r.match), windowMs: parseWindow(r.window) }));
+export function compileDeferralRules(rules: ReadonlyArray<{ name: string; match: RuleMatch; window: string; via?: 'batch' | 'flex' }>): DeferralRule[] {
+  return rules.map((r) => ({ name: r.name, matches: compileMatch(r.match), windowMs: parseWindow(r.window), via: r.via ?? 'batch' }));
 }
 
-export function deferStage(deps: DeferralDeps): Stage {
-  const { deferralRules: rules, deferrer } = deps;
+export function deferStage(deps: DeferralDeps & { catalog: Catalog }): Stage {
+  const { deferralRules: rules, deferrer, catalog } = deps;
+  const hasFlexTwin = (model: string): boolean => catalog.deployments(model).some((d) => d.flexTier !== undefined);
   return {
     name: 'defer',
     run(ctx, next) {
       const header = headerValue(ctx.inbound.headers, 'x-costwise-defer');
       let windowMs: number | undefined;
       if (header !== undefined) windowMs = parseWindow(header);
-      else if (rules.length > 0 && !ctx.request.stream) windowMs = rules.find((r) => r.matches(featuresOf(ctx)))?.windowMs;
+      else if (rules.length > 0) {
+        const rule = rules.find((r) => r.matches(featuresOf(ctx)));
+        if (rule?.via === 'flex' && hasFlexTwin(ctx.request.model)) {
+          ctx.serviceTier = { tier: 'flex', rule: rule.name };
+          return next(ctx);
+        }
+        if (!ctx.request.stream) windowMs = rule?.windowMs;
+      }
       if (windowMs === undefined || ctx.ingress === 'gemini') return next(ctx); // answered now: no promise of its own
       // A batch item is a chat body; a surface with its own parser (the Responses API) is answered now.
       if (ctx.parser) {

@@ -35,7 +35,7 @@ export type Served =
 export async function dispatch(ctx: RequestContext, deps: DispatchDeps): Promise<void> {
   const model = need(ctx.deployment, 'deployment', 'route');
   const features = featuresOf(ctx);
-  const candidates = candidateDeployments(model, ctx.request, features, deps.catalog, deps.resilience);
+  const candidates = onServiceTier(ctx, model, candidateDeployments(model, ctx.request, features, deps.catalog, deps.resilience));
   const served = await callWithFallbacks(ctx, ctx.request, candidates, deps);
   if (served.fallback) ctx.routeReason = `${ctx.routeReason ?? 'requested'}; ${served.fallback}`;
   ctx.deployment = served.deployment;
@@ -72,6 +72,21 @@ export async function callWithFallbacks(
     if (err instanceof DispatchError) noteAttempts(ctx, err.attempts, all);
     maskCredentialErrors(err);
   }
+}
+
+/**
+ * A deferrable request (a `via: flex` deferral rule) goes to each candidate's flex-tier twin where
+ * it has one. The saving is the tier's: the baseline stays the routed deployment at its own price.
+ */
+function onServiceTier(ctx: RequestContext, routed: Deployment, candidates: readonly Deployment[]): readonly Deployment[] {
+  const tier = ctx.serviceTier;
+  if (tier === undefined || !candidates.some((d) => d.flexTier !== undefined)) return candidates;
+  if (ctx.requestedDeployment === undefined) {
+    ctx.requestedDeployment = routed;
+    ctx.technique ??= 'service_tier';
+  }
+  ctx.routeReason = `${ctx.routeReason ?? 'requested'}; deferrable:${tier.rule}->flex`;
+  return candidates.map((d) => d.flexTier ?? d);
 }
 
 /** A flex-tier deployment is followed by itself at the default tier: where flex capacity errors go. */

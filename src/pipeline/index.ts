@@ -13,12 +13,13 @@
 // | authenticate      | headers                                      | caller                                                   |
 // | parse             | body; parser (the Responses API's own)       | body (JSON), request (canonical)                         |
 // | defer             | x-costwise-defer, batch.deferral.rules       | outcome: deferred (202 with a job; no row until it runs) |
+// |                   |                                              | or serviceTier: flex (a `via: flex` rule)                |
 // | response cache    | x-costwise-cache(-ttl), request, caller      | cachePlan, cacheResult; on a hit: outcome, settlement    |
 // | route             | request, features                            | deployment, routeReason, requestedDeployment, technique, |
 // |                   |                                              | cascade                                                  |
 // | prompt optimize   | request, deployment, promptOptimization rules | request (rewritten), promptTokensRemoved, technique      |
 // | prompt-cache plan | features, promptCache rules                  | promptCacheMode (dispatch applies it per attempt)        |
-// | dispatch          | deployment or cascade, request               | outcome, deployment (the one that served), attempts,     |
+// | dispatch          | deployment or cascade, request, serviceTier  | outcome, deployment (the one that served), attempts,     |
 // |                   |                                              | upstreamHeaders, settlement (a stream's as it ends)      |
 //
 // Authenticate runs before parse: a caller without a valid credential costs no body parsing.

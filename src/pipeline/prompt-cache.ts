@@ -23,6 +23,7 @@ import {
   type PromptBlock,
   type PlannerMode,
   type SharedPlannerStats,
+  type Ttl,
 } from '../promptcache/index.js';
 import type { RequestFeatures } from '../routing/policy/features.js';
 import { compileMatch } from '../routing/policy/rules.js';
@@ -84,7 +85,7 @@ const estimateTokens = (text: string): number => Math.ceil(text.length / 4);
 
 /**
  * The request with planned Anthropic breakpoints, when the deployment is a Claude model on the
- * Anthropic API, the route's mode is not `off` and the caller placed no `cache_control`. Planned
+ * Anthropic API, Bedrock or Vertex, the route's mode is not `off` and the caller placed no `cache_control`. Planned
  * once per request and deployment (a retry reuses the plan); the plan is committed to the
  * tracker when the upstream answered.
  */
@@ -111,6 +112,7 @@ function planAnthropic(request: CanonicalRequest, d: Deployment, ctx: RequestCon
       mode,
       now: planning.now(),
       continuation: floor && { expectedReads: floor, throughBlock: blocks.length - 1 },
+      ...(d.provider.kind === 'bedrock' && d.api !== 'invoke' ? { ttls: FIVE_MINUTES_ONLY } : {}),
     });
     entry = {
       request: auto.plan.breakpoints.length ? applyBreakpoints(request, auto.plan) : request,
@@ -168,11 +170,17 @@ export function commitPromptCachePlan(ctx: RequestContext, d: Deployment): void 
   ctx.promptCachePlans?.get(d.key)?.commit();
 }
 
+/** Where Claude is served with Anthropic's cache rules: its own API, Bedrock and Vertex. */
+const CLAUDE_HOSTS: ReadonlySet<string> = new Set(['anthropic', 'bedrock', 'vertex']);
+
+/** Bedrock Converse's `cachePoint` has no TTL: its breakpoints are 5-minute ones. */
+const FIVE_MINUTES_ONLY: readonly Ttl[] = ['5m'];
+
 /** OpenAI caches prompts from 1,024 tokens; a key on anything shorter is noise. */
 const OPENAI_MIN_CACHED_TOKENS = 1024;
 
 export function adaptToProviderCache(request: CanonicalRequest, d: Deployment, ctx: RequestContext, planning?: PromptCachePlanning): CanonicalRequest {
-  if (d.provider.kind === 'anthropic') return planning ? planAnthropic(request, d, ctx, planning) : request;
+  if (CLAUDE_HOSTS.has(d.provider.kind)) return planning ? planAnthropic(request, d, ctx, planning) : request;
   if (d.provider.kind !== 'openai' || request.promptCacheKey !== undefined) return request;
   if ((ctx.features?.promptTokens ?? 0) < OPENAI_MIN_CACHED_TOKENS) return request;
   // Requests sharing tenant and stable prefix share a key, so OpenAI routes them to one cache.

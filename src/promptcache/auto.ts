@@ -24,6 +24,8 @@ export interface AutoPlanInput {
    * block `throughBlock` (the ones that request will contain): a floor under the statistics.
    */
   continuation?: { expectedReads: Readonly<Record<Ttl, number>>; throughBlock: number } | undefined;
+  /** The TTLs the endpoint can carry; default both. */
+  ttls?: readonly Ttl[];
 }
 
 export interface AutoPlan {
@@ -68,6 +70,7 @@ export class AutoCachePlanner {
       stats: input.continuation ? withFloor(this.reuse, input.continuation) : this.reuse,
       namespace,
       existingCachedPrefixes: this.tracker.cachedPrefixes(namespace, model, blocks, now),
+      ...(input.ttls ? { ttls: input.ttls } : {}),
     });
     anchorStablePrefix(plan, blocks, input.minCacheableTokens);
     const commit = (at = now): void => {

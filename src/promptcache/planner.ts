@@ -51,7 +51,11 @@ export interface PlanOptions {
   namespace: string;
   /** Prefix hashes believed to be in the provider's cache now. */
   existingCachedPrefixes?: ReadonlySet<string>;
+  /** The TTLs the endpoint can carry (Bedrock Converse: 5m only); default both. */
+  ttls?: readonly Ttl[];
 }
+
+const BOTH_TTLS: readonly Ttl[] = ['1h', '5m'];
 
 interface Step {
   block: number;
@@ -97,10 +101,11 @@ export function planBreakpoints(blocks: readonly PromptBlock[], opts: PlanOption
 
   let best: Step | null;
   let reserveRead = false;
-  if (cached < 0) best = bestSteps({ candidates, ends, start, slots: MAX_BREAKPOINTS, firstWithin: Infinity, value });
+  const ttls = opts.ttls ?? BOTH_TTLS;
+  if (cached < 0) best = bestSteps({ candidates, ends, start, slots: MAX_BREAKPOINTS, firstWithin: Infinity, value, ttls });
   else {
-    const free = bestSteps({ candidates, ends, start, slots: MAX_BREAKPOINTS, firstWithin: cached + LOOKBACK_BLOCKS - 1, value });
-    const reserved = bestSteps({ candidates, ends, start, slots: MAX_BREAKPOINTS - 1, firstWithin: Infinity, value });
+    const free = bestSteps({ candidates, ends, start, slots: MAX_BREAKPOINTS, firstWithin: cached + LOOKBACK_BLOCKS - 1, value, ttls });
+    const reserved = bestSteps({ candidates, ends, start, slots: MAX_BREAKPOINTS - 1, firstWithin: Infinity, value, ttls });
     best = free;
     if (reserved && (!free || reserved.value > free.value)) {
       best = reserved;
@@ -173,6 +178,7 @@ function bestSteps(p: {
   slots: number;
   firstWithin: number;
   value: (block: number, ttl: Ttl) => number;
+  ttls: readonly Ttl[];
 }): Step | null {
   // states[j] holds the best chains ending at candidate j, one per (count, short) pair.
   const states: Step[][] = p.candidates.map(() => []);
@@ -188,7 +194,7 @@ function bestSteps(p: {
   for (let j = 0; j < p.candidates.length; j++) {
     const c = p.candidates[j]!;
     const extend = (prev: Step | null, from: number): void => {
-      for (const ttl of ['1h', '5m'] as const) {
+      for (const ttl of p.ttls) {
         if (ttl === '1h' && prev?.short) continue;
         const value = (prev?.value ?? 0) + (p.ends[c]! - from) * p.value(c, ttl);
         offer(j, { block: c, ttl, value, prev, count: (prev?.count ?? 0) + 1, short: ttl === '5m' });

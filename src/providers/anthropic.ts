@@ -8,36 +8,54 @@ import { toCountTokensRequestBody, toMessagesRequestBody } from '../wire/anthrop
 import { parseMessage } from '../wire/anthropic/response.js';
 import { anthropicEventsToCanonical } from '../wire/anthropic/stream-reader.js';
 import { isObject } from '../wire/anthropic/validate.js';
-import { parseSse } from '../wire/sse.js';
-import { parseJsonBody, passBackHeaders, postBuffered, postUpstream, type BufferedResponse, type UpstreamCall, type UpstreamResponse } from './http.js';
+import { parseSse, type SseEvent } from '../wire/sse.js';
+import {
+  parseJsonBody,
+  passBackHeaders,
+  postBuffered,
+  postUpstream,
+  type BufferedResponse,
+  type UpstreamCall,
+  type UpstreamErrorParser,
+  type UpstreamResponse,
+} from './http.js';
 import { headerValue } from '../core/headers.js';
 import type { CallOptions, CompletionResult, ProviderAdapter, ProviderConfig, StreamResult, UpstreamTarget } from './types.js';
 
 export const ANTHROPIC_VERSION = '2023-06-01';
 
-/** Where a Messages call goes when it is not Anthropic's own API (Vertex: ./vertex.ts). */
+/** Where a Messages call goes when it is not Anthropic's own API (Vertex: ./vertex.ts, Bedrock: ./bedrock-invoke.ts). */
 export interface AnthropicEndpoint {
-  /** The provider to call (its regional copy), the path, and the auth headers. */
-  resolve(target: UpstreamTarget, stream: boolean): Promise<{ provider: ProviderConfig; path: string; auth: Record<string, string> }>;
+  /** The provider to call (its regional copy), the path, and the auth headers (which may sign `body`, the text sent). */
+  resolve(target: UpstreamTarget, stream: boolean, body: string): Promise<{ provider: ProviderConfig; path: string; auth: Record<string, string> }>;
   /** The Messages body as this endpoint wants it. */
   body(body: Record<string, unknown>): Record<string, unknown>;
+  /** The host's error shape, when it is not Anthropic's. */
+  parseError?: UpstreamErrorParser;
+  /** The stream's Messages events, when the host does not send them as SSE. */
+  events?(body: AsyncIterable<Uint8Array>, provider: string): AsyncIterable<SseEvent>;
+  /** The response header carrying the host's request id, when not `request-id`. */
+  requestIdHeader?: string;
 }
 
 export function createAnthropicAdapter(endpoint?: AnthropicEndpoint): ProviderAdapter {
+  const requestIdHeader = endpoint?.requestIdHeader ?? 'request-id';
   /** A Messages call for a stream: Anthropic's own path, or the endpoint's. */
   function send(target: UpstreamTarget, body: Record<string, unknown>, options: CallOptions): Promise<UpstreamResponse> {
     if (endpoint === undefined) return postUpstream(upstreamCall(target.provider, 'messages', JSON.stringify(body), options), parseAnthropicError);
+    const text = JSON.stringify(endpoint.body(body));
     return endpoint
-      .resolve(target, true)
-      .then((r) => postUpstream(upstreamCall(r.provider, r.path, JSON.stringify(endpoint.body(body)), options, r.auth), parseAnthropicError));
+      .resolve(target, true, text)
+      .then((r) => postUpstream(upstreamCall(r.provider, r.path, text, options, r.auth), endpoint.parseError ?? parseAnthropicError));
   }
 
   /** The same for an answer read whole. */
   function sendWhole(target: UpstreamTarget, body: Record<string, unknown>, options: CallOptions): Promise<BufferedResponse> {
     if (endpoint === undefined) return postBuffered(upstreamCall(target.provider, 'messages', JSON.stringify(body), options), parseAnthropicError);
+    const text = JSON.stringify(endpoint.body(body));
     return endpoint
-      .resolve(target, false)
-      .then((r) => postBuffered(upstreamCall(r.provider, r.path, JSON.stringify(endpoint.body(body)), options, r.auth), parseAnthropicError));
+      .resolve(target, false, text)
+      .then((r) => postBuffered(upstreamCall(r.provider, r.path, text, options, r.auth), endpoint.parseError ?? parseAnthropicError));
   }
 
   return {
@@ -47,14 +65,15 @@ export function createAnthropicAdapter(endpoint?: AnthropicEndpoint): ProviderAd
     async complete(target, request, warnings, options): Promise<CompletionResult> {
       const body = toMessagesRequestBody(request, target.upstreamModel, warnings, { stream: false });
       const name = target.provider.name;
-      return sendWhole(target, body, options).then((res) => withIds(parseMessage(parseJsonBody(res, name), { provider: name }), res));
+      return sendWhole(target, body, options).then((res) => withIds(parseMessage(parseJsonBody(res, name), { provider: name }), res, requestIdHeader));
     },
 
     async stream(target, request, warnings, options): Promise<StreamResult> {
       const body = toMessagesRequestBody(request, target.upstreamModel, warnings, { stream: true });
       const res = await send(target, body, options);
-      const events = anthropicEventsToCanonical(parseSse(res.body), { provider: target.provider.name });
-      const requestId = headerValue(res.headers, 'request-id');
+      const name = target.provider.name;
+      const events = anthropicEventsToCanonical(endpoint?.events ? endpoint.events(res.body, name) : parseSse(res.body), { provider: name });
+      const requestId = headerValue(res.headers, requestIdHeader);
       const result: StreamResult = { events, upstreamHeaders: passBackHeaders(res.headers) };
       if (requestId !== undefined) result.upstreamRequestId = requestId;
       return result;
@@ -79,8 +98,8 @@ async function countTokens(target: UpstreamTarget, request: CanonicalRequest, op
 }
 
 /** One literal (no spreads: this runs on every request). */
-function withIds(response: CompletionResult['response'], res: BufferedResponse): CompletionResult {
-  const requestId = headerValue(res.headers, 'request-id');
+function withIds(response: CompletionResult['response'], res: BufferedResponse, requestIdHeader: string): CompletionResult {
+  const requestId = headerValue(res.headers, requestIdHeader);
   const result: CompletionResult = { response, upstreamHeaders: passBackHeaders(res.headers) };
   if (requestId !== undefined) result.upstreamRequestId = requestId;
   return result;

@@ -2,13 +2,16 @@
 // region), reused; the path is signed exactly as it is sent.
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { SignatureV4 } from '@smithy/signature-v4';
+import type { AwsCredentialChain } from './aws-credentials.js';
 import type { AwsCredentials } from './types.js';
+
+type Credentials = AwsCredentials | AwsCredentialChain;
 
 export const BEDROCK_SIGNING_SERVICE = 'bedrock';
 
-const signers = new WeakMap<AwsCredentials, Map<string, SignatureV4>>();
+const signers = new WeakMap<Credentials, Map<string, SignatureV4>>();
 
-function signerFor(credentials: AwsCredentials, region: string): SignatureV4 {
+function signerFor(credentials: Credentials, region: string): SignatureV4 {
   let byRegion = signers.get(credentials);
   if (byRegion === undefined) {
     byRegion = new Map();
@@ -23,7 +26,8 @@ function signerFor(credentials: AwsCredentials, region: string): SignatureV4 {
 }
 
 export interface SignInput {
-  credentials: AwsCredentials;
+  /** Keys, or the standard chain (asked before each signature; it caches). */
+  credentials: Credentials;
   region: string;
   /** The request URL's origin (host and port are signed). */
   url: URL;

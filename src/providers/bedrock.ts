@@ -1,20 +1,25 @@
 // The Bedrock adapter: Converse and ConverseStream (`POST /model/{modelId}/converse[-stream]`),
 // signed with SigV4 for the deployment's region. A cross-region inference profile id (`us.…`,
 // `eu.…`, `apac.…`, `global.…`) is a model id like any other; its deployment's region decides the
-// endpoint it is called in. Translation lives in src/wire/bedrock.
+// endpoint it is called in. Translation lives in src/wire/bedrock. A Claude deployment with
+// `api: invoke` goes through InvokeModel instead (./bedrock-invoke.ts).
 import { decodeEventStream, converseEventsToCanonical, parseBedrockError, parseConverseResponse, toConverseBody } from '../wire/bedrock/index.js';
 import { headerValue } from '../core/headers.js';
+import { awsCredentialsFor } from './aws-credentials.js';
 import { signRequest } from './aws-sigv4.js';
+import { createBedrockInvokeAdapter } from './bedrock-invoke.js';
 import { regionalProvider, regionOf } from './cloud-endpoint.js';
 import { passBackHeaders, postUpstream, readJson, type UpstreamResponse } from './http.js';
 import type { CallOptions, CompletionResult, ProviderAdapter, StreamResult, UpstreamTarget } from './types.js';
 
 export function createBedrockAdapter(): ProviderAdapter {
+  const invoke = createBedrockInvokeAdapter();
   return {
     // Converse is no caller-facing format; Claude is what Bedrock mostly serves (informational only).
     format: 'anthropic',
 
     async complete(target, request, warnings, options): Promise<CompletionResult> {
+      if (target.api === 'invoke') return invoke.complete(target, request, warnings, options);
       const res = await post(target, 'converse', JSON.stringify(toConverseBody(request, warnings)), options);
       const requestId = headerValue(res.headers, 'x-amzn-requestid') ?? '';
       const name = target.provider.name;
@@ -25,6 +30,7 @@ export function createBedrockAdapter(): ProviderAdapter {
     },
 
     async stream(target, request, warnings, options): Promise<StreamResult> {
+      if (target.api === 'invoke') return invoke.stream(target, request, warnings, options);
       const res = await post(target, 'converse-stream', JSON.stringify(toConverseBody(request, warnings)), options);
       const requestId = headerValue(res.headers, 'x-amzn-requestid') ?? '';
       const ctx = { model: target.upstreamModel, requestId, provider: target.provider.name };
@@ -48,8 +54,7 @@ async function post(target: UpstreamTarget, action: 'converse' | 'converse-strea
     'content-type': 'application/json',
     accept: action === 'converse' ? 'application/json' : 'application/vnd.amazon.eventstream',
   };
-  const creds = provider.aws;
-  if (creds) headers = await signRequest({ credentials: creds, region: regionOf(target), url, path, headers, body });
+  headers = await signRequest({ credentials: awsCredentialsFor(target.provider), region: regionOf(target), url, path, headers, body });
   if (options.forwardHeaders) headers = { ...options.forwardHeaders, ...headers };
   const req: Parameters<typeof postUpstream>[0] = { provider, path: `/model/${encodeURIComponent(target.upstreamModel)}/${action}`, headers, body };
   if (options.signal) req.signal = options.signal;

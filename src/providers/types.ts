@@ -35,8 +35,10 @@ export interface ProviderConfig {
   region?: string;
   /** Vertex project id. */
   project?: string;
-  /** Bedrock SigV4 credentials. */
+  /** Bedrock SigV4 keys; absent, the standard AWS chain finds them (src/providers/aws-credentials.ts). */
   aws?: AwsCredentials;
+  /** Bedrock: the ~/.aws profile the standard chain reads (`aws.profile`, else AWS_PROFILE). */
+  awsProfile?: string;
   /** Vertex: path of the service-account JSON file. */
   googleCredentialsFile?: string;
 }
@@ -46,8 +48,8 @@ export interface UpstreamTarget {
   provider: ProviderConfig;
   /** The provider's own model id. */
   upstreamModel: string;
-  /** OpenAI-format upstreams: call POST /v1/responses instead of Chat Completions. */
-  api?: 'responses';
+  /** OpenAI-format upstreams: POST /v1/responses instead of Chat Completions; Bedrock: InvokeModel with Anthropic's body instead of Converse. */
+  api?: 'responses' | 'invoke';
   /** Azure OpenAI deployment name (the URL segment); defaults to upstreamModel. */
   deployment?: string;
   /** Bedrock / Vertex: the deployment's region, overriding the provider's. */

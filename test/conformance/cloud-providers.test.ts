@@ -23,6 +23,8 @@ interface Prices {
   output: number;
   cacheRead: number;
   cacheWrite: number;
+  /** The 1-hour cache write, where the case can ask for it. */
+  cacheWrite1h?: number;
 }
 
 interface Case {
@@ -36,6 +38,12 @@ const CASES: Case[] = [
   // A US cross-region profile bills the regional price (10% over list)…
   { kind: 'bedrock (us. profile)', model: 'bedrock-haiku-us', prices: { input: 1.1, output: 5.5, cacheRead: 0.11, cacheWrite: 1.375 } },
   // …the global profile the list price.
+  // Claude through InvokeModel with Anthropic's own body (SSE events in event-stream chunks).
+  {
+    kind: 'bedrock InvokeModel (us. profile)',
+    model: 'bedrock-invoke-haiku-us',
+    prices: { input: 1.1, output: 5.5, cacheRead: 0.11, cacheWrite: 1.375, cacheWrite1h: 2.2 },
+  },
   { kind: 'bedrock (global. profile)', model: 'bedrock-haiku-global', prices: { input: 1, output: 5, cacheRead: 0.1, cacheWrite: 1.25 } },
   { kind: 'vertex (Claude)', model: 'vertex-claude-haiku', prices: { input: 1, output: 5, cacheRead: 0.1, cacheWrite: 1.25 } },
   { kind: 'vertex (Gemini)', model: 'vertex-gemini-flash', prices: { input: 0.3, output: 2.5, cacheRead: 0.03, cacheWrite: 0.3 } },
@@ -81,7 +89,15 @@ beforeAll(async () => {
       { name: 'azure-gpt-4o-mini', provider: 'azure', upstreamModel: 'gpt-4o-mini', deployment: 'gpt-4o-mini' },
       { name: 'azure-badkey-gpt', provider: 'azure-badkey', upstreamModel: 'gpt-4o-mini' },
       { name: 'bedrock-haiku-us', provider: 'bedrock', upstreamModel: 'us.anthropic.claude-haiku-4-5-20251001-v1:0', region: 'us-east-1' },
+      {
+        name: 'bedrock-invoke-haiku-us',
+        provider: 'bedrock',
+        upstreamModel: 'us.anthropic.claude-haiku-4-5-20251001-v1:0',
+        region: 'us-east-1',
+        api: 'invoke',
+      },
       { name: 'bedrock-haiku-global', provider: 'bedrock', upstreamModel: 'global.anthropic.claude-haiku-4-5-20251001-v1:0', region: 'us-west-2' },
+      { name: 'bedrock-badsig-invoke', provider: 'bedrock-badsig', upstreamModel: 'us.anthropic.claude-haiku-4-5-20251001-v1:0', api: 'invoke' },
       { name: 'bedrock-badsig-haiku', provider: 'bedrock-badsig', upstreamModel: 'us.anthropic.claude-haiku-4-5-20251001-v1:0' },
       { name: 'vertex-claude-haiku', provider: 'vertex', upstreamModel: 'claude-haiku-4-5@20251001' },
       { name: 'vertex-gemini-flash', provider: 'vertex', upstreamModel: 'gemini-2.5-flash', region: 'global' },
@@ -111,6 +127,7 @@ async function expectExactCost(tag: string, c: Case, reported: { input: number; 
     pico(row!.inputTokens, c.prices.input) +
     pico(row!.cacheReadTokens, c.prices.cacheRead) +
     pico(row!.cacheWrite5mTokens, c.prices.cacheWrite) +
+    (row!.cacheWrite1hTokens > 0 ? pico(row!.cacheWrite1hTokens, c.prices.cacheWrite1h ?? Number.NaN) : 0n) +
     pico(row!.outputTokens, c.prices.output);
   expect(BigInt(row!.costPico)).toBe(expected);
   expect(usdToPico(row!.cost_usd)).toBe(expected);
@@ -248,5 +265,81 @@ describe('Bedrock cache points', () => {
     }
     const [row] = await rowsTagged({ url: env.gateway.url } as Parameters<typeof rowsTagged>[0], 'cache-2');
     expect(row!.cacheReadTokens).toBe(second.usage.cache_read_input_tokens);
+  });
+});
+
+describe('Bedrock InvokeModel (Anthropic body)', () => {
+  const c = CASES.find((x) => x.model === 'bedrock-invoke-haiku-us')!;
+
+  it('a 1-hour cache_control breakpoint, which Converse cannot carry, is written at the 1-hour price and read back', async () => {
+    const system = 'You keep the tide tables of every Atlantic harbour, and answer briefly. '.repeat(500);
+    const ask = (tag: string, stream: boolean) => {
+      const body = {
+        model: c.model,
+        max_tokens: 50,
+        system: [{ type: 'text' as const, text: system, cache_control: { type: 'ephemeral' as const, ttl: '1h' as const } }],
+        messages: [{ role: 'user' as const, content: 'High tide in Porto?' }],
+      };
+      return stream
+        ? anthropic.messages.stream(body, { headers: tagHeaders(tag, 11) }).finalMessage()
+        : anthropic.messages.create(body, { headers: tagHeaders(tag, 11) });
+    };
+    const first = await ask('invoke-1h-1', false);
+    const second = await ask('invoke-1h-2', true);
+    expect(first.usage.cache_creation_input_tokens).toBeGreaterThan(4096);
+    expect(second.usage.cache_read_input_tokens).toBe(first.usage.cache_creation_input_tokens);
+    const rows = [];
+    for (const [tag, m] of [
+      ['invoke-1h-1', first],
+      ['invoke-1h-2', second],
+    ] as const) {
+      await expectExactCost(tag, c, {
+        input: m.usage.input_tokens + (m.usage.cache_read_input_tokens ?? 0) + (m.usage.cache_creation_input_tokens ?? 0),
+        output: 11,
+      });
+      rows.push((await rowsTagged({ url: env.gateway.url } as Parameters<typeof rowsTagged>[0], tag))[0]!);
+    }
+    expect([rows[0]!.cacheWrite1hTokens, rows[0]!.cacheWrite5mTokens]).toEqual([first.usage.cache_creation_input_tokens, 0]);
+    expect(rows[1]!.cacheReadTokens).toBe(second.usage.cache_read_input_tokens);
+    // By hand: the 1-hour write at $2.20 per million tokens on the us. profile.
+    expect(BigInt(rows[0]!.costPico)).toBe(BigInt(rows[0]!.inputTokens) * 1_100_000n + BigInt(rows[0]!.cacheWrite1hTokens) * 2_200_000n + 11n * 5_500_000n);
+  });
+
+  it("a wrong signature on InvokeModel is Bedrock's 403, a 502 naming the provider", async () => {
+    const err = await anthropic.messages
+      .create({ model: 'bedrock-badsig-invoke', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Anthropic.APIError);
+    const e = err as InstanceType<typeof Anthropic.APIError>;
+    expect(e.status).toBe(502);
+    expect(e.message).toMatch(/bedrock-badsig/);
+    expect(e.message).toMatch(/InvalidSignatureException/);
+  });
+});
+
+describe.each(CASES.filter((c) => /bedrock|vertex \(Claude\)/.test(c.kind)))('planned cache breakpoints on $kind', (c) => {
+  it('a long system prompt without cache_control gets a planned breakpoint: written, then read, priced exactly', async () => {
+    const system = Array.from({ length: 220 }, (_, i) => `Rule ${i} for ${c.model}: quote the harbour bylaw and never guess tide times.`).join('\n');
+    const ask = (tag: string) =>
+      anthropic.messages
+        .create({ model: c.model, max_tokens: 50, system, messages: [{ role: 'user', content: `Question ${tag}?` }] }, { headers: tagHeaders(tag, 9) })
+        .withResponse();
+    const first = await ask(`planned-1-${c.model}`);
+    const second = await ask(`planned-2-${c.model}`);
+    expect(first.response.headers.get('x-costwise-prompt-cache')).toMatch(/^planned:(5m|1h)/);
+    expect(first.data.usage.cache_creation_input_tokens).toBeGreaterThan(4096);
+    expect(second.data.usage.cache_read_input_tokens).toBeGreaterThan(4096);
+    for (const [tag, m] of [
+      [`planned-1-${c.model}`, first.data],
+      [`planned-2-${c.model}`, second.data],
+    ] as const) {
+      await expectExactCost(tag, c, {
+        input: m.usage.input_tokens + (m.usage.cache_read_input_tokens ?? 0) + (m.usage.cache_creation_input_tokens ?? 0),
+        output: 9,
+      });
+    }
+    const [row] = await rowsTagged({ url: env.gateway.url } as Parameters<typeof rowsTagged>[0], `planned-1-${c.model}`);
+    // Converse's cache point has no TTL: only 5-minute writes are planned there.
+    if (!c.model.includes('invoke') && c.kind.startsWith('bedrock')) expect(row!.cacheWrite1hTokens).toBe(0);
   });
 });

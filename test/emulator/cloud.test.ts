@@ -72,6 +72,53 @@ describe('Bedrock', () => {
   });
 });
 
+describe('Bedrock InvokeModel (Claude)', () => {
+  const path = (action: string) => `/model/${encodeURIComponent('us.anthropic.claude-haiku-4-5-20251001-v1:0')}/${action}`;
+  async function invoke(action: string, body: unknown): Promise<Response> {
+    const text = JSON.stringify(body);
+    const headers = await signRequest({
+      credentials: DEFAULT_CLOUD_CREDENTIALS.aws,
+      region: 'us-east-1',
+      url: new URL(emu.url),
+      path: path(action),
+      headers: { 'content-type': 'application/json' },
+      body: text,
+    });
+    return fetch(`${emu.url}${path(action)}`, { method: 'POST', headers: { ...headers, 'x-emulator-output-tokens': '5' }, body: text });
+  }
+  const messages = [{ role: 'user', content: 'hi' }];
+
+  it("answers Anthropic's body; the stream is event-stream chunks of base64 Messages events", async () => {
+    const whole = await invoke('invoke', { anthropic_version: 'bedrock-2023-05-31', max_tokens: 20, messages });
+    expect(whole.status).toBe(200);
+    expect(((await whole.json()) as { type: string; usage: { output_tokens: number } }).usage.output_tokens).toBe(5);
+    const streamed = await invoke('invoke-with-response-stream', { anthropic_version: 'bedrock-2023-05-31', max_tokens: 20, messages });
+    expect(streamed.headers.get('content-type')).toBe('application/vnd.amazon.eventstream');
+    const { decodeEventStream } = await import('../../src/wire/bedrock/event-stream.js');
+    const types: string[] = [];
+    for await (const m of decodeEventStream(
+      (async function* () {
+        yield new Uint8Array(await streamed.arrayBuffer());
+      })(),
+    )) {
+      expect(m.name).toBe('chunk');
+      types.push((JSON.parse(Buffer.from((JSON.parse(m.payload) as { bytes: string }).bytes, 'base64').toString('utf8')) as { type: string }).type);
+    }
+    expect(types[0]).toBe('message_start');
+    expect(types.at(-1)).toBe('message_stop');
+  });
+
+  it.each([
+    [{ max_tokens: 20, messages }, /required key \[anthropic_version\] not found/],
+    [{ anthropic_version: 'bedrock-2023-05-31', model: 'claude', max_tokens: 20, messages }, /extraneous key \[model\]/],
+    [{ anthropic_version: 'bedrock-2023-05-31', stream: true, max_tokens: 20, messages }, /extraneous key \[stream\]/],
+  ])('a malformed body is a 400 ValidationException (%#)', async (body, message) => {
+    const res = await invoke('invoke', body);
+    expect([res.status, res.headers.get('x-amzn-errortype')?.split(':')[0]]).toEqual([400, 'ValidationException']);
+    expect(((await res.json()) as { message: string }).message).toMatch(message);
+  });
+});
+
 describe('Azure OpenAI and Vertex', () => {
   it('Azure: a wrong api-key is 401; a missing api-version is 404', async () => {
     const path = '/openai/deployments/gpt-4o-mini/chat/completions';

@@ -41,6 +41,14 @@ describe('planBreakpoints: the cost model', () => {
     expect(plan.breakpoints).toEqual([{ blockIndex: 3, ttl: '1h' }]);
   });
 
+  it('where the endpoint carries only 5m (Bedrock Converse), the same reuse plans no 1h write', () => {
+    const stats = new PrefixStats();
+    const b = blocks(4, 512);
+    for (const t of [0, 20, 41, 60]) stats.observe('n', b, t * MIN);
+    const plan = planBreakpoints(b, opts({ stats, now: 60 * MIN, ttls: ['5m'] }));
+    expect(plan.breakpoints.every((p) => p.ttl === '5m')).toBe(true);
+  });
+
   it('credits a write with later reads only up to the premium the next arrival would pay itself', () => {
     // Sonnet: 5m credit 0.75 / 2.7 reads, 1h credit 3 / 2.7 reads.
     let passed: unknown;

@@ -48,6 +48,44 @@ describe('cloud provider kinds in the config', () => {
     expect([us!.pricing.base.cacheWrite5m, us!.pricing.base.cacheRead]).toEqual([1_375_000, 110_000]);
   });
 
+  it("Bedrock: a profile (the config's, else AWS_PROFILE) wins over the AWS_* keys; with neither, the standard chain", () => {
+    const env = { AWS_ACCESS_KEY_ID: 'AKID', AWS_SECRET_ACCESS_KEY: 'secret', AWS_PROFILE: 'from-env' };
+    const load = (aws?: unknown, e: Record<string, string> = env) =>
+      buildCatalog(
+        parseConfig(
+          {
+            providers: [{ name: 'br', kind: 'bedrock', region: 'us-east-1', ...(aws ? { aws } : {}) }],
+            models: [{ name: 'm', provider: 'br', upstreamModel: 'amazon.nova-micro-v1:0' }],
+          },
+          'x',
+          e,
+        ).config,
+      ).get('m')!.provider;
+    expect(load({ profile: 'prod' })).toMatchObject({ awsProfile: 'prod' });
+    expect(load({ profile: 'prod' }).aws).toBeUndefined();
+    expect(load()).toMatchObject({ awsProfile: 'from-env' });
+    expect(load(undefined, {})).not.toHaveProperty('awsProfile');
+    expect(load(undefined, {})).not.toHaveProperty('aws');
+    expect(problems({ providers: [{ name: 'br', kind: 'bedrock', region: 'us-east-1', aws: { profile: 'p', accessKeyId: 'a' } }] }).join('\n')).toMatch(
+      /providers\[0\]\.aws/,
+    );
+  });
+
+  it('Bedrock: api invoke only for Claude on a bedrock provider, and the target carries it', () => {
+    const raw = (provider: string, upstreamModel: string) => ({
+      providers: [
+        { name: 'br', kind: 'bedrock', region: 'us-east-1' },
+        { name: 'oa', kind: 'openai' },
+      ],
+      models: [{ name: 'm', provider, upstreamModel, api: 'invoke' }],
+    });
+    expect(buildCatalog(parseConfig(raw('br', 'us.anthropic.claude-haiku-4-5-20251001-v1:0'), 'x', {}).config).get('m')!.target.api).toBe('invoke');
+    expect(problems(raw('br', 'amazon.nova-micro-v1:0')).join('\n')).toMatch(
+      /models\[0\]\.api: "invoke" needs a bedrock provider and an anthropic\.claude-… model/,
+    );
+    expect(problems(raw('oa', 'gpt-4o-mini')).join('\n')).toMatch(/models\[0\]\.api: "invoke"/);
+  });
+
   it('Vertex: global and regional endpoints', () => {
     const { config } = parseConfig(
       {

@@ -5,3 +5,4 @@ export { converseEventsToCanonical } from './stream.js';
 export { decodeEventStream, encodeEvent, encodeException, EVENT_STREAM_TYPE } from './event-stream.js';
 export { parseBedrockError } from './errors.js';
 export { mapConverseUsage } from './usage.js';
+export { invokeChunksToSse } from './invoke-stream.js';
