@@ -7,14 +7,10 @@ import { isKnownModel } from './models.js';
 import type { CacheControl } from '../core/canonical.js';
 import { CacheRuleViolation, type CachePlan, type CacheUsage } from '../providers/anthropic-cache-rules.js';
 import type { PromptSegment } from '../tokens/count.js';
-import { analyzePrompt, directives, makeReply, tokensPerPiece, type Reply } from './reply.js';
+import { analyzePrompt, messagesStopReason, replyFor, tokensPerPiece, type Reply } from './reply.js';
 
 function notFound(model: string): EmuError {
   return new EmuError(404, `model: ${model}`);
-}
-
-function stopReason(r: Reply): string {
-  return r.kind === 'tool' ? 'tool_use' : r.stop;
 }
 
 function usageBody(c: CacheUsage, outputTokens: number): Record<string, unknown> {
@@ -51,16 +47,7 @@ export async function handleAnthropicMessages(ex: Exchange, body: unknown, frami
   if (!isKnownModel(model)) throw notFound(model);
   const prompt = analyzePrompt(canon, model);
   const plan = planCache(ex, model, prompt.segments, canon.cacheControl);
-  const d = directives((h) => ex.header(h));
-  const r = makeReply({
-    req: canon,
-    model,
-    prompt,
-    seed: ex.state.seed,
-    echo: d.echo,
-    answers: ex.state.outcomes,
-    ...(d.forcedTokens !== undefined ? { forcedTokens: d.forcedTokens } : {}),
-  });
+  const r = replyFor(ex, canon, model, prompt);
   ex.admit(prompt.tokens, r.outputTokens);
   ex.onStart = () => plan.commit();
   const id = `msg_${ex.state.nextId()}`;
@@ -73,7 +60,7 @@ export async function handleAnthropicMessages(ex: Exchange, body: unknown, frami
         role: 'assistant',
         model,
         content: [contentBlock(r)],
-        stop_reason: stopReason(r),
+        stop_reason: messagesStopReason(r),
         stop_sequence,
         usage: usageBody(plan.usage, r.outputTokens),
       },
@@ -109,7 +96,7 @@ export async function handleAnthropicMessages(ex: Exchange, body: unknown, frami
   const { service_tier: _tier, cache_creation: _cc, ...finalUsage } = usageBody(plan.usage, r.outputTokens);
   frames.push(
     frame('content_block_stop', { index: 0 }),
-    frame('message_delta', { delta: { stop_reason: stopReason(r), stop_sequence }, usage: finalUsage }),
+    frame('message_delta', { delta: { stop_reason: messagesStopReason(r), stop_sequence }, usage: finalUsage }),
     frame('message_stop', {}),
   );
   return ex.sendStream(frames, framing.contentType);
@@ -121,12 +108,18 @@ export function handleAnthropicCountTokens(ex: Exchange, body: unknown): void {
   ex.sendPlain(200, { input_tokens: analyzePrompt(canon, canon.model).tokens });
 }
 
-/** The provider's cache plan for the prompt; a request that breaks the cache's rules gets its 400. */
-function planCache(ex: Exchange, model: string, segments: readonly PromptSegment[], topLevel: CacheControl | undefined): CachePlan {
+/** The provider's cache plan for the prompt (Anthropic's rules, on Bedrock and Vertex too); a request that breaks them gets a 400 with `errorCode`. */
+export function planCache(
+  ex: Exchange,
+  model: string,
+  segments: readonly PromptSegment[],
+  topLevel: CacheControl | undefined,
+  errorCode: string | null = null,
+): CachePlan {
   try {
     return ex.state.anthropicCache.plan(model, segments, topLevel);
   } catch (err) {
-    if (err instanceof CacheRuleViolation) throw badRequest(err.message);
+    if (err instanceof CacheRuleViolation) throw badRequest(err.message, null, errorCode);
     throw err;
   }
 }

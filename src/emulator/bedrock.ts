@@ -3,11 +3,11 @@
 // reported as `cacheReadInputTokens` / `cacheWriteInputTokens`, apart from `inputTokens`.
 import { encodeEvent, EVENT_STREAM_TYPE } from '../wire/bedrock/event-stream.js';
 import type { CacheUsage } from '../providers/anthropic-cache-rules.js';
-import { CacheRuleViolation } from '../providers/anthropic-cache-rules.js';
+import { planCache } from './anthropic.js';
 import { parseConverse } from './bedrock-parse.js';
-import { badRequest, EmuError } from './errors.js';
+import { EmuError } from './errors.js';
 import type { Exchange, Frame } from './exchange.js';
-import { analyzePrompt, directives, makeReply, tokensPerPiece, type Reply } from './reply.js';
+import { analyzePrompt, messagesStopReason, replyFor, tokensPerPiece } from './reply.js';
 
 /** `us.anthropic.claude-…-v1:0` → `claude-…-v1:0`: the model the reply engine plays. */
 export function emulatedModel(modelId: string): string {
@@ -21,10 +21,6 @@ const MODEL_ID = /^(?:(?:us|eu|apac|global|us-gov|jp|au|ca)\.)?[a-z0-9-]+\.[A-Za
 /** `publisher.model` with an optional inference-profile prefix. */
 export function isBedrockModelId(modelId: string): boolean {
   return MODEL_ID.test(modelId);
-}
-
-function stopReason(r: Reply): string {
-  return r.kind === 'tool' ? 'tool_use' : r.stop;
 }
 
 function usage(c: CacheUsage, outputTokens: number): Record<string, number> {
@@ -43,23 +39,8 @@ export async function handleConverse(ex: Exchange, body: unknown, modelId: strin
   const model = emulatedModel(modelId);
   const canon = parseConverse(body, model);
   const prompt = analyzePrompt(canon, model);
-  let plan;
-  try {
-    plan = ex.state.anthropicCache.plan(model, prompt.segments, undefined);
-  } catch (err) {
-    if (err instanceof CacheRuleViolation) throw badRequest(err.message, null, 'ValidationException');
-    throw err;
-  }
-  const d = directives((h) => ex.header(h));
-  const r = makeReply({
-    req: canon,
-    model,
-    prompt,
-    seed: ex.state.seed,
-    echo: d.echo,
-    answers: ex.state.outcomes,
-    ...(d.forcedTokens !== undefined ? { forcedTokens: d.forcedTokens } : {}),
-  });
+  const plan = planCache(ex, model, prompt.segments, undefined, 'ValidationException');
+  const r = replyFor(ex, canon, model, prompt);
   ex.admit(prompt.tokens, r.outputTokens);
   ex.onStart = () => plan.commit();
   const toolUseId = r.kind === 'tool' ? `tooluse_${r.idSuffix}` : '';
@@ -67,7 +48,7 @@ export async function handleConverse(ex: Exchange, body: unknown, modelId: strin
   if (!stream) {
     const content = r.kind === 'text' ? [{ text: r.text }] : [{ toolUse: { toolUseId, name: r.name, input: JSON.parse(r.arguments) as unknown } }];
     return ex.sendJson(
-      { output: { message: { role: 'assistant', content } }, stopReason: stopReason(r), usage: usage(plan.usage, r.outputTokens), metrics },
+      { output: { message: { role: 'assistant', content } }, stopReason: messagesStopReason(r), usage: usage(plan.usage, r.outputTokens), metrics },
       r.outputTokens,
     );
   }
@@ -83,7 +64,7 @@ export async function handleConverse(ex: Exchange, body: unknown, modelId: strin
   }
   frames.push(
     { data: encodeEvent('contentBlockStop', { contentBlockIndex: 0 }), tokens: 0 },
-    { data: encodeEvent('messageStop', { stopReason: stopReason(r) }), tokens: 0 },
+    { data: encodeEvent('messageStop', { stopReason: messagesStopReason(r) }), tokens: 0 },
     { data: encodeEvent('metadata', { usage: usage(plan.usage, r.outputTokens), metrics }), tokens: 0 },
   );
   return ex.sendStream(frames, EVENT_STREAM_TYPE);

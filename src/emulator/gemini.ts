@@ -9,7 +9,7 @@ import { withCachedPrefix } from './gemini-cache-store.js';
 import type { CanonicalRequest } from '../core/canonical.js';
 import { isKnownModel } from './models.js';
 import * as v from './parse-util.js';
-import { analyzePrompt, directives, makeReply, type Reply } from './reply.js';
+import { analyzePrompt, replyFor, type Reply } from './reply.js';
 import { countTextTokens } from '../tokens/count.js';
 
 const PIECES_PER_CHUNK = 5;
@@ -26,16 +26,7 @@ export async function handleGenerate(ex: Exchange, body: unknown, model: string,
   checkModel(model);
   const { canon, cachedTokens } = withCachedContent(ex, body, parseGemini(body, model, stream), model);
   const prompt = analyzePrompt(canon, model);
-  const d = directives((h) => ex.header(h));
-  const r = makeReply({
-    req: canon,
-    model,
-    prompt,
-    seed: ex.state.seed,
-    echo: d.echo,
-    answers: ex.state.outcomes,
-    ...(d.forcedTokens !== undefined ? { forcedTokens: d.forcedTokens } : {}),
-  });
+  const r = replyFor(ex, canon, model, prompt);
   ex.admit(prompt.tokens, r.outputTokens);
   const usageMetadata = {
     promptTokenCount: prompt.tokens,

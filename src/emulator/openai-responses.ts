@@ -12,7 +12,7 @@ import { badRequest } from './errors.js';
 import type { Exchange, Frame } from './exchange.js';
 import { isKnownModel } from './models.js';
 import { modelNotFound } from './openai.js';
-import { analyzePrompt, directives, makeReply, tokensPerPiece, type Reply } from './reply.js';
+import { analyzePrompt, replyFor, tokensPerPiece, type Reply } from './reply.js';
 
 function parse(body: unknown): ResponsesCall {
   try {
@@ -32,16 +32,7 @@ export async function handleOpenAIResponses(ex: Exchange, body: unknown): Promis
   const model = canon.model;
   if (!isKnownModel(model)) throw modelNotFound(model);
   const prompt = analyzePrompt(canon, model);
-  const d = directives((h) => ex.header(h));
-  const reply = makeReply({
-    req: canon,
-    model,
-    prompt,
-    seed: ex.state.seed,
-    choice: 0,
-    echo: d.echo,
-    ...(d.forcedTokens !== undefined ? { forcedTokens: d.forcedTokens } : {}),
-  });
+  const reply = replyFor(ex, canon, model, prompt);
   ex.admit(prompt.tokens, reply.outputTokens);
   const cached = ex.state.openaiCache.lookupAndStore(model, canon.promptCacheKey, prompt.segments, prompt.tokens);
   const usage: Usage = {

@@ -3,7 +3,7 @@ import { EmuError } from './errors.js';
 import type { Exchange, Frame } from './exchange.js';
 import { isKnownModel } from './models.js';
 import { parseOpenAIChat } from './openai-parse.js';
-import { analyzePrompt, directives, makeReply, tokensPerPiece, type Reply } from './reply.js';
+import { analyzePrompt, replyFor, tokensPerPiece, type Reply } from './reply.js';
 
 export function modelNotFound(model: string): EmuError {
   return new EmuError(404, `The model \`${model}\` does not exist or you do not have access to it.`, { code: 'model_not_found' });
@@ -41,20 +41,10 @@ export async function handleOpenAIChat(ex: Exchange, body: unknown): Promise<voi
   if (!isKnownModel(model)) throw modelNotFound(model);
   const tier = serviceTier(body, ex);
   const prompt = analyzePrompt(canon, model);
-  const d = directives((h) => ex.header(h));
   const replies: Reply[] = [];
   let completion = 0;
   for (let i = 0; i < n; i++) {
-    const r = makeReply({
-      req: canon,
-      model,
-      prompt,
-      seed: ex.state.seed,
-      choice: i,
-      echo: d.echo,
-      answers: ex.state.outcomes,
-      ...(d.forcedTokens !== undefined ? { forcedTokens: d.forcedTokens } : {}),
-    });
+    const r = replyFor(ex, canon, model, prompt, i);
     replies.push(r);
     completion += r.outputTokens;
   }

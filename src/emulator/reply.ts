@@ -165,6 +165,32 @@ function applyStop(reply: TextReply, stops: string[] | undefined, model: string)
 export const MAX_FORCED_TOKENS = 1_000_000;
 
 /** The emulator's own request headers: `x-emulator-output-tokens: N`, `x-emulator-echo: 1`. */
+/** What replyFor needs of an exchange: its headers and the emulator's seed and recorded answers. */
+export interface ReplySource {
+  header(name: string): string | undefined;
+  readonly state: { readonly seed: number; readonly outcomes: RecordedAnswers | undefined };
+}
+
+/** The reply every format's handler renders: the request's `x-emulator-*` directives applied, a recorded answer where there is one. */
+export function replyFor(src: ReplySource, req: CanonicalRequest, model: string, prompt: Prompt, choice = 0): Reply {
+  const d = directives((h) => src.header(h));
+  return makeReply({
+    req,
+    model,
+    prompt,
+    seed: src.state.seed,
+    choice,
+    echo: d.echo,
+    answers: src.state.outcomes,
+    ...(d.forcedTokens !== undefined ? { forcedTokens: d.forcedTokens } : {}),
+  });
+}
+
+/** The stop reason of the Messages and Converse formats: a tool call ends in `tool_use`. */
+export function messagesStopReason(r: Reply): string {
+  return r.kind === 'tool' ? 'tool_use' : r.stop;
+}
+
 export function directives(header: (name: string) => string | undefined): { forcedTokens?: number; echo: boolean } {
   const out: { forcedTokens?: number; echo: boolean } = { echo: header('x-emulator-echo') === '1' };
   const forced = header('x-emulator-output-tokens');
