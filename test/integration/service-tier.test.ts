@@ -2,22 +2,10 @@
 // billed at the batch price; when flex has no capacity (429 "Resource Unavailable") the same
 // request is served at once by the default tier, billed at the default price.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestEnv, ledger, usdToPico, type TestEnv } from '../helpers/env.js';
+import { ledger, usdToPico, type TestEnv } from '../helpers/env.js';
+import { BACKENDS, startEnvOn } from '../helpers/backend-env.js';
 
 let env: TestEnv;
-
-beforeAll(async () => {
-  env = await startTestEnv({
-    config: {
-      addModels: [{ name: 'gpt-4.1-mini-flex', provider: 'openai', upstreamModel: 'gpt-4.1-mini', serviceTier: 'flex' }],
-      routing: { rules: [{ name: 'deferrable-on-flex', match: { tags: ['deferrable'] }, route: { model: 'gpt-4.1-mini-flex' } }] },
-    },
-  });
-});
-
-afterAll(async () => {
-  await env.close();
-});
 
 /** gpt-4.1-mini list price, USD per million tokens: 0.40 in, 1.60 out; flex is the batch price, half. */
 const DEFAULT_PICO = { input: 400_000n, output: 1_600_000n };
@@ -32,7 +20,17 @@ async function rowTagged(tag: string) {
   throw new Error(`no row tagged ${tag}`);
 }
 
-describe('flex service tier', () => {
+describe.each(BACKENDS)('flex service tier (%s ledger)', (backend) => {
+  beforeAll(async () => {
+    env = await startEnvOn(backend, {
+      config: {
+        addModels: [{ name: 'gpt-4.1-mini-flex', provider: 'openai', upstreamModel: 'gpt-4.1-mini', serviceTier: 'flex' }],
+        routing: { rules: [{ name: 'deferrable-on-flex', match: { tags: ['deferrable'] }, route: { model: 'gpt-4.1-mini-flex' } }] },
+      },
+    });
+  });
+  afterAll(() => env.close());
+
   it('a deferrable route is served on flex and costs the flex price', async () => {
     const res = await env.openai.chat.completions.create(
       { model: 'gpt-4.1-mini', messages: [{ role: 'user', content: 'Summarise the water cycle.' }] },
