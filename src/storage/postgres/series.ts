@@ -65,18 +65,20 @@ export function seriesStatement(
   const inDaily = `b.hour / 24 >= $2::int8 AND b.hour / 24 < LEAST($3::int8, (SELECT day FROM ${t.sealed}))`;
   // OFFSET 0 keeps each lookup a primary-key probe per (bucket, group): flattened, the planner hashed
   // every cell of the range against the kept groups (1M cells for 7 days on a 1M-request ledger).
-  const hoursOf = byHour ? 'SELECT b.hour AS h' : `SELECT h FROM generate_series(${first('b.hour')}, ${end('b.hour')} - 1) h WHERE NOT (${inDaily})`;
-  const fromHours = `SELECT c.* FROM (${hoursOf}) hs CROSS JOIN LATERAL (SELECT ${MONEY} FROM ${t.hourly} WHERE dim = $1 AND hour = hs.h AND key = top.key OFFSET 0) c`;
+  const lookup = (hour: string): string => `SELECT ${MONEY} FROM ${t.hourly} WHERE dim = $1 AND hour = ${hour} AND key = top.key OFFSET 0`;
   const groupCells = byHour
-    ? fromHours
-    : `${fromHours} UNION ALL SELECT ${MONEY} FROM ${t.daily} WHERE dim = $1 AND day = b.hour / 24 AND key = top.key AND ${inDaily} OFFSET 0`;
+    ? lookup('b.hour')
+    : `SELECT c.* FROM generate_series(${first('b.hour')}, ${end('b.hour')} - 1) h CROSS JOIN LATERAL (${lookup('h')}) c WHERE NOT (${inDaily})
+       UNION ALL SELECT ${MONEY} FROM ${t.daily} WHERE dim = $1 AND day = b.hour / 24 AND key = top.key AND ${inDaily} OFFSET 0`;
+  // An hour bucket has one cell per group; a day bucket sums its day's cell or its hours' cells.
+  const keptMoney = byHour ? MONEY.replace(/(\w+)/g, 'c.$1') : sums({ of: 'c.' });
   const minus = MONEY.split(', ')
     .map((c) => `tot.${c} - coalesce(k.${c}, 0) AS ${c}`)
     .join(', ');
   return {
     text: `WITH top AS MATERIALIZED (${top}),
       tot AS MATERIALIZED (SELECT hour, ${SUMS} FROM (${cells(`'technique'`, MONEY)}) c GROUP BY 1),
-      kept AS (SELECT b.hour, top.key, ${sums({ of: 'c.' })} FROM tot b CROSS JOIN top CROSS JOIN LATERAL (${groupCells}) c GROUP BY 1, 2),
+      kept AS (SELECT b.hour, top.key, ${keptMoney} FROM tot b CROSS JOIN top CROSS JOIN LATERAL (${groupCells}) c ${byHour ? '' : 'GROUP BY 1, 2'}),
       other AS (SELECT tot.hour, ${minus} FROM tot LEFT JOIN (SELECT hour, ${SUMS} FROM kept GROUP BY 1) k USING (hour)
         WHERE EXISTS (SELECT 1 FROM ${t.hourly} c WHERE c.dim = $1 AND c.hour >= ${first('tot.hour')} AND c.hour < ${end('tot.hour')}
           AND c.key <> ALL (ARRAY(SELECT key FROM top))))
