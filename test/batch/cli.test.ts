@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { DEFAULT_CONFIG } from '../../src/config/defaults.js';
 import { BIN, startBin } from '../helpers/process.js';
 import { fetchJson, parseJson } from '../helpers/json.js';
-import { PG_URL, schemaName } from '../storage/backends.js';
+import { serveStorage } from '../helpers/backend-env.js';
 import { BATCH_BACKENDS, dropSchema } from './helpers.js';
 
 /** A line of `costwise batch results`: the OpenAI batch output format. */
@@ -55,10 +55,8 @@ describe.each(BATCH_BACKENDS)('costwise batch (%s ledger and batch store)', (bac
   let url = '';
 
   beforeAll(async () => {
-    const schema = schemaName();
-    if (backend === 'postgres') schemas.push(schema);
-    const storage =
-      backend === 'postgres' ? { ledger: { kind: 'postgres', url: PG_URL, schema }, dataDir: join(dir, 'data') } : { ledger: { path: join(dir, 'ledger.db') } };
+    const { storage, schema } = serveStorage(backend, dir);
+    if (schema !== null) schemas.push(schema);
     const file = join(dir, 'costwise.yaml');
     writeFileSync(file, JSON.stringify({ ...structuredClone(DEFAULT_CONFIG), storage, batch: { pollIntervalMs: 50 } }));
     url = (await startBin(['serve', '--config', file, '--port', '0'], {}, children)).url;

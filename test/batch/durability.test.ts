@@ -17,7 +17,7 @@ import { LedgerPage, WithCostwiseView } from '../helpers/api-json.js';
 import { fetchJson, shaped } from '../helpers/json.js';
 import { exited, startBin } from '../helpers/process.js';
 import { BATCH_BACKENDS, chatLine, dropSchema, readJsonl, uploadJsonl, waitOpenAI } from './helpers.js';
-import { PG_URL, schemaName } from '../storage/backends.js';
+import { serveStorage } from '../helpers/backend-env.js';
 
 const children: ChildProcess[] = [];
 const emulators: RunningEmulator[] = [];
@@ -33,10 +33,8 @@ describe.each(BATCH_BACKENDS)('durability (%s ledger and batch store)', (backend
     const emulator = await startEmulator({ port: 0, batch: { itemsPerSecond: 4, startDelayMs: 800, finalizeMs: 20 } });
     emulators.push(emulator);
     const dir = mkdtempSync(join(tmpdir(), 'costwise-batch-kill-'));
-    const schema = schemaName();
-    if (backend === 'postgres') schemas.push(schema);
-    const storage =
-      backend === 'postgres' ? { ledger: { kind: 'postgres', url: PG_URL, schema }, dataDir: join(dir, 'data') } : { ledger: { path: join(dir, 'ledger.db') } };
+    const { storage, schema } = serveStorage(backend, dir);
+    if (schema !== null) schemas.push(schema);
     const config = {
       ...structuredClone(DEFAULT_CONFIG),
       providers: DEFAULT_CONFIG.providers.map((p) => ({ ...p, baseUrl: emulator.url })),
