@@ -1,4 +1,5 @@
-// `costwise batch …` against a real `costwise serve` process. (Needs dist/: `npm test` builds it first.)
+// `costwise batch …` against a real `costwise serve` process, on SQLite files and on a PostgreSQL
+// schema. (Needs dist/: `npm test` builds it first.)
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,24 +9,17 @@ import { z } from 'zod';
 import { DEFAULT_CONFIG } from '../../src/config/defaults.js';
 import { BIN, startBin } from '../helpers/process.js';
 import { fetchJson, parseJson } from '../helpers/json.js';
+import { serveStorage } from '../helpers/backend-env.js';
+import { BATCH_BACKENDS, dropSchema } from './helpers.js';
 
 /** A line of `costwise batch results`: the OpenAI batch output format. */
 const ResultLine = z.object({ custom_id: z.string().nullable(), response: z.object({ body: z.object({ model: z.string() }) }).nullable() });
 
 const children: ChildProcess[] = [];
-const dir = mkdtempSync(join(tmpdir(), 'costwise-batch-cli-'));
-let url = '';
-
-beforeAll(async () => {
-  const file = join(dir, 'costwise.yaml');
-  writeFileSync(
-    file,
-    JSON.stringify({ ...structuredClone(DEFAULT_CONFIG), storage: { ledger: { path: join(dir, 'ledger.db') } }, batch: { pollIntervalMs: 50 } }),
-  );
-  url = (await startBin(['serve', '--config', file, '--port', '0'], {}, children)).url;
-});
-afterAll(() => {
+const schemas: string[] = [];
+afterAll(async () => {
   for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+  for (const schema of schemas) await dropSchema(schema);
 });
 
 function run(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
@@ -56,7 +50,21 @@ const jsonl = [
   .map((l) => JSON.stringify(l))
   .join('\n');
 
-describe('costwise batch', () => {
+describe.each(BATCH_BACKENDS)('costwise batch (%s ledger and batch store)', (backend) => {
+  const dir = mkdtempSync(join(tmpdir(), 'costwise-batch-cli-'));
+  let url = '';
+
+  beforeAll(async () => {
+    const { storage, schema } = serveStorage(backend, dir);
+    if (schema !== null) schemas.push(schema);
+    const file = join(dir, 'costwise.yaml');
+    writeFileSync(file, JSON.stringify({ ...structuredClone(DEFAULT_CONFIG), storage, batch: { pollIntervalMs: 50 } }));
+    url = (await startBin(['serve', '--config', file, '--port', '0'], {}, children)).url;
+  });
+  afterAll(() => {
+    for (const c of children) if (c.exitCode === null) c.kill('SIGTERM'); // this backend's server, before the next one starts
+  });
+
   it('submit --yes prints the estimate, runs the batch to the end; list and results show it', async () => {
     const input = join(dir, 'in.jsonl');
     writeFileSync(input, jsonl);

@@ -1,6 +1,8 @@
 // A real `costwise serve` process killed with SIGKILL while its batch runs on the provider, then
 // restarted on the same ledger and batch database: the batch finishes, no item is lost, none is
-// submitted to the provider or billed twice. (Needs dist/: `npm test` builds it first.)
+// submitted to the provider or billed twice. Over SQLite files and over a PostgreSQL schema (the
+// ledger and the batch tables in it, the spool in the data directory). (Needs dist/: `npm test`
+// builds it first.)
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,24 +16,30 @@ import { expectedPico } from '../helpers/env.js';
 import { LedgerPage, WithCostwiseView } from '../helpers/api-json.js';
 import { fetchJson, shaped } from '../helpers/json.js';
 import { exited, startBin } from '../helpers/process.js';
-import { chatLine, readJsonl, uploadJsonl, waitOpenAI } from './helpers.js';
+import { BATCH_BACKENDS, chatLine, dropSchema, readJsonl, uploadJsonl, waitOpenAI } from './helpers.js';
+import { serveStorage } from '../helpers/backend-env.js';
 
 const children: ChildProcess[] = [];
-let emulator: RunningEmulator | undefined;
+const emulators: RunningEmulator[] = [];
+const schemas: string[] = [];
 afterAll(async () => {
   for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
-  await emulator?.close();
+  for (const e of emulators) await e.close();
+  for (const s of schemas) await dropSchema(s);
 });
 
-describe('durability', () => {
+describe.each(BATCH_BACKENDS)('durability (%s ledger and batch store)', (backend) => {
   it('survives kill -9 mid-batch: resumes polling, bills each item exactly once', async () => {
-    emulator = await startEmulator({ port: 0, batch: { itemsPerSecond: 4, startDelayMs: 800, finalizeMs: 20 } });
+    const emulator = await startEmulator({ port: 0, batch: { itemsPerSecond: 4, startDelayMs: 800, finalizeMs: 20 } });
+    emulators.push(emulator);
     const dir = mkdtempSync(join(tmpdir(), 'costwise-batch-kill-'));
+    const { storage, schema } = serveStorage(backend, dir);
+    if (schema !== null) schemas.push(schema);
     const config = {
       ...structuredClone(DEFAULT_CONFIG),
-      providers: DEFAULT_CONFIG.providers.map((p) => ({ ...p, baseUrl: emulator!.url })),
-      storage: { ledger: { path: join(dir, 'ledger.db') } },
-      batch: { pollIntervalMs: 50 },
+      providers: DEFAULT_CONFIG.providers.map((p) => ({ ...p, baseUrl: emulator.url })),
+      storage,
+      batch: { pollIntervalMs: 50, leaseMs: 1_500 }, // the killed process's leases (PostgreSQL) expire soon after the restart
     };
     const file = join(dir, 'costwise.yaml');
     writeFileSync(file, JSON.stringify(config)); // JSON is YAML
@@ -80,5 +88,5 @@ describe('durability', () => {
     }
     second.child.kill('SIGTERM');
     await exited(second.child);
-  });
+  }, 60_000);
 });

@@ -347,6 +347,8 @@ describe.each(BACKENDS)('on a %s ledger', (backend) => {
       expect(two.body.top).toBe(2);
       expect(Object.keys(two.body.data[0]!.by).sort()).toEqual(['(other)', 'key_23', 'key_24']);
       expect(two.body.data[0]!.by['(other)']).toMatchObject({ requests: 46, cost_usd: '0.000552' });
+      const kept = await get(`/api/timeseries?bucket=day&group_by=key&top=25&${window}`, Body);
+      expect(Object.keys(kept.body.data[0]!.by)).toHaveLength(25); // every key kept: no (other)
       const all = await get(`/api/timeseries?bucket=hour&group_by=key&top=0&${window}`, Body);
       expect(all.body.top).toBeNull();
       expect(Object.keys(all.body.data[0]!.by)).toHaveLength(25);

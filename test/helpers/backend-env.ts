@@ -2,6 +2,7 @@
 // runs one test file against a SQLite file and against a PostgreSQL schema of its own (the ledger,
 // keys, batches and reports all in it), dropped by close(). PostgreSQL is in BACKENDS when it answers,
 // and always with CI=true, where a server that does not answer fails the file (postgresUp).
+import { join } from 'node:path';
 import postgres from 'postgres';
 import { startTestEnv, type TestEnv } from './env.js';
 import { PG_URL, postgresUp, schemaName, type Backend } from '../storage/backends.js';
@@ -25,6 +26,17 @@ export async function startEnvOn(backend: Backend, opts: Parameters<typeof start
       await dropSchema(schema);
     },
   };
+}
+
+/**
+ * The `storage` section of a config for a `costwise serve` process on one backend, with its files
+ * in `dir`: a SQLite ledger file, or a fresh PostgreSQL schema (returned, for dropSchema) and the
+ * spool's data directory.
+ */
+export function serveStorage(backend: Backend, dir: string): { storage: Record<string, unknown>; schema: string | null } {
+  if (backend === 'sqlite') return { storage: { ledger: { path: join(dir, 'ledger.db') } }, schema: null };
+  const schema = schemaName();
+  return { storage: { ledger: { kind: 'postgres', url: PG_URL, schema }, dataDir: join(dir, 'data') }, schema };
 }
 
 export async function tableIn(schema: string, table: string): Promise<boolean> {

@@ -1,6 +1,7 @@
 // The exact response cache through the live gateway and the official SDKs: hits in both wire
 // formats and both modes, tenant and credential isolation, tools, TTL, per-request directives,
-// invalidation, no stampede, and a Redis cache shared by two gateway processes.
+// invalidation, no stampede, and a Redis cache shared by two gateway processes. The one-gateway tests
+// run over a SQLite and a PostgreSQL ledger, which bills the hits (as savings) and the embedding calls.
 import { type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,16 +10,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import OpenAI from 'openai';
 import Anthropic from '@anthropic-ai/sdk';
-import { expectedPico, ledger, startTestEnv, usdToPico, type TestEnv } from '../helpers/env.js';
+import { expectedPico, ledger, usdToPico, type TestEnv } from '../helpers/env.js';
+import { BACKENDS, startEnvOn } from '../helpers/backend-env.js';
+import { startEmulator, type RunningEmulator } from '../../src/emulator/server.js';
 import { startBin } from '../helpers/process.js';
 import { fetchJson } from '../helpers/json.js';
 import { rejectionOf } from '../helpers/assert.js';
 
 let env: TestEnv;
-beforeAll(async () => {
-  env = await startTestEnv();
-});
-afterAll(() => env.close());
 
 const upstreamCalls = (): number => env.emulator.stats().requests;
 const rowOf = async (id: string | null) => (await ledger(env)).find((r) => r['requestId'] === id)!;
@@ -26,7 +25,12 @@ let n = 0;
 /** A question no other test asks, so each test starts from a cold cache. */
 const fresh = (text: string): string => `${text} [${++n}-${Date.now()}]`;
 
-describe('exact cache', () => {
+describe.each(BACKENDS)('exact cache (%s ledger)', (backend) => {
+  beforeAll(async () => {
+    env = await startEnvOn(backend);
+  });
+  afterAll(() => env.close());
+
   it('a deterministic request is answered from the cache the second time: same answer, nothing billed, saving measured', async () => {
     const body = { model: 'gpt-4.1-mini', temperature: 0, messages: [{ role: 'user' as const, content: fresh('What is the capital of France?') }] };
     const first = await env.openai.chat.completions.create(body, { headers: { 'x-emulator-output-tokens': '7' } }).withResponse();
@@ -204,9 +208,15 @@ describe('exact cache', () => {
 });
 
 describe('Redis cache shared by two gateway processes', () => {
+  // The shared response cache is the subject here, not the ledger: each process keeps its own SQLite one.
   const children: ChildProcess[] = [];
-  afterAll(() => {
+  let emulator: RunningEmulator;
+  beforeAll(async () => {
+    emulator = await startEmulator({ port: 0 });
+  });
+  afterAll(async () => {
     for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+    await emulator.close();
   });
 
   it('an answer cached through one gateway process is a hit through the other; invalidation reaches both', async () => {
@@ -221,8 +231,8 @@ describe('Redis cache shared by two gateway processes', () => {
           `storage: { ledger: { path: ${JSON.stringify(join(dir, `${name}.db`))} } }`,
           `cache: { backend: redis, redisPrefix: "${prefix}" }`,
           'providers:',
-          `  - { name: openai, kind: openai, baseUrl: "${env.emulator.url}", apiKey: k }`,
-          `  - { name: anthropic, kind: anthropic, baseUrl: "${env.emulator.url}", apiKey: k }`,
+          `  - { name: openai, kind: openai, baseUrl: "${emulator.url}", apiKey: k }`,
+          `  - { name: anthropic, kind: anthropic, baseUrl: "${emulator.url}", apiKey: k }`,
           'models:',
           '  - { name: gpt-4.1-nano, provider: openai }',
           '  - { name: claude-haiku-4-5, provider: anthropic }',
@@ -244,7 +254,7 @@ describe('Redis cache shared by two gateway processes', () => {
       if (stats.entries > 0) break;
       await new Promise((r) => setTimeout(r, 20));
     }
-    const calls = upstreamCalls();
+    const calls = emulator.stats().requests;
     // temperature 0 makes it deterministic, so cacheable: the Messages API takes it, though this SDK's types no longer list it.
     const deterministic: Anthropic.MessageCreateParamsNonStreaming & { temperature: number } = {
       model: 'claude-haiku-4-5',
@@ -254,7 +264,7 @@ describe('Redis cache shared by two gateway processes', () => {
     };
     const second = await clientB.messages.create(deterministic).withResponse();
     expect(second.response.headers.get('x-costwise-cache')).toBe('hit-exact');
-    expect(upstreamCalls()).toBe(calls);
+    expect(emulator.stats().requests).toBe(calls);
     expect(second.data.content[0]).toMatchObject({ type: 'text', text: first.data.choices[0]!.message.content });
 
     const removed = await (await fetch(`${b.url}/api/cache/invalidate`, { method: 'POST', body: JSON.stringify({ model: 'claude-haiku-4-5' }) })).json();
@@ -266,10 +276,10 @@ describe('Redis cache shared by two gateway processes', () => {
   }, 30_000);
 });
 
-describe('semantic cache', () => {
+describe.each(BACKENDS)('semantic cache (%s ledger)', (backend) => {
   let semanticEnv: TestEnv;
   beforeAll(async () => {
-    semanticEnv = await startTestEnv({ config: { cache: { semantic: { enabled: true, threshold: 0.8, verify: { enabled: false } } } } });
+    semanticEnv = await startEnvOn(backend, { config: { cache: { semantic: { enabled: true, threshold: 0.8, verify: { enabled: false } } } } });
   });
   afterAll(() => semanticEnv.close());
 
@@ -335,10 +345,10 @@ describe('semantic cache', () => {
   });
 });
 
-describe('semantic cache with an embeddings API through costwise providers', () => {
+describe.each(BACKENDS)('semantic cache with an embeddings API through costwise providers (%s ledger)', (backend) => {
   let apiEnv: TestEnv;
   beforeAll(async () => {
-    apiEnv = await startTestEnv({
+    apiEnv = await startEnvOn(backend, {
       config: { cache: { semantic: { enabled: true, embedder: { model: 'text-embedding-3-small' }, threshold: 0.9, verify: { enabled: false } } } },
     });
   });

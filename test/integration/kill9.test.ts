@@ -1,6 +1,7 @@
 // Nothing lost on kill -9 (issue 15): a gateway killed with SIGKILL while it answers requests has
 // spooled the ledger row of every request it answered; the next start ships them, so every
-// request id that got a 200 has exactly one ledger row.
+// request id that got a 200 has exactly one ledger row. Over a SQLite ledger and a PostgreSQL one
+// (the spool, in the data directory, ships to either).
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,23 +12,27 @@ import { z } from 'zod';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/server.js';
 import { fetchJson } from '../helpers/json.js';
 import { exited, startBin } from '../helpers/process.js';
+import { BACKENDS, dropSchema, serveStorage } from '../helpers/backend-env.js';
 
 const Rows = z.object({ data: z.array(z.object({ requestId: z.string(), status: z.number() })) });
 
-describe('a gateway killed with SIGKILL', () => {
+describe.each(BACKENDS)('a gateway killed with SIGKILL (%s ledger)', (backend) => {
   const children: ChildProcess[] = [];
   let emulator: RunningEmulator;
   let config: string;
+  let schema: string | null = null;
 
   beforeAll(async () => {
     emulator = await startEmulator({ port: 0, rateLimits: { requestsPerMinute: 1_000_000, tokensPerMinute: 1_000_000_000 } });
     const dir = mkdtempSync(join(tmpdir(), 'costwise-kill9-'));
+    const served = serveStorage(backend, dir);
+    schema = served.schema;
     config = join(dir, 'costwise.yaml');
     writeFileSync(
       config,
       [
-        // KILL9_NO_SPOOL=1 turns the spool off, to see this test fail without it.
-        `storage: { ledger: { path: ${JSON.stringify(join(dir, 'ledger.db'))} }${process.env['KILL9_NO_SPOOL'] ? ', spool: false' : ''} }`,
+        // KILL9_NO_SPOOL=1 turns the spool off, to see this test fail without it. (JSON is YAML.)
+        `storage: ${JSON.stringify({ ...served.storage, ...(process.env['KILL9_NO_SPOOL'] ? { spool: false } : {}) })}`,
         `providers: [ { name: emu, kind: openai, baseUrl: ${JSON.stringify(emulator.url)}, apiKey: emulated } ]`,
         'models: [ { name: gpt-4.1-mini, provider: emu } ]',
       ].join('\n'),
@@ -36,6 +41,7 @@ describe('a gateway killed with SIGKILL', () => {
   afterAll(async () => {
     for (const c of children) c.kill('SIGKILL');
     await emulator.close();
+    if (schema !== null) await dropSchema(schema);
   });
 
   it('loses no ledger row of a request it answered', async () => {

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import OpenAI from 'openai';
 import { z } from 'zod';
 import { expectedPico, ledger, startTestEnv, usdToPico, type TestEnv } from '../helpers/env.js';
+import { BACKENDS, startEnvOn } from '../helpers/backend-env.js';
 import { scrape, usdToPicoNumber, type Scrape } from '../helpers/prometheus.js';
 import { fetchJson } from '../helpers/json.js';
 import type { LedgerRowJson } from '../helpers/api-json.js';
@@ -16,10 +17,10 @@ const seven = { 'x-emulator-output-tokens': '7' };
 /** Σ of a money counter over the series whose labels include `labels`, in pico-dollars. */
 const pico = (s: Scrape, name: string, labels: Record<string, string> = {}): number => usdToPicoNumber(s.value(name, labels));
 
-describe('metrics equal the ledger', () => {
+describe.each(BACKENDS)('metrics equal the ledger (%s ledger)', (backend) => {
   let env: TestEnv;
   beforeAll(async () => {
-    env = await startTestEnv({
+    env = await startEnvOn(backend, {
       config: {
         routing: {
           routers: { score: { kind: 'cascade', steps: ['claude-haiku-4-5', 'claude-sonnet-4-5'], checks: [{ kind: 'score_band', ambiguous: [0.35, 0.65] }] } },

@@ -2,13 +2,10 @@
 // system prompt that is reused gets a breakpoint (a write, then reads), priced by token class to
 // the pico-dollar; the caller's own markers are left alone; nothing below the minimum length.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectedPico, ledger, startTestEnv, usdToPico, type TestEnv } from '../helpers/env.js';
+import { expectedPico, ledger, usdToPico, type TestEnv } from '../helpers/env.js';
+import { BACKENDS, startEnvOn } from '../helpers/backend-env.js';
 
 let env: TestEnv;
-beforeAll(async () => {
-  env = await startTestEnv({ config: { promptCache: { rules: [{ name: 'no-planning', match: { tags: 'raw' }, mode: 'off' }] } } });
-});
-afterAll(() => env.close());
 
 const policy = (topic: string) =>
   Array.from({ length: 150 }, (_, i) => `Rule ${i} for ${topic}: cite the bylaw, stay polite and never guess opening hours or fees.`).join('\n');
@@ -40,7 +37,12 @@ async function viaAnthropic(system: string, question: string, headers: Record<st
 
 const priced = (s: Seen) => expectedPico('claude-sonnet-4-5', { input: s.input, write5m: s.write5m, write1h: s.write1h, cacheRead: s.read, output: 10 });
 
-describe('planned Anthropic breakpoints', () => {
+describe.each(BACKENDS)('planned Anthropic breakpoints (%s ledger)', (backend) => {
+  beforeAll(async () => {
+    env = await startEnvOn(backend, { config: { promptCache: { rules: [{ name: 'no-planning', match: { tags: 'raw' }, mode: 'off' }] } } });
+  });
+  afterAll(() => env.close());
+
   it('Anthropic format: a long system prompt sent twice is written, then read at 0.1x; priced by class to the pico-dollar', async () => {
     const system = policy('waste collection');
     const first = await viaAnthropic(system, 'When is bulky waste collected?');

@@ -2,7 +2,8 @@
 // caching, next to the requests whose cache reads it made cheaper.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { ledger, startTestEnv, type TestEnv } from '../helpers/env.js';
+import { ledger, type TestEnv } from '../helpers/env.js';
+import { BACKENDS, startEnvOn } from '../helpers/backend-env.js';
 import { longText } from '../emulator/helpers.js';
 import { present } from '../helpers/assert.js';
 import { fetchJson } from '../helpers/json.js';
@@ -10,12 +11,13 @@ import { SpendPage } from '../helpers/api-json.js';
 import { GeminiCache } from '../helpers/wire-json.js';
 
 let env: TestEnv;
-beforeAll(async () => {
-  env = await startTestEnv();
-});
-afterAll(() => env.close());
 
-describe('Gemini context-cache storage on the ledger', () => {
+describe.each(BACKENDS)('Gemini context-cache storage on the ledger (%s ledger)', (backend) => {
+  beforeAll(async () => {
+    env = await startEnvOn(backend);
+  });
+  afterAll(() => env.close());
+
   it('bills the storage of a created cache ($1.00 per MTok-hour for 2.5 Flash, 300 s) as a prompt-caching cost', async () => {
     const system = longText(2500, 'ledger-gemini-cache');
     for (const q of ['first?', 'second?', 'third?']) {

@@ -2,24 +2,26 @@
 // prompt_cache_key), and prefix churn — a timestamp at the start of the system prompt — is
 // detected and costed per route in GET /api/promptcache.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ledger, startTestEnv, usdToPico, type TestEnv } from '../helpers/env.js';
+import { ledger, usdToPico, type TestEnv } from '../helpers/env.js';
+import { BACKENDS, startEnvOn } from '../helpers/backend-env.js';
 import type { AdviceResponse } from '../../src/server/admin-api.js';
 import { adaptToProviderCache } from '../../src/pipeline/prompt-cache.js';
 import { createContext } from '../../src/pipeline/context.js';
 import { extractFeatures } from '../../src/routing/policy/features.js';
 
 let env: TestEnv;
-beforeAll(async () => {
-  env = await startTestEnv();
-});
-afterAll(() => env.close());
 
 const POLICY = Array.from(
   { length: 120 },
   (_, i) => `Rule ${i}: answer council residents politely, cite the bylaw section and never guess opening hours.`,
 ).join('\n');
 
-describe('OpenAI prompt caching', () => {
+describe.each(BACKENDS)('OpenAI prompt caching (%s ledger)', (backend) => {
+  beforeAll(async () => {
+    env = await startEnvOn(backend);
+  });
+  afterAll(() => env.close());
+
   it('a long stable system prompt is read from the cache on the next request', async () => {
     const ask = (q: string) =>
       env.openai.chat.completions.create(
@@ -96,7 +98,8 @@ describe('OpenAI prompt caching', () => {
         first_difference_at_char: number;
       }>;
     };
-    expect(body.churn_scope).toBe('replica'); // a SQLite ledger: one process, its own report
+    // SQLite: one process, its own report; PostgreSQL: every replica's, this one's included
+    expect(body.churn_scope).toBe(backend === 'postgres' ? 'all_replicas' : 'replica');
     const route = body.churn.find((r) => r.route === 'churny:gpt-4.1-mini')!;
     expect(route.requests).toBe(4);
     expect(route.churned_requests).toBe(3);

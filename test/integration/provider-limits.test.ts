@@ -4,11 +4,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../../src/config/defaults.js';
 import type { ConfigInput } from '../../src/config/schema.js';
-import { ledger, startTestEnv, type TestEnv } from '../helpers/env.js';
+import { ledger, type TestEnv } from '../helpers/env.js';
+import { BACKENDS, startEnvOn, type Backend } from '../helpers/backend-env.js';
 
 let env: TestEnv;
 
-beforeAll(async () => {
+async function start(backend: Backend): Promise<TestEnv> {
   const config: Partial<ConfigInput> = {
     ...structuredClone(DEFAULT_CONFIG),
     providers: [
@@ -23,11 +24,15 @@ beforeAll(async () => {
     ],
     routing: { retry: { maxRetries: 0 }, breaker: { failureThreshold: 1, coolDownMs: 60_000 }, routers: {} },
   };
-  env = await startTestEnv({ config });
-});
-afterAll(() => env.close());
+  return startEnvOn(backend, { config });
+}
 
-describe('a deployment that answered 429', () => {
+describe.each(BACKENDS)('a deployment that answered 429 (%s ledger)', (backend) => {
+  beforeAll(async () => {
+    env = await start(backend);
+  });
+  afterAll(() => env.close());
+
   it('is held back while traffic moves to the other deployment, and its breaker stays closed', async () => {
     const ask = () =>
       env.openai.chat.completions.create({ model: 'gpt-4.1-nano', messages: [{ role: 'user', content: 'hi' }], max_completion_tokens: 4 }).withResponse();

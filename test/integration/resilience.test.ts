@@ -8,6 +8,7 @@ import OpenAI from 'openai';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/server.js';
 import type { ConfigInput } from '../../src/config/schema.js';
 import { expectedPico, ledger, startTestEnv, usdToPico, type TestEnv } from '../helpers/env.js';
+import { BACKENDS, startEnvOn } from '../helpers/backend-env.js';
 import { present, rejectionOf } from '../helpers/assert.js';
 import type { LedgerRowJson } from '../helpers/api-json.js';
 
@@ -28,10 +29,10 @@ function withConfig(config: Partial<ConfigInput>): Partial<ConfigInput> {
   return config;
 }
 
-describe('fallback across regions and providers', () => {
+describe.each(BACKENDS)('fallback across regions and providers (%s ledger)', (backend) => {
   let env: TestEnv;
   beforeAll(async () => {
-    env = await startTestEnv({
+    env = await startEnvOn(backend, {
       config: withConfig({
         providers: [
           { name: 'anthropic-eu', kind: 'anthropic', baseUrl: 'emulator', apiKey: 'k', headers: { 'x-emulator-fault': '529' } },
@@ -213,11 +214,11 @@ describe('circuit breaker: opens on an outage, skips the region, probes after th
   });
 });
 
-describe('balancing across deployments of one model', () => {
+describe.each(BACKENDS)('balancing across deployments of one model (%s ledger)', (backend) => {
   let env: TestEnv;
   const providers = ['a', 'b', 'c'].map((n) => ({ name: `openai-${n}`, kind: 'openai' as const, baseUrl: 'emulator', apiKey: 'k' }));
   beforeAll(async () => {
-    env = await startTestEnv({
+    env = await startEnvOn(backend, {
       config: withConfig({
         providers,
         models: [

@@ -4,15 +4,11 @@ import { createOpenAI } from '@ai-sdk/openai';
 import { generateText, stepCountIs, streamText, tool } from 'ai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { expectedPico, ledger, startTestEnv, usdToPico, type TestEnv } from '../helpers/env.js';
+import { expectedPico, ledger, usdToPico, type TestEnv } from '../helpers/env.js';
+import { BACKENDS, startEnvOn } from '../helpers/backend-env.js';
 
 let env: TestEnv;
 let openai: ReturnType<typeof createOpenAI>;
-beforeAll(async () => {
-  env = await startTestEnv();
-  openai = createOpenAI({ baseURL: `${env.gateway.url}/v1`, apiKey: 'sk-ai-sdk' });
-});
-afterAll(() => env.close());
 
 interface SdkUsage {
   inputTokens: number | undefined;
@@ -25,7 +21,13 @@ function priceOf(usage: SdkUsage): bigint {
   return expectedPico('gpt-4.1-mini', { input: usage.inputTokens! - cached, cacheRead: cached, output: usage.outputTokens! });
 }
 
-describe('AI SDK default OpenAI provider through /v1/responses', () => {
+describe.each(BACKENDS)('AI SDK default OpenAI provider through /v1/responses (%s ledger)', (backend) => {
+  beforeAll(async () => {
+    env = await startEnvOn(backend);
+    openai = createOpenAI({ baseURL: `${env.gateway.url}/v1`, apiKey: 'sk-ai-sdk' });
+  });
+  afterAll(() => env.close());
+
   it('generateText: the answer, and the cost header to the pico-dollar', async () => {
     const result = await generateText({
       model: openai('gpt-4.1-mini'),

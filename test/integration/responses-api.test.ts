@@ -4,13 +4,10 @@ import OpenAI from 'openai';
 import { zodTextFormat } from 'openai/helpers/zod';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { expectedPico, ledger, startTestEnv, usdToPico, type PricedModel, type TestEnv } from '../helpers/env.js';
+import { expectedPico, ledger, usdToPico, type PricedModel, type TestEnv } from '../helpers/env.js';
+import { BACKENDS, startEnvOn } from '../helpers/backend-env.js';
 
 let env: TestEnv;
-beforeAll(async () => {
-  env = await startTestEnv();
-});
-afterAll(() => env.close());
 
 const tools = [
   {
@@ -40,7 +37,12 @@ async function rowOf(requestId: string) {
   return row!;
 }
 
-describe('POST /v1/responses with the official openai SDK', () => {
+describe.each(BACKENDS)('POST /v1/responses with the official openai SDK (%s ledger)', (backend) => {
+  beforeAll(async () => {
+    env = await startEnvOn(backend);
+  });
+  afterAll(() => env.close());
+
   it('non-streaming: a Response object, exact cost headers and ledger row', async () => {
     const { data, response } = await env.openai.responses
       .create(
@@ -329,7 +331,12 @@ describe('POST /v1/responses with the official openai SDK', () => {
   });
 });
 
-describe('a failure mid-stream', () => {
+describe.each(BACKENDS)('a failure mid-stream (%s ledger)', (backend) => {
+  beforeAll(async () => {
+    env = await startEnvOn(backend);
+  });
+  afterAll(() => env.close());
+
   it('is an error event the SDK throws on; the ledger row records the failure', async () => {
     const stream = await env.openai.responses.create(
       { model: 'gpt-4.1-nano', input: 'Tell me a long story.', stream: true },
@@ -352,6 +359,11 @@ describe('a failure mid-stream', () => {
 });
 
 describe('the emulator speaks the Responses API', () => {
+  beforeAll(async () => {
+    env = await startEnvOn('sqlite'); // the emulator alone: no storage involved
+  });
+  afterAll(() => env.close());
+
   it('answers openai.responses.create directly, streaming included', async () => {
     const direct = new OpenAI({ apiKey: 'sk-emulator', baseURL: `${env.emulator.url}/v1`, maxRetries: 0 });
     const r = await direct.responses.create({ model: 'gpt-4.1-mini', input: 'hi', store: false }, { headers: { 'x-emulator-output-tokens': '5' } });

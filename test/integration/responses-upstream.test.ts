@@ -4,16 +4,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../../src/config/defaults.js';
 import { parseConfig } from '../../src/config/load.js';
-import { expectedPico, ledger, startTestEnv, usdToPico, type TestEnv } from '../helpers/env.js';
+import { expectedPico, ledger, usdToPico, type TestEnv } from '../helpers/env.js';
+import { BACKENDS, startEnvOn } from '../helpers/backend-env.js';
 
 const MODEL = 'gpt-4.1-mini-r';
 let env: TestEnv;
-beforeAll(async () => {
-  env = await startTestEnv({
-    config: { models: [...structuredClone(DEFAULT_CONFIG.models), { name: MODEL, provider: 'openai', upstreamModel: 'gpt-4.1-mini', api: 'responses' }] },
-  });
-});
-afterAll(() => env.close());
 
 function upstreamCalls(): { responses: number; chat: number } {
   const byPath = env.emulator.stats().byPath;
@@ -27,7 +22,14 @@ const tools = [
   },
 ];
 
-describe('models with api: responses', () => {
+describe.each(BACKENDS)('models with api: responses (%s ledger)', (backend) => {
+  beforeAll(async () => {
+    env = await startEnvOn(backend, {
+      config: { models: [...structuredClone(DEFAULT_CONFIG.models), { name: MODEL, provider: 'openai', upstreamModel: 'gpt-4.1-mini', api: 'responses' }] },
+    });
+  });
+  afterAll(() => env.close());
+
   it('a Chat Completions caller, non-streaming and streaming, is served through /v1/responses at the exact price', async () => {
     const before = upstreamCalls();
     const { data, response } = await env.openai.chat.completions

@@ -6,7 +6,8 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import OpenAI from 'openai';
 import { z } from 'zod';
-import { expectedPico, ledger, startTestEnv, usdToPico, type TestEnv } from '../helpers/env.js';
+import { expectedPico, ledger, usdToPico, type TestEnv } from '../helpers/env.js';
+import { BACKENDS, startEnvOn, type Backend } from '../helpers/backend-env.js';
 import { DEFAULT_CONFIG } from '../../src/config/defaults.js';
 import { ConfigError, parseConfig } from '../../src/config/load.js';
 import { defaultRouterModelPath } from '../../src/routing/routers/compile.js';
@@ -19,8 +20,13 @@ import { rejectionOf } from '../helpers/assert.js';
 let env: TestEnv;
 const echo = { 'x-emulator-echo': '1' };
 
-beforeAll(async () => {
-  env = await startTestEnv({
+type Row = LedgerRowJson;
+const rowsOf = async (requestId: string | null): Promise<Row[]> =>
+  (await ledger(env)).filter((r) => r['requestId'] === requestId || r['parentId'] === requestId);
+
+/** The gateway of every test here: the named routers over the emulator. */
+const start = (backend: Backend): Promise<TestEnv> =>
+  startEnvOn(backend, {
     config: {
       routing: {
         routers: {
@@ -44,14 +50,13 @@ beforeAll(async () => {
       ],
     },
   });
-});
-afterAll(() => env.close());
 
-type Row = LedgerRowJson;
-const rowsOf = async (requestId: string | null): Promise<Row[]> =>
-  (await ledger(env)).filter((r) => r['requestId'] === requestId || r['parentId'] === requestId);
+describe.each(BACKENDS)('cascade: score with Haiku, escalate ambiguous cases to Sonnet (%s ledger)', (backend) => {
+  beforeAll(async () => {
+    env = await start(backend);
+  });
+  afterAll(() => env.close());
 
-describe('cascade: score with Haiku, escalate ambiguous cases to Sonnet', () => {
   it('a clear score is accepted from Haiku: one row, priced at Haiku, saving measured against Sonnet', async () => {
     const { data, response } = await env.anthropic.messages
       .create({ model: 'router/score', max_tokens: 50, messages: [{ role: 'user', content: 'Score: 0.92' }] }, { headers: echo })
@@ -155,7 +160,12 @@ describe('cascade: score with Haiku, escalate ambiguous cases to Sonnet', () => 
 const physics = sharedData('routing', 'routellm-mmlu', 'mmlu_college_physics.csv');
 const withoutPhysics = skipWithoutSharedData(physics);
 
-describe.skipIf(withoutPhysics)('learned router', () => {
+describe.skipIf(withoutPhysics).each(BACKENDS)('learned router (%s ledger)', (backend) => {
+  beforeAll(async () => {
+    env = await start(backend);
+  });
+  afterAll(() => env.close());
+
   // A skipped suite's body still runs to collect its tests.
   const prompts = (withoutPhysics ? '' : readFileSync(physics, 'utf8'))
     .split('\n')

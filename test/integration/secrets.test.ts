@@ -1,6 +1,7 @@
 // No secret leaks (issue 14): a virtual key's secret, the provider's API key and the admin key never
 // appear in the ledger (its rows or its database files), in anything the gateway logs, or in any
-// error body — whatever the request did.
+// error body — whatever the request did. SQLite only: it reads the ledger's database file and WAL
+// byte by byte, and a PostgreSQL ledger keeps its rows in the server, not in files here.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import OpenAI from 'openai';

@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { ledger, startTestEnv, type TestEnv } from '../helpers/env.js';
+import { ledger, type TestEnv } from '../helpers/env.js';
+import { BACKENDS, startEnvOn, type Backend } from '../helpers/backend-env.js';
 import { fetchJson } from '../helpers/json.js';
 
 const TOPICS = [
@@ -58,8 +59,11 @@ afterEach(async () => {
   env = undefined;
 });
 
-async function start(opts: { threshold: number; sampleRate: number; margin: number; answers: ReadonlyArray<[string, string]> }): Promise<TestEnv> {
-  env = await startTestEnv({
+async function start(
+  backend: Backend,
+  opts: { threshold: number; sampleRate: number; margin: number; answers: ReadonlyArray<[string, string]> },
+): Promise<TestEnv> {
+  env = await startEnvOn(backend, {
     emulator: { outcomes: { files: [outcomesFile(opts.answers)], models: { 'gpt-4.1-mini': 'recorded' } } },
     config: {
       cache: {
@@ -89,7 +93,7 @@ async function status(e: TestEnv): Promise<z.infer<typeof Status>['semantic']> {
   return (await fetchJson(`${e.gateway.url}/api/cache`, Status)).semantic;
 }
 
-describe('semantic cache online verification', () => {
+describe.each(BACKENDS)('semantic cache online verification (%s ledger)', (backend) => {
   it('from a threshold far too low, wrong hits found upstream raise it until the measured wrong-hit rate meets the target', async () => {
     // The recorded world: "How can I …" shares the answer of "How do I …"; "What is the way to …" does not.
     const answers: [string, string][] = TOPICS.flatMap((t, i): [string, string][] => [
@@ -97,7 +101,7 @@ describe('semantic cache online verification', () => {
       [close(t), `Procedure ${i}: fill in form ${100 + i} at the service desk.`],
       [loose(t), `That depends on your district; the office for case ${500 + i} decides.`],
     ]);
-    const e = await start({ threshold: 0.5, sampleRate: 1, margin: 0.05, answers });
+    const e = await start(backend, { threshold: 0.5, sampleRate: 1, margin: 0.05, answers });
     for (const t of TOPICS) expect((await ask(e, base(t))).cache).toBe('miss');
     const trajectory: number[] = [];
     for (const t of TOPICS) {
@@ -138,7 +142,7 @@ describe('semantic cache online verification', () => {
       [base(t), `Procedure ${i}: fill in form ${100 + i} at the service desk.`],
       [close(t), `Procedure ${i}: fill in form ${100 + i} at the service desk.`],
     ]);
-    const e = await start({ threshold: 1, sampleRate: 0.5, margin: 0.05, answers });
+    const e = await start(backend, { threshold: 1, sampleRate: 0.5, margin: 0.05, answers });
     for (const t of TOPICS) await ask(e, base(t));
     // below 1, every paraphrase is a near miss: it goes upstream, and is checked for free
     for (const t of TOPICS.slice(0, 5)) expect((await ask(e, close(t))).cache).toBe('miss');

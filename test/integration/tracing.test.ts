@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { ConfigInput } from '../../src/config/schema.js';
 import { tracingProtocol } from '../../src/telemetry/index.js';
 import { expectedPico, ledger, startTestEnv, usdToPico, type TestEnv } from '../helpers/env.js';
+import { BACKENDS, startEnvOn } from '../helpers/backend-env.js';
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../helpers/otlp-receiver.js';
 
 const SERVER = 2;
@@ -53,7 +54,7 @@ async function flush(env: TestEnv): Promise<void> {
   await env.gateway.deps.telemetry!.tracing!.flush();
 }
 
-describe('traces over OTLP/HTTP JSON', () => {
+describe.each(BACKENDS)('traces over OTLP/HTTP JSON (%s ledger)', (backend) => {
   let receiver: OtlpReceiver;
   let env: TestEnv;
   beforeAll(async () => {
@@ -65,7 +66,7 @@ describe('traces over OTLP/HTTP JSON', () => {
       OTEL_SERVICE_NAME: 'costwise-under-test',
     });
     try {
-      env = await startTestEnv({ config });
+      env = await startEnvOn(backend, { config });
     } finally {
       restore();
     }

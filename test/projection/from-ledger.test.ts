@@ -1,8 +1,12 @@
-// `costwise project --from-ledger`: a scenario calibrated on a SQLite ledger built here.
+// `costwise project --from-ledger`: a scenario calibrated on a ledger built here, a SQLite file or a
+// PostgreSQL schema (named by a costwise.yaml given as --db).
+import { writeFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { executeProject, type ProjectOptions } from '../../src/cli/project.js';
 import { openSqliteStore } from '../../src/storage/sqlite.js';
-import type { LedgerRow } from '../../src/storage/types.js';
+import type { DurableStore, LedgerRow } from '../../src/storage/types.js';
+import { BACKENDS } from '../helpers/backend-env.js';
+import { PG_URL, PgLedger } from '../storage/backends.js';
 import { TempDir, parseReport, parseScenario } from './fixtures.js';
 
 const HOUR = 3_600_000;
@@ -55,8 +59,7 @@ let db: string;
  *   4 asking for gpt-4.1, served by it: 1 semantic hit and 3 with 2,000 input + 300 output.
  * Plus rows that must not count: a cascade sub-call, a failed request, one 40 days older.
  */
-async function buildLedger(): Promise<void> {
-  const store = openSqliteStore({ path: db });
+async function buildLedger(store: DurableStore): Promise<void> {
   for (let d = 0; d < 10; d++) {
     const at = (h: number): number => T0 + d * DAY + h * HOUR;
     store.appendLedger(row({ ts: at(1), cache: 'hit-exact', technique: 'cache_exact' }));
@@ -83,20 +86,32 @@ async function buildLedger(): Promise<void> {
   await store.close();
 }
 
-beforeEach(async () => {
-  tmp = new TempDir();
-  db = tmp.path('ledger.db');
-  await buildLedger();
-});
-afterEach(() => tmp.dispose());
-
 const opts = (o: Partial<ProjectOptions>): ProjectOptions => ({ fromLedger: true, db, days: 30, months: 12, growth: 0, format: 'table', ...o });
 
-describe('--from-ledger', () => {
+describe.each(BACKENDS)('--from-ledger (%s ledger)', (backend) => {
+  let pg: PgLedger | null = null;
+  beforeEach(async () => {
+    tmp = new TempDir();
+    if (backend === 'sqlite') {
+      db = tmp.path('ledger.db');
+      await buildLedger(openSqliteStore({ path: db }));
+    } else {
+      pg = new PgLedger();
+      await buildLedger(pg.open());
+      db = tmp.path('pg-ledger.yaml');
+      writeFileSync(db, JSON.stringify({ storage: { ledger: { kind: 'postgres', url: PG_URL, schema: pg.schema } } }));
+    }
+  });
+  afterEach(async () => {
+    tmp.dispose();
+    await pg?.dispose();
+    pg = null;
+  });
+
   it('--print-scenario derives volume, mix, tokens and cache rates from the ledger', async () => {
     const { text } = await executeProject(opts({ printScenario: true, growth: 0.05, months: 6 }));
     expect(text).toMatch(
-      /^# Derived by costwise project --from-ledger from .*ledger\.db: 100 requests between 2025-01-01T01:00:00.000Z and 2025-01-10T\d\d:00:00.000Z \(10 days/,
+      /^# Derived by costwise project --from-ledger from (.*ledger\.db|postgres schema cw_test_\w+): 100 requests between 2025-01-01T01:00:00.000Z and 2025-01-10T\d\d:00:00.000Z \(10 days/,
     );
     const s = parseScenario(text);
     expect(s.months).toBe(6);
@@ -149,7 +164,7 @@ describe('--from-ledger', () => {
     expect(s.volume.launch).toBe(300);
   });
 
-  it('a missing ledger is refused', async () => {
+  it.runIf(backend === 'sqlite')('a missing ledger file is refused', async () => {
     await expect(executeProject(opts({ db: tmp.path('none.db') }))).rejects.toThrow(/no ledger at/);
   });
 });

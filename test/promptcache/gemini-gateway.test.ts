@@ -2,15 +2,12 @@
 // emulator. costwise creates, reuses and falls back from cachedContents by itself; the caller
 // sees only cheaper requests with `cached_tokens`.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectedPico, ledger, startTestEnv, usdToPico, type TestEnv } from '../helpers/env.js';
+import { expectedPico, ledger, usdToPico, type TestEnv } from '../helpers/env.js';
+import { BACKENDS, startEnvOn } from '../helpers/backend-env.js';
 import { longText } from '../emulator/helpers.js';
 
 let env: TestEnv;
 let emulatorClock = Date.now();
-beforeAll(async () => {
-  env = await startTestEnv({ emulator: { now: () => emulatorClock } });
-});
-afterAll(() => env.close());
 
 const MODEL = 'gemini-2.5-flash';
 const CREATE_PATH = '/v1beta/cachedContents';
@@ -47,7 +44,15 @@ const calls = (path: string): number => env.emulator.stats().byPath[path] ?? 0;
 /** POSTs to cachedContents (the emulator counts by path, so the test's own list GETs come off). */
 const creates = (): number => calls(CREATE_PATH) - listCalls;
 
-describe('Gemini context caching through the gateway', () => {
+describe.each(BACKENDS)('Gemini context caching through the gateway (%s ledger)', (backend) => {
+  beforeAll(async () => {
+    // A new emulator: its clock and its counters start again.
+    emulatorClock = Date.now();
+    listCalls = 0;
+    env = await startEnvOn(backend, { emulator: { now: () => emulatorClock } });
+  });
+  afterAll(() => env.close());
+
   const system = longText(2500, 'gateway-gemini-cache');
 
   it('sends the first request in full, then caches the long system prompt and bills cache reads', async () => {

@@ -5,15 +5,10 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type OpenAI from 'openai';
 import type Anthropic from '@anthropic-ai/sdk';
-import { expectedPico, ledger, startTestEnv, type TestEnv } from '../helpers/env.js';
+import { expectedPico, ledger, type TestEnv } from '../helpers/env.js';
+import { BACKENDS, startEnvOn } from '../helpers/backend-env.js';
 
 let env: TestEnv;
-beforeAll(async () => {
-  env = await startTestEnv({
-    config: { promptOptimization: { mode: 'lossless', rules: [{ name: 'raw', match: { tags: 'raw' }, mode: 'off' }] } },
-  });
-});
-afterAll(() => env.close());
 
 async function row(tag: string) {
   return vi.waitFor(
@@ -42,7 +37,14 @@ const searchResult = JSON.stringify(
   2,
 );
 
-describe('prompt optimisation: OpenAI SDK', () => {
+describe.each(BACKENDS)('prompt optimisation: OpenAI SDK (%s ledger)', (backend) => {
+  beforeAll(async () => {
+    env = await startEnvOn(backend, {
+      config: { promptOptimization: { mode: 'lossless', rules: [{ name: 'raw', match: { tags: 'raw' }, mode: 'off' }] } },
+    });
+  });
+  afterAll(() => env.close());
+
   const messages: OpenAI.ChatCompletionMessageParam[] = [
     { role: 'system', content: 'You   are a travel   agent.\n\n\n\nAnswer   briefly.' },
     { role: 'user', content: 'Find me a hotel in Lisbon.' },
@@ -86,7 +88,14 @@ describe('prompt optimisation: OpenAI SDK', () => {
   });
 });
 
-describe('prompt optimisation: Anthropic SDK tool loop with prompt caching', () => {
+describe.each(BACKENDS)('prompt optimisation: Anthropic SDK tool loop with prompt caching (%s ledger)', (backend) => {
+  beforeAll(async () => {
+    env = await startEnvOn(backend, {
+      config: { promptOptimization: { mode: 'lossless', rules: [{ name: 'raw', match: { tags: 'raw' }, mode: 'off' }] } },
+    });
+  });
+  afterAll(() => env.close());
+
   const model = 'claude-sonnet-4-5';
   // Long enough to cache (Sonnet 4.5: 1,024 tokens); marked by the caller, so left byte for byte.
   const rules = Array.from({ length: 120 }, (_, i) => `Rule ${i + 1}:   always check  availability for request type ${i}.`).join('\n');
@@ -154,7 +163,14 @@ describe('prompt optimisation: Anthropic SDK tool loop with prompt caching', () 
   });
 });
 
-describe('agent-aware planning: Anthropic SDK tool loop with no cache_control', () => {
+describe.each(BACKENDS)('agent-aware planning: Anthropic SDK tool loop with no cache_control (%s ledger)', (backend) => {
+  beforeAll(async () => {
+    env = await startEnvOn(backend, {
+      config: { promptOptimization: { mode: 'lossless', rules: [{ name: 'raw', match: { tags: 'raw' }, mode: 'off' }] } },
+    });
+  });
+  afterAll(() => env.close());
+
   const model = 'claude-sonnet-4-5';
   const steps = Array.from({ length: 150 }, (_, i) => `Step ${i + 1}: look up the order, then confirm the refund rule ${i}.`).join('\n');
   const tools: Anthropic.Tool[] = [

@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type OpenAI from 'openai';
 import { emptyRequest, type CanonicalMessage, type CanonicalRequest } from '../../src/core/canonical.js';
 import { elisionNetPico, keepHistoryBudget } from '../../src/promptcache/optimize/index.js';
-import { expectedPico, ledger, startTestEnv, type TestEnv } from '../helpers/env.js';
+import { expectedPico, ledger, type TestEnv } from '../helpers/env.js';
+import { BACKENDS, startEnvOn } from '../helpers/backend-env.js';
 
 const chars = (text: string): number => text.length;
 const note = (messages: number, tokens: number) => `[${messages} earlier messages (${tokens} tokens) dropped by costwise to keep the history budget]`;
@@ -71,10 +72,10 @@ describe('elision gate on a history budget', () => {
   });
 });
 
-describe('historyBudget through the gateway (OpenAI SDK)', () => {
+describe.each(BACKENDS)('historyBudget through the gateway (OpenAI SDK, %s ledger)', (backend) => {
   let env: TestEnv;
   beforeAll(async () => {
-    env = await startTestEnv({
+    env = await startEnvOn(backend, {
       config: {
         promptOptimization: {
           mode: { lossless: false, historyBudget: { maxTokens: 2_000 } },

@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { DEFAULT_CONFIG } from '../../src/config/defaults.js';
 import { loadPolicy, readTrace, replay, type ReplayOutcome } from '../../src/replay/index.js';
-import { startTestEnv, type TestEnv } from '../helpers/env.js';
+import { type TestEnv } from '../helpers/env.js';
+import { BACKENDS, startEnvOn } from '../helpers/backend-env.js';
 import { liveRows, sum, writeTrace } from './helpers.js';
 
 const T0 = 1_700_000_000_000;
@@ -23,7 +24,7 @@ function logText(): string {
   ).join('\n');
 }
 
-describe('replay of a deferrable route', () => {
+describe.each(BACKENDS)('replay of a deferrable route (live gateway on a %s ledger)', (backend) => {
   const file = writeTrace('deferral-log.jsonl', logText());
   const policyFile = writeTrace('deferral-policy.yaml', stringify({ ...structuredClone(DEFAULT_CONFIG), batch: { deferral: DEFERRAL } }));
   let first: ReplayOutcome;
@@ -31,7 +32,9 @@ describe('replay of a deferrable route', () => {
 
   beforeAll(async () => {
     first = await replay({ file, policies: [loadPolicy(policyFile)], model: 'claude-sonnet-4-5', speed: 'max', transport: 'http', seed: 1, top: 5 });
-    env = await startTestEnv({ config: { batch: { ...structuredClone(DEFAULT_CONFIG).batch, pollIntervalMs: 50, deferral: { ...DEFERRAL, maxAgeMs: 100 } } } });
+    env = await startEnvOn(backend, {
+      config: { batch: { ...structuredClone(DEFAULT_CONFIG).batch, pollIntervalMs: 50, deferral: { ...DEFERRAL, maxAgeMs: 100 } } },
+    });
   });
   afterAll(() => env.close());
 

@@ -6,7 +6,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectedPico, ledger, startTestEnv, usdToPico, type TestEnv } from '../helpers/env.js';
+import { expectedPico, ledger, usdToPico, type TestEnv } from '../helpers/env.js';
+import { BACKENDS, startEnvOn, type Backend } from '../helpers/backend-env.js';
 import type { LedgerRowJson } from '../helpers/api-json.js';
 import type { AdviceResponse } from '../../src/server/admin-api.js';
 
@@ -33,10 +34,10 @@ function outcomeCsv(): string {
 }
 
 let env: TestEnv;
-beforeAll(async () => {
+async function start(backend: Backend): Promise<TestEnv> {
   const file = join(mkdtempSync(join(tmpdir(), 'costwise-answers-')), 'answers.csv');
   writeFileSync(file, outcomeCsv());
-  env = await startTestEnv({
+  return startEnvOn(backend, {
     emulator: { outcomes: { files: [file], models: { 'claude-haiku-4-5': 'haiku', 'gpt-4.1-nano': 'nano', 'claude-sonnet-4-5': 'sonnet' } } },
     config: {
       routing: {
@@ -54,8 +55,7 @@ beforeAll(async () => {
       advisor: { shadow: { sample: 1, candidates: ['gpt-4.1-nano'] } },
     },
   });
-});
-afterAll(() => env.close());
+}
 
 const rowsOf = async (id: string | null): Promise<LedgerRowJson[]> => (await ledger(env)).filter((r) => r['requestId'] === id || r['parentId'] === id);
 
@@ -74,72 +74,80 @@ async function settled(id: string | null, n: number): Promise<LedgerRowJson[]> {
   return rowsOf(id);
 }
 
-describe('cascade checks on recorded answers', () => {
-  it('keeps the cheap answer when a second cheap model gives the same letter, and bills that second call', async () => {
-    const { data, route, id } = await ask(PROMPTS.agree);
-    expect(data.content[0]).toMatchObject({ type: 'text', text: 'The answer is B.' });
-    expect(route).toBe('cascade:consistent:accepted->claude-haiku-4-5');
-    // own row + the consistency call + the shadow of the served Haiku answer on nano
-    const rows = await settled(id, 3);
-    const second = rows.find((r) => r['requestId'] === `${id}.judge1`)!;
-    expect(second['servedModel']).toBe('gpt-4.1-nano');
-    expect(second['route']).toBe('cascade:consistent:consistency->gpt-4.1-nano');
-    expect(usdToPico(second['cost_usd'])).toBe(expectedPico('gpt-4.1-nano', { input: second['inputTokens'], output: second['outputTokens'] }));
+// The three parts share one gateway, in this order: the advice reads the shadow rows of the others.
+describe.each(BACKENDS)('on a %s ledger', (backend) => {
+  beforeAll(async () => {
+    env = await start(backend);
+  });
+  afterAll(() => env.close());
+
+  describe('cascade checks on recorded answers', () => {
+    it('keeps the cheap answer when a second cheap model gives the same letter, and bills that second call', async () => {
+      const { data, route, id } = await ask(PROMPTS.agree);
+      expect(data.content[0]).toMatchObject({ type: 'text', text: 'The answer is B.' });
+      expect(route).toBe('cascade:consistent:accepted->claude-haiku-4-5');
+      // own row + the consistency call + the shadow of the served Haiku answer on nano
+      const rows = await settled(id, 3);
+      const second = rows.find((r) => r['requestId'] === `${id}.judge1`)!;
+      expect(second['servedModel']).toBe('gpt-4.1-nano');
+      expect(second['route']).toBe('cascade:consistent:consistency->gpt-4.1-nano');
+      expect(usdToPico(second['cost_usd'])).toBe(expectedPico('gpt-4.1-nano', { input: second['inputTokens'], output: second['outputTokens'] }));
+    });
+
+    it('escalates when the two cheap models disagree', async () => {
+      const { data, route, id } = await ask(PROMPTS.split);
+      expect(data.content[0]).toMatchObject({ type: 'text', text: 'C' });
+      expect(route).toBe('cascade:consistent:escalated->claude-sonnet-4-5');
+      const rows = await settled(id, 4);
+      expect(rows.find((r) => r['requestId'] === `${id}.step1`)!['route']).toBe('cascade:consistent:rejected(consistency)->claude-haiku-4-5');
+    });
+
+    it('escalates without asking the second model when the answer states no choice', async () => {
+      const { route, id } = await ask(PROMPTS.vague);
+      expect(route).toBe('cascade:consistent:escalated->claude-sonnet-4-5');
+      const rows = await settled(id, 3);
+      expect(rows.some((r) => r['requestId'] === `${id}.judge1`)).toBe(false);
+      expect(rows.find((r) => r['requestId'] === `${id}.step1`)!['route']).toBe('cascade:consistent:rejected(answer)->claude-haiku-4-5');
+    });
   });
 
-  it('escalates when the two cheap models disagree', async () => {
-    const { data, route, id } = await ask(PROMPTS.split);
-    expect(data.content[0]).toMatchObject({ type: 'text', text: 'C' });
-    expect(route).toBe('cascade:consistent:escalated->claude-sonnet-4-5');
-    const rows = await settled(id, 4);
-    expect(rows.find((r) => r['requestId'] === `${id}.step1`)!['route']).toBe('cascade:consistent:rejected(consistency)->claude-haiku-4-5');
+  describe('shadow evaluation', () => {
+    it('sends the served request to the candidate after answering, compares final numbers, and bills it with no saving', async () => {
+      const { data, id } = await ask(PROMPTS.sum, 'claude-sonnet-4-5');
+      expect(data.content[0]).toMatchObject({ type: 'text', text: '36' });
+      const rows = await settled(id, 2);
+      const shadow = rows.find((r) => r['parentId'] === id)!;
+      expect(shadow['technique']).toBe('shadow');
+      expect(shadow['servedModel']).toBe('gpt-4.1-nano');
+      expect(shadow['route']).toBe('shadow:claude-sonnet-4-5->gpt-4.1-nano:agree(number)');
+      expect(shadow['baseline_usd']).toBe(shadow['cost_usd']);
+      expect(usdToPico(shadow['cost_usd'])).toBe(expectedPico('gpt-4.1-nano', { input: shadow['inputTokens'], output: shadow['outputTokens'] }));
+    });
+
+    it('records a disagreement', async () => {
+      const { id } = await ask(PROMPTS.split, 'claude-haiku-4-5');
+      const rows = await settled(id, 2);
+      expect(rows.find((r) => r['parentId'] === id)!['route']).toBe('shadow:claude-haiku-4-5->gpt-4.1-nano:disagree(choice)');
+    });
   });
 
-  it('escalates without asking the second model when the answer states no choice', async () => {
-    const { route, id } = await ask(PROMPTS.vague);
-    expect(route).toBe('cascade:consistent:escalated->claude-sonnet-4-5');
-    const rows = await settled(id, 3);
-    expect(rows.some((r) => r['requestId'] === `${id}.judge1`)).toBe(false);
-    expect(rows.find((r) => r['requestId'] === `${id}.step1`)!['route']).toBe('cascade:consistent:rejected(answer)->claude-haiku-4-5');
-  });
-});
+  describe('GET /api/advice', () => {
+    it('turns a cheaper model down while the shadow evidence is too thin, and says why', async () => {
+      const res = await fetch(`${env.gateway.url}/api/advice?days=30`);
+      expect(res.status).toBe(200);
+      const body = (await res.json()) as AdviceResponse;
+      expect(body.rows_read).toBeGreaterThan(0);
+      expect(body.recommendations.filter((r) => r.kind === 'model')).toEqual([]);
+      const nano = body.rejected.find((x) => x.candidate_model === 'gpt-4.1-nano' && x.current_model === 'claude-sonnet-4-5')!;
+      expect(nano.scope).toMatch(/^key:/);
+      expect(nano.evidence.shadow_samples).toBeGreaterThan(0);
+      expect(nano.reason).toMatch(/could lose up to .* accuracy \(limit 2%\)/);
+    });
 
-describe('shadow evaluation', () => {
-  it('sends the served request to the candidate after answering, compares final numbers, and bills it with no saving', async () => {
-    const { data, id } = await ask(PROMPTS.sum, 'claude-sonnet-4-5');
-    expect(data.content[0]).toMatchObject({ type: 'text', text: '36' });
-    const rows = await settled(id, 2);
-    const shadow = rows.find((r) => r['parentId'] === id)!;
-    expect(shadow['technique']).toBe('shadow');
-    expect(shadow['servedModel']).toBe('gpt-4.1-nano');
-    expect(shadow['route']).toBe('shadow:claude-sonnet-4-5->gpt-4.1-nano:agree(number)');
-    expect(shadow['baseline_usd']).toBe(shadow['cost_usd']);
-    expect(usdToPico(shadow['cost_usd'])).toBe(expectedPico('gpt-4.1-nano', { input: shadow['inputTokens'], output: shadow['outputTokens'] }));
-  });
-
-  it('records a disagreement', async () => {
-    const { id } = await ask(PROMPTS.split, 'claude-haiku-4-5');
-    const rows = await settled(id, 2);
-    expect(rows.find((r) => r['parentId'] === id)!['route']).toBe('shadow:claude-haiku-4-5->gpt-4.1-nano:disagree(choice)');
-  });
-});
-
-describe('GET /api/advice', () => {
-  it('turns a cheaper model down while the shadow evidence is too thin, and says why', async () => {
-    const res = await fetch(`${env.gateway.url}/api/advice?days=30`);
-    expect(res.status).toBe(200);
-    const body = (await res.json()) as AdviceResponse;
-    expect(body.rows_read).toBeGreaterThan(0);
-    expect(body.recommendations.filter((r) => r.kind === 'model')).toEqual([]);
-    const nano = body.rejected.find((x) => x.candidate_model === 'gpt-4.1-nano' && x.current_model === 'claude-sonnet-4-5')!;
-    expect(nano.scope).toMatch(/^key:/);
-    expect(nano.evidence.shadow_samples).toBeGreaterThan(0);
-    expect(nano.reason).toMatch(/could lose up to .* accuracy \(limit 2%\)/);
-  });
-
-  it('names the field of a bad window', async () => {
-    const res = await fetch(`${env.gateway.url}/api/advice?days=-1`);
-    expect(res.status).toBe(400);
-    expect(((await res.json()) as { error: { param: string } }).error.param).toBe('days');
+    it('names the field of a bad window', async () => {
+      const res = await fetch(`${env.gateway.url}/api/advice?days=-1`);
+      expect(res.status).toBe(400);
+      expect(((await res.json()) as { error: { param: string } }).error.param).toBe('days');
+    });
   });
 });

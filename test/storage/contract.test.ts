@@ -1,4 +1,5 @@
 // The DurableStore contract, run against the in-thread SQLite store and the worker-thread one.
+// SQLite only by subject: the same contract over PostgreSQL is postgres-contract.test.ts.
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openSqliteStore } from '../../src/storage/sqlite.js';

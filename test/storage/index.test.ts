@@ -1,3 +1,5 @@
+// Which SQLite store openDurableStore opens (in a worker thread or not), and where: SQLite only by
+// subject (the PostgreSQL store's opening is in postgres.test.ts).
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -306,6 +306,66 @@ describe.skipIf(!PG).each(BACKENDS)('%s store', (backend) => {
       await expect(s.dashboard({ kind: 'timeseries', bucket: 'day', groupBy: 'key', top: 0 })).rejects.toThrow(/top must be/);
     });
 
+    it('has (other) in a bucket exactly when a group beyond `top` has a cell there, one that cost nothing included; sealed days, the open day and partial-day edges alike', async () => {
+      const s = t.open();
+      const r = (requestId: string, keyId: string, hour: number, costPico: number, parentId: string | null = null) =>
+        row({ requestId, keyId, ts: T0 + hour * HOUR + 7, costPico, baselinePico: costPico, promptCachePico: 0, parentId });
+      // Days 0-2 are closed by the time the day-3 rows are written (more than two hours into day 3),
+      // so PostgreSQL reads them from spend_daily and day 3 from spend_hourly.
+      const days = [
+        [r('a1', 'k1', 1, 100), r('a2', 'k2', 1, 50), r('a3', 'k3', 2, 0, 'a1')],
+        [r('b1', 'k1', 25, 100), r('b2', 'k2', 26, 10)],
+        [r('c1', 'k1', 49, 5), r('c2', 'k3', 50, 0, 'c1')],
+        [r('d1', 'k2', 75, 1), r('d2', 'k1', 76, 3)],
+      ];
+      for (const rows of days) {
+        for (const x of rows) s.appendLedger(x);
+        await s.flush();
+      }
+      if (t instanceof PgLedger) {
+        const [sealed] = await t.admin.unsafe<{ day: string }[]>(`SELECT day::text FROM "${t.schema}".spend_daily_sealed`);
+        expect(Number(sealed?.day)).toBe(T0 / DAY + 3);
+      }
+      const cells = async (q: { bucket: 'hour' | 'day'; from?: number; to?: number }) =>
+        (await s.dashboard({ kind: 'timeseries', groupBy: 'key', top: 2, ...q })).map((c) => [(c.t - T0) / HOUR, c.key, c.requests, c.costPico]);
+      // k1 208, k2 61, k3 0 pico: k3's sub-calls are the only cells beyond the top two.
+      expect(await cells({ bucket: 'day' })).toEqual([
+        [0, OTHER_SERIES, 0, 0n],
+        [0, 'k1', 1, 100n],
+        [0, 'k2', 1, 50n],
+        [24, 'k1', 1, 100n],
+        [24, 'k2', 1, 10n],
+        [48, OTHER_SERIES, 0, 0n],
+        [48, 'k1', 1, 5n],
+        [72, 'k1', 1, 3n],
+        [72, 'k2', 1, 1n],
+      ]);
+      expect(await cells({ bucket: 'hour' })).toEqual([
+        [1, 'k1', 1, 100n],
+        [1, 'k2', 1, 50n],
+        [2, OTHER_SERIES, 0, 0n],
+        [25, 'k1', 1, 100n],
+        [26, 'k2', 1, 10n],
+        [49, 'k1', 1, 5n],
+        [50, OTHER_SERIES, 0, 0n],
+        [75, 'k2', 1, 1n],
+        [76, 'k1', 1, 3n],
+      ]);
+      // From hour 2 of day 0 to hour 76 (partial days at both ends): day 0 holds only k3's cell.
+      expect(await cells({ bucket: 'day', from: T0 + 2 * HOUR, to: T0 + 76 * HOUR })).toEqual([
+        [0, OTHER_SERIES, 0, 0n],
+        [24, 'k1', 1, 100n],
+        [24, 'k2', 1, 10n],
+        [48, OTHER_SERIES, 0, 0n],
+        [48, 'k1', 1, 5n],
+        [72, 'k2', 1, 1n],
+      ]);
+      // With top 3 every group is kept: no (other) anywhere.
+      const all = await s.dashboard({ kind: 'timeseries', bucket: 'day', groupBy: 'key', top: 3 });
+      expect(all.some((c) => c.key === OTHER_SERIES)).toBe(false);
+      expect(all.filter((c) => c.key === 'k3').map((c) => (c.t - T0) / HOUR)).toEqual([0, 48]);
+    });
+
     it('keeps token sums exact past 2^53', async () => {
       const s = t.open();
       for (const id of ['t1', 't2']) s.appendLedger(row({ requestId: id, servedModel: 'tokens', inputTokens: Number.MAX_SAFE_INTEGER }));

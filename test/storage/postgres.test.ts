@@ -78,6 +78,7 @@ describe.skipIf(!PG)('schema', () => {
       'ledger_tags_tag',
       'ledger_ts',
       'schema_version_pkey',
+      'spend_daily_cost',
       'spend_daily_pkey',
       'spend_daily_sealed_pkey',
       'spend_hourly_pkey',

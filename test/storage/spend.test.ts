@@ -1,5 +1,6 @@
 // Spend queries (the rollup plus the raw edges), hand-checked against both SQLite stores, and
 // against a reference model (property test, in-thread store: the worker runs the same queries).
+// SQLite only by subject: PostgreSQL's answers are compared with these in postgres-contract.test.ts.
 import Database from 'better-sqlite3';
 import fc from 'fast-check';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
