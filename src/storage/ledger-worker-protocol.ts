@@ -84,6 +84,9 @@ export type RowTuple = [
   cache: string | null,
   promptCachePico: number,
   promptTokensRemoved: number,
+  promptHash: string | null,
+  maxTokens: number | null,
+  stopReason: string | null,
 ];
 
 export function toTuple(r: LedgerRow): RowTuple {
@@ -117,6 +120,9 @@ export function toTuple(r: LedgerRow): RowTuple {
     r.cache,
     r.promptCachePico,
     r.promptTokensRemoved,
+    r.promptHash,
+    r.maxTokens,
+    r.stopReason,
   ];
 }
 
@@ -152,6 +158,9 @@ export function fromTuple(t: RowTuple): LedgerRow {
     cache,
     promptCachePico,
     promptTokensRemoved,
+    promptHash,
+    maxTokens,
+    stopReason,
   ] = t;
   return {
     requestId,
@@ -183,6 +192,9 @@ export function fromTuple(t: RowTuple): LedgerRow {
     cache,
     promptCachePico,
     promptTokensRemoved,
+    promptHash,
+    maxTokens,
+    stopReason,
   };
 }
 
