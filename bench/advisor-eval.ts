@@ -229,9 +229,13 @@ for (const c of CONFIDENCES) {
 console.log(`Tuning, every shadowed request graded: the highest confidence with the best recall whose recommendations all hold on the tune half: ${chosen}`);
 console.log(tuning.toString());
 
-const detail = new Table({ style: PLAIN, head: ['tag', 'current', 'best cheap candidate (loss, cost ratio)', 'positive', 'agreement only', 'with grades'] });
+const detail = new Table({
+  style: PLAIN,
+  head: ['tag', 'current', 'best cheap candidate (loss, cost ratio)', 'positive', 'agreement only', 'all graded', 'half graded'],
+});
 const agreementOnly = adviceFor(heldHalf, chosen, undefined);
 const withGrades = adviceFor(heldHalf, chosen, heldGrades);
+const halfGraded = adviceFor(heldHalf, chosen, grades(heldHalf, 0.5));
 for (const o of heldScopes) {
   const best = [...o.candidates.entries()].filter(([, c]) => c.ratio <= CHEAP_RATIO).sort((a, b) => a[1].loss - b[1].loss)[0];
   const show = (m: string | undefined): string => (m === undefined ? '-' : `${m} (${(o.candidates.get(m)!.loss * 100).toFixed(1)} pt)`);
@@ -242,16 +246,19 @@ for (const o of heldScopes) {
     o.positive ? 'yes' : '',
     show(agreementOnly.get(`${o.tag}\u0000${o.current}`)),
     show(withGrades.get(`${o.tag}\u0000${o.current}`)),
+    show(halfGraded.get(`${o.tag}\u0000${o.current}`)),
   ]);
 }
 console.log(`\nHeld-out half at confidence ${chosen} (loss: current − recommended accuracy on the half's labels)`);
 console.log(detail.toString());
-const summary = new Table({ style: PLAIN, head: ['evidence (held-out half)', 'precision (holds within 2 pt)', 'recall (≤1 pt, ≥50% cheaper)'] });
-const rows: Array<[string, Map<string, string>]> = [['agreement only', agreementOnly]];
-for (const share of GRADED_SHARES)
-  rows.push([`agreement + ${share * 100}% of shadowed requests graded`, share === 1 ? withGrades : adviceFor(heldHalf, chosen, grades(heldHalf, share))]);
-for (const [name, rec] of rows) {
-  const s = score(heldScopes, rec);
-  summary.push([name, ratio(s.hold, s.recommendations), ratio(s.found, s.positives)]);
+const summary = new Table({ style: PLAIN, head: ['evidence (held-out half)', 'confidence', 'precision (holds within 2 pt)', 'recall (≤1 pt, ≥50% cheaper)'] });
+for (const confidence of [...new Set([chosen, 0.95])]) {
+  const rows: Array<[string, Map<string, string>]> = [['agreement only', adviceFor(heldHalf, confidence, undefined)]];
+  for (const share of GRADED_SHARES)
+    rows.push([`agreement + ${share * 100}% of shadowed requests graded`, adviceFor(heldHalf, confidence, grades(heldHalf, share))]);
+  for (const [name, rec] of rows) {
+    const s = score(heldScopes, rec);
+    summary.push([name, confidence, ratio(s.hold, s.recommendations), ratio(s.found, s.positives)]);
+  }
 }
 console.log(summary.toString());

@@ -38,7 +38,7 @@ export function registerAdviseCommand(program: Command): void {
   program
     .command('advise')
     .description(
-      'right-sizing advice from the ledger: cheaper models vouched for by shadow evaluation, batching; each with its monthly saving and a rule to paste',
+      'right-sizing advice from the ledger: cheaper models vouched for by shadow evaluation (and grades), batching, response caching, max_tokens; each with its monthly saving and a rule to paste',
     )
     .option('--days <n>', 'window: the last N days up to the newest row; savings are scaled from it to 30 days', positive('--days'), 30)
     .addOption(new Option('-f, --format <format>', 'output format').choices(['table', 'json', 'md']).default('table'))
@@ -46,7 +46,7 @@ export function registerAdviseCommand(program: Command): void {
     .option('--ledger <file>', 'read ledger rows from this JSON Lines file (costwise replay --ledger-out) instead of the database')
     .option('--grades <file>', 'JSON Lines of {"request_id", "score": 0|1}: graded served and shadow answers (shadow rows: <request>.shadow-<model>)')
     .option('--max-loss <x>', 'largest accuracy loss a model change may risk (default advisor.maxLoss, 0.02)', unit('--max-loss'))
-    .option('--confidence <x>', 'confidence of the agreement interval (default advisor.confidence, 0.95)', unit('--confidence'))
+    .option('--confidence <x>', 'confidence of the loss bounds (default advisor.confidence, 0.95)', unit('--confidence'))
     .action((flags: AdviseFlags) => runCommand(() => runAdvise(flags)));
 }
 
