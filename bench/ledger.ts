@@ -47,6 +47,9 @@ function row(i: number, t0: number, spanMs: number, total: number): LedgerRow {
     cache: null,
     promptCachePico: 0,
     promptTokensRemoved: 0,
+    promptHash: null,
+    maxTokens: null,
+    stopReason: null,
   };
 }
 

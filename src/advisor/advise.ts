@@ -3,9 +3,10 @@
 // traffic; each with its saving at the window's volume, repriced exactly from the rows' token
 // classes. A model change is recommended only when the Wilson interval of the candidate's agreement
 // with the served answers bounds the accuracy it can lose by `maxLoss`: where the two agree, they
-// score the same, so accuracy can drop at most by the disagreement rate.
+// score the same, so accuracy can drop at most by the disagreement rate. Agreement cannot vouch for a
+// candidate that is as accurate but right on other prompts; where the deployment graded shadowed
+// answers (`grades`), the paired interval of the graded accuracy difference can (paired.ts).
 import { stringify } from 'yaml';
-import type { Usage } from '../core/canonical.js';
 import { batchPricing } from '../cost/batch.js';
 import { costPico } from '../cost/calculate.js';
 import { formatUsd } from '../cost/money.js';
@@ -13,6 +14,10 @@ import type { ModelPricing } from '../cost/prices.js';
 import type { LedgerRow } from '../storage/types.js';
 import { parseShadowRoute, SHADOW_TECHNIQUE } from './shadow-route.js';
 import type { AdviceReport, ModelEvidence, Recommendation, Rejected } from './types.js';
+import { pairedLossInterval, type PairedCounts } from './paired.js';
+import { maxTokensNote } from './max-tokens.js';
+import { responseCaching } from './response-cache.js';
+import { ledgerCost, monthly, pct, round, ruleName, sumCost, type ScopeModel, type ShadowTally } from './scope.js';
 import { wilsonInterval } from './wilson.js';
 
 export interface PricedModel {
@@ -28,10 +33,17 @@ export interface AdviseOptions {
   maxLoss: number;
   /** Two-sided confidence of the agreement interval. */
   confidence: number;
+  /** The response cache's entry lifetime (`cache.ttlSeconds`): repeats count within it. */
+  cacheTtlMs?: number;
   /** Catalog lookup: prices (and batch support) of a model by name; undefined when unknown. */
   model: (name: string) => PricedModel | undefined;
   /** Prefix-churn reports (`GET /api/promptcache`): prompts whose early difference defeats the provider's prefix cache. */
   churn?: readonly ChurnInput[];
+  /**
+   * Grades (1 right, 0 wrong) by ledger request id: a request's own id grades the served answer, a
+   * shadow row's id (`<request>.shadow-<candidate>`) the candidate's. Pairs with both count.
+   */
+  grades?: ReadonlyMap<string, number>;
 }
 
 /** One route's prefix churn, as src/promptcache reports it. */
@@ -47,20 +59,10 @@ export interface ChurnInput {
 }
 
 const DAY_MS = 86_400_000;
-const MONTH_DAYS = 30n;
+/** `cache.ttlSeconds`' default. */
+const DEFAULT_CACHE_TTL_MS = 3_600_000;
 /** Share of non-streaming requests from which a scope is proposed for batching. */
 const BATCHABLE_SHARE = 0.9;
-
-interface ScopeModel {
-  scope: string;
-  served: string;
-  requested: Set<string>;
-  tag: string | null;
-  rows: LedgerRow[];
-  nonStreaming: number;
-  /** Candidate → shadow comparisons. */
-  shadows: Map<string, { n: number; agree: number; kinds: Record<string, number> }>;
-}
 
 export function advise(all: readonly LedgerRow[], opts: AdviseOptions): AdviceReport {
   const end = all.reduce((m, r) => Math.max(m, r.ts), -Infinity);
@@ -80,9 +82,10 @@ export function advise(all: readonly LedgerRow[], opts: AdviseOptions): AdviceRe
       const c = parseShadowRoute(r.route);
       if (!c) continue;
       const g = group(r, c.served);
-      const s = g.shadows.get(c.candidate) ?? g.shadows.set(c.candidate, { n: 0, agree: 0, kinds: {} }).get(c.candidate)!;
+      const s = g.shadows.get(c.candidate) ?? g.shadows.set(c.candidate, newTally()).get(c.candidate)!;
       s.n++;
       if (c.verdict === 'agree') s.agree++;
+      tallyGrades(s.graded, r, opts.grades);
       const kind = c.kind ?? 'unknown';
       s.kinds[kind] = (s.kinds[kind] ?? 0) + 1;
       continue;
@@ -99,12 +102,15 @@ export function advise(all: readonly LedgerRow[], opts: AdviseOptions): AdviceRe
   const rejected: Rejected[] = [];
   for (const g of [...groups.values()].sort((a, b) => (a.scope + a.served < b.scope + b.served ? -1 : 1))) {
     if (g.rows.length === 0) continue;
-    let current = 0n;
-    for (const r of g.rows) current += BigInt(r.costPico);
+    const current = ledgerCost(g.rows);
     const best = bestModel(g, current, opts, rejected);
     if (best) recommendations.push(best);
     const batch = batching(g, current, opts);
     if (batch) recommendations.push(batch);
+    const cache = responseCaching(g, { days: opts.days, ttlMs: opts.cacheTtlMs ?? DEFAULT_CACHE_TTL_MS });
+    if (cache) recommendations.push(cache);
+    const cap = maxTokensNote(g, opts.days);
+    if (cap) recommendations.push(cap);
   }
   for (const c of opts.churn ?? []) {
     const p = promptCaching(c, rows, opts);
@@ -118,32 +124,72 @@ export function advise(all: readonly LedgerRow[], opts: AdviseOptions): AdviceRe
   };
 }
 
+function newTally(): ShadowTally {
+  return { n: 0, agree: 0, kinds: {}, graded: { n: 0, servedOnly: 0, candidateOnly: 0 } };
+}
+
+function tallyGrades(p: PairedCounts, shadow: LedgerRow, grades: ReadonlyMap<string, number> | undefined): void {
+  const served = shadow.parentId === null ? undefined : grades?.get(shadow.parentId);
+  const candidate = grades?.get(shadow.requestId);
+  if (served === undefined || candidate === undefined) return;
+  p.n++;
+  if (served > candidate) p.servedOnly++;
+  else if (candidate > served) p.candidateOnly++;
+}
+
+/**
+ * The cheaper candidate with the largest saving whose loss bound stays within maxLoss. Every bound
+ * tried for the scope (agreement, and graded where there are grades, for each cheaper candidate) is
+ * one more chance of a wrong recommendation, so each is taken at a Bonferroni-adjusted confidence:
+ * together they err no more often than one bound at `confidence`.
+ */
 function bestModel(g: ScopeModel, current: bigint, opts: AdviseOptions, rejected: Rejected[]): Recommendation | undefined {
+  const priced = new Map<string, bigint>();
+  let tests = 0;
+  for (const [candidate, s] of g.shadows) {
+    const model = opts.model(candidate);
+    if (!model) continue;
+    const repriced = sumCost(g.rows, (u) => costPico(u, model.pricing));
+    priced.set(candidate, repriced);
+    if (repriced < current) tests += s.graded.n > 0 ? 2 : 1;
+  }
+  const confidence = 1 - (1 - opts.confidence) / Math.max(1, tests);
   let best: Recommendation | undefined;
   for (const [candidate, s] of g.shadows) {
-    const priced = opts.model(candidate);
-    const [lo, hi] = wilsonInterval(s.agree, s.n, opts.confidence);
+    const [lo, hi] = wilsonInterval(s.agree, s.n, confidence);
+    const graded = s.graded.n > 0 ? pairedLossInterval(s.graded, confidence) : undefined;
+    // Either bound may vouch: where they agree, answers score the same; the graded one measures the rest.
+    const bound = Math.min(1 - lo, graded?.[1] ?? 1);
     const evidence: ModelEvidence = {
       shadow_samples: s.n,
       agreements: s.agree,
       agreement: round(s.agree / s.n),
       interval: [round(lo), round(hi)],
-      confidence: opts.confidence,
-      max_accuracy_loss: round(1 - lo),
+      confidence: round(confidence),
+      max_accuracy_loss: round(bound),
       compared_as: s.kinds,
     };
+    if (graded)
+      evidence.graded = {
+        pairs: s.graded.n,
+        served_only_right: s.graded.servedOnly,
+        candidate_only_right: s.graded.candidateOnly,
+        accuracy_loss: round((s.graded.servedOnly - s.graded.candidateOnly) / s.graded.n),
+        interval: [round(graded[0]), round(graded[1])],
+      };
     const turnDown = (reason: string): void => void rejected.push({ scope: g.scope, current_model: g.served, candidate_model: candidate, reason, evidence });
-    if (!priced) {
+    const repriced = priced.get(candidate);
+    if (repriced === undefined) {
       turnDown('not in the catalog');
       continue;
     }
-    const repriced = sumCost(g.rows, (u) => costPico(u, priced.pricing));
     if (repriced >= current) {
       turnDown('not cheaper at these requests');
       continue;
     }
-    if (1 - lo > opts.maxLoss) {
-      turnDown(`agreement ${pct(lo)}–${pct(hi)}: could lose up to ${pct(1 - lo)} accuracy (limit ${pct(opts.maxLoss)})`);
+    if (bound > opts.maxLoss) {
+      const gradedNote = graded ? `; graded loss interval ${pct(graded[0])}–${pct(graded[1])} on ${s.graded.n} pairs` : '';
+      turnDown(`agreement ${pct(lo)}–${pct(hi)}${gradedNote}: could lose up to ${pct(bound)} accuracy (limit ${pct(opts.maxLoss)})`);
       continue;
     }
     const saving = monthly(current - repriced, opts.days);
@@ -160,7 +206,10 @@ function bestModel(g: ScopeModel, current: bigint, opts: AdviseOptions, rejected
         current_cost_usd: formatUsd(current),
         repriced_cost_usd: formatUsd(repriced),
         model: evidence,
-        note: `${candidate} agreed with ${g.served} on ${s.agree} of ${s.n} shadowed requests (${pct(lo)}–${pct(hi)} at ${pct(opts.confidence)} confidence)`,
+        note:
+          graded && graded[1] < 1 - lo
+            ? `${candidate} lost ${s.graded.servedOnly - s.graded.candidateOnly} net of ${s.graded.n} graded shadowed requests (loss ${pct(graded[0])}–${pct(graded[1])} at ${pct(confidence)} confidence)`
+            : `${candidate} agreed with ${g.served} on ${s.agree} of ${s.n} shadowed requests (${pct(lo)}–${pct(hi)} at ${pct(confidence)} confidence)`,
       },
       rule: routingRule(g, candidate),
     };
@@ -207,7 +256,7 @@ function promptCaching(c: ChurnInput, rows: readonly LedgerRow[], opts: AdviseOp
   const own = rows.filter((r) => r.parentId === null && r.status === 200 && r.tenant === tenant && r.servedModel === model);
   const volume = own.length;
   if (volume === 0) return undefined;
-  const current = own.reduce((s, r) => s + BigInt(r.costPico), 0n);
+  const current = ledgerCost(own);
   const lost = (c.picoLost * BigInt(volume)) / BigInt(c.requests);
   const example = c.example.replace(/\s+/g, ' ').slice(0, 80);
   return {
@@ -242,42 +291,8 @@ function routingRule(g: ScopeModel, candidate: string): string {
   return stringify([{ name: ruleName('right-size', g), match, route: { model: candidate } }]);
 }
 
-function ruleName(prefix: string, g: ScopeModel): string {
-  return `${prefix}-${(g.tag ?? g.scope).replace(/[^A-Za-z0-9_.-]+/g, '-')}`;
-}
-
-function usageOf(r: LedgerRow): Usage {
-  return {
-    inputTokens: r.inputTokens,
-    cacheReadTokens: r.cacheReadTokens,
-    cacheWrite5mTokens: r.cacheWrite5mTokens,
-    cacheWrite1hTokens: r.cacheWrite1hTokens,
-    outputTokens: r.outputTokens,
-    reasoningTokens: r.reasoningTokens,
-  };
-}
-
-function sumCost(rows: readonly LedgerRow[], price: (u: Usage) => number): bigint {
-  let sum = 0n;
-  for (const r of rows) sum += BigInt(price(usageOf(r)));
-  return sum;
-}
-
-/** A window's saving at the same volume over 30 days (truncated to the pico-dollar). */
-function monthly(pico: bigint, days: number): bigint {
-  return (pico * MONTH_DAYS * 1000n) / BigInt(Math.round(days * 1000));
-}
-
 function usdPico(usd: string): bigint {
   const [whole, frac = ''] = usd.replace('-', '').split('.');
   const v = BigInt(whole!) * 1_000_000_000_000n + BigInt((frac + '000000000000').slice(0, 12));
   return usd.startsWith('-') ? -v : v;
-}
-
-function round(x: number): number {
-  return Math.round(x * 10_000) / 10_000;
-}
-
-function pct(x: number): string {
-  return `${Math.round(x * 1000) / 10}%`;
 }

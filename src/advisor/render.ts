@@ -7,7 +7,8 @@ function evidenceLine(r: Recommendation): string {
 
 export function renderAdviceTable(report: AdviceReport): string {
   const lines = [`Right-sizing advice, last ${report.window.days} days (${report.window.from ?? '-'} to ${report.window.to ?? '-'})`, ''];
-  if (report.recommendations.length === 0) lines.push('No recommendation: no cheaper model has enough shadow evidence, and no tag is batchable.');
+  if (report.recommendations.length === 0)
+    lines.push('No recommendation: no cheaper model has enough evidence, and no tag is batchable, repeats itself uncached or needs a max_tokens note.');
   const head = ['kind', 'scope', 'current', 'recommended', 'USD/month'];
   const rows = report.recommendations.map((r) => [r.kind, r.scope, r.current_model, r.recommended_model, r.monthly_saving_usd]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));

@@ -1,7 +1,7 @@
 // The advisor's report, as `costwise advise --format json` prints it and `GET /api/advice` returns
 // it (the dashboard's Recommendations page reads the same shape). Money as exact decimal USD strings.
 
-export type RecommendationKind = 'model' | 'batch' | 'prompt_cache';
+export type RecommendationKind = 'model' | 'batch' | 'prompt_cache' | 'response_cache' | 'max_tokens';
 
 export interface ModelEvidence {
   /** Shadow comparisons of the candidate's answer with the served one. */
@@ -12,10 +12,20 @@ export interface ModelEvidence {
   /** Wilson interval of the agreement rate at `confidence`. */
   interval: [number, number];
   confidence: number;
-  /** Upper bound of the accuracy the change can lose: 1 − the interval's lower end. */
+  /** Upper bound of the accuracy the change can lose: 1 − the interval's lower end, or the graded interval's upper end when lower. */
   max_accuracy_loss: number;
   /** Comparisons per extracted answer kind (choice, number, code, text, unknown). */
   compared_as: Record<string, number>;
+  /** Shadowed requests whose served and candidate answers were both graded (advise --grades). */
+  graded?: {
+    pairs: number;
+    served_only_right: number;
+    candidate_only_right: number;
+    /** (served_only_right − candidate_only_right) / pairs. */
+    accuracy_loss: number;
+    /** Agresti–Min interval of the loss at `confidence`; its upper end must be at most maxLoss. */
+    interval: [number, number];
+  };
 }
 
 export interface Evidence {
@@ -30,6 +40,17 @@ export interface Evidence {
   non_streaming_share?: number;
   /** Prompt caching: what prefix churn cost on the requests the churn detector saw. */
   churn?: { requests: number; churned_requests: number; tokens_lost: number; cost_lost_usd: string; first_difference_at_char: number; example: string };
+  /** Response caching: requests the cache never saw, and how many repeated one within its TTL. */
+  repeats?: { uncached_requests: number; exact_repeats: number; repeat_share: number; ttl_seconds: number };
+  /** max_tokens: answers, how many stopped at the cap, the output p99 and the caps asked for. */
+  output?: {
+    answers: number;
+    truncated: number;
+    truncated_share: number;
+    output_p99_tokens: number;
+    uncapped: number;
+    median_cap_tokens: number | null;
+  };
   note: string;
 }
 
@@ -44,7 +65,8 @@ export interface Recommendation {
   evidence: Evidence;
   /**
    * YAML of a ready-to-paste rule: a routing rule (`routing.rules`) or a deferral rule
-   * (`batch.deferral.rules`); for prompt caching, YAML comments saying what to move in the prompt.
+   * (`batch.deferral.rules`), a cache rule (`cache.rules`); for prompt caching and max_tokens, YAML
+   * comments saying what to change in the callers' requests.
    */
   rule: string;
 }

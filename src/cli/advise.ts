@@ -13,6 +13,7 @@ interface AdviseFlags {
   format: 'table' | 'json' | 'md';
   config?: string;
   ledger?: string;
+  grades?: string;
   maxLoss?: number;
   confidence?: number;
 }
@@ -37,14 +38,15 @@ export function registerAdviseCommand(program: Command): void {
   program
     .command('advise')
     .description(
-      'right-sizing advice from the ledger: cheaper models vouched for by shadow evaluation, batching; each with its monthly saving and a rule to paste',
+      'right-sizing advice from the ledger: cheaper models vouched for by shadow evaluation (and grades), batching, response caching, max_tokens; each with its monthly saving and a rule to paste',
     )
     .option('--days <n>', 'window: the last N days up to the newest row; savings are scaled from it to 30 days', positive('--days'), 30)
     .addOption(new Option('-f, --format <format>', 'output format').choices(['table', 'json', 'md']).default('table'))
     .option('-c, --config <file>', 'costwise.yaml: its ledger, catalog prices and advisor settings (env COSTWISE_CONFIG)')
     .option('--ledger <file>', 'read ledger rows from this JSON Lines file (costwise replay --ledger-out) instead of the database')
+    .option('--grades <file>', 'JSON Lines of {"request_id", "score": 0|1}: graded served and shadow answers (shadow rows: <request>.shadow-<model>)')
     .option('--max-loss <x>', 'largest accuracy loss a model change may risk (default advisor.maxLoss, 0.02)', unit('--max-loss'))
-    .option('--confidence <x>', 'confidence of the agreement interval (default advisor.confidence, 0.95)', unit('--confidence'))
+    .option('--confidence <x>', 'confidence of the loss bounds (default advisor.confidence, 0.95)', unit('--confidence'))
     .action((flags: AdviseFlags) => runCommand(() => runAdvise(flags)));
 }
 
@@ -56,6 +58,8 @@ async function runAdvise(flags: AdviseFlags): Promise<void> {
     maxLoss: flags.maxLoss ?? config.advisor.maxLoss,
     confidence: flags.confidence ?? config.advisor.confidence,
     model: catalogPrices(buildCatalog(config, 'http://127.0.0.1:1')),
+    cacheTtlMs: config.cache.ttlSeconds * 1000,
+    ...(flags.grades !== undefined ? { grades: readGradesFile(flags.grades) } : {}),
   });
   const text =
     flags.format === 'json' ? JSON.stringify(report, null, 2) + '\n' : flags.format === 'md' ? renderAdviceMarkdown(report) : renderAdviceTable(report);
@@ -80,7 +84,8 @@ async function readLedger(config: Config, from: number): Promise<LedgerRow[]> {
   return rows;
 }
 
-function readRowsFile(file: string): LedgerRow[] {
+/** Each non-empty line of a JSON Lines file, parsed by `read`; a failure names the file and line. */
+function readJsonLines<T>(file: string, read: (value: unknown) => T): T[] {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -93,11 +98,27 @@ function readRowsFile(file: string): LedgerRow[] {
     .filter(([line]) => line !== '')
     .map(([line, n]) => {
       try {
-        const row = JSON.parse(line) as LedgerRow;
-        if (typeof row.ts !== 'number' || typeof row.route !== 'string' || !Array.isArray(row.tags)) throw new Error('not a ledger row');
-        return row;
+        return read(JSON.parse(line));
       } catch (err) {
         throw new CommandError(`${file}:${n}: ${(err as Error).message}`);
       }
     });
+}
+
+function readRowsFile(file: string): LedgerRow[] {
+  return readJsonLines(file, (value) => {
+    const row = value as LedgerRow;
+    if (typeof row.ts !== 'number' || typeof row.route !== 'string' || !Array.isArray(row.tags)) throw new Error('not a ledger row');
+    return row;
+  });
+}
+
+function readGradesFile(file: string): Map<string, number> {
+  const grades = readJsonLines(file, (value) => {
+    const g = value as { request_id?: unknown; score?: unknown };
+    if (typeof g.request_id !== 'string' || g.request_id === '') throw new Error('request_id must be a non-empty string');
+    if (g.score !== 0 && g.score !== 1) throw new Error('score must be 0 or 1');
+    return [g.request_id, g.score] as const;
+  });
+  return new Map(grades);
 }

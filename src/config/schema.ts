@@ -458,7 +458,7 @@ export const configSchema = z.strictObject({
         .optional(),
       /** Largest accuracy loss a model change may risk: the disagreement bound must stay at or below it. */
       maxLoss: z.number().min(0).max(1).default(0.02),
-      /** Two-sided confidence of the Wilson interval on the agreement rate. */
+      /** Two-sided confidence of the loss bounds (agreement, graded), held together per scope by a Bonferroni adjustment. */
       confidence: z.number().gt(0).lt(1).default(0.95),
     })
     .prefault({}),

@@ -7,6 +7,7 @@ import {
   type CanonicalResponse,
   type EmbeddingRequest,
   type EmbeddingResponse,
+  type StopReason,
   type StreamEvent,
   type Usage,
   type WireFormat,
@@ -186,6 +187,10 @@ export interface RequestContext {
   // ── prompt optimize ──
   /** Prompt tokens the optimisation removed (routed model's tokenizer); priced back into the baseline. */
   promptTokensRemoved?: number;
+
+  // ── price (a stream as it passes) ──
+  /** How a streamed answer ended, from its `finish` event (a complete answer carries its own). */
+  streamStopReason?: StopReason;
 
   // ── prompt-cache plan ──
   /** The route's prompt-cache mode; dispatch applies it to every attempt. */

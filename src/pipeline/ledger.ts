@@ -2,6 +2,7 @@
 // on its behalf (recordSubCall: a cascade's rejected answer, a judge, a semantic-cache embedding),
 // and provider charges made for no single request (recordProviderCharge). Every row — batch items'
 // too — is put together by ledgerRow, so token classes and money are spelt the same way.
+import { cacheKey } from '../cache/exact/key.js';
 import { ZERO_USAGE, type Usage } from '../core/canonical.js';
 import type { GatewayError } from '../core/errors.js';
 import { costPico, uncachedCostPico } from '../cost/calculate.js';
@@ -39,9 +40,25 @@ export function recordLedger(ctx: RequestContext, store: DurableStore, outcome: 
       attempts: ctx.attempts ?? null,
       cache: ctx.cacheResult ?? null,
       promptTokensRemoved: ctx.promptTokensRemoved ?? 0,
+      promptHash: d ? promptHash(ctx) : null,
+      maxTokens: ctx.request.maxTokens ?? null,
+      stopReason: ctx.outcome?.kind === 'complete' ? ctx.outcome.response.stopReason : (ctx.streamStopReason ?? null),
     }),
   );
 }
+
+/**
+ * The request's exact response-cache key (its own when the cache was consulted), shortened: equal
+ * hashes are exact repeats, which the advisor counts to propose the cache where it is off. Scoped
+ * by credential, the cache's default, so a repeat is one the default cache would have answered.
+ */
+function promptHash(ctx: RequestContext): string {
+  const key = ctx.cachePlan?.key ?? cacheKey(ctx.request, { tenant: `${ctx.caller.tenant}/${ctx.caller.keyId}`, model: ctx.request.model });
+  return key.slice(0, PROMPT_HASH_HEX);
+}
+
+/** 128 bits: no accidental collision within any ledger. */
+const PROMPT_HASH_HEX = 32;
 
 const NO_CHARGE = { costPico: 0, baselinePico: 0, promptCachePico: 0 };
 
@@ -86,6 +103,9 @@ export function recordSubCall(ctx: RequestContext, store: DurableStore, call: Su
       attempts: null,
       cache: null,
       promptTokensRemoved: 0,
+      promptHash: null,
+      maxTokens: null,
+      stopReason: null,
     }),
   );
 }
@@ -130,6 +150,9 @@ export function recordProviderCharge(store: DurableStore, c: ProviderCharge): vo
       attempts: null,
       cache: null,
       promptTokensRemoved: 0,
+      promptHash: null,
+      maxTokens: null,
+      stopReason: null,
     }),
   );
 }
@@ -183,6 +206,9 @@ export function ledgerRow(r: LedgerRowInput): LedgerRow {
     baselinePico: r.charge.baselinePico,
     promptCachePico: r.charge.promptCachePico,
     promptTokensRemoved: r.promptTokensRemoved,
+    promptHash: r.promptHash,
+    maxTokens: r.maxTokens,
+    stopReason: r.stopReason,
     latencyMs: r.latencyMs,
     status: r.status,
     stream: r.stream,

@@ -34,7 +34,10 @@ export function price(ctx: RequestContext, usage: Usage): Settlement {
 export async function* pricedStream(ctx: RequestContext, events: AsyncIterable<StreamEvent>): AsyncGenerator<StreamEvent> {
   for await (const event of events) {
     if (event.type === 'start') price(ctx, event.usage);
-    else if (event.type === 'finish') price(ctx, event.usage);
+    else if (event.type === 'finish') {
+      ctx.streamStopReason = event.stopReason;
+      price(ctx, event.usage);
+    }
     yield event;
   }
 }

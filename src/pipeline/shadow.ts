@@ -122,6 +122,9 @@ export class ShadowEvaluator {
         attempts: null,
         cache: null,
         promptTokensRemoved: 0,
+        promptHash: null,
+        maxTokens: null,
+        stopReason: response.stopReason,
       }),
     );
   }

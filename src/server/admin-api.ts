@@ -142,6 +142,12 @@ export interface StoredLedgerRow {
   promptCachePico: number;
   /** Input tokens prompt optimisation removed (the served model's tokenizer); 0 when none. */
   promptTokensRemoved: number;
+  /** The request's exact response-cache key, first 32 hex digits (equal: an exact repeat); null on sub-calls. */
+  promptHash: string | null;
+  /** The output cap the caller asked for; null when none. */
+  maxTokens: number | null;
+  /** How the answer ended (`end_turn`, `max_tokens`, …); null when there was none. */
+  stopReason: string | null;
   latencyMs: number;
   /** HTTP status returned to the caller. */
   status: number;
@@ -590,6 +596,8 @@ export interface AdviceModelEvidence {
   confidence: number;
   max_accuracy_loss: number;
   compared_as: Record<string, number>;
+  /** Graded shadowed requests (`costwise advise --grades`): the paired accuracy loss and its interval. */
+  graded?: { pairs: number; served_only_right: number; candidate_only_right: number; accuracy_loss: number; interval: [number, number] };
 }
 
 export interface AdviceEvidence {
@@ -600,18 +608,20 @@ export interface AdviceEvidence {
   model?: AdviceModelEvidence;
   non_streaming_share?: number;
   churn?: { requests: number; churned_requests: number; tokens_lost: number; cost_lost_usd: UsdString; first_difference_at_char: number; example: string };
+  repeats?: { uncached_requests: number; exact_repeats: number; repeat_share: number; ttl_seconds: number };
+  output?: { answers: number; truncated: number; truncated_share: number; output_p99_tokens: number; uncapped: number; median_cap_tokens: number | null };
   note: string;
 }
 
 export interface AdviceRecommendation {
-  kind: 'model' | 'batch' | 'prompt_cache';
+  kind: 'model' | 'batch' | 'prompt_cache' | 'response_cache' | 'max_tokens';
   /** `tag:<tag>`, `key:<key id>`, or `route:<tenant>:<model>` (prompt caching). */
   scope: string;
   current_model: string;
   recommended_model: string;
   monthly_saving_usd: UsdString;
   evidence: AdviceEvidence;
-  /** YAML of a routing rule (model) or a deferral rule (batch), ready to paste. */
+  /** YAML ready to paste: a routing rule (model), a deferral rule (batch), a cache rule (response_cache); comments for prompt_cache and max_tokens. */
   rule: string;
 }
 

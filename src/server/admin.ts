@@ -258,6 +258,7 @@ async function adviceApi(res: ServerResponse, deps: AppDeps, url: URL): Promise<
     confidence: deps.config.advisor.confidence,
     model: catalogPrices(deps.catalog),
     churn: churn.reports,
+    cacheTtlMs: deps.config.cache.ttlSeconds * 1000,
   });
   sendJson(res, 200, { ...report, rows_read: rows.length, limit_rows: ADVICE_ROWS } satisfies AdviceResponse);
 }

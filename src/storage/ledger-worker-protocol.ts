@@ -86,6 +86,9 @@ export type RowTuple = [
   cache: string | null,
   promptCachePico: number,
   promptTokensRemoved: number,
+  promptHash: string | null,
+  maxTokens: number | null,
+  stopReason: string | null,
 ];
 
 /** The row's tuple as JSON: a spool line (without its newline) and an element of a posted batch. */
@@ -124,6 +127,9 @@ export function toTuple(r: LedgerRow): RowTuple {
     r.cache,
     r.promptCachePico,
     r.promptTokensRemoved,
+    r.promptHash,
+    r.maxTokens,
+    r.stopReason,
   ];
 }
 
@@ -159,6 +165,9 @@ export function fromTuple(t: RowTuple): LedgerRow {
     cache,
     promptCachePico,
     promptTokensRemoved,
+    promptHash,
+    maxTokens,
+    stopReason,
   ] = t;
   return {
     requestId,
@@ -190,6 +199,9 @@ export function fromTuple(t: RowTuple): LedgerRow {
     cache,
     promptCachePico,
     promptTokensRemoved,
+    promptHash,
+    maxTokens,
+    stopReason,
   };
 }
 

@@ -45,19 +45,22 @@ export interface SpoolOptions {
 
 // v1: each line a row object. v2: each line a JSON array in V2_FIELDS order (half the cost of an
 // object). v3: each line the row's RowTuple (ledger-worker-protocol.ts), the codec the ledger worker
-// uses. v4: the same, with promptTokensRemoved appended to the tuple. Files of the older versions,
-// left by an earlier build, are still read; their rows removed no prompt tokens.
+// uses. v4: the same, with promptTokensRemoved appended to the tuple. v5: with promptHash, maxTokens
+// and stopReason appended too. Files of the older versions, left by an earlier build, are still
+// read; their rows removed no prompt tokens and carry null for the v5 fields.
 const HEADER_V1 = 'costwise-spool v1';
 const HEADER_V2 = 'costwise-spool v2';
 const HEADER_V3 = 'costwise-spool v3';
 const HEADER_V4 = 'costwise-spool v4';
+const HEADER_V5 = 'costwise-spool v5';
 const HEADERS: ReadonlyMap<string | undefined, SpoolVersion> = new Map([
   [HEADER_V1, 1],
   [HEADER_V2, 2],
   [HEADER_V3, 3],
   [HEADER_V4, 4],
+  [HEADER_V5, 5],
 ]);
-type SpoolVersion = 1 | 2 | 3 | 4;
+type SpoolVersion = 1 | 2 | 3 | 4 | 5;
 
 const V2_FIELDS = [
   'requestId',
@@ -97,10 +100,14 @@ function fromV2(values: readonly unknown[]): LedgerRow {
 }
 
 function rowOf(version: SpoolVersion, parsed: unknown): LedgerRow {
-  if (version === 4) return fromTuple(parsed as RowTuple);
-  if (version === 3) return fromTuple([...(parsed as unknown[]), 0] as RowTuple);
+  if (version === 5) return fromTuple(parsed as RowTuple);
+  if (version === 4) return fromTuple([...(parsed as unknown[]), null, null, null] as RowTuple);
+  if (version === 3) return fromTuple([...(parsed as unknown[]), 0, null, null, null] as RowTuple);
   const row = version === 2 ? fromV2(parsed as unknown[]) : (parsed as LedgerRow);
   row.promptTokensRemoved = 0;
+  row.promptHash = null;
+  row.maxTokens = null;
+  row.stopReason = null;
   return row;
 }
 
@@ -168,7 +175,7 @@ export function openSpool(opts: SpoolOptions): LedgerSpool {
   const open = (): void => {
     path = join(opts.dir, `${process.pid}-${Date.now()}${String(generation++).padStart(3, '0')}.spool`);
     fd = openSync(path, 'a');
-    const header = `${HEADER_V4}\n`;
+    const header = `${HEADER_V5}\n`;
     writeSync(fd, header);
     bytes = header.length;
   };

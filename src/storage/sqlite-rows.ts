@@ -47,10 +47,13 @@ export interface DbRow {
   cache: string | null;
   prompt_cache_pico: number;
   prompt_tokens_removed: number;
+  prompt_hash: string | null;
+  max_tokens: number | null;
+  stop_reason: string | null;
 }
 
 const STRING_FIELDS = ['requestId', 'tenant', 'keyId', 'ingress', 'endpoint', 'requestedModel', 'servedModel', 'provider', 'route'] as const;
-const NULLABLE_STRING_FIELDS = ['errorKind', 'technique', 'parentId', 'cache'] as const;
+const NULLABLE_STRING_FIELDS = ['errorKind', 'technique', 'parentId', 'cache', 'promptHash', 'stopReason'] as const;
 const INTEGER_FIELDS = [
   'inputTokens',
   'cacheReadTokens',
@@ -110,7 +113,10 @@ function isValid(r: LedgerRow): boolean {
     (r.errorKind !== null && typeof r.errorKind !== 'string') ||
     (r.technique !== null && typeof r.technique !== 'string') ||
     (r.parentId !== null && typeof r.parentId !== 'string') ||
-    (r.cache !== null && typeof r.cache !== 'string')
+    (r.cache !== null && typeof r.cache !== 'string') ||
+    (r.promptHash !== null && typeof r.promptHash !== 'string') ||
+    (r.stopReason !== null && typeof r.stopReason !== 'string') ||
+    (r.maxTokens !== null && !Number.isSafeInteger(r.maxTokens))
   )
     return false;
   if (r.attempts !== null && !Array.isArray(r.attempts)) return false;
@@ -131,6 +137,7 @@ function reason(row: LedgerRow): string | null {
   if (typeof row.latencyMs !== 'number' || !Number.isFinite(row.latencyMs)) return `latencyMs ${row.latencyMs} is not finite`;
   if (typeof row.stream !== 'boolean') return 'stream is not a boolean';
   for (const f of NULLABLE_STRING_FIELDS) if (row[f] !== null && typeof row[f] !== 'string') return `${f} is not a string or null`;
+  if (row.maxTokens !== null && !Number.isSafeInteger(row.maxTokens)) return `maxTokens ${row.maxTokens} is not a safe integer or null`;
   if (row.attempts !== null && !Array.isArray(row.attempts)) return 'attempts is not an array or null';
   if (!Array.isArray(row.tags) || !row.tags.every((t) => typeof t === 'string')) return 'tags is not an array of strings';
   return null;
@@ -199,6 +206,9 @@ export function encode(row: LedgerRow): QueuedRow {
       row.cache,
       row.promptCachePico,
       row.promptTokensRemoved,
+      row.promptHash,
+      row.maxTokens,
+      row.stopReason,
     ],
     tags: row.tags.length === 0 ? [] : row.tags.length === 1 ? [row.tags[0]!] : [...new Set(row.tags)],
     hour: Math.floor(row.ts / HOUR_MS),
@@ -254,5 +264,8 @@ export function decode(r: DbRow): LedgerRow {
     cache: r.cache,
     promptCachePico: r.prompt_cache_pico,
     promptTokensRemoved: r.prompt_tokens_removed,
+    promptHash: r.prompt_hash,
+    maxTokens: r.max_tokens,
+    stopReason: r.stop_reason,
   };
 }

@@ -115,14 +115,23 @@ export const MIGRATIONS: readonly string[] = [
    CREATE INDEX ledger_escalated ON ledger (ts) WHERE instr(route, ':escalated') > 0;`,
   // Prompt optimisation: the input tokens it removed from the request (its dollars are in the baseline).
   `ALTER TABLE ledger ADD COLUMN prompt_tokens_removed INTEGER NOT NULL DEFAULT 0;`,
+  // 7 is PostgreSQL's index-only ranking of the daily rollup (spend_daily_cost); SQLite's ranking
+  // reads its hourly rollup and needs none. Kept so that both ledgers number their versions alike.
+  `SELECT 1;`,
+  // The right-sizing advisor: exact repeats (the response-cache key's hash), the output cap asked
+  // for and how the answer ended. Nullable, no default to fill: no table rewrite.
+  `ALTER TABLE ledger ADD COLUMN prompt_hash TEXT;
+   ALTER TABLE ledger ADD COLUMN max_tokens INTEGER;
+   ALTER TABLE ledger ADD COLUMN stop_reason TEXT;`,
 ];
 
 /** The ledger columns a row is written and read with, in the order of `encode` (sqlite-rows.ts). */
 export const COLUMNS = `request_id, ts, tenant, key_id, tags, ingress, endpoint, requested_model, served_model,
   provider, input_tokens, cache_read_tokens, cache_write_5m_tokens, cache_write_1h_tokens,
   output_tokens, reasoning_tokens, cost_pico, baseline_pico, latency_ms, status, stream, error_kind,
-  route, technique, parent_id, attempts, cache, prompt_cache_pico, prompt_tokens_removed`;
-export const COLUMN_COUNT = 29;
+  route, technique, parent_id, attempts, cache, prompt_cache_pico, prompt_tokens_removed, prompt_hash,
+  max_tokens, stop_reason`;
+export const COLUMN_COUNT = 32;
 
 /** Summed per bucket, in this order, by the rollup and by every spend query arm. */
 export const SUMS = [

@@ -32,6 +32,16 @@ export interface LedgerRow {
    * served model's tokenizer); 0 when it did not run or removed nothing.
    */
   promptTokensRemoved: number;
+  /**
+   * The request's exact response-cache key (tenant, model asked for and every field that can change
+   * the answer), first 32 hex digits; null on sub-calls and rows of no request. Equal hashes are
+   * exact repeats, whether the response cache was on or not.
+   */
+  promptHash: string | null;
+  /** The output cap the caller asked for (`max_tokens` / `max_completion_tokens`); null when none. */
+  maxTokens: number | null;
+  /** How the answer ended (`end_turn`, `max_tokens`, `tool_use`, …); null when there was no answer. */
+  stopReason: string | null;
   latencyMs: number;
   /** HTTP status returned to the caller. */
   status: number;

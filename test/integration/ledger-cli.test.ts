@@ -228,7 +228,7 @@ describe.each(BACKENDS)('the ledger commands on a %s ledger', (backend) => {
     );
     expect(usdToPico((await spend('group_by=key')).total.cost_usd)).toBe(before);
     expect(await ok(['ledger', 'export', '--config', config])).toBe(
-      'time,request_id,parent_id,tenant,key_id,tags,ingress,endpoint,requested_model,served_model,provider,input_tokens,cache_read_tokens,cache_write_5m_tokens,cache_write_1h_tokens,output_tokens,reasoning_tokens,cost_usd,baseline_usd,prompt_cache_saving_usd,prompt_tokens_removed,latency_ms,status,stream,error_kind,route,technique,cache,attempts\r\n',
+      'time,request_id,parent_id,tenant,key_id,tags,ingress,endpoint,requested_model,served_model,provider,input_tokens,cache_read_tokens,cache_write_5m_tokens,cache_write_1h_tokens,output_tokens,reasoning_tokens,cost_usd,baseline_usd,prompt_cache_saving_usd,prompt_tokens_removed,prompt_hash,max_tokens,stop_reason,latency_ms,status,stream,error_kind,route,technique,cache,attempts\r\n',
     );
   });
 });

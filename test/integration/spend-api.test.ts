@@ -46,6 +46,9 @@ describe.each(BACKENDS)('spend API at budget scale on %s', (backend) => {
         cache: null,
         promptCachePico: 0,
         promptTokensRemoved: 0,
+        promptHash: null,
+        maxTokens: null,
+        stopReason: null,
       });
     }
     const body = await fetchJson(`${env.gateway.url}/api/spend?group_by=tag`, SpendPage);

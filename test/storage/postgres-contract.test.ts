@@ -58,7 +58,19 @@ describe.skipIf(!PG).each(BACKENDS)('%s store', (backend) => {
       ],
       cache: 'miss',
     });
-    const b = row({ requestId: 'req-b', ts: T0 + 124, tags: [], errorKind: null, stream: false, costPico: 0, latencyMs: 0.1 + 0.2 });
+    // No hash, cap or stop reason (a sub-call): NULL in text and numeric columns alike.
+    const b = row({
+      requestId: 'req-b',
+      ts: T0 + 124,
+      tags: [],
+      errorKind: null,
+      stream: false,
+      costPico: 0,
+      latencyMs: 0.1 + 0.2,
+      promptHash: null,
+      maxTokens: null,
+      stopReason: null,
+    });
     // Text that array literals and JSON must carry as it is.
     const c = row({
       requestId: 'he said "hi", {x}',

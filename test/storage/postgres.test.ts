@@ -117,7 +117,7 @@ describe.skipIf(!PG)('schema', () => {
     await t.admin.unsafe(`SET search_path TO "${t.schema}";
       DROP TABLE spend_daily, spend_daily_sealed, counts_hourly;
       DROP FUNCTION spend_daily_inserted() CASCADE; DROP FUNCTION spend_daily_updated() CASCADE; DROP FUNCTION counts_hourly_inserted() CASCADE;
-      ALTER TABLE ledger DROP COLUMN prompt_tokens_removed;
+      ALTER TABLE ledger DROP COLUMN prompt_tokens_removed, DROP COLUMN prompt_hash, DROP COLUMN max_tokens, DROP COLUMN stop_reason;
       DELETE FROM schema_version WHERE version >= 2; RESET search_path`);
     const second = t.open({ maxBatch: 37 });
     await second.ready();

@@ -33,6 +33,9 @@ function row(requestId: string): LedgerRow {
     baselinePico: 12_000_000,
     promptCachePico: 0,
     promptTokensRemoved: 4,
+    promptHash: 'fedcba9876543210fedcba9876543210',
+    maxTokens: 64,
+    stopReason: 'max_tokens',
     latencyMs: 1.5,
     status: 200,
     stream: false,
@@ -107,18 +110,23 @@ describe('ledger spool', () => {
       r.attempts,
       r.cache,
     ];
-    // v3: today's RowTuple before promptTokensRemoved was appended to it.
-    const v3 = toTuple(r).slice(0, -1);
-    const { promptTokensRemoved: _, ...v1 } = r;
+    // v3 and v4: today's RowTuple before promptTokensRemoved (v4: before promptHash, maxTokens and
+    // stopReason) was appended to it.
+    const v3 = toTuple(r).slice(0, -4);
+    const v4 = toTuple(r).slice(0, -3);
+    const { promptTokensRemoved: _, promptHash: _h, maxTokens: _m, stopReason: _s, ...v1 } = r;
     writeFileSync(join(dir, '999999991-1.spool'), `costwise-spool v1\n${JSON.stringify({ ...v1, requestId: 'v1' })}\n`);
     writeFileSync(join(dir, '999999992-1.spool'), `costwise-spool v2\n${JSON.stringify(['v2', ...v2.slice(1)])}\n`);
     writeFileSync(join(dir, '999999993-1.spool'), `costwise-spool v3\n${JSON.stringify(['v3', ...v3.slice(1)])}\n`);
+    writeFileSync(join(dir, '999999994-1.spool'), `costwise-spool v4\n${JSON.stringify(['v4', ...v4.slice(1)])}\n`);
     const left = readLeftovers({ dir, isRunning: () => false });
-    // Rows of the older versions removed no prompt tokens.
+    // Rows of the older versions removed no prompt tokens, and carry no hash, cap or stop reason.
+    const none = { promptHash: null, maxTokens: null, stopReason: null };
     expect(left.rows).toEqual([
-      { ...r, requestId: 'v1', promptTokensRemoved: 0 },
-      { ...r, requestId: 'v2', promptTokensRemoved: 0 },
-      { ...r, requestId: 'v3', promptTokensRemoved: 0 },
+      { ...r, ...none, requestId: 'v1', promptTokensRemoved: 0 },
+      { ...r, ...none, requestId: 'v2', promptTokensRemoved: 0 },
+      { ...r, ...none, requestId: 'v3', promptTokensRemoved: 0 },
+      { ...r, ...none, requestId: 'v4' },
     ]);
   });
 

@@ -43,6 +43,9 @@ export function row(overrides: Partial<LedgerRow> = {}): LedgerRow {
     cache: null,
     promptCachePico: 0,
     promptTokensRemoved: 3,
+    promptHash: '0123456789abcdef0123456789abcdef',
+    maxTokens: 256,
+    stopReason: 'end_turn',
     ...overrides,
   };
 }

@@ -5,7 +5,13 @@ import { count, pct, usd } from '../format.js';
 import type { AdviceRecommendation, AdviceResponse } from '../types.js';
 import { Badge, Card, Empty, ErrorNote, Loading } from '../components/ui.js';
 
-const KIND_LABEL: Record<AdviceRecommendation['kind'], string> = { model: 'cheaper model', batch: 'batch', prompt_cache: 'prompt caching' };
+const KIND_LABEL: Record<AdviceRecommendation['kind'], string> = {
+  model: 'cheaper model',
+  batch: 'batch',
+  prompt_cache: 'prompt caching',
+  response_cache: 'response cache',
+  max_tokens: 'max_tokens',
+};
 
 export function Recommendations() {
   const r = useApi<AdviceResponse>(apiPath('/api/advice', { days: 30 }));
@@ -30,8 +36,15 @@ export function Recommendations() {
             testId="recommendation"
           >
             <p>
-              <Badge tone="good">{KIND_LABEL[x.kind]}</Badge> saves <strong>{usd(x.monthly_saving_usd)}</strong> a month · {count(x.evidence.requests)} requests
-              · {usd(x.evidence.current_cost_usd)} → {usd(x.evidence.repriced_cost_usd)}
+              <Badge tone="good">{KIND_LABEL[x.kind]}</Badge>{' '}
+              {x.kind === 'max_tokens' ? (
+                'a note, no saving at current traffic'
+              ) : (
+                <>
+                  saves <strong>{usd(x.monthly_saving_usd)}</strong> a month
+                </>
+              )}{' '}
+              · {count(x.evidence.requests)} requests · {usd(x.evidence.current_cost_usd)} → {usd(x.evidence.repriced_cost_usd)}
               {x.evidence.model
                 ? ` · agreement ${pct(x.evidence.model.agreement)} (${pct(x.evidence.model.interval[0])}–${pct(x.evidence.model.interval[1])})`
                 : ''}

@@ -45,6 +45,9 @@ export function snapshot(row: LedgerRow): QueuedRow {
       row.cache,
       row.promptCachePico,
       row.promptTokensRemoved,
+      row.promptHash,
+      row.maxTokens,
+      row.stopReason,
     ],
     tags: row.tags.length === 0 ? [] : row.tags.length === 1 ? [row.tags[0]!] : [...new Set(row.tags)],
   };
@@ -98,6 +101,9 @@ export interface PgRow {
   cache: string | null;
   prompt_cache_pico: string;
   prompt_tokens_removed: string;
+  prompt_hash: string | null;
+  max_tokens: string | null;
+  stop_reason: string | null;
 }
 
 export function decode(r: PgRow): LedgerRow {
@@ -131,6 +137,9 @@ export function decode(r: PgRow): LedgerRow {
     cache: r.cache,
     promptCachePico: Number(r.prompt_cache_pico),
     promptTokensRemoved: Number(r.prompt_tokens_removed),
+    promptHash: r.prompt_hash,
+    maxTokens: r.max_tokens === null ? null : Number(r.max_tokens),
+    stopReason: r.stop_reason,
   };
 }
 

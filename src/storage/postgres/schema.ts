@@ -216,6 +216,11 @@ export const MIGRATIONS: readonly string[] = [
   // by key rank 89,000 cells (series.ts). A sealed cell is written once, so the index costs the
   // write path almost nothing.
   `CREATE INDEX spend_daily_cost ON spend_daily (dim, day, key) INCLUDE (cost_pico);`,
+  // The right-sizing advisor: exact repeats (the response-cache key's hash), the output cap asked
+  // for and how the answer ended. Nullable without a default: no table rewrite.
+  `ALTER TABLE ledger ADD COLUMN prompt_hash text;
+   ALTER TABLE ledger ADD COLUMN max_tokens bigint;
+   ALTER TABLE ledger ADD COLUMN stop_reason text;`,
 ];
 
 /** The ledger columns a row is written and read with, in the order of `snapshot` (postgres/rows.ts). */
@@ -249,7 +254,13 @@ export const COLUMNS = [
   'cache',
   'prompt_cache_pico',
   'prompt_tokens_removed',
+  'prompt_hash',
+  'max_tokens',
+  'stop_reason',
 ] as const;
+
+/** The numeric columns that may hold NULL (the batch writes their arrays with NULL elements). */
+export const NULLABLE_NUMBERS: ReadonlySet<(typeof COLUMNS)[number]> = new Set(['max_tokens']);
 
 /** PostgreSQL type each entry of COLUMNS travels as in a batch (stream: 0 or 1, stored as boolean). */
 export const COLUMN_TYPES: Record<(typeof COLUMNS)[number], 'text' | 'int8' | 'float8' | 'int2'> = {
@@ -282,6 +293,9 @@ export const COLUMN_TYPES: Record<(typeof COLUMNS)[number], 'text' | 'int8' | 'f
   cache: 'text',
   prompt_cache_pico: 'int8',
   prompt_tokens_removed: 'int8',
+  prompt_hash: 'text',
+  max_tokens: 'int8',
+  stop_reason: 'text',
 };
 
 /** Summed per rollup cell, in this order, by the batch write and by the spend queries. */

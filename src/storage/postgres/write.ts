@@ -9,7 +9,7 @@
 // they draw no id: ids stay consecutive like SQLite's, and percentile samples (which stride over
 // ids) agree between the two. ON CONFLICT still settles a race with another replica.
 import type { Sql } from 'postgres';
-import { COLUMN_TYPES, COLUMNS, HOUR_MS, NO_TECHNIQUE, SUMS, UNTAGGED, type Tables } from './schema.js';
+import { COLUMN_TYPES, COLUMNS, HOUR_MS, NO_TECHNIQUE, NULLABLE_NUMBERS, SUMS, UNTAGGED, type Tables } from './schema.js';
 import type { QueuedRow } from './rows.js';
 
 /** Writes `rows[start .. start + count)` in one statement; rejects, writing nothing, on failure. */
@@ -18,6 +18,7 @@ export type BatchWriter = (rows: readonly QueuedRow[], start: number, count: num
 export function batchWriter(sql: Sql, t: Tables): BatchWriter {
   const text = batchSql(t);
   const isText = COLUMNS.map((c) => COLUMN_TYPES[c] === 'text');
+  const isNullable = COLUMNS.map((c) => NULLABLE_NUMBERS.has(c));
   return async (rows, start, count) => {
     const columns = COLUMNS.map(() => new Array<string | number | null>());
     const tagIds: string[] = [];
@@ -34,7 +35,9 @@ export function batchWriter(sql: Sql, t: Tables): BatchWriter {
         tagValues.push(tag);
       }
     }
-    const params = columns.map((values, c) => (isText[c] ? textArray(values as (string | null)[]) : `{${values.join(',')}}`));
+    const params = columns.map((values, c) =>
+      isText[c] ? textArray(values as (string | null)[]) : isNullable[c] ? `{${values.map((v) => v ?? 'NULL').join(',')}}` : `{${values.join(',')}}`,
+    );
     await sql.unsafe(text, [...params, textArray(tagIds), textArray(tagValues)], { prepare: true });
   };
 }
