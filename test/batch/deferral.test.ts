@@ -28,7 +28,9 @@ describe.each(BATCH_BACKENDS)('over the %s batch store', (backend) => {
     });
     await new Promise<void>((r) => hook.listen(0, '127.0.0.1', r));
     const webhookUrl = `http://127.0.0.1:${(hook.address() as AddressInfo).port}/hook`;
-    env = await startBatchEnv({ deferral: { maxItems: 2, maxAgeMs: 400, webhookUrl } }, backend);
+    // maxAgeMs: long enough that two requests sent one after the other still share a group on a
+    // loaded machine (at 400 ms the first was sometimes flushed alone), short enough for the age tests.
+    env = await startBatchEnv({ deferral: { maxItems: 2, maxAgeMs: 2_000, webhookUrl } }, backend);
   });
   afterAll(async () => {
     await env.close();
