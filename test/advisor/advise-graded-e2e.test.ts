@@ -116,7 +116,7 @@ describe('costwise advise --grades on a replayed ledger', () => {
 
   const loss = (tag: string): number => {
     const of = rows.filter((r) => r.tag === tag);
-    return (of.reduce((s, r) => s + r.strong - r.cheap, 0) / of.length) as number;
+    return of.reduce((s, r) => s + r.strong - r.cheap, 0) / of.length;
   };
 
   it('the fixture is what it claims: equal accuracy on swap-choice, 3 points less on near-choice', () => {

@@ -26,6 +26,7 @@ describe('response-cache and max_tokens advice', () => {
         model: 'gpt-4.1-mini',
         messages: [{ role: 'user', content }],
         ...(extra.temperature !== undefined ? { temperature: extra.temperature } : {}),
+        // eslint-disable-next-line @typescript-eslint/no-deprecated -- the cap most clients still send is the one the advice is about
         ...(extra.max_tokens !== undefined ? { max_tokens: extra.max_tokens } : {}),
       },
       { headers: { 'x-costwise-tags': tag, 'x-emulator-output-tokens': String(extra.outputTokens ?? 12) } },
