@@ -166,8 +166,16 @@ describe.each(BACKENDS)('--from-ledger (%s ledger)', (backend) => {
     expect(s.name).toBe('Calibrated from the ledger (20 requests over 2 days)');
     expect(s.volume.launch).toBe(300);
   });
+});
 
-  it.runIf(backend === 'sqlite')('a missing ledger file is refused', async () => {
-    await expect(executeProject(opts({ db: tmp.path('none.db') }))).rejects.toThrow(/no ledger at/);
+// A ledger file is SQLite's alone; PostgreSQL has no file to miss.
+describe('--from-ledger (sqlite ledger file)', () => {
+  it('a missing ledger file is refused', async () => {
+    const dir = new TempDir();
+    try {
+      await expect(executeProject(opts({ db: dir.path('none.db') }))).rejects.toThrow(/no ledger at/);
+    } finally {
+      dir.dispose();
+    }
   });
 });
