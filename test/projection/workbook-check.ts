@@ -1,11 +1,18 @@
 // Checks shared by the workbook tests: a recalculated workbook's month tables against
 // `costwise project --format json`, and finding an input cell by request type and column heading.
 import { mkdirSync } from 'node:fs';
-import type { Worksheet } from '@cj-tech-master/excelts';
+import { Workbook, type Worksheet } from '@cj-tech-master/excelts';
 import { expect } from 'vitest';
 import type { ReportJson } from '../../src/projection/report/model.js';
 import type { ProjectOptions } from '../../src/cli/project.js';
 import { libreOfficeUnavailable, monthTable, recalculate } from './libreoffice.js';
+
+/** The workbook at `path`, read with the library, and the names of its visible sheets in order. */
+export async function readWorkbook(path: string): Promise<{ wb: Workbook; visibleSheets: string[] }> {
+  const wb = new Workbook();
+  await wb.xlsx.readFile(path);
+  return { wb, visibleSheets: wb.worksheets.filter((w) => w.state !== 'hidden').map((w) => w.name) };
+}
 
 export const EXAMPLE_SCENARIO = new URL('../../examples/scenario.yaml', import.meta.url).pathname;
 
