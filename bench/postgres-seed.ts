@@ -112,4 +112,19 @@ export async function verifyRollups(sql: Sql, schema: string, hours: readonly nu
     `SELECT (SELECT sum(cost_pico)::text FROM ${s}.spend_hourly WHERE dim = 'model') AS rollup, (SELECT sum(cost_pico)::text FROM ${s}.ledger) AS rows`,
   );
   if (totals?.rollup !== totals?.rows) throw new Error(`rollup total ${totals?.rollup} ≠ ledger total ${totals?.rows} pico-dollars`);
+  // The sealed days (spend_daily) and their blocks (spend_blocks) against the hours they sum, per model.
+  const sealed = `(SELECT day FROM ${s}.spend_daily_sealed)`;
+  const sums = SUMS.split(', ')
+    .map((c) => `sum(${c})`)
+    .join(', ');
+  const daily = `SELECT day, key, ${SUMS} FROM ${s}.spend_daily WHERE dim = 'model'`;
+  const dailyFromHours = `SELECT hour / 24, key, ${sums} FROM ${s}.spend_hourly WHERE dim = 'model' AND hour / 24 < ${sealed} GROUP BY 1, 2`;
+  const blocks = `SELECT level::int, day, key, ${SUMS} FROM ${s}.spend_blocks WHERE dim = 'model'`;
+  const blocksFromDays = `SELECT l, (day >> l) << l, key, ${sums} FROM ${s}.spend_daily CROSS JOIN generate_series(1, 9) l
+    WHERE dim = 'model' AND ((day >> l) << l) + (1::bigint << l) <= ${sealed} GROUP BY 1, 2, 3`;
+  const [drift] = await sql.unsafe<{ daily: string; blocks: string }[]>(
+    `SELECT (SELECT count(*) FROM (((${daily}) EXCEPT (${dailyFromHours})) UNION ALL ((${dailyFromHours}) EXCEPT (${daily}))) a) AS daily,
+            (SELECT count(*) FROM (((${blocks}) EXCEPT (${blocksFromDays})) UNION ALL ((${blocksFromDays}) EXCEPT (${blocks}))) b) AS blocks`,
+  );
+  if (drift?.daily !== '0' || drift.blocks !== '0') throw new Error(`sealed rollups differ from the hours they sum: ${JSON.stringify(drift)}`);
 }

@@ -58,6 +58,7 @@ describe.skipIf(!PG)('schema', () => {
       'ledger',
       'ledger_tags',
       'schema_version',
+      'spend_blocks',
       'spend_daily',
       'spend_daily_sealed',
       'spend_hourly',

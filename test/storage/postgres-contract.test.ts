@@ -613,7 +613,7 @@ describe.skipIf(!PG)('SQLite and PostgreSQL on random ledgers (property)', () =>
     await fc.assert(
       fc.asyncProperty(fc.array(rowArb, { maxLength: 40 }), fc.array(queryArb, { minLength: 1, maxLength: 6 }), async (partials, queries) => {
         await pg.admin.unsafe(
-          `TRUNCATE "${pg.schema}".ledger, "${pg.schema}".ledger_tags, "${pg.schema}".spend_hourly, "${pg.schema}".spend_daily, "${pg.schema}".counts_hourly RESTART IDENTITY`,
+          `TRUNCATE "${pg.schema}".ledger, "${pg.schema}".ledger_tags, "${pg.schema}".spend_hourly, "${pg.schema}".spend_daily, "${pg.schema}".spend_blocks, "${pg.schema}".counts_hourly RESTART IDENTITY`,
         );
         const sqlite = openSqliteStore({ path: ':memory:' });
         try {

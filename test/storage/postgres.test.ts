@@ -36,6 +36,25 @@ async function dailyDrift(schema: string): Promise<number> {
   return Number(diff?.n);
 }
 
+/**
+ * spend_blocks cells that differ from spend_daily summed over each block, both ways, and blocks not
+ * wholly sealed (0 when spend_blocks holds exactly the sealed blocks of levels 1 … 9).
+ */
+async function blocksDrift(schema: string): Promise<number> {
+  const sums =
+    'requests, input_tokens, cache_read_tokens, cache_write_5m_tokens, cache_write_1h_tokens, output_tokens, cost_pico, baseline_pico, prompt_cache_pico';
+  const kept = `SELECT dim, level::int, day, key, ${sums} FROM "${schema}".spend_blocks`;
+  const fromDaily = `SELECT dim, l, (day >> l) << l, key, ${sums
+    .split(', ')
+    .map((c) => `sum(${c})`)
+    .join(', ')} FROM "${schema}".spend_daily CROSS JOIN generate_series(1, 9) l
+    WHERE ((day >> l) << l) + (1::bigint << l) <= (SELECT day FROM "${schema}".spend_daily_sealed) GROUP BY 1, 2, 3, 4`;
+  const [diff] = await t.admin.unsafe<{ n: string }[]>(
+    `SELECT (SELECT count(*) FROM ((${kept}) EXCEPT (${fromDaily})) a) + (SELECT count(*) FROM ((${fromDaily}) EXCEPT (${kept})) b) AS n`,
+  );
+  return Number(diff?.n);
+}
+
 /** counts_hourly cells that differ from the counts over the ledger's rows, both ways (0 when exact). */
 async function countsDrift(schema: string): Promise<number> {
   const fromRows = `SELECT ts / 3600000 AS hour, 'cache:' || cache AS what, count(*) AS rows FROM "${schema}".ledger WHERE cache IS NOT NULL GROUP BY 1, 2
@@ -78,6 +97,7 @@ describe.skipIf(!PG)('schema', () => {
       'ledger_tags_tag',
       'ledger_ts',
       'schema_version_pkey',
+      'spend_blocks_pkey',
       'spend_daily_cost',
       'spend_daily_pkey',
       'spend_daily_sealed_pkey',
@@ -92,6 +112,9 @@ describe.skipIf(!PG)('schema', () => {
       'ledger.baseline_pico: bigint',
       'ledger.cost_pico: bigint',
       'ledger.prompt_cache_pico: bigint',
+      'spend_blocks.baseline_pico: numeric',
+      'spend_blocks.cost_pico: numeric',
+      'spend_blocks.prompt_cache_pico: numeric',
       'spend_daily.baseline_pico: numeric',
       'spend_daily.cost_pico: numeric',
       'spend_daily.prompt_cache_pico: numeric',
@@ -115,13 +138,15 @@ describe.skipIf(!PG)('schema', () => {
     await first.close();
     // Back to a version-1 ledger that already holds rows: what a released build left.
     await t.admin.unsafe(`SET search_path TO "${t.schema}";
-      DROP TABLE spend_daily, spend_daily_sealed, counts_hourly;
+      DROP TABLE spend_blocks, spend_daily, spend_daily_sealed, counts_hourly;
       DROP FUNCTION spend_daily_inserted() CASCADE; DROP FUNCTION spend_daily_updated() CASCADE; DROP FUNCTION counts_hourly_inserted() CASCADE;
+      DROP FUNCTION spend_blocks_inserted(), spend_blocks_updated(), spend_blocks_build(bigint, bigint), spend_cover(bigint, bigint);
       ALTER TABLE ledger DROP COLUMN prompt_tokens_removed, DROP COLUMN prompt_hash, DROP COLUMN max_tokens, DROP COLUMN stop_reason;
       DELETE FROM schema_version WHERE version >= 2; RESET search_path`);
     const second = t.open({ maxBatch: 37 });
     await second.ready();
     expect(await dailyDrift(t.schema)).toBe(0);
+    expect(await blocksDrift(t.schema)).toBe(0);
     expect(await countsDrift(t.schema)).toBe(0);
     const [filled] = await t.admin.unsafe<{ n: string }[]>(`SELECT count(*) AS n FROM "${t.schema}".spend_daily WHERE dim = 'key'`);
     expect(Number(filled?.n)).toBe(4 * 4); // 300 rows 17 minutes apart: 3.5 days, 4 keys
@@ -130,6 +155,7 @@ describe.skipIf(!PG)('schema', () => {
       second.appendLedger(row({ requestId: `a${i}`, ts: T0 + i * 17 * 60_000, keyId: `k${i % 5}`, costPico: cost(i), ...kinds(i) }));
     await second.flush();
     expect(await dailyDrift(t.schema)).toBe(0);
+    expect(await blocksDrift(t.schema)).toBe(0);
     expect(await countsDrift(t.schema)).toBe(0);
     expect(await second.dashboard({ kind: 'cacheCounts', from: T0, to: T0 + 10 * DAY })).toEqual({ hitExact: 100, hitSemantic: 100, miss: 100 });
     const total = Array.from({ length: 400 }, (_, i) => BigInt(cost(i))).reduce((a, b) => a + b, 0n);
@@ -163,6 +189,7 @@ describe.skipIf(!PG)('schema', () => {
       await t.admin.unsafe(`DROP OWNED BY ${role}; DROP ROLE ${role}`);
     }
     expect(await dailyDrift(t.schema)).toBe(0);
+    expect(await blocksDrift(t.schema)).toBe(0);
     expect(await countsDrift(t.schema)).toBe(0);
     const [k9] = await second.spend({ groupBy: 'key', from: T0, to: T0 + 5 * DAY }).then((b) => b.filter((x) => x.key === 'k9'));
     expect(k9?.exact.costPico).toBe(7n);
@@ -214,6 +241,65 @@ describe.skipIf(!PG)('schema', () => {
     expect(await dailyDrift(t.schema)).toBe(0);
     expect(await spent()).toBe(total + 5n);
     expect((await s.spend({ groupBy: 'day', from: day0 * DAY, to: (day0 + 3) * DAY })).map((b) => b.exact.costPico)).toHaveLength(3);
+  });
+
+  it('sums sealed days into blocks of 2 … 512 days as they close; a late row reaches every block of its day; spend over any range stays exact', async () => {
+    const s = t.open({ maxBatch: 40 });
+    await s.ready();
+    const day0 = Math.floor(T0 / DAY);
+    const rows: { ts: number; key: string; cost: bigint }[] = [];
+    for (let i = 0; i < 70 * 8; i++) {
+      const r = { ts: day0 * DAY + i * 3 * HOUR + 60_000, key: `k${i % 3}`, cost: BigInt(1_000_003 * (i + 1)) };
+      rows.push(r);
+      s.appendLedger(row({ requestId: `b${i}`, ts: r.ts, keyId: r.key, costPico: Number(r.cost) }));
+      if (i % 40 === 39) await s.flush();
+    }
+    await s.flush();
+    const late = { ts: (day0 + 33) * DAY + 5 * HOUR, key: 'k1', cost: 77n };
+    s.appendLedger(row({ requestId: 'late-block', ts: late.ts, keyId: late.key, costPico: Number(late.cost) }));
+    rows.push(late);
+    await s.flush();
+    expect(await blocksDrift(t.schema)).toBe(0);
+    const levels = await t.admin.unsafe<{ level: number }[]>(`SELECT DISTINCT level FROM "${t.schema}".spend_blocks ORDER BY 1`);
+    expect(levels.map((r) => r.level)).toEqual([1, 2, 3, 4, 5, 6]); // 70 days from day0 (2 days past a multiple of 64): up to 64
+    const expected = (from: number, to: number): Record<string, bigint> => {
+      const byKey: Record<string, bigint> = {};
+      for (const r of rows) if (r.ts >= from && r.ts < to) byKey[r.key] = (byKey[r.key] ?? 0n) + r.cost;
+      return byKey;
+    };
+    for (const [from, to] of [
+      [day0 * DAY, (day0 + 70) * DAY],
+      [(day0 + 3) * DAY, (day0 + 67) * DAY],
+      [(day0 + 30) * DAY + 7 * HOUR + 123, (day0 + 64) * DAY + 90_000],
+      [T0 - 100 * DAY, T0 + 100 * DAY],
+      [(day0 + 33) * DAY, (day0 + 34) * DAY],
+    ] as const) {
+      const got = Object.fromEntries((await s.spend({ groupBy: 'key', from, to })).map((b) => [b.key, b.exact.costPico]));
+      expect(got, `${from}..${to}`).toEqual(expected(from, to));
+    }
+  });
+
+  it('spend_cover tiles a range of days with aligned blocks, at most two a level below the top', async () => {
+    await t.open().ready();
+    const pairs: [number, number][] = [];
+    for (let a = 0; a < 1100; a += 37) for (let b = a; b < a + 1400; b += 41) pairs.push([a, b]);
+    pairs.push([20098, 20168], [0, 20794], [1023, 1025], [5, 5]);
+    const cover = await t.admin.unsafe<{ a: string; b: string; level: number; day: string }[]>(
+      `SELECT p.a, p.b, c.level, c.day FROM unnest($1::int8[], $2::int8[]) p (a, b), "${t.schema}".spend_cover(p.a, p.b) c`,
+      [pairs.map((p) => p[0]), pairs.map((p) => p[1])],
+    );
+    for (const [a, b] of pairs) {
+      const blocks = cover.filter((c) => Number(c.a) === a && Number(c.b) === b).map((c) => ({ level: c.level, start: Number(c.day) }));
+      blocks.sort((x, y) => x.start - y.start);
+      let at = a;
+      for (const { level, start } of blocks) {
+        expect(start, `[${a}, ${b})`).toBe(at);
+        expect(start % 2 ** level, `[${a}, ${b}) level ${level}`).toBe(0);
+        at = start + 2 ** level;
+      }
+      expect(at, `[${a}, ${b})`).toBe(b);
+      for (let level = 0; level < 9; level++) expect(blocks.filter((x) => x.level === level).length).toBeLessThanOrEqual(2);
+    }
   });
 
   it('refuses a schema written by a newer build: ready and queries reject, rows are counted lost', async () => {
@@ -397,6 +483,7 @@ describe.skipIf(!PG)('replicas sharing one ledger', () => {
     expect(raw?.['cost']).toBe(expected.toString());
     expect(rolled).toEqual({ cost: expected.toString(), n: String(n) });
     expect(await dailyDrift(t.schema)).toBe(0);
+    expect(await blocksDrift(t.schema)).toBe(0);
     expect(await countsDrift(t.schema)).toBe(0);
   });
 });

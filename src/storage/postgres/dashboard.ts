@@ -227,7 +227,7 @@ function groupPercentiles(rows: readonly SampleRow[]): PercentileReport['groups'
 async function rollupTotals(run: Run, t: Tables, dim: 'model' | 'technique', hStart: number, hEnd: number): Promise<CountByKey[]> {
   const rows = await run<{ key: string; requests: string | null; cost_pico: string | null }>(
     `SELECT key, sum(requests)::text AS requests, sum(cost_pico)::text AS cost_pico
-     FROM (${rollupCells(t, '$1', 2, { daily: 'key, requests, cost_pico', hourly: 'key, requests, cost_pico' })}) c GROUP BY key`,
+     FROM (${rollupCells(t, '$1', 2, { daily: 'key, requests, cost_pico', hourly: 'key, requests, cost_pico', blocks: true })}) c GROUP BY key`,
     [dim, ...rollupBounds(hStart, hEnd)],
   );
   return rows

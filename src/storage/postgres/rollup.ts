@@ -22,12 +22,18 @@ export function rollupBounds(hStart: number, hEnd: number): RollupBounds {
 /**
  * The cells of dimension `dim` (an SQL expression) in the hours that the bounds given as parameters
  * $first … $first+5 cover: `daily` is the select list over a spend_daily row (its time is `day`),
- * `hourly` the same list over a spend_hourly row (its time is `hour`).
+ * `hourly` the same list over a spend_hourly row (its time is `hour`). With `blocks`, for a caller
+ * that sums the cells over the whole range, the sealed days come as spend_cover's blocks of
+ * spend_blocks and days of spend_daily (`daily` must then not read `day`).
  */
-export function rollupCells(t: Tables, dim: string, first: number, select: { daily: string; hourly: string }): string {
+export function rollupCells(t: Tables, dim: string, first: number, select: { daily: string; hourly: string; blocks?: boolean }): string {
   const p = (k: number) => `$${first + k}::int8`;
   const sealedEnd = `LEAST(${p(1)}, (SELECT day FROM ${t.sealed}))`;
-  return `SELECT ${select.daily} FROM ${t.daily} WHERE dim = ${dim} AND day >= ${p(0)} AND day < ${sealedEnd}
+  const sealedDays = select.blocks
+    ? `SELECT ${select.daily} FROM ${t.daily} WHERE dim = ${dim} AND day IN (SELECT day FROM ${t.schema}.spend_cover(${p(0)}, ${sealedEnd}) WHERE level = 0)
+    UNION ALL SELECT ${select.daily} FROM ${t.blocks} WHERE dim = ${dim} AND (level, day) IN (SELECT level, day FROM ${t.schema}.spend_cover(${p(0)}, ${sealedEnd}) WHERE level > 0)`
+    : `SELECT ${select.daily} FROM ${t.daily} WHERE dim = ${dim} AND day >= ${p(0)} AND day < ${sealedEnd}`;
+  return `${sealedDays}
     UNION ALL SELECT ${select.hourly} FROM ${t.hourly} WHERE dim = ${dim} AND hour >= ${p(2)} AND hour < ${p(3)}
     UNION ALL SELECT ${select.hourly} FROM ${t.hourly} WHERE dim = ${dim} AND hour >= GREATEST(${p(0)}, ${sealedEnd}) * 24 AND hour < ${p(1)} * 24
     UNION ALL SELECT ${select.hourly} FROM ${t.hourly} WHERE dim = ${dim} AND hour >= ${p(4)} AND hour < ${p(5)}`;

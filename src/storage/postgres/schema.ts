@@ -31,6 +31,22 @@ const m2DailyUpsert = (cells: string): string =>
   `INSERT INTO spend_daily AS d (dim, day, key, ${M2_SUMS.join(', ')}) ${cells} ORDER BY 1, 2, 3
      ON CONFLICT (dim, day, key) DO UPDATE SET ${M2_SUMS.map((c) => `${c} = d.${c} + excluded.${c}`).join(', ')}`;
 
+/** Migration 9's levels: spend_blocks holds aligned runs of 2 … 512 days (frozen with it). */
+const M9_TOP_LEVEL = 9;
+const m9Sums = (of: (c: string) => string): string => M2_SUMS.map((c) => of(c)).join(', ');
+/** Migration 9: adds `cells` (dim, level, day, key, sums…) to spend_blocks, in key order. */
+const m9BlocksUpsert = (cells: string): string =>
+  `INSERT INTO spend_blocks AS b (dim, level, day, key, ${M2_SUMS.join(', ')}) ${cells} ORDER BY 1, 2, 3, 4
+     ON CONFLICT (dim, level, day, key) DO UPDATE SET ${M2_SUMS.map((c) => `${c} = b.${c} + excluded.${c}`).join(', ')}`;
+/** Migration 9: inserts the blocks of level `l` (a plpgsql variable) from `below`'s cells that end in (from_day, to_day]. */
+const m9BuildLevel = (below: string): string =>
+  `INSERT INTO spend_blocks (dim, level, day, key, ${M2_SUMS.join(', ')})
+       SELECT dim, l, start, key, ${m9Sums((c) => `sum(${c})`)} FROM (
+         SELECT dim, (day >> l) << l AS start, key, ${M2_SUMS.join(', ')} FROM ${below}
+           AND day >= (from_day >> l) << l AND day < to_day
+       ) c WHERE start + (1::bigint << l) > from_day AND start + (1::bigint << l) <= to_day
+       GROUP BY 1, 3, 4 ORDER BY 1, 3, 4`;
+
 /** Migration 3's counts of a table of ledger rows, per hour (frozen with it). */
 const m3Counts = (rows: string): string =>
   `SELECT l.ts / 3600000, w.what, count(*) FROM ${rows} l CROSS JOIN LATERAL (VALUES
@@ -221,6 +237,71 @@ export const MIGRATIONS: readonly string[] = [
   `ALTER TABLE ledger ADD COLUMN prompt_hash text;
    ALTER TABLE ledger ADD COLUMN max_tokens bigint;
    ALTER TABLE ledger ADD COLUMN stop_reason text;`,
+  // A 90-day spend by key summed 89,000 daily cells (1,000 keys): 75 of its 85 ms were the numeric
+  // sums, not the reads. spend_blocks holds the sealed days summed over aligned runs of 2^level days
+  // (level 1 … 9: 2 … 512 days, a block starting on a multiple of its length); a range of whole days
+  // is then at most two blocks per level plus the top level's (spend_cover), 9 cells a key for 90
+  // days instead of 89. Only blocks whose days are all sealed exist: the seal builds each level from
+  // the one below as days close (seal.ts), and a late row's change to a sealed day's cell reaches
+  // every block holding that day through the statement triggers on spend_daily.
+  `CREATE TABLE spend_blocks (
+     dim                   text COLLATE "C" NOT NULL,
+     level                 smallint NOT NULL CHECK (level BETWEEN 1 AND ${M9_TOP_LEVEL}),
+     day                   bigint NOT NULL,
+     key                   text COLLATE "C" NOT NULL,
+     requests              bigint NOT NULL,
+     input_tokens          numeric(38, 0) NOT NULL,
+     cache_read_tokens     numeric(38, 0) NOT NULL,
+     cache_write_5m_tokens numeric(38, 0) NOT NULL,
+     cache_write_1h_tokens numeric(38, 0) NOT NULL,
+     output_tokens         numeric(38, 0) NOT NULL,
+     cost_pico             numeric(38, 0) NOT NULL,
+     baseline_pico         numeric(38, 0) NOT NULL,
+     prompt_cache_pico     numeric(38, 0) NOT NULL,
+     PRIMARY KEY (dim, level, day, key)
+   );
+   LOCK TABLE spend_hourly IN SHARE ROW EXCLUSIVE MODE;
+   -- The blocks that end in (from_day, to_day], each level summed from the one below (built first).
+   CREATE FUNCTION spend_blocks_build(from_day bigint, to_day bigint) RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT AS $$
+   DECLARE l integer := 1;
+   BEGIN
+     ${m9BuildLevel(`spend_daily WHERE dim IN ('model', 'key', 'tag', 'technique')`)};
+     FOR l IN 2 .. ${M9_TOP_LEVEL} LOOP
+       ${m9BuildLevel(`spend_blocks WHERE dim IN ('model', 'key', 'tag', 'technique') AND level = l - 1`)};
+     END LOOP;
+   END $$;
+   SELECT spend_blocks_build(0, day) FROM spend_daily_sealed;
+   CREATE FUNCTION spend_cover(a bigint, b bigint) RETURNS TABLE (level integer, day bigint)
+     LANGUAGE sql IMMUTABLE PARALLEL SAFE ROWS 12 AS $$
+     SELECT l, s FROM generate_series(0, ${M9_TOP_LEVEL}) l,
+       LATERAL (SELECT ((a + (1::bigint << l) - 1) >> l) << l AS lo, ((b >> l) << l) - (1::bigint << l) AS hi) e,
+       LATERAL generate_series(e.lo, e.hi, CASE WHEN l = ${M9_TOP_LEVEL} THEN 1::bigint << l ELSE greatest(e.hi - e.lo, 1) END) s
+     WHERE s >= a AND s + (1::bigint << l) <= b
+       AND (l = ${M9_TOP_LEVEL} OR NOT (((s >> (l + 1)) << (l + 1)) >= a AND ((s >> (l + 1)) << (l + 1)) + (2::bigint << l) <= b))
+   $$;
+   CREATE FUNCTION spend_blocks_inserted() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT AS $$
+   BEGIN
+     ${m9BlocksUpsert(
+       `SELECT dim, l, (day >> l) << l, key, ${m9Sums((c) => `sum(${c})`)} FROM new_cells CROSS JOIN generate_series(1, ${M9_TOP_LEVEL}) l
+        WHERE ((day >> l) << l) + (1::bigint << l) <= (SELECT day FROM spend_daily_sealed) GROUP BY 1, 2, 3, 4`,
+     )};
+     RETURN NULL;
+   END $$;
+   CREATE FUNCTION spend_blocks_updated() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT AS $$
+   BEGIN
+     ${m9BlocksUpsert(
+       `SELECT dim, l, (day >> l) << l, key, ${m9Sums((c) => `sum(${c})`)} FROM (
+          SELECT dim, day, key, ${M2_SUMS.join(', ')} FROM new_cells
+          UNION ALL SELECT dim, day, key, ${M2_SUMS.map((c) => `-${c}`).join(', ')} FROM old_cells
+        ) delta CROSS JOIN generate_series(1, ${M9_TOP_LEVEL}) l
+        WHERE ((day >> l) << l) + (1::bigint << l) <= (SELECT day FROM spend_daily_sealed) GROUP BY 1, 2, 3, 4`,
+     )};
+     RETURN NULL;
+   END $$;
+   CREATE TRIGGER spend_blocks_on_insert AFTER INSERT ON spend_daily REFERENCING NEW TABLE AS new_cells
+     FOR EACH STATEMENT EXECUTE FUNCTION spend_blocks_inserted();
+   CREATE TRIGGER spend_blocks_on_update AFTER UPDATE ON spend_daily REFERENCING OLD TABLE AS old_cells NEW TABLE AS new_cells
+     FOR EACH STATEMENT EXECUTE FUNCTION spend_blocks_updated();`,
 ];
 
 /** The ledger columns a row is written and read with, in the order of `snapshot` (postgres/rows.ts). */
@@ -318,6 +399,8 @@ export interface Tables {
   tags: string;
   hourly: string;
   daily: string;
+  /** spend_daily summed over aligned runs of 2 … 512 sealed days (migration 9). */
+  blocks: string;
   /** One row: the first day not (yet) in spend_daily. */
   sealed: string;
   counts: string;
@@ -332,6 +415,7 @@ export function tables(schema: string): Tables {
     tags: `${s}.ledger_tags`,
     hourly: `${s}.spend_hourly`,
     daily: `${s}.spend_daily`,
+    blocks: `${s}.spend_blocks`,
     sealed: `${s}.spend_daily_sealed`,
     counts: `${s}.counts_hourly`,
     version: `${s}.schema_version`,

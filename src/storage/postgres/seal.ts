@@ -7,7 +7,8 @@
 // bloat the table again (two seeding writers an hour or more apart left 73 MB instead of 17). The table lock (the one writers take, so they
 // wait, and so does another replica sealing) makes the sums and the move one step: a write that
 // commits before it is in the sums, one after it finds the day sealed and adds to spend_daily
-// itself (the trigger in schema.ts). Normally this runs once a day, and takes milliseconds.
+// itself (the trigger in schema.ts). The blocks of days that the move completes are summed into
+// spend_blocks in the same step (migration 9). Normally this runs once a day, and takes milliseconds.
 import type { Sql } from 'postgres';
 import { SUMS, type Tables } from './schema.js';
 
@@ -41,6 +42,7 @@ export function dailySealer(opts: { sql: Sql; t: Tables; now?: () => number; log
       if (to <= from) return from;
       await tx.unsafe(insert, [from * HOURS_PER_DAY, to * HOURS_PER_DAY]);
       await tx.unsafe(`UPDATE ${t.sealed} SET day = $1::int8`, [to]);
+      await tx.unsafe(`SELECT ${t.schema}.spend_blocks_build($1::int8, $2::int8)`, [from, to]);
       return to;
     });
   }

@@ -45,7 +45,7 @@ export function seriesStatement(
   // The groups ranked over the same hours, whole days from the daily rollup (day buckets: the same bounds).
   const rankFrom = byHour ? params.length + 1 : 2;
   if (byHour) params.push(...bounds);
-  const top = `SELECT key FROM (${rollupCells(t, '$1', rankFrom, { daily: 'key, cost_pico', hourly: 'key, cost_pico' })}) r
+  const top = `SELECT key FROM (${rollupCells(t, '$1', rankFrom, { daily: 'key, cost_pico', hourly: 'key, cost_pico', blocks: true })}) r
     GROUP BY key ORDER BY sum(cost_pico) DESC, key LIMIT ${param(query.top)}`;
   if (query.groupBy === 'tag') {
     return {

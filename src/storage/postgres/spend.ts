@@ -66,7 +66,11 @@ function spendSql(t: Tables, groupBy: SpendQuery['groupBy']): string {
     .join(', ')}`;
   const raw = (lo: string, hi: string) => `SELECT ${rawKey}, ${rawSums} FROM ${t.ledger} l ${join} WHERE l.ts >= ${lo} AND l.ts < ${hi} GROUP BY 1`;
   return `SELECT key::text AS key, ${SUMS.map((c) => `sum(${c})::text AS ${c}`).join(', ')} FROM (
-      ${rollupCells(t, `'${dim}'`, 1, { daily: `${rollupKey.daily}, ${SUMS.join(', ')}`, hourly: `${rollupKey.hourly}, ${SUMS.join(', ')}` })}
+      ${rollupCells(t, `'${dim}'`, 1, {
+        daily: `${rollupKey.daily}, ${SUMS.join(', ')}`,
+        hourly: `${rollupKey.hourly}, ${SUMS.join(', ')}`,
+        blocks: groupBy !== 'day',
+      })}
       UNION ALL ${raw('$7::int8', '$8::int8')}
       UNION ALL ${raw('$9::int8', '$10::int8')}
     ) u (key, ${SUMS.join(', ')}) GROUP BY u.key`;
