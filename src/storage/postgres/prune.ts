@@ -1,6 +1,7 @@
 // One retention step on PostgreSQL: the oldest rows before a bound, at most `limit`, found by the
 // (ts, id) index and deleted with their tags in one statement. SKIP LOCKED: replicas pruning at
-// the same time take different rows instead of waiting on each other's. Rollups stay.
+// the same time take different rows instead of waiting on each other's. With them go as many of the
+// oldest feedback scores and captured prompts (storage/labels) before the bound. Rollups stay.
 import type { Sql } from 'postgres';
 import { checkPruneStep } from '../retention.js';
 import type { PruneStep } from '../types.js';
@@ -9,7 +10,8 @@ import type { Tables } from './schema.js';
 /** One step: the rows in the order of the ledger_ts index, their tags by ledger_tags' primary key. */
 export function pruneSql(t: Tables): string {
   return `WITH doomed AS (SELECT id FROM ${t.ledger} WHERE ts < $1::int8 ORDER BY ts, id LIMIT $2::int8 FOR UPDATE SKIP LOCKED),
-    tags AS (DELETE FROM ${t.tags} WHERE ledger_id IN (SELECT id FROM doomed))
+    tags AS (DELETE FROM ${t.tags} WHERE ledger_id IN (SELECT id FROM doomed)),
+${['feedback', 'captured_prompts'].map((l) => `    ${l} AS (DELETE FROM ${t.schema}.${l} WHERE request_id IN (SELECT request_id FROM ${t.schema}.${l} WHERE ts < $1::int8 ORDER BY ts LIMIT $2::int8 FOR UPDATE SKIP LOCKED))`).join(',\n')}
     DELETE FROM ${t.ledger} WHERE id IN (SELECT id FROM doomed)`;
 }
 

@@ -221,6 +221,23 @@ export const MIGRATIONS: readonly string[] = [
   `ALTER TABLE ledger ADD COLUMN prompt_hash text;
    ALTER TABLE ledger ADD COLUMN max_tokens bigint;
    ALTER TABLE ledger ADD COLUMN stop_reason text;`,
+  // Labels the deployment gives itself (storage/labels): a score per ledger request id (POST
+  // /api/feedback; a later score replaces the earlier), and, opt-in (routing.learn.capturePrompts),
+  // the text the learned router reads of the requests that get a label source. Both pruned by
+  // retention with the ledger rows.
+  `CREATE TABLE feedback (
+     request_id text COLLATE "C" PRIMARY KEY,
+     score      double precision NOT NULL CHECK (score >= 0 AND score <= 1),
+     comment    text,
+     ts         bigint NOT NULL
+   );
+   CREATE INDEX feedback_ts ON feedback (ts);
+   CREATE TABLE captured_prompts (
+     request_id text COLLATE "C" PRIMARY KEY,
+     ts         bigint NOT NULL,
+     text       text NOT NULL
+   );
+   CREATE INDEX captured_prompts_ts ON captured_prompts (ts);`,
 ];
 
 /** The ledger columns a row is written and read with, in the order of `snapshot` (postgres/rows.ts). */
