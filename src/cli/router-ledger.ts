@@ -48,10 +48,7 @@ export async function ledgerDataset(flags: FromLedgerFlags): Promise<{ dataset: 
     await labels?.close().catch(() => undefined);
   }
   try {
-    const built = datasetFromLedger(
-      { rows, ...read },
-      { minPrompts: flags.minPrompts, ...(flags.candidates ? { candidates: flags.candidates } : {}) },
-    );
+    const built = datasetFromLedger({ rows, ...read }, { minPrompts: flags.minPrompts, ...(flags.candidates ? { candidates: flags.candidates } : {}) });
     return { ...built, source: `ledger ${describeDatabase(db)}, last ${flags.days} days` };
   } catch (err) {
     if (err instanceof NotEnoughLabels) throw new CommandError(`router train --from-ledger: ${err.message}`);

@@ -117,9 +117,7 @@ export function registerRouterCommands(program: Command): void {
 
   router
     .command('train')
-    .description(
-      "train a learned router on labelled outcome CSVs (RouterBench or RouteLLM format), or on the deployment's own labels (--from-ledger)",
-    )
+    .description("train a learned router on labelled outcome CSVs (RouterBench or RouteLLM format), or on the deployment's own labels (--from-ledger)")
     .option('--data <files...>', 'outcome CSV files')
     .option('--from-ledger', 'learn from the ledger: feedback scores (POST /api/feedback) and cascade verdicts on captured prompts (routing.learn)')
     .option('--db <file>', 'with --from-ledger: the SQLite ledger, or a costwise.yaml naming it (default: the configured ledger)')

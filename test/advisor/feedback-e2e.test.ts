@@ -87,7 +87,15 @@ describe.each(BACKENDS)('POST /api/feedback and what learns from it (%s)', (back
       [{ request_id: '', score: 1 }, 'request_id'],
       [{ request_id: 'x', score: 'good' }, 'score'],
       [{ request_id: 'x', score: 1, stars: 5 }, 'stars'],
-      [{ feedback: [{ request_id: 'x', score: 1 }, { request_id: 'y', score: true, stars: 5 }] }, 'feedback[1].stars'],
+      [
+        {
+          feedback: [
+            { request_id: 'x', score: 1 },
+            { request_id: 'y', score: true, stars: 5 },
+          ],
+        },
+        'feedback[1].stars',
+      ],
       [{ feedback: [] }, 'feedback'],
       [{ feedback: Array.from({ length: 1001 }, (_, i) => ({ request_id: `r${i}`, score: 0 })) }, 'feedback'],
     ] as const) {

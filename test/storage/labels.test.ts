@@ -89,6 +89,32 @@ describe.each(BACKENDS)('%s label store', (backend) => {
   });
 });
 
+describe('captured prompts on a SQLite ledger another connection is writing', () => {
+  it('a batch finding the file locked waits briefly, stays queued, and is written on a later round', async () => {
+    const t = new TempLedger();
+    const labels = openLabelStore({ kind: 'sqlite', path: t.path });
+    // The ledger worker committing a batch: another connection holding the write lock.
+    const worker = new Database(t.path, { timeout: 5_000 });
+    try {
+      worker.exec('BEGIN IMMEDIATE');
+      labels.capturePrompt({ requestId: 'r1', ts: T0, text: 'held back' });
+      const t0 = performance.now();
+      await new Promise((resolve) => setTimeout(resolve, 400)); // the queue's 200 ms round has run
+      // Its busy wait was short: the event loop ran this timer nearly on time.
+      expect(performance.now() - t0).toBeLessThan(1_000);
+      expect(await labels.prompts(0)).toEqual([]);
+      worker.exec('COMMIT');
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      expect(await labels.prompts(0)).toEqual([{ requestId: 'r1', ts: T0, text: 'held back' }]);
+    } finally {
+      if (worker.inTransaction) worker.exec('ROLLBACK');
+      worker.close();
+      await labels.close();
+      await t.dispose();
+    }
+  });
+});
+
 describe('the label reader on a SQLite ledger older than the label tables', () => {
   it('reads no labels, and creates nothing', async () => {
     const t = new TempLedger();

@@ -30,6 +30,7 @@ export class PostgresLabelStore implements LabelStore {
          ON CONFLICT (request_id) DO NOTHING`,
         [textArray(batch.map((p) => p.requestId)), `{${batch.map((p) => p.ts).join(',')}}`, textArray(batch.map((p) => p.text))],
       );
+      return true;
     });
   }
 
@@ -55,7 +56,7 @@ export class PostgresLabelStore implements LabelStore {
       `SELECT request_id, score, comment, ts FROM ${this.feedbackTable} WHERE ts >= $1::int8 ORDER BY ts, request_id`,
       [from],
     );
-    return rows.map((r) => ({ requestId: r.request_id, score: Number(r.score), comment: r.comment, ts: Number(r.ts) }));
+    return rows.map((r) => ({ requestId: r.request_id, score: r.score, comment: r.comment, ts: Number(r.ts) }));
   }
 
   async prompts(from: number): Promise<CapturedPrompt[]> {

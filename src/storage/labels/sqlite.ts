@@ -1,12 +1,18 @@
 // The labels in a SQLite ledger's file, on a connection of their own in the calling thread: scores
 // come from the admin API (a handful of statements), prompts in batches (queue.ts). The ledger's
-// worker writes the same file; WAL lets readers on, and the busy timeout orders the writers.
+// worker writes the same file; WAL lets readers on, and the busy timeout orders the writers. A
+// busy wait blocks the thread, so a prompt batch written on the queue's timer (the gateway's event
+// loop, with requests in flight) waits at most BUSY_PROMPTS_MS for the worker's commit, and tries
+// again on the next round; scores, flush() and close() wait up to the connection's 5 s.
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { configure, migrate } from '../sqlite-schema.js';
 import { PromptQueue } from './queue.js';
 import { lastPerRequest, type CapturedPrompt, type Feedback, type LabelReader, type LabelStore } from './types.js';
+
+const BUSY_MS = 5_000;
+const BUSY_PROMPTS_MS = 20;
 
 interface FeedbackRow {
   request_id: string;
@@ -47,11 +53,13 @@ class SqliteLabelReader implements LabelReader {
 export class SqliteLabelStore extends SqliteLabelReader implements LabelStore {
   private readonly queue: PromptQueue;
   private readonly upsert: (items: readonly Feedback[]) => void;
+  /** Set while flush() or close() waits for the queue: those writes may wait the full timeout. */
+  private patient = false;
 
   /** The ledger file at `path` (created and migrated when it is not yet). */
   constructor(path: string) {
     if (path !== ':memory:' && path !== '') mkdirSync(dirname(resolve(path)), { recursive: true });
-    const db = new Database(path, { timeout: 5_000 });
+    const db = new Database(path, { timeout: BUSY_MS });
     configure(db);
     migrate(db);
     super(db, true);
@@ -66,7 +74,22 @@ export class SqliteLabelStore extends SqliteLabelReader implements LabelStore {
     const captureAll = db.transaction((batch: readonly CapturedPrompt[]) => {
       for (const p of batch) capture.run(p.requestId, p.ts, p.text);
     });
-    this.queue = new PromptQueue((batch) => captureAll.immediate(batch));
+    this.queue = new PromptQueue((batch) => {
+      if (this.patient) {
+        captureAll.immediate(batch);
+        return true;
+      }
+      db.pragma(`busy_timeout = ${BUSY_PROMPTS_MS}`);
+      try {
+        captureAll.immediate(batch);
+        return true;
+      } catch (err) {
+        if ((err as { code?: unknown }).code === 'SQLITE_BUSY') return false;
+        throw err;
+      } finally {
+        db.pragma(`busy_timeout = ${BUSY_MS}`);
+      }
+    });
   }
 
   putFeedback(items: readonly Feedback[]): Promise<void> {
@@ -82,12 +105,17 @@ export class SqliteLabelStore extends SqliteLabelReader implements LabelStore {
     this.queue.push(p);
   }
 
-  flush(): Promise<void> {
-    return this.queue.flush();
+  async flush(): Promise<void> {
+    this.patient = true;
+    try {
+      await this.queue.flush();
+    } finally {
+      this.patient = false;
+    }
   }
 
   override async close(): Promise<void> {
-    await this.queue.flush();
+    await this.flush();
     await super.close();
   }
 }

@@ -17,8 +17,7 @@ export function pruneSql(t: Tables): string {
 
 /** One step of the label tables, by their ts indexes. */
 export function pruneLabelsSql(t: Tables): string {
-  const doomed = (table: string): string =>
-    `SELECT request_id FROM ${t.schema}.${table} WHERE ts < $1::int8 ORDER BY ts LIMIT $2::int8 FOR UPDATE SKIP LOCKED`;
+  const doomed = (table: string): string => `SELECT request_id FROM ${t.schema}.${table} WHERE ts < $1::int8 ORDER BY ts LIMIT $2::int8 FOR UPDATE SKIP LOCKED`;
   return `WITH feedback AS (DELETE FROM ${t.schema}.feedback WHERE request_id IN (${doomed('feedback')}))
     DELETE FROM ${t.schema}.captured_prompts WHERE request_id IN (${doomed('captured_prompts')})`;
 }
