@@ -2,10 +2,11 @@
 // ledger rows, as `costwise replay --ledger-out` writes them), priced with the config's catalog.
 import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { advise, catalogPrices, renderAdviceMarkdown, renderAdviceTable } from '../advisor/index.js';
+import { advise, catalogPrices, feedbackGrades, mergeGrades, renderAdviceMarkdown, renderAdviceTable } from '../advisor/index.js';
 import { buildCatalog } from '../config/catalog.js';
 import type { Config } from '../config/schema.js';
 import { openLedgerScanner, type LedgerRow } from '../storage/index.js';
+import { openLabelReader } from '../storage/labels/index.js';
 import { CommandError, commandConfig, databaseFailure, ledgerDatabase, runCommand } from './database.js';
 
 interface AdviseFlags {
@@ -44,7 +45,10 @@ export function registerAdviseCommand(program: Command): void {
     .addOption(new Option('-f, --format <format>', 'output format').choices(['table', 'json', 'md']).default('table'))
     .option('-c, --config <file>', 'costwise.yaml: its ledger, catalog prices and advisor settings (env COSTWISE_CONFIG)')
     .option('--ledger <file>', 'read ledger rows from this JSON Lines file (costwise replay --ledger-out) instead of the database')
-    .option('--grades <file>', 'JSON Lines of {"request_id", "score": 0|1}: graded served and shadow answers (shadow rows: <request>.shadow-<model>)')
+    .option(
+      '--grades <file>',
+      'JSON Lines of {"request_id", "score": 0|1}: graded served and shadow answers (shadow rows: <request>.shadow-<model>); merged over the stored feedback (POST /api/feedback), the file winning',
+    )
     .option('--max-loss <x>', 'largest accuracy loss a model change may risk (default advisor.maxLoss, 0.02)', unit('--max-loss'))
     .option('--confidence <x>', 'confidence of the loss bounds (default advisor.confidence, 0.95)', unit('--confidence'))
     .action((flags: AdviseFlags) => runCommand(() => runAdvise(flags)));
@@ -52,14 +56,18 @@ export function registerAdviseCommand(program: Command): void {
 
 async function runAdvise(flags: AdviseFlags): Promise<void> {
   const config = commandConfig(flags.config);
-  const rows = flags.ledger !== undefined ? readRowsFile(flags.ledger) : await readLedger(config, Date.now() - flags.days * DAY_MS);
+  const from = Date.now() - flags.days * DAY_MS;
+  const { rows, stored } =
+    flags.ledger !== undefined ? { rows: readRowsFile(flags.ledger), stored: new Map<string, number>() } : await readLedger(config, from);
+  const file = flags.grades !== undefined ? readGradesFile(flags.grades) : undefined;
+  const grades = mergeGrades(stored, file);
   const report = advise(rows, {
     days: flags.days,
     maxLoss: flags.maxLoss ?? config.advisor.maxLoss,
     confidence: flags.confidence ?? config.advisor.confidence,
     model: catalogPrices(buildCatalog(config, 'http://127.0.0.1:1')),
     cacheTtlMs: config.cache.ttlSeconds * 1000,
-    ...(flags.grades !== undefined ? { grades: readGradesFile(flags.grades) } : {}),
+    ...(grades.size > 0 ? { grades } : {}),
   });
   const text =
     flags.format === 'json' ? JSON.stringify(report, null, 2) + '\n' : flags.format === 'md' ? renderAdviceMarkdown(report) : renderAdviceTable(report);
@@ -68,20 +76,26 @@ async function runAdvise(flags: AdviseFlags): Promise<void> {
 
 const DAY_MS = 86_400_000;
 
-/** The database's rows from `from` on: only the window is read, not the whole ledger. */
-async function readLedger(config: Config, from: number): Promise<LedgerRow[]> {
+/**
+ * The database's rows from `from` on (only the window is read, not the whole ledger), and the
+ * feedback stored since then (POST /api/feedback) as grades.
+ */
+async function readLedger(config: Config, from: number): Promise<{ rows: LedgerRow[]; stored: Map<string, number> }> {
   const db = ledgerDatabase(config);
   const rows: LedgerRow[] = [];
   let scanner;
+  let labels;
   try {
     scanner = openLedgerScanner(db);
     for await (const r of scanner.rows({ from, to: Number.MAX_SAFE_INTEGER })) rows.push(r);
+    labels = await openLabelReader(db);
+    return { rows, stored: feedbackGrades(await labels.feedback(from)) };
   } catch (err) {
     throw databaseFailure('advise', db, err);
   } finally {
     await scanner?.close().catch(() => undefined);
+    await labels?.close().catch(() => undefined);
   }
-  return rows;
 }
 
 /** Each non-empty line of a JSON Lines file, parsed by `read`; a failure names the file and line. */

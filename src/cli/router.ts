@@ -3,10 +3,12 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import Table from 'cli-table3';
-import { nonNegativeInt as integer } from './args.js';
+import { nonNegativeInt as integer, positiveInt } from './args.js';
+import { CommandError, runCommand } from './database.js';
+import { ledgerDataset, type FromLedgerFlags } from './router-ledger.js';
 import { progress } from './progress.js';
 import { contaminatedNextTo, loadOutcomeFiles, parseContaminated, selectModels, type DataFormat, type OutcomeDataset } from '../routing/learned/data.js';
-import { LearnedRouter, loadRouterModel, saveRouterModel } from '../routing/learned/model.js';
+import { LearnedRouter, loadRouterModel, saveRouterModel, type RouterModel } from '../routing/learned/model.js';
 import { defaultRouterModelPath } from '../routing/routers/compile.js';
 import { stratifiedSplit, subset, trainRouter, type TrainOptions } from '../routing/learned/train.js';
 import { evaluateRouter, type EvalReport } from '../routing/learned/evaluate.js';
@@ -115,8 +117,13 @@ export function registerRouterCommands(program: Command): void {
 
   router
     .command('train')
-    .description('train a learned router on labelled outcome CSVs (RouterBench or RouteLLM format)')
-    .requiredOption('--data <files...>', 'outcome CSV files')
+    .description("train a learned router on labelled outcome CSVs (RouterBench or RouteLLM format), or on the deployment's own labels (--from-ledger)")
+    .option('--data <files...>', 'outcome CSV files')
+    .option('--from-ledger', 'learn from the ledger: feedback scores (POST /api/feedback) and cascade verdicts on captured prompts (routing.learn)')
+    .option('--db <file>', 'with --from-ledger: the SQLite ledger, or a costwise.yaml naming it (default: the configured ledger)')
+    .option('-c, --config <file>', 'with --from-ledger: costwise.yaml naming the ledger (env COSTWISE_CONFIG)')
+    .option('--days <n>', 'with --from-ledger: days of ledger to learn from', positiveInt, 30)
+    .option('--min-prompts <n>', 'with --from-ledger: refuse below this many prompts labelled for two or more models', positiveInt, 50)
     .requiredOption('-o, --out <file>', 'model JSON to write')
     .addOption(dataFormat())
     .option('--seed <n>', 'seed for shuffles and the validation split', integer, 1)
@@ -125,24 +132,7 @@ export function registerRouterCommands(program: Command): void {
     .addOption(versionOption())
     .addOption(oodRateOption())
     .option('--no-ood', 'no out-of-domain detector in the model (it never falls back)')
-    .action(
-      (opts: { data: string[]; out: string; dataFormat: FormatOpt; seed: number; note?: string; candidates?: string[]; modelVersion: 1 | 2 } & OodOpts) => {
-        const { ds, train: fit } = train(
-          opts.data,
-          opts.dataFormat,
-          { seed: opts.seed, version: opts.modelVersion, ...domainOptions(opts), ...(opts.note ? { note: opts.note } : {}) },
-          opts.candidates,
-        );
-        const model = fit(
-          ds,
-          opts.data.map((f) => f.split('/').pop() ?? f),
-        );
-        saveRouterModel(opts.out, model);
-        process.stderr.write(
-          `trained on ${ds.rows.length} prompts, ${model.candidates.length} candidates (${model.candidates.map((c) => c.name).join(', ')}); default knob ${model.defaultQuality} → ${opts.out}\n`,
-        );
-      },
-    );
+    .action((opts: TrainFlags) => runCommand(() => runTrain(opts)));
 
   router
     .command('eval')
@@ -220,4 +210,42 @@ export function registerRouterCommands(program: Command): void {
         process.stdout.write(`plot written to ${opts.plot}\n`);
       },
     );
+}
+
+type TrainFlags = {
+  data?: string[];
+  fromLedger?: boolean;
+  out: string;
+  dataFormat: FormatOpt;
+  seed: number;
+  note?: string;
+  candidates?: string[];
+  modelVersion: 1 | 2;
+} & OodOpts &
+  Omit<FromLedgerFlags, 'candidates'>;
+
+async function runTrain(opts: TrainFlags): Promise<void> {
+  if ((opts.data === undefined) === (opts.fromLedger !== true)) throw new CommandError('router train: give either --data <files...> or --from-ledger');
+  const trainOpts: Partial<TrainOptions> = { seed: opts.seed, version: opts.modelVersion, ...domainOptions(opts), ...(opts.note ? { note: opts.note } : {}) };
+  let ds: OutcomeDataset;
+  let sources: string[];
+  let fit: (rows: OutcomeDataset, sources: string[]) => RouterModel;
+  if (opts.data !== undefined) {
+    ({ ds, train: fit } = train(opts.data, opts.dataFormat, trainOpts, opts.candidates));
+    sources = opts.data.map((f) => f.split('/').pop() ?? f);
+  } else {
+    const built = await ledgerDataset({ ...opts, ...(opts.candidates ? { candidates: opts.candidates } : {}) });
+    ds = built.dataset;
+    sources = [built.source];
+    fit = (rows, from) => trainRouter(rows, { ...trainOpts, sources: from });
+    const s = built.stats;
+    process.stderr.write(
+      `${s.labelledRequests} labelled requests (${s.feedbackLabels} feedback labels, ${s.cascadeLabels} cascade verdicts), ${s.withPrompt} with a captured prompt\n`,
+    );
+  }
+  const model = fit(ds, sources);
+  saveRouterModel(opts.out, model);
+  process.stderr.write(
+    `trained on ${ds.rows.length} prompts, ${model.candidates.length} candidates (${model.candidates.map((c) => c.name).join(', ')}); default knob ${model.defaultQuality} → ${opts.out}\n`,
+  );
 }

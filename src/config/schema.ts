@@ -276,6 +276,18 @@ export const configSchema = z.strictObject({
         .prefault({}),
       /** Model → models to try, in order, when all its deployments fail (429, 5xx, timeouts, context length). */
       fallbacks: z.record(z.string(), z.array(z.string().min(1)).min(1)).default({}),
+      /**
+       * Learning from the deployment's own labels (`costwise router train --from-ledger`).
+       * `capturePrompts` stores the text the learned router reads (the last user message) of the
+       * requests that get a label source: shadowed and cascaded ones, and a `sample` share of the
+       * rest. Off by default: it stores prompt text (kept for storage.retentionDays).
+       */
+      learn: z
+        .strictObject({
+          capturePrompts: z.boolean().default(false),
+          sample: z.number().min(0).max(1).default(0),
+        })
+        .prefault({}),
       /** Named routers: `model: "router/<name>"`. */
       routers: z.record(z.string().regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, "_", "." and "-" only'), namedRouterSchema).default({}),
     })

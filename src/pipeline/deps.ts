@@ -13,6 +13,7 @@ import type { PromptOptimization } from './prompt-optimize.js';
 import type { Governance } from './governance.js';
 import type { Telemetry } from '../telemetry/index.js';
 import type { ShadowEvaluator } from './shadow.js';
+import type { PromptCapture } from './capture.js';
 
 export interface PipelineDeps {
   /** Epoch ms: wall time, or a trace replay's simulated clock. */
@@ -35,4 +36,6 @@ export interface PipelineDeps {
   telemetry?: Telemetry | undefined;
   /** Shadow evaluation for the advisor (advisor.shadow); absent when off. */
   shadow?: ShadowEvaluator | undefined;
+  /** Prompt capture for router training (routing.learn.capturePrompts); absent when off. */
+  prompts?: PromptCapture | undefined;
 }

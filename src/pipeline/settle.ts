@@ -18,6 +18,7 @@ import { settleBudget } from './reserve.js';
 import type { Telemetry } from '../telemetry/index.js';
 import { observeEnd, observeStart } from './observe.js';
 import type { ShadowEvaluator } from './shadow.js';
+import type { PromptCapture } from './capture.js';
 
 export interface SettleDeps {
   store: DurableStore;
@@ -27,6 +28,8 @@ export interface SettleDeps {
   telemetry?: Telemetry | undefined;
   /** Shadow evaluation (advisor.shadow), when configured. */
   shadow?: ShadowEvaluator | undefined;
+  /** Prompt capture (routing.learn.capturePrompts), when on. */
+  prompts?: PromptCapture | undefined;
 }
 
 export function settleStage(deps: SettleDeps): Stage {
@@ -58,7 +61,9 @@ function settle(ctx: RequestContext, deps: SettleDeps): void {
   const kind = ctx.outcome?.kind;
   if (ok && (kind === 'complete' || kind === 'stream')) observePromptChurn(ctx, deps.promptChurn);
   // A cached answer came from no model now; a streamed one is shadowed only when it was collected.
-  if (deps.shadow && answer && !ctx.cacheResult?.startsWith('hit')) deps.shadow.observe(ctx, answer);
+  if (!ok || ctx.cacheResult?.startsWith('hit')) return;
+  const shadowed = answer !== undefined && deps.shadow !== undefined && deps.shadow.observe(ctx, answer);
+  deps.prompts?.observe(ctx, shadowed);
 }
 
 /** The whole answer the caller got: a complete response, or a stream collected as it passed. */

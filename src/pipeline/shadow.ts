@@ -50,22 +50,26 @@ export class ShadowEvaluator {
   /**
    * Called by settle with a request's whole answer. Sampling is by count, not chance: with
    * `sample: 0.25` every fourth request is shadowed, so a replay shadows the same requests each run.
+   * Returns whether the request was sent to a candidate.
    */
-  observe(ctx: RequestContext, answer: CanonicalResponse): void {
+  observe(ctx: RequestContext, answer: CanonicalResponse): boolean {
     const served = ctx.deployment;
-    if (served === undefined || ctx.endpoint === '/v1/embeddings') return;
+    if (served === undefined || ctx.endpoint === '/v1/embeddings') return false;
     const before = Math.floor(this.seen * this.config.sample);
     this.seen++;
-    if (Math.floor(this.seen * this.config.sample) === before || this.pending.size >= MAX_IN_FLIGHT) return;
+    if (Math.floor(this.seen * this.config.sample) === before || this.pending.size >= MAX_IN_FLIGHT) return false;
     const text = answerText(answer);
+    let shadowed = false;
     for (const candidate of this.candidates) {
       if (candidate.name === served.name) continue;
+      shadowed = true;
       // A shadow that fails for any reason leaves no row and must never surface as an unhandled rejection.
       const p: Promise<void> = this.shadow(ctx, served, candidate, text)
         .catch(() => undefined)
         .finally(() => this.pending.delete(p));
       this.pending.add(p);
     }
+    return shadowed;
   }
 
   /** Resolves once every shadow call started so far has ended and left its row. */

@@ -642,6 +642,24 @@ export interface AdviceResponse {
   limit_rows: number;
 }
 
+// ---- POST /api/feedback
+
+/** One score of a ledger request's answer: a request's own id, or a shadow row's (`<id>.shadow-<model>`). */
+export interface FeedbackItem {
+  request_id: string;
+  /** 0 (wrong) to 1 (right); true is 1, false is 0. */
+  score: number | boolean;
+  comment?: string | null;
+}
+
+/** One item, or up to 1,000 in `feedback`: stored all or none; a later score of a request id replaces its earlier one. */
+export type FeedbackRequest = FeedbackItem | { feedback: FeedbackItem[] };
+
+export interface FeedbackResponse {
+  /** Request ids stored (an id given twice in one body counts once: its last score). */
+  stored: number;
+}
+
 // ---- for the server's compile-time checks
 
 /**

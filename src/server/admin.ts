@@ -1,5 +1,5 @@
 // Admin API (/api/...) — guarded by the admin key when one is configured. Read-only, except for
-// cache invalidation.
+// cache invalidation, feedback (admin-feedback.ts) and the key store (admin-keys.ts).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
 import { formatUsd } from '../cost/money.js';
@@ -12,7 +12,8 @@ import { z } from 'zod';
 import { formatPath } from '../config/load.js';
 import { handleDashboardApi } from './admin-dashboard.js';
 import { handleKeysApi } from './admin-keys.js';
-import { advise, catalogPrices, type AdviceReport } from '../advisor/index.js';
+import { handleFeedback } from './admin-feedback.js';
+import { advise, catalogPrices, feedbackGrades, type AdviceReport } from '../advisor/index.js';
 import type { SemanticCache } from '../pipeline/semantic-cache.js';
 import type {
   AdviceResponse,
@@ -137,6 +138,10 @@ export async function handleAdmin(req: IncomingMessage, res: ServerResponse, dep
     await invalidateCache(req, res, deps);
     return;
   }
+  if (url.pathname === '/api/feedback') {
+    await handleFeedback(req, res, deps);
+    return;
+  }
   if (await handleKeysApi(req, res, deps, url)) return;
   if (await handleDashboardApi(req, res, deps, url)) return;
   if (req.method !== 'GET') {
@@ -243,6 +248,7 @@ type _Advice = Assert<Agrees<AdviceReport['recommendations'][number], AdviceResp
 
 /** Rows the advice endpoint reads at most (the newest); `costwise advise` reads the whole ledger. */
 const ADVICE_ROWS = 200_000;
+const DAY_MS = 86_400_000;
 
 async function adviceApi(res: ServerResponse, deps: AppDeps, url: URL): Promise<void> {
   const raw = url.searchParams.get('days') ?? '30';
@@ -251,7 +257,11 @@ async function adviceApi(res: ServerResponse, deps: AppDeps, url: URL): Promise<
     adminError(res, 400, `days: expected a positive number of days (at most 3660), got "${raw}"`, 'days');
     return;
   }
+  await deps.store.flush();
   const [rows, churn] = await Promise.all([deps.store.ledgerRows({ limit: ADVICE_ROWS }), deps.churnReports.read()]);
+  // A score is given after its request arrived: the window's scores are those given since it began.
+  const newest = rows.reduce((m, r) => Math.max(m, r.ts), 0);
+  const feedback = rows.length ? await deps.labels.feedback(Math.max(0, newest - days * DAY_MS)) : [];
   const report = advise(rows, {
     days,
     maxLoss: deps.config.advisor.maxLoss,
@@ -259,6 +269,7 @@ async function adviceApi(res: ServerResponse, deps: AppDeps, url: URL): Promise<
     model: catalogPrices(deps.catalog),
     churn: churn.reports,
     cacheTtlMs: deps.config.cache.ttlSeconds * 1000,
+    grades: feedbackGrades(feedback),
   });
   sendJson(res, 200, { ...report, rows_read: rows.length, limit_rows: ADVICE_ROWS } satisfies AdviceResponse);
 }

@@ -5,6 +5,7 @@ import type { BatchService } from '../batch/service.js';
 import type { RunningGovernance } from './governance.js';
 import type { ChurnReports } from '../promptcache/churn-reports.js';
 import type { ResponseStore } from '../storage/responses/types.js';
+import type { LabelStore } from '../storage/labels/types.js';
 
 /** Everything a route handler may use; built once at start-up (gateway.ts). */
 export interface AppDeps extends PipelineDeps {
@@ -18,6 +19,8 @@ export interface AppDeps extends PipelineDeps {
   churnReports: ChurnReports;
   /** Stored Responses API answers (`store: true`), per tenant and key. */
   responses: ResponseStore;
+  /** Feedback scores and captured prompts (POST /api/feedback, the advisor, router training). */
+  labels: LabelStore;
   /** The request pipelines (src/pipeline/index.ts). */
   pipelines: { chat: Pipeline; embeddings: Pipeline };
 }

@@ -16,6 +16,8 @@ import { openPostgresClient } from '../storage/postgres/client.js';
 import type { Sql } from 'postgres';
 import { chargeSpooledRequests } from './spool-budgets.js';
 import { openResponseStore } from './responses-open.js';
+import { openLabelStore, type LabelStore } from '../storage/labels/index.js';
+import { PromptCapture } from '../pipeline/capture.js';
 import { startEmulator, type RunningEmulator } from '../emulator/server.js';
 import type { OutcomeOptions } from '../emulator/outcomes.js';
 import { createApp } from './app.js';
@@ -275,9 +277,23 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     store,
     telemetry,
   };
+  let labels: LabelStore;
+  try {
+    labels = openLabelStore(l.kind === 'sqlite' ? { kind: 'sqlite', path: l.path } : { kind: 'postgres', url: l.url, schema: l.schema }, postgres);
+  } catch (err) {
+    await governance.close();
+    await retention?.stop();
+    await store.close().catch(() => undefined);
+    await tracing?.shutdown();
+    await postgres?.end({ timeout: 0 });
+    await emulator?.close();
+    throw new StartupError(`cannot open the feedback and prompt tables: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  if (config.routing.learn.capturePrompts) pipelineDeps.prompts = new PromptCapture(config.routing.learn.sample, labels);
   try {
     pipelineDeps.shadow = shadowEvaluatorFor(config, pipelineDeps);
   } catch (err) {
+    await labels.close();
     await governance.close();
     await retention?.stop();
     await store.close().catch(() => undefined);
@@ -301,6 +317,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     batches,
     churnReports: churnReportsFor(config, promptChurn, clock, postgres),
     responses,
+    labels,
     pipelines: {
       chat: chatPipeline({ ...pipelineDeps, deferralRules: compileDeferralRules(config.batch.deferral.rules), deferrer: deferrerFor(batches) }),
       embeddings: embeddingsPipeline(pipelineDeps),
@@ -335,6 +352,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       await deps.batches.close();
       await deps.churnReports.close();
       await deps.responses.close();
+      await deps.labels.close();
       await sharedPlanner?.close();
       await deps.adapters.close();
       await governance.close();

@@ -123,6 +123,26 @@ export const MIGRATIONS: readonly string[] = [
   `ALTER TABLE ledger ADD COLUMN prompt_hash TEXT;
    ALTER TABLE ledger ADD COLUMN max_tokens INTEGER;
    ALTER TABLE ledger ADD COLUMN stop_reason TEXT;`,
+  // Labels the deployment gives itself (storage/labels): a score per ledger request id (POST
+  // /api/feedback; a later score replaces the earlier), and, opt-in (routing.learn.capturePrompts),
+  // the text the learned router reads of the requests that get a label source. Both pruned by
+  // retention with the ledger rows.
+  `CREATE TABLE feedback (
+     request_id TEXT PRIMARY KEY,
+     score      REAL NOT NULL CHECK (score >= 0 AND score <= 1),
+     comment    TEXT,
+     ts         INTEGER NOT NULL
+   ) STRICT;
+   CREATE INDEX feedback_ts ON feedback (ts);
+   CREATE TABLE captured_prompts (
+     request_id TEXT PRIMARY KEY,
+     ts         INTEGER NOT NULL,
+     text       TEXT NOT NULL
+   ) STRICT;
+   CREATE INDEX captured_prompts_ts ON captured_prompts (ts);`,
+  // 10 is PostgreSQL's spend_blocks (its rollup summed over aligned runs of days); SQLite reads its
+  // spend from its own rollups and needs none. Kept so that both ledgers number their versions alike.
+  `SELECT 1;`,
 ];
 
 /** The ledger columns a row is written and read with, in the order of `encode` (sqlite-rows.ts). */

@@ -86,7 +86,11 @@ describe.skipIf(!PG)('schema', () => {
     expect(before.map((r) => r['version'] as number)).toEqual(POSTGRES_MIGRATIONS.map((_, i) => i + 1));
     const indexes = await t.admin`SELECT indexname FROM pg_indexes WHERE schemaname = ${t.schema} ORDER BY indexname`;
     expect(indexes.map((r) => r['indexname'] as string)).toEqual([
+      'captured_prompts_pkey',
+      'captured_prompts_ts',
       'counts_hourly_pkey',
+      'feedback_pkey',
+      'feedback_ts',
       'ledger_cache',
       'ledger_escalated',
       'ledger_fallback',
@@ -138,7 +142,7 @@ describe.skipIf(!PG)('schema', () => {
     await first.close();
     // Back to a version-1 ledger that already holds rows: what a released build left.
     await t.admin.unsafe(`SET search_path TO "${t.schema}";
-      DROP TABLE spend_blocks, spend_daily, spend_daily_sealed, counts_hourly;
+      DROP TABLE spend_blocks, spend_daily, spend_daily_sealed, counts_hourly, feedback, captured_prompts;
       DROP FUNCTION spend_daily_inserted() CASCADE; DROP FUNCTION spend_daily_updated() CASCADE; DROP FUNCTION counts_hourly_inserted() CASCADE;
       DROP FUNCTION spend_blocks_inserted(), spend_blocks_updated(), spend_blocks_build(bigint, bigint), spend_cover(bigint, bigint);
       ALTER TABLE ledger DROP COLUMN prompt_tokens_removed, DROP COLUMN prompt_hash, DROP COLUMN max_tokens, DROP COLUMN stop_reason;

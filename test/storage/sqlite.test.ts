@@ -67,7 +67,16 @@ describe('schema', () => {
     const indexes = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%'").all() as { name: string }[]).map(
       (r) => r.name,
     );
-    expect(indexes.sort()).toEqual(['ledger_cache', 'ledger_escalated', 'ledger_fallback', 'ledger_parent', 'ledger_tags_tag', 'ledger_ts']);
+    expect(indexes.sort()).toEqual([
+      'captured_prompts_ts',
+      'feedback_ts',
+      'ledger_cache',
+      'ledger_escalated',
+      'ledger_fallback',
+      'ledger_parent',
+      'ledger_tags_tag',
+      'ledger_ts',
+    ]);
     db.close();
   });
 });

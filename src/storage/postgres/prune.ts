@@ -1,6 +1,8 @@
 // One retention step on PostgreSQL: the oldest rows before a bound, at most `limit`, found by the
 // (ts, id) index and deleted with their tags in one statement. SKIP LOCKED: replicas pruning at
-// the same time take different rows instead of waiting on each other's. Rollups stay.
+// the same time take different rows instead of waiting on each other's. Rollups stay. Then, in a
+// statement of its own, as many of the oldest feedback scores and captured prompts (storage/labels)
+// before the bound: the ledger's statement and its plan stay as they were.
 import type { Sql } from 'postgres';
 import { checkPruneStep } from '../retention.js';
 import type { PruneStep } from '../types.js';
@@ -13,11 +15,20 @@ export function pruneSql(t: Tables): string {
     DELETE FROM ${t.ledger} WHERE id IN (SELECT id FROM doomed)`;
 }
 
+/** One step of the label tables, by their ts indexes. */
+export function pruneLabelsSql(t: Tables): string {
+  const doomed = (table: string): string => `SELECT request_id FROM ${t.schema}.${table} WHERE ts < $1::int8 ORDER BY ts LIMIT $2::int8 FOR UPDATE SKIP LOCKED`;
+  return `WITH feedback AS (DELETE FROM ${t.schema}.feedback WHERE request_id IN (${doomed('feedback')}))
+    DELETE FROM ${t.schema}.captured_prompts WHERE request_id IN (${doomed('captured_prompts')})`;
+}
+
 export function pruneStatement(sql: Sql, t: Tables): (step: PruneStep) => Promise<number> {
   const statement = pruneSql(t);
+  const labels = pruneLabelsSql(t);
   return async (step) => {
     checkPruneStep(step);
     const result = await sql.unsafe(statement, [step.before, step.limit], { prepare: true });
+    await sql.unsafe(labels, [step.before, step.limit], { prepare: true });
     return result.count;
   };
 }

@@ -31,17 +31,17 @@ const m2DailyUpsert = (cells: string): string =>
   `INSERT INTO spend_daily AS d (dim, day, key, ${M2_SUMS.join(', ')}) ${cells} ORDER BY 1, 2, 3
      ON CONFLICT (dim, day, key) DO UPDATE SET ${M2_SUMS.map((c) => `${c} = d.${c} + excluded.${c}`).join(', ')}`;
 
-/** Migration 9's levels: spend_blocks holds aligned runs of 2 … 512 days (frozen with it). */
-const M9_TOP_LEVEL = 9;
-const m9Sums = (of: (c: string) => string): string => M2_SUMS.map((c) => of(c)).join(', ');
-/** Migration 9: adds `cells` (dim, level, day, key, sums…) to spend_blocks, in key order. */
-const m9BlocksUpsert = (cells: string): string =>
+/** Migration 10's levels: spend_blocks holds aligned runs of 2 … 512 days (frozen with it). */
+const M10_TOP_LEVEL = 9;
+const m10Sums = (of: (c: string) => string): string => M2_SUMS.map((c) => of(c)).join(', ');
+/** Migration 10: adds `cells` (dim, level, day, key, sums…) to spend_blocks, in key order. */
+const m10BlocksUpsert = (cells: string): string =>
   `INSERT INTO spend_blocks AS b (dim, level, day, key, ${M2_SUMS.join(', ')}) ${cells} ORDER BY 1, 2, 3, 4
      ON CONFLICT (dim, level, day, key) DO UPDATE SET ${M2_SUMS.map((c) => `${c} = b.${c} + excluded.${c}`).join(', ')}`;
-/** Migration 9: inserts the blocks of level `l` (a plpgsql variable) from `below`'s cells that end in (from_day, to_day]. */
-const m9BuildLevel = (below: string): string =>
+/** Migration 10: inserts the blocks of level `l` (a plpgsql variable) from `below`'s cells that end in (from_day, to_day]. */
+const m10BuildLevel = (below: string): string =>
   `INSERT INTO spend_blocks (dim, level, day, key, ${M2_SUMS.join(', ')})
-       SELECT dim, l, start, key, ${m9Sums((c) => `sum(${c})`)} FROM (
+       SELECT dim, l, start, key, ${m10Sums((c) => `sum(${c})`)} FROM (
          SELECT dim, (day >> l) << l AS start, key, ${M2_SUMS.join(', ')} FROM ${below}
            AND day >= (from_day >> l) << l AND day < to_day
        ) c WHERE start + (1::bigint << l) > from_day AND start + (1::bigint << l) <= to_day
@@ -237,6 +237,23 @@ export const MIGRATIONS: readonly string[] = [
   `ALTER TABLE ledger ADD COLUMN prompt_hash text;
    ALTER TABLE ledger ADD COLUMN max_tokens bigint;
    ALTER TABLE ledger ADD COLUMN stop_reason text;`,
+  // Labels the deployment gives itself (storage/labels): a score per ledger request id (POST
+  // /api/feedback; a later score replaces the earlier), and, opt-in (routing.learn.capturePrompts),
+  // the text the learned router reads of the requests that get a label source. Both pruned by
+  // retention with the ledger rows.
+  `CREATE TABLE feedback (
+     request_id text COLLATE "C" PRIMARY KEY,
+     score      double precision NOT NULL CHECK (score >= 0 AND score <= 1),
+     comment    text,
+     ts         bigint NOT NULL
+   );
+   CREATE INDEX feedback_ts ON feedback (ts);
+   CREATE TABLE captured_prompts (
+     request_id text COLLATE "C" PRIMARY KEY,
+     ts         bigint NOT NULL,
+     text       text NOT NULL
+   );
+   CREATE INDEX captured_prompts_ts ON captured_prompts (ts);`,
   // A 90-day spend by key summed 89,000 daily cells (1,000 keys): 75 of its 85 ms were the numeric
   // sums, not the reads. spend_blocks holds the sealed days summed over aligned runs of 2^level days
   // (level 1 … 9: 2 … 512 days, a block starting on a multiple of its length); a range of whole days
@@ -246,7 +263,7 @@ export const MIGRATIONS: readonly string[] = [
   // every block holding that day through the statement triggers on spend_daily.
   `CREATE TABLE spend_blocks (
      dim                   text COLLATE "C" NOT NULL,
-     level                 smallint NOT NULL CHECK (level BETWEEN 1 AND ${M9_TOP_LEVEL}),
+     level                 smallint NOT NULL CHECK (level BETWEEN 1 AND ${M10_TOP_LEVEL}),
      day                   bigint NOT NULL,
      key                   text COLLATE "C" NOT NULL,
      requests              bigint NOT NULL,
@@ -265,35 +282,35 @@ export const MIGRATIONS: readonly string[] = [
    CREATE FUNCTION spend_blocks_build(from_day bigint, to_day bigint) RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT AS $$
    DECLARE l integer := 1;
    BEGIN
-     ${m9BuildLevel(`spend_daily WHERE dim IN ('model', 'key', 'tag', 'technique')`)};
-     FOR l IN 2 .. ${M9_TOP_LEVEL} LOOP
-       ${m9BuildLevel(`spend_blocks WHERE dim IN ('model', 'key', 'tag', 'technique') AND level = l - 1`)};
+     ${m10BuildLevel(`spend_daily WHERE dim IN ('model', 'key', 'tag', 'technique')`)};
+     FOR l IN 2 .. ${M10_TOP_LEVEL} LOOP
+       ${m10BuildLevel(`spend_blocks WHERE dim IN ('model', 'key', 'tag', 'technique') AND level = l - 1`)};
      END LOOP;
    END $$;
    SELECT spend_blocks_build(0, day) FROM spend_daily_sealed;
    CREATE FUNCTION spend_cover(a bigint, b bigint) RETURNS TABLE (level integer, day bigint)
      LANGUAGE sql IMMUTABLE PARALLEL SAFE ROWS 12 AS $$
-     SELECT l, s FROM generate_series(0, ${M9_TOP_LEVEL}) l,
+     SELECT l, s FROM generate_series(0, ${M10_TOP_LEVEL}) l,
        LATERAL (SELECT ((a + (1::bigint << l) - 1) >> l) << l AS lo, ((b >> l) << l) - (1::bigint << l) AS hi) e,
-       LATERAL generate_series(e.lo, e.hi, CASE WHEN l = ${M9_TOP_LEVEL} THEN 1::bigint << l ELSE greatest(e.hi - e.lo, 1) END) s
+       LATERAL generate_series(e.lo, e.hi, CASE WHEN l = ${M10_TOP_LEVEL} THEN 1::bigint << l ELSE greatest(e.hi - e.lo, 1) END) s
      WHERE s >= a AND s + (1::bigint << l) <= b
-       AND (l = ${M9_TOP_LEVEL} OR NOT (((s >> (l + 1)) << (l + 1)) >= a AND ((s >> (l + 1)) << (l + 1)) + (2::bigint << l) <= b))
+       AND (l = ${M10_TOP_LEVEL} OR NOT (((s >> (l + 1)) << (l + 1)) >= a AND ((s >> (l + 1)) << (l + 1)) + (2::bigint << l) <= b))
    $$;
    CREATE FUNCTION spend_blocks_inserted() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT AS $$
    BEGIN
-     ${m9BlocksUpsert(
-       `SELECT dim, l, (day >> l) << l, key, ${m9Sums((c) => `sum(${c})`)} FROM new_cells CROSS JOIN generate_series(1, ${M9_TOP_LEVEL}) l
+     ${m10BlocksUpsert(
+       `SELECT dim, l, (day >> l) << l, key, ${m10Sums((c) => `sum(${c})`)} FROM new_cells CROSS JOIN generate_series(1, ${M10_TOP_LEVEL}) l
         WHERE ((day >> l) << l) + (1::bigint << l) <= (SELECT day FROM spend_daily_sealed) GROUP BY 1, 2, 3, 4`,
      )};
      RETURN NULL;
    END $$;
    CREATE FUNCTION spend_blocks_updated() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT AS $$
    BEGIN
-     ${m9BlocksUpsert(
-       `SELECT dim, l, (day >> l) << l, key, ${m9Sums((c) => `sum(${c})`)} FROM (
+     ${m10BlocksUpsert(
+       `SELECT dim, l, (day >> l) << l, key, ${m10Sums((c) => `sum(${c})`)} FROM (
           SELECT dim, day, key, ${M2_SUMS.join(', ')} FROM new_cells
           UNION ALL SELECT dim, day, key, ${M2_SUMS.map((c) => `-${c}`).join(', ')} FROM old_cells
-        ) delta CROSS JOIN generate_series(1, ${M9_TOP_LEVEL}) l
+        ) delta CROSS JOIN generate_series(1, ${M10_TOP_LEVEL}) l
         WHERE ((day >> l) << l) + (1::bigint << l) <= (SELECT day FROM spend_daily_sealed) GROUP BY 1, 2, 3, 4`,
      )};
      RETURN NULL;
@@ -399,7 +416,7 @@ export interface Tables {
   tags: string;
   hourly: string;
   daily: string;
-  /** spend_daily summed over aligned runs of 2 … 512 sealed days (migration 9). */
+  /** spend_daily summed over aligned runs of 2 … 512 sealed days (migration 10). */
   blocks: string;
   /** One row: the first day not (yet) in spend_daily. */
   sealed: string;

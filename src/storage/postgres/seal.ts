@@ -8,7 +8,7 @@
 // wait, and so does another replica sealing) makes the sums and the move one step: a write that
 // commits before it is in the sums, one after it finds the day sealed and adds to spend_daily
 // itself (the trigger in schema.ts). The blocks of days that the move completes are summed into
-// spend_blocks in the same step (migration 9). Normally this runs once a day, and takes milliseconds.
+// spend_blocks in the same step (migration 10). Normally this runs once a day, and takes milliseconds.
 import type { Sql } from 'postgres';
 import { SUMS, type Tables } from './schema.js';
 
