@@ -49,7 +49,9 @@ describe.skipIf(!PG)('schema', () => {
     expect(versions.map((r) => r['version'] as number)).toEqual(Array.from({ length: GOVERNANCE_MIGRATIONS }, (_, i) => i + 1));
     const tables = await t.admin`SELECT tablename FROM pg_tables WHERE schemaname = ${t.schema} ORDER BY tablename`;
     expect(tables.map((r) => r['tablename'] as string)).toEqual([
+      'captured_prompts',
       'counts_hourly',
+      'feedback',
       'gov_keys',
       'gov_removed',
       'gov_schema_version',
