@@ -596,7 +596,7 @@ export interface AdviceModelEvidence {
   confidence: number;
   max_accuracy_loss: number;
   compared_as: Record<string, number>;
-  /** Graded shadowed requests (`costwise advise --grades`): the paired accuracy loss and its interval. */
+  /** Graded shadowed requests (stored feedback, POST /api/feedback, or `costwise advise --grades`): the paired accuracy loss and its interval. */
   graded?: { pairs: number; served_only_right: number; candidate_only_right: number; accuracy_loss: number; interval: [number, number] };
 }
 

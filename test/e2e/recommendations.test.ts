@@ -66,6 +66,28 @@ describe.skipIf(unavailable !== null)('Recommendations page', () => {
     expect(await card.textContent()).toContain('tag:summaries');
     expect(await card.getByTestId('rule').textContent()).toBe(rec.rule);
     await page.screenshot({ path: `${screenshotDir()}/recommendations.png`, fullPage: true });
+    expect(await card.getByTestId('graded').count()).toBe(0);
+
+    // Graded answers (POST /api/feedback): every served and shadow answer right, so the card shows
+    // the paired accuracy loss, 0 over 200 pairs, with its interval.
+    const shadows = (await ledger(env)).filter((r) => r.technique === 'shadow');
+    const feedback = shadows.flatMap((r) => [
+      { request_id: r.requestId, score: 1 },
+      { request_id: r.parentId!, score: true },
+    ]);
+    const posted = await fetch(`${env.gateway.url}/api/feedback`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ feedback }),
+    });
+    expect(await posted.json()).toEqual({ stored: 2 * N });
+    const graded = (await (await fetch(`${env.gateway.url}/api/advice?days=30`)).json()) as AdviceResponse;
+    const g = graded.recommendations.find((r) => r.kind === 'model')!.evidence.model!.graded!;
+    expect(g).toMatchObject({ pairs: N, served_only_right: 0, candidate_only_right: 0, accuracy_loss: 0 });
+    await page.reload();
+    const gradedCard = page.getByTestId('recommendation').filter({ hasText: 'gpt-4.1 → gpt-4.1-nano' });
+    await gradedCard.getByTestId('graded').waitFor();
+    expect(await gradedCard.getByTestId('graded').textContent()).toContain(`graded: ${N} pairs, accuracy loss 0`);
     expect(pageErrors).toEqual([]);
   });
 });

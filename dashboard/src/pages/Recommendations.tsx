@@ -2,7 +2,7 @@
 // batchable tags, each with its monthly saving, its evidence and the rule to paste into the config.
 import { apiPath, useApi } from '../api.js';
 import { count, pct, usd } from '../format.js';
-import type { AdviceRecommendation, AdviceResponse } from '../types.js';
+import type { AdviceModelEvidence, AdviceRecommendation, AdviceResponse } from '../types.js';
 import { Badge, Card, Empty, ErrorNote, Loading } from '../components/ui.js';
 
 const KIND_LABEL: Record<AdviceRecommendation['kind'], string> = {
@@ -12,6 +12,11 @@ const KIND_LABEL: Record<AdviceRecommendation['kind'], string> = {
   response_cache: 'response cache',
   max_tokens: 'max_tokens',
 };
+
+/** Graded pairs (POST /api/feedback or `advise --grades`): the measured accuracy loss and its interval. */
+function gradedText(g: NonNullable<AdviceModelEvidence['graded']>): string {
+  return ` · graded: ${count(g.pairs)} pairs, accuracy loss ${pct(g.accuracy_loss)} (${pct(g.interval[0])}–${pct(g.interval[1])})`;
+}
 
 export function Recommendations() {
   const r = useApi<AdviceResponse>(apiPath('/api/advice', { days: 30 }));
@@ -23,7 +28,8 @@ export function Recommendations() {
       <h1>Recommendations</h1>
       <p class="hint">
         Last {d.window.days} days of the ledger. A cheaper model is proposed only where shadow evaluation (<code>advisor.shadow</code>) shows its answers agree
-        with the served ones closely enough; savings are the window's token counts repriced and scaled to 30 days.
+        with the served ones closely enough, and, where answers were graded (<code>POST /api/feedback</code>), that it loses little accuracy; savings are the
+        window's token counts repriced and scaled to 30 days.
       </p>
       {d.recommendations.length === 0 ? (
         <Empty testId="no-recommendations">No recommendation yet: turn on advisor.shadow to collect evidence for cheaper models.</Empty>
@@ -48,6 +54,7 @@ export function Recommendations() {
               {x.evidence.model
                 ? ` · agreement ${pct(x.evidence.model.agreement)} (${pct(x.evidence.model.interval[0])}–${pct(x.evidence.model.interval[1])})`
                 : ''}
+              {x.evidence.model?.graded ? <span data-testid="graded">{gradedText(x.evidence.model.graded)}</span> : null}
             </p>
             <p class="hint">{x.evidence.note}</p>
             <pre data-testid="rule">{x.rule}</pre>
@@ -74,7 +81,10 @@ export function Recommendations() {
                     <td class="clip">{x.current_model}</td>
                     <td class="clip">{x.candidate_model}</td>
                     <td class="num">{count(x.evidence.shadow_samples)}</td>
-                    <td>{x.reason}</td>
+                    <td>
+                      {x.reason}
+                      {x.evidence.graded ? gradedText(x.evidence.graded) : ''}
+                    </td>
                   </tr>
                 ))}
               </tbody>
