@@ -277,16 +277,20 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     store,
     telemetry,
   };
-  let labels: LabelStore;
-  try {
-    labels = openLabelStore(l.kind === 'sqlite' ? { kind: 'sqlite', path: l.path } : { kind: 'postgres', url: l.url, schema: l.schema }, postgres);
-  } catch (err) {
+  // What is open by now, closed in reverse when the last steps of starting fail.
+  const closeOpened = async (): Promise<void> => {
     await governance.close();
     await retention?.stop();
     await store.close().catch(() => undefined);
     await tracing?.shutdown();
     await postgres?.end({ timeout: 0 });
     await emulator?.close();
+  };
+  let labels: LabelStore;
+  try {
+    labels = openLabelStore(l.kind === 'sqlite' ? { kind: 'sqlite', path: l.path } : { kind: 'postgres', url: l.url, schema: l.schema }, postgres);
+  } catch (err) {
+    await closeOpened();
     throw new StartupError(`cannot open the feedback and prompt tables: ${err instanceof Error ? err.message : String(err)}`);
   }
   if (config.routing.learn.capturePrompts) pipelineDeps.prompts = new PromptCapture(config.routing.learn.sample, labels);
@@ -294,12 +298,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     pipelineDeps.shadow = shadowEvaluatorFor(config, pipelineDeps);
   } catch (err) {
     await labels.close();
-    await governance.close();
-    await retention?.stop();
-    await store.close().catch(() => undefined);
-    await tracing?.shutdown();
-    await postgres?.end({ timeout: 0 });
-    await emulator?.close();
+    await closeOpened();
     throw new ConfigError([(err as Error).message], '');
   }
   sharedPlanner?.start((e) => pipelineDeps.promptCache.planner.merge(e));
