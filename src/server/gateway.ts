@@ -29,6 +29,7 @@ import { createResponseCache, usesSemanticCache } from '../pipeline/cache.js';
 import { createSemanticCache, type SemanticCache } from '../pipeline/semantic-cache.js';
 import { loadCalibration, operatingPoint, shippedCalibrationPath } from '../cache/semantic/calibration.js';
 import { DEFAULT_SIMILARITY_THRESHOLD } from '../cache/semantic/matcher.js';
+import { Reranker } from '../cache/semantic/reranker.js';
 import { recordProviderCharge } from '../pipeline/ledger.js';
 import { KNOWN_EMBEDDING_DIMS } from '../config/embedding-dims.js';
 import type { Catalog } from '../config/catalog.js';
@@ -131,12 +132,19 @@ async function chargeRecovered(recovered: RecoveredRows | undefined, governance:
   recovered.settled();
 }
 
-function semanticCacheFor(semantic: Config['cache']['semantic'], catalog: Catalog, adapters: AdapterRegistry): SemanticCache {
-  const { verify } = semantic;
+function semanticCacheFor(
+  semantic: Config['cache']['semantic'],
+  catalog: Catalog,
+  adapters: AdapterRegistry,
+  start: { threshold: number; reranker: Reranker | undefined },
+): SemanticCache {
+  const { verify, rerank } = semantic;
+  const { reranker } = start;
   const base = {
-    threshold: startingThreshold(semantic),
+    threshold: start.threshold,
     maxEntries: semantic.maxEntries,
     verification: verify.enabled ? { ...verify, target: semantic.maxWrongHitRate } : undefined,
+    ...(reranker ? { rerank: { reranker, candidates: rerank.candidates, floor: rerank.floor, budgetMs: rerank.budgetMs } } : {}),
   };
   if (semantic.embedder === 'builtin' || semantic.embedder === 'static-use') return createSemanticCache({ ...base, local: semantic.embedder });
   const deployment = catalog.get(semantic.embedder.model)!;
@@ -144,16 +152,33 @@ function semanticCacheFor(semantic: Config['cache']['semantic'], catalog: Catalo
   return createSemanticCache({ ...base, provider: { deployment, adapters, dimensions } });
 }
 
-/** An explicit threshold, else the calibrated one for the target wrong-hit rate (0.8 for an API embedder without a calibration). */
+/**
+ * An explicit threshold, else the calibrated one for the target wrong-hit rate (0.8 for an API
+ * embedder without a calibration). With re-ranking, the re-ranker's: it has a scale of its own.
+ */
 function startingThreshold(semantic: Config['cache']['semantic']): number {
-  if (semantic.threshold !== undefined) return semantic.threshold;
+  const rerank = semantic.rerank.enabled;
+  const settings = rerank ? semantic.rerank : semantic;
+  const field = rerank ? 'cache.semantic.rerank' : 'cache.semantic';
+  if (settings.threshold !== undefined) return settings.threshold;
   const local = semantic.embedder === 'builtin' || semantic.embedder === 'static-use' ? semantic.embedder : undefined;
-  const file = semantic.calibration ?? (local ? shippedCalibrationPath(local) : undefined);
+  const file = settings.calibration ?? (local ? shippedCalibrationPath(local, { rerank }) : undefined);
+  if (file === undefined && rerank) throw new StartupError(`${field}: an API embedder re-ranked needs rerank.calibration or rerank.threshold`);
   if (file === undefined) return DEFAULT_SIMILARITY_THRESHOLD;
   try {
     return operatingPoint(loadCalibration(file), semantic.maxWrongHitRate).threshold;
   } catch (err) {
-    throw new StartupError(`cache.semantic.calibration: ${(err as Error).message}`);
+    throw new StartupError(`${field}.calibration: ${(err as Error).message}`);
+  }
+}
+
+/** The re-ranker's worker, started (model loaded) before anything else when re-ranking is on. */
+async function startReranker(cache: Config['cache']): Promise<Reranker | undefined> {
+  if (!usesSemanticCache(cache) || !cache.semantic.rerank.enabled) return undefined;
+  try {
+    return await Reranker.start();
+  } catch (err) {
+    throw new StartupError(`cache.semantic.rerank: ${(err as Error).message}`);
   }
 }
 
@@ -178,6 +203,9 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       `refusing to listen on ${host}: a non-loopback address needs an admin key (set COSTWISE_ADMIN_KEY or server.adminKey) to guard /api and /ui`,
     );
   }
+  // Checked before anything starts: a bad calibration leaves nothing half-open.
+  const semanticThreshold = usesSemanticCache(config.cache) ? startingThreshold(config.cache.semantic) : undefined;
+  const reranker = await startReranker(config.cache);
   const emulator = usesEmulator(config)
     ? await startEmulator({
         port: 0,
@@ -192,6 +220,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const compiled = compileRouters(config.routing.routers, catalog);
   if (compiled.problems.length) {
     await emulator?.close();
+    await reranker?.close();
     throw new ConfigError(compiled.problems, '');
   }
   let tracing: Tracing | undefined;
@@ -199,6 +228,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     tracing = startTracing(config.tracing.enabled);
   } catch (err) {
     await emulator?.close();
+    await reranker?.close();
     throw err instanceof TracingConfigError ? new StartupError(err.message) : err;
   }
   // One PostgreSQL pool for the ledger, keys, batches, churn reports and stored responses (storage/postgres/client.ts).
@@ -212,6 +242,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     await tracing?.shutdown();
     await postgres?.end({ timeout: 0 });
     await emulator?.close();
+    await reranker?.close();
     throw err;
   }
   // Made before anything can append a row, so every row the ledger gets is counted; the budget
@@ -244,6 +275,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     await tracing?.shutdown();
     await postgres?.end({ timeout: 0 });
     await emulator?.close();
+    await reranker?.close();
     throw new StartupError(`cannot load the virtual keys: ${err instanceof Error ? err.message : String(err)}`);
   }
   budgetsOf = keyBudgets(governance);
@@ -264,7 +296,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     responseCache: createResponseCache(
       config.cache,
       openResponseCacheStore(config.cache, clock),
-      usesSemanticCache(config.cache) ? semanticCacheFor(config.cache.semantic, catalog, adapters) : undefined,
+      semanticThreshold !== undefined ? semanticCacheFor(config.cache.semantic, catalog, adapters, { threshold: semanticThreshold, reranker }) : undefined,
       clock,
     ),
     promptChurn,
@@ -287,6 +319,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     await tracing?.shutdown();
     await postgres?.end({ timeout: 0 });
     await emulator?.close();
+    await reranker?.close();
     throw new StartupError(`cannot open the feedback and prompt tables: ${err instanceof Error ? err.message : String(err)}`);
   }
   if (config.routing.learn.capturePrompts) pipelineDeps.prompts = new PromptCapture(config.routing.learn.sample, labels);
@@ -300,6 +333,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     await tracing?.shutdown();
     await postgres?.end({ timeout: 0 });
     await emulator?.close();
+    await reranker?.close();
     throw new ConfigError([(err as Error).message], '');
   }
   sharedPlanner?.start((e) => pipelineDeps.promptCache.planner.merge(e));
@@ -359,6 +393,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       await retention?.stop();
       await deps.store.close();
       await deps.responseCache.store.close();
+      await deps.responseCache.semantic?.close();
       await deps.state.close();
       await postgres?.end({ timeout: 5 });
       await closeAllPools();
