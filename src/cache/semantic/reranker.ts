@@ -61,8 +61,11 @@ export function rerankWorkerEntry(moduleUrl: string = import.meta.url): URL {
 export class Reranker {
   readonly id = RERANK_MODEL_ID;
   private readonly vectors = new Map<string, Quantised>();
+  /** Entries being embedded; one forgotten meanwhile is dropped from here, so its late vector is not kept. */
+  private readonly embedding = new Set<string>();
   private readonly jobs = new Map<number, { resolve: (v: Float32Array) => void; reject: (e: Error) => void }>();
   private nextId = 1;
+  private texts = 0;
   private failure: string | undefined;
 
   private constructor(private readonly worker: Worker) {
@@ -98,10 +101,20 @@ export class Reranker {
     if (shortlist.length === 0) return [];
     if (this.failure !== undefined || this.jobs.size >= MAX_IN_FLIGHT) return undefined;
     const missing = shortlist.filter((c) => !this.vectors.has(slot(namespace, c.id)));
-    const work = this.embed([query, ...missing.map((c) => c.text)]).then((rows) => {
-      missing.forEach((c, i) => this.vectors.set(slot(namespace, c.id), quantise(row(rows, i + 1))));
-      return row(rows, 0);
-    });
+    const keys = missing.map((c) => slot(namespace, c.id));
+    for (const key of keys) this.embedding.add(key);
+    const work = this.embed([query, ...missing.map((c) => c.text)]).then(
+      (rows) => {
+        keys.forEach((key, i) => {
+          if (this.embedding.delete(key)) this.vectors.set(key, quantise(row(rows, i + 1)));
+        });
+        return row(rows, 0);
+      },
+      (err: unknown) => {
+        for (const key of keys) this.embedding.delete(key);
+        throw err;
+      },
+    );
     const q = await withBudget(work, budgetMs);
     if (q === undefined) return undefined;
     const out: Reranked[] = [];
@@ -114,11 +127,17 @@ export class Reranker {
 
   forget(namespace: string, id: string): void {
     this.vectors.delete(slot(namespace, id));
+    this.embedding.delete(slot(namespace, id));
   }
 
   /** Entries whose full-model vector is kept. */
   get size(): number {
     return this.vectors.size;
+  }
+
+  /** Texts sent to the model so far (queries and first-time candidates). */
+  get embeddedTexts(): number {
+    return this.texts;
   }
 
   async close(): Promise<void> {
@@ -129,6 +148,7 @@ export class Reranker {
   private embed(texts: string[]): Promise<Float32Array> {
     if (this.failure !== undefined) return Promise.reject(new RerankerError(this.failure));
     const id = this.nextId++;
+    this.texts += texts.length;
     return new Promise((resolve, reject) => {
       this.jobs.set(id, { resolve, reject });
       this.worker.postMessage({ id, texts } satisfies RerankJob);
