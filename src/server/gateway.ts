@@ -29,6 +29,7 @@ import { createResponseCache, usesSemanticCache } from '../pipeline/cache.js';
 import { createSemanticCache, type SemanticCache } from '../pipeline/semantic-cache.js';
 import { loadCalibration, operatingPoint, shippedCalibrationPath } from '../cache/semantic/calibration.js';
 import { DEFAULT_SIMILARITY_THRESHOLD } from '../cache/semantic/matcher.js';
+import { Reranker } from '../cache/semantic/reranker.js';
 import { recordProviderCharge } from '../pipeline/ledger.js';
 import { KNOWN_EMBEDDING_DIMS } from '../config/embedding-dims.js';
 import type { Catalog } from '../config/catalog.js';
@@ -131,12 +132,19 @@ async function chargeRecovered(recovered: RecoveredRows | undefined, governance:
   recovered.settled();
 }
 
-function semanticCacheFor(semantic: Config['cache']['semantic'], catalog: Catalog, adapters: AdapterRegistry): SemanticCache {
-  const { verify } = semantic;
+function semanticCacheFor(
+  semantic: Config['cache']['semantic'],
+  catalog: Catalog,
+  adapters: AdapterRegistry,
+  start: { threshold: number; reranker: Reranker | undefined },
+): SemanticCache {
+  const { verify, rerank } = semantic;
+  const { reranker } = start;
   const base = {
-    threshold: startingThreshold(semantic),
+    threshold: start.threshold,
     maxEntries: semantic.maxEntries,
     verification: verify.enabled ? { ...verify, target: semantic.maxWrongHitRate } : undefined,
+    ...(reranker ? { rerank: { reranker, candidates: rerank.candidates, floor: rerank.floor, budgetMs: rerank.budgetMs } } : {}),
   };
   if (semantic.embedder === 'builtin' || semantic.embedder === 'static-use') return createSemanticCache({ ...base, local: semantic.embedder });
   const deployment = catalog.get(semantic.embedder.model)!;
@@ -144,16 +152,33 @@ function semanticCacheFor(semantic: Config['cache']['semantic'], catalog: Catalo
   return createSemanticCache({ ...base, provider: { deployment, adapters, dimensions } });
 }
 
-/** An explicit threshold, else the calibrated one for the target wrong-hit rate (0.8 for an API embedder without a calibration). */
+/**
+ * An explicit threshold, else the calibrated one for the target wrong-hit rate (0.8 for an API
+ * embedder without a calibration). With re-ranking, the re-ranker's: it has a scale of its own.
+ */
 function startingThreshold(semantic: Config['cache']['semantic']): number {
-  if (semantic.threshold !== undefined) return semantic.threshold;
+  const rerank = semantic.rerank.enabled;
+  const settings = rerank ? semantic.rerank : semantic;
+  const field = rerank ? 'cache.semantic.rerank' : 'cache.semantic';
+  if (settings.threshold !== undefined) return settings.threshold;
   const local = semantic.embedder === 'builtin' || semantic.embedder === 'static-use' ? semantic.embedder : undefined;
-  const file = semantic.calibration ?? (local ? shippedCalibrationPath(local) : undefined);
+  const file = settings.calibration ?? (local ? shippedCalibrationPath(local, { rerank }) : undefined);
+  if (file === undefined && rerank) throw new StartupError(`${field}: an API embedder re-ranked needs rerank.calibration or rerank.threshold`);
   if (file === undefined) return DEFAULT_SIMILARITY_THRESHOLD;
   try {
     return operatingPoint(loadCalibration(file), semantic.maxWrongHitRate).threshold;
   } catch (err) {
-    throw new StartupError(`cache.semantic.calibration: ${(err as Error).message}`);
+    throw new StartupError(`${field}.calibration: ${(err as Error).message}`);
+  }
+}
+
+/** The re-ranker's worker, started (model loaded) before anything else when re-ranking is on. */
+async function startReranker(cache: Config['cache']): Promise<Reranker | undefined> {
+  if (!usesSemanticCache(cache) || !cache.semantic.rerank.enabled) return undefined;
+  try {
+    return await Reranker.start();
+  } catch (err) {
+    throw new StartupError(`cache.semantic.rerank: ${(err as Error).message}`);
   }
 }
 
@@ -169,6 +194,19 @@ export function emulatorOutcomes(config: Config): OutcomeOptions | undefined {
   return { files: o.files, models };
 }
 
+/** What startGateway has opened so far: closed newest first when a later step of starting fails. */
+class OpenedOnStart {
+  private readonly closers: (() => Promise<unknown> | undefined)[] = [];
+
+  add(close: () => Promise<unknown> | undefined): void {
+    this.closers.push(close);
+  }
+
+  async closeAll(): Promise<void> {
+    for (const close of this.closers.reverse()) await close();
+  }
+}
+
 export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
   const config = options.config;
   const host = options.host ?? config.server.host;
@@ -178,6 +216,11 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       `refusing to listen on ${host}: a non-loopback address needs an admin key (set COSTWISE_ADMIN_KEY or server.adminKey) to guard /api and /ui`,
     );
   }
+  // Checked before anything starts: a bad calibration leaves nothing half-open.
+  const semanticThreshold = usesSemanticCache(config.cache) ? startingThreshold(config.cache.semantic) : undefined;
+  const opened = new OpenedOnStart();
+  const reranker = await startReranker(config.cache);
+  opened.add(() => reranker?.close());
   const emulator = usesEmulator(config)
     ? await startEmulator({
         port: 0,
@@ -187,33 +230,35 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
         ...(config.emulator.outcomes?.files ? { outcomes: emulatorOutcomes(config)! } : {}),
       })
     : undefined;
+  opened.add(() => emulator?.close());
   const catalog = buildCatalog(config, emulator?.url);
   const clock = options.clock ?? Date.now;
   const compiled = compileRouters(config.routing.routers, catalog);
   if (compiled.problems.length) {
-    await emulator?.close();
+    await opened.closeAll();
     throw new ConfigError(compiled.problems, '');
   }
   let tracing: Tracing | undefined;
   try {
     tracing = startTracing(config.tracing.enabled);
   } catch (err) {
-    await emulator?.close();
+    await opened.closeAll();
     throw err instanceof TracingConfigError ? new StartupError(err.message) : err;
   }
   // One PostgreSQL pool for the ledger, keys, batches, churn reports and stored responses (storage/postgres/client.ts).
   const l = config.storage.ledger;
+  opened.add(() => tracing?.shutdown());
   const postgres = l.kind === 'postgres' ? openPostgresClient({ url: l.url, maxConnections: l.maxConnections }) : undefined;
+  opened.add(() => postgres?.end({ timeout: 0 }));
   let store: DurableStore;
   let recovered: RecoveredRows | undefined;
   try {
     ({ store, recovered } = await openLedger(config, postgres));
   } catch (err) {
-    await tracing?.shutdown();
-    await postgres?.end({ timeout: 0 });
-    await emulator?.close();
+    await opened.closeAll();
     throw err;
   }
+  opened.add(() => store.close().catch(() => undefined));
   // Made before anything can append a row, so every row the ledger gets is counted; the budget
   // gauge's source comes once the keys are loaded.
   let budgetsOf: () => Promise<BudgetRemaining[]> = () => Promise.resolve([]);
@@ -224,6 +269,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   }
   const retention: RunningRetention | undefined =
     config.storage.retentionDays === undefined ? undefined : startRetention({ store, days: config.storage.retentionDays, now: clock });
+  opened.add(() => retention?.stop());
   const contextCaches = createContextCaches({
     // The caching decision uses the deployment's own prices; storage is billed on the ledger.
     pricingFor: (t) =>
@@ -239,13 +285,10 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   try {
     governance = await startGovernance({ config, loopback: isLoopback(host), ledger: store, ...(postgres ? { postgres } : {}) });
   } catch (err) {
-    await retention?.stop();
-    await store.close().catch(() => undefined);
-    await tracing?.shutdown();
-    await postgres?.end({ timeout: 0 });
-    await emulator?.close();
+    await opened.closeAll();
     throw new StartupError(`cannot load the virtual keys: ${err instanceof Error ? err.message : String(err)}`);
   }
+  opened.add(() => governance.close());
   budgetsOf = keyBudgets(governance);
   const telemetry = metrics !== undefined || tracing !== undefined ? new Telemetry(metrics, tracing) : undefined;
   await chargeRecovered(recovered, governance.governance).catch((err: unknown) => {
@@ -264,7 +307,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     responseCache: createResponseCache(
       config.cache,
       openResponseCacheStore(config.cache, clock),
-      usesSemanticCache(config.cache) ? semanticCacheFor(config.cache.semantic, catalog, adapters) : undefined,
+      semanticThreshold !== undefined ? semanticCacheFor(config.cache.semantic, catalog, adapters, { threshold: semanticThreshold, reranker }) : undefined,
       clock,
     ),
     promptChurn,
@@ -277,28 +320,19 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     store,
     telemetry,
   };
-  // What is open by now, closed in reverse when the last steps of starting fail.
-  const closeOpened = async (): Promise<void> => {
-    await governance.close();
-    await retention?.stop();
-    await store.close().catch(() => undefined);
-    await tracing?.shutdown();
-    await postgres?.end({ timeout: 0 });
-    await emulator?.close();
-  };
   let labels: LabelStore;
   try {
     labels = openLabelStore(l.kind === 'sqlite' ? { kind: 'sqlite', path: l.path } : { kind: 'postgres', url: l.url, schema: l.schema }, postgres);
   } catch (err) {
-    await closeOpened();
+    await opened.closeAll();
     throw new StartupError(`cannot open the feedback and prompt tables: ${err instanceof Error ? err.message : String(err)}`);
   }
+  opened.add(() => labels.close());
   if (config.routing.learn.capturePrompts) pipelineDeps.prompts = new PromptCapture(config.routing.learn.sample, labels);
   try {
     pipelineDeps.shadow = shadowEvaluatorFor(config, pipelineDeps);
   } catch (err) {
-    await labels.close();
-    await closeOpened();
+    await opened.closeAll();
     throw new ConfigError([(err as Error).message], '');
   }
   sharedPlanner?.start((e) => pipelineDeps.promptCache.planner.merge(e));
@@ -358,6 +392,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       await retention?.stop();
       await deps.store.close();
       await deps.responseCache.store.close();
+      await deps.responseCache.semantic?.close();
       await deps.state.close();
       await postgres?.end({ timeout: 5 });
       await closeAllPools();

@@ -189,6 +189,25 @@ describe('cache calibrate and cache eval (the CLI, from dist/)', () => {
     expect(report.calibrated).toEqual({ file: out, max_wrong_hit_rate: 0.1 });
   });
 
+  it('--rerank: the full model re-scores the shortlist; its calibration is its own, and eval reports the latency', () => {
+    const out = join(dir, 'cal-rerank.json');
+    const c = run(['cache', 'calibrate', '--pairs', pairs, '--split', 'all', '--rerank', '--rerank-floor', '0.5', '-o', out]);
+    expect(c.status, c.stderr).toBe(0);
+    const cal = CalibrationSchema.parse(JSON.parse(readFileSync(out, 'utf8')));
+    expect(cal.embedder).toBe(`${createBuiltinEmbedder().id}+rerank:use-lite:0.2.0`);
+    // The five paraphrases are each re-ranked to their own question at a cosine above 0.9.
+    expect(cal.curve.find(([t]) => t === 0.9)).toEqual([0.9, 5, 0]);
+    const e = run(['cache', 'eval', '--pairs', pairs, '--rerank', '--rerank-floor', '0.5', '--calibration', out, '--format', 'json']);
+    expect(e.status, e.stderr).toBe(0);
+    const report = JSON.parse(e.stdout) as { embedder: string; rerank: { floor: number; timeouts: number }; lookup_ms_p50: number; lookup_ms_p99: number };
+    expect(report.embedder).toBe(cal.embedder);
+    expect(report.rerank).toMatchObject({ floor: 0.5, timeouts: 0 });
+    expect(report.lookup_ms_p99).toBeGreaterThanOrEqual(report.lookup_ms_p50);
+    expect(report.lookup_ms_p50).toBeGreaterThan(0);
+    const plain = run(['cache', 'eval', '--pairs', pairs, '--calibration', out, '--format', 'json']);
+    expect(plain.stderr).toMatch(/is for embedder builtin:.*\+rerank:use-lite.*not builtin:/);
+  }, 60_000);
+
   it('names the bad option, and refuses a calibration made for another embedder', () => {
     const bad = run(['cache', 'calibrate', '--pairs', pairs, '--max-wrong-hit-rate', '2', '-o', join(dir, 'x.json')]);
     expect(bad.status).not.toBe(0);

@@ -140,7 +140,7 @@ export function loadCalibration(file: string): Calibration {
   return parsed.data;
 }
 
-/** The calibration shipped for a built-in embedder: models/calibration-<name>.json. */
-export function shippedCalibrationPath(name: 'builtin' | 'static-use'): string {
-  return packageFile('models', `calibration-${name}.json`);
+/** The calibration shipped for a built-in embedder: models/calibration-<name>.json (`-rerank` when re-ranked). */
+export function shippedCalibrationPath(name: 'builtin' | 'static-use', opts: { rerank?: boolean } = {}): string {
+  return packageFile('models', `calibration-${name}${opts.rerank ? '-rerank' : ''}.json`);
 }

@@ -10,6 +10,7 @@ import type { Embedder } from './embedder.js';
 import { SemanticMatcher, DEFAULT_SIMILARITY_THRESHOLD } from './matcher.js';
 import { fnv1a } from './text.js';
 import type { Verifier } from './verifier.js';
+import { rerankedEmbedderId, type Reranker } from './reranker.js';
 
 export interface LabelledPair {
   readonly a: string;
@@ -73,6 +74,19 @@ export interface EvalReport extends CurvePoint {
   readonly excluding_identical_text: CurvePoint & { readonly queries: number; readonly duplicates: number };
   readonly curve: CurvePoint[];
   readonly lookup_ms_mean: number;
+  readonly lookup_ms_p50: number;
+  readonly lookup_ms_p99: number;
+  /** With re-ranking: the model, the first-stage floor, and the lookups that ran past the budget (misses). */
+  readonly rerank?: {
+    readonly model: string;
+    readonly floor: number;
+    readonly budget_ms: number | null;
+    readonly timeouts: number;
+    /** Lookups whose shortlist was not empty (the others never reach the model), and their latency. */
+    readonly reranked: number;
+    readonly reranked_ms_p50: number;
+    readonly reranked_ms_p99: number;
+  };
   /** Set when the threshold came from a calibration (tuned elsewhere) for a target wrong-hit rate. */
   readonly calibrated?: { readonly file: string; readonly max_wrong_hit_rate: number };
   readonly seconds: number;
@@ -88,6 +102,11 @@ export interface EvalOptions {
   /** Score only the pairs labelled duplicate (GPTCache-style: every query is a paraphrase of a cached question). */
   readonly duplicatesOnly?: boolean;
   readonly onProgress?: (done: number, total: number) => void;
+  /**
+   * Re-rank the verified candidates at or above `floor` (first-stage similarity) with the full
+   * model; a query's similarity is then the re-ranker's cosine of its best candidate.
+   */
+  readonly rerank?: { readonly reranker: Reranker; readonly floor: number; readonly budgetMs?: number };
 }
 
 export const DEFAULT_CURVE: readonly number[] = [0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 0.98, 1];
@@ -124,7 +143,12 @@ export function point(outcomes: readonly Outcome[], threshold: number): CurvePoi
 export interface ScoredQueries {
   readonly outcomes: Outcome[];
   readonly entries: number;
-  readonly lookupMs: number;
+  /** Per query: the search and verification (and, with re-ranking, the re-ranking with its embeddings). */
+  readonly lookupMs: number[];
+  /** Re-ranked lookups that ran past the budget. */
+  readonly timeouts: number;
+  /** The latency of each lookup that re-ranked a non-empty shortlist. */
+  readonly rerankedMs: number[];
 }
 
 /** Stores every `a`, looks up every scored `b` with no threshold: one outcome per query. */
@@ -151,34 +175,53 @@ export async function scoreQueries(pairs: readonly LabelledPair[], opts: EvalOpt
     opts.onProgress?.(i + chunk.length, total);
   }
   const outcomes: Outcome[] = [];
-  let lookupMs = 0;
+  const lookupMs: number[] = [];
+  let timeouts = 0;
+  const rerankedMs: number[] = [];
+  /** The best candidate of one query: the first verified one, or the re-ranker's best. */
+  const best = async (text: string, vector: Float32Array): Promise<{ id: string; similarity: number } | undefined> => {
+    if (!opts.rerank) return matcher.lookupVector(ns, text, vector, -Infinity).hit ?? undefined;
+    const { reranker, floor, budgetMs } = opts.rerank;
+    const shortlist = matcher.shortlist(ns, text, vector, floor);
+    const t0 = performance.now();
+    const ranked = await reranker.rescore(ns, text, shortlist, budgetMs);
+    if (shortlist.length > 0) rerankedMs.push(performance.now() - t0);
+    if (ranked === undefined) timeouts++;
+    return ranked?.[0];
+  };
   for (let i = 0; i < scored.length; i += batch) {
     const chunk = scored.slice(i, i + batch);
     const vectors = await opts.embedder.embed(chunk.map((p) => p.b));
-    chunk.forEach((p, j) => {
+    for (const [j, p] of chunk.entries()) {
       const t0 = performance.now();
-      const r = matcher.lookupVector(ns, p.b, vectors[j]!, -Infinity);
-      lookupMs += performance.now() - t0;
+      const hit = await best(p.b, vectors[j]!);
+      lookupMs.push(performance.now() - t0);
       const ownId = idOf.get(p.a)!;
       const identicalQuery = idOf.has(p.b) && idOf.get(p.b) !== ownId;
       outcomes.push({
-        sim: r.hit ? r.hit.similarity : -Infinity,
-        own: r.hit?.id === ownId,
+        sim: hit ? hit.similarity : -Infinity,
+        own: hit?.id === ownId,
         duplicate: p.duplicate,
         identicalQuery,
-        identicalHit: r.hit !== null && r.hit.id !== ownId && r.hit.id === idOf.get(p.b),
+        identicalHit: hit !== undefined && hit.id !== ownId && hit.id === idOf.get(p.b),
       });
-    });
+    }
     opts.onProgress?.(texts.length + i + chunk.length, total);
   }
-  return { outcomes, entries: matcher.size(ns), lookupMs };
+  return { outcomes, entries: matcher.size(ns), lookupMs, timeouts, rerankedMs };
+}
+
+function percentile(sorted: readonly number[], p: number): number {
+  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]! : 0;
 }
 
 export async function evaluatePairs(pairs: readonly LabelledPair[], opts: EvalOptions): Promise<EvalReport> {
   const started = performance.now();
   const threshold = opts.threshold ?? DEFAULT_SIMILARITY_THRESHOLD;
   const split = opts.split ?? 'all';
-  const { outcomes, entries, lookupMs } = await scoreQueries(pairs, opts);
+  const { outcomes, entries, lookupMs, timeouts, rerankedMs } = await scoreQueries(pairs, opts);
+  const latencies = [...lookupMs].sort((x, y) => x - y);
+  const reranked = [...rerankedMs].sort((x, y) => x - y);
   const main = point(outcomes, threshold);
   const wrong = outcomes.filter((o) => o.sim >= threshold && !(o.own && o.duplicate));
   const rest = outcomes.filter((o) => !o.identicalQuery);
@@ -192,7 +235,7 @@ export async function evaluatePairs(pairs: readonly LabelledPair[], opts: EvalOp
     recall: main.recall,
     hit_rate: main.hit_rate,
     split,
-    embedder: opts.embedder.id,
+    embedder: opts.rerank ? rerankedEmbedderId(opts.embedder.id) : opts.embedder.id,
     duplicates: outcomes.filter((o) => o.duplicate).length,
     entries,
     wrong_breakdown: {
@@ -203,7 +246,22 @@ export async function evaluatePairs(pairs: readonly LabelledPair[], opts: EvalOp
     identical_text_queries: outcomes.length - rest.length,
     excluding_identical_text: { ...point(rest, threshold), queries: rest.length, duplicates: rest.filter((o) => o.duplicate).length },
     curve: [...new Set([...(opts.curve ?? DEFAULT_CURVE), threshold])].sort((x, y) => x - y).map((t) => point(outcomes, t)),
-    lookup_ms_mean: outcomes.length ? lookupMs / outcomes.length : 0,
+    lookup_ms_mean: latencies.length ? latencies.reduce((x, y) => x + y, 0) / latencies.length : 0,
+    lookup_ms_p50: percentile(latencies, 0.5),
+    lookup_ms_p99: percentile(latencies, 0.99),
+    ...(opts.rerank
+      ? {
+          rerank: {
+            model: opts.rerank.reranker.id,
+            floor: opts.rerank.floor,
+            budget_ms: opts.rerank.budgetMs ?? null,
+            timeouts,
+            reranked: reranked.length,
+            reranked_ms_p50: percentile(reranked, 0.5),
+            reranked_ms_p99: percentile(reranked, 0.99),
+          },
+        }
+      : {}),
     seconds: (performance.now() - started) / 1000,
   };
 }

@@ -31,6 +31,13 @@ export type LookupResult =
   | { readonly hit: { readonly id: string; readonly similarity: number; readonly verified: boolean }; readonly candidates: readonly CandidateReport[] }
   | { readonly hit: null; readonly candidates: readonly CandidateReport[] };
 
+export interface ShortlistEntry {
+  readonly id: string;
+  /** First-stage similarity. */
+  readonly similarity: number;
+  readonly text: string;
+}
+
 const ACCEPT_UNVERIFIED: VerifyResult = { accept: true, score: 1, reasons: [] };
 
 export class SemanticMatcher {
@@ -94,6 +101,23 @@ export class SemanticMatcher {
       if (verdict.accept) return { hit: { id: c.id, similarity: c.similarity, verified: this.verifier !== null }, candidates: reports };
     }
     return { hit: null, candidates: reports };
+  }
+
+  /**
+   * Every candidate of the nearest `candidates` at or above `floor` that the verifier accepts, most
+   * similar first, with its question text: what a re-ranker scores.
+   */
+  shortlist(namespace: string, text: string, vector: Float32Array, floor: number): ShortlistEntry[] {
+    const texts = this.texts.get(namespace);
+    const out: ShortlistEntry[] = [];
+    if (!texts) return out;
+    for (const c of this.index.search(namespace, vector, this.candidates)) {
+      if (c.similarity < floor) break;
+      const stored = texts.get(c.id);
+      if (stored === undefined || (this.verifier && !this.verifier.verify(text, stored).accept)) continue;
+      out.push({ id: c.id, similarity: c.similarity, text: stored });
+    }
+    return out;
   }
 
   size(namespace?: string): number {
