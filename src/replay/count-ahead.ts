@@ -8,11 +8,10 @@
 //   - requests are still sent one at a time, in order; the memo only decides how fast a count is.
 // When the worker falls behind, it skips the texts of requests already being served (their counts
 // are being made where they are needed), so the two threads never count the same text twice.
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { hasTextCount, rememberTextCount } from '../tokens/text.js';
 import type { SynthText } from './types.js';
+import { compiledWorkerEntry } from '../core/worker-entry.js';
 
 /**
  * A text to count: the text itself, or for a synthetic text its recipe, which the worker turns
@@ -51,13 +50,9 @@ export interface CountWorkerData {
 /** Requests submitted without an index are never skipped. */
 const NEVER = 0x7fffffff;
 
-/** The compiled worker entry (from the TypeScript sources, the dist/ build; see workerEntry in storage). */
+/** The compiled worker entry (src/core/worker-entry.ts). */
 export function countWorkerEntry(moduleUrl: string = import.meta.url): URL {
-  const beside = new URL('./count-worker.js', moduleUrl);
-  if (existsSync(beside) || !moduleUrl.endsWith('.ts')) return beside;
-  const built = new URL('../../dist/src/replay/count-worker.js', moduleUrl);
-  if (existsSync(built)) return built;
-  throw new Error(`costwise: the replay's count worker runs from the build, and ${fileURLToPath(built)} is missing: run \`npx tsc -p tsconfig.json\` first`);
+  return compiledWorkerEntry(moduleUrl, 'count-worker.js', "the replay's count worker");
 }
 
 export class CountAhead {

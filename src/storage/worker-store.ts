@@ -33,6 +33,7 @@ import { errorText, tupleJson, type FromWorker, type LedgerWorkerData, type Requ
 import { invalidReason, loggedRequestId, rejectionLog } from './sqlite-rows.js';
 import type { DurableStore, LedgerRow, PruneStep, SpendBucket, SpendQuery } from './types.js';
 import type { DashboardQuery, DashboardResult } from './dashboard-types.js';
+import { compiledWorkerEntry } from '../core/worker-entry.js';
 
 export interface WorkerSqliteStoreOptions {
   /** Database file, or ':memory:' (private to the worker). */
@@ -453,17 +454,7 @@ function startWorkerAsync(opts: WorkerSqliteStoreOptions): Promise<Worker> {
   });
 }
 
-/**
- * The compiled worker entry. From dist/ it sits beside this module. From the TypeScript sources
- * (vitest runs them without a build) a worker cannot load ledger-worker.ts, so the dist/ build is
- * used instead: `npm test` runs tsc before vitest, so it is always fresh there.
- */
+/** The compiled worker entry (src/core/worker-entry.ts). */
 export function workerEntry(moduleUrl: string = import.meta.url): URL {
-  const beside = new URL('./ledger-worker.js', moduleUrl);
-  if (existsSync(beside) || !moduleUrl.endsWith('.ts')) return beside;
-  const built = new URL('../../dist/src/storage/ledger-worker.js', moduleUrl);
-  if (existsSync(built)) return built;
-  throw new Error(
-    `costwise: the ledger worker runs from the build, and ${fileURLToPath(built)} is missing: ` + 'run `npx tsc -p tsconfig.json` first (`npm test` does)',
-  );
+  return compiledWorkerEntry(moduleUrl, 'ledger-worker.js', 'the ledger worker');
 }

@@ -3,12 +3,11 @@
 // on every lookup; each cached question at most once (its vector is kept per entry, int8 with a
 // scale, until the entry is forgotten). A re-ranking that does not answer within its budget is
 // given up (the lookup is a miss); the worker's late answer still fills the per-entry vectors.
-import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { ShortlistEntry } from './matcher.js';
 import { RERANK_DIM, RERANK_PACKAGES, type RerankJob, type RerankReady, type RerankResult } from './rerank-protocol.js';
+import { compiledWorkerEntry } from '../../core/worker-entry.js';
 
 /** Identity of the re-ranking model (part of a re-ranked calibration's embedder id). */
 export const RERANK_MODEL_ID = 'use-lite:0.2.0';
@@ -49,13 +48,9 @@ export function rerankUnavailable(): string | undefined {
   return `re-ranking needs the optional package${missing.length > 1 ? 's' : ''} ${missing.join(' and ')} (npm install ${RERANK_PACKAGES.join(' ')}); nothing is downloaded at run time`;
 }
 
-/** The compiled worker entry (from the TypeScript sources, the dist/ build; see workerEntry in storage). */
+/** The compiled worker entry (src/core/worker-entry.ts). */
 export function rerankWorkerEntry(moduleUrl: string = import.meta.url): URL {
-  const beside = new URL('./rerank-worker.js', moduleUrl);
-  if (existsSync(beside) || !moduleUrl.endsWith('.ts')) return beside;
-  const built = new URL('../../../dist/src/cache/semantic/rerank-worker.js', moduleUrl);
-  if (existsSync(built)) return built;
-  throw new RerankerError(`the re-ranker's worker runs from the build, and ${fileURLToPath(built)} is missing: run \`npx tsc -p tsconfig.json\` first`);
+  return compiledWorkerEntry(moduleUrl, 'rerank-worker.js', "the re-ranker's worker");
 }
 
 export class Reranker {
