@@ -70,7 +70,10 @@ describe('BucketHistogram', () => {
   });
 
   it('property: any observations export the same as prom-client', async () => {
-    const observation = fc.record({ series: fc.integer({ min: 0, max: SETS.length - 1 }), value: fc.oneof(fc.constantFrom(...BUCKETS), fc.double({ min: -1, max: 20, noNaN: true })) });
+    const observation = fc.record({
+      series: fc.integer({ min: 0, max: SETS.length - 1 }),
+      value: fc.oneof(fc.constantFrom(...BUCKETS), fc.double({ min: -1, max: 20, noNaN: true })),
+    });
     await fc.assert(
       fc.asyncProperty(fc.array(observation, { maxLength: 40 }), fc.boolean(), async (observations, reset) => {
         const { ours, theirs } = await exported(observations, reset);
