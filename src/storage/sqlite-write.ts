@@ -22,12 +22,19 @@ export function batchWriter(db: Database.Database): (rows: readonly QueuedRow[],
   );
 
   return db.transaction((rows: readonly QueuedRow[], count: number) => {
-    const cells = new Map<string, RollupCell>();
+    // Cells by hour, then by dimension and key: a batch's rows nearly all share one hour, and a
+    // lookup by the row's own strings builds no composite key string per row and dimension.
+    const cells = new Map<number, Record<Dim, Map<string, RollupCell>>>();
     const add = (dim: Dim, hour: number, key: string, sums: number[]) => {
-      const id = `${dim}\u0000${hour}\u0000${key}`;
-      const cell = cells.get(id);
+      let ofHour = cells.get(hour);
+      if (ofHour === undefined) {
+        ofHour = { model: new Map(), key: new Map(), tag: new Map(), technique: new Map() };
+        cells.set(hour, ofHour);
+      }
+      const ofDim = ofHour[dim];
+      const cell = ofDim.get(key);
       if (cell === undefined) {
-        cells.set(id, { dim, hour, key, sums: [...sums] });
+        ofDim.set(key, { dim, hour, key, sums: [...sums] });
       } else if (!addInto(cell.sums, sums)) {
         upsertCell.run(dim, hour, key, cell.sums); // a sum would leave the exact range: write it now
         cell.sums = [...sums];
@@ -36,7 +43,8 @@ export function batchWriter(db: Database.Database): (rows: readonly QueuedRow[],
     for (let i = 0; i < count; i++) {
       const row = rows[i];
       if (row === undefined) break;
-      const result = insertRow.run(row.params);
+      // Spread, not the array: better-sqlite3 binds an array argument ~1 µs a row slower (32 columns, measured).
+      const result = insertRow.run(...row.params);
       if (result.changes !== 1) continue; // duplicate request id
       for (const tag of row.tags) insertTag.run(result.lastInsertRowid, tag);
       add('model', row.hour, row.model, row.sums);
@@ -45,7 +53,9 @@ export function batchWriter(db: Database.Database): (rows: readonly QueuedRow[],
       if (row.tags.length === 0) add('tag', row.hour, UNTAGGED, row.sums);
       for (const tag of row.tags) add('tag', row.hour, tag, row.sums);
     }
-    for (const cell of cells.values()) upsertCell.run(cell.dim, cell.hour, cell.key, cell.sums);
+    for (const ofHour of cells.values()) {
+      for (const ofDim of Object.values(ofHour)) for (const cell of ofDim.values()) upsertCell.run(cell.dim, cell.hour, cell.key, cell.sums);
+    }
   });
 }
 

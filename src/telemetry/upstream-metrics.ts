@@ -1,6 +1,7 @@
 // Upstream latency and time to first token per deployment, and the requests in flight. Each
-// deployment's histogram children are bound once and kept, so an attempt only observes.
-import { Gauge, Histogram, type Registry } from 'prom-client';
+// deployment's histogram series are bound once and kept, so an attempt only counts (bucket-histogram.ts).
+import { Gauge, type Registry } from 'prom-client';
+import { BucketHistogram } from './bucket-histogram.js';
 import type { Deployment } from '../config/catalog.js';
 
 /** One deployment's bound histogram children. */
@@ -16,20 +17,20 @@ const FIRST_TOKEN_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 
 
 export class UpstreamMetrics {
   private readonly series = new Map<string, UpstreamSeries>();
-  private readonly duration: Histogram<'model' | 'provider' | 'outcome'>;
-  private readonly firstToken: Histogram<'model' | 'provider'>;
+  private readonly duration: BucketHistogram<'model' | 'provider' | 'outcome'>;
+  private readonly firstToken: BucketHistogram<'model' | 'provider'>;
   private inFlight = 0;
 
   constructor(registry: Registry) {
     const registers = [registry];
-    this.duration = new Histogram({
+    this.duration = new BucketHistogram({
       name: 'costwise_upstream_duration_seconds',
       help: 'One upstream attempt, from sending to the whole answer (a stream: to its end), by outcome: ok or error.',
       labelNames: ['model', 'provider', 'outcome'],
       buckets: DURATION_BUCKETS,
       registers,
     });
-    this.firstToken = new Histogram({
+    this.firstToken = new BucketHistogram({
       name: 'costwise_time_to_first_token_seconds',
       help: 'A streamed upstream attempt, from sending to its first event.',
       labelNames: ['model', 'provider'],

@@ -1,8 +1,10 @@
 // The exact-cache key: what changes it, what does not, and that it cannot be fooled by framing.
+import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { CanonicalRequest, ImagePart } from '../../src/core/canonical.js';
 import { cacheKey, cacheKeyText, isDeterministic } from '../../src/cache/exact/key.js';
+import { HASH_CHUNK_CHARS } from '../../src/cache/exact/key-sink.js';
 import { parseChatRequest } from '../../src/wire/openai/request.js';
 import { parseMessagesRequest } from '../../src/wire/anthropic/request.js';
 
@@ -44,6 +46,14 @@ describe('cacheKey', () => {
     expect(key(base())).toMatch(/^[0-9a-f]{64}$/);
     expect(key(base())).toBe(key(base()));
     expect((): unknown => JSON.parse(cacheKeyText(base(), scope))).not.toThrow();
+  });
+
+  it('is the sha256 of that text, whether it is hashed in one call or in chunks', () => {
+    const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
+    const long = base();
+    long.messages.push({ role: 'user', content: [{ type: 'text', text: 'é'.repeat(3 * HASH_CHUNK_CHARS) }] });
+    for (const request of [base(), long]) expect(key(request)).toBe(sha256(cacheKeyText(request, scope)));
+    expect(cacheKeyText(long, scope).length).toBeGreaterThan(3 * HASH_CHUNK_CHARS);
   });
 
   it('partitions by tenant and by the model scope', () => {
