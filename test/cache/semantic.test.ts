@@ -9,6 +9,7 @@ import {
   createLocalModelEmbedder,
   evaluatePairs,
   NamespacedVectorIndex,
+  INVERTED_FROM,
   parsePairs,
   SemanticMatcher,
   verify,
@@ -77,6 +78,51 @@ describe('vector index', () => {
     expect(idx.search('n', unit(8, 7), 1)[0]!.id).toBe('e7');
     expect(idx.search('n', unit(8, 2), 8).some((h) => h.id === 'e2')).toBe(false);
     expect(() => idx.search('n', new Float32Array(4), 1)).toThrow(/width/);
+  });
+  it('past INVERTED_FROM entries scans its nearest lists only: near-duplicates still found, exact similarities, removals and replacements kept', () => {
+    const dim = 32;
+    let seed = 7;
+    const rand = (): number => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31 - 0.5;
+    };
+    const centres = Array.from({ length: 300 }, () => Float32Array.from({ length: dim }, rand));
+    const vectors = Array.from({ length: INVERTED_FROM + 500 }, (_, i) => centres[i % 300]!.map((x) => x + rand() * 0.9));
+    const idx = new NamespacedVectorIndex({ dim });
+    vectors.forEach((v, i) => idx.add('n', `v${i}`, v));
+    idx.add('other', 'o', vectors[5]!);
+    expect(idx.size('n')).toBe(vectors.length);
+    const cosine = (a: Float32Array, b: Float32Array): number => {
+      let dot = 0;
+      let na = 0;
+      let nb = 0;
+      for (let i = 0; i < dim; i++) [dot, na, nb] = [dot + a[i]! * b[i]!, na + a[i]! ** 2, nb + b[i]! ** 2];
+      return dot / Math.sqrt(na * nb);
+    };
+    let found = 0;
+    const queries = 400;
+    for (let q = 0; q < queries; q++) {
+      const target = (q * 97) % vectors.length;
+      const query = vectors[target]!.map((x) => x + rand() * 0.15); // cosine ≈ 0.99 with its target
+      const [best] = idx.search('n', query, 3);
+      if (best?.id === `v${target}`) {
+        found++;
+        expect(best.similarity).toBeCloseTo(cosine(query, vectors[target]!), 1); // int8, not an estimate
+      }
+    }
+    expect(found / queries).toBeGreaterThanOrEqual(0.99);
+    // A removed entry is gone, a replaced one is found at its new place, sizes stay exact.
+    expect(idx.remove('n', 'v10')).toBe(true);
+    expect(idx.search('n', vectors[10]!, 5).some((h) => h.id === 'v10')).toBe(false);
+    idx.add('n', 'v11', vectors[20]!);
+    expect(
+      idx
+        .search('n', vectors[20]!, 2)
+        .map((h) => h.id)
+        .sort(),
+    ).toEqual(['v11', 'v20']);
+    expect(idx.size('n')).toBe(vectors.length - 1);
+    expect(idx.search('other', vectors[5]!, 5).map((h) => h.id)).toEqual(['o']);
   });
 });
 

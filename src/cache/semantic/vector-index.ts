@@ -3,8 +3,11 @@
 //
 // Each partition stores vectors as int8 (scaled per vector so its largest component is ±127; cosine
 // does not see the scale) and searches them exactly with usearch's SIMD brute force until it holds
-// more than `exactLimit` entries; it then moves to a usearch HNSW graph (also int8).
+// more than `exactLimit` entries; it then moves to a usearch HNSW graph (also int8). From
+// INVERTED_FROM entries up to that limit the exact search scans only the lists of the query's
+// nearest centroids (inverted-lists.ts).
 import usearch from 'usearch';
+import { InvertedLists, trainCentroids } from './inverted-lists.js';
 
 const { Index, exactSearch, MetricKind } = usearch;
 type UsearchIndex = InstanceType<typeof Index>;
@@ -40,6 +43,9 @@ export function quantize(v: Float32Array, out: Int8Array = new Int8Array(v.lengt
   return out;
 }
 
+/** A partition this large (and below `exactLimit`) moves to inverted lists. */
+export const INVERTED_FROM = 32_768;
+
 function isZero(v: Int8Array): boolean {
   for (let i = 0; i < v.length; i++) if (v[i] !== 0) return false;
   return true;
@@ -50,6 +56,7 @@ class Partition {
   private ids: string[] = [];
   private readonly slotOf = new Map<string, number>();
   private hnsw: UsearchIndex | null = null;
+  private inverted: InvertedLists | null = null;
   private readonly keyOf = new Map<string, bigint>();
   private readonly idOfKey = new Map<bigint, string>();
   private nextKey = 0n;
@@ -63,17 +70,22 @@ class Partition {
   }
 
   get size(): number {
-    return this.hnsw ? this.keyOf.size : this.ids.length;
+    return this.hnsw ? this.keyOf.size : (this.inverted?.size ?? this.ids.length);
   }
 
   get vectorBytes(): number {
-    return this.hnsw ? this.keyOf.size * this.dim : this.buf.byteLength;
+    return this.hnsw ? this.keyOf.size * this.dim : (this.inverted?.byteLength ?? this.buf.byteLength);
   }
 
   add(id: string, q: Int8Array): void {
     this.remove(id);
     if (this.hnsw) {
       this.addHnsw(id, q);
+      return;
+    }
+    if (this.inverted) {
+      this.inverted.add(id, q);
+      if (this.inverted.size > this.exactLimit) this.toHnsw();
       return;
     }
     const slot = this.ids.length;
@@ -86,6 +98,7 @@ class Partition {
     this.ids.push(id);
     this.slotOf.set(id, slot);
     if (this.ids.length > this.exactLimit) this.toHnsw();
+    else if (this.ids.length >= INVERTED_FROM) this.toInverted();
   }
 
   remove(id: string): boolean {
@@ -97,6 +110,7 @@ class Partition {
       this.idOfKey.delete(key);
       return true;
     }
+    if (this.inverted) return this.inverted.remove(id);
     const slot = this.slotOf.get(id);
     if (slot === undefined) return false;
     const last = this.ids.length - 1;
@@ -120,6 +134,8 @@ class Partition {
     let distances: Float32Array;
     if (this.hnsw) {
       ({ keys, distances } = this.hnsw.search(q, count, 1));
+    } else if (this.inverted) {
+      return this.inverted.search(q, count);
     } else {
       ({ keys, distances } = exactSearch(this.buf.subarray(0, n * this.dim), q, this.dim, count, MetricKind.Cos, 1));
     }
@@ -141,6 +157,16 @@ class Partition {
     this.idOfKey.set(key, id);
   }
 
+  private toInverted(): void {
+    const n = this.ids.length;
+    const inverted = new InvertedLists(this.dim, trainCentroids(this.buf, n, this.dim));
+    inverted.addAll(this.ids, this.buf, n);
+    this.inverted = inverted;
+    this.ids = [];
+    this.slotOf.clear();
+    this.buf = new Int8Array(0);
+  }
+
   private toHnsw(): void {
     this.hnsw = new Index({
       dimensions: this.dim,
@@ -153,10 +179,13 @@ class Partition {
     });
     const ids = this.ids;
     const buf = this.buf;
+    const inverted = this.inverted;
     this.ids = [];
     this.slotOf.clear();
     this.buf = new Int8Array(0);
+    this.inverted = null;
     for (let i = 0; i < ids.length; i++) this.addHnsw(ids[i]!, buf.subarray(i * this.dim, (i + 1) * this.dim));
+    if (inverted) for (const [id, q] of inverted.entries()) this.addHnsw(id, q);
   }
 }
 
