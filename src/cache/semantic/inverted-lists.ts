@@ -4,6 +4,7 @@
 // large partition scans a few of its lists instead of all of it; a near-duplicate of the query sits
 // in the query's own list or a neighbouring one.
 import usearch from 'usearch';
+import { DenseRows } from './dense-rows.js';
 import type { VectorHit } from './vector-index.js';
 
 const { exactSearch, MetricKind } = usearch;
@@ -16,13 +17,8 @@ export const PROBES = 8;
 const TRAINING_SAMPLE = 4096;
 const KMEANS_STEPS = 4;
 
-interface List {
-  buf: Int8Array;
-  ids: string[];
-}
-
 export class InvertedLists {
-  private readonly lists: List[];
+  private readonly rows: DenseRows[];
   private readonly where = new Map<string, { list: number; slot: number }>();
 
   /** `centroids`: LIST_COUNT unit vectors of width `dim`, row after row (trainCentroids). */
@@ -30,7 +26,7 @@ export class InvertedLists {
     private readonly dim: number,
     private readonly centroids: Float32Array,
   ) {
-    this.lists = Array.from({ length: LIST_COUNT }, () => ({ buf: new Int8Array(dim * 8), ids: [] }));
+    this.rows = Array.from({ length: LIST_COUNT }, () => new DenseRows(dim, 8));
   }
 
   get size(): number {
@@ -39,8 +35,13 @@ export class InvertedLists {
 
   get byteLength(): number {
     let bytes = this.centroids.byteLength;
-    for (const l of this.lists) bytes += l.buf.byteLength;
+    for (const r of this.rows) bytes += r.byteLength;
     return bytes;
+  }
+
+  /** The lists, for a caller that moves every entry elsewhere. */
+  lists(): readonly DenseRows[] {
+    return this.rows;
   }
 
   add(id: string, q: Int8Array): void {
@@ -48,63 +49,30 @@ export class InvertedLists {
     this.place(id, q, nearestCentroids(this.centroids, q, this.dim, 1)[0] ?? 0);
   }
 
-  /** The `n` rows of `buf` under their ids, assigned to their lists in one batch. */
-  addAll(ids: readonly string[], buf: Int8Array, n: number): void {
-    const lists = assign(this.centroids, buf.subarray(0, n * this.dim), this.dim);
-    for (let i = 0; i < n; i++) this.place(ids[i]!, buf.subarray(i * this.dim, (i + 1) * this.dim), lists[i]!);
-  }
-
-  private place(id: string, q: Int8Array, best: number): void {
-    const list = this.lists[best]!;
-    const slot = list.ids.length;
-    if ((slot + 1) * this.dim > list.buf.length) {
-      const grown = new Int8Array(list.buf.length * 2);
-      grown.set(list.buf);
-      list.buf = grown;
-    }
-    list.buf.set(q, slot * this.dim);
-    list.ids.push(id);
-    this.where.set(id, { list: best, slot });
+  /** The rows of `buf` under `ids`, assigned to their lists in one batch. */
+  addAll(ids: readonly string[], buf: Int8Array): void {
+    const lists = assign(this.centroids, buf, this.dim);
+    for (let i = 0; i < ids.length; i++) this.place(ids[i]!, buf.subarray(i * this.dim, (i + 1) * this.dim), lists[i]!);
   }
 
   remove(id: string): boolean {
     const at = this.where.get(id);
     if (at === undefined) return false;
-    const list = this.lists[at.list]!;
-    const last = list.ids.length - 1;
-    if (at.slot !== last) {
-      list.buf.copyWithin(at.slot * this.dim, last * this.dim, (last + 1) * this.dim);
-      const moved = list.ids[last]!;
-      list.ids[at.slot] = moved;
-      this.where.set(moved, { list: at.list, slot: at.slot });
-    }
-    list.ids.pop();
+    const moved = this.rows[at.list]!.removeAt(at.slot);
+    if (moved !== undefined) this.where.set(moved, at);
     this.where.delete(id);
     return true;
-  }
-
-  /** Every entry: its id and its vector (a view, valid until the next change). */
-  *entries(): Generator<[string, Int8Array]> {
-    for (const list of this.lists) {
-      for (let slot = 0; slot < list.ids.length; slot++) yield [list.ids[slot]!, list.buf.subarray(slot * this.dim, (slot + 1) * this.dim)];
-    }
   }
 
   /** Up to `k` nearest among the probed lists, most similar first. */
   search(q: Int8Array, k: number): VectorHit[] {
     const hits: VectorHit[] = [];
-    for (const c of nearestCentroids(this.centroids, q, this.dim, PROBES)) {
-      const list = this.lists[c]!;
-      const n = list.ids.length;
-      if (n === 0) continue;
-      const { keys, distances } = exactSearch(list.buf.subarray(0, n * this.dim), q, this.dim, Math.min(k, n), MetricKind.Cos, 1);
-      for (let i = 0; i < keys.length; i++) {
-        const id = list.ids[Number(keys[i]!)];
-        const similarity = 1 - distances[i]!;
-        if (id !== undefined && Number.isFinite(similarity)) hits.push({ id, similarity });
-      }
-    }
+    for (const c of nearestCentroids(this.centroids, q, this.dim, PROBES)) hits.push(...this.rows[c]!.search(q, k));
     return hits.sort((a, b) => b.similarity - a.similarity).slice(0, k);
+  }
+
+  private place(id: string, q: Int8Array, list: number): void {
+    this.where.set(id, { list, slot: this.rows[list]!.append(id, q) });
   }
 }
 

@@ -7,9 +7,10 @@
 // INVERTED_FROM entries up to that limit the exact search scans only the lists of the query's
 // nearest centroids (inverted-lists.ts).
 import usearch from 'usearch';
+import { DenseRows } from './dense-rows.js';
 import { InvertedLists, trainCentroids } from './inverted-lists.js';
 
-const { Index, exactSearch, MetricKind } = usearch;
+const { Index, MetricKind } = usearch;
 type UsearchIndex = InstanceType<typeof Index>;
 
 export interface VectorIndexOptions {
@@ -52,8 +53,8 @@ function isZero(v: Int8Array): boolean {
 }
 
 class Partition {
-  private buf: Int8Array;
-  private ids: string[] = [];
+  /** The flat mode's rows (null once the partition has moved on). */
+  private flat: DenseRows | null;
   private readonly slotOf = new Map<string, number>();
   private hnsw: UsearchIndex | null = null;
   private inverted: InvertedLists | null = null;
@@ -66,39 +67,29 @@ class Partition {
     private readonly exactLimit: number,
     private readonly connectivity: number,
   ) {
-    this.buf = new Int8Array(dim * 16);
+    this.flat = new DenseRows(dim);
   }
 
   get size(): number {
-    return this.hnsw ? this.keyOf.size : (this.inverted?.size ?? this.ids.length);
+    return this.hnsw ? this.keyOf.size : (this.inverted?.size ?? this.flat?.size ?? 0);
   }
 
   get vectorBytes(): number {
-    return this.hnsw ? this.keyOf.size * this.dim : (this.inverted?.byteLength ?? this.buf.byteLength);
+    return this.hnsw ? this.keyOf.size * this.dim : (this.inverted?.byteLength ?? this.flat?.byteLength ?? 0);
   }
 
   add(id: string, q: Int8Array): void {
     this.remove(id);
     if (this.hnsw) {
       this.addHnsw(id, q);
-      return;
-    }
-    if (this.inverted) {
+    } else if (this.inverted) {
       this.inverted.add(id, q);
       if (this.inverted.size > this.exactLimit) this.toHnsw();
-      return;
+    } else if (this.flat) {
+      this.slotOf.set(id, this.flat.append(id, q));
+      if (this.flat.size > this.exactLimit) this.toHnsw();
+      else if (this.flat.size >= INVERTED_FROM) this.toInverted();
     }
-    const slot = this.ids.length;
-    if ((slot + 1) * this.dim > this.buf.length) {
-      const grown = new Int8Array(this.buf.length * 2);
-      grown.set(this.buf);
-      this.buf = grown;
-    }
-    this.buf.set(q, slot * this.dim);
-    this.ids.push(id);
-    this.slotOf.set(id, slot);
-    if (this.ids.length > this.exactLimit) this.toHnsw();
-    else if (this.ids.length >= INVERTED_FROM) this.toInverted();
   }
 
   remove(id: string): boolean {
@@ -112,40 +103,24 @@ class Partition {
     }
     if (this.inverted) return this.inverted.remove(id);
     const slot = this.slotOf.get(id);
-    if (slot === undefined) return false;
-    const last = this.ids.length - 1;
-    if (slot !== last) {
-      // move the last entry into the hole so the exact buffer stays dense
-      this.buf.copyWithin(slot * this.dim, last * this.dim, (last + 1) * this.dim);
-      const movedId = this.ids[last]!;
-      this.ids[slot] = movedId;
-      this.slotOf.set(movedId, slot);
-    }
-    this.ids.pop();
+    if (slot === undefined || !this.flat) return false;
+    const moved = this.flat.removeAt(slot);
+    if (moved !== undefined) this.slotOf.set(moved, slot);
     this.slotOf.delete(id);
     return true;
   }
 
   search(q: Int8Array, k: number): VectorHit[] {
-    const n = this.size;
-    if (n === 0 || k <= 0) return [];
-    const count = Math.min(k, n);
-    let keys: BigUint64Array;
-    let distances: Float32Array;
-    if (this.hnsw) {
-      ({ keys, distances } = this.hnsw.search(q, count, 1));
-    } else if (this.inverted) {
-      return this.inverted.search(q, count);
-    } else {
-      ({ keys, distances } = exactSearch(this.buf.subarray(0, n * this.dim), q, this.dim, count, MetricKind.Cos, 1));
-    }
+    if (this.inverted) return this.inverted.search(q, k);
+    if (!this.hnsw) return this.flat?.search(q, k) ?? [];
+    const count = Math.min(k, this.size);
+    if (count <= 0) return [];
+    const { keys, distances } = this.hnsw.search(q, count, 1);
     const hits: VectorHit[] = [];
     for (let i = 0; i < keys.length; i++) {
-      const key = keys[i]!;
-      const id = this.hnsw ? this.idOfKey.get(key) : this.ids[Number(key)];
+      const id = this.idOfKey.get(keys[i]!);
       const similarity = 1 - distances[i]!;
-      if (id === undefined || !Number.isFinite(similarity)) continue;
-      hits.push({ id, similarity });
+      if (id !== undefined && Number.isFinite(similarity)) hits.push({ id, similarity });
     }
     return hits;
   }
@@ -158,13 +133,12 @@ class Partition {
   }
 
   private toInverted(): void {
-    const n = this.ids.length;
-    const inverted = new InvertedLists(this.dim, trainCentroids(this.buf, n, this.dim));
-    inverted.addAll(this.ids, this.buf, n);
+    const { buf, ids } = this.flat!.all();
+    const inverted = new InvertedLists(this.dim, trainCentroids(buf, ids.length, this.dim));
+    inverted.addAll(ids, buf);
     this.inverted = inverted;
-    this.ids = [];
+    this.flat = null;
     this.slotOf.clear();
-    this.buf = new Int8Array(0);
   }
 
   private toHnsw(): void {
@@ -177,15 +151,14 @@ class Partition {
       expansion_search: 64,
       multi: false,
     });
-    const ids = this.ids;
-    const buf = this.buf;
-    const inverted = this.inverted;
-    this.ids = [];
-    this.slotOf.clear();
-    this.buf = new Int8Array(0);
+    const rows = this.flat ? [this.flat] : (this.inverted?.lists() ?? []);
+    this.flat = null;
     this.inverted = null;
-    for (let i = 0; i < ids.length; i++) this.addHnsw(ids[i]!, buf.subarray(i * this.dim, (i + 1) * this.dim));
-    if (inverted) for (const [id, q] of inverted.entries()) this.addHnsw(id, q);
+    this.slotOf.clear();
+    for (const r of rows) {
+      const { buf, ids } = r.all();
+      for (let i = 0; i < ids.length; i++) this.addHnsw(ids[i]!, buf.subarray(i * this.dim, (i + 1) * this.dim));
+    }
   }
 }
 
