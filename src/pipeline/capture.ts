@@ -5,26 +5,26 @@
 // the answer went out; the store writes in batches.
 import type { CapturedPrompt } from '../storage/labels/types.js';
 import { featuresOf, type RequestContext } from './context.js';
+import { CountSampler } from './count-sampler.js';
 
 export interface PromptSink {
   capturePrompt(p: CapturedPrompt): void;
 }
 
 export class PromptCapture {
-  private seen = 0;
+  private readonly sampler: CountSampler;
 
   constructor(
-    private readonly sample: number,
+    sample: number,
     private readonly sink: PromptSink,
-  ) {}
+  ) {
+    this.sampler = new CountSampler(sample);
+  }
 
   /** `shadowed`: the shadow evaluator sent this request to its candidates. */
   observe(ctx: RequestContext, shadowed: boolean): void {
     if (ctx.endpoint === '/v1/embeddings') return;
-    // Sampled by count, as shadowing is: `sample: 0.25` takes every fourth request.
-    const before = Math.floor(this.seen * this.sample);
-    this.seen++;
-    const sampled = Math.floor(this.seen * this.sample) !== before;
+    const sampled = this.sampler.take();
     if (!shadowed && ctx.cascade === undefined && !sampled) return;
     // PostgreSQL text cannot hold NUL; the router's features never read it.
     const text = featuresOf(ctx).lastUserText.replaceAll('\u0000', '');

@@ -19,6 +19,7 @@ import { createContext, featuresOf, type RequestContext } from './context.js';
 import { callWithFallbacks, type DispatchDeps } from './dispatch.js';
 import { ledgerRow } from './ledger.js';
 import { SHADOW_TECHNIQUE, shadowRoute } from '../advisor/shadow-route.js';
+import { CountSampler } from './count-sampler.js';
 
 export type ShadowConfig = NonNullable<Config['advisor']['shadow']>;
 
@@ -32,7 +33,7 @@ const MAX_IN_FLIGHT = 64;
 export class ShadowEvaluator {
   private readonly candidates: readonly Deployment[];
   private readonly extract: ExtractMode;
-  private seen = 0;
+  private readonly sampler: CountSampler;
   private readonly pending = new Set<Promise<void>>();
 
   constructor(
@@ -45,19 +46,17 @@ export class ShadowEvaluator {
       return d;
     });
     this.extract = config.extract;
+    this.sampler = new CountSampler(config.sample);
   }
 
   /**
-   * Called by settle with a request's whole answer. Sampling is by count, not chance: with
-   * `sample: 0.25` every fourth request is shadowed, so a replay shadows the same requests each run.
+   * Called by settle with a request's whole answer; `sample` of them are shadowed (CountSampler).
    * Returns whether the request was sent to a candidate.
    */
   observe(ctx: RequestContext, answer: CanonicalResponse): boolean {
     const served = ctx.deployment;
     if (served === undefined || ctx.endpoint === '/v1/embeddings') return false;
-    const before = Math.floor(this.seen * this.config.sample);
-    this.seen++;
-    if (Math.floor(this.seen * this.config.sample) === before || this.pending.size >= MAX_IN_FLIGHT) return false;
+    if (!this.sampler.take() || this.pending.size >= MAX_IN_FLIGHT) return false;
     const text = answerText(answer);
     let shadowed = false;
     for (const candidate of this.candidates) {
