@@ -1,6 +1,8 @@
 // `npm run bench`: costwise serve vs a bare undici pass-through proxy, both in front of the same
 // zero-latency emulator, in one run on loopback. Throughput at saturation and latency at a light
-// sequential load; results to bench/results/gateway.json and a table.
+// sequential load; results to bench/results/gateway.json and a table. A third server, the floor
+// proxy (floor-proxy.ts: the bare proxy plus the JSON round trips and the durable ledger line that
+// exact billing needs, nothing else), shows how much of the gap is the price of accounting itself.
 import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -31,20 +33,23 @@ async function main(): Promise<void> {
   );
   const gateway = await startProcess([BIN, 'serve', '--config', cfg], children);
   const bare = await startProcess([join(root, 'dist', 'bench', 'bare-proxy.js'), emulator.url], children);
+  const floor = await startProcess([join(root, 'dist', 'bench', 'floor-proxy.js'), emulator.url], children);
   const staticServer = await startProcess([join(root, 'dist', 'bench', 'static-server.js')], children);
-  process.stdout.write(`emulator ${emulator.url} · gateway ${gateway.url} · bare proxy ${bare.url}\n`);
+  process.stdout.write(`emulator ${emulator.url} · gateway ${gateway.url} · bare proxy ${bare.url} · floor proxy ${floor.url}\n`);
   process.stdout.write(`warming up…\n`);
   // Both warmed until the JIT has settled (the gateway runs more code, so it needs it more).
   const warmup = Number(process.env['BENCH_WARMUP'] ?? 10);
   await load({ url: bare.url }, CONNECTIONS, warmup);
+  await load({ url: floor.url }, CONNECTIONS, warmup);
   await load({ url: gateway.url }, CONNECTIONS, warmup);
 
   // Alternate to spread any drift of the shared machine over both.
   const rounds = Number(process.env['BENCH_ROUNDS'] ?? 7);
-  const tp: Record<'bare' | 'gateway', Measured[]> = { bare: [], gateway: [] };
+  const tp: Record<'bare' | 'floor' | 'gateway', Measured[]> = { bare: [], floor: [], gateway: [] };
   for (let i = 0; i < rounds; i++) {
     process.stdout.write(`round ${i + 1}/${rounds}: throughput, ${CONNECTIONS} connections × ${DURATION_S}s each\n`);
     tp.bare.push(await load({ url: bare.url, pid: bare.child.pid }, CONNECTIONS, DURATION_S));
+    tp.floor.push(await load({ url: floor.url, pid: floor.child.pid }, CONNECTIONS, DURATION_S));
     tp.gateway.push(await load({ url: gateway.url, pid: gateway.child.pid }, CONNECTIONS, DURATION_S));
   }
   process.stdout.write('sequential latency, 2,000 requests each\n');
@@ -62,7 +67,11 @@ async function main(): Promise<void> {
     connections: CONNECTIONS,
     durationSeconds: DURATION_S,
     rounds,
-    perRound: { bare: tp.bare.map((m) => Math.round(m.requestsPerSec)), gateway: tp.gateway.map((m) => Math.round(m.requestsPerSec)) },
+    perRound: {
+      bare: tp.bare.map((m) => Math.round(m.requestsPerSec)),
+      floor: tp.floor.map((m) => Math.round(m.requestsPerSec)),
+      gateway: tp.gateway.map((m) => Math.round(m.requestsPerSec)),
+    },
     bare: {
       cpuUsPerRequest: avg(tp.bare, 'cpuUsPerRequest'),
       requestsPerSec: avg(tp.bare, 'requestsPerSec'),
@@ -70,6 +79,13 @@ async function main(): Promise<void> {
       loadedP99Ms: avg(tp.bare, 'p99Ms'),
       ...latBare,
       errors: avg(tp.bare, 'errors') + avg(tp.bare, 'non2xx'),
+    },
+    floor: {
+      cpuUsPerRequest: avg(tp.floor, 'cpuUsPerRequest'),
+      requestsPerSec: avg(tp.floor, 'requestsPerSec'),
+      loadedP50Ms: avg(tp.floor, 'p50Ms'),
+      loadedP99Ms: avg(tp.floor, 'p99Ms'),
+      errors: avg(tp.floor, 'errors') + avg(tp.floor, 'non2xx'),
     },
     gateway: {
       cpuUsPerRequest: avg(tp.gateway, 'cpuUsPerRequest'),
@@ -80,6 +96,8 @@ async function main(): Promise<void> {
       errors: avg(tp.gateway, 'errors') + avg(tp.gateway, 'non2xx'),
     },
     throughputRatio: 0,
+    /** The floor proxy's throughput over the bare proxy's: the most an exactly billing gateway can reach. */
+    floorRatio: 0,
     addedP50Ms: 0,
     addedP99Ms: 0,
     cacheHit: {
@@ -95,6 +113,8 @@ async function main(): Promise<void> {
   // median over the rounds is the figure.
   const ratios = tp.gateway.map((g, i) => g.requestsPerSec / tp.bare[i]!.requestsPerSec).sort((a, b) => a - b);
   result.throughputRatio = median(ratios);
+  const floorRatios = tp.floor.map((f, i) => f.requestsPerSec / tp.bare[i]!.requestsPerSec).sort((a, b) => a - b);
+  result.floorRatio = median(floorRatios);
   result.addedP50Ms = result.gateway.p50Ms - result.bare.p50Ms;
   result.addedP99Ms = result.gateway.p99Ms - result.bare.p99Ms;
 
@@ -115,6 +135,16 @@ async function main(): Promise<void> {
     result.bare.errors,
   ]);
   t.push([
+    'floor proxy (parse, render, durable ledger line)',
+    result.floor.cpuUsPerRequest.toFixed(0),
+    Math.round(result.floor.requestsPerSec),
+    '',
+    '',
+    `${result.floor.loadedP50Ms} ms`,
+    `${result.floor.loadedP99Ms} ms`,
+    result.floor.errors,
+  ]);
+  t.push([
     'costwise gateway',
     result.gateway.cpuUsPerRequest.toFixed(0),
     Math.round(result.gateway.requestsPerSec),
@@ -127,6 +157,7 @@ async function main(): Promise<void> {
   process.stdout.write(t.toString() + '\n');
   process.stdout.write(
     `gateway throughput = ${(result.throughputRatio * 100).toFixed(1)}% of the bare proxy (median of the rounds: ${ratios.map((r) => `${(r * 100).toFixed(0)}%`).join(', ')}; target ≥ 80%); ` +
+      `the floor proxy's ${(result.floorRatio * 100).toFixed(1)}%; ` +
       `added latency p50 ${result.addedP50Ms.toFixed(3)} ms (target ≤ 1 ms), p99 ${result.addedP99Ms.toFixed(3)} ms\n` +
       `response-cache hit: p50 ${latHit.p50Ms.toFixed(3)} ms vs serving nothing ${latStatic.p50Ms.toFixed(3)} ms: adds ${result.cacheHit.addedP50Ms.toFixed(3)} ms (target < 1 ms)\n` +
       `written to bench/results/gateway.json\n`,

@@ -1,0 +1,111 @@
+// A second reference point for `npm run bench`: the bare proxy (bare-proxy.ts) plus only the work any
+// gateway that bills exactly must do on every request, each done the simplest way — parse the
+// caller's JSON and write it out again for the upstream, parse the answer's JSON for its usage and
+// write it out again for the caller, and make one ledger line durable before the answer ends (a
+// file append per event-loop turn, the lines then inserted into SQLite by a worker thread every
+// 100 ms). No routing, cache, headers or telemetry. What costwise adds beyond this floor is its own
+// overhead; the floor's distance from the bare proxy is the price of exact accounting itself.
+import { closeSync, mkdtempSync, openSync, writeSync } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { Pool } from 'undici';
+
+const upstream = process.argv[2];
+const port = Number(process.argv[3] ?? 0);
+if (!upstream) throw new Error('usage: floor-proxy <upstream-url> [port]');
+const pool = new Pool(upstream, { connections: 128, pipelining: 1 });
+const dir = mkdtempSync(join(tmpdir(), 'costwise-floor-'));
+
+// The SQLite writer: rows arrive as one JSON array text per 100 ms and go in one transaction.
+const WORKER = `
+const { parentPort, workerData } = require('node:worker_threads');
+const Database = require(workerData.sqlite);
+const db = new Database(workerData.path);
+db.pragma('journal_mode = WAL');
+db.pragma('synchronous = NORMAL');
+db.exec('CREATE TABLE ledger (id INTEGER PRIMARY KEY, request_id TEXT NOT NULL UNIQUE, ts INTEGER, model TEXT, input_tokens INTEGER, output_tokens INTEGER, cost_pico INTEGER, status INTEGER)');
+const insert = db.prepare('INSERT OR IGNORE INTO ledger (request_id, ts, model, input_tokens, output_tokens, cost_pico, status) VALUES (?, ?, ?, ?, ?, ?, ?)');
+const write = db.transaction((rows) => { for (const r of rows) insert.run(r[0], r[1], r[2], r[3], r[4], r[5], r[6]); });
+parentPort.on('message', (json) => write(JSON.parse(json)));
+`;
+const worker = new Worker(WORKER, { eval: true, workerData: { path: join(dir, 'ledger.db'), sqlite: require_resolve('better-sqlite3') } });
+worker.unref();
+
+function require_resolve(name: string): string {
+  return import.meta.resolve(name).replace(/^file:\/\//, '');
+}
+
+// The spool: lines of a turn in one write, answers held until it is done.
+const spool = openSync(join(dir, 'ledger.spool'), 'a');
+let lines = '';
+let turn: { promise: Promise<void>; resolve: () => void } | null = null;
+let waiting: string[] = [];
+setInterval(() => {
+  if (waiting.length === 0) return;
+  worker.postMessage(`[${waiting.join(',')}]`);
+  waiting = [];
+}, 100).unref();
+
+function appendRow(line: string): Promise<void> {
+  lines += line + '\n';
+  waiting.push(line);
+  if (turn === null) {
+    let resolve!: () => void;
+    const promise = new Promise<void>((r) => (resolve = r));
+    turn = { promise, resolve };
+    setImmediate(() => {
+      const t = turn!;
+      turn = null;
+      writeSync(spool, lines);
+      lines = '';
+      t.resolve();
+    });
+  }
+  return turn.promise;
+}
+
+let sequence = 0;
+const PRICE_IN_PICO = 400_000; // $0.40 per million tokens, in pico-dollars per token
+const PRICE_OUT_PICO = 1_600_000;
+
+interface Answer {
+  model?: string;
+  usage?: { prompt_tokens?: number; completion_tokens?: number };
+}
+
+async function forward(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  try {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const request = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { model: string };
+    const up = await pool.request({
+      path: req.url ?? '/',
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: req.headers['authorization'] ?? '' },
+      body: JSON.stringify(request),
+    });
+    const answer = JSON.parse(await up.body.text()) as Answer;
+    const input = answer.usage?.prompt_tokens ?? 0;
+    const output = answer.usage?.completion_tokens ?? 0;
+    const requestId = `floor_${process.pid}_${++sequence}`;
+    const row = [requestId, Date.now(), request.model, input, output, input * PRICE_IN_PICO + output * PRICE_OUT_PICO, up.statusCode];
+    const body = JSON.stringify(answer);
+    await appendRow(JSON.stringify(row));
+    res.writeHead(up.statusCode, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'x-request-id': requestId });
+    res.end(body);
+  } catch {
+    res.writeHead(502).end();
+  }
+}
+
+const server = createServer((req, res) => void forward(req, res));
+server.listen(port, '127.0.0.1', () => {
+  const addr = server.address();
+  process.stdout.write(`floor proxy on http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : port}\n`);
+});
+process.on('SIGTERM', () => {
+  closeSync(spool);
+  process.exit(0);
+});
