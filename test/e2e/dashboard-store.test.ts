@@ -1,6 +1,12 @@
 // The dashboard's queries below the HTTP layer, on SQLite and on PostgreSQL: percentile sampling on
 // a range too long to read whole, and nearest-rank percentiles.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SAMPLE_RUNS_SQL } from '../../src/storage/sqlite-dashboard.js';
+import { openSqliteStore } from '../../src/storage/sqlite.js';
 import { postgresUp, testLedger, type Backend, type TestLedger } from '../storage/backends.js';
 import { percentilesOf } from '../../src/storage/dashboard-sample.js';
 import type { DurableStore, LedgerRow } from '../../src/storage/types.js';
@@ -85,6 +91,25 @@ describe.each(BACKENDS)('on a %s ledger', (backend) => {
       await expect(store.dashboard({ kind: 'percentiles', from: Number.NaN })).rejects.toThrow(/from/);
       await expect(store.dashboard({ kind: 'percentiles', maxSample: 0 })).rejects.toThrow(/maxSample/);
     });
+  });
+});
+
+describe('the SQLite percentile sample', () => {
+  it('reads each picked run by rowid, never the whole range by time', async () => {
+    // Over a 1M-row ledger the other plan (every row of the range by ledger_ts, each paired with
+    // every picked id) took more than 30 s for an all-time report.
+    const path = join(mkdtempSync(join(tmpdir(), 'costwise-sample-plan-')), 'ledger.db');
+    const store = openSqliteStore({ path });
+    for (let i = 0; i < 2_000; i++) store.appendLedger(row(i));
+    await store.close();
+    const db = new Database(path, { readonly: true });
+    const plan = db
+      .prepare(`EXPLAIN QUERY PLAN ${SAMPLE_RUNS_SQL}`)
+      .all({ lo: 1, hi: 2_000, stride: 100, run: 4, from: 0, to: Number.MAX_SAFE_INTEGER })
+      .map((step) => (step as { detail: string }).detail);
+    db.close();
+    expect(plan).toContain('SEARCH l USING INTEGER PRIMARY KEY (rowid>? AND rowid<?)');
+    expect(plan.join('\n')).not.toMatch(/ledger_ts/);
   });
 });
 
