@@ -1,7 +1,8 @@
 // The reference point for `npm run bench`: a bare undici Pool pass-through proxy, no parsing,
 // no accounting. Whatever costwise adds on top is measured against this.
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Pool } from 'undici';
+import { serveProxy } from './proxy-server.js';
 
 const upstream = process.argv[2];
 const port = Number(process.argv[3] ?? 0);
@@ -33,8 +34,4 @@ async function forward(req: IncomingMessage, res: ServerResponse): Promise<void>
   }
 }
 
-const server = createServer((req, res) => void forward(req, res));
-server.listen(port, '127.0.0.1', () => {
-  const addr = server.address();
-  process.stdout.write(`bare proxy on http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : port}\n`);
-});
+serveProxy('bare proxy', port, forward);

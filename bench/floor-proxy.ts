@@ -6,11 +6,12 @@
 // 100 ms). No routing, cache, headers or telemetry. What costwise adds beyond this floor is its own
 // overhead; the floor's distance from the bare proxy is the price of exact accounting itself.
 import { closeSync, mkdtempSync, openSync, writeSync } from 'node:fs';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { Pool } from 'undici';
+import { serveProxy } from './proxy-server.js';
 
 const upstream = process.argv[2];
 const port = Number(process.argv[3] ?? 0);
@@ -100,11 +101,7 @@ async function forward(req: IncomingMessage, res: ServerResponse): Promise<void>
   }
 }
 
-const server = createServer((req, res) => void forward(req, res));
-server.listen(port, '127.0.0.1', () => {
-  const addr = server.address();
-  process.stdout.write(`floor proxy on http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : port}\n`);
-});
+serveProxy('floor proxy', port, forward);
 process.on('SIGTERM', () => {
   closeSync(spool);
   process.exit(0);
