@@ -9,6 +9,7 @@ import { closeSync, mkdtempSync, openSync, writeSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { Pool } from 'undici';
 import { serveProxy } from './proxy-server.js';
@@ -31,12 +32,8 @@ const insert = db.prepare('INSERT OR IGNORE INTO ledger (request_id, ts, model, 
 const write = db.transaction((rows) => { for (const r of rows) insert.run(r[0], r[1], r[2], r[3], r[4], r[5], r[6]); });
 parentPort.on('message', (json) => write(JSON.parse(json)));
 `;
-const worker = new Worker(WORKER, { eval: true, workerData: { path: join(dir, 'ledger.db'), sqlite: require_resolve('better-sqlite3') } });
+const worker = new Worker(WORKER, { eval: true, workerData: { path: join(dir, 'ledger.db'), sqlite: fileURLToPath(import.meta.resolve('better-sqlite3')) } });
 worker.unref();
-
-function require_resolve(name: string): string {
-  return import.meta.resolve(name).replace(/^file:\/\//, '');
-}
 
 // The spool: lines of a turn in one write, answers held until it is done.
 const spool = openSync(join(dir, 'ledger.spool'), 'a');
