@@ -2,16 +2,17 @@
 // gateway that bills exactly must do on every request, each done the simplest way — parse the
 // caller's JSON and write it out again for the upstream, parse the answer's JSON for its usage and
 // write it out again for the caller, and make one ledger line durable before the answer ends (a
-// file append per event-loop turn, the lines then inserted into SQLite by a worker thread every
+// file append per event-loop turn through costwise's own spool, the lines then inserted into SQLite by a worker thread every
 // 100 ms). No routing, cache, headers or telemetry. What costwise adds beyond this floor is its own
 // overhead; the floor's distance from the bare proxy is the price of exact accounting itself.
-import { closeSync, mkdtempSync, openSync, writeSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { Pool } from 'undici';
+import { openSpool } from '../src/storage/spool.js';
 import { serveProxy } from './proxy-server.js';
 
 const upstream = process.argv[2];
@@ -35,10 +36,9 @@ parentPort.on('message', (json) => write(JSON.parse(json)));
 const worker = new Worker(WORKER, { eval: true, workerData: { path: join(dir, 'ledger.db'), sqlite: fileURLToPath(import.meta.resolve('better-sqlite3')) } });
 worker.unref();
 
-// The spool: lines of a turn in one write, answers held until it is done.
-const spool = openSync(join(dir, 'ledger.spool'), 'a');
-let lines = '';
-let turn: { promise: Promise<void>; resolve: () => void } | null = null;
+// The ledger's own spool (src/storage/spool.ts): the lines of a turn in one write, answers held
+// until it is done. The SQLite worker gets the lines every 100 ms.
+const spool = openSpool({ dir: join(dir, 'spool') });
 let waiting: string[] = [];
 setInterval(() => {
   if (waiting.length === 0) return;
@@ -46,22 +46,10 @@ setInterval(() => {
   waiting = [];
 }, 100).unref();
 
-function appendRow(line: string): Promise<void> {
-  lines += line + '\n';
+function appendRow(line: string): Promise<void> | undefined {
+  spool.append(line);
   waiting.push(line);
-  if (turn === null) {
-    let resolve!: () => void;
-    const promise = new Promise<void>((r) => (resolve = r));
-    turn = { promise, resolve };
-    setImmediate(() => {
-      const t = turn!;
-      turn = null;
-      writeSync(spool, lines);
-      lines = '';
-      t.resolve();
-    });
-  }
-  return turn.promise;
+  return spool.durable();
 }
 
 let sequence = 0;
@@ -100,6 +88,6 @@ async function forward(req: IncomingMessage, res: ServerResponse): Promise<void>
 
 serveProxy('floor proxy', port, forward);
 process.on('SIGTERM', () => {
-  closeSync(spool);
+  spool.close();
   process.exit(0);
 });

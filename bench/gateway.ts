@@ -61,6 +61,13 @@ async function main(): Promise<void> {
 
   // Median over rounds: a shared 2-core machine has outliers in both directions.
   const avg = (xs: Measured[], k: keyof Measured) => median(xs.map((x) => x[k]));
+  const loaded = (xs: Measured[]) => ({
+    cpuUsPerRequest: avg(xs, 'cpuUsPerRequest'),
+    requestsPerSec: avg(xs, 'requestsPerSec'),
+    loadedP50Ms: avg(xs, 'p50Ms'),
+    loadedP99Ms: avg(xs, 'p99Ms'),
+    errors: avg(xs, 'errors') + avg(xs, 'non2xx'),
+  });
   const result = {
     date: new Date().toISOString(),
     node: process.version,
@@ -72,29 +79,9 @@ async function main(): Promise<void> {
       floor: tp.floor.map((m) => Math.round(m.requestsPerSec)),
       gateway: tp.gateway.map((m) => Math.round(m.requestsPerSec)),
     },
-    bare: {
-      cpuUsPerRequest: avg(tp.bare, 'cpuUsPerRequest'),
-      requestsPerSec: avg(tp.bare, 'requestsPerSec'),
-      loadedP50Ms: avg(tp.bare, 'p50Ms'),
-      loadedP99Ms: avg(tp.bare, 'p99Ms'),
-      ...latBare,
-      errors: avg(tp.bare, 'errors') + avg(tp.bare, 'non2xx'),
-    },
-    floor: {
-      cpuUsPerRequest: avg(tp.floor, 'cpuUsPerRequest'),
-      requestsPerSec: avg(tp.floor, 'requestsPerSec'),
-      loadedP50Ms: avg(tp.floor, 'p50Ms'),
-      loadedP99Ms: avg(tp.floor, 'p99Ms'),
-      errors: avg(tp.floor, 'errors') + avg(tp.floor, 'non2xx'),
-    },
-    gateway: {
-      cpuUsPerRequest: avg(tp.gateway, 'cpuUsPerRequest'),
-      requestsPerSec: avg(tp.gateway, 'requestsPerSec'),
-      loadedP50Ms: avg(tp.gateway, 'p50Ms'),
-      loadedP99Ms: avg(tp.gateway, 'p99Ms'),
-      ...latGateway,
-      errors: avg(tp.gateway, 'errors') + avg(tp.gateway, 'non2xx'),
-    },
+    bare: { ...loaded(tp.bare), ...latBare },
+    floor: loaded(tp.floor),
+    gateway: { ...loaded(tp.gateway), ...latGateway },
     throughputRatio: 0,
     /** The floor proxy's throughput over the bare proxy's: the most an exactly billing gateway can reach. */
     floorRatio: 0,
@@ -111,10 +98,10 @@ async function main(): Promise<void> {
   // Each round measures the bare proxy and then the gateway back to back: the ratio within a round
   // shares the machine's state of that moment (a shared VM drifts by ±20% between minutes), and the
   // median over the rounds is the figure.
-  const ratios = tp.gateway.map((g, i) => g.requestsPerSec / tp.bare[i]!.requestsPerSec).sort((a, b) => a - b);
+  const perRoundRatios = (xs: Measured[]) => xs.map((x, i) => x.requestsPerSec / tp.bare[i]!.requestsPerSec).sort((a, b) => a - b);
+  const ratios = perRoundRatios(tp.gateway);
   result.throughputRatio = median(ratios);
-  const floorRatios = tp.floor.map((f, i) => f.requestsPerSec / tp.bare[i]!.requestsPerSec).sort((a, b) => a - b);
-  result.floorRatio = median(floorRatios);
+  result.floorRatio = median(perRoundRatios(tp.floor));
   result.addedP50Ms = result.gateway.p50Ms - result.bare.p50Ms;
   result.addedP99Ms = result.gateway.p99Ms - result.bare.p99Ms;
 
@@ -123,37 +110,20 @@ async function main(): Promise<void> {
   writeFileSync(join(outDir, 'gateway.json'), JSON.stringify(result, null, 2) + '\n');
 
   const t = new Table({ head: ['', 'CPU µs/req', 'req/s', 'p50 (seq)', 'p99 (seq)', `p50 @${CONNECTIONS}c`, `p99 @${CONNECTIONS}c`, 'errors'] });
-  const f = (n: number) => n.toFixed(3) + ' ms';
-  t.push([
-    'bare undici proxy',
-    result.bare.cpuUsPerRequest.toFixed(0),
-    Math.round(result.bare.requestsPerSec),
-    f(result.bare.p50Ms),
-    f(result.bare.p99Ms),
-    `${result.bare.loadedP50Ms} ms`,
-    `${result.bare.loadedP99Ms} ms`,
-    result.bare.errors,
-  ]);
-  t.push([
-    'floor proxy (parse, render, durable ledger line)',
-    result.floor.cpuUsPerRequest.toFixed(0),
-    Math.round(result.floor.requestsPerSec),
-    '',
-    '',
-    `${result.floor.loadedP50Ms} ms`,
-    `${result.floor.loadedP99Ms} ms`,
-    result.floor.errors,
-  ]);
-  t.push([
-    'costwise gateway',
-    result.gateway.cpuUsPerRequest.toFixed(0),
-    Math.round(result.gateway.requestsPerSec),
-    f(result.gateway.p50Ms),
-    f(result.gateway.p99Ms),
-    `${result.gateway.loadedP50Ms} ms`,
-    `${result.gateway.loadedP99Ms} ms`,
-    result.gateway.errors,
-  ]);
+  const f = (n: number | undefined) => (n === undefined ? '' : n.toFixed(3) + ' ms');
+  const line = (label: string, r: ReturnType<typeof loaded> & { p50Ms?: number; p99Ms?: number }) => [
+    label,
+    r.cpuUsPerRequest.toFixed(0),
+    Math.round(r.requestsPerSec),
+    f(r.p50Ms),
+    f(r.p99Ms),
+    `${r.loadedP50Ms} ms`,
+    `${r.loadedP99Ms} ms`,
+    r.errors,
+  ];
+  t.push(line('bare undici proxy', result.bare));
+  t.push(line('floor proxy (parse, render, durable ledger line)', result.floor));
+  t.push(line('costwise gateway', result.gateway));
   process.stdout.write(t.toString() + '\n');
   process.stdout.write(
     `gateway throughput = ${(result.throughputRatio * 100).toFixed(1)}% of the bare proxy (median of the rounds: ${ratios.map((r) => `${(r * 100).toFixed(0)}%`).join(', ')}; target ≥ 80%); ` +
